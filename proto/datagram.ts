@@ -1,0 +1,143 @@
+/**
+ * Voice datagram format, sent over an unordered RTCDataChannel with
+ * `maxRetransmits: 0`. All integers big-endian.
+ *
+ * Uplink (client -> relay):
+ *   KEEPALIVE  [0x00]                                        1 byte, no payload
+ *   VOICE      [0x01][seq u32][ts u32][flags u8][opus ...]   10-byte header
+ *
+ * Downlink (relay -> client):
+ *   FORWARDED  [0x02][sender u32][room u32][seq u32][ts u32][flags u8][opus ...]  18-byte header
+ *
+ * `seq` counts packets (+1 per sent frame, wraps at 2^32); `ts` is the
+ * sender's 48 kHz sample clock (+960 per 20 ms frame, wraps). A contiguous seq
+ * with a ts jump means DTX silence, a seq gap means loss. The relay copies the
+ * uplink bytes after the kind byte verbatim and prefixes sender and room, so
+ * forwarding is one allocation and two writes.
+ *
+ * The keep-alive is a single kind byte rather than a zero-length message:
+ * SCTP cannot carry an empty user message (RFC 8831 uses a special PPID for
+ * that, which browsers and libdatachannel do not treat alike).
+ */
+import { decodeFailure } from './errors.ts';
+import type { Decoded } from './errors.ts';
+
+export const DatagramKind = {
+  Keepalive: 0x00,
+  Voice: 0x01,
+  Forwarded: 0x02,
+} as const;
+export type DatagramKind = (typeof DatagramKind)[keyof typeof DatagramKind];
+
+/** Flag bits in the flags byte. */
+export const VoiceFlags = {
+  /** First packet of a talk spurt (after silence / DTX / mute). */
+  Marker: 0x01,
+  /** Last packet before the sender stops transmitting (PTT released, mute). */
+  End: 0x02,
+} as const;
+
+export const UPLINK_HEADER_BYTES = 10;
+export const DOWNLINK_HEADER_BYTES = 18;
+/** Opus packets for 20 ms mono voice are 3-200 bytes; 1275 is Opus's own maximum. */
+export const MAX_OPUS_BYTES = 1275;
+/** Largest datagram the relay accepts from a client. */
+export const MAX_UPLINK_BYTES = UPLINK_HEADER_BYTES + MAX_OPUS_BYTES;
+
+/** A voice packet as the sender made it. */
+export interface VoicePacket {
+  readonly seq: number;
+  readonly ts: number;
+  readonly flags: number;
+  readonly payload: Uint8Array;
+}
+
+/** A voice packet as a receiver gets it from the relay. */
+export interface ForwardedVoice extends VoicePacket {
+  readonly sender: number;
+  readonly room: number;
+}
+
+export type Uplink = { readonly kind: 'keepalive' } | ({ readonly kind: 'voice' } & VoicePacket);
+
+/** Encodes an uplink voice datagram. */
+export function encodeVoice(p: VoicePacket): Uint8Array {
+  const out = new Uint8Array(UPLINK_HEADER_BYTES + p.payload.byteLength);
+  const dv = new DataView(out.buffer);
+  out[0] = DatagramKind.Voice;
+  dv.setUint32(1, p.seq >>> 0, false);
+  dv.setUint32(5, p.ts >>> 0, false);
+  out[9] = p.flags & 0xff;
+  out.set(p.payload, UPLINK_HEADER_BYTES);
+  return out;
+}
+
+/** Encodes the 1-byte keep-alive. */
+export function encodeKeepalive(): Uint8Array {
+  return Uint8Array.of(DatagramKind.Keepalive);
+}
+
+/** Parses an uplink datagram (relay side). Never throws. */
+export function decodeUplink(bytes: Uint8Array): Decoded<Uplink> {
+  if (bytes.byteLength === 0) return decodeFailure('empty', 'empty datagram');
+  if (bytes.byteLength > MAX_UPLINK_BYTES) {
+    return decodeFailure('too-large', `datagram [bytes:${bytes.byteLength}, max:${MAX_UPLINK_BYTES}]`);
+  }
+  const kind = bytes[0];
+  if (kind === DatagramKind.Keepalive) {
+    if (bytes.byteLength !== 1) return decodeFailure('bad-length', 'keepalive carries no payload');
+    return { ok: true, value: { kind: 'keepalive' } };
+  }
+  if (kind !== DatagramKind.Voice) return decodeFailure('unknown-kind', `datagram [kind:${kind}]`);
+  if (bytes.byteLength <= UPLINK_HEADER_BYTES) return decodeFailure('bad-length', 'voice datagram without payload');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    ok: true,
+    value: {
+      kind: 'voice',
+      seq: dv.getUint32(1, false),
+      ts: dv.getUint32(5, false),
+      flags: bytes[9]!,
+      payload: bytes.subarray(UPLINK_HEADER_BYTES),
+    },
+  };
+}
+
+/**
+ * Builds the downlink datagram from a validated uplink voice datagram without
+ * re-encoding: copies uplink bytes [1..] after a 9-byte kind+sender+room prefix.
+ */
+export function forwardVoice(uplink: Uint8Array, sender: number, room: number): Uint8Array {
+  const out = new Uint8Array(uplink.byteLength + 8);
+  const dv = new DataView(out.buffer);
+  out[0] = DatagramKind.Forwarded;
+  dv.setUint32(1, sender >>> 0, false);
+  dv.setUint32(5, room >>> 0, false);
+  out.set(uplink.subarray(1), 9);
+  return out;
+}
+
+/** Encodes a downlink datagram directly (tests, simulators). */
+export function encodeForwarded(p: ForwardedVoice): Uint8Array {
+  return forwardVoice(encodeVoice(p), p.sender, p.room);
+}
+
+/** Parses a downlink datagram (client side). Never throws. */
+export function decodeDownlink(bytes: Uint8Array): Decoded<ForwardedVoice> {
+  if (bytes.byteLength === 0) return decodeFailure('empty', 'empty datagram');
+  if (bytes.byteLength > MAX_UPLINK_BYTES + 8) return decodeFailure('too-large', `datagram [bytes:${bytes.byteLength}]`);
+  if (bytes[0] !== DatagramKind.Forwarded) return decodeFailure('unknown-kind', `datagram [kind:${bytes[0]}]`);
+  if (bytes.byteLength <= DOWNLINK_HEADER_BYTES) return decodeFailure('bad-length', 'forwarded datagram without payload');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    ok: true,
+    value: {
+      sender: dv.getUint32(1, false),
+      room: dv.getUint32(5, false),
+      seq: dv.getUint32(9, false),
+      ts: dv.getUint32(13, false),
+      flags: bytes[17]!,
+      payload: bytes.subarray(DOWNLINK_HEADER_BYTES),
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/** Public surface of the wire format: control envelope codec, datagrams, auth transcript. */
+export * from './gen/parley_pb.ts';
+export * from './codec.ts';
+export * from './datagram.ts';
+export * from './auth-transcript.ts';
+export * from './errors.ts';
