@@ -1,0 +1,33 @@
+/** Plain-language text for every SessionErrorCode, shown in the UI. */
+import type { SessionError, SessionErrorCode } from './errors.ts';
+
+const TEXT: Record<SessionErrorCode, string> = {
+  'relay-unreachable': 'Cannot reach the Parley relay. Check the address and that the relay is running.',
+  'connection-lost': 'The connection to the relay was lost. Reconnecting…',
+  'protocol-error': 'The relay and this page do not understand each other. Reload the page.',
+  'wrong-password': 'Wrong server password.',
+  'bad-signature': 'The relay could not verify your identity key.',
+  'protocol-version': 'This page is a different version than the relay. Reload the page.',
+  banned: 'You are banned from this relay.',
+  'locked-out': 'Too many failed attempts from your address. Try again later.',
+  'server-full': 'The relay is full.',
+  'auth-timeout': 'Sign-in took too long. Try again.',
+  'not-authenticated': 'You are not signed in to the relay.',
+  'unknown-room': 'That room no longer exists.',
+  'room-full': 'That room is full.',
+  'rate-limited': 'You are sending too fast. Slow down a little.',
+  'bad-request': 'The relay refused the request. Check your display name (1–32 characters).',
+  'too-large': 'That was too large to send.',
+  internal: 'The relay hit an internal error.',
+  'voice-failed': 'Voice could not start.',
+  'invalid-state': 'That is not possible right now.',
+};
+
+/** The sentence to show for an error, with the end time of bans and lock-outs. */
+export function errorText(error: Pick<SessionError, 'code' | 'untilMs'>): string {
+  const base = TEXT[error.code];
+  if ((error.code === 'banned' || error.code === 'locked-out') && error.untilMs) {
+    return `${base.replace(/\.$/, '')} until ${new Date(error.untilMs).toLocaleString()}.`;
+  }
+  return base;
+}

@@ -1,0 +1,330 @@
+/**
+ * The client's non-UI backend. Holds a read-only `State` snapshot, takes
+ * `Command`s through `dispatch()`, and notifies `subscribe()`rs after each
+ * change. Every state change goes through `#set()` (one choke point).
+ *
+ * Layers: Session (product state) -> SignalConnection (WebSocket + codec)
+ * and VoiceTransport (RTCPeerConnection + DataChannel) -> relay. The audio
+ * engine is injected; the session only shuttles datagram bytes.
+ */
+import { PROTOCOL_VERSION, authTranscript } from '../../proto/index.ts';
+import type { AuthOk, RtcSignal, User } from '../../proto/index.ts';
+import { toHex } from '../../keys/index.ts';
+import type { Signer } from '../../keys/index.ts';
+import type { AudioEngine } from '../audio/types.ts';
+import { SessionError, isFatalAuthError, sessionErrorFromRelay } from './errors.ts';
+import { SignalConnection } from './signal-connection.ts';
+import type { ControlMessage, WebSocketFactory } from './signal-connection.ts';
+import { VoiceTransport } from './voice-transport.ts';
+import { exponentialBackoff } from './reconnect-policy.ts';
+import type { ReconnectPolicy } from './reconnect-policy.ts';
+import { initialState } from './state.ts';
+import type { Command, RoomView, State, UserView } from './state.ts';
+
+/** What a Session needs from the outside world. */
+export interface SessionDeps {
+  /** ws:// or wss:// URL of the relay's control socket. */
+  readonly url: string;
+  readonly signer: Signer;
+  /** Fingerprint of the signer's key, shown in the UI. */
+  readonly fingerprint: string;
+  /** Creates the audio engine on first connect (inside the user gesture). */
+  readonly createAudio: () => AudioEngine;
+  readonly webSocket?: WebSocketFactory;
+  readonly createVoiceTransport?: (send: SignalConnection['send']) => VoiceTransport;
+  readonly reconnectPolicy?: ReconnectPolicy;
+  readonly setTimer?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
+}
+
+type Listener = (state: State) => void;
+
+const toUserView = (u: User): UserView => ({
+  sessionId: u.sessionId,
+  publicKeyHex: toHex(u.publicKey),
+  displayName: u.displayName,
+  roomId: u.roomId,
+  muted: u.muted,
+  deafened: u.deafened,
+});
+
+/** The client session. Create one per page. */
+export class Session {
+  #state: State;
+  readonly #listeners = new Set<Listener>();
+  readonly #deps: SessionDeps;
+  readonly #policy: ReconnectPolicy;
+  #signal: SignalConnection | null = null;
+  #voice: VoiceTransport | null = null;
+  #audio: AudioEngine | null = null;
+  #audioUnsubs: Array<() => void> = [];
+  #credentials: { displayName: string; password: string } | null = null;
+  #retryTimer: unknown = null;
+  #remoteTalking = new Set<number>();
+
+  constructor(deps: SessionDeps) {
+    this.#deps = deps;
+    this.#policy = deps.reconnectPolicy ?? exponentialBackoff();
+    this.#state = { ...initialState, identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint } };
+  }
+
+  /** The current snapshot. Never mutate it. */
+  get state(): State {
+    return this.#state;
+  }
+
+  /** Calls `listener` after every change; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs one command. Commands that need a connection are ignored without one. */
+  dispatch(cmd: Command): void {
+    switch (cmd.type) {
+      case 'connect':
+        this.#credentials = { displayName: cmd.displayName.trim(), password: cmd.password };
+        this.#startAudio();
+        this.#connect(0);
+        return;
+      case 'disconnect':
+        this.#credentials = null;
+        this.#teardown();
+        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened });
+        this.#closeAudio();
+        return;
+      case 'join-room':
+        if (this.#state.connection.status === 'connected' && cmd.roomId !== this.#state.roomId) {
+          this.#signal?.send({ case: 'joinRoom', value: { roomId: cmd.roomId } });
+        }
+        return;
+      case 'set-muted':
+        this.#setSelf(cmd.muted, cmd.muted ? this.#state.deafened : false);
+        return;
+      case 'set-deafened':
+        // Deafen implies mute, as in Mumble; undeafen restores the previous mute choice.
+        this.#setSelf(cmd.deafened ? true : this.#mutedBeforeDeafen, cmd.deafened);
+        return;
+      case 'dismiss-notice':
+        this.#set({ ...this.#state, notice: null });
+        return;
+    }
+  }
+
+  #mutedBeforeDeafen = false;
+
+  #setSelf(muted: boolean, deafened: boolean): void {
+    if (deafened && !this.#state.deafened) this.#mutedBeforeDeafen = this.#state.muted;
+    this.#set({ ...this.#state, muted, deafened });
+    this.#audio?.setTransmitting(!muted);
+    this.#audio?.setDeafened(deafened);
+    this.#signal?.send({ case: 'setSelfState', value: { muted, deafened } });
+  }
+
+  #set(next: State): void {
+    if (next === this.#state) return;
+    this.#state = next;
+    for (const l of [...this.#listeners]) {
+      try {
+        l(next);
+      } catch (e) {
+        console.error('session listener failed', e);
+      }
+    }
+  }
+
+  #startAudio(): void {
+    if (this.#audio) return;
+    const audio = this.#deps.createAudio();
+    this.#audio = audio;
+    this.#set({ ...this.#state, voice: { status: 'starting', error: null } });
+    this.#audioUnsubs = [
+      audio.on('datagram', (bytes) => this.#voice?.send(bytes)),
+      audio.on('inputLevel', (level, transmitting) => {
+        const self = this.#state.selfSessionId;
+        const talking = new Set(this.#remoteTalking);
+        if (self !== null && transmitting && level > 0.25) talking.add(self);
+        this.#set({ ...this.#state, inputLevel: level, transmitting, talking });
+      }),
+      audio.on('talking', (map) => {
+        this.#remoteTalking = new Set([...map].filter(([, on]) => on).map(([id]) => id));
+        const talking = new Set(this.#remoteTalking);
+        const self = this.#state.selfSessionId;
+        if (self !== null && this.#state.talking.has(self)) talking.add(self);
+        this.#set({ ...this.#state, talking });
+      }),
+      audio.on('error', (e) => {
+        this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', e.message, { cause: e }) } });
+      }),
+    ];
+    audio.setTransmitting(!this.#state.muted);
+    audio.setDeafened(this.#state.deafened);
+    audio.start().catch((e: unknown) => {
+      this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', String(e), { cause: e }) } });
+    });
+  }
+
+  #closeAudio(): void {
+    for (const u of this.#audioUnsubs) u();
+    this.#audioUnsubs = [];
+    const audio = this.#audio;
+    this.#audio = null;
+    void audio?.close();
+  }
+
+  #connect(attempt: number): void {
+    this.#teardown();
+    const status = attempt === 0 ? 'connecting' : 'reconnecting';
+    this.#set({ ...this.#state, connection: { status, error: this.#state.connection.error, attempt } });
+    const signal = new SignalConnection(this.#deps.url, this.#deps.webSocket);
+    this.#signal = signal;
+    signal.on('message', (m) => this.#onMessage(m).catch((e) => console.error('control message failed', e)));
+    signal.on('malformed', (detail) => console.warn(`dropped relay frame [reason:${detail}]`));
+    signal.on('close', ({ wasOpen }) => this.#onClose(wasOpen, attempt));
+  }
+
+  #onClose(wasOpen: boolean, attempt: number): void {
+    this.#teardown();
+    if (!this.#credentials) return;
+    const current = this.#state.connection;
+    if (current.status === 'failed' && current.error && isFatalAuthError(current.error.code)) return;
+    const error = new SessionError(wasOpen ? 'connection-lost' : 'relay-unreachable', wasOpen ? 'connection lost' : 'relay unreachable');
+    const next = wasOpen && current.status === 'connected' ? 0 : attempt + 1;
+    const delay = this.#policy.nextDelayMs({ attempt: next });
+    if (delay === null) {
+      this.#set({ ...this.#state, connection: { status: 'failed', error, attempt: next } });
+      return;
+    }
+    this.#set({
+      ...this.#state,
+      connection: { status: 'reconnecting', error, attempt: next },
+      voice: { status: this.#state.voice.status === 'failed' ? 'failed' : 'starting', error: this.#state.voice.error },
+      talking: new Set(),
+    });
+    const setTimer = this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.#retryTimer = setTimer(() => {
+      this.#retryTimer = null;
+      if (this.#credentials) this.#connect(Math.max(1, next));
+    }, delay);
+  }
+
+  async #onMessage(m: ControlMessage): Promise<void> {
+    const msg = m.msg;
+    switch (msg.case) {
+      case 'serverHello': {
+        if (!this.#credentials) return;
+        this.#set({ ...this.#state, serverName: msg.value.serverName, connection: { ...this.#state.connection, status: 'authenticating' } });
+        const transcript = authTranscript(msg.value.relayPublicKey, msg.value.nonce, PROTOCOL_VERSION);
+        const signature = await this.#deps.signer.sign(transcript);
+        this.#signal?.send({
+          case: 'clientAuth',
+          value: {
+            protocolVersion: PROTOCOL_VERSION,
+            publicKey: this.#deps.signer.publicKey,
+            displayName: this.#credentials.displayName,
+            password: this.#credentials.password,
+            signature,
+          },
+        });
+        return;
+      }
+      case 'authOk':
+        this.#onAuthOk(msg.value);
+        return;
+      case 'error': {
+        const err = sessionErrorFromRelay(msg.value.code, msg.value.message, msg.value.untilMs);
+        if (this.#state.connection.status !== 'connected') {
+          this.#set({ ...this.#state, connection: { status: 'failed', error: err, attempt: this.#state.connection.attempt } });
+          if (isFatalAuthError(err.code)) this.#credentials = null;
+        } else {
+          this.#set({ ...this.#state, notice: err });
+        }
+        return;
+      }
+      case 'userJoined':
+        if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
+        return;
+      case 'userUpdated':
+        if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
+        return;
+      case 'userLeft': {
+        this.#audio?.removeSender(msg.value.sessionId);
+        const talking = new Set(this.#state.talking);
+        talking.delete(msg.value.sessionId);
+        this.#set({ ...this.#state, users: this.#state.users.filter((u) => u.sessionId !== msg.value.sessionId), talking });
+        return;
+      }
+      case 'rtcSignal':
+        await this.#voice?.handleSignal(msg.value as RtcSignal);
+        return;
+      case 'voiceReady':
+        if (this.#audio) this.#set({ ...this.#state, voice: { status: this.#state.voice.status === 'failed' ? 'failed' : 'ready', error: this.#state.voice.error } });
+        return;
+      case 'ping':
+        this.#signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
+        return;
+      default:
+        return;
+    }
+  }
+
+  #onAuthOk(ok: AuthOk): void {
+    const rooms: RoomView[] = ok.rooms.map((r) => ({ id: r.id, name: r.name, parentId: r.parentId, position: r.position, voiceId: r.voiceId }));
+    this.#set({
+      ...this.#state,
+      connection: { status: 'connected', error: null, attempt: 0 },
+      selfSessionId: ok.sessionId,
+      roomId: ok.roomId,
+      rooms,
+      users: ok.users.map(toUserView),
+      talking: new Set(),
+    });
+    this.#syncRoomToAudio();
+    // Tell the relay our mute/deafen state (it may differ from its defaults after a reconnect).
+    this.#signal?.send({ case: 'setSelfState', value: { muted: this.#state.muted, deafened: this.#state.deafened } });
+    const signal = this.#signal;
+    if (!signal) return;
+    const voice = this.#deps.createVoiceTransport?.((m) => signal.send(m)) ?? new VoiceTransport((m) => signal.send(m));
+    this.#voice = voice;
+    voice.on('datagram', (bytes) => this.#audio?.receive(bytes));
+    voice.on('close', (reason) => {
+      if (this.#voice === voice) this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', reason) } });
+    });
+    voice.start().catch((e: unknown) => {
+      this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', String(e), { cause: e }) } });
+    });
+  }
+
+  #upsertUser(user: UserView): void {
+    const users = this.#state.users.some((u) => u.sessionId === user.sessionId)
+      ? this.#state.users.map((u) => (u.sessionId === user.sessionId ? user : u))
+      : [...this.#state.users, user];
+    const isSelf = user.sessionId === this.#state.selfSessionId;
+    this.#set({ ...this.#state, users, roomId: isSelf ? user.roomId : this.#state.roomId });
+    if (isSelf) this.#syncRoomToAudio();
+  }
+
+  #syncRoomToAudio(): void {
+    const room = this.#state.rooms.find((r) => r.id === this.#state.roomId);
+    if (room) this.#audio?.setRoom(room.voiceId);
+  }
+
+  #teardown(): void {
+    if (this.#retryTimer !== null) {
+      (this.#deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.#retryTimer);
+      this.#retryTimer = null;
+    }
+    this.#voice?.close();
+    this.#voice = null;
+    this.#signal?.close();
+    this.#signal = null;
+  }
+
+  /** Closes everything; the session cannot be used afterwards. */
+  async close(): Promise<void> {
+    this.#credentials = null;
+    this.#teardown();
+    this.#closeAudio();
+    this.#listeners.clear();
+  }
+}

@@ -1,0 +1,92 @@
+import { LitElement, css, html } from 'lit';
+import type { RoomView, UserView } from '../session/index.ts';
+import { JoinRoomEvent } from './events.ts';
+
+/**
+ * The rooms and who is in each, with talking / muted / deafened markers.
+ * Clicking a room (or Enter/Space on it) asks to join it.
+ * @fires join-room - with the room id
+ */
+export class ParleyRoomList extends LitElement {
+  static override properties = {
+    rooms: { attribute: false },
+    users: { attribute: false },
+    talking: { attribute: false },
+    currentRoomId: { type: String, attribute: 'current-room-id' },
+    selfSessionId: { type: Number, attribute: 'self-session-id' },
+  };
+
+  declare rooms: readonly RoomView[];
+  declare users: readonly UserView[];
+  declare talking: ReadonlySet<number>;
+  declare currentRoomId: string;
+  declare selfSessionId: number;
+
+  constructor() {
+    super();
+    this.rooms = [];
+    this.users = [];
+    this.talking = new Set();
+    this.currentRoomId = '';
+    this.selfSessionId = -1;
+  }
+
+  static override styles = css`
+    :host { display: block; }
+    ul { list-style: none; margin: 0; padding: 0; }
+    .room { margin: 0 0 0.5rem; border-radius: 10px; background: var(--panel); }
+    .room-button { display: flex; width: 100%; align-items: center; gap: 0.5rem; padding: 0.7rem 0.9rem; font: inherit; font-weight: 600; text-align: left; color: var(--fg); background: none; border: 0; border-radius: 10px; cursor: pointer; min-height: 44px; }
+    .room-button:hover { background: var(--hover); }
+    .room-button:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
+    .current .room-button { color: var(--accent); }
+    .count { margin-left: auto; font-weight: 400; color: var(--muted); font-size: 0.85rem; }
+    .users { padding: 0 0.9rem 0.6rem 2rem; }
+    .user { display: flex; align-items: center; gap: 0.5rem; padding: 0.2rem 0; }
+    .dot { width: 0.7rem; height: 0.7rem; border-radius: 50%; background: var(--border); flex: none; transition: background 80ms, box-shadow 80ms; }
+    .talking .dot { background: var(--talk); box-shadow: 0 0 0 3px color-mix(in srgb, var(--talk) 35%, transparent); }
+    .self { font-weight: 600; }
+    .flag { font-size: 0.75rem; padding: 0 0.35rem; border-radius: 4px; background: var(--hover); color: var(--muted); }
+  `;
+
+  #join(roomId: string): void {
+    if (roomId !== this.currentRoomId) this.dispatchEvent(new JoinRoomEvent(roomId));
+  }
+
+  override render() {
+    const rooms = [...this.rooms].sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
+    return html`<ul aria-label="Rooms">
+      ${rooms.map((room) => {
+        const members = this.users.filter((u) => u.roomId === room.id).sort((a, b) => a.displayName.localeCompare(b.displayName));
+        const current = room.id === this.currentRoomId;
+        return html`<li class="room ${current ? 'current' : ''}" data-room-id=${room.id}>
+          <button class="room-button" aria-current=${current ? 'true' : 'false'} @click=${() => this.#join(room.id)}
+            aria-label=${`${room.name}, ${members.length} ${members.length === 1 ? 'person' : 'people'}${current ? ', you are here' : ', press to join'}`}>
+            <span aria-hidden="true">#</span>${room.name}<span class="count" aria-hidden="true">${members.length}</span>
+          </button>
+          ${members.length
+            ? html`<ul class="users" aria-label=${`People in ${room.name}`}>
+                ${members.map((u) => {
+                  const talking = this.talking.has(u.sessionId);
+                  const self = u.sessionId === this.selfSessionId;
+                  const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : ''].filter(Boolean).join(', ');
+                  return html`<li class="user ${talking ? 'talking' : ''} ${self ? 'self' : ''}" data-session-id=${u.sessionId}
+                      aria-label=${`${u.displayName}${self ? ' (you)' : ''}${states ? `, ${states}` : ''}`}>
+                    <span class="dot" aria-hidden="true"></span>
+                    <span class="name">${u.displayName}${self ? ' (you)' : ''}</span>
+                    ${u.deafened ? html`<span class="flag" aria-hidden="true">deafened</span>` : u.muted ? html`<span class="flag" aria-hidden="true">muted</span>` : ''}
+                  </li>`;
+                })}
+              </ul>`
+            : ''}
+        </li>`;
+      })}
+    </ul>`;
+  }
+}
+customElements.define('parley-room-list', ParleyRoomList);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'parley-room-list': ParleyRoomList;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The relay's typed events: what happened, as structured payloads. The log
+ * adapter (log.ts) turns them into lines; tests and embedders subscribe
+ * directly. Payloads never carry secrets (no passwords, no signatures).
+ */
+import type { ErrorCode } from '../proto/index.ts';
+import type { DatagramDropReason, FrameDropReason } from './stats.ts';
+
+/** Event name -> payload. */
+export interface RelayEvents {
+  /** The HTTP/WebSocket server is listening. */
+  listening: { readonly url: string; readonly port: number };
+  /** A WebSocket connected; `connId` numbers connections for logs. */
+  'connection-opened': { readonly connId: number; readonly remote: string };
+  /** A WebSocket closed; `sessionId` is set if it had authenticated. */
+  'connection-closed': {
+    readonly connId: number;
+    readonly sessionId: number | undefined;
+    readonly code: number;
+    readonly reason: string;
+  };
+  /** A connection passed the handshake and joined the presence list. */
+  authenticated: {
+    readonly connId: number;
+    readonly sessionId: number;
+    readonly displayName: string;
+    /** First 16 hex digits of the public key, enough to tell users apart in logs. */
+    readonly keyPrefix: string;
+    readonly roomId: string;
+  };
+  /** A clientAuth was refused (or timed out) with `code`. */
+  'auth-refused': { readonly connId: number; readonly code: ErrorCode; readonly detail: string };
+  /** A session moved to another room. */
+  'room-changed': { readonly sessionId: number; readonly from: string; readonly to: string };
+  /** A session's voice DataChannel is open and bound. */
+  'voice-ready': { readonly sessionId: number };
+  /** A frame or datagram was dropped; `id` is the connection id (frames) or session id (datagrams). */
+  drop: {
+    readonly kind: 'frame' | 'datagram';
+    readonly reason: FrameDropReason | DatagramDropReason;
+    readonly id: number;
+    readonly detail: string;
+  };
+  /** Something threw where it should not have; the relay kept running. */
+  'internal-error': { readonly where: string; readonly error: unknown };
+}

@@ -1,0 +1,59 @@
+/**
+ * Log adapter: subscribes to the relay's events and writes `what [key:value]`
+ * lines to the injected logger. Drop lines are rate-limited per reason so a
+ * flood of garbage cannot flood the log too.
+ */
+import { ErrorCode } from '../proto/index.ts';
+import type { EventSource } from './emitter.ts';
+import type { RelayEvents } from './events.ts';
+import type { Clock, Logger } from './options.ts';
+
+/** One drop line per reason per this many ms; the rest are summed into `suppressed`. */
+const DROP_LOG_WINDOW_MS = 10_000;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Writes the relay's events to `logger`. Returns a function that detaches it. */
+export function attachLogger(events: EventSource<RelayEvents>, logger: Logger, clock: Clock): () => void {
+  const lastDropLog = new Map<string, { at: number; suppressed: number }>();
+  const offs = [
+    events.on('listening', (e) => logger.info(`relay listening [url:${e.url}]`)),
+    events.on('connection-opened', (e) => logger.debug(`connection opened [conn:${e.connId}, remote:${e.remote}]`)),
+    events.on('connection-closed', (e) =>
+      logger.info(
+        `connection closed [conn:${e.connId}, session:${e.sessionId ?? '-'}, code:${e.code}${e.reason ? `, reason:${e.reason}` : ''}]`,
+      ),
+    ),
+    events.on('authenticated', (e) =>
+      logger.info(
+        `session authenticated [conn:${e.connId}, session:${e.sessionId}, name:${JSON.stringify(e.displayName)}, key:${e.keyPrefix}, room:${e.roomId}]`,
+      ),
+    ),
+    events.on('auth-refused', (e) =>
+      logger.warn(`auth refused [conn:${e.connId}, code:${ErrorCode[e.code] ?? e.code}, detail:${e.detail}]`),
+    ),
+    events.on('room-changed', (e) => logger.info(`room changed [session:${e.sessionId}, from:${e.from}, to:${e.to}]`)),
+    events.on('voice-ready', (e) => logger.info(`voice ready [session:${e.sessionId}]`)),
+    events.on('internal-error', (e) => logger.error(`internal error [where:${e.where}, error:${describe(e.error)}]`)),
+    events.on('drop', (e) => {
+      const key = `${e.kind}:${e.reason}`;
+      const now = clock.now();
+      const last = lastDropLog.get(key);
+      if (last && now - last.at < DROP_LOG_WINDOW_MS) {
+        last.suppressed++;
+        return;
+      }
+      const suppressed = last?.suppressed ?? 0;
+      lastDropLog.set(key, { at: now, suppressed: 0 });
+      const idName = e.kind === 'frame' ? 'conn' : 'session';
+      logger.warn(
+        `${e.kind} dropped [reason:${e.reason}, ${idName}:${e.id}${e.detail ? `, detail:${e.detail}` : ''}${suppressed ? `, suppressed:${suppressed}` : ''}]`,
+      );
+    }),
+  ];
+  return () => {
+    for (const off of offs) off();
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Configuration of a relay: what `createRelay` accepts, the limits with their
+ * defaults, and the two injected adapters (clock, logger).
+ */
+import { RelayError } from './errors.ts';
+
+/** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
+export interface Clock {
+  now(): number;
+}
+
+/** Text sink for log lines (`what [key:value, ...]`). */
+export interface Logger {
+  debug(line: string): void;
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
+
+/** Tunable limits. Every field has a default, see {@link DEFAULT_LIMITS}. */
+export interface RelayLimits {
+  /** Time a connection has to send `clientAuth` after `serverHello`. Default 10 000 ms. */
+  readonly authTimeoutMs: number;
+  /** Interval of the relay's liveness `ping`. Default 15 000 ms. */
+  readonly pingIntervalMs: number;
+  /** An authenticated socket silent for this long is closed. Default 30 000 ms. */
+  readonly idleTimeoutMs: number;
+  /** Bad frames (malformed, unknown, bad request) a connection may send before it is closed. Default 20. */
+  readonly maxBadFrames: number;
+  /** Control-frame token bucket: burst size. Default 50. */
+  readonly controlBurst: number;
+  /** Control-frame token bucket: refill per second. Default 20. */
+  readonly controlPerSecond: number;
+  /** Consecutive rate-limited control frames after which the socket is closed. Default 100. */
+  readonly maxRateLimitedFrames: number;
+  /** Per-sender voice datagram token bucket: burst size. Default 100. */
+  readonly datagramBurst: number;
+  /** Per-sender voice datagram token bucket: refill per second. Default 150 (a 20 ms stream is 50/s). */
+  readonly datagramPerSecond: number;
+  /** A recipient whose DataChannel buffers more than this many bytes is skipped. Default 65 536. */
+  readonly sendBufferCap: number;
+  /** How long `close()` waits for sockets to finish their close handshake. Default 1 000 ms. */
+  readonly closeGraceMs: number;
+}
+
+/** Defaults for {@link RelayLimits}. */
+export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
+  authTimeoutMs: 10_000,
+  pingIntervalMs: 15_000,
+  idleTimeoutMs: 30_000,
+  maxBadFrames: 20,
+  controlBurst: 50,
+  controlPerSecond: 20,
+  maxRateLimitedFrames: 100,
+  datagramBurst: 100,
+  datagramPerSecond: 150,
+  sendBufferCap: 64 * 1024,
+  closeGraceMs: 1_000,
+});
+
+/** WebRTC settings for the relay's PeerConnections. */
+export interface RtcOptions {
+  /** STUN/TURN servers as node-datachannel accepts them (`stun:host:port`). Default none. */
+  readonly iceServers?: readonly string[];
+  /** Restrict ICE to a UDP port range (firewalls). Default: any port. */
+  readonly portRangeBegin?: number;
+  readonly portRangeEnd?: number;
+}
+
+/** Options of `createRelay`. */
+export interface RelayOptions {
+  /** TCP port for HTTP and the WebSocket; 0 picks a free one. */
+  readonly port: number;
+  /** Interface to bind. Default `'0.0.0.0'`. */
+  readonly host?: string;
+  /** Directory of the LevelDB store; created if missing. */
+  readonly dataDir: string;
+  /** Server password; when set, clients must present it. Only its scrypt hash is kept. */
+  readonly password?: string;
+  /** Directory of the built client (`dist/client`). Missing: a "not built" page is served. */
+  readonly staticDir?: string;
+  /** Name shown to clients in `serverHello`. Default `'Parley'`. */
+  readonly serverName?: string;
+  /** Default `Date`-based clock. */
+  readonly clock?: Clock;
+  /** Default: no logging. */
+  readonly logger?: Logger;
+  readonly limits?: Partial<RelayLimits>;
+  readonly rtc?: RtcOptions;
+}
+
+/** {@link RelayOptions} with defaults applied and validated. */
+export interface ResolvedOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly password: string | undefined;
+  readonly staticDir: string | undefined;
+  readonly serverName: string;
+  readonly clock: Clock;
+  readonly logger: Logger | undefined;
+  readonly limits: RelayLimits;
+  readonly rtc: RtcOptions;
+}
+
+/** Applies defaults; throws `RelayError('invalid-options')` on values that cannot work. */
+export function resolveOptions(options: RelayOptions): ResolvedOptions {
+  const { port } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw RelayError.invalidOptions(`port must be an integer in 0..65535 [port:${port}]`);
+  }
+  if (typeof options.dataDir !== 'string' || options.dataDir === '') {
+    throw RelayError.invalidOptions('dataDir is required');
+  }
+  if (options.password !== undefined && options.password === '') {
+    throw RelayError.invalidOptions('password must not be empty when given');
+  }
+  const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  for (const [name, value] of Object.entries(limits)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw RelayError.invalidOptions(`limit must be a finite number >= 0 [limit:${name}]`);
+    }
+  }
+  return {
+    port,
+    host: options.host ?? '0.0.0.0',
+    dataDir: options.dataDir,
+    password: options.password,
+    staticDir: options.staticDir,
+    serverName: options.serverName ?? 'Parley',
+    clock: options.clock ?? { now: () => Date.now() },
+    logger: options.logger,
+    limits,
+    rtc: options.rtc ?? {},
+  };
+}

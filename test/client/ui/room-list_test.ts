@@ -1,0 +1,63 @@
+/// <reference types="mocha" />
+import { assert } from 'chai';
+import '../../../client/ui/index.ts';
+import type { ParleyRoomList } from '../../../client/ui/index.ts';
+import { JoinRoomEvent } from '../../../client/ui/index.ts';
+import type { RoomView, UserView } from '../../../client/session/index.ts';
+
+const rooms: RoomView[] = [
+  { id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1 },
+  { id: 'quiet', name: 'Quiet room', parentId: '', position: 1, voiceId: 2 },
+];
+const user = (sessionId: number, displayName: string, roomId: string, extra: Partial<UserView> = {}): UserView => ({
+  sessionId, displayName, roomId, publicKeyHex: '00', muted: false, deafened: false, ...extra,
+});
+
+async function mount(): Promise<ParleyRoomList> {
+  const el = document.createElement('parley-room-list');
+  el.rooms = rooms;
+  el.users = [user(1, 'Ana', 'lobby'), user(2, 'Bo', 'lobby', { muted: true }), user(3, '<img src=x onerror=alert(1)>', 'quiet')];
+  el.currentRoomId = 'lobby';
+  el.selfSessionId = 1;
+  el.talking = new Set([2]);
+  document.body.append(el);
+  await el.updateComplete;
+  return el;
+}
+
+suite('parley-room-list', () => {
+  teardown(() => document.querySelectorAll('parley-room-list').forEach((e) => e.remove()));
+
+  test('renders rooms with their members and marks the talking user', async () => {
+    const el = await mount();
+    const root = el.shadowRoot!;
+    const lobbyUsers = [...root.querySelectorAll('[data-room-id="lobby"] .user .name')].map((n) => n.textContent);
+    assert.deepEqual(lobbyUsers, ['Ana (you)', 'Bo']);
+    assert.isTrue(root.querySelector('[data-session-id="2"]')!.classList.contains('talking'));
+    assert.isFalse(root.querySelector('[data-session-id="1"]')!.classList.contains('talking'));
+    assert.include(root.querySelector('[data-session-id="2"]')!.getAttribute('aria-label')!, 'muted');
+  });
+
+  test('renders user names as text, never HTML', async () => {
+    const el = await mount();
+    const root = el.shadowRoot!;
+    assert.isNull(root.querySelector('img'));
+    assert.equal(root.querySelector('[data-session-id="3"] .name')!.textContent, '<img src=x onerror=alert(1)>');
+  });
+
+  test('clicking another room fires join-room with its id; the current room does not', async () => {
+    const el = await mount();
+    const seen: string[] = [];
+    el.addEventListener('join-room', (e: JoinRoomEvent) => seen.push(e.roomId));
+    (el.shadowRoot!.querySelector('[data-room-id="lobby"] .room-button') as HTMLButtonElement).click();
+    (el.shadowRoot!.querySelector('[data-room-id="quiet"] .room-button') as HTMLButtonElement).click();
+    assert.deepEqual(seen, ['quiet']);
+  });
+
+  test('every room control has an accessible name', async () => {
+    const el = await mount();
+    for (const b of el.shadowRoot!.querySelectorAll('button')) {
+      assert.isNotEmpty(b.getAttribute('aria-label') ?? b.textContent?.trim());
+    }
+  });
+});

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vite';
+
+/**
+ * Builds the web client from client/ into dist/client, which the relay
+ * serves. `npm run dev` proxies the control socket to a relay on :8080.
+ */
+export default defineConfig({
+  root: 'client',
+  base: './',
+  build: {
+    outDir: '../dist/client',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+  },
+  worker: { format: 'es' },
+  server: {
+    proxy: { '/ws': { target: 'ws://localhost:8080', ws: true } },
+  },
+});
