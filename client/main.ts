@@ -38,8 +38,9 @@ async function boot(): Promise<void> {
     signer,
     fingerprint: fp,
     createAudio: () => {
-      handle.audio = createAudioEngine();
-      return handle.audio;
+      const audio = createAudioEngine();
+      handle.audio = audio;
+      return audio;
     },
   });
   handle.session = session;

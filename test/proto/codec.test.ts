@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import type { EnvelopeInit } from '../../proto/index.ts';
 import {
   decodeEnvelope,
   encodeEnvelope,
@@ -26,8 +27,9 @@ describe('encodeEnvelope/decodeEnvelope', () => {
       { case: 'voiceReady', value: { sessionId: 3 } },
       { case: 'ping', value: { nonce: 42n } },
       { case: 'pong', value: { nonce: 42n } },
-    ] as const;
+    ] as EnvelopeInit[];
     for (const msg of cases) {
+      if (!msg) continue;
       const decoded = decodeEnvelope(encodeEnvelope(msg));
       expect(decoded.ok, msg.case).toBe(true);
       if (!decoded.ok) continue;

@@ -1,0 +1,200 @@
+/**
+ * Persistent state in LevelDB (classic-level): the relay's identity key, the
+ * room list and the users it has seen. The rest of the relay goes through
+ * these typed methods and never sees LevelDB.
+ *
+ * Everything is loaded into memory on open (a self-hosted relay knows
+ * hundreds or thousands of users, not millions), so reads are synchronous and
+ * the handshake has no await between choosing a room and announcing it.
+ * Writes are queued one after another: LevelDB runs puts on a thread pool, and
+ * two puts of one key must not land in the wrong order.
+ */
+import { mkdir } from 'node:fs/promises';
+import { ClassicLevel } from 'classic-level';
+import { RelayError } from './errors.ts';
+
+/** A room as stored (mirrors the wire `Room`). */
+export interface StoredRoom {
+  readonly id: string;
+  readonly name: string;
+  /** Empty for a top-level room. */
+  readonly parentId: string;
+  readonly position: number;
+  readonly description: string;
+  /** 0 = no limit. */
+  readonly userLimit: number;
+  /** Relay-assigned, >= 1, stamped on forwarded voice. */
+  readonly voiceId: number;
+}
+
+/** A user the relay has seen, keyed by public key. */
+export interface KnownUser {
+  /** Lower-case hex of the 32-byte Ed25519 public key. */
+  readonly publicKeyHex: string;
+  readonly displayName: string;
+  readonly lastRoomId: string;
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+}
+
+const KEY_IDENTITY = 'identity';
+const KEY_ROOMS = 'rooms';
+const USER_PREFIX = 'user:';
+
+interface StoredIdentity {
+  /** Base64 PKCS#8 DER of the relay's Ed25519 private key. */
+  readonly pkcs8: string;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function parseRoom(v: unknown): StoredRoom {
+  if (
+    !isRecord(v) ||
+    typeof v.id !== 'string' ||
+    typeof v.name !== 'string' ||
+    typeof v.parentId !== 'string' ||
+    typeof v.position !== 'number' ||
+    typeof v.description !== 'string' ||
+    typeof v.userLimit !== 'number' ||
+    typeof v.voiceId !== 'number'
+  ) {
+    throw RelayError.storage('stored room record is invalid');
+  }
+  const { id, name, parentId, position, description, userLimit, voiceId } = v;
+  return { id, name, parentId, position, description, userLimit, voiceId };
+}
+
+function parseUser(v: unknown): KnownUser | null {
+  if (
+    !isRecord(v) ||
+    typeof v.publicKeyHex !== 'string' ||
+    typeof v.displayName !== 'string' ||
+    typeof v.lastRoomId !== 'string' ||
+    typeof v.firstSeenMs !== 'number' ||
+    typeof v.lastSeenMs !== 'number'
+  ) {
+    return null;
+  }
+  const { publicKeyHex, displayName, lastRoomId, firstSeenMs, lastSeenMs } = v;
+  return { publicKeyHex, displayName, lastRoomId, firstSeenMs, lastSeenMs };
+}
+
+/** Typed access to the relay's LevelDB. Open with {@link Store.open}. */
+export class Store {
+  readonly #db: ClassicLevel<string, unknown>;
+  readonly #users = new Map<string, KnownUser>();
+  readonly #onWriteError: (error: unknown) => void;
+  #identity: Uint8Array | undefined;
+  #rooms: readonly StoredRoom[] | undefined;
+  #tail: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(db: ClassicLevel<string, unknown>, onWriteError: (error: unknown) => void) {
+    this.#db = db;
+    this.#onWriteError = onWriteError;
+  }
+
+  /**
+   * Opens (creating if needed) the store in `dir` and loads it into memory.
+   * `onWriteError` hears about background writes that failed.
+   */
+  static async open(dir: string, onWriteError: (error: unknown) => void): Promise<Store> {
+    let db: ClassicLevel<string, unknown> | undefined;
+    try {
+      await mkdir(dir, { recursive: true });
+      db = new ClassicLevel<string, unknown>(dir, { valueEncoding: 'json' });
+      await db.open();
+      const store = new Store(db, onWriteError);
+      await store.#load();
+      return store;
+    } catch (error) {
+      await db?.close().catch(() => {});
+      if (error instanceof RelayError) throw error;
+      throw RelayError.storage(`cannot open store [dir:${dir}]`, error);
+    }
+  }
+
+  async #load(): Promise<void> {
+    const identity = await this.#db.get(KEY_IDENTITY);
+    if (identity !== undefined) {
+      if (!isRecord(identity) || typeof identity.pkcs8 !== 'string') throw RelayError.storage('stored identity is invalid');
+      this.#identity = new Uint8Array(Buffer.from(identity.pkcs8, 'base64'));
+    }
+    const rooms = await this.#db.get(KEY_ROOMS);
+    if (rooms !== undefined) {
+      if (!Array.isArray(rooms)) throw RelayError.storage('stored room list is invalid');
+      this.#rooms = rooms.map(parseRoom);
+    }
+    // ';' is the character after ':', so this range is exactly the "user:" prefix.
+    for await (const [, value] of this.#db.iterator({ gte: USER_PREFIX, lt: 'user;' })) {
+      const user = parseUser(value);
+      if (user) this.#users.set(user.publicKeyHex, user);
+    }
+  }
+
+  /** PKCS#8 DER of the relay's private key, if one was saved. */
+  identityKey(): Uint8Array | undefined {
+    return this.#identity;
+  }
+
+  /** Saves the relay's private key (PKCS#8 DER). Resolves when it is on disk. */
+  saveIdentityKey(pkcs8: Uint8Array): Promise<void> {
+    this.#identity = pkcs8;
+    const value: StoredIdentity = { pkcs8: Buffer.from(pkcs8).toString('base64') };
+    return this.#write(KEY_IDENTITY, value, true);
+  }
+
+  /** The stored room list, or undefined before the first seed. */
+  rooms(): readonly StoredRoom[] | undefined {
+    return this.#rooms;
+  }
+
+  /** Replaces the room list. Resolves when it is on disk. */
+  saveRooms(rooms: readonly StoredRoom[]): Promise<void> {
+    this.#rooms = rooms;
+    return this.#write(KEY_ROOMS, rooms, true);
+  }
+
+  /** The user with this key, if seen before. */
+  user(publicKeyHex: string): KnownUser | undefined {
+    return this.#users.get(publicKeyHex);
+  }
+
+  /** Records `user` (in memory now, on disk in the background). */
+  saveUser(user: KnownUser): void {
+    this.#users.set(user.publicKeyHex, user);
+    void this.#write(USER_PREFIX + user.publicKeyHex, user, false);
+  }
+
+  /** Resolves when every queued write has finished. */
+  flush(): Promise<void> {
+    return this.#tail;
+  }
+
+  /** Finishes queued writes and closes the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail;
+    await this.#db.close();
+  }
+
+  /** Queues a put. `propagate`: the caller awaits and wants the error; else it goes to onWriteError. */
+  #write(key: string, value: unknown, propagate: boolean): Promise<void> {
+    if (this.#closed) {
+      const error = RelayError.closed('store');
+      if (propagate) return Promise.reject(error);
+      this.#onWriteError(error);
+      return Promise.resolve();
+    }
+    const done = this.#tail.then(() => this.#db.put(key, value));
+    // The queue itself never rejects, so one failed write does not poison the next.
+    this.#tail = done.catch((error: unknown) => {
+      if (!propagate) this.#onWriteError(RelayError.storage(`write failed [key:${key}]`, error));
+    });
+    return propagate ? done.catch((error: unknown) => Promise.reject(RelayError.storage(`write failed [key:${key}]`, error))) : this.#tail;
+  }
+}

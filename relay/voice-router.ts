@@ -1,0 +1,148 @@
+/**
+ * Voice forwarding: one uplink datagram in, one downlink buffer out, sent to
+ * every other member of the sender's room who has an open channel and is not
+ * deafened. Never to another room.
+ *
+ * This is the hot path (benchmarked at 100k datagrams/s): no logging, no
+ * closures, one allocation for the forwarded bytes shared by all recipients
+ * (node-datachannel copies on send). It knows no WebRTC: channels are
+ * {@link DatagramSink}s, membership comes from a {@link VoiceDirectory}.
+ */
+import { decodeUplink, forwardVoice } from '../proto/index.ts';
+import type { DecodeErrorCode } from '../proto/index.ts';
+import type { Clock, RelayLimits } from './options.ts';
+import type { VoiceRoute } from './presence.ts';
+import { TokenBucket } from './rate-limit.ts';
+import type { DatagramDropReason, DropStats } from './stats.ts';
+
+/** The send side of a voice DataChannel (node-datachannel's DataChannel fits). */
+export interface DatagramSink {
+  sendMessageBinary(bytes: Uint8Array): boolean;
+  bufferedAmount(): number;
+  isOpen(): boolean;
+}
+
+/** Where the router learns a sender's room (the presence registry). */
+export interface VoiceDirectory {
+  routeOf(sessionId: number): VoiceRoute | undefined;
+}
+
+/** Dependencies of a {@link VoiceRouter}. */
+export interface VoiceRouterDeps {
+  readonly directory: VoiceDirectory;
+  readonly stats: DropStats;
+  readonly clock: Clock;
+  readonly limits: Pick<RelayLimits, 'datagramBurst' | 'datagramPerSecond' | 'sendBufferCap'>;
+}
+
+interface Endpoint {
+  sink: DatagramSink | null;
+  readonly bucket: TokenBucket;
+}
+
+function reasonFor(code: DecodeErrorCode): DatagramDropReason {
+  switch (code) {
+    case 'too-large':
+    case 'empty':
+    case 'bad-length':
+      return code;
+    default:
+      // 'unknown-kind', and codes decodeUplink does not produce for datagrams.
+      return 'unknown-kind';
+  }
+}
+
+/** Forwards voice datagrams between sessions' channels. */
+export class VoiceRouter {
+  readonly #deps: VoiceRouterDeps;
+  readonly #endpoints = new Map<number, Endpoint>();
+
+  constructor(deps: VoiceRouterDeps) {
+    this.#deps = deps;
+  }
+
+  /** Binds `sink` as the voice channel of `sessionId`, replacing any earlier one. */
+  attach(sessionId: number, sink: DatagramSink): void {
+    const ep = this.#endpoints.get(sessionId);
+    if (ep) {
+      ep.sink = sink;
+      return;
+    }
+    const { clock, limits } = this.#deps;
+    // The bucket outlives channel replacement: renegotiating must not refill it.
+    this.#endpoints.set(sessionId, { sink, bucket: new TokenBucket(clock, limits.datagramBurst, limits.datagramPerSecond) });
+  }
+
+  /** Unbinds the channel of `sessionId`, but only if it is still `sink` (a late close of a replaced channel is ignored). */
+  detach(sessionId: number, sink: DatagramSink): void {
+    const ep = this.#endpoints.get(sessionId);
+    if (ep && ep.sink === sink) ep.sink = null;
+  }
+
+  /** Forgets `sessionId` entirely (the session ended). */
+  remove(sessionId: number): void {
+    this.#endpoints.delete(sessionId);
+  }
+
+  /** True when `sessionId` has a bound, open channel. */
+  hasOpenChannel(sessionId: number): boolean {
+    return this.#endpoints.get(sessionId)?.sink?.isOpen() === true;
+  }
+
+  /** Handles one datagram received from `sender`'s channel. Never throws. */
+  route(sender: number, message: string | Uint8Array | ArrayBuffer): void {
+    const { stats } = this.#deps;
+    const route = this.#deps.directory.routeOf(sender);
+    const ep = this.#endpoints.get(sender);
+    if (route === undefined || ep === undefined) {
+      stats.datagram('unauthenticated', sender);
+      return;
+    }
+    if (typeof message === 'string') {
+      stats.datagram('not-binary', sender);
+      return;
+    }
+    // Rate limit before parsing, so a flood costs as little as possible.
+    if (!ep.bucket.take()) {
+      stats.datagram('rate-limited', sender);
+      return;
+    }
+    const bytes = message instanceof Uint8Array ? message : new Uint8Array(message);
+    const up = decodeUplink(bytes);
+    if (!up.ok) {
+      stats.datagram(reasonFor(up.error.code), sender);
+      return;
+    }
+    if (up.value.kind === 'keepalive') {
+      stats.datagram('keepalive', sender);
+      return;
+    }
+    this.#fanOut(sender, bytes, route);
+  }
+
+  #fanOut(sender: number, uplink: Uint8Array, route: VoiceRoute): void {
+    const { stats, limits } = this.#deps;
+    const cap = limits.sendBufferCap;
+    let out: Uint8Array | null = null;
+    let sent = 0;
+    for (const member of route.members) {
+      const id = member.sessionId;
+      if (id === sender || member.deafened) continue;
+      const sink = this.#endpoints.get(id)?.sink;
+      if (!sink || !sink.isOpen()) continue;
+      if (sink.bufferedAmount() > cap) {
+        stats.datagram('send-buffer-full', id);
+        continue;
+      }
+      out ??= forwardVoice(uplink, sender, route.voiceId);
+      try {
+        sink.sendMessageBinary(out);
+        sent++;
+      } catch {
+        // The channel closed between isOpen() and send (its close callback is still queued).
+        stats.datagram('send-failed', id);
+      }
+    }
+    if (sent > 0) stats.forwarded(sent);
+  }
+}

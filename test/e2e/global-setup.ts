@@ -1,0 +1,10 @@
+/**
+ * Builds the web client once before the end-to-end tests, so the relay
+ * serves exactly what `npm start` would.
+ */
+import { execFileSync } from 'node:child_process';
+
+export default function setup(): void {
+  if (process.env.PARLEY_E2E_SKIP_BUILD === '1') return;
+  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+}

@@ -1,0 +1,37 @@
+/**
+ * Frequency analysis of recorded audio for tests: Goertzel power at a target
+ * frequency relative to total power, and RMS.
+ */
+
+/** Power of `freqHz` in `x` (Goertzel), normalised by length. */
+export function goertzelPower(x: ArrayLike<number>, freqHz: number, sampleRate = 48_000): number {
+  const k = (2 * Math.PI * freqHz) / sampleRate;
+  const coeff = 2 * Math.cos(k);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const s0 = x[i]! + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return power / (x.length * x.length);
+}
+
+/** Root mean square. */
+export function rms(x: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i]! * x[i]!;
+  return x.length ? Math.sqrt(sum / x.length) : 0;
+}
+
+/**
+ * Fraction of the signal's power that sits at `freqHz` (0..1). For a pure
+ * sine of amplitude A the Goertzel power is A²/4 and the mean power A²/2, so
+ * a clean tone gives ~0.5; noise or another tone gives ~0.
+ */
+export function toneDominance(x: ArrayLike<number>, freqHz: number, sampleRate = 48_000): number {
+  const total = rms(x) ** 2;
+  if (total === 0) return 0;
+  return goertzelPower(x, freqHz, sampleRate) / total;
+}
