@@ -11,19 +11,29 @@ import type { Clock, Logger } from './options.ts';
 /** One drop line per reason per this many ms; the rest are summed into `suppressed`. */
 const DROP_LOG_WINDOW_MS = 10_000;
 
+/** Longest detail written to a line; details can echo client input. */
+const MAX_DETAIL_CHARS = 200;
+
+/** One line per event: control characters in details (client-influenced) are escaped, long ones cut. */
+function clean(text: string): string {
+  const cut = text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}...` : text;
+  return cut.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return clean(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
 
 /** Writes the relay's events to `logger`. Returns a function that detaches it. */
 export function attachLogger(events: EventSource<RelayEvents>, logger: Logger, clock: Clock): () => void {
   const lastDropLog = new Map<string, { at: number; suppressed: number }>();
   const offs = [
-    events.on('listening', (e) => logger.info(`relay listening [url:${e.url}]`)),
+    // No URL here: main.ts prints the one URL to open, and scripts read the first URL on stdout.
+    events.on('listening', (e) => logger.info(`relay listening [port:${e.port}]`)),
     events.on('connection-opened', (e) => logger.debug(`connection opened [conn:${e.connId}, remote:${e.remote}]`)),
     events.on('connection-closed', (e) =>
       logger.info(
-        `connection closed [conn:${e.connId}, session:${e.sessionId ?? '-'}, code:${e.code}${e.reason ? `, reason:${e.reason}` : ''}]`,
+        `connection closed [conn:${e.connId}, session:${e.sessionId ?? '-'}, code:${e.code}${e.reason ? `, reason:${clean(e.reason)}` : ''}]`,
       ),
     ),
     events.on('authenticated', (e) =>
@@ -32,7 +42,7 @@ export function attachLogger(events: EventSource<RelayEvents>, logger: Logger, c
       ),
     ),
     events.on('auth-refused', (e) =>
-      logger.warn(`auth refused [conn:${e.connId}, code:${ErrorCode[e.code] ?? e.code}, detail:${e.detail}]`),
+      logger.warn(`auth refused [conn:${e.connId}, code:${ErrorCode[e.code] ?? e.code}, detail:${clean(e.detail)}]`),
     ),
     events.on('room-changed', (e) => logger.info(`room changed [session:${e.sessionId}, from:${e.from}, to:${e.to}]`)),
     events.on('voice-ready', (e) => logger.info(`voice ready [session:${e.sessionId}]`)),
@@ -49,7 +59,7 @@ export function attachLogger(events: EventSource<RelayEvents>, logger: Logger, c
       lastDropLog.set(key, { at: now, suppressed: 0 });
       const idName = e.kind === 'frame' ? 'conn' : 'session';
       logger.warn(
-        `${e.kind} dropped [reason:${e.reason}, ${idName}:${e.id}${e.detail ? `, detail:${e.detail}` : ''}${suppressed ? `, suppressed:${suppressed}` : ''}]`,
+        `${e.kind} dropped [reason:${e.reason}, ${idName}:${e.id}${e.detail ? `, detail:${clean(e.detail)}` : ''}${suppressed ? `, suppressed:${suppressed}` : ''}]`,
       );
     }),
   ];

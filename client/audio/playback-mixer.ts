@@ -1,0 +1,224 @@
+/**
+ * The playback side minus the AudioWorklet glue: downlink datagrams in,
+ * output quanta out.
+ *
+ * Datagrams for another room are dropped. Each sender gets a SenderStream
+ * (jitter buffer + decoder, the decoder created lazily through the injected
+ * factory). Every 20 ms one frame is pulled per sender, scaled by the
+ * sender's gain, fed to the talking tracker, summed, limited, and zeroed
+ * when deafened. Output quanta (128 samples) are cut from that frame; the
+ * recorder copies exactly what leaves. Senders silent for `idleTimeoutMs`
+ * are dropped and their decoders freed.
+ */
+import { decodeDownlink } from '../../proto/datagram.ts';
+import { OutputRecorder } from './output-recorder.ts';
+import { SenderStream } from './sender-stream.ts';
+import type { FrameDecoder, FrameSource, SenderStreamStats } from './sender-stream.ts';
+import type { JitterBufferOptions } from './jitter-buffer.ts';
+import { SoftLimiter } from './soft-limiter.ts';
+import { TalkingTracker } from './talking-tracker.ts';
+import type { TalkingTrackerOptions } from './talking-tracker.ts';
+import { FRAME_SAMPLES, SAMPLES_PER_MS } from './voice-format.ts';
+
+/** Options for {@link PlaybackMixer}. */
+export interface PlaybackMixerOptions {
+  /** Creates one mono 48 kHz Opus decoder (libopus-wasm `createDecoder`). */
+  readonly createDecoder: () => Promise<FrameDecoder>;
+  /** Talking state of every known sender, sent only when it changed. */
+  readonly onTalking: (talking: ReadonlyMap<number, boolean>) => void;
+  /** A requested output recording completed. */
+  readonly onRecording: (id: number, samples: Float32Array) => void;
+  /** A decoder could not be created (the sender stays silent). */
+  readonly onDecoderError?: (error: unknown) => void;
+  /** Drop a sender after this long without packets, ms; default 10000. */
+  readonly idleTimeoutMs?: number;
+  /** Jitter-buffer tuning for every sender. */
+  readonly jitter?: JitterBufferOptions;
+  /** Talking detection tuning. */
+  readonly talking?: TalkingTrackerOptions;
+  /** Clock in ms for decode/mix timing statistics; default none. */
+  readonly clock?: () => number;
+}
+
+/** One sender's view in {@link PlaybackStats}. */
+export interface SenderStats extends SenderStreamStats {
+  readonly sender: number;
+  readonly gain: number;
+  /** Source of the last frame pulled. */
+  readonly lastSource: FrameSource;
+}
+
+/** Counters of the playback side. */
+export interface PlaybackStats {
+  readonly room: number | null;
+  readonly senders: readonly SenderStats[];
+  /** Datagrams that failed to parse. */
+  readonly malformed: number;
+  /** Datagrams for another room (or before a room was set). */
+  readonly wrongRoom: number;
+  /** Frames mixed. */
+  readonly frames: number;
+  /** Total time producing frames (pull + decode + mix + limit), ms (0 without a clock). */
+  readonly mixMs: number;
+  /** Current gain of the limiter (1 = not limiting). */
+  readonly limiterGain: number;
+}
+
+interface Entry {
+  readonly stream: SenderStream;
+  lastSource: FrameSource;
+}
+
+/** Per-sender jitter buffers and decoders, mixer, limiter, talking and recording tap. */
+export class PlaybackMixer {
+  readonly #options: PlaybackMixerOptions;
+  readonly #idleTimeoutMs: number;
+  readonly #streams = new Map<number, Entry>();
+  readonly #gains = new Map<number, number>();
+  readonly #limiter = new SoftLimiter();
+  readonly #talking: TalkingTracker;
+  readonly #recorder = new OutputRecorder();
+  readonly #mix = new Float32Array(FRAME_SAMPLES);
+  readonly #frame = new Float32Array(FRAME_SAMPLES);
+  #cursor = FRAME_SAMPLES; // mix exhausted: produce on first render
+  #room: number | null = null;
+  #deafened = false;
+  #closed = false;
+  #s = { malformed: 0, wrongRoom: 0, frames: 0, mixMs: 0 };
+
+  constructor(options: PlaybackMixerOptions) {
+    this.#options = options;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
+    this.#talking = new TalkingTracker(options.talking);
+  }
+
+  /** Feeds one downlink datagram that arrived at `nowMs`. */
+  receive(bytes: Uint8Array, nowMs: number): void {
+    if (this.#closed) return;
+    const parsed = decodeDownlink(bytes);
+    if (!parsed.ok) {
+      this.#s.malformed++;
+      return;
+    }
+    const v = parsed.value;
+    if (this.#room === null || v.room !== this.#room) {
+      this.#s.wrongRoom++;
+      return;
+    }
+    this.#entry(v.sender).stream.insert(v, nowMs);
+  }
+
+  /** Sets the current room; voice for any other room is dropped and every sender is forgotten. */
+  setRoom(room: number | null): void {
+    if (room === this.#room) return;
+    this.#room = room;
+    for (const id of [...this.#streams.keys()]) this.#drop(id);
+  }
+
+  /** Forgets a sender: frees its decoder and jitter buffer, forgets its gain. */
+  removeSender(sender: number): void {
+    this.#drop(sender);
+    this.#gains.delete(sender);
+  }
+
+  /** Per-sender gain (linear, 1 = unchanged, 0 = muted locally); kept across streams until removeSender. */
+  setSenderVolume(sender: number, gain: number): void {
+    this.#gains.set(sender, Math.max(0, Number.isFinite(gain) ? gain : 1));
+  }
+
+  /** Master deafen: output zeros (senders keep being decoded so un-deafening is instant). */
+  setDeafened(on: boolean): void {
+    this.#deafened = on;
+  }
+
+  /** Records the next `sampleCount` output samples; `onRecording(id, ...)` fires when done. */
+  record(id: number, sampleCount: number): void {
+    this.#recorder.request(id, sampleCount);
+  }
+
+  /** Fills one output quantum; `nowMs` is the audio clock at its first sample. */
+  render(out: Float32Array, nowMs: number): void {
+    if (this.#closed) {
+      out.fill(0);
+      return;
+    }
+    let i = 0;
+    while (i < out.length) {
+      if (this.#cursor >= FRAME_SAMPLES) {
+        this.#produce(nowMs + i / SAMPLES_PER_MS);
+        this.#cursor = 0;
+      }
+      const take = Math.min(out.length - i, FRAME_SAMPLES - this.#cursor);
+      out.set(this.#mix.subarray(this.#cursor, this.#cursor + take), i);
+      this.#cursor += take;
+      i += take;
+    }
+    if (this.#recorder.active) {
+      for (const r of this.#recorder.capture(out)) this.#options.onRecording(r.id, r.samples);
+    }
+    const talking = this.#talking.tick(out.length);
+    if (talking) this.#options.onTalking(talking);
+  }
+
+  /** Counters and per-sender state. */
+  stats(): PlaybackStats {
+    const senders: SenderStats[] = [];
+    for (const [sender, e] of this.#streams) {
+      senders.push({ ...e.stream.stats(), sender, gain: this.#gains.get(sender) ?? 1, lastSource: e.lastSource });
+    }
+    return { ...this.#s, room: this.#room, senders, limiterGain: this.#limiter.gain };
+  }
+
+  /** Frees every decoder and cancels pending recordings; returns the cancelled recording ids. */
+  close(): number[] {
+    if (this.#closed) return [];
+    this.#closed = true;
+    for (const e of this.#streams.values()) e.stream.close();
+    this.#streams.clear();
+    return this.#recorder.cancelAll();
+  }
+
+  #entry(sender: number): Entry {
+    let e = this.#streams.get(sender);
+    if (e) return e;
+    const clock = this.#options.clock;
+    const stream = new SenderStream(null, { ...(this.#options.jitter ? { jitter: this.#options.jitter } : {}), ...(clock ? { clock } : {}) });
+    e = { stream, lastSource: 'waiting' };
+    this.#streams.set(sender, e);
+    this.#options.createDecoder().then(
+      (decoder) => stream.setDecoder(decoder),
+      (error: unknown) => this.#options.onDecoderError?.(error),
+    );
+    return e;
+  }
+
+  #drop(sender: number): void {
+    const e = this.#streams.get(sender);
+    if (!e) return;
+    e.stream.close();
+    this.#streams.delete(sender);
+    this.#talking.remove(sender);
+  }
+
+  #produce(nowMs: number): void {
+    const t0 = this.#options.clock?.() ?? 0;
+    const mix = this.#mix;
+    const frame = this.#frame;
+    mix.fill(0);
+    for (const [sender, e] of this.#streams) {
+      if (nowMs - e.stream.lastArrivalMs > this.#idleTimeoutMs) {
+        this.#drop(sender);
+        continue;
+      }
+      e.lastSource = e.stream.pull(nowMs, frame);
+      const gain = this.#gains.get(sender) ?? 1;
+      if (gain !== 1) for (let i = 0; i < FRAME_SAMPLES; i++) frame[i]! *= gain;
+      this.#talking.update(sender, frame);
+      for (let i = 0; i < FRAME_SAMPLES; i++) mix[i]! += frame[i]!;
+    }
+    this.#limiter.process(mix);
+    if (this.#deafened) mix.fill(0);
+    this.#s.frames++;
+    if (this.#options.clock) this.#s.mixMs += this.#options.clock() - t0;
+  }
+}

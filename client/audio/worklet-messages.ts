@@ -1,0 +1,125 @@
+/**
+ * Messages between the main thread (engine.ts) and the two AudioWorklet
+ * processors, over each AudioWorkletNode's MessagePort. Every union member
+ * says who sends it and when. Byte payloads travel as transferables (the
+ * sender gives up its buffer), so a datagram is never copied twice.
+ *
+ * This module is imported on both sides: types and constants only, no DOM.
+ */
+
+/** `registerProcessor` name of the capture processor. */
+export const CAPTURE_PROCESSOR = 'parley-capture';
+/** `registerProcessor` name of the playback processor. */
+export const PLAYBACK_PROCESSOR = 'parley-playback';
+
+/** `processorOptions` of the capture AudioWorkletNode. */
+export interface CaptureProcessorOptions {
+  /** First datagram seq (u32, random per session). */
+  readonly seq: number;
+  /** First datagram ts (u32, random per session). */
+  readonly ts: number;
+  /** Gate state at start. */
+  readonly transmitting: boolean;
+}
+
+/** Main thread → capture processor. */
+export type CaptureCommand =
+  /** Opens or closes the send gate (`engine.setTransmitting`). Closing sends one End packet. */
+  | { readonly type: 'set-transmitting'; readonly on: boolean }
+  /** Asks for counters; answered by a `stats` event with the same id. */
+  | { readonly type: 'get-stats'; readonly id: number }
+  /** Frees the encoder and stops producing anything (`engine.close`). */
+  | { readonly type: 'close' };
+
+/** Counters reported by the capture processor. */
+export interface CaptureWorkletStats {
+  readonly frames: number;
+  readonly encoded: number;
+  readonly encodeErrors: number;
+  /** Sum of encode times, ms. Measured with Date.now() (the only clock in the worklet scope): unbiased over many frames, not per frame. */
+  readonly encodeMs: number;
+  readonly voiceSent: number;
+  readonly dtxFrames: number;
+  readonly keepalivesSent: number;
+  readonly bytesSent: number;
+  /** Whether the Opus encoder is loaded. */
+  readonly encoderReady: boolean;
+}
+
+/** Capture processor → main thread. */
+export type CaptureEvent =
+  /** One uplink datagram (voice or keep-alive) to send; `bytes` owns its buffer (transferred). */
+  | { readonly type: 'datagram'; readonly bytes: Uint8Array }
+  /** Every 100 ms: input level 0..1 (dB scale) and whether the gate is open. */
+  | { readonly type: 'level'; readonly level: number; readonly transmitting: boolean }
+  /** The Opus encoder is loaded; voice can flow from now on. */
+  | { readonly type: 'ready' }
+  /** The Opus encoder failed to load; only keep-alives will be sent. */
+  | { readonly type: 'error'; readonly message: string }
+  /** Answer to `get-stats`. */
+  | { readonly type: 'stats'; readonly id: number; readonly stats: CaptureWorkletStats };
+
+/** Main thread → playback processor. */
+export type PlaybackCommand =
+  /** One downlink datagram as received from the relay (`engine.receive`); buffer transferred. */
+  | { readonly type: 'datagram'; readonly bytes: Uint8Array }
+  /** Current relay room number; voice for other rooms is dropped, all senders forgotten on change. */
+  | { readonly type: 'set-room'; readonly room: number | null }
+  /** A sender left: free its decoder and jitter buffer. */
+  | { readonly type: 'remove-sender'; readonly sender: number }
+  /** Per-sender playback gain (linear; 1 = unchanged, 0 = locally muted). Hook for per-user volume. */
+  | { readonly type: 'set-sender-volume'; readonly sender: number; readonly gain: number }
+  /** Master deafen: output zeros. */
+  | { readonly type: 'set-deafened'; readonly on: boolean }
+  /** Record the next `samples` output samples; answered by `recording` with the same id. */
+  | { readonly type: 'record'; readonly id: number; readonly samples: number }
+  /** Asks for counters; answered by a `stats` event with the same id. */
+  | { readonly type: 'get-stats'; readonly id: number }
+  /** Frees every decoder, cancels recordings, outputs silence from now on. */
+  | { readonly type: 'close' };
+
+/** Per-sender counters reported by the playback processor (jitter buffer + decoder). */
+export interface PlaybackSenderStats {
+  readonly sender: number;
+  readonly gain: number;
+  readonly lastSource: string;
+  readonly targetMs: number;
+  readonly delayMs: number;
+  readonly bufferedMs: number;
+  readonly played: number;
+  readonly late: number;
+  readonly lost: number;
+  readonly concealed: number;
+  readonly fecRecovered: number;
+  readonly duplicates: number;
+  readonly dropped: number;
+  readonly held: number;
+  readonly decodeErrors: number;
+  readonly decodeCalls: number;
+  readonly decodeMs: number;
+}
+
+/** Counters reported by the playback processor. */
+export interface PlaybackWorkletStats {
+  readonly room: number | null;
+  readonly senders: readonly PlaybackSenderStats[];
+  readonly malformed: number;
+  readonly wrongRoom: number;
+  readonly frames: number;
+  /** Sum of frame production times (pull + decode + mix + limit), ms; Date.now() based like encodeMs. */
+  readonly mixMs: number;
+  readonly limiterGain: number;
+}
+
+/** Playback processor → main thread. */
+export type PlaybackEvent =
+  /** Talking state of every known sender; sent at most every ~50 ms and only on change. */
+  | { readonly type: 'talking'; readonly talking: ReadonlyMap<number, boolean> }
+  /** A requested recording; `samples` owns its buffer (transferred). */
+  | { readonly type: 'recording'; readonly id: number; readonly samples: Float32Array }
+  /** Recordings dropped because the processor closed. */
+  | { readonly type: 'recordings-cancelled'; readonly ids: readonly number[] }
+  /** A decoder could not be created; that sender stays silent. */
+  | { readonly type: 'error'; readonly message: string }
+  /** Answer to `get-stats`. */
+  | { readonly type: 'stats'; readonly id: number; readonly stats: PlaybackWorkletStats };

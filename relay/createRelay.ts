@@ -1,0 +1,207 @@
+/**
+ * `createRelay`: opens the store, loads the identity and rooms, and wires the
+ * HTTP server, the WebSocket endpoint at `/ws`, the handshake, the roster, the
+ * voice signalling and the router together. The wiring is all this file does;
+ * each concern lives in its own module.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
+import { createFrameHandler } from './control.ts';
+import { TypedEmitter } from './emitter.ts';
+import type { EventSource } from './emitter.ts';
+import { RelayError } from './errors.ts';
+import type { RelayEvents } from './events.ts';
+import { Handshake } from './handshake.ts';
+import { startHeartbeat } from './heartbeat.ts';
+import { createStaticHandler } from './http-static.ts';
+import { loadOrCreateIdentity } from './identity.ts';
+import { attachLogger } from './log.ts';
+import { resolveOptions } from './options.ts';
+import type { RelayOptions } from './options.ts';
+import { hashPassword } from './password.ts';
+import { Presence } from './presence.ts';
+import { loadOrSeedRooms } from './rooms.ts';
+import { Roster } from './roster.ts';
+import { CloseCode, Session } from './session.ts';
+import type { SessionHooks } from './session.ts';
+import { DropStats } from './stats.ts';
+import type { RelayStats } from './stats.ts';
+import { Store } from './store.ts';
+import { VoiceRouter } from './voice-router.ts';
+import { VoiceSignalling } from './voice-signalling.ts';
+
+/** Path of the WebSocket endpoint. */
+export const WS_PATH = '/ws';
+
+/** A running relay. */
+export interface Relay extends EventSource<RelayEvents> {
+  /** Base HTTP URL, e.g. `http://127.0.0.1:8080/` (`localhost` when bound to all interfaces). */
+  readonly url: string;
+  /** WebSocket URL of the control endpoint. */
+  readonly wsUrl: string;
+  /** The port actually bound (useful with `port: 0`). */
+  readonly port: number;
+  /** The relay's persistent Ed25519 public key (32 bytes). */
+  readonly publicKey: Uint8Array;
+  /** Drop counters by reason, and forwarded datagrams. */
+  stats(): RelayStats;
+  /** Closes every connection, stops listening and closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(RelayError.listen(`cannot listen [host:${host}, port:${port}]`, error));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Starts a relay. Rejects with `RelayError` on bad options, storage or listen failures. */
+export async function createRelay(options: RelayOptions): Promise<Relay> {
+  const opts = resolveOptions(options);
+  const { clock, limits } = opts;
+  const events: TypedEmitter<RelayEvents> = new TypedEmitter<RelayEvents>((error, name) => {
+    if (name !== 'internal-error') events.emit('internal-error', { where: `listener of ${String(name)}`, error });
+  });
+  const detachLogger = opts.logger ? attachLogger(events, opts.logger, clock) : () => {};
+  const store = await Store.open(opts.dataDir, (error) => events.emit('internal-error', { where: 'store write', error }));
+
+  try {
+    const identity = await loadOrCreateIdentity(store);
+    const rooms = await loadOrSeedRooms(store);
+    const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
+
+    const stats = new DropStats(events);
+    const presence = new Presence(rooms);
+    const router = new VoiceRouter({ directory: presence, stats, clock, limits });
+    const roster = new Roster({ presence, store, router, stats, events, clock });
+    const signalling = new VoiceSignalling({ router, rtc: opts.rtc, stats, events });
+    const handshake = new Handshake({
+      relayPublicKey: identity.publicKey,
+      serverName: opts.serverName,
+      passwordHash,
+      authTimeoutMs: limits.authTimeoutMs,
+      stats,
+      events,
+      admit: (session, who) => roster.admit(session, who),
+    });
+    const onFrame = createFrameHandler({
+      stats,
+      events,
+      handlers: {
+        clientAuth: (session, msg) => handshake.clientAuth(session, msg),
+        joinRoom: (session, msg) => roster.join(session, msg),
+        setSelfState: (session, msg) => roster.setSelfState(session, msg),
+        rtcSignal: (session, msg) => signalling.handle(session, msg),
+      },
+    });
+
+    const connections = new Set<Session>();
+    let nextConnId = 1;
+    let closing: Promise<void> | undefined;
+
+    const hooks: SessionHooks = {
+      onFrame,
+      onSocketError(session, error) {
+        // `ws` closes the socket itself after its protocol errors (1009 for size, 1002/1007 otherwise).
+        // Plain socket errors (ECONNRESET...) are not drops: the close that follows says it all.
+        if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') stats.frame('too-large', session.connId);
+        else if (error.code?.startsWith('WS_ERR_')) stats.frame('ws-protocol', session.connId, error.code);
+      },
+      onClosed(session, code, reason) {
+        connections.delete(session);
+        handshake.sessionClosed(session);
+        const sessionId = session.sessionId;
+        if (sessionId !== undefined) {
+          roster.leave(session);
+          signalling.close(sessionId);
+        }
+        events.emit('connection-closed', { connId: session.connId, sessionId, code, reason });
+      },
+    };
+
+    const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES, perMessageDeflate: false });
+    const server = createServer(createStaticHandler(opts.staticDir));
+
+    function onConnection(ws: WebSocket, req: IncomingMessage): void {
+      const session = new Session(ws, { connId: nextConnId++, clock, limits, hooks });
+      connections.add(session);
+      events.emit('connection-opened', { connId: session.connId, remote: req.socket.remoteAddress ?? '?' });
+      handshake.start(session);
+    }
+
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?', 1)[0];
+      if (path !== WS_PATH || closing) {
+        socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
+    });
+    // Malformed HTTP must not reach the default handler, which would only log.
+    server.on('clientError', (_error, socket: Duplex) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+
+    const port = await listen(server, opts.port, opts.host);
+    const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
+    const url = `http://${urlHost(opts.host)}:${port}/`;
+    const wsUrl = `ws://${urlHost(opts.host)}:${port}${WS_PATH}`;
+
+    async function shutdown(): Promise<void> {
+      stopHeartbeat();
+      handshake.stop();
+      const open = [...connections];
+      for (const session of open) session.close(CloseCode.GoingAway, 'relay shutting down');
+      // Give peers a moment to answer the close frame, then cut the rest.
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(open.map((s) => s.whenSocketClosed())),
+        new Promise<void>((resolve) => {
+          graceTimer = setTimeout(resolve, limits.closeGraceMs);
+        }),
+      ]);
+      clearTimeout(graceTimer);
+      for (const session of open) session.terminate();
+      signalling.closeAll();
+      wss.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+      detachLogger();
+    }
+
+    events.emit('listening', { url, port });
+    return {
+      url,
+      wsUrl,
+      port,
+      publicKey: identity.publicKey,
+      stats: () => stats.snapshot(),
+      on: (name, listener) => events.on(name, listener),
+      off: (name, listener) => events.off(name, listener),
+      close: () => (closing ??= shutdown()),
+    };
+  } catch (error) {
+    await store.close().catch(() => {});
+    detachLogger();
+    throw error;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Public surface of the relay: `createRelay` and the types around it, plus the
+ * pure pieces embedders and tests use directly (the voice router, presence,
+ * token bucket, stats reason lists).
+ */
+export { createRelay, WS_PATH } from './createRelay.ts';
+export type { Relay } from './createRelay.ts';
+export { DEFAULT_LIMITS } from './options.ts';
+export type { Clock, Logger, RelayLimits, RelayOptions, RtcOptions } from './options.ts';
+export type { RelayEvents } from './events.ts';
+export type { EventSource, Listener } from './emitter.ts';
+export { TypedEmitter } from './emitter.ts';
+export { RelayError } from './errors.ts';
+export type { RelayErrorCode } from './errors.ts';
+export { DATAGRAM_DROP_REASONS, FRAME_DROP_REASONS, DropStats } from './stats.ts';
+export type { DatagramDropReason, FrameDropReason, RelayStats } from './stats.ts';
+export { CloseCode, closeCodeFor } from './session.ts';
+export { VoiceRouter } from './voice-router.ts';
+export type { DatagramSink, VoiceDirectory, VoiceRouterDeps } from './voice-router.ts';
+export { Presence } from './presence.ts';
+export type { Member, MoveResult, VoiceRoute } from './presence.ts';
+export { LOBBY_ID, SEED_ROOMS } from './rooms.ts';
+export type { StoredRoom, KnownUser } from './store.ts';
+export { TokenBucket } from './rate-limit.ts';
+export { normalizeDisplayName, MAX_DISPLAY_NAME_CHARS } from './display-name.ts';
+export { attachLogger } from './log.ts';
