@@ -20,6 +20,8 @@ const TEXT: Record<SessionErrorCode, string> = {
   'too-large': 'That was too large to send.',
   internal: 'The relay hit an internal error.',
   'voice-failed': 'Voice could not start.',
+  'mic-permission-denied': 'Microphone access was refused: you can listen but not talk. Allow the microphone in the browser’s site settings and reconnect.',
+  'mic-unavailable': 'No microphone found: you can listen but not talk.',
   'invalid-state': 'That is not possible right now.',
 };
 

@@ -24,6 +24,8 @@ export type SessionErrorCode =
   | 'too-large'
   | 'internal'
   | 'voice-failed'
+  | 'mic-permission-denied'
+  | 'mic-unavailable'
   | 'invalid-state';
 
 /** An error with a code, optional end time for temporary refusals, and a cause. */

@@ -154,6 +154,11 @@ export class Session {
         this.#set({ ...this.#state, talking });
       }),
       audio.on('error', (e) => {
+        // A missing or refused microphone leaves playback running: listen-only, not failed.
+        if (e.code === 'mic-permission-denied' || e.code === 'mic-unavailable') {
+          this.#set({ ...this.#state, voice: { status: this.#state.voice.status, error: new SessionError(e.code, e.message, { cause: e }) } });
+          return;
+        }
         this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', e.message, { cause: e }) } });
       }),
     ];

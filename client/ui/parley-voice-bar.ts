@@ -39,6 +39,7 @@ export class ParleyVoiceBar extends LitElement {
     .status { min-width: 8rem; font-size: 0.9rem; color: var(--muted); }
     .status.ready { color: var(--talk); }
     .status.failed { color: var(--danger-fg); }
+    .voice-error { flex-basis: 100%; order: 5; font-size: 0.85rem; color: var(--danger-fg); }
     .meter { flex: 1 1 8rem; height: 0.5rem; border-radius: 4px; background: var(--hover); overflow: hidden; min-width: 6rem; }
     .meter > div { height: 100%; background: var(--talk); transition: width 60ms linear; }
     .meter.off > div { background: var(--muted); }
@@ -72,7 +73,8 @@ export class ParleyVoiceBar extends LitElement {
     const text: Record<VoiceStatus, string> = { off: 'Voice off', starting: 'Starting voice…', ready: 'Voice connected', failed: 'Voice unavailable' };
     const pct = Math.round(Math.max(0, Math.min(1, this.level)) * 100);
     return html`
-      <span class="status ${this.voiceStatus}" role="status" title=${this.voiceError}>${text[this.voiceStatus]}${this.voiceError && this.voiceStatus === 'failed' ? html`: ${this.voiceError}` : ''}</span>
+      <span class="status ${this.voiceStatus}" role="status">${text[this.voiceStatus]}</span>
+      ${this.voiceError ? html`<span class="voice-error" role="alert">${this.voiceError}</span>` : ''}
       <div class="meter ${this.transmitting ? '' : 'off'}" role="meter" aria-label="Microphone level" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${pct}>
         <div style="width:${pct}%"></div>
       </div>
