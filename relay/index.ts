@@ -18,7 +18,7 @@ export { CloseCode, closeCodeFor } from './session.ts';
 export { VoiceRouter } from './voice-router.ts';
 export type { DatagramSink, VoiceDirectory, VoiceRouterDeps } from './voice-router.ts';
 export { Presence } from './presence.ts';
-export type { Member, MoveResult, VoiceRoute } from './presence.ts';
+export type { Member, MoveResult, VoiceRoute, VoiceSender } from './presence.ts';
 export { LOBBY_ID, SEED_ROOMS } from './rooms.ts';
 export type { StoredRoom, KnownUser } from './store.ts';
 export { TokenBucket } from './rate-limit.ts';

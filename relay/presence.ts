@@ -24,6 +24,12 @@ export interface VoiceRoute {
   readonly members: ReadonlySet<{ readonly sessionId: number; readonly deafened: boolean }>;
 }
 
+/** The voice view of a sender: whether it may talk, and where its voice goes (live, do not keep). */
+export interface VoiceSender {
+  readonly muted: boolean;
+  readonly room: VoiceRoute;
+}
+
 export type MoveResult =
   | { readonly ok: true; readonly member: Member; readonly from: string }
   | { readonly ok: false; readonly reason: 'unknown-room' | 'room-full' | 'unknown-session' };
@@ -143,8 +149,8 @@ export class Presence {
     return snapshot(m);
   }
 
-  /** The sender's room for voice forwarding; undefined when the session is not present. Hot path. */
-  routeOf(sessionId: number): VoiceRoute | undefined {
-    return this.#members.get(sessionId)?.room;
+  /** The sender's voice view; undefined when the session is not present. Hot path: one map lookup, no copy. */
+  voiceSender(sessionId: number): VoiceSender | undefined {
+    return this.#members.get(sessionId);
   }
 }

@@ -54,6 +54,8 @@ export const DATAGRAM_DROP_REASONS = [
   'unauthenticated',
   /** Keep-alives are counted here and dropped: they only keep NAT bindings open. */
   'keepalive',
+  /** Voice from a sender who is muted (or deafened, which implies muted). */
+  'muted',
   /** Over the sender's datagram token bucket. */
   'rate-limited',
   /** One recipient skipped because its DataChannel buffer was over the cap. */

@@ -1,7 +1,8 @@
 /**
  * Voice forwarding: one uplink datagram in, one downlink buffer out, sent to
  * every other member of the sender's room who has an open channel and is not
- * deafened. Never to another room.
+ * deafened. Never to another room, and nothing from a muted sender (as the
+ * Mumble server does: a mute shown to others must be a real one).
  *
  * This is the hot path (benchmarked at 100k datagrams/s): no logging, no
  * closures, one allocation for the forwarded bytes shared by all recipients
@@ -11,7 +12,7 @@
 import { decodeUplink, forwardVoice } from '../proto/index.ts';
 import type { DecodeErrorCode } from '../proto/index.ts';
 import type { Clock, RelayLimits } from './options.ts';
-import type { VoiceRoute } from './presence.ts';
+import type { VoiceRoute, VoiceSender } from './presence.ts';
 import { TokenBucket } from './rate-limit.ts';
 import type { DatagramDropReason, DropStats } from './stats.ts';
 
@@ -24,7 +25,7 @@ export interface DatagramSink {
 
 /** Where the router learns a sender's room (the presence registry). */
 export interface VoiceDirectory {
-  routeOf(sessionId: number): VoiceRoute | undefined;
+  voiceSender(sessionId: number): VoiceSender | undefined;
 }
 
 /** Dependencies of a {@link VoiceRouter}. */
@@ -92,9 +93,9 @@ export class VoiceRouter {
   /** Handles one datagram received from `sender`'s channel. Never throws. */
   route(sender: number, message: string | Uint8Array | ArrayBuffer): void {
     const { stats } = this.#deps;
-    const route = this.#deps.directory.routeOf(sender);
+    const from = this.#deps.directory.voiceSender(sender);
     const ep = this.#endpoints.get(sender);
-    if (route === undefined || ep === undefined) {
+    if (from === undefined || ep === undefined) {
       stats.datagram('unauthenticated', sender);
       return;
     }
@@ -117,7 +118,11 @@ export class VoiceRouter {
       stats.datagram('keepalive', sender);
       return;
     }
-    this.#fanOut(sender, bytes, route);
+    if (from.muted) {
+      stats.datagram('muted', sender);
+      return;
+    }
+    this.#fanOut(sender, bytes, from.room);
   }
 
   #fanOut(sender: number, uplink: Uint8Array, route: VoiceRoute): void {

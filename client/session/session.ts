@@ -39,6 +39,11 @@ export interface SessionDeps {
 
 type Listener = (state: State) => void;
 
+/** How long the relay gets to open the voice DataChannel before we re-offer, ms. */
+const VOICE_SETUP_MS = 5000;
+/** Offers made before voice is reported failed. */
+const VOICE_SETUP_ATTEMPTS = 4;
+
 const toUserView = (u: User): UserView => ({
   sessionId: u.sessionId,
   publicKeyHex: toHex(u.publicKey),
@@ -60,6 +65,8 @@ export class Session {
   #audioUnsubs: Array<() => void> = [];
   #credentials: { displayName: string; password: string } | null = null;
   #retryTimer: unknown = null;
+  #voiceTimer: unknown = null;
+  #mutedBeforeDeafen = false;
   #remoteTalking = new Set<number>();
 
   constructor(deps: SessionDeps) {
@@ -110,8 +117,6 @@ export class Session {
         return;
     }
   }
-
-  #mutedBeforeDeafen = false;
 
   #setSelf(muted: boolean, deafened: boolean): void {
     if (deafened && !this.#state.deafened) this.#mutedBeforeDeafen = this.#state.muted;
@@ -263,6 +268,7 @@ export class Session {
         await this.#voice?.handleSignal(msg.value as RtcSignal);
         return;
       case 'voiceReady':
+        this.#clearVoiceTimer();
         if (this.#audio) this.#set({ ...this.#state, voice: { status: this.#state.voice.status === 'failed' ? 'failed' : 'ready', error: this.#state.voice.error } });
         return;
       case 'ping':
@@ -287,10 +293,29 @@ export class Session {
     this.#syncRoomToAudio();
     // Tell the relay our mute/deafen state (it may differ from its defaults after a reconnect).
     this.#signal?.send({ case: 'setSelfState', value: { muted: this.#state.muted, deafened: this.#state.deafened } });
+    this.#startVoice(0);
+  }
+
+  /**
+   * Opens the voice transport and re-offers when the relay has not reported
+   * the DataChannel open within VOICE_SETUP_MS: node-datachannel on some
+   * hosts occasionally stalls a first setup, and the relay treats a new offer
+   * as a replacement.
+   */
+  #startVoice(attempt: number): void {
     const signal = this.#signal;
     if (!signal) return;
+    this.#voice?.close();
     const voice = this.#deps.createVoiceTransport?.((m) => signal.send(m)) ?? new VoiceTransport((m) => signal.send(m));
     this.#voice = voice;
+    this.#clearVoiceTimer();
+    const setTimer = this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.#voiceTimer = setTimer(() => {
+      this.#voiceTimer = null;
+      if (this.#voice !== voice || this.#state.voice.status === 'ready') return;
+      if (attempt + 1 < VOICE_SETUP_ATTEMPTS) this.#startVoice(attempt + 1);
+      else this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', 'voice channel did not open') } });
+    }, VOICE_SETUP_MS);
     voice.on('datagram', (bytes) => this.#audio?.receive(bytes));
     voice.on('close', (reason) => {
       if (this.#voice === voice) this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', reason) } });
@@ -314,7 +339,14 @@ export class Session {
     if (room) this.#audio?.setRoom(room.voiceId);
   }
 
+  #clearVoiceTimer(): void {
+    if (this.#voiceTimer === null) return;
+    (this.#deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.#voiceTimer);
+    this.#voiceTimer = null;
+  }
+
   #teardown(): void {
+    this.#clearVoiceTimer();
     if (this.#retryTimer !== null) {
       (this.#deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.#retryTimer);
       this.#retryTimer = null;

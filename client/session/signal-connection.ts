@@ -58,7 +58,7 @@ export class SignalConnection extends TypedEmitter<SignalConnectionEvents> {
 
   /** True while the socket is open. */
   get isOpen(): boolean {
-    return this.#open && !this.#closed && this.#ws.readyState === WebSocket.OPEN;
+    return this.#open && !this.#closed && this.#ws.readyState === 1 /* OPEN */;
   }
 
   /** Sends one control message; silently dropped when the socket is not open. */

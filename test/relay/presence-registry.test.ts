@@ -12,12 +12,12 @@ describe('Presence', () => {
     p.add(member(1, 'lobby'));
     p.add(member(2, 'lobby'));
     expect(p.move(1, 'quiet')).toMatchObject({ ok: true, from: 'lobby', member: { roomId: 'quiet' } });
-    expect(p.routeOf(1)?.voiceId).toBe(2);
-    expect([...p.routeOf(2)!.members].map((m) => m.sessionId)).toEqual([2]);
+    expect(p.voiceSender(1)?.room.voiceId).toBe(2);
+    expect([...p.voiceSender(2)!.room.members].map((m) => m.sessionId)).toEqual([2]);
     expect(p.move(1, 'attic')).toEqual({ ok: false, reason: 'unknown-room' });
     expect(p.move(9, 'lobby')).toEqual({ ok: false, reason: 'unknown-session' });
     expect(p.remove(1)?.roomId).toBe('quiet');
-    expect(p.routeOf(1)).toBeUndefined();
+    expect(p.voiceSender(1)).toBeUndefined();
   });
 
   it('refuses a move into a full room', () => {

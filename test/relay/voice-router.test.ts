@@ -106,6 +106,19 @@ describe('VoiceRouter.route', () => {
     expect([deaf.sent.length, closed.sent.length, ok.sent.length]).toEqual([0, 0, 1]);
   });
 
+  it('drops voice from a muted sender, counted muted, and forwards again after unmute', () => {
+    const { router, presence, stats, join } = setup();
+    join(1, 'lobby');
+    const listener = join(2, 'lobby');
+    presence.setSelfState(1, { muted: true, deafened: false });
+    router.route(1, packet(1));
+    expect(listener.sent).toHaveLength(0);
+    expect(stats.snapshot().datagrams.muted).toBe(1);
+    presence.setSelfState(1, { muted: false, deafened: false });
+    router.route(1, packet(2));
+    expect(listener.sent).toHaveLength(1);
+  });
+
   it('skips a recipient whose send buffer is over the cap, counting send-buffer-full', () => {
     const { router, stats, join } = setup({ sendBufferCap: 1000 });
     join(1, 'lobby');

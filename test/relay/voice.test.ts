@@ -109,6 +109,21 @@ describe('relay voice forwarding', () => {
     await receive(c, 1);
   });
 
+  it('drops voice from a muted sender (counted muted) and forwards again after unmute', async () => {
+    a.send({ case: 'setSelfState', value: { muted: true, deafened: false } });
+    await a.next('userUpdated', (u) => u.user?.sessionId === a.sessionId && u.user.muted);
+    const dropped = waitForEvent(started.relay, 'drop', (e) => e.kind === 'datagram' && e.reason === 'muted');
+    const before = b.datagramCount;
+    a.sendDatagram(voice(250));
+    await dropped;
+    a.send({ case: 'setSelfState', value: { muted: false, deafened: false } });
+    await a.next('userUpdated', (u) => u.user?.sessionId === a.sessionId && !u.user.muted);
+    a.sendDatagram(voice(251));
+    expect((await receive(b, 1))[0]?.seq).toBe(251);
+    expect(b.datagramCount).toBe(before + 1);
+    await receive(c, 1);
+  });
+
   it('counts and drops bad datagrams and keep-alives, while valid voice keeps flowing', async () => {
     const reasons: DatagramDropReason[] = ['too-large', 'unknown-kind', 'bad-length', 'keepalive'];
     const before = started.relay.stats().datagrams;
