@@ -37,8 +37,10 @@ export interface RelayLimits {
   readonly datagramBurst: number;
   /** Per-sender voice datagram token bucket: refill per second. Default 150 (a 20 ms stream is 50/s). */
   readonly datagramPerSecond: number;
-  /** A recipient whose DataChannel buffers more than this many bytes is skipped. Default 65 536. */
+  /** A recipient whose DataChannel buffers more than this many bytes is skipped. Default 16 384 (about 1 s of one speaker). */
   readonly sendBufferCap: number;
+  /** A voice datagram more than this many ms later than its sender's best case is dropped, not forwarded. 0 disables. Default 60. */
+  readonly maxDatagramAgeMs: number;
   /** How long `close()` waits for sockets to finish their close handshake. Default 1 000 ms. */
   readonly closeGraceMs: number;
 }
@@ -54,7 +56,8 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   maxRateLimitedFrames: 100,
   datagramBurst: 100,
   datagramPerSecond: 150,
-  sendBufferCap: 64 * 1024,
+  sendBufferCap: 16 * 1024,
+  maxDatagramAgeMs: 60,
   closeGraceMs: 1_000,
 });
 

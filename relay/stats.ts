@@ -58,6 +58,8 @@ export const DATAGRAM_DROP_REASONS = [
   'muted',
   /** Over the sender's datagram token bucket. */
   'rate-limited',
+  /** Older than `maxDatagramAgeMs` when the relay got to it (a backlog formed); see staleness.ts. */
+  'stale',
   /** One recipient skipped because its DataChannel buffer was over the cap. */
   'send-buffer-full',
   /** One recipient skipped because the native send threw (channel closing). */

@@ -14,6 +14,7 @@ import type { DecodeErrorCode } from '../proto/index.ts';
 import type { Clock, RelayLimits } from './options.ts';
 import type { VoiceRoute, VoiceSender } from './presence.ts';
 import { TokenBucket } from './rate-limit.ts';
+import { AgeGate } from './staleness.ts';
 import type { DatagramDropReason, DropStats } from './stats.ts';
 
 /** The send side of a voice DataChannel (node-datachannel's DataChannel fits). */
@@ -33,12 +34,13 @@ export interface VoiceRouterDeps {
   readonly directory: VoiceDirectory;
   readonly stats: DropStats;
   readonly clock: Clock;
-  readonly limits: Pick<RelayLimits, 'datagramBurst' | 'datagramPerSecond' | 'sendBufferCap'>;
+  readonly limits: Pick<RelayLimits, 'datagramBurst' | 'datagramPerSecond' | 'sendBufferCap' | 'maxDatagramAgeMs'>;
 }
 
 interface Endpoint {
   sink: DatagramSink | null;
   readonly bucket: TokenBucket;
+  readonly age: AgeGate;
 }
 
 function reasonFor(code: DecodeErrorCode): DatagramDropReason {
@@ -71,7 +73,11 @@ export class VoiceRouter {
     }
     const { clock, limits } = this.#deps;
     // The bucket outlives channel replacement: renegotiating must not refill it.
-    this.#endpoints.set(sessionId, { sink, bucket: new TokenBucket(clock, limits.datagramBurst, limits.datagramPerSecond) });
+    this.#endpoints.set(sessionId, {
+      sink,
+      bucket: new TokenBucket(clock, limits.datagramBurst, limits.datagramPerSecond),
+      age: new AgeGate(limits.maxDatagramAgeMs),
+    });
   }
 
   /** Unbinds the channel of `sessionId`, but only if it is still `sink` (a late close of a replaced channel is ignored). */
@@ -120,6 +126,11 @@ export class VoiceRouter {
     }
     if (from.muted) {
       stats.datagram('muted', sender);
+      return;
+    }
+    // Late beyond use: forwarding it would only add to the backlog it came out of.
+    if (ep.age.stale(up.value.ts, this.#deps.clock.now())) {
+      stats.datagram('stale', sender);
       return;
     }
     this.#fanOut(sender, bytes, from.room);

@@ -32,7 +32,7 @@ class RecordingSink implements DatagramSink {
   }
 }
 
-function setup(limits: Partial<{ datagramBurst: number; datagramPerSecond: number; sendBufferCap: number }> = {}) {
+function setup(limits: Partial<{ datagramBurst: number; datagramPerSecond: number; sendBufferCap: number; maxDatagramAgeMs: number }> = {}) {
   let now = 1_000;
   const clock: Clock = { now: () => now };
   const events = new TypedEmitter<RelayEvents>();
@@ -42,7 +42,7 @@ function setup(limits: Partial<{ datagramBurst: number; datagramPerSecond: numbe
     directory: presence,
     stats,
     clock,
-    limits: { datagramBurst: 100, datagramPerSecond: 150, sendBufferCap: 64 * 1024, ...limits },
+    limits: { datagramBurst: 100, datagramPerSecond: 150, sendBufferCap: 64 * 1024, maxDatagramAgeMs: 60, ...limits },
   });
   const sinks = new Map<number, RecordingSink>();
   function join(sessionId: number, roomId: string): RecordingSink {
