@@ -1,0 +1,259 @@
+/**
+ * A target (the relay or the UDP baseline) plus load generator processes
+ * holding the simulated users, set up once and then driven step by step:
+ * each step makes S users per room speak and measures one window.
+ */
+import { fileURLToPath } from 'node:url';
+import { Histogram } from './histogram.ts';
+import { Child } from './ipc.ts';
+import type { LoadReply, LoadRequest, SimUser, TargetAddress, TargetReply, TargetRequest } from './ipc.ts';
+import { nowUs } from './packet.ts';
+import { cpuPercent, markCpu, rssKiB } from './proc-stats.ts';
+import type { CpuMark } from './proc-stats.ts';
+import { roomId } from './rooms.ts';
+
+/** Which forwarder a rig drives. */
+export type TargetKind = 'relay' | 'udp';
+
+/** Shape of a rig. */
+export interface RigOptions {
+  readonly target: TargetKind;
+  readonly users: number;
+  readonly rooms: number;
+  /** Load generator processes (default: one per 50 users, 2..4). */
+  readonly generators?: number;
+}
+
+/** Timing of one measured step. */
+export interface StepTiming {
+  readonly warmupMs: number;
+  readonly measureMs: number;
+}
+
+/** What one step measured. */
+export interface StepResult {
+  readonly speakersPerRoom: number;
+  /** Copies the load asked for per second (speakers × 50 × (room size − 1)). */
+  readonly offeredPerSec: number;
+  /** Copies that arrived per second. */
+  readonly forwardedPerSec: number;
+  readonly lossPct: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Percent of one core used by the forwarder process(es). */
+  readonly targetCpuPct: number;
+  /** Percent of one core used by all load generators together. */
+  readonly generatorCpuPct: number;
+  /** Generator send ticks that ran late (> 5 ms): a sign the generator, not the forwarder, was short of CPU. */
+  readonly lateTicks: number;
+}
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+const DEFAULT_TIMING: StepTiming = { warmupMs: 1_000, measureMs: 3_000 };
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+function expectOk<T extends { type: string }, K extends T['type']>(reply: T, type: K): Extract<T, { type: K }> {
+  if (reply.type !== type) throw new Error(`expected ${type}, got ${reply.type}`);
+  return reply as Extract<T, { type: K }>;
+}
+
+/** A running target and its load. */
+export class LoadRig {
+  readonly options: RigOptions;
+  readonly #target: Child<TargetRequest, TargetReply>;
+  readonly #targetPids: readonly number[];
+  /** Where the users connected. */
+  readonly address: TargetAddress;
+  readonly #generators: Array<Child<LoadRequest, LoadReply>>;
+  /** Connected users by room index. */
+  readonly #rooms: SimUser[][];
+  readonly #byGenerator = new Map<number, number>();
+  /** Forwarder RSS before any user connected, KiB. */
+  readonly idleRssKiB: number;
+  /** Users that connected / failed, and extra voice offers needed. */
+  readonly connected: number;
+  readonly failed: number;
+  readonly retries: number;
+  readonly connectMs: number;
+
+  private constructor(init: {
+    options: RigOptions;
+    target: Child<TargetRequest, TargetReply>;
+    targetPids: readonly number[];
+    address: TargetAddress;
+    generators: Array<Child<LoadRequest, LoadReply>>;
+    rooms: SimUser[][];
+    byGenerator: Map<number, number>;
+    idleRssKiB: number;
+    failed: number;
+    retries: number;
+    connectMs: number;
+  }) {
+    this.options = init.options;
+    this.#target = init.target;
+    this.#targetPids = init.targetPids;
+    this.address = init.address;
+    this.#generators = init.generators;
+    this.#rooms = init.rooms;
+    this.#byGenerator = init.byGenerator;
+    this.idleRssKiB = init.idleRssKiB;
+    this.failed = init.failed;
+    this.connected = init.rooms.reduce((n, r) => n + r.length, 0);
+    this.retries = init.retries;
+    this.connectMs = init.connectMs;
+  }
+
+  /** Starts the target and the generators and connects every user. */
+  static async start(options: RigOptions): Promise<LoadRig> {
+    const target = new Child<TargetRequest, TargetReply>(here(options.target === 'relay' ? './relay-process.ts' : './udp-forwarder.ts'), options.target);
+    const generatorCount = options.generators ?? Math.min(4, Math.max(2, Math.ceil(options.users / 50)));
+    const generators = Array.from({ length: generatorCount }, (_, i) => new Child<LoadRequest, LoadReply>(here('./load-process.ts'), `load-${i}`));
+    try {
+      await Promise.all([target.ready(), ...generators.map((g) => g.ready())]);
+      const started = expectOk(await target.request({ type: 'start', rooms: options.rooms, workers: 1 }), 'started');
+      const address: TargetAddress = started.address;
+      await sleep(200);
+      const idleRssKiB = started.pids.reduce((n, pid) => n + rssKiB(pid), 0);
+      const users: SimUser[] = Array.from({ length: options.users }, (_, id) => ({ id, room: roomId(id % options.rooms), voiceId: (id % options.rooms) + 1 }));
+      const byGenerator = new Map<number, number>();
+      const shares: SimUser[][] = generators.map(() => []);
+      for (const u of users) {
+        const g = u.id % generatorCount;
+        shares[g]!.push(u);
+        byGenerator.set(u.id, g);
+      }
+      const t0 = performance.now();
+      const replies = await Promise.all(
+        generators.map(async (g, i) => expectOk(await g.request({ type: 'connect', target: address, users: shares[i]!, concurrency: 4 }), 'connected')),
+      );
+      const connectMs = performance.now() - t0;
+      const failedIds = new Set(replies.flatMap((r) => r.failedIds));
+      const rooms: SimUser[][] = Array.from({ length: options.rooms }, () => []);
+      for (const u of users) if (!failedIds.has(u.id)) rooms[u.id % options.rooms]!.push(u);
+      return new LoadRig({
+        options,
+        target,
+        targetPids: started.pids,
+        address,
+        generators,
+        rooms,
+        byGenerator,
+        idleRssKiB,
+        failed: failedIds.size,
+        retries: replies.reduce((n, r) => n + r.retries, 0),
+        connectMs,
+      });
+    } catch (error) {
+      await Promise.all([target, ...generators].map((c) => (c.exited ? undefined : c.process.kill('SIGKILL'))));
+      throw error;
+    }
+  }
+
+  /** Forwarder process ids (CPU and memory are read from /proc). */
+  get targetPids(): readonly number[] {
+    return this.#targetPids;
+  }
+
+  /** Largest room size (bounds speakers per room). */
+  get maxRoomSize(): number {
+    return Math.max(...this.#rooms.map((r) => r.length));
+  }
+
+  /** Forwarder RSS now, KiB. */
+  rssKiB(): number {
+    return this.#targetPids.reduce((n, pid) => n + rssKiB(pid), 0);
+  }
+
+  /** The relay's counters (forwarded, drops, internal errors). */
+  async targetStats(): Promise<Extract<TargetReply, { type: 'stats' }>> {
+    return expectOk(await this.#target.request({ type: 'stats' }), 'stats');
+  }
+
+  /** True if the forwarder process is gone (crashed). */
+  get targetExited(): boolean {
+    return this.#target.exited;
+  }
+
+  /** Runs one step with `speakersPerRoom` talkers in every room. */
+  async step(speakersPerRoom: number, timing: StepTiming = DEFAULT_TIMING): Promise<StepResult> {
+    const speakers = this.#rooms.flatMap((r) => r.slice(0, speakersPerRoom));
+    const roomSize = new Map<number, number>();
+    for (const r of this.#rooms) for (const u of r) roomSize.set(u.id, r.length);
+    const startUs = nowUs() + 300_000;
+    const measureFromUs = startUs + timing.warmupMs * 1000;
+    const measureToUs = measureFromUs + timing.measureMs * 1000;
+    const stopUs = measureToUs + 100_000;
+    await Promise.all(
+      this.#generators.map(async (g, i) =>
+        expectOk(
+          await g.request({
+            type: 'run',
+            speakers: speakers.filter((u) => this.#byGenerator.get(u.id) === i).map((u) => u.id),
+            startUs,
+            measureFromUs,
+            measureToUs,
+            stopUs,
+          }),
+          'running',
+        ),
+      ),
+    );
+    const genPids = this.#generators.map((g) => g.pid);
+    await sleep((measureFromUs - nowUs()) / 1000);
+    const targetFrom: CpuMark = markCpu(this.#targetPids);
+    const genFrom: CpuMark = markCpu(genPids);
+    await sleep((measureToUs - nowUs()) / 1000);
+    const targetCpuPct = cpuPercent(targetFrom, markCpu(this.#targetPids));
+    const generatorCpuPct = cpuPercent(genFrom, markCpu(genPids));
+    // Drain: packets stamped inside the window still in flight.
+    await sleep((stopUs - nowUs()) / 1000 + 500);
+    const results = await Promise.all(this.#generators.map(async (g) => expectOk(await g.request({ type: 'collect' }), 'result')));
+    const delay = new Histogram();
+    let expected = 0;
+    let received = 0;
+    let lateTicks = 0;
+    for (const r of results) {
+      delay.merge(r.delay);
+      received += r.receivedInWindow;
+      lateTicks += r.lateTicks;
+      for (const [id, sent] of Object.entries(r.sentInWindow)) expected += sent * ((roomSize.get(Number(id)) ?? 1) - 1);
+    }
+    const seconds = timing.measureMs / 1000;
+    const offered = speakers.reduce((n, u) => n + 50 * ((roomSize.get(u.id) ?? 1) - 1), 0);
+    return {
+      speakersPerRoom,
+      offeredPerSec: offered,
+      forwardedPerSec: Math.round(received / seconds),
+      lossPct: expected > 0 ? round(Math.max(0, (1 - received / expected) * 100), 3) : 0,
+      p50Ms: round(delay.quantileMs(0.5), 3),
+      p99Ms: round(delay.quantileMs(0.99), 3),
+      maxMs: round(delay.quantileMs(1), 3),
+      targetCpuPct: round(targetCpuPct, 1),
+      generatorCpuPct: round(generatorCpuPct, 1),
+      lateTicks,
+    };
+  }
+
+  /** Disconnects users by id (soak churn). */
+  async disconnect(ids: readonly number[]): Promise<void> {
+    await Promise.all(
+      this.#generators.map((g, i) => g.request({ type: 'disconnect', ids: ids.filter((id) => this.#byGenerator.get(id) === i) })),
+    );
+  }
+
+  /** Stops every process. */
+  async close(): Promise<void> {
+    await Promise.all(this.#generators.map((g) => g.stop({ type: 'exit' })));
+    await this.#target.stop({ type: 'exit' });
+  }
+}
+
+/** Rounds to `digits` decimals. */
+export function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--soak]`
+ *
+ * Starts a real relay and simulated clients in separate processes (see
+ * load-rig.ts), runs the scenarios, a saturation search on the relay and on a
+ * plain-UDP baseline under the same load, and prints ONE JSON object on
+ * stdout (progress goes to stderr). `--users/--rooms/--speakers` replace the
+ * three default scenarios with one; `--seconds` is the measurement window of
+ * each step (default 3), or the soak's length with `--soak` (default 600).
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { round } from './load-rig.ts';
+import type { StepResult } from './load-rig.ts';
+import { buildReport, machineInfo } from './report.ts';
+import { findSaturation } from './saturation.ts';
+import type { Saturation } from './saturation.ts';
+import { DEFAULT_SCENARIOS, describeStep, measureScenario, progress, speakersFor, withRig } from './scenarios.ts';
+import type { ScenarioResult, ScenarioSpec } from './scenarios.ts';
+import { runSoak } from './soak.ts';
+
+function positive(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer [value:${text}]`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      soak: { type: 'boolean', default: false },
+      users: { type: 'string' },
+      rooms: { type: 'string' },
+      speakers: { type: 'string' },
+      seconds: { type: 'string' },
+    },
+    strict: true,
+  });
+  const users = positive('users', values.users);
+  const rooms = positive('rooms', values.rooms);
+  const speakers = positive('speakers', values.speakers);
+  const seconds = positive('seconds', values.seconds);
+  const machine = machineInfo();
+
+  if (values.soak) {
+    const soak = await runSoak({
+      seconds: seconds ?? 600,
+      users: users ?? 100,
+      rooms: rooms ?? 10,
+      speakersPerRoom: speakers ?? 2,
+      churnPerSecond: 2,
+    });
+    machine.loadavgEnd = loadavg().map((x) => round(x, 2));
+    console.log(JSON.stringify({ soak, machine }));
+    return;
+  }
+
+  const timing = { warmupMs: 1_000, measureMs: (seconds ?? 3) * 1000 };
+  const specs: readonly ScenarioSpec[] =
+    users || rooms || speakers
+      ? [{ name: 'custom', users: users ?? 100, rooms: rooms ?? 10, speakersPerRoom: speakers ?? 2 }]
+      : DEFAULT_SCENARIOS;
+  const largest = specs.reduce((a, b) => (b.users > a.users ? b : a));
+  const scenarios: ScenarioResult[] = [];
+  let relay: Saturation = { best: undefined, firstBad: undefined, steps: [] };
+  let half: StepResult | undefined;
+  let halfSpeakers = 1;
+  let maxSpeakersPerRoom = 0;
+  let rssPerUserKB = 0;
+  for (const spec of specs) {
+    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms }, async (rig) => {
+      const result = await measureScenario(rig, spec, timing);
+      scenarios.push(result);
+      if (spec !== largest) return;
+      rssPerUserKB = result.rssPerUserKB;
+      maxSpeakersPerRoom = rig.maxRoomSize;
+      relay = await findSaturation(rig, { timing });
+      for (const s of relay.steps) progress(`saturation [relay]: ${describeStep(s)}`);
+      const best = relay.best;
+      if (best) {
+        halfSpeakers = speakersFor(best.offeredPerSec / 2, best.offeredPerSec / best.speakersPerRoom, rig.maxRoomSize);
+        half = await rig.step(halfSpeakers, timing);
+        progress(`half saturation [relay]: ${describeStep(half)}`);
+      }
+    });
+  }
+  let baseline: Saturation = { best: undefined, firstBad: undefined, steps: [] };
+  let baselineAtHalf: StepResult | undefined;
+  await withRig({ target: 'udp', users: largest.users, rooms: largest.rooms }, async (rig) => {
+    scenarios.push(await measureScenario(rig, largest, timing));
+    baseline = await findSaturation(rig, { timing });
+    for (const s of baseline.steps) progress(`saturation [udp]: ${describeStep(s)}`);
+    baselineAtHalf = await rig.step(halfSpeakers, timing);
+    progress(`same load as relay half saturation [udp]: ${describeStep(baselineAtHalf)}`);
+  });
+  machine.loadavgEnd = loadavg().map((x) => round(x, 2));
+  const report = buildReport({
+    machine,
+    scenarios,
+    relay,
+    baseline,
+    maxSpeakersPerRoom,
+    half,
+    baselineAtHalf,
+    rssPerUserKB,
+    seconds: timing.measureMs / 1000,
+  });
+  console.log(JSON.stringify(report, null, values.json ? 0 : 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,92 @@
+/**
+ * The one JSON object `npm run bench:relay -- --json` prints: headline
+ * figures first (the issue's names), then everything they were derived from.
+ */
+import { cpus, loadavg, totalmem } from 'node:os';
+import type { StepResult } from './load-rig.ts';
+import { round } from './load-rig.ts';
+import { SATURATION_LOSS_PCT, SATURATION_P99_MS } from './saturation.ts';
+import type { Saturation } from './saturation.ts';
+import type { ScenarioResult } from './scenarios.ts';
+
+/** The machine, and how busy it was (other processes share these cores). */
+export interface MachineInfo {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memGiB: number;
+  readonly node: string;
+  readonly loadavgStart: readonly number[];
+  loadavgEnd: readonly number[];
+}
+
+/** What the headline is computed from. */
+export interface BenchInputs {
+  readonly machine: MachineInfo;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly relay: Saturation;
+  readonly baseline: Saturation;
+  /** Talkers per room that fit in the saturation rig's rooms (caps the search). */
+  readonly maxSpeakersPerRoom: number;
+  readonly half: StepResult | undefined;
+  readonly baselineAtHalf: StepResult | undefined;
+  readonly rssPerUserKB: number;
+  readonly workers?: unknown;
+  readonly seconds: number;
+}
+
+/** Machine facts at start. */
+export function machineInfo(): MachineInfo {
+  const c = cpus();
+  return {
+    cpus: c.length,
+    cpuModel: c[0]?.model ?? '?',
+    memGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    loadavgStart: loadavg().map((x) => round(x, 2)),
+    loadavgEnd: [],
+  };
+}
+
+/** Builds the printed object. */
+export function buildReport(x: BenchInputs): Record<string, unknown> {
+  const sat = x.relay.best;
+  const base = x.baseline.best;
+  const baseCapped = base !== undefined && x.baseline.firstBad === undefined && base.speakersPerRoom >= x.maxSpeakersPerRoom;
+  const relayCapped = sat !== undefined && x.relay.firstBad === undefined && sat.speakersPerRoom >= x.maxSpeakersPerRoom;
+  return {
+    forwardedPerSec: sat?.forwardedPerSec ?? 0,
+    p50AddedMs: x.half?.p50Ms ?? null,
+    p99AddedMs: x.half?.p99Ms ?? null,
+    maxAddedMs: x.half?.maxMs ?? null,
+    lossPct: x.half?.lossPct ?? null,
+    relayCpuPct: sat?.targetCpuPct ?? null,
+    rssPerUserKB: x.rssPerUserKB,
+    baselineForwardedPerSec: base?.forwardedPerSec ?? 0,
+    ratioToBaseline: sat && base && base.forwardedPerSec > 0 ? round(sat.forwardedPerSec / base.forwardedPerSec, 3) : null,
+    // A search that never failed stopped at the rig's room size: the true figure is at least that.
+    relayCappedByRig: relayCapped,
+    baselineCappedByRig: baseCapped,
+    generatorCpuPctAtSaturation: sat?.generatorCpuPct ?? null,
+    halfSaturation: x.half ?? null,
+    baselineAtHalfSaturationLoad: x.baselineAtHalf ?? null,
+    addedOverBaselineAtHalfMs: x.half && x.baselineAtHalf ? {
+      p50: round(x.half.p50Ms - x.baselineAtHalf.p50Ms, 3),
+      p99: round(x.half.p99Ms - x.baselineAtHalf.p99Ms, 3),
+    } : null,
+    scenarios: x.scenarios,
+    saturation: {
+      limits: { p99Ms: SATURATION_P99_MS, lossPct: SATURATION_LOSS_PCT },
+      relay: x.relay,
+      baseline: x.baseline,
+    },
+    ...(x.workers !== undefined ? { workers: x.workers } : {}),
+    method: {
+      delay: 'one-way, sender stamp (CLOCK_MONOTONIC µs in the Opus payload tail) to the receiving client\'s message callback; includes both clients\' WebRTC stacks, so it over-states the relay\'s share',
+      added: 'p50/p99/maxAddedMs are that one-way delay through the relay at the step nearest 50% of the relay\'s saturation rate; addedOverBaselineAtHalfMs subtracts the UDP baseline under the same load',
+      loss: '1 - copies received / (packets sent in the window × (room size - 1))',
+      cpu: 'percent of one core, from /proc/<pid>/stat over the measurement window',
+      windowSeconds: x.seconds,
+    },
+    machine: x.machine,
+  };
+}
