@@ -22,6 +22,12 @@ export interface RigOptions {
   readonly rooms: number;
   /** Load generator processes (default: one per 50 users, 2..4). */
   readonly generators?: number;
+  /**
+   * Forwarder processes, rooms sharded across them (room i on shard i mod n):
+   * how the relay's datagram path scales when rooms run on several cores.
+   * Default 1.
+   */
+  readonly shards?: number;
 }
 
 /** Timing of one measured step. */
@@ -64,14 +70,14 @@ function expectOk<T extends { type: string }, K extends T['type']>(reply: T, typ
 /** A running target and its load. */
 export class LoadRig {
   readonly options: RigOptions;
-  readonly #target: Child<TargetRequest, TargetReply>;
+  readonly #targets: ReadonlyArray<Child<TargetRequest, TargetReply>>;
   readonly #targetPids: readonly number[];
-  /** Where the users connected. */
+  /** Where the users connected (the first shard's address when sharded). */
   readonly address: TargetAddress;
   readonly #generators: Array<Child<LoadRequest, LoadReply>>;
   /** Connected users by room index. */
   readonly #rooms: SimUser[][];
-  readonly #byGenerator = new Map<number, number>();
+  readonly #byGenerator: Map<number, number>;
   /** Forwarder RSS before any user connected, KiB. */
   readonly idleRssKiB: number;
   /** Users that connected / failed, and extra voice offers needed. */
@@ -82,7 +88,7 @@ export class LoadRig {
 
   private constructor(init: {
     options: RigOptions;
-    target: Child<TargetRequest, TargetReply>;
+    targets: ReadonlyArray<Child<TargetRequest, TargetReply>>;
     targetPids: readonly number[];
     address: TargetAddress;
     generators: Array<Child<LoadRequest, LoadReply>>;
@@ -94,7 +100,7 @@ export class LoadRig {
     connectMs: number;
   }) {
     this.options = init.options;
-    this.#target = init.target;
+    this.#targets = init.targets;
     this.#targetPids = init.targetPids;
     this.address = init.address;
     this.#generators = init.generators;
@@ -109,36 +115,41 @@ export class LoadRig {
 
   /** Starts the target and the generators and connects every user. */
   static async start(options: RigOptions): Promise<LoadRig> {
-    const target = new Child<TargetRequest, TargetReply>(here(options.target === 'relay' ? './relay-process.ts' : './udp-forwarder.ts'), options.target);
+    const shardCount = options.shards ?? 1;
+    const module = here(options.target === 'relay' ? './relay-process.ts' : './udp-forwarder.ts');
+    const targets = Array.from({ length: shardCount }, (_, i) => new Child<TargetRequest, TargetReply>(module, `${options.target}-${i}`));
     const generatorCount = options.generators ?? Math.min(4, Math.max(2, Math.ceil(options.users / 50)));
     const generators = Array.from({ length: generatorCount }, (_, i) => new Child<LoadRequest, LoadReply>(here('./load-process.ts'), `load-${i}`));
     try {
-      await Promise.all([target.ready(), ...generators.map((g) => g.ready())]);
-      const started = expectOk(await target.request({ type: 'start', rooms: options.rooms, workers: 1 }), 'started');
-      const address: TargetAddress = started.address;
+      await Promise.all([...targets, ...generators].map((c) => c.ready()));
+      const started = await Promise.all(targets.map(async (t) => expectOk(await t.request({ type: 'start', rooms: options.rooms, workers: 1 }), 'started')));
       await sleep(200);
-      const idleRssKiB = started.pids.reduce((n, pid) => n + rssKiB(pid), 0);
+      const targetPids = started.flatMap((s) => s.pids);
+      const idleRssKiB = targetPids.reduce((n, pid) => n + rssKiB(pid), 0);
       const users: SimUser[] = Array.from({ length: options.users }, (_, id) => ({ id, room: roomId(id % options.rooms), voiceId: (id % options.rooms) + 1 }));
       const byGenerator = new Map<number, number>();
-      const shares: SimUser[][] = generators.map(() => []);
-      for (const u of users) {
-        const g = u.id % generatorCount;
-        shares[g]!.push(u);
-        byGenerator.set(u.id, g);
-      }
+      for (const u of users) byGenerator.set(u.id, u.id % generatorCount);
       const t0 = performance.now();
       const replies = await Promise.all(
-        generators.map(async (g, i) => expectOk(await g.request({ type: 'connect', target: address, users: shares[i]!, concurrency: 4 }), 'connected')),
-      );
+        generators.map(async (g, i) => {
+          const mine = users.filter((u) => byGenerator.get(u.id) === i);
+          const out = [];
+          for (let shard = 0; shard < shardCount; shard++) {
+            const share = mine.filter((u) => (u.voiceId - 1) % shardCount === shard);
+            if (share.length > 0) out.push(expectOk(await g.request({ type: 'connect', target: started[shard]!.address, users: share, concurrency: 4 }), 'connected'));
+          }
+          return out;
+        }),
+      ).then((r) => r.flat());
       const connectMs = performance.now() - t0;
       const failedIds = new Set(replies.flatMap((r) => r.failedIds));
       const rooms: SimUser[][] = Array.from({ length: options.rooms }, () => []);
       for (const u of users) if (!failedIds.has(u.id)) rooms[u.id % options.rooms]!.push(u);
       return new LoadRig({
         options,
-        target,
-        targetPids: started.pids,
-        address,
+        targets,
+        targetPids,
+        address: started[0]!.address,
         generators,
         rooms,
         byGenerator,
@@ -148,7 +159,7 @@ export class LoadRig {
         connectMs,
       });
     } catch (error) {
-      await Promise.all([target, ...generators].map((c) => (c.exited ? undefined : c.process.kill('SIGKILL'))));
+      for (const c of [...targets, ...generators]) if (!c.exited) c.process.kill('SIGKILL');
       throw error;
     }
   }
@@ -168,14 +179,22 @@ export class LoadRig {
     return this.#targetPids.reduce((n, pid) => n + rssKiB(pid), 0);
   }
 
-  /** The relay's counters (forwarded, drops, internal errors). */
+  /** The forwarders' counters (forwarded, drops, internal errors), summed over shards. */
   async targetStats(): Promise<Extract<TargetReply, { type: 'stats' }>> {
-    return expectOk(await this.#target.request({ type: 'stats' }), 'stats');
+    const all = await Promise.all(this.#targets.map(async (t) => expectOk(await t.request({ type: 'stats' }), 'stats')));
+    const drops: Record<string, number> = {};
+    for (const s of all) for (const [k, v] of Object.entries(s.drops)) drops[k] = (drops[k] ?? 0) + v;
+    return {
+      type: 'stats',
+      forwarded: all.reduce((n, s) => n + s.forwarded, 0),
+      drops,
+      internalErrors: all.reduce((n, s) => n + s.internalErrors, 0),
+    };
   }
 
-  /** True if the forwarder process is gone (crashed). */
+  /** True if a forwarder process is gone (crashed). */
   get targetExited(): boolean {
-    return this.#target.exited;
+    return this.#targets.some((t) => t.exited);
   }
 
   /** Runs one step with `speakersPerRoom` talkers in every room. */
@@ -248,7 +267,7 @@ export class LoadRig {
   /** Stops every process. */
   async close(): Promise<void> {
     await Promise.all(this.#generators.map((g) => g.stop({ type: 'exit' })));
-    await this.#target.stop({ type: 'exit' });
+    await Promise.all(this.#targets.map((t) => t.stop({ type: 'exit' })));
   }
 }
 

@@ -86,6 +86,12 @@ async function main(): Promise<void> {
       }
     });
   }
+  // Scaling: the same rooms sharded over two relay processes (one per core).
+  let twoShards: Saturation = { best: undefined, firstBad: undefined, steps: [] };
+  await withRig({ target: 'relay', users: largest.users, rooms: largest.rooms, shards: 2 }, async (rig) => {
+    twoShards = await findSaturation(rig, { timing, start: Math.max(1, relay.best?.speakersPerRoom ?? 2) });
+    for (const s of twoShards.steps) progress(`saturation [relay x2]: ${describeStep(s)}`);
+  });
   let baseline: Saturation = { best: undefined, firstBad: undefined, steps: [] };
   let baselineAtHalf: StepResult | undefined;
   await withRig({ target: 'udp', users: largest.users, rooms: largest.rooms }, async (rig) => {
@@ -106,6 +112,12 @@ async function main(): Promise<void> {
     baselineAtHalf,
     rssPerUserKB,
     seconds: timing.measureMs / 1000,
+    workers: {
+      note: 'rooms sharded over N relay processes (room i on process i mod N), users connect to the one holding their room; the control plane is not shared between them',
+      one: { forwardedPerSec: relay.best?.forwardedPerSec ?? 0, relayCpuPct: relay.best?.targetCpuPct ?? null },
+      two: { forwardedPerSec: twoShards.best?.forwardedPerSec ?? 0, relayCpuPct: twoShards.best?.targetCpuPct ?? null, steps: twoShards.steps },
+      scaling: relay.best && twoShards.best ? round(twoShards.best.forwardedPerSec / relay.best.forwardedPerSec, 3) : null,
+    },
   });
   console.log(JSON.stringify(report, null, values.json ? 0 : 2));
 }

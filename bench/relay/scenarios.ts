@@ -48,7 +48,7 @@ export function describeStep(r: StepResult): string {
 
 /** Starts a rig, runs `body`, always closes it. */
 export async function withRig<T>(options: RigOptions, body: (rig: LoadRig) => Promise<T>): Promise<T> {
-  progress(`starting ${options.target} with ${options.users} users in ${options.rooms} rooms`);
+  progress(`starting ${options.target}${options.shards ? ` x${options.shards}` : ""} with ${options.users} users in ${options.rooms} rooms`);
   const rig = await LoadRig.start(options);
   progress(`connected ${rig.connected}/${options.users} in ${(rig.connectMs / 1000).toFixed(1)} s (retries ${rig.retries})`);
   try {
