@@ -49,6 +49,8 @@ export interface StepResult {
   readonly maxMs: number;
   /** Percent of one core used by the forwarder process(es). */
   readonly targetCpuPct: number;
+  /** Forwarder CPU time per forwarded copy, µs (all its threads: JS, SCTP, DTLS, syscalls). */
+  readonly targetCpuUsPerCopy: number;
   /** Percent of one core used by all load generators together. */
   readonly generatorCpuPct: number;
   /** Generator send ticks that ran late (> 5 ms): a sign the generator, not the forwarder, was short of CPU. */
@@ -252,6 +254,7 @@ export class LoadRig {
       p99Ms: round(delay.quantileMs(0.99), 3),
       maxMs: round(delay.quantileMs(1), 3),
       targetCpuPct: round(targetCpuPct, 1),
+      targetCpuUsPerCopy: received > 0 ? round((targetCpuPct / 100) * 1e6 / (received / seconds), 2) : 0,
       generatorCpuPct: round(generatorCpuPct, 1),
       lateTicks,
     };

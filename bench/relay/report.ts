@@ -47,6 +47,12 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/** Median CPU µs per copy over steps that forwarded something. */
+function usPerCopy(sat: Saturation): number | null {
+  const xs = sat.steps.filter((s) => s.forwardedPerSec > 0 && s.targetCpuUsPerCopy > 0).map((s) => s.targetCpuUsPerCopy).sort((a, b) => a - b);
+  return xs.length === 0 ? null : xs[Math.floor(xs.length / 2)]!;
+}
+
 /** Builds the printed object. */
 export function buildReport(x: BenchInputs): Record<string, unknown> {
   const sat = x.relay.best;
@@ -67,6 +73,12 @@ export function buildReport(x: BenchInputs): Record<string, unknown> {
     relayCappedByRig: relayCapped,
     baselineCappedByRig: baseCapped,
     generatorCpuPctAtSaturation: sat?.generatorCpuPct ?? null,
+    // Independent of whether the generator could push the forwarder to its limit on a shared box:
+    // CPU per copy, and the rate one fully used core would give at that cost.
+    relayCpuUsPerCopy: usPerCopy(x.relay),
+    relayProjectedPerCorePerSec: usPerCopy(x.relay) ? Math.round(1e6 / usPerCopy(x.relay)!) : null,
+    baselineCpuUsPerCopy: usPerCopy(x.baseline),
+    baselineProjectedPerCorePerSec: usPerCopy(x.baseline) ? Math.round(1e6 / usPerCopy(x.baseline)!) : null,
     halfSaturation: x.half ?? null,
     baselineAtHalfSaturationLoad: x.baselineAtHalf ?? null,
     addedOverBaselineAtHalfMs: x.half && x.baselineAtHalf ? {
