@@ -38,6 +38,9 @@ export interface StepTiming {
 
 /** What one step measured. */
 export interface StepResult {
+  /** People talking at once, spread evenly over the rooms. */
+  readonly talkers: number;
+  /** Talkers per room (fractional when they do not divide evenly). */
   readonly speakersPerRoom: number;
   /** Copies the load asked for per second (speakers × 50 × (room size − 1)). */
   readonly offeredPerSec: number;
@@ -58,7 +61,7 @@ export interface StepResult {
 }
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
-const DEFAULT_TIMING: StepTiming = { warmupMs: 1_000, measureMs: 3_000 };
+const DEFAULT_TIMING: StepTiming = { warmupMs: 500, measureMs: 3_000 };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -171,9 +174,9 @@ export class LoadRig {
     return this.#targetPids;
   }
 
-  /** Largest room size (bounds speakers per room). */
-  get maxRoomSize(): number {
-    return Math.max(...this.#rooms.map((r) => r.length));
+  /** Connected users: the most talkers a step can have. */
+  get maxTalkers(): number {
+    return this.connected;
   }
 
   /** Forwarder RSS now, KiB. */
@@ -199,9 +202,10 @@ export class LoadRig {
     return this.#targets.some((t) => t.exited);
   }
 
-  /** Runs one step with `speakersPerRoom` talkers in every room. */
-  async step(speakersPerRoom: number, timing: StepTiming = DEFAULT_TIMING): Promise<StepResult> {
-    const speakers = this.#rooms.flatMap((r) => r.slice(0, speakersPerRoom));
+  /** Runs one step with `talkers` people talking, spread evenly over the rooms. */
+  async step(talkers: number, timing: StepTiming = DEFAULT_TIMING): Promise<StepResult> {
+    const n = this.#rooms.length;
+    const speakers = this.#rooms.flatMap((r, i) => r.slice(0, Math.floor(talkers / n) + (i < talkers % n ? 1 : 0)));
     const roomSize = new Map<number, number>();
     for (const r of this.#rooms) for (const u of r) roomSize.set(u.id, r.length);
     const startUs = nowUs() + 300_000;
@@ -246,7 +250,8 @@ export class LoadRig {
     const seconds = timing.measureMs / 1000;
     const offered = speakers.reduce((n, u) => n + 50 * ((roomSize.get(u.id) ?? 1) - 1), 0);
     return {
-      speakersPerRoom,
+      talkers: speakers.length,
+      speakersPerRoom: round(speakers.length / n, 2),
       offeredPerSec: offered,
       forwardedPerSec: Math.round(received / seconds),
       lossPct: expected > 0 ? round(Math.max(0, (1 - received / expected) * 100), 3) : 0,

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const timing = { warmupMs: 1_000, measureMs: (seconds ?? 3) * 1000 };
+  const timing = { warmupMs: 500, measureMs: (seconds ?? 3) * 1000 };
   const specs: readonly ScenarioSpec[] =
     users || rooms || speakers
       ? [{ name: 'custom', users: users ?? 100, rooms: rooms ?? 10, speakersPerRoom: speakers ?? 2 }]
@@ -66,8 +66,8 @@ async function main(): Promise<void> {
   const scenarios: ScenarioResult[] = [];
   let relay: Saturation = { best: undefined, firstBad: undefined, steps: [] };
   let half: StepResult | undefined;
-  let halfSpeakers = 1;
-  let maxSpeakersPerRoom = 0;
+  let halfTalkers = 1;
+  let maxTalkers = 0;
   let rssPerUserKB = 0;
   for (const spec of specs) {
     await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms }, async (rig) => {
@@ -75,13 +75,13 @@ async function main(): Promise<void> {
       scenarios.push(result);
       if (spec !== largest) return;
       rssPerUserKB = result.rssPerUserKB;
-      maxSpeakersPerRoom = rig.maxRoomSize;
+      maxTalkers = rig.maxTalkers;
       relay = await findSaturation(rig, { timing });
       for (const s of relay.steps) progress(`saturation [relay]: ${describeStep(s)}`);
       const best = relay.best;
       if (best) {
-        halfSpeakers = speakersFor(best.offeredPerSec / 2, best.offeredPerSec / best.speakersPerRoom, rig.maxRoomSize);
-        half = await rig.step(halfSpeakers, timing);
+        halfTalkers = speakersFor(best.offeredPerSec / 2, best.offeredPerSec / best.talkers, rig.maxTalkers);
+        half = await rig.step(halfTalkers, timing);
         progress(`half saturation [relay]: ${describeStep(half)}`);
       }
     });
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   // Scaling: the same rooms sharded over two relay processes (one per core).
   let twoShards: Saturation = { best: undefined, firstBad: undefined, steps: [] };
   await withRig({ target: 'relay', users: largest.users, rooms: largest.rooms, shards: 2 }, async (rig) => {
-    twoShards = await findSaturation(rig, { timing, start: Math.max(1, relay.best?.speakersPerRoom ?? 2) });
+    twoShards = await findSaturation(rig, { timing, start: Math.max(8, relay.best?.talkers ?? 8) });
     for (const s of twoShards.steps) progress(`saturation [relay x2]: ${describeStep(s)}`);
   });
   let baseline: Saturation = { best: undefined, firstBad: undefined, steps: [] };
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     scenarios.push(await measureScenario(rig, largest, timing));
     baseline = await findSaturation(rig, { timing });
     for (const s of baseline.steps) progress(`saturation [udp]: ${describeStep(s)}`);
-    baselineAtHalf = await rig.step(halfSpeakers, timing);
+    baselineAtHalf = await rig.step(halfTalkers, timing);
     progress(`same load as relay half saturation [udp]: ${describeStep(baselineAtHalf)}`);
   });
   machine.loadavgEnd = loadavg().map((x) => round(x, 2));
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     scenarios,
     relay,
     baseline,
-    maxSpeakersPerRoom,
+    maxTalkers,
     half,
     baselineAtHalf,
     rssPerUserKB,

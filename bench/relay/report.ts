@@ -25,8 +25,8 @@ export interface BenchInputs {
   readonly scenarios: readonly ScenarioResult[];
   readonly relay: Saturation;
   readonly baseline: Saturation;
-  /** Talkers per room that fit in the saturation rig's rooms (caps the search). */
-  readonly maxSpeakersPerRoom: number;
+  /** Users in the saturation rig: the most talkers a search can try. */
+  readonly maxTalkers: number;
   readonly half: StepResult | undefined;
   readonly baselineAtHalf: StepResult | undefined;
   readonly rssPerUserKB: number;
@@ -57,8 +57,8 @@ function usPerCopy(sat: Saturation): number | null {
 export function buildReport(x: BenchInputs): Record<string, unknown> {
   const sat = x.relay.best;
   const base = x.baseline.best;
-  const baseCapped = base !== undefined && x.baseline.firstBad === undefined && base.speakersPerRoom >= x.maxSpeakersPerRoom;
-  const relayCapped = sat !== undefined && x.relay.firstBad === undefined && sat.speakersPerRoom >= x.maxSpeakersPerRoom;
+  const baseCapped = base !== undefined && x.baseline.firstBad === undefined && base.talkers >= x.maxTalkers;
+  const relayCapped = sat !== undefined && x.relay.firstBad === undefined && sat.talkers >= x.maxTalkers;
   return {
     forwardedPerSec: sat?.forwardedPerSec ?? 0,
     p50AddedMs: x.half?.p50Ms ?? null,

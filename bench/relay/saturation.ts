@@ -1,6 +1,6 @@
 /**
- * Saturation search: raise the number of talkers per room (each adds
- * 50 × (room size − 1) forwarded packets per second) until p99 one-way delay
+ * Saturation search: raise the number of talkers (spread over the rooms;
+ * each adds 50 × (room size − 1) forwarded packets per second) until p99 one-way delay
  * passes 5 ms or loss passes 1 %, then bisect between the last good and the
  * first bad step. The answer is the highest forwarded rate that was good.
  */
@@ -24,7 +24,7 @@ export function withinLimits(r: StepResult): boolean {
   return r.p99Ms <= SATURATION_P99_MS && r.lossPct <= SATURATION_LOSS_PCT;
 }
 
-/** Searches `rig` for its saturation rate, starting at `start` talkers per room. */
+/** Searches `rig` for its saturation rate, starting at `start` talkers (default 8). */
 export async function findSaturation(rig: LoadRig, options: { start?: number; bisections?: number; timing?: StepTiming } = {}): Promise<Saturation> {
   const steps: StepResult[] = [];
   const run = async (s: number): Promise<StepResult> => {
@@ -32,12 +32,12 @@ export async function findSaturation(rig: LoadRig, options: { start?: number; bi
     steps.push(r);
     return r;
   };
-  const maxS = rig.maxRoomSize;
+  const maxS = rig.maxTalkers;
   let good = 0;
   let bad = 0;
   let best: StepResult | undefined;
   let firstBad: StepResult | undefined;
-  for (let s = Math.min(options.start ?? 2, maxS); ; s = Math.min(s * 2, maxS)) {
+  for (let s = Math.min(options.start ?? 8, maxS); ; s = Math.min(s * 2, maxS)) {
     const r = await run(s);
     if (withinLimits(r)) {
       good = s;
@@ -49,7 +49,7 @@ export async function findSaturation(rig: LoadRig, options: { start?: number; bi
       break;
     }
   }
-  for (let i = 0; i < (options.bisections ?? 2) && bad - good > 1; i++) {
+  for (let i = 0; i < (options.bisections ?? 3) && bad - good > 1; i++) {
     const mid = Math.floor((good + bad) / 2);
     const r = await run(mid);
     if (withinLimits(r)) {

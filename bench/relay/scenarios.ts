@@ -43,7 +43,7 @@ export function progress(line: string): void {
 
 /** One line per step for the progress log. */
 export function describeStep(r: StepResult): string {
-  return `S=${r.speakersPerRoom} offered=${r.offeredPerSec}/s fwd=${r.forwardedPerSec}/s loss=${r.lossPct}% p50=${r.p50Ms} p99=${r.p99Ms} max=${r.maxMs} ms cpu=${r.targetCpuPct}% (${r.targetCpuUsPerCopy} µs/copy) gen=${r.generatorCpuPct}% late=${r.lateTicks}`;
+  return `talkers=${r.talkers} offered=${r.offeredPerSec}/s fwd=${r.forwardedPerSec}/s loss=${r.lossPct}% p50=${r.p50Ms} p99=${r.p99Ms} max=${r.maxMs} ms cpu=${r.targetCpuPct}% (${r.targetCpuUsPerCopy} µs/copy) gen=${r.generatorCpuPct}% late=${r.lateTicks}`;
 }
 
 /** Starts a rig, runs `body`, always closes it. */
@@ -61,7 +61,7 @@ export async function withRig<T>(options: RigOptions, body: (rig: LoadRig) => Pr
 /** Measures one step and tags it with the scenario. */
 export async function measureScenario(rig: LoadRig, spec: ScenarioSpec, timing?: StepTiming): Promise<ScenarioResult> {
   const rssPerUserKB = rig.connected > 0 ? round((rig.rssKiB() - rig.idleRssKiB) / rig.connected, 1) : 0;
-  const step = await rig.step(spec.speakersPerRoom, timing);
+  const step = await rig.step(spec.speakersPerRoom * spec.rooms, timing);
   progress(`${spec.name} [${rig.options.target}]: ${describeStep(step)}`);
   return {
     name: spec.name,
@@ -77,7 +77,7 @@ export async function measureScenario(rig: LoadRig, spec: ScenarioSpec, timing?:
   };
 }
 
-/** The step whose offered rate is closest to `rate`, in talkers per room. */
+/** Talkers whose offered rate is closest to `rate`. */
 export function speakersFor(rate: number, perSpeaker: number, max: number): number {
   return Math.max(1, Math.min(max, Math.round(rate / perSpeaker)));
 }

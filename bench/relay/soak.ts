@@ -86,7 +86,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         crashes++;
         break;
       }
-      const w = await rig.step(options.speakersPerRoom, WINDOW);
+      const w = await rig.step(options.speakersPerRoom * options.rooms, WINDOW);
       windows.push(w);
       rss.push(rig.rssKiB());
       progress(`soak t=${Math.round(options.seconds - (endAt - performance.now()) / 1000)} s: ${describeStep(w)} rss=${rss.at(-1)} KiB churn=${churnJoins}`);
