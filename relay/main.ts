@@ -3,10 +3,10 @@
  * environment. Starts a relay, prints the URL to open, and closes cleanly on
  * SIGINT/SIGTERM.
  *
- *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--verbose]
+ *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--udp-port N] [--verbose]
  *
  * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
- * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME. Prefer PARLEY_PASSWORD
+ * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_UDP_PORT. Prefer PARLEY_PASSWORD
  * over --password: arguments are visible to every local user in `ps`.
  */
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import nodeDataChannel from 'node-datachannel';
 import { createRelay } from './index.ts';
 import type { Logger } from './index.ts';
 
-const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--verbose]`;
+const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--udp-port N] [--verbose]`;
 
 function consoleLogger(verbose: boolean): Logger {
   const stamp = (): string => new Date().toISOString();
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       static: { type: 'string' },
       name: { type: 'string' },
+      'udp-port': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -56,6 +57,13 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const udpText = values['udp-port'] ?? env('PARLEY_UDP_PORT');
+  const udpPort = udpText === undefined ? undefined : Number(udpText);
+  if (udpPort !== undefined && (!Number.isInteger(udpPort) || udpPort < 1 || udpPort > 65_535)) {
+    console.error(`invalid UDP port [udp-port:${udpText}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const password = values.password ?? env('PARLEY_PASSWORD');
   const relay = await createRelay({
     port,
@@ -65,6 +73,7 @@ async function main(): Promise<void> {
     staticDir: values.static ?? env('PARLEY_STATIC') ?? fileURLToPath(new URL('../dist/client/', import.meta.url)),
     serverName: values.name ?? env('PARLEY_SERVER_NAME') ?? 'Parley',
     logger: consoleLogger(values.verbose),
+    ...(udpPort !== undefined ? { rtc: { udpMuxPort: udpPort } } : {}),
   });
   const host = values.host ?? env('PARLEY_HOST');
   const shown = host && host !== '0.0.0.0' && host !== '::' ? relay.url : `http://localhost:${relay.port}/`;

@@ -68,6 +68,13 @@ export interface RtcOptions {
   /** Restrict ICE to a UDP port range (firewalls). Default: any port. */
   readonly portRangeBegin?: number;
   readonly portRangeEnd?: number;
+  /**
+   * Serve every PeerConnection on this one UDP port (libjuice's ICE UDP mux)
+   * instead of one socket each. Cheaper per packet with many users (one
+   * socket to poll instead of hundreds) and one port to open in a firewall.
+   * Overrides the port range. Default: off.
+   */
+  readonly udpMuxPort?: number;
 }
 
 /** Options of `createRelay`. */

@@ -28,6 +28,8 @@ export interface RigOptions {
    * Default 1.
    */
   readonly shards?: number;
+  /** Relay ICE UDP mux: all PeerConnections of shard i on port `udpMuxPort + i` (see RtcOptions). Default off. */
+  readonly udpMuxPort?: number;
 }
 
 /** Timing of one measured step. */
@@ -127,7 +129,19 @@ export class LoadRig {
     const generators = Array.from({ length: generatorCount }, (_, i) => new Child<LoadRequest, LoadReply>(here('./load-process.ts'), `load-${i}`));
     try {
       await Promise.all([...targets, ...generators].map((c) => c.ready()));
-      const started = await Promise.all(targets.map(async (t) => expectOk(await t.request({ type: 'start', rooms: options.rooms, workers: 1 }), 'started')));
+      const started = await Promise.all(
+        targets.map(async (t, i) =>
+          expectOk(
+            await t.request({
+              type: 'start',
+              rooms: options.rooms,
+              workers: 1,
+              ...(options.udpMuxPort !== undefined ? { udpMuxPort: options.udpMuxPort + i } : {}),
+            }),
+            'started',
+          ),
+        ),
+      );
       await sleep(200);
       const targetPids = started.flatMap((s) => s.pids);
       const idleRssKiB = targetPids.reduce((n, pid) => n + rssKiB(pid), 0);

@@ -17,12 +17,12 @@ let relay: Relay | undefined;
 let dataDir: string | undefined;
 let internalErrors = 0;
 
-async function start(rooms: number): Promise<TargetReply> {
+async function start(rooms: number, udpMuxPort: number | undefined): Promise<TargetReply> {
   dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const store = await Store.open(dataDir, () => {});
   await store.saveRooms(benchRooms(rooms));
   await store.close();
-  relay = await createRelay({ port: 0, host: '127.0.0.1', dataDir });
+  relay = await createRelay({ port: 0, host: '127.0.0.1', dataDir, rtc: udpMuxPort === undefined ? {} : { udpMuxPort } });
   relay.on('internal-error', (e) => {
     internalErrors++;
     if (internalErrors <= 5) console.error(`relay internal error [where:${e.where}]`, e.error);
@@ -33,7 +33,7 @@ async function start(rooms: number): Promise<TargetReply> {
 async function handle(req: TargetRequest): Promise<void> {
   switch (req.type) {
     case 'start':
-      reply<TargetReply>(await start(req.rooms));
+      reply<TargetReply>(await start(req.rooms, req.udpMuxPort));
       return;
     case 'stats': {
       const s = relay?.stats();
