@@ -70,6 +70,9 @@ export type TargetReply =
       readonly forwarded: number;
       readonly drops: Readonly<Record<string, number>>;
       readonly internalErrors: number;
+      /** V8 heap in use and memory held by JS objects outside it (Buffers), KiB: tells a JS leak from native growth. */
+      readonly heapUsedKiB: number;
+      readonly externalKiB: number;
     }
   | { readonly type: 'error'; readonly message: string };
 

@@ -5,7 +5,6 @@
  * receiving side: one-way delay from the send stamp, and how many packets
  * stamped inside the measurement window arrived.
  */
-import nodeDataChannel from 'node-datachannel';
 import { Histogram } from './histogram.ts';
 import { reply } from './ipc.ts';
 import type { LoadReply, LoadRequest, SimUser, TargetAddress } from './ipc.ts';
@@ -139,7 +138,8 @@ async function handle(req: LoadRequest): Promise<void> {
     case 'exit':
       if (timer) clearInterval(timer);
       await disconnect([...users.keys()]);
-      nodeDataChannel.cleanup();
+      // No nodeDataChannel.cleanup(): with hundreds of channels just closed it can trip a
+      // napi_release_threadsafe_function assertion (node-datachannel 0.33); exiting frees everything.
       process.exit(0);
   }
 }

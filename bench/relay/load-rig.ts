@@ -208,6 +208,8 @@ export class LoadRig {
       forwarded: all.reduce((n, s) => n + s.forwarded, 0),
       drops,
       internalErrors: all.reduce((n, s) => n + s.internalErrors, 0),
+      heapUsedKiB: all.reduce((n, s) => n + s.heapUsedKiB, 0),
+      externalKiB: all.reduce((n, s) => n + s.externalKiB, 0),
     };
   }
 

@@ -15,7 +15,7 @@ import type { StepResult } from './load-rig.ts';
 import { buildReport, machineInfo } from './report.ts';
 import { findSaturation } from './saturation.ts';
 import type { Saturation } from './saturation.ts';
-import { DEFAULT_SCENARIOS, describeStep, measureScenario, progress, speakersFor, withRig } from './scenarios.ts';
+import { DEFAULT_SCENARIOS, describeStep, measureScenario, progress, SATURATION_RIG, speakersFor, withRig } from './scenarios.ts';
 import type { ScenarioResult, ScenarioSpec } from './scenarios.ts';
 import { runSoak } from './soak.ts';
 
@@ -63,40 +63,47 @@ async function main(): Promise<void> {
       ? [{ name: 'custom', users: users ?? 100, rooms: rooms ?? 10, speakersPerRoom: speakers ?? 2 }]
       : DEFAULT_SCENARIOS;
   const largest = specs.reduce((a, b) => (b.users > a.users ? b : a));
+  // Saturation runs on fewer, bigger rooms: each talker then costs 49 copies, so the search
+  // measures per-copy cost rather than the fixed cost of hundreds of idle PeerConnections.
+  const satRig = specs === DEFAULT_SCENARIOS ? SATURATION_RIG : { users: largest.users, rooms: largest.rooms };
+  const muxPort = 40_000 + Math.floor(Math.random() * 20_000);
   const scenarios: ScenarioResult[] = [];
+  let rssPerUserKB = 0;
+  for (const spec of specs) {
+    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort }, async (rig) => {
+      const result = await measureScenario(rig, spec, timing);
+      scenarios.push(result);
+      if (spec === largest) rssPerUserKB = result.rssPerUserKB;
+    });
+  }
   let relay: Saturation = { best: undefined, firstBad: undefined, steps: [] };
   let half: StepResult | undefined;
   let halfTalkers = 1;
   let maxTalkers = 0;
-  let rssPerUserKB = 0;
-  for (const spec of specs) {
-    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms }, async (rig) => {
-      const result = await measureScenario(rig, spec, timing);
-      scenarios.push(result);
-      if (spec !== largest) return;
-      rssPerUserKB = result.rssPerUserKB;
-      maxTalkers = rig.maxTalkers;
-      relay = await findSaturation(rig, { timing });
-      for (const s of relay.steps) progress(`saturation [relay]: ${describeStep(s)}`);
-      const best = relay.best;
-      if (best) {
-        halfTalkers = speakersFor(best.offeredPerSec / 2, best.offeredPerSec / best.talkers, rig.maxTalkers);
-        half = await rig.step(halfTalkers, timing);
-        progress(`half saturation [relay]: ${describeStep(half)}`);
-      }
-    });
-  }
+  await withRig({ target: 'relay', ...satRig, udpMuxPort: muxPort }, async (rig) => {
+    maxTalkers = rig.maxTalkers;
+    relay = await findSaturation(rig, { timing, start: 2 });
+    for (const s of relay.steps) progress(`saturation [relay]: ${describeStep(s)}`);
+    const best = relay.best;
+    if (best) {
+      halfTalkers = speakersFor(best.offeredPerSec / 2, best.offeredPerSec / best.talkers, rig.maxTalkers);
+      half = await rig.step(halfTalkers, timing);
+      progress(`half saturation [relay]: ${describeStep(half)}`);
+    }
+  });
   // Scaling: the same rooms sharded over two relay processes (one per core).
   let twoShards: Saturation = { best: undefined, firstBad: undefined, steps: [] };
-  await withRig({ target: 'relay', users: largest.users, rooms: largest.rooms, shards: 2 }, async (rig) => {
-    twoShards = await findSaturation(rig, { timing, start: Math.max(8, relay.best?.talkers ?? 8) });
+  await withRig({ target: 'relay', ...satRig, shards: 2, udpMuxPort: muxPort + 10 }, async (rig) => {
+    twoShards = await findSaturation(rig, { timing, start: Math.max(2, relay.best?.talkers ?? 2) });
     for (const s of twoShards.steps) progress(`saturation [relay x2]: ${describeStep(s)}`);
   });
   let baseline: Saturation = { best: undefined, firstBad: undefined, steps: [] };
   let baselineAtHalf: StepResult | undefined;
   await withRig({ target: 'udp', users: largest.users, rooms: largest.rooms }, async (rig) => {
     scenarios.push(await measureScenario(rig, largest, timing));
-    baseline = await findSaturation(rig, { timing });
+  });
+  await withRig({ target: 'udp', ...satRig }, async (rig) => {
+    baseline = await findSaturation(rig, { timing, start: 2 });
     for (const s of baseline.steps) progress(`saturation [udp]: ${describeStep(s)}`);
     baselineAtHalf = await rig.step(halfTalkers, timing);
     progress(`same load as relay half saturation [udp]: ${describeStep(baselineAtHalf)}`);
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
     baselineAtHalf,
     rssPerUserKB,
     seconds: timing.measureMs / 1000,
+    saturationRig: { ...satRig, relayUdpMux: true },
     workers: {
       note: 'rooms sharded over N relay processes (room i on process i mod N), users connect to the one holding their room; the control plane is not shared between them',
       one: { forwardedPerSec: relay.best?.forwardedPerSec ?? 0, relayCpuPct: relay.best?.targetCpuPct ?? null },

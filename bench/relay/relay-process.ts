@@ -42,6 +42,8 @@ async function handle(req: TargetRequest): Promise<void> {
         forwarded: s?.forwarded ?? 0,
         drops: { ...(s?.datagrams ?? {}) },
         internalErrors,
+        heapUsedKiB: Math.round(process.memoryUsage().heapUsed / 1024),
+        externalKiB: Math.round(process.memoryUsage().external / 1024),
       });
       return;
     }

@@ -31,6 +31,7 @@ export interface BenchInputs {
   readonly baselineAtHalf: StepResult | undefined;
   readonly rssPerUserKB: number;
   readonly workers?: unknown;
+  readonly saturationRig: { readonly users: number; readonly rooms: number; readonly relayUdpMux: boolean };
   readonly seconds: number;
 }
 
@@ -88,6 +89,7 @@ export function buildReport(x: BenchInputs): Record<string, unknown> {
     scenarios: x.scenarios,
     saturation: {
       limits: { p99Ms: SATURATION_P99_MS, lossPct: SATURATION_LOSS_PCT },
+      rig: x.saturationRig,
       relay: x.relay,
       baseline: x.baseline,
     },

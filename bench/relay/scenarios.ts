@@ -21,6 +21,9 @@ export const DEFAULT_SCENARIOS: readonly ScenarioSpec[] = [
   { name: '500 users, 50 rooms, 2 speaking per room', users: 500, rooms: 50, speakersPerRoom: 2 },
 ];
 
+/** Where the saturation search runs by default: four rooms of 50. */
+export const SATURATION_RIG = { users: 200, rooms: 4 } as const;
+
 /** A scenario's measurement plus how the rig came up. */
 export interface ScenarioResult extends StepResult {
   readonly name: string;

@@ -35,6 +35,8 @@ export interface SoakResult {
   readonly rssMaxKiB: number;
   /** RSS samples, one per measured window. */
   readonly rssKiB: readonly number[];
+  /** V8 heap in use per window (after the window; not forced by a GC). */
+  readonly heapUsedKiB: readonly number[];
   readonly crashes: number;
   readonly internalErrors: number;
   readonly worstLossPct: number;
@@ -79,6 +81,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   })();
   const windows: StepResult[] = [];
   const rss: number[] = [];
+  const heap: number[] = [];
   let crashes = 0;
   try {
     while (performance.now() < endAt - WINDOW.measureMs - WINDOW.warmupMs) {
@@ -89,7 +92,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const w = await rig.step(options.speakersPerRoom * options.rooms, WINDOW);
       windows.push(w);
       rss.push(rig.rssKiB());
-      progress(`soak t=${Math.round(options.seconds - (endAt - performance.now()) / 1000)} s: ${describeStep(w)} rss=${rss.at(-1)} KiB churn=${churnJoins}`);
+      heap.push((await rig.targetStats()).heapUsedKiB);
+      progress(`soak t=${Math.round(options.seconds - (endAt - performance.now()) / 1000)} s: ${describeStep(w)} rss=${rss.at(-1)} KiB heap=${heap.at(-1)} KiB churn=${churnJoins}`);
     }
   } finally {
     stopping = true;
@@ -110,6 +114,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     rssEndKiB: rss.at(-1) ?? 0,
     rssMaxKiB: Math.max(0, ...rss),
     rssKiB: rss,
+    heapUsedKiB: heap,
     crashes,
     internalErrors: stats?.internalErrors ?? -1,
     worstLossPct: round(Math.max(0, ...windows.map((w) => w.lossPct)), 3),

@@ -53,7 +53,14 @@ function handle(req: TargetRequest): void {
       });
       return;
     case 'stats':
-      reply<TargetReply>({ type: 'stats', forwarded, drops: {}, internalErrors: 0 });
+      reply<TargetReply>({
+        type: 'stats',
+        forwarded,
+        drops: {},
+        internalErrors: 0,
+        heapUsedKiB: Math.round(process.memoryUsage().heapUsed / 1024),
+        externalKiB: Math.round(process.memoryUsage().external / 1024),
+      });
       return;
     case 'exit':
       socket.close();
