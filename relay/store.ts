@@ -174,6 +174,11 @@ export class Store {
     return this.#users.get(publicKeyHex);
   }
 
+  /** Every user seen, in load then first-seen order. */
+  users(): IterableIterator<KnownUser> {
+    return this.#users.values();
+  }
+
   /** Records `user` (in memory now, on disk in the background). */
   saveUser(user: KnownUser): void {
     this.#users.set(user.publicKeyHex, user);

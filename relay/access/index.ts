@@ -9,3 +9,5 @@ export { AdminService, MAX_REASON_CHARS } from './admin.ts';
 export type { AdminDeps, AdminDirectory } from './admin.ts';
 export { createBootstrapInvite, BOOTSTRAP_INVITE_TTL_MS } from './bootstrap.ts';
 export { remoteAddress } from './remote-address.ts';
+export { CLI_USAGE, isCliCommand, runAdminCli } from './cli.ts';
+export type { CliIo } from './cli.ts';
