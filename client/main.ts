@@ -6,7 +6,8 @@
 import { fingerprint, loadIdentity } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
-import { Session, storagePins } from './session/index.ts';
+import { memoryPins, Session, storagePins } from './session/index.ts';
+import type { RelayPinStore } from './session/index.ts';
 import { createAudioEngine } from './audio/index.ts';
 import type { AudioEngine } from './audio/types.ts';
 import './ui/index.ts';
@@ -57,6 +58,15 @@ function takeInvite(): Uint8Array | null {
   }
 }
 
+/** Relay key pins in localStorage; in memory where the browser refuses storage (some private modes throw on access). */
+function relayPins(): RelayPinStore {
+  try {
+    return storagePins(localStorage);
+  } catch {
+    return memoryPins();
+  }
+}
+
 async function boot(): Promise<void> {
   const app = document.querySelector('parley-app');
   if (!app) return;
@@ -68,7 +78,7 @@ async function boot(): Promise<void> {
     url: relayUrl(),
     signer,
     fingerprint: fp,
-    pins: storagePins(localStorage),
+    pins: relayPins(),
     invite: takeInvite(),
     onInviteSettled: () => {
       try {

@@ -81,8 +81,15 @@ export class AccessManager {
     };
     this.#pendingRelayKey = offered;
     const s = this.#deps.state();
+    // Whatever this relay says is not to be shown as the old relay's rooms and people.
     this.#deps.update({
       ...s,
+      selfSessionId: null,
+      roomId: null,
+      rooms: [],
+      users: [],
+      role: null,
+      admin: null,
       relayKeyChange: change,
       connection: { status: 'failed', error: new SessionError('relay-key-changed', 'relay key changed'), attempt: s.connection.attempt },
     });

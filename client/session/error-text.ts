@@ -36,14 +36,14 @@ const TEXT: Record<SessionErrorCode, string> = {
 
 /** The sentence to show for an error, with the end time of bans and lock-outs. */
 export function errorText(error: Pick<SessionError, 'code' | 'untilMs'> & { readonly message?: string }): string {
-  const base = TEXT[error.code];
+  let text = TEXT[error.code];
   if ((error.code === 'banned' || error.code === 'locked-out') && error.untilMs) {
-    return `${base.replace(/\.$/, '')} until ${new Date(error.untilMs).toLocaleString()}.`;
+    text = `${text.replace(/\.$/, '')} until ${new Date(error.untilMs).toLocaleString()}.`;
   }
   // The relay words kicks and bans as "kicked: <reason>" / "banned: <reason>"; the reason is the admin's text.
   const prefix = `${error.code}: `;
   if ((error.code === 'kicked' || error.code === 'banned') && error.message?.startsWith(prefix)) {
-    return `${base} Reason: ${error.message.slice(prefix.length)}`;
+    text = `${text} Reason: ${error.message.slice(prefix.length)}`;
   }
-  return base;
+  return text;
 }
