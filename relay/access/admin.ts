@@ -178,6 +178,7 @@ export class AdminService {
     if (id.byteLength !== INVITE_ID_BYTES) return fail(ErrorCode.BAD_REQUEST, `invite id must be ${INVITE_ID_BYTES} bytes`);
     const idHex = hex(id);
     const known = records.invite(idHex);
+    if (!known && records.inviteCount >= MAX_INVITE_RECORDS) return fail(ErrorCode.BAD_REQUEST, `at most ${MAX_INVITE_RECORDS} invites are kept`);
     // Revoking an id never seen still sticks: the link may be out there, unused so far.
     await records.putInvite(idHex, {
       ...(known ?? { role: 'member', expiresAtMs: 0, maxUses: 0, issuerHex: hex(me.publicKey), uses: 0, createdAtMs: clock.now() }),
