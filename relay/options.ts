@@ -2,6 +2,9 @@
  * Configuration of a relay: what `createRelay` accepts, the limits with their
  * defaults, and the two injected adapters (clock, logger).
  */
+import { DEFAULT_LOCKOUT } from './access/lockout.ts';
+import type { LockoutPolicy } from './access/lockout.ts';
+import type { GuestPolicy } from './access/admission.ts';
 import { RelayError } from './errors.ts';
 
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
@@ -97,6 +100,12 @@ export interface RelayOptions {
   readonly logger?: Logger;
   readonly limits?: Partial<RelayLimits>;
   readonly rtc?: RtcOptions;
+  /** Whether keys without a role get in as guests. Default `'auto'`: only while the relay has no admin. */
+  readonly guests?: GuestPolicy;
+  /** Believe the last `X-Forwarded-For` entry as the client address (behind a reverse proxy). Default false. */
+  readonly trustProxy?: boolean;
+  /** Brute-force lock-out per address. Default Mumble's: 10 failures in 120 s lock out for 300 s. */
+  readonly lockout?: Partial<LockoutPolicy>;
 }
 
 /** {@link RelayOptions} with defaults applied and validated. */
@@ -111,6 +120,9 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined;
   readonly limits: RelayLimits;
   readonly rtc: RtcOptions;
+  readonly guests: GuestPolicy;
+  readonly trustProxy: boolean;
+  readonly lockout: LockoutPolicy;
 }
 
 /** Applies defaults; throws `RelayError('invalid-options')` on values that cannot work. */
@@ -131,7 +143,20 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
       throw RelayError.invalidOptions(`limit must be a finite number >= 0 [limit:${name}]`);
     }
   }
+  const guests = options.guests ?? 'auto';
+  if (guests !== 'auto' && guests !== 'allow' && guests !== 'deny') {
+    throw RelayError.invalidOptions(`guests must be auto, allow or deny [guests:${String(guests)}]`);
+  }
+  const lockout: LockoutPolicy = { ...DEFAULT_LOCKOUT, ...options.lockout };
+  for (const [name, value] of Object.entries(lockout)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw RelayError.invalidOptions(`lockout setting must be a finite number >= 0 [setting:${name}]`);
+    }
+  }
   return {
+    guests,
+    trustProxy: options.trustProxy ?? false,
+    lockout,
     port,
     host: options.host ?? '0.0.0.0',
     dataDir: options.dataDir,

@@ -8,11 +8,15 @@
  * engine is injected; the session only shuttles datagram bytes.
  */
 import { PROTOCOL_VERSION, authTranscript } from '../../proto/index.ts';
-import type { AuthOk, RtcSignal, User } from '../../proto/index.ts';
+import type { AuthOk, RtcSignal } from '../../proto/index.ts';
 import { toHex } from '../../keys/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import type { AudioEngine } from '../audio/types.ts';
-import { SessionError, isFatalAuthError, sessionErrorFromRelay } from './errors.ts';
+import { AccessManager } from './access-manager.ts';
+import { SessionError, isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
+import { memoryPins } from './relay-pins.ts';
+import type { RelayPinStore } from './relay-pins.ts';
+import { roleName, toUserView } from './views.ts';
 import { SignalConnection } from './signal-connection.ts';
 import type { ControlMessage, WebSocketFactory } from './signal-connection.ts';
 import { VoiceTransport } from './voice-transport.ts';
@@ -35,6 +39,16 @@ export interface SessionDeps {
   readonly reconnectPolicy?: ReconnectPolicy;
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (handle: unknown) => void;
+  /** Pinned relay keys (trust on first use). Default: in memory. */
+  readonly pins?: RelayPinStore;
+  /** Signed invite bytes from the page's `#invite=` fragment, presented at sign-in until used. */
+  readonly invite?: Uint8Array | null;
+  /** Called once the invite was used or refused (the page forgets it). */
+  readonly onInviteSettled?: () => void;
+  /** Page URL admins' invite links start with. Default: the relay URL turned into http(s). */
+  readonly inviteBaseUrl?: string;
+  /** Wall clock, ms (invite expiry). Default Date.now. */
+  readonly now?: () => number;
 }
 
 type Listener = (state: State) => void;
@@ -44,14 +58,10 @@ const VOICE_SETUP_MS = 5000;
 /** Offers made before voice is reported failed. */
 const VOICE_SETUP_ATTEMPTS = 4;
 
-const toUserView = (u: User): UserView => ({
-  sessionId: u.sessionId,
-  publicKeyHex: toHex(u.publicKey),
-  displayName: u.displayName,
-  roomId: u.roomId,
-  muted: u.muted,
-  deafened: u.deafened,
-});
+/** `ws(s)://host/ws` -> `http(s)://host/`: where invite links point by default. */
+function pageUrlOf(wsUrl: string): string {
+  return wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/');
+}
 
 /** The client session. Create one per page. */
 export class Session {
@@ -68,11 +78,27 @@ export class Session {
   #voiceTimer: unknown = null;
   #mutedBeforeDeafen = false;
   #remoteTalking = new Set<number>();
+  readonly #access: AccessManager;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#policy = deps.reconnectPolicy ?? exponentialBackoff();
-    this.#state = { ...initialState, identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint } };
+    this.#access = new AccessManager({
+      address: deps.url,
+      signer: deps.signer,
+      pins: deps.pins ?? memoryPins(),
+      invite: deps.invite ?? null,
+      onInviteSettled: deps.onInviteSettled,
+      inviteBaseUrl: deps.inviteBaseUrl ?? pageUrlOf(deps.url),
+      now: deps.now ?? (() => Date.now()),
+      state: () => this.#state,
+      update: (next) => this.#set(next),
+    });
+    this.#state = {
+      ...initialState,
+      identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint },
+      invite: this.#access.inviteView(),
+    };
   }
 
   /** The current snapshot. Never mutate it. */
@@ -97,8 +123,33 @@ export class Session {
       case 'disconnect':
         this.#credentials = null;
         this.#teardown();
-        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened });
+        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened, invite: this.#state.invite });
         this.#closeAudio();
+        return;
+      case 'rename': {
+        const name = cmd.displayName.trim();
+        if (!name) return;
+        if (this.#credentials) this.#credentials = { ...this.#credentials, displayName: name };
+        if (this.#state.connection.status === 'connected') this.#signal?.send({ case: 'setDisplayName', value: { displayName: name } });
+        return;
+      }
+      case 'accept-relay-key':
+        if (this.#access.acceptRelayKey() && this.#credentials) {
+          this.#startAudio();
+          this.#connect(0);
+        }
+        return;
+      case 'reject-relay-key':
+        this.#credentials = null;
+        this.#access.rejectRelayKey();
+        return;
+      case 'create-invite':
+      case 'revoke-invite':
+      case 'kick':
+      case 'ban':
+      case 'lift-ban':
+      case 'set-role':
+        this.#access.admin(cmd);
         return;
       case 'join-room':
         if (this.#state.connection.status === 'connected' && cmd.roomId !== this.#state.roomId) {
@@ -223,6 +274,14 @@ export class Session {
     switch (msg.case) {
       case 'serverHello': {
         if (!this.#credentials) return;
+        const signal = this.#signal;
+        const trusted = await this.#access.checkRelayKey(msg.value);
+        if (!trusted) {
+          // Nothing signed for a relay we do not recognise; the user decides (accept-relay-key).
+          this.#teardown();
+          return;
+        }
+        if (this.#signal !== signal || !this.#credentials) return;
         this.#set({ ...this.#state, serverName: msg.value.serverName, connection: { ...this.#state.connection, status: 'authenticating' } });
         const transcript = authTranscript(msg.value.relayPublicKey, msg.value.nonce, PROTOCOL_VERSION);
         const signature = await this.#deps.signer.sign(transcript);
@@ -234,28 +293,43 @@ export class Session {
             displayName: this.#credentials.displayName,
             password: this.#credentials.password,
             signature,
+            invite: this.#access.inviteBytes(),
           },
         });
         return;
       }
       case 'authOk':
+        this.#access.settleInvite();
         this.#onAuthOk(msg.value);
         return;
       case 'error': {
         const err = sessionErrorFromRelay(msg.value.code, msg.value.message, msg.value.untilMs);
-        if (this.#state.connection.status !== 'connected') {
-          this.#set({ ...this.#state, connection: { status: 'failed', error: err, attempt: this.#state.connection.attempt } });
-          if (isFatalAuthError(err.code)) this.#credentials = null;
+        if (isInviteError(err.code)) this.#access.settleInvite();
+        if (this.#state.connection.status !== 'connected' || isFatalAuthError(err.code)) {
+          // A refusal, or a kick/ban while connected: back to the sign-in form with the reason.
+          this.#credentials = isFatalAuthError(err.code) ? null : this.#credentials;
+          const resetView = this.#state.connection.status === 'connected' ? { selfSessionId: null, rooms: [], users: [], roomId: null, admin: null, role: null } : {};
+          this.#set({ ...this.#state, ...resetView, connection: { status: 'failed', error: err, attempt: this.#state.connection.attempt } });
         } else {
           this.#set({ ...this.#state, notice: err });
         }
         return;
       }
+      case 'adminState':
+        this.#access.adminState(msg.value);
+        return;
+      case 'adminResult':
+        this.#access.adminResult(msg.value);
+        return;
       case 'userJoined':
         if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
         return;
       case 'userUpdated':
-        if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
+        if (msg.value.user) {
+          const user = toUserView(msg.value.user);
+          this.#upsertUser(user);
+          this.#access.selfUpdated(user);
+        }
         return;
       case 'userLeft': {
         this.#audio?.removeSender(msg.value.sessionId);
@@ -281,8 +355,12 @@ export class Session {
 
   #onAuthOk(ok: AuthOk): void {
     const rooms: RoomView[] = ok.rooms.map((r) => ({ id: r.id, name: r.name, parentId: r.parentId, position: r.position, voiceId: r.voiceId }));
+    const signal = this.#signal;
+    if (signal) this.#access.signedIn((m) => signal.send(m));
     this.#set({
       ...this.#state,
+      role: roleName(ok.role),
+      admin: null,
       connection: { status: 'connected', error: null, attempt: 0 },
       selfSessionId: ok.sessionId,
       roomId: ok.roomId,

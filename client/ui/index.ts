@@ -3,5 +3,8 @@ export { ParleyApp } from './parley-app.ts';
 export { ParleyConnectForm } from './parley-connect-form.ts';
 export { ParleyRoomList } from './parley-room-list.ts';
 export { ParleyVoiceBar } from './parley-voice-bar.ts';
+export { ParleyIdentityPanel } from './parley-identity-panel.ts';
+export { ParleyAdminPanel } from './parley-admin-panel.ts';
+export { ParleyRelayKeyWarning } from './parley-relay-key-warning.ts';
 export { SessionController } from './session-controller.ts';
 export * from './events.ts';

@@ -1,11 +1,23 @@
 import { LitElement, css, html } from 'lit';
 import { errorText } from '../session/index.ts';
 import type { Session } from '../session/index.ts';
+import type { IdentityActions } from '../identity-actions.ts';
 import { SessionController } from './session-controller.ts';
-import type { ConnectRequestEvent, JoinRoomEvent, VoiceToggleEvent } from './events.ts';
-import './parley-connect-form.ts';
+import type { AdminCommandEvent, ConnectRequestEvent, JoinRoomEvent, RelayKeyDecisionEvent, RenameEvent, VoiceToggleEvent } from './events.ts';
+import { NAME_KEY } from './parley-connect-form.ts';
+import './parley-admin-panel.ts';
+import './parley-identity-panel.ts';
+import './parley-relay-key-warning.ts';
 import './parley-room-list.ts';
 import './parley-voice-bar.ts';
+
+function savedName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
 
 /**
  * Root component: renders the sign-in form or the room view from the
@@ -14,14 +26,25 @@ import './parley-voice-bar.ts';
 export class ParleyApp extends LitElement {
   static override properties = {
     session: { attribute: false },
+    identity: { attribute: false },
+    _panel: { state: true },
+    _name: { state: true },
   };
 
   declare session: Session | null;
+  /** Backup / import / reset of this browser's identity. */
+  declare identity: IdentityActions | null;
+  /** Which side panel is open while connected. */
+  declare _panel: '' | 'identity' | 'admin';
+  declare _name: string;
   readonly #ctl = new SessionController(this);
 
   constructor() {
     super();
     this.session = null;
+    this.identity = null;
+    this._panel = '';
+    this._name = savedName();
   }
 
   static override styles = css`
@@ -30,7 +53,8 @@ export class ParleyApp extends LitElement {
     header h1 { margin: 0; font-size: 1.1rem; }
     .conn { font-size: 0.85rem; color: var(--muted); }
     .conn.reconnecting { color: var(--danger-fg); }
-    header button { margin-left: auto; font: inherit; padding: 0.4rem 0.8rem; min-height: 40px; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); cursor: pointer; }
+    header nav { margin-left: auto; display: flex; gap: 0.5rem; flex-wrap: wrap; }
+    header button { font: inherit; padding: 0.4rem 0.8rem; min-height: 40px; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); cursor: pointer; }
     main { flex: 1; padding: 1rem; max-width: 40rem; width: 100%; box-sizing: border-box; margin: 0 auto; }
     .banner { margin: 0 0 1rem; padding: 0.6rem 0.9rem; border-radius: 8px; background: var(--danger-bg); color: var(--danger-fg); display: flex; gap: 0.5rem; align-items: center; }
     .banner button { margin-left: auto; font: inherit; background: none; border: 0; color: inherit; cursor: pointer; text-decoration: underline; }
@@ -49,6 +73,38 @@ export class ParleyApp extends LitElement {
     this.session?.dispatch({ type: 'join-room', roomId: e.roomId });
   };
 
+  #onRename = (e: RenameEvent): void => {
+    try {
+      localStorage.setItem(NAME_KEY, e.displayName);
+    } catch {
+      // not remembered; still applied live
+    }
+    this._name = e.displayName;
+    this.session?.dispatch({ type: 'rename', displayName: e.displayName });
+  };
+
+  #onAdmin = (e: AdminCommandEvent): void => {
+    this.session?.dispatch(e.command);
+  };
+
+  #onRelayKey = (e: RelayKeyDecisionEvent): void => {
+    this.session?.dispatch({ type: e.accept ? 'accept-relay-key' : 'reject-relay-key' });
+  };
+
+  #toggle(panel: 'identity' | 'admin'): void {
+    this._panel = this._panel === panel ? '' : panel;
+  }
+
+  #identityPanel(name: string) {
+    const s = this.#ctl.state;
+    return html`<parley-identity-panel
+      .fingerprint=${s?.identity?.fingerprint ?? ''}
+      .displayName=${name}
+      .actions=${this.identity}
+      @rename=${this.#onRename}
+    ></parley-identity-panel>`;
+  }
+
   #onVoice = (e: VoiceToggleEvent): void => {
     this.session?.dispatch(e.control === 'mute' ? { type: 'set-muted', muted: e.on } : { type: 'set-deafened', deafened: e.on });
   };
@@ -57,23 +113,48 @@ export class ParleyApp extends LitElement {
     const s = this.#ctl.state;
     if (!s) return html`<p role="status">Loading…</p>`;
     const status = s.connection.status;
+    if (s.relayKeyChange) {
+      return html`<parley-relay-key-warning .change=${s.relayKeyChange} @relay-key-decision=${this.#onRelayKey}></parley-relay-key-warning>`;
+    }
     if (status === 'idle' || status === 'connecting' || status === 'authenticating' || (status === 'failed' && s.selfSessionId === null)) {
       return html`<parley-connect-form
-        .busy=${status === 'connecting' || status === 'authenticating'}
-        .error=${s.connection.error ? errorText(s.connection.error) : ''}
-        .fingerprint=${s.identity?.fingerprint ?? ''}
-        .serverName=${s.serverName}
-        @connect-request=${this.#onConnect}
-      ></parley-connect-form>`;
+          .busy=${status === 'connecting' || status === 'authenticating'}
+          .error=${s.connection.error ? errorText(s.connection.error) : ''}
+          .fingerprint=${s.identity?.fingerprint ?? ''}
+          .serverName=${s.serverName}
+          .invite=${s.invite}
+          @connect-request=${this.#onConnect}
+        ></parley-connect-form>
+        <main>${this.#identityPanel(this._name)}</main>`;
     }
+    const self = s.users.find((u) => u.sessionId === s.selfSessionId);
     const statusText = status === 'connected' ? 'Connected' : status === 'reconnecting' ? 'Relay unreachable — reconnecting…' : errorText(s.connection.error ?? { code: 'connection-lost', untilMs: null });
     return html`
       <header>
         <h1>${s.serverName || 'Parley'}</h1>
         <span class="conn ${status}" role="status" aria-live="polite">${statusText}</span>
-        <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
+        <nav aria-label="Panels">
+          <button aria-expanded=${this._panel === 'identity' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('identity')}>Identity</button>
+          ${s.role === 'admin'
+            ? html`<button aria-expanded=${this._panel === 'admin' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('admin')}>Admin</button>`
+            : ''}
+          <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
+        </nav>
       </header>
       <main>
+        <div id="side-panel">
+          ${this._panel === 'identity' ? this.#identityPanel(self?.displayName ?? this._name) : ''}
+          ${this._panel === 'admin' && s.role === 'admin'
+            ? html`<parley-admin-panel
+                .admin=${s.admin}
+                .users=${s.users}
+                .selfSessionId=${s.selfSessionId ?? -1}
+                .createdInvite=${s.createdInvite}
+                .now=${Date.now()}
+                @admin-command=${this.#onAdmin}
+              ></parley-admin-panel>`
+            : ''}
+        </div>
         ${s.notice
           ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}

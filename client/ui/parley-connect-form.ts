@@ -1,7 +1,9 @@
 import { LitElement, css, html } from 'lit';
+import type { State } from '../session/index.ts';
 import { ConnectRequestEvent } from './events.ts';
 
-const NAME_KEY = 'parley.displayName';
+/** localStorage key of the remembered display name (shared with the identity panel's rename). */
+export const NAME_KEY = 'parley.displayName';
 
 /**
  * Sign-in form: display name (remembered) and optional server password.
@@ -13,12 +15,15 @@ export class ParleyConnectForm extends LitElement {
     error: { type: String },
     fingerprint: { type: String },
     serverName: { type: String, attribute: 'server-name' },
+    invite: { attribute: false },
   };
 
   declare busy: boolean;
   declare error: string;
   declare fingerprint: string;
   declare serverName: string;
+  /** The invite this page was opened with, shown above the form. */
+  declare invite: State['invite'];
 
   constructor() {
     super();
@@ -26,6 +31,7 @@ export class ParleyConnectForm extends LitElement {
     this.error = '';
     this.fingerprint = '';
     this.serverName = '';
+    this.invite = null;
   }
 
   static override styles = css`
@@ -38,6 +44,7 @@ export class ParleyConnectForm extends LitElement {
     .error { margin-top: 1rem; padding: 0.6rem; border-radius: 8px; background: var(--danger-bg); color: var(--danger-fg); }
     .fp { margin-top: 1rem; font-size: 0.85rem; color: var(--muted); word-break: break-all; }
     .hint { font-size: 0.85rem; color: var(--muted); }
+    .invite { margin: 0 0 0.5rem; padding: 0.6rem; border-radius: 8px; background: var(--hover); }
   `;
 
   #submit(e: Event): void {
@@ -65,6 +72,13 @@ export class ParleyConnectForm extends LitElement {
     return html`
       <form @submit=${this.#submit} aria-busy=${this.busy ? 'true' : 'false'}>
         <h1>Join ${this.serverName || 'Parley'}</h1>
+        ${this.invite
+          ? html`<p class="invite" role="status">
+              You are invited as <strong>${this.invite.role}</strong>${this.invite.expiresAtMs
+                ? html` (link valid until ${new Date(this.invite.expiresAtMs).toLocaleString()})`
+                : ''}. Connect to accept.
+            </p>`
+          : ''}
         <label for="name">Display name</label>
         <input id="name" name="name" autocomplete="nickname" required maxlength="32" .value=${saved} placeholder="How others see you" />
         <label for="password">Server password <span class="hint">(if the relay has one)</span></label>

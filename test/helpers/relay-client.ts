@@ -36,6 +36,10 @@ export interface ConnectOptions {
   /** Keep no control-message history (load generators; see `ControlSocket.open`). */
   readonly lean?: boolean;
   readonly timeoutMs?: number;
+  /** Signed invite bytes to present in clientAuth. */
+  readonly invite?: Uint8Array;
+  /** Pretend to come from this address (needs a relay with `trustProxy`). */
+  readonly forwardedFor?: string;
 }
 
 /** The relay refused the handshake with `code`. */
@@ -81,6 +85,7 @@ export async function authenticate(
     displayName: options.name,
     password: options.password ?? '',
     signature: signAuth(key, hello.relayPublicKey, hello.nonce),
+    invite: options.invite ?? new Uint8Array(0),
   };
   if (options.tamper) auth = options.tamper(auth, hello);
   socket.send({ case: 'clientAuth', value: auth });
@@ -99,7 +104,10 @@ export async function authenticate(
 
 /** Connects and authenticates. */
 export async function connectClient(wsUrl: string, options: ConnectOptions): Promise<TestClient> {
-  const socket = await ControlSocket.open(wsUrl, { lean: options.lean ?? false });
+  const socket = await ControlSocket.open(wsUrl, {
+    lean: options.lean ?? false,
+    ...(options.forwardedFor ? { headers: { 'x-forwarded-for': options.forwardedFor } } : {}),
+  });
   try {
     const { hello, authOk, key } = await authenticate(socket, options);
     return new TestClient(socket, hello, authOk, key, options);
