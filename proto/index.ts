@@ -4,3 +4,5 @@ export * from './codec.ts';
 export * from './datagram.ts';
 export * from './auth-transcript.ts';
 export * from './errors.ts';
+export * from './chat-signing.ts';
+export * from './chat.ts';

@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../proto/index.ts';
-import type { ClientAuth, Envelope, JoinRoom, RtcSignal, SetSelfState } from '../proto/index.ts';
+import type { ChatHistoryRequest, ChatSend, ClientAuth, Envelope, JoinRoom, RtcSignal, SetSelfState } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Session } from './session.ts';
@@ -19,6 +19,8 @@ export interface ControlHandlers {
   joinRoom(session: Session, msg: JoinRoom): void;
   setSelfState(session: Session, msg: SetSelfState): void;
   rtcSignal(session: Session, msg: RtcSignal): void;
+  chatSend(session: Session, msg: ChatSend): void;
+  chatHistoryRequest(session: Session, msg: ChatHistoryRequest): void;
 }
 
 /** Dependencies of the frame handler. */
@@ -29,7 +31,10 @@ export interface ControlDeps {
 }
 
 /** Messages only the relay sends; a client sending one is a bad request. */
-const RELAY_ONLY = new Set<string>(['serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady']);
+const RELAY_ONLY = new Set<string>([
+  'serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady',
+  'chatAck', 'chatEvent', 'chatHistory', 'chatSummary',
+]);
 
 /** Builds the per-frame entry point. */
 export function createFrameHandler(deps: ControlDeps): (session: Session, data: Uint8Array, isBinary: boolean) => void {
@@ -80,6 +85,14 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'rtcSignal':
         if (authed) handlers.rtcSignal(session, msg.value);
         else beforeAuth(session, 'rtc_signal');
+        return;
+      case 'chatSend':
+        if (authed) handlers.chatSend(session, msg.value);
+        else beforeAuth(session, 'chat_send');
+        return;
+      case 'chatHistoryRequest':
+        if (authed) handlers.chatHistoryRequest(session, msg.value);
+        else beforeAuth(session, 'chat_history_request');
         return;
       default:
         if (!authed) beforeAuth(session, msg.case);

@@ -10,7 +10,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
+import { MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
+import { authorizeChat } from './chat/authorize.ts';
+import { ChatService } from './chat/chat-service.ts';
+import { ChatStore } from './chat/chat-store.ts';
 import { createFrameHandler } from './control.ts';
 import { TypedEmitter } from './emitter.ts';
 import type { EventSource } from './emitter.ts';
@@ -88,7 +91,20 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const stats = new DropStats(events);
     const presence = new Presence(rooms);
     const router = new VoiceRouter({ directory: presence, stats, clock, limits });
-    const roster = new Roster({ presence, store, router, stats, events, clock });
+    const roster = new Roster({ presence, store, router, stats, events, clock, roleOf: (hex) => (opts.admins.has(hex) ? Role.ADMIN : Role.MEMBER) });
+    const chat = new ChatService({
+      store: await ChatStore.open(store.sublevel('chat')),
+      presence,
+      sessions: () => roster.sessions(),
+      relayKey: identity.publicKey,
+      clock,
+      limits: opts.chat,
+      policy: opts.chatPolicy ?? authorizeChat,
+      stats,
+      events,
+      displayNameOf: (hex) => store.user(hex)?.displayName,
+    });
+    await chat.pruneAll();
     const signalling = new VoiceSignalling({ router, rtc: opts.rtc, stats, events });
     const handshake = new Handshake({
       relayPublicKey: identity.publicKey,
@@ -97,7 +113,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       authTimeoutMs: limits.authTimeoutMs,
       stats,
       events,
-      admit: (session, who) => roster.admit(session, who),
+      admit: (session, who) => {
+        roster.admit(session, who);
+        chat.welcome(session);
+      },
     });
     const onFrame = createFrameHandler({
       stats,
@@ -107,6 +126,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         joinRoom: (session, msg) => roster.join(session, msg),
         setSelfState: (session, msg) => roster.setSelfState(session, msg),
         rtcSignal: (session, msg) => signalling.handle(session, msg),
+        chatSend: (session, msg) => chat.send(session, msg),
+        chatHistoryRequest: (session, msg) => chat.history(session, msg),
       },
     });
 
@@ -184,6 +205,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await chat.flush();
       await store.close();
       detachLogger();
     }

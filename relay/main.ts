@@ -3,10 +3,12 @@
  * environment. Starts a relay, prints the URL to open, and closes cleanly on
  * SIGINT/SIGTERM.
  *
- *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--verbose]
+ *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
+ *                         [--admin HEXKEY]... [--chat-max-messages N] [--chat-max-days D] [--verbose]
  *
  * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
- * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME. Prefer PARLEY_PASSWORD
+ * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_ADMINS
+ * (comma-separated), PARLEY_CHAT_MAX_MESSAGES, PARLEY_CHAT_MAX_DAYS. Prefer PARLEY_PASSWORD
  * over --password: arguments are visible to every local user in `ps`.
  */
 import { fileURLToPath } from 'node:url';
@@ -15,7 +17,7 @@ import nodeDataChannel from 'node-datachannel';
 import { createRelay } from './index.ts';
 import type { Logger } from './index.ts';
 
-const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--verbose]`;
+const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--admin HEXKEY]... [--chat-max-messages N] [--chat-max-days D] [--verbose]`;
 
 function consoleLogger(verbose: boolean): Logger {
   const stamp = (): string => new Date().toISOString();
@@ -38,6 +40,9 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       static: { type: 'string' },
       name: { type: 'string' },
+      admin: { type: 'string', multiple: true },
+      'chat-max-messages': { type: 'string' },
+      'chat-max-days': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -57,6 +62,16 @@ async function main(): Promise<void> {
     return;
   }
   const password = values.password ?? env('PARLEY_PASSWORD');
+  const admins = values.admin ?? (env('PARLEY_ADMINS')?.split(',').map((k) => k.trim()).filter(Boolean) ?? []);
+  const maxMessagesText = values['chat-max-messages'] ?? env('PARLEY_CHAT_MAX_MESSAGES');
+  const maxDaysText = values['chat-max-days'] ?? env('PARLEY_CHAT_MAX_DAYS');
+  const maxMessages = maxMessagesText === undefined ? undefined : Number(maxMessagesText);
+  const maxDays = maxDaysText === undefined ? undefined : Number(maxDaysText);
+  if ((maxMessages !== undefined && !(Number.isInteger(maxMessages) && maxMessages >= 1)) || (maxDays !== undefined && !(maxDays > 0))) {
+    console.error(`invalid chat bound [messages:${maxMessagesText ?? '-'}, days:${maxDaysText ?? '-'}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const relay = await createRelay({
     port,
     host: values.host ?? env('PARLEY_HOST') ?? '0.0.0.0',
@@ -65,6 +80,11 @@ async function main(): Promise<void> {
     staticDir: values.static ?? env('PARLEY_STATIC') ?? fileURLToPath(new URL('../dist/client/', import.meta.url)),
     serverName: values.name ?? env('PARLEY_SERVER_NAME') ?? 'Parley',
     logger: consoleLogger(values.verbose),
+    admins,
+    chat: {
+      ...(maxMessages !== undefined ? { maxMessages } : {}),
+      ...(maxDays !== undefined ? { maxAgeMs: maxDays * 24 * 60 * 60 * 1000 } : {}),
+    },
   });
   const host = values.host ?? env('PARLEY_HOST');
   const shown = host && host !== '0.0.0.0' && host !== '::' ? relay.url : `http://localhost:${relay.port}/`;

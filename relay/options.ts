@@ -2,6 +2,9 @@
  * Configuration of a relay: what `createRelay` accepts, the limits with their
  * defaults, and the two injected adapters (clock, logger).
  */
+import type { ChatLimits } from './chat/chat-limits.ts';
+import { resolveChatLimits } from './chat/chat-limits.ts';
+import type { ChatPolicy } from './chat/authorize.ts';
 import { RelayError } from './errors.ts';
 
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
@@ -87,6 +90,15 @@ export interface RelayOptions {
   readonly logger?: Logger;
   readonly limits?: Partial<RelayLimits>;
   readonly rtc?: RtcOptions;
+  /** Chat history bounds and send rate. */
+  readonly chat?: Partial<ChatLimits>;
+  /**
+   * Public keys (64 hex digits) that sign in with `ROLE_ADMIN`. A stand-in
+   * until the roles issue brings its own role store. Default none.
+   */
+  readonly admins?: readonly string[];
+  /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
+  readonly chatPolicy?: ChatPolicy;
 }
 
 /** {@link RelayOptions} with defaults applied and validated. */
@@ -101,6 +113,10 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined;
   readonly limits: RelayLimits;
   readonly rtc: RtcOptions;
+  readonly chat: ChatLimits;
+  /** Lower-case hex keys of admins. */
+  readonly admins: ReadonlySet<string>;
+  readonly chatPolicy: ChatPolicy | undefined;
 }
 
 /** Applies defaults; throws `RelayError('invalid-options')` on values that cannot work. */
@@ -121,6 +137,11 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
       throw RelayError.invalidOptions(`limit must be a finite number >= 0 [limit:${name}]`);
     }
   }
+  const admins = new Set<string>();
+  for (const key of options.admins ?? []) {
+    if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(key)) throw RelayError.invalidOptions('admins must be 64-hex-digit public keys');
+    admins.add(key.toLowerCase());
+  }
   return {
     port,
     host: options.host ?? '0.0.0.0',
@@ -132,5 +153,8 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     logger: options.logger,
     limits,
     rtc: options.rtc ?? {},
+    chat: resolveChatLimits(options.chat),
+    admins,
+    chatPolicy: options.chatPolicy,
   };
 }

@@ -25,6 +25,8 @@ export interface RosterDeps {
   readonly stats: DropStats;
   readonly events: TypedEmitter<RelayEvents>;
   readonly clock: Clock;
+  /** The role a key signs in with. */
+  readonly roleOf: (publicKeyHex: string) => Role;
 }
 
 function hex(bytes: Uint8Array): string {
@@ -61,7 +63,7 @@ export class Roster {
       roomId,
       muted: false,
       deafened: false,
-      role: Role.MEMBER,
+      role: this.#deps.roleOf(keyHex),
     });
     this.#sessions.set(sessionId, session);
     session.send({

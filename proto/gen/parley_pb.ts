@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSK5BAoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgidQoKQ2xpZW50QXV0aBIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEhEKCXNpZ25hdHVyZRgFIAEoDCKAAQoEUm9vbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoDRITCgtkZXNjcmlwdGlvbhgFIAEoCRISCgp1c2VyX2xpbWl0GAYgASgNEhAKCHZvaWNlX2lkGAcgASgNIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUijAEKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIeCgVyb29tcxgDIAMoCzIPLnBhcmxleS52MS5Sb29tEh4KBXVzZXJzGAQgAygLMg8ucGFybGV5LnYxLlVzZXISDwoHcm9vbV9pZBgFIAEoCSJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiIAoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQqTQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9HVUVTVBABEg8KC1JPTEVfTUVNQkVSEAISDgoKUk9MRV9BRE1JThADKpUECglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhgKFEVSUk9SX0NPREVfTUFMRk9STUVEEAESHgoaRVJST1JfQ09ERV9VTktOT1dOX01FU1NBR0UQAhIgChxFUlJPUl9DT0RFX05PVF9BVVRIRU5USUNBVEVEEAMSHAoYRVJST1JfQ09ERV9CQURfU0lHTkFUVVJFEAQSHQoZRVJST1JfQ09ERV9XUk9OR19QQVNTV09SRBAFEh8KG0VSUk9SX0NPREVfUFJPVE9DT0xfVkVSU0lPThAGEhgKFEVSUk9SX0NPREVfVE9PX0xBUkdFEAcSGwoXRVJST1JfQ09ERV9SQVRFX0xJTUlURUQQCBIbChdFUlJPUl9DT0RFX1VOS05PV05fUk9PTRAJEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAoSGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBALEiQKIEVSUk9SX0NPREVfQUxSRUFEWV9BVVRIRU5USUNBVEVEEAwSGwoXRVJST1JfQ09ERV9BVVRIX1RJTUVPVVQQDRIZChVFUlJPUl9DT0RFX0xPQ0tFRF9PVVQQDhIVChFFUlJPUl9DT0RFX0JBTk5FRBAPEhoKFkVSUk9SX0NPREVfU0VSVkVSX0ZVTEwQEBIXChNFUlJPUl9DT0RFX0lOVEVSTkFMEBFiBnByb3RvMw");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSLWBgoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASKAoJY2hhdF9zZW5kGDwgASgLMhMucGFybGV5LnYxLkNoYXRTZW5kSAASJgoIY2hhdF9hY2sYPSABKAsyEi5wYXJsZXkudjEuQ2hhdEFja0gAEioKCmNoYXRfZXZlbnQYPiABKAsyFC5wYXJsZXkudjEuQ2hhdEV2ZW50SAASPQoUY2hhdF9oaXN0b3J5X3JlcXVlc3QYPyABKAsyHS5wYXJsZXkudjEuQ2hhdEhpc3RvcnlSZXF1ZXN0SAASLgoMY2hhdF9oaXN0b3J5GEAgASgLMhYucGFybGV5LnYxLkNoYXRIaXN0b3J5SAASLgoMY2hhdF9zdW1tYXJ5GEEgASgLMhYucGFybGV5LnYxLkNoYXRTdW1tYXJ5SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgidQoKQ2xpZW50QXV0aBIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEhEKCXNpZ25hdHVyZRgFIAEoDCKAAQoEUm9vbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoDRITCgtkZXNjcmlwdGlvbhgFIAEoCRISCgp1c2VyX2xpbWl0GAYgASgNEhAKCHZvaWNlX2lkGAcgASgNIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUijAEKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIeCgVyb29tcxgDIAMoCzIPLnBhcmxleS52MS5Sb29tEh4KBXVzZXJzGAQgAygLMg8ucGFybGV5LnYxLlVzZXISDwoHcm9vbV9pZBgFIAEoCSJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiIAoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiOQoKQ2hhdFRhcmdldBIRCgdyb29tX2lkGAEgASgJSAASEgoIcGVlcl9rZXkYAiABKAxIAEIECgJ0byLBAQoIQ2hhdEl0ZW0SJQoGYWN0aW9uGAEgASgOMhUucGFybGV5LnYxLkNoYXRBY3Rpb24SCgoCaWQYAiABKAwSEgoKYXV0aG9yX2tleRgDIAEoDBIlCgZ0YXJnZXQYBCABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIWCg5jbGllbnRfdGltZV9tcxgFIAEoBBIOCgZyZWZfaWQYBiABKAwSDAoEdGV4dBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwizQEKC0NoYXRNZXNzYWdlEgsKA3NlcRgBIAEoBBIWCg5zZXJ2ZXJfdGltZV9tcxgCIAEoBBITCgthdXRob3JfbmFtZRgDIAEoCRIhCgRwb3N0GAQgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiEKBGVkaXQYBSABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SJQoIZGVsZXRpb24YBiABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SFwoPY2hhbmdlZF90aW1lX21zGAcgASgEIi0KCENoYXRTZW5kEiEKBGl0ZW0YASABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0ibgoHQ2hhdEFjaxIKCgJpZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRILCgNzZXEYAyABKAQSFgoOcmV0cnlfYWZ0ZXJfbXMYBCABKA0SDgoGZGV0YWlsGAUgASgJIjQKCUNoYXRFdmVudBInCgdtZXNzYWdlGAEgASgLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlInIKEkNoYXRIaXN0b3J5UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhIKCmJlZm9yZV9zZXEYAyABKAQSDQoFbGltaXQYBCABKA0iqAEKC0NoYXRIaXN0b3J5EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSKAoIbWVzc2FnZXMYAyADKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USEAoIaGFzX21vcmUYBCABKAgSIgoEY29kZRgFIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUiVgoIQ2hhdEhlYWQSJQoGdGFyZ2V0GAEgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEAoIbGFzdF9zZXEYAiABKAQSEQoJcGVlcl9uYW1lGAMgASgJIjEKC0NoYXRTdW1tYXJ5EiIKBWhlYWRzGAEgAygLMhMucGFybGV5LnYxLkNoYXRIZWFkIkUKCkNoYXRSZWNvcmQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIOCgZvcF9pZHMYAiADKAwqTQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9HVUVTVBABEg8KC1JPTEVfTUVNQkVSEAISDgoKUk9MRV9BRE1JThADKvQECglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhgKFEVSUk9SX0NPREVfTUFMRk9STUVEEAESHgoaRVJST1JfQ09ERV9VTktOT1dOX01FU1NBR0UQAhIgChxFUlJPUl9DT0RFX05PVF9BVVRIRU5USUNBVEVEEAMSHAoYRVJST1JfQ09ERV9CQURfU0lHTkFUVVJFEAQSHQoZRVJST1JfQ09ERV9XUk9OR19QQVNTV09SRBAFEh8KG0VSUk9SX0NPREVfUFJPVE9DT0xfVkVSU0lPThAGEhgKFEVSUk9SX0NPREVfVE9PX0xBUkdFEAcSGwoXRVJST1JfQ09ERV9SQVRFX0xJTUlURUQQCBIbChdFUlJPUl9DT0RFX1VOS05PV05fUk9PTRAJEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAoSGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBALEiQKIEVSUk9SX0NPREVfQUxSRUFEWV9BVVRIRU5USUNBVEVEEAwSGwoXRVJST1JfQ09ERV9BVVRIX1RJTUVPVVQQDRIZChVFUlJPUl9DT0RFX0xPQ0tFRF9PVVQQDhIVChFFUlJPUl9DT0RFX0JBTk5FRBAPEhoKFkVSUk9SX0NPREVfU0VSVkVSX0ZVTEwQEBIXChNFUlJPUl9DT0RFX0lOVEVSTkFMEBESHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPiptCgpDaGF0QWN0aW9uEhsKF0NIQVRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFAoQQ0hBVF9BQ1RJT05fUE9TVBABEhQKEENIQVRfQUNUSU9OX0VESVQQAhIWChJDSEFUX0FDVElPTl9ERUxFVEUQA2IGcHJvdG8z");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -122,6 +122,55 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
      */
     value: Pong;
     case: "pong";
+  } | {
+    /**
+     * Text chat (issue 6), see docs/PROTOCOL.md "Text chat".
+     * client -> relay: a signed post, edit or delete.
+     *
+     * @generated from field: parley.v1.ChatSend chat_send = 60;
+     */
+    value: ChatSend;
+    case: "chatSend";
+  } | {
+    /**
+     * relay -> client (the sender's session): the verdict on one ChatSend.
+     *
+     * @generated from field: parley.v1.ChatAck chat_ack = 61;
+     */
+    value: ChatAck;
+    case: "chatAck";
+  } | {
+    /**
+     * relay -> clients: a message was posted, edited or deleted.
+     *
+     * @generated from field: parley.v1.ChatEvent chat_event = 62;
+     */
+    value: ChatEvent;
+    case: "chatEvent";
+  } | {
+    /**
+     * client -> relay: a page of a conversation's history.
+     *
+     * @generated from field: parley.v1.ChatHistoryRequest chat_history_request = 63;
+     */
+    value: ChatHistoryRequest;
+    case: "chatHistoryRequest";
+  } | {
+    /**
+     * relay -> client: the answer to ChatHistoryRequest.
+     *
+     * @generated from field: parley.v1.ChatHistory chat_history = 64;
+     */
+    value: ChatHistory;
+    case: "chatHistory";
+  } | {
+    /**
+     * relay -> client, right after AuthOk: the newest seq of every conversation it may read.
+     *
+     * @generated from field: parley.v1.ChatSummary chat_summary = 65;
+     */
+    value: ChatSummary;
+    case: "chatSummary";
   } | { case: undefined; value?: undefined };
 };
 
@@ -615,6 +664,410 @@ export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
   messageDesc(file_parley, 17);
 
 /**
+ * Where a chat item goes: a room's chat, or the direct conversation with
+ * one user (named by their public key, their stable identity).
+ *
+ * @generated from message parley.v1.ChatTarget
+ */
+export type ChatTarget = Message<"parley.v1.ChatTarget"> & {
+  /**
+   * @generated from oneof parley.v1.ChatTarget.to
+   */
+  to: {
+    /**
+     * @generated from field: string room_id = 1;
+     */
+    value: string;
+    case: "roomId";
+  } | {
+    /**
+     * 32-byte Ed25519 public key of the other party.
+     *
+     * @generated from field: bytes peer_key = 2;
+     */
+    value: Uint8Array;
+    case: "peerKey";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message parley.v1.ChatTarget.
+ * Use `create(ChatTargetSchema)` to create a new message.
+ */
+export const ChatTargetSchema: GenMessage<ChatTarget> = /*@__PURE__*/
+  messageDesc(file_parley, 18);
+
+/**
+ * One signed chat action, exactly as its author made it. The signature
+ * covers proto/chat-signing.ts's canonical bytes of every field but itself.
+ *
+ * @generated from message parley.v1.ChatItem
+ */
+export type ChatItem = Message<"parley.v1.ChatItem"> & {
+  /**
+   * @generated from field: parley.v1.ChatAction action = 1;
+   */
+  action: ChatAction;
+
+  /**
+   * 16 random bytes chosen by the author; retries reuse it (idempotent).
+   *
+   * @generated from field: bytes id = 2;
+   */
+  id: Uint8Array;
+
+  /**
+   * 32-byte Ed25519 public key of the author (must be the sender's).
+   *
+   * @generated from field: bytes author_key = 3;
+   */
+  authorKey: Uint8Array;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 4;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * The author's clock when typed, unix ms (shown while pending only).
+   *
+   * @generated from field: uint64 client_time_ms = 5;
+   */
+  clientTimeMs: bigint;
+
+  /**
+   * EDIT / DELETE: id of the message acted on. Empty for POST.
+   *
+   * @generated from field: bytes ref_id = 6;
+   */
+  refId: Uint8Array;
+
+  /**
+   * POST / EDIT: 1..5000 characters. Empty for DELETE.
+   *
+   * @generated from field: string text = 7;
+   */
+  text: string;
+
+  /**
+   * 64-byte Ed25519 signature.
+   *
+   * @generated from field: bytes signature = 8;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.ChatItem.
+ * Use `create(ChatItemSchema)` to create a new message.
+ */
+export const ChatItemSchema: GenMessage<ChatItem> = /*@__PURE__*/
+  messageDesc(file_parley, 19);
+
+/**
+ * A message as the relay stores and serves it.
+ *
+ * @generated from message parley.v1.ChatMessage
+ */
+export type ChatMessage = Message<"parley.v1.ChatMessage"> & {
+  /**
+   * Position in its conversation: 1, 2, 3... (never reused).
+   *
+   * @generated from field: uint64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * Relay clock when the post was accepted, unix ms.
+   *
+   * @generated from field: uint64 server_time_ms = 2;
+   */
+  serverTimeMs: bigint;
+
+  /**
+   * Author's display name when posting (cosmetic, not signed).
+   *
+   * @generated from field: string author_name = 3;
+   */
+  authorName: string;
+
+  /**
+   * The original post. When deleted: its text is cleared (the signature no
+   * longer verifies and is not checked; `deletion` is).
+   *
+   * @generated from field: parley.v1.ChatItem post = 4;
+   */
+  post?: ChatItem | undefined;
+
+  /**
+   * The latest edit, if any (absent once deleted).
+   *
+   * @generated from field: parley.v1.ChatItem edit = 5;
+   */
+  edit?: ChatItem | undefined;
+
+  /**
+   * The deletion, if deleted.
+   *
+   * @generated from field: parley.v1.ChatItem deletion = 6;
+   */
+  deletion?: ChatItem | undefined;
+
+  /**
+   * Relay clock of the latest edit or the deletion, unix ms.
+   *
+   * @generated from field: uint64 changed_time_ms = 7;
+   */
+  changedTimeMs: bigint;
+};
+
+/**
+ * Describes the message parley.v1.ChatMessage.
+ * Use `create(ChatMessageSchema)` to create a new message.
+ */
+export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
+  messageDesc(file_parley, 20);
+
+/**
+ * @generated from message parley.v1.ChatSend
+ */
+export type ChatSend = Message<"parley.v1.ChatSend"> & {
+  /**
+   * @generated from field: parley.v1.ChatItem item = 1;
+   */
+  item?: ChatItem | undefined;
+};
+
+/**
+ * Describes the message parley.v1.ChatSend.
+ * Use `create(ChatSendSchema)` to create a new message.
+ */
+export const ChatSendSchema: GenMessage<ChatSend> = /*@__PURE__*/
+  messageDesc(file_parley, 21);
+
+/**
+ * @generated from message parley.v1.ChatAck
+ */
+export type ChatAck = Message<"parley.v1.ChatAck"> & {
+  /**
+   * The ChatItem.id this answers.
+   *
+   * @generated from field: bytes id = 1;
+   */
+  id: Uint8Array;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED (0) = accepted (also for a repeated id); else why not.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * Accepted: seq of the message posted, edited or deleted.
+   *
+   * @generated from field: uint64 seq = 3;
+   */
+  seq: bigint;
+
+  /**
+   * RATE_LIMITED: try again after this many ms.
+   *
+   * @generated from field: uint32 retry_after_ms = 4;
+   */
+  retryAfterMs: number;
+
+  /**
+   * Refused: detail for logs; the UI maps `code`.
+   *
+   * @generated from field: string detail = 5;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message parley.v1.ChatAck.
+ * Use `create(ChatAckSchema)` to create a new message.
+ */
+export const ChatAckSchema: GenMessage<ChatAck> = /*@__PURE__*/
+  messageDesc(file_parley, 22);
+
+/**
+ * @generated from message parley.v1.ChatEvent
+ */
+export type ChatEvent = Message<"parley.v1.ChatEvent"> & {
+  /**
+   * The message after the post, edit or delete.
+   *
+   * @generated from field: parley.v1.ChatMessage message = 1;
+   */
+  message?: ChatMessage | undefined;
+};
+
+/**
+ * Describes the message parley.v1.ChatEvent.
+ * Use `create(ChatEventSchema)` to create a new message.
+ */
+export const ChatEventSchema: GenMessage<ChatEvent> = /*@__PURE__*/
+  messageDesc(file_parley, 23);
+
+/**
+ * @generated from message parley.v1.ChatHistoryRequest
+ */
+export type ChatHistoryRequest = Message<"parley.v1.ChatHistoryRequest"> & {
+  /**
+   * Echoed in the answer.
+   *
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 2;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Messages with seq < before_seq; 0 = the newest.
+   *
+   * @generated from field: uint64 before_seq = 3;
+   */
+  beforeSeq: bigint;
+
+  /**
+   * 1..100; 0 = 50.
+   *
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message parley.v1.ChatHistoryRequest.
+ * Use `create(ChatHistoryRequestSchema)` to create a new message.
+ */
+export const ChatHistoryRequestSchema: GenMessage<ChatHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 24);
+
+/**
+ * @generated from message parley.v1.ChatHistory
+ */
+export type ChatHistory = Message<"parley.v1.ChatHistory"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 2;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Oldest first.
+   *
+   * @generated from field: repeated parley.v1.ChatMessage messages = 3;
+   */
+  messages: ChatMessage[];
+
+  /**
+   * Older messages exist.
+   *
+   * @generated from field: bool has_more = 4;
+   */
+  hasMore: boolean;
+
+  /**
+   * Set instead of messages when the request was refused.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 5;
+   */
+  code: ErrorCode;
+};
+
+/**
+ * Describes the message parley.v1.ChatHistory.
+ * Use `create(ChatHistorySchema)` to create a new message.
+ */
+export const ChatHistorySchema: GenMessage<ChatHistory> = /*@__PURE__*/
+  messageDesc(file_parley, 25);
+
+/**
+ * @generated from message parley.v1.ChatHead
+ */
+export type ChatHead = Message<"parley.v1.ChatHead"> & {
+  /**
+   * A room, or a direct conversation (peer_key = the other party).
+   *
+   * @generated from field: parley.v1.ChatTarget target = 1;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Seq of the newest message (0 = none).
+   *
+   * @generated from field: uint64 last_seq = 2;
+   */
+  lastSeq: bigint;
+
+  /**
+   * Direct conversations: the peer's last known display name.
+   *
+   * @generated from field: string peer_name = 3;
+   */
+  peerName: string;
+};
+
+/**
+ * Describes the message parley.v1.ChatHead.
+ * Use `create(ChatHeadSchema)` to create a new message.
+ */
+export const ChatHeadSchema: GenMessage<ChatHead> = /*@__PURE__*/
+  messageDesc(file_parley, 26);
+
+/**
+ * @generated from message parley.v1.ChatSummary
+ */
+export type ChatSummary = Message<"parley.v1.ChatSummary"> & {
+  /**
+   * @generated from field: repeated parley.v1.ChatHead heads = 1;
+   */
+  heads: ChatHead[];
+};
+
+/**
+ * Describes the message parley.v1.ChatSummary.
+ * Use `create(ChatSummarySchema)` to create a new message.
+ */
+export const ChatSummarySchema: GenMessage<ChatSummary> = /*@__PURE__*/
+  messageDesc(file_parley, 27);
+
+/**
+ * Storage only (relay LevelDB), never on the wire: a message and the ids of
+ * every item applied to it, so pruning can forget them all.
+ *
+ * @generated from message parley.v1.ChatRecord
+ */
+export type ChatRecord = Message<"parley.v1.ChatRecord"> & {
+  /**
+   * @generated from field: parley.v1.ChatMessage message = 1;
+   */
+  message?: ChatMessage | undefined;
+
+  /**
+   * @generated from field: repeated bytes op_ids = 2;
+   */
+  opIds: Uint8Array[];
+};
+
+/**
+ * Describes the message parley.v1.ChatRecord.
+ * Use `create(ChatRecordSchema)` to create a new message.
+ */
+export const ChatRecordSchema: GenMessage<ChatRecord> = /*@__PURE__*/
+  messageDesc(file_parley, 28);
+
+/**
  * @generated from enum parley.v1.Role
  */
 export enum Role {
@@ -744,6 +1197,29 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_INTERNAL = 17;
    */
   INTERNAL = 17,
+
+  /**
+   * Chat: the actor may not do this here (authorizeChat said no: someone
+   * else's message, or a room where text is forbidden).
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_FORBIDDEN = 60;
+   */
+  CHAT_FORBIDDEN = 60,
+
+  /**
+   * Chat: the edited or deleted message does not exist (never, pruned, or
+   * already deleted), or is not in the named conversation.
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_NOT_FOUND = 61;
+   */
+  CHAT_NOT_FOUND = 61,
+
+  /**
+   * Chat: the message id is already used by another author.
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_ID_CONFLICT = 62;
+   */
+  CHAT_ID_CONFLICT = 62,
 }
 
 /**
@@ -751,4 +1227,35 @@ export enum ErrorCode {
  */
 export const ErrorCodeSchema: GenEnum<ErrorCode> = /*@__PURE__*/
   enumDesc(file_parley, 1);
+
+/**
+ * @generated from enum parley.v1.ChatAction
+ */
+export enum ChatAction {
+  /**
+   * @generated from enum value: CHAT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_POST = 1;
+   */
+  POST = 1,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_EDIT = 2;
+   */
+  EDIT = 2,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_DELETE = 3;
+   */
+  DELETE = 3,
+}
+
+/**
+ * Describes the enum parley.v1.ChatAction.
+ */
+export const ChatActionSchema: GenEnum<ChatAction> = /*@__PURE__*/
+  enumDesc(file_parley, 2);
 
