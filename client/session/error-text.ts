@@ -23,6 +23,9 @@ const TEXT: Record<SessionErrorCode, string> = {
   'mic-permission-denied': 'Microphone access was refused: you can listen but not talk. Allow the microphone in the browser’s site settings and reconnect.',
   'mic-unavailable': 'No microphone found: you can listen but not talk.',
   'invalid-state': 'That is not possible right now.',
+  'chat-forbidden': 'You may not do that here: it is someone else’s message, or text is not allowed in this room.',
+  'chat-not-found': 'That message no longer exists.',
+  'chat-conflict': 'The relay already has a different message with this id. Discard it and type it again.',
 };
 
 /** The sentence to show for an error, with the end time of bans and lock-outs. */

@@ -26,7 +26,10 @@ export type SessionErrorCode =
   | 'voice-failed'
   | 'mic-permission-denied'
   | 'mic-unavailable'
-  | 'invalid-state';
+  | 'invalid-state'
+  | 'chat-forbidden'
+  | 'chat-not-found'
+  | 'chat-conflict';
 
 /** An error with a code, optional end time for temporary refusals, and a cause. */
 export class SessionError extends Error {
@@ -59,6 +62,9 @@ const FROM_RELAY: Partial<Record<ErrorCode, SessionErrorCode>> = {
   [ErrorCode.BANNED]: 'banned',
   [ErrorCode.SERVER_FULL]: 'server-full',
   [ErrorCode.INTERNAL]: 'internal',
+  [ErrorCode.CHAT_FORBIDDEN]: 'chat-forbidden',
+  [ErrorCode.CHAT_NOT_FOUND]: 'chat-not-found',
+  [ErrorCode.CHAT_ID_CONFLICT]: 'chat-conflict',
 };
 
 /** Maps a relay `Error` message onto a SessionError. */

@@ -8,3 +8,4 @@ export type { SessionErrorCode } from './errors.ts';
 export { errorText } from './error-text.ts';
 export { exponentialBackoff } from './reconnect-policy.ts';
 export type { ReconnectPolicy } from './reconnect-policy.ts';
+export * from './chat/index.ts';

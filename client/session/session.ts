@@ -19,6 +19,8 @@ import { VoiceTransport } from './voice-transport.ts';
 import { exponentialBackoff } from './reconnect-policy.ts';
 import type { ReconnectPolicy } from './reconnect-policy.ts';
 import { initialState } from './state.ts';
+import { ChatClient, memoryChatPersistence } from './chat/index.ts';
+import type { ChatCommand, ChatPersistence } from './chat/index.ts';
 import type { Command, RoomView, State, UserView } from './state.ts';
 
 /** What a Session needs from the outside world. */
@@ -35,6 +37,8 @@ export interface SessionDeps {
   readonly reconnectPolicy?: ReconnectPolicy;
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (handle: unknown) => void;
+  /** Where chat keeps its outbox and read marks. Default in memory (lost on reload). */
+  readonly chatPersistence?: ChatPersistence;
 }
 
 type Listener = (state: State) => void;
@@ -68,11 +72,25 @@ export class Session {
   #voiceTimer: unknown = null;
   #mutedBeforeDeafen = false;
   #remoteTalking = new Set<number>();
+  readonly #chat: ChatClient;
+  #relayKey: Uint8Array | null = null;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#policy = deps.reconnectPolicy ?? exponentialBackoff();
     this.#state = { ...initialState, identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint } };
+    this.#chat = new ChatClient({
+      signer: deps.signer,
+      persistence: deps.chatPersistence ?? memoryChatPersistence(),
+      onChange: (chat) => this.#set({ ...this.#state, chat }),
+      ...(deps.setTimer ? { setTimer: deps.setTimer } : {}),
+      ...(deps.clearTimer ? { clearTimer: deps.clearTimer } : {}),
+    });
+  }
+
+  /** Resolves once chat has loaded what a previous page left (outbox, read marks). */
+  get chatReady(): Promise<void> {
+    return this.#chat.ready;
   }
 
   /** The current snapshot. Never mutate it. */
@@ -88,6 +106,10 @@ export class Session {
 
   /** Runs one command. Commands that need a connection are ignored without one. */
   dispatch(cmd: Command): void {
+    if (cmd.type.startsWith('chat-')) {
+      this.#chat.dispatch(cmd as ChatCommand);
+      return;
+    }
     switch (cmd.type) {
       case 'connect':
         this.#credentials = { displayName: cmd.displayName.trim(), password: cmd.password };
@@ -97,7 +119,7 @@ export class Session {
       case 'disconnect':
         this.#credentials = null;
         this.#teardown();
-        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened });
+        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened, chat: this.#chat.state });
         this.#closeAudio();
         return;
       case 'join-room':
@@ -223,6 +245,7 @@ export class Session {
     switch (msg.case) {
       case 'serverHello': {
         if (!this.#credentials) return;
+        this.#relayKey = msg.value.relayPublicKey;
         this.#set({ ...this.#state, serverName: msg.value.serverName, connection: { ...this.#state.connection, status: 'authenticating' } });
         const transcript = authTranscript(msg.value.relayPublicKey, msg.value.nonce, PROTOCOL_VERSION);
         const signature = await this.#deps.signer.sign(transcript);
@@ -275,6 +298,7 @@ export class Session {
         this.#signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
         return;
       default:
+        this.#chat.handle(msg);
         return;
     }
   }
@@ -291,6 +315,11 @@ export class Session {
       talking: new Set(),
     });
     this.#syncRoomToAudio();
+    const signal = this.#signal;
+    if (this.#relayKey && signal) {
+      this.#chat.connected({ relayKey: this.#relayKey, selfName: this.#credentials?.displayName ?? '', send: (m) => signal.send(m) });
+      this.#chat.followRoom(ok.roomId);
+    }
     // Tell the relay our mute/deafen state (it may differ from its defaults after a reconnect).
     this.#signal?.send({ case: 'setSelfState', value: { muted: this.#state.muted, deafened: this.#state.deafened } });
     this.#startVoice(0);
@@ -330,8 +359,10 @@ export class Session {
       ? this.#state.users.map((u) => (u.sessionId === user.sessionId ? user : u))
       : [...this.#state.users, user];
     const isSelf = user.sessionId === this.#state.selfSessionId;
+    const moved = isSelf && user.roomId !== this.#state.roomId;
     this.#set({ ...this.#state, users, roomId: isSelf ? user.roomId : this.#state.roomId });
     if (isSelf) this.#syncRoomToAudio();
+    if (moved) this.#chat.followRoom(user.roomId);
   }
 
   #syncRoomToAudio(): void {
@@ -355,6 +386,7 @@ export class Session {
     this.#voice = null;
     this.#signal?.close();
     this.#signal = null;
+    this.#chat.disconnected();
   }
 
   /** Closes everything; the session cannot be used afterwards. */
@@ -362,6 +394,7 @@ export class Session {
     this.#credentials = null;
     this.#teardown();
     this.#closeAudio();
+    this.#chat.close();
     this.#listeners.clear();
   }
 }

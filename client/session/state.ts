@@ -4,6 +4,9 @@
  * copy of shared state.
  */
 import type { SessionError } from './errors.ts';
+import { initialChatState } from './chat/chat-state.ts';
+import type { ChatState } from './chat/chat-state.ts';
+import type { ChatCommand } from './chat/chat-client.ts';
 
 /** Lifecycle of the control connection. */
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'connected' | 'reconnecting' | 'failed';
@@ -47,6 +50,8 @@ export interface State {
   readonly transmitting: boolean;
   /** The last non-fatal error to show briefly (e.g. a refused room join). */
   readonly notice: SessionError | null;
+  /** Room chat and direct messages. */
+  readonly chat: ChatState;
 }
 
 export type Command =
@@ -55,7 +60,8 @@ export type Command =
   | { readonly type: 'join-room'; readonly roomId: string }
   | { readonly type: 'set-muted'; readonly muted: boolean }
   | { readonly type: 'set-deafened'; readonly deafened: boolean }
-  | { readonly type: 'dismiss-notice' };
+  | { readonly type: 'dismiss-notice' }
+  | ChatCommand;
 
 export const initialState: State = {
   connection: { status: 'idle', error: null, attempt: 0 },
@@ -72,4 +78,5 @@ export const initialState: State = {
   inputLevel: 0,
   transmitting: false,
   notice: null,
+  chat: initialChatState,
 };
