@@ -3,7 +3,7 @@
  * with its real adapters, and mounts <parley-app>.
  */
 import { fingerprint, loadOrCreateIdentity } from '../keys/index.ts';
-import { Session } from './session/index.ts';
+import { Session, idbChatPersistence } from './session/index.ts';
 import { createAudioEngine } from './audio/index.ts';
 import type { AudioEngine } from './audio/types.ts';
 import './ui/index.ts';
@@ -37,6 +37,7 @@ async function boot(): Promise<void> {
     url: relayUrl(),
     signer,
     fingerprint: fp,
+    chatPersistence: idbChatPersistence(),
     createAudio: () => {
       const audio = createAudioEngine();
       handle.audio = audio;

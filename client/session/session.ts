@@ -7,7 +7,7 @@
  * and VoiceTransport (RTCPeerConnection + DataChannel) -> relay. The audio
  * engine is injected; the session only shuttles datagram bytes.
  */
-import { PROTOCOL_VERSION, authTranscript } from '../../proto/index.ts';
+import { PROTOCOL_VERSION, Role, authTranscript } from '../../proto/index.ts';
 import type { AuthOk, RtcSignal, User } from '../../proto/index.ts';
 import { toHex } from '../../keys/index.ts';
 import type { Signer } from '../../keys/index.ts';
@@ -55,6 +55,7 @@ const toUserView = (u: User): UserView => ({
   roomId: u.roomId,
   muted: u.muted,
   deafened: u.deafened,
+  isAdmin: u.role === Role.ADMIN,
 });
 
 /** The client session. Create one per page. */

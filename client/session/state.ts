@@ -29,6 +29,8 @@ export interface UserView {
   readonly roomId: string;
   readonly muted: boolean;
   readonly deafened: boolean;
+  /** The relay gave this session the admin role. */
+  readonly isAdmin: boolean;
 }
 
 export interface State {

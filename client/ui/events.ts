@@ -1,4 +1,5 @@
 /** Typed DOM events the UI components fire upward to <parley-app>. */
+import type { ChatCommand } from '../session/index.ts';
 
 /** The user asked to connect with these credentials. */
 export class ConnectRequestEvent extends Event {
@@ -24,8 +25,17 @@ export class VoiceToggleEvent extends Event {
   }
 }
 
+/** The user did something in chat (send, edit, delete, open a conversation, load older, discard). */
+export class ChatCommandEvent extends Event {
+  static readonly type = 'chat-command';
+  constructor(readonly command: ChatCommand) {
+    super(ChatCommandEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
+    'chat-command': ChatCommandEvent;
     'connect-request': ConnectRequestEvent;
     'join-room': JoinRoomEvent;
     'voice-toggle': VoiceToggleEvent;

@@ -13,12 +13,15 @@ export class ParleyConnectForm extends LitElement {
     error: { type: String },
     fingerprint: { type: String },
     serverName: { type: String, attribute: 'server-name' },
+    unsent: { type: Number },
   };
 
   declare busy: boolean;
   declare error: string;
   declare fingerprint: string;
   declare serverName: string;
+  /** Chat messages typed earlier and still waiting to be sent. */
+  declare unsent: number;
 
   constructor() {
     super();
@@ -26,6 +29,7 @@ export class ParleyConnectForm extends LitElement {
     this.error = '';
     this.fingerprint = '';
     this.serverName = '';
+    this.unsent = 0;
   }
 
   static override styles = css`
@@ -38,6 +42,7 @@ export class ParleyConnectForm extends LitElement {
     .error { margin-top: 1rem; padding: 0.6rem; border-radius: 8px; background: var(--danger-bg); color: var(--danger-fg); }
     .fp { margin-top: 1rem; font-size: 0.85rem; color: var(--muted); word-break: break-all; }
     .hint { font-size: 0.85rem; color: var(--muted); }
+    .unsent { margin-top: 1rem; padding: 0.6rem; border-radius: 8px; background: var(--hover); font-size: 0.9rem; }
   `;
 
   #submit(e: Event): void {
@@ -71,6 +76,9 @@ export class ParleyConnectForm extends LitElement {
         <input id="password" name="password" type="password" autocomplete="current-password" />
         <button type="submit" ?disabled=${this.busy}>${this.busy ? 'Connecting…' : 'Connect'}</button>
         ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : ''}
+        ${this.unsent
+          ? html`<div class="unsent" role="status">${this.unsent === 1 ? '1 chat message you typed is' : `${this.unsent} chat messages you typed are`} waiting: ${this.unsent === 1 ? 'it goes' : 'they go'} out when you connect.</div>`
+          : ''}
         ${this.fingerprint ? html`<div class="fp">Your identity key: <code>${this.fingerprint}</code></div>` : ''}
       </form>
     `;
