@@ -1208,7 +1208,8 @@ export enum ErrorCode {
 
   /**
    * Chat: the edited or deleted message does not exist (never, pruned, or
-   * already deleted), or is not in the named conversation.
+   * already deleted), or is not in the named conversation; or a direct
+   * message names a key that never signed in to this relay.
    *
    * @generated from enum value: ERROR_CODE_CHAT_NOT_FOUND = 61;
    */

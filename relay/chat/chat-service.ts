@@ -104,6 +104,11 @@ export class ChatService {
       this.#refuse(session, item.id, ErrorCode.BAD_REQUEST, 'a direct message needs another user');
       return;
     }
+    // Only to keys that have signed in here once: otherwise anyone could open endless conversations with made-up keys.
+    if (target.kind === 'direct' && this.#deps.displayNameOf(hex(target.peerKey)) === undefined) {
+      this.#refuse(session, item.id, ErrorCode.CHAT_NOT_FOUND, 'no such user on this relay');
+      return;
+    }
     const conv = conversationOf(target, actor.publicKeyHex);
     this.#inFlight.add(idHex);
     this.#enqueue(async () => {

@@ -1,6 +1,7 @@
 /** Chat on a real relay: delivery, history pages, bounds, edit/delete rules, refusals, persistence. */
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { ErrorCode, MAX_CHAT_CHARS, Role } from '../../proto/index.ts';
 import type { Clock } from '../../relay/index.ts';
 import { chat, direct, history, room, sendItem, signedItem, texts } from '../helpers/chat.ts';
@@ -142,6 +143,7 @@ describe('relay chat', () => {
     expect((await chat(a, { target: room('lobby'), text: '   ' })).ack.code).toBe(ErrorCode.BAD_REQUEST);
     expect((await chat(a, { target: room('nowhere') })).ack.code).toBe(ErrorCode.UNKNOWN_ROOM);
     expect((await chat(a, { target: direct(rawPublicKeyOf(a.key)) })).ack.code).toBe(ErrorCode.BAD_REQUEST);
+    expect((await chat(a, { target: direct(rawPublicKeyOf(generateKey())) })).ack.code).toBe(ErrorCode.CHAT_NOT_FOUND);
     const noId = signedItem(a, { target: room('lobby') });
     noId.id = new Uint8Array(3);
     a.send({ case: 'chatSend', value: { item: noId } });
@@ -158,6 +160,39 @@ describe('relay chat', () => {
     expect((await chat(b, { target: room('lobby'), text: 'still here' })).ack.code).toBe(ErrorCode.UNSPECIFIED);
     await a.ping();
     expect(r.relay.stats().frames['chat-refused']).toBeGreaterThanOrEqual(9);
+  });
+
+  it('answers random chat items with a refusal code and keeps serving everyone (property)', async () => {
+    const r = await relayWith({ chat: { burst: 10_000, perSecond: 10_000 }, limits: { controlBurst: 10_000, controlPerSecond: 10_000 } });
+    const a = await client(r, 'Ana');
+    const b = await client(r, 'Bo');
+    const errors: unknown[] = [];
+    r.relay.on('internal-error', (e) => errors.push(e.error));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          action: fc.integer({ min: 0, max: 4 }),
+          id: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+          authorKey: fc.oneof(fc.constant(rawPublicKeyOf(a.key)), fc.uint8Array({ maxLength: 33 })),
+          target: fc.oneof(
+            fc.constantFrom('lobby', 'quiet', '', 'x'.repeat(200)).map((value) => ({ to: { case: 'roomId' as const, value } })),
+            fc.uint8Array({ maxLength: 33 }).map((value) => ({ to: { case: 'peerKey' as const, value } })),
+          ),
+          clientTimeMs: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+          refId: fc.uint8Array({ maxLength: 17 }),
+          text: fc.string({ maxLength: 40 }),
+          signature: fc.uint8Array({ minLength: 0, maxLength: 64 }),
+        }),
+        async (item) => {
+          const ack = await sendItem(a, item);
+          expect(ack.code).not.toBe(ErrorCode.UNSPECIFIED);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect((await chat(b, { target: room('lobby'), text: 'unaffected' })).ack.code).toBe(ErrorCode.UNSPECIFIED);
+    expect((await chat(a, { target: room('lobby'), text: 'me too' })).ack.code).toBe(ErrorCode.UNSPECIFIED);
+    expect(errors).toEqual([]);
   });
 
   it('answers a repeated id with the stored verdict and stores it once; another author cannot reuse it', async () => {

@@ -129,9 +129,12 @@ export class ChatClient {
       case 'chatHistory':
         this.#enqueueIncoming(() => this.#onHistory(msg.value));
         return true;
-      case 'chatSummary':
-        this.#onSummary(msg.value);
+      case 'chatSummary': {
+        // Read marks must be loaded first, or unread counts start from the wrong place.
+        const summary = msg.value;
+        void this.ready.then(() => this.#onSummary(summary));
         return true;
+      }
       default:
         return false;
     }
