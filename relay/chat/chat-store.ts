@@ -37,6 +37,8 @@ export interface IdEntry {
 interface Head {
   first: number;
   last: number;
+  /** Server time of the message at `first`, once read (saves a read per append when nothing is due). */
+  firstTimeMs?: number;
 }
 
 const SEQ_DIGITS = 13;
@@ -129,13 +131,13 @@ export class ChatStore {
     const idHex = hex(message.post!.id);
     const entry: IdEntry = { conv: conv.key, seq, author: authorHex, post: true };
     const record = create(ChatRecordSchema, { message, opIds: [message.post!.id] });
-    const next = { first: head.first, last: seq };
+    const next: Head = { first: head.first, last: seq };
     await this.#level.batch([
       { type: 'put', key: messageKey(conv.key, seq), value: toBinary(ChatRecordSchema, record) },
       { type: 'put', key: `i:${idHex}`, value: json({ c: conv.key, s: seq, a: authorHex, p: 1 }) },
       { type: 'put', key: `h:${conv.key}`, value: json(next) },
     ]);
-    this.#setHead(conv.key, next);
+    this.#setHead(conv.key, { ...next, ...(head.last < head.first ? { firstTimeMs: Number(message.serverTimeMs) } : {}) });
     this.#ids.set(idHex, entry);
     return seq;
   }
@@ -189,9 +191,12 @@ export class ChatStore {
     let dropped = 0;
     while (head.first <= head.last) {
       const overCount = head.last - head.first + 1 > maxMessages;
+      if (!overCount && head.firstTimeMs !== undefined && head.firstTimeMs >= notBeforeMs) break;
       const record = await this.get(conv, head.first);
-      const expired = !record?.message || Number(record.message.serverTimeMs) < notBeforeMs;
-      if (!overCount && !expired) break;
+      if (!overCount && record?.message && Number(record.message.serverTimeMs) >= notBeforeMs) {
+        head.firstTimeMs = Number(record.message.serverTimeMs);
+        break;
+      }
       const ids = (record?.opIds ?? []).map(hex);
       const next = { first: head.first + 1, last: head.last };
       await this.#level.batch([
@@ -201,6 +206,7 @@ export class ChatStore {
       ]);
       for (const id of ids) this.#ids.delete(id);
       head.first = next.first;
+      head.firstTimeMs = undefined;
       dropped++;
     }
     return dropped;
@@ -211,6 +217,7 @@ export class ChatStore {
     if (existing) {
       existing.first = head.first;
       existing.last = head.last;
+      if (head.firstTimeMs !== undefined) existing.firstTimeMs = head.firstTimeMs;
       return;
     }
     this.#heads.set(conv, { ...head });
