@@ -8,9 +8,9 @@
  * Incoming chat messages are processed one after another (verification is
  * async), so a page and an event for the same message cannot interleave.
  */
-import { create, toBinary } from '@bufbuild/protobuf';
-import { ChatAction, ChatActionCode, ChatItemSchema, chatSigningBytes, normalizeChatText, chatTextProblem, CHAT_ID_BYTES } from '../../../proto/index.ts';
-import type { ChatAck, ChatHistory, ChatMessage, ChatSummary, EnvelopeInit, SigningTarget } from '../../../proto/index.ts';
+import { toBinary } from '@bufbuild/protobuf';
+import { ChatAction, ChatActionCode, ChatItemSchema, CHAT_ID_BYTES } from '../../../proto/index.ts';
+import type { ChatAck, ChatHistory, ChatMessage, ChatSummary, EnvelopeInit } from '../../../proto/index.ts';
 import { fingerprint as keyFingerprint, toHex, verifyEd25519 } from '../../../keys/index.ts';
 import type { Signer } from '../../../keys/index.ts';
 import type { ControlMessage } from '../signal-connection.ts';
@@ -18,6 +18,7 @@ import { emptyConversation, initialChatState, mentionsName, mergeMessages, parse
 import type { ChatMessageView, ChatState, ConversationKey, ConversationView, PendingView } from './chat-state.ts';
 import { conversationOfItem, toMessageView } from './message-view.ts';
 import type { ViewContext } from './message-view.ts';
+import { fromHex, prepareChatItem } from './compose.ts';
 import { Outbox } from './outbox.ts';
 import type { ChatPersistence } from './persistence.ts';
 
@@ -172,35 +173,23 @@ export class ChatClient {
     }
   }
 
-  #composeItem(conversation: ConversationKey, action: ChatActionCode, rawText: string, refHex: string | null): void {
-    const place = parseConversationKey(conversation);
+  #composeItem(conversation: ConversationKey, action: ChatActionCode, text: string, refHex: string | null): void {
     const relayKey = this.#relayKey;
-    const text = action === ChatActionCode.delete ? '' : normalizeChatText(rawText);
-    if (!place || !relayKey || (action !== ChatActionCode.delete && chatTextProblem(text) !== null)) return;
-    if (refHex !== null && !/^[0-9a-f]{32}$/.test(refHex)) return;
-    const target: SigningTarget = place.kind === 'room' ? { kind: 'room', roomId: place.roomId } : { kind: 'direct', peerKey: fromHex(place.peerKeyHex) };
+    if (!relayKey) return;
     const id = this.#deps.randomId?.() ?? crypto.getRandomValues(new Uint8Array(CHAT_ID_BYTES));
-    const clientTimeMs = BigInt(this.#now());
-    const refId = refHex === null ? new Uint8Array(CHAT_ID_BYTES) : fromHex(refHex);
-    const authorKey = this.#deps.signer.publicKey;
+    const sign = prepareChatItem({ conversation, action, text, refHex, relayKey, id, clientTimeMs: this.#now() }, this.#deps.signer);
+    if (!sign) return;
     // Chained so items enter the outbox in the order they were typed, whatever signing takes.
-    this.#compose = this.#compose.then(async () => {
-      const signature = await this.#deps.signer.sign(chatSigningBytes({ relayKey, action, id, authorKey, target, clientTimeMs, refId, text }));
-      const item = create(ChatItemSchema, {
-        action: action === ChatActionCode.post ? ChatAction.POST : action === ChatActionCode.edit ? ChatAction.EDIT : ChatAction.DELETE,
-        id,
-        authorKey,
-        target: target.kind === 'room' ? { to: { case: 'roomId', value: target.roomId } } : { to: { case: 'peerKey', value: target.peerKey } },
-        clientTimeMs,
-        refId: refHex === null ? new Uint8Array(0) : refId,
-        text,
-        signature,
-      });
-      await this.#outbox.add(conversation, item, toBinary(ChatItemSchema, item), this.#now());
-      this.#refreshPending();
-      this.#pump();
-    }).catch((e: unknown) => console.error('chat: could not queue a message', e));
+    this.#compose = this.#compose
+      .then(async () => {
+        const item = await sign();
+        await this.#outbox.add(conversation, item, toBinary(ChatItemSchema, item), this.#now());
+        this.#refreshPending();
+        this.#pump();
+      })
+      .catch((e: unknown) => console.error('chat: could not queue a message', e));
   }
+
 
   #pump(): void {
     const link = this.#link;
@@ -391,10 +380,4 @@ export class ChatClient {
     this.#clearRetry();
     this.#link = null;
   }
-}
-
-function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
 }
