@@ -13,15 +13,17 @@ import './parley-voice-bar.ts';
 const WIDE = '(min-width: 56rem)';
 
 /** Unread chat messages per room id, and in total (rooms and direct messages). */
-function unreadSummary(s: State): { rooms: Map<string, { count: number; mentioned: boolean }>; total: number } {
+function unreadSummary(s: State): { rooms: Map<string, { count: number; mentioned: boolean }>; direct: Map<string, number>; total: number } {
   const rooms = new Map<string, { count: number; mentioned: boolean }>();
+  const direct = new Map<string, number>();
   let total = 0;
   for (const c of s.chat.conversations.values()) {
     const count = unreadCount(c);
     total += count;
     if (count > 0 && c.key.startsWith('room:')) rooms.set(c.key.slice(5), { count, mentioned: c.mentioned });
+    if (count > 0 && c.key.startsWith('dm:')) direct.set(c.key.slice(3), count);
   }
-  return { rooms, total };
+  return { rooms, direct, total };
 }
 
 /**
@@ -161,6 +163,7 @@ export class ParleyApp extends LitElement {
             .currentRoomId=${s.roomId ?? ''}
             .selfSessionId=${s.selfSessionId ?? -1}
             .unread=${unread.rooms}
+            .directUnread=${unread.direct}
             @join-room=${this.#onJoin}
           ></parley-room-list>
           <parley-chat-panel

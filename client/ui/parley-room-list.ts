@@ -15,6 +15,7 @@ export class ParleyRoomList extends LitElement {
     currentRoomId: { type: String, attribute: 'current-room-id' },
     selfSessionId: { type: Number, attribute: 'self-session-id' },
     unread: { attribute: false },
+    directUnread: { attribute: false },
   };
 
   declare rooms: readonly RoomView[];
@@ -24,6 +25,8 @@ export class ParleyRoomList extends LitElement {
   declare selfSessionId: number;
   /** Unread chat messages per room id (rooms with none are absent). */
   declare unread: ReadonlyMap<string, { readonly count: number; readonly mentioned: boolean }>;
+  /** Unread direct messages per sender's public key hex. */
+  declare directUnread: ReadonlyMap<string, number>;
 
   constructor() {
     super();
@@ -33,6 +36,7 @@ export class ParleyRoomList extends LitElement {
     this.currentRoomId = '';
     this.selfSessionId = -1;
     this.unread = new Map();
+    this.directUnread = new Map();
   }
 
   static override styles = css`
@@ -78,12 +82,16 @@ export class ParleyRoomList extends LitElement {
                 ${members.map((u) => {
                   const talking = this.talking.has(u.sessionId);
                   const self = u.sessionId === this.selfSessionId;
-                  const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : ''].filter(Boolean).join(', ');
+                  const dms = self ? 0 : (this.directUnread.get(u.publicKeyHex) ?? 0);
+                  const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : '', dms ? `${dms} unread direct message${dms === 1 ? '' : 's'}` : '']
+                    .filter(Boolean)
+                    .join(', ');
                   return html`<li class="user ${talking ? 'talking' : ''} ${self ? 'self' : ''}" data-session-id=${u.sessionId}
                       aria-label=${`${u.displayName}${self ? ' (you)' : ''}${states ? `, ${states}` : ''}`}>
                     <span class="dot" aria-hidden="true"></span>
                     <span class="name">${u.displayName}${self ? ' (you)' : ''}</span>
                     ${u.deafened ? html`<span class="flag" aria-hidden="true">deafened</span>` : u.muted ? html`<span class="flag" aria-hidden="true">muted</span>` : ''}
+                    ${dms ? html`<span class="unread dm" aria-hidden="true" title="Unread direct messages">${dms > 99 ? '99+' : dms}</span>` : ''}
                   </li>`;
                 })}
               </ul>`
