@@ -27,6 +27,8 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Generous: other test processes may share the two cores. */
+const POLL = { timeout: 15_000 };
 const panel = (p: Page) => p.locator('parley-chat-panel');
 const messageTexts = (p: Page) => panel(p).locator('.msg:not(.pending) .text').allTextContents();
 
@@ -68,14 +70,14 @@ describe('chat between two browsers', () => {
 
   it('a message typed by A appears at B, verified, with author and time', async () => {
     await send(a, 'hello from Ana, can you hear me?');
-    await expect.poll(() => messageTexts(b)).toContain('hello from Ana, can you hear me?');
+    await expect.poll(() => messageTexts(b), POLL).toContain('hello from Ana, can you hear me?');
     const item = panel(b).locator('.msg', { hasText: 'hello from Ana' });
-    await expect.poll(() => item.locator('.author').textContent()).toBe('Ana');
+    await expect.poll(() => item.locator('.author').textContent(), POLL).toBe('Ana');
     expect(await item.locator('.author').getAttribute('title')).toMatch(/^Key fingerprint: [a-z2-7]{4}(-[a-z2-7]{4}){3}$/);
     expect(await item.locator('time').getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(await item.locator('.badge.warn').count()).toBe(0);
     // A's own copy is no longer pending.
-    await expect.poll(() => panel(a).locator('.msg.pending').count()).toBe(0);
+    await expect.poll(() => panel(a).locator('.msg.pending').count(), POLL).toBe(0);
   });
 
   it('HTML and javascript: links typed as messages render as inert text, and no script runs', async () => {
@@ -86,7 +88,7 @@ describe('chat between two browsers', () => {
       'docs at https://example.org/guide.',
     ];
     for (const t of hostile) await send(a, t);
-    await expect.poll(() => messageTexts(b)).toEqual(expect.arrayContaining(hostile));
+    await expect.poll(() => messageTexts(b), POLL).toEqual(expect.arrayContaining(hostile));
     for (const p of [a, b]) {
       expect(await panel(p).locator('img').count()).toBe(0);
       expect(await panel(p).locator('script').count()).toBe(0);
@@ -107,17 +109,17 @@ describe('chat between two browsers', () => {
     await b.setViewportSize({ width: 390, height: 800 });
     const toggle = b.locator('parley-app .switch button', { hasText: 'Chat' });
     await b.locator('parley-app .switch button', { hasText: 'Rooms' }).click();
-    await expect.poll(() => panel(b).isVisible()).toBe(false);
+    await expect.poll(() => panel(b).isVisible(), POLL).toBe(false);
     expect(await b.locator('parley-room-list').isVisible()).toBe(true);
     const mentionsBefore = await b.evaluate(() => window.parley!.session.state.chat.mentionCount);
     await send(a, 'Bo, are you there?');
-    await expect.poll(() => toggle.getAttribute('aria-label')).toBe('Chat, 1 unread');
-    await expect.poll(() => b.locator('parley-room-list [data-room-id="lobby"] .unread.mention').textContent()).toBe('1');
+    await expect.poll(() => toggle.getAttribute('aria-label'), POLL).toBe('Chat, 1 unread');
+    await expect.poll(() => b.locator('parley-room-list [data-room-id="lobby"] .unread.mention').textContent(), POLL).toBe('1');
     expect(await b.title()).toBe('(1) Parley');
     expect(await b.evaluate(() => window.parley!.session.state.chat.mentionCount)).toBe(mentionsBefore + 1);
     await toggle.click();
-    await expect.poll(() => panel(b).isVisible()).toBe(true);
-    await expect.poll(() => b.title()).toBe('Parley');
+    await expect.poll(() => panel(b).isVisible(), POLL).toBe(true);
+    await expect.poll(() => b.title(), POLL).toBe('Parley');
     expect(await b.locator('parley-room-list').isVisible()).toBe(false);
     expect(await messageTexts(b)).toContain('Bo, are you there?');
     await b.setViewportSize({ width: 1280, height: 720 });
@@ -127,8 +129,8 @@ describe('chat between two browsers', () => {
     await relay.stop();
     await a.waitForFunction(() => window.parley!.session.state.connection.status === 'reconnecting');
     await send(a, 'typed while offline');
-    await expect.poll(() => panel(a).locator('.msg.pending .text').allTextContents()).toEqual(['typed while offline']);
-    await expect.poll(() => panel(a).locator('.msg.pending .badge').textContent()).toMatch(/Not sent yet/);
+    await expect.poll(() => panel(a).locator('.msg.pending .text').allTextContents(), POLL).toEqual(['typed while offline']);
+    await expect.poll(() => panel(a).locator('.msg.pending .badge').textContent(), POLL).toMatch(/Not sent yet/);
 
     // A gives up and closes the page; the relay comes back; A opens Parley again later.
     // (The relay serves the page, so a reload needs it up: the reload is what must not lose the message.)
@@ -139,13 +141,13 @@ describe('chat between two browsers', () => {
     await a.evaluate(() => window.parley!.session.chatReady);
     const pending = await a.evaluate(() => [...window.parley!.session.state.chat.conversations.values()].flatMap((c) => c.pending.map((p) => p.text)));
     expect(pending).toEqual(['typed while offline']);
-    await expect.poll(() => a.locator('parley-connect-form .unsent').textContent()).toMatch(/1 chat message you typed is waiting/);
+    await expect.poll(() => a.locator('parley-connect-form .unsent').textContent(), POLL).toMatch(/1 chat message you typed is waiting/);
 
     await joinAs(a, relay.url, 'Ana');
     await b.waitForFunction(() => window.parley!.session.state.connection.status === 'connected', undefined, { timeout: 30_000 });
-    await expect.poll(() => messageTexts(b), { timeout: 15_000 }).toContain('typed while offline');
+    await expect.poll(() => messageTexts(b), POLL).toContain('typed while offline');
     // A sees it sent, after the history from before the restart.
-    await expect.poll(() => messageTexts(a), { timeout: 15_000 }).toEqual(expect.arrayContaining(['hello from Ana, can you hear me?', 'typed while offline']));
+    await expect.poll(() => messageTexts(a), POLL).toEqual(expect.arrayContaining(['hello from Ana, can you hear me?', 'typed while offline']));
     const texts = await messageTexts(a);
     expect(texts.indexOf('hello from Ana, can you hear me?')).toBeLessThan(texts.indexOf('typed while offline'));
     expect(await panel(a).locator('.msg.pending').count()).toBe(0);

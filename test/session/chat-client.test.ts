@@ -6,7 +6,10 @@
  */
 import { sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi as vitest } from 'vitest';
+
+/** vi with a longer default wait: other test processes may share the two cores. */
+const vi = { waitFor: <T>(fn: () => T, options: { timeout?: number } = {}) => vitest.waitFor(fn, { timeout: 10_000, ...options }) };
 import { ChatClient, memoryChatPersistence, roomKey, directKey, unreadCount } from '../../client/session/index.ts';
 import type { ChatPersistence, ChatState } from '../../client/session/index.ts';
 import type { Signer } from '../../keys/index.ts';
