@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../proto/index.ts';
-import type { ChatHistoryRequest, ChatSend, ClientAuth, Envelope, JoinRoom, RtcSignal, SetSelfState } from '../proto/index.ts';
+import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, Envelope, JoinRoom, RtcSignal, SetDisplayName, SetSelfState } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Session } from './session.ts';
@@ -19,6 +19,8 @@ export interface ControlHandlers {
   joinRoom(session: Session, msg: JoinRoom): void;
   setSelfState(session: Session, msg: SetSelfState): void;
   rtcSignal(session: Session, msg: RtcSignal): void;
+  setDisplayName(session: Session, msg: SetDisplayName): void;
+  adminRequest(session: Session, msg: AdminRequest): void;
   chatSend(session: Session, msg: ChatSend): void;
   chatHistoryRequest(session: Session, msg: ChatHistoryRequest): void;
 }
@@ -33,6 +35,7 @@ export interface ControlDeps {
 /** Messages only the relay sends; a client sending one is a bad request. */
 const RELAY_ONLY = new Set<string>([
   'serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady',
+  'adminResult', 'adminState',
   'chatAck', 'chatEvent', 'chatHistory', 'chatSummary',
 ]);
 
@@ -85,6 +88,14 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'rtcSignal':
         if (authed) handlers.rtcSignal(session, msg.value);
         else beforeAuth(session, 'rtc_signal');
+        return;
+      case 'setDisplayName':
+        if (authed) handlers.setDisplayName(session, msg.value);
+        else beforeAuth(session, 'set_display_name');
+        return;
+      case 'adminRequest':
+        if (authed) handlers.adminRequest(session, msg.value);
+        else beforeAuth(session, 'admin_request');
         return;
       case 'chatSend':
         if (authed) handlers.chatSend(session, msg.value);

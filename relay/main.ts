@@ -4,20 +4,41 @@
  * SIGINT/SIGTERM.
  *
  *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
- *                         [--admin HEXKEY]... [--chat-max-messages N] [--chat-max-days D] [--verbose]
+ *                         [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
+ *                         [--lockout-window S] [--lockout-duration S]
+ *                         [--chat-max-messages N] [--chat-max-days D] [--verbose]
+ *   npx tsx relay/main.ts [--data DIR] admin|ban ...   (see access/cli.ts; relay stopped)
  *
  * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
- * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_ADMINS
- * (comma-separated), PARLEY_CHAT_MAX_MESSAGES, PARLEY_CHAT_MAX_DAYS. Prefer PARLEY_PASSWORD
- * over --password: arguments are visible to every local user in `ps`.
+ * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_GUESTS,
+ * PARLEY_TRUST_PROXY=1, PARLEY_CHAT_MAX_MESSAGES, PARLEY_CHAT_MAX_DAYS. Prefer
+ * PARLEY_PASSWORD over --password: arguments are visible to every local user
+ * in `ps`.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import nodeDataChannel from 'node-datachannel';
+import { inviteFragment } from '../proto/index.ts';
+import { CLI_USAGE, isCliCommand, runAdminCli } from './access/index.ts';
 import { createRelay } from './index.ts';
 import type { Logger } from './index.ts';
 
-const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--admin HEXKEY]... [--chat-max-messages N] [--chat-max-days D] [--verbose]`;
+const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
+                     [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
+                     [--lockout-window SECONDS] [--lockout-duration SECONDS]
+                     [--chat-max-messages N] [--chat-max-days D] [--verbose]
+${CLI_USAGE}`;
+
+/** Parses a non-negative integer flag; null (after printing why) when invalid. */
+function count(name: string, text: string | undefined, fallback: number): number | null {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`invalid ${name} [value:${text}]\n${USAGE}`);
+    return null;
+  }
+  return n;
+}
 
 function consoleLogger(verbose: boolean): Logger {
   const stamp = (): string => new Date().toISOString();
@@ -32,7 +53,7 @@ function consoleLogger(verbose: boolean): Logger {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -40,13 +61,18 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       static: { type: 'string' },
       name: { type: 'string' },
-      admin: { type: 'string', multiple: true },
+      guests: { type: 'string' },
+      'trust-proxy': { type: 'boolean', default: false },
+      'lockout-attempts': { type: 'string' },
+      'lockout-window': { type: 'string' },
+      'lockout-duration': { type: 'string' },
       'chat-max-messages': { type: 'string' },
       'chat-max-days': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
+    allowPositionals: true,
   });
   if (values.help) {
     console.log(USAGE);
@@ -54,6 +80,29 @@ async function main(): Promise<void> {
   }
   // An empty variable counts as unset (`PORT= npm start`).
   const env = (name: string): string | undefined => process.env[name] || undefined;
+  const dataDir = values.data ?? env('PARLEY_DATA') ?? './data';
+  if (isCliCommand(positionals)) {
+    process.exitCode = await runAdminCli(positionals, dataDir, { out: (l) => console.log(l), err: (l) => console.error(l), now: () => Date.now() });
+    return;
+  }
+  if (positionals.length > 0) {
+    console.error(`unknown command [command:${positionals.join(' ')}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const guests = values.guests ?? env('PARLEY_GUESTS') ?? 'auto';
+  if (guests !== 'auto' && guests !== 'allow' && guests !== 'deny') {
+    console.error(`invalid --guests [value:${guests}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const maxFailures = count('--lockout-attempts', values['lockout-attempts'], 10);
+  const windowS = count('--lockout-window', values['lockout-window'], 120);
+  const lockS = count('--lockout-duration', values['lockout-duration'], 300);
+  if (maxFailures === null || windowS === null || lockS === null) {
+    process.exitCode = 2;
+    return;
+  }
   const portText = values.port ?? env('PORT') ?? '8080';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -62,7 +111,6 @@ async function main(): Promise<void> {
     return;
   }
   const password = values.password ?? env('PARLEY_PASSWORD');
-  const admins = values.admin ?? (env('PARLEY_ADMINS')?.split(',').map((k) => k.trim()).filter(Boolean) ?? []);
   const maxMessagesText = values['chat-max-messages'] ?? env('PARLEY_CHAT_MAX_MESSAGES');
   const maxDaysText = values['chat-max-days'] ?? env('PARLEY_CHAT_MAX_DAYS');
   const maxMessages = maxMessagesText === undefined ? undefined : Number(maxMessagesText);
@@ -75,12 +123,14 @@ async function main(): Promise<void> {
   const relay = await createRelay({
     port,
     host: values.host ?? env('PARLEY_HOST') ?? '0.0.0.0',
-    dataDir: values.data ?? env('PARLEY_DATA') ?? './data',
+    dataDir,
     ...(password ? { password } : {}),
     staticDir: values.static ?? env('PARLEY_STATIC') ?? fileURLToPath(new URL('../dist/client/', import.meta.url)),
     serverName: values.name ?? env('PARLEY_SERVER_NAME') ?? 'Parley',
     logger: consoleLogger(values.verbose),
-    admins,
+    guests,
+    trustProxy: values['trust-proxy'] || env('PARLEY_TRUST_PROXY') === '1',
+    lockout: { maxFailures, windowMs: windowS * 1000, lockMs: lockS * 1000 },
     chat: {
       ...(maxMessages !== undefined ? { maxMessages } : {}),
       ...(maxDays !== undefined ? { maxAgeMs: maxDays * 24 * 60 * 60 * 1000 } : {}),
@@ -89,6 +139,10 @@ async function main(): Promise<void> {
   const host = values.host ?? env('PARLEY_HOST');
   const shown = host && host !== '0.0.0.0' && host !== '::' ? relay.url : `http://localhost:${relay.port}/`;
   console.log(`Parley relay listening: ${shown}${password ? ' (password required)' : ''}`);
+  if (relay.bootstrapInvite) {
+    // Printed, never logged: the link is a capability. It stops working once anyone holds admin.
+    console.log(`No admin yet. Open this one-use link to become admin (valid 7 days; a restart prints a new one):\n  ${shown}${inviteFragment(relay.bootstrapInvite)}`);
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -2,6 +2,9 @@
  * Configuration of a relay: what `createRelay` accepts, the limits with their
  * defaults, and the two injected adapters (clock, logger).
  */
+import { DEFAULT_LOCKOUT } from './access/lockout.ts';
+import type { LockoutPolicy } from './access/lockout.ts';
+import type { GuestPolicy } from './access/admission.ts';
 import type { ChatLimits } from './chat/chat-limits.ts';
 import { resolveChatLimits } from './chat/chat-limits.ts';
 import type { ChatPolicy } from './chat/authorize.ts';
@@ -90,13 +93,14 @@ export interface RelayOptions {
   readonly logger?: Logger;
   readonly limits?: Partial<RelayLimits>;
   readonly rtc?: RtcOptions;
+  /** Whether keys without a role get in as guests. Default `'auto'`: only while the relay has no admin. */
+  readonly guests?: GuestPolicy;
+  /** Believe the last `X-Forwarded-For` entry as the client address (behind a reverse proxy). Default false. */
+  readonly trustProxy?: boolean;
+  /** Brute-force lock-out per address. Default Mumble's: 10 failures in 120 s lock out for 300 s. */
+  readonly lockout?: Partial<LockoutPolicy>;
   /** Chat history bounds and send rate. */
   readonly chat?: Partial<ChatLimits>;
-  /**
-   * Public keys (64 hex digits) that sign in with `ROLE_ADMIN`. A stand-in
-   * until the roles issue brings its own role store. Default none.
-   */
-  readonly admins?: readonly string[];
   /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
   readonly chatPolicy?: ChatPolicy;
 }
@@ -113,9 +117,10 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined;
   readonly limits: RelayLimits;
   readonly rtc: RtcOptions;
+  readonly guests: GuestPolicy;
+  readonly trustProxy: boolean;
+  readonly lockout: LockoutPolicy;
   readonly chat: ChatLimits;
-  /** Lower-case hex keys of admins. */
-  readonly admins: ReadonlySet<string>;
   readonly chatPolicy: ChatPolicy | undefined;
 }
 
@@ -137,12 +142,20 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
       throw RelayError.invalidOptions(`limit must be a finite number >= 0 [limit:${name}]`);
     }
   }
-  const admins = new Set<string>();
-  for (const key of options.admins ?? []) {
-    if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(key)) throw RelayError.invalidOptions('admins must be 64-hex-digit public keys');
-    admins.add(key.toLowerCase());
+  const guests = options.guests ?? 'auto';
+  if (guests !== 'auto' && guests !== 'allow' && guests !== 'deny') {
+    throw RelayError.invalidOptions(`guests must be auto, allow or deny [guests:${String(guests)}]`);
+  }
+  const lockout: LockoutPolicy = { ...DEFAULT_LOCKOUT, ...options.lockout };
+  for (const [name, value] of Object.entries(lockout)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw RelayError.invalidOptions(`lockout setting must be a finite number >= 0 [setting:${name}]`);
+    }
   }
   return {
+    guests,
+    trustProxy: options.trustProxy ?? false,
+    lockout,
     port,
     host: options.host ?? '0.0.0.0',
     dataDir: options.dataDir,
@@ -154,7 +167,6 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     limits,
     rtc: options.rtc ?? {},
     chat: resolveChatLimits(options.chat),
-    admins,
     chatPolicy: options.chatPolicy,
   };
 }

@@ -7,20 +7,25 @@
  * and VoiceTransport (RTCPeerConnection + DataChannel) -> relay. The audio
  * engine is injected; the session only shuttles datagram bytes.
  */
-import { PROTOCOL_VERSION, Role, authTranscript } from '../../proto/index.ts';
-import type { AuthOk, RtcSignal, User } from '../../proto/index.ts';
+import { PROTOCOL_VERSION, authTranscript } from '../../proto/index.ts';
+import type { AuthOk, RtcSignal } from '../../proto/index.ts';
 import { toHex } from '../../keys/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import type { AudioEngine } from '../audio/types.ts';
-import { SessionError, isFatalAuthError, sessionErrorFromRelay } from './errors.ts';
+import { AccessManager } from './access-manager.ts';
+import { linkAudio } from './audio-link.ts';
+import { ChatClient, memoryChatPersistence } from './chat/index.ts';
+import type { ChatCommand, ChatPersistence } from './chat/index.ts';
+import { SessionError, isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
+import { memoryPins } from './relay-pins.ts';
+import type { RelayPinStore } from './relay-pins.ts';
+import { roleName, toUserView } from './views.ts';
 import { SignalConnection } from './signal-connection.ts';
 import type { ControlMessage, WebSocketFactory } from './signal-connection.ts';
 import { VoiceTransport } from './voice-transport.ts';
 import { exponentialBackoff } from './reconnect-policy.ts';
 import type { ReconnectPolicy } from './reconnect-policy.ts';
 import { initialState } from './state.ts';
-import { ChatClient, memoryChatPersistence } from './chat/index.ts';
-import type { ChatCommand, ChatPersistence } from './chat/index.ts';
 import type { Command, RoomView, State, UserView } from './state.ts';
 
 /** What a Session needs from the outside world. */
@@ -37,6 +42,16 @@ export interface SessionDeps {
   readonly reconnectPolicy?: ReconnectPolicy;
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (handle: unknown) => void;
+  /** Pinned relay keys (trust on first use). Default: in memory. */
+  readonly pins?: RelayPinStore;
+  /** Signed invite bytes from the page's `#invite=` fragment, presented at sign-in until used. */
+  readonly invite?: Uint8Array | null;
+  /** Called once the invite was used or refused (the page forgets it). */
+  readonly onInviteSettled?: () => void;
+  /** Page URL admins' invite links start with. Default: the relay URL turned into http(s). */
+  readonly inviteBaseUrl?: string;
+  /** Wall clock, ms (invite expiry). Default Date.now. */
+  readonly now?: () => number;
   /** Where chat keeps its outbox and read marks. Default in memory (lost on reload). */
   readonly chatPersistence?: ChatPersistence;
 }
@@ -48,15 +63,10 @@ const VOICE_SETUP_MS = 5000;
 /** Offers made before voice is reported failed. */
 const VOICE_SETUP_ATTEMPTS = 4;
 
-const toUserView = (u: User): UserView => ({
-  sessionId: u.sessionId,
-  publicKeyHex: toHex(u.publicKey),
-  displayName: u.displayName,
-  roomId: u.roomId,
-  muted: u.muted,
-  deafened: u.deafened,
-  isAdmin: u.role === Role.ADMIN,
-});
+/** `ws(s)://host/ws` -> `http(s)://host/`: where invite links point by default. */
+function pageUrlOf(wsUrl: string): string {
+  return wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/');
+}
 
 /** The client session. Create one per page. */
 export class Session {
@@ -67,19 +77,35 @@ export class Session {
   #signal: SignalConnection | null = null;
   #voice: VoiceTransport | null = null;
   #audio: AudioEngine | null = null;
-  #audioUnsubs: Array<() => void> = [];
+  #unlinkAudio: () => void = () => {};
   #credentials: { displayName: string; password: string } | null = null;
   #retryTimer: unknown = null;
   #voiceTimer: unknown = null;
   #mutedBeforeDeafen = false;
-  #remoteTalking = new Set<number>();
+  readonly #access: AccessManager;
   readonly #chat: ChatClient;
+  /** The relay key of the current connection, once trusted (chat items are signed for it). */
   #relayKey: Uint8Array | null = null;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#policy = deps.reconnectPolicy ?? exponentialBackoff();
-    this.#state = { ...initialState, identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint } };
+    this.#access = new AccessManager({
+      address: deps.url,
+      signer: deps.signer,
+      pins: deps.pins ?? memoryPins(),
+      invite: deps.invite ?? null,
+      onInviteSettled: deps.onInviteSettled,
+      inviteBaseUrl: deps.inviteBaseUrl ?? pageUrlOf(deps.url),
+      now: deps.now ?? (() => Date.now()),
+      state: () => this.#state,
+      update: (next) => this.#set(next),
+    });
+    this.#state = {
+      ...initialState,
+      identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint },
+      invite: this.#access.inviteView(),
+    };
     this.#chat = new ChatClient({
       signer: deps.signer,
       persistence: deps.chatPersistence ?? memoryChatPersistence(),
@@ -120,8 +146,34 @@ export class Session {
       case 'disconnect':
         this.#credentials = null;
         this.#teardown();
-        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened, chat: this.#chat.state });
+        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened, invite: this.#state.invite, chat: this.#chat.state });
         this.#closeAudio();
+        return;
+      case 'rename': {
+        const name = cmd.displayName.trim();
+        if (!name) return;
+        if (this.#credentials) this.#credentials = { ...this.#credentials, displayName: name };
+        this.#chat.renamed(name);
+        if (this.#state.connection.status === 'connected') this.#signal?.send({ case: 'setDisplayName', value: { displayName: name } });
+        return;
+      }
+      case 'accept-relay-key':
+        if (this.#access.acceptRelayKey() && this.#credentials) {
+          this.#startAudio();
+          this.#connect(0);
+        }
+        return;
+      case 'reject-relay-key':
+        this.#credentials = null;
+        this.#access.rejectRelayKey();
+        return;
+      case 'create-invite':
+      case 'revoke-invite':
+      case 'kick':
+      case 'ban':
+      case 'lift-ban':
+      case 'set-role':
+        this.#access.admin(cmd);
         return;
       case 'join-room':
         if (this.#state.connection.status === 'connected' && cmd.roomId !== this.#state.roomId) {
@@ -166,40 +218,12 @@ export class Session {
     const audio = this.#deps.createAudio();
     this.#audio = audio;
     this.#set({ ...this.#state, voice: { status: 'starting', error: null } });
-    this.#audioUnsubs = [
-      audio.on('datagram', (bytes) => this.#voice?.send(bytes)),
-      audio.on('inputLevel', (level, transmitting) => {
-        const self = this.#state.selfSessionId;
-        const talking = new Set(this.#remoteTalking);
-        if (self !== null && transmitting && level > 0.25) talking.add(self);
-        this.#set({ ...this.#state, inputLevel: level, transmitting, talking });
-      }),
-      audio.on('talking', (map) => {
-        this.#remoteTalking = new Set([...map].filter(([, on]) => on).map(([id]) => id));
-        const talking = new Set(this.#remoteTalking);
-        const self = this.#state.selfSessionId;
-        if (self !== null && this.#state.talking.has(self)) talking.add(self);
-        this.#set({ ...this.#state, talking });
-      }),
-      audio.on('error', (e) => {
-        // A missing or refused microphone leaves playback running: listen-only, not failed.
-        if (e.code === 'mic-permission-denied' || e.code === 'mic-unavailable') {
-          this.#set({ ...this.#state, voice: { status: this.#state.voice.status, error: new SessionError(e.code, e.message, { cause: e }) } });
-          return;
-        }
-        this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', e.message, { cause: e }) } });
-      }),
-    ];
-    audio.setTransmitting(!this.#state.muted);
-    audio.setDeafened(this.#state.deafened);
-    audio.start().catch((e: unknown) => {
-      this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', String(e), { cause: e }) } });
-    });
+    this.#unlinkAudio = linkAudio(audio, { state: () => this.#state, update: (next) => this.#set(next), sendDatagram: (bytes) => this.#voice?.send(bytes) });
   }
 
   #closeAudio(): void {
-    for (const u of this.#audioUnsubs) u();
-    this.#audioUnsubs = [];
+    this.#unlinkAudio();
+    this.#unlinkAudio = () => {};
     const audio = this.#audio;
     this.#audio = null;
     void audio?.close();
@@ -246,6 +270,14 @@ export class Session {
     switch (msg.case) {
       case 'serverHello': {
         if (!this.#credentials) return;
+        const signal = this.#signal;
+        const trusted = await this.#access.checkRelayKey(msg.value);
+        if (!trusted) {
+          // Nothing signed for a relay we do not recognise; the user decides (accept-relay-key).
+          this.#teardown();
+          return;
+        }
+        if (this.#signal !== signal || !this.#credentials) return;
         this.#relayKey = msg.value.relayPublicKey;
         this.#set({ ...this.#state, serverName: msg.value.serverName, connection: { ...this.#state.connection, status: 'authenticating' } });
         const transcript = authTranscript(msg.value.relayPublicKey, msg.value.nonce, PROTOCOL_VERSION);
@@ -258,28 +290,43 @@ export class Session {
             displayName: this.#credentials.displayName,
             password: this.#credentials.password,
             signature,
+            invite: this.#access.inviteBytes(),
           },
         });
         return;
       }
       case 'authOk':
+        this.#access.settleInvite();
         this.#onAuthOk(msg.value);
         return;
       case 'error': {
         const err = sessionErrorFromRelay(msg.value.code, msg.value.message, msg.value.untilMs);
-        if (this.#state.connection.status !== 'connected') {
-          this.#set({ ...this.#state, connection: { status: 'failed', error: err, attempt: this.#state.connection.attempt } });
-          if (isFatalAuthError(err.code)) this.#credentials = null;
+        if (isInviteError(err.code)) this.#access.settleInvite();
+        if (this.#state.connection.status !== 'connected' || isFatalAuthError(err.code)) {
+          // A refusal, or a kick/ban while connected: back to the sign-in form with the reason.
+          this.#credentials = isFatalAuthError(err.code) ? null : this.#credentials;
+          const resetView = this.#state.connection.status === 'connected' ? { selfSessionId: null, rooms: [], users: [], roomId: null, admin: null, role: null } : {};
+          this.#set({ ...this.#state, ...resetView, connection: { status: 'failed', error: err, attempt: this.#state.connection.attempt } });
         } else {
           this.#set({ ...this.#state, notice: err });
         }
         return;
       }
+      case 'adminState':
+        this.#access.adminState(msg.value);
+        return;
+      case 'adminResult':
+        this.#access.adminResult(msg.value);
+        return;
       case 'userJoined':
         if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
         return;
       case 'userUpdated':
-        if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
+        if (msg.value.user) {
+          const user = toUserView(msg.value.user);
+          this.#upsertUser(user);
+          this.#access.selfUpdated(user);
+        }
         return;
       case 'userLeft': {
         this.#audio?.removeSender(msg.value.sessionId);
@@ -306,8 +353,12 @@ export class Session {
 
   #onAuthOk(ok: AuthOk): void {
     const rooms: RoomView[] = ok.rooms.map((r) => ({ id: r.id, name: r.name, parentId: r.parentId, position: r.position, voiceId: r.voiceId }));
+    const signal = this.#signal;
+    if (signal) this.#access.signedIn((m) => signal.send(m));
     this.#set({
       ...this.#state,
+      role: roleName(ok.role),
+      admin: null,
       connection: { status: 'connected', error: null, attempt: 0 },
       selfSessionId: ok.sessionId,
       roomId: ok.roomId,
@@ -316,7 +367,6 @@ export class Session {
       talking: new Set(),
     });
     this.#syncRoomToAudio();
-    const signal = this.#signal;
     if (this.#relayKey && signal) {
       this.#chat.connected({ relayKey: this.#relayKey, selfName: this.#credentials?.displayName ?? '', send: (m) => signal.send(m) });
       this.#chat.followRoom(ok.roomId);

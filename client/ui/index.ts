@@ -7,5 +7,8 @@ export { ParleyChatPanel } from './parley-chat-panel.ts';
 export { MentionNotifier } from './mention-notifier.ts';
 export { linkify } from './linkify.ts';
 export type { TextPart } from './linkify.ts';
+export { ParleyIdentityPanel } from './parley-identity-panel.ts';
+export { ParleyAdminPanel } from './parley-admin-panel.ts';
+export { ParleyRelayKeyWarning } from './parley-relay-key-warning.ts';
 export { SessionController } from './session-controller.ts';
 export * from './events.ts';

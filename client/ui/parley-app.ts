@@ -1,11 +1,23 @@
 import { LitElement, css, html } from 'lit';
 import { errorText, unreadCount } from '../session/index.ts';
 import type { Session, State } from '../session/index.ts';
+import type { IdentityActions } from '../identity-actions.ts';
 import { SessionController } from './session-controller.ts';
-import type { ChatCommandEvent, ConnectRequestEvent, JoinRoomEvent, VoiceToggleEvent } from './events.ts';
+import type {
+  AdminCommandEvent,
+  ChatCommandEvent,
+  ConnectRequestEvent,
+  JoinRoomEvent,
+  RelayKeyDecisionEvent,
+  RenameEvent,
+  VoiceToggleEvent,
+} from './events.ts';
 import { MentionNotifier } from './mention-notifier.ts';
+import { NAME_KEY } from './parley-connect-form.ts';
+import './parley-admin-panel.ts';
 import './parley-chat-panel.ts';
-import './parley-connect-form.ts';
+import './parley-identity-panel.ts';
+import './parley-relay-key-warning.ts';
 import './parley-room-list.ts';
 import './parley-voice-bar.ts';
 
@@ -26,6 +38,14 @@ function unreadSummary(s: State): { rooms: Map<string, { count: number; mentione
   return { rooms, direct, total };
 }
 
+function savedName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Root component: renders the sign-in form or the room view from the
  * session's state, and turns UI events into session commands. Rooms and chat
@@ -34,11 +54,19 @@ function unreadSummary(s: State): { rooms: Map<string, { count: number; mentione
 export class ParleyApp extends LitElement {
   static override properties = {
     session: { attribute: false },
+    identity: { attribute: false },
+    _panel: { state: true },
+    _name: { state: true },
     _view: { state: true },
     _wide: { state: true },
   };
 
   declare session: Session | null;
+  /** Backup / import / reset of this browser's identity. */
+  declare identity: IdentityActions | null;
+  /** Which side panel is open while connected. */
+  declare _panel: '' | 'identity' | 'admin';
+  declare _name: string;
   declare _view: 'rooms' | 'chat';
   declare _wide: boolean;
   readonly #ctl = new SessionController(this);
@@ -50,6 +78,9 @@ export class ParleyApp extends LitElement {
   constructor() {
     super();
     this.session = null;
+    this.identity = null;
+    this._panel = '';
+    this._name = savedName();
     this._view = 'rooms';
     this._wide = this.#media?.matches ?? true;
   }
@@ -75,8 +106,10 @@ export class ParleyApp extends LitElement {
     header h1 { margin: 0; font-size: 1.1rem; }
     .conn { font-size: 0.85rem; color: var(--muted); }
     .conn.reconnecting { color: var(--danger-fg); }
-    header button { margin-left: auto; font: inherit; padding: 0.4rem 0.8rem; min-height: 40px; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); cursor: pointer; }
+    header nav { margin-left: auto; display: flex; gap: 0.5rem; flex-wrap: wrap; }
+    header button { font: inherit; padding: 0.4rem 0.8rem; min-height: 40px; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); cursor: pointer; }
     main { flex: 1; padding: 1rem; max-width: 72rem; width: 100%; box-sizing: border-box; margin: 0 auto; }
+    main.solo, #side-panel { max-width: 40rem; }
     .layout { display: grid; gap: 1rem; grid-template-columns: minmax(15rem, 22rem) minmax(0, 1fr); align-items: start; }
     .layout.narrow { grid-template-columns: minmax(0, 1fr); }
     .layout > [hidden] { display: none; }
@@ -116,6 +149,38 @@ export class ParleyApp extends LitElement {
     this.session?.dispatch({ type: 'join-room', roomId: e.roomId });
   };
 
+  #onRename = (e: RenameEvent): void => {
+    try {
+      localStorage.setItem(NAME_KEY, e.displayName);
+    } catch {
+      // not remembered; still applied live
+    }
+    this._name = e.displayName;
+    this.session?.dispatch({ type: 'rename', displayName: e.displayName });
+  };
+
+  #onAdmin = (e: AdminCommandEvent): void => {
+    this.session?.dispatch(e.command);
+  };
+
+  #onRelayKey = (e: RelayKeyDecisionEvent): void => {
+    this.session?.dispatch({ type: e.accept ? 'accept-relay-key' : 'reject-relay-key' });
+  };
+
+  #toggle(panel: 'identity' | 'admin'): void {
+    this._panel = this._panel === panel ? '' : panel;
+  }
+
+  #identityPanel(name: string) {
+    const s = this.#ctl.state;
+    return html`<parley-identity-panel
+      .fingerprint=${s?.identity?.fingerprint ?? ''}
+      .displayName=${name}
+      .actions=${this.identity}
+      @rename=${this.#onRename}
+    ></parley-identity-panel>`;
+  }
+
   #onVoice = (e: VoiceToggleEvent): void => {
     this.session?.dispatch(e.control === 'mute' ? { type: 'set-muted', muted: e.on } : { type: 'set-deafened', deafened: e.on });
   };
@@ -124,15 +189,20 @@ export class ParleyApp extends LitElement {
     const s = this.#ctl.state;
     if (!s) return html`<p role="status">Loading…</p>`;
     const status = s.connection.status;
+    if (s.relayKeyChange) {
+      return html`<parley-relay-key-warning .change=${s.relayKeyChange} @relay-key-decision=${this.#onRelayKey}></parley-relay-key-warning>`;
+    }
     if (status === 'idle' || status === 'connecting' || status === 'authenticating' || (status === 'failed' && s.selfSessionId === null)) {
       return html`<parley-connect-form
-        .busy=${status === 'connecting' || status === 'authenticating'}
-        .error=${s.connection.error ? errorText(s.connection.error) : ''}
-        .fingerprint=${s.identity?.fingerprint ?? ''}
-        .serverName=${s.serverName}
-        .unsent=${[...s.chat.conversations.values()].reduce((n, c) => n + c.pending.filter((p) => p.status !== 'failed').length, 0)}
-        @connect-request=${this.#onConnect}
-      ></parley-connect-form>`;
+          .busy=${status === 'connecting' || status === 'authenticating'}
+          .error=${s.connection.error ? errorText(s.connection.error) : ''}
+          .fingerprint=${s.identity?.fingerprint ?? ''}
+          .serverName=${s.serverName}
+          .invite=${s.invite}
+          .unsent=${[...s.chat.conversations.values()].reduce((n, c) => n + c.pending.filter((p) => p.status !== 'failed').length, 0)}
+          @connect-request=${this.#onConnect}
+        ></parley-connect-form>
+        <main class="solo">${this.#identityPanel(this._name)}</main>`;
     }
     const unread = unreadSummary(s);
     const self = s.users.find((u) => u.sessionId === s.selfSessionId);
@@ -141,9 +211,28 @@ export class ParleyApp extends LitElement {
       <header>
         <h1>${s.serverName || 'Parley'}</h1>
         <span class="conn ${status}" role="status" aria-live="polite">${statusText}</span>
-        <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
+        <nav aria-label="Panels">
+          <button aria-expanded=${this._panel === 'identity' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('identity')}>Identity</button>
+          ${s.role === 'admin'
+            ? html`<button aria-expanded=${this._panel === 'admin' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('admin')}>Admin</button>`
+            : ''}
+          <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
+        </nav>
       </header>
       <main>
+        <div id="side-panel">
+          ${this._panel === 'identity' ? this.#identityPanel(self?.displayName ?? this._name) : ''}
+          ${this._panel === 'admin' && s.role === 'admin'
+            ? html`<parley-admin-panel
+                .admin=${s.admin}
+                .users=${s.users}
+                .selfSessionId=${s.selfSessionId ?? -1}
+                .createdInvite=${s.createdInvite}
+                .now=${Date.now()}
+                @admin-command=${this.#onAdmin}
+              ></parley-admin-panel>`
+            : ''}
+        </div>
         ${s.notice
           ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}
@@ -173,7 +262,7 @@ export class ParleyApp extends LitElement {
             .users=${s.users}
             .selfKeyHex=${s.identity?.publicKeyHex ?? ''}
             .selfName=${self?.displayName ?? ''}
-            .isAdmin=${self?.isAdmin ?? false}
+            .isAdmin=${s.role === 'admin'}
             .online=${status === 'connected'}
             @chat-command=${this.#onChat}
           ></parley-chat-panel>

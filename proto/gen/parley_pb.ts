@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSLWBgoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASKAoJY2hhdF9zZW5kGDwgASgLMhMucGFybGV5LnYxLkNoYXRTZW5kSAASJgoIY2hhdF9hY2sYPSABKAsyEi5wYXJsZXkudjEuQ2hhdEFja0gAEioKCmNoYXRfZXZlbnQYPiABKAsyFC5wYXJsZXkudjEuQ2hhdEV2ZW50SAASPQoUY2hhdF9oaXN0b3J5X3JlcXVlc3QYPyABKAsyHS5wYXJsZXkudjEuQ2hhdEhpc3RvcnlSZXF1ZXN0SAASLgoMY2hhdF9oaXN0b3J5GEAgASgLMhYucGFybGV5LnYxLkNoYXRIaXN0b3J5SAASLgoMY2hhdF9zdW1tYXJ5GEEgASgLMhYucGFybGV5LnYxLkNoYXRTdW1tYXJ5SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgidQoKQ2xpZW50QXV0aBIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEhEKCXNpZ25hdHVyZRgFIAEoDCKAAQoEUm9vbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoDRITCgtkZXNjcmlwdGlvbhgFIAEoCRISCgp1c2VyX2xpbWl0GAYgASgNEhAKCHZvaWNlX2lkGAcgASgNIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUijAEKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIeCgVyb29tcxgDIAMoCzIPLnBhcmxleS52MS5Sb29tEh4KBXVzZXJzGAQgAygLMg8ucGFybGV5LnYxLlVzZXISDwoHcm9vbV9pZBgFIAEoCSJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiIAoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiOQoKQ2hhdFRhcmdldBIRCgdyb29tX2lkGAEgASgJSAASEgoIcGVlcl9rZXkYAiABKAxIAEIECgJ0byLBAQoIQ2hhdEl0ZW0SJQoGYWN0aW9uGAEgASgOMhUucGFybGV5LnYxLkNoYXRBY3Rpb24SCgoCaWQYAiABKAwSEgoKYXV0aG9yX2tleRgDIAEoDBIlCgZ0YXJnZXQYBCABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIWCg5jbGllbnRfdGltZV9tcxgFIAEoBBIOCgZyZWZfaWQYBiABKAwSDAoEdGV4dBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwizQEKC0NoYXRNZXNzYWdlEgsKA3NlcRgBIAEoBBIWCg5zZXJ2ZXJfdGltZV9tcxgCIAEoBBITCgthdXRob3JfbmFtZRgDIAEoCRIhCgRwb3N0GAQgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiEKBGVkaXQYBSABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SJQoIZGVsZXRpb24YBiABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SFwoPY2hhbmdlZF90aW1lX21zGAcgASgEIi0KCENoYXRTZW5kEiEKBGl0ZW0YASABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0ibgoHQ2hhdEFjaxIKCgJpZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRILCgNzZXEYAyABKAQSFgoOcmV0cnlfYWZ0ZXJfbXMYBCABKA0SDgoGZGV0YWlsGAUgASgJIjQKCUNoYXRFdmVudBInCgdtZXNzYWdlGAEgASgLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlInIKEkNoYXRIaXN0b3J5UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhIKCmJlZm9yZV9zZXEYAyABKAQSDQoFbGltaXQYBCABKA0iqAEKC0NoYXRIaXN0b3J5EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSKAoIbWVzc2FnZXMYAyADKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USEAoIaGFzX21vcmUYBCABKAgSIgoEY29kZRgFIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUiVgoIQ2hhdEhlYWQSJQoGdGFyZ2V0GAEgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEAoIbGFzdF9zZXEYAiABKAQSEQoJcGVlcl9uYW1lGAMgASgJIjEKC0NoYXRTdW1tYXJ5EiIKBWhlYWRzGAEgAygLMhMucGFybGV5LnYxLkNoYXRIZWFkIkUKCkNoYXRSZWNvcmQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIOCgZvcF9pZHMYAiADKAwqTQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9HVUVTVBABEg8KC1JPTEVfTUVNQkVSEAISDgoKUk9MRV9BRE1JThADKvQECglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhgKFEVSUk9SX0NPREVfTUFMRk9STUVEEAESHgoaRVJST1JfQ09ERV9VTktOT1dOX01FU1NBR0UQAhIgChxFUlJPUl9DT0RFX05PVF9BVVRIRU5USUNBVEVEEAMSHAoYRVJST1JfQ09ERV9CQURfU0lHTkFUVVJFEAQSHQoZRVJST1JfQ09ERV9XUk9OR19QQVNTV09SRBAFEh8KG0VSUk9SX0NPREVfUFJPVE9DT0xfVkVSU0lPThAGEhgKFEVSUk9SX0NPREVfVE9PX0xBUkdFEAcSGwoXRVJST1JfQ09ERV9SQVRFX0xJTUlURUQQCBIbChdFUlJPUl9DT0RFX1VOS05PV05fUk9PTRAJEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAoSGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBALEiQKIEVSUk9SX0NPREVfQUxSRUFEWV9BVVRIRU5USUNBVEVEEAwSGwoXRVJST1JfQ09ERV9BVVRIX1RJTUVPVVQQDRIZChVFUlJPUl9DT0RFX0xPQ0tFRF9PVVQQDhIVChFFUlJPUl9DT0RFX0JBTk5FRBAPEhoKFkVSUk9SX0NPREVfU0VSVkVSX0ZVTEwQEBIXChNFUlJPUl9DT0RFX0lOVEVSTkFMEBESHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPiptCgpDaGF0QWN0aW9uEhsKF0NIQVRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFAoQQ0hBVF9BQ1RJT05fUE9TVBABEhQKEENIQVRfQUNUSU9OX0VESVQQAhIWChJDSEFUX0FDVElPTl9ERUxFVEUQA2IGcHJvdG8z");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKdCAoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNoYXRfc2VuZBg8IAEoCzITLnBhcmxleS52MS5DaGF0U2VuZEgAEiYKCGNoYXRfYWNrGD0gASgLMhIucGFybGV5LnYxLkNoYXRBY2tIABIqCgpjaGF0X2V2ZW50GD4gASgLMhQucGFybGV5LnYxLkNoYXRFdmVudEgAEj0KFGNoYXRfaGlzdG9yeV9yZXF1ZXN0GD8gASgLMh0ucGFybGV5LnYxLkNoYXRIaXN0b3J5UmVxdWVzdEgAEi4KDGNoYXRfaGlzdG9yeRhAIAEoCzIWLnBhcmxleS52MS5DaGF0SGlzdG9yeUgAEi4KDGNoYXRfc3VtbWFyeRhBIAEoCzIWLnBhcmxleS52MS5DaGF0U3VtbWFyeUgAQgUKA21zZyKAAQoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIYChByZWxheV9wdWJsaWNfa2V5GAIgASgMEg0KBW5vbmNlGAMgASgMEhMKC3NlcnZlcl9uYW1lGAQgASgJEhkKEXBhc3N3b3JkX3JlcXVpcmVkGAUgASgIIoUBCgpDbGllbnRBdXRoEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSEQoJc2lnbmF0dXJlGAUgASgMEg4KBmludml0ZRgGIAEoDCKAAQoEUm9vbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoDRITCgtkZXNjcmlwdGlvbhgFIAEoCRISCgp1c2VyX2xpbWl0GAYgASgNEhAKCHZvaWNlX2lkGAcgASgNIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUijAEKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIeCgVyb29tcxgDIAMoCzIPLnBhcmxleS52MS5Sb29tEh4KBXVzZXJzGAQgAygLMg8ucGFybGV5LnYxLlVzZXISDwoHcm9vbV9pZBgFIAEoCSJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiIAoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoOU2V0RGlzcGxheU5hbWUSFAoMZGlzcGxheV9uYW1lGAEgASgJIqsCCgxBZG1pblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRI0Cg9yZWdpc3Rlcl9pbnZpdGUYAiABKAsyGS5wYXJsZXkudjEuUmVnaXN0ZXJJbnZpdGVIABIwCg1yZXZva2VfaW52aXRlGAMgASgLMhcucGFybGV5LnYxLlJldm9rZUludml0ZUgAEiMKBGtpY2sYBCABKAsyEy5wYXJsZXkudjEuS2lja1VzZXJIABIgCgNiYW4YBSABKAsyES5wYXJsZXkudjEuQmFuS2V5SAASJgoIbGlmdF9iYW4YBiABKAsyEi5wYXJsZXkudjEuTGlmdEJhbkgAEiYKCHNldF9yb2xlGAcgASgLMhIucGFybGV5LnYxLlNldFJvbGVIAEIICgZhY3Rpb24iIAoOUmVnaXN0ZXJJbnZpdGUSDgoGaW52aXRlGAEgASgMIiEKDFJldm9rZUludml0ZRIRCglpbnZpdGVfaWQYASABKAwiLgoIS2lja1VzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkiQQoGQmFuS2V5EhIKCnB1YmxpY19rZXkYASABKAwSEwoLZHVyYXRpb25fbXMYAiABKAQSDgoGcmVhc29uGAMgASgJIh0KB0xpZnRCYW4SEgoKcHVibGljX2tleRgBIAEoDCI8CgdTZXRSb2xlEhIKCnB1YmxpY19rZXkYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlIlYKC0FkbWluUmVzdWx0EhIKCnJlcXVlc3RfaWQYASABKA0SIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgDIAEoCSKTAQoKSW52aXRlSW5mbxIKCgJpZBgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSFQoNZXhwaXJlc19hdF9tcxgDIAEoBBIQCghtYXhfdXNlcxgEIAEoDRIMCgR1c2VzGAUgASgNEhIKCmlzc3Vlcl9rZXkYBiABKAwSDwoHcmV2b2tlZBgHIAEoCCJrCgdCYW5JbmZvEhIKCnB1YmxpY19rZXkYASABKAwSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHVudGlsX21zGAMgASgEEg4KBnJlYXNvbhgEIAEoCRIUCgxiYW5uZWRfYXRfbXMYBSABKAQiVgoKQWRtaW5TdGF0ZRImCgdpbnZpdGVzGAEgAygLMhUucGFybGV5LnYxLkludml0ZUluZm8SIAoEYmFucxgCIAMoCzISLnBhcmxleS52MS5CYW5JbmZvIjkKCkNoYXRUYXJnZXQSEQoHcm9vbV9pZBgBIAEoCUgAEhIKCHBlZXJfa2V5GAIgASgMSABCBAoCdG8iwQEKCENoYXRJdGVtEiUKBmFjdGlvbhgBIAEoDjIVLnBhcmxleS52MS5DaGF0QWN0aW9uEgoKAmlkGAIgASgMEhIKCmF1dGhvcl9rZXkYAyABKAwSJQoGdGFyZ2V0GAQgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSFgoOY2xpZW50X3RpbWVfbXMYBSABKAQSDgoGcmVmX2lkGAYgASgMEgwKBHRleHQYByABKAkSEQoJc2lnbmF0dXJlGAggASgMIs0BCgtDaGF0TWVzc2FnZRILCgNzZXEYASABKAQSFgoOc2VydmVyX3RpbWVfbXMYAiABKAQSEwoLYXV0aG9yX25hbWUYAyABKAkSIQoEcG9zdBgEIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIhCgRlZGl0GAUgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiUKCGRlbGV0aW9uGAYgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEhcKD2NoYW5nZWRfdGltZV9tcxgHIAEoBCItCghDaGF0U2VuZBIhCgRpdGVtGAEgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtIm4KB0NoYXRBY2sSCgoCaWQYASABKAwSIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSCwoDc2VxGAMgASgEEhYKDnJldHJ5X2FmdGVyX21zGAQgASgNEg4KBmRldGFpbBgFIAEoCSI0CglDaGF0RXZlbnQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZSJyChJDaGF0SGlzdG9yeVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBISCgpiZWZvcmVfc2VxGAMgASgEEg0KBWxpbWl0GAQgASgNIqgBCgtDaGF0SGlzdG9yeRISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EigKCG1lc3NhZ2VzGAMgAygLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlEhAKCGhhc19tb3JlGAQgASgIEiIKBGNvZGUYBSABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIlYKCENoYXRIZWFkEiUKBnRhcmdldBgBIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhAKCGxhc3Rfc2VxGAIgASgEEhEKCXBlZXJfbmFtZRgDIAEoCSIxCgtDaGF0U3VtbWFyeRIiCgVoZWFkcxgBIAMoCzITLnBhcmxleS52MS5DaGF0SGVhZCJFCgpDaGF0UmVjb3JkEicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USDgoGb3BfaWRzGAIgAygMKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyraBgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPiptCgpDaGF0QWN0aW9uEhsKF0NIQVRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFAoQQ0hBVF9BQ1RJT05fUE9TVBABEhQKEENIQVRfQUNUSU9OX0VESVQQAhIWChJDSEFUX0FDVElPTl9ERUxFVEUQA2IGcHJvdG8z");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -122,6 +122,38 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
      */
     value: Pong;
     case: "pong";
+  } | {
+    /**
+     * client -> relay: change my display name without reconnecting.
+     *
+     * @generated from field: parley.v1.SetDisplayName set_display_name = 50;
+     */
+    value: SetDisplayName;
+    case: "setDisplayName";
+  } | {
+    /**
+     * client (admin) -> relay: one administrative request.
+     *
+     * @generated from field: parley.v1.AdminRequest admin_request = 51;
+     */
+    value: AdminRequest;
+    case: "adminRequest";
+  } | {
+    /**
+     * relay -> client (admin): the outcome of one AdminRequest.
+     *
+     * @generated from field: parley.v1.AdminResult admin_result = 52;
+     */
+    value: AdminResult;
+    case: "adminResult";
+  } | {
+    /**
+     * relay -> every admin: the invites and bans, after sign-in and after each change.
+     *
+     * @generated from field: parley.v1.AdminState admin_state = 53;
+     */
+    value: AdminState;
+    case: "adminState";
   } | {
     /**
      * Text chat (issue 6), see docs/PROTOCOL.md "Text chat".
@@ -258,6 +290,14 @@ export type ClientAuth = Message<"parley.v1.ClientAuth"> & {
    * @generated from field: bytes signature = 5;
    */
   signature: Uint8Array;
+
+  /**
+   * Optional signed invite (proto/invite.ts), taken from the page's
+   * #invite= fragment. Empty when none.
+   *
+   * @generated from field: bytes invite = 6;
+   */
+  invite: Uint8Array;
 };
 
 /**
@@ -664,6 +704,364 @@ export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
   messageDesc(file_parley, 17);
 
 /**
+ * @generated from message parley.v1.SetDisplayName
+ */
+export type SetDisplayName = Message<"parley.v1.SetDisplayName"> & {
+  /**
+   * @generated from field: string display_name = 1;
+   */
+  displayName: string;
+};
+
+/**
+ * Describes the message parley.v1.SetDisplayName.
+ * Use `create(SetDisplayNameSchema)` to create a new message.
+ */
+export const SetDisplayNameSchema: GenMessage<SetDisplayName> = /*@__PURE__*/
+  messageDesc(file_parley, 18);
+
+/**
+ * One administrative request; answered by an AdminResult with the same id.
+ *
+ * @generated from message parley.v1.AdminRequest
+ */
+export type AdminRequest = Message<"parley.v1.AdminRequest"> & {
+  /**
+   * Chosen by the client to match the AdminResult; echoed back as is.
+   *
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from oneof parley.v1.AdminRequest.action
+   */
+  action: {
+    /**
+     * Make an invite the admin signed locally appear in the invite list.
+     *
+     * @generated from field: parley.v1.RegisterInvite register_invite = 2;
+     */
+    value: RegisterInvite;
+    case: "registerInvite";
+  } | {
+    /**
+     * @generated from field: parley.v1.RevokeInvite revoke_invite = 3;
+     */
+    value: RevokeInvite;
+    case: "revokeInvite";
+  } | {
+    /**
+     * @generated from field: parley.v1.KickUser kick = 4;
+     */
+    value: KickUser;
+    case: "kick";
+  } | {
+    /**
+     * @generated from field: parley.v1.BanKey ban = 5;
+     */
+    value: BanKey;
+    case: "ban";
+  } | {
+    /**
+     * @generated from field: parley.v1.LiftBan lift_ban = 6;
+     */
+    value: LiftBan;
+    case: "liftBan";
+  } | {
+    /**
+     * @generated from field: parley.v1.SetRole set_role = 7;
+     */
+    value: SetRole;
+    case: "setRole";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message parley.v1.AdminRequest.
+ * Use `create(AdminRequestSchema)` to create a new message.
+ */
+export const AdminRequestSchema: GenMessage<AdminRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 19);
+
+/**
+ * @generated from message parley.v1.RegisterInvite
+ */
+export type RegisterInvite = Message<"parley.v1.RegisterInvite"> & {
+  /**
+   * The signed invite bytes (proto/invite.ts), as carried in the link.
+   *
+   * @generated from field: bytes invite = 1;
+   */
+  invite: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.RegisterInvite.
+ * Use `create(RegisterInviteSchema)` to create a new message.
+ */
+export const RegisterInviteSchema: GenMessage<RegisterInvite> = /*@__PURE__*/
+  messageDesc(file_parley, 20);
+
+/**
+ * @generated from message parley.v1.RevokeInvite
+ */
+export type RevokeInvite = Message<"parley.v1.RevokeInvite"> & {
+  /**
+   * The invite's 16-byte random id.
+   *
+   * @generated from field: bytes invite_id = 1;
+   */
+  inviteId: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.RevokeInvite.
+ * Use `create(RevokeInviteSchema)` to create a new message.
+ */
+export const RevokeInviteSchema: GenMessage<RevokeInvite> = /*@__PURE__*/
+  messageDesc(file_parley, 21);
+
+/**
+ * @generated from message parley.v1.KickUser
+ */
+export type KickUser = Message<"parley.v1.KickUser"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * Shown to the kicked user; at most 200 characters.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message parley.v1.KickUser.
+ * Use `create(KickUserSchema)` to create a new message.
+ */
+export const KickUserSchema: GenMessage<KickUser> = /*@__PURE__*/
+  messageDesc(file_parley, 22);
+
+/**
+ * @generated from message parley.v1.BanKey
+ */
+export type BanKey = Message<"parley.v1.BanKey"> & {
+  /**
+   * The Ed25519 key to ban (32 bytes).
+   *
+   * @generated from field: bytes public_key = 1;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * 0 = until lifted.
+   *
+   * @generated from field: uint64 duration_ms = 2;
+   */
+  durationMs: bigint;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message parley.v1.BanKey.
+ * Use `create(BanKeySchema)` to create a new message.
+ */
+export const BanKeySchema: GenMessage<BanKey> = /*@__PURE__*/
+  messageDesc(file_parley, 23);
+
+/**
+ * @generated from message parley.v1.LiftBan
+ */
+export type LiftBan = Message<"parley.v1.LiftBan"> & {
+  /**
+   * @generated from field: bytes public_key = 1;
+   */
+  publicKey: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.LiftBan.
+ * Use `create(LiftBanSchema)` to create a new message.
+ */
+export const LiftBanSchema: GenMessage<LiftBan> = /*@__PURE__*/
+  messageDesc(file_parley, 24);
+
+/**
+ * @generated from message parley.v1.SetRole
+ */
+export type SetRole = Message<"parley.v1.SetRole"> & {
+  /**
+   * @generated from field: bytes public_key = 1;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * ROLE_ADMIN or ROLE_MEMBER grant; ROLE_GUEST removes the stored role.
+   *
+   * @generated from field: parley.v1.Role role = 2;
+   */
+  role: Role;
+};
+
+/**
+ * Describes the message parley.v1.SetRole.
+ * Use `create(SetRoleSchema)` to create a new message.
+ */
+export const SetRoleSchema: GenMessage<SetRole> = /*@__PURE__*/
+  messageDesc(file_parley, 25);
+
+/**
+ * @generated from message parley.v1.AdminResult
+ */
+export type AdminResult = Message<"parley.v1.AdminResult"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED (0) = done.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message parley.v1.AdminResult.
+ * Use `create(AdminResultSchema)` to create a new message.
+ */
+export const AdminResultSchema: GenMessage<AdminResult> = /*@__PURE__*/
+  messageDesc(file_parley, 26);
+
+/**
+ * @generated from message parley.v1.InviteInfo
+ */
+export type InviteInfo = Message<"parley.v1.InviteInfo"> & {
+  /**
+   * @generated from field: bytes id = 1;
+   */
+  id: Uint8Array;
+
+  /**
+   * @generated from field: parley.v1.Role role = 2;
+   */
+  role: Role;
+
+  /**
+   * Unix ms; 0 = never.
+   *
+   * @generated from field: uint64 expires_at_ms = 3;
+   */
+  expiresAtMs: bigint;
+
+  /**
+   * 0 = unlimited.
+   *
+   * @generated from field: uint32 max_uses = 4;
+   */
+  maxUses: number;
+
+  /**
+   * @generated from field: uint32 uses = 5;
+   */
+  uses: number;
+
+  /**
+   * @generated from field: bytes issuer_key = 6;
+   */
+  issuerKey: Uint8Array;
+
+  /**
+   * @generated from field: bool revoked = 7;
+   */
+  revoked: boolean;
+};
+
+/**
+ * Describes the message parley.v1.InviteInfo.
+ * Use `create(InviteInfoSchema)` to create a new message.
+ */
+export const InviteInfoSchema: GenMessage<InviteInfo> = /*@__PURE__*/
+  messageDesc(file_parley, 27);
+
+/**
+ * @generated from message parley.v1.BanInfo
+ */
+export type BanInfo = Message<"parley.v1.BanInfo"> & {
+  /**
+   * @generated from field: bytes public_key = 1;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * Last display name the relay saw for this key (may be empty).
+   *
+   * @generated from field: string display_name = 2;
+   */
+  displayName: string;
+
+  /**
+   * Unix ms; 0 = until lifted.
+   *
+   * @generated from field: uint64 until_ms = 3;
+   */
+  untilMs: bigint;
+
+  /**
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: uint64 banned_at_ms = 5;
+   */
+  bannedAtMs: bigint;
+};
+
+/**
+ * Describes the message parley.v1.BanInfo.
+ * Use `create(BanInfoSchema)` to create a new message.
+ */
+export const BanInfoSchema: GenMessage<BanInfo> = /*@__PURE__*/
+  messageDesc(file_parley, 28);
+
+/**
+ * @generated from message parley.v1.AdminState
+ */
+export type AdminState = Message<"parley.v1.AdminState"> & {
+  /**
+   * @generated from field: repeated parley.v1.InviteInfo invites = 1;
+   */
+  invites: InviteInfo[];
+
+  /**
+   * @generated from field: repeated parley.v1.BanInfo bans = 2;
+   */
+  bans: BanInfo[];
+};
+
+/**
+ * Describes the message parley.v1.AdminState.
+ * Use `create(AdminStateSchema)` to create a new message.
+ */
+export const AdminStateSchema: GenMessage<AdminState> = /*@__PURE__*/
+  messageDesc(file_parley, 29);
+
+/**
  * Where a chat item goes: a room's chat, or the direct conversation with
  * one user (named by their public key, their stable identity).
  *
@@ -695,7 +1093,7 @@ export type ChatTarget = Message<"parley.v1.ChatTarget"> & {
  * Use `create(ChatTargetSchema)` to create a new message.
  */
 export const ChatTargetSchema: GenMessage<ChatTarget> = /*@__PURE__*/
-  messageDesc(file_parley, 18);
+  messageDesc(file_parley, 30);
 
 /**
  * One signed chat action, exactly as its author made it. The signature
@@ -762,7 +1160,7 @@ export type ChatItem = Message<"parley.v1.ChatItem"> & {
  * Use `create(ChatItemSchema)` to create a new message.
  */
 export const ChatItemSchema: GenMessage<ChatItem> = /*@__PURE__*/
-  messageDesc(file_parley, 19);
+  messageDesc(file_parley, 31);
 
 /**
  * A message as the relay stores and serves it.
@@ -826,7 +1224,7 @@ export type ChatMessage = Message<"parley.v1.ChatMessage"> & {
  * Use `create(ChatMessageSchema)` to create a new message.
  */
 export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
-  messageDesc(file_parley, 20);
+  messageDesc(file_parley, 32);
 
 /**
  * @generated from message parley.v1.ChatSend
@@ -843,7 +1241,7 @@ export type ChatSend = Message<"parley.v1.ChatSend"> & {
  * Use `create(ChatSendSchema)` to create a new message.
  */
 export const ChatSendSchema: GenMessage<ChatSend> = /*@__PURE__*/
-  messageDesc(file_parley, 21);
+  messageDesc(file_parley, 33);
 
 /**
  * @generated from message parley.v1.ChatAck
@@ -890,7 +1288,7 @@ export type ChatAck = Message<"parley.v1.ChatAck"> & {
  * Use `create(ChatAckSchema)` to create a new message.
  */
 export const ChatAckSchema: GenMessage<ChatAck> = /*@__PURE__*/
-  messageDesc(file_parley, 22);
+  messageDesc(file_parley, 34);
 
 /**
  * @generated from message parley.v1.ChatEvent
@@ -909,7 +1307,7 @@ export type ChatEvent = Message<"parley.v1.ChatEvent"> & {
  * Use `create(ChatEventSchema)` to create a new message.
  */
 export const ChatEventSchema: GenMessage<ChatEvent> = /*@__PURE__*/
-  messageDesc(file_parley, 23);
+  messageDesc(file_parley, 35);
 
 /**
  * @generated from message parley.v1.ChatHistoryRequest
@@ -947,7 +1345,7 @@ export type ChatHistoryRequest = Message<"parley.v1.ChatHistoryRequest"> & {
  * Use `create(ChatHistoryRequestSchema)` to create a new message.
  */
 export const ChatHistoryRequestSchema: GenMessage<ChatHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_parley, 24);
+  messageDesc(file_parley, 36);
 
 /**
  * @generated from message parley.v1.ChatHistory
@@ -990,7 +1388,7 @@ export type ChatHistory = Message<"parley.v1.ChatHistory"> & {
  * Use `create(ChatHistorySchema)` to create a new message.
  */
 export const ChatHistorySchema: GenMessage<ChatHistory> = /*@__PURE__*/
-  messageDesc(file_parley, 25);
+  messageDesc(file_parley, 37);
 
 /**
  * @generated from message parley.v1.ChatHead
@@ -1023,7 +1421,7 @@ export type ChatHead = Message<"parley.v1.ChatHead"> & {
  * Use `create(ChatHeadSchema)` to create a new message.
  */
 export const ChatHeadSchema: GenMessage<ChatHead> = /*@__PURE__*/
-  messageDesc(file_parley, 26);
+  messageDesc(file_parley, 38);
 
 /**
  * @generated from message parley.v1.ChatSummary
@@ -1040,7 +1438,7 @@ export type ChatSummary = Message<"parley.v1.ChatSummary"> & {
  * Use `create(ChatSummarySchema)` to create a new message.
  */
 export const ChatSummarySchema: GenMessage<ChatSummary> = /*@__PURE__*/
-  messageDesc(file_parley, 27);
+  messageDesc(file_parley, 39);
 
 /**
  * Storage only (relay LevelDB), never on the wire: a message and the ids of
@@ -1065,7 +1463,7 @@ export type ChatRecord = Message<"parley.v1.ChatRecord"> & {
  * Use `create(ChatRecordSchema)` to create a new message.
  */
 export const ChatRecordSchema: GenMessage<ChatRecord> = /*@__PURE__*/
-  messageDesc(file_parley, 28);
+  messageDesc(file_parley, 40);
 
 /**
  * @generated from enum parley.v1.Role
@@ -1197,6 +1595,63 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_INTERNAL = 17;
    */
   INTERNAL = 17,
+
+  /**
+   * The invite's expiry time has passed.
+   *
+   * @generated from enum value: ERROR_CODE_INVITE_EXPIRED = 30;
+   */
+  INVITE_EXPIRED = 30,
+
+  /**
+   * The invite has been used its maximum number of times.
+   *
+   * @generated from enum value: ERROR_CODE_INVITE_USED_UP = 31;
+   */
+  INVITE_USED_UP = 31,
+
+  /**
+   * The invite does not parse, is for another relay, its signature does not
+   * verify, or its signer is not (or no longer) an admin.
+   *
+   * @generated from enum value: ERROR_CODE_INVITE_INVALID = 32;
+   */
+  INVITE_INVALID = 32,
+
+  /**
+   * An admin revoked the invite.
+   *
+   * @generated from enum value: ERROR_CODE_INVITE_REVOKED = 33;
+   */
+  INVITE_REVOKED = 33,
+
+  /**
+   * The relay is members-only and this key has no role and brought no invite.
+   *
+   * @generated from enum value: ERROR_CODE_NOT_INVITED = 34;
+   */
+  NOT_INVITED = 34,
+
+  /**
+   * An admin disconnected this session.
+   *
+   * @generated from enum value: ERROR_CODE_KICKED = 35;
+   */
+  KICKED = 35,
+
+  /**
+   * The request needs a role this session does not have (admin commands).
+   *
+   * @generated from enum value: ERROR_CODE_FORBIDDEN = 36;
+   */
+  FORBIDDEN = 36,
+
+  /**
+   * An admin request names a session or key the relay does not know.
+   *
+   * @generated from enum value: ERROR_CODE_UNKNOWN_USER = 37;
+   */
+  UNKNOWN_USER = 37,
 
   /**
    * Chat: the actor may not do this here (authorizeChat said no: someone

@@ -6,7 +6,10 @@
  */
 import { Role } from '../../proto/index.ts';
 
-/** Whoever acts: the signed-in key and the role the relay holds for the session. */
+/**
+ * Whoever acts: the signed-in key and the role the relay holds for the
+ * session right now (set by admission, changed live by an admin's set_role).
+ */
 export interface ChatActor {
   /** Lower-case hex of the 32-byte public key. */
   readonly publicKeyHex: string;
@@ -23,10 +26,11 @@ export type ChatPlace = { readonly kind: 'room'; readonly roomId: string } | { r
 export type ChatPolicy = (actor: ChatActor, action: ChatPermission, place: ChatPlace) => boolean;
 
 /**
- * The default policy: everyone signed in reads and writes every room and
- * their own direct conversations, and edits and deletes their own messages;
- * nobody edits someone else's; admins delete anyone's room messages (not
- * direct ones: they are not a party to them).
+ * The default policy: everyone signed in (guests included: admission already
+ * decided they may be here) reads and writes every room and their own direct
+ * conversations, and edits and deletes their own messages; nobody edits
+ * someone else's; admins delete anyone's room messages (not direct ones:
+ * they are not a party to them).
  */
 export const authorizeChat: ChatPolicy = (actor, action, place) => {
   switch (action) {

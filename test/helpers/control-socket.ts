@@ -65,10 +65,10 @@ export class ControlSocket {
     ws.on('error', () => {});
   }
 
-  /** Opens a socket to `url` (the relay's `wsUrl`). */
-  static open(url: string): Promise<ControlSocket> {
+  /** Opens a socket to `url` (the relay's `wsUrl`), with extra upgrade `headers` (e.g. X-Forwarded-For). */
+  static open(url: string, headers: Record<string, string> = {}): Promise<ControlSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false });
+      const ws = new WebSocket(url, { perMessageDeflate: false, headers });
       const socket = new ControlSocket(ws);
       ws.once('open', () => resolve(socket));
       ws.once('error', reject);

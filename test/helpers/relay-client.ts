@@ -34,6 +34,10 @@ export interface ConnectOptions {
   /** Keep received datagrams for `nextDatagram()` (default true; a load test may only count). */
   readonly bufferDatagrams?: boolean;
   readonly timeoutMs?: number;
+  /** Signed invite bytes to present in clientAuth. */
+  readonly invite?: Uint8Array;
+  /** Pretend to come from this address (needs a relay with `trustProxy`). */
+  readonly forwardedFor?: string;
 }
 
 /** The relay refused the handshake with `code`. */
@@ -79,6 +83,7 @@ export async function authenticate(
     displayName: options.name,
     password: options.password ?? '',
     signature: signAuth(key, hello.relayPublicKey, hello.nonce),
+    invite: options.invite ?? new Uint8Array(0),
   };
   if (options.tamper) auth = options.tamper(auth, hello);
   socket.send({ case: 'clientAuth', value: auth });
@@ -97,7 +102,7 @@ export async function authenticate(
 
 /** Connects and authenticates. */
 export async function connectClient(wsUrl: string, options: ConnectOptions): Promise<TestClient> {
-  const socket = await ControlSocket.open(wsUrl);
+  const socket = await ControlSocket.open(wsUrl, options.forwardedFor ? { 'x-forwarded-for': options.forwardedFor } : {});
   try {
     const { hello, authOk, key } = await authenticate(socket, options);
     return new TestClient(socket, hello, authOk, key, options);

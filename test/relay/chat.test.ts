@@ -5,12 +5,12 @@ import fc from 'fast-check';
 import { ErrorCode, MAX_CHAT_CHARS, Role } from '../../proto/index.ts';
 import type { Clock } from '../../relay/index.ts';
 import { chat, direct, history, room, sendItem, signedItem, texts } from '../helpers/chat.ts';
+import { adminRequest, makeInvite } from '../helpers/invites.ts';
 import { connectClient, generateKey, rawPublicKeyOf } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
 import { makeDataDir, startRelay } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
 
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -25,8 +25,8 @@ describe('relay chat', () => {
     cleanups.push(() => r.cleanup());
     return r;
   }
-  async function client(r: StartedRelay, name: string, key = generateKey()): Promise<TestClient> {
-    const c = await connectClient(r.relay.wsUrl, { name, key });
+  async function client(r: StartedRelay, name: string, key = generateKey(), invite?: Uint8Array): Promise<TestClient> {
+    const c = await connectClient(r.relay.wsUrl, { name, key, ...(invite ? { invite } : {}) });
     cleanups.push(() => c.close());
     return c;
   }
@@ -93,13 +93,16 @@ describe('relay chat', () => {
   });
 
   it('lets authors edit and delete their own messages, admins delete anyone’s, nobody edit someone else’s', async () => {
-    const adminKey = generateKey();
-    const r = await relayWith({ admins: [toHex(rawPublicKeyOf(adminKey))] });
-    const a = await client(r, 'Ana');
-    const b = await client(r, 'Bo');
-    const admin = await client(r, 'Root', adminKey);
+    const r = await relayWith();
+    // Issue 3's way to an admin: the relay's one-use bootstrap invite; the
+    // admin then signs member invites (the relay is members-only from then on).
+    const admin = await client(r, 'Root', generateKey(), r.relay.bootstrapInvite);
+    const invite = makeInvite(admin.key, r.relay.publicKey);
+    const a = await client(r, 'Ana', generateKey(), invite);
+    const b = await client(r, 'Bo', generateKey(), invite);
     expect(admin.authOk.role).toBe(Role.ADMIN);
     expect(a.authOk.role).toBe(Role.MEMBER);
+    expect(b.authOk.role).toBe(Role.MEMBER);
 
     const post = await chat(a, { target: room('lobby'), text: 'typo here' });
     const postId = post.item.id as Uint8Array;
@@ -123,6 +126,34 @@ describe('relay chat', () => {
 
     const own = await chat(b, { target: room('lobby'), text: 'bye' });
     expect((await chat(b, { action: 'delete', target: room('lobby'), refId: own.item.id as Uint8Array })).ack.code).toBe(ErrorCode.UNSPECIFIED);
+  });
+
+  it('lets guests chat like members, and follows the role the relay holds for the session as admins change it', async () => {
+    const r = await relayWith();
+    // A fresh relay without admins admits unknown keys as guests.
+    const g = await client(r, 'Gus');
+    const h = await client(r, 'Hal');
+    expect(g.authOk.role).toBe(Role.GUEST);
+    const first = await chat(h, { target: room('lobby'), text: 'first' });
+    const second = await chat(h, { target: room('lobby'), text: 'second' });
+    const mine = await chat(g, { target: room('lobby'), text: 'guest here' });
+    expect(mine.ack.code).toBe(ErrorCode.UNSPECIFIED);
+    expect((await chat(g, { action: 'edit', target: room('lobby'), refId: mine.item.id as Uint8Array, text: 'guest, edited' })).ack.code).toBe(ErrorCode.UNSPECIFIED);
+    expect((await chat(g, { target: direct(rawPublicKeyOf(h.key)), text: 'hi Hal' })).ack.code).toBe(ErrorCode.UNSPECIFIED);
+    expect((await chat(g, { action: 'delete', target: room('lobby'), refId: first.item.id as Uint8Array })).ack.code).toBe(ErrorCode.CHAT_FORBIDDEN);
+
+    // An admin arrives and promotes the connected guest: the next check sees ROLE_ADMIN.
+    const admin = await client(r, 'Root', generateKey(), r.relay.bootstrapInvite);
+    const promoted = g.next('userUpdated', (u) => u.user?.sessionId === g.sessionId && u.user.role === Role.ADMIN);
+    expect((await adminRequest(admin, { case: 'setRole', value: { publicKey: rawPublicKeyOf(g.key), role: Role.ADMIN } })).code).toBe(ErrorCode.UNSPECIFIED);
+    await promoted;
+    expect((await chat(g, { action: 'delete', target: room('lobby'), refId: first.item.id as Uint8Array })).ack.code).toBe(ErrorCode.UNSPECIFIED);
+    // Demoted to member: someone else's message is out of reach again.
+    const demoted = g.next('userUpdated', (u) => u.user?.sessionId === g.sessionId && u.user.role === Role.MEMBER);
+    expect((await adminRequest(admin, { case: 'setRole', value: { publicKey: rawPublicKeyOf(g.key), role: Role.MEMBER } })).code).toBe(ErrorCode.UNSPECIFIED);
+    await demoted;
+    expect((await chat(g, { action: 'delete', target: room('lobby'), refId: second.item.id as Uint8Array })).ack.code).toBe(ErrorCode.CHAT_FORBIDDEN);
+    expect(texts(await history(h, room('lobby')))).toEqual(['(deleted)', 'second', 'guest, edited']);
   });
 
   it('refuses forged, oversized, malformed and over-rate items with codes while others keep chatting', async () => {

@@ -143,6 +143,11 @@ describe('ChatClient with a real relay', () => {
     a.client.dispatch({ type: 'chat-send', conversation: LOBBY, text: 'while hidden' });
     await vi.waitFor(() => expect(unreadCount(b.client.state.conversations.get(LOBBY)!)).toBe(1));
     expect(b.client.state.mentionCount).toBe(mentions);
+    // After a rename (issue 3's SetDisplayName), mentions follow the new name.
+    b.client.renamed('Bobby');
+    a.client.dispatch({ type: 'chat-send', conversation: LOBBY, text: 'thanks Bobby' });
+    await vi.waitFor(() => expect(unreadCount(b.client.state.conversations.get(LOBBY)!)).toBe(2));
+    expect(b.client.state.mentionCount).toBe(mentions + 1);
   });
 
   it('loads the latest 50 on open and older pages on request', async () => {

@@ -103,6 +103,11 @@ export class ChatClient {
     void this.ready.then(() => this.#pump());
   }
 
+  /** The user changed their display name: mentions are matched against the new one. */
+  renamed(selfName: string): void {
+    this.#selfName = selfName;
+  }
+
   /** The connection is gone: the in-flight item waits for the next one. */
   disconnected(): void {
     this.#link = null;

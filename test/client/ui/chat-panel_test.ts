@@ -8,8 +8,8 @@ const SELF = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
 const rooms: RoomView[] = [{ id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1 }];
 const users: UserView[] = [
-  { sessionId: 1, publicKeyHex: SELF, displayName: 'Ana', roomId: 'lobby', muted: false, deafened: false, isAdmin: false },
-  { sessionId: 2, publicKeyHex: OTHER, displayName: 'Bo', roomId: 'lobby', muted: false, deafened: false, isAdmin: false },
+  { sessionId: 1, publicKeyHex: SELF, displayName: 'Ana', roomId: 'lobby', muted: false, deafened: false, role: 'member' },
+  { sessionId: 2, publicKeyHex: OTHER, displayName: 'Bo', roomId: 'lobby', muted: false, deafened: false, role: 'member' },
 ];
 
 let nextSeq = 1;

@@ -10,7 +10,7 @@ const rooms: RoomView[] = [
   { id: 'quiet', name: 'Quiet room', parentId: '', position: 1, voiceId: 2 },
 ];
 const user = (sessionId: number, displayName: string, roomId: string, extra: Partial<UserView> = {}): UserView => ({
-  sessionId, displayName, roomId, publicKeyHex: '00', muted: false, deafened: false, isAdmin: false, ...extra,
+  sessionId, displayName, roomId, publicKeyHex: '00', muted: false, deafened: false, role: 'member', ...extra,
 });
 
 async function mount(): Promise<ParleyRoomList> {
