@@ -5,6 +5,9 @@
 import { DEFAULT_LOCKOUT } from './access/lockout.ts';
 import type { LockoutPolicy } from './access/lockout.ts';
 import type { GuestPolicy } from './access/admission.ts';
+import type { ChatLimits } from './chat/chat-limits.ts';
+import { resolveChatLimits } from './chat/chat-limits.ts';
+import type { ChatPolicy } from './chat/authorize.ts';
 import { RelayError } from './errors.ts';
 
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
@@ -106,6 +109,10 @@ export interface RelayOptions {
   readonly trustProxy?: boolean;
   /** Brute-force lock-out per address. Default Mumble's: 10 failures in 120 s lock out for 300 s. */
   readonly lockout?: Partial<LockoutPolicy>;
+  /** Chat history bounds and send rate. */
+  readonly chat?: Partial<ChatLimits>;
+  /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
+  readonly chatPolicy?: ChatPolicy;
 }
 
 /** {@link RelayOptions} with defaults applied and validated. */
@@ -123,6 +130,8 @@ export interface ResolvedOptions {
   readonly guests: GuestPolicy;
   readonly trustProxy: boolean;
   readonly lockout: LockoutPolicy;
+  readonly chat: ChatLimits;
+  readonly chatPolicy: ChatPolicy | undefined;
 }
 
 /** Applies defaults; throws `RelayError('invalid-options')` on values that cannot work. */
@@ -167,5 +176,7 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     logger: options.logger,
     limits,
     rtc: options.rtc ?? {},
+    chat: resolveChatLimits(options.chat),
+    chatPolicy: options.chatPolicy,
   };
 }

@@ -35,6 +35,8 @@ export const FRAME_DROP_REASONS = [
   'ws-protocol',
   /** A handler threw; the frame was dropped and the process kept running. */
   'internal-error',
+  /** A chat item or history request refused (bad shape, signature, rate, permission); answered with its code. */
+  'chat-refused',
 ] as const;
 export type FrameDropReason = (typeof FRAME_DROP_REASONS)[number];
 

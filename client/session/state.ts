@@ -4,6 +4,9 @@
  * copy of shared state.
  */
 import type { SessionError } from './errors.ts';
+import { initialChatState } from './chat/chat-state.ts';
+import type { ChatState } from './chat/chat-state.ts';
+import type { ChatCommand } from './chat/chat-client.ts';
 
 /** Lifecycle of the control connection. */
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'connected' | 'reconnecting' | 'failed';
@@ -93,6 +96,8 @@ export interface State {
   readonly admin: { readonly invites: readonly InviteView[]; readonly bans: readonly BanView[] } | null;
   /** The last invite link this admin created (to copy and share). */
   readonly createdInvite: { readonly link: string; readonly role: RoleName; readonly expiresAtMs: number; readonly maxUses: number } | null;
+  /** Room chat and direct messages. */
+  readonly chat: ChatState;
 }
 
 export type Command =
@@ -115,7 +120,8 @@ export type Command =
   /** `durationMs` 0 = until lifted. */
   | { readonly type: 'ban'; readonly publicKeyHex: string; readonly durationMs: number; readonly reason: string }
   | { readonly type: 'lift-ban'; readonly publicKeyHex: string }
-  | { readonly type: 'set-role'; readonly publicKeyHex: string; readonly role: RoleName };
+  | { readonly type: 'set-role'; readonly publicKeyHex: string; readonly role: RoleName }
+  | ChatCommand;
 
 export const initialState: State = {
   connection: { status: 'idle', error: null, attempt: 0 },
@@ -137,4 +143,5 @@ export const initialState: State = {
   invite: null,
   admin: null,
   createdInvite: null,
+  chat: initialChatState,
 };

@@ -1,5 +1,5 @@
 /** Typed DOM events the UI components fire upward to <parley-app>. */
-import type { Command } from '../session/index.ts';
+import type { ChatCommand, Command } from '../session/index.ts';
 
 /** Session commands an admin panel can ask for. */
 export type AdminCommand = Extract<Command, { type: 'create-invite' | 'revoke-invite' | 'kick' | 'ban' | 'lift-ban' | 'set-role' }>;
@@ -25,6 +25,14 @@ export class VoiceToggleEvent extends Event {
   static readonly type = 'voice-toggle';
   constructor(readonly control: 'mute' | 'deafen', readonly on: boolean) {
     super(VoiceToggleEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** The user did something in chat (send, edit, delete, open a conversation, load older, discard). */
+export class ChatCommandEvent extends Event {
+  static readonly type = 'chat-command';
+  constructor(readonly command: ChatCommand) {
+    super(ChatCommandEvent.type, { bubbles: true, composed: true });
   }
 }
 
@@ -54,6 +62,7 @@ export class RelayKeyDecisionEvent extends Event {
 
 declare global {
   interface HTMLElementEventMap {
+    'chat-command': ChatCommandEvent;
     'connect-request': ConnectRequestEvent;
     'join-room': JoinRoomEvent;
     'voice-toggle': VoiceToggleEvent;

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKABgoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAQgUKA21zZyKAAQoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIYChByZWxheV9wdWJsaWNfa2V5GAIgASgMEg0KBW5vbmNlGAMgASgMEhMKC3NlcnZlcl9uYW1lGAQgASgJEhkKEXBhc3N3b3JkX3JlcXVpcmVkGAUgASgIIoUBCgpDbGllbnRBdXRoEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSEQoJc2lnbmF0dXJlGAUgASgMEg4KBmludml0ZRgGIAEoDCKAAQoEUm9vbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoDRITCgtkZXNjcmlwdGlvbhgFIAEoCRISCgp1c2VyX2xpbWl0GAYgASgNEhAKCHZvaWNlX2lkGAcgASgNIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUijAEKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIeCgVyb29tcxgDIAMoCzIPLnBhcmxleS52MS5Sb29tEh4KBXVzZXJzGAQgAygLMg8ucGFybGV5LnYxLlVzZXISDwoHcm9vbV9pZBgFIAEoCSJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiIAoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoOU2V0RGlzcGxheU5hbWUSFAoMZGlzcGxheV9uYW1lGAEgASgJIqsCCgxBZG1pblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRI0Cg9yZWdpc3Rlcl9pbnZpdGUYAiABKAsyGS5wYXJsZXkudjEuUmVnaXN0ZXJJbnZpdGVIABIwCg1yZXZva2VfaW52aXRlGAMgASgLMhcucGFybGV5LnYxLlJldm9rZUludml0ZUgAEiMKBGtpY2sYBCABKAsyEy5wYXJsZXkudjEuS2lja1VzZXJIABIgCgNiYW4YBSABKAsyES5wYXJsZXkudjEuQmFuS2V5SAASJgoIbGlmdF9iYW4YBiABKAsyEi5wYXJsZXkudjEuTGlmdEJhbkgAEiYKCHNldF9yb2xlGAcgASgLMhIucGFybGV5LnYxLlNldFJvbGVIAEIICgZhY3Rpb24iIAoOUmVnaXN0ZXJJbnZpdGUSDgoGaW52aXRlGAEgASgMIiEKDFJldm9rZUludml0ZRIRCglpbnZpdGVfaWQYASABKAwiLgoIS2lja1VzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkiQQoGQmFuS2V5EhIKCnB1YmxpY19rZXkYASABKAwSEwoLZHVyYXRpb25fbXMYAiABKAQSDgoGcmVhc29uGAMgASgJIh0KB0xpZnRCYW4SEgoKcHVibGljX2tleRgBIAEoDCI8CgdTZXRSb2xlEhIKCnB1YmxpY19rZXkYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlIlYKC0FkbWluUmVzdWx0EhIKCnJlcXVlc3RfaWQYASABKA0SIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgDIAEoCSKTAQoKSW52aXRlSW5mbxIKCgJpZBgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSFQoNZXhwaXJlc19hdF9tcxgDIAEoBBIQCghtYXhfdXNlcxgEIAEoDRIMCgR1c2VzGAUgASgNEhIKCmlzc3Vlcl9rZXkYBiABKAwSDwoHcmV2b2tlZBgHIAEoCCJrCgdCYW5JbmZvEhIKCnB1YmxpY19rZXkYASABKAwSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHVudGlsX21zGAMgASgEEg4KBnJlYXNvbhgEIAEoCRIUCgxiYW5uZWRfYXRfbXMYBSABKAQiVgoKQWRtaW5TdGF0ZRImCgdpbnZpdGVzGAEgAygLMhUucGFybGV5LnYxLkludml0ZUluZm8SIAoEYmFucxgCIAMoCzISLnBhcmxleS52MS5CYW5JbmZvKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyr7BQoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECViBnByb3RvMw");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKdCAoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNoYXRfc2VuZBg8IAEoCzITLnBhcmxleS52MS5DaGF0U2VuZEgAEiYKCGNoYXRfYWNrGD0gASgLMhIucGFybGV5LnYxLkNoYXRBY2tIABIqCgpjaGF0X2V2ZW50GD4gASgLMhQucGFybGV5LnYxLkNoYXRFdmVudEgAEj0KFGNoYXRfaGlzdG9yeV9yZXF1ZXN0GD8gASgLMh0ucGFybGV5LnYxLkNoYXRIaXN0b3J5UmVxdWVzdEgAEi4KDGNoYXRfaGlzdG9yeRhAIAEoCzIWLnBhcmxleS52MS5DaGF0SGlzdG9yeUgAEi4KDGNoYXRfc3VtbWFyeRhBIAEoCzIWLnBhcmxleS52MS5DaGF0U3VtbWFyeUgAQgUKA21zZyKAAQoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIYChByZWxheV9wdWJsaWNfa2V5GAIgASgMEg0KBW5vbmNlGAMgASgMEhMKC3NlcnZlcl9uYW1lGAQgASgJEhkKEXBhc3N3b3JkX3JlcXVpcmVkGAUgASgIIoUBCgpDbGllbnRBdXRoEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSEQoJc2lnbmF0dXJlGAUgASgMEg4KBmludml0ZRgGIAEoDCKAAQoEUm9vbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoDRITCgtkZXNjcmlwdGlvbhgFIAEoCRISCgp1c2VyX2xpbWl0GAYgASgNEhAKCHZvaWNlX2lkGAcgASgNIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUijAEKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIeCgVyb29tcxgDIAMoCzIPLnBhcmxleS52MS5Sb29tEh4KBXVzZXJzGAQgAygLMg8ucGFybGV5LnYxLlVzZXISDwoHcm9vbV9pZBgFIAEoCSJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiIAoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoOU2V0RGlzcGxheU5hbWUSFAoMZGlzcGxheV9uYW1lGAEgASgJIqsCCgxBZG1pblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRI0Cg9yZWdpc3Rlcl9pbnZpdGUYAiABKAsyGS5wYXJsZXkudjEuUmVnaXN0ZXJJbnZpdGVIABIwCg1yZXZva2VfaW52aXRlGAMgASgLMhcucGFybGV5LnYxLlJldm9rZUludml0ZUgAEiMKBGtpY2sYBCABKAsyEy5wYXJsZXkudjEuS2lja1VzZXJIABIgCgNiYW4YBSABKAsyES5wYXJsZXkudjEuQmFuS2V5SAASJgoIbGlmdF9iYW4YBiABKAsyEi5wYXJsZXkudjEuTGlmdEJhbkgAEiYKCHNldF9yb2xlGAcgASgLMhIucGFybGV5LnYxLlNldFJvbGVIAEIICgZhY3Rpb24iIAoOUmVnaXN0ZXJJbnZpdGUSDgoGaW52aXRlGAEgASgMIiEKDFJldm9rZUludml0ZRIRCglpbnZpdGVfaWQYASABKAwiLgoIS2lja1VzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkiQQoGQmFuS2V5EhIKCnB1YmxpY19rZXkYASABKAwSEwoLZHVyYXRpb25fbXMYAiABKAQSDgoGcmVhc29uGAMgASgJIh0KB0xpZnRCYW4SEgoKcHVibGljX2tleRgBIAEoDCI8CgdTZXRSb2xlEhIKCnB1YmxpY19rZXkYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlIlYKC0FkbWluUmVzdWx0EhIKCnJlcXVlc3RfaWQYASABKA0SIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgDIAEoCSKTAQoKSW52aXRlSW5mbxIKCgJpZBgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSFQoNZXhwaXJlc19hdF9tcxgDIAEoBBIQCghtYXhfdXNlcxgEIAEoDRIMCgR1c2VzGAUgASgNEhIKCmlzc3Vlcl9rZXkYBiABKAwSDwoHcmV2b2tlZBgHIAEoCCJrCgdCYW5JbmZvEhIKCnB1YmxpY19rZXkYASABKAwSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHVudGlsX21zGAMgASgEEg4KBnJlYXNvbhgEIAEoCRIUCgxiYW5uZWRfYXRfbXMYBSABKAQiVgoKQWRtaW5TdGF0ZRImCgdpbnZpdGVzGAEgAygLMhUucGFybGV5LnYxLkludml0ZUluZm8SIAoEYmFucxgCIAMoCzISLnBhcmxleS52MS5CYW5JbmZvIjkKCkNoYXRUYXJnZXQSEQoHcm9vbV9pZBgBIAEoCUgAEhIKCHBlZXJfa2V5GAIgASgMSABCBAoCdG8iwQEKCENoYXRJdGVtEiUKBmFjdGlvbhgBIAEoDjIVLnBhcmxleS52MS5DaGF0QWN0aW9uEgoKAmlkGAIgASgMEhIKCmF1dGhvcl9rZXkYAyABKAwSJQoGdGFyZ2V0GAQgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSFgoOY2xpZW50X3RpbWVfbXMYBSABKAQSDgoGcmVmX2lkGAYgASgMEgwKBHRleHQYByABKAkSEQoJc2lnbmF0dXJlGAggASgMIs0BCgtDaGF0TWVzc2FnZRILCgNzZXEYASABKAQSFgoOc2VydmVyX3RpbWVfbXMYAiABKAQSEwoLYXV0aG9yX25hbWUYAyABKAkSIQoEcG9zdBgEIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIhCgRlZGl0GAUgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiUKCGRlbGV0aW9uGAYgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEhcKD2NoYW5nZWRfdGltZV9tcxgHIAEoBCItCghDaGF0U2VuZBIhCgRpdGVtGAEgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtIm4KB0NoYXRBY2sSCgoCaWQYASABKAwSIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSCwoDc2VxGAMgASgEEhYKDnJldHJ5X2FmdGVyX21zGAQgASgNEg4KBmRldGFpbBgFIAEoCSI0CglDaGF0RXZlbnQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZSJyChJDaGF0SGlzdG9yeVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBISCgpiZWZvcmVfc2VxGAMgASgEEg0KBWxpbWl0GAQgASgNIqgBCgtDaGF0SGlzdG9yeRISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EigKCG1lc3NhZ2VzGAMgAygLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlEhAKCGhhc19tb3JlGAQgASgIEiIKBGNvZGUYBSABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIlYKCENoYXRIZWFkEiUKBnRhcmdldBgBIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhAKCGxhc3Rfc2VxGAIgASgEEhEKCXBlZXJfbmFtZRgDIAEoCSIxCgtDaGF0U3VtbWFyeRIiCgVoZWFkcxgBIAMoCzITLnBhcmxleS52MS5DaGF0SGVhZCJFCgpDaGF0UmVjb3JkEicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USDgoGb3BfaWRzGAIgAygMKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyraBgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPiptCgpDaGF0QWN0aW9uEhsKF0NIQVRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFAoQQ0hBVF9BQ1RJT05fUE9TVBABEhQKEENIQVRfQUNUSU9OX0VESVQQAhIWChJDSEFUX0FDVElPTl9ERUxFVEUQA2IGcHJvdG8z");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -154,6 +154,55 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
      */
     value: AdminState;
     case: "adminState";
+  } | {
+    /**
+     * Text chat (issue 6), see docs/PROTOCOL.md "Text chat".
+     * client -> relay: a signed post, edit or delete.
+     *
+     * @generated from field: parley.v1.ChatSend chat_send = 60;
+     */
+    value: ChatSend;
+    case: "chatSend";
+  } | {
+    /**
+     * relay -> client (the sender's session): the verdict on one ChatSend.
+     *
+     * @generated from field: parley.v1.ChatAck chat_ack = 61;
+     */
+    value: ChatAck;
+    case: "chatAck";
+  } | {
+    /**
+     * relay -> clients: a message was posted, edited or deleted.
+     *
+     * @generated from field: parley.v1.ChatEvent chat_event = 62;
+     */
+    value: ChatEvent;
+    case: "chatEvent";
+  } | {
+    /**
+     * client -> relay: a page of a conversation's history.
+     *
+     * @generated from field: parley.v1.ChatHistoryRequest chat_history_request = 63;
+     */
+    value: ChatHistoryRequest;
+    case: "chatHistoryRequest";
+  } | {
+    /**
+     * relay -> client: the answer to ChatHistoryRequest.
+     *
+     * @generated from field: parley.v1.ChatHistory chat_history = 64;
+     */
+    value: ChatHistory;
+    case: "chatHistory";
+  } | {
+    /**
+     * relay -> client, right after AuthOk: the newest seq of every conversation it may read.
+     *
+     * @generated from field: parley.v1.ChatSummary chat_summary = 65;
+     */
+    value: ChatSummary;
+    case: "chatSummary";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1013,6 +1062,410 @@ export const AdminStateSchema: GenMessage<AdminState> = /*@__PURE__*/
   messageDesc(file_parley, 29);
 
 /**
+ * Where a chat item goes: a room's chat, or the direct conversation with
+ * one user (named by their public key, their stable identity).
+ *
+ * @generated from message parley.v1.ChatTarget
+ */
+export type ChatTarget = Message<"parley.v1.ChatTarget"> & {
+  /**
+   * @generated from oneof parley.v1.ChatTarget.to
+   */
+  to: {
+    /**
+     * @generated from field: string room_id = 1;
+     */
+    value: string;
+    case: "roomId";
+  } | {
+    /**
+     * 32-byte Ed25519 public key of the other party.
+     *
+     * @generated from field: bytes peer_key = 2;
+     */
+    value: Uint8Array;
+    case: "peerKey";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message parley.v1.ChatTarget.
+ * Use `create(ChatTargetSchema)` to create a new message.
+ */
+export const ChatTargetSchema: GenMessage<ChatTarget> = /*@__PURE__*/
+  messageDesc(file_parley, 30);
+
+/**
+ * One signed chat action, exactly as its author made it. The signature
+ * covers proto/chat-signing.ts's canonical bytes of every field but itself.
+ *
+ * @generated from message parley.v1.ChatItem
+ */
+export type ChatItem = Message<"parley.v1.ChatItem"> & {
+  /**
+   * @generated from field: parley.v1.ChatAction action = 1;
+   */
+  action: ChatAction;
+
+  /**
+   * 16 random bytes chosen by the author; retries reuse it (idempotent).
+   *
+   * @generated from field: bytes id = 2;
+   */
+  id: Uint8Array;
+
+  /**
+   * 32-byte Ed25519 public key of the author (must be the sender's).
+   *
+   * @generated from field: bytes author_key = 3;
+   */
+  authorKey: Uint8Array;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 4;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * The author's clock when typed, unix ms (shown while pending only).
+   *
+   * @generated from field: uint64 client_time_ms = 5;
+   */
+  clientTimeMs: bigint;
+
+  /**
+   * EDIT / DELETE: id of the message acted on. Empty for POST.
+   *
+   * @generated from field: bytes ref_id = 6;
+   */
+  refId: Uint8Array;
+
+  /**
+   * POST / EDIT: 1..5000 characters. Empty for DELETE.
+   *
+   * @generated from field: string text = 7;
+   */
+  text: string;
+
+  /**
+   * 64-byte Ed25519 signature.
+   *
+   * @generated from field: bytes signature = 8;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.ChatItem.
+ * Use `create(ChatItemSchema)` to create a new message.
+ */
+export const ChatItemSchema: GenMessage<ChatItem> = /*@__PURE__*/
+  messageDesc(file_parley, 31);
+
+/**
+ * A message as the relay stores and serves it.
+ *
+ * @generated from message parley.v1.ChatMessage
+ */
+export type ChatMessage = Message<"parley.v1.ChatMessage"> & {
+  /**
+   * Position in its conversation: 1, 2, 3... (never reused).
+   *
+   * @generated from field: uint64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * Relay clock when the post was accepted, unix ms.
+   *
+   * @generated from field: uint64 server_time_ms = 2;
+   */
+  serverTimeMs: bigint;
+
+  /**
+   * Author's display name when posting (cosmetic, not signed).
+   *
+   * @generated from field: string author_name = 3;
+   */
+  authorName: string;
+
+  /**
+   * The original post. When deleted: its text is cleared (the signature no
+   * longer verifies and is not checked; `deletion` is).
+   *
+   * @generated from field: parley.v1.ChatItem post = 4;
+   */
+  post?: ChatItem | undefined;
+
+  /**
+   * The latest edit, if any (absent once deleted).
+   *
+   * @generated from field: parley.v1.ChatItem edit = 5;
+   */
+  edit?: ChatItem | undefined;
+
+  /**
+   * The deletion, if deleted.
+   *
+   * @generated from field: parley.v1.ChatItem deletion = 6;
+   */
+  deletion?: ChatItem | undefined;
+
+  /**
+   * Relay clock of the latest edit or the deletion, unix ms.
+   *
+   * @generated from field: uint64 changed_time_ms = 7;
+   */
+  changedTimeMs: bigint;
+};
+
+/**
+ * Describes the message parley.v1.ChatMessage.
+ * Use `create(ChatMessageSchema)` to create a new message.
+ */
+export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
+  messageDesc(file_parley, 32);
+
+/**
+ * @generated from message parley.v1.ChatSend
+ */
+export type ChatSend = Message<"parley.v1.ChatSend"> & {
+  /**
+   * @generated from field: parley.v1.ChatItem item = 1;
+   */
+  item?: ChatItem | undefined;
+};
+
+/**
+ * Describes the message parley.v1.ChatSend.
+ * Use `create(ChatSendSchema)` to create a new message.
+ */
+export const ChatSendSchema: GenMessage<ChatSend> = /*@__PURE__*/
+  messageDesc(file_parley, 33);
+
+/**
+ * @generated from message parley.v1.ChatAck
+ */
+export type ChatAck = Message<"parley.v1.ChatAck"> & {
+  /**
+   * The ChatItem.id this answers.
+   *
+   * @generated from field: bytes id = 1;
+   */
+  id: Uint8Array;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED (0) = accepted (also for a repeated id); else why not.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * Accepted: seq of the message posted, edited or deleted.
+   *
+   * @generated from field: uint64 seq = 3;
+   */
+  seq: bigint;
+
+  /**
+   * RATE_LIMITED: try again after this many ms.
+   *
+   * @generated from field: uint32 retry_after_ms = 4;
+   */
+  retryAfterMs: number;
+
+  /**
+   * Refused: detail for logs; the UI maps `code`.
+   *
+   * @generated from field: string detail = 5;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message parley.v1.ChatAck.
+ * Use `create(ChatAckSchema)` to create a new message.
+ */
+export const ChatAckSchema: GenMessage<ChatAck> = /*@__PURE__*/
+  messageDesc(file_parley, 34);
+
+/**
+ * @generated from message parley.v1.ChatEvent
+ */
+export type ChatEvent = Message<"parley.v1.ChatEvent"> & {
+  /**
+   * The message after the post, edit or delete.
+   *
+   * @generated from field: parley.v1.ChatMessage message = 1;
+   */
+  message?: ChatMessage | undefined;
+};
+
+/**
+ * Describes the message parley.v1.ChatEvent.
+ * Use `create(ChatEventSchema)` to create a new message.
+ */
+export const ChatEventSchema: GenMessage<ChatEvent> = /*@__PURE__*/
+  messageDesc(file_parley, 35);
+
+/**
+ * @generated from message parley.v1.ChatHistoryRequest
+ */
+export type ChatHistoryRequest = Message<"parley.v1.ChatHistoryRequest"> & {
+  /**
+   * Echoed in the answer.
+   *
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 2;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Messages with seq < before_seq; 0 = the newest.
+   *
+   * @generated from field: uint64 before_seq = 3;
+   */
+  beforeSeq: bigint;
+
+  /**
+   * 1..100; 0 = 50.
+   *
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message parley.v1.ChatHistoryRequest.
+ * Use `create(ChatHistoryRequestSchema)` to create a new message.
+ */
+export const ChatHistoryRequestSchema: GenMessage<ChatHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 36);
+
+/**
+ * @generated from message parley.v1.ChatHistory
+ */
+export type ChatHistory = Message<"parley.v1.ChatHistory"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 2;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Oldest first.
+   *
+   * @generated from field: repeated parley.v1.ChatMessage messages = 3;
+   */
+  messages: ChatMessage[];
+
+  /**
+   * Older messages exist.
+   *
+   * @generated from field: bool has_more = 4;
+   */
+  hasMore: boolean;
+
+  /**
+   * Set instead of messages when the request was refused.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 5;
+   */
+  code: ErrorCode;
+};
+
+/**
+ * Describes the message parley.v1.ChatHistory.
+ * Use `create(ChatHistorySchema)` to create a new message.
+ */
+export const ChatHistorySchema: GenMessage<ChatHistory> = /*@__PURE__*/
+  messageDesc(file_parley, 37);
+
+/**
+ * @generated from message parley.v1.ChatHead
+ */
+export type ChatHead = Message<"parley.v1.ChatHead"> & {
+  /**
+   * A room, or a direct conversation (peer_key = the other party).
+   *
+   * @generated from field: parley.v1.ChatTarget target = 1;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Seq of the newest message (0 = none).
+   *
+   * @generated from field: uint64 last_seq = 2;
+   */
+  lastSeq: bigint;
+
+  /**
+   * Direct conversations: the peer's last known display name.
+   *
+   * @generated from field: string peer_name = 3;
+   */
+  peerName: string;
+};
+
+/**
+ * Describes the message parley.v1.ChatHead.
+ * Use `create(ChatHeadSchema)` to create a new message.
+ */
+export const ChatHeadSchema: GenMessage<ChatHead> = /*@__PURE__*/
+  messageDesc(file_parley, 38);
+
+/**
+ * @generated from message parley.v1.ChatSummary
+ */
+export type ChatSummary = Message<"parley.v1.ChatSummary"> & {
+  /**
+   * @generated from field: repeated parley.v1.ChatHead heads = 1;
+   */
+  heads: ChatHead[];
+};
+
+/**
+ * Describes the message parley.v1.ChatSummary.
+ * Use `create(ChatSummarySchema)` to create a new message.
+ */
+export const ChatSummarySchema: GenMessage<ChatSummary> = /*@__PURE__*/
+  messageDesc(file_parley, 39);
+
+/**
+ * Storage only (relay LevelDB), never on the wire: a message and the ids of
+ * every item applied to it, so pruning can forget them all.
+ *
+ * @generated from message parley.v1.ChatRecord
+ */
+export type ChatRecord = Message<"parley.v1.ChatRecord"> & {
+  /**
+   * @generated from field: parley.v1.ChatMessage message = 1;
+   */
+  message?: ChatMessage | undefined;
+
+  /**
+   * @generated from field: repeated bytes op_ids = 2;
+   */
+  opIds: Uint8Array[];
+};
+
+/**
+ * Describes the message parley.v1.ChatRecord.
+ * Use `create(ChatRecordSchema)` to create a new message.
+ */
+export const ChatRecordSchema: GenMessage<ChatRecord> = /*@__PURE__*/
+  messageDesc(file_parley, 40);
+
+/**
  * @generated from enum parley.v1.Role
  */
 export enum Role {
@@ -1199,6 +1652,30 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_UNKNOWN_USER = 37;
    */
   UNKNOWN_USER = 37,
+
+  /**
+   * Chat: the actor may not do this here (authorizeChat said no: someone
+   * else's message, or a room where text is forbidden).
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_FORBIDDEN = 60;
+   */
+  CHAT_FORBIDDEN = 60,
+
+  /**
+   * Chat: the edited or deleted message does not exist (never, pruned, or
+   * already deleted), or is not in the named conversation; or a direct
+   * message names a key that never signed in to this relay.
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_NOT_FOUND = 61;
+   */
+  CHAT_NOT_FOUND = 61,
+
+  /**
+   * Chat: the message id is already used by another author.
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_ID_CONFLICT = 62;
+   */
+  CHAT_ID_CONFLICT = 62,
 }
 
 /**
@@ -1206,4 +1683,35 @@ export enum ErrorCode {
  */
 export const ErrorCodeSchema: GenEnum<ErrorCode> = /*@__PURE__*/
   enumDesc(file_parley, 1);
+
+/**
+ * @generated from enum parley.v1.ChatAction
+ */
+export enum ChatAction {
+  /**
+   * @generated from enum value: CHAT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_POST = 1;
+   */
+  POST = 1,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_EDIT = 2;
+   */
+  EDIT = 2,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_DELETE = 3;
+   */
+  DELETE = 3,
+}
+
+/**
+ * Describes the enum parley.v1.ChatAction.
+ */
+export const ChatActionSchema: GenEnum<ChatAction> = /*@__PURE__*/
+  enumDesc(file_parley, 2);
 
