@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
 import { MAX_CHAT_CHARS, chatCharCount } from '../../proto/index.ts';
-import { directKey, initialChatState, mentionsName, parseConversationKey, unreadCount } from '../session/index.ts';
+import { directKey, errorText, initialChatState, mentionsName, parseConversationKey, unreadCount } from '../session/index.ts';
 import type { ChatCommand, ChatState, ConversationKey, RoomView, UserView } from '../session/index.ts';
 import { messageItem, pendingItem } from './chat-message-item.ts';
 import { ChatCommandEvent } from './events.ts';
@@ -75,6 +75,8 @@ export class ParleyChatPanel extends LitElement {
     .badge { padding: 0 0.35rem; border-radius: 4px; background: var(--hover); }
     .badge.warn, .unverified .author { color: var(--danger-fg); }
     .pending .text { opacity: 0.7; }
+    .refused { margin: 0.25rem 0; padding: 0.5rem 0.75rem; border-radius: 8px; background: var(--danger-bg); color: var(--danger-fg); }
+    .refused button { margin-left: 0.5rem; font: inherit; background: none; border: 0; color: inherit; text-decoration: underline; cursor: pointer; }
     .actions { margin-left: auto; display: inline-flex; gap: 0.3rem; }
     .actions button { min-height: 28px; padding: 0.1rem 0.5rem; font-size: 0.8rem; }
     .loading { display: flex; align-items: center; gap: 0.5rem; font-size: 0.85rem; color: var(--muted); padding: 0.3rem; }
@@ -215,6 +217,12 @@ export class ParleyChatPanel extends LitElement {
     const over = this._draftChars > MAX_CHAT_CHARS;
     return html`
       ${this.#nav()}
+      ${this.chat.refused
+        ? html`<div class="refused" role="alert">
+            Your ${this.chat.refused.action === 'edit' ? 'edit' : 'deletion'} was refused: ${errorText(this.chat.refused.error)}
+            <button type="button" @click=${() => this.#emit({ type: 'chat-dismiss-refusal' })}>Dismiss</button>
+          </div>`
+        : nothing}
       <div class="log" role="log" aria-live="polite" aria-label=${`Messages in ${title}`} tabindex="0" @scroll=${this.#onScroll}>
         ${c?.loading ? html`<div class="loading" role="status"><progress aria-label="Loading messages"></progress>Loading messages…</div>` : nothing}
         ${c?.hasMore && !c.loading

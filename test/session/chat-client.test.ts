@@ -185,6 +185,10 @@ describe('ChatClient with a real relay', () => {
     b.client.dispatch({ type: 'chat-edit', conversation: LOBBY, messageId: toHex(post.item.id as Uint8Array), text: 'yours' });
     await vi.waitFor(() => expect(b.socket.socket.received.some((m) => m.case === 'chatAck' && m.value.code !== 0)).toBe(true));
     await vi.waitFor(() => expect(b.client.state.conversations.get(LOBBY)!.messages.at(-1)).toMatchObject({ text: 'mine', pendingChange: null }));
+    // ...and B is told why, until B dismisses it.
+    await vi.waitFor(() => expect(b.client.state.refused).toMatchObject({ action: 'edit', conversation: LOBBY, error: { code: 'chat-forbidden' } }));
+    b.client.dispatch({ type: 'chat-dismiss-refusal' });
+    expect(b.client.state.refused).toBeNull();
 
     // A lying relay: the same event with altered text.
     const event = b.socket.socket.received.find((m) => m.case === 'chatEvent' && m.value.message?.post?.text === 'mine');

@@ -30,7 +30,8 @@ export type ChatCommand =
   | { readonly type: 'chat-edit'; readonly conversation: ConversationKey; readonly messageId: string; readonly text: string }
   | { readonly type: 'chat-delete'; readonly conversation: ConversationKey; readonly messageId: string }
   | { readonly type: 'chat-load-older'; readonly conversation: ConversationKey }
-  | { readonly type: 'chat-discard'; readonly conversation: ConversationKey; readonly pendingId: string };
+  | { readonly type: 'chat-discard'; readonly conversation: ConversationKey; readonly pendingId: string }
+  | { readonly type: 'chat-dismiss-refusal' };
 
 /** The signed-in connection, as chat sees it. */
 export interface ChatLink {
@@ -172,6 +173,9 @@ export class ChatClient {
         if (c && c.hasMore && !c.loading && c.messages.length > 0) this.#requestPage(cmd.conversation, c.messages[0]!.seq);
         return;
       }
+      case 'chat-dismiss-refusal':
+        if (this.#state.refused) this.#set({ ...this.#state, refused: null });
+        return;
       case 'chat-discard':
         if (this.#outbox.discard(cmd.pendingId)) this.#refreshPending();
         return;
@@ -208,6 +212,18 @@ export class ChatClient {
   #onAck(ack: ChatAck): void {
     const result = this.#outbox.settle(ack);
     if (result.kind === 'unknown') return;
+    if (result.kind === 'failed' && result.item.item.action !== ChatAction.POST) {
+      // A refused edit or deletion changes nothing on the relay: drop it from
+      // the outbox (there is nothing to retry) and tell the user why.
+      const { item, entry, error } = result.item;
+      this.#outbox.discard(entry.id);
+      if (error) {
+        this.#set({
+          ...this.#state,
+          refused: { action: item.action === ChatAction.EDIT ? 'edit' : 'delete', conversation: entry.conversation, error },
+        });
+      }
+    }
     if (result.kind === 'retry') {
       this.#clearRetry();
       this.#retryTimer = (this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms)))(() => {

@@ -91,9 +91,18 @@ export interface ChatState {
   readonly conversations: ReadonlyMap<ConversationKey, ConversationView>;
   /** Counts mentions as they arrive (the UI plays a sound when it grows). */
   readonly mentionCount: number;
+  /** The last edit or deletion the relay refused, shown until dismissed. */
+  readonly refused: RefusedChange | null;
 }
 
-export const initialChatState: ChatState = { active: null, visible: true, conversations: new Map(), mentionCount: 0 };
+/** An edit or deletion of ours that the relay refused (the message stays as it was). */
+export interface RefusedChange {
+  readonly action: 'edit' | 'delete';
+  readonly conversation: ConversationKey;
+  readonly error: SessionError;
+}
+
+export const initialChatState: ChatState = { active: null, visible: true, conversations: new Map(), mentionCount: 0, refused: null };
 
 /** Unread messages of a conversation. */
 export function unreadCount(c: ConversationView): number {

@@ -1,4 +1,5 @@
 /// <reference types="mocha" />
+import { SessionError } from '../../../client/session/index.ts';
 import { assert } from 'chai';
 import '../../../client/ui/index.ts';
 import type { ParleyChatPanel, ChatCommandEvent } from '../../../client/ui/index.ts';
@@ -26,7 +27,7 @@ function state(messages: ChatMessageView[], extra: Partial<ConversationView> = {
     key: 'room:lobby', messages, pending, hasMore: false, loading: false, loaded: true, lastSeq: messages.at(-1)?.seq ?? 0, readSeq: 0,
     mentioned: false, peerName: '', ...extra,
   };
-  return { active: 'room:lobby', visible: true, conversations: new Map([[c.key, c]]), mentionCount: 0 };
+  return { active: 'room:lobby', visible: true, conversations: new Map([[c.key, c]]), mentionCount: 0, refused: null };
 }
 
 async function mount(chat: ChatState, isAdmin = false): Promise<{ el: ParleyChatPanel; commands: ChatCommand[] }> {
@@ -146,5 +147,15 @@ suite('parley-chat-panel', () => {
     const items = [...el.shadowRoot!.querySelectorAll('.msg')];
     assert.isTrue(items[0]!.classList.contains('mention'));
     assert.isFalse(items[1]!.classList.contains('mention'));
+  });
+
+  test('a refused edit shows as an alert with the reason, and Dismiss asks to clear it', async () => {
+    const refused = { action: 'edit' as const, conversation: 'room:lobby', error: new SessionError('chat-forbidden', 'not yours') };
+    const { el, commands } = await mount({ ...state([msg('mine')]), refused });
+    const alert = el.shadowRoot!.querySelector('.refused[role="alert"]')!;
+    assert.include(alert.textContent!, 'Your edit was refused');
+    assert.include(alert.textContent!, 'someone else');
+    alert.querySelector('button')!.click();
+    assert.deepEqual(commands, [{ type: 'chat-dismiss-refusal' }]);
   });
 });
