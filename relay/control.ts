@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../proto/index.ts';
-import type { AdminRequest, ClientAuth, Envelope, JoinRoom, RtcSignal, SetDisplayName, SetSelfState } from '../proto/index.ts';
+import type { AdminRequest, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Session } from './session.ts';
@@ -21,6 +21,10 @@ export interface ControlHandlers {
   rtcSignal(session: Session, msg: RtcSignal): void;
   setDisplayName(session: Session, msg: SetDisplayName): void;
   adminRequest(session: Session, msg: AdminRequest): void;
+  /** Room tree (issue 4): document sync, signed ops, audit history. */
+  crdtSync(session: Session, msg: CrdtSync): void;
+  submitOps(session: Session, msg: SubmitOps): void;
+  opHistoryRequest(session: Session, msg: OpHistoryRequest): void;
 }
 
 /** Dependencies of the frame handler. */
@@ -31,7 +35,7 @@ export interface ControlDeps {
 }
 
 /** Messages only the relay sends; a client sending one is a bad request. */
-const RELAY_ONLY = new Set<string>(['serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady', 'adminResult', 'adminState']);
+const RELAY_ONLY = new Set<string>(['serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady', 'adminResult', 'adminState', 'opResults', 'opHistory']);
 
 /** Builds the per-frame entry point. */
 export function createFrameHandler(deps: ControlDeps): (session: Session, data: Uint8Array, isBinary: boolean) => void {
@@ -90,6 +94,18 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'adminRequest':
         if (authed) handlers.adminRequest(session, msg.value);
         else beforeAuth(session, 'admin_request');
+        return;
+      case 'crdtSync':
+        if (authed) handlers.crdtSync(session, msg.value);
+        else beforeAuth(session, 'crdt_sync');
+        return;
+      case 'submitOps':
+        if (authed) handlers.submitOps(session, msg.value);
+        else beforeAuth(session, 'submit_ops');
+        return;
+      case 'opHistoryRequest':
+        if (authed) handlers.opHistoryRequest(session, msg.value);
+        else beforeAuth(session, 'op_history_request');
         return;
       default:
         if (!authed) beforeAuth(session, msg.case);

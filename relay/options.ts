@@ -44,6 +44,10 @@ export interface RelayLimits {
   readonly sendBufferCap: number;
   /** How long `close()` waits for sockets to finish their close handshake. Default 1 000 ms. */
   readonly closeGraceMs: number;
+  /** Per-session signed-op token bucket: burst (an offline queue flushing). Default 2 000. */
+  readonly opBurst: number;
+  /** Per-session signed-op token bucket: refill per second. Default 200. */
+  readonly opPerSecond: number;
 }
 
 /** Defaults for {@link RelayLimits}. */
@@ -59,6 +63,8 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   datagramPerSecond: 150,
   sendBufferCap: 64 * 1024,
   closeGraceMs: 1_000,
+  opBurst: 2_000,
+  opPerSecond: 200,
 });
 
 /** WebRTC settings for the relay's PeerConnections. */

@@ -35,6 +35,10 @@ export const FRAME_DROP_REASONS = [
   'ws-protocol',
   /** A handler threw; the frame was dropped and the process kept running. */
   'internal-error',
+  /** A signed op the pipeline refused (one count per op; the author gets the code). */
+  'op-refused',
+  /** A client sent a Yjs SyncStep2/Update: clients are read-only replicas, so it is ignored. */
+  'read-only-sync',
 ] as const;
 export type FrameDropReason = (typeof FRAME_DROP_REASONS)[number];
 
