@@ -13,7 +13,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import * as Y from 'yjs';
-import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, opHex, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
+import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, OP_DOMAIN, OP_ID_BYTES, opHex, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
 import type { Actor, Authorize, OpBody, RejectCode, Rooms } from '../../crdt/index.ts';
 import { opEntries } from './tree-persistence.ts';
 import type { Entry, LoadedTree, Verdict } from './tree-persistence.ts';
@@ -56,6 +56,14 @@ function refuse(code: RejectCode, reason: string, opId: Uint8Array = EMPTY, entr
   return { opIdHex: opHex(opId), opId, code, reason, seq: 0, entries, update: null, changed: NOTHING, op: null };
 }
 
+/** The op id of a body that did not parse, when it has one where the layout puts it (so its author can match the refusal). */
+function peekOpId(body: Uint8Array): Uint8Array {
+  const start = OP_DOMAIN.byteLength + 32;
+  if (body.byteLength < start + OP_ID_BYTES) return EMPTY;
+  for (let i = 0; i < OP_DOMAIN.byteLength; i++) if (body[i] !== OP_DOMAIN[i]) return EMPTY;
+  return body.slice(start, start + OP_ID_BYTES);
+}
+
 /** The authoritative room tree and the op bookkeeping, in memory. */
 export class OpPipeline {
   readonly doc: Y.Doc;
@@ -81,9 +89,9 @@ export class OpPipeline {
 
   /** Runs one signed op through the pipeline. Never throws on bad input. */
   process(body: Uint8Array, signature: Uint8Array): OpOutcome {
-    if (body.byteLength > MAX_OP_BODY_BYTES) return refuse('too-large', `op body over ${MAX_OP_BODY_BYTES} bytes`);
+    if (body.byteLength > MAX_OP_BODY_BYTES) return refuse('too-large', `op body over ${MAX_OP_BODY_BYTES} bytes`, peekOpId(body));
     const parsed = decodeOpBody(body);
-    if (!parsed.ok) return refuse('malformed', parsed.error.detail);
+    if (!parsed.ok) return refuse('malformed', parsed.error.detail, peekOpId(body));
     const op = parsed.value;
     const opIdHex = opHex(op.opId);
     if (!Buffer.from(op.relayKey).equals(Buffer.from(this.#deps.relayKey))) return refuse('wrong-relay', 'op is for another relay', op.opId);
