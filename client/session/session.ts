@@ -23,6 +23,8 @@ import { VoiceTransport } from './voice-transport.ts';
 import { exponentialBackoff } from './reconnect-policy.ts';
 import type { ReconnectPolicy } from './reconnect-policy.ts';
 import { initialState } from './state.ts';
+import { createTreeLink } from './tree-link.ts';
+import type { RoomTreeStore, TreeCache } from '../tree/index.ts';
 import type { Command, RoomView, State, UserView } from './state.ts';
 
 /** What a Session needs from the outside world. */
@@ -49,6 +51,8 @@ export interface SessionDeps {
   readonly inviteBaseUrl?: string;
   /** Wall clock, ms (invite expiry). Default Date.now. */
   readonly now?: () => number;
+  /** Room tree cache (IndexedDB in the page). Default: in memory. */
+  readonly treeCache?: TreeCache;
 }
 
 type Listener = (state: State) => void;
@@ -79,6 +83,8 @@ export class Session {
   #mutedBeforeDeafen = false;
   #remoteTalking = new Set<number>();
   readonly #access: AccessManager;
+  readonly #tree: RoomTreeStore;
+  #relayKey: Uint8Array | null = null;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
@@ -99,6 +105,7 @@ export class Session {
       identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint },
       invite: this.#access.inviteView(),
     };
+    this.#tree = createTreeLink({ deps, state: () => this.#state, update: (next) => this.#set(next) });
   }
 
   /** The current snapshot. Never mutate it. */
@@ -123,7 +130,7 @@ export class Session {
       case 'disconnect':
         this.#credentials = null;
         this.#teardown();
-        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened, invite: this.#state.invite });
+        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened, invite: this.#state.invite, tree: this.#state.tree });
         this.#closeAudio();
         return;
       case 'rename': {
@@ -150,6 +157,15 @@ export class Session {
       case 'lift-ban':
       case 'set-role':
         this.#access.admin(cmd);
+        return;
+      case 'tree-edit':
+        void this.#tree.edit(cmd.edit);
+        return;
+      case 'dismiss-refusal':
+        this.#tree.dismiss(cmd.opIdHex);
+        return;
+      case 'load-history':
+        this.#tree.requestHistory(cmd.beforeSeq);
         return;
       case 'join-room':
         if (this.#state.connection.status === 'connected' && cmd.roomId !== this.#state.roomId) {
@@ -282,6 +298,7 @@ export class Session {
           return;
         }
         if (this.#signal !== signal || !this.#credentials) return;
+        this.#relayKey = msg.value.relayPublicKey;
         this.#set({ ...this.#state, serverName: msg.value.serverName, connection: { ...this.#state.connection, status: 'authenticating' } });
         const transcript = authTranscript(msg.value.relayPublicKey, msg.value.nonce, PROTOCOL_VERSION);
         const signature = await this.#deps.signer.sign(transcript);
@@ -349,6 +366,7 @@ export class Session {
         this.#signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
         return;
       default:
+        this.#tree.handle(msg);
         return;
     }
   }
@@ -364,7 +382,8 @@ export class Session {
       connection: { status: 'connected', error: null, attempt: 0 },
       selfSessionId: ok.sessionId,
       roomId: ok.roomId,
-      rooms,
+      // The synced tree (with pending edits) wins over authOk's plain list once there is one.
+      rooms: this.#state.tree.rooms.length > 0 ? this.#state.rooms : rooms,
       users: ok.users.map(toUserView),
       talking: new Set(),
     });
@@ -372,6 +391,7 @@ export class Session {
     // Tell the relay our mute/deafen state (it may differ from its defaults after a reconnect).
     this.#signal?.send({ case: 'setSelfState', value: { muted: this.#state.muted, deafened: this.#state.deafened } });
     this.#startVoice(0);
+    if (signal && this.#relayKey) void this.#tree.connected(this.#relayKey, roleName(ok.role), (m) => signal.send(m));
   }
 
   /**
@@ -431,6 +451,7 @@ export class Session {
     }
     this.#voice?.close();
     this.#voice = null;
+    this.#tree.disconnected();
     this.#signal?.close();
     this.#signal = null;
   }
@@ -440,6 +461,7 @@ export class Session {
     this.#credentials = null;
     this.#teardown();
     this.#closeAudio();
+    this.#tree.close();
     this.#listeners.clear();
   }
 }

@@ -4,6 +4,8 @@
  * copy of shared state.
  */
 import type { SessionError } from './errors.ts';
+import { emptyTreeView } from '../tree/index.ts';
+import type { TreeEdit, TreeView } from '../tree/index.ts';
 
 /** Lifecycle of the control connection. */
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'connected' | 'reconnecting' | 'failed';
@@ -17,6 +19,11 @@ export interface RoomView {
   readonly parentId: string;
   readonly position: number;
   readonly voiceId: number;
+  readonly description?: string;
+  /** 0 = no limit. */
+  readonly userLimit?: number;
+  /** A queued (not yet acknowledged) change created or changed this room. */
+  readonly pending?: boolean;
 }
 
 /** A user's role on the relay. */
@@ -93,6 +100,8 @@ export interface State {
   readonly admin: { readonly invites: readonly InviteView[]; readonly bans: readonly BanView[] } | null;
   /** The last invite link this admin created (to copy and share). */
   readonly createdInvite: { readonly link: string; readonly role: RoleName; readonly expiresAtMs: number; readonly maxUses: number } | null;
+  /** The room tree: cached replica, pending and refused changes, the audit history view (issue 4). */
+  readonly tree: TreeView;
 }
 
 export type Command =
@@ -115,7 +124,13 @@ export type Command =
   /** `durationMs` 0 = until lifted. */
   | { readonly type: 'ban'; readonly publicKeyHex: string; readonly durationMs: number; readonly reason: string }
   | { readonly type: 'lift-ban'; readonly publicKeyHex: string }
-  | { readonly type: 'set-role'; readonly publicKeyHex: string; readonly role: RoleName };
+  | { readonly type: 'set-role'; readonly publicKeyHex: string; readonly role: RoleName }
+  /** Admin: change the room tree (signed, queued while offline, shown as pending). */
+  | { readonly type: 'tree-edit'; readonly edit: TreeEdit }
+  /** Hide a refused-change message. */
+  | { readonly type: 'dismiss-refusal'; readonly opIdHex: string }
+  /** Admin: load the audit history (older than `beforeSeq`; 0 = newest). */
+  | { readonly type: 'load-history'; readonly beforeSeq: number };
 
 export const initialState: State = {
   connection: { status: 'idle', error: null, attempt: 0 },
@@ -137,4 +152,5 @@ export const initialState: State = {
   invite: null,
   admin: null,
   createdInvite: null,
+  tree: emptyTreeView,
 };
