@@ -24,7 +24,7 @@ describe('relay process killed with SIGKILL after acknowledging', () => {
     const first = await startRelayProcess([], { dataDir: (await import('../helpers/start-relay.ts').then((m) => m.makeDataDir())) });
     procs.push(first);
     await expect.poll(() => /#invite=([A-Za-z0-9_-]+)/.test(first.output()), { timeout: 10_000 }).toBe(true);
-    const invite = fromBase64Url(/#invite=([A-Za-z0-9_-]+)/.exec(first.output())![1]!);
+    const invite = fromBase64Url(/#invite=([A-Za-z0-9_-]+)/.exec(first.output())![1]!)!;
     const key = generateKey();
     const admin = new OpClient(await connectClient(wsOf(first.url), { name: 'Admin', key, invite }));
     await admin.sync();
