@@ -3,12 +3,15 @@ import { errorText } from '../session/index.ts';
 import type { Session } from '../session/index.ts';
 import type { IdentityActions } from '../identity-actions.ts';
 import { SessionController } from './session-controller.ts';
-import type { AdminCommandEvent, ConnectRequestEvent, JoinRoomEvent, RelayKeyDecisionEvent, RenameEvent, VoiceToggleEvent } from './events.ts';
+import type { AdminCommandEvent, ConnectRequestEvent, DismissRefusalEvent, JoinRoomEvent, LoadHistoryEvent, RelayKeyDecisionEvent, RenameEvent, RoomActionsEvent, TreeEditEvent, VoiceToggleEvent } from './events.ts';
 import { NAME_KEY } from './parley-connect-form.ts';
 import './parley-admin-panel.ts';
 import './parley-identity-panel.ts';
 import './parley-relay-key-warning.ts';
 import './parley-room-list.ts';
+import './parley-room-dialog.ts';
+import './parley-room-history.ts';
+import './parley-tree-status.ts';
 import './parley-voice-bar.ts';
 
 function savedName(): string {
@@ -29,14 +32,17 @@ export class ParleyApp extends LitElement {
     identity: { attribute: false },
     _panel: { state: true },
     _name: { state: true },
+    _actionsRoom: { state: true },
   };
 
   declare session: Session | null;
   /** Backup / import / reset of this browser's identity. */
   declare identity: IdentityActions | null;
   /** Which side panel is open while connected. */
-  declare _panel: '' | 'identity' | 'admin';
+  declare _panel: '' | 'identity' | 'admin' | 'history';
   declare _name: string;
+  /** The room whose admin actions dialog is open ('' = none). */
+  declare _actionsRoom: string;
   readonly #ctl = new SessionController(this);
 
   constructor() {
@@ -45,6 +51,7 @@ export class ParleyApp extends LitElement {
     this.identity = null;
     this._panel = '';
     this._name = savedName();
+    this._actionsRoom = '';
   }
 
   static override styles = css`
@@ -91,7 +98,23 @@ export class ParleyApp extends LitElement {
     this.session?.dispatch({ type: e.accept ? 'accept-relay-key' : 'reject-relay-key' });
   };
 
-  #toggle(panel: 'identity' | 'admin'): void {
+  #onTreeEdit = (e: TreeEditEvent): void => {
+    this.session?.dispatch({ type: 'tree-edit', edit: e.edit });
+  };
+
+  #onRoomActions = (e: RoomActionsEvent): void => {
+    this._actionsRoom = e.roomId;
+  };
+
+  #onDismissRefusal = (e: DismissRefusalEvent): void => {
+    this.session?.dispatch({ type: 'dismiss-refusal', opIdHex: e.opIdHex });
+  };
+
+  #onLoadHistory = (e: LoadHistoryEvent): void => {
+    this.session?.dispatch({ type: 'load-history', beforeSeq: e.beforeSeq });
+  };
+
+  #toggle(panel: 'identity' | 'admin' | 'history'): void {
     this._panel = this._panel === panel ? '' : panel;
   }
 
@@ -128,6 +151,9 @@ export class ParleyApp extends LitElement {
         <main>${this.#identityPanel(this._name)}</main>`;
     }
     const self = s.users.find((u) => u.sessionId === s.selfSessionId);
+    // Offline, the role this tree was last seen with still allows editing (queued, signed, sent later).
+    const isAdmin = (s.role ?? s.tree.role) === 'admin';
+    const actionsRoom = this._actionsRoom ? s.rooms.find((r) => r.id === this._actionsRoom) ?? null : null;
     const statusText = status === 'connected' ? 'Connected' : status === 'reconnecting' ? 'Relay unreachable — reconnecting…' : errorText(s.connection.error ?? { code: 'connection-lost', untilMs: null });
     return html`
       <header>
@@ -137,6 +163,9 @@ export class ParleyApp extends LitElement {
           <button aria-expanded=${this._panel === 'identity' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('identity')}>Identity</button>
           ${s.role === 'admin'
             ? html`<button aria-expanded=${this._panel === 'admin' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('admin')}>Admin</button>`
+            : ''}
+          ${isAdmin
+            ? html`<button aria-expanded=${this._panel === 'history' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('history')}>History</button>`
             : ''}
           <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
         </nav>
@@ -154,7 +183,16 @@ export class ParleyApp extends LitElement {
                 @admin-command=${this.#onAdmin}
               ></parley-admin-panel>`
             : ''}
+          ${this._panel === 'history' && isAdmin
+            ? html`<parley-room-history .history=${s.tree.history} .users=${s.users} @load-history=${this.#onLoadHistory}></parley-room-history>`
+            : ''}
         </div>
+        <parley-tree-status
+          .offline=${status === 'reconnecting'}
+          .pendingCount=${s.tree.pendingCount}
+          .refused=${s.tree.refused}
+          @dismiss-refusal=${this.#onDismissRefusal}
+        ></parley-tree-status>
         ${s.notice
           ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}
@@ -164,8 +202,14 @@ export class ParleyApp extends LitElement {
           .talking=${s.talking}
           .currentRoomId=${s.roomId ?? ''}
           .selfSessionId=${s.selfSessionId ?? -1}
+          .canEdit=${isAdmin}
           @join-room=${this.#onJoin}
+          @room-actions=${this.#onRoomActions}
+          @tree-edit=${this.#onTreeEdit}
         ></parley-room-list>
+        ${actionsRoom
+          ? html`<parley-room-dialog .room=${actionsRoom} .rooms=${s.rooms} @tree-edit=${this.#onTreeEdit} @close=${() => (this._actionsRoom = '')}></parley-room-dialog>`
+          : ''}
       </main>
       <parley-voice-bar
         .muted=${s.muted}
