@@ -88,9 +88,12 @@ const ROOM_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
 
+const NON_ASCII = /[^\u0000-\u007f]/;
+
 /** The form two names are compared in: same letters in any case and Unicode composition collide. */
 export function nameKey(name: string): string {
-  return name.normalize('NFC').toLowerCase();
+  // NFC leaves ASCII unchanged; skipping it keeps sibling checks over large trees cheap.
+  return NON_ASCII.test(name) ? name.normalize('NFC').toLowerCase() : name.toLowerCase();
 }
 
 /** Why `name` is not a valid room name, or null. */
@@ -127,7 +130,7 @@ function isAncestorOrSelf(rooms: Rooms, ancestor: string, roomId: string): boole
 
 function siblingNameTaken(rooms: Rooms, parentId: string, name: string, exceptId: string): boolean {
   const key = nameKey(name);
-  for (const r of rooms.values()) if (r.parent === parentId && r.id !== exceptId && nameKey(r.name) === key) return true;
+  for (const r of rooms.values()) if (r.parent === parentId && r.id !== exceptId && (r.name === name || nameKey(r.name) === key)) return true;
   return false;
 }
 

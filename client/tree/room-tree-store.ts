@@ -12,8 +12,8 @@
  * internal refusals keep the op for a later retry.
  */
 import * as Y from 'yjs';
-import { clientHandleSync, decodeOpBody, encodeOpBody, encodeStep1, MEMBERS_DOC, opHex, project, readRooms, SYNC_STEP2, TREE_DOC, validateOp } from '../../crdt/index.ts';
-import type { OpBody, OpIntent, Rooms } from '../../crdt/index.ts';
+import { clientHandleSync, decodeOpBody, encodeOpBody, encodeStep1, extendProjection, MEMBERS_DOC, opHex, project, readRooms, SYNC_STEP2, TREE_DOC, validateOp } from '../../crdt/index.ts';
+import type { OpBody, OpIntent, Projection, Rooms } from '../../crdt/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
 import type { EnvelopeInit, Envelope, OpHistory, OpResults } from '../../proto/index.ts';
 import type { Signer } from '../../keys/index.ts';
@@ -107,6 +107,8 @@ export class RoomTreeStore {
   #send: ((msg: EnvelopeInit) => boolean) | null = null;
   #view: TreeView = emptyTreeView;
   #server: Rooms = new Map();
+  /** Cached projection; null when the server state or the queue (other than by appending) changed. */
+  #proj: Projection | null = null;
   #opened: Promise<void> | null = null;
   #chain: Promise<void> = Promise.resolve();
   #saveTimer: unknown = null;
@@ -131,6 +133,7 @@ export class RoomTreeStore {
         return d.ok ? [{ ...q, op: d.value }] : [];
       });
       this.#server = readRooms(this.#doc);
+      this.#proj = null;
       this.#update({ status: this.#server.size > 0 ? 'cached' : 'empty', role: meta?.role ?? null });
     })());
   }
@@ -147,6 +150,7 @@ export class RoomTreeStore {
       this.#server = new Map();
     }
     this.#meta = { relayKeyHex, role };
+    this.#proj = null;
     this.#send = send;
     this.#inFlight.clear();
     send({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeStep1(this.#doc) } });
@@ -173,6 +177,7 @@ export class RoomTreeStore {
         const type = clientHandleSync(this.#doc, msg.value.data, this);
         if (type === null) return true;
         this.#server = readRooms(this.#doc);
+        this.#proj = null;
         this.#scheduleSave();
         if (type === SYNC_STEP2) {
           this.#update({ status: 'live' });
@@ -247,6 +252,7 @@ export class RoomTreeStore {
     const queued: QueuedOp = { opIdHex: opHex(opId), seq, body, signature };
     await cache.put(queued);
     this.#pending.push({ ...queued, op });
+    if (this.#proj) extendProjection(this.#proj, this.#server, { id: queued.opIdHex, intent: op }, actor);
     this.#update({});
     this.#flush();
   }
@@ -283,6 +289,7 @@ export class RoomTreeStore {
     }
     if (done.size > 0) {
       this.#pending = this.#pending.filter((p) => !done.has(p.opIdHex));
+      this.#proj = null;
       for (const id of done) void this.#deps.cache.remove(id);
     }
     if (refused.length > 0) this.#refuse(...refused);
@@ -326,9 +333,9 @@ export class RoomTreeStore {
     this.#update({ refused: [...this.#view.refused, ...changes].slice(-MAX_REFUSED) });
   }
 
-  #projection() {
+  #projection(): Projection {
     const actor = { keyHex: opHex(this.#deps.signer.publicKey), role: this.#meta?.role ?? 'guest' } as const;
-    return project(this.#server, this.#pending.map((p) => ({ id: p.opIdHex, intent: p.op })), actor);
+    return (this.#proj ??= project(this.#server, this.#pending.map((p) => ({ id: p.opIdHex, intent: p.op })), actor));
   }
 
   #scheduleSave(): void {
