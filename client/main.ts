@@ -3,10 +3,10 @@
  * from the URL fragment, builds the Session with its real adapters, and
  * mounts <parley-app>.
  */
-import { fingerprint, loadIdentity } from '../keys/index.ts';
+import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
-import { memoryPins, Session, storagePins } from './session/index.ts';
+import { idbChatPersistence, memoryPins, Session, storagePins } from './session/index.ts';
 import { memoryTreeCache, openIdbTreeCache } from './tree/index.ts';
 import type { RelayPinStore } from './session/index.ts';
 import { createAudioEngine } from './audio/index.ts';
@@ -92,6 +92,9 @@ async function boot(): Promise<void> {
       }
     },
     inviteBaseUrl: `${location.origin}${location.pathname}`,
+    // One chat database per identity: the outbox holds items signed with this
+    // key, and an imported or reset identity must not inherit them (or read marks).
+    chatPersistence: idbChatPersistence(`parley-chat-${toHex(signer.publicKey).slice(0, 16)}`),
     createAudio: () => {
       const audio = createAudioEngine();
       handle.audio = audio;

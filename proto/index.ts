@@ -6,3 +6,5 @@ export * from './auth-transcript.ts';
 export * from './errors.ts';
 export * from './invite.ts';
 export * from './base64url.ts';
+export * from './chat-signing.ts';
+export * from './chat.ts';

@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../proto/index.ts';
-import type { AdminRequest, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../proto/index.ts';
+import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Session } from './session.ts';
@@ -21,6 +21,9 @@ export interface ControlHandlers {
   rtcSignal(session: Session, msg: RtcSignal): void;
   setDisplayName(session: Session, msg: SetDisplayName): void;
   adminRequest(session: Session, msg: AdminRequest): void;
+  chatSend(session: Session, msg: ChatSend): void;
+  chatHistoryRequest(session: Session, msg: ChatHistoryRequest): void;
+
   /** Room tree (issue 4): document sync, signed ops, audit history. */
   crdtSync(session: Session, msg: CrdtSync): void;
   submitOps(session: Session, msg: SubmitOps): void;
@@ -35,7 +38,12 @@ export interface ControlDeps {
 }
 
 /** Messages only the relay sends; a client sending one is a bad request. */
-const RELAY_ONLY = new Set<string>(['serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady', 'adminResult', 'adminState', 'opResults', 'opHistory']);
+const RELAY_ONLY = new Set<string>([
+  'serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady',
+  'adminResult', 'adminState',
+  'chatAck', 'chatEvent', 'chatHistory', 'chatSummary',
+  'opResults', 'opHistory',
+]);
 
 /** Builds the per-frame entry point. */
 export function createFrameHandler(deps: ControlDeps): (session: Session, data: Uint8Array, isBinary: boolean) => void {
@@ -94,6 +102,14 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'adminRequest':
         if (authed) handlers.adminRequest(session, msg.value);
         else beforeAuth(session, 'admin_request');
+        return;
+      case 'chatSend':
+        if (authed) handlers.chatSend(session, msg.value);
+        else beforeAuth(session, 'chat_send');
+        return;
+      case 'chatHistoryRequest':
+        if (authed) handlers.chatHistoryRequest(session, msg.value);
+        else beforeAuth(session, 'chat_history_request');
         return;
       case 'crdtSync':
         if (authed) handlers.crdtSync(session, msg.value);

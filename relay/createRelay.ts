@@ -11,6 +11,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
+import { authorizeChat } from './chat/authorize.ts';
+import { ChatService } from './chat/chat-service.ts';
+import { ChatStore } from './chat/chat-store.ts';
 import { AccessRecords, AddressLockout, AdminService, applyAdmission, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
 import { createFrameHandler } from './control.ts';
 import { TypedEmitter } from './emitter.ts';
@@ -111,6 +114,20 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const presence = new Presence(tree.rooms);
     const router = new VoiceRouter({ directory: presence, stats, clock, limits });
     const roster = new Roster({ presence, store, router, stats, events, clock });
+    const chat = new ChatService({
+      store: await ChatStore.open(store.sublevel('chat')),
+      presence,
+      sessions: () => roster.sessions(),
+      relayKey: identity.publicKey,
+      clock,
+      limits: opts.chat,
+      policy: opts.chatPolicy ?? authorizeChat,
+      stats,
+      events,
+      displayNameOf: (hex) => store.user(hex)?.displayName,
+    });
+    await chat.pruneAll();
+
     const rooms = tree.attach(presence, roster, stats);
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
@@ -131,6 +148,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         roster.admit(session, who, admission.role, admission.grant?.idHex);
         if (admission.grant) admin.pushState();
         else if (roster.member(session)?.role === Role.ADMIN) admin.sendState(session);
+        chat.welcome(session);
       },
     });
     const onFrame = createFrameHandler({
@@ -148,6 +166,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         rtcSignal: (session, msg) => signalling.handle(session, msg),
         setDisplayName: (session, msg) => roster.rename(session, msg),
         adminRequest: (session, msg) => admin.handle(session, msg),
+        chatSend: (session, msg) => chat.send(session, msg),
+        chatHistoryRequest: (session, msg) => chat.history(session, msg),
       },
     });
 
@@ -229,6 +249,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await chat.flush();
       await store.close();
       detachLogger();
     }

@@ -5,12 +5,14 @@
  *
  *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
  *                         [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
- *                         [--lockout-window S] [--lockout-duration S] [--verbose]
+ *                         [--lockout-window S] [--lockout-duration S] [--udp-port N]
+ *                         [--chat-max-messages N] [--chat-max-days D] [--verbose]
  *   npx tsx relay/main.ts [--data DIR] admin|ban ...   (see access/cli.ts; relay stopped)
  *
  * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
  * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_GUESTS,
- * PARLEY_TRUST_PROXY=1. Prefer PARLEY_PASSWORD over --password: arguments are
+ * PARLEY_TRUST_PROXY=1, PARLEY_UDP_PORT, PARLEY_CHAT_MAX_MESSAGES,
+ * PARLEY_CHAT_MAX_DAYS. Prefer PARLEY_PASSWORD over --password: arguments are
  * visible to every local user in `ps`.
  */
 import { fileURLToPath } from 'node:url';
@@ -23,7 +25,8 @@ import type { Logger } from './index.ts';
 
 const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
                      [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
-                     [--lockout-window SECONDS] [--lockout-duration SECONDS] [--verbose]
+                     [--lockout-window SECONDS] [--lockout-duration SECONDS] [--udp-port N]
+                     [--chat-max-messages N] [--chat-max-days D] [--verbose]
 ${CLI_USAGE}`;
 
 /** Parses a non-negative integer flag; null (after printing why) when invalid. */
@@ -58,11 +61,14 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       static: { type: 'string' },
       name: { type: 'string' },
+      'udp-port': { type: 'string' },
       guests: { type: 'string' },
       'trust-proxy': { type: 'boolean', default: false },
       'lockout-attempts': { type: 'string' },
       'lockout-window': { type: 'string' },
       'lockout-duration': { type: 'string' },
+      'chat-max-messages': { type: 'string' },
+      'chat-max-days': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -105,7 +111,23 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const udpText = values['udp-port'] ?? env('PARLEY_UDP_PORT');
+  const udpPort = udpText === undefined ? undefined : Number(udpText);
+  if (udpPort !== undefined && (!Number.isInteger(udpPort) || udpPort < 1 || udpPort > 65_535)) {
+    console.error(`invalid UDP port [udp-port:${udpText}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const password = values.password ?? env('PARLEY_PASSWORD');
+  const maxMessagesText = values['chat-max-messages'] ?? env('PARLEY_CHAT_MAX_MESSAGES');
+  const maxDaysText = values['chat-max-days'] ?? env('PARLEY_CHAT_MAX_DAYS');
+  const maxMessages = maxMessagesText === undefined ? undefined : Number(maxMessagesText);
+  const maxDays = maxDaysText === undefined ? undefined : Number(maxDaysText);
+  if ((maxMessages !== undefined && !(Number.isInteger(maxMessages) && maxMessages >= 1)) || (maxDays !== undefined && !(maxDays > 0))) {
+    console.error(`invalid chat bound [messages:${maxMessagesText ?? '-'}, days:${maxDaysText ?? '-'}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const relay = await createRelay({
     port,
     host: values.host ?? env('PARLEY_HOST') ?? '0.0.0.0',
@@ -114,9 +136,14 @@ async function main(): Promise<void> {
     staticDir: values.static ?? env('PARLEY_STATIC') ?? fileURLToPath(new URL('../dist/client/', import.meta.url)),
     serverName: values.name ?? env('PARLEY_SERVER_NAME') ?? 'Parley',
     logger: consoleLogger(values.verbose),
+    ...(udpPort !== undefined ? { rtc: { udpMuxPort: udpPort } } : {}),
     guests,
     trustProxy: values['trust-proxy'] || env('PARLEY_TRUST_PROXY') === '1',
     lockout: { maxFailures, windowMs: windowS * 1000, lockMs: lockS * 1000 },
+    chat: {
+      ...(maxMessages !== undefined ? { maxMessages } : {}),
+      ...(maxDays !== undefined ? { maxAgeMs: maxDays * 24 * 60 * 60 * 1000 } : {}),
+    },
   });
   const host = values.host ?? env('PARLEY_HOST');
   const shown = host && host !== '0.0.0.0' && host !== '::' ? relay.url : `http://localhost:${relay.port}/`;

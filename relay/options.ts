@@ -5,6 +5,9 @@
 import { DEFAULT_LOCKOUT } from './access/lockout.ts';
 import type { LockoutPolicy } from './access/lockout.ts';
 import type { GuestPolicy } from './access/admission.ts';
+import type { ChatLimits } from './chat/chat-limits.ts';
+import { resolveChatLimits } from './chat/chat-limits.ts';
+import type { ChatPolicy } from './chat/authorize.ts';
 import { RelayError } from './errors.ts';
 
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
@@ -40,8 +43,10 @@ export interface RelayLimits {
   readonly datagramBurst: number;
   /** Per-sender voice datagram token bucket: refill per second. Default 150 (a 20 ms stream is 50/s). */
   readonly datagramPerSecond: number;
-  /** A recipient whose DataChannel buffers more than this many bytes is skipped. Default 65 536. */
+  /** A recipient whose DataChannel buffers more than this many bytes is skipped. Default 16 384 (about 1 s of one speaker). */
   readonly sendBufferCap: number;
+  /** A voice datagram more than this many ms later than its sender's best case is dropped, not forwarded. 0 disables. Default 60. */
+  readonly maxDatagramAgeMs: number;
   /** How long `close()` waits for sockets to finish their close handshake. Default 1 000 ms. */
   readonly closeGraceMs: number;
   /** Per-session signed-op token bucket: burst (an offline queue flushing). Default 2 000. */
@@ -61,7 +66,8 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   maxRateLimitedFrames: 100,
   datagramBurst: 100,
   datagramPerSecond: 150,
-  sendBufferCap: 64 * 1024,
+  sendBufferCap: 16 * 1024,
+  maxDatagramAgeMs: 60,
   closeGraceMs: 1_000,
   opBurst: 2_000,
   opPerSecond: 200,
@@ -74,6 +80,13 @@ export interface RtcOptions {
   /** Restrict ICE to a UDP port range (firewalls). Default: any port. */
   readonly portRangeBegin?: number;
   readonly portRangeEnd?: number;
+  /**
+   * Serve every PeerConnection on this one UDP port (libjuice's ICE UDP mux)
+   * instead of one socket each. Cheaper per packet with many users (one
+   * socket to poll instead of hundreds) and one port to open in a firewall.
+   * Overrides the port range. Default: off.
+   */
+  readonly udpMuxPort?: number;
 }
 
 /** Options of `createRelay`. */
@@ -102,6 +115,10 @@ export interface RelayOptions {
   readonly trustProxy?: boolean;
   /** Brute-force lock-out per address. Default Mumble's: 10 failures in 120 s lock out for 300 s. */
   readonly lockout?: Partial<LockoutPolicy>;
+  /** Chat history bounds and send rate. */
+  readonly chat?: Partial<ChatLimits>;
+  /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
+  readonly chatPolicy?: ChatPolicy;
 }
 
 /** {@link RelayOptions} with defaults applied and validated. */
@@ -119,6 +136,8 @@ export interface ResolvedOptions {
   readonly guests: GuestPolicy;
   readonly trustProxy: boolean;
   readonly lockout: LockoutPolicy;
+  readonly chat: ChatLimits;
+  readonly chatPolicy: ChatPolicy | undefined;
 }
 
 /** Applies defaults; throws `RelayError('invalid-options')` on values that cannot work. */
@@ -163,5 +182,7 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     logger: options.logger,
     limits,
     rtc: options.rtc ?? {},
+    chat: resolveChatLimits(options.chat),
+    chatPolicy: options.chatPolicy,
   };
 }

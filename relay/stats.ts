@@ -35,6 +35,9 @@ export const FRAME_DROP_REASONS = [
   'ws-protocol',
   /** A handler threw; the frame was dropped and the process kept running. */
   'internal-error',
+  /** A chat item or history request refused (bad shape, signature, rate, permission); answered with its code. */
+  'chat-refused',
+
   /** A signed op the pipeline refused (one count per op; the author gets the code). */
   'op-refused',
   /** A client sent a Yjs SyncStep2/Update: clients are read-only replicas, so it is ignored. */
@@ -62,6 +65,8 @@ export const DATAGRAM_DROP_REASONS = [
   'muted',
   /** Over the sender's datagram token bucket. */
   'rate-limited',
+  /** Older than `maxDatagramAgeMs` when the relay got to it (a backlog formed); see staleness.ts. */
+  'stale',
   /** One recipient skipped because its DataChannel buffer was over the cap. */
   'send-buffer-full',
   /** One recipient skipped because the native send threw (channel closing). */

@@ -39,6 +39,17 @@ export interface KnownUser {
   readonly lastSeenMs: number;
 }
 
+/**
+ * A namespace of byte values inside the store's LevelDB (a sublevel), for a
+ * feature that keeps more than fits in memory (chat history). Its writes are
+ * the feature's own business; it closes with the store.
+ */
+export interface ByteLevel {
+  get(key: string): Promise<Uint8Array | undefined>;
+  batch(ops: ReadonlyArray<{ readonly type: 'put'; readonly key: string; readonly value: Uint8Array } | { readonly type: 'del'; readonly key: string }>): Promise<void>;
+  iterator(options: { gte?: string; gt?: string; lt?: string; lte?: string; reverse?: boolean; limit?: number }): AsyncIterable<[string, Uint8Array]>;
+}
+
 const KEY_IDENTITY = 'identity';
 const KEY_ROOMS = 'rooms';
 const USER_PREFIX = 'user:';
@@ -183,6 +194,16 @@ export class Store {
   saveUser(user: KnownUser): void {
     this.#users.set(user.publicKeyHex, user);
     void this.#write(USER_PREFIX + user.publicKeyHex, user, false);
+  }
+
+  /** The sublevel `name` (keys prefixed `!name!`, so they never meet the keys above). */
+  sublevel(name: string): ByteLevel {
+    const level = this.#db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' });
+    return {
+      get: (key) => level.get(key),
+      batch: (ops) => level.batch(ops.map((op) => ({ ...op }))),
+      iterator: (options) => level.iterator(options),
+    };
   }
 
   /**

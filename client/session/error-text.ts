@@ -32,6 +32,9 @@ const TEXT: Record<SessionErrorCode, string> = {
   forbidden: 'Only admins can do that.',
   'unknown-user': 'That user is no longer here.',
   'relay-key-changed': 'The relay’s identity key changed since your last visit. Parley did not connect.',
+  'chat-forbidden': 'You may not do that here: it is someone else’s message, or text is not allowed in this room.',
+  'chat-not-found': 'That message no longer exists.',
+  'chat-conflict': 'The relay already has a different message with this id. Discard it and type it again.',
 };
 
 /** The sentence to show for an error, with the end time of bans and lock-outs. */

@@ -35,7 +35,10 @@ export type SessionErrorCode =
   | 'kicked'
   | 'forbidden'
   | 'unknown-user'
-  | 'relay-key-changed';
+  | 'relay-key-changed'
+  | 'chat-forbidden'
+  | 'chat-not-found'
+  | 'chat-conflict';
 
 /** An error with a code, optional end time for temporary refusals, and a cause. */
 export class SessionError extends Error {
@@ -76,6 +79,9 @@ const FROM_RELAY: Partial<Record<ErrorCode, SessionErrorCode>> = {
   [ErrorCode.KICKED]: 'kicked',
   [ErrorCode.FORBIDDEN]: 'forbidden',
   [ErrorCode.UNKNOWN_USER]: 'unknown-user',
+  [ErrorCode.CHAT_FORBIDDEN]: 'chat-forbidden',
+  [ErrorCode.CHAT_NOT_FOUND]: 'chat-not-found',
+  [ErrorCode.CHAT_ID_CONFLICT]: 'chat-conflict',
 };
 
 /** Maps a relay `Error` message onto a SessionError. */

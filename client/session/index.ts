@@ -10,3 +10,4 @@ export { exponentialBackoff } from './reconnect-policy.ts';
 export type { ReconnectPolicy } from './reconnect-policy.ts';
 export { memoryPins, storagePins } from './relay-pins.ts';
 export type { RelayPinStore } from './relay-pins.ts';
+export * from './chat/index.ts';

@@ -13,6 +13,9 @@ import { toHex } from '../../keys/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import type { AudioEngine } from '../audio/types.ts';
 import { AccessManager } from './access-manager.ts';
+import { linkAudio } from './audio-link.ts';
+import { ChatClient, memoryChatPersistence } from './chat/index.ts';
+import type { ChatCommand, ChatPersistence } from './chat/index.ts';
 import { SessionError, isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
 import { memoryPins } from './relay-pins.ts';
 import type { RelayPinStore } from './relay-pins.ts';
@@ -53,6 +56,8 @@ export interface SessionDeps {
   readonly now?: () => number;
   /** Room tree cache (IndexedDB in the page). Default: in memory. */
   readonly treeCache?: TreeCache;
+  /** Where chat keeps its outbox and read marks. Default in memory (lost on reload). */
+  readonly chatPersistence?: ChatPersistence;
 }
 
 type Listener = (state: State) => void;
@@ -76,14 +81,15 @@ export class Session {
   #signal: SignalConnection | null = null;
   #voice: VoiceTransport | null = null;
   #audio: AudioEngine | null = null;
-  #audioUnsubs: Array<() => void> = [];
+  #unlinkAudio: () => void = () => {};
   #credentials: { displayName: string; password: string } | null = null;
   #retryTimer: unknown = null;
   #voiceTimer: unknown = null;
   #mutedBeforeDeafen = false;
-  #remoteTalking = new Set<number>();
   readonly #access: AccessManager;
   readonly #tree: RoomTreeStore;
+  readonly #chat: ChatClient;
+  /** The relay key of the current connection, once trusted (chat items are signed for it). */
   #relayKey: Uint8Array | null = null;
 
   constructor(deps: SessionDeps) {
@@ -106,6 +112,18 @@ export class Session {
       invite: this.#access.inviteView(),
     };
     this.#tree = createTreeLink({ deps, state: () => this.#state, update: (next) => this.#set(next) });
+    this.#chat = new ChatClient({
+      signer: deps.signer,
+      persistence: deps.chatPersistence ?? memoryChatPersistence(),
+      onChange: (chat) => this.#set({ ...this.#state, chat }),
+      ...(deps.setTimer ? { setTimer: deps.setTimer } : {}),
+      ...(deps.clearTimer ? { clearTimer: deps.clearTimer } : {}),
+    });
+  }
+
+  /** Resolves once chat has loaded what a previous page left (outbox, read marks). */
+  get chatReady(): Promise<void> {
+    return this.#chat.ready;
   }
 
   /** The current snapshot. Never mutate it. */
@@ -121,6 +139,10 @@ export class Session {
 
   /** Runs one command. Commands that need a connection are ignored without one. */
   dispatch(cmd: Command): void {
+    if (cmd.type.startsWith('chat-')) {
+      this.#chat.dispatch(cmd as ChatCommand);
+      return;
+    }
     switch (cmd.type) {
       case 'connect':
         this.#credentials = { displayName: cmd.displayName.trim(), password: cmd.password };
@@ -130,13 +152,14 @@ export class Session {
       case 'disconnect':
         this.#credentials = null;
         this.#teardown();
-        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened, invite: this.#state.invite, tree: this.#state.tree });
+        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened, invite: this.#state.invite, chat: this.#chat.state, tree: this.#state.tree });
         this.#closeAudio();
         return;
       case 'rename': {
         const name = cmd.displayName.trim();
         if (!name) return;
         if (this.#credentials) this.#credentials = { ...this.#credentials, displayName: name };
+        this.#chat.renamed(name);
         if (this.#state.connection.status === 'connected') this.#signal?.send({ case: 'setDisplayName', value: { displayName: name } });
         return;
       }
@@ -210,40 +233,12 @@ export class Session {
     const audio = this.#deps.createAudio();
     this.#audio = audio;
     this.#set({ ...this.#state, voice: { status: 'starting', error: null } });
-    this.#audioUnsubs = [
-      audio.on('datagram', (bytes) => this.#voice?.send(bytes)),
-      audio.on('inputLevel', (level, transmitting) => {
-        const self = this.#state.selfSessionId;
-        const talking = new Set(this.#remoteTalking);
-        if (self !== null && transmitting && level > 0.25) talking.add(self);
-        this.#set({ ...this.#state, inputLevel: level, transmitting, talking });
-      }),
-      audio.on('talking', (map) => {
-        this.#remoteTalking = new Set([...map].filter(([, on]) => on).map(([id]) => id));
-        const talking = new Set(this.#remoteTalking);
-        const self = this.#state.selfSessionId;
-        if (self !== null && this.#state.talking.has(self)) talking.add(self);
-        this.#set({ ...this.#state, talking });
-      }),
-      audio.on('error', (e) => {
-        // A missing or refused microphone leaves playback running: listen-only, not failed.
-        if (e.code === 'mic-permission-denied' || e.code === 'mic-unavailable') {
-          this.#set({ ...this.#state, voice: { status: this.#state.voice.status, error: new SessionError(e.code, e.message, { cause: e }) } });
-          return;
-        }
-        this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', e.message, { cause: e }) } });
-      }),
-    ];
-    audio.setTransmitting(!this.#state.muted);
-    audio.setDeafened(this.#state.deafened);
-    audio.start().catch((e: unknown) => {
-      this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', String(e), { cause: e }) } });
-    });
+    this.#unlinkAudio = linkAudio(audio, { state: () => this.#state, update: (next) => this.#set(next), sendDatagram: (bytes) => this.#voice?.send(bytes) });
   }
 
   #closeAudio(): void {
-    for (const u of this.#audioUnsubs) u();
-    this.#audioUnsubs = [];
+    this.#unlinkAudio();
+    this.#unlinkAudio = () => {};
     const audio = this.#audio;
     this.#audio = null;
     void audio?.close();
@@ -366,7 +361,7 @@ export class Session {
         this.#signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
         return;
       default:
-        this.#tree.handle(msg);
+        if (!this.#tree.handle(msg)) this.#chat.handle(msg);
         return;
     }
   }
@@ -388,6 +383,10 @@ export class Session {
       talking: new Set(),
     });
     this.#syncRoomToAudio();
+    if (this.#relayKey && signal) {
+      this.#chat.connected({ relayKey: this.#relayKey, selfName: this.#credentials?.displayName ?? '', send: (m) => signal.send(m) });
+      this.#chat.followRoom(ok.roomId);
+    }
     // Tell the relay our mute/deafen state (it may differ from its defaults after a reconnect).
     this.#signal?.send({ case: 'setSelfState', value: { muted: this.#state.muted, deafened: this.#state.deafened } });
     this.#startVoice(0);
@@ -428,8 +427,10 @@ export class Session {
       ? this.#state.users.map((u) => (u.sessionId === user.sessionId ? user : u))
       : [...this.#state.users, user];
     const isSelf = user.sessionId === this.#state.selfSessionId;
+    const moved = isSelf && user.roomId !== this.#state.roomId;
     this.#set({ ...this.#state, users, roomId: isSelf ? user.roomId : this.#state.roomId });
     if (isSelf) this.#syncRoomToAudio();
+    if (moved) this.#chat.followRoom(user.roomId);
   }
 
   #syncRoomToAudio(): void {
@@ -454,6 +455,7 @@ export class Session {
     this.#tree.disconnected();
     this.#signal?.close();
     this.#signal = null;
+    this.#chat.disconnected();
   }
 
   /** Closes everything; the session cannot be used afterwards. */
@@ -462,6 +464,7 @@ export class Session {
     this.#teardown();
     this.#closeAudio();
     this.#tree.close();
+    this.#chat.close();
     this.#listeners.clear();
   }
 }

@@ -4,6 +4,10 @@
  * copy of shared state.
  */
 import type { SessionError } from './errors.ts';
+import { initialChatState } from './chat/chat-state.ts';
+import type { ChatState } from './chat/chat-state.ts';
+import type { ChatCommand } from './chat/chat-client.ts';
+
 import { emptyTreeView } from '../tree/index.ts';
 import type { TreeEdit, TreeView } from '../tree/index.ts';
 
@@ -100,6 +104,9 @@ export interface State {
   readonly admin: { readonly invites: readonly InviteView[]; readonly bans: readonly BanView[] } | null;
   /** The last invite link this admin created (to copy and share). */
   readonly createdInvite: { readonly link: string; readonly role: RoleName; readonly expiresAtMs: number; readonly maxUses: number } | null;
+  /** Room chat and direct messages. */
+  readonly chat: ChatState;
+
   /** The room tree: cached replica, pending and refused changes, the audit history view (issue 4). */
   readonly tree: TreeView;
 }
@@ -125,6 +132,7 @@ export type Command =
   | { readonly type: 'ban'; readonly publicKeyHex: string; readonly durationMs: number; readonly reason: string }
   | { readonly type: 'lift-ban'; readonly publicKeyHex: string }
   | { readonly type: 'set-role'; readonly publicKeyHex: string; readonly role: RoleName }
+  | ChatCommand
   /** Admin: change the room tree (signed, queued while offline, shown as pending). */
   | { readonly type: 'tree-edit'; readonly edit: TreeEdit }
   /** Hide a refused-change message. */
@@ -152,5 +160,7 @@ export const initialState: State = {
   invite: null,
   admin: null,
   createdInvite: null,
+  chat: initialChatState,
+
   tree: emptyTreeView,
 };

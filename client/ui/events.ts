@@ -1,5 +1,5 @@
 /** Typed DOM events the UI components fire upward to <parley-app>. */
-import type { Command } from '../session/index.ts';
+import type { ChatCommand, Command } from '../session/index.ts';
 import type { TreeEdit } from '../tree/index.ts';
 
 /** Session commands an admin panel can ask for. */
@@ -26,6 +26,14 @@ export class VoiceToggleEvent extends Event {
   static readonly type = 'voice-toggle';
   constructor(readonly control: 'mute' | 'deafen', readonly on: boolean) {
     super(VoiceToggleEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** The user did something in chat (send, edit, delete, open a conversation, load older, discard). */
+export class ChatCommandEvent extends Event {
+  static readonly type = 'chat-command';
+  constructor(readonly command: ChatCommand) {
+    super(ChatCommandEvent.type, { bubbles: true, composed: true });
   }
 }
 
@@ -87,6 +95,8 @@ export class LoadHistoryEvent extends Event {
 
 declare global {
   interface HTMLElementEventMap {
+    'chat-command': ChatCommandEvent;
+
     'tree-edit': TreeEditEvent;
     'room-actions': RoomActionsEvent;
     'dismiss-refusal': DismissRefusalEvent;

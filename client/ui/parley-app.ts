@@ -1,11 +1,25 @@
 import { LitElement, css, html } from 'lit';
-import { errorText } from '../session/index.ts';
-import type { Session } from '../session/index.ts';
+import { errorText, unreadCount } from '../session/index.ts';
+import type { Session, State } from '../session/index.ts';
 import type { IdentityActions } from '../identity-actions.ts';
 import { SessionController } from './session-controller.ts';
-import type { AdminCommandEvent, ConnectRequestEvent, DismissRefusalEvent, JoinRoomEvent, LoadHistoryEvent, RelayKeyDecisionEvent, RenameEvent, RoomActionsEvent, TreeEditEvent, VoiceToggleEvent } from './events.ts';
+import type {
+  AdminCommandEvent,
+  ChatCommandEvent,
+  ConnectRequestEvent,
+  DismissRefusalEvent,
+  JoinRoomEvent,
+  LoadHistoryEvent,
+  RelayKeyDecisionEvent,
+  RenameEvent,
+  RoomActionsEvent,
+  TreeEditEvent,
+  VoiceToggleEvent,
+} from './events.ts';
+import { MentionNotifier } from './mention-notifier.ts';
 import { NAME_KEY } from './parley-connect-form.ts';
 import './parley-admin-panel.ts';
+import './parley-chat-panel.ts';
 import './parley-identity-panel.ts';
 import './parley-relay-key-warning.ts';
 import './parley-room-list.ts';
@@ -13,6 +27,23 @@ import './parley-room-dialog.ts';
 import './parley-room-history.ts';
 import './parley-tree-status.ts';
 import './parley-voice-bar.ts';
+
+/** Wide enough to show rooms and chat side by side. */
+const WIDE = '(min-width: 56rem)';
+
+/** Unread chat messages per room id, and in total (rooms and direct messages). */
+function unreadSummary(s: State): { rooms: Map<string, { count: number; mentioned: boolean }>; direct: Map<string, number>; total: number } {
+  const rooms = new Map<string, { count: number; mentioned: boolean }>();
+  const direct = new Map<string, number>();
+  let total = 0;
+  for (const c of s.chat.conversations.values()) {
+    const count = unreadCount(c);
+    total += count;
+    if (count > 0 && c.key.startsWith('room:')) rooms.set(c.key.slice(5), { count, mentioned: c.mentioned });
+    if (count > 0 && c.key.startsWith('dm:')) direct.set(c.key.slice(3), count);
+  }
+  return { rooms, direct, total };
+}
 
 function savedName(): string {
   try {
@@ -24,7 +55,8 @@ function savedName(): string {
 
 /**
  * Root component: renders the sign-in form or the room view from the
- * session's state, and turns UI events into session commands.
+ * session's state, and turns UI events into session commands. Rooms and chat
+ * sit side by side on wide screens; on phones a Rooms / Chat switch shows one.
  */
 export class ParleyApp extends LitElement {
   static override properties = {
@@ -33,6 +65,8 @@ export class ParleyApp extends LitElement {
     _panel: { state: true },
     _name: { state: true },
     _actionsRoom: { state: true },
+    _view: { state: true },
+    _wide: { state: true },
   };
 
   declare session: Session | null;
@@ -43,7 +77,13 @@ export class ParleyApp extends LitElement {
   declare _name: string;
   /** The room whose admin actions dialog is open ('' = none). */
   declare _actionsRoom: string;
+  declare _view: 'rooms' | 'chat';
+  declare _wide: boolean;
   readonly #ctl = new SessionController(this);
+  readonly #notifier = new MentionNotifier();
+  readonly #media: MediaQueryList | null = typeof matchMedia === 'function' ? matchMedia(WIDE) : null;
+  #mentionsSeen = -1;
+  #chatVisible: boolean | null = null;
 
   constructor() {
     super();
@@ -52,6 +92,23 @@ export class ParleyApp extends LitElement {
     this._panel = '';
     this._name = savedName();
     this._actionsRoom = '';
+    this._view = 'rooms';
+    this._wide = this.#media?.matches ?? true;
+  }
+
+  #onMedia = (): void => {
+    this._wide = this.#media?.matches ?? true;
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#media?.addEventListener('change', this.#onMedia);
+  }
+
+  override disconnectedCallback(): void {
+    this.#media?.removeEventListener('change', this.#onMedia);
+    this.#notifier.close();
+    super.disconnectedCallback();
   }
 
   static override styles = css`
@@ -62,7 +119,15 @@ export class ParleyApp extends LitElement {
     .conn.reconnecting { color: var(--danger-fg); }
     header nav { margin-left: auto; display: flex; gap: 0.5rem; flex-wrap: wrap; }
     header button { font: inherit; padding: 0.4rem 0.8rem; min-height: 40px; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); cursor: pointer; }
-    main { flex: 1; padding: 1rem; max-width: 40rem; width: 100%; box-sizing: border-box; margin: 0 auto; }
+    main { flex: 1; padding: 1rem; max-width: 72rem; width: 100%; box-sizing: border-box; margin: 0 auto; }
+    main.solo, #side-panel { max-width: 40rem; }
+    .layout { display: grid; gap: 1rem; grid-template-columns: minmax(15rem, 22rem) minmax(0, 1fr); align-items: start; }
+    .layout.narrow { grid-template-columns: minmax(0, 1fr); }
+    .layout > [hidden] { display: none; }
+    .switch { display: flex; gap: 0.5rem; margin: 0 0 0.75rem; }
+    .switch button { flex: 1; font: inherit; font-weight: 600; padding: 0.5rem; min-height: 44px; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); cursor: pointer; }
+    .switch button[aria-pressed='true'] { border-color: var(--accent); color: var(--accent); }
+    .switch .n { margin-left: 0.4rem; padding: 0 0.4rem; border-radius: 999px; background: var(--accent); color: white; font-size: 0.75rem; }
     .banner { margin: 0 0 1rem; padding: 0.6rem 0.9rem; border-radius: 8px; background: var(--danger-bg); color: var(--danger-fg); display: flex; gap: 0.5rem; align-items: center; }
     .banner button { margin-left: auto; font: inherit; background: none; border: 0; color: inherit; cursor: pointer; text-decoration: underline; }
     parley-voice-bar { position: sticky; bottom: 0; }
@@ -70,7 +135,22 @@ export class ParleyApp extends LitElement {
 
   override willUpdate(): void {
     this.#ctl.session = this.session;
+    const s = this.#ctl.state;
+    if (!s) return;
+    // A mention that arrived since the last render chimes once (not the count already there on load).
+    if (this.#mentionsSeen >= 0 && s.chat.mentionCount > this.#mentionsSeen) this.#notifier.chime();
+    this.#mentionsSeen = s.chat.mentionCount;
+    this.#notifier.setTitle(s.serverName || 'Parley', s.selfSessionId === null ? 0 : unreadSummary(s).total);
+    const visible = this._wide || this._view === 'chat';
+    if (visible !== this.#chatVisible) {
+      this.#chatVisible = visible;
+      this.session?.dispatch({ type: 'chat-visible', visible });
+    }
   }
+
+  #onChat = (e: ChatCommandEvent): void => {
+    this.session?.dispatch(e.command);
+  };
 
   #onConnect = (e: ConnectRequestEvent): void => {
     this.session?.dispatch({ type: 'connect', displayName: e.displayName, password: e.password });
@@ -146,10 +226,12 @@ export class ParleyApp extends LitElement {
           .fingerprint=${s.identity?.fingerprint ?? ''}
           .serverName=${s.serverName}
           .invite=${s.invite}
+          .unsent=${[...s.chat.conversations.values()].reduce((n, c) => n + c.pending.filter((p) => p.status !== 'failed').length, 0)}
           @connect-request=${this.#onConnect}
         ></parley-connect-form>
-        <main>${this.#identityPanel(this._name)}</main>`;
+        <main class="solo">${this.#identityPanel(this._name)}</main>`;
     }
+    const unread = unreadSummary(s);
     const self = s.users.find((u) => u.sessionId === s.selfSessionId);
     // Offline, the role this tree was last seen with still allows editing (queued, signed, sent later).
     const isAdmin = (s.role ?? s.tree.role) === 'admin';
@@ -196,17 +278,40 @@ export class ParleyApp extends LitElement {
         ${s.notice
           ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}
-        <parley-room-list
-          .rooms=${s.rooms}
-          .users=${s.users}
-          .talking=${s.talking}
-          .currentRoomId=${s.roomId ?? ''}
-          .selfSessionId=${s.selfSessionId ?? -1}
-          .canEdit=${isAdmin}
-          @join-room=${this.#onJoin}
-          @room-actions=${this.#onRoomActions}
-          @tree-edit=${this.#onTreeEdit}
-        ></parley-room-list>
+        ${this._wide
+          ? ''
+          : html`<div class="switch" role="group" aria-label="Show">
+              <button aria-pressed=${this._view === 'rooms' ? 'true' : 'false'} @click=${() => (this._view = 'rooms')}>Rooms</button>
+              <button aria-pressed=${this._view === 'chat' ? 'true' : 'false'} @click=${() => (this._view = 'chat')}
+                aria-label=${`Chat${unread.total ? `, ${unread.total} unread` : ''}`}>Chat${unread.total ? html`<span class="n" aria-hidden="true">${unread.total}</span>` : ''}</button>
+            </div>`}
+        <div class="layout ${this._wide ? '' : 'narrow'}">
+          <parley-room-list
+            ?hidden=${!this._wide && this._view !== 'rooms'}
+            .rooms=${s.rooms}
+            .users=${s.users}
+            .talking=${s.talking}
+            .currentRoomId=${s.roomId ?? ''}
+            .selfSessionId=${s.selfSessionId ?? -1}
+            .unread=${unread.rooms}
+            .directUnread=${unread.direct}
+            .canEdit=${isAdmin}
+            @join-room=${this.#onJoin}
+            @room-actions=${this.#onRoomActions}
+            @tree-edit=${this.#onTreeEdit}
+          ></parley-room-list>
+          <parley-chat-panel
+            ?hidden=${!this._wide && this._view !== 'chat'}
+            .chat=${s.chat}
+            .rooms=${s.rooms}
+            .users=${s.users}
+            .selfKeyHex=${s.identity?.publicKeyHex ?? ''}
+            .selfName=${self?.displayName ?? ''}
+            .isAdmin=${s.role === 'admin'}
+            .online=${status === 'connected'}
+            @chat-command=${this.#onChat}
+          ></parley-chat-panel>
+        </div>
         ${actionsRoom
           ? html`<parley-room-dialog .room=${actionsRoom} .rooms=${s.rooms} @tree-edit=${this.#onTreeEdit} @close=${() => (this._actionsRoom = '')}></parley-room-dialog>`
           : ''}

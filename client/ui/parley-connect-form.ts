@@ -15,6 +15,7 @@ export class ParleyConnectForm extends LitElement {
     error: { type: String },
     fingerprint: { type: String },
     serverName: { type: String, attribute: 'server-name' },
+    unsent: { type: Number },
     invite: { attribute: false },
   };
 
@@ -22,6 +23,8 @@ export class ParleyConnectForm extends LitElement {
   declare error: string;
   declare fingerprint: string;
   declare serverName: string;
+  /** Chat messages typed earlier and still waiting to be sent. */
+  declare unsent: number;
   /** The invite this page was opened with, shown above the form. */
   declare invite: State['invite'];
 
@@ -31,6 +34,7 @@ export class ParleyConnectForm extends LitElement {
     this.error = '';
     this.fingerprint = '';
     this.serverName = '';
+    this.unsent = 0;
     this.invite = null;
   }
 
@@ -44,6 +48,7 @@ export class ParleyConnectForm extends LitElement {
     .error { margin-top: 1rem; padding: 0.6rem; border-radius: 8px; background: var(--danger-bg); color: var(--danger-fg); }
     .fp { margin-top: 1rem; font-size: 0.85rem; color: var(--muted); word-break: break-all; }
     .hint { font-size: 0.85rem; color: var(--muted); }
+    .unsent { margin-top: 1rem; padding: 0.6rem; border-radius: 8px; background: var(--hover); font-size: 0.9rem; }
     .invite { margin: 0 0 0.5rem; padding: 0.6rem; border-radius: 8px; background: var(--hover); }
   `;
 
@@ -85,6 +90,9 @@ export class ParleyConnectForm extends LitElement {
         <input id="password" name="password" type="password" autocomplete="current-password" />
         <button type="submit" ?disabled=${this.busy}>${this.busy ? 'Connecting…' : 'Connect'}</button>
         ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : ''}
+        ${this.unsent
+          ? html`<div class="unsent" role="status">${this.unsent === 1 ? '1 chat message you typed is' : `${this.unsent} chat messages you typed are`} waiting: ${this.unsent === 1 ? 'it goes' : 'they go'} out when you connect.</div>`
+          : ''}
         ${this.fingerprint ? html`<div class="fp">Your identity key: <code>${this.fingerprint}</code></div>` : ''}
       </form>
     `;

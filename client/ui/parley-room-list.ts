@@ -26,6 +26,8 @@ export class ParleyRoomList extends LitElement {
     selfSessionId: { type: Number, attribute: 'self-session-id' },
     canEdit: { type: Boolean, attribute: 'can-edit' },
     _dropTarget: { state: true },
+    unread: { attribute: false },
+    directUnread: { attribute: false },
   };
 
   declare rooms: readonly RoomView[];
@@ -36,6 +38,10 @@ export class ParleyRoomList extends LitElement {
   /** Show admin controls (actions button, drag and drop). */
   declare canEdit: boolean;
   declare _dropTarget: string;
+  /** Unread chat messages per room id (rooms with none are absent). */
+  declare unread: ReadonlyMap<string, { readonly count: number; readonly mentioned: boolean }>;
+  /** Unread direct messages per sender's public key hex. */
+  declare directUnread: ReadonlyMap<string, number>;
   #dragging = '';
 
   constructor() {
@@ -47,6 +53,8 @@ export class ParleyRoomList extends LitElement {
     this.selfSessionId = -1;
     this.canEdit = false;
     this._dropTarget = '';
+    this.unread = new Map();
+    this.directUnread = new Map();
   }
 
   static override styles = css`
@@ -65,6 +73,8 @@ export class ParleyRoomList extends LitElement {
     .count { margin-left: auto; font-weight: 400; color: var(--muted); font-size: 0.85rem; }
     .pending { font-size: 0.75rem; font-weight: 600; padding: 0 0.35rem; border-radius: 4px; background: var(--hover); color: var(--muted); font-style: italic; }
     .desc { padding: 0 0.9rem 0.4rem 2rem; color: var(--muted); font-size: 0.85rem; overflow-wrap: anywhere; }
+    .unread { padding: 0 0.4rem; border-radius: 999px; background: var(--accent); color: white; font-size: 0.75rem; font-weight: 600; }
+    .unread.mention { background: var(--danger-fg); }
     .room-actions { font: inherit; min-width: 44px; min-height: 44px; border: 0; background: none; color: var(--muted); cursor: pointer; border-radius: 10px; }
     .users { padding: 0 0.9rem 0.6rem 2rem; }
     .user { display: flex; align-items: center; gap: 0.5rem; padding: 0.2rem 0; }
@@ -104,7 +114,9 @@ export class ParleyRoomList extends LitElement {
     const current = room.id === this.currentRoomId;
     const children = byParent.get(room.id) ?? [];
     const people = `${members.length} ${members.length === 1 ? 'person' : 'people'}`;
-    const label = `${room.name}${room.pending ? ' (change pending)' : ''}, ${people}${room.userLimit ? ` of ${room.userLimit}` : ''}${current ? ', you are here' : ', press to join'}`;
+    const unread = this.unread.get(room.id);
+    const unreadText = unread?.count ? `, ${unread.count} unread chat message${unread.count === 1 ? '' : 's'}${unread.mentioned ? ', you were mentioned' : ''}` : '';
+    const label = `${room.name}${room.pending ? ' (change pending)' : ''}, ${people}${room.userLimit ? ` of ${room.userLimit}` : ''}${unreadText}${current ? ', you are here' : ', press to join'}`;
     return html`<li class="room ${current ? 'current' : ''} ${this._dropTarget === room.id ? 'drop' : ''}" data-room-id=${room.id} data-pending=${room.pending ? 'true' : 'false'}>
       <div class="head" @dragover=${(e: DragEvent) => this.#onDragOver(e, room.id)} @drop=${(e: DragEvent) => this.#onDrop(e, room.id)}>
         <button class="room-button" aria-current=${current ? 'true' : 'false'} @click=${() => this.#join(room.id)} aria-label=${label}
@@ -116,6 +128,7 @@ export class ParleyRoomList extends LitElement {
           }}>
           <span aria-hidden="true">#</span><span class="name">${room.name}</span>
           ${room.pending ? html`<span class="pending" aria-hidden="true">pending</span>` : ''}
+          ${unread?.count ? html`<span class="unread ${unread.mentioned ? 'mention' : ''}" aria-hidden="true">${unread.count > 99 ? '99+' : unread.count}</span>` : ''}
           <span class="count" aria-hidden="true">${members.length}${room.userLimit ? `/${room.userLimit}` : ''}</span>
         </button>
         ${this.canEdit
@@ -128,12 +141,16 @@ export class ParleyRoomList extends LitElement {
             ${members.map((u) => {
               const talking = this.talking.has(u.sessionId);
               const self = u.sessionId === this.selfSessionId;
-              const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : ''].filter(Boolean).join(', ');
+              const dms = self ? 0 : (this.directUnread.get(u.publicKeyHex) ?? 0);
+              const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : '', dms ? `${dms} unread direct message${dms === 1 ? '' : 's'}` : '']
+                .filter(Boolean)
+                .join(', ');
               return html`<li class="user ${talking ? 'talking' : ''} ${self ? 'self' : ''}" data-session-id=${u.sessionId}
                   aria-label=${`${u.displayName}${self ? ' (you)' : ''}${states ? `, ${states}` : ''}`}>
                 <span class="dot" aria-hidden="true"></span>
                 <span class="name">${u.displayName}${self ? ' (you)' : ''}</span>
                 ${u.deafened ? html`<span class="flag" aria-hidden="true">deafened</span>` : u.muted ? html`<span class="flag" aria-hidden="true">muted</span>` : ''}
+                ${dms ? html`<span class="unread dm" aria-hidden="true" title="Unread direct messages">${dms > 99 ? '99+' : dms}</span>` : ''}
               </li>`;
             })}
           </ul>`

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSLpBwoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNyZHRfc3luYxhaIAEoCzITLnBhcmxleS52MS5DcmR0U3luY0gAEioKCnN1Ym1pdF9vcHMYWyABKAsyFC5wYXJsZXkudjEuU3VibWl0T3BzSAASKgoKb3BfcmVzdWx0cxhcIAEoCzIULnBhcmxleS52MS5PcFJlc3VsdHNIABI5ChJvcF9oaXN0b3J5X3JlcXVlc3QYXSABKAsyGy5wYXJsZXkudjEuT3BIaXN0b3J5UmVxdWVzdEgAEioKCm9wX2hpc3RvcnkYXiABKAsyFC5wYXJsZXkudjEuT3BIaXN0b3J5SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgihQEKCkNsaWVudEF1dGgSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIRCglzaWduYXR1cmUYBSABKAwSDgoGaW52aXRlGAYgASgMIoABCgRSb29tEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJcGFyZW50X2lkGAMgASgJEhAKCHBvc2l0aW9uGAQgASgNEhMKC2Rlc2NyaXB0aW9uGAUgASgJEhIKCnVzZXJfbGltaXQYBiABKA0SEAoIdm9pY2VfaWQYByABKA0ilQEKBFVzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIPCgdyb29tX2lkGAQgASgJEg0KBW11dGVkGAUgASgIEhAKCGRlYWZlbmVkGAYgASgIEh0KBHJvbGUYByABKA4yDy5wYXJsZXkudjEuUm9sZSKMAQoGQXV0aE9rEhIKCnNlc3Npb25faWQYASABKA0SHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEh4KBXJvb21zGAMgAygLMg8ucGFybGV5LnYxLlJvb20SHgoFdXNlcnMYBCADKAsyDy5wYXJsZXkudjEuVXNlchIPCgdyb29tX2lkGAUgASgJIl8KBUVycm9yEiIKBGNvZGUYASABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHY29udGV4dBgDIAEoCRIQCgh1bnRpbF9tcxgEIAEoBCIbCghKb2luUm9vbRIPCgdyb29tX2lkGAEgASgJIi8KDFNldFNlbGZTdGF0ZRINCgVtdXRlZBgBIAEoCBIQCghkZWFmZW5lZBgCIAEoCCIrCgpVc2VySm9pbmVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciIeCghVc2VyTGVmdBISCgpzZXNzaW9uX2lkGAEgASgNIiwKC1VzZXJVcGRhdGVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciJqCglSdGNTaWduYWwSJQoLZGVzY3JpcHRpb24YASABKAsyDi5wYXJsZXkudjEuU2RwSAASLAoJY2FuZGlkYXRlGAIgASgLMhcucGFybGV5LnYxLkljZUNhbmRpZGF0ZUgAQggKBnNpZ25hbCIgCgNTZHASDAoEdHlwZRgBIAEoCRILCgNzZHAYAiABKAkiLgoMSWNlQ2FuZGlkYXRlEhEKCWNhbmRpZGF0ZRgBIAEoCRILCgNtaWQYAiABKAkiIAoKVm9pY2VSZWFkeRISCgpzZXNzaW9uX2lkGAEgASgNIhUKBFBpbmcSDQoFbm9uY2UYASABKAQiFQoEUG9uZxINCgVub25jZRgBIAEoBCImCg5TZXREaXNwbGF5TmFtZRIUCgxkaXNwbGF5X25hbWUYASABKAkiqwIKDEFkbWluUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEjQKD3JlZ2lzdGVyX2ludml0ZRgCIAEoCzIZLnBhcmxleS52MS5SZWdpc3Rlckludml0ZUgAEjAKDXJldm9rZV9pbnZpdGUYAyABKAsyFy5wYXJsZXkudjEuUmV2b2tlSW52aXRlSAASIwoEa2ljaxgEIAEoCzITLnBhcmxleS52MS5LaWNrVXNlckgAEiAKA2JhbhgFIAEoCzIRLnBhcmxleS52MS5CYW5LZXlIABImCghsaWZ0X2JhbhgGIAEoCzISLnBhcmxleS52MS5MaWZ0QmFuSAASJgoIc2V0X3JvbGUYByABKAsyEi5wYXJsZXkudjEuU2V0Um9sZUgAQggKBmFjdGlvbiIgCg5SZWdpc3Rlckludml0ZRIOCgZpbnZpdGUYASABKAwiIQoMUmV2b2tlSW52aXRlEhEKCWludml0ZV9pZBgBIAEoDCIuCghLaWNrVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCSJBCgZCYW5LZXkSEgoKcHVibGljX2tleRgBIAEoDBITCgtkdXJhdGlvbl9tcxgCIAEoBBIOCgZyZWFzb24YAyABKAkiHQoHTGlmdEJhbhISCgpwdWJsaWNfa2V5GAEgASgMIjwKB1NldFJvbGUSEgoKcHVibGljX2tleRgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUiVgoLQWRtaW5SZXN1bHQSEgoKcmVxdWVzdF9pZBgBIAEoDRIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAMgASgJIpMBCgpJbnZpdGVJbmZvEgoKAmlkGAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIVCg1leHBpcmVzX2F0X21zGAMgASgEEhAKCG1heF91c2VzGAQgASgNEgwKBHVzZXMYBSABKA0SEgoKaXNzdWVyX2tleRgGIAEoDBIPCgdyZXZva2VkGAcgASgIImsKB0JhbkluZm8SEgoKcHVibGljX2tleRgBIAEoDBIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIdW50aWxfbXMYAyABKAQSDgoGcmVhc29uGAQgASgJEhQKDGJhbm5lZF9hdF9tcxgFIAEoBCJWCgpBZG1pblN0YXRlEiYKB2ludml0ZXMYASADKAsyFS5wYXJsZXkudjEuSW52aXRlSW5mbxIgCgRiYW5zGAIgAygLMhIucGFybGV5LnYxLkJhbkluZm8iJQoIQ3JkdFN5bmMSCwoDZG9jGAEgASgJEgwKBGRhdGEYAiABKAwiKwoIU2lnbmVkT3ASDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiLQoJU3VibWl0T3BzEiAKA29wcxgBIAMoCzITLnBhcmxleS52MS5TaWduZWRPcCJhCghPcFJlc3VsdBINCgVvcF9pZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAyABKAkSEgoKc2VydmVyX3NlcRgEIAEoBCIxCglPcFJlc3VsdHMSJAoHcmVzdWx0cxgBIAMoCzITLnBhcmxleS52MS5PcFJlc3VsdCI1ChBPcEhpc3RvcnlSZXF1ZXN0EhIKCmJlZm9yZV9zZXEYASABKAQSDQoFbGltaXQYAiABKA0iWAoKQXVkaXRFbnRyeRISCgpzZXJ2ZXJfc2VxGAEgASgEEhUKDWFwcGxpZWRfYXRfbXMYAiABKAQSHwoCb3AYAyABKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiZQoJT3BIaXN0b3J5EiYKB2VudHJpZXMYASADKAsyFS5wYXJsZXkudjEuQXVkaXRFbnRyeRIMCgRtb3JlGAIgASgIEiIKBGNvZGUYAyABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyq/CQoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSGwoXRVJST1JfQ09ERV9PUF9NQUxGT1JNRUQQWhIbChdFUlJPUl9DT0RFX09QX1RPT19MQVJHRRBbEh0KGUVSUk9SX0NPREVfT1BfV1JPTkdfUkVMQVkQXBIdChlFUlJPUl9DT0RFX09QX1VOS05PV05fS0VZEF0SGgoWRVJST1JfQ09ERV9PUF9SRVBMQVlFRBBeEh8KG0VSUk9SX0NPREVfT1BfQkFEX1NJR05BVFVSRRBfEhsKF0VSUk9SX0NPREVfT1BfRk9SQklEREVOEGASHgoaRVJST1JfQ09ERV9PUF9VTktOT1dOX1JPT00QYRIXChNFUlJPUl9DT0RFX09QX0NZQ0xFEGISIAocRVJST1JfQ09ERV9PUF9EVVBMSUNBVEVfTkFNRRBjEhoKFkVSUk9SX0NPREVfT1BfQkFEX05BTUUQZBIbChdFUlJPUl9DT0RFX09QX0JBRF9WQUxVRRBlEhsKF0VSUk9SX0NPREVfT1BfUk9PTV9GVUxMEGYSIAocRVJST1JfQ09ERV9PUF9ST09UX1BST1RFQ1RFRBBnEh0KGUVSUk9SX0NPREVfT1BfUk9PTV9FWElTVFMQaGIGcHJvdG8z");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKGCgoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNoYXRfc2VuZBg8IAEoCzITLnBhcmxleS52MS5DaGF0U2VuZEgAEiYKCGNoYXRfYWNrGD0gASgLMhIucGFybGV5LnYxLkNoYXRBY2tIABIqCgpjaGF0X2V2ZW50GD4gASgLMhQucGFybGV5LnYxLkNoYXRFdmVudEgAEj0KFGNoYXRfaGlzdG9yeV9yZXF1ZXN0GD8gASgLMh0ucGFybGV5LnYxLkNoYXRIaXN0b3J5UmVxdWVzdEgAEi4KDGNoYXRfaGlzdG9yeRhAIAEoCzIWLnBhcmxleS52MS5DaGF0SGlzdG9yeUgAEi4KDGNoYXRfc3VtbWFyeRhBIAEoCzIWLnBhcmxleS52MS5DaGF0U3VtbWFyeUgAEigKCWNyZHRfc3luYxhaIAEoCzITLnBhcmxleS52MS5DcmR0U3luY0gAEioKCnN1Ym1pdF9vcHMYWyABKAsyFC5wYXJsZXkudjEuU3VibWl0T3BzSAASKgoKb3BfcmVzdWx0cxhcIAEoCzIULnBhcmxleS52MS5PcFJlc3VsdHNIABI5ChJvcF9oaXN0b3J5X3JlcXVlc3QYXSABKAsyGy5wYXJsZXkudjEuT3BIaXN0b3J5UmVxdWVzdEgAEioKCm9wX2hpc3RvcnkYXiABKAsyFC5wYXJsZXkudjEuT3BIaXN0b3J5SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgihQEKCkNsaWVudEF1dGgSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIRCglzaWduYXR1cmUYBSABKAwSDgoGaW52aXRlGAYgASgMIoABCgRSb29tEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJcGFyZW50X2lkGAMgASgJEhAKCHBvc2l0aW9uGAQgASgNEhMKC2Rlc2NyaXB0aW9uGAUgASgJEhIKCnVzZXJfbGltaXQYBiABKA0SEAoIdm9pY2VfaWQYByABKA0ilQEKBFVzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIPCgdyb29tX2lkGAQgASgJEg0KBW11dGVkGAUgASgIEhAKCGRlYWZlbmVkGAYgASgIEh0KBHJvbGUYByABKA4yDy5wYXJsZXkudjEuUm9sZSKMAQoGQXV0aE9rEhIKCnNlc3Npb25faWQYASABKA0SHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEh4KBXJvb21zGAMgAygLMg8ucGFybGV5LnYxLlJvb20SHgoFdXNlcnMYBCADKAsyDy5wYXJsZXkudjEuVXNlchIPCgdyb29tX2lkGAUgASgJIl8KBUVycm9yEiIKBGNvZGUYASABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHY29udGV4dBgDIAEoCRIQCgh1bnRpbF9tcxgEIAEoBCIbCghKb2luUm9vbRIPCgdyb29tX2lkGAEgASgJIi8KDFNldFNlbGZTdGF0ZRINCgVtdXRlZBgBIAEoCBIQCghkZWFmZW5lZBgCIAEoCCIrCgpVc2VySm9pbmVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciIeCghVc2VyTGVmdBISCgpzZXNzaW9uX2lkGAEgASgNIiwKC1VzZXJVcGRhdGVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciJqCglSdGNTaWduYWwSJQoLZGVzY3JpcHRpb24YASABKAsyDi5wYXJsZXkudjEuU2RwSAASLAoJY2FuZGlkYXRlGAIgASgLMhcucGFybGV5LnYxLkljZUNhbmRpZGF0ZUgAQggKBnNpZ25hbCIgCgNTZHASDAoEdHlwZRgBIAEoCRILCgNzZHAYAiABKAkiLgoMSWNlQ2FuZGlkYXRlEhEKCWNhbmRpZGF0ZRgBIAEoCRILCgNtaWQYAiABKAkiIAoKVm9pY2VSZWFkeRISCgpzZXNzaW9uX2lkGAEgASgNIhUKBFBpbmcSDQoFbm9uY2UYASABKAQiFQoEUG9uZxINCgVub25jZRgBIAEoBCImCg5TZXREaXNwbGF5TmFtZRIUCgxkaXNwbGF5X25hbWUYASABKAkiqwIKDEFkbWluUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEjQKD3JlZ2lzdGVyX2ludml0ZRgCIAEoCzIZLnBhcmxleS52MS5SZWdpc3Rlckludml0ZUgAEjAKDXJldm9rZV9pbnZpdGUYAyABKAsyFy5wYXJsZXkudjEuUmV2b2tlSW52aXRlSAASIwoEa2ljaxgEIAEoCzITLnBhcmxleS52MS5LaWNrVXNlckgAEiAKA2JhbhgFIAEoCzIRLnBhcmxleS52MS5CYW5LZXlIABImCghsaWZ0X2JhbhgGIAEoCzISLnBhcmxleS52MS5MaWZ0QmFuSAASJgoIc2V0X3JvbGUYByABKAsyEi5wYXJsZXkudjEuU2V0Um9sZUgAQggKBmFjdGlvbiIgCg5SZWdpc3Rlckludml0ZRIOCgZpbnZpdGUYASABKAwiIQoMUmV2b2tlSW52aXRlEhEKCWludml0ZV9pZBgBIAEoDCIuCghLaWNrVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCSJBCgZCYW5LZXkSEgoKcHVibGljX2tleRgBIAEoDBITCgtkdXJhdGlvbl9tcxgCIAEoBBIOCgZyZWFzb24YAyABKAkiHQoHTGlmdEJhbhISCgpwdWJsaWNfa2V5GAEgASgMIjwKB1NldFJvbGUSEgoKcHVibGljX2tleRgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUiVgoLQWRtaW5SZXN1bHQSEgoKcmVxdWVzdF9pZBgBIAEoDRIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAMgASgJIpMBCgpJbnZpdGVJbmZvEgoKAmlkGAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIVCg1leHBpcmVzX2F0X21zGAMgASgEEhAKCG1heF91c2VzGAQgASgNEgwKBHVzZXMYBSABKA0SEgoKaXNzdWVyX2tleRgGIAEoDBIPCgdyZXZva2VkGAcgASgIImsKB0JhbkluZm8SEgoKcHVibGljX2tleRgBIAEoDBIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIdW50aWxfbXMYAyABKAQSDgoGcmVhc29uGAQgASgJEhQKDGJhbm5lZF9hdF9tcxgFIAEoBCJWCgpBZG1pblN0YXRlEiYKB2ludml0ZXMYASADKAsyFS5wYXJsZXkudjEuSW52aXRlSW5mbxIgCgRiYW5zGAIgAygLMhIucGFybGV5LnYxLkJhbkluZm8iOQoKQ2hhdFRhcmdldBIRCgdyb29tX2lkGAEgASgJSAASEgoIcGVlcl9rZXkYAiABKAxIAEIECgJ0byLBAQoIQ2hhdEl0ZW0SJQoGYWN0aW9uGAEgASgOMhUucGFybGV5LnYxLkNoYXRBY3Rpb24SCgoCaWQYAiABKAwSEgoKYXV0aG9yX2tleRgDIAEoDBIlCgZ0YXJnZXQYBCABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIWCg5jbGllbnRfdGltZV9tcxgFIAEoBBIOCgZyZWZfaWQYBiABKAwSDAoEdGV4dBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwizQEKC0NoYXRNZXNzYWdlEgsKA3NlcRgBIAEoBBIWCg5zZXJ2ZXJfdGltZV9tcxgCIAEoBBITCgthdXRob3JfbmFtZRgDIAEoCRIhCgRwb3N0GAQgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiEKBGVkaXQYBSABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SJQoIZGVsZXRpb24YBiABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SFwoPY2hhbmdlZF90aW1lX21zGAcgASgEIi0KCENoYXRTZW5kEiEKBGl0ZW0YASABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0ibgoHQ2hhdEFjaxIKCgJpZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRILCgNzZXEYAyABKAQSFgoOcmV0cnlfYWZ0ZXJfbXMYBCABKA0SDgoGZGV0YWlsGAUgASgJIjQKCUNoYXRFdmVudBInCgdtZXNzYWdlGAEgASgLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlInIKEkNoYXRIaXN0b3J5UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhIKCmJlZm9yZV9zZXEYAyABKAQSDQoFbGltaXQYBCABKA0iqAEKC0NoYXRIaXN0b3J5EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSKAoIbWVzc2FnZXMYAyADKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USEAoIaGFzX21vcmUYBCABKAgSIgoEY29kZRgFIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUiVgoIQ2hhdEhlYWQSJQoGdGFyZ2V0GAEgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEAoIbGFzdF9zZXEYAiABKAQSEQoJcGVlcl9uYW1lGAMgASgJIjEKC0NoYXRTdW1tYXJ5EiIKBWhlYWRzGAEgAygLMhMucGFybGV5LnYxLkNoYXRIZWFkIkUKCkNoYXRSZWNvcmQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIOCgZvcF9pZHMYAiADKAwiJQoIQ3JkdFN5bmMSCwoDZG9jGAEgASgJEgwKBGRhdGEYAiABKAwiKwoIU2lnbmVkT3ASDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiLQoJU3VibWl0T3BzEiAKA29wcxgBIAMoCzITLnBhcmxleS52MS5TaWduZWRPcCJhCghPcFJlc3VsdBINCgVvcF9pZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAyABKAkSEgoKc2VydmVyX3NlcRgEIAEoBCIxCglPcFJlc3VsdHMSJAoHcmVzdWx0cxgBIAMoCzITLnBhcmxleS52MS5PcFJlc3VsdCI1ChBPcEhpc3RvcnlSZXF1ZXN0EhIKCmJlZm9yZV9zZXEYASABKAQSDQoFbGltaXQYAiABKA0iWAoKQXVkaXRFbnRyeRISCgpzZXJ2ZXJfc2VxGAEgASgEEhUKDWFwcGxpZWRfYXRfbXMYAiABKAQSHwoCb3AYAyABKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiZQoJT3BIaXN0b3J5EiYKB2VudHJpZXMYASADKAsyFS5wYXJsZXkudjEuQXVkaXRFbnRyeRIMCgRtb3JlGAIgASgIEiIKBGNvZGUYAyABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyqeCgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPhIbChdFUlJPUl9DT0RFX09QX01BTEZPUk1FRBBaEhsKF0VSUk9SX0NPREVfT1BfVE9PX0xBUkdFEFsSHQoZRVJST1JfQ09ERV9PUF9XUk9OR19SRUxBWRBcEh0KGUVSUk9SX0NPREVfT1BfVU5LTk9XTl9LRVkQXRIaChZFUlJPUl9DT0RFX09QX1JFUExBWUVEEF4SHwobRVJST1JfQ09ERV9PUF9CQURfU0lHTkFUVVJFEF8SGwoXRVJST1JfQ09ERV9PUF9GT1JCSURERU4QYBIeChpFUlJPUl9DT0RFX09QX1VOS05PV05fUk9PTRBhEhcKE0VSUk9SX0NPREVfT1BfQ1lDTEUQYhIgChxFUlJPUl9DT0RFX09QX0RVUExJQ0FURV9OQU1FEGMSGgoWRVJST1JfQ09ERV9PUF9CQURfTkFNRRBkEhsKF0VSUk9SX0NPREVfT1BfQkFEX1ZBTFVFEGUSGwoXRVJST1JfQ09ERV9PUF9ST09NX0ZVTEwQZhIgChxFUlJPUl9DT0RFX09QX1JPT1RfUFJPVEVDVEVEEGcSHQoZRVJST1JfQ09ERV9PUF9ST09NX0VYSVNUUxBoKm0KCkNoYXRBY3Rpb24SGwoXQ0hBVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIUChBDSEFUX0FDVElPTl9QT1NUEAESFAoQQ0hBVF9BQ1RJT05fRURJVBACEhYKEkNIQVRfQUNUSU9OX0RFTEVURRADYgZwcm90bzM");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -154,6 +154,55 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
      */
     value: AdminState;
     case: "adminState";
+  } | {
+    /**
+     * Text chat (issue 6), see docs/PROTOCOL.md "Text chat".
+     * client -> relay: a signed post, edit or delete.
+     *
+     * @generated from field: parley.v1.ChatSend chat_send = 60;
+     */
+    value: ChatSend;
+    case: "chatSend";
+  } | {
+    /**
+     * relay -> client (the sender's session): the verdict on one ChatSend.
+     *
+     * @generated from field: parley.v1.ChatAck chat_ack = 61;
+     */
+    value: ChatAck;
+    case: "chatAck";
+  } | {
+    /**
+     * relay -> clients: a message was posted, edited or deleted.
+     *
+     * @generated from field: parley.v1.ChatEvent chat_event = 62;
+     */
+    value: ChatEvent;
+    case: "chatEvent";
+  } | {
+    /**
+     * client -> relay: a page of a conversation's history.
+     *
+     * @generated from field: parley.v1.ChatHistoryRequest chat_history_request = 63;
+     */
+    value: ChatHistoryRequest;
+    case: "chatHistoryRequest";
+  } | {
+    /**
+     * relay -> client: the answer to ChatHistoryRequest.
+     *
+     * @generated from field: parley.v1.ChatHistory chat_history = 64;
+     */
+    value: ChatHistory;
+    case: "chatHistory";
+  } | {
+    /**
+     * relay -> client, right after AuthOk: the newest seq of every conversation it may read.
+     *
+     * @generated from field: parley.v1.ChatSummary chat_summary = 65;
+     */
+    value: ChatSummary;
+    case: "chatSummary";
   } | {
     /**
      * both ways: y-protocols sync bytes for one shared document (room tree,
@@ -1055,6 +1104,410 @@ export const AdminStateSchema: GenMessage<AdminState> = /*@__PURE__*/
   messageDesc(file_parley, 29);
 
 /**
+ * Where a chat item goes: a room's chat, or the direct conversation with
+ * one user (named by their public key, their stable identity).
+ *
+ * @generated from message parley.v1.ChatTarget
+ */
+export type ChatTarget = Message<"parley.v1.ChatTarget"> & {
+  /**
+   * @generated from oneof parley.v1.ChatTarget.to
+   */
+  to: {
+    /**
+     * @generated from field: string room_id = 1;
+     */
+    value: string;
+    case: "roomId";
+  } | {
+    /**
+     * 32-byte Ed25519 public key of the other party.
+     *
+     * @generated from field: bytes peer_key = 2;
+     */
+    value: Uint8Array;
+    case: "peerKey";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message parley.v1.ChatTarget.
+ * Use `create(ChatTargetSchema)` to create a new message.
+ */
+export const ChatTargetSchema: GenMessage<ChatTarget> = /*@__PURE__*/
+  messageDesc(file_parley, 30);
+
+/**
+ * One signed chat action, exactly as its author made it. The signature
+ * covers proto/chat-signing.ts's canonical bytes of every field but itself.
+ *
+ * @generated from message parley.v1.ChatItem
+ */
+export type ChatItem = Message<"parley.v1.ChatItem"> & {
+  /**
+   * @generated from field: parley.v1.ChatAction action = 1;
+   */
+  action: ChatAction;
+
+  /**
+   * 16 random bytes chosen by the author; retries reuse it (idempotent).
+   *
+   * @generated from field: bytes id = 2;
+   */
+  id: Uint8Array;
+
+  /**
+   * 32-byte Ed25519 public key of the author (must be the sender's).
+   *
+   * @generated from field: bytes author_key = 3;
+   */
+  authorKey: Uint8Array;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 4;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * The author's clock when typed, unix ms (shown while pending only).
+   *
+   * @generated from field: uint64 client_time_ms = 5;
+   */
+  clientTimeMs: bigint;
+
+  /**
+   * EDIT / DELETE: id of the message acted on. Empty for POST.
+   *
+   * @generated from field: bytes ref_id = 6;
+   */
+  refId: Uint8Array;
+
+  /**
+   * POST / EDIT: 1..5000 characters. Empty for DELETE.
+   *
+   * @generated from field: string text = 7;
+   */
+  text: string;
+
+  /**
+   * 64-byte Ed25519 signature.
+   *
+   * @generated from field: bytes signature = 8;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.ChatItem.
+ * Use `create(ChatItemSchema)` to create a new message.
+ */
+export const ChatItemSchema: GenMessage<ChatItem> = /*@__PURE__*/
+  messageDesc(file_parley, 31);
+
+/**
+ * A message as the relay stores and serves it.
+ *
+ * @generated from message parley.v1.ChatMessage
+ */
+export type ChatMessage = Message<"parley.v1.ChatMessage"> & {
+  /**
+   * Position in its conversation: 1, 2, 3... (never reused).
+   *
+   * @generated from field: uint64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * Relay clock when the post was accepted, unix ms.
+   *
+   * @generated from field: uint64 server_time_ms = 2;
+   */
+  serverTimeMs: bigint;
+
+  /**
+   * Author's display name when posting (cosmetic, not signed).
+   *
+   * @generated from field: string author_name = 3;
+   */
+  authorName: string;
+
+  /**
+   * The original post. When deleted: its text is cleared (the signature no
+   * longer verifies and is not checked; `deletion` is).
+   *
+   * @generated from field: parley.v1.ChatItem post = 4;
+   */
+  post?: ChatItem | undefined;
+
+  /**
+   * The latest edit, if any (absent once deleted).
+   *
+   * @generated from field: parley.v1.ChatItem edit = 5;
+   */
+  edit?: ChatItem | undefined;
+
+  /**
+   * The deletion, if deleted.
+   *
+   * @generated from field: parley.v1.ChatItem deletion = 6;
+   */
+  deletion?: ChatItem | undefined;
+
+  /**
+   * Relay clock of the latest edit or the deletion, unix ms.
+   *
+   * @generated from field: uint64 changed_time_ms = 7;
+   */
+  changedTimeMs: bigint;
+};
+
+/**
+ * Describes the message parley.v1.ChatMessage.
+ * Use `create(ChatMessageSchema)` to create a new message.
+ */
+export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
+  messageDesc(file_parley, 32);
+
+/**
+ * @generated from message parley.v1.ChatSend
+ */
+export type ChatSend = Message<"parley.v1.ChatSend"> & {
+  /**
+   * @generated from field: parley.v1.ChatItem item = 1;
+   */
+  item?: ChatItem | undefined;
+};
+
+/**
+ * Describes the message parley.v1.ChatSend.
+ * Use `create(ChatSendSchema)` to create a new message.
+ */
+export const ChatSendSchema: GenMessage<ChatSend> = /*@__PURE__*/
+  messageDesc(file_parley, 33);
+
+/**
+ * @generated from message parley.v1.ChatAck
+ */
+export type ChatAck = Message<"parley.v1.ChatAck"> & {
+  /**
+   * The ChatItem.id this answers.
+   *
+   * @generated from field: bytes id = 1;
+   */
+  id: Uint8Array;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED (0) = accepted (also for a repeated id); else why not.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * Accepted: seq of the message posted, edited or deleted.
+   *
+   * @generated from field: uint64 seq = 3;
+   */
+  seq: bigint;
+
+  /**
+   * RATE_LIMITED: try again after this many ms.
+   *
+   * @generated from field: uint32 retry_after_ms = 4;
+   */
+  retryAfterMs: number;
+
+  /**
+   * Refused: detail for logs; the UI maps `code`.
+   *
+   * @generated from field: string detail = 5;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message parley.v1.ChatAck.
+ * Use `create(ChatAckSchema)` to create a new message.
+ */
+export const ChatAckSchema: GenMessage<ChatAck> = /*@__PURE__*/
+  messageDesc(file_parley, 34);
+
+/**
+ * @generated from message parley.v1.ChatEvent
+ */
+export type ChatEvent = Message<"parley.v1.ChatEvent"> & {
+  /**
+   * The message after the post, edit or delete.
+   *
+   * @generated from field: parley.v1.ChatMessage message = 1;
+   */
+  message?: ChatMessage | undefined;
+};
+
+/**
+ * Describes the message parley.v1.ChatEvent.
+ * Use `create(ChatEventSchema)` to create a new message.
+ */
+export const ChatEventSchema: GenMessage<ChatEvent> = /*@__PURE__*/
+  messageDesc(file_parley, 35);
+
+/**
+ * @generated from message parley.v1.ChatHistoryRequest
+ */
+export type ChatHistoryRequest = Message<"parley.v1.ChatHistoryRequest"> & {
+  /**
+   * Echoed in the answer.
+   *
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 2;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Messages with seq < before_seq; 0 = the newest.
+   *
+   * @generated from field: uint64 before_seq = 3;
+   */
+  beforeSeq: bigint;
+
+  /**
+   * 1..100; 0 = 50.
+   *
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message parley.v1.ChatHistoryRequest.
+ * Use `create(ChatHistoryRequestSchema)` to create a new message.
+ */
+export const ChatHistoryRequestSchema: GenMessage<ChatHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 36);
+
+/**
+ * @generated from message parley.v1.ChatHistory
+ */
+export type ChatHistory = Message<"parley.v1.ChatHistory"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 2;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Oldest first.
+   *
+   * @generated from field: repeated parley.v1.ChatMessage messages = 3;
+   */
+  messages: ChatMessage[];
+
+  /**
+   * Older messages exist.
+   *
+   * @generated from field: bool has_more = 4;
+   */
+  hasMore: boolean;
+
+  /**
+   * Set instead of messages when the request was refused.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 5;
+   */
+  code: ErrorCode;
+};
+
+/**
+ * Describes the message parley.v1.ChatHistory.
+ * Use `create(ChatHistorySchema)` to create a new message.
+ */
+export const ChatHistorySchema: GenMessage<ChatHistory> = /*@__PURE__*/
+  messageDesc(file_parley, 37);
+
+/**
+ * @generated from message parley.v1.ChatHead
+ */
+export type ChatHead = Message<"parley.v1.ChatHead"> & {
+  /**
+   * A room, or a direct conversation (peer_key = the other party).
+   *
+   * @generated from field: parley.v1.ChatTarget target = 1;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Seq of the newest message (0 = none).
+   *
+   * @generated from field: uint64 last_seq = 2;
+   */
+  lastSeq: bigint;
+
+  /**
+   * Direct conversations: the peer's last known display name.
+   *
+   * @generated from field: string peer_name = 3;
+   */
+  peerName: string;
+};
+
+/**
+ * Describes the message parley.v1.ChatHead.
+ * Use `create(ChatHeadSchema)` to create a new message.
+ */
+export const ChatHeadSchema: GenMessage<ChatHead> = /*@__PURE__*/
+  messageDesc(file_parley, 38);
+
+/**
+ * @generated from message parley.v1.ChatSummary
+ */
+export type ChatSummary = Message<"parley.v1.ChatSummary"> & {
+  /**
+   * @generated from field: repeated parley.v1.ChatHead heads = 1;
+   */
+  heads: ChatHead[];
+};
+
+/**
+ * Describes the message parley.v1.ChatSummary.
+ * Use `create(ChatSummarySchema)` to create a new message.
+ */
+export const ChatSummarySchema: GenMessage<ChatSummary> = /*@__PURE__*/
+  messageDesc(file_parley, 39);
+
+/**
+ * Storage only (relay LevelDB), never on the wire: a message and the ids of
+ * every item applied to it, so pruning can forget them all.
+ *
+ * @generated from message parley.v1.ChatRecord
+ */
+export type ChatRecord = Message<"parley.v1.ChatRecord"> & {
+  /**
+   * @generated from field: parley.v1.ChatMessage message = 1;
+   */
+  message?: ChatMessage | undefined;
+
+  /**
+   * @generated from field: repeated bytes op_ids = 2;
+   */
+  opIds: Uint8Array[];
+};
+
+/**
+ * Describes the message parley.v1.ChatRecord.
+ * Use `create(ChatRecordSchema)` to create a new message.
+ */
+export const ChatRecordSchema: GenMessage<ChatRecord> = /*@__PURE__*/
+  messageDesc(file_parley, 40);
+
+/**
  * @generated from message parley.v1.CrdtSync
  */
 export type CrdtSync = Message<"parley.v1.CrdtSync"> & {
@@ -1078,7 +1531,7 @@ export type CrdtSync = Message<"parley.v1.CrdtSync"> & {
  * Use `create(CrdtSyncSchema)` to create a new message.
  */
 export const CrdtSyncSchema: GenMessage<CrdtSync> = /*@__PURE__*/
-  messageDesc(file_parley, 30);
+  messageDesc(file_parley, 41);
 
 /**
  * @generated from message parley.v1.SignedOp
@@ -1104,7 +1557,7 @@ export type SignedOp = Message<"parley.v1.SignedOp"> & {
  * Use `create(SignedOpSchema)` to create a new message.
  */
 export const SignedOpSchema: GenMessage<SignedOp> = /*@__PURE__*/
-  messageDesc(file_parley, 31);
+  messageDesc(file_parley, 42);
 
 /**
  * @generated from message parley.v1.SubmitOps
@@ -1123,7 +1576,7 @@ export type SubmitOps = Message<"parley.v1.SubmitOps"> & {
  * Use `create(SubmitOpsSchema)` to create a new message.
  */
 export const SubmitOpsSchema: GenMessage<SubmitOps> = /*@__PURE__*/
-  messageDesc(file_parley, 32);
+  messageDesc(file_parley, 43);
 
 /**
  * @generated from message parley.v1.OpResult
@@ -1163,7 +1616,7 @@ export type OpResult = Message<"parley.v1.OpResult"> & {
  * Use `create(OpResultSchema)` to create a new message.
  */
 export const OpResultSchema: GenMessage<OpResult> = /*@__PURE__*/
-  messageDesc(file_parley, 33);
+  messageDesc(file_parley, 44);
 
 /**
  * @generated from message parley.v1.OpResults
@@ -1180,7 +1633,7 @@ export type OpResults = Message<"parley.v1.OpResults"> & {
  * Use `create(OpResultsSchema)` to create a new message.
  */
 export const OpResultsSchema: GenMessage<OpResults> = /*@__PURE__*/
-  messageDesc(file_parley, 34);
+  messageDesc(file_parley, 45);
 
 /**
  * @generated from message parley.v1.OpHistoryRequest
@@ -1206,7 +1659,7 @@ export type OpHistoryRequest = Message<"parley.v1.OpHistoryRequest"> & {
  * Use `create(OpHistoryRequestSchema)` to create a new message.
  */
 export const OpHistoryRequestSchema: GenMessage<OpHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_parley, 35);
+  messageDesc(file_parley, 46);
 
 /**
  * @generated from message parley.v1.AuditEntry
@@ -1235,7 +1688,7 @@ export type AuditEntry = Message<"parley.v1.AuditEntry"> & {
  * Use `create(AuditEntrySchema)` to create a new message.
  */
 export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
-  messageDesc(file_parley, 36);
+  messageDesc(file_parley, 47);
 
 /**
  * @generated from message parley.v1.OpHistory
@@ -1268,7 +1721,7 @@ export type OpHistory = Message<"parley.v1.OpHistory"> & {
  * Use `create(OpHistorySchema)` to create a new message.
  */
 export const OpHistorySchema: GenMessage<OpHistory> = /*@__PURE__*/
-  messageDesc(file_parley, 37);
+  messageDesc(file_parley, 48);
 
 /**
  * @generated from enum parley.v1.Role
@@ -1459,6 +1912,30 @@ export enum ErrorCode {
   UNKNOWN_USER = 37,
 
   /**
+   * Chat: the actor may not do this here (authorizeChat said no: someone
+   * else's message, or a room where text is forbidden).
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_FORBIDDEN = 60;
+   */
+  CHAT_FORBIDDEN = 60,
+
+  /**
+   * Chat: the edited or deleted message does not exist (never, pruned, or
+   * already deleted), or is not in the named conversation; or a direct
+   * message names a key that never signed in to this relay.
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_NOT_FOUND = 61;
+   */
+  CHAT_NOT_FOUND = 61,
+
+  /**
+   * Chat: the message id is already used by another author.
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_ID_CONFLICT = 62;
+   */
+  CHAT_ID_CONFLICT = 62,
+
+  /**
    * Signed ops (issue 4). Sent in OpResult.code.
    * The op body does not parse (or is not the canonical encoding).
    *
@@ -1570,4 +2047,35 @@ export enum ErrorCode {
  */
 export const ErrorCodeSchema: GenEnum<ErrorCode> = /*@__PURE__*/
   enumDesc(file_parley, 1);
+
+/**
+ * @generated from enum parley.v1.ChatAction
+ */
+export enum ChatAction {
+  /**
+   * @generated from enum value: CHAT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_POST = 1;
+   */
+  POST = 1,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_EDIT = 2;
+   */
+  EDIT = 2,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_DELETE = 3;
+   */
+  DELETE = 3,
+}
+
+/**
+ * Describes the enum parley.v1.ChatAction.
+ */
+export const ChatActionSchema: GenEnum<ChatAction> = /*@__PURE__*/
+  enumDesc(file_parley, 2);
 

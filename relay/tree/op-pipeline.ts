@@ -57,7 +57,7 @@ function refuse(code: RejectCode, reason: string, opId: Uint8Array = EMPTY, entr
 }
 
 /** The op id of a body that did not parse, when it has one where the layout puts it (so its author can match the refusal). */
-function peekOpId(body: Uint8Array): Uint8Array {
+export function peekOpId(body: Uint8Array): Uint8Array {
   const start = OP_DOMAIN.byteLength + 32;
   if (body.byteLength < start + OP_ID_BYTES) return EMPTY;
   for (let i = 0; i < OP_DOMAIN.byteLength; i++) if (body[i] !== OP_DOMAIN[i]) return EMPTY;

@@ -27,7 +27,7 @@ import type { Session } from '../session.ts';
 import type { DropStats } from '../stats.ts';
 import type { Store, StoredRoom } from '../store.ts';
 import { wireCode } from './codes.ts';
-import { OpPipeline } from './op-pipeline.ts';
+import { OpPipeline, peekOpId } from './op-pipeline.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { COMPACT_EVERY, loadTree, readAudit, snapshotEntries, updateEntry } from './tree-persistence.ts';
 import type { Entry, LoadedTree } from './tree-persistence.ts';
@@ -165,7 +165,7 @@ export class TreeService {
       if (!bucket.take()) {
         // Not processed, sequence not used: the client keeps the op and retries.
         stats.frame('rate-limited', session.connId, 'ops');
-        replies.push({ opId: new Uint8Array(0), code: ErrorCode.RATE_LIMITED, reason: 'too many ops; retry later' });
+        replies.push({ opId: peekOpId(signed.body), code: ErrorCode.RATE_LIMITED, reason: 'too many ops; retry later' });
         continue;
       }
       const out = this.#pipeline.process(signed.body, signed.signature);

@@ -33,6 +33,8 @@ export interface ConnectOptions {
   readonly answerPings?: boolean;
   /** Keep received datagrams for `nextDatagram()` (default true; a load test may only count). */
   readonly bufferDatagrams?: boolean;
+  /** Keep no control-message history (load generators; see `ControlSocket.open`). */
+  readonly lean?: boolean;
   readonly timeoutMs?: number;
   /** Signed invite bytes to present in clientAuth. */
   readonly invite?: Uint8Array;
@@ -102,7 +104,10 @@ export async function authenticate(
 
 /** Connects and authenticates. */
 export async function connectClient(wsUrl: string, options: ConnectOptions): Promise<TestClient> {
-  const socket = await ControlSocket.open(wsUrl, options.forwardedFor ? { 'x-forwarded-for': options.forwardedFor } : {});
+  const socket = await ControlSocket.open(wsUrl, {
+    lean: options.lean ?? false,
+    ...(options.forwardedFor ? { headers: { 'x-forwarded-for': options.forwardedFor } } : {}),
+  });
   try {
     const { hello, authOk, key } = await authenticate(socket, options);
     return new TestClient(socket, hello, authOk, key, options);
@@ -238,7 +243,8 @@ export class TestClient {
     });
     dc.onMessage((msg) => {
       if (typeof msg === 'string' || this.#dc !== dc) return;
-      this.#onDatagram(msg instanceof ArrayBuffer ? new Uint8Array(msg) : new Uint8Array(msg));
+      // A view, not a copy: node-datachannel hands over a fresh Buffer per message.
+      this.#onDatagram(msg instanceof ArrayBuffer ? new Uint8Array(msg) : new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
     });
     try {
       await Promise.all([ready, withTimeout(open, timeoutMs, 'voice channel open')]);

@@ -172,7 +172,8 @@ describe('VoiceRouter under random datagrams', () => {
       directory: presence,
       stats,
       clock: { now: () => 0 },
-      limits: { datagramBurst: 1e9, datagramPerSecond: 0, sendBufferCap: 1 << 16 },
+      // Random stamps would trip the age gate (staleness.test.ts covers it); this is about parsing.
+      limits: { datagramBurst: 1e9, datagramPerSecond: 0, sendBufferCap: 1 << 16, maxDatagramAgeMs: 0 },
     });
     const sent: Uint8Array[] = [];
     const sink: DatagramSink = { sendMessageBinary: (b) => (sent.push(b), true), bufferedAmount: () => 0, isOpen: () => true };
