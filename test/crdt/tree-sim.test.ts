@@ -26,7 +26,7 @@ import { startRelay } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
 
 /** mulberry32: small, seedable, good enough to drive a simulation. */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
