@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../proto/index.ts';
-import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, Envelope, JoinRoom, RtcSignal, SetDisplayName, SetSelfState } from '../proto/index.ts';
+import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Session } from './session.ts';
@@ -23,6 +23,11 @@ export interface ControlHandlers {
   adminRequest(session: Session, msg: AdminRequest): void;
   chatSend(session: Session, msg: ChatSend): void;
   chatHistoryRequest(session: Session, msg: ChatHistoryRequest): void;
+
+  /** Room tree (issue 4): document sync, signed ops, audit history. */
+  crdtSync(session: Session, msg: CrdtSync): void;
+  submitOps(session: Session, msg: SubmitOps): void;
+  opHistoryRequest(session: Session, msg: OpHistoryRequest): void;
 }
 
 /** Dependencies of the frame handler. */
@@ -37,6 +42,7 @@ const RELAY_ONLY = new Set<string>([
   'serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady',
   'adminResult', 'adminState',
   'chatAck', 'chatEvent', 'chatHistory', 'chatSummary',
+  'opResults', 'opHistory',
 ]);
 
 /** Builds the per-frame entry point. */
@@ -104,6 +110,18 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'chatHistoryRequest':
         if (authed) handlers.chatHistoryRequest(session, msg.value);
         else beforeAuth(session, 'chat_history_request');
+        return;
+      case 'crdtSync':
+        if (authed) handlers.crdtSync(session, msg.value);
+        else beforeAuth(session, 'crdt_sync');
+        return;
+      case 'submitOps':
+        if (authed) handlers.submitOps(session, msg.value);
+        else beforeAuth(session, 'submit_ops');
+        return;
+      case 'opHistoryRequest':
+        if (authed) handlers.opHistoryRequest(session, msg.value);
+        else beforeAuth(session, 'op_history_request');
         return;
       default:
         if (!authed) beforeAuth(session, msg.case);

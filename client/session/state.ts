@@ -8,6 +8,9 @@ import { initialChatState } from './chat/chat-state.ts';
 import type { ChatState } from './chat/chat-state.ts';
 import type { ChatCommand } from './chat/chat-client.ts';
 
+import { emptyTreeView } from '../tree/index.ts';
+import type { TreeEdit, TreeView } from '../tree/index.ts';
+
 /** Lifecycle of the control connection. */
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'connected' | 'reconnecting' | 'failed';
 
@@ -20,6 +23,11 @@ export interface RoomView {
   readonly parentId: string;
   readonly position: number;
   readonly voiceId: number;
+  readonly description?: string;
+  /** 0 = no limit. */
+  readonly userLimit?: number;
+  /** A queued (not yet acknowledged) change created or changed this room. */
+  readonly pending?: boolean;
 }
 
 /** A user's role on the relay. */
@@ -98,6 +106,9 @@ export interface State {
   readonly createdInvite: { readonly link: string; readonly role: RoleName; readonly expiresAtMs: number; readonly maxUses: number } | null;
   /** Room chat and direct messages. */
   readonly chat: ChatState;
+
+  /** The room tree: cached replica, pending and refused changes, the audit history view (issue 4). */
+  readonly tree: TreeView;
 }
 
 export type Command =
@@ -121,7 +132,13 @@ export type Command =
   | { readonly type: 'ban'; readonly publicKeyHex: string; readonly durationMs: number; readonly reason: string }
   | { readonly type: 'lift-ban'; readonly publicKeyHex: string }
   | { readonly type: 'set-role'; readonly publicKeyHex: string; readonly role: RoleName }
-  | ChatCommand;
+  | ChatCommand
+  /** Admin: change the room tree (signed, queued while offline, shown as pending). */
+  | { readonly type: 'tree-edit'; readonly edit: TreeEdit }
+  /** Hide a refused-change message. */
+  | { readonly type: 'dismiss-refusal'; readonly opIdHex: string }
+  /** Admin: load the audit history (older than `beforeSeq`; 0 = newest). */
+  | { readonly type: 'load-history'; readonly beforeSeq: number };
 
 export const initialState: State = {
   connection: { status: 'idle', error: null, attempt: 0 },
@@ -144,4 +161,6 @@ export const initialState: State = {
   admin: null,
   createdInvite: null,
   chat: initialChatState,
+
+  tree: emptyTreeView,
 };

@@ -2,6 +2,9 @@
 export { ParleyApp } from './parley-app.ts';
 export { ParleyConnectForm } from './parley-connect-form.ts';
 export { ParleyRoomList } from './parley-room-list.ts';
+export { ParleyRoomDialog } from './parley-room-dialog.ts';
+export { ParleyRoomHistory } from './parley-room-history.ts';
+export { ParleyTreeStatus } from './parley-tree-status.ts';
 export { ParleyVoiceBar } from './parley-voice-bar.ts';
 export { ParleyChatPanel } from './parley-chat-panel.ts';
 export { MentionNotifier } from './mention-notifier.ts';

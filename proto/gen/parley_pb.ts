@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKdCAoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNoYXRfc2VuZBg8IAEoCzITLnBhcmxleS52MS5DaGF0U2VuZEgAEiYKCGNoYXRfYWNrGD0gASgLMhIucGFybGV5LnYxLkNoYXRBY2tIABIqCgpjaGF0X2V2ZW50GD4gASgLMhQucGFybGV5LnYxLkNoYXRFdmVudEgAEj0KFGNoYXRfaGlzdG9yeV9yZXF1ZXN0GD8gASgLMh0ucGFybGV5LnYxLkNoYXRIaXN0b3J5UmVxdWVzdEgAEi4KDGNoYXRfaGlzdG9yeRhAIAEoCzIWLnBhcmxleS52MS5DaGF0SGlzdG9yeUgAEi4KDGNoYXRfc3VtbWFyeRhBIAEoCzIWLnBhcmxleS52MS5DaGF0U3VtbWFyeUgAQgUKA21zZyKAAQoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIYChByZWxheV9wdWJsaWNfa2V5GAIgASgMEg0KBW5vbmNlGAMgASgMEhMKC3NlcnZlcl9uYW1lGAQgASgJEhkKEXBhc3N3b3JkX3JlcXVpcmVkGAUgASgIIoUBCgpDbGllbnRBdXRoEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSEQoJc2lnbmF0dXJlGAUgASgMEg4KBmludml0ZRgGIAEoDCKAAQoEUm9vbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoDRITCgtkZXNjcmlwdGlvbhgFIAEoCRISCgp1c2VyX2xpbWl0GAYgASgNEhAKCHZvaWNlX2lkGAcgASgNIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUijAEKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIeCgVyb29tcxgDIAMoCzIPLnBhcmxleS52MS5Sb29tEh4KBXVzZXJzGAQgAygLMg8ucGFybGV5LnYxLlVzZXISDwoHcm9vbV9pZBgFIAEoCSJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiIAoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoOU2V0RGlzcGxheU5hbWUSFAoMZGlzcGxheV9uYW1lGAEgASgJIqsCCgxBZG1pblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRI0Cg9yZWdpc3Rlcl9pbnZpdGUYAiABKAsyGS5wYXJsZXkudjEuUmVnaXN0ZXJJbnZpdGVIABIwCg1yZXZva2VfaW52aXRlGAMgASgLMhcucGFybGV5LnYxLlJldm9rZUludml0ZUgAEiMKBGtpY2sYBCABKAsyEy5wYXJsZXkudjEuS2lja1VzZXJIABIgCgNiYW4YBSABKAsyES5wYXJsZXkudjEuQmFuS2V5SAASJgoIbGlmdF9iYW4YBiABKAsyEi5wYXJsZXkudjEuTGlmdEJhbkgAEiYKCHNldF9yb2xlGAcgASgLMhIucGFybGV5LnYxLlNldFJvbGVIAEIICgZhY3Rpb24iIAoOUmVnaXN0ZXJJbnZpdGUSDgoGaW52aXRlGAEgASgMIiEKDFJldm9rZUludml0ZRIRCglpbnZpdGVfaWQYASABKAwiLgoIS2lja1VzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkiQQoGQmFuS2V5EhIKCnB1YmxpY19rZXkYASABKAwSEwoLZHVyYXRpb25fbXMYAiABKAQSDgoGcmVhc29uGAMgASgJIh0KB0xpZnRCYW4SEgoKcHVibGljX2tleRgBIAEoDCI8CgdTZXRSb2xlEhIKCnB1YmxpY19rZXkYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlIlYKC0FkbWluUmVzdWx0EhIKCnJlcXVlc3RfaWQYASABKA0SIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgDIAEoCSKTAQoKSW52aXRlSW5mbxIKCgJpZBgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSFQoNZXhwaXJlc19hdF9tcxgDIAEoBBIQCghtYXhfdXNlcxgEIAEoDRIMCgR1c2VzGAUgASgNEhIKCmlzc3Vlcl9rZXkYBiABKAwSDwoHcmV2b2tlZBgHIAEoCCJrCgdCYW5JbmZvEhIKCnB1YmxpY19rZXkYASABKAwSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHVudGlsX21zGAMgASgEEg4KBnJlYXNvbhgEIAEoCRIUCgxiYW5uZWRfYXRfbXMYBSABKAQiVgoKQWRtaW5TdGF0ZRImCgdpbnZpdGVzGAEgAygLMhUucGFybGV5LnYxLkludml0ZUluZm8SIAoEYmFucxgCIAMoCzISLnBhcmxleS52MS5CYW5JbmZvIjkKCkNoYXRUYXJnZXQSEQoHcm9vbV9pZBgBIAEoCUgAEhIKCHBlZXJfa2V5GAIgASgMSABCBAoCdG8iwQEKCENoYXRJdGVtEiUKBmFjdGlvbhgBIAEoDjIVLnBhcmxleS52MS5DaGF0QWN0aW9uEgoKAmlkGAIgASgMEhIKCmF1dGhvcl9rZXkYAyABKAwSJQoGdGFyZ2V0GAQgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSFgoOY2xpZW50X3RpbWVfbXMYBSABKAQSDgoGcmVmX2lkGAYgASgMEgwKBHRleHQYByABKAkSEQoJc2lnbmF0dXJlGAggASgMIs0BCgtDaGF0TWVzc2FnZRILCgNzZXEYASABKAQSFgoOc2VydmVyX3RpbWVfbXMYAiABKAQSEwoLYXV0aG9yX25hbWUYAyABKAkSIQoEcG9zdBgEIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIhCgRlZGl0GAUgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiUKCGRlbGV0aW9uGAYgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEhcKD2NoYW5nZWRfdGltZV9tcxgHIAEoBCItCghDaGF0U2VuZBIhCgRpdGVtGAEgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtIm4KB0NoYXRBY2sSCgoCaWQYASABKAwSIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSCwoDc2VxGAMgASgEEhYKDnJldHJ5X2FmdGVyX21zGAQgASgNEg4KBmRldGFpbBgFIAEoCSI0CglDaGF0RXZlbnQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZSJyChJDaGF0SGlzdG9yeVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBISCgpiZWZvcmVfc2VxGAMgASgEEg0KBWxpbWl0GAQgASgNIqgBCgtDaGF0SGlzdG9yeRISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EigKCG1lc3NhZ2VzGAMgAygLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlEhAKCGhhc19tb3JlGAQgASgIEiIKBGNvZGUYBSABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIlYKCENoYXRIZWFkEiUKBnRhcmdldBgBIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhAKCGxhc3Rfc2VxGAIgASgEEhEKCXBlZXJfbmFtZRgDIAEoCSIxCgtDaGF0U3VtbWFyeRIiCgVoZWFkcxgBIAMoCzITLnBhcmxleS52MS5DaGF0SGVhZCJFCgpDaGF0UmVjb3JkEicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USDgoGb3BfaWRzGAIgAygMKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyraBgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPiptCgpDaGF0QWN0aW9uEhsKF0NIQVRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFAoQQ0hBVF9BQ1RJT05fUE9TVBABEhQKEENIQVRfQUNUSU9OX0VESVQQAhIWChJDSEFUX0FDVElPTl9ERUxFVEUQA2IGcHJvdG8z");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKGCgoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNoYXRfc2VuZBg8IAEoCzITLnBhcmxleS52MS5DaGF0U2VuZEgAEiYKCGNoYXRfYWNrGD0gASgLMhIucGFybGV5LnYxLkNoYXRBY2tIABIqCgpjaGF0X2V2ZW50GD4gASgLMhQucGFybGV5LnYxLkNoYXRFdmVudEgAEj0KFGNoYXRfaGlzdG9yeV9yZXF1ZXN0GD8gASgLMh0ucGFybGV5LnYxLkNoYXRIaXN0b3J5UmVxdWVzdEgAEi4KDGNoYXRfaGlzdG9yeRhAIAEoCzIWLnBhcmxleS52MS5DaGF0SGlzdG9yeUgAEi4KDGNoYXRfc3VtbWFyeRhBIAEoCzIWLnBhcmxleS52MS5DaGF0U3VtbWFyeUgAEigKCWNyZHRfc3luYxhaIAEoCzITLnBhcmxleS52MS5DcmR0U3luY0gAEioKCnN1Ym1pdF9vcHMYWyABKAsyFC5wYXJsZXkudjEuU3VibWl0T3BzSAASKgoKb3BfcmVzdWx0cxhcIAEoCzIULnBhcmxleS52MS5PcFJlc3VsdHNIABI5ChJvcF9oaXN0b3J5X3JlcXVlc3QYXSABKAsyGy5wYXJsZXkudjEuT3BIaXN0b3J5UmVxdWVzdEgAEioKCm9wX2hpc3RvcnkYXiABKAsyFC5wYXJsZXkudjEuT3BIaXN0b3J5SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgihQEKCkNsaWVudEF1dGgSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIRCglzaWduYXR1cmUYBSABKAwSDgoGaW52aXRlGAYgASgMIoABCgRSb29tEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJcGFyZW50X2lkGAMgASgJEhAKCHBvc2l0aW9uGAQgASgNEhMKC2Rlc2NyaXB0aW9uGAUgASgJEhIKCnVzZXJfbGltaXQYBiABKA0SEAoIdm9pY2VfaWQYByABKA0ilQEKBFVzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIPCgdyb29tX2lkGAQgASgJEg0KBW11dGVkGAUgASgIEhAKCGRlYWZlbmVkGAYgASgIEh0KBHJvbGUYByABKA4yDy5wYXJsZXkudjEuUm9sZSKMAQoGQXV0aE9rEhIKCnNlc3Npb25faWQYASABKA0SHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEh4KBXJvb21zGAMgAygLMg8ucGFybGV5LnYxLlJvb20SHgoFdXNlcnMYBCADKAsyDy5wYXJsZXkudjEuVXNlchIPCgdyb29tX2lkGAUgASgJIl8KBUVycm9yEiIKBGNvZGUYASABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHY29udGV4dBgDIAEoCRIQCgh1bnRpbF9tcxgEIAEoBCIbCghKb2luUm9vbRIPCgdyb29tX2lkGAEgASgJIi8KDFNldFNlbGZTdGF0ZRINCgVtdXRlZBgBIAEoCBIQCghkZWFmZW5lZBgCIAEoCCIrCgpVc2VySm9pbmVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciIeCghVc2VyTGVmdBISCgpzZXNzaW9uX2lkGAEgASgNIiwKC1VzZXJVcGRhdGVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciJqCglSdGNTaWduYWwSJQoLZGVzY3JpcHRpb24YASABKAsyDi5wYXJsZXkudjEuU2RwSAASLAoJY2FuZGlkYXRlGAIgASgLMhcucGFybGV5LnYxLkljZUNhbmRpZGF0ZUgAQggKBnNpZ25hbCIgCgNTZHASDAoEdHlwZRgBIAEoCRILCgNzZHAYAiABKAkiLgoMSWNlQ2FuZGlkYXRlEhEKCWNhbmRpZGF0ZRgBIAEoCRILCgNtaWQYAiABKAkiIAoKVm9pY2VSZWFkeRISCgpzZXNzaW9uX2lkGAEgASgNIhUKBFBpbmcSDQoFbm9uY2UYASABKAQiFQoEUG9uZxINCgVub25jZRgBIAEoBCImCg5TZXREaXNwbGF5TmFtZRIUCgxkaXNwbGF5X25hbWUYASABKAkiqwIKDEFkbWluUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEjQKD3JlZ2lzdGVyX2ludml0ZRgCIAEoCzIZLnBhcmxleS52MS5SZWdpc3Rlckludml0ZUgAEjAKDXJldm9rZV9pbnZpdGUYAyABKAsyFy5wYXJsZXkudjEuUmV2b2tlSW52aXRlSAASIwoEa2ljaxgEIAEoCzITLnBhcmxleS52MS5LaWNrVXNlckgAEiAKA2JhbhgFIAEoCzIRLnBhcmxleS52MS5CYW5LZXlIABImCghsaWZ0X2JhbhgGIAEoCzISLnBhcmxleS52MS5MaWZ0QmFuSAASJgoIc2V0X3JvbGUYByABKAsyEi5wYXJsZXkudjEuU2V0Um9sZUgAQggKBmFjdGlvbiIgCg5SZWdpc3Rlckludml0ZRIOCgZpbnZpdGUYASABKAwiIQoMUmV2b2tlSW52aXRlEhEKCWludml0ZV9pZBgBIAEoDCIuCghLaWNrVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCSJBCgZCYW5LZXkSEgoKcHVibGljX2tleRgBIAEoDBITCgtkdXJhdGlvbl9tcxgCIAEoBBIOCgZyZWFzb24YAyABKAkiHQoHTGlmdEJhbhISCgpwdWJsaWNfa2V5GAEgASgMIjwKB1NldFJvbGUSEgoKcHVibGljX2tleRgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUiVgoLQWRtaW5SZXN1bHQSEgoKcmVxdWVzdF9pZBgBIAEoDRIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAMgASgJIpMBCgpJbnZpdGVJbmZvEgoKAmlkGAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIVCg1leHBpcmVzX2F0X21zGAMgASgEEhAKCG1heF91c2VzGAQgASgNEgwKBHVzZXMYBSABKA0SEgoKaXNzdWVyX2tleRgGIAEoDBIPCgdyZXZva2VkGAcgASgIImsKB0JhbkluZm8SEgoKcHVibGljX2tleRgBIAEoDBIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIdW50aWxfbXMYAyABKAQSDgoGcmVhc29uGAQgASgJEhQKDGJhbm5lZF9hdF9tcxgFIAEoBCJWCgpBZG1pblN0YXRlEiYKB2ludml0ZXMYASADKAsyFS5wYXJsZXkudjEuSW52aXRlSW5mbxIgCgRiYW5zGAIgAygLMhIucGFybGV5LnYxLkJhbkluZm8iOQoKQ2hhdFRhcmdldBIRCgdyb29tX2lkGAEgASgJSAASEgoIcGVlcl9rZXkYAiABKAxIAEIECgJ0byLBAQoIQ2hhdEl0ZW0SJQoGYWN0aW9uGAEgASgOMhUucGFybGV5LnYxLkNoYXRBY3Rpb24SCgoCaWQYAiABKAwSEgoKYXV0aG9yX2tleRgDIAEoDBIlCgZ0YXJnZXQYBCABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIWCg5jbGllbnRfdGltZV9tcxgFIAEoBBIOCgZyZWZfaWQYBiABKAwSDAoEdGV4dBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwizQEKC0NoYXRNZXNzYWdlEgsKA3NlcRgBIAEoBBIWCg5zZXJ2ZXJfdGltZV9tcxgCIAEoBBITCgthdXRob3JfbmFtZRgDIAEoCRIhCgRwb3N0GAQgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiEKBGVkaXQYBSABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SJQoIZGVsZXRpb24YBiABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SFwoPY2hhbmdlZF90aW1lX21zGAcgASgEIi0KCENoYXRTZW5kEiEKBGl0ZW0YASABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0ibgoHQ2hhdEFjaxIKCgJpZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRILCgNzZXEYAyABKAQSFgoOcmV0cnlfYWZ0ZXJfbXMYBCABKA0SDgoGZGV0YWlsGAUgASgJIjQKCUNoYXRFdmVudBInCgdtZXNzYWdlGAEgASgLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlInIKEkNoYXRIaXN0b3J5UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhIKCmJlZm9yZV9zZXEYAyABKAQSDQoFbGltaXQYBCABKA0iqAEKC0NoYXRIaXN0b3J5EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSKAoIbWVzc2FnZXMYAyADKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USEAoIaGFzX21vcmUYBCABKAgSIgoEY29kZRgFIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUiVgoIQ2hhdEhlYWQSJQoGdGFyZ2V0GAEgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEAoIbGFzdF9zZXEYAiABKAQSEQoJcGVlcl9uYW1lGAMgASgJIjEKC0NoYXRTdW1tYXJ5EiIKBWhlYWRzGAEgAygLMhMucGFybGV5LnYxLkNoYXRIZWFkIkUKCkNoYXRSZWNvcmQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIOCgZvcF9pZHMYAiADKAwiJQoIQ3JkdFN5bmMSCwoDZG9jGAEgASgJEgwKBGRhdGEYAiABKAwiKwoIU2lnbmVkT3ASDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiLQoJU3VibWl0T3BzEiAKA29wcxgBIAMoCzITLnBhcmxleS52MS5TaWduZWRPcCJhCghPcFJlc3VsdBINCgVvcF9pZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAyABKAkSEgoKc2VydmVyX3NlcRgEIAEoBCIxCglPcFJlc3VsdHMSJAoHcmVzdWx0cxgBIAMoCzITLnBhcmxleS52MS5PcFJlc3VsdCI1ChBPcEhpc3RvcnlSZXF1ZXN0EhIKCmJlZm9yZV9zZXEYASABKAQSDQoFbGltaXQYAiABKA0iWAoKQXVkaXRFbnRyeRISCgpzZXJ2ZXJfc2VxGAEgASgEEhUKDWFwcGxpZWRfYXRfbXMYAiABKAQSHwoCb3AYAyABKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiZQoJT3BIaXN0b3J5EiYKB2VudHJpZXMYASADKAsyFS5wYXJsZXkudjEuQXVkaXRFbnRyeRIMCgRtb3JlGAIgASgIEiIKBGNvZGUYAyABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyqeCgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPhIbChdFUlJPUl9DT0RFX09QX01BTEZPUk1FRBBaEhsKF0VSUk9SX0NPREVfT1BfVE9PX0xBUkdFEFsSHQoZRVJST1JfQ09ERV9PUF9XUk9OR19SRUxBWRBcEh0KGUVSUk9SX0NPREVfT1BfVU5LTk9XTl9LRVkQXRIaChZFUlJPUl9DT0RFX09QX1JFUExBWUVEEF4SHwobRVJST1JfQ09ERV9PUF9CQURfU0lHTkFUVVJFEF8SGwoXRVJST1JfQ09ERV9PUF9GT1JCSURERU4QYBIeChpFUlJPUl9DT0RFX09QX1VOS05PV05fUk9PTRBhEhcKE0VSUk9SX0NPREVfT1BfQ1lDTEUQYhIgChxFUlJPUl9DT0RFX09QX0RVUExJQ0FURV9OQU1FEGMSGgoWRVJST1JfQ09ERV9PUF9CQURfTkFNRRBkEhsKF0VSUk9SX0NPREVfT1BfQkFEX1ZBTFVFEGUSGwoXRVJST1JfQ09ERV9PUF9ST09NX0ZVTEwQZhIgChxFUlJPUl9DT0RFX09QX1JPT1RfUFJPVEVDVEVEEGcSHQoZRVJST1JfQ09ERV9PUF9ST09NX0VYSVNUUxBoKm0KCkNoYXRBY3Rpb24SGwoXQ0hBVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIUChBDSEFUX0FDVElPTl9QT1NUEAESFAoQQ0hBVF9BQ1RJT05fRURJVBACEhYKEkNIQVRfQUNUSU9OX0RFTEVURRADYgZwcm90bzM");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -203,6 +203,48 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
      */
     value: ChatSummary;
     case: "chatSummary";
+  } | {
+    /**
+     * both ways: y-protocols sync bytes for one shared document (room tree,
+     * membership). Clients send SyncStep1; the relay answers SyncStep2 and
+     * pushes Updates. The relay ignores SyncStep2/Update from clients.
+     *
+     * @generated from field: parley.v1.CrdtSync crdt_sync = 90;
+     */
+    value: CrdtSync;
+    case: "crdtSync";
+  } | {
+    /**
+     * client -> relay: signed intent ops, in the author's sequence order.
+     *
+     * @generated from field: parley.v1.SubmitOps submit_ops = 91;
+     */
+    value: SubmitOps;
+    case: "submitOps";
+  } | {
+    /**
+     * relay -> client: one verdict per submitted op (to the submitter only).
+     *
+     * @generated from field: parley.v1.OpResults op_results = 92;
+     */
+    value: OpResults;
+    case: "opResults";
+  } | {
+    /**
+     * client (admin) -> relay: a page of the audit log.
+     *
+     * @generated from field: parley.v1.OpHistoryRequest op_history_request = 93;
+     */
+    value: OpHistoryRequest;
+    case: "opHistoryRequest";
+  } | {
+    /**
+     * relay -> client (admin): the page asked for.
+     *
+     * @generated from field: parley.v1.OpHistory op_history = 94;
+     */
+    value: OpHistory;
+    case: "opHistory";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1466,6 +1508,222 @@ export const ChatRecordSchema: GenMessage<ChatRecord> = /*@__PURE__*/
   messageDesc(file_parley, 40);
 
 /**
+ * @generated from message parley.v1.CrdtSync
+ */
+export type CrdtSync = Message<"parley.v1.CrdtSync"> & {
+  /**
+   * Document name: "tree" or "members".
+   *
+   * @generated from field: string doc = 1;
+   */
+  doc: string;
+
+  /**
+   * One y-protocols sync message (SyncStep1, SyncStep2 or Update).
+   *
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.CrdtSync.
+ * Use `create(CrdtSyncSchema)` to create a new message.
+ */
+export const CrdtSyncSchema: GenMessage<CrdtSync> = /*@__PURE__*/
+  messageDesc(file_parley, 41);
+
+/**
+ * @generated from message parley.v1.SignedOp
+ */
+export type SignedOp = Message<"parley.v1.SignedOp"> & {
+  /**
+   * The canonical op body (docs/PROTOCOL.md, "Signed ops"); signed as is.
+   *
+   * @generated from field: bytes body = 1;
+   */
+  body: Uint8Array;
+
+  /**
+   * Ed25519 signature by the body's author key over `body`.
+   *
+   * @generated from field: bytes signature = 2;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.SignedOp.
+ * Use `create(SignedOpSchema)` to create a new message.
+ */
+export const SignedOpSchema: GenMessage<SignedOp> = /*@__PURE__*/
+  messageDesc(file_parley, 42);
+
+/**
+ * @generated from message parley.v1.SubmitOps
+ */
+export type SubmitOps = Message<"parley.v1.SubmitOps"> & {
+  /**
+   * At most 128 per frame, in the author's sequence order.
+   *
+   * @generated from field: repeated parley.v1.SignedOp ops = 1;
+   */
+  ops: SignedOp[];
+};
+
+/**
+ * Describes the message parley.v1.SubmitOps.
+ * Use `create(SubmitOpsSchema)` to create a new message.
+ */
+export const SubmitOpsSchema: GenMessage<SubmitOps> = /*@__PURE__*/
+  messageDesc(file_parley, 43);
+
+/**
+ * @generated from message parley.v1.OpResult
+ */
+export type OpResult = Message<"parley.v1.OpResult"> & {
+  /**
+   * The op id (16 bytes) from the body; empty if the body did not parse.
+   *
+   * @generated from field: bytes op_id = 1;
+   */
+  opId: Uint8Array;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED (0) = applied and durable.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * Why, for people (the UI maps `code` to its own text).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * Position in the audit log of an applied op (0 when refused).
+   *
+   * @generated from field: uint64 server_seq = 4;
+   */
+  serverSeq: bigint;
+};
+
+/**
+ * Describes the message parley.v1.OpResult.
+ * Use `create(OpResultSchema)` to create a new message.
+ */
+export const OpResultSchema: GenMessage<OpResult> = /*@__PURE__*/
+  messageDesc(file_parley, 44);
+
+/**
+ * @generated from message parley.v1.OpResults
+ */
+export type OpResults = Message<"parley.v1.OpResults"> & {
+  /**
+   * @generated from field: repeated parley.v1.OpResult results = 1;
+   */
+  results: OpResult[];
+};
+
+/**
+ * Describes the message parley.v1.OpResults.
+ * Use `create(OpResultsSchema)` to create a new message.
+ */
+export const OpResultsSchema: GenMessage<OpResults> = /*@__PURE__*/
+  messageDesc(file_parley, 45);
+
+/**
+ * @generated from message parley.v1.OpHistoryRequest
+ */
+export type OpHistoryRequest = Message<"parley.v1.OpHistoryRequest"> & {
+  /**
+   * Entries with server_seq below this one (0 = from the newest).
+   *
+   * @generated from field: uint64 before_seq = 1;
+   */
+  beforeSeq: bigint;
+
+  /**
+   * At most this many (1..200; 0 = 50).
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message parley.v1.OpHistoryRequest.
+ * Use `create(OpHistoryRequestSchema)` to create a new message.
+ */
+export const OpHistoryRequestSchema: GenMessage<OpHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 46);
+
+/**
+ * @generated from message parley.v1.AuditEntry
+ */
+export type AuditEntry = Message<"parley.v1.AuditEntry"> & {
+  /**
+   * @generated from field: uint64 server_seq = 1;
+   */
+  serverSeq: bigint;
+
+  /**
+   * Relay clock when the op was applied, unix ms.
+   *
+   * @generated from field: uint64 applied_at_ms = 2;
+   */
+  appliedAtMs: bigint;
+
+  /**
+   * @generated from field: parley.v1.SignedOp op = 3;
+   */
+  op?: SignedOp | undefined;
+};
+
+/**
+ * Describes the message parley.v1.AuditEntry.
+ * Use `create(AuditEntrySchema)` to create a new message.
+ */
+export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
+  messageDesc(file_parley, 47);
+
+/**
+ * @generated from message parley.v1.OpHistory
+ */
+export type OpHistory = Message<"parley.v1.OpHistory"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated parley.v1.AuditEntry entries = 1;
+   */
+  entries: AuditEntry[];
+
+  /**
+   * There are older entries.
+   *
+   * @generated from field: bool more = 2;
+   */
+  more: boolean;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED, or ERROR_CODE_FORBIDDEN for a non-admin.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 3;
+   */
+  code: ErrorCode;
+};
+
+/**
+ * Describes the message parley.v1.OpHistory.
+ * Use `create(OpHistorySchema)` to create a new message.
+ */
+export const OpHistorySchema: GenMessage<OpHistory> = /*@__PURE__*/
+  messageDesc(file_parley, 48);
+
+/**
  * @generated from enum parley.v1.Role
  */
 export enum Role {
@@ -1676,6 +1934,112 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_CHAT_ID_CONFLICT = 62;
    */
   CHAT_ID_CONFLICT = 62,
+
+  /**
+   * Signed ops (issue 4). Sent in OpResult.code.
+   * The op body does not parse (or is not the canonical encoding).
+   *
+   * @generated from enum value: ERROR_CODE_OP_MALFORMED = 90;
+   */
+  OP_MALFORMED = 90,
+
+  /**
+   * The op body is over the size limit.
+   *
+   * @generated from enum value: ERROR_CODE_OP_TOO_LARGE = 91;
+   */
+  OP_TOO_LARGE = 91,
+
+  /**
+   * The op names another relay's key.
+   *
+   * @generated from enum value: ERROR_CODE_OP_WRONG_RELAY = 92;
+   */
+  OP_WRONG_RELAY = 92,
+
+  /**
+   * The author key is not one this relay knows.
+   *
+   * @generated from enum value: ERROR_CODE_OP_UNKNOWN_KEY = 93;
+   */
+  OP_UNKNOWN_KEY = 93,
+
+  /**
+   * The sequence number is not above the last one seen from that device.
+   *
+   * @generated from enum value: ERROR_CODE_OP_REPLAYED = 94;
+   */
+  OP_REPLAYED = 94,
+
+  /**
+   * The signature does not verify for the author key.
+   *
+   * @generated from enum value: ERROR_CODE_OP_BAD_SIGNATURE = 95;
+   */
+  OP_BAD_SIGNATURE = 95,
+
+  /**
+   * The author may not do this (today: tree edits need admin).
+   *
+   * @generated from enum value: ERROR_CODE_OP_FORBIDDEN = 96;
+   */
+  OP_FORBIDDEN = 96,
+
+  /**
+   * The op names a room (or parent) that does not exist (any more).
+   *
+   * @generated from enum value: ERROR_CODE_OP_UNKNOWN_ROOM = 97;
+   */
+  OP_UNKNOWN_ROOM = 97,
+
+  /**
+   * The move would put a room inside its own subtree.
+   *
+   * @generated from enum value: ERROR_CODE_OP_CYCLE = 98;
+   */
+  OP_CYCLE = 98,
+
+  /**
+   * A sibling already has that name.
+   *
+   * @generated from enum value: ERROR_CODE_OP_DUPLICATE_NAME = 99;
+   */
+  OP_DUPLICATE_NAME = 99,
+
+  /**
+   * Empty, too long, padded, or control characters.
+   *
+   * @generated from enum value: ERROR_CODE_OP_BAD_NAME = 100;
+   */
+  OP_BAD_NAME = 100,
+
+  /**
+   * Description, user limit, room id or room count out of range.
+   *
+   * @generated from enum value: ERROR_CODE_OP_BAD_VALUE = 101;
+   */
+  OP_BAD_VALUE = 101,
+
+  /**
+   * member.join into a room at its user limit.
+   *
+   * @generated from enum value: ERROR_CODE_OP_ROOM_FULL = 102;
+   */
+  OP_ROOM_FULL = 102,
+
+  /**
+   * The root cannot be moved or deleted.
+   *
+   * @generated from enum value: ERROR_CODE_OP_ROOT_PROTECTED = 103;
+   */
+  OP_ROOT_PROTECTED = 103,
+
+  /**
+   * room.create with an id already in use.
+   *
+   * @generated from enum value: ERROR_CODE_OP_ROOM_EXISTS = 104;
+   */
+  OP_ROOM_EXISTS = 104,
 }
 
 /**
