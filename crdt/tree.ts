@@ -6,7 +6,12 @@
  * on top of the last state they synced (`overlay.ts`), so both sides agree on
  * what an op means.
  */
+import { nameKey } from './names.ts';
 import type { OpBody, OpIntent } from './op.ts';
+import { IndexedRooms } from './room-index.ts';
+
+export { nameKey } from './names.ts';
+export { IndexedRooms } from './room-index.ts';
 
 /** Id of the tree's root room. */
 export const ROOT_ID = 'root';
@@ -88,14 +93,6 @@ const ROOM_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
 
-const NON_ASCII = /[^\u0000-\u007f]/;
-
-/** The form two names are compared in: same letters in any case and Unicode composition collide. */
-export function nameKey(name: string): string {
-  // NFC leaves ASCII unchanged; skipping it keeps sibling checks over large trees cheap.
-  return NON_ASCII.test(name) ? name.normalize('NFC').toLowerCase() : name.toLowerCase();
-}
-
 /** Why `name` is not a valid room name, or null. */
 export function checkRoomName(name: string): Rejection | null {
   const chars = [...name].length;
@@ -108,13 +105,27 @@ export function checkRoomName(name: string): Rejection | null {
 /** Children of `parentId` in sibling order. */
 export function childrenOf(rooms: Rooms, parentId: string): RoomRecord[] {
   const out: RoomRecord[] = [];
-  for (const r of rooms.values()) if (r.parent === parentId) out.push(r);
+  if (rooms instanceof IndexedRooms) for (const id of rooms.childIds(parentId)) out.push(rooms.get(id)!);
+  else for (const r of rooms.values()) if (r.parent === parentId) out.push(r);
   return out.sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** `roomId` and all its descendants. */
 export function subtreeOf(rooms: Rooms, roomId: string): string[] {
   const out = [roomId];
+  if (rooms instanceof IndexedRooms) {
+    // A corrupt tree with a cycle must not loop: each id is taken once.
+    const seen = new Set(out);
+    for (let i = 0; i < out.length; i++) {
+      for (const c of rooms.childIds(out[i]!)) {
+        if (!seen.has(c)) {
+          seen.add(c);
+          out.push(c);
+        }
+      }
+    }
+    return out;
+  }
   for (let i = 0; i < out.length; i++) for (const c of rooms.values()) if (c.parent === out[i]) out.push(c.id);
   return out;
 }
@@ -129,6 +140,10 @@ function isAncestorOrSelf(rooms: Rooms, ancestor: string, roomId: string): boole
 }
 
 function siblingNameTaken(rooms: Rooms, parentId: string, name: string, exceptId: string): boolean {
+  if (rooms instanceof IndexedRooms) {
+    for (const id of rooms.idsNamed(parentId, name)) if (id !== exceptId) return true;
+    return false;
+  }
   const key = nameKey(name);
   for (const r of rooms.values()) if (r.parent === parentId && r.id !== exceptId && (r.name === name || nameKey(r.name) === key)) return true;
   return false;

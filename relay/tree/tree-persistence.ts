@@ -13,7 +13,7 @@
  * the same batch also replaces the updates with a fresh snapshot.
  */
 import * as Y from 'yjs';
-import { readRooms, ROOT_ID, writeRooms } from '../../crdt/index.ts';
+import { IndexedRooms, readRooms, ROOT_ID, writeRooms } from '../../crdt/index.ts';
 import type { RejectCode, RoomRecord, Rooms } from '../../crdt/index.ts';
 import { RelayError } from '../errors.ts';
 import type { Store, StoredRoom } from '../store.ts';
@@ -97,11 +97,12 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
   } catch (error) {
     throw RelayError.storage('stored room tree is unreadable', error);
   }
-  let rooms = readRooms(doc);
+  // Indexed: the relay validates every op against this tree (crdt/room-index.ts).
+  let rooms: Rooms = new IndexedRooms(readRooms(doc));
   let seeded = false;
   if (!rooms.has(ROOT_ID)) {
     const seed = seedRooms(store.rooms(), serverName);
-    rooms = new Map(seed.map((r) => [r.id, r]));
+    rooms = new IndexedRooms(seed.map((r) => [r.id, r]));
     writeRooms(doc, rooms, rooms.keys(), 'seed');
     seeded = true;
   }
