@@ -37,7 +37,7 @@ import type { RelayStats } from './stats.ts';
 import { Store } from './store.ts';
 import { VoiceRouter } from './voice-router.ts';
 import { VoiceSignalling } from './voice-signalling.ts';
-import { TreeService } from './tree/index.ts';
+import { SignaturePool, TreeService } from './tree/index.ts';
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws';
@@ -89,6 +89,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   });
   const detachLogger = opts.logger ? attachLogger(events, opts.logger, clock) : () => {};
   const store = await Store.open(opts.dataDir, (error) => events.emit('internal-error', { where: 'store write', error }));
+  const verifier = new SignaturePool({ size: options.signatureThreads });
 
   try {
     const identity = await loadOrCreateIdentity(store);
@@ -102,6 +103,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       relayKey: identity.publicKey,
       serverName: opts.serverName,
       limits,
+      verifier,
       actorOf: (keyHex) => {
         const role = records.role(keyHex)?.role;
         if (role) return { keyHex, role };
@@ -244,6 +246,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       for (const session of open) session.terminate();
       signalling.closeAll();
       await rooms.drain();
+      await verifier.close();
       wss.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -267,6 +270,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       close: () => (closing ??= shutdown()),
     };
   } catch (error) {
+    await verifier.close();
     await store.close().catch(() => {});
     detachLogger();
     throw error;

@@ -119,6 +119,8 @@ export interface RelayOptions {
   readonly chat?: Partial<ChatLimits>;
   /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
   readonly chatPolicy?: ChatPolicy;
+  /** Worker threads verifying op signatures. Default `os.availableParallelism() - 1`, at least 1; 0 verifies on the main thread. */
+  readonly signatureThreads?: number;
 }
 
 /** {@link RelayOptions} with defaults applied and validated. */

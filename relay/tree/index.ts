@@ -6,3 +6,5 @@ export type { OpOutcome, OpPipelineDeps } from './op-pipeline.ts';
 export { COMPACT_EVERY, loadTree, readAudit, seedRooms } from './tree-persistence.ts';
 export type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
 export { wireCode } from './codes.ts';
+export { InlineVerifier, SignaturePool } from './signature-pool.ts';
+export type { SignatureCheck, SignaturePoolOptions, SignatureVerifier } from './signature-pool.ts';

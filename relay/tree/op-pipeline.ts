@@ -10,11 +10,10 @@
  * document update; the tree service writes them in one synced batch and only
  * then acknowledges. Nothing refused touches the document.
  */
-import { createPublicKey, verify } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
 import * as Y from 'yjs';
 import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, OP_DOMAIN, OP_ID_BYTES, opHex, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
 import type { Actor, Authorize, OpBody, RejectCode, Rooms } from '../../crdt/index.ts';
+import { InlineVerifier } from './signature-pool.ts';
 import { opEntries } from './tree-persistence.ts';
 import type { Entry, LoadedTree, Verdict } from './tree-persistence.ts';
 
@@ -48,7 +47,13 @@ export interface OpOutcome {
   readonly op: OpBody | null;
 }
 
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** A signature verdict computed ahead of the pipeline (signature-pool.ts), for the key it was computed with. */
+export interface PreVerified {
+  readonly author: Uint8Array;
+  readonly ok: boolean;
+}
+
+const AUTHOR_OFFSET = OP_DOMAIN.byteLength + 32 + OP_ID_BYTES;
 const EMPTY = new Uint8Array(0);
 const NOTHING: ReadonlySet<string> = new Set();
 
@@ -64,6 +69,17 @@ export function peekOpId(body: Uint8Array): Uint8Array {
   return body.slice(start, start + OP_ID_BYTES);
 }
 
+/** The author key where the layout puts it (empty when the body is too short): what a signature is checked against before the body is parsed. */
+export function peekAuthor(body: Uint8Array): Uint8Array {
+  return body.byteLength < AUTHOR_OFFSET + 32 ? EMPTY : body.subarray(AUTHOR_OFFSET, AUTHOR_OFFSET + 32);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The authoritative room tree and the op bookkeeping, in memory. */
 export class OpPipeline {
   readonly doc: Y.Doc;
@@ -71,7 +87,7 @@ export class OpPipeline {
   readonly #deps: OpPipelineDeps;
   readonly #devices: Map<string, number>;
   readonly #verdicts: Map<string, Verdict>;
-  readonly #keys = new Map<string, KeyObject>();
+  readonly #inline = new InlineVerifier();
   readonly #authorize: Authorize;
   #nextSeq: number;
   #nextVoiceId: number;
@@ -87,14 +103,18 @@ export class OpPipeline {
     this.#nextVoiceId = Math.max(0, ...[...loaded.rooms.values()].map((r) => r.voiceId)) + 1;
   }
 
-  /** Runs one signed op through the pipeline. Never throws on bad input. */
-  process(body: Uint8Array, signature: Uint8Array): OpOutcome {
+  /**
+   * Runs one signed op through the pipeline. Never throws on bad input.
+   * `preVerified` is the signature verdict computed off-thread; it is used,
+   * at the signature step, only when it was computed for this op's author.
+   */
+  process(body: Uint8Array, signature: Uint8Array, preVerified?: PreVerified): OpOutcome {
     if (body.byteLength > MAX_OP_BODY_BYTES) return refuse('too-large', `op body over ${MAX_OP_BODY_BYTES} bytes`, peekOpId(body));
     const parsed = decodeOpBody(body);
     if (!parsed.ok) return refuse('malformed', parsed.error.detail, peekOpId(body));
     const op = parsed.value;
     const opIdHex = opHex(op.opId);
-    if (!Buffer.from(op.relayKey).equals(Buffer.from(this.#deps.relayKey))) return refuse('wrong-relay', 'op is for another relay', op.opId);
+    if (!sameBytes(op.relayKey, this.#deps.relayKey)) return refuse('wrong-relay', 'op is for another relay', op.opId);
     const keyHex = opHex(op.author);
     const actor = this.#deps.actorOf(keyHex);
     if (!actor) return refuse('unknown-key', 'author key unknown to this relay', op.opId);
@@ -103,7 +123,8 @@ export class OpPipeline {
       return { ...refuse(earlier.code ?? 'internal', earlier.reason, op.opId), code: earlier.code, seq: earlier.seq };
     }
     if (op.seq <= (this.#devices.get(keyHex) ?? 0)) return refuse('replayed', `sequence ${op.seq} is not above the last seen from this device`, op.opId);
-    if (signature.byteLength !== SIGNATURE_BYTES || !this.#verify(keyHex, op.author, body, signature)) {
+    const signed = preVerified && sameBytes(preVerified.author, op.author) ? preVerified.ok : this.#inline.verify(op.author, body, signature);
+    if (signature.byteLength !== SIGNATURE_BYTES || !signed) {
       return refuse('bad-signature', 'signature does not verify', op.opId);
     }
     // From here the op is attributable: its sequence number is used up whatever the verdict.
@@ -129,24 +150,5 @@ export class OpPipeline {
     this.#verdicts.set(opIdHex, verdict);
     const entries = opEntries(keyHex, op.seq, opIdHex, verdict, { seq, atMs: this.#deps.now(), body, signature });
     return { opIdHex, opId: op.opId, code: null, reason: '', seq, entries, update, changed, op };
-  }
-
-  /** node:crypto Ed25519 verify with the raw key wrapped as SPKI (cached per key). */
-  #verify(keyHex: string, raw: Uint8Array, body: Uint8Array, signature: Uint8Array): boolean {
-    let key = this.#keys.get(keyHex);
-    if (!key) {
-      try {
-        key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-      } catch {
-        return false;
-      }
-      if (this.#keys.size > 10_000) this.#keys.clear();
-      this.#keys.set(keyHex, key);
-    }
-    try {
-      return verify(null, body, key, signature);
-    } catch {
-      return false;
-    }
   }
 }

@@ -9,12 +9,18 @@
  * document updates broadcast and the verdicts sent, so nobody ever sees (or
  * is told about) a change a crash could lose. Ops arriving during a write
  * join the next batch.
+ *
+ * Signatures are checked ahead: when a frame arrives its signatures go to the
+ * verifier (a worker pool, signature-pool.ts) at once, and the frame joins an
+ * ordered queue; the sequential pipeline consumes the verdicts when the
+ * frame's turn comes, so frames are still processed strictly in arrival
+ * order with every check in the pipeline's order.
  */
 import * as Y from 'yjs';
 import { DOC_NAMES, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp, writeMember } from '../../crdt/index.ts';
 import type { Actor, RoomRecord } from '../../crdt/index.ts';
 import { encodeEnvelope, ErrorCode } from '../../proto/index.ts';
-import type { CrdtSync, JoinRoom, OpHistoryRequest, SubmitOps } from '../../proto/index.ts';
+import type { CrdtSync, JoinRoom, OpHistoryRequest, SignedOp, SubmitOps } from '../../proto/index.ts';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { OpResultSchema } from '../../proto/index.ts';
 import type { TypedEmitter } from '../emitter.ts';
@@ -27,7 +33,8 @@ import type { Session } from '../session.ts';
 import type { DropStats } from '../stats.ts';
 import type { Store, StoredRoom } from '../store.ts';
 import { wireCode } from './codes.ts';
-import { OpPipeline, peekOpId } from './op-pipeline.ts';
+import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
+import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { COMPACT_EVERY, loadTree, readAudit, snapshotEntries, updateEntry } from './tree-persistence.ts';
 import type { Entry, LoadedTree } from './tree-persistence.ts';
@@ -57,6 +64,8 @@ export interface TreeServiceDeps {
   readonly serverName: string;
   readonly actorOf: (keyHex: string) => Actor | null;
   readonly limits: OpLimits;
+  /** Checks a frame's signatures ahead of the pipeline (the relay owns and closes it). */
+  readonly verifier: SignatureVerifier;
 }
 
 type Result = MessageInitShape<typeof OpResultSchema>;
@@ -91,6 +100,10 @@ export class TreeService {
   readonly #buckets = new Map<Session, TokenBucket>();
   #batch: Batch = newBatch();
   #flushing: Promise<void> | null = null;
+  /** Frames in arrival order, each waiting for its signature verdicts. */
+  #queue: Promise<void> = Promise.resolve();
+  /** Set while the tree reloads after a failed write: queued frames wait for the reloaded state. */
+  #reloading: Promise<void> | null = null;
 
   private constructor(deps: TreeServiceDeps, loaded: LoadedTree) {
     this.#deps = deps;
@@ -158,17 +171,39 @@ export class TreeService {
     }
     let bucket = this.#buckets.get(session);
     if (!bucket) this.#buckets.set(session, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
+    // The budget is charged on arrival; verification starts now, off this thread.
+    const admitted = msg.ops.map(() => bucket.take());
+    const checks = msg.ops.filter((_, i) => admitted[i]).map((op) => ({ author: peekAuthor(op.body), body: op.body, signature: op.signature }));
+    const verdicts = checks.length > 0 ? this.#deps.verifier.verifyAll(checks) : Promise.resolve(new Uint8Array(0));
+    this.#queue = this.#queue.then(async () => {
+      // A verifier failure leaves the verdicts unknown: the pipeline then verifies inline.
+      const v = await verdicts.catch(() => null);
+      while (this.#reloading) await this.#reloading;
+      try {
+        this.#process(session, msg.ops, admitted, checks, v);
+      } catch (error) {
+        this.#deps.events.emit('internal-error', { where: 'room tree ops', error });
+      }
+    });
+  }
+
+  #process(session: Session, ops: readonly SignedOp[], admitted: readonly boolean[], checks: ReadonlyArray<{ author: Uint8Array }>, verdicts: Uint8Array | null): void {
+    const { stats } = this.#deps;
     const batch = this.#batch;
     let replies = batch.replies.get(session);
     if (!replies) batch.replies.set(session, (replies = []));
-    for (const signed of msg.ops) {
-      if (!bucket.take()) {
+    let k = 0;
+    for (let i = 0; i < ops.length; i++) {
+      const signed = ops[i]!;
+      if (!admitted[i]) {
         // Not processed, sequence not used: the client keeps the op and retries.
         stats.frame('rate-limited', session.connId, 'ops');
         replies.push({ opId: peekOpId(signed.body), code: ErrorCode.RATE_LIMITED, reason: 'too many ops; retry later' });
         continue;
       }
-      const out = this.#pipeline.process(signed.body, signed.signature);
+      const pre = verdicts ? { author: checks[k]!.author, ok: verdicts[k] === 1 } : undefined;
+      k++;
+      const out = this.#pipeline.process(signed.body, signed.signature, pre);
       if (out.code !== null) stats.frame('op-refused', session.connId, out.code);
       batch.entries.push(...out.entries);
       if (out.update) {
@@ -234,9 +269,15 @@ export class TreeService {
     this.#buckets.delete(session);
   }
 
-  /** Resolves when every accepted op is on disk and answered. */
+  /** Resolves when every accepted op is processed, on disk and answered. */
   async drain(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    for (;;) {
+      const queue = this.#queue;
+      await queue;
+      if (this.#flushing) await this.#flushing;
+      else if (queue === this.#queue && !this.#reloading) return;
+      else if (this.#reloading) await this.#reloading;
+    }
   }
 
   async #flush(): Promise<void> {
@@ -265,6 +306,17 @@ export class TreeService {
    * reloaded from what is on disk.
    */
   async #failed(b: Batch, error: unknown): Promise<void> {
+    let reloaded = (): void => {};
+    this.#reloading = new Promise<void>((resolve) => (reloaded = resolve));
+    try {
+      await this.#answerFailedAndReload(b, error);
+    } finally {
+      this.#reloading = null;
+      reloaded();
+    }
+  }
+
+  async #answerFailedAndReload(b: Batch, error: unknown): Promise<void> {
     this.#deps.events.emit('internal-error', { where: 'room tree write', error });
     const later = this.#batch;
     this.#batch = newBatch();
