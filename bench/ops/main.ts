@@ -1,11 +1,13 @@
 /**
  * `npm run bench:ops -- --json`: signed room-tree ops through a real relay
- * (in this process, real WebSocket, real LevelDB with synced batches).
+ * (real WebSocket, real LevelDB with synced batches).
  *
  * - validatedOpsPerSec: 100,000 renames over 1,000 rooms, signed beforehand,
- *   sent in frames of 128 with up to 8 frames in flight; counted from the
- *   first send to the last verdict (parse, verify with node:crypto,
- *   authorize, invariants, apply to the Yjs document, synced write, ack).
+ *   sent in frames of 128 with up to 8 frames in flight to a relay in its own
+ *   process (bench/ops/relay-child.ts); counted from the first send to the
+ *   last verdict (parse, verify with node:crypto in the relay's signature
+ *   workers, authorize, invariants, apply to the Yjs document, synced write,
+ *   ack).
  * - offlineSync1000Ms: the real client RoomTreeStore holding 1,000 queued
  *   offline ops reconnects (handshake, document sync, outbox flush) until
  *   every op is acknowledged; relay with default limits.
@@ -13,11 +15,13 @@
  *   updates not yet compacted) after the 100,000 renames; the data folder
  *   size (which also holds the audit log) is reported beside it.
  */
+import { fork } from 'node:child_process';
 import { sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { memoryTreeCache, RoomTreeStore } from '../../client/tree/index.ts';
 import type { Signer } from '../../keys/index.ts';
@@ -67,13 +71,37 @@ async function submitAll(client: TestClient, ops: SignedOp[]): Promise<number> {
   return performance.now() - started;
 }
 
+interface ChildRelay {
+  readonly wsUrl: string;
+  readonly invite: Uint8Array;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** The relay in its own process (same flags as this one, so the TS loader comes along). */
+async function startChildRelay(): Promise<ChildRelay> {
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'relay-child.ts'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+  const info = await new Promise<{ wsUrl: string; invite: Uint8Array; dataDir: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { wsUrl: string; invite: Uint8Array; dataDir: string }));
+    child.once('exit', (code) => reject(new Error(`bench relay exited early [code:${code}]`)));
+  });
+  return {
+    ...info,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send('stop');
+      await exited;
+    },
+  };
+}
+
 async function throughputAndSize(): Promise<{ validatedOpsPerSec: number; docBytesAfter100kRenames: number; dataDirBytesAfter100kRenames: number }> {
-  const unlimited = { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, maxRateLimitedFrames: 1e9 };
-  const started = await startRelay({ limits: unlimited });
-  // A bare client (no replica): the process's CPU should go to the relay.
-  const admin = await connectClient(started.relay.wsUrl, { name: 'Bench', invite: started.relay.bootstrapInvite!, key: generateKey(), timeoutMs: 120_000 });
+  const started = await startChildRelay();
+  // A bare client (no replica).
+  const admin = await connectClient(started.wsUrl, { name: 'Bench', invite: started.invite, key: generateKey(), timeoutMs: 120_000 });
   let seq = 0;
-  const signed = (intent: OpIntent) => signOp(admin.key, admin.hello.relayPublicKey, ++seq, intent);
+  const author = rawPublicKeyOf(admin.key);
+  const signed = (intent: OpIntent) => signOp(admin.key, admin.hello.relayPublicKey, ++seq, intent, undefined, author);
   const creates = Array.from({ length: ROOMS }, (_, i) => signed({ kind: 'room.create', args: { roomId: `b${i}`, parentId: 'root', name: `Room ${i}`, index: i, description: '', userLimit: 0 } }));
   await submitAll(admin, creates);
   const renames = Array.from({ length: RENAMES }, (_, i) => signed({ kind: 'room.rename', args: { roomId: `b${i % ROOMS}`, name: `Room ${i % ROOMS} v${Math.floor(i / ROOMS)}` } }));

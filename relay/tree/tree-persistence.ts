@@ -131,6 +131,11 @@ export function updateEntry(n: number, update: Uint8Array): Entry {
   return [UPDATE_PREFIX + pad(n), b64(update)];
 }
 
+/** Whether `entry` is a device's last-sequence record (a batch keeps only the last per device). */
+export function isDeviceEntry(entry: Entry): boolean {
+  return entry[0].startsWith(DEVICE_PREFIX);
+}
+
 /** The entries of one verified op: its device seq, its verdict and (if applied) its audit record. */
 export function opEntries(deviceHex: string, seq: number, opIdHex: string, verdict: Verdict, audit: AuditRecord | null): Entry[] {
   const out: Entry[] = [

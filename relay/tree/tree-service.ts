@@ -36,7 +36,7 @@ import { wireCode } from './codes.ts';
 import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
 import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
-import { COMPACT_EVERY, loadTree, readAudit, snapshotEntries, updateEntry } from './tree-persistence.ts';
+import { COMPACT_EVERY, isDeviceEntry, loadTree, readAudit, snapshotEntries, updateEntry } from './tree-persistence.ts';
 import type { Entry, LoadedTree } from './tree-persistence.ts';
 
 /** Most ops one SubmitOps frame may carry. */
@@ -73,12 +73,14 @@ type Result = MessageInitShape<typeof OpResultSchema>;
 interface Batch {
   entries: Entry[];
   updates: Uint8Array[];
+  /** Last sequence number per device key: one record per device per batch, not per op. */
+  devices: Map<string, unknown>;
   changed: Set<string>;
   replies: Map<Session, Result[]>;
   joins: Array<{ session: Session; roomId: string }>;
 }
 
-const newBatch = (): Batch => ({ entries: [], updates: [], changed: new Set(), replies: new Map(), joins: [] });
+const newBatch = (): Batch => ({ entries: [], updates: [], devices: new Map(), changed: new Set(), replies: new Map(), joins: [] });
 
 /** Converts a tree record to the presence/AuthOk room shape. */
 export function toStoredRoom(r: RoomRecord): StoredRoom {
@@ -205,17 +207,11 @@ export class TreeService {
       k++;
       const out = this.#pipeline.process(signed.body, signed.signature, pre);
       if (out.code !== null) stats.frame('op-refused', session.connId, out.code);
-      batch.entries.push(...out.entries);
-      if (out.update) {
-        const n = this.#nextUpdate++;
-        batch.entries.push(updateEntry(n, out.update));
-        batch.updates.push(out.update);
-        this.#unsnapshotted.push(n);
-        if (this.#unsnapshotted.length >= COMPACT_EVERY) {
-          batch.entries.push(...snapshotEntries(this.#pipeline.doc, this.#nextUpdate, this.#unsnapshotted));
-          this.#unsnapshotted = [];
-        }
+      for (const entry of out.entries) {
+        if (isDeviceEntry(entry)) batch.devices.set(entry[0], entry[1]);
+        else batch.entries.push(entry);
       }
+      if (out.update) batch.updates.push(out.update);
       for (const id of out.changed) batch.changed.add(id);
       if (out.op?.kind === 'member.join' && out.entries.length > 0) batch.joins.push({ session, roomId: out.op.args.roomId });
       replies.push({ opId: out.opId, code: wireCode(out.code), reason: out.reason, serverSeq: BigInt(out.seq) });
@@ -286,13 +282,14 @@ export class TreeService {
       while (this.#batch.replies.size > 0) {
         const b = this.#batch;
         this.#batch = newBatch();
+        const update = this.#sealUpdates(b);
         try {
           if (b.entries.length > 0) await this.#deps.store.writeBatch(b.entries, true);
         } catch (error) {
           await this.#failed(b, error);
           continue;
         }
-        this.#publish(b);
+        this.#publish(b, update);
       }
     })().finally(() => {
       this.#flushing = null;
@@ -335,9 +332,29 @@ export class TreeService {
     }
   }
 
+  /**
+   * Completes a batch's records as it is taken for writing: the device
+   * records, and the batch's document updates merged into one update record
+   * (compacting into a snapshot every COMPACT_EVERY records). The document
+   * is exactly at this batch's end here: later ops go to the next batch.
+   */
+  #sealUpdates(b: Batch): Uint8Array | null {
+    for (const entry of b.devices) b.entries.push(entry);
+    if (b.updates.length === 0) return null;
+    const update = b.updates.length === 1 ? b.updates[0]! : Y.mergeUpdates(b.updates);
+    const n = this.#nextUpdate++;
+    b.entries.push(updateEntry(n, update));
+    this.#unsnapshotted.push(n);
+    if (this.#unsnapshotted.length >= COMPACT_EVERY) {
+      b.entries.push(...snapshotEntries(this.#pipeline.doc, this.#nextUpdate, this.#unsnapshotted));
+      this.#unsnapshotted = [];
+    }
+    return update;
+  }
+
   /** After the batch is durable: broadcast, follow presence, answer. */
-  #publish(b: Batch): void {
-    if (b.updates.length > 0) this.#broadcast(TREE_DOC, b.updates.length === 1 ? b.updates[0]! : Y.mergeUpdates(b.updates));
+  #publish(b: Batch, update: Uint8Array | null): void {
+    if (update) this.#broadcast(TREE_DOC, update);
     if (b.changed.size > 0) this.#syncPresence(b.changed);
     for (const { session, roomId } of b.joins) this.#deps.roster.join(session, { roomId } as JoinRoom);
     for (const [session, results] of b.replies) {
