@@ -18,7 +18,7 @@ import type { RejectCode, RoomRecord, Rooms } from '../../crdt/index.ts';
 import { RelayError } from '../errors.ts';
 import type { Store, StoredRoom } from '../store.ts';
 
-/** Updates between two snapshots. */
+/** Document-changing ops (or update records) between two snapshots. */
 export const COMPACT_EVERY = 500;
 
 const SNAPSHOT = 'tree:snapshot';

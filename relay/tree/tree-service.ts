@@ -97,6 +97,8 @@ export class TreeService {
   #pipeline: OpPipeline;
   #nextUpdate: number;
   #unsnapshotted: number[] = [];
+  /** Document-changing ops since the last snapshot (a record holds a batch's worth). */
+  #opsSinceSnapshot = 0;
   readonly #members = new Y.Doc();
   readonly #subscribers = new Map<Session, Set<string>>();
   readonly #buckets = new Map<Session, TokenBucket>();
@@ -335,7 +337,7 @@ export class TreeService {
   /**
    * Completes a batch's records as it is taken for writing: the device
    * records, and the batch's document updates merged into one update record
-   * (compacting into a snapshot every COMPACT_EVERY records). The document
+   * (compacting into a snapshot every COMPACT_EVERY ops). The document
    * is exactly at this batch's end here: later ops go to the next batch.
    */
   #sealUpdates(b: Batch): Uint8Array | null {
@@ -345,9 +347,12 @@ export class TreeService {
     const n = this.#nextUpdate++;
     b.entries.push(updateEntry(n, update));
     this.#unsnapshotted.push(n);
-    if (this.#unsnapshotted.length >= COMPACT_EVERY) {
+    this.#opsSinceSnapshot += b.updates.length;
+    // Counted in ops, not records, so the stored document stays as compact as with one record per op.
+    if (this.#unsnapshotted.length >= COMPACT_EVERY || this.#opsSinceSnapshot >= COMPACT_EVERY) {
       b.entries.push(...snapshotEntries(this.#pipeline.doc, this.#nextUpdate, this.#unsnapshotted));
       this.#unsnapshotted = [];
+      this.#opsSinceSnapshot = 0;
     }
     return update;
   }
