@@ -110,6 +110,16 @@ async function boot(): Promise<void> {
   app.session = session;
 }
 
+/**
+ * Registers the service worker that keeps the app shell for offline opening
+ * (built as /sw.js; absent in the Vite dev server, where this is a no-op).
+ */
+function registerServiceWorker(): void {
+  if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
+  navigator.serviceWorker.register('./sw.js').catch((e: unknown) => console.warn('offline support unavailable', e));
+}
+
+registerServiceWorker();
 boot().catch((e) => {
   console.error('Parley failed to start', e);
   document.body.insertAdjacentHTML('afterbegin', '<p role="alert" style="padding:1rem">Parley could not start in this browser. See the console for details.</p>');

@@ -104,8 +104,11 @@ describe('audio engine loopback in Chromium', () => {
     const sender = stats.playback.senders[0]!;
     expect(stats.capture.encodeErrors).toBe(0);
     // Nothing is dropped on this path; a frame can only be lost by arriving
-    // after its slot, which a loaded machine may cause once or twice.
-    expect(sender.lost).toBeLessThanOrEqual(2);
+    // after its slot, which happens when other processes starve this one of
+    // CPU. Loss rates belong to the voice benchmark; here it only has to stay
+    // well below what would make the tone unrecognisable.
+    expect(sender.played).toBeGreaterThan(100);
+    expect(sender.lost).toBeLessThan(sender.played * 0.1);
     expect(sender.targetMs).toBeLessThanOrEqual(60);
   });
 
