@@ -11,6 +11,8 @@
  * are dropped and their decoders freed.
  */
 import { decodeDownlink } from '../../proto/datagram.ts';
+import type { ForwardedVoice } from '../../proto/datagram.ts';
+import { LossMeter } from './loss-meter.ts';
 import { OutputRecorder } from './output-recorder.ts';
 import { SenderStream } from './sender-stream.ts';
 import type { FrameDecoder, FrameSource, SenderStreamStats } from './sender-stream.ts';
@@ -27,7 +29,14 @@ export interface PlaybackMixerOptions {
   /** Talking state of every known sender, sent only when it changed. */
   readonly onTalking: (talking: ReadonlyMap<number, boolean>) => void;
   /** A requested output recording completed. */
-  readonly onRecording: (id: number, samples: Float32Array) => void;
+  readonly onRecording: (id: number, samples: Float32Array, startMs: number) => void;
+  /**
+   * Every `lossReportMs`: the fraction (0..1) of packets lost per sender that
+   * sent at least 10 packets in the interval. Feeds the senders' FEC setting.
+   */
+  readonly onLoss?: (loss: ReadonlyMap<number, number>) => void;
+  /** Loss report interval, ms of output; default 2000. */
+  readonly lossReportMs?: number;
   /** A decoder could not be created (the sender stays silent). */
   readonly onDecoderError?: (error: unknown) => void;
   /** Drop a sender after this long without packets, ms; default 10000. */
@@ -66,8 +75,12 @@ export interface PlaybackStats {
 
 interface Entry {
   readonly stream: SenderStream;
+  readonly loss: LossMeter;
   lastSource: FrameSource;
 }
+
+/** Intervals with fewer packets than this say too little about loss to report. */
+const MIN_PACKETS_FOR_LOSS = 10;
 
 /** Per-sender jitter buffers and decoders, mixer, limiter, talking and recording tap. */
 export class PlaybackMixer {
@@ -83,6 +96,8 @@ export class PlaybackMixer {
   #cursor = FRAME_SAMPLES; // mix exhausted: produce on first render
   #room: number | null = null;
   #deafened = false;
+  #volume = 1;
+  #sinceLossReport = 0;
   #closed = false;
   #s = { malformed: 0, wrongRoom: 0, frames: 0, mixMs: 0 };
 
@@ -105,7 +120,18 @@ export class PlaybackMixer {
       this.#s.wrongRoom++;
       return;
     }
-    this.#entry(v.sender).stream.insert(v, nowMs);
+    this.#insert(v, nowMs);
+  }
+
+  /**
+   * Feeds a downlink datagram made on this machine (the microphone test
+   * loops the user's own voice back): no room check, no loss report.
+   */
+  receiveLocal(bytes: Uint8Array, nowMs: number): void {
+    if (this.#closed) return;
+    const parsed = decodeDownlink(bytes);
+    if (parsed.ok) this.#entry(parsed.value.sender).stream.insert(parsed.value, nowMs);
+    else this.#s.malformed++;
   }
 
   /** Sets the current room; voice for any other room is dropped and every sender is forgotten. */
@@ -124,6 +150,11 @@ export class PlaybackMixer {
   /** Per-sender gain (linear, 1 = unchanged, 0 = muted locally); kept across streams until removeSender. */
   setSenderVolume(sender: number, gain: number): void {
     this.#gains.set(sender, Math.max(0, Number.isFinite(gain) ? gain : 1));
+  }
+
+  /** Master output volume (linear, 0..2), applied to the mix before the limiter. */
+  setOutputVolume(volume: number): void {
+    this.#volume = Math.max(0, Number.isFinite(volume) ? volume : 1);
   }
 
   /** Master deafen: output zeros (senders keep being decoded so un-deafening is instant). */
@@ -154,7 +185,12 @@ export class PlaybackMixer {
       i += take;
     }
     if (this.#recorder.active) {
-      for (const r of this.#recorder.capture(out)) this.#options.onRecording(r.id, r.samples);
+      for (const r of this.#recorder.capture(out, nowMs)) this.#options.onRecording(r.id, r.samples, r.startMs);
+    }
+    this.#sinceLossReport += out.length;
+    if (this.#options.onLoss && this.#sinceLossReport >= (this.#options.lossReportMs ?? 2000) * SAMPLES_PER_MS) {
+      this.#sinceLossReport = 0;
+      this.#reportLoss();
     }
     const talking = this.#talking.tick(out.length);
     if (talking) this.#options.onTalking(talking);
@@ -183,13 +219,28 @@ export class PlaybackMixer {
     if (e) return e;
     const clock = this.#options.clock;
     const stream = new SenderStream(null, { ...(this.#options.jitter ? { jitter: this.#options.jitter } : {}), ...(clock ? { clock } : {}) });
-    e = { stream, lastSource: 'waiting' };
+    e = { stream, loss: new LossMeter(), lastSource: 'waiting' };
     this.#streams.set(sender, e);
     this.#options.createDecoder().then(
       (decoder) => stream.setDecoder(decoder),
       (error: unknown) => this.#options.onDecoderError?.(error),
     );
     return e;
+  }
+
+  #insert(v: ForwardedVoice, nowMs: number): void {
+    const e = this.#entry(v.sender);
+    e.loss.onPacket(v.seq);
+    e.stream.insert(v, nowMs);
+  }
+
+  #reportLoss(): void {
+    const loss = new Map<number, number>();
+    for (const [sender, e] of this.#streams) {
+      const sample = e.loss.take();
+      if (sample.expected >= MIN_PACKETS_FOR_LOSS) loss.set(sender, sample.fraction);
+    }
+    if (loss.size > 0) this.#options.onLoss!(loss);
   }
 
   #drop(sender: number): void {
@@ -216,6 +267,7 @@ export class PlaybackMixer {
       this.#talking.update(sender, frame);
       for (let i = 0; i < FRAME_SAMPLES; i++) mix[i]! += frame[i]!;
     }
+    if (this.#volume !== 1) for (let i = 0; i < FRAME_SAMPLES; i++) mix[i]! *= this.#volume;
     this.#limiter.process(mix);
     if (this.#deafened) mix.fill(0);
     this.#s.frames++;
