@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../proto/index.ts';
-import type { ClientAuth, Envelope, JoinRoom, RtcSignal, SetSelfState } from '../proto/index.ts';
+import type { ClientAuth, Envelope, JoinRoom, ReceiverReport, RtcSignal, SetSelfState } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Session } from './session.ts';
@@ -19,6 +19,7 @@ export interface ControlHandlers {
   joinRoom(session: Session, msg: JoinRoom): void;
   setSelfState(session: Session, msg: SetSelfState): void;
   rtcSignal(session: Session, msg: RtcSignal): void;
+  receiverReport(session: Session, msg: ReceiverReport): void;
 }
 
 /** Dependencies of the frame handler. */
@@ -29,7 +30,7 @@ export interface ControlDeps {
 }
 
 /** Messages only the relay sends; a client sending one is a bad request. */
-const RELAY_ONLY = new Set<string>(['serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady']);
+const RELAY_ONLY = new Set<string>(['serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady', 'lossReport']);
 
 /** Builds the per-frame entry point. */
 export function createFrameHandler(deps: ControlDeps): (session: Session, data: Uint8Array, isBinary: boolean) => void {
@@ -80,6 +81,10 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'rtcSignal':
         if (authed) handlers.rtcSignal(session, msg.value);
         else beforeAuth(session, 'rtc_signal');
+        return;
+      case 'receiverReport':
+        if (authed) handlers.receiverReport(session, msg.value);
+        else beforeAuth(session, 'receiver_report');
         return;
       default:
         if (!authed) beforeAuth(session, msg.case);

@@ -25,6 +25,7 @@ import { resolveOptions } from './options.ts';
 import type { RelayOptions } from './options.ts';
 import { hashPassword } from './password.ts';
 import { Presence } from './presence.ts';
+import { LossReports } from './loss-reports.ts';
 import { loadOrSeedRooms } from './rooms.ts';
 import { Roster } from './roster.ts';
 import { CloseCode, Session } from './session.ts';
@@ -90,6 +91,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const router = new VoiceRouter({ directory: presence, stats, clock, limits });
     const roster = new Roster({ presence, store, router, stats, events, clock });
     const signalling = new VoiceSignalling({ router, rtc: opts.rtc, stats, events });
+    const lossReports = new LossReports({ presence, sessionById: (id) => roster.session(id), stats, clock });
     const handshake = new Handshake({
       relayPublicKey: identity.publicKey,
       serverName: opts.serverName,
@@ -107,6 +109,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         joinRoom: (session, msg) => roster.join(session, msg),
         setSelfState: (session, msg) => roster.setSelfState(session, msg),
         rtcSignal: (session, msg) => signalling.handle(session, msg),
+        receiverReport: (session, msg) => lossReports.handle(session, msg),
       },
     });
 

@@ -46,6 +46,11 @@ export class Roster {
     return this.#sessions.values();
   }
 
+  /** The authenticated session with this id, if any. */
+  session(sessionId: number): Session | undefined {
+    return this.#sessions.get(sessionId);
+  }
+
   /** Completes the handshake: assigns a session id, places the user, sends authOk, announces them. */
   admit(session: Session, identity: AuthIdentity): void {
     const { presence, store, events, clock } = this.#deps;
