@@ -3,15 +3,15 @@
  * with its real adapters, and mounts <parley-app>.
  */
 import { fingerprint, loadOrCreateIdentity } from '../keys/index.ts';
-import { Session } from './session/index.ts';
-import { createAudioEngine } from './audio/index.ts';
-import type { AudioEngine } from './audio/types.ts';
+import { Session, browserDeviceSource, localStorageSettingsStore } from './session/index.ts';
+import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
+import type { ParleyAudioEngine } from './audio/index.ts';
 import './ui/index.ts';
 
 /** Debug / test handle on window: the session and the live audio engine. */
 export interface ParleyDebugHandle {
   session: Session;
-  audio: AudioEngine | null;
+  audio: ParleyAudioEngine | null;
   /** performance.now() when voice first became ready after load. */
   voiceReadyAt: number | null;
 }
@@ -37,6 +37,9 @@ async function boot(): Promise<void> {
     url: relayUrl(),
     signer,
     fingerprint: fp,
+    settingsStore: localStorageSettingsStore(localStorage),
+    devices: browserDeviceSource(),
+    canChooseOutput: canChooseOutputDevice(),
     createAudio: () => {
       const audio = createAudioEngine();
       handle.audio = audio;

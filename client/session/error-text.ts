@@ -22,6 +22,9 @@ const TEXT: Record<SessionErrorCode, string> = {
   'voice-failed': 'Voice could not start.',
   'mic-permission-denied': 'Microphone access was refused: you can listen but not talk. Allow the microphone in the browser’s site settings and reconnect.',
   'mic-unavailable': 'No microphone found: you can listen but not talk.',
+  'input-device-failed': 'That microphone could not be opened. The previous one stays on.',
+  'output-device-unsupported': 'This browser does not let web pages choose the speaker. Choose it in your system’s sound settings instead.',
+  'output-device-failed': 'That speaker is not available any more. Playback stays on the previous one.',
   'invalid-state': 'That is not possible right now.',
 };
 

@@ -26,6 +26,9 @@ export type SessionErrorCode =
   | 'voice-failed'
   | 'mic-permission-denied'
   | 'mic-unavailable'
+  | 'input-device-failed'
+  | 'output-device-unsupported'
+  | 'output-device-failed'
   | 'invalid-state';
 
 /** An error with a code, optional end time for temporary refusals, and a cause. */

@@ -60,6 +60,7 @@ export class LossFeedback {
       else worst = Math.max(worst, r.fraction);
     }
     if (worst < 0) return this.#default;
-    return Math.min(this.#ceiling, Math.max(this.#floor, Math.ceil(worst * 100)));
+    // Round to per mille first so 0.07 is 7 %, not 8 % after floating-point error.
+    return Math.min(this.#ceiling, Math.max(this.#floor, Math.ceil(Math.round(worst * 1000) / 10)));
   }
 }

@@ -5,13 +5,17 @@
  *
  * Layers: Session (product state) -> SignalConnection (WebSocket + codec)
  * and VoiceTransport (RTCPeerConnection + DataChannel) -> relay. The audio
- * engine is injected; the session only shuttles datagram bytes.
+ * engine is injected and driven by AudioLink (audio-link.ts), which derives
+ * everything the engine does from the state; voice settings persist through
+ * the injected SettingsStore.
  */
 import { PROTOCOL_VERSION, authTranscript } from '../../proto/index.ts';
 import type { AuthOk, RtcSignal, User } from '../../proto/index.ts';
 import { toHex } from '../../keys/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import type { AudioEngine } from '../audio/types.ts';
+import { AudioLink } from './audio-link.ts';
+import type { DeviceSource } from './devices.ts';
 import { SessionError, isFatalAuthError, sessionErrorFromRelay } from './errors.ts';
 import { SignalConnection } from './signal-connection.ts';
 import type { ControlMessage, WebSocketFactory } from './signal-connection.ts';
@@ -19,7 +23,10 @@ import { VoiceTransport } from './voice-transport.ts';
 import { exponentialBackoff } from './reconnect-policy.ts';
 import type { ReconnectPolicy } from './reconnect-policy.ts';
 import { initialState } from './state.ts';
-import type { Command, RoomView, State, UserView } from './state.ts';
+import type { Command, RoomView, State, UserView, VoiceCommand } from './state.ts';
+import { reduceVoiceCommand } from './voice-commands.ts';
+import { memorySettingsStore, parseVoiceSettings } from './voice-settings.ts';
+import type { SettingsStore } from './voice-settings.ts';
 
 /** What a Session needs from the outside world. */
 export interface SessionDeps {
@@ -35,6 +42,14 @@ export interface SessionDeps {
   readonly reconnectPolicy?: ReconnectPolicy;
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (handle: unknown) => void;
+  /** Where voice settings persist; default in memory (lost on reload). */
+  readonly settingsStore?: SettingsStore;
+  /** Audio device lists; default none (the panel offers only the system default). */
+  readonly devices?: DeviceSource | null;
+  /** Whether the browser can route output to a chosen device; default false. */
+  readonly canChooseOutput?: boolean;
+  /** Wall clock in ms; default Date.now. */
+  readonly now?: () => number;
 }
 
 type Listener = (state: State) => void;
@@ -61,18 +76,45 @@ export class Session {
   readonly #policy: ReconnectPolicy;
   #signal: SignalConnection | null = null;
   #voice: VoiceTransport | null = null;
-  #audio: AudioEngine | null = null;
-  #audioUnsubs: Array<() => void> = [];
+  readonly #audio: AudioLink;
+  readonly #settingsStore: SettingsStore;
   #credentials: { displayName: string; password: string } | null = null;
   #retryTimer: unknown = null;
   #voiceTimer: unknown = null;
   #mutedBeforeDeafen = false;
-  #remoteTalking = new Set<number>();
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#policy = deps.reconnectPolicy ?? exponentialBackoff();
-    this.#state = { ...initialState, identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint } };
+    this.#settingsStore = deps.settingsStore ?? memorySettingsStore();
+    this.#state = {
+      ...initialState,
+      identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint },
+      voiceSettings: parseVoiceSettings(this.#settingsStore.load()),
+    };
+    const session = this;
+    this.#audio = new AudioLink(
+      {
+        get state() {
+          return session.#state;
+        },
+        set: (next) => this.#set(next),
+        sendControl: (msg) => this.#signal?.send(msg),
+        sendDatagram: (bytes) => this.#voice?.send(bytes),
+      },
+      {
+        createAudio: deps.createAudio,
+        setTimer: this.#setTimer,
+        now: deps.now ?? Date.now,
+        devices: deps.devices ?? null,
+        canChooseOutput: deps.canChooseOutput ?? false,
+      },
+    );
+  }
+
+  /** The audio engine while voice runs (diagnostics, tests, benchmarks). */
+  get audio(): AudioEngine | null {
+    return this.#audio.engine;
   }
 
   /** The current snapshot. Never mutate it. */
@@ -91,15 +133,17 @@ export class Session {
     switch (cmd.type) {
       case 'connect':
         this.#credentials = { displayName: cmd.displayName.trim(), password: cmd.password };
-        this.#startAudio();
+        this.#audio.start();
         this.#connect(0);
         return;
-      case 'disconnect':
+      case 'disconnect': {
         this.#credentials = null;
         this.#teardown();
-        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened });
-        this.#closeAudio();
+        this.#audio.close();
+        const s = this.#state;
+        this.#set({ ...initialState, identity: s.identity, muted: s.muted, deafened: s.deafened, voiceSettings: s.voiceSettings, devices: s.devices, netSim: s.netSim });
         return;
+      }
       case 'join-room':
         if (this.#state.connection.status === 'connected' && cmd.roomId !== this.#state.roomId) {
           this.#signal?.send({ case: 'joinRoom', value: { roomId: cmd.roomId } });
@@ -115,20 +159,35 @@ export class Session {
       case 'dismiss-notice':
         this.#set({ ...this.#state, notice: null });
         return;
+      default:
+        this.#voiceCommand(cmd);
     }
+  }
+
+  #voiceCommand(cmd: VoiceCommand): void {
+    const before = this.#state;
+    this.#set(reduceVoiceCommand(before, cmd));
+    const after = this.#state.voiceSettings;
+    if (cmd.type === 'set-input-device' && after.inputDeviceId !== before.voiceSettings.inputDeviceId) this.#audio.switchInput();
+    if (cmd.type === 'set-output-device' && after.outputDeviceId !== before.voiceSettings.outputDeviceId) this.#audio.switchOutput();
+    if (cmd.type === 'refresh-devices') this.#audio.refreshDevices();
+    if (cmd.type === 'set-network-sim') this.#audio.applyNetSim();
   }
 
   #setSelf(muted: boolean, deafened: boolean): void {
     if (deafened && !this.#state.deafened) this.#mutedBeforeDeafen = this.#state.muted;
     this.#set({ ...this.#state, muted, deafened });
-    this.#audio?.setTransmitting(!muted);
-    this.#audio?.setDeafened(deafened);
     this.#signal?.send({ case: 'setSelfState', value: { muted, deafened } });
   }
 
+  readonly #setTimer = (fn: () => void, ms: number): unknown => (this.#deps.setTimer ?? ((f, t) => setTimeout(f, t)))(fn, ms);
+
   #set(next: State): void {
     if (next === this.#state) return;
+    const settingsChanged = next.voiceSettings !== this.#state.voiceSettings;
     this.#state = next;
+    if (settingsChanged) this.#settingsStore.save(next.voiceSettings);
+    this.#audio.sync();
     for (const l of [...this.#listeners]) {
       try {
         l(next);
@@ -136,50 +195,6 @@ export class Session {
         console.error('session listener failed', e);
       }
     }
-  }
-
-  #startAudio(): void {
-    if (this.#audio) return;
-    const audio = this.#deps.createAudio();
-    this.#audio = audio;
-    this.#set({ ...this.#state, voice: { status: 'starting', error: null } });
-    this.#audioUnsubs = [
-      audio.on('datagram', (bytes) => this.#voice?.send(bytes)),
-      audio.on('inputLevel', (level, transmitting) => {
-        const self = this.#state.selfSessionId;
-        const talking = new Set(this.#remoteTalking);
-        if (self !== null && transmitting && level > 0.25) talking.add(self);
-        this.#set({ ...this.#state, inputLevel: level, transmitting, talking });
-      }),
-      audio.on('talking', (map) => {
-        this.#remoteTalking = new Set([...map].filter(([, on]) => on).map(([id]) => id));
-        const talking = new Set(this.#remoteTalking);
-        const self = this.#state.selfSessionId;
-        if (self !== null && this.#state.talking.has(self)) talking.add(self);
-        this.#set({ ...this.#state, talking });
-      }),
-      audio.on('error', (e) => {
-        // A missing or refused microphone leaves playback running: listen-only, not failed.
-        if (e.code === 'mic-permission-denied' || e.code === 'mic-unavailable') {
-          this.#set({ ...this.#state, voice: { status: this.#state.voice.status, error: new SessionError(e.code, e.message, { cause: e }) } });
-          return;
-        }
-        this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', e.message, { cause: e }) } });
-      }),
-    ];
-    audio.setTransmitting(!this.#state.muted);
-    audio.setDeafened(this.#state.deafened);
-    audio.start().catch((e: unknown) => {
-      this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', String(e), { cause: e }) } });
-    });
-  }
-
-  #closeAudio(): void {
-    for (const u of this.#audioUnsubs) u();
-    this.#audioUnsubs = [];
-    const audio = this.#audio;
-    this.#audio = null;
-    void audio?.close();
   }
 
   #connect(attempt: number): void {
@@ -211,8 +226,7 @@ export class Session {
       voice: { status: this.#state.voice.status === 'failed' ? 'failed' : 'starting', error: this.#state.voice.error },
       talking: new Set(),
     });
-    const setTimer = this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.#retryTimer = setTimer(() => {
+    this.#retryTimer = this.#setTimer(() => {
       this.#retryTimer = null;
       if (this.#credentials) this.#connect(Math.max(1, next));
     }, delay);
@@ -258,7 +272,7 @@ export class Session {
         if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
         return;
       case 'userLeft': {
-        this.#audio?.removeSender(msg.value.sessionId);
+        this.#audio.removeSender(msg.value.sessionId);
         const talking = new Set(this.#state.talking);
         talking.delete(msg.value.sessionId);
         this.#set({ ...this.#state, users: this.#state.users.filter((u) => u.sessionId !== msg.value.sessionId), talking });
@@ -269,7 +283,10 @@ export class Session {
         return;
       case 'voiceReady':
         this.#clearVoiceTimer();
-        if (this.#audio) this.#set({ ...this.#state, voice: { status: this.#state.voice.status === 'failed' ? 'failed' : 'ready', error: this.#state.voice.error } });
+        if (this.#audio.engine) this.#set({ ...this.#state, voice: { status: this.#state.voice.status === 'failed' ? 'failed' : 'ready', error: this.#state.voice.error } });
+        return;
+      case 'lossReport':
+        this.#audio.onLossReport(msg.value.fromSessionId, msg.value.lossPermille);
         return;
       case 'ping':
         this.#signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
@@ -309,14 +326,13 @@ export class Session {
     const voice = this.#deps.createVoiceTransport?.((m) => signal.send(m)) ?? new VoiceTransport((m) => signal.send(m));
     this.#voice = voice;
     this.#clearVoiceTimer();
-    const setTimer = this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.#voiceTimer = setTimer(() => {
+    this.#voiceTimer = this.#setTimer(() => {
       this.#voiceTimer = null;
       if (this.#voice !== voice || this.#state.voice.status === 'ready') return;
       if (attempt + 1 < VOICE_SETUP_ATTEMPTS) this.#startVoice(attempt + 1);
       else this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', 'voice channel did not open') } });
     }, VOICE_SETUP_MS);
-    voice.on('datagram', (bytes) => this.#audio?.receive(bytes));
+    voice.on('datagram', (bytes) => this.#audio.receive(bytes));
     voice.on('close', (reason) => {
       if (this.#voice === voice) this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', reason) } });
     });
@@ -336,7 +352,7 @@ export class Session {
 
   #syncRoomToAudio(): void {
     const room = this.#state.rooms.find((r) => r.id === this.#state.roomId);
-    if (room) this.#audio?.setRoom(room.voiceId);
+    if (room) this.#audio.setRoom(room.voiceId);
   }
 
   #clearVoiceTimer(): void {
@@ -361,7 +377,7 @@ export class Session {
   async close(): Promise<void> {
     this.#credentials = null;
     this.#teardown();
-    this.#closeAudio();
+    this.#audio.close();
     this.#listeners.clear();
   }
 }
