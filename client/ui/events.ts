@@ -1,4 +1,5 @@
 /** Typed DOM events the UI components fire upward to <parley-app>. */
+import type { VoiceCommand } from '../session/index.ts';
 
 /** The user asked to connect with these credentials. */
 export class ConnectRequestEvent extends Event {
@@ -24,8 +25,26 @@ export class VoiceToggleEvent extends Event {
   }
 }
 
+/** A voice setting or control changed (mode, push-to-talk, devices, volumes, mic test, network simulator). */
+export class VoiceCommandEvent extends Event {
+  static readonly type = 'voice-command';
+  constructor(readonly command: VoiceCommand) {
+    super(VoiceCommandEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** The user asked to open the voice settings. */
+export class OpenVoiceSettingsEvent extends Event {
+  static readonly type = 'open-voice-settings';
+  constructor() {
+    super(OpenVoiceSettingsEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
+    'voice-command': VoiceCommandEvent;
+    'open-voice-settings': OpenVoiceSettingsEvent;
     'connect-request': ConnectRequestEvent;
     'join-room': JoinRoomEvent;
     'voice-toggle': VoiceToggleEvent;

@@ -2,26 +2,49 @@ import { LitElement, css, html } from 'lit';
 import { errorText } from '../session/index.ts';
 import type { Session } from '../session/index.ts';
 import { SessionController } from './session-controller.ts';
-import type { ConnectRequestEvent, JoinRoomEvent, VoiceToggleEvent } from './events.ts';
+import type { ConnectRequestEvent, JoinRoomEvent, VoiceCommandEvent, VoiceToggleEvent } from './events.ts';
 import './parley-connect-form.ts';
+import './parley-dev-panel.ts';
 import './parley-room-list.ts';
 import './parley-voice-bar.ts';
+import './parley-voice-settings.ts';
 
 /**
  * Root component: renders the sign-in form or the room view from the
- * session's state, and turns UI events into session commands.
+ * session's state, and turns UI events into session commands. The
+ * developer panel shows with `?dev` in the URL or after Ctrl+Shift+D.
  */
 export class ParleyApp extends LitElement {
   static override properties = {
     session: { attribute: false },
+    devPanel: { type: Boolean, attribute: 'dev-panel' },
   };
 
   declare session: Session | null;
+  declare devPanel: boolean;
   readonly #ctl = new SessionController(this);
 
   constructor() {
     super();
     this.session = null;
+    this.devPanel = typeof location !== 'undefined' && new URLSearchParams(location.search).has('dev');
+  }
+
+  #onDevKey = (e: KeyboardEvent): void => {
+    if (e.ctrlKey && e.shiftKey && (e.key === 'D' || e.key === 'd')) {
+      e.preventDefault();
+      this.devPanel = !this.devPanel;
+    }
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('keydown', this.#onDevKey);
+  }
+
+  override disconnectedCallback(): void {
+    window.removeEventListener('keydown', this.#onDevKey);
+    super.disconnectedCallback();
   }
 
   static override styles = css`
@@ -53,6 +76,15 @@ export class ParleyApp extends LitElement {
     this.session?.dispatch(e.control === 'mute' ? { type: 'set-muted', muted: e.on } : { type: 'set-deafened', deafened: e.on });
   };
 
+  #onVoiceCommand = (e: VoiceCommandEvent): void => {
+    this.session?.dispatch(e.command);
+  };
+
+  #openSettings = (): void => {
+    this.session?.dispatch({ type: 'refresh-devices' });
+    this.renderRoot.querySelector('parley-voice-settings')?.show();
+  };
+
   override render() {
     const s = this.#ctl.state;
     if (!s) return html`<p role="status">Loading…</p>`;
@@ -77,13 +109,18 @@ export class ParleyApp extends LitElement {
         ${s.notice
           ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}
+        ${this.devPanel
+          ? html`<parley-dev-panel .netSim=${s.netSim} .expectedLossPct=${s.expectedLossPct} @voice-command=${this.#onVoiceCommand}></parley-dev-panel>`
+          : ''}
         <parley-room-list
           .rooms=${s.rooms}
           .users=${s.users}
           .talking=${s.talking}
           .currentRoomId=${s.roomId ?? ''}
           .selfSessionId=${s.selfSessionId ?? -1}
+          .userVolumes=${s.voiceSettings.userVolumes}
           @join-room=${this.#onJoin}
+          @voice-command=${this.#onVoiceCommand}
         ></parley-room-list>
       </main>
       <parley-voice-bar
@@ -93,8 +130,21 @@ export class ParleyApp extends LitElement {
         .transmitting=${s.transmitting}
         .voiceStatus=${s.voice.status}
         .voiceError=${s.voice.error ? errorText(s.voice.error) : ''}
+        .transmitMode=${s.voiceSettings.transmitMode}
+        .pttKey=${s.voiceSettings.pttKey}
+        .pttDown=${s.pttDown}
         @voice-toggle=${this.#onVoice}
+        @voice-command=${this.#onVoiceCommand}
+        @open-voice-settings=${this.#openSettings}
       ></parley-voice-bar>
+      <parley-voice-settings
+        .settings=${s.voiceSettings}
+        .devices=${s.devices}
+        .level=${s.inputLevel}
+        .transmitting=${s.transmitting}
+        .micTest=${s.micTest}
+        @voice-command=${this.#onVoiceCommand}
+      ></parley-voice-settings>
     `;
   }
 }
