@@ -12,6 +12,15 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // libopus-wasm's Emscripten glue has a Node branch that imports
+        // node:module; it never runs in the browser, so the externalisation
+        // warning is noise.
+        if (warning.message.includes('"node:module" has been externalized')) return;
+        warn(warning);
+      },
+    },
   },
   worker: { format: 'es' },
   server: {

@@ -6,6 +6,7 @@
  *
  * This module is imported on both sides: types and constants only, no DOM.
  */
+import type { JitterBufferStats } from './jitter-buffer.ts';
 import type { GateConfig } from './transmit-gate.ts';
 
 /** `registerProcessor` name of the capture processor. */
@@ -94,21 +95,10 @@ export type PlaybackCommand =
   | { readonly type: 'close' };
 
 /** Per-sender counters reported by the playback processor (jitter buffer + decoder). */
-export interface PlaybackSenderStats {
+export interface PlaybackSenderStats extends JitterBufferStats {
   readonly sender: number;
   readonly gain: number;
   readonly lastSource: string;
-  readonly targetMs: number;
-  readonly delayMs: number;
-  readonly bufferedMs: number;
-  readonly played: number;
-  readonly late: number;
-  readonly lost: number;
-  readonly concealed: number;
-  readonly fecRecovered: number;
-  readonly duplicates: number;
-  readonly dropped: number;
-  readonly held: number;
   readonly decodeErrors: number;
   readonly decodeCalls: number;
   readonly decodeMs: number;
