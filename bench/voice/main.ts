@@ -15,14 +15,14 @@
  * espeak-ng and sox (Debian packages), Chromium at /usr/bin/chromium.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { joinAs, launchBrowser, newProfile } from '../../test/e2e/browser.ts';
 import { startRelayProcess } from '../../test/e2e/relay-process.ts';
 import { encodeWav, writeWav } from '../../test/helpers/wav.ts';
 import { analyzeTake } from './analysis.ts';
-import type { TakeResult } from './analysis.ts';
+import type { Take, TakeResult } from './analysis.ts';
 import {
   BASELINE_ACCEPT,
   BASELINE_ANSWER,
@@ -83,22 +83,33 @@ function evalFn<T>(page: Page, src: string, arg?: unknown): Promise<T> {
   return page.evaluate<T>(`(${src})(${arg === undefined ? '' : JSON.stringify(arg)})`);
 }
 
-async function parleyTake(a: Page, b: Page, seconds: number, skewMs: number): Promise<TakeResult> {
+/** Records both taps at once; `skewMs` (B's clock minus A's) is taken out of B's start time. */
+async function parleyTake(a: Page, b: Page, seconds: number, skewMs: number): Promise<Take> {
   const [input, output] = await Promise.all([
     evalFn<Recorded>(a, RECORD_PARLEY, { tap: 'input', ms: seconds * 1000 }),
     evalFn<Recorded>(b, RECORD_PARLEY, { tap: 'output', ms: seconds * 1000 + 1500 }),
   ]);
   if (input.wallMs === null || output.wallMs === null) throw new Error('engine has no clock mapping yet');
-  return analyzeTake({ input: decode(input), inputWallMs: input.wallMs, output: decode(output), outputWallMs: output.wallMs - skewMs });
+  return { input: decode(input), inputWallMs: input.wallMs, output: decode(output), outputWallMs: output.wallMs - skewMs };
 }
 
 async function main(): Promise<void> {
   const seconds = argValue('--seconds', 30);
+  // Other work on the machine shows up as jitter; the numbers are only comparable at a low load.
+  const loadStart = loadavg().map((v) => Number(v.toFixed(2)));
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-voice-'));
   const speech = makeSpeech(dir, 60, encodeWav);
   const silence = writeWav(join(dir, 'silence.wav'), new Float32Array(48_000 * 5));
   const relay = await startRelayProcess();
   const browsers = await Promise.all([launchBrowser(speech.path), launchBrowser(silence)]);
+  const cleanup = async () => {
+    await Promise.all(browsers.map((br) => br.close()));
+    await relay.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = () => void cleanup().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const a = await (await newProfile(browsers[0])).newPage();
     const b = await (await newProfile(browsers[1])).newPage();
@@ -118,9 +129,12 @@ async function main(): Promise<void> {
       // Let the jitter buffer adapt and B's loss reports reach A's encoder (every 2 s).
       await a.waitForTimeout(6000);
       const before = await Promise.all([a.evaluate(() => window.parley!.audio!.getStats()), b.evaluate(() => window.parley!.audio!.getStats())]);
+      const t0 = performance.now();
       log(`${c.name}: recording ${seconds} s`);
-      const take = await parleyTake(a, b, seconds, skewMs);
+      const recorded = await parleyTake(a, b, seconds, skewMs);
       const after = await Promise.all([a.evaluate(() => window.parley!.audio!.getStats()), b.evaluate(() => window.parley!.audio!.getStats())]);
+      const elapsedS = (performance.now() - t0) / 1000;
+      const take = analyzeTake(recorded);
       const sb = after[1].playback.senders.find((s) => s.sender === aId);
       const s0 = before[1].playback.senders.find((s) => s.sender === aId);
       const d = (k: 'played' | 'lost' | 'fecRecovered' | 'concealed' | 'late') => (sb?.[k] ?? 0) - (s0?.[k] ?? 0);
@@ -129,7 +143,7 @@ async function main(): Promise<void> {
         ...c,
         ...take,
         expectedLossPct,
-        uplinkKbps: Number((((after[0].capture.bytesSent - before[0].capture.bytesSent) * 8) / 1000 / (seconds + 0.5)).toFixed(1)),
+        uplinkKbps: Number((((after[0].capture.bytesSent - before[0].capture.bytesSent) * 8) / 1000 / elapsedS).toFixed(1)),
         jitterTargetMs: sb?.targetMs ?? null,
         framesPlayed: d('played'),
         lost: d('lost'),
@@ -163,6 +177,7 @@ async function main(): Promise<void> {
     const result = {
       bench: 'voice',
       seconds,
+      loadAverage: { start: loadStart, end: loadavg().map((v) => Number(v.toFixed(2))) },
       mouthToEarP50Ms: p.loss0!.mouthToEarP50Ms,
       mouthToEarP95Ms: p.loss0!.mouthToEarP95Ms,
       jitter40msP95Ms: p.jitter40!.mouthToEarP95Ms,
@@ -180,9 +195,9 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    await Promise.all(browsers.map((br) => br.close()));
-    await relay.stop();
-    rmSync(dir, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
   }
 }
 
