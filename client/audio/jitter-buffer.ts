@@ -154,6 +154,11 @@ export class JitterBuffer {
     return this.#lastArrivalMs;
   }
 
+  /** Whether playout is running (false while waiting for the first packet's target delay, or after a long quiet). */
+  get started(): boolean {
+    return this.#started;
+  }
+
   /** Adds a packet that arrived at `arrivalMs`. */
   insert(packet: JitterPacket, arrivalMs: number): InsertOutcome {
     let outcome: InsertOutcome = 'queued';

@@ -4,11 +4,15 @@
  *
  * Datagrams for another room are dropped. Each sender gets a SenderStream
  * (jitter buffer + decoder, the decoder created lazily through the injected
- * factory). Every 20 ms one frame is pulled per sender, scaled by the
- * sender's gain, fed to the talking tracker, summed, limited, and zeroed
- * when deafened. Output quanta (128 samples) are cut from that frame; the
- * recorder copies exactly what leaves. Senders silent for `idleTimeoutMs`
- * are dropped and their decoders freed.
+ * factory) and its own 20 ms frame with a read cursor: a sender's next
+ * frame is pulled when its cursor runs out, and an idle sender (waiting for
+ * its jitter-buffer target) is asked again every render quantum, so each
+ * talk spurt starts within one quantum (2.7 ms) of its target instead of on
+ * a grid shared by all senders (up to 20 ms later). Each sender's samples
+ * are scaled by its gain and fed to the talking tracker; the sum is scaled
+ * by the output volume, limited, and zeroed when deafened; the recorder
+ * copies exactly what leaves. Senders silent for `idleTimeoutMs` are
+ * dropped and their decoders freed.
  */
 import { decodeDownlink } from '../../proto/datagram.ts';
 import type { ForwardedVoice } from '../../proto/datagram.ts';
@@ -65,9 +69,9 @@ export interface PlaybackStats {
   readonly malformed: number;
   /** Datagrams for another room (or before a room was set). */
   readonly wrongRoom: number;
-  /** Frames mixed. */
+  /** Output mixed, in 20 ms frames (quanta count as fractions). */
   readonly frames: number;
-  /** Total time producing frames (pull + decode + mix + limit), ms (0 without a clock). */
+  /** Total time rendering output (pull + decode + mix + limit), ms (0 without a clock). */
   readonly mixMs: number;
   /** Current gain of the limiter (1 = not limiting). */
   readonly limiterGain: number;
@@ -76,6 +80,10 @@ export interface PlaybackStats {
 interface Entry {
   readonly stream: SenderStream;
   readonly loss: LossMeter;
+  /** The sender's current 20 ms frame, gain applied. */
+  readonly frame: Float32Array;
+  /** Next sample of `frame` to play; FRAME_SAMPLES = pull a new one. */
+  cursor: number;
   lastSource: FrameSource;
 }
 
@@ -91,9 +99,6 @@ export class PlaybackMixer {
   readonly #limiter = new SoftLimiter();
   readonly #talking: TalkingTracker;
   readonly #recorder = new OutputRecorder();
-  readonly #mix = new Float32Array(FRAME_SAMPLES);
-  readonly #frame = new Float32Array(FRAME_SAMPLES);
-  #cursor = FRAME_SAMPLES; // mix exhausted: produce on first render
   #room: number | null = null;
   #deafened = false;
   #volume = 1;
@@ -173,17 +178,20 @@ export class PlaybackMixer {
       out.fill(0);
       return;
     }
-    let i = 0;
-    while (i < out.length) {
-      if (this.#cursor >= FRAME_SAMPLES) {
-        this.#produce(nowMs + i / SAMPLES_PER_MS);
-        this.#cursor = 0;
+    const t0 = this.#options.clock?.() ?? 0;
+    out.fill(0);
+    for (const [sender, e] of this.#streams) {
+      if (nowMs - e.stream.lastArrivalMs > this.#idleTimeoutMs) {
+        this.#drop(sender);
+        continue;
       }
-      const take = Math.min(out.length - i, FRAME_SAMPLES - this.#cursor);
-      out.set(this.#mix.subarray(this.#cursor, this.#cursor + take), i);
-      this.#cursor += take;
-      i += take;
+      this.#mixSender(sender, e, out, nowMs);
     }
+    if (this.#volume !== 1) for (let i = 0; i < out.length; i++) out[i]! *= this.#volume;
+    this.#limiter.process(out);
+    if (this.#deafened) out.fill(0);
+    this.#s.frames += out.length / FRAME_SAMPLES;
+    if (this.#options.clock) this.#s.mixMs += this.#options.clock() - t0;
     if (this.#recorder.active) {
       for (const r of this.#recorder.capture(out, nowMs)) this.#options.onRecording(r.id, r.samples, r.startMs);
     }
@@ -219,7 +227,7 @@ export class PlaybackMixer {
     if (e) return e;
     const clock = this.#options.clock;
     const stream = new SenderStream(null, { ...(this.#options.jitter ? { jitter: this.#options.jitter } : {}), ...(clock ? { clock } : {}) });
-    e = { stream, loss: new LossMeter(), lastSource: 'waiting' };
+    e = { stream, loss: new LossMeter(), frame: new Float32Array(FRAME_SAMPLES), cursor: FRAME_SAMPLES, lastSource: 'waiting' };
     this.#streams.set(sender, e);
     this.#options.createDecoder().then(
       (decoder) => stream.setDecoder(decoder),
@@ -251,26 +259,24 @@ export class PlaybackMixer {
     this.#talking.remove(sender);
   }
 
-  #produce(nowMs: number): void {
-    const t0 = this.#options.clock?.() ?? 0;
-    const mix = this.#mix;
-    const frame = this.#frame;
-    mix.fill(0);
-    for (const [sender, e] of this.#streams) {
-      if (nowMs - e.stream.lastArrivalMs > this.#idleTimeoutMs) {
-        this.#drop(sender);
-        continue;
+  /** Adds one sender's next `out.length` samples into `out`, pulling frames as its cursor runs out. */
+  #mixSender(sender: number, e: Entry, out: Float32Array, nowMs: number): void {
+    let i = 0;
+    while (i < out.length) {
+      if (e.cursor >= FRAME_SAMPLES) {
+        e.lastSource = e.stream.pull(nowMs + i / SAMPLES_PER_MS, e.frame);
+        const gain = this.#gains.get(sender) ?? 1;
+        if (gain !== 1) for (let k = 0; k < FRAME_SAMPLES; k++) e.frame[k]! *= gain;
+        // An idle stream's frame is silence: use only the rest of this quantum and ask again next time.
+        e.cursor = e.stream.playing ? 0 : FRAME_SAMPLES - (out.length - i);
       }
-      e.lastSource = e.stream.pull(nowMs, frame);
-      const gain = this.#gains.get(sender) ?? 1;
-      if (gain !== 1) for (let i = 0; i < FRAME_SAMPLES; i++) frame[i]! *= gain;
-      this.#talking.update(sender, frame);
-      for (let i = 0; i < FRAME_SAMPLES; i++) mix[i]! += frame[i]!;
+      const take = Math.min(out.length - i, FRAME_SAMPLES - e.cursor);
+      const part = e.frame.subarray(e.cursor, e.cursor + take);
+      for (let k = 0; k < take; k++) out[i + k]! += part[k]!;
+      this.#talking.update(sender, part);
+      e.cursor += take;
+      i += take;
     }
-    if (this.#volume !== 1) for (let i = 0; i < FRAME_SAMPLES; i++) mix[i]! *= this.#volume;
-    this.#limiter.process(mix);
-    if (this.#deafened) mix.fill(0);
-    this.#s.frames++;
-    if (this.#options.clock) this.#s.mixMs += this.#options.clock() - t0;
   }
+
 }

@@ -80,6 +80,16 @@ export class SenderStream {
     return this.#jitter.lastArrivalMs;
   }
 
+  /**
+   * Whether pulls produce timed output: false while there is no decoder or
+   * the jitter buffer waits to start. The mixer polls an idle stream every
+   * render quantum, so playout starts within 2.7 ms of the target instead of
+   * on the next 20 ms boundary.
+   */
+  get playing(): boolean {
+    return this.#decoder !== null && !this.#closed && this.#jitter.started;
+  }
+
   /** Queues a packet that arrived at `arrivalMs`. */
   insert(packet: JitterPacket, arrivalMs: number): InsertOutcome {
     return this.#jitter.insert(packet, arrivalMs);

@@ -248,4 +248,18 @@ describe('PlaybackMixer', () => {
     expect(h.losses.at(-1)!.has(1)).toBe(true);
     expect(h.losses).toHaveLength(2);
   });
+
+  it('starts a talk spurt within a render quantum of its target, not on a shared 20 ms grid', async () => {
+    const h = harness();
+    h.mixer.setRoom(ROOM);
+    h.mixer.record(1, 48 * 1000);
+    h.send(1, a440); // the first packet is received at the 26.7 ms quantum
+    h.run(30);
+    await settleDecoders();
+    h.run(1100);
+    const firstMs = h.recordings.get(1)!.findIndex((v) => Math.abs(v) > 1e-4) / 48;
+    // 26.7 ms + 20 ms target = 46.7 ms: playout starts at the 48 ms quantum; a shared 20 ms grid would say 60 ms.
+    expect(firstMs).toBeGreaterThanOrEqual(46);
+    expect(firstMs).toBeLessThan(52);
+  });
 });
