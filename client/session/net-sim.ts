@@ -6,6 +6,12 @@
  * datagrams as a real jittery path does. Keep-alives go through the same
  * path. Driven by the developer panel and by the voice benchmark; off by
  * default (then datagrams pass straight through, no timer).
+ *
+ * Delayed datagrams wait in one queue ordered by due time. It is flushed
+ * by a timer for the earliest one and also on every send: browsers run
+ * page timers late when the main thread is busy (we measured 100–170 ms
+ * spikes on a loaded machine), while the capture worklet's datagrams keep
+ * arriving every 20 ms, so lateness is capped at about one frame.
  */
 import { mulberry32 } from './seeded-random.ts';
 
@@ -42,16 +48,27 @@ export function normalizeNetSim(c: Partial<NetSimConfig>): NetSimConfig {
   };
 }
 
+interface Queued {
+  readonly dueMs: number;
+  readonly bytes: Uint8Array;
+  readonly deliver: (bytes: Uint8Array) => void;
+}
+
 /** Seeded loss and delay for outgoing datagrams. */
 export class NetworkSimulator {
   readonly #setTimer: (fn: () => void, ms: number) => unknown;
+  readonly #now: () => number;
   #config: NetSimConfig = NET_SIM_OFF;
   #random: () => number = mulberry32(NET_SIM_OFF.seed);
+  #queue: Queued[] = [];
+  #timerDueMs = Number.POSITIVE_INFINITY;
   #passed = 0;
   #dropped = 0;
 
-  constructor(setTimer: (fn: () => void, ms: number) => unknown) {
+  /** `now` is a monotonic clock in ms (default `performance.now`). */
+  constructor(setTimer: (fn: () => void, ms: number) => unknown, now: () => number = () => performance.now()) {
     this.#setTimer = setTimer;
+    this.#now = now;
   }
 
   get config(): NetSimConfig {
@@ -69,6 +86,7 @@ export class NetworkSimulator {
   /** Sends `bytes` through the impaired path: `deliver` is called now, later, or never. */
   send(bytes: Uint8Array, deliver: (bytes: Uint8Array) => void): void {
     const c = this.#config;
+    this.#flush();
     if (c.lossPct > 0 && this.#random() * 100 < c.lossPct) {
       this.#dropped++;
       return;
@@ -79,7 +97,33 @@ export class NetworkSimulator {
       return;
     }
     const delay = Math.max(0, c.delayMs + (this.#random() * 2 - 1) * c.jitterMs);
-    this.#setTimer(() => deliver(bytes), delay);
+    const item: Queued = { dueMs: this.#now() + delay, bytes, deliver };
+    let i = this.#queue.length;
+    while (i > 0 && this.#queue[i - 1]!.dueMs > item.dueMs) i--;
+    this.#queue.splice(i, 0, item);
+    this.#arm();
+  }
+
+  /** Delivers everything due, in due order. */
+  #flush(): void {
+    const now = this.#now();
+    let n = 0;
+    while (n < this.#queue.length && this.#queue[n]!.dueMs <= now) n++;
+    if (n === 0) return;
+    const due = this.#queue.splice(0, n);
+    for (const q of due) q.deliver(q.bytes);
+  }
+
+  /** Keeps one timer pending for the earliest queued datagram. */
+  #arm(): void {
+    const next = this.#queue[0];
+    if (!next || next.dueMs >= this.#timerDueMs) return;
+    this.#timerDueMs = next.dueMs;
+    this.#setTimer(() => {
+      this.#timerDueMs = Number.POSITIVE_INFINITY;
+      this.#flush();
+      this.#arm();
+    }, Math.max(0, next.dueMs - this.#now()));
   }
 
   stats(): NetSimStats {
