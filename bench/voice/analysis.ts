@@ -34,6 +34,8 @@ export interface TakeResult {
   readonly stoi: number;
   /** Mean normalised correlation of the matched windows. */
   readonly meanPeak: number;
+  /** Every window's mouth-to-ear delay in time order, ms (rounded). */
+  readonly delaysMs: readonly number[];
 }
 
 const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
@@ -59,5 +61,6 @@ export function analyzeTake(take: Take, minMs = 5, maxMs = 700): TakeResult {
     windows: delays.length,
     stoi: round(stoi(take.input, aligned, RATE), 4),
     meanPeak: round(delays.reduce((a, d) => a + d.peak, 0) / Math.max(1, delays.length), 3),
+    delaysMs: ms.map((v) => Math.round(v)),
   };
 }
