@@ -39,6 +39,8 @@ interface Recorded {
   readonly b64: string;
   readonly contextMs: number;
   readonly wallMs: number | null;
+  /** Parley takes: wall-clock time the recording took (vs its audio duration). */
+  readonly wallSpanMs?: number;
 }
 
 interface Condition {
@@ -84,13 +86,20 @@ function evalFn<T>(page: Page, src: string, arg?: unknown): Promise<T> {
 }
 
 /** Records both taps at once; `skewMs` (B's clock minus A's) is taken out of B's start time. */
-async function parleyTake(a: Page, b: Page, seconds: number, skewMs: number): Promise<Take> {
+async function parleyTake(a: Page, b: Page, seconds: number, skewMs: number): Promise<Take & { slipMs: { a: number; b: number } }> {
   const [input, output] = await Promise.all([
     evalFn<Recorded>(a, RECORD_PARLEY, { tap: 'input', ms: seconds * 1000 }),
     evalFn<Recorded>(b, RECORD_PARLEY, { tap: 'output', ms: seconds * 1000 + 1500 }),
   ]);
   if (input.wallMs === null || output.wallMs === null) throw new Error('engine has no clock mapping yet');
-  return { input: decode(input), inputWallMs: input.wallMs, output: decode(output), outputWallMs: output.wallMs - skewMs };
+  return {
+    input: decode(input),
+    inputWallMs: input.wallMs,
+    output: decode(output),
+    outputWallMs: output.wallMs - skewMs,
+    // How far each page's audio clock fell behind the wall clock during the take (≈ 0 when rendering keeps up).
+    slipMs: { a: Math.round((input.wallSpanMs ?? 0) - seconds * 1000), b: Math.round((output.wallSpanMs ?? 0) - seconds * 1000 - 1500) },
+  };
 }
 
 async function main(): Promise<void> {
@@ -123,7 +132,8 @@ async function main(): Promise<void> {
     log(`page clock skew B-A ${skewMs.toFixed(2)} ms`);
 
     const parley: Record<string, unknown> = {};
-    for (const c of CONDITIONS) {
+    const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]!.split(',') : null;
+    for (const c of CONDITIONS.filter((x) => !only || only.includes(x.name))) {
       const config = { lossPct: c.lossPct, delayMs: c.delayMs, jitterMs: c.jitterMs, seed: 20261120 };
       await a.evaluate((cfg) => window.parley!.session.dispatch({ type: 'set-network-sim', config: cfg }), config);
       // Let the jitter buffer adapt and B's loss reports reach A's encoder (every 2 s).
@@ -151,42 +161,47 @@ async function main(): Promise<void> {
         concealed: d('concealed'),
         late: d('late'),
         outputLatencyMs: after[1].outputLatency * 1000,
+        audioClockSlipMs: recorded.slipMs,
+        encodeMsPerFrame: Number(((after[0].capture.encodeMs - before[0].capture.encodeMs) / Math.max(1, after[0].capture.encoded - before[0].capture.encoded)).toFixed(3)),
+        playbackMsPer20ms: Number(((after[1].playback.mixMs - before[1].playback.mixMs) / Math.max(1, after[1].playback.frames - before[1].playback.frames)).toFixed(3)),
       };
       log(`${c.name}: ${JSON.stringify(parley[c.name])}`);
     }
     const outputLatencyMs = (await b.evaluate(() => window.parley!.audio!.getStats())).outputLatency * 1000;
     await Promise.all([a, b].map((p) => p.evaluate(() => window.parley!.session.dispatch({ type: 'disconnect' }))));
 
-    log('webrtc baseline: connecting');
-    await evalFn(a, BASELINE_SETUP, 'a');
-    await evalFn(b, BASELINE_SETUP, 'b');
-    const offer = await evalFn<string>(a, BASELINE_OFFER);
-    const answer = await evalFn<string>(b, BASELINE_ANSWER, offer);
-    await evalFn(a, BASELINE_ACCEPT, answer);
-    await b.waitForFunction('window.__bench.heard === true', undefined, { timeout: 30_000 });
-    await a.waitForTimeout(6000);
-    log(`webrtc baseline: recording ${seconds} s`);
-    const [bi, bo] = await Promise.all([evalFn<Recorded>(a, BASELINE_RECORD, seconds * 1000), evalFn<Recorded>(b, BASELINE_RECORD, seconds * 1000 + 1500)]);
-    const baseline = {
-      ...analyzeTake({ input: decode(bi), inputWallMs: bi.wallMs!, output: decode(bo), outputWallMs: bo.wallMs! - skewMs }),
-      ...(await evalFn<Record<string, unknown>>(b, BASELINE_STATS)),
-    };
-    log(`webrtc: ${JSON.stringify(baseline)}`);
-
+    let baseline: Record<string, unknown> | null = null;
+    if (!only || only.includes('webrtc')) {
+      log('webrtc baseline: connecting');
+      await evalFn(a, BASELINE_SETUP, 'a');
+      await evalFn(b, BASELINE_SETUP, 'b');
+      const offer = await evalFn<string>(a, BASELINE_OFFER);
+      const answer = await evalFn<string>(b, BASELINE_ANSWER, offer);
+      await evalFn(a, BASELINE_ACCEPT, answer);
+      await b.waitForFunction('window.__bench.heard === true', undefined, { timeout: 30_000 });
+      await a.waitForTimeout(6000);
+      log(`webrtc baseline: recording ${seconds} s`);
+      const [bi, bo] = await Promise.all([evalFn<Recorded>(a, BASELINE_RECORD, seconds * 1000), evalFn<Recorded>(b, BASELINE_RECORD, seconds * 1000 + 1500)]);
+      baseline = {
+        ...analyzeTake({ input: decode(bi), inputWallMs: bi.wallMs!, output: decode(bo), outputWallMs: bo.wallMs! - skewMs }),
+        ...(await evalFn<Record<string, unknown>>(b, BASELINE_STATS)),
+      };
+      log(`webrtc: ${JSON.stringify(baseline)}`);
+    }
     const p = parley as Record<string, TakeResult>;
     const result = {
       bench: 'voice',
       seconds,
       loadAverage: { start: loadStart, end: loadavg().map((v) => Number(v.toFixed(2))) },
-      mouthToEarP50Ms: p.loss0!.mouthToEarP50Ms,
-      mouthToEarP95Ms: p.loss0!.mouthToEarP95Ms,
-      jitter40msP95Ms: p.jitter40!.mouthToEarP95Ms,
+      mouthToEarP50Ms: p.loss0?.mouthToEarP50Ms,
+      mouthToEarP95Ms: p.loss0?.mouthToEarP95Ms,
+      jitter40msP95Ms: p.jitter40?.mouthToEarP95Ms,
       quality: {
         metric: 'STOI (0..1), B output vs A input, FEC on',
-        loss0: p.loss0!.stoi,
-        loss10: p.loss10!.stoi,
-        loss20: p.loss20!.stoi,
-        loss10RelativeToLossless: Number((p.loss10!.stoi / p.loss0!.stoi).toFixed(4)),
+        loss0: p.loss0?.stoi,
+        loss10: p.loss10?.stoi,
+        loss20: p.loss20?.stoi,
+        loss10RelativeToLossless: p.loss10 && p.loss0 ? Number((p.loss10.stoi / p.loss0.stoi).toFixed(4)) : null,
       },
       outputDeviceLatencyMs: outputLatencyMs,
       pageClockSkewMs: Number(skewMs.toFixed(2)),

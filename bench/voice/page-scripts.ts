@@ -19,8 +19,11 @@ function toBase64(f32) {
 /** Records a Parley engine tap: `({ tap, ms })` → `{ b64, contextMs, wallMs }`. */
 export const RECORD_PARLEY = `async ({ tap, ms }) => {
   ${TO_BASE64}
+  const t0 = performance.now();
   const r = await window.parley.audio.recordTimed(tap, ms);
-  return { b64: toBase64(r.samples), contextMs: r.contextMs, wallMs: r.wallMs };
+  // Wall time the take needed: more than ms means the audio clock fell behind (render underruns).
+  const wallSpanMs = performance.now() - t0;
+  return { b64: toBase64(r.samples), contextMs: r.contextMs, wallMs: r.wallMs, wallSpanMs };
 }`;
 
 /** Samples the page's wall clock: `performance.timeOrigin + performance.now()`. */

@@ -23,17 +23,31 @@ export function resample(x: Float32Array | Float64Array, fromHz: number, toHz: n
   const beta = 8.6;
   const i0beta = besselI0(beta);
   const out = new Float64Array(Math.floor(x.length * ratio));
+  // For rational ratios the fractional position repeats (every 5 outputs for 48 → 10 kHz): cache each kernel.
+  const kernels = new Map<number, Float64Array>();
+  const kernelFor = (frac: number): Float64Array => {
+    const key = Math.round(frac * 1e9);
+    let k = kernels.get(key);
+    if (k) return k;
+    k = new Float64Array(2 * halfTaps);
+    for (let j = 0; j < 2 * halfTaps; j++) {
+      const d = frac + halfTaps - 1 - j; // distance from input sample (center - halfTaps + 1 + j)
+      const w = Math.abs(d) >= halfTaps ? 0 : besselI0(beta * Math.sqrt(1 - (d / halfTaps) ** 2)) / i0beta;
+      const arg = Math.PI * cutoff * d;
+      k[j] = cutoff * (arg === 0 ? 1 : Math.sin(arg) / arg) * w;
+    }
+    if (kernels.size < 4096) kernels.set(key, k);
+    return k;
+  };
   for (let n = 0; n < out.length; n++) {
     const t = n / ratio; // position in input samples
     const center = Math.floor(t);
+    const kernel = kernelFor(t - center);
     let acc = 0;
-    for (let k = center - halfTaps + 1; k <= center + halfTaps; k++) {
-      if (k < 0 || k >= x.length) continue;
-      const d = t - k;
-      const w = Math.abs(d) >= halfTaps ? 0 : besselI0(beta * Math.sqrt(1 - (d / halfTaps) ** 2)) / i0beta;
-      const arg = Math.PI * cutoff * d;
-      const sinc = arg === 0 ? 1 : Math.sin(arg) / arg;
-      acc += x[k]! * cutoff * sinc * w;
+    const first = center - halfTaps + 1;
+    for (let j = 0; j < kernel.length; j++) {
+      const k = first + j;
+      if (k >= 0 && k < x.length) acc += x[k]! * kernel[j]!;
     }
     out[n] = acc;
   }

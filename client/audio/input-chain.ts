@@ -28,8 +28,9 @@ export class InputChain {
 
   constructor(deps: InputChainDeps) {
     this.#deps = deps;
+    // Connected to the capture node only while a microphone is open: a connected
+    // input, even a silent one, would make the worklet encode (and send) silence.
     this.#gain = deps.ctx.createGain();
-    this.#gain.connect(deps.capture);
   }
 
   /** Label of the open microphone ('' if none). */
@@ -63,6 +64,7 @@ export class InputChain {
     this.#stream = stream;
     this.#source = this.#deps.ctx.createMediaStreamSource(stream);
     this.#source.connect(this.#gain);
+    this.#gain.connect(this.#deps.capture);
     for (const track of stream.getAudioTracks()) {
       track.addEventListener('ended', () => {
         if (this.#stream === stream) this.#deps.onEnded();
@@ -79,6 +81,7 @@ export class InputChain {
 
   #release(): void {
     for (const t of this.#stream?.getTracks() ?? []) t.stop();
+    if (this.#source) this.#gain.disconnect();
     this.#source?.disconnect();
     this.#stream = null;
     this.#source = null;

@@ -114,7 +114,10 @@ describe('audio engine loopback in Chromium', () => {
     const heard = Float32Array.from(r.samples);
     const sender = (r.stats as Stats).playback.senders[0]!;
     expect(sender.lost).toBeGreaterThan(15);
-    expect(sender.fecRecovered).toBe(sender.lost); // isolated losses, next packet always in hand
+    // Isolated losses: the next packet is in hand unless it is itself later than the
+    // target's 95th-percentile cover, so nearly all are rebuilt, the rest concealed.
+    expect(sender.fecRecovered).toBeGreaterThanOrEqual(Math.floor(sender.lost * 0.9));
+    expect(sender.fecRecovered + sender.concealed).toBeGreaterThanOrEqual(sender.lost);
     expect(peakHz(heard)).toBe(TONE_HZ);
     expect(toneDominance(heard, TONE_HZ)).toBeGreaterThan(0.2);
   });
