@@ -124,13 +124,17 @@ describe('voice controls in Chromium through the relay', () => {
         },
         [thresholdDb, hangMs, ms] as const,
       );
-    /** ms from each tone end (level falls to the floor) to the gate closing. */
+    /** ms from each tone end (the meter falls to the floor shortly after being loud) to the gate closing. */
     const closeDelays = (log: Array<[number, number, boolean]>) => {
       const delays: number[] = [];
+      let loudAt = Number.NEGATIVE_INFINITY;
       for (let i = 1; i < log.length; i++) {
-        if (log[i - 1]![1] > 0.3 && log[i]![1] < 0.05 && log[i]![2]) {
+        const [t, level, open] = log[i]!;
+        if (level > 0.3) loudAt = t;
+        const fell = level < 0.05 && log[i - 1]![1] >= 0.05;
+        if (fell && open && t - loudAt < 400) {
           const closed = log.slice(i).find((e) => !e[2]);
-          if (closed) delays.push(closed[0] - log[i]![0]);
+          if (closed) delays.push(closed[0] - t);
         }
       }
       return delays;
