@@ -1,9 +1,13 @@
 /**
- * Browser entry: loads (or creates) the identity key, builds the Session
- * with its real adapters, and mounts <parley-app>.
+ * Browser entry: loads (or creates) the identity key, picks up an invite
+ * from the URL fragment, builds the Session with its real adapters, and
+ * mounts <parley-app>.
  */
-import { fingerprint, loadOrCreateIdentity } from '../keys/index.ts';
-import { Session, browserDeviceSource, localStorageSettingsStore } from './session/index.ts';
+import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
+import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
+import { createIdentityActions } from './identity-actions.ts';
+import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
+import type { RelayPinStore } from './session/index.ts';
 import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
 import type { ParleyAudioEngine } from './audio/index.ts';
 import './ui/index.ts';
@@ -27,10 +31,47 @@ function relayUrl(): string {
   return `${proto}//${location.host}/ws`;
 }
 
+const INVITE_KEY = 'parley.invite';
+
+/**
+ * Moves an `#invite=` fragment into this tab's sessionStorage and out of the
+ * address bar (so it is not bookmarked, shared on screen or reused by a
+ * reload after it was spent), and returns the pending invite, if any.
+ */
+function takeInvite(): Uint8Array | null {
+  const found = parseInviteFragment(location.hash);
+  if (found) {
+    history.replaceState(null, '', location.pathname + location.search);
+    if (found.ok) {
+      try {
+        sessionStorage.setItem(INVITE_KEY, toBase64Url(found.value));
+      } catch {
+        return found.value;
+      }
+    }
+  }
+  try {
+    const kept = sessionStorage.getItem(INVITE_KEY);
+    return kept ? fromBase64Url(kept) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Relay key pins in localStorage; in memory where the browser refuses storage (some private modes throw on access). */
+function relayPins(): RelayPinStore {
+  try {
+    return storagePins(localStorage);
+  } catch {
+    return memoryPins();
+  }
+}
+
 async function boot(): Promise<void> {
   const app = document.querySelector('parley-app');
   if (!app) return;
-  const signer = await loadOrCreateIdentity();
+  const identity = await loadIdentity();
+  const signer = identity.signer;
   const fp = await fingerprint(signer.publicKey);
   const handle: ParleyDebugHandle = { session: null as unknown as Session, audio: null, voiceReadyAt: null };
   const session = new Session({
@@ -40,6 +81,19 @@ async function boot(): Promise<void> {
     settingsStore: localStorageSettingsStore(localStorage),
     devices: browserDeviceSource(),
     canChooseOutput: canChooseOutputDevice(),
+    pins: relayPins(),
+    invite: takeInvite(),
+    onInviteSettled: () => {
+      try {
+        sessionStorage.removeItem(INVITE_KEY);
+      } catch {
+        // nothing kept
+      }
+    },
+    inviteBaseUrl: `${location.origin}${location.pathname}`,
+    // One chat database per identity: the outbox holds items signed with this
+    // key, and an imported or reset identity must not inherit them (or read marks).
+    chatPersistence: idbChatPersistence(`parley-chat-${toHex(signer.publicKey).slice(0, 16)}`),
     createAudio: () => {
       const audio = createAudioEngine();
       handle.audio = audio;
@@ -51,6 +105,7 @@ async function boot(): Promise<void> {
     if (handle.voiceReadyAt === null && s.voice.status === 'ready') handle.voiceReadyAt = performance.now();
   });
   window.parley = handle;
+  app.identity = createIdentityActions(identity, { reload: () => location.reload() });
   app.session = session;
 }
 

@@ -8,7 +8,8 @@ export type DecodeErrorCode =
   | 'malformed'
   | 'unknown-message'
   | 'unknown-kind'
-  | 'bad-length';
+  | 'bad-length'
+  | 'bad-value';
 
 /** A decode failure with a code a log line or UI can show. */
 export interface DecodeError {

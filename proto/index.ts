@@ -4,3 +4,7 @@ export * from './codec.ts';
 export * from './datagram.ts';
 export * from './auth-transcript.ts';
 export * from './errors.ts';
+export * from './invite.ts';
+export * from './base64url.ts';
+export * from './chat-signing.ts';
+export * from './chat.ts';

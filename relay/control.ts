@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../proto/index.ts';
-import type { ClientAuth, Envelope, JoinRoom, ReceiverReport, RtcSignal, SetSelfState } from '../proto/index.ts';
+import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, Envelope, JoinRoom, ReceiverReport, RtcSignal, SetDisplayName, SetSelfState } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Session } from './session.ts';
@@ -19,6 +19,10 @@ export interface ControlHandlers {
   joinRoom(session: Session, msg: JoinRoom): void;
   setSelfState(session: Session, msg: SetSelfState): void;
   rtcSignal(session: Session, msg: RtcSignal): void;
+  setDisplayName(session: Session, msg: SetDisplayName): void;
+  adminRequest(session: Session, msg: AdminRequest): void;
+  chatSend(session: Session, msg: ChatSend): void;
+  chatHistoryRequest(session: Session, msg: ChatHistoryRequest): void;
   receiverReport(session: Session, msg: ReceiverReport): void;
 }
 
@@ -30,7 +34,12 @@ export interface ControlDeps {
 }
 
 /** Messages only the relay sends; a client sending one is a bad request. */
-const RELAY_ONLY = new Set<string>(['serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady', 'lossReport']);
+const RELAY_ONLY = new Set<string>([
+  'serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady',
+  'adminResult', 'adminState',
+  'chatAck', 'chatEvent', 'chatHistory', 'chatSummary',
+  'lossReport',
+]);
 
 /** Builds the per-frame entry point. */
 export function createFrameHandler(deps: ControlDeps): (session: Session, data: Uint8Array, isBinary: boolean) => void {
@@ -81,6 +90,22 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'rtcSignal':
         if (authed) handlers.rtcSignal(session, msg.value);
         else beforeAuth(session, 'rtc_signal');
+        return;
+      case 'setDisplayName':
+        if (authed) handlers.setDisplayName(session, msg.value);
+        else beforeAuth(session, 'set_display_name');
+        return;
+      case 'adminRequest':
+        if (authed) handlers.adminRequest(session, msg.value);
+        else beforeAuth(session, 'admin_request');
+        return;
+      case 'chatSend':
+        if (authed) handlers.chatSend(session, msg.value);
+        else beforeAuth(session, 'chat_send');
+        return;
+      case 'chatHistoryRequest':
+        if (authed) handlers.chatHistoryRequest(session, msg.value);
+        else beforeAuth(session, 'chat_history_request');
         return;
       case 'receiverReport':
         if (authed) handlers.receiverReport(session, msg.value);

@@ -10,7 +10,11 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
+import { MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
+import { authorizeChat } from './chat/authorize.ts';
+import { ChatService } from './chat/chat-service.ts';
+import { ChatStore } from './chat/chat-store.ts';
+import { AccessRecords, AddressLockout, AdminService, applyAdmission, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
 import { createFrameHandler } from './control.ts';
 import { TypedEmitter } from './emitter.ts';
 import type { EventSource } from './emitter.ts';
@@ -49,6 +53,12 @@ export interface Relay extends EventSource<RelayEvents> {
   readonly port: number;
   /** The relay's persistent Ed25519 public key (32 bytes). */
   readonly publicKey: Uint8Array;
+  /**
+   * While the relay has no admin: a fresh one-use admin invite signed by the
+   * relay (158 bytes; the link is `url + inviteFragment(bytes)`). Undefined
+   * once an admin exists.
+   */
+  readonly bootstrapInvite: Uint8Array | undefined;
   /** Drop counters by reason, and forwarded datagrams. */
   stats(): RelayStats;
   /** Closes every connection, stops listening and closes the store. Idempotent. */
@@ -86,12 +96,29 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const rooms = await loadOrSeedRooms(store);
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 
+    const records = await AccessRecords.open(store);
+    const bootstrapInvite = records.adminCount() === 0 ? createBootstrapInvite(identity, clock.now()) : undefined;
+    const lockout = new AddressLockout(clock, opts.lockout);
     const stats = new DropStats(events);
     const presence = new Presence(rooms);
     const router = new VoiceRouter({ directory: presence, stats, clock, limits });
     const roster = new Roster({ presence, store, router, stats, events, clock });
+    const chat = new ChatService({
+      store: await ChatStore.open(store.sublevel('chat')),
+      presence,
+      sessions: () => roster.sessions(),
+      relayKey: identity.publicKey,
+      clock,
+      limits: opts.chat,
+      policy: opts.chatPolicy ?? authorizeChat,
+      stats,
+      events,
+      displayNameOf: (hex) => store.user(hex)?.displayName,
+    });
+    await chat.pruneAll();
     const signalling = new VoiceSignalling({ router, rtc: opts.rtc, stats, events });
-    const lossReports = new LossReports({ presence, sessionById: (id) => roster.session(id), stats, clock });
+    const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events });
+    const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({
       relayPublicKey: identity.publicKey,
       serverName: opts.serverName,
@@ -99,7 +126,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       authTimeoutMs: limits.authTimeoutMs,
       stats,
       events,
-      admit: (session, who) => roster.admit(session, who),
+      lockout,
+      decide: (publicKey, invite) =>
+        decideAdmission(publicKey, invite, { relayPublicKey: identity.publicKey, guests: opts.guests, records, now: clock.now() }),
+      apply: (publicKey, admission) => applyAdmission(publicKey, admission, records, clock.now()),
+      admit: (session, who, admission) => {
+        roster.admit(session, who, admission.role, admission.grant?.idHex);
+        if (admission.grant) admin.pushState();
+        else if (roster.member(session)?.role === Role.ADMIN) admin.sendState(session);
+        chat.welcome(session);
+      },
     });
     const onFrame = createFrameHandler({
       stats,
@@ -109,6 +145,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         joinRoom: (session, msg) => roster.join(session, msg),
         setSelfState: (session, msg) => roster.setSelfState(session, msg),
         rtcSignal: (session, msg) => signalling.handle(session, msg),
+        setDisplayName: (session, msg) => roster.rename(session, msg),
+        adminRequest: (session, msg) => admin.handle(session, msg),
+        chatSend: (session, msg) => chat.send(session, msg),
+        chatHistoryRequest: (session, msg) => chat.history(session, msg),
         receiverReport: (session, msg) => lossReports.handle(session, msg),
       },
     });
@@ -141,9 +181,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const server = createServer(createStaticHandler(opts.staticDir));
 
     function onConnection(ws: WebSocket, req: IncomingMessage): void {
-      const session = new Session(ws, { connId: nextConnId++, clock, limits, hooks });
+      const remote = remoteAddress(req, opts.trustProxy);
+      const session = new Session(ws, { connId: nextConnId++, remoteAddress: remote, clock, limits, hooks });
       connections.add(session);
-      events.emit('connection-opened', { connId: session.connId, remote: req.socket.remoteAddress ?? '?' });
+      events.emit('connection-opened', { connId: session.connId, remote });
       handshake.start(session);
     }
 
@@ -187,6 +228,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await chat.flush();
       await store.close();
       detachLogger();
     }
@@ -197,6 +239,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       wsUrl,
       port,
       publicKey: identity.publicKey,
+      bootstrapInvite,
       stats: () => stats.snapshot(),
       on: (name, listener) => events.on(name, listener),
       off: (name, listener) => events.off(name, listener),

@@ -11,18 +11,21 @@ export type RelayErrorCode = 'invalid-options' | 'storage' | 'closed' | 'listen'
 export class RelayError extends Error {
   override readonly name = 'RelayError';
   readonly code: RelayErrorCode;
+  /** Finer reason within `code`; `'locked'` for a storage error on a data folder another process holds. */
+  readonly reason: string;
 
-  private constructor(code: RelayErrorCode, message: string, options?: { cause?: unknown }) {
+  private constructor(code: RelayErrorCode, message: string, options?: { cause?: unknown }, reason = '') {
     super(message, options);
     this.code = code;
+    this.reason = reason;
   }
 
   static invalidOptions(message: string): RelayError {
     return new RelayError('invalid-options', message);
   }
 
-  static storage(message: string, cause?: unknown): RelayError {
-    return new RelayError('storage', message, { cause });
+  static storage(message: string, cause?: unknown, reason = ''): RelayError {
+    return new RelayError('storage', message, { cause }, reason);
   }
 
   static closed(what: string): RelayError {

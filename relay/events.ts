@@ -27,9 +27,19 @@ export interface RelayEvents {
     /** First 16 hex digits of the public key, enough to tell users apart in logs. */
     readonly keyPrefix: string;
     readonly roomId: string;
+    /** `guest`, `member` or `admin`. */
+    readonly role: string;
+    /** Hex id of the invite this sign-in used, if it granted a role. */
+    readonly inviteId: string | undefined;
   };
   /** A clientAuth was refused (or timed out) with `code`. */
   'auth-refused': { readonly connId: number; readonly code: ErrorCode; readonly detail: string };
+  /** An address reached the failure limit and is refused until `untilMs`. */
+  'address-locked': { readonly address: string; readonly untilMs: number };
+  /** An admin did something (`action`: register-invite, revoke-invite, kick, ban, lift-ban, set-role). */
+  'admin-action': { readonly byKeyPrefix: string; readonly action: string; readonly target: string };
+  /** A session changed its display name. */
+  renamed: { readonly sessionId: number; readonly displayName: string };
   /** A session moved to another room. */
   'room-changed': { readonly sessionId: number; readonly from: string; readonly to: string };
   /** A session's voice DataChannel is open and bound. */

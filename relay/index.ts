@@ -24,3 +24,7 @@ export type { StoredRoom, KnownUser } from './store.ts';
 export { TokenBucket } from './rate-limit.ts';
 export { normalizeDisplayName, MAX_DISPLAY_NAME_CHARS } from './display-name.ts';
 export { attachLogger } from './log.ts';
+export { AddressLockout, DEFAULT_LOCKOUT, remoteAddress, runAdminCli } from './access/index.ts';
+export type { GuestPolicy, LockoutPolicy } from './access/index.ts';
+export { authorizeChat, ChatService, ChatStore, DEFAULT_CHAT_LIMITS } from './chat/index.ts';
+export type { ChatActor, ChatLimits, ChatPermission, ChatPlace, ChatPolicy } from './chat/index.ts';

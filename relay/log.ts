@@ -38,12 +38,15 @@ export function attachLogger(events: EventSource<RelayEvents>, logger: Logger, c
     ),
     events.on('authenticated', (e) =>
       logger.info(
-        `session authenticated [conn:${e.connId}, session:${e.sessionId}, name:${JSON.stringify(e.displayName)}, key:${e.keyPrefix}, room:${e.roomId}]`,
+        `session authenticated [conn:${e.connId}, session:${e.sessionId}, name:${JSON.stringify(e.displayName)}, key:${e.keyPrefix}, room:${e.roomId}, role:${e.role}${e.inviteId ? `, invite:${e.inviteId}` : ''}]`,
       ),
     ),
     events.on('auth-refused', (e) =>
       logger.warn(`auth refused [conn:${e.connId}, code:${ErrorCode[e.code] ?? e.code}, detail:${clean(e.detail)}]`),
     ),
+    events.on('address-locked', (e) => logger.warn(`address locked out [address:${clean(e.address)}, until:${new Date(e.untilMs).toISOString()}]`)),
+    events.on('admin-action', (e) => logger.info(`admin action [by:${e.byKeyPrefix}, action:${e.action}, target:${clean(e.target)}]`)),
+    events.on('renamed', (e) => logger.info(`renamed [session:${e.sessionId}, name:${JSON.stringify(e.displayName)}]`)),
     events.on('room-changed', (e) => logger.info(`room changed [session:${e.sessionId}, from:${e.from}, to:${e.to}]`)),
     events.on('voice-ready', (e) => logger.info(`voice ready [session:${e.sessionId}]`)),
     events.on('internal-error', (e) => logger.error(`internal error [where:${e.where}, error:${describe(e.error)}]`)),

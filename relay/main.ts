@@ -3,19 +3,42 @@
  * environment. Starts a relay, prints the URL to open, and closes cleanly on
  * SIGINT/SIGTERM.
  *
- *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--verbose]
+ *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
+ *                         [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
+ *                         [--lockout-window S] [--lockout-duration S] [--udp-port N]
+ *                         [--chat-max-messages N] [--chat-max-days D] [--verbose]
+ *   npx tsx relay/main.ts [--data DIR] admin|ban ...   (see access/cli.ts; relay stopped)
  *
  * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
- * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME. Prefer PARLEY_PASSWORD
- * over --password: arguments are visible to every local user in `ps`.
+ * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_GUESTS,
+ * PARLEY_TRUST_PROXY=1, PARLEY_UDP_PORT, PARLEY_CHAT_MAX_MESSAGES,
+ * PARLEY_CHAT_MAX_DAYS. Prefer PARLEY_PASSWORD over --password: arguments are
+ * visible to every local user in `ps`.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import nodeDataChannel from 'node-datachannel';
+import { inviteFragment } from '../proto/index.ts';
+import { CLI_USAGE, isCliCommand, runAdminCli } from './access/index.ts';
 import { createRelay } from './index.ts';
 import type { Logger } from './index.ts';
 
-const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME] [--verbose]`;
+const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
+                     [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
+                     [--lockout-window SECONDS] [--lockout-duration SECONDS] [--udp-port N]
+                     [--chat-max-messages N] [--chat-max-days D] [--verbose]
+${CLI_USAGE}`;
+
+/** Parses a non-negative integer flag; null (after printing why) when invalid. */
+function count(name: string, text: string | undefined, fallback: number): number | null {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`invalid ${name} [value:${text}]\n${USAGE}`);
+    return null;
+  }
+  return n;
+}
 
 function consoleLogger(verbose: boolean): Logger {
   const stamp = (): string => new Date().toISOString();
@@ -30,7 +53,7 @@ function consoleLogger(verbose: boolean): Logger {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -38,10 +61,19 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       static: { type: 'string' },
       name: { type: 'string' },
+      'udp-port': { type: 'string' },
+      guests: { type: 'string' },
+      'trust-proxy': { type: 'boolean', default: false },
+      'lockout-attempts': { type: 'string' },
+      'lockout-window': { type: 'string' },
+      'lockout-duration': { type: 'string' },
+      'chat-max-messages': { type: 'string' },
+      'chat-max-days': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
+    allowPositionals: true,
   });
   if (values.help) {
     console.log(USAGE);
@@ -49,6 +81,29 @@ async function main(): Promise<void> {
   }
   // An empty variable counts as unset (`PORT= npm start`).
   const env = (name: string): string | undefined => process.env[name] || undefined;
+  const dataDir = values.data ?? env('PARLEY_DATA') ?? './data';
+  if (isCliCommand(positionals)) {
+    process.exitCode = await runAdminCli(positionals, dataDir, { out: (l) => console.log(l), err: (l) => console.error(l), now: () => Date.now() });
+    return;
+  }
+  if (positionals.length > 0) {
+    console.error(`unknown command [command:${positionals.join(' ')}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const guests = values.guests ?? env('PARLEY_GUESTS') ?? 'auto';
+  if (guests !== 'auto' && guests !== 'allow' && guests !== 'deny') {
+    console.error(`invalid --guests [value:${guests}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const maxFailures = count('--lockout-attempts', values['lockout-attempts'], 10);
+  const windowS = count('--lockout-window', values['lockout-window'], 120);
+  const lockS = count('--lockout-duration', values['lockout-duration'], 300);
+  if (maxFailures === null || windowS === null || lockS === null) {
+    process.exitCode = 2;
+    return;
+  }
   const portText = values.port ?? env('PORT') ?? '8080';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -56,19 +111,47 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const udpText = values['udp-port'] ?? env('PARLEY_UDP_PORT');
+  const udpPort = udpText === undefined ? undefined : Number(udpText);
+  if (udpPort !== undefined && (!Number.isInteger(udpPort) || udpPort < 1 || udpPort > 65_535)) {
+    console.error(`invalid UDP port [udp-port:${udpText}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const password = values.password ?? env('PARLEY_PASSWORD');
+  const maxMessagesText = values['chat-max-messages'] ?? env('PARLEY_CHAT_MAX_MESSAGES');
+  const maxDaysText = values['chat-max-days'] ?? env('PARLEY_CHAT_MAX_DAYS');
+  const maxMessages = maxMessagesText === undefined ? undefined : Number(maxMessagesText);
+  const maxDays = maxDaysText === undefined ? undefined : Number(maxDaysText);
+  if ((maxMessages !== undefined && !(Number.isInteger(maxMessages) && maxMessages >= 1)) || (maxDays !== undefined && !(maxDays > 0))) {
+    console.error(`invalid chat bound [messages:${maxMessagesText ?? '-'}, days:${maxDaysText ?? '-'}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const relay = await createRelay({
     port,
     host: values.host ?? env('PARLEY_HOST') ?? '0.0.0.0',
-    dataDir: values.data ?? env('PARLEY_DATA') ?? './data',
+    dataDir,
     ...(password ? { password } : {}),
     staticDir: values.static ?? env('PARLEY_STATIC') ?? fileURLToPath(new URL('../dist/client/', import.meta.url)),
     serverName: values.name ?? env('PARLEY_SERVER_NAME') ?? 'Parley',
     logger: consoleLogger(values.verbose),
+    ...(udpPort !== undefined ? { rtc: { udpMuxPort: udpPort } } : {}),
+    guests,
+    trustProxy: values['trust-proxy'] || env('PARLEY_TRUST_PROXY') === '1',
+    lockout: { maxFailures, windowMs: windowS * 1000, lockMs: lockS * 1000 },
+    chat: {
+      ...(maxMessages !== undefined ? { maxMessages } : {}),
+      ...(maxDays !== undefined ? { maxAgeMs: maxDays * 24 * 60 * 60 * 1000 } : {}),
+    },
   });
   const host = values.host ?? env('PARLEY_HOST');
   const shown = host && host !== '0.0.0.0' && host !== '::' ? relay.url : `http://localhost:${relay.port}/`;
   console.log(`Parley relay listening: ${shown}${password ? ' (password required)' : ''}`);
+  if (relay.bootstrapInvite) {
+    // Printed, never logged: the link is a capability. It stops working once anyone holds admin.
+    console.log(`No admin yet. Open this one-use link to become admin (valid 7 days; a restart prints a new one):\n  ${shown}${inviteFragment(relay.bootstrapInvite)}`);
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {

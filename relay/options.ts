@@ -2,6 +2,12 @@
  * Configuration of a relay: what `createRelay` accepts, the limits with their
  * defaults, and the two injected adapters (clock, logger).
  */
+import { DEFAULT_LOCKOUT } from './access/lockout.ts';
+import type { LockoutPolicy } from './access/lockout.ts';
+import type { GuestPolicy } from './access/admission.ts';
+import type { ChatLimits } from './chat/chat-limits.ts';
+import { resolveChatLimits } from './chat/chat-limits.ts';
+import type { ChatPolicy } from './chat/authorize.ts';
 import { RelayError } from './errors.ts';
 
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
@@ -37,8 +43,10 @@ export interface RelayLimits {
   readonly datagramBurst: number;
   /** Per-sender voice datagram token bucket: refill per second. Default 150 (a 20 ms stream is 50/s). */
   readonly datagramPerSecond: number;
-  /** A recipient whose DataChannel buffers more than this many bytes is skipped. Default 65 536. */
+  /** A recipient whose DataChannel buffers more than this many bytes is skipped. Default 16 384 (about 1 s of one speaker). */
   readonly sendBufferCap: number;
+  /** A voice datagram more than this many ms later than its sender's best case is dropped, not forwarded. 0 disables. Default 60. */
+  readonly maxDatagramAgeMs: number;
   /** How long `close()` waits for sockets to finish their close handshake. Default 1 000 ms. */
   readonly closeGraceMs: number;
 }
@@ -54,7 +62,8 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   maxRateLimitedFrames: 100,
   datagramBurst: 100,
   datagramPerSecond: 150,
-  sendBufferCap: 64 * 1024,
+  sendBufferCap: 16 * 1024,
+  maxDatagramAgeMs: 60,
   closeGraceMs: 1_000,
 });
 
@@ -65,6 +74,13 @@ export interface RtcOptions {
   /** Restrict ICE to a UDP port range (firewalls). Default: any port. */
   readonly portRangeBegin?: number;
   readonly portRangeEnd?: number;
+  /**
+   * Serve every PeerConnection on this one UDP port (libjuice's ICE UDP mux)
+   * instead of one socket each. Cheaper per packet with many users (one
+   * socket to poll instead of hundreds) and one port to open in a firewall.
+   * Overrides the port range. Default: off.
+   */
+  readonly udpMuxPort?: number;
 }
 
 /** Options of `createRelay`. */
@@ -87,6 +103,16 @@ export interface RelayOptions {
   readonly logger?: Logger;
   readonly limits?: Partial<RelayLimits>;
   readonly rtc?: RtcOptions;
+  /** Whether keys without a role get in as guests. Default `'auto'`: only while the relay has no admin. */
+  readonly guests?: GuestPolicy;
+  /** Believe the last `X-Forwarded-For` entry as the client address (behind a reverse proxy). Default false. */
+  readonly trustProxy?: boolean;
+  /** Brute-force lock-out per address. Default Mumble's: 10 failures in 120 s lock out for 300 s. */
+  readonly lockout?: Partial<LockoutPolicy>;
+  /** Chat history bounds and send rate. */
+  readonly chat?: Partial<ChatLimits>;
+  /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
+  readonly chatPolicy?: ChatPolicy;
 }
 
 /** {@link RelayOptions} with defaults applied and validated. */
@@ -101,6 +127,11 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined;
   readonly limits: RelayLimits;
   readonly rtc: RtcOptions;
+  readonly guests: GuestPolicy;
+  readonly trustProxy: boolean;
+  readonly lockout: LockoutPolicy;
+  readonly chat: ChatLimits;
+  readonly chatPolicy: ChatPolicy | undefined;
 }
 
 /** Applies defaults; throws `RelayError('invalid-options')` on values that cannot work. */
@@ -121,7 +152,20 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
       throw RelayError.invalidOptions(`limit must be a finite number >= 0 [limit:${name}]`);
     }
   }
+  const guests = options.guests ?? 'auto';
+  if (guests !== 'auto' && guests !== 'allow' && guests !== 'deny') {
+    throw RelayError.invalidOptions(`guests must be auto, allow or deny [guests:${String(guests)}]`);
+  }
+  const lockout: LockoutPolicy = { ...DEFAULT_LOCKOUT, ...options.lockout };
+  for (const [name, value] of Object.entries(lockout)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw RelayError.invalidOptions(`lockout setting must be a finite number >= 0 [setting:${name}]`);
+    }
+  }
   return {
+    guests,
+    trustProxy: options.trustProxy ?? false,
+    lockout,
     port,
     host: options.host ?? '0.0.0.0',
     dataDir: options.dataDir,
@@ -132,5 +176,7 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     logger: options.logger,
     limits,
     rtc: options.rtc ?? {},
+    chat: resolveChatLimits(options.chat),
+    chatPolicy: options.chatPolicy,
   };
 }

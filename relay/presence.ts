@@ -42,8 +42,8 @@ interface RoomEntry extends VoiceRoute {
 interface MemberEntry {
   readonly sessionId: number;
   readonly publicKey: Uint8Array;
-  readonly displayName: string;
-  readonly role: Role;
+  displayName: string;
+  role: Role;
   muted: boolean;
   deafened: boolean;
   room: RoomEntry;
@@ -137,6 +137,22 @@ export class Presence {
     if (!m) return undefined;
     m.deafened = state.deafened;
     m.muted = state.muted || state.deafened;
+    return snapshot(m);
+  }
+
+  /** Renames a member (the name is already validated). */
+  rename(sessionId: number, displayName: string): Member | undefined {
+    const m = this.#members.get(sessionId);
+    if (!m) return undefined;
+    m.displayName = displayName;
+    return snapshot(m);
+  }
+
+  /** Changes a member's role. */
+  setRole(sessionId: number, role: Role): Member | undefined {
+    const m = this.#members.get(sessionId);
+    if (!m) return undefined;
+    m.role = role;
     return snapshot(m);
   }
 

@@ -34,4 +34,12 @@ export class TokenBucket {
     this.#tokens -= 1;
     return true;
   }
+
+  /** Milliseconds until `take()` can next succeed (0 when a token is there now). */
+  msUntilNext(): number {
+    const elapsed = Math.max(0, this.#clock.now() - this.#last);
+    const tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#perMs);
+    if (tokens >= 1) return 0;
+    return this.#perMs > 0 ? Math.ceil((1 - tokens) / this.#perMs) : Number.POSITIVE_INFINITY;
+  }
 }

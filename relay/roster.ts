@@ -5,8 +5,10 @@
  * client sees the same sequence the registry went through.
  */
 import { encodeEnvelope, ErrorCode, Role } from '../proto/index.ts';
-import type { EnvelopeInit, JoinRoom, SetSelfState } from '../proto/index.ts';
+import type { EnvelopeInit, JoinRoom, SetDisplayName, SetSelfState } from '../proto/index.ts';
+import type { AdminDirectory } from './access/index.ts';
 import type { AuthIdentity } from './auth.ts';
+import { normalizeDisplayName } from './display-name.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Clock } from './options.ts';
@@ -32,7 +34,7 @@ function hex(bytes: Uint8Array): string {
 }
 
 /** Authenticated sessions by session id, and the presence operations on them. */
-export class Roster {
+export class Roster implements AdminDirectory {
   readonly #deps: RosterDeps;
   readonly #sessions = new Map<number, Session>();
   #nextSessionId = 1;
@@ -46,13 +48,8 @@ export class Roster {
     return this.#sessions.values();
   }
 
-  /** The authenticated session with this id, if any. */
-  session(sessionId: number): Session | undefined {
-    return this.#sessions.get(sessionId);
-  }
-
-  /** Completes the handshake: assigns a session id, places the user, sends authOk, announces them. */
-  admit(session: Session, identity: AuthIdentity): void {
+  /** Completes the handshake: assigns a session id, places the user with `role`, sends authOk, announces them. */
+  admit(session: Session, identity: AuthIdentity, role: Role, inviteId?: string): void {
     const { presence, store, events, clock } = this.#deps;
     const keyHex = hex(identity.publicKey);
     const known = store.user(keyHex);
@@ -66,7 +63,7 @@ export class Roster {
       roomId,
       muted: false,
       deafened: false,
-      role: Role.MEMBER,
+      role,
     });
     this.#sessions.set(sessionId, session);
     session.send({
@@ -88,7 +85,60 @@ export class Roster {
       displayName: identity.displayName,
       keyPrefix: keyHex.slice(0, 16),
       roomId,
+      role: (Role[role] ?? 'guest').toLowerCase(),
+      inviteId,
     });
+  }
+
+  /** Renames the session's user; everyone (the renamer included, as its ack) gets userUpdated. */
+  rename(session: Session, msg: SetDisplayName): void {
+    const sessionId = session.sessionId;
+    if (sessionId === undefined) return;
+    const name = normalizeDisplayName(msg.displayName);
+    if (name === null) {
+      this.#deps.stats.frame('bad-request', session.connId, 'display name');
+      session.sendError(ErrorCode.BAD_REQUEST, 'display name must be 1..32 printable characters', 'set_display_name');
+      return;
+    }
+    const member = this.#deps.presence.rename(sessionId, name);
+    if (!member) return;
+    this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    this.#remember(member);
+    this.#deps.events.emit('renamed', { sessionId, displayName: name });
+  }
+
+  // --- AdminDirectory: what admin requests need to find and change users ---
+
+  member(session: Session): Member | undefined {
+    return session.sessionId === undefined ? undefined : this.#deps.presence.member(session.sessionId);
+  }
+
+  sessionById(sessionId: number): Session | undefined {
+    return this.#sessions.get(sessionId);
+  }
+
+  sessionsOfKey(keyHex: string): Session[] {
+    const { presence } = this.#deps;
+    return [...this.#sessions].filter(([id]) => {
+      const m = presence.member(id);
+      return m !== undefined && hex(m.publicKey) === keyHex;
+    }).map(([, s]) => s);
+  }
+
+  adminSessions(): Session[] {
+    const { presence } = this.#deps;
+    return [...this.#sessions].filter(([id]) => presence.member(id)?.role === Role.ADMIN).map(([, s]) => s);
+  }
+
+  applyRole(keyHex: string, role: Role): void {
+    for (const s of this.sessionsOfKey(keyHex)) {
+      const member = s.sessionId === undefined ? undefined : this.#deps.presence.setRole(s.sessionId, role);
+      if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    }
+  }
+
+  lastName(keyHex: string): string {
+    return this.#deps.store.user(keyHex)?.displayName ?? '';
   }
 
   /** Moves the session's user; everyone (the mover included, as its ack) gets userUpdated. */

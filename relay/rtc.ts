@@ -41,10 +41,15 @@ export class VoicePeer {
 
   constructor(name: string, rtc: RtcOptions, handlers: VoicePeerHandlers) {
     this.#handlers = handlers;
+    const mux = rtc.udpMuxPort;
     this.#pc = new nodeDataChannel.PeerConnection(name, {
       iceServers: [...(rtc.iceServers ?? [])],
-      ...(rtc.portRangeBegin !== undefined ? { portRangeBegin: rtc.portRangeBegin } : {}),
-      ...(rtc.portRangeEnd !== undefined ? { portRangeEnd: rtc.portRangeEnd } : {}),
+      ...(mux !== undefined
+        ? { enableIceUdpMux: true, portRangeBegin: mux, portRangeEnd: mux }
+        : {
+            ...(rtc.portRangeBegin !== undefined ? { portRangeBegin: rtc.portRangeBegin } : {}),
+            ...(rtc.portRangeEnd !== undefined ? { portRangeEnd: rtc.portRangeEnd } : {}),
+          }),
     });
     this.#pc.onLocalDescription((sdp, type) => this.#guard('local description', () => handlers.onDescription(type, sdp)));
     this.#pc.onLocalCandidate((candidate, mid) => this.#guard('local candidate', () => handlers.onCandidate(candidate, mid)));

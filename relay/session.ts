@@ -52,6 +52,8 @@ export interface SessionHooks {
 /** Dependencies of a {@link Session}. */
 export interface SessionDeps {
   readonly connId: number;
+  /** Where the connection comes from (see access/remote-address.ts): the key of lock-outs. */
+  readonly remoteAddress: string;
   readonly clock: Clock;
   readonly limits: Pick<RelayLimits, 'controlBurst' | 'controlPerSecond' | 'maxBadFrames' | 'maxRateLimitedFrames'>;
   readonly hooks: SessionHooks;
@@ -67,6 +69,7 @@ function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
 /** One WebSocket connection and its handshake state. */
 export class Session {
   readonly connId: number;
+  readonly remoteAddress: string;
   /** This connection's serverHello nonce; signed once, then consumed. */
   readonly nonce: Uint8Array = randomBytes(NONCE_BYTES);
   readonly #ws: WebSocket;
@@ -84,6 +87,7 @@ export class Session {
     this.#ws = ws;
     this.#deps = deps;
     this.connId = deps.connId;
+    this.remoteAddress = deps.remoteAddress;
     this.#bucket = new TokenBucket(deps.clock, deps.limits.controlBurst, deps.limits.controlPerSecond);
     this.#lastHeardAt = deps.clock.now();
     ws.binaryType = 'nodebuffer';
@@ -155,14 +159,14 @@ export class Session {
     }
   }
 
-  /** Sends an `error` frame without closing. */
-  sendError(code: ErrorCode, message: string, context = ''): void {
-    this.send({ case: 'error', value: { code, message, context } });
+  /** Sends an `error` frame without closing; `untilMs` is the end of a ban or lock-out. */
+  sendError(code: ErrorCode, message: string, context = '', untilMs = 0): void {
+    this.send({ case: 'error', value: { code, message, context, untilMs: BigInt(untilMs) } });
   }
 
   /** Sends an `error` frame, then closes with `4000 + code`. */
-  refuse(code: ErrorCode, message: string, context = ''): void {
-    this.sendError(code, message, context);
+  refuse(code: ErrorCode, message: string, context = '', untilMs = 0): void {
+    this.sendError(code, message, context, untilMs);
     this.close(closeCodeFor(code), message);
   }
 

@@ -35,6 +35,8 @@ export const FRAME_DROP_REASONS = [
   'ws-protocol',
   /** A handler threw; the frame was dropped and the process kept running. */
   'internal-error',
+  /** A chat item or history request refused (bad shape, signature, rate, permission); answered with its code. */
+  'chat-refused',
 ] as const;
 export type FrameDropReason = (typeof FRAME_DROP_REASONS)[number];
 
@@ -58,6 +60,8 @@ export const DATAGRAM_DROP_REASONS = [
   'muted',
   /** Over the sender's datagram token bucket. */
   'rate-limited',
+  /** Older than `maxDatagramAgeMs` when the relay got to it (a backlog formed); see staleness.ts. */
+  'stale',
   /** One recipient skipped because its DataChannel buffer was over the cap. */
   'send-buffer-full',
   /** One recipient skipped because the native send threw (channel closing). */

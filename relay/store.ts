@@ -12,6 +12,8 @@
 import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { RelayError } from './errors.ts';
+import { StoreTable } from './store-table.ts';
+import type { TableWriter } from './store-table.ts';
 
 /** A room as stored (mirrors the wire `Room`). */
 export interface StoredRoom {
@@ -35,6 +37,17 @@ export interface KnownUser {
   readonly lastRoomId: string;
   readonly firstSeenMs: number;
   readonly lastSeenMs: number;
+}
+
+/**
+ * A namespace of byte values inside the store's LevelDB (a sublevel), for a
+ * feature that keeps more than fits in memory (chat history). Its writes are
+ * the feature's own business; it closes with the store.
+ */
+export interface ByteLevel {
+  get(key: string): Promise<Uint8Array | undefined>;
+  batch(ops: ReadonlyArray<{ readonly type: 'put'; readonly key: string; readonly value: Uint8Array } | { readonly type: 'del'; readonly key: string }>): Promise<void>;
+  iterator(options: { gte?: string; gt?: string; lt?: string; lte?: string; reverse?: boolean; limit?: number }): AsyncIterable<[string, Uint8Array]>;
 }
 
 const KEY_IDENTITY = 'identity';
@@ -82,6 +95,14 @@ function parseUser(v: unknown): KnownUser | null {
   return { publicKeyHex, displayName, lastRoomId, firstSeenMs, lastSeenMs };
 }
 
+/** classic-level reports a folder another process holds as LEVEL_DATABASE_NOT_OPEN caused by LEVEL_LOCKED. */
+function isLockedError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; isRecord(e) && depth < 4; e = e.cause, depth++) {
+    if (e.code === 'LEVEL_LOCKED') return true;
+  }
+  return false;
+}
+
 /** Typed access to the relay's LevelDB. Open with {@link Store.open}. */
 export class Store {
   readonly #db: ClassicLevel<string, unknown>;
@@ -113,6 +134,7 @@ export class Store {
     } catch (error) {
       await db?.close().catch(() => {});
       if (error instanceof RelayError) throw error;
+      if (isLockedError(error)) throw RelayError.storage(`data folder is in use by another process [dir:${dir}]`, error, 'locked');
       throw RelayError.storage(`cannot open store [dir:${dir}]`, error);
     }
   }
@@ -163,10 +185,45 @@ export class Store {
     return this.#users.get(publicKeyHex);
   }
 
+  /** Every user seen, in load then first-seen order. */
+  users(): IterableIterator<KnownUser> {
+    return this.#users.values();
+  }
+
   /** Records `user` (in memory now, on disk in the background). */
   saveUser(user: KnownUser): void {
     this.#users.set(user.publicKeyHex, user);
     void this.#write(USER_PREFIX + user.publicKeyHex, user, false);
+  }
+
+  /** The sublevel `name` (keys prefixed `!name!`, so they never meet the keys above). */
+  sublevel(name: string): ByteLevel {
+    const level = this.#db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' });
+    return {
+      get: (key) => level.get(key),
+      batch: (ops) => level.batch(ops.map((op) => ({ ...op }))),
+      iterator: (options) => level.iterator(options),
+    };
+  }
+
+  /**
+   * Loads the records under `name:` into a typed in-memory table (records
+   * `parse` rejects are skipped). One table per name per store.
+   */
+  async table<T>(name: string, parse: (value: unknown) => T | null): Promise<StoreTable<T>> {
+    if (!/^[a-z][a-z-]*$/.test(name)) throw new TypeError(`bad table name [name:${name}]`);
+    const prefix = `${name}:`;
+    const rows = new Map<string, T>();
+    // ';' is the character after ':', so this range is exactly the prefix.
+    for await (const [key, value] of this.#db.iterator({ gte: prefix, lt: `${name};` })) {
+      const row = parse(value);
+      if (row !== null) rows.set(key.slice(prefix.length), row);
+    }
+    const writer: TableWriter = {
+      put: (id, value, propagate) => this.#write(prefix + id, value, propagate),
+      del: (id, propagate) => this.#write(prefix + id, undefined, propagate),
+    };
+    return new StoreTable<T>(rows, writer);
   }
 
   /** Resolves when every queued write has finished. */
@@ -182,7 +239,7 @@ export class Store {
     await this.#db.close();
   }
 
-  /** Queues a put. `propagate`: the caller awaits and wants the error; else it goes to onWriteError. */
+  /** Queues a put (a delete when `value` is undefined). `propagate`: the caller awaits and wants the error; else it goes to onWriteError. */
   #write(key: string, value: unknown, propagate: boolean): Promise<void> {
     if (this.#closed) {
       const error = RelayError.closed('store');
@@ -190,7 +247,7 @@ export class Store {
       this.#onWriteError(error);
       return Promise.resolve();
     }
-    const done = this.#tail.then(() => this.#db.put(key, value));
+    const done = this.#tail.then(() => (value === undefined ? this.#db.del(key) : this.#db.put(key, value)));
     // The queue itself never rejects, so one failed write does not poison the next.
     this.#tail = done.catch((error: unknown) => {
       if (!propagate) this.#onWriteError(RelayError.storage(`write failed [key:${key}]`, error));

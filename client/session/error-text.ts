@@ -26,13 +26,30 @@ const TEXT: Record<SessionErrorCode, string> = {
   'output-device-unsupported': 'This browser does not let web pages choose the speaker. Choose it in your system’s sound settings instead.',
   'output-device-failed': 'That speaker is not available any more. Playback stays on the previous one.',
   'invalid-state': 'That is not possible right now.',
+  'invite-expired': 'This invite link has expired. Ask an admin for a new one.',
+  'invite-used-up': 'This invite link has been used as many times as allowed. Ask an admin for a new one.',
+  'invite-invalid': 'This invite link is not valid for this relay (it is damaged, forged, or its admin no longer is one).',
+  'invite-revoked': 'An admin withdrew this invite link.',
+  'not-invited': 'This relay is for members only. Open an invite link from an admin to join.',
+  kicked: 'An admin removed you from the relay.',
+  forbidden: 'Only admins can do that.',
+  'unknown-user': 'That user is no longer here.',
+  'relay-key-changed': 'The relay’s identity key changed since your last visit. Parley did not connect.',
+  'chat-forbidden': 'You may not do that here: it is someone else’s message, or text is not allowed in this room.',
+  'chat-not-found': 'That message no longer exists.',
+  'chat-conflict': 'The relay already has a different message with this id. Discard it and type it again.',
 };
 
 /** The sentence to show for an error, with the end time of bans and lock-outs. */
-export function errorText(error: Pick<SessionError, 'code' | 'untilMs'>): string {
-  const base = TEXT[error.code];
+export function errorText(error: Pick<SessionError, 'code' | 'untilMs'> & { readonly message?: string }): string {
+  let text = TEXT[error.code];
   if ((error.code === 'banned' || error.code === 'locked-out') && error.untilMs) {
-    return `${base.replace(/\.$/, '')} until ${new Date(error.untilMs).toLocaleString()}.`;
+    text = `${text.replace(/\.$/, '')} until ${new Date(error.untilMs).toLocaleString()}.`;
   }
-  return base;
+  // The relay words kicks and bans as "kicked: <reason>" / "banned: <reason>"; the reason is the admin's text.
+  const prefix = `${error.code}: `;
+  if ((error.code === 'kicked' || error.code === 'banned') && error.message?.startsWith(prefix)) {
+    text = `${text} Reason: ${error.message.slice(prefix.length)}`;
+  }
+  return text;
 }

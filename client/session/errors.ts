@@ -29,7 +29,19 @@ export type SessionErrorCode =
   | 'input-device-failed'
   | 'output-device-unsupported'
   | 'output-device-failed'
-  | 'invalid-state';
+  | 'invalid-state'
+  | 'invite-expired'
+  | 'invite-used-up'
+  | 'invite-invalid'
+  | 'invite-revoked'
+  | 'not-invited'
+  | 'kicked'
+  | 'forbidden'
+  | 'unknown-user'
+  | 'relay-key-changed'
+  | 'chat-forbidden'
+  | 'chat-not-found'
+  | 'chat-conflict';
 
 /** An error with a code, optional end time for temporary refusals, and a cause. */
 export class SessionError extends Error {
@@ -62,6 +74,17 @@ const FROM_RELAY: Partial<Record<ErrorCode, SessionErrorCode>> = {
   [ErrorCode.BANNED]: 'banned',
   [ErrorCode.SERVER_FULL]: 'server-full',
   [ErrorCode.INTERNAL]: 'internal',
+  [ErrorCode.INVITE_EXPIRED]: 'invite-expired',
+  [ErrorCode.INVITE_USED_UP]: 'invite-used-up',
+  [ErrorCode.INVITE_INVALID]: 'invite-invalid',
+  [ErrorCode.INVITE_REVOKED]: 'invite-revoked',
+  [ErrorCode.NOT_INVITED]: 'not-invited',
+  [ErrorCode.KICKED]: 'kicked',
+  [ErrorCode.FORBIDDEN]: 'forbidden',
+  [ErrorCode.UNKNOWN_USER]: 'unknown-user',
+  [ErrorCode.CHAT_FORBIDDEN]: 'chat-forbidden',
+  [ErrorCode.CHAT_NOT_FOUND]: 'chat-not-found',
+  [ErrorCode.CHAT_ID_CONFLICT]: 'chat-conflict',
 };
 
 /** Maps a relay `Error` message onto a SessionError. */
@@ -69,7 +92,28 @@ export function sessionErrorFromRelay(code: ErrorCode, message: string, untilMs:
   return new SessionError(FROM_RELAY[code] ?? 'protocol-error', message, { untilMs: untilMs > 0n ? Number(untilMs) : null });
 }
 
-/** Refusals after which reconnecting with the same credentials is pointless. */
+const FATAL: ReadonlySet<SessionErrorCode> = new Set<SessionErrorCode>([
+  'wrong-password',
+  'bad-signature',
+  'protocol-version',
+  'banned',
+  'locked-out',
+  'bad-request',
+  'invite-expired',
+  'invite-used-up',
+  'invite-invalid',
+  'invite-revoked',
+  'not-invited',
+  'kicked',
+  'relay-key-changed',
+]);
+
+/** Refusals after which reconnecting with the same credentials is pointless (or, for a kick, unwanted). */
 export function isFatalAuthError(code: SessionErrorCode): boolean {
-  return ['wrong-password', 'bad-signature', 'protocol-version', 'banned', 'locked-out', 'bad-request'].includes(code);
+  return FATAL.has(code);
+}
+
+/** Refusals caused by the invite the session presented: it is dropped afterwards. */
+export function isInviteError(code: SessionErrorCode): boolean {
+  return code === 'invite-expired' || code === 'invite-used-up' || code === 'invite-invalid' || code === 'invite-revoked';
 }

@@ -1,7 +1,7 @@
 /** Public surface of the client backend (no UI, no Lit). */
 export { Session } from './session.ts';
 export type { SessionDeps } from './session.ts';
-export type { State, Command, VoiceCommand, RoomView, UserView, ConnectionStatus, VoiceStatus, DeviceList, DeviceView } from './state.ts';
+export type { State, Command, VoiceCommand, RoomView, UserView, ConnectionStatus, VoiceStatus, DeviceList, DeviceView, RoleName, InviteView, BanView, RelayKeyChange } from './state.ts';
 export { initialState } from './state.ts';
 export { SessionError } from './errors.ts';
 export type { SessionErrorCode } from './errors.ts';
@@ -14,3 +14,6 @@ export { browserDeviceSource } from './devices.ts';
 export type { DeviceSource } from './devices.ts';
 export { NET_SIM_OFF } from './net-sim.ts';
 export type { NetSimConfig } from './net-sim.ts';
+export { memoryPins, storagePins } from './relay-pins.ts';
+export type { RelayPinStore } from './relay-pins.ts';
+export * from './chat/index.ts';

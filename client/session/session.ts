@@ -10,13 +10,19 @@
  * the injected SettingsStore.
  */
 import { PROTOCOL_VERSION, authTranscript } from '../../proto/index.ts';
-import type { AuthOk, RtcSignal, User } from '../../proto/index.ts';
+import type { AuthOk, RtcSignal } from '../../proto/index.ts';
 import { toHex } from '../../keys/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import type { AudioEngine } from '../audio/types.ts';
+import { AccessManager } from './access-manager.ts';
 import { AudioLink } from './audio-link.ts';
+import { ChatClient, memoryChatPersistence } from './chat/index.ts';
+import type { ChatCommand, ChatPersistence } from './chat/index.ts';
 import type { DeviceSource } from './devices.ts';
-import { SessionError, isFatalAuthError, sessionErrorFromRelay } from './errors.ts';
+import { SessionError, isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
+import { memoryPins } from './relay-pins.ts';
+import type { RelayPinStore } from './relay-pins.ts';
+import { roleName, toUserView } from './views.ts';
 import { SignalConnection } from './signal-connection.ts';
 import type { ControlMessage, WebSocketFactory } from './signal-connection.ts';
 import { VoiceTransport } from './voice-transport.ts';
@@ -42,14 +48,24 @@ export interface SessionDeps {
   readonly reconnectPolicy?: ReconnectPolicy;
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (handle: unknown) => void;
+  /** Pinned relay keys (trust on first use). Default: in memory. */
+  readonly pins?: RelayPinStore;
+  /** Signed invite bytes from the page's `#invite=` fragment, presented at sign-in until used. */
+  readonly invite?: Uint8Array | null;
+  /** Called once the invite was used or refused (the page forgets it). */
+  readonly onInviteSettled?: () => void;
+  /** Page URL admins' invite links start with. Default: the relay URL turned into http(s). */
+  readonly inviteBaseUrl?: string;
+  /** Wall clock, ms (invite expiry, loss-report ages). Default Date.now. */
+  readonly now?: () => number;
+  /** Where chat keeps its outbox and read marks. Default in memory (lost on reload). */
+  readonly chatPersistence?: ChatPersistence;
   /** Where voice settings persist; default in memory (lost on reload). */
   readonly settingsStore?: SettingsStore;
   /** Audio device lists; default none (the panel offers only the system default). */
   readonly devices?: DeviceSource | null;
   /** Whether the browser can route output to a chosen device; default false. */
   readonly canChooseOutput?: boolean;
-  /** Wall clock in ms; default Date.now. */
-  readonly now?: () => number;
 }
 
 type Listener = (state: State) => void;
@@ -59,14 +75,10 @@ const VOICE_SETUP_MS = 5000;
 /** Offers made before voice is reported failed. */
 const VOICE_SETUP_ATTEMPTS = 4;
 
-const toUserView = (u: User): UserView => ({
-  sessionId: u.sessionId,
-  publicKeyHex: toHex(u.publicKey),
-  displayName: u.displayName,
-  roomId: u.roomId,
-  muted: u.muted,
-  deafened: u.deafened,
-});
+/** `ws(s)://host/ws` -> `http(s)://host/`: where invite links point by default. */
+function pageUrlOf(wsUrl: string): string {
+  return wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/');
+}
 
 /** The client session. Create one per page. */
 export class Session {
@@ -82,16 +94,39 @@ export class Session {
   #retryTimer: unknown = null;
   #voiceTimer: unknown = null;
   #mutedBeforeDeafen = false;
+  readonly #access: AccessManager;
+  readonly #chat: ChatClient;
+  /** The relay key of the current connection, once trusted (chat items are signed for it). */
+  #relayKey: Uint8Array | null = null;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#policy = deps.reconnectPolicy ?? exponentialBackoff();
     this.#settingsStore = deps.settingsStore ?? memorySettingsStore();
+    this.#access = new AccessManager({
+      address: deps.url,
+      signer: deps.signer,
+      pins: deps.pins ?? memoryPins(),
+      invite: deps.invite ?? null,
+      onInviteSettled: deps.onInviteSettled,
+      inviteBaseUrl: deps.inviteBaseUrl ?? pageUrlOf(deps.url),
+      now: deps.now ?? (() => Date.now()),
+      state: () => this.#state,
+      update: (next) => this.#set(next),
+    });
     this.#state = {
       ...initialState,
       identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint },
+      invite: this.#access.inviteView(),
       voiceSettings: parseVoiceSettings(this.#settingsStore.load()),
     };
+    this.#chat = new ChatClient({
+      signer: deps.signer,
+      persistence: deps.chatPersistence ?? memoryChatPersistence(),
+      onChange: (chat) => this.#set({ ...this.#state, chat }),
+      ...(deps.setTimer ? { setTimer: deps.setTimer } : {}),
+      ...(deps.clearTimer ? { clearTimer: deps.clearTimer } : {}),
+    });
     const session = this;
     this.#audio = new AudioLink(
       {
@@ -112,6 +147,11 @@ export class Session {
     );
   }
 
+  /** Resolves once chat has loaded what a previous page left (outbox, read marks). */
+  get chatReady(): Promise<void> {
+    return this.#chat.ready;
+  }
+
   /** The audio engine while voice runs (diagnostics, tests, benchmarks). */
   get audio(): AudioEngine | null {
     return this.#audio.engine;
@@ -130,6 +170,10 @@ export class Session {
 
   /** Runs one command. Commands that need a connection are ignored without one. */
   dispatch(cmd: Command): void {
+    if (cmd.type.startsWith('chat-')) {
+      this.#chat.dispatch(cmd as ChatCommand);
+      return;
+    }
     switch (cmd.type) {
       case 'connect':
         this.#credentials = { displayName: cmd.displayName.trim(), password: cmd.password };
@@ -141,9 +185,35 @@ export class Session {
         this.#teardown();
         this.#audio.close();
         const s = this.#state;
-        this.#set({ ...initialState, identity: s.identity, muted: s.muted, deafened: s.deafened, voiceSettings: s.voiceSettings, devices: s.devices, netSim: s.netSim });
+        this.#set({ ...initialState, identity: s.identity, muted: s.muted, deafened: s.deafened, invite: s.invite, chat: this.#chat.state, voiceSettings: s.voiceSettings, devices: s.devices, netSim: s.netSim });
         return;
       }
+      case 'rename': {
+        const name = cmd.displayName.trim();
+        if (!name) return;
+        if (this.#credentials) this.#credentials = { ...this.#credentials, displayName: name };
+        this.#chat.renamed(name);
+        if (this.#state.connection.status === 'connected') this.#signal?.send({ case: 'setDisplayName', value: { displayName: name } });
+        return;
+      }
+      case 'accept-relay-key':
+        if (this.#access.acceptRelayKey() && this.#credentials) {
+          this.#audio.start();
+          this.#connect(0);
+        }
+        return;
+      case 'reject-relay-key':
+        this.#credentials = null;
+        this.#access.rejectRelayKey();
+        return;
+      case 'create-invite':
+      case 'revoke-invite':
+      case 'kick':
+      case 'ban':
+      case 'lift-ban':
+      case 'set-role':
+        this.#access.admin(cmd);
+        return;
       case 'join-room':
         if (this.#state.connection.status === 'connected' && cmd.roomId !== this.#state.roomId) {
           this.#signal?.send({ case: 'joinRoom', value: { roomId: cmd.roomId } });
@@ -160,7 +230,7 @@ export class Session {
         this.#set({ ...this.#state, notice: null });
         return;
       default:
-        this.#voiceCommand(cmd);
+        this.#voiceCommand(cmd as VoiceCommand);
     }
   }
 
@@ -237,6 +307,15 @@ export class Session {
     switch (msg.case) {
       case 'serverHello': {
         if (!this.#credentials) return;
+        const signal = this.#signal;
+        const trusted = await this.#access.checkRelayKey(msg.value);
+        if (!trusted) {
+          // Nothing signed for a relay we do not recognise; the user decides (accept-relay-key).
+          this.#teardown();
+          return;
+        }
+        if (this.#signal !== signal || !this.#credentials) return;
+        this.#relayKey = msg.value.relayPublicKey;
         this.#set({ ...this.#state, serverName: msg.value.serverName, connection: { ...this.#state.connection, status: 'authenticating' } });
         const transcript = authTranscript(msg.value.relayPublicKey, msg.value.nonce, PROTOCOL_VERSION);
         const signature = await this.#deps.signer.sign(transcript);
@@ -248,28 +327,43 @@ export class Session {
             displayName: this.#credentials.displayName,
             password: this.#credentials.password,
             signature,
+            invite: this.#access.inviteBytes(),
           },
         });
         return;
       }
       case 'authOk':
+        this.#access.settleInvite();
         this.#onAuthOk(msg.value);
         return;
       case 'error': {
         const err = sessionErrorFromRelay(msg.value.code, msg.value.message, msg.value.untilMs);
-        if (this.#state.connection.status !== 'connected') {
-          this.#set({ ...this.#state, connection: { status: 'failed', error: err, attempt: this.#state.connection.attempt } });
-          if (isFatalAuthError(err.code)) this.#credentials = null;
+        if (isInviteError(err.code)) this.#access.settleInvite();
+        if (this.#state.connection.status !== 'connected' || isFatalAuthError(err.code)) {
+          // A refusal, or a kick/ban while connected: back to the sign-in form with the reason.
+          this.#credentials = isFatalAuthError(err.code) ? null : this.#credentials;
+          const resetView = this.#state.connection.status === 'connected' ? { selfSessionId: null, rooms: [], users: [], roomId: null, admin: null, role: null } : {};
+          this.#set({ ...this.#state, ...resetView, connection: { status: 'failed', error: err, attempt: this.#state.connection.attempt } });
         } else {
           this.#set({ ...this.#state, notice: err });
         }
         return;
       }
+      case 'adminState':
+        this.#access.adminState(msg.value);
+        return;
+      case 'adminResult':
+        this.#access.adminResult(msg.value);
+        return;
       case 'userJoined':
         if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
         return;
       case 'userUpdated':
-        if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
+        if (msg.value.user) {
+          const user = toUserView(msg.value.user);
+          this.#upsertUser(user);
+          this.#access.selfUpdated(user);
+        }
         return;
       case 'userLeft': {
         this.#audio.removeSender(msg.value.sessionId);
@@ -292,14 +386,19 @@ export class Session {
         this.#signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
         return;
       default:
+        this.#chat.handle(msg);
         return;
     }
   }
 
   #onAuthOk(ok: AuthOk): void {
     const rooms: RoomView[] = ok.rooms.map((r) => ({ id: r.id, name: r.name, parentId: r.parentId, position: r.position, voiceId: r.voiceId }));
+    const signal = this.#signal;
+    if (signal) this.#access.signedIn((m) => signal.send(m));
     this.#set({
       ...this.#state,
+      role: roleName(ok.role),
+      admin: null,
       connection: { status: 'connected', error: null, attempt: 0 },
       selfSessionId: ok.sessionId,
       roomId: ok.roomId,
@@ -308,6 +407,10 @@ export class Session {
       talking: new Set(),
     });
     this.#syncRoomToAudio();
+    if (this.#relayKey && signal) {
+      this.#chat.connected({ relayKey: this.#relayKey, selfName: this.#credentials?.displayName ?? '', send: (m) => signal.send(m) });
+      this.#chat.followRoom(ok.roomId);
+    }
     // Tell the relay our mute/deafen state (it may differ from its defaults after a reconnect).
     this.#signal?.send({ case: 'setSelfState', value: { muted: this.#state.muted, deafened: this.#state.deafened } });
     this.#startVoice(0);
@@ -346,8 +449,10 @@ export class Session {
       ? this.#state.users.map((u) => (u.sessionId === user.sessionId ? user : u))
       : [...this.#state.users, user];
     const isSelf = user.sessionId === this.#state.selfSessionId;
+    const moved = isSelf && user.roomId !== this.#state.roomId;
     this.#set({ ...this.#state, users, roomId: isSelf ? user.roomId : this.#state.roomId });
     if (isSelf) this.#syncRoomToAudio();
+    if (moved) this.#chat.followRoom(user.roomId);
   }
 
   #syncRoomToAudio(): void {
@@ -371,6 +476,7 @@ export class Session {
     this.#voice = null;
     this.#signal?.close();
     this.#signal = null;
+    this.#chat.disconnected();
   }
 
   /** Closes everything; the session cannot be used afterwards. */
@@ -378,6 +484,7 @@ export class Session {
     this.#credentials = null;
     this.#teardown();
     this.#audio.close();
+    this.#chat.close();
     this.#listeners.clear();
   }
 }

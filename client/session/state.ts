@@ -8,6 +8,9 @@ import type { NetSimConfig } from './net-sim.ts';
 import { NET_SIM_OFF } from './net-sim.ts';
 import type { SelectableTransmitMode, VoiceSettings } from './voice-settings.ts';
 import { DEFAULT_VOICE_SETTINGS } from './voice-settings.ts';
+import { initialChatState } from './chat/chat-state.ts';
+import type { ChatState } from './chat/chat-state.ts';
+import type { ChatCommand } from './chat/chat-client.ts';
 
 /** Lifecycle of the control connection. */
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'connected' | 'reconnecting' | 'failed';
@@ -23,6 +26,9 @@ export interface RoomView {
   readonly voiceId: number;
 }
 
+/** A user's role on the relay. */
+export type RoleName = 'guest' | 'member' | 'admin';
+
 export interface UserView {
   readonly sessionId: number;
   readonly publicKeyHex: string;
@@ -30,6 +36,39 @@ export interface UserView {
   readonly roomId: string;
   readonly muted: boolean;
   readonly deafened: boolean;
+  readonly role: RoleName;
+}
+
+/** An invite as admins see it. */
+export interface InviteView {
+  readonly idHex: string;
+  readonly role: RoleName;
+  /** Unix ms; 0 = never. */
+  readonly expiresAtMs: number;
+  /** 0 = unlimited. */
+  readonly maxUses: number;
+  readonly uses: number;
+  readonly issuerHex: string;
+  readonly revoked: boolean;
+}
+
+/** A ban in force, as admins see it. */
+export interface BanView {
+  readonly publicKeyHex: string;
+  readonly displayName: string;
+  /** Unix ms; 0 = until lifted. */
+  readonly untilMs: number;
+  readonly reason: string;
+  readonly bannedAtMs: number;
+}
+
+/** The relay presented a different key than the one pinned for its address. */
+export interface RelayKeyChange {
+  readonly address: string;
+  readonly pinnedFingerprint: string;
+  readonly offeredFingerprint: string;
+  /** Where the expectation came from: an earlier visit, or the invite link being used. */
+  readonly source: 'pinned' | 'invite';
 }
 
 /** One audio device as the settings panel lists it. */
@@ -66,6 +105,18 @@ export interface State {
   readonly transmitting: boolean;
   /** The last non-fatal error to show briefly (e.g. a refused room join). */
   readonly notice: SessionError | null;
+  /** This user's role on the relay (null before sign-in). */
+  readonly role: RoleName | null;
+  /** Set when the relay's key differs from the pinned one: the session refused to connect. */
+  readonly relayKeyChange: RelayKeyChange | null;
+  /** The invite this page was opened with, until it is used or refused. */
+  readonly invite: { readonly role: RoleName; readonly expiresAtMs: number } | null;
+  /** Admins only: invites and bans, as the relay last reported them. */
+  readonly admin: { readonly invites: readonly InviteView[]; readonly bans: readonly BanView[] } | null;
+  /** The last invite link this admin created (to copy and share). */
+  readonly createdInvite: { readonly link: string; readonly role: RoleName; readonly expiresAtMs: number; readonly maxUses: number } | null;
+  /** Room chat and direct messages. */
+  readonly chat: ChatState;
   /** The user's voice settings (persisted). */
   readonly voiceSettings: VoiceSettings;
   /** Push-to-talk key or on-screen button held. */
@@ -86,6 +137,21 @@ export type Command =
   | { readonly type: 'set-muted'; readonly muted: boolean }
   | { readonly type: 'set-deafened'; readonly deafened: boolean }
   | { readonly type: 'dismiss-notice' }
+  /** Change the display name; live (userUpdated for everyone) when connected. */
+  | { readonly type: 'rename'; readonly displayName: string }
+  /** Trust the relay's new key for its address and connect. */
+  | { readonly type: 'accept-relay-key' }
+  /** Keep the old key: stay disconnected, warning cleared. */
+  | { readonly type: 'reject-relay-key' }
+  /** Admin: sign an invite locally, register it, and show its link. `expiresInMs` 0 = never, `maxUses` 0 = unlimited. */
+  | { readonly type: 'create-invite'; readonly role: 'member' | 'admin'; readonly expiresInMs: number; readonly maxUses: number }
+  | { readonly type: 'revoke-invite'; readonly idHex: string }
+  | { readonly type: 'kick'; readonly sessionId: number; readonly reason: string }
+  /** `durationMs` 0 = until lifted. */
+  | { readonly type: 'ban'; readonly publicKeyHex: string; readonly durationMs: number; readonly reason: string }
+  | { readonly type: 'lift-ban'; readonly publicKeyHex: string }
+  | { readonly type: 'set-role'; readonly publicKeyHex: string; readonly role: RoleName }
+  | ChatCommand
   | VoiceCommand;
 
 /** Commands about how voice is sent and played (settings, push-to-talk, devices, tests). */
@@ -125,6 +191,12 @@ export const initialState: State = {
   inputLevel: 0,
   transmitting: false,
   notice: null,
+  role: null,
+  relayKeyChange: null,
+  invite: null,
+  admin: null,
+  createdInvite: null,
+  chat: initialChatState,
   voiceSettings: DEFAULT_VOICE_SETTINGS,
   pttDown: false,
   micTest: false,

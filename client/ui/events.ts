@@ -1,5 +1,8 @@
 /** Typed DOM events the UI components fire upward to <parley-app>. */
-import type { VoiceCommand } from '../session/index.ts';
+import type { ChatCommand, Command, VoiceCommand } from '../session/index.ts';
+
+/** Session commands an admin panel can ask for. */
+export type AdminCommand = Extract<Command, { type: 'create-invite' | 'revoke-invite' | 'kick' | 'ban' | 'lift-ban' | 'set-role' }>;
 
 /** The user asked to connect with these credentials. */
 export class ConnectRequestEvent extends Event {
@@ -41,12 +44,48 @@ export class OpenVoiceSettingsEvent extends Event {
   }
 }
 
+/** The user did something in chat (send, edit, delete, open a conversation, load older, discard). */
+export class ChatCommandEvent extends Event {
+  static readonly type = 'chat-command';
+  constructor(readonly command: ChatCommand) {
+    super(ChatCommandEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** The user changed their display name (identity unchanged). */
+export class RenameEvent extends Event {
+  static readonly type = 'rename';
+  constructor(readonly displayName: string) {
+    super(RenameEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** An admin asked for an admin action (create/revoke invite, kick, ban, lift ban, set role). */
+export class AdminCommandEvent extends Event {
+  static readonly type = 'admin-command';
+  constructor(readonly command: AdminCommand) {
+    super(AdminCommandEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** The user decided about a changed relay key. */
+export class RelayKeyDecisionEvent extends Event {
+  static readonly type = 'relay-key-decision';
+  constructor(readonly accept: boolean) {
+    super(RelayKeyDecisionEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
     'voice-command': VoiceCommandEvent;
     'open-voice-settings': OpenVoiceSettingsEvent;
+    'chat-command': ChatCommandEvent;
     'connect-request': ConnectRequestEvent;
     'join-room': JoinRoomEvent;
     'voice-toggle': VoiceToggleEvent;
+    rename: RenameEvent;
+    'admin-command': AdminCommandEvent;
+    'relay-key-decision': RelayKeyDecisionEvent;
   }
 }

@@ -1,32 +1,95 @@
 import { LitElement, css, html } from 'lit';
-import { errorText } from '../session/index.ts';
-import type { Session } from '../session/index.ts';
+import { errorText, unreadCount } from '../session/index.ts';
+import type { Session, State } from '../session/index.ts';
+import type { IdentityActions } from '../identity-actions.ts';
 import { SessionController } from './session-controller.ts';
-import type { ConnectRequestEvent, JoinRoomEvent, VoiceCommandEvent, VoiceToggleEvent } from './events.ts';
-import './parley-connect-form.ts';
+import type {
+  AdminCommandEvent,
+  ChatCommandEvent,
+  ConnectRequestEvent,
+  JoinRoomEvent,
+  RelayKeyDecisionEvent,
+  RenameEvent,
+  VoiceCommandEvent,
+  VoiceToggleEvent,
+} from './events.ts';
+import { MentionNotifier } from './mention-notifier.ts';
+import { NAME_KEY } from './parley-connect-form.ts';
+import './parley-admin-panel.ts';
+import './parley-chat-panel.ts';
+import './parley-identity-panel.ts';
+import './parley-relay-key-warning.ts';
 import './parley-dev-panel.ts';
 import './parley-room-list.ts';
 import './parley-voice-bar.ts';
 import './parley-voice-settings.ts';
 
+/** Wide enough to show rooms and chat side by side. */
+const WIDE = '(min-width: 56rem)';
+
+/** Unread chat messages per room id, and in total (rooms and direct messages). */
+function unreadSummary(s: State): { rooms: Map<string, { count: number; mentioned: boolean }>; direct: Map<string, number>; total: number } {
+  const rooms = new Map<string, { count: number; mentioned: boolean }>();
+  const direct = new Map<string, number>();
+  let total = 0;
+  for (const c of s.chat.conversations.values()) {
+    const count = unreadCount(c);
+    total += count;
+    if (count > 0 && c.key.startsWith('room:')) rooms.set(c.key.slice(5), { count, mentioned: c.mentioned });
+    if (count > 0 && c.key.startsWith('dm:')) direct.set(c.key.slice(3), count);
+  }
+  return { rooms, direct, total };
+}
+
+function savedName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Root component: renders the sign-in form or the room view from the
- * session's state, and turns UI events into session commands. The
- * developer panel shows with `?dev` in the URL or after Ctrl+Shift+D.
+ * session's state, and turns UI events into session commands. Rooms and chat
+ * sit side by side on wide screens; on phones a Rooms / Chat switch shows one.
+ * The developer panel shows with `?dev` in the URL or after Ctrl+Shift+D.
  */
 export class ParleyApp extends LitElement {
   static override properties = {
     session: { attribute: false },
+    identity: { attribute: false },
+    _panel: { state: true },
+    _name: { state: true },
+    _view: { state: true },
+    _wide: { state: true },
     devPanel: { type: Boolean, attribute: 'dev-panel' },
   };
 
   declare session: Session | null;
+  /** Backup / import / reset of this browser's identity. */
+  declare identity: IdentityActions | null;
+  /** Which side panel is open while connected. */
+  declare _panel: '' | 'identity' | 'admin';
+  declare _name: string;
+  declare _view: 'rooms' | 'chat';
+  declare _wide: boolean;
+  /** Developer network simulator panel shown. */
   declare devPanel: boolean;
   readonly #ctl = new SessionController(this);
+  readonly #notifier = new MentionNotifier();
+  readonly #media: MediaQueryList | null = typeof matchMedia === 'function' ? matchMedia(WIDE) : null;
+  #mentionsSeen = -1;
+  #chatVisible: boolean | null = null;
 
   constructor() {
     super();
     this.session = null;
+    this.identity = null;
+    this._panel = '';
+    this._name = savedName();
+    this._view = 'rooms';
+    this._wide = this.#media?.matches ?? true;
     this.devPanel = typeof location !== 'undefined' && new URLSearchParams(location.search).has('dev');
   }
 
@@ -37,13 +100,20 @@ export class ParleyApp extends LitElement {
     }
   };
 
+  #onMedia = (): void => {
+    this._wide = this.#media?.matches ?? true;
+  };
+
   override connectedCallback(): void {
     super.connectedCallback();
+    this.#media?.addEventListener('change', this.#onMedia);
     window.addEventListener('keydown', this.#onDevKey);
   }
 
   override disconnectedCallback(): void {
+    this.#media?.removeEventListener('change', this.#onMedia);
     window.removeEventListener('keydown', this.#onDevKey);
+    this.#notifier.close();
     super.disconnectedCallback();
   }
 
@@ -53,8 +123,17 @@ export class ParleyApp extends LitElement {
     header h1 { margin: 0; font-size: 1.1rem; }
     .conn { font-size: 0.85rem; color: var(--muted); }
     .conn.reconnecting { color: var(--danger-fg); }
-    header button { margin-left: auto; font: inherit; padding: 0.4rem 0.8rem; min-height: 40px; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); cursor: pointer; }
-    main { flex: 1; padding: 1rem; max-width: 40rem; width: 100%; box-sizing: border-box; margin: 0 auto; }
+    header nav { margin-left: auto; display: flex; gap: 0.5rem; flex-wrap: wrap; }
+    header button { font: inherit; padding: 0.4rem 0.8rem; min-height: 40px; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); cursor: pointer; }
+    main { flex: 1; padding: 1rem; max-width: 72rem; width: 100%; box-sizing: border-box; margin: 0 auto; }
+    main.solo, #side-panel { max-width: 40rem; }
+    .layout { display: grid; gap: 1rem; grid-template-columns: minmax(15rem, 22rem) minmax(0, 1fr); align-items: start; }
+    .layout.narrow { grid-template-columns: minmax(0, 1fr); }
+    .layout > [hidden] { display: none; }
+    .switch { display: flex; gap: 0.5rem; margin: 0 0 0.75rem; }
+    .switch button { flex: 1; font: inherit; font-weight: 600; padding: 0.5rem; min-height: 44px; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); cursor: pointer; }
+    .switch button[aria-pressed='true'] { border-color: var(--accent); color: var(--accent); }
+    .switch .n { margin-left: 0.4rem; padding: 0 0.4rem; border-radius: 999px; background: var(--accent); color: white; font-size: 0.75rem; }
     .banner { margin: 0 0 1rem; padding: 0.6rem 0.9rem; border-radius: 8px; background: var(--danger-bg); color: var(--danger-fg); display: flex; gap: 0.5rem; align-items: center; }
     .banner button { margin-left: auto; font: inherit; background: none; border: 0; color: inherit; cursor: pointer; text-decoration: underline; }
     parley-voice-bar { position: sticky; bottom: 0; }
@@ -62,7 +141,22 @@ export class ParleyApp extends LitElement {
 
   override willUpdate(): void {
     this.#ctl.session = this.session;
+    const s = this.#ctl.state;
+    if (!s) return;
+    // A mention that arrived since the last render chimes once (not the count already there on load).
+    if (this.#mentionsSeen >= 0 && s.chat.mentionCount > this.#mentionsSeen) this.#notifier.chime();
+    this.#mentionsSeen = s.chat.mentionCount;
+    this.#notifier.setTitle(s.serverName || 'Parley', s.selfSessionId === null ? 0 : unreadSummary(s).total);
+    const visible = this._wide || this._view === 'chat';
+    if (visible !== this.#chatVisible) {
+      this.#chatVisible = visible;
+      this.session?.dispatch({ type: 'chat-visible', visible });
+    }
   }
+
+  #onChat = (e: ChatCommandEvent): void => {
+    this.session?.dispatch(e.command);
+  };
 
   #onConnect = (e: ConnectRequestEvent): void => {
     this.session?.dispatch({ type: 'connect', displayName: e.displayName, password: e.password });
@@ -71,6 +165,38 @@ export class ParleyApp extends LitElement {
   #onJoin = (e: JoinRoomEvent): void => {
     this.session?.dispatch({ type: 'join-room', roomId: e.roomId });
   };
+
+  #onRename = (e: RenameEvent): void => {
+    try {
+      localStorage.setItem(NAME_KEY, e.displayName);
+    } catch {
+      // not remembered; still applied live
+    }
+    this._name = e.displayName;
+    this.session?.dispatch({ type: 'rename', displayName: e.displayName });
+  };
+
+  #onAdmin = (e: AdminCommandEvent): void => {
+    this.session?.dispatch(e.command);
+  };
+
+  #onRelayKey = (e: RelayKeyDecisionEvent): void => {
+    this.session?.dispatch({ type: e.accept ? 'accept-relay-key' : 'reject-relay-key' });
+  };
+
+  #toggle(panel: 'identity' | 'admin'): void {
+    this._panel = this._panel === panel ? '' : panel;
+  }
+
+  #identityPanel(name: string) {
+    const s = this.#ctl.state;
+    return html`<parley-identity-panel
+      .fingerprint=${s?.identity?.fingerprint ?? ''}
+      .displayName=${name}
+      .actions=${this.identity}
+      @rename=${this.#onRename}
+    ></parley-identity-panel>`;
+  }
 
   #onVoice = (e: VoiceToggleEvent): void => {
     this.session?.dispatch(e.control === 'mute' ? { type: 'set-muted', muted: e.on } : { type: 'set-deafened', deafened: e.on });
@@ -89,39 +215,89 @@ export class ParleyApp extends LitElement {
     const s = this.#ctl.state;
     if (!s) return html`<p role="status">Loading…</p>`;
     const status = s.connection.status;
+    if (s.relayKeyChange) {
+      return html`<parley-relay-key-warning .change=${s.relayKeyChange} @relay-key-decision=${this.#onRelayKey}></parley-relay-key-warning>`;
+    }
     if (status === 'idle' || status === 'connecting' || status === 'authenticating' || (status === 'failed' && s.selfSessionId === null)) {
       return html`<parley-connect-form
-        .busy=${status === 'connecting' || status === 'authenticating'}
-        .error=${s.connection.error ? errorText(s.connection.error) : ''}
-        .fingerprint=${s.identity?.fingerprint ?? ''}
-        .serverName=${s.serverName}
-        @connect-request=${this.#onConnect}
-      ></parley-connect-form>`;
+          .busy=${status === 'connecting' || status === 'authenticating'}
+          .error=${s.connection.error ? errorText(s.connection.error) : ''}
+          .fingerprint=${s.identity?.fingerprint ?? ''}
+          .serverName=${s.serverName}
+          .invite=${s.invite}
+          .unsent=${[...s.chat.conversations.values()].reduce((n, c) => n + c.pending.filter((p) => p.status !== 'failed').length, 0)}
+          @connect-request=${this.#onConnect}
+        ></parley-connect-form>
+        <main class="solo">${this.#identityPanel(this._name)}</main>`;
     }
+    const unread = unreadSummary(s);
+    const self = s.users.find((u) => u.sessionId === s.selfSessionId);
     const statusText = status === 'connected' ? 'Connected' : status === 'reconnecting' ? 'Relay unreachable — reconnecting…' : errorText(s.connection.error ?? { code: 'connection-lost', untilMs: null });
     return html`
       <header>
         <h1>${s.serverName || 'Parley'}</h1>
         <span class="conn ${status}" role="status" aria-live="polite">${statusText}</span>
-        <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
+        <nav aria-label="Panels">
+          <button aria-expanded=${this._panel === 'identity' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('identity')}>Identity</button>
+          ${s.role === 'admin'
+            ? html`<button aria-expanded=${this._panel === 'admin' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('admin')}>Admin</button>`
+            : ''}
+          <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
+        </nav>
       </header>
       <main>
+        <div id="side-panel">
+          ${this._panel === 'identity' ? this.#identityPanel(self?.displayName ?? this._name) : ''}
+          ${this._panel === 'admin' && s.role === 'admin'
+            ? html`<parley-admin-panel
+                .admin=${s.admin}
+                .users=${s.users}
+                .selfSessionId=${s.selfSessionId ?? -1}
+                .createdInvite=${s.createdInvite}
+                .now=${Date.now()}
+                @admin-command=${this.#onAdmin}
+              ></parley-admin-panel>`
+            : ''}
+        </div>
         ${s.notice
           ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}
         ${this.devPanel
           ? html`<parley-dev-panel .netSim=${s.netSim} .expectedLossPct=${s.expectedLossPct} @voice-command=${this.#onVoiceCommand}></parley-dev-panel>`
           : ''}
-        <parley-room-list
-          .rooms=${s.rooms}
-          .users=${s.users}
-          .talking=${s.talking}
-          .currentRoomId=${s.roomId ?? ''}
-          .selfSessionId=${s.selfSessionId ?? -1}
-          .userVolumes=${s.voiceSettings.userVolumes}
-          @join-room=${this.#onJoin}
-          @voice-command=${this.#onVoiceCommand}
-        ></parley-room-list>
+        ${this._wide
+          ? ''
+          : html`<div class="switch" role="group" aria-label="Show">
+              <button aria-pressed=${this._view === 'rooms' ? 'true' : 'false'} @click=${() => (this._view = 'rooms')}>Rooms</button>
+              <button aria-pressed=${this._view === 'chat' ? 'true' : 'false'} @click=${() => (this._view = 'chat')}
+                aria-label=${`Chat${unread.total ? `, ${unread.total} unread` : ''}`}>Chat${unread.total ? html`<span class="n" aria-hidden="true">${unread.total}</span>` : ''}</button>
+            </div>`}
+        <div class="layout ${this._wide ? '' : 'narrow'}">
+          <parley-room-list
+            ?hidden=${!this._wide && this._view !== 'rooms'}
+            .rooms=${s.rooms}
+            .users=${s.users}
+            .talking=${s.talking}
+            .currentRoomId=${s.roomId ?? ''}
+            .selfSessionId=${s.selfSessionId ?? -1}
+            .unread=${unread.rooms}
+            .directUnread=${unread.direct}
+            .userVolumes=${s.voiceSettings.userVolumes}
+            @join-room=${this.#onJoin}
+            @voice-command=${this.#onVoiceCommand}
+          ></parley-room-list>
+          <parley-chat-panel
+            ?hidden=${!this._wide && this._view !== 'chat'}
+            .chat=${s.chat}
+            .rooms=${s.rooms}
+            .users=${s.users}
+            .selfKeyHex=${s.identity?.publicKeyHex ?? ''}
+            .selfName=${self?.displayName ?? ''}
+            .isAdmin=${s.role === 'admin'}
+            .online=${status === 'connected'}
+            @chat-command=${this.#onChat}
+          ></parley-chat-panel>
+        </div>
       </main>
       <parley-voice-bar
         .muted=${s.muted}

@@ -1,7 +1,9 @@
 import { LitElement, css, html } from 'lit';
+import type { State } from '../session/index.ts';
 import { ConnectRequestEvent } from './events.ts';
 
-const NAME_KEY = 'parley.displayName';
+/** localStorage key of the remembered display name (shared with the identity panel's rename). */
+export const NAME_KEY = 'parley.displayName';
 
 /**
  * Sign-in form: display name (remembered) and optional server password.
@@ -13,12 +15,18 @@ export class ParleyConnectForm extends LitElement {
     error: { type: String },
     fingerprint: { type: String },
     serverName: { type: String, attribute: 'server-name' },
+    unsent: { type: Number },
+    invite: { attribute: false },
   };
 
   declare busy: boolean;
   declare error: string;
   declare fingerprint: string;
   declare serverName: string;
+  /** Chat messages typed earlier and still waiting to be sent. */
+  declare unsent: number;
+  /** The invite this page was opened with, shown above the form. */
+  declare invite: State['invite'];
 
   constructor() {
     super();
@@ -26,6 +34,8 @@ export class ParleyConnectForm extends LitElement {
     this.error = '';
     this.fingerprint = '';
     this.serverName = '';
+    this.unsent = 0;
+    this.invite = null;
   }
 
   static override styles = css`
@@ -38,6 +48,8 @@ export class ParleyConnectForm extends LitElement {
     .error { margin-top: 1rem; padding: 0.6rem; border-radius: 8px; background: var(--danger-bg); color: var(--danger-fg); }
     .fp { margin-top: 1rem; font-size: 0.85rem; color: var(--muted); word-break: break-all; }
     .hint { font-size: 0.85rem; color: var(--muted); }
+    .unsent { margin-top: 1rem; padding: 0.6rem; border-radius: 8px; background: var(--hover); font-size: 0.9rem; }
+    .invite { margin: 0 0 0.5rem; padding: 0.6rem; border-radius: 8px; background: var(--hover); }
   `;
 
   #submit(e: Event): void {
@@ -65,12 +77,22 @@ export class ParleyConnectForm extends LitElement {
     return html`
       <form @submit=${this.#submit} aria-busy=${this.busy ? 'true' : 'false'}>
         <h1>Join ${this.serverName || 'Parley'}</h1>
+        ${this.invite
+          ? html`<p class="invite" role="status">
+              You are invited as <strong>${this.invite.role}</strong>${this.invite.expiresAtMs
+                ? html` (link valid until ${new Date(this.invite.expiresAtMs).toLocaleString()})`
+                : ''}. Connect to accept.
+            </p>`
+          : ''}
         <label for="name">Display name</label>
         <input id="name" name="name" autocomplete="nickname" required maxlength="32" .value=${saved} placeholder="How others see you" />
         <label for="password">Server password <span class="hint">(if the relay has one)</span></label>
         <input id="password" name="password" type="password" autocomplete="current-password" />
         <button type="submit" ?disabled=${this.busy}>${this.busy ? 'Connecting…' : 'Connect'}</button>
         ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : ''}
+        ${this.unsent
+          ? html`<div class="unsent" role="status">${this.unsent === 1 ? '1 chat message you typed is' : `${this.unsent} chat messages you typed are`} waiting: ${this.unsent === 1 ? 'it goes' : 'they go'} out when you connect.</div>`
+          : ''}
         ${this.fingerprint ? html`<div class="fp">Your identity key: <code>${this.fingerprint}</code></div>` : ''}
       </form>
     `;

@@ -19,6 +19,8 @@ export class ParleyRoomList extends LitElement {
     selfSessionId: { type: Number, attribute: 'self-session-id' },
     userVolumes: { attribute: false },
     volumeOpenFor: { state: true },
+    unread: { attribute: false },
+    directUnread: { attribute: false },
   };
 
   declare rooms: readonly RoomView[];
@@ -29,6 +31,10 @@ export class ParleyRoomList extends LitElement {
   /** Per-user volume by identity key (linear 0..2; absent = 1). */
   declare userVolumes: Readonly<Record<string, number>>;
   declare volumeOpenFor: number | null;
+  /** Unread chat messages per room id (rooms with none are absent). */
+  declare unread: ReadonlyMap<string, { readonly count: number; readonly mentioned: boolean }>;
+  /** Unread direct messages per sender's public key hex. */
+  declare directUnread: ReadonlyMap<string, number>;
 
   constructor() {
     super();
@@ -39,6 +45,8 @@ export class ParleyRoomList extends LitElement {
     this.selfSessionId = -1;
     this.userVolumes = {};
     this.volumeOpenFor = null;
+    this.unread = new Map();
+    this.directUnread = new Map();
   }
 
   static override styles = css`
@@ -50,6 +58,8 @@ export class ParleyRoomList extends LitElement {
     .room-button:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
     .current .room-button { color: var(--accent); }
     .count { margin-left: auto; font-weight: 400; color: var(--muted); font-size: 0.85rem; }
+    .unread { padding: 0 0.4rem; border-radius: 999px; background: var(--accent); color: white; font-size: 0.75rem; font-weight: 600; }
+    .unread.mention { background: var(--danger-fg); }
     .users { padding: 0 0.9rem 0.6rem 2rem; }
     .user { display: flex; align-items: center; gap: 0.5rem; padding: 0.2rem 0; }
     .dot { width: 0.7rem; height: 0.7rem; border-radius: 50%; background: var(--border); flex: none; transition: background 80ms, box-shadow 80ms; }
@@ -93,22 +103,30 @@ export class ParleyRoomList extends LitElement {
       ${rooms.map((room) => {
         const members = this.users.filter((u) => u.roomId === room.id).sort((a, b) => a.displayName.localeCompare(b.displayName));
         const current = room.id === this.currentRoomId;
+        const unread = this.unread.get(room.id);
+        const unreadText = unread?.count ? `, ${unread.count} unread chat message${unread.count === 1 ? '' : 's'}${unread.mentioned ? ', you were mentioned' : ''}` : '';
         return html`<li class="room ${current ? 'current' : ''}" data-room-id=${room.id}>
           <button class="room-button" aria-current=${current ? 'true' : 'false'} @click=${() => this.#join(room.id)}
-            aria-label=${`${room.name}, ${members.length} ${members.length === 1 ? 'person' : 'people'}${current ? ', you are here' : ', press to join'}`}>
-            <span aria-hidden="true">#</span>${room.name}<span class="count" aria-hidden="true">${members.length}</span>
+            aria-label=${`${room.name}, ${members.length} ${members.length === 1 ? 'person' : 'people'}${unreadText}${current ? ', you are here' : ', press to join'}`}>
+            <span aria-hidden="true">#</span>${room.name}
+            ${unread?.count ? html`<span class="unread ${unread.mentioned ? 'mention' : ''}" aria-hidden="true">${unread.count > 99 ? '99+' : unread.count}</span>` : ''}
+            <span class="count" aria-hidden="true">${members.length}</span>
           </button>
           ${members.length
             ? html`<ul class="users" aria-label=${`People in ${room.name}`}>
                 ${members.map((u) => {
                   const talking = this.talking.has(u.sessionId);
                   const self = u.sessionId === this.selfSessionId;
-                  const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : ''].filter(Boolean).join(', ');
+                  const dms = self ? 0 : (this.directUnread.get(u.publicKeyHex) ?? 0);
+                  const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : '', dms ? `${dms} unread direct message${dms === 1 ? '' : 's'}` : '']
+                    .filter(Boolean)
+                    .join(', ');
                   return html`<li class="user ${talking ? 'talking' : ''} ${self ? 'self' : ''}" data-session-id=${u.sessionId}
                       aria-label=${`${u.displayName}${self ? ' (you)' : ''}${states ? `, ${states}` : ''}`}>
                     <span class="dot" aria-hidden="true"></span>
                     <span class="name">${u.displayName}${self ? ' (you)' : ''}</span>
                     ${u.deafened ? html`<span class="flag" aria-hidden="true">deafened</span>` : u.muted ? html`<span class="flag" aria-hidden="true">muted</span>` : ''}
+                    ${dms ? html`<span class="unread dm" aria-hidden="true" title="Unread direct messages">${dms > 99 ? '99+' : dms}</span>` : ''}
                     ${self ? '' : this.#volumeControl(u)}
                   </li>`;
                 })}

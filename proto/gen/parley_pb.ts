@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKdBQoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNAoPcmVjZWl2ZXJfcmVwb3J0GDIgASgLMhkucGFybGV5LnYxLlJlY2VpdmVyUmVwb3J0SAASLAoLbG9zc19yZXBvcnQYMyABKAsyFS5wYXJsZXkudjEuTG9zc1JlcG9ydEgAQgUKA21zZyKAAQoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIYChByZWxheV9wdWJsaWNfa2V5GAIgASgMEg0KBW5vbmNlGAMgASgMEhMKC3NlcnZlcl9uYW1lGAQgASgJEhkKEXBhc3N3b3JkX3JlcXVpcmVkGAUgASgIInUKCkNsaWVudEF1dGgSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIRCglzaWduYXR1cmUYBSABKAwigAEKBFJvb20SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCglwYXJlbnRfaWQYAyABKAkSEAoIcG9zaXRpb24YBCABKA0SEwoLZGVzY3JpcHRpb24YBSABKAkSEgoKdXNlcl9saW1pdBgGIAEoDRIQCgh2b2ljZV9pZBgHIAEoDSKVAQoEVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEg8KB3Jvb21faWQYBCABKAkSDQoFbXV0ZWQYBSABKAgSEAoIZGVhZmVuZWQYBiABKAgSHQoEcm9sZRgHIAEoDjIPLnBhcmxleS52MS5Sb2xlIowBCgZBdXRoT2sSEgoKc2Vzc2lvbl9pZBgBIAEoDRIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSHgoFcm9vbXMYAyADKAsyDy5wYXJsZXkudjEuUm9vbRIeCgV1c2VycxgEIAMoCzIPLnBhcmxleS52MS5Vc2VyEg8KB3Jvb21faWQYBSABKAkiXwoFRXJyb3ISIgoEY29kZRgBIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgCIAEoCRIPCgdjb250ZXh0GAMgASgJEhAKCHVudGlsX21zGAQgASgEIhsKCEpvaW5Sb29tEg8KB3Jvb21faWQYASABKAkiLwoMU2V0U2VsZlN0YXRlEg0KBW11dGVkGAEgASgIEhAKCGRlYWZlbmVkGAIgASgIIisKClVzZXJKb2luZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyIh4KCFVzZXJMZWZ0EhIKCnNlc3Npb25faWQYASABKA0iLAoLVXNlclVwZGF0ZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyImoKCVJ0Y1NpZ25hbBIlCgtkZXNjcmlwdGlvbhgBIAEoCzIOLnBhcmxleS52MS5TZHBIABIsCgljYW5kaWRhdGUYAiABKAsyFy5wYXJsZXkudjEuSWNlQ2FuZGlkYXRlSABCCAoGc2lnbmFsIiAKA1NkcBIMCgR0eXBlGAEgASgJEgsKA3NkcBgCIAEoCSIuCgxJY2VDYW5kaWRhdGUSEQoJY2FuZGlkYXRlGAEgASgJEgsKA21pZBgCIAEoCSIgCgpWb2ljZVJlYWR5EhIKCnNlc3Npb25faWQYASABKA0iFQoEUGluZxINCgVub25jZRgBIAEoBCIVCgRQb25nEg0KBW5vbmNlGAEgASgEIjgKDlJlY2VpdmVyUmVwb3J0EiYKB3NlbmRlcnMYASADKAsyFS5wYXJsZXkudjEuU2VuZGVyTG9zcyI3CgpTZW5kZXJMb3NzEhIKCnNlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSI8CgpMb3NzUmVwb3J0EhcKD2Zyb21fc2Vzc2lvbl9pZBgBIAEoDRIVCg1sb3NzX3Blcm1pbGxlGAIgASgNKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyqVBAoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBARYgZwcm90bzM");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKBCQoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNoYXRfc2VuZBg8IAEoCzITLnBhcmxleS52MS5DaGF0U2VuZEgAEiYKCGNoYXRfYWNrGD0gASgLMhIucGFybGV5LnYxLkNoYXRBY2tIABIqCgpjaGF0X2V2ZW50GD4gASgLMhQucGFybGV5LnYxLkNoYXRFdmVudEgAEj0KFGNoYXRfaGlzdG9yeV9yZXF1ZXN0GD8gASgLMh0ucGFybGV5LnYxLkNoYXRIaXN0b3J5UmVxdWVzdEgAEi4KDGNoYXRfaGlzdG9yeRhAIAEoCzIWLnBhcmxleS52MS5DaGF0SGlzdG9yeUgAEi4KDGNoYXRfc3VtbWFyeRhBIAEoCzIWLnBhcmxleS52MS5DaGF0U3VtbWFyeUgAEjQKD3JlY2VpdmVyX3JlcG9ydBhGIAEoCzIZLnBhcmxleS52MS5SZWNlaXZlclJlcG9ydEgAEiwKC2xvc3NfcmVwb3J0GEcgASgLMhUucGFybGV5LnYxLkxvc3NSZXBvcnRIAEIFCgNtc2cigAEKC1NlcnZlckhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SGAoQcmVsYXlfcHVibGljX2tleRgCIAEoDBINCgVub25jZRgDIAEoDBITCgtzZXJ2ZXJfbmFtZRgEIAEoCRIZChFwYXNzd29yZF9yZXF1aXJlZBgFIAEoCCKFAQoKQ2xpZW50QXV0aBIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEhEKCXNpZ25hdHVyZRgFIAEoDBIOCgZpbnZpdGUYBiABKAwigAEKBFJvb20SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCglwYXJlbnRfaWQYAyABKAkSEAoIcG9zaXRpb24YBCABKA0SEwoLZGVzY3JpcHRpb24YBSABKAkSEgoKdXNlcl9saW1pdBgGIAEoDRIQCgh2b2ljZV9pZBgHIAEoDSKVAQoEVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEg8KB3Jvb21faWQYBCABKAkSDQoFbXV0ZWQYBSABKAgSEAoIZGVhZmVuZWQYBiABKAgSHQoEcm9sZRgHIAEoDjIPLnBhcmxleS52MS5Sb2xlIowBCgZBdXRoT2sSEgoKc2Vzc2lvbl9pZBgBIAEoDRIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSHgoFcm9vbXMYAyADKAsyDy5wYXJsZXkudjEuUm9vbRIeCgV1c2VycxgEIAMoCzIPLnBhcmxleS52MS5Vc2VyEg8KB3Jvb21faWQYBSABKAkiXwoFRXJyb3ISIgoEY29kZRgBIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgCIAEoCRIPCgdjb250ZXh0GAMgASgJEhAKCHVudGlsX21zGAQgASgEIhsKCEpvaW5Sb29tEg8KB3Jvb21faWQYASABKAkiLwoMU2V0U2VsZlN0YXRlEg0KBW11dGVkGAEgASgIEhAKCGRlYWZlbmVkGAIgASgIIisKClVzZXJKb2luZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyIh4KCFVzZXJMZWZ0EhIKCnNlc3Npb25faWQYASABKA0iLAoLVXNlclVwZGF0ZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyImoKCVJ0Y1NpZ25hbBIlCgtkZXNjcmlwdGlvbhgBIAEoCzIOLnBhcmxleS52MS5TZHBIABIsCgljYW5kaWRhdGUYAiABKAsyFy5wYXJsZXkudjEuSWNlQ2FuZGlkYXRlSABCCAoGc2lnbmFsIiAKA1NkcBIMCgR0eXBlGAEgASgJEgsKA3NkcBgCIAEoCSIuCgxJY2VDYW5kaWRhdGUSEQoJY2FuZGlkYXRlGAEgASgJEgsKA21pZBgCIAEoCSIgCgpWb2ljZVJlYWR5EhIKCnNlc3Npb25faWQYASABKA0iFQoEUGluZxINCgVub25jZRgBIAEoBCIVCgRQb25nEg0KBW5vbmNlGAEgASgEIiYKDlNldERpc3BsYXlOYW1lEhQKDGRpc3BsYXlfbmFtZRgBIAEoCSKrAgoMQWRtaW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SNAoPcmVnaXN0ZXJfaW52aXRlGAIgASgLMhkucGFybGV5LnYxLlJlZ2lzdGVySW52aXRlSAASMAoNcmV2b2tlX2ludml0ZRgDIAEoCzIXLnBhcmxleS52MS5SZXZva2VJbnZpdGVIABIjCgRraWNrGAQgASgLMhMucGFybGV5LnYxLktpY2tVc2VySAASIAoDYmFuGAUgASgLMhEucGFybGV5LnYxLkJhbktleUgAEiYKCGxpZnRfYmFuGAYgASgLMhIucGFybGV5LnYxLkxpZnRCYW5IABImCghzZXRfcm9sZRgHIAEoCzISLnBhcmxleS52MS5TZXRSb2xlSABCCAoGYWN0aW9uIiAKDlJlZ2lzdGVySW52aXRlEg4KBmludml0ZRgBIAEoDCIhCgxSZXZva2VJbnZpdGUSEQoJaW52aXRlX2lkGAEgASgMIi4KCEtpY2tVc2VyEhIKCnNlc3Npb25faWQYASABKA0SDgoGcmVhc29uGAIgASgJIkEKBkJhbktleRISCgpwdWJsaWNfa2V5GAEgASgMEhMKC2R1cmF0aW9uX21zGAIgASgEEg4KBnJlYXNvbhgDIAEoCSIdCgdMaWZ0QmFuEhIKCnB1YmxpY19rZXkYASABKAwiPAoHU2V0Um9sZRISCgpwdWJsaWNfa2V5GAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZSJWCgtBZG1pblJlc3VsdBISCgpyZXF1ZXN0X2lkGAEgASgNEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAyABKAkikwEKCkludml0ZUluZm8SCgoCaWQYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEhUKDWV4cGlyZXNfYXRfbXMYAyABKAQSEAoIbWF4X3VzZXMYBCABKA0SDAoEdXNlcxgFIAEoDRISCgppc3N1ZXJfa2V5GAYgASgMEg8KB3Jldm9rZWQYByABKAgiawoHQmFuSW5mbxISCgpwdWJsaWNfa2V5GAEgASgMEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIQCgh1bnRpbF9tcxgDIAEoBBIOCgZyZWFzb24YBCABKAkSFAoMYmFubmVkX2F0X21zGAUgASgEIlYKCkFkbWluU3RhdGUSJgoHaW52aXRlcxgBIAMoCzIVLnBhcmxleS52MS5JbnZpdGVJbmZvEiAKBGJhbnMYAiADKAsyEi5wYXJsZXkudjEuQmFuSW5mbyI5CgpDaGF0VGFyZ2V0EhEKB3Jvb21faWQYASABKAlIABISCghwZWVyX2tleRgCIAEoDEgAQgQKAnRvIsEBCghDaGF0SXRlbRIlCgZhY3Rpb24YASABKA4yFS5wYXJsZXkudjEuQ2hhdEFjdGlvbhIKCgJpZBgCIAEoDBISCgphdXRob3Jfa2V5GAMgASgMEiUKBnRhcmdldBgEIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhYKDmNsaWVudF90aW1lX21zGAUgASgEEg4KBnJlZl9pZBgGIAEoDBIMCgR0ZXh0GAcgASgJEhEKCXNpZ25hdHVyZRgIIAEoDCLNAQoLQ2hhdE1lc3NhZ2USCwoDc2VxGAEgASgEEhYKDnNlcnZlcl90aW1lX21zGAIgASgEEhMKC2F1dGhvcl9uYW1lGAMgASgJEiEKBHBvc3QYBCABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SIQoEZWRpdBgFIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIlCghkZWxldGlvbhgGIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIXCg9jaGFuZ2VkX3RpbWVfbXMYByABKAQiLQoIQ2hhdFNlbmQSIQoEaXRlbRgBIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbSJuCgdDaGF0QWNrEgoKAmlkGAEgASgMEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEgsKA3NlcRgDIAEoBBIWCg5yZXRyeV9hZnRlcl9tcxgEIAEoDRIOCgZkZXRhaWwYBSABKAkiNAoJQ2hhdEV2ZW50EicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2UicgoSQ2hhdEhpc3RvcnlSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEgoKYmVmb3JlX3NlcRgDIAEoBBINCgVsaW1pdBgEIAEoDSKoAQoLQ2hhdEhpc3RvcnkSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIoCghtZXNzYWdlcxgDIAMoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIQCghoYXNfbW9yZRgEIAEoCBIiCgRjb2RlGAUgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZSJWCghDaGF0SGVhZBIlCgZ0YXJnZXQYASABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIQCghsYXN0X3NlcRgCIAEoBBIRCglwZWVyX25hbWUYAyABKAkiMQoLQ2hhdFN1bW1hcnkSIgoFaGVhZHMYASADKAsyEy5wYXJsZXkudjEuQ2hhdEhlYWQiRQoKQ2hhdFJlY29yZBInCgdtZXNzYWdlGAEgASgLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlEg4KBm9wX2lkcxgCIAMoDCI4Cg5SZWNlaXZlclJlcG9ydBImCgdzZW5kZXJzGAEgAygLMhUucGFybGV5LnYxLlNlbmRlckxvc3MiNwoKU2VuZGVyTG9zcxISCgpzZXNzaW9uX2lkGAEgASgNEhUKDWxvc3NfcGVybWlsbGUYAiABKA0iPAoKTG9zc1JlcG9ydBIXCg9mcm9tX3Nlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSpNCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0dVRVNUEAESDwoLUk9MRV9NRU1CRVIQAhIOCgpST0xFX0FETUlOEAMq2gYKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASGAoURVJST1JfQ09ERV9NQUxGT1JNRUQQARIeChpFUlJPUl9DT0RFX1VOS05PV05fTUVTU0FHRRACEiAKHEVSUk9SX0NPREVfTk9UX0FVVEhFTlRJQ0FURUQQAxIcChhFUlJPUl9DT0RFX0JBRF9TSUdOQVRVUkUQBBIdChlFUlJPUl9DT0RFX1dST05HX1BBU1NXT1JEEAUSHwobRVJST1JfQ09ERV9QUk9UT0NPTF9WRVJTSU9OEAYSGAoURVJST1JfQ09ERV9UT09fTEFSR0UQBxIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBAIEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9ST09NEAkSGAoURVJST1JfQ09ERV9ST09NX0ZVTEwQChIaChZFUlJPUl9DT0RFX0JBRF9SRVFVRVNUEAsSJAogRVJST1JfQ09ERV9BTFJFQURZX0FVVEhFTlRJQ0FURUQQDBIbChdFUlJPUl9DT0RFX0FVVEhfVElNRU9VVBANEhkKFUVSUk9SX0NPREVfTE9DS0VEX09VVBAOEhUKEUVSUk9SX0NPREVfQkFOTkVEEA8SGgoWRVJST1JfQ09ERV9TRVJWRVJfRlVMTBAQEhcKE0VSUk9SX0NPREVfSU5URVJOQUwQERIdChlFUlJPUl9DT0RFX0lOVklURV9FWFBJUkVEEB4SHQoZRVJST1JfQ09ERV9JTlZJVEVfVVNFRF9VUBAfEh0KGUVSUk9SX0NPREVfSU5WSVRFX0lOVkFMSUQQIBIdChlFUlJPUl9DT0RFX0lOVklURV9SRVZPS0VEECESGgoWRVJST1JfQ09ERV9OT1RfSU5WSVRFRBAiEhUKEUVSUk9SX0NPREVfS0lDS0VEECMSGAoURVJST1JfQ09ERV9GT1JCSURERU4QJBIbChdFUlJPUl9DT0RFX1VOS05PV05fVVNFUhAlEh0KGUVSUk9SX0NPREVfQ0hBVF9GT1JCSURERU4QPBIdChlFUlJPUl9DT0RFX0NIQVRfTk9UX0ZPVU5EED0SHwobRVJST1JfQ09ERV9DSEFUX0lEX0NPTkZMSUNUED4qbQoKQ2hhdEFjdGlvbhIbChdDSEFUX0FDVElPTl9VTlNQRUNJRklFRBAAEhQKEENIQVRfQUNUSU9OX1BPU1QQARIUChBDSEFUX0FDVElPTl9FRElUEAISFgoSQ0hBVF9BQ1RJT05fREVMRVRFEANiBnByb3RvMw");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -124,10 +124,92 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
     case: "pong";
   } | {
     /**
+     * client -> relay: change my display name without reconnecting.
+     *
+     * @generated from field: parley.v1.SetDisplayName set_display_name = 50;
+     */
+    value: SetDisplayName;
+    case: "setDisplayName";
+  } | {
+    /**
+     * client (admin) -> relay: one administrative request.
+     *
+     * @generated from field: parley.v1.AdminRequest admin_request = 51;
+     */
+    value: AdminRequest;
+    case: "adminRequest";
+  } | {
+    /**
+     * relay -> client (admin): the outcome of one AdminRequest.
+     *
+     * @generated from field: parley.v1.AdminResult admin_result = 52;
+     */
+    value: AdminResult;
+    case: "adminResult";
+  } | {
+    /**
+     * relay -> every admin: the invites and bans, after sign-in and after each change.
+     *
+     * @generated from field: parley.v1.AdminState admin_state = 53;
+     */
+    value: AdminState;
+    case: "adminState";
+  } | {
+    /**
+     * Text chat (issue 6), see docs/PROTOCOL.md "Text chat".
+     * client -> relay: a signed post, edit or delete.
+     *
+     * @generated from field: parley.v1.ChatSend chat_send = 60;
+     */
+    value: ChatSend;
+    case: "chatSend";
+  } | {
+    /**
+     * relay -> client (the sender's session): the verdict on one ChatSend.
+     *
+     * @generated from field: parley.v1.ChatAck chat_ack = 61;
+     */
+    value: ChatAck;
+    case: "chatAck";
+  } | {
+    /**
+     * relay -> clients: a message was posted, edited or deleted.
+     *
+     * @generated from field: parley.v1.ChatEvent chat_event = 62;
+     */
+    value: ChatEvent;
+    case: "chatEvent";
+  } | {
+    /**
+     * client -> relay: a page of a conversation's history.
+     *
+     * @generated from field: parley.v1.ChatHistoryRequest chat_history_request = 63;
+     */
+    value: ChatHistoryRequest;
+    case: "chatHistoryRequest";
+  } | {
+    /**
+     * relay -> client: the answer to ChatHistoryRequest.
+     *
+     * @generated from field: parley.v1.ChatHistory chat_history = 64;
+     */
+    value: ChatHistory;
+    case: "chatHistory";
+  } | {
+    /**
+     * relay -> client, right after AuthOk: the newest seq of every conversation it may read.
+     *
+     * @generated from field: parley.v1.ChatSummary chat_summary = 65;
+     */
+    value: ChatSummary;
+    case: "chatSummary";
+  } | {
+    /**
+     * Voice loss feedback (issue 5), see docs/PROTOCOL.md "Loss reports".
      * client -> relay: how much of each sender's voice this client lost
      * (every ~2 s while hearing voice). Feeds the senders' FEC setting.
      *
-     * @generated from field: parley.v1.ReceiverReport receiver_report = 50;
+     * @generated from field: parley.v1.ReceiverReport receiver_report = 70;
      */
     value: ReceiverReport;
     case: "receiverReport";
@@ -135,7 +217,7 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
     /**
      * relay -> client: one listener's loss report about this client's voice.
      *
-     * @generated from field: parley.v1.LossReport loss_report = 51;
+     * @generated from field: parley.v1.LossReport loss_report = 71;
      */
     value: LossReport;
     case: "lossReport";
@@ -226,6 +308,14 @@ export type ClientAuth = Message<"parley.v1.ClientAuth"> & {
    * @generated from field: bytes signature = 5;
    */
   signature: Uint8Array;
+
+  /**
+   * Optional signed invite (proto/invite.ts), taken from the page's
+   * #invite= fragment. Empty when none.
+   *
+   * @generated from field: bytes invite = 6;
+   */
+  invite: Uint8Array;
 };
 
 /**
@@ -632,6 +722,768 @@ export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
   messageDesc(file_parley, 17);
 
 /**
+ * @generated from message parley.v1.SetDisplayName
+ */
+export type SetDisplayName = Message<"parley.v1.SetDisplayName"> & {
+  /**
+   * @generated from field: string display_name = 1;
+   */
+  displayName: string;
+};
+
+/**
+ * Describes the message parley.v1.SetDisplayName.
+ * Use `create(SetDisplayNameSchema)` to create a new message.
+ */
+export const SetDisplayNameSchema: GenMessage<SetDisplayName> = /*@__PURE__*/
+  messageDesc(file_parley, 18);
+
+/**
+ * One administrative request; answered by an AdminResult with the same id.
+ *
+ * @generated from message parley.v1.AdminRequest
+ */
+export type AdminRequest = Message<"parley.v1.AdminRequest"> & {
+  /**
+   * Chosen by the client to match the AdminResult; echoed back as is.
+   *
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from oneof parley.v1.AdminRequest.action
+   */
+  action: {
+    /**
+     * Make an invite the admin signed locally appear in the invite list.
+     *
+     * @generated from field: parley.v1.RegisterInvite register_invite = 2;
+     */
+    value: RegisterInvite;
+    case: "registerInvite";
+  } | {
+    /**
+     * @generated from field: parley.v1.RevokeInvite revoke_invite = 3;
+     */
+    value: RevokeInvite;
+    case: "revokeInvite";
+  } | {
+    /**
+     * @generated from field: parley.v1.KickUser kick = 4;
+     */
+    value: KickUser;
+    case: "kick";
+  } | {
+    /**
+     * @generated from field: parley.v1.BanKey ban = 5;
+     */
+    value: BanKey;
+    case: "ban";
+  } | {
+    /**
+     * @generated from field: parley.v1.LiftBan lift_ban = 6;
+     */
+    value: LiftBan;
+    case: "liftBan";
+  } | {
+    /**
+     * @generated from field: parley.v1.SetRole set_role = 7;
+     */
+    value: SetRole;
+    case: "setRole";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message parley.v1.AdminRequest.
+ * Use `create(AdminRequestSchema)` to create a new message.
+ */
+export const AdminRequestSchema: GenMessage<AdminRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 19);
+
+/**
+ * @generated from message parley.v1.RegisterInvite
+ */
+export type RegisterInvite = Message<"parley.v1.RegisterInvite"> & {
+  /**
+   * The signed invite bytes (proto/invite.ts), as carried in the link.
+   *
+   * @generated from field: bytes invite = 1;
+   */
+  invite: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.RegisterInvite.
+ * Use `create(RegisterInviteSchema)` to create a new message.
+ */
+export const RegisterInviteSchema: GenMessage<RegisterInvite> = /*@__PURE__*/
+  messageDesc(file_parley, 20);
+
+/**
+ * @generated from message parley.v1.RevokeInvite
+ */
+export type RevokeInvite = Message<"parley.v1.RevokeInvite"> & {
+  /**
+   * The invite's 16-byte random id.
+   *
+   * @generated from field: bytes invite_id = 1;
+   */
+  inviteId: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.RevokeInvite.
+ * Use `create(RevokeInviteSchema)` to create a new message.
+ */
+export const RevokeInviteSchema: GenMessage<RevokeInvite> = /*@__PURE__*/
+  messageDesc(file_parley, 21);
+
+/**
+ * @generated from message parley.v1.KickUser
+ */
+export type KickUser = Message<"parley.v1.KickUser"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * Shown to the kicked user; at most 200 characters.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message parley.v1.KickUser.
+ * Use `create(KickUserSchema)` to create a new message.
+ */
+export const KickUserSchema: GenMessage<KickUser> = /*@__PURE__*/
+  messageDesc(file_parley, 22);
+
+/**
+ * @generated from message parley.v1.BanKey
+ */
+export type BanKey = Message<"parley.v1.BanKey"> & {
+  /**
+   * The Ed25519 key to ban (32 bytes).
+   *
+   * @generated from field: bytes public_key = 1;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * 0 = until lifted.
+   *
+   * @generated from field: uint64 duration_ms = 2;
+   */
+  durationMs: bigint;
+
+  /**
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message parley.v1.BanKey.
+ * Use `create(BanKeySchema)` to create a new message.
+ */
+export const BanKeySchema: GenMessage<BanKey> = /*@__PURE__*/
+  messageDesc(file_parley, 23);
+
+/**
+ * @generated from message parley.v1.LiftBan
+ */
+export type LiftBan = Message<"parley.v1.LiftBan"> & {
+  /**
+   * @generated from field: bytes public_key = 1;
+   */
+  publicKey: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.LiftBan.
+ * Use `create(LiftBanSchema)` to create a new message.
+ */
+export const LiftBanSchema: GenMessage<LiftBan> = /*@__PURE__*/
+  messageDesc(file_parley, 24);
+
+/**
+ * @generated from message parley.v1.SetRole
+ */
+export type SetRole = Message<"parley.v1.SetRole"> & {
+  /**
+   * @generated from field: bytes public_key = 1;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * ROLE_ADMIN or ROLE_MEMBER grant; ROLE_GUEST removes the stored role.
+   *
+   * @generated from field: parley.v1.Role role = 2;
+   */
+  role: Role;
+};
+
+/**
+ * Describes the message parley.v1.SetRole.
+ * Use `create(SetRoleSchema)` to create a new message.
+ */
+export const SetRoleSchema: GenMessage<SetRole> = /*@__PURE__*/
+  messageDesc(file_parley, 25);
+
+/**
+ * @generated from message parley.v1.AdminResult
+ */
+export type AdminResult = Message<"parley.v1.AdminResult"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED (0) = done.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * @generated from field: string message = 3;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message parley.v1.AdminResult.
+ * Use `create(AdminResultSchema)` to create a new message.
+ */
+export const AdminResultSchema: GenMessage<AdminResult> = /*@__PURE__*/
+  messageDesc(file_parley, 26);
+
+/**
+ * @generated from message parley.v1.InviteInfo
+ */
+export type InviteInfo = Message<"parley.v1.InviteInfo"> & {
+  /**
+   * @generated from field: bytes id = 1;
+   */
+  id: Uint8Array;
+
+  /**
+   * @generated from field: parley.v1.Role role = 2;
+   */
+  role: Role;
+
+  /**
+   * Unix ms; 0 = never.
+   *
+   * @generated from field: uint64 expires_at_ms = 3;
+   */
+  expiresAtMs: bigint;
+
+  /**
+   * 0 = unlimited.
+   *
+   * @generated from field: uint32 max_uses = 4;
+   */
+  maxUses: number;
+
+  /**
+   * @generated from field: uint32 uses = 5;
+   */
+  uses: number;
+
+  /**
+   * @generated from field: bytes issuer_key = 6;
+   */
+  issuerKey: Uint8Array;
+
+  /**
+   * @generated from field: bool revoked = 7;
+   */
+  revoked: boolean;
+};
+
+/**
+ * Describes the message parley.v1.InviteInfo.
+ * Use `create(InviteInfoSchema)` to create a new message.
+ */
+export const InviteInfoSchema: GenMessage<InviteInfo> = /*@__PURE__*/
+  messageDesc(file_parley, 27);
+
+/**
+ * @generated from message parley.v1.BanInfo
+ */
+export type BanInfo = Message<"parley.v1.BanInfo"> & {
+  /**
+   * @generated from field: bytes public_key = 1;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * Last display name the relay saw for this key (may be empty).
+   *
+   * @generated from field: string display_name = 2;
+   */
+  displayName: string;
+
+  /**
+   * Unix ms; 0 = until lifted.
+   *
+   * @generated from field: uint64 until_ms = 3;
+   */
+  untilMs: bigint;
+
+  /**
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: uint64 banned_at_ms = 5;
+   */
+  bannedAtMs: bigint;
+};
+
+/**
+ * Describes the message parley.v1.BanInfo.
+ * Use `create(BanInfoSchema)` to create a new message.
+ */
+export const BanInfoSchema: GenMessage<BanInfo> = /*@__PURE__*/
+  messageDesc(file_parley, 28);
+
+/**
+ * @generated from message parley.v1.AdminState
+ */
+export type AdminState = Message<"parley.v1.AdminState"> & {
+  /**
+   * @generated from field: repeated parley.v1.InviteInfo invites = 1;
+   */
+  invites: InviteInfo[];
+
+  /**
+   * @generated from field: repeated parley.v1.BanInfo bans = 2;
+   */
+  bans: BanInfo[];
+};
+
+/**
+ * Describes the message parley.v1.AdminState.
+ * Use `create(AdminStateSchema)` to create a new message.
+ */
+export const AdminStateSchema: GenMessage<AdminState> = /*@__PURE__*/
+  messageDesc(file_parley, 29);
+
+/**
+ * Where a chat item goes: a room's chat, or the direct conversation with
+ * one user (named by their public key, their stable identity).
+ *
+ * @generated from message parley.v1.ChatTarget
+ */
+export type ChatTarget = Message<"parley.v1.ChatTarget"> & {
+  /**
+   * @generated from oneof parley.v1.ChatTarget.to
+   */
+  to: {
+    /**
+     * @generated from field: string room_id = 1;
+     */
+    value: string;
+    case: "roomId";
+  } | {
+    /**
+     * 32-byte Ed25519 public key of the other party.
+     *
+     * @generated from field: bytes peer_key = 2;
+     */
+    value: Uint8Array;
+    case: "peerKey";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message parley.v1.ChatTarget.
+ * Use `create(ChatTargetSchema)` to create a new message.
+ */
+export const ChatTargetSchema: GenMessage<ChatTarget> = /*@__PURE__*/
+  messageDesc(file_parley, 30);
+
+/**
+ * One signed chat action, exactly as its author made it. The signature
+ * covers proto/chat-signing.ts's canonical bytes of every field but itself.
+ *
+ * @generated from message parley.v1.ChatItem
+ */
+export type ChatItem = Message<"parley.v1.ChatItem"> & {
+  /**
+   * @generated from field: parley.v1.ChatAction action = 1;
+   */
+  action: ChatAction;
+
+  /**
+   * 16 random bytes chosen by the author; retries reuse it (idempotent).
+   *
+   * @generated from field: bytes id = 2;
+   */
+  id: Uint8Array;
+
+  /**
+   * 32-byte Ed25519 public key of the author (must be the sender's).
+   *
+   * @generated from field: bytes author_key = 3;
+   */
+  authorKey: Uint8Array;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 4;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * The author's clock when typed, unix ms (shown while pending only).
+   *
+   * @generated from field: uint64 client_time_ms = 5;
+   */
+  clientTimeMs: bigint;
+
+  /**
+   * EDIT / DELETE: id of the message acted on. Empty for POST.
+   *
+   * @generated from field: bytes ref_id = 6;
+   */
+  refId: Uint8Array;
+
+  /**
+   * POST / EDIT: 1..5000 characters. Empty for DELETE.
+   *
+   * @generated from field: string text = 7;
+   */
+  text: string;
+
+  /**
+   * 64-byte Ed25519 signature.
+   *
+   * @generated from field: bytes signature = 8;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.ChatItem.
+ * Use `create(ChatItemSchema)` to create a new message.
+ */
+export const ChatItemSchema: GenMessage<ChatItem> = /*@__PURE__*/
+  messageDesc(file_parley, 31);
+
+/**
+ * A message as the relay stores and serves it.
+ *
+ * @generated from message parley.v1.ChatMessage
+ */
+export type ChatMessage = Message<"parley.v1.ChatMessage"> & {
+  /**
+   * Position in its conversation: 1, 2, 3... (never reused).
+   *
+   * @generated from field: uint64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * Relay clock when the post was accepted, unix ms.
+   *
+   * @generated from field: uint64 server_time_ms = 2;
+   */
+  serverTimeMs: bigint;
+
+  /**
+   * Author's display name when posting (cosmetic, not signed).
+   *
+   * @generated from field: string author_name = 3;
+   */
+  authorName: string;
+
+  /**
+   * The original post. When deleted: its text is cleared (the signature no
+   * longer verifies and is not checked; `deletion` is).
+   *
+   * @generated from field: parley.v1.ChatItem post = 4;
+   */
+  post?: ChatItem | undefined;
+
+  /**
+   * The latest edit, if any (absent once deleted).
+   *
+   * @generated from field: parley.v1.ChatItem edit = 5;
+   */
+  edit?: ChatItem | undefined;
+
+  /**
+   * The deletion, if deleted.
+   *
+   * @generated from field: parley.v1.ChatItem deletion = 6;
+   */
+  deletion?: ChatItem | undefined;
+
+  /**
+   * Relay clock of the latest edit or the deletion, unix ms.
+   *
+   * @generated from field: uint64 changed_time_ms = 7;
+   */
+  changedTimeMs: bigint;
+};
+
+/**
+ * Describes the message parley.v1.ChatMessage.
+ * Use `create(ChatMessageSchema)` to create a new message.
+ */
+export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
+  messageDesc(file_parley, 32);
+
+/**
+ * @generated from message parley.v1.ChatSend
+ */
+export type ChatSend = Message<"parley.v1.ChatSend"> & {
+  /**
+   * @generated from field: parley.v1.ChatItem item = 1;
+   */
+  item?: ChatItem | undefined;
+};
+
+/**
+ * Describes the message parley.v1.ChatSend.
+ * Use `create(ChatSendSchema)` to create a new message.
+ */
+export const ChatSendSchema: GenMessage<ChatSend> = /*@__PURE__*/
+  messageDesc(file_parley, 33);
+
+/**
+ * @generated from message parley.v1.ChatAck
+ */
+export type ChatAck = Message<"parley.v1.ChatAck"> & {
+  /**
+   * The ChatItem.id this answers.
+   *
+   * @generated from field: bytes id = 1;
+   */
+  id: Uint8Array;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED (0) = accepted (also for a repeated id); else why not.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * Accepted: seq of the message posted, edited or deleted.
+   *
+   * @generated from field: uint64 seq = 3;
+   */
+  seq: bigint;
+
+  /**
+   * RATE_LIMITED: try again after this many ms.
+   *
+   * @generated from field: uint32 retry_after_ms = 4;
+   */
+  retryAfterMs: number;
+
+  /**
+   * Refused: detail for logs; the UI maps `code`.
+   *
+   * @generated from field: string detail = 5;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message parley.v1.ChatAck.
+ * Use `create(ChatAckSchema)` to create a new message.
+ */
+export const ChatAckSchema: GenMessage<ChatAck> = /*@__PURE__*/
+  messageDesc(file_parley, 34);
+
+/**
+ * @generated from message parley.v1.ChatEvent
+ */
+export type ChatEvent = Message<"parley.v1.ChatEvent"> & {
+  /**
+   * The message after the post, edit or delete.
+   *
+   * @generated from field: parley.v1.ChatMessage message = 1;
+   */
+  message?: ChatMessage | undefined;
+};
+
+/**
+ * Describes the message parley.v1.ChatEvent.
+ * Use `create(ChatEventSchema)` to create a new message.
+ */
+export const ChatEventSchema: GenMessage<ChatEvent> = /*@__PURE__*/
+  messageDesc(file_parley, 35);
+
+/**
+ * @generated from message parley.v1.ChatHistoryRequest
+ */
+export type ChatHistoryRequest = Message<"parley.v1.ChatHistoryRequest"> & {
+  /**
+   * Echoed in the answer.
+   *
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 2;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Messages with seq < before_seq; 0 = the newest.
+   *
+   * @generated from field: uint64 before_seq = 3;
+   */
+  beforeSeq: bigint;
+
+  /**
+   * 1..100; 0 = 50.
+   *
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message parley.v1.ChatHistoryRequest.
+ * Use `create(ChatHistoryRequestSchema)` to create a new message.
+ */
+export const ChatHistoryRequestSchema: GenMessage<ChatHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 36);
+
+/**
+ * @generated from message parley.v1.ChatHistory
+ */
+export type ChatHistory = Message<"parley.v1.ChatHistory"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: parley.v1.ChatTarget target = 2;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Oldest first.
+   *
+   * @generated from field: repeated parley.v1.ChatMessage messages = 3;
+   */
+  messages: ChatMessage[];
+
+  /**
+   * Older messages exist.
+   *
+   * @generated from field: bool has_more = 4;
+   */
+  hasMore: boolean;
+
+  /**
+   * Set instead of messages when the request was refused.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 5;
+   */
+  code: ErrorCode;
+};
+
+/**
+ * Describes the message parley.v1.ChatHistory.
+ * Use `create(ChatHistorySchema)` to create a new message.
+ */
+export const ChatHistorySchema: GenMessage<ChatHistory> = /*@__PURE__*/
+  messageDesc(file_parley, 37);
+
+/**
+ * @generated from message parley.v1.ChatHead
+ */
+export type ChatHead = Message<"parley.v1.ChatHead"> & {
+  /**
+   * A room, or a direct conversation (peer_key = the other party).
+   *
+   * @generated from field: parley.v1.ChatTarget target = 1;
+   */
+  target?: ChatTarget | undefined;
+
+  /**
+   * Seq of the newest message (0 = none).
+   *
+   * @generated from field: uint64 last_seq = 2;
+   */
+  lastSeq: bigint;
+
+  /**
+   * Direct conversations: the peer's last known display name.
+   *
+   * @generated from field: string peer_name = 3;
+   */
+  peerName: string;
+};
+
+/**
+ * Describes the message parley.v1.ChatHead.
+ * Use `create(ChatHeadSchema)` to create a new message.
+ */
+export const ChatHeadSchema: GenMessage<ChatHead> = /*@__PURE__*/
+  messageDesc(file_parley, 38);
+
+/**
+ * @generated from message parley.v1.ChatSummary
+ */
+export type ChatSummary = Message<"parley.v1.ChatSummary"> & {
+  /**
+   * @generated from field: repeated parley.v1.ChatHead heads = 1;
+   */
+  heads: ChatHead[];
+};
+
+/**
+ * Describes the message parley.v1.ChatSummary.
+ * Use `create(ChatSummarySchema)` to create a new message.
+ */
+export const ChatSummarySchema: GenMessage<ChatSummary> = /*@__PURE__*/
+  messageDesc(file_parley, 39);
+
+/**
+ * Storage only (relay LevelDB), never on the wire: a message and the ids of
+ * every item applied to it, so pruning can forget them all.
+ *
+ * @generated from message parley.v1.ChatRecord
+ */
+export type ChatRecord = Message<"parley.v1.ChatRecord"> & {
+  /**
+   * @generated from field: parley.v1.ChatMessage message = 1;
+   */
+  message?: ChatMessage | undefined;
+
+  /**
+   * @generated from field: repeated bytes op_ids = 2;
+   */
+  opIds: Uint8Array[];
+};
+
+/**
+ * Describes the message parley.v1.ChatRecord.
+ * Use `create(ChatRecordSchema)` to create a new message.
+ */
+export const ChatRecordSchema: GenMessage<ChatRecord> = /*@__PURE__*/
+  messageDesc(file_parley, 40);
+
+/**
  * @generated from message parley.v1.ReceiverReport
  */
 export type ReceiverReport = Message<"parley.v1.ReceiverReport"> & {
@@ -648,7 +1500,7 @@ export type ReceiverReport = Message<"parley.v1.ReceiverReport"> & {
  * Use `create(ReceiverReportSchema)` to create a new message.
  */
 export const ReceiverReportSchema: GenMessage<ReceiverReport> = /*@__PURE__*/
-  messageDesc(file_parley, 18);
+  messageDesc(file_parley, 41);
 
 /**
  * @generated from message parley.v1.SenderLoss
@@ -672,7 +1524,7 @@ export type SenderLoss = Message<"parley.v1.SenderLoss"> & {
  * Use `create(SenderLossSchema)` to create a new message.
  */
 export const SenderLossSchema: GenMessage<SenderLoss> = /*@__PURE__*/
-  messageDesc(file_parley, 19);
+  messageDesc(file_parley, 42);
 
 /**
  * @generated from message parley.v1.LossReport
@@ -698,7 +1550,7 @@ export type LossReport = Message<"parley.v1.LossReport"> & {
  * Use `create(LossReportSchema)` to create a new message.
  */
 export const LossReportSchema: GenMessage<LossReport> = /*@__PURE__*/
-  messageDesc(file_parley, 20);
+  messageDesc(file_parley, 43);
 
 /**
  * @generated from enum parley.v1.Role
@@ -830,6 +1682,87 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_INTERNAL = 17;
    */
   INTERNAL = 17,
+
+  /**
+   * The invite's expiry time has passed.
+   *
+   * @generated from enum value: ERROR_CODE_INVITE_EXPIRED = 30;
+   */
+  INVITE_EXPIRED = 30,
+
+  /**
+   * The invite has been used its maximum number of times.
+   *
+   * @generated from enum value: ERROR_CODE_INVITE_USED_UP = 31;
+   */
+  INVITE_USED_UP = 31,
+
+  /**
+   * The invite does not parse, is for another relay, its signature does not
+   * verify, or its signer is not (or no longer) an admin.
+   *
+   * @generated from enum value: ERROR_CODE_INVITE_INVALID = 32;
+   */
+  INVITE_INVALID = 32,
+
+  /**
+   * An admin revoked the invite.
+   *
+   * @generated from enum value: ERROR_CODE_INVITE_REVOKED = 33;
+   */
+  INVITE_REVOKED = 33,
+
+  /**
+   * The relay is members-only and this key has no role and brought no invite.
+   *
+   * @generated from enum value: ERROR_CODE_NOT_INVITED = 34;
+   */
+  NOT_INVITED = 34,
+
+  /**
+   * An admin disconnected this session.
+   *
+   * @generated from enum value: ERROR_CODE_KICKED = 35;
+   */
+  KICKED = 35,
+
+  /**
+   * The request needs a role this session does not have (admin commands).
+   *
+   * @generated from enum value: ERROR_CODE_FORBIDDEN = 36;
+   */
+  FORBIDDEN = 36,
+
+  /**
+   * An admin request names a session or key the relay does not know.
+   *
+   * @generated from enum value: ERROR_CODE_UNKNOWN_USER = 37;
+   */
+  UNKNOWN_USER = 37,
+
+  /**
+   * Chat: the actor may not do this here (authorizeChat said no: someone
+   * else's message, or a room where text is forbidden).
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_FORBIDDEN = 60;
+   */
+  CHAT_FORBIDDEN = 60,
+
+  /**
+   * Chat: the edited or deleted message does not exist (never, pruned, or
+   * already deleted), or is not in the named conversation; or a direct
+   * message names a key that never signed in to this relay.
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_NOT_FOUND = 61;
+   */
+  CHAT_NOT_FOUND = 61,
+
+  /**
+   * Chat: the message id is already used by another author.
+   *
+   * @generated from enum value: ERROR_CODE_CHAT_ID_CONFLICT = 62;
+   */
+  CHAT_ID_CONFLICT = 62,
 }
 
 /**
@@ -837,4 +1770,35 @@ export enum ErrorCode {
  */
 export const ErrorCodeSchema: GenEnum<ErrorCode> = /*@__PURE__*/
   enumDesc(file_parley, 1);
+
+/**
+ * @generated from enum parley.v1.ChatAction
+ */
+export enum ChatAction {
+  /**
+   * @generated from enum value: CHAT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_POST = 1;
+   */
+  POST = 1,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_EDIT = 2;
+   */
+  EDIT = 2,
+
+  /**
+   * @generated from enum value: CHAT_ACTION_DELETE = 3;
+   */
+  DELETE = 3,
+}
+
+/**
+ * Describes the enum parley.v1.ChatAction.
+ */
+export const ChatActionSchema: GenEnum<ChatAction> = /*@__PURE__*/
+  enumDesc(file_parley, 2);
 

@@ -11,6 +11,9 @@ import type { Envelope, EnvelopeCase, EnvelopeInit, EnvelopeOf } from '../../pro
 /** Default time a `next()` waits before failing the test. */
 export const DEFAULT_WAIT_MS = 5_000;
 
+/** Unconsumed messages a lean socket keeps. */
+export const LEAN_QUEUE = 64;
+
 /** A decoded control message: the Envelope's oneof. */
 export type ControlMessage = Envelope['msg'] & { case: EnvelopeCase };
 
@@ -40,9 +43,11 @@ export class ControlSocket {
   readonly #waiters = new Set<Waiter>();
   readonly #taps = new Set<(m: ControlMessage) => void>();
   #closeInfo: CloseInfo | undefined;
+  readonly #lean: boolean;
 
-  private constructor(ws: WebSocket) {
+  private constructor(ws: WebSocket, lean: boolean) {
     this.#ws = ws;
+    this.#lean = lean;
     this.closed = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
         this.#closeInfo = { code, reason: reason.toString('utf8') };
@@ -65,11 +70,16 @@ export class ControlSocket {
     ws.on('error', () => {});
   }
 
-  /** Opens a socket to `url` (the relay's `wsUrl`). */
-  static open(url: string): Promise<ControlSocket> {
+  /**
+   * Opens a socket to `url` (the relay's `wsUrl`), with extra upgrade
+   * `headers` (e.g. X-Forwarded-For). `lean` (load generators with hundreds
+   * of sockets) keeps no history in `received` and at most
+   * {@link LEAN_QUEUE} unconsumed messages, dropping the oldest.
+   */
+  static open(url: string, options: { lean?: boolean; headers?: Record<string, string> } = {}): Promise<ControlSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false });
-      const socket = new ControlSocket(ws);
+      const ws = new WebSocket(url, { perMessageDeflate: false, headers: options.headers ?? {} });
+      const socket = new ControlSocket(ws, options.lean ?? false);
       ws.once('open', () => resolve(socket));
       ws.once('error', reject);
     });
@@ -177,7 +187,7 @@ export class ControlSocket {
   }
 
   #deliver(m: ControlMessage): void {
-    this.received.push(m);
+    if (!this.#lean) this.received.push(m);
     for (const tap of this.#taps) {
       try {
         tap(m);
@@ -195,5 +205,6 @@ export class ControlSocket {
       }
     }
     this.#queue.push(m);
+    if (this.#lean && this.#queue.length > LEAN_QUEUE) this.#queue.shift();
   }
 }

@@ -33,7 +33,13 @@ export interface ConnectOptions {
   readonly answerPings?: boolean;
   /** Keep received datagrams for `nextDatagram()` (default true; a load test may only count). */
   readonly bufferDatagrams?: boolean;
+  /** Keep no control-message history (load generators; see `ControlSocket.open`). */
+  readonly lean?: boolean;
   readonly timeoutMs?: number;
+  /** Signed invite bytes to present in clientAuth. */
+  readonly invite?: Uint8Array;
+  /** Pretend to come from this address (needs a relay with `trustProxy`). */
+  readonly forwardedFor?: string;
 }
 
 /** The relay refused the handshake with `code`. */
@@ -79,6 +85,7 @@ export async function authenticate(
     displayName: options.name,
     password: options.password ?? '',
     signature: signAuth(key, hello.relayPublicKey, hello.nonce),
+    invite: options.invite ?? new Uint8Array(0),
   };
   if (options.tamper) auth = options.tamper(auth, hello);
   socket.send({ case: 'clientAuth', value: auth });
@@ -97,7 +104,10 @@ export async function authenticate(
 
 /** Connects and authenticates. */
 export async function connectClient(wsUrl: string, options: ConnectOptions): Promise<TestClient> {
-  const socket = await ControlSocket.open(wsUrl);
+  const socket = await ControlSocket.open(wsUrl, {
+    lean: options.lean ?? false,
+    ...(options.forwardedFor ? { headers: { 'x-forwarded-for': options.forwardedFor } } : {}),
+  });
   try {
     const { hello, authOk, key } = await authenticate(socket, options);
     return new TestClient(socket, hello, authOk, key, options);
@@ -233,7 +243,8 @@ export class TestClient {
     });
     dc.onMessage((msg) => {
       if (typeof msg === 'string' || this.#dc !== dc) return;
-      this.#onDatagram(msg instanceof ArrayBuffer ? new Uint8Array(msg) : new Uint8Array(msg));
+      // A view, not a copy: node-datachannel hands over a fresh Buffer per message.
+      this.#onDatagram(msg instanceof ArrayBuffer ? new Uint8Array(msg) : new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
     });
     try {
       await Promise.all([ready, withTimeout(open, timeoutMs, 'voice channel open')]);

@@ -10,7 +10,7 @@ import type { EnvelopeInit } from '../../proto/index.ts';
 import { DropStats, Presence, SEED_ROOMS, TypedEmitter, VoiceRouter } from '../../relay/index.ts';
 import type { DatagramSink, RelayEvents } from '../../relay/index.ts';
 import { ControlSocket } from '../helpers/control-socket.ts';
-import { connectClient } from '../helpers/relay-client.ts';
+import { connectClient, generateKey } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
 import { startRelay } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
@@ -42,6 +42,27 @@ const envelope: fc.Arbitrary<EnvelopeInit> = fc.oneof(
   fc.record({ code: fc.nat(20), message: text }).map((value) => ({ case: 'error' as const, value })),
   fc.record({ user: fc.record({ sessionId: fc.nat(), displayName: text }) }).map((value) => ({ case: 'userUpdated' as const, value })),
   fc.record({ sessionId: fc.nat() }).map((value) => ({ case: 'voiceReady' as const, value })),
+  fc.record({ displayName: text }).map((value) => ({ case: 'setDisplayName' as const, value })),
+  fc
+    .record({ protocolVersion: fc.nat(3), publicKey: bytes(40), displayName: text, signature: bytes(70), invite: bytes(170) })
+    .map((value) => ({ case: 'clientAuth' as const, value })),
+  fc
+    .record({
+      requestId: fc.nat(),
+      action: fc.oneof(
+        bytes(170).map((invite) => ({ case: 'registerInvite' as const, value: { invite } })),
+        bytes(20).map((inviteId) => ({ case: 'revokeInvite' as const, value: { inviteId } })),
+        // Session ids far above the ones this file uses: a random kick must not hit the bystander.
+        fc.record({ sessionId: fc.integer({ min: 100_000 }), reason: text }).map((value) => ({ case: 'kick' as const, value })),
+        fc.record({ publicKey: bytes(40), durationMs: fc.bigUint64Array({ minLength: 1, maxLength: 1 }).map(([d]) => d!), reason: text }).map((value) => ({ case: 'ban' as const, value })),
+        fc.record({ publicKey: bytes(40) }).map((value) => ({ case: 'liftBan' as const, value })),
+        fc.record({ publicKey: bytes(40), role: fc.nat(5) }).map((value) => ({ case: 'setRole' as const, value })),
+        fc.constant({ case: undefined }),
+      ),
+    })
+    .map((value) => ({ case: 'adminRequest' as const, value })),
+  fc.record({ requestId: fc.nat(), code: fc.nat(40) }).map((value) => ({ case: 'adminResult' as const, value })),
+  fc.constant({ case: 'adminState' as const, value: {} }),
 );
 
 /** A frame as sent on the wire: raw garbage, a valid envelope, a mutated one, or text. */
@@ -62,7 +83,13 @@ const internalErrors: RelayEvents['internal-error'][] = [];
 
 beforeAll(async () => {
   // Generous control limits so random frames reach the handlers instead of the limiter.
-  started = await startRelay({ limits: { controlBurst: 100_000, controlPerSecond: 100_000, maxBadFrames: 50 } });
+  // Guests allowed even after the fuzzer claims admin, and no lock-out: random clientAuths from
+  // 127.0.0.1 would otherwise lock out the probe (lock-outs have their own tests).
+  started = await startRelay({
+    limits: { controlBurst: 100_000, controlPerSecond: 100_000, maxBadFrames: 50 },
+    guests: 'allow',
+    lockout: { maxFailures: 0 },
+  });
   started.relay.on('internal-error', (e) => internalErrors.push(e));
   bystander = await connectClient(started.relay.wsUrl, { name: 'Bystander' });
 });
@@ -93,9 +120,14 @@ describe('relay under random control frames', () => {
   it('survives random frames from authenticated clients and keeps serving', async () => {
     let fuzzer: TestClient | undefined;
     let n = 0;
+    // The fuzzer is an admin (bootstrap invite once, then its stored role), so admin requests reach their handlers.
+    const fuzzerKey = generateKey();
+    const firstFuzzer = await connectClient(started.relay.wsUrl, { name: 'Fuzzer', key: fuzzerKey, invite: started.relay.bootstrapInvite! });
+    expect(firstFuzzer.authOk.role).toBe(Role.ADMIN);
+    await firstFuzzer.close();
     await fc.assert(
       fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 5 }), async (frames) => {
-        if (!fuzzer || !fuzzer.socket.isOpen) fuzzer = await connectClient(started.relay.wsUrl, { name: `Fuzzer ${n++}` });
+        if (!fuzzer || !fuzzer.socket.isOpen) fuzzer = await connectClient(started.relay.wsUrl, { name: `Fuzzer ${n++}`, key: fuzzerKey });
         for (const f of frames) fuzzer.socket.sendRaw(f);
         const f = fuzzer;
         await settle(f.socket, () => f.ping());
@@ -140,7 +172,8 @@ describe('VoiceRouter under random datagrams', () => {
       directory: presence,
       stats,
       clock: { now: () => 0 },
-      limits: { datagramBurst: 1e9, datagramPerSecond: 0, sendBufferCap: 1 << 16 },
+      // Random stamps would trip the age gate (staleness.test.ts covers it); this is about parsing.
+      limits: { datagramBurst: 1e9, datagramPerSecond: 0, sendBufferCap: 1 << 16, maxDatagramAgeMs: 0 },
     });
     const sent: Uint8Array[] = [];
     const sink: DatagramSink = { sendMessageBinary: (b) => (sent.push(b), true), bufferedAmount: () => 0, isOpen: () => true };

@@ -37,6 +37,8 @@ describe('relay/main.ts', () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       // Scripts (the e2e harness) take the first URL printed; it must be this one.
       expect(/(http:\/\/[^\s]+)/.exec(output)?.[1]).toBe(url);
+      // A fresh relay has no admin: it prints a one-use admin link after the URL.
+      await expect.poll(() => output).toMatch(/No admin yet\. .*\n {2}http:\/\/127\.0\.0\.1:\d+\/#invite=[A-Za-z0-9_-]{211}\n/);
       const client = await connectClient(`${url.replace('http', 'ws')}ws`, { name: 'Cli', password });
       expect(client.hello.passwordRequired).toBe(true);
       child.kill('SIGINT');

@@ -20,9 +20,10 @@ class RecordingSink implements DatagramSink {
   buffered = 0;
   failSend = false;
   sendMessageBinary(bytes: Uint8Array): boolean {
-    if (this.failSend) throw new Error('DataChannel is closed');
+    // node-datachannel throws on a closed channel, and returns false when it had to buffer.
+    if (this.failSend || !this.open) throw new Error('DataChannel is closed');
     this.sent.push(bytes);
-    return true;
+    return this.buffered === 0;
   }
   bufferedAmount(): number {
     return this.buffered;
@@ -32,7 +33,7 @@ class RecordingSink implements DatagramSink {
   }
 }
 
-function setup(limits: Partial<{ datagramBurst: number; datagramPerSecond: number; sendBufferCap: number }> = {}) {
+function setup(limits: Partial<{ datagramBurst: number; datagramPerSecond: number; sendBufferCap: number; maxDatagramAgeMs: number }> = {}) {
   let now = 1_000;
   const clock: Clock = { now: () => now };
   const events = new TypedEmitter<RelayEvents>();
@@ -42,7 +43,7 @@ function setup(limits: Partial<{ datagramBurst: number; datagramPerSecond: numbe
     directory: presence,
     stats,
     clock,
-    limits: { datagramBurst: 100, datagramPerSecond: 150, sendBufferCap: 64 * 1024, ...limits },
+    limits: { datagramBurst: 100, datagramPerSecond: 150, sendBufferCap: 64 * 1024, maxDatagramAgeMs: 60, ...limits },
   });
   const sinks = new Map<number, RecordingSink>();
   function join(sessionId: number, roomId: string): RecordingSink {
@@ -104,6 +105,10 @@ describe('VoiceRouter.route', () => {
     closed.open = false;
     router.route(1, packet(1));
     expect([deaf.sent.length, closed.sent.length, ok.sent.length]).toEqual([0, 0, 1]);
+    // Its close callback detaches it: then it is not even tried.
+    router.detach(3, closed);
+    router.route(1, packet(2));
+    expect([closed.sent.length, ok.sent.length]).toEqual([0, 2]);
   });
 
   it('drops voice from a muted sender, counted muted, and forwards again after unmute', () => {
@@ -119,16 +124,23 @@ describe('VoiceRouter.route', () => {
     expect(listener.sent).toHaveLength(1);
   });
 
-  it('skips a recipient whose send buffer is over the cap, counting send-buffer-full', () => {
+  it('skips a recipient whose send buffer is over the cap once a send was buffered, counting send-buffer-full', () => {
     const { router, stats, join } = setup({ sendBufferCap: 1000 });
     join(1, 'lobby');
     const slow = join(2, 'lobby');
     const fast = join(3, 'lobby');
     slow.buffered = 1001;
+    // The first send reports "buffered"; from then on the router asks how much before sending.
     router.route(1, packet(1));
-    expect(slow.sent).toHaveLength(0);
-    expect(fast.sent).toHaveLength(1);
-    expect(stats.snapshot().datagrams['send-buffer-full']).toBe(1);
+    router.route(1, packet(2));
+    router.route(1, packet(3));
+    expect(slow.sent).toHaveLength(1);
+    expect(fast.sent).toHaveLength(3);
+    expect(stats.snapshot().datagrams['send-buffer-full']).toBe(2);
+    // Drained: sends resume.
+    slow.buffered = 0;
+    router.route(1, packet(4));
+    expect(slow.sent).toHaveLength(2);
   });
 
   it('counts send-failed when the native send throws and still serves the others', () => {

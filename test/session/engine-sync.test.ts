@@ -28,8 +28,8 @@ const withUsers: State = {
   ...initialState,
   selfSessionId: 1,
   users: [
-    { sessionId: 1, publicKeyHex: KEY_A, displayName: 'me', roomId: 'lobby', muted: false, deafened: false },
-    { sessionId: 2, publicKeyHex: KEY_B, displayName: 'Bo', roomId: 'lobby', muted: false, deafened: false },
+    { sessionId: 1, publicKeyHex: KEY_A, displayName: 'me', roomId: 'lobby', muted: false, deafened: false, role: 'member' },
+    { sessionId: 2, publicKeyHex: KEY_B, displayName: 'Bo', roomId: 'lobby', muted: false, deafened: false, role: 'member' },
   ],
 };
 

@@ -11,7 +11,7 @@ const rooms: RoomView[] = [
   { id: 'quiet', name: 'Quiet room', parentId: '', position: 1, voiceId: 2 },
 ];
 const user = (sessionId: number, displayName: string, roomId: string, extra: Partial<UserView> = {}): UserView => ({
-  sessionId, displayName, roomId, publicKeyHex: '00', muted: false, deafened: false, ...extra,
+  sessionId, displayName, roomId, publicKeyHex: '00', muted: false, deafened: false, role: 'member', ...extra,
 });
 
 async function mount(): Promise<ParleyRoomList> {
@@ -85,5 +85,27 @@ suite('parley-room-list', () => {
     slider.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     await el.updateComplete;
     assert.isNull(root.querySelector('[data-session-id="2"] input[type="range"]'));
+  });
+});
+
+suite('parley-room-list unread badges', () => {
+  teardown(() => document.querySelectorAll('parley-room-list').forEach((e) => e.remove()));
+
+  test('shows unread chat counts on rooms and unread direct messages on people, in their accessible names', async () => {
+    const el = document.createElement('parley-room-list');
+    el.rooms = rooms;
+    el.users = [user(1, 'Ana', 'lobby', { publicKeyHex: 'aa' }), user(2, 'Bo', 'lobby', { publicKeyHex: 'bb' })];
+    el.currentRoomId = 'lobby';
+    el.selfSessionId = 1;
+    el.unread = new Map([['quiet', { count: 3, mentioned: true }]]);
+    el.directUnread = new Map([['bb', 2]]);
+    document.body.append(el);
+    await el.updateComplete;
+    const root = el.shadowRoot!;
+    assert.equal(root.querySelector('[data-room-id="quiet"] .unread.mention')!.textContent, '3');
+    assert.include(root.querySelector('[data-room-id="quiet"] .room-button')!.getAttribute('aria-label')!, '3 unread chat messages, you were mentioned');
+    assert.isNull(root.querySelector('[data-room-id="lobby"] .room-button .unread'));
+    assert.equal(root.querySelector('[data-session-id="2"] .unread.dm')!.textContent, '2');
+    assert.include(root.querySelector('[data-session-id="2"]')!.getAttribute('aria-label')!, '2 unread direct messages');
   });
 });

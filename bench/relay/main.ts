@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--soak]`
+ *
+ * Starts a real relay and simulated clients in separate processes (see
+ * load-rig.ts), runs the scenarios, a saturation search on the relay and on a
+ * plain-UDP baseline under the same load, and prints ONE JSON object on
+ * stdout (progress goes to stderr). `--users/--rooms/--speakers` replace the
+ * three default scenarios with one; `--seconds` is the measurement window of
+ * each step (default 3), or the soak's length with `--soak` (default 600).
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { round } from './load-rig.ts';
+import type { StepResult } from './load-rig.ts';
+import { buildReport, machineInfo } from './report.ts';
+import { findSaturation } from './saturation.ts';
+import type { Saturation } from './saturation.ts';
+import { DEFAULT_SCENARIOS, describeStep, measureScenario, progress, SATURATION_RIG, speakersFor, withRig } from './scenarios.ts';
+import type { ScenarioResult, ScenarioSpec } from './scenarios.ts';
+import { runSoak } from './soak.ts';
+
+function positive(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer [value:${text}]`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      soak: { type: 'boolean', default: false },
+      users: { type: 'string' },
+      rooms: { type: 'string' },
+      speakers: { type: 'string' },
+      seconds: { type: 'string' },
+    },
+    strict: true,
+  });
+  const users = positive('users', values.users);
+  const rooms = positive('rooms', values.rooms);
+  const speakers = positive('speakers', values.speakers);
+  const seconds = positive('seconds', values.seconds);
+  const machine = machineInfo();
+
+  if (values.soak) {
+    const soak = await runSoak({
+      seconds: seconds ?? 600,
+      users: users ?? 100,
+      rooms: rooms ?? 10,
+      speakersPerRoom: speakers ?? 2,
+      churnPerSecond: 2,
+    });
+    machine.loadavgEnd = loadavg().map((x) => round(x, 2));
+    console.log(JSON.stringify({ soak, machine }));
+    return;
+  }
+
+  const timing = { warmupMs: 500, measureMs: (seconds ?? 3) * 1000 };
+  const specs: readonly ScenarioSpec[] =
+    users || rooms || speakers
+      ? [{ name: 'custom', users: users ?? 100, rooms: rooms ?? 10, speakersPerRoom: speakers ?? 2 }]
+      : DEFAULT_SCENARIOS;
+  const largest = specs.reduce((a, b) => (b.users > a.users ? b : a));
+  // Saturation runs on fewer, bigger rooms: each talker then costs 49 copies, so the search
+  // measures per-copy cost rather than the fixed cost of hundreds of idle PeerConnections.
+  const satRig = specs === DEFAULT_SCENARIOS ? SATURATION_RIG : { users: largest.users, rooms: largest.rooms };
+  const muxPort = 40_000 + Math.floor(Math.random() * 20_000);
+  const scenarios: ScenarioResult[] = [];
+  let rssPerUserKB = 0;
+  for (const spec of specs) {
+    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort }, async (rig) => {
+      const result = await measureScenario(rig, spec, timing);
+      scenarios.push(result);
+      if (spec === largest) rssPerUserKB = result.rssPerUserKB;
+    });
+  }
+  let relay: Saturation = { best: undefined, firstBad: undefined, steps: [] };
+  let half: StepResult | undefined;
+  let halfTalkers = 1;
+  let maxTalkers = 0;
+  await withRig({ target: 'relay', ...satRig, udpMuxPort: muxPort }, async (rig) => {
+    maxTalkers = rig.maxTalkers;
+    relay = await findSaturation(rig, { timing, start: 2 });
+    for (const s of relay.steps) progress(`saturation [relay]: ${describeStep(s)}`);
+    const best = relay.best;
+    if (best) {
+      halfTalkers = speakersFor(best.offeredPerSec / 2, best.offeredPerSec / best.talkers, rig.maxTalkers);
+      half = await rig.step(halfTalkers, timing);
+      progress(`half saturation [relay]: ${describeStep(half)}`);
+    }
+  });
+  // Scaling: the same rooms sharded over two relay processes (one per core).
+  let twoShards: Saturation = { best: undefined, firstBad: undefined, steps: [] };
+  await withRig({ target: 'relay', ...satRig, shards: 2, udpMuxPort: muxPort + 10 }, async (rig) => {
+    twoShards = await findSaturation(rig, { timing, start: Math.max(2, relay.best?.talkers ?? 2) });
+    for (const s of twoShards.steps) progress(`saturation [relay x2]: ${describeStep(s)}`);
+  });
+  let baseline: Saturation = { best: undefined, firstBad: undefined, steps: [] };
+  let baselineAtHalf: StepResult | undefined;
+  await withRig({ target: 'udp', users: largest.users, rooms: largest.rooms }, async (rig) => {
+    scenarios.push(await measureScenario(rig, largest, timing));
+  });
+  await withRig({ target: 'udp', ...satRig }, async (rig) => {
+    baseline = await findSaturation(rig, { timing, start: 2 });
+    for (const s of baseline.steps) progress(`saturation [udp]: ${describeStep(s)}`);
+    baselineAtHalf = await rig.step(halfTalkers, timing);
+    progress(`same load as relay half saturation [udp]: ${describeStep(baselineAtHalf)}`);
+  });
+  machine.loadavgEnd = loadavg().map((x) => round(x, 2));
+  const report = buildReport({
+    machine,
+    scenarios,
+    relay,
+    baseline,
+    maxTalkers,
+    half,
+    baselineAtHalf,
+    rssPerUserKB,
+    seconds: timing.measureMs / 1000,
+    saturationRig: { ...satRig, relayUdpMux: true },
+    workers: {
+      note: 'rooms sharded over N relay processes (room i on process i mod N), users connect to the one holding their room; the control plane is not shared between them',
+      one: { forwardedPerSec: relay.best?.forwardedPerSec ?? 0, relayCpuPct: relay.best?.targetCpuPct ?? null },
+      two: { forwardedPerSec: twoShards.best?.forwardedPerSec ?? 0, relayCpuPct: twoShards.best?.targetCpuPct ?? null, steps: twoShards.steps },
+      scaling: relay.best && twoShards.best ? round(twoShards.best.forwardedPerSec / relay.best.forwardedPerSec, 3) : null,
+    },
+  });
+  console.log(JSON.stringify(report, null, values.json ? 0 : 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,404 @@
+/**
+ * The client side of chat: composes and signs items, queues them in the
+ * outbox, sends them in order while signed in, turns the relay's events and
+ * history pages into checked message views, and keeps unread counts and
+ * mentions. Its state is a slice of the session's: every change goes through
+ * `#set`, which hands the new slice to the session's own choke point.
+ *
+ * Incoming chat messages are processed one after another (verification is
+ * async), so a page and an event for the same message cannot interleave.
+ */
+import { toBinary } from '@bufbuild/protobuf';
+import { ChatAction, ChatActionCode, ChatItemSchema, CHAT_ID_BYTES } from '../../../proto/index.ts';
+import type { ChatAck, ChatHistory, ChatMessage, ChatSummary, EnvelopeInit } from '../../../proto/index.ts';
+import { fingerprint as keyFingerprint, toHex, verifyEd25519 } from '../../../keys/index.ts';
+import type { Signer } from '../../../keys/index.ts';
+import type { ControlMessage } from '../signal-connection.ts';
+import { emptyConversation, initialChatState, mentionsName, mergeMessages, parseConversationKey, roomKey, updateConversation } from './chat-state.ts';
+import type { ChatMessageView, ChatState, ConversationKey, ConversationView, PendingView } from './chat-state.ts';
+import { conversationOfItem, toMessageView } from './message-view.ts';
+import type { ViewContext } from './message-view.ts';
+import { fromHex, prepareChatItem } from './compose.ts';
+import { Outbox } from './outbox.ts';
+import type { ChatPersistence } from './persistence.ts';
+
+/** Chat commands (part of the session's `Command` union). */
+export type ChatCommand =
+  | { readonly type: 'chat-open'; readonly conversation: ConversationKey }
+  | { readonly type: 'chat-visible'; readonly visible: boolean }
+  | { readonly type: 'chat-send'; readonly conversation: ConversationKey; readonly text: string }
+  | { readonly type: 'chat-edit'; readonly conversation: ConversationKey; readonly messageId: string; readonly text: string }
+  | { readonly type: 'chat-delete'; readonly conversation: ConversationKey; readonly messageId: string }
+  | { readonly type: 'chat-load-older'; readonly conversation: ConversationKey }
+  | { readonly type: 'chat-discard'; readonly conversation: ConversationKey; readonly pendingId: string }
+  | { readonly type: 'chat-dismiss-refusal' };
+
+/** The signed-in connection, as chat sees it. */
+export interface ChatLink {
+  readonly relayKey: Uint8Array;
+  readonly selfName: string;
+  /** Sends a control message; false when the socket is not open. */
+  send(msg: EnvelopeInit): boolean;
+}
+
+/** Dependencies of a {@link ChatClient}. */
+export interface ChatClientDeps {
+  readonly signer: Signer;
+  readonly persistence: ChatPersistence;
+  /** Receives every new state slice. */
+  readonly onChange: (state: ChatState) => void;
+  readonly now?: () => number;
+  readonly randomId?: () => Uint8Array;
+  readonly verify?: ViewContext['verify'];
+  readonly fingerprint?: ViewContext['fingerprint'];
+  readonly setTimer?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
+}
+
+/** Messages per history page. */
+const PAGE = 50;
+
+/** Chat for one session. */
+export class ChatClient {
+  #state: ChatState = initialChatState;
+  readonly #deps: ChatClientDeps;
+  readonly #selfKeyHex: string;
+  readonly #outbox: Outbox;
+  readonly #marks = new Map<string, number>();
+  readonly #requests = new Map<number, { conversation: ConversationKey; before: number }>();
+  readonly #fingerprints = new Map<string, Promise<string>>();
+  #link: ChatLink | null = null;
+  /** Kept after a disconnect: items typed offline are signed for the relay we were on. */
+  #relayKey: Uint8Array | null = null;
+  #selfName = '';
+  #nextRequest = 1;
+  #retryTimer: unknown = null;
+  #incoming: Promise<void> = Promise.resolve();
+  #compose: Promise<void> = Promise.resolve();
+  /** Resolves once the outbox and read marks are loaded. */
+  readonly ready: Promise<void>;
+
+  constructor(deps: ChatClientDeps) {
+    this.#deps = deps;
+    this.#selfKeyHex = toHex(deps.signer.publicKey);
+    this.#outbox = new Outbox(deps.persistence);
+    this.ready = Promise.all([
+      this.#outbox.load(),
+      deps.persistence.loadReadMarks().then((m) => m.forEach((seq, key) => this.#marks.set(key, seq)), () => {}),
+    ]).then(() => this.#refreshPending());
+  }
+
+  get state(): ChatState {
+    return this.#state;
+  }
+
+  /** Signed in: fetch what is on screen, flush the outbox. */
+  connected(link: ChatLink): void {
+    this.#link = link;
+    this.#relayKey = link.relayKey;
+    this.#selfName = link.selfName;
+    const conversations = new Map<ConversationKey, ConversationView>();
+    for (const [key, c] of this.#state.conversations) conversations.set(key, { ...c, loaded: false, loading: false });
+    this.#set({ ...this.#state, conversations });
+    if (this.#state.active) this.#requestPage(this.#state.active, 0);
+    void this.ready.then(() => this.#pump());
+  }
+
+  /** The user changed their display name: mentions are matched against the new one. */
+  renamed(selfName: string): void {
+    this.#selfName = selfName;
+  }
+
+  /** The connection is gone: the in-flight item waits for the next one. */
+  disconnected(): void {
+    this.#link = null;
+    this.#requests.clear();
+    this.#outbox.interrupted();
+    this.#clearRetry();
+    this.#refreshPending();
+  }
+
+  /** The user's room changed: a chat panel showing a room follows them. */
+  followRoom(roomId: string): void {
+    const active = this.#state.active;
+    if (active === null || active.startsWith('room:')) this.dispatch({ type: 'chat-open', conversation: roomKey(roomId) });
+  }
+
+  /** Handles a chat control message; false for anything else. */
+  handle(msg: ControlMessage['msg']): boolean {
+    switch (msg.case) {
+      case 'chatAck':
+        this.#onAck(msg.value);
+        return true;
+      case 'chatEvent':
+        if (msg.value.message) this.#enqueueIncoming(() => this.#onEvent(msg.value.message!));
+        return true;
+      case 'chatHistory':
+        this.#enqueueIncoming(() => this.#onHistory(msg.value));
+        return true;
+      case 'chatSummary': {
+        // Read marks must be loaded first, or unread counts start from the wrong place.
+        const summary = msg.value;
+        void this.ready.then(() => this.#onSummary(summary));
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  dispatch(cmd: ChatCommand): void {
+    switch (cmd.type) {
+      case 'chat-open':
+        if (!parseConversationKey(cmd.conversation)) return;
+        this.#set({ ...updateConversation(this.#state, cmd.conversation, (c) => c), active: cmd.conversation });
+        if (!this.#state.conversations.get(cmd.conversation)?.loaded) this.#requestPage(cmd.conversation, 0);
+        this.#markRead(cmd.conversation);
+        return;
+      case 'chat-visible':
+        this.#set({ ...this.#state, visible: cmd.visible });
+        if (cmd.visible && this.#state.active) this.#markRead(this.#state.active);
+        return;
+      case 'chat-send':
+        this.#composeItem(cmd.conversation, ChatActionCode.post, cmd.text, null);
+        return;
+      case 'chat-edit':
+        this.#composeItem(cmd.conversation, ChatActionCode.edit, cmd.text, cmd.messageId);
+        return;
+      case 'chat-delete':
+        this.#composeItem(cmd.conversation, ChatActionCode.delete, '', cmd.messageId);
+        return;
+      case 'chat-load-older': {
+        const c = this.#state.conversations.get(cmd.conversation);
+        if (c && c.hasMore && !c.loading && c.messages.length > 0) this.#requestPage(cmd.conversation, c.messages[0]!.seq);
+        return;
+      }
+      case 'chat-dismiss-refusal':
+        if (this.#state.refused) this.#set({ ...this.#state, refused: null });
+        return;
+      case 'chat-discard':
+        if (this.#outbox.discard(cmd.pendingId)) this.#refreshPending();
+        return;
+    }
+  }
+
+  #composeItem(conversation: ConversationKey, action: ChatActionCode, text: string, refHex: string | null): void {
+    const relayKey = this.#relayKey;
+    if (!relayKey) return;
+    const id = this.#deps.randomId?.() ?? crypto.getRandomValues(new Uint8Array(CHAT_ID_BYTES));
+    const sign = prepareChatItem({ conversation, action, text, refHex, relayKey, id, clientTimeMs: this.#now() }, this.#deps.signer);
+    if (!sign) return;
+    // Chained so items enter the outbox in the order they were typed, whatever signing takes.
+    this.#compose = this.#compose
+      .then(async () => {
+        const item = await sign();
+        await this.#outbox.add(conversation, item, toBinary(ChatItemSchema, item), this.#now());
+        this.#refreshPending();
+        this.#pump();
+      })
+      .catch((e: unknown) => console.error('chat: could not queue a message', e));
+  }
+
+
+  #pump(): void {
+    const link = this.#link;
+    if (!link || this.#retryTimer !== null) return;
+    const next = this.#outbox.next();
+    if (!next) return;
+    if (!link.send({ case: 'chatSend', value: { item: next.item } })) this.#outbox.interrupted();
+    this.#refreshPending();
+  }
+
+  #onAck(ack: ChatAck): void {
+    const result = this.#outbox.settle(ack);
+    if (result.kind === 'unknown') return;
+    if (result.kind === 'failed' && result.item.item.action !== ChatAction.POST) {
+      // A refused edit or deletion changes nothing on the relay: drop it from
+      // the outbox (there is nothing to retry) and tell the user why.
+      const { item, entry, error } = result.item;
+      this.#outbox.discard(entry.id);
+      if (error) {
+        this.#set({
+          ...this.#state,
+          refused: { action: item.action === ChatAction.EDIT ? 'edit' : 'delete', conversation: entry.conversation, error },
+        });
+      }
+    }
+    if (result.kind === 'retry') {
+      this.#clearRetry();
+      this.#retryTimer = (this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms)))(() => {
+        this.#retryTimer = null;
+        this.#pump();
+      }, result.afterMs);
+    }
+    this.#refreshPending();
+    this.#pump();
+  }
+
+  async #onEvent(message: ChatMessage): Promise<void> {
+    const post = message.post;
+    const conversation = post && conversationOfItem(post, this.#selfKeyHex);
+    const ctx = this.#viewContext();
+    if (!conversation || !ctx) return;
+    const view = await toMessageView(message, conversation, ctx);
+    if (!view) return;
+    const isNewPost = !message.edit && !message.deletion;
+    let mention = false;
+    let state = updateConversation(this.#state, conversation, (c) => {
+      const fresh = isNewPost && view.seq > c.lastSeq;
+      mention = fresh && !view.own && !this.#isReading(conversation) && mentionsName(view.text, this.#selfName);
+      return {
+        ...c,
+        messages: this.#withPendingChanges(conversation, mergeMessages(c.messages, [view])),
+        lastSeq: Math.max(c.lastSeq, view.seq),
+        readSeq: view.own && fresh ? Math.max(c.readSeq, view.seq) : c.readSeq,
+        mentioned: c.mentioned || mention,
+        peerName: conversation.startsWith('dm:') && !view.own ? view.authorName : c.peerName,
+      };
+    });
+    if (mention) state = { ...state, mentionCount: state.mentionCount + 1 };
+    this.#set(state);
+    if (this.#isReading(conversation) || view.own) this.#markRead(conversation);
+  }
+
+  async #onHistory(page: ChatHistory): Promise<void> {
+    const request = this.#requests.get(page.requestId);
+    if (!request) return;
+    this.#requests.delete(page.requestId);
+    const ctx = this.#viewContext();
+    const views: ChatMessageView[] = [];
+    if (ctx) {
+      for (const m of page.messages) {
+        const v = await toMessageView(m, request.conversation, ctx);
+        if (v) views.push(v);
+      }
+    }
+    this.#set(
+      updateConversation(this.#state, request.conversation, (c) => {
+        const oldestLoaded = c.messages[0]?.seq ?? Number.POSITIVE_INFINITY;
+        const newest = views.length ? views[views.length - 1]!.seq : 0;
+        // A latest page only says something about older messages if nothing older is loaded already.
+        const hasMore = request.before === 0 && views.length > 0 && oldestLoaded < views[0]!.seq ? c.hasMore : page.hasMore;
+        return {
+          ...c,
+          messages: this.#withPendingChanges(request.conversation, mergeMessages(c.messages, views)),
+          hasMore,
+          loading: false,
+          loaded: c.loaded || request.before === 0,
+          lastSeq: Math.max(c.lastSeq, newest),
+        };
+      }),
+    );
+    if (this.#isReading(request.conversation)) this.#markRead(request.conversation);
+  }
+
+  #onSummary(summary: ChatSummary): void {
+    let state = this.#state;
+    for (const head of summary.heads) {
+      const to = head.target?.to;
+      const key = to?.case === 'roomId' ? roomKey(to.value) : to?.case === 'peerKey' ? `dm:${toHex(to.value)}` : null;
+      if (!key) continue;
+      const lastSeq = Number(head.lastSeq);
+      // Rooms seen for the first time on this device start read; direct messages start unread.
+      const readSeq = this.#marks.get(key) ?? (key.startsWith('room:') ? lastSeq : 0);
+      state = updateConversation(state, key, (c) => ({ ...c, lastSeq: Math.max(c.lastSeq, lastSeq), readSeq: Math.max(c.readSeq, readSeq), peerName: head.peerName || c.peerName }));
+    }
+    this.#set(state);
+    if (this.#state.active) this.#markRead(this.#state.active);
+  }
+
+  #requestPage(conversation: ConversationKey, before: number): void {
+    const place = parseConversationKey(conversation);
+    const link = this.#link;
+    if (!place || !link) return;
+    const requestId = this.#nextRequest++;
+    const target = place.kind === 'room' ? { to: { case: 'roomId' as const, value: place.roomId } } : { to: { case: 'peerKey' as const, value: fromHex(place.peerKeyHex) } };
+    if (!link.send({ case: 'chatHistoryRequest', value: { requestId, target, beforeSeq: BigInt(before), limit: PAGE } })) return;
+    this.#requests.set(requestId, { conversation, before });
+    this.#set(updateConversation(this.#state, conversation, (c) => ({ ...c, loading: true })));
+  }
+
+  #isReading(conversation: ConversationKey): boolean {
+    return this.#state.visible && this.#state.active === conversation;
+  }
+
+  #markRead(conversation: ConversationKey): void {
+    const c = this.#state.conversations.get(conversation);
+    if (!c || !this.#isReading(conversation)) return;
+    if (c.readSeq >= c.lastSeq && !c.mentioned) return;
+    this.#set(updateConversation(this.#state, conversation, (x) => ({ ...x, readSeq: x.lastSeq, mentioned: false })));
+    this.#marks.set(conversation, c.lastSeq);
+    void this.#deps.persistence.putReadMark(conversation, c.lastSeq).catch(() => {});
+  }
+
+  /** Recomputes pending posts and pending-change markers from the outbox. */
+  #refreshPending(): void {
+    const byConversation = new Map<ConversationKey, PendingView[]>();
+    for (const o of this.#outbox.items()) {
+      if (o.item.action !== ChatAction.POST) continue;
+      const list = byConversation.get(o.entry.conversation) ?? [];
+      list.push({ id: o.entry.id, text: o.item.text, clientTimeMs: Number(o.item.clientTimeMs), status: o.status, error: o.error });
+      byConversation.set(o.entry.conversation, list);
+    }
+    const conversations = new Map(this.#state.conversations);
+    for (const key of new Set([...conversations.keys(), ...byConversation.keys()])) {
+      const c = conversations.get(key) ?? emptyConversation(key);
+      conversations.set(key, { ...c, pending: byConversation.get(key) ?? [], messages: this.#withPendingChanges(key, c.messages) });
+    }
+    this.#set({ ...this.#state, conversations });
+  }
+
+  #withPendingChanges(conversation: ConversationKey, messages: readonly ChatMessageView[]): ChatMessageView[] {
+    const changes = new Map<string, 'edit' | 'delete'>();
+    for (const o of this.#outbox.items()) {
+      if (o.entry.conversation !== conversation || o.item.action === ChatAction.POST || o.status === 'failed') continue;
+      changes.set(toHex(o.item.refId), o.item.action === ChatAction.EDIT ? 'edit' : 'delete');
+    }
+    return messages.map((m) => {
+      const change = changes.get(m.id) ?? null;
+      return m.pendingChange === change ? m : { ...m, pendingChange: change };
+    });
+  }
+
+  #viewContext(): ViewContext | null {
+    const relayKey = this.#relayKey;
+    if (!relayKey) return null;
+    return {
+      relayKey,
+      selfKeyHex: this.#selfKeyHex,
+      verify: this.#deps.verify ?? verifyEd25519,
+      fingerprint: (key) => {
+        const hex = toHex(key);
+        let fp = this.#fingerprints.get(hex);
+        if (!fp) this.#fingerprints.set(hex, (fp = (this.#deps.fingerprint ?? keyFingerprint)(key)));
+        return fp;
+      },
+    };
+  }
+
+  #enqueueIncoming(task: () => Promise<void>): void {
+    this.#incoming = this.#incoming.then(task).catch((e: unknown) => console.error('chat: incoming message failed', e));
+  }
+
+  #clearRetry(): void {
+    if (this.#retryTimer === null) return;
+    (this.#deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.#retryTimer);
+    this.#retryTimer = null;
+  }
+
+  #now(): number {
+    return this.#deps.now?.() ?? Date.now();
+  }
+
+  #set(next: ChatState): void {
+    if (next === this.#state) return;
+    this.#state = next;
+    this.#deps.onChange(next);
+  }
+
+  /** Stops timers; the outbox stays on disk for the next page. */
+  close(): void {
+    this.#clearRetry();
+    this.#link = null;
+  }
+}

@@ -1,0 +1,53 @@
+/** Wire messages to the session's view types (plain data the UI renders). */
+import { Role } from '../../proto/index.ts';
+import type { AdminState, User } from '../../proto/index.ts';
+import { toHex } from '../../keys/index.ts';
+import type { BanView, InviteView, RoleName, UserView } from './state.ts';
+
+/** The UI name of a wire role (unspecified reads as guest). */
+export function roleName(role: Role): RoleName {
+  return role === Role.ADMIN ? 'admin' : role === Role.MEMBER ? 'member' : 'guest';
+}
+
+/** The wire role of a UI name. */
+export function wireRole(role: RoleName): Role {
+  return role === 'admin' ? Role.ADMIN : role === 'member' ? Role.MEMBER : Role.GUEST;
+}
+
+export const toUserView = (u: User): UserView => ({
+  sessionId: u.sessionId,
+  publicKeyHex: toHex(u.publicKey),
+  displayName: u.displayName,
+  roomId: u.roomId,
+  muted: u.muted,
+  deafened: u.deafened,
+  role: roleName(u.role),
+});
+
+export function toAdminView(state: AdminState): { invites: InviteView[]; bans: BanView[] } {
+  return {
+    invites: state.invites.map((i) => ({
+      idHex: toHex(i.id),
+      role: roleName(i.role),
+      expiresAtMs: Number(i.expiresAtMs),
+      maxUses: i.maxUses,
+      uses: i.uses,
+      issuerHex: toHex(i.issuerKey),
+      revoked: i.revoked,
+    })),
+    bans: state.bans.map((b) => ({
+      publicKeyHex: toHex(b.publicKey),
+      displayName: b.displayName,
+      untilMs: Number(b.untilMs),
+      reason: b.reason,
+      bannedAtMs: Number(b.bannedAtMs),
+    })),
+  };
+}
+
+/** Bytes of a lowercase hex string (the UI passes keys and ids as hex). */
+export function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}

@@ -1,0 +1,242 @@
+/**
+ * Admin requests from connected admins: register and revoke invites, kick,
+ * ban and lift bans, set roles. Every request is answered with an
+ * `adminResult` carrying the request id (code 0 = done), and every change to
+ * invites or bans pushes a fresh `adminState` to every connected admin.
+ * Requests from non-admins are refused with FORBIDDEN and change nothing.
+ */
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { decodeInvite, ErrorCode, inviteSigningBytes, INVITE_ID_BYTES, KEY_BYTES, Role } from '../../proto/index.ts';
+import type { AdminRequest, AdminStateSchema, BanKey, EnvelopeInit, KickUser, SetRole } from '../../proto/index.ts';
+import { verifyEd25519 } from '../ed25519.ts';
+import type { TypedEmitter } from '../emitter.ts';
+import type { RelayEvents } from '../events.ts';
+import type { Clock } from '../options.ts';
+import type { Member } from '../presence.ts';
+import type { Session } from '../session.ts';
+import type { AccessRecords } from './records.ts';
+import { MAX_INVITE_RECORDS, storedRole, wireRole } from './records.ts';
+
+/** What the admin service needs from the roster. */
+export interface AdminDirectory {
+  /** The presence entry of an authenticated session. */
+  member(session: Session): Member | undefined;
+  sessionById(sessionId: number): Session | undefined;
+  /** Every authenticated session of a key. */
+  sessionsOfKey(keyHex: string): Session[];
+  /** Every authenticated session whose role is admin. */
+  adminSessions(): Session[];
+  /** Gives every session of `keyHex` the role `role` and tells everyone. */
+  applyRole(keyHex: string, role: Role): void;
+  /** The last display name seen for a key ('' if never). */
+  lastName(keyHex: string): string;
+}
+
+/** Dependencies of {@link AdminService}. */
+export interface AdminDeps {
+  readonly relayPublicKey: Uint8Array;
+  readonly records: AccessRecords;
+  readonly directory: AdminDirectory;
+  readonly clock: Clock;
+  readonly events: TypedEmitter<RelayEvents>;
+}
+
+/** Longest kick or ban reason, in characters. */
+export const MAX_REASON_CHARS = 200;
+/** Longest ban, ms (100 years); longer is what 0 (until lifted) is for. */
+const MAX_BAN_MS = 100 * 365 * 24 * 3600 * 1000;
+
+type Outcome = { code: ErrorCode; message: string };
+const DONE: Outcome = { code: ErrorCode.UNSPECIFIED, message: '' };
+const fail = (code: ErrorCode, message: string): Outcome => ({ code, message });
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+function fromHex(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
+
+function cleanReason(reason: string): string | null {
+  const r = reason.normalize('NFC').trim().replace(/[\p{Cc}\u2028\u2029]/gu, ' ');
+  return [...r].length > MAX_REASON_CHARS ? null : r;
+}
+
+/** Handles admin requests and keeps admins' views of invites and bans current. */
+export class AdminService {
+  readonly #deps: AdminDeps;
+
+  constructor(deps: AdminDeps) {
+    this.#deps = deps;
+  }
+
+  /** Answers one request. Never throws; storage failures come back as INTERNAL. */
+  handle(session: Session, request: AdminRequest): void {
+    const requestId = request.requestId;
+    const reply = (o: Outcome): void => session.send({ case: 'adminResult', value: { requestId, code: o.code, message: o.message } });
+    const me = this.#deps.directory.member(session);
+    if (!me || me.role !== Role.ADMIN) {
+      reply(fail(ErrorCode.FORBIDDEN, 'admin role required'));
+      return;
+    }
+    this.#run(me, request)
+      .then(reply)
+      .catch((error: unknown) => {
+        this.#deps.events.emit('internal-error', { where: 'admin request', error });
+        reply(fail(ErrorCode.INTERNAL, 'admin request failed'));
+      });
+  }
+
+  /** The current admin view: every invite record and every ban in force. */
+  state(): MessageInitShape<typeof AdminStateSchema> {
+    const { records, clock, directory } = this.#deps;
+    return {
+      invites: records.invites().map(([idHex, r]) => ({
+        id: fromHex(idHex),
+        role: wireRole(r.role),
+        expiresAtMs: BigInt(r.expiresAtMs),
+        maxUses: r.maxUses,
+        uses: r.uses,
+        issuerKey: fromHex(r.issuerHex),
+        revoked: r.revoked,
+      })),
+      bans: records.bans(clock.now()).map(([keyHex, b]) => ({
+        publicKey: fromHex(keyHex),
+        displayName: directory.lastName(keyHex),
+        untilMs: BigInt(b.untilMs),
+        reason: b.reason,
+        bannedAtMs: BigInt(b.bannedAtMs),
+      })),
+    };
+  }
+
+  /** Sends the admin view to one session (an admin that just signed in or was promoted). */
+  sendState(session: Session): void {
+    session.send({ case: 'adminState', value: this.state() });
+  }
+
+  /** Sends the admin view to every connected admin. */
+  pushState(): void {
+    const msg: EnvelopeInit = { case: 'adminState', value: this.state() };
+    for (const s of this.#deps.directory.adminSessions()) s.send(msg);
+  }
+
+  async #run(me: Member, request: AdminRequest): Promise<Outcome> {
+    const action = request.action;
+    switch (action.case) {
+      case 'registerInvite':
+        return this.#registerInvite(me, action.value.invite);
+      case 'revokeInvite':
+        return this.#revokeInvite(me, action.value.inviteId);
+      case 'kick':
+        return this.#kick(me, action.value);
+      case 'ban':
+        return this.#ban(me, action.value);
+      case 'liftBan':
+        return this.#liftBan(me, action.value.publicKey);
+      case 'setRole':
+        return this.#setRole(me, action.value);
+      default:
+        return fail(ErrorCode.BAD_REQUEST, 'unknown admin action');
+    }
+  }
+
+  #action(me: Member, action: string, target: string): void {
+    this.#deps.events.emit('admin-action', { byKeyPrefix: hex(me.publicKey).slice(0, 16), action, target });
+  }
+
+  async #registerInvite(me: Member, bytes: Uint8Array): Promise<Outcome> {
+    const { records, relayPublicKey, clock } = this.#deps;
+    const decoded = decodeInvite(bytes);
+    if (!decoded.ok) return fail(ErrorCode.INVITE_INVALID, `invite does not parse (${decoded.error.code})`);
+    const invite = decoded.value;
+    if (Buffer.compare(invite.relayPublicKey, relayPublicKey) !== 0) return fail(ErrorCode.INVITE_INVALID, 'invite is for another relay');
+    // An admin registers only invites they signed themselves.
+    if (Buffer.compare(invite.issuerKey, me.publicKey) !== 0) return fail(ErrorCode.INVITE_INVALID, 'invite was not issued by you');
+    if (!verifyEd25519(invite.issuerKey, inviteSigningBytes(invite), invite.signature)) return fail(ErrorCode.INVITE_INVALID, 'invite signature does not verify');
+    const idHex = hex(invite.id);
+    if (records.invite(idHex)) return DONE;
+    if (records.inviteCount >= MAX_INVITE_RECORDS) return fail(ErrorCode.BAD_REQUEST, `at most ${MAX_INVITE_RECORDS} invites; revoke old ones`);
+    const role = storedRole(invite.role) ?? 'member';
+    await records.putInvite(idHex, {
+      role,
+      expiresAtMs: invite.expiresAtMs,
+      maxUses: invite.maxUses,
+      issuerHex: hex(invite.issuerKey),
+      uses: 0,
+      revoked: false,
+      createdAtMs: clock.now(),
+    });
+    this.#action(me, 'register-invite', idHex);
+    this.pushState();
+    return DONE;
+  }
+
+  async #revokeInvite(me: Member, id: Uint8Array): Promise<Outcome> {
+    const { records, clock } = this.#deps;
+    if (id.byteLength !== INVITE_ID_BYTES) return fail(ErrorCode.BAD_REQUEST, `invite id must be ${INVITE_ID_BYTES} bytes`);
+    const idHex = hex(id);
+    const known = records.invite(idHex);
+    if (!known && records.inviteCount >= MAX_INVITE_RECORDS) return fail(ErrorCode.BAD_REQUEST, `at most ${MAX_INVITE_RECORDS} invites are kept`);
+    // Revoking an id never seen still sticks: the link may be out there, unused so far.
+    await records.putInvite(idHex, {
+      ...(known ?? { role: 'member', expiresAtMs: 0, maxUses: 0, issuerHex: hex(me.publicKey), uses: 0, createdAtMs: clock.now() }),
+      revoked: true,
+    });
+    this.#action(me, 'revoke-invite', idHex);
+    this.pushState();
+    return DONE;
+  }
+
+  async #kick(me: Member, kick: KickUser): Promise<Outcome> {
+    const reason = cleanReason(kick.reason);
+    if (reason === null) return fail(ErrorCode.BAD_REQUEST, `reason is longer than ${MAX_REASON_CHARS} characters`);
+    if (kick.sessionId === me.sessionId) return fail(ErrorCode.BAD_REQUEST, 'you cannot kick yourself');
+    const target = this.#deps.directory.sessionById(kick.sessionId);
+    if (!target) return fail(ErrorCode.UNKNOWN_USER, 'no such session');
+    this.#action(me, 'kick', `session:${kick.sessionId}`);
+    target.refuse(ErrorCode.KICKED, reason ? `kicked: ${reason}` : 'kicked by an admin', 'kick');
+    return DONE;
+  }
+
+  async #ban(me: Member, ban: BanKey): Promise<Outcome> {
+    const { records, clock, directory } = this.#deps;
+    if (ban.publicKey.byteLength !== KEY_BYTES) return fail(ErrorCode.BAD_REQUEST, 'public key must be 32 bytes');
+    if (Buffer.compare(ban.publicKey, me.publicKey) === 0) return fail(ErrorCode.BAD_REQUEST, 'you cannot ban yourself');
+    const reason = cleanReason(ban.reason);
+    if (reason === null) return fail(ErrorCode.BAD_REQUEST, `reason is longer than ${MAX_REASON_CHARS} characters`);
+    if (ban.durationMs > BigInt(MAX_BAN_MS)) return fail(ErrorCode.BAD_REQUEST, 'ban too long; use 0 for until lifted');
+    const now = clock.now();
+    const untilMs = ban.durationMs === 0n ? 0 : now + Number(ban.durationMs);
+    const keyHex = hex(ban.publicKey);
+    await records.setBan(keyHex, { untilMs, reason, bannedAtMs: now, bannedBy: hex(me.publicKey) });
+    this.#action(me, 'ban', `key:${keyHex.slice(0, 16)}`);
+    for (const s of directory.sessionsOfKey(keyHex)) s.refuse(ErrorCode.BANNED, reason ? `banned: ${reason}` : 'banned', 'ban', untilMs);
+    this.pushState();
+    return DONE;
+  }
+
+  async #liftBan(me: Member, publicKey: Uint8Array): Promise<Outcome> {
+    if (publicKey.byteLength !== KEY_BYTES) return fail(ErrorCode.BAD_REQUEST, 'public key must be 32 bytes');
+    const keyHex = hex(publicKey);
+    if (!(await this.#deps.records.liftBan(keyHex))) return fail(ErrorCode.UNKNOWN_USER, 'that key is not banned');
+    this.#action(me, 'lift-ban', `key:${keyHex.slice(0, 16)}`);
+    this.pushState();
+    return DONE;
+  }
+
+  async #setRole(me: Member, set: SetRole): Promise<Outcome> {
+    const { records, clock, directory } = this.#deps;
+    if (set.publicKey.byteLength !== KEY_BYTES) return fail(ErrorCode.BAD_REQUEST, 'public key must be 32 bytes');
+    if (Buffer.compare(set.publicKey, me.publicKey) === 0) return fail(ErrorCode.BAD_REQUEST, 'you cannot change your own role');
+    if (set.role !== Role.ADMIN && set.role !== Role.MEMBER && set.role !== Role.GUEST) return fail(ErrorCode.BAD_REQUEST, 'unknown role');
+    const keyHex = hex(set.publicKey);
+    await records.setRole(keyHex, storedRole(set.role), hex(me.publicKey), clock.now());
+    this.#action(me, 'set-role', `key:${keyHex.slice(0, 16)} role:${Role[set.role]}`);
+    directory.applyRole(keyHex, set.role);
+    // A new admin needs the admin view; the others see the change in userUpdated.
+    if (set.role === Role.ADMIN) for (const s of directory.sessionsOfKey(keyHex)) this.sendState(s);
+    return DONE;
+  }
+}

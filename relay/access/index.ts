@@ -1,0 +1,13 @@
+/** Access control: roles, bans, invites, the admission decision, lock-outs, admin requests and the admin CLI. */
+export { AccessRecords, banActive, MAX_INVITE_RECORDS, storedRole, wireRole } from './records.ts';
+export type { BanRecord, InviteRecord, RoleRecord, StoredRole } from './records.ts';
+export { applyAdmission, decideAdmission, guestsAllowed, verifyInvite } from './admission.ts';
+export type { AccessRefusal, Admission, AdmissionContext, GuestPolicy } from './admission.ts';
+export { AddressLockout, DEFAULT_LOCKOUT } from './lockout.ts';
+export type { LockoutPolicy } from './lockout.ts';
+export { AdminService, MAX_REASON_CHARS } from './admin.ts';
+export type { AdminDeps, AdminDirectory } from './admin.ts';
+export { createBootstrapInvite, BOOTSTRAP_INVITE_TTL_MS } from './bootstrap.ts';
+export { remoteAddress } from './remote-address.ts';
+export { CLI_USAGE, isCliCommand, runAdminCli } from './cli.ts';
+export type { CliIo } from './cli.ts';

@@ -1,0 +1,300 @@
+/**
+ * Chat on the relay: takes signed items from sessions, checks them (shape,
+ * repeated id, per-user rate, signature, target, permission), stores them,
+ * answers the sender with a `chatAck` and delivers a `chatEvent` live; serves
+ * history pages and the per-conversation summary sent after sign-in.
+ *
+ * The cheap checks and the signature run as the frame arrives; everything
+ * that touches storage runs on one queue, in arrival order, so two items for
+ * one message (a retry, an edit racing a delete) see each other's effects.
+ * An ack is sent only after its batch is on disk.
+ */
+import { create } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { ChatAction, ChatActionCode, ChatMessageSchema, ErrorCode, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
+import type { ChatHeadSchema, ChatHistoryRequest, ChatItem, ChatMessage, ChatSend, ChatSigningFields } from '../../proto/index.ts';
+import { verifyEd25519 } from '../ed25519.ts';
+import type { TypedEmitter } from '../emitter.ts';
+import type { RelayEvents } from '../events.ts';
+import type { Clock } from '../options.ts';
+import type { Member, Presence } from '../presence.ts';
+import { TokenBucket } from '../rate-limit.ts';
+import type { Session } from '../session.ts';
+import type { DropStats } from '../stats.ts';
+import type { ChatActor, ChatPermission, ChatPlace, ChatPolicy } from './authorize.ts';
+import type { ChatLimits } from './chat-limits.ts';
+import type { ChatStore } from './chat-store.ts';
+import { conversationFromKey, conversationOf, hex, roomConversation, targetFor } from './conversation.ts';
+import type { Conversation } from './conversation.ts';
+
+/** Dependencies of a {@link ChatService}. */
+export interface ChatServiceDeps {
+  readonly store: ChatStore;
+  readonly presence: Presence;
+  /** Authenticated sessions (live delivery). */
+  readonly sessions: () => Iterable<Session>;
+  readonly relayKey: Uint8Array;
+  readonly clock: Clock;
+  readonly limits: ChatLimits;
+  readonly policy: ChatPolicy;
+  readonly stats: DropStats;
+  readonly events: TypedEmitter<RelayEvents>;
+  /** Last known display name of a key (direct-conversation heads). */
+  readonly displayNameOf: (publicKeyHex: string) => string | undefined;
+}
+
+/** Per-user buckets idle this long are full again and can be forgotten, ms. */
+const BUCKET_IDLE_MS = 60_000;
+/** Sweep idle buckets once the map holds this many. */
+const BUCKET_SWEEP_AT = 4096;
+
+const actorOf = (m: Member): ChatActor => ({ publicKeyHex: hex(m.publicKey), role: m.role });
+
+function placeOf(conv: Conversation, selfHex: string): ChatPlace {
+  if (conv.kind === 'room') return { kind: 'room', roomId: conv.roomId };
+  return { kind: 'direct', peerKeyHex: conv.a === selfHex ? conv.b : conv.a };
+}
+
+/** The chat feature of one relay. */
+export class ChatService {
+  readonly #deps: ChatServiceDeps;
+  readonly #buckets = new Map<string, { bucket: TokenBucket; lastUsed: number }>();
+  /** Ids queued but not yet stored: a retry arriving meanwhile waits for the first verdict. */
+  readonly #inFlight = new Set<string>();
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(deps: ChatServiceDeps) {
+    this.#deps = deps;
+  }
+
+  /** Handles one `chatSend` from an authenticated session. */
+  send(session: Session, msg: ChatSend): void {
+    const member = this.#member(session);
+    if (!member) return;
+    const item = msg.item;
+    const idBytes = item?.id ?? new Uint8Array();
+    const check = checkChatItem(item, this.#deps.relayKey);
+    if (!check.ok || !item) {
+      this.#refuse(session, idBytes, check.ok ? ErrorCode.BAD_REQUEST : check.code, check.ok ? 'missing item' : check.detail);
+      return;
+    }
+    const actor = actorOf(member);
+    if (hex(item.authorKey) !== actor.publicKeyHex) {
+      this.#refuse(session, idBytes, ErrorCode.BAD_REQUEST, 'author key is not the signed-in key');
+      return;
+    }
+    const idHex = hex(item.id);
+    // A retry of something already stored costs no token: offline queues resend after reconnecting.
+    if (!this.#inFlight.has(idHex) && this.#answerRepeat(session, idHex, actor.publicKeyHex)) return;
+    const wait = this.#takeToken(actor.publicKeyHex);
+    if (wait > 0) {
+      this.#refuse(session, item.id, ErrorCode.RATE_LIMITED, 'too many chat messages', wait);
+      return;
+    }
+    if (!verifyEd25519(item.authorKey, chatSigningBytes(check.fields), item.signature)) {
+      this.#refuse(session, item.id, ErrorCode.BAD_SIGNATURE, 'signature does not verify');
+      return;
+    }
+    const target = check.fields.target;
+    if (target.kind === 'room' && !this.#deps.presence.hasRoom(target.roomId)) {
+      this.#refuse(session, item.id, ErrorCode.UNKNOWN_ROOM, 'no such room');
+      return;
+    }
+    if (target.kind === 'direct' && hex(target.peerKey) === actor.publicKeyHex) {
+      this.#refuse(session, item.id, ErrorCode.BAD_REQUEST, 'a direct message needs another user');
+      return;
+    }
+    // Only to keys that have signed in here once: otherwise anyone could open endless conversations with made-up keys.
+    if (target.kind === 'direct' && this.#deps.displayNameOf(hex(target.peerKey)) === undefined) {
+      this.#refuse(session, item.id, ErrorCode.CHAT_NOT_FOUND, 'no such user on this relay');
+      return;
+    }
+    const conv = conversationOf(target, actor.publicKeyHex);
+    this.#inFlight.add(idHex);
+    this.#enqueue(async () => {
+      try {
+        await this.#apply(session, member, actor, item, check.fields, conv);
+      } finally {
+        this.#inFlight.delete(idHex);
+      }
+    }, session, item.id);
+  }
+
+  /** Handles one `chatHistoryRequest`. */
+  history(session: Session, msg: ChatHistoryRequest): void {
+    const member = this.#member(session);
+    if (!member) return;
+    const actor = actorOf(member);
+    const target = signingTarget(msg.target);
+    const answer = (fields: { code?: ErrorCode; messages?: ChatMessage[]; hasMore?: boolean }): void =>
+      session.send({ case: 'chatHistory', value: { requestId: msg.requestId, target: msg.target, ...fields } });
+    if (!target || (target.kind === 'direct' && target.peerKey.byteLength !== 32)) {
+      this.#deps.stats.frame('chat-refused', session.connId, 'history: bad target');
+      answer({ code: ErrorCode.BAD_REQUEST });
+      return;
+    }
+    if (target.kind === 'room' && !this.#deps.presence.hasRoom(target.roomId)) {
+      answer({ code: ErrorCode.UNKNOWN_ROOM });
+      return;
+    }
+    const conv = conversationOf(target, actor.publicKeyHex);
+    if (!this.#deps.policy(actor, 'read', placeOf(conv, actor.publicKeyHex))) {
+      answer({ code: ErrorCode.CHAT_FORBIDDEN });
+      return;
+    }
+    const { limits, clock, store } = this.#deps;
+    const limit = msg.limit === 0 ? limits.defaultPage : Math.min(msg.limit, limits.maxPage);
+    const before = msg.beforeSeq === 0n || msg.beforeSeq > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(msg.beforeSeq);
+    this.#enqueue(async () => {
+      const page = await store.page(conv.key, before, limit, clock.now() - limits.maxAgeMs);
+      answer({ messages: page.messages, hasMore: page.hasMore });
+    }, session);
+  }
+
+  /** Sends a newly admitted session the newest seq of every conversation it may read. */
+  welcome(session: Session): void {
+    const member = this.#member(session);
+    if (!member) return;
+    const actor = actorOf(member);
+    const { store, presence, policy, displayNameOf } = this.#deps;
+    const list: Array<MessageInitShape<typeof ChatHeadSchema>> = [];
+    for (const room of presence.rooms()) {
+      const conv = roomConversation(room.id);
+      if (policy(actor, 'read', placeOf(conv, actor.publicKeyHex))) {
+        list.push({ target: targetFor(conv, actor.publicKeyHex), lastSeq: BigInt(store.lastSeq(conv.key)) });
+      }
+    }
+    for (const key of store.directConversationsOf(actor.publicKeyHex)) {
+      const conv = conversationFromKey(key);
+      if (!conv || conv.kind !== 'direct' || store.count(key) === 0) continue;
+      const peer = conv.a === actor.publicKeyHex ? conv.b : conv.a;
+      list.push({ target: targetFor(conv, actor.publicKeyHex), lastSeq: BigInt(store.lastSeq(key)), peerName: displayNameOf(peer) ?? '' });
+    }
+    session.send({ case: 'chatSummary', value: { heads: list } });
+  }
+
+  /** Prunes every conversation to its bounds (at start-up; the rest happens as messages arrive). */
+  pruneAll(): Promise<void> {
+    const { store, limits, clock } = this.#deps;
+    return this.#run(async () => {
+      for (const conv of store.conversations()) await store.prune(conv, limits.maxMessages, clock.now() - limits.maxAgeMs);
+    });
+  }
+
+  /** Resolves when everything queued so far has finished (shutdown). */
+  flush(): Promise<void> {
+    return this.#queue;
+  }
+
+  async #apply(session: Session, member: Member, actor: ChatActor, item: ChatItem, fields: ChatSigningFields, conv: Conversation): Promise<void> {
+    const { store, clock, limits, policy } = this.#deps;
+    const idHex = hex(item.id);
+    if (this.#answerRepeat(session, idHex, actor.publicKeyHex)) return;
+    const place = placeOf(conv, actor.publicKeyHex);
+    const now = clock.now();
+    if (fields.action === ChatActionCode.post) {
+      if (!policy(actor, 'post', place)) {
+        this.#refuse(session, item.id, ErrorCode.CHAT_FORBIDDEN, 'text is not allowed here');
+        return;
+      }
+      const message = create(ChatMessageSchema, { serverTimeMs: BigInt(now), authorName: member.displayName, post: item });
+      const seq = await store.append(conv, message, actor.publicKeyHex);
+      this.#ack(session, item.id, seq);
+      this.#deliver(conv, message);
+      await store.prune(conv.key, limits.maxMessages, now - limits.maxAgeMs);
+      return;
+    }
+    const ref = store.lookup(hex(fields.refId));
+    const record = ref?.post && ref.conv === conv.key ? await store.get(conv.key, ref.seq) : undefined;
+    const message = record?.message;
+    if (!ref || !record || !message?.post || message.deletion) {
+      this.#refuse(session, item.id, ErrorCode.CHAT_NOT_FOUND, 'no such message here');
+      return;
+    }
+    const own = ref.author === actor.publicKeyHex;
+    const permission: ChatPermission = item.action === ChatAction.EDIT ? (own ? 'edit-own' : 'edit-other') : own ? 'delete-own' : 'delete-other';
+    if (!policy(actor, permission, place)) {
+      this.#refuse(session, item.id, ErrorCode.CHAT_FORBIDDEN, `${permission} not allowed`);
+      return;
+    }
+    message.changedTimeMs = BigInt(now);
+    if (item.action === ChatAction.EDIT) {
+      message.edit = item;
+    } else {
+      message.deletion = item;
+      message.edit = undefined;
+      message.post.text = '';
+    }
+    await store.update(conv.key, record, item.id, actor.publicKeyHex);
+    this.#ack(session, item.id, ref.seq);
+    this.#deliver(conv, message);
+  }
+
+  /** Answers a repeated id from what is stored; false when the id is new. */
+  #answerRepeat(session: Session, idHex: string, authorHex: string): boolean {
+    const seen = this.#deps.store.lookup(idHex);
+    if (!seen) return false;
+    if (seen.author !== authorHex) this.#refuse(session, new Uint8Array(Buffer.from(idHex, 'hex')), ErrorCode.CHAT_ID_CONFLICT, 'id already used');
+    else this.#ack(session, new Uint8Array(Buffer.from(idHex, 'hex')), seen.seq);
+    return true;
+  }
+
+  /** Sends `message` to every session that may read its conversation (the author's other sessions included). */
+  #deliver(conv: Conversation, message: ChatMessage): void {
+    const { presence, policy } = this.#deps;
+    let frame: Uint8Array | undefined;
+    for (const session of this.#deps.sessions()) {
+      const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
+      if (!member) continue;
+      const actor = actorOf(member);
+      const allowed = conv.kind === 'room' ? policy(actor, 'read', placeOf(conv, actor.publicKeyHex)) : actor.publicKeyHex === conv.a || actor.publicKeyHex === conv.b;
+      if (!allowed) continue;
+      frame ??= encodeEvent(message);
+      session.sendEncoded(frame);
+    }
+  }
+
+  #ack(session: Session, id: Uint8Array, seq: number): void {
+    session.send({ case: 'chatAck', value: { id, code: ErrorCode.UNSPECIFIED, seq: BigInt(seq) } });
+  }
+
+  #refuse(session: Session, id: Uint8Array, code: ErrorCode, detail: string, retryAfterMs = 0): void {
+    this.#deps.stats.frame('chat-refused', session.connId, `${ErrorCode[code] ?? code}: ${detail}`);
+    session.send({ case: 'chatAck', value: { id, code, detail, retryAfterMs: Math.min(retryAfterMs, 0xffff_ffff) } });
+  }
+
+  /** Takes a token from the user's bucket: 0 when taken, else ms until one is there. */
+  #takeToken(userHex: string): number {
+    const { clock, limits } = this.#deps;
+    const now = clock.now();
+    if (this.#buckets.size >= BUCKET_SWEEP_AT) {
+      for (const [key, entry] of this.#buckets) if (now - entry.lastUsed > BUCKET_IDLE_MS) this.#buckets.delete(key);
+    }
+    let entry = this.#buckets.get(userHex);
+    if (!entry) this.#buckets.set(userHex, (entry = { bucket: new TokenBucket(clock, limits.burst, limits.perSecond), lastUsed: now }));
+    entry.lastUsed = now;
+    return entry.bucket.take() ? 0 : Math.max(1, entry.bucket.msUntilNext());
+  }
+
+  #member(session: Session): Member | undefined {
+    return session.sessionId === undefined ? undefined : this.#deps.presence.member(session.sessionId);
+  }
+
+  /** Runs `task` after everything queued before it; a failure is reported and answered, never poisons the queue. */
+  #enqueue(task: () => Promise<void>, session: Session, id?: Uint8Array): void {
+    void this.#run(task).catch((error: unknown) => {
+      this.#deps.events.emit('internal-error', { where: 'chat', error });
+      if (id) this.#refuse(session, id, ErrorCode.INTERNAL, 'chat storage failed');
+    });
+  }
+
+  #run(task: () => Promise<void>): Promise<void> {
+    const done = this.#queue.then(task);
+    this.#queue = done.catch(() => {});
+    return done;
+  }
+}
+
+function encodeEvent(message: ChatMessage): Uint8Array {
+  return encodeEnvelope({ case: 'chatEvent', value: { message } });
+}
