@@ -7,6 +7,7 @@ import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
 import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
+import { memoryTreeCache, openIdbTreeCache } from './tree/index.ts';
 import type { RelayPinStore } from './session/index.ts';
 import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
 import type { ParleyAudioEngine } from './audio/index.ts';
@@ -74,8 +75,11 @@ async function boot(): Promise<void> {
   const signer = identity.signer;
   const fp = await fingerprint(signer.publicKey);
   const handle: ParleyDebugHandle = { session: null as unknown as Session, audio: null, voiceReadyAt: null };
+  // The last known room tree and queued offline edits; in memory where IndexedDB is refused.
+  const treeCache = await openIdbTreeCache(relayUrl()).catch(() => memoryTreeCache());
   const session = new Session({
     url: relayUrl(),
+    treeCache,
     signer,
     fingerprint: fp,
     settingsStore: localStorageSettingsStore(localStorage),

@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../proto/index.ts';
-import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, Envelope, JoinRoom, ReceiverReport, RtcSignal, SetDisplayName, SetSelfState } from '../proto/index.ts';
+import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Session } from './session.ts';
@@ -24,6 +24,11 @@ export interface ControlHandlers {
   chatSend(session: Session, msg: ChatSend): void;
   chatHistoryRequest(session: Session, msg: ChatHistoryRequest): void;
   receiverReport(session: Session, msg: ReceiverReport): void;
+
+  /** Room tree (issue 4): document sync, signed ops, audit history. */
+  crdtSync(session: Session, msg: CrdtSync): void;
+  submitOps(session: Session, msg: SubmitOps): void;
+  opHistoryRequest(session: Session, msg: OpHistoryRequest): void;
 }
 
 /** Dependencies of the frame handler. */
@@ -39,6 +44,7 @@ const RELAY_ONLY = new Set<string>([
   'adminResult', 'adminState',
   'chatAck', 'chatEvent', 'chatHistory', 'chatSummary',
   'lossReport',
+  'opResults', 'opHistory',
 ]);
 
 /** Builds the per-frame entry point. */
@@ -106,6 +112,18 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'chatHistoryRequest':
         if (authed) handlers.chatHistoryRequest(session, msg.value);
         else beforeAuth(session, 'chat_history_request');
+        return;
+      case 'crdtSync':
+        if (authed) handlers.crdtSync(session, msg.value);
+        else beforeAuth(session, 'crdt_sync');
+        return;
+      case 'submitOps':
+        if (authed) handlers.submitOps(session, msg.value);
+        else beforeAuth(session, 'submit_ops');
+        return;
+      case 'opHistoryRequest':
+        if (authed) handlers.opHistoryRequest(session, msg.value);
+        else beforeAuth(session, 'op_history_request');
         return;
       case 'receiverReport':
         if (authed) handlers.receiverReport(session, msg.value);

@@ -30,7 +30,6 @@ import type { RelayOptions } from './options.ts';
 import { hashPassword } from './password.ts';
 import { Presence } from './presence.ts';
 import { LossReports } from './loss-reports.ts';
-import { loadOrSeedRooms } from './rooms.ts';
 import { Roster } from './roster.ts';
 import { CloseCode, Session } from './session.ts';
 import type { SessionHooks } from './session.ts';
@@ -39,6 +38,7 @@ import type { RelayStats } from './stats.ts';
 import { Store } from './store.ts';
 import { VoiceRouter } from './voice-router.ts';
 import { VoiceSignalling } from './voice-signalling.ts';
+import { TreeService } from './tree/index.ts';
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws';
@@ -93,14 +93,26 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   try {
     const identity = await loadOrCreateIdentity(store);
-    const rooms = await loadOrSeedRooms(store);
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 
     const records = await AccessRecords.open(store);
+    const tree = await TreeService.open({
+      store,
+      events,
+      clock,
+      relayKey: identity.publicKey,
+      serverName: opts.serverName,
+      limits,
+      actorOf: (keyHex) => {
+        const role = records.role(keyHex)?.role;
+        if (role) return { keyHex, role };
+        return store.user(keyHex) ? { keyHex, role: 'guest' } : null;
+      },
+    });
     const bootstrapInvite = records.adminCount() === 0 ? createBootstrapInvite(identity, clock.now()) : undefined;
     const lockout = new AddressLockout(clock, opts.lockout);
     const stats = new DropStats(events);
-    const presence = new Presence(rooms);
+    const presence = new Presence(tree.rooms);
     const router = new VoiceRouter({ directory: presence, stats, clock, limits });
     const roster = new Roster({ presence, store, router, stats, events, clock });
     const chat = new ChatService({
@@ -116,6 +128,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       displayNameOf: (hex) => store.user(hex)?.displayName,
     });
     await chat.pruneAll();
+
+    const rooms = tree.attach(presence, roster, stats);
+    events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
+    events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
     const signalling = new VoiceSignalling({ router, rtc: opts.rtc, stats, events });
     const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events });
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
@@ -142,7 +158,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       events,
       handlers: {
         clientAuth: (session, msg) => handshake.clientAuth(session, msg),
-        joinRoom: (session, msg) => roster.join(session, msg),
+        joinRoom: (session, msg) => rooms.joinRoom(session, msg),
+        crdtSync: (session, msg) => rooms.sync(session, msg),
+        submitOps: (session, msg) => rooms.submit(session, msg),
+        opHistoryRequest: (session, msg) => {
+          rooms.history(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'op history', error }));
+        },
         setSelfState: (session, msg) => roster.setSelfState(session, msg),
         rtcSignal: (session, msg) => signalling.handle(session, msg),
         setDisplayName: (session, msg) => roster.rename(session, msg),
@@ -169,7 +190,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         connections.delete(session);
         handshake.sessionClosed(session);
         const sessionId = session.sessionId;
+        rooms.sessionClosed(session);
         if (sessionId !== undefined) {
+          rooms.memberMoved(sessionId, null);
           roster.leave(session);
           signalling.close(sessionId);
         }
@@ -223,6 +246,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       clearTimeout(graceTimer);
       for (const session of open) session.terminate();
       signalling.closeAll();
+      await rooms.drain();
       wss.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -49,6 +49,10 @@ export interface RelayLimits {
   readonly maxDatagramAgeMs: number;
   /** How long `close()` waits for sockets to finish their close handshake. Default 1 000 ms. */
   readonly closeGraceMs: number;
+  /** Per-session signed-op token bucket: burst (an offline queue flushing). Default 2 000. */
+  readonly opBurst: number;
+  /** Per-session signed-op token bucket: refill per second. Default 200. */
+  readonly opPerSecond: number;
 }
 
 /** Defaults for {@link RelayLimits}. */
@@ -65,6 +69,8 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   sendBufferCap: 16 * 1024,
   maxDatagramAgeMs: 60,
   closeGraceMs: 1_000,
+  opBurst: 2_000,
+  opPerSecond: 200,
 });
 
 /** WebRTC settings for the relay's PeerConnections. */

@@ -35,7 +35,7 @@ export type MoveResult =
   | { readonly ok: false; readonly reason: 'unknown-room' | 'room-full' | 'unknown-session' };
 
 interface RoomEntry extends VoiceRoute {
-  readonly info: StoredRoom;
+  info: StoredRoom;
   readonly members: Set<MemberEntry>;
 }
 
@@ -84,6 +84,33 @@ export class Presence {
 
   hasRoom(roomId: string): boolean {
     return this.#rooms.has(roomId);
+  }
+
+  /** The room's record, if present. */
+  roomInfo(roomId: string): StoredRoom | undefined {
+    return this.#rooms.get(roomId)?.info;
+  }
+
+  /** Adds a room or updates its record (the room tree changed). Its voice id stays. */
+  upsertRoom(info: StoredRoom): void {
+    const entry = this.#rooms.get(info.id);
+    if (entry) entry.info = { ...info, voiceId: entry.voiceId };
+    else this.#rooms.set(info.id, { info, voiceId: info.voiceId, members: new Set() });
+  }
+
+  /** Removes a room; its members move to `toRoomId` (which must exist). Returns the moved members. */
+  removeRoom(roomId: string, toRoomId: string): Member[] {
+    const room = this.#rooms.get(roomId);
+    const to = this.#rooms.get(toRoomId);
+    if (!room || !to || room === to) return [];
+    this.#rooms.delete(roomId);
+    const moved: Member[] = [];
+    for (const m of room.members) {
+      to.members.add(m);
+      m.room = to;
+      moved.push(snapshot(m));
+    }
+    return moved;
   }
 
   /** Snapshots of every member, in join order. */

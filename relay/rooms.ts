@@ -1,21 +1,15 @@
 /**
- * The room list: seeded on first start, then whatever the store holds.
+ * Ids and defaults of the seeded rooms. The room list itself now lives in the
+ * room-tree document (relay/tree/); a fresh relay seeds `lobby` and `quiet`
+ * under the root there, carrying over a room list stored by older versions.
  */
-import type { Store, StoredRoom } from './store.ts';
+import type { StoredRoom } from './store.ts';
 
 /** Id of the room a user lands in on first visit (or when their last room is gone). */
 export const LOBBY_ID = 'lobby';
 
-/** Rooms a fresh relay starts with. */
+/** The two rooms a fresh relay starts with (under the root; tests build presence from these). */
 export const SEED_ROOMS: readonly StoredRoom[] = Object.freeze([
-  { id: LOBBY_ID, name: 'Lobby', parentId: '', position: 0, description: '', userLimit: 0, voiceId: 1 },
-  { id: 'quiet', name: 'Quiet room', parentId: '', position: 1, description: '', userLimit: 0, voiceId: 2 },
+  { id: LOBBY_ID, name: 'Lobby', parentId: 'root', position: 0, description: '', userLimit: 0, voiceId: 1 },
+  { id: 'quiet', name: 'Quiet room', parentId: 'root', position: 1, description: '', userLimit: 0, voiceId: 2 },
 ]);
-
-/** The stored rooms, seeding {@link SEED_ROOMS} on first start. */
-export async function loadOrSeedRooms(store: Store): Promise<readonly StoredRoom[]> {
-  const stored = store.rooms();
-  if (stored && stored.length > 0) return stored;
-  await store.saveRooms(SEED_ROOMS);
-  return SEED_ROOMS;
-}

@@ -37,6 +37,11 @@ export const FRAME_DROP_REASONS = [
   'internal-error',
   /** A chat item or history request refused (bad shape, signature, rate, permission); answered with its code. */
   'chat-refused',
+
+  /** A signed op the pipeline refused (one count per op; the author gets the code). */
+  'op-refused',
+  /** A client sent a Yjs SyncStep2/Update: clients are read-only replicas, so it is ignored. */
+  'read-only-sync',
 ] as const;
 export type FrameDropReason = (typeof FRAME_DROP_REASONS)[number];
 

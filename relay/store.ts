@@ -226,6 +226,33 @@ export class Store {
     return new StoreTable<T>(rows, writer);
   }
 
+  /**
+   * Writes several keys atomically, in the ordered queue; `sync` asks
+   * LevelDB to reach the disk before resolving (the op pipeline acknowledges
+   * only after that). A value of undefined deletes the key. Rejects with
+   * `RelayError('storage')`.
+   */
+  writeBatch(entries: ReadonlyArray<readonly [key: string, value: unknown]>, sync: boolean): Promise<void> {
+    if (this.#closed) return Promise.reject(RelayError.closed('store'));
+    const ops = entries.map(([key, value]) =>
+      value === undefined ? { type: 'del' as const, key } : { type: 'put' as const, key, value },
+    );
+    const done = this.#tail.then(() => this.#db.batch(ops, { sync }));
+    this.#tail = done.catch(() => {});
+    return done.catch((error: unknown) => Promise.reject(RelayError.storage(`batch write failed [entries:${entries.length}]`, error)));
+  }
+
+  /** Reads the records whose keys start with `prefix`, in key order (or reverse), at most `limit`; keys below `lt` only when given. */
+  async readRange(prefix: string, options: { reverse?: boolean; limit?: number; lt?: string } = {}): Promise<Array<[string, unknown]>> {
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const out: Array<[string, unknown]> = [];
+    const lt = options.lt !== undefined && options.lt < upper ? options.lt : upper;
+    for await (const entry of this.#db.iterator({ gte: prefix, lt, reverse: options.reverse ?? false, limit: options.limit ?? -1 })) {
+      out.push(entry);
+    }
+    return out;
+  }
+
   /** Resolves when every queued write has finished. */
   flush(): Promise<void> {
     return this.#tail;

@@ -29,6 +29,8 @@ import { VoiceTransport } from './voice-transport.ts';
 import { exponentialBackoff } from './reconnect-policy.ts';
 import type { ReconnectPolicy } from './reconnect-policy.ts';
 import { initialState } from './state.ts';
+import { createTreeLink } from './tree-link.ts';
+import type { RoomTreeStore, TreeCache } from '../tree/index.ts';
 import type { Command, RoomView, State, UserView, VoiceCommand } from './state.ts';
 import { reduceVoiceCommand } from './voice-commands.ts';
 import { memorySettingsStore, parseVoiceSettings } from './voice-settings.ts';
@@ -58,6 +60,8 @@ export interface SessionDeps {
   readonly inviteBaseUrl?: string;
   /** Wall clock, ms (invite expiry, loss-report ages). Default Date.now. */
   readonly now?: () => number;
+  /** Room tree cache (IndexedDB in the page). Default: in memory. */
+  readonly treeCache?: TreeCache;
   /** Where chat keeps its outbox and read marks. Default in memory (lost on reload). */
   readonly chatPersistence?: ChatPersistence;
   /** Where voice settings persist; default in memory (lost on reload). */
@@ -95,6 +99,7 @@ export class Session {
   #voiceTimer: unknown = null;
   #mutedBeforeDeafen = false;
   readonly #access: AccessManager;
+  readonly #tree: RoomTreeStore;
   readonly #chat: ChatClient;
   /** The relay key of the current connection, once trusted (chat items are signed for it). */
   #relayKey: Uint8Array | null = null;
@@ -120,6 +125,7 @@ export class Session {
       invite: this.#access.inviteView(),
       voiceSettings: parseVoiceSettings(this.#settingsStore.load()),
     };
+    this.#tree = createTreeLink({ deps, state: () => this.#state, update: (next) => this.#set(next) });
     this.#chat = new ChatClient({
       signer: deps.signer,
       persistence: deps.chatPersistence ?? memoryChatPersistence(),
@@ -185,7 +191,7 @@ export class Session {
         this.#teardown();
         this.#audio.close();
         const s = this.#state;
-        this.#set({ ...initialState, identity: s.identity, muted: s.muted, deafened: s.deafened, invite: s.invite, chat: this.#chat.state, voiceSettings: s.voiceSettings, devices: s.devices, netSim: s.netSim });
+        this.#set({ ...initialState, identity: s.identity, muted: s.muted, deafened: s.deafened, invite: s.invite, chat: this.#chat.state, tree: s.tree, voiceSettings: s.voiceSettings, devices: s.devices, netSim: s.netSim });
         return;
       }
       case 'rename': {
@@ -213,6 +219,15 @@ export class Session {
       case 'lift-ban':
       case 'set-role':
         this.#access.admin(cmd);
+        return;
+      case 'tree-edit':
+        void this.#tree.edit(cmd.edit);
+        return;
+      case 'dismiss-refusal':
+        this.#tree.dismiss(cmd.opIdHex);
+        return;
+      case 'load-history':
+        this.#tree.requestHistory(cmd.beforeSeq);
         return;
       case 'join-room':
         if (this.#state.connection.status === 'connected' && cmd.roomId !== this.#state.roomId) {
@@ -386,7 +401,7 @@ export class Session {
         this.#signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
         return;
       default:
-        this.#chat.handle(msg);
+        if (!this.#tree.handle(msg)) this.#chat.handle(msg);
         return;
     }
   }
@@ -402,7 +417,8 @@ export class Session {
       connection: { status: 'connected', error: null, attempt: 0 },
       selfSessionId: ok.sessionId,
       roomId: ok.roomId,
-      rooms,
+      // The synced tree (with pending edits) wins over authOk's plain list once there is one.
+      rooms: this.#state.tree.rooms.length > 0 ? this.#state.rooms : rooms,
       users: ok.users.map(toUserView),
       talking: new Set(),
     });
@@ -414,6 +430,7 @@ export class Session {
     // Tell the relay our mute/deafen state (it may differ from its defaults after a reconnect).
     this.#signal?.send({ case: 'setSelfState', value: { muted: this.#state.muted, deafened: this.#state.deafened } });
     this.#startVoice(0);
+    if (signal && this.#relayKey) void this.#tree.connected(this.#relayKey, roleName(ok.role), (m) => signal.send(m));
   }
 
   /**
@@ -474,6 +491,7 @@ export class Session {
     }
     this.#voice?.close();
     this.#voice = null;
+    this.#tree.disconnected();
     this.#signal?.close();
     this.#signal = null;
     this.#chat.disconnected();
@@ -484,6 +502,7 @@ export class Session {
     this.#credentials = null;
     this.#teardown();
     this.#audio.close();
+    this.#tree.close();
     this.#chat.close();
     this.#listeners.clear();
   }

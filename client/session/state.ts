@@ -12,6 +12,9 @@ import { initialChatState } from './chat/chat-state.ts';
 import type { ChatState } from './chat/chat-state.ts';
 import type { ChatCommand } from './chat/chat-client.ts';
 
+import { emptyTreeView } from '../tree/index.ts';
+import type { TreeEdit, TreeView } from '../tree/index.ts';
+
 /** Lifecycle of the control connection. */
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'connected' | 'reconnecting' | 'failed';
 
@@ -24,6 +27,11 @@ export interface RoomView {
   readonly parentId: string;
   readonly position: number;
   readonly voiceId: number;
+  readonly description?: string;
+  /** 0 = no limit. */
+  readonly userLimit?: number;
+  /** A queued (not yet acknowledged) change created or changed this room. */
+  readonly pending?: boolean;
 }
 
 /** A user's role on the relay. */
@@ -128,6 +136,9 @@ export interface State {
   readonly netSim: NetSimConfig;
   /** Expected loss the encoder's FEC is sized for, percent (follows listeners' reports). */
   readonly expectedLossPct: number;
+
+  /** The room tree: cached replica, pending and refused changes, the audit history view (issue 4). */
+  readonly tree: TreeView;
 }
 
 export type Command =
@@ -152,6 +163,12 @@ export type Command =
   | { readonly type: 'lift-ban'; readonly publicKeyHex: string }
   | { readonly type: 'set-role'; readonly publicKeyHex: string; readonly role: RoleName }
   | ChatCommand
+  /** Admin: change the room tree (signed, queued while offline, shown as pending). */
+  | { readonly type: 'tree-edit'; readonly edit: TreeEdit }
+  /** Hide a refused-change message. */
+  | { readonly type: 'dismiss-refusal'; readonly opIdHex: string }
+  /** Admin: load the audit history (older than `beforeSeq`; 0 = newest). */
+  | { readonly type: 'load-history'; readonly beforeSeq: number }
   | VoiceCommand;
 
 /** Commands about how voice is sent and played (settings, push-to-talk, devices, tests). */
@@ -203,4 +220,6 @@ export const initialState: State = {
   devices: { inputs: [], outputs: [], canChooseOutput: false },
   netSim: NET_SIM_OFF,
   expectedLossPct: 10,
+
+  tree: emptyTreeView,
 };

@@ -1,5 +1,6 @@
 /** Typed DOM events the UI components fire upward to <parley-app>. */
 import type { ChatCommand, Command, VoiceCommand } from '../session/index.ts';
+import type { TreeEdit } from '../tree/index.ts';
 
 /** Session commands an admin panel can ask for. */
 export type AdminCommand = Extract<Command, { type: 'create-invite' | 'revoke-invite' | 'kick' | 'ban' | 'lift-ban' | 'set-role' }>;
@@ -76,11 +77,48 @@ export class RelayKeyDecisionEvent extends Event {
   }
 }
 
+/** An admin asked to change the room tree (create, rename, move, delete, describe). */
+export class TreeEditEvent extends Event {
+  static readonly type = 'tree-edit';
+  constructor(readonly edit: TreeEdit) {
+    super(TreeEditEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** An admin opened the actions of a room. */
+export class RoomActionsEvent extends Event {
+  static readonly type = 'room-actions';
+  constructor(readonly roomId: string) {
+    super(RoomActionsEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** The user dismissed a refused-change message. */
+export class DismissRefusalEvent extends Event {
+  static readonly type = 'dismiss-refusal';
+  constructor(readonly opIdHex: string) {
+    super(DismissRefusalEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** An admin asked for (more of) the room history; `beforeSeq` 0 = newest. */
+export class LoadHistoryEvent extends Event {
+  static readonly type = 'load-history';
+  constructor(readonly beforeSeq: number) {
+    super(LoadHistoryEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
     'voice-command': VoiceCommandEvent;
     'open-voice-settings': OpenVoiceSettingsEvent;
     'chat-command': ChatCommandEvent;
+
+    'tree-edit': TreeEditEvent;
+    'room-actions': RoomActionsEvent;
+    'dismiss-refusal': DismissRefusalEvent;
+    'load-history': LoadHistoryEvent;
     'connect-request': ConnectRequestEvent;
     'join-room': JoinRoomEvent;
     'voice-toggle': VoiceToggleEvent;

@@ -7,9 +7,13 @@ import type {
   AdminCommandEvent,
   ChatCommandEvent,
   ConnectRequestEvent,
+  DismissRefusalEvent,
   JoinRoomEvent,
+  LoadHistoryEvent,
   RelayKeyDecisionEvent,
   RenameEvent,
+  RoomActionsEvent,
+  TreeEditEvent,
   VoiceCommandEvent,
   VoiceToggleEvent,
 } from './events.ts';
@@ -21,6 +25,9 @@ import './parley-identity-panel.ts';
 import './parley-relay-key-warning.ts';
 import './parley-dev-panel.ts';
 import './parley-room-list.ts';
+import './parley-room-dialog.ts';
+import './parley-room-history.ts';
+import './parley-tree-status.ts';
 import './parley-voice-bar.ts';
 import './parley-voice-settings.ts';
 
@@ -61,6 +68,7 @@ export class ParleyApp extends LitElement {
     identity: { attribute: false },
     _panel: { state: true },
     _name: { state: true },
+    _actionsRoom: { state: true },
     _view: { state: true },
     _wide: { state: true },
     devPanel: { type: Boolean, attribute: 'dev-panel' },
@@ -70,8 +78,10 @@ export class ParleyApp extends LitElement {
   /** Backup / import / reset of this browser's identity. */
   declare identity: IdentityActions | null;
   /** Which side panel is open while connected. */
-  declare _panel: '' | 'identity' | 'admin';
+  declare _panel: '' | 'identity' | 'admin' | 'history';
   declare _name: string;
+  /** The room whose admin actions dialog is open ('' = none). */
+  declare _actionsRoom: string;
   declare _view: 'rooms' | 'chat';
   declare _wide: boolean;
   /** Developer network simulator panel shown. */
@@ -88,6 +98,7 @@ export class ParleyApp extends LitElement {
     this.identity = null;
     this._panel = '';
     this._name = savedName();
+    this._actionsRoom = '';
     this._view = 'rooms';
     this._wide = this.#media?.matches ?? true;
     this.devPanel = typeof location !== 'undefined' && new URLSearchParams(location.search).has('dev');
@@ -184,7 +195,23 @@ export class ParleyApp extends LitElement {
     this.session?.dispatch({ type: e.accept ? 'accept-relay-key' : 'reject-relay-key' });
   };
 
-  #toggle(panel: 'identity' | 'admin'): void {
+  #onTreeEdit = (e: TreeEditEvent): void => {
+    this.session?.dispatch({ type: 'tree-edit', edit: e.edit });
+  };
+
+  #onRoomActions = (e: RoomActionsEvent): void => {
+    this._actionsRoom = e.roomId;
+  };
+
+  #onDismissRefusal = (e: DismissRefusalEvent): void => {
+    this.session?.dispatch({ type: 'dismiss-refusal', opIdHex: e.opIdHex });
+  };
+
+  #onLoadHistory = (e: LoadHistoryEvent): void => {
+    this.session?.dispatch({ type: 'load-history', beforeSeq: e.beforeSeq });
+  };
+
+  #toggle(panel: 'identity' | 'admin' | 'history'): void {
     this._panel = this._panel === panel ? '' : panel;
   }
 
@@ -232,6 +259,9 @@ export class ParleyApp extends LitElement {
     }
     const unread = unreadSummary(s);
     const self = s.users.find((u) => u.sessionId === s.selfSessionId);
+    // Offline, the role this tree was last seen with still allows editing (queued, signed, sent later).
+    const isAdmin = (s.role ?? s.tree.role) === 'admin';
+    const actionsRoom = this._actionsRoom ? s.rooms.find((r) => r.id === this._actionsRoom) ?? null : null;
     const statusText = status === 'connected' ? 'Connected' : status === 'reconnecting' ? 'Relay unreachable — reconnecting…' : errorText(s.connection.error ?? { code: 'connection-lost', untilMs: null });
     return html`
       <header>
@@ -241,6 +271,9 @@ export class ParleyApp extends LitElement {
           <button aria-expanded=${this._panel === 'identity' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('identity')}>Identity</button>
           ${s.role === 'admin'
             ? html`<button aria-expanded=${this._panel === 'admin' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('admin')}>Admin</button>`
+            : ''}
+          ${isAdmin
+            ? html`<button aria-expanded=${this._panel === 'history' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('history')}>History</button>`
             : ''}
           <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
         </nav>
@@ -258,7 +291,16 @@ export class ParleyApp extends LitElement {
                 @admin-command=${this.#onAdmin}
               ></parley-admin-panel>`
             : ''}
+          ${this._panel === 'history' && isAdmin
+            ? html`<parley-room-history .history=${s.tree.history} .users=${s.users} @load-history=${this.#onLoadHistory}></parley-room-history>`
+            : ''}
         </div>
+        <parley-tree-status
+          .offline=${status === 'reconnecting'}
+          .pendingCount=${s.tree.pendingCount}
+          .refused=${s.tree.refused}
+          @dismiss-refusal=${this.#onDismissRefusal}
+        ></parley-tree-status>
         ${s.notice
           ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}
@@ -282,8 +324,11 @@ export class ParleyApp extends LitElement {
             .selfSessionId=${s.selfSessionId ?? -1}
             .unread=${unread.rooms}
             .directUnread=${unread.direct}
+            .canEdit=${isAdmin}
             .userVolumes=${s.voiceSettings.userVolumes}
             @join-room=${this.#onJoin}
+            @room-actions=${this.#onRoomActions}
+            @tree-edit=${this.#onTreeEdit}
             @voice-command=${this.#onVoiceCommand}
           ></parley-room-list>
           <parley-chat-panel
@@ -298,6 +343,9 @@ export class ParleyApp extends LitElement {
             @chat-command=${this.#onChat}
           ></parley-chat-panel>
         </div>
+        ${actionsRoom
+          ? html`<parley-room-dialog .room=${actionsRoom} .rooms=${s.rooms} @tree-edit=${this.#onTreeEdit} @close=${() => (this._actionsRoom = '')}></parley-room-dialog>`
+          : ''}
       </main>
       <parley-voice-bar
         .muted=${s.muted}

@@ -1,14 +1,24 @@
 import { LitElement, css, html } from 'lit';
+import type { TemplateResult } from 'lit';
 import type { RoomView, UserView } from '../session/index.ts';
-import { JoinRoomEvent, VoiceCommandEvent } from './events.ts';
+import { JoinRoomEvent, RoomActionsEvent, TreeEditEvent, VoiceCommandEvent } from './events.ts';
+
+const DRAG_TYPE = 'application/x-parley-room';
 
 /**
- * The rooms and who is in each, with talking / muted / deafened markers.
- * Clicking a room (or Enter/Space on it) asks to join it. Every other user
- * has a volume button that opens a 0–200 % slider for how loud they play
- * here (kept per identity key, so it follows them across reconnects).
+ * The room tree and who is in each room, with talking / muted / deafened
+ * markers. Rooms nest under their parents (nested lists, each labelled).
+ * Clicking a room (or Enter/Space on it) asks to join it. For admins
+ * (`canEdit`) each room has an actions button (keyboard path for every
+ * change, including "Move to…"), and rooms can be dragged onto another room
+ * to move them inside it. Rooms with a change not yet acknowledged are marked
+ * pending. Every other user has a volume button that opens a 0–200 %
+ * slider for how loud they play here (kept per identity key, so it follows
+ * them across reconnects).
  * @fires join-room - with the room id
  * @fires voice-command - set-user-volume
+ * @fires room-actions - an admin opened a room's actions
+ * @fires tree-edit - a room was dropped onto another (room.move)
  */
 export class ParleyRoomList extends LitElement {
   static override properties = {
@@ -19,6 +29,8 @@ export class ParleyRoomList extends LitElement {
     selfSessionId: { type: Number, attribute: 'self-session-id' },
     userVolumes: { attribute: false },
     volumeOpenFor: { state: true },
+    canEdit: { type: Boolean, attribute: 'can-edit' },
+    _dropTarget: { state: true },
     unread: { attribute: false },
     directUnread: { attribute: false },
   };
@@ -31,10 +43,14 @@ export class ParleyRoomList extends LitElement {
   /** Per-user volume by identity key (linear 0..2; absent = 1). */
   declare userVolumes: Readonly<Record<string, number>>;
   declare volumeOpenFor: number | null;
+  /** Show admin controls (actions button, drag and drop). */
+  declare canEdit: boolean;
+  declare _dropTarget: string;
   /** Unread chat messages per room id (rooms with none are absent). */
   declare unread: ReadonlyMap<string, { readonly count: number; readonly mentioned: boolean }>;
   /** Unread direct messages per sender's public key hex. */
   declare directUnread: ReadonlyMap<string, number>;
+  #dragging = '';
 
   constructor() {
     super();
@@ -45,6 +61,8 @@ export class ParleyRoomList extends LitElement {
     this.selfSessionId = -1;
     this.userVolumes = {};
     this.volumeOpenFor = null;
+    this.canEdit = false;
+    this._dropTarget = '';
     this.unread = new Map();
     this.directUnread = new Map();
   }
@@ -53,13 +71,21 @@ export class ParleyRoomList extends LitElement {
     :host { display: block; }
     ul { list-style: none; margin: 0; padding: 0; }
     .room { margin: 0 0 0.5rem; border-radius: 10px; background: var(--panel); }
-    .room-button { display: flex; width: 100%; align-items: center; gap: 0.5rem; padding: 0.7rem 0.9rem; font: inherit; font-weight: 600; text-align: left; color: var(--fg); background: none; border: 0; border-radius: 10px; cursor: pointer; min-height: 44px; }
+    .children { padding-left: 1rem; border-left: 2px solid var(--border); margin-left: 0.9rem; }
+    .children .room { background: none; margin: 0.25rem 0; }
+    .head { display: flex; align-items: center; }
+    .room-button { display: flex; flex: 1; align-items: center; gap: 0.5rem; padding: 0.7rem 0.9rem; font: inherit; font-weight: 600; text-align: left; color: var(--fg); background: none; border: 0; border-radius: 10px; cursor: pointer; min-height: 44px; min-width: 0; }
     .room-button:hover { background: var(--hover); }
-    .room-button:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
-    .current .room-button { color: var(--accent); }
+    .room-button:focus-visible, .room-actions:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
+    .drop .room-button { outline: 2px dashed var(--accent); }
+    .current > .head .room-button { color: var(--accent); }
+    .name { overflow-wrap: anywhere; }
     .count { margin-left: auto; font-weight: 400; color: var(--muted); font-size: 0.85rem; }
+    .pending { font-size: 0.75rem; font-weight: 600; padding: 0 0.35rem; border-radius: 4px; background: var(--hover); color: var(--muted); font-style: italic; }
+    .desc { padding: 0 0.9rem 0.4rem 2rem; color: var(--muted); font-size: 0.85rem; overflow-wrap: anywhere; }
     .unread { padding: 0 0.4rem; border-radius: 999px; background: var(--accent); color: white; font-size: 0.75rem; font-weight: 600; }
     .unread.mention { background: var(--danger-fg); }
+    .room-actions { font: inherit; min-width: 44px; min-height: 44px; border: 0; background: none; color: var(--muted); cursor: pointer; border-radius: 10px; }
     .users { padding: 0 0.9rem 0.6rem 2rem; }
     .user { display: flex; align-items: center; gap: 0.5rem; padding: 0.2rem 0; }
     .dot { width: 0.7rem; height: 0.7rem; border-radius: 50%; background: var(--border); flex: none; transition: background 80ms, box-shadow 80ms; }
@@ -97,44 +123,94 @@ export class ParleyRoomList extends LitElement {
     if (roomId !== this.currentRoomId) this.dispatchEvent(new JoinRoomEvent(roomId));
   }
 
+  #onDragStart(e: DragEvent, roomId: string): void {
+    this.#dragging = roomId;
+    e.dataTransfer?.setData(DRAG_TYPE, roomId);
+    if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move';
+  }
+
+  #onDragOver(e: DragEvent, roomId: string): void {
+    if (!this.#dragging || this.#dragging === roomId) return;
+    e.preventDefault();
+    this._dropTarget = roomId;
+  }
+
+  #onDrop(e: DragEvent, roomId: string): void {
+    e.preventDefault();
+    const dragged = e.dataTransfer?.getData(DRAG_TYPE) || this.#dragging;
+    this.#dragging = '';
+    this._dropTarget = '';
+    // Dropped onto a room: it goes inside, last. Invalid moves (into its own subtree) are refused with a message.
+    if (dragged && dragged !== roomId) this.dispatchEvent(new TreeEditEvent({ kind: 'room.move', args: { roomId: dragged, parentId: roomId, index: 0xffff } }));
+  }
+
+  #room(room: RoomView, byParent: Map<string, RoomView[]>, depth: number): TemplateResult {
+    const members = this.users.filter((u) => u.roomId === room.id).sort((a, b) => a.displayName.localeCompare(b.displayName));
+    const current = room.id === this.currentRoomId;
+    const children = byParent.get(room.id) ?? [];
+    const people = `${members.length} ${members.length === 1 ? 'person' : 'people'}`;
+    const unread = this.unread.get(room.id);
+    const unreadText = unread?.count ? `, ${unread.count} unread chat message${unread.count === 1 ? '' : 's'}${unread.mentioned ? ', you were mentioned' : ''}` : '';
+    const label = `${room.name}${room.pending ? ' (change pending)' : ''}, ${people}${room.userLimit ? ` of ${room.userLimit}` : ''}${unreadText}${current ? ', you are here' : ', press to join'}`;
+    return html`<li class="room ${current ? 'current' : ''} ${this._dropTarget === room.id ? 'drop' : ''}" data-room-id=${room.id} data-pending=${room.pending ? 'true' : 'false'}>
+      <div class="head" @dragover=${(e: DragEvent) => this.#onDragOver(e, room.id)} @drop=${(e: DragEvent) => this.#onDrop(e, room.id)}>
+        <button class="room-button" aria-current=${current ? 'true' : 'false'} @click=${() => this.#join(room.id)} aria-label=${label}
+          draggable=${this.canEdit && depth > 0 ? 'true' : 'false'}
+          @dragstart=${(e: DragEvent) => this.#onDragStart(e, room.id)}
+          @dragend=${() => {
+            this.#dragging = '';
+            this._dropTarget = '';
+          }}>
+          <span aria-hidden="true">#</span><span class="name">${room.name}</span>
+          ${room.pending ? html`<span class="pending" aria-hidden="true">pending</span>` : ''}
+          ${unread?.count ? html`<span class="unread ${unread.mentioned ? 'mention' : ''}" aria-hidden="true">${unread.count > 99 ? '99+' : unread.count}</span>` : ''}
+          <span class="count" aria-hidden="true">${members.length}${room.userLimit ? `/${room.userLimit}` : ''}</span>
+        </button>
+        ${this.canEdit
+          ? html`<button class="room-actions" aria-haspopup="dialog" aria-label=${`Actions for ${room.name}`} @click=${() => this.dispatchEvent(new RoomActionsEvent(room.id))}>⋯</button>`
+          : ''}
+      </div>
+      ${room.description ? html`<div class="desc">${room.description}</div>` : ''}
+      ${members.length
+        ? html`<ul class="users" aria-label=${`People in ${room.name}`}>
+            ${members.map((u) => {
+              const talking = this.talking.has(u.sessionId);
+              const self = u.sessionId === this.selfSessionId;
+              const dms = self ? 0 : (this.directUnread.get(u.publicKeyHex) ?? 0);
+              const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : '', dms ? `${dms} unread direct message${dms === 1 ? '' : 's'}` : '']
+                .filter(Boolean)
+                .join(', ');
+              return html`<li class="user ${talking ? 'talking' : ''} ${self ? 'self' : ''}" data-session-id=${u.sessionId}
+                  aria-label=${`${u.displayName}${self ? ' (you)' : ''}${states ? `, ${states}` : ''}`}>
+                <span class="dot" aria-hidden="true"></span>
+                <span class="name">${u.displayName}${self ? ' (you)' : ''}</span>
+                ${u.deafened ? html`<span class="flag" aria-hidden="true">deafened</span>` : u.muted ? html`<span class="flag" aria-hidden="true">muted</span>` : ''}
+                ${dms ? html`<span class="unread dm" aria-hidden="true" title="Unread direct messages">${dms > 99 ? '99+' : dms}</span>` : ''}
+                ${self ? '' : this.#volumeControl(u)}
+              </li>`;
+            })}
+          </ul>`
+        : ''}
+      ${children.length
+        ? html`<ul class="children" aria-label=${`Rooms in ${room.name}`}>${children.map((c) => this.#room(c, byParent, depth + 1))}</ul>`
+        : ''}
+    </li>`;
+  }
+
   override render() {
-    const rooms = [...this.rooms].sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
-    return html`<ul aria-label="Rooms">
-      ${rooms.map((room) => {
-        const members = this.users.filter((u) => u.roomId === room.id).sort((a, b) => a.displayName.localeCompare(b.displayName));
-        const current = room.id === this.currentRoomId;
-        const unread = this.unread.get(room.id);
-        const unreadText = unread?.count ? `, ${unread.count} unread chat message${unread.count === 1 ? '' : 's'}${unread.mentioned ? ', you were mentioned' : ''}` : '';
-        return html`<li class="room ${current ? 'current' : ''}" data-room-id=${room.id}>
-          <button class="room-button" aria-current=${current ? 'true' : 'false'} @click=${() => this.#join(room.id)}
-            aria-label=${`${room.name}, ${members.length} ${members.length === 1 ? 'person' : 'people'}${unreadText}${current ? ', you are here' : ', press to join'}`}>
-            <span aria-hidden="true">#</span>${room.name}
-            ${unread?.count ? html`<span class="unread ${unread.mentioned ? 'mention' : ''}" aria-hidden="true">${unread.count > 99 ? '99+' : unread.count}</span>` : ''}
-            <span class="count" aria-hidden="true">${members.length}</span>
-          </button>
-          ${members.length
-            ? html`<ul class="users" aria-label=${`People in ${room.name}`}>
-                ${members.map((u) => {
-                  const talking = this.talking.has(u.sessionId);
-                  const self = u.sessionId === this.selfSessionId;
-                  const dms = self ? 0 : (this.directUnread.get(u.publicKeyHex) ?? 0);
-                  const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : '', dms ? `${dms} unread direct message${dms === 1 ? '' : 's'}` : '']
-                    .filter(Boolean)
-                    .join(', ');
-                  return html`<li class="user ${talking ? 'talking' : ''} ${self ? 'self' : ''}" data-session-id=${u.sessionId}
-                      aria-label=${`${u.displayName}${self ? ' (you)' : ''}${states ? `, ${states}` : ''}`}>
-                    <span class="dot" aria-hidden="true"></span>
-                    <span class="name">${u.displayName}${self ? ' (you)' : ''}</span>
-                    ${u.deafened ? html`<span class="flag" aria-hidden="true">deafened</span>` : u.muted ? html`<span class="flag" aria-hidden="true">muted</span>` : ''}
-                    ${dms ? html`<span class="unread dm" aria-hidden="true" title="Unread direct messages">${dms > 99 ? '99+' : dms}</span>` : ''}
-                    ${self ? '' : this.#volumeControl(u)}
-                  </li>`;
-                })}
-              </ul>`
-            : ''}
-        </li>`;
-      })}
-    </ul>`;
+    const ids = new Set(this.rooms.map((r) => r.id));
+    const byParent = new Map<string, RoomView[]>();
+    const tops: RoomView[] = [];
+    for (const r of this.rooms) {
+      if (r.parentId && ids.has(r.parentId)) {
+        const list = byParent.get(r.parentId) ?? [];
+        list.push(r);
+        byParent.set(r.parentId, list);
+      } else tops.push(r);
+    }
+    const order = (a: RoomView, b: RoomView) => a.position - b.position || a.name.localeCompare(b.name);
+    for (const list of byParent.values()) list.sort(order);
+    return html`<ul aria-label="Rooms">${tops.sort(order).map((room) => this.#room(room, byParent, 0))}</ul>`;
   }
 }
 customElements.define('parley-room-list', ParleyRoomList);

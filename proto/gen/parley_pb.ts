@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKBCQoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNoYXRfc2VuZBg8IAEoCzITLnBhcmxleS52MS5DaGF0U2VuZEgAEiYKCGNoYXRfYWNrGD0gASgLMhIucGFybGV5LnYxLkNoYXRBY2tIABIqCgpjaGF0X2V2ZW50GD4gASgLMhQucGFybGV5LnYxLkNoYXRFdmVudEgAEj0KFGNoYXRfaGlzdG9yeV9yZXF1ZXN0GD8gASgLMh0ucGFybGV5LnYxLkNoYXRIaXN0b3J5UmVxdWVzdEgAEi4KDGNoYXRfaGlzdG9yeRhAIAEoCzIWLnBhcmxleS52MS5DaGF0SGlzdG9yeUgAEi4KDGNoYXRfc3VtbWFyeRhBIAEoCzIWLnBhcmxleS52MS5DaGF0U3VtbWFyeUgAEjQKD3JlY2VpdmVyX3JlcG9ydBhGIAEoCzIZLnBhcmxleS52MS5SZWNlaXZlclJlcG9ydEgAEiwKC2xvc3NfcmVwb3J0GEcgASgLMhUucGFybGV5LnYxLkxvc3NSZXBvcnRIAEIFCgNtc2cigAEKC1NlcnZlckhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SGAoQcmVsYXlfcHVibGljX2tleRgCIAEoDBINCgVub25jZRgDIAEoDBITCgtzZXJ2ZXJfbmFtZRgEIAEoCRIZChFwYXNzd29yZF9yZXF1aXJlZBgFIAEoCCKFAQoKQ2xpZW50QXV0aBIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEhEKCXNpZ25hdHVyZRgFIAEoDBIOCgZpbnZpdGUYBiABKAwigAEKBFJvb20SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCglwYXJlbnRfaWQYAyABKAkSEAoIcG9zaXRpb24YBCABKA0SEwoLZGVzY3JpcHRpb24YBSABKAkSEgoKdXNlcl9saW1pdBgGIAEoDRIQCgh2b2ljZV9pZBgHIAEoDSKVAQoEVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEg8KB3Jvb21faWQYBCABKAkSDQoFbXV0ZWQYBSABKAgSEAoIZGVhZmVuZWQYBiABKAgSHQoEcm9sZRgHIAEoDjIPLnBhcmxleS52MS5Sb2xlIowBCgZBdXRoT2sSEgoKc2Vzc2lvbl9pZBgBIAEoDRIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSHgoFcm9vbXMYAyADKAsyDy5wYXJsZXkudjEuUm9vbRIeCgV1c2VycxgEIAMoCzIPLnBhcmxleS52MS5Vc2VyEg8KB3Jvb21faWQYBSABKAkiXwoFRXJyb3ISIgoEY29kZRgBIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgCIAEoCRIPCgdjb250ZXh0GAMgASgJEhAKCHVudGlsX21zGAQgASgEIhsKCEpvaW5Sb29tEg8KB3Jvb21faWQYASABKAkiLwoMU2V0U2VsZlN0YXRlEg0KBW11dGVkGAEgASgIEhAKCGRlYWZlbmVkGAIgASgIIisKClVzZXJKb2luZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyIh4KCFVzZXJMZWZ0EhIKCnNlc3Npb25faWQYASABKA0iLAoLVXNlclVwZGF0ZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyImoKCVJ0Y1NpZ25hbBIlCgtkZXNjcmlwdGlvbhgBIAEoCzIOLnBhcmxleS52MS5TZHBIABIsCgljYW5kaWRhdGUYAiABKAsyFy5wYXJsZXkudjEuSWNlQ2FuZGlkYXRlSABCCAoGc2lnbmFsIiAKA1NkcBIMCgR0eXBlGAEgASgJEgsKA3NkcBgCIAEoCSIuCgxJY2VDYW5kaWRhdGUSEQoJY2FuZGlkYXRlGAEgASgJEgsKA21pZBgCIAEoCSIgCgpWb2ljZVJlYWR5EhIKCnNlc3Npb25faWQYASABKA0iFQoEUGluZxINCgVub25jZRgBIAEoBCIVCgRQb25nEg0KBW5vbmNlGAEgASgEIiYKDlNldERpc3BsYXlOYW1lEhQKDGRpc3BsYXlfbmFtZRgBIAEoCSKrAgoMQWRtaW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SNAoPcmVnaXN0ZXJfaW52aXRlGAIgASgLMhkucGFybGV5LnYxLlJlZ2lzdGVySW52aXRlSAASMAoNcmV2b2tlX2ludml0ZRgDIAEoCzIXLnBhcmxleS52MS5SZXZva2VJbnZpdGVIABIjCgRraWNrGAQgASgLMhMucGFybGV5LnYxLktpY2tVc2VySAASIAoDYmFuGAUgASgLMhEucGFybGV5LnYxLkJhbktleUgAEiYKCGxpZnRfYmFuGAYgASgLMhIucGFybGV5LnYxLkxpZnRCYW5IABImCghzZXRfcm9sZRgHIAEoCzISLnBhcmxleS52MS5TZXRSb2xlSABCCAoGYWN0aW9uIiAKDlJlZ2lzdGVySW52aXRlEg4KBmludml0ZRgBIAEoDCIhCgxSZXZva2VJbnZpdGUSEQoJaW52aXRlX2lkGAEgASgMIi4KCEtpY2tVc2VyEhIKCnNlc3Npb25faWQYASABKA0SDgoGcmVhc29uGAIgASgJIkEKBkJhbktleRISCgpwdWJsaWNfa2V5GAEgASgMEhMKC2R1cmF0aW9uX21zGAIgASgEEg4KBnJlYXNvbhgDIAEoCSIdCgdMaWZ0QmFuEhIKCnB1YmxpY19rZXkYASABKAwiPAoHU2V0Um9sZRISCgpwdWJsaWNfa2V5GAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZSJWCgtBZG1pblJlc3VsdBISCgpyZXF1ZXN0X2lkGAEgASgNEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAyABKAkikwEKCkludml0ZUluZm8SCgoCaWQYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEhUKDWV4cGlyZXNfYXRfbXMYAyABKAQSEAoIbWF4X3VzZXMYBCABKA0SDAoEdXNlcxgFIAEoDRISCgppc3N1ZXJfa2V5GAYgASgMEg8KB3Jldm9rZWQYByABKAgiawoHQmFuSW5mbxISCgpwdWJsaWNfa2V5GAEgASgMEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIQCgh1bnRpbF9tcxgDIAEoBBIOCgZyZWFzb24YBCABKAkSFAoMYmFubmVkX2F0X21zGAUgASgEIlYKCkFkbWluU3RhdGUSJgoHaW52aXRlcxgBIAMoCzIVLnBhcmxleS52MS5JbnZpdGVJbmZvEiAKBGJhbnMYAiADKAsyEi5wYXJsZXkudjEuQmFuSW5mbyI5CgpDaGF0VGFyZ2V0EhEKB3Jvb21faWQYASABKAlIABISCghwZWVyX2tleRgCIAEoDEgAQgQKAnRvIsEBCghDaGF0SXRlbRIlCgZhY3Rpb24YASABKA4yFS5wYXJsZXkudjEuQ2hhdEFjdGlvbhIKCgJpZBgCIAEoDBISCgphdXRob3Jfa2V5GAMgASgMEiUKBnRhcmdldBgEIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhYKDmNsaWVudF90aW1lX21zGAUgASgEEg4KBnJlZl9pZBgGIAEoDBIMCgR0ZXh0GAcgASgJEhEKCXNpZ25hdHVyZRgIIAEoDCLNAQoLQ2hhdE1lc3NhZ2USCwoDc2VxGAEgASgEEhYKDnNlcnZlcl90aW1lX21zGAIgASgEEhMKC2F1dGhvcl9uYW1lGAMgASgJEiEKBHBvc3QYBCABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SIQoEZWRpdBgFIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIlCghkZWxldGlvbhgGIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIXCg9jaGFuZ2VkX3RpbWVfbXMYByABKAQiLQoIQ2hhdFNlbmQSIQoEaXRlbRgBIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbSJuCgdDaGF0QWNrEgoKAmlkGAEgASgMEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEgsKA3NlcRgDIAEoBBIWCg5yZXRyeV9hZnRlcl9tcxgEIAEoDRIOCgZkZXRhaWwYBSABKAkiNAoJQ2hhdEV2ZW50EicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2UicgoSQ2hhdEhpc3RvcnlSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEgoKYmVmb3JlX3NlcRgDIAEoBBINCgVsaW1pdBgEIAEoDSKoAQoLQ2hhdEhpc3RvcnkSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIoCghtZXNzYWdlcxgDIAMoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIQCghoYXNfbW9yZRgEIAEoCBIiCgRjb2RlGAUgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZSJWCghDaGF0SGVhZBIlCgZ0YXJnZXQYASABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIQCghsYXN0X3NlcRgCIAEoBBIRCglwZWVyX25hbWUYAyABKAkiMQoLQ2hhdFN1bW1hcnkSIgoFaGVhZHMYASADKAsyEy5wYXJsZXkudjEuQ2hhdEhlYWQiRQoKQ2hhdFJlY29yZBInCgdtZXNzYWdlGAEgASgLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlEg4KBm9wX2lkcxgCIAMoDCI4Cg5SZWNlaXZlclJlcG9ydBImCgdzZW5kZXJzGAEgAygLMhUucGFybGV5LnYxLlNlbmRlckxvc3MiNwoKU2VuZGVyTG9zcxISCgpzZXNzaW9uX2lkGAEgASgNEhUKDWxvc3NfcGVybWlsbGUYAiABKA0iPAoKTG9zc1JlcG9ydBIXCg9mcm9tX3Nlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSpNCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0dVRVNUEAESDwoLUk9MRV9NRU1CRVIQAhIOCgpST0xFX0FETUlOEAMq2gYKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASGAoURVJST1JfQ09ERV9NQUxGT1JNRUQQARIeChpFUlJPUl9DT0RFX1VOS05PV05fTUVTU0FHRRACEiAKHEVSUk9SX0NPREVfTk9UX0FVVEhFTlRJQ0FURUQQAxIcChhFUlJPUl9DT0RFX0JBRF9TSUdOQVRVUkUQBBIdChlFUlJPUl9DT0RFX1dST05HX1BBU1NXT1JEEAUSHwobRVJST1JfQ09ERV9QUk9UT0NPTF9WRVJTSU9OEAYSGAoURVJST1JfQ09ERV9UT09fTEFSR0UQBxIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBAIEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9ST09NEAkSGAoURVJST1JfQ09ERV9ST09NX0ZVTEwQChIaChZFUlJPUl9DT0RFX0JBRF9SRVFVRVNUEAsSJAogRVJST1JfQ09ERV9BTFJFQURZX0FVVEhFTlRJQ0FURUQQDBIbChdFUlJPUl9DT0RFX0FVVEhfVElNRU9VVBANEhkKFUVSUk9SX0NPREVfTE9DS0VEX09VVBAOEhUKEUVSUk9SX0NPREVfQkFOTkVEEA8SGgoWRVJST1JfQ09ERV9TRVJWRVJfRlVMTBAQEhcKE0VSUk9SX0NPREVfSU5URVJOQUwQERIdChlFUlJPUl9DT0RFX0lOVklURV9FWFBJUkVEEB4SHQoZRVJST1JfQ09ERV9JTlZJVEVfVVNFRF9VUBAfEh0KGUVSUk9SX0NPREVfSU5WSVRFX0lOVkFMSUQQIBIdChlFUlJPUl9DT0RFX0lOVklURV9SRVZPS0VEECESGgoWRVJST1JfQ09ERV9OT1RfSU5WSVRFRBAiEhUKEUVSUk9SX0NPREVfS0lDS0VEECMSGAoURVJST1JfQ09ERV9GT1JCSURERU4QJBIbChdFUlJPUl9DT0RFX1VOS05PV05fVVNFUhAlEh0KGUVSUk9SX0NPREVfQ0hBVF9GT1JCSURERU4QPBIdChlFUlJPUl9DT0RFX0NIQVRfTk9UX0ZPVU5EED0SHwobRVJST1JfQ09ERV9DSEFUX0lEX0NPTkZMSUNUED4qbQoKQ2hhdEFjdGlvbhIbChdDSEFUX0FDVElPTl9VTlNQRUNJRklFRBAAEhQKEENIQVRfQUNUSU9OX1BPU1QQARIUChBDSEFUX0FDVElPTl9FRElUEAISFgoSQ0hBVF9BQ1RJT05fREVMRVRFEANiBnByb3RvMw");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSLqCgoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNoYXRfc2VuZBg8IAEoCzITLnBhcmxleS52MS5DaGF0U2VuZEgAEiYKCGNoYXRfYWNrGD0gASgLMhIucGFybGV5LnYxLkNoYXRBY2tIABIqCgpjaGF0X2V2ZW50GD4gASgLMhQucGFybGV5LnYxLkNoYXRFdmVudEgAEj0KFGNoYXRfaGlzdG9yeV9yZXF1ZXN0GD8gASgLMh0ucGFybGV5LnYxLkNoYXRIaXN0b3J5UmVxdWVzdEgAEi4KDGNoYXRfaGlzdG9yeRhAIAEoCzIWLnBhcmxleS52MS5DaGF0SGlzdG9yeUgAEi4KDGNoYXRfc3VtbWFyeRhBIAEoCzIWLnBhcmxleS52MS5DaGF0U3VtbWFyeUgAEigKCWNyZHRfc3luYxhaIAEoCzITLnBhcmxleS52MS5DcmR0U3luY0gAEioKCnN1Ym1pdF9vcHMYWyABKAsyFC5wYXJsZXkudjEuU3VibWl0T3BzSAASKgoKb3BfcmVzdWx0cxhcIAEoCzIULnBhcmxleS52MS5PcFJlc3VsdHNIABI5ChJvcF9oaXN0b3J5X3JlcXVlc3QYXSABKAsyGy5wYXJsZXkudjEuT3BIaXN0b3J5UmVxdWVzdEgAEioKCm9wX2hpc3RvcnkYXiABKAsyFC5wYXJsZXkudjEuT3BIaXN0b3J5SAASNAoPcmVjZWl2ZXJfcmVwb3J0GEYgASgLMhkucGFybGV5LnYxLlJlY2VpdmVyUmVwb3J0SAASLAoLbG9zc19yZXBvcnQYRyABKAsyFS5wYXJsZXkudjEuTG9zc1JlcG9ydEgAQgUKA21zZyKAAQoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIYChByZWxheV9wdWJsaWNfa2V5GAIgASgMEg0KBW5vbmNlGAMgASgMEhMKC3NlcnZlcl9uYW1lGAQgASgJEhkKEXBhc3N3b3JkX3JlcXVpcmVkGAUgASgIIoUBCgpDbGllbnRBdXRoEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSEQoJc2lnbmF0dXJlGAUgASgMEg4KBmludml0ZRgGIAEoDCKAAQoEUm9vbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoDRITCgtkZXNjcmlwdGlvbhgFIAEoCRISCgp1c2VyX2xpbWl0GAYgASgNEhAKCHZvaWNlX2lkGAcgASgNIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUijAEKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIeCgVyb29tcxgDIAMoCzIPLnBhcmxleS52MS5Sb29tEh4KBXVzZXJzGAQgAygLMg8ucGFybGV5LnYxLlVzZXISDwoHcm9vbV9pZBgFIAEoCSJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiIAoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoOU2V0RGlzcGxheU5hbWUSFAoMZGlzcGxheV9uYW1lGAEgASgJIqsCCgxBZG1pblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRI0Cg9yZWdpc3Rlcl9pbnZpdGUYAiABKAsyGS5wYXJsZXkudjEuUmVnaXN0ZXJJbnZpdGVIABIwCg1yZXZva2VfaW52aXRlGAMgASgLMhcucGFybGV5LnYxLlJldm9rZUludml0ZUgAEiMKBGtpY2sYBCABKAsyEy5wYXJsZXkudjEuS2lja1VzZXJIABIgCgNiYW4YBSABKAsyES5wYXJsZXkudjEuQmFuS2V5SAASJgoIbGlmdF9iYW4YBiABKAsyEi5wYXJsZXkudjEuTGlmdEJhbkgAEiYKCHNldF9yb2xlGAcgASgLMhIucGFybGV5LnYxLlNldFJvbGVIAEIICgZhY3Rpb24iIAoOUmVnaXN0ZXJJbnZpdGUSDgoGaW52aXRlGAEgASgMIiEKDFJldm9rZUludml0ZRIRCglpbnZpdGVfaWQYASABKAwiLgoIS2lja1VzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkiQQoGQmFuS2V5EhIKCnB1YmxpY19rZXkYASABKAwSEwoLZHVyYXRpb25fbXMYAiABKAQSDgoGcmVhc29uGAMgASgJIh0KB0xpZnRCYW4SEgoKcHVibGljX2tleRgBIAEoDCI8CgdTZXRSb2xlEhIKCnB1YmxpY19rZXkYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlIlYKC0FkbWluUmVzdWx0EhIKCnJlcXVlc3RfaWQYASABKA0SIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgDIAEoCSKTAQoKSW52aXRlSW5mbxIKCgJpZBgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSFQoNZXhwaXJlc19hdF9tcxgDIAEoBBIQCghtYXhfdXNlcxgEIAEoDRIMCgR1c2VzGAUgASgNEhIKCmlzc3Vlcl9rZXkYBiABKAwSDwoHcmV2b2tlZBgHIAEoCCJrCgdCYW5JbmZvEhIKCnB1YmxpY19rZXkYASABKAwSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHVudGlsX21zGAMgASgEEg4KBnJlYXNvbhgEIAEoCRIUCgxiYW5uZWRfYXRfbXMYBSABKAQiVgoKQWRtaW5TdGF0ZRImCgdpbnZpdGVzGAEgAygLMhUucGFybGV5LnYxLkludml0ZUluZm8SIAoEYmFucxgCIAMoCzISLnBhcmxleS52MS5CYW5JbmZvIjkKCkNoYXRUYXJnZXQSEQoHcm9vbV9pZBgBIAEoCUgAEhIKCHBlZXJfa2V5GAIgASgMSABCBAoCdG8iwQEKCENoYXRJdGVtEiUKBmFjdGlvbhgBIAEoDjIVLnBhcmxleS52MS5DaGF0QWN0aW9uEgoKAmlkGAIgASgMEhIKCmF1dGhvcl9rZXkYAyABKAwSJQoGdGFyZ2V0GAQgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSFgoOY2xpZW50X3RpbWVfbXMYBSABKAQSDgoGcmVmX2lkGAYgASgMEgwKBHRleHQYByABKAkSEQoJc2lnbmF0dXJlGAggASgMIs0BCgtDaGF0TWVzc2FnZRILCgNzZXEYASABKAQSFgoOc2VydmVyX3RpbWVfbXMYAiABKAQSEwoLYXV0aG9yX25hbWUYAyABKAkSIQoEcG9zdBgEIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIhCgRlZGl0GAUgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiUKCGRlbGV0aW9uGAYgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEhcKD2NoYW5nZWRfdGltZV9tcxgHIAEoBCItCghDaGF0U2VuZBIhCgRpdGVtGAEgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtIm4KB0NoYXRBY2sSCgoCaWQYASABKAwSIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSCwoDc2VxGAMgASgEEhYKDnJldHJ5X2FmdGVyX21zGAQgASgNEg4KBmRldGFpbBgFIAEoCSI0CglDaGF0RXZlbnQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZSJyChJDaGF0SGlzdG9yeVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBISCgpiZWZvcmVfc2VxGAMgASgEEg0KBWxpbWl0GAQgASgNIqgBCgtDaGF0SGlzdG9yeRISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EigKCG1lc3NhZ2VzGAMgAygLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlEhAKCGhhc19tb3JlGAQgASgIEiIKBGNvZGUYBSABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIlYKCENoYXRIZWFkEiUKBnRhcmdldBgBIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhAKCGxhc3Rfc2VxGAIgASgEEhEKCXBlZXJfbmFtZRgDIAEoCSIxCgtDaGF0U3VtbWFyeRIiCgVoZWFkcxgBIAMoCzITLnBhcmxleS52MS5DaGF0SGVhZCJFCgpDaGF0UmVjb3JkEicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USDgoGb3BfaWRzGAIgAygMIiUKCENyZHRTeW5jEgsKA2RvYxgBIAEoCRIMCgRkYXRhGAIgASgMIisKCFNpZ25lZE9wEgwKBGJvZHkYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMIi0KCVN1Ym1pdE9wcxIgCgNvcHMYASADKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiYQoIT3BSZXN1bHQSDQoFb3BfaWQYASABKAwSIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDgoGcmVhc29uGAMgASgJEhIKCnNlcnZlcl9zZXEYBCABKAQiMQoJT3BSZXN1bHRzEiQKB3Jlc3VsdHMYASADKAsyEy5wYXJsZXkudjEuT3BSZXN1bHQiNQoQT3BIaXN0b3J5UmVxdWVzdBISCgpiZWZvcmVfc2VxGAEgASgEEg0KBWxpbWl0GAIgASgNIlgKCkF1ZGl0RW50cnkSEgoKc2VydmVyX3NlcRgBIAEoBBIVCg1hcHBsaWVkX2F0X21zGAIgASgEEh8KAm9wGAMgASgLMhMucGFybGV5LnYxLlNpZ25lZE9wImUKCU9wSGlzdG9yeRImCgdlbnRyaWVzGAEgAygLMhUucGFybGV5LnYxLkF1ZGl0RW50cnkSDAoEbW9yZRgCIAEoCBIiCgRjb2RlGAMgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZSI4Cg5SZWNlaXZlclJlcG9ydBImCgdzZW5kZXJzGAEgAygLMhUucGFybGV5LnYxLlNlbmRlckxvc3MiNwoKU2VuZGVyTG9zcxISCgpzZXNzaW9uX2lkGAEgASgNEhUKDWxvc3NfcGVybWlsbGUYAiABKA0iPAoKTG9zc1JlcG9ydBIXCg9mcm9tX3Nlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSpNCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0dVRVNUEAESDwoLUk9MRV9NRU1CRVIQAhIOCgpST0xFX0FETUlOEAMqngoKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASGAoURVJST1JfQ09ERV9NQUxGT1JNRUQQARIeChpFUlJPUl9DT0RFX1VOS05PV05fTUVTU0FHRRACEiAKHEVSUk9SX0NPREVfTk9UX0FVVEhFTlRJQ0FURUQQAxIcChhFUlJPUl9DT0RFX0JBRF9TSUdOQVRVUkUQBBIdChlFUlJPUl9DT0RFX1dST05HX1BBU1NXT1JEEAUSHwobRVJST1JfQ09ERV9QUk9UT0NPTF9WRVJTSU9OEAYSGAoURVJST1JfQ09ERV9UT09fTEFSR0UQBxIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBAIEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9ST09NEAkSGAoURVJST1JfQ09ERV9ST09NX0ZVTEwQChIaChZFUlJPUl9DT0RFX0JBRF9SRVFVRVNUEAsSJAogRVJST1JfQ09ERV9BTFJFQURZX0FVVEhFTlRJQ0FURUQQDBIbChdFUlJPUl9DT0RFX0FVVEhfVElNRU9VVBANEhkKFUVSUk9SX0NPREVfTE9DS0VEX09VVBAOEhUKEUVSUk9SX0NPREVfQkFOTkVEEA8SGgoWRVJST1JfQ09ERV9TRVJWRVJfRlVMTBAQEhcKE0VSUk9SX0NPREVfSU5URVJOQUwQERIdChlFUlJPUl9DT0RFX0lOVklURV9FWFBJUkVEEB4SHQoZRVJST1JfQ09ERV9JTlZJVEVfVVNFRF9VUBAfEh0KGUVSUk9SX0NPREVfSU5WSVRFX0lOVkFMSUQQIBIdChlFUlJPUl9DT0RFX0lOVklURV9SRVZPS0VEECESGgoWRVJST1JfQ09ERV9OT1RfSU5WSVRFRBAiEhUKEUVSUk9SX0NPREVfS0lDS0VEECMSGAoURVJST1JfQ09ERV9GT1JCSURERU4QJBIbChdFUlJPUl9DT0RFX1VOS05PV05fVVNFUhAlEh0KGUVSUk9SX0NPREVfQ0hBVF9GT1JCSURERU4QPBIdChlFUlJPUl9DT0RFX0NIQVRfTk9UX0ZPVU5EED0SHwobRVJST1JfQ09ERV9DSEFUX0lEX0NPTkZMSUNUED4SGwoXRVJST1JfQ09ERV9PUF9NQUxGT1JNRUQQWhIbChdFUlJPUl9DT0RFX09QX1RPT19MQVJHRRBbEh0KGUVSUk9SX0NPREVfT1BfV1JPTkdfUkVMQVkQXBIdChlFUlJPUl9DT0RFX09QX1VOS05PV05fS0VZEF0SGgoWRVJST1JfQ09ERV9PUF9SRVBMQVlFRBBeEh8KG0VSUk9SX0NPREVfT1BfQkFEX1NJR05BVFVSRRBfEhsKF0VSUk9SX0NPREVfT1BfRk9SQklEREVOEGASHgoaRVJST1JfQ09ERV9PUF9VTktOT1dOX1JPT00QYRIXChNFUlJPUl9DT0RFX09QX0NZQ0xFEGISIAocRVJST1JfQ09ERV9PUF9EVVBMSUNBVEVfTkFNRRBjEhoKFkVSUk9SX0NPREVfT1BfQkFEX05BTUUQZBIbChdFUlJPUl9DT0RFX09QX0JBRF9WQUxVRRBlEhsKF0VSUk9SX0NPREVfT1BfUk9PTV9GVUxMEGYSIAocRVJST1JfQ09ERV9PUF9ST09UX1BST1RFQ1RFRBBnEh0KGUVSUk9SX0NPREVfT1BfUk9PTV9FWElTVFMQaCptCgpDaGF0QWN0aW9uEhsKF0NIQVRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFAoQQ0hBVF9BQ1RJT05fUE9TVBABEhQKEENIQVRfQUNUSU9OX0VESVQQAhIWChJDSEFUX0FDVElPTl9ERUxFVEUQA2IGcHJvdG8z");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -203,6 +203,48 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
      */
     value: ChatSummary;
     case: "chatSummary";
+  } | {
+    /**
+     * both ways: y-protocols sync bytes for one shared document (room tree,
+     * membership). Clients send SyncStep1; the relay answers SyncStep2 and
+     * pushes Updates. The relay ignores SyncStep2/Update from clients.
+     *
+     * @generated from field: parley.v1.CrdtSync crdt_sync = 90;
+     */
+    value: CrdtSync;
+    case: "crdtSync";
+  } | {
+    /**
+     * client -> relay: signed intent ops, in the author's sequence order.
+     *
+     * @generated from field: parley.v1.SubmitOps submit_ops = 91;
+     */
+    value: SubmitOps;
+    case: "submitOps";
+  } | {
+    /**
+     * relay -> client: one verdict per submitted op (to the submitter only).
+     *
+     * @generated from field: parley.v1.OpResults op_results = 92;
+     */
+    value: OpResults;
+    case: "opResults";
+  } | {
+    /**
+     * client (admin) -> relay: a page of the audit log.
+     *
+     * @generated from field: parley.v1.OpHistoryRequest op_history_request = 93;
+     */
+    value: OpHistoryRequest;
+    case: "opHistoryRequest";
+  } | {
+    /**
+     * relay -> client (admin): the page asked for.
+     *
+     * @generated from field: parley.v1.OpHistory op_history = 94;
+     */
+    value: OpHistory;
+    case: "opHistory";
   } | {
     /**
      * Voice loss feedback (issue 5), see docs/PROTOCOL.md "Loss reports".
@@ -1484,6 +1526,222 @@ export const ChatRecordSchema: GenMessage<ChatRecord> = /*@__PURE__*/
   messageDesc(file_parley, 40);
 
 /**
+ * @generated from message parley.v1.CrdtSync
+ */
+export type CrdtSync = Message<"parley.v1.CrdtSync"> & {
+  /**
+   * Document name: "tree" or "members".
+   *
+   * @generated from field: string doc = 1;
+   */
+  doc: string;
+
+  /**
+   * One y-protocols sync message (SyncStep1, SyncStep2 or Update).
+   *
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.CrdtSync.
+ * Use `create(CrdtSyncSchema)` to create a new message.
+ */
+export const CrdtSyncSchema: GenMessage<CrdtSync> = /*@__PURE__*/
+  messageDesc(file_parley, 41);
+
+/**
+ * @generated from message parley.v1.SignedOp
+ */
+export type SignedOp = Message<"parley.v1.SignedOp"> & {
+  /**
+   * The canonical op body (docs/PROTOCOL.md, "Signed ops"); signed as is.
+   *
+   * @generated from field: bytes body = 1;
+   */
+  body: Uint8Array;
+
+  /**
+   * Ed25519 signature by the body's author key over `body`.
+   *
+   * @generated from field: bytes signature = 2;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.SignedOp.
+ * Use `create(SignedOpSchema)` to create a new message.
+ */
+export const SignedOpSchema: GenMessage<SignedOp> = /*@__PURE__*/
+  messageDesc(file_parley, 42);
+
+/**
+ * @generated from message parley.v1.SubmitOps
+ */
+export type SubmitOps = Message<"parley.v1.SubmitOps"> & {
+  /**
+   * At most 128 per frame, in the author's sequence order.
+   *
+   * @generated from field: repeated parley.v1.SignedOp ops = 1;
+   */
+  ops: SignedOp[];
+};
+
+/**
+ * Describes the message parley.v1.SubmitOps.
+ * Use `create(SubmitOpsSchema)` to create a new message.
+ */
+export const SubmitOpsSchema: GenMessage<SubmitOps> = /*@__PURE__*/
+  messageDesc(file_parley, 43);
+
+/**
+ * @generated from message parley.v1.OpResult
+ */
+export type OpResult = Message<"parley.v1.OpResult"> & {
+  /**
+   * The op id (16 bytes) from the body; empty if the body did not parse.
+   *
+   * @generated from field: bytes op_id = 1;
+   */
+  opId: Uint8Array;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED (0) = applied and durable.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * Why, for people (the UI maps `code` to its own text).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * Position in the audit log of an applied op (0 when refused).
+   *
+   * @generated from field: uint64 server_seq = 4;
+   */
+  serverSeq: bigint;
+};
+
+/**
+ * Describes the message parley.v1.OpResult.
+ * Use `create(OpResultSchema)` to create a new message.
+ */
+export const OpResultSchema: GenMessage<OpResult> = /*@__PURE__*/
+  messageDesc(file_parley, 44);
+
+/**
+ * @generated from message parley.v1.OpResults
+ */
+export type OpResults = Message<"parley.v1.OpResults"> & {
+  /**
+   * @generated from field: repeated parley.v1.OpResult results = 1;
+   */
+  results: OpResult[];
+};
+
+/**
+ * Describes the message parley.v1.OpResults.
+ * Use `create(OpResultsSchema)` to create a new message.
+ */
+export const OpResultsSchema: GenMessage<OpResults> = /*@__PURE__*/
+  messageDesc(file_parley, 45);
+
+/**
+ * @generated from message parley.v1.OpHistoryRequest
+ */
+export type OpHistoryRequest = Message<"parley.v1.OpHistoryRequest"> & {
+  /**
+   * Entries with server_seq below this one (0 = from the newest).
+   *
+   * @generated from field: uint64 before_seq = 1;
+   */
+  beforeSeq: bigint;
+
+  /**
+   * At most this many (1..200; 0 = 50).
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message parley.v1.OpHistoryRequest.
+ * Use `create(OpHistoryRequestSchema)` to create a new message.
+ */
+export const OpHistoryRequestSchema: GenMessage<OpHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 46);
+
+/**
+ * @generated from message parley.v1.AuditEntry
+ */
+export type AuditEntry = Message<"parley.v1.AuditEntry"> & {
+  /**
+   * @generated from field: uint64 server_seq = 1;
+   */
+  serverSeq: bigint;
+
+  /**
+   * Relay clock when the op was applied, unix ms.
+   *
+   * @generated from field: uint64 applied_at_ms = 2;
+   */
+  appliedAtMs: bigint;
+
+  /**
+   * @generated from field: parley.v1.SignedOp op = 3;
+   */
+  op?: SignedOp | undefined;
+};
+
+/**
+ * Describes the message parley.v1.AuditEntry.
+ * Use `create(AuditEntrySchema)` to create a new message.
+ */
+export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
+  messageDesc(file_parley, 47);
+
+/**
+ * @generated from message parley.v1.OpHistory
+ */
+export type OpHistory = Message<"parley.v1.OpHistory"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated parley.v1.AuditEntry entries = 1;
+   */
+  entries: AuditEntry[];
+
+  /**
+   * There are older entries.
+   *
+   * @generated from field: bool more = 2;
+   */
+  more: boolean;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED, or ERROR_CODE_FORBIDDEN for a non-admin.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 3;
+   */
+  code: ErrorCode;
+};
+
+/**
+ * Describes the message parley.v1.OpHistory.
+ * Use `create(OpHistorySchema)` to create a new message.
+ */
+export const OpHistorySchema: GenMessage<OpHistory> = /*@__PURE__*/
+  messageDesc(file_parley, 48);
+
+/**
  * @generated from message parley.v1.ReceiverReport
  */
 export type ReceiverReport = Message<"parley.v1.ReceiverReport"> & {
@@ -1500,7 +1758,7 @@ export type ReceiverReport = Message<"parley.v1.ReceiverReport"> & {
  * Use `create(ReceiverReportSchema)` to create a new message.
  */
 export const ReceiverReportSchema: GenMessage<ReceiverReport> = /*@__PURE__*/
-  messageDesc(file_parley, 41);
+  messageDesc(file_parley, 49);
 
 /**
  * @generated from message parley.v1.SenderLoss
@@ -1524,7 +1782,7 @@ export type SenderLoss = Message<"parley.v1.SenderLoss"> & {
  * Use `create(SenderLossSchema)` to create a new message.
  */
 export const SenderLossSchema: GenMessage<SenderLoss> = /*@__PURE__*/
-  messageDesc(file_parley, 42);
+  messageDesc(file_parley, 50);
 
 /**
  * @generated from message parley.v1.LossReport
@@ -1550,7 +1808,7 @@ export type LossReport = Message<"parley.v1.LossReport"> & {
  * Use `create(LossReportSchema)` to create a new message.
  */
 export const LossReportSchema: GenMessage<LossReport> = /*@__PURE__*/
-  messageDesc(file_parley, 43);
+  messageDesc(file_parley, 51);
 
 /**
  * @generated from enum parley.v1.Role
@@ -1763,6 +2021,112 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_CHAT_ID_CONFLICT = 62;
    */
   CHAT_ID_CONFLICT = 62,
+
+  /**
+   * Signed ops (issue 4). Sent in OpResult.code.
+   * The op body does not parse (or is not the canonical encoding).
+   *
+   * @generated from enum value: ERROR_CODE_OP_MALFORMED = 90;
+   */
+  OP_MALFORMED = 90,
+
+  /**
+   * The op body is over the size limit.
+   *
+   * @generated from enum value: ERROR_CODE_OP_TOO_LARGE = 91;
+   */
+  OP_TOO_LARGE = 91,
+
+  /**
+   * The op names another relay's key.
+   *
+   * @generated from enum value: ERROR_CODE_OP_WRONG_RELAY = 92;
+   */
+  OP_WRONG_RELAY = 92,
+
+  /**
+   * The author key is not one this relay knows.
+   *
+   * @generated from enum value: ERROR_CODE_OP_UNKNOWN_KEY = 93;
+   */
+  OP_UNKNOWN_KEY = 93,
+
+  /**
+   * The sequence number is not above the last one seen from that device.
+   *
+   * @generated from enum value: ERROR_CODE_OP_REPLAYED = 94;
+   */
+  OP_REPLAYED = 94,
+
+  /**
+   * The signature does not verify for the author key.
+   *
+   * @generated from enum value: ERROR_CODE_OP_BAD_SIGNATURE = 95;
+   */
+  OP_BAD_SIGNATURE = 95,
+
+  /**
+   * The author may not do this (today: tree edits need admin).
+   *
+   * @generated from enum value: ERROR_CODE_OP_FORBIDDEN = 96;
+   */
+  OP_FORBIDDEN = 96,
+
+  /**
+   * The op names a room (or parent) that does not exist (any more).
+   *
+   * @generated from enum value: ERROR_CODE_OP_UNKNOWN_ROOM = 97;
+   */
+  OP_UNKNOWN_ROOM = 97,
+
+  /**
+   * The move would put a room inside its own subtree.
+   *
+   * @generated from enum value: ERROR_CODE_OP_CYCLE = 98;
+   */
+  OP_CYCLE = 98,
+
+  /**
+   * A sibling already has that name.
+   *
+   * @generated from enum value: ERROR_CODE_OP_DUPLICATE_NAME = 99;
+   */
+  OP_DUPLICATE_NAME = 99,
+
+  /**
+   * Empty, too long, padded, or control characters.
+   *
+   * @generated from enum value: ERROR_CODE_OP_BAD_NAME = 100;
+   */
+  OP_BAD_NAME = 100,
+
+  /**
+   * Description, user limit, room id or room count out of range.
+   *
+   * @generated from enum value: ERROR_CODE_OP_BAD_VALUE = 101;
+   */
+  OP_BAD_VALUE = 101,
+
+  /**
+   * member.join into a room at its user limit.
+   *
+   * @generated from enum value: ERROR_CODE_OP_ROOM_FULL = 102;
+   */
+  OP_ROOM_FULL = 102,
+
+  /**
+   * The root cannot be moved or deleted.
+   *
+   * @generated from enum value: ERROR_CODE_OP_ROOT_PROTECTED = 103;
+   */
+  OP_ROOT_PROTECTED = 103,
+
+  /**
+   * room.create with an id already in use.
+   *
+   * @generated from enum value: ERROR_CODE_OP_ROOM_EXISTS = 104;
+   */
+  OP_ROOM_EXISTS = 104,
 }
 
 /**

@@ -35,7 +35,9 @@ describe('relay chat', () => {
     const r = await relayWith();
     const a = await client(r, 'Ana');
     const b = await client(r, 'Bo');
+    // Every room of the tree has a chat, the root included (issue 4).
     expect((await a.next('chatSummary')).heads.map((h) => [h.target?.to.value, h.lastSeq])).toEqual([
+      ['root', 0n],
       ['lobby', 0n],
       ['quiet', 0n],
     ]);

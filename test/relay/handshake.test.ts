@@ -61,17 +61,18 @@ describe('relay handshake', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('clientAuth with a valid signature gets authOk in Lobby with both rooms, as a guest on a relay without admins', async () => {
+  it('clientAuth with a valid signature gets authOk in Lobby with the root and both seeded rooms, as a guest on a relay without admins', async () => {
     const c = await connectClient(started.relay.wsUrl, { name: '  Ana  ', password: PASSWORD });
     expect(c.authOk.sessionId).toBeGreaterThan(0);
     expect(c.authOk.roomId).toBe('lobby');
     expect(c.authOk.role).toBe(Role.GUEST);
-    expect(c.authOk.rooms.map((r) => [r.id, r.name])).toEqual([
-      ['lobby', 'Lobby'],
-      ['quiet', 'Quiet room'],
+    expect(c.authOk.rooms.map((r) => [r.id, r.name, r.parentId])).toEqual([
+      ['root', 'Test relay', ''],
+      ['lobby', 'Lobby', 'root'],
+      ['quiet', 'Quiet room', 'root'],
     ]);
     for (const room of c.authOk.rooms) expect(room.voiceId).toBeGreaterThanOrEqual(1);
-    expect(new Set(c.authOk.rooms.map((r) => r.voiceId)).size).toBe(2);
+    expect(new Set(c.authOk.rooms.map((r) => r.voiceId)).size).toBe(3);
     const me = c.authOk.users.find((u) => u.sessionId === c.sessionId);
     expect(me?.displayName).toBe('Ana');
     expect(c.authOk.users.some((u) => u.sessionId === observer.sessionId)).toBe(true);

@@ -1,0 +1,71 @@
+/**
+ * Signed ops from Node for tests and benchmarks: builds canonical op bodies,
+ * signs them with node:crypto, submits them over a real control socket, and
+ * keeps a read-only replica of the relay's tree document.
+ */
+import { randomBytes, sign } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import * as Y from 'yjs';
+import { clientHandleSync, encodeOpBody, encodeStep1, opHex, readRooms, SYNC_STEP2, TREE_DOC } from '../../crdt/index.ts';
+import type { OpIntent, Rooms, SignedOp } from '../../crdt/index.ts';
+import type { OpResult } from '../../proto/index.ts';
+import { rawPublicKeyOf } from './relay-client.ts';
+import type { TestClient } from './relay-client.ts';
+
+/** Builds and signs one op. */
+export function signOp(key: KeyObject, relayKey: Uint8Array, seq: number, intent: OpIntent, opId: Uint8Array = new Uint8Array(randomBytes(16))): SignedOp {
+  const body = encodeOpBody({ ...intent, relayKey, opId, author: rawPublicKeyOf(key), seq, clientTimeMs: Date.now() } as Parameters<typeof encodeOpBody>[0]);
+  return { body, signature: new Uint8Array(sign(null, body, key)) };
+}
+
+/** Op id (hex) of a signed op body. */
+export function opIdOf(op: SignedOp): string {
+  return opHex(op.body.subarray(45, 61));
+}
+
+/** A test client that submits signed ops and follows the tree document. */
+export class OpClient {
+  readonly client: TestClient;
+  readonly doc = new Y.Doc();
+  seq = 0;
+
+  constructor(client: TestClient) {
+    this.client = client;
+    client.socket.tap((m) => {
+      if (m.case === 'crdtSync' && m.value.doc === TREE_DOC) clientHandleSync(this.doc, m.value.data, 'relay');
+    });
+  }
+
+  /** Signs `intent` with this client's key and the next sequence number. */
+  sign(intent: OpIntent, seq = ++this.seq): SignedOp {
+    return signOp(this.client.key, this.client.hello.relayPublicKey, seq, intent);
+  }
+
+  /** Asks for the tree and resolves once the SyncStep2 arrived. */
+  async sync(): Promise<void> {
+    this.client.send({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeStep1(this.doc) } });
+    await this.client.next('crdtSync', (s) => s.doc === TREE_DOC && s.data[0] === SYNC_STEP2);
+  }
+
+  /** Sends ops in one frame and resolves with one result per op, in order. */
+  async submit(ops: readonly SignedOp[], timeoutMs?: number): Promise<OpResult[]> {
+    const want = new Set(ops.map(opIdOf));
+    const got = new Map<string, OpResult>();
+    this.client.send({ case: 'submitOps', value: { ops: [...ops] } });
+    while (got.size < want.size) {
+      const msg = await this.client.next('opResults', undefined, timeoutMs);
+      for (const r of msg.results) if (want.has(opHex(r.opId))) got.set(opHex(r.opId), r);
+    }
+    return ops.map((op) => got.get(opIdOf(op))!);
+  }
+
+  /** Signs and submits one intent. */
+  async run(intent: OpIntent): Promise<OpResult> {
+    return (await this.submit([this.sign(intent)]))[0]!;
+  }
+
+  /** The replica's rooms. */
+  rooms(): Rooms {
+    return readRooms(this.doc);
+  }
+}
