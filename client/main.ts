@@ -6,17 +6,17 @@
 import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
-import { idbChatPersistence, memoryPins, Session, storagePins } from './session/index.ts';
+import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
 import { memoryTreeCache, openIdbTreeCache } from './tree/index.ts';
 import type { RelayPinStore } from './session/index.ts';
-import { createAudioEngine } from './audio/index.ts';
-import type { AudioEngine } from './audio/types.ts';
+import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
+import type { ParleyAudioEngine } from './audio/index.ts';
 import './ui/index.ts';
 
 /** Debug / test handle on window: the session and the live audio engine. */
 export interface ParleyDebugHandle {
   session: Session;
-  audio: AudioEngine | null;
+  audio: ParleyAudioEngine | null;
   /** performance.now() when voice first became ready after load. */
   voiceReadyAt: number | null;
 }
@@ -82,6 +82,9 @@ async function boot(): Promise<void> {
     treeCache,
     signer,
     fingerprint: fp,
+    settingsStore: localStorageSettingsStore(localStorage),
+    devices: browserDeviceSource(),
+    canChooseOutput: canChooseOutputDevice(),
     pins: relayPins(),
     invite: takeInvite(),
     onInviteSettled: () => {
