@@ -13,6 +13,10 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     rollupOptions: {
+      // The service worker must sit at the site root under a fixed name so it
+      // can control the whole app; everything else gets hashed names.
+      input: { index: 'client/index.html', sw: 'client/sw.ts' },
+      output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
       onwarn(warning, warn) {
         // libopus-wasm's Emscripten glue has a Node branch that imports
         // node:module; it never runs in the browser, so the externalisation

@@ -6,17 +6,17 @@
 import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
-import { idbChatPersistence, memoryPins, Session, storagePins } from './session/index.ts';
+import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
 import { memoryTreeCache, openIdbTreeCache } from './tree/index.ts';
 import type { RelayPinStore } from './session/index.ts';
-import { createAudioEngine } from './audio/index.ts';
-import type { AudioEngine } from './audio/types.ts';
+import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
+import type { ParleyAudioEngine } from './audio/index.ts';
 import './ui/index.ts';
 
 /** Debug / test handle on window: the session and the live audio engine. */
 export interface ParleyDebugHandle {
   session: Session;
-  audio: AudioEngine | null;
+  audio: ParleyAudioEngine | null;
   /** performance.now() when voice first became ready after load. */
   voiceReadyAt: number | null;
 }
@@ -82,6 +82,9 @@ async function boot(): Promise<void> {
     treeCache,
     signer,
     fingerprint: fp,
+    settingsStore: localStorageSettingsStore(localStorage),
+    devices: browserDeviceSource(),
+    canChooseOutput: canChooseOutputDevice(),
     pins: relayPins(),
     invite: takeInvite(),
     onInviteSettled: () => {
@@ -110,6 +113,16 @@ async function boot(): Promise<void> {
   app.session = session;
 }
 
+/**
+ * Registers the service worker that keeps the app shell for offline opening
+ * (built as /sw.js; absent in the Vite dev server, where this is a no-op).
+ */
+function registerServiceWorker(): void {
+  if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
+  navigator.serviceWorker.register('./sw.js').catch((e: unknown) => console.warn('offline support unavailable', e));
+}
+
+registerServiceWorker();
 boot().catch((e) => {
   console.error('Parley failed to start', e);
   document.body.insertAdjacentHTML('afterbegin', '<p role="alert" style="padding:1rem">Parley could not start in this browser. See the console for details.</p>');

@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../proto/index.ts';
-import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../proto/index.ts';
+import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Session } from './session.ts';
@@ -23,6 +23,7 @@ export interface ControlHandlers {
   adminRequest(session: Session, msg: AdminRequest): void;
   chatSend(session: Session, msg: ChatSend): void;
   chatHistoryRequest(session: Session, msg: ChatHistoryRequest): void;
+  receiverReport(session: Session, msg: ReceiverReport): void;
 
   /** Room tree (issue 4): document sync, signed ops, audit history. */
   crdtSync(session: Session, msg: CrdtSync): void;
@@ -42,6 +43,7 @@ const RELAY_ONLY = new Set<string>([
   'serverHello', 'authOk', 'error', 'userJoined', 'userLeft', 'userUpdated', 'voiceReady',
   'adminResult', 'adminState',
   'chatAck', 'chatEvent', 'chatHistory', 'chatSummary',
+  'lossReport',
   'opResults', 'opHistory',
 ]);
 
@@ -122,6 +124,10 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'opHistoryRequest':
         if (authed) handlers.opHistoryRequest(session, msg.value);
         else beforeAuth(session, 'op_history_request');
+        return;
+      case 'receiverReport':
+        if (authed) handlers.receiverReport(session, msg.value);
+        else beforeAuth(session, 'receiver_report');
         return;
       default:
         if (!authed) beforeAuth(session, msg.case);

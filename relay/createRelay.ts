@@ -29,6 +29,7 @@ import { resolveOptions } from './options.ts';
 import type { RelayOptions } from './options.ts';
 import { hashPassword } from './password.ts';
 import { Presence } from './presence.ts';
+import { LossReports } from './loss-reports.ts';
 import { Roster } from './roster.ts';
 import { CloseCode, Session } from './session.ts';
 import type { SessionHooks } from './session.ts';
@@ -135,6 +136,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
     const signalling = new VoiceSignalling({ router, rtc: opts.rtc, stats, events });
     const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events });
+    const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({
       relayPublicKey: identity.publicKey,
       serverName: opts.serverName,
@@ -170,6 +172,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         adminRequest: (session, msg) => admin.handle(session, msg),
         chatSend: (session, msg) => chat.send(session, msg),
         chatHistoryRequest: (session, msg) => chat.history(session, msg),
+        receiverReport: (session, msg) => lossReports.handle(session, msg),
       },
     });
 

@@ -2,14 +2,18 @@
  * The capture side minus the AudioWorklet glue: render quanta in, uplink
  * datagrams and input levels out.
  *
- * quanta → 20 ms frames → level meter (always) → Opus encode (only while the
- * gate is open or the End packet is owed) → UplinkFramer → datagram.
+ * quanta → 20 ms frames → level meter and transmit gate (always) → Opus
+ * encode (only while the gate is open or the End packet is owed) →
+ * UplinkFramer → datagram. A recording tap sees the quanta as they came.
  *
  * The encoder is injected and may arrive late (libopus-wasm instantiates
  * asynchronously); until then frames are not sent but the `ts` clock runs.
  */
 import { FrameAccumulator } from './frame-accumulator.ts';
 import { LevelMeter, levelFromRms } from './level-meter.ts';
+import { OutputRecorder } from './output-recorder.ts';
+import { TransmitGate } from './transmit-gate.ts';
+import type { GateConfig } from './transmit-gate.ts';
 import { UplinkFramer } from './uplink-framer.ts';
 import { DTX_MAX_BYTES } from './voice-format.ts';
 
@@ -17,8 +21,13 @@ import { DTX_MAX_BYTES } from './voice-format.ts';
 export interface FrameEncoder {
   encodeFloat(pcm: Float32Array): Uint8Array;
   getInDtx(): boolean;
+  /** Expected packet loss (0..100) that sizes the in-band FEC. */
+  setPacketLossPercent(percent: number): void;
   free(): void;
 }
+
+/** Expected loss before any receiver has reported, percent: FEC is on from the first packet. */
+export const DEFAULT_EXPECTED_LOSS_PERCENT = 10;
 
 /** Options for {@link CaptureCore}. */
 export interface CaptureCoreOptions {
@@ -26,8 +35,12 @@ export interface CaptureCoreOptions {
   readonly seq: number;
   /** First datagram `ts` (u32). */
   readonly ts: number;
-  /** Initial gate state; default false. */
+  /** Initial gate: `true` is continuous, `false` (default) muted. Overridden by `gate`. */
   readonly transmitting?: boolean;
+  /** Initial transmit-gate configuration (mode, push-to-talk, voice activation). */
+  readonly gate?: Partial<GateConfig>;
+  /** Receives finished input recordings (see {@link record}). */
+  readonly onRecording?: (id: number, samples: Float32Array, startMs: number) => void;
   /** Receives every datagram to send (voice or keep-alive). */
   readonly send: (bytes: Uint8Array) => void;
   /** Receives the input level (0..1) every `levelEveryFrames` frames. */
@@ -58,6 +71,10 @@ export class CaptureCore {
   readonly #acc = new FrameAccumulator();
   readonly #meter = new LevelMeter();
   readonly #framer: UplinkFramer;
+  readonly #gate: TransmitGate;
+  readonly #recorder = new OutputRecorder();
+  readonly #onRecording: CaptureCoreOptions['onRecording'];
+  #expectedLoss = DEFAULT_EXPECTED_LOSS_PERCENT;
   readonly #send: (bytes: Uint8Array) => void;
   readonly #reportLevel: (level: number, transmitting: boolean) => void;
   readonly #levelEvery: number;
@@ -71,7 +88,9 @@ export class CaptureCore {
 
   constructor(options: CaptureCoreOptions) {
     this.#framer = new UplinkFramer({ seq: options.seq, ts: options.ts, keepaliveFrames: options.keepaliveFrames ?? 100 });
-    this.#framer.setTransmitting(options.transmitting ?? false);
+    this.#gate = new TransmitGate({ mode: options.transmitting ? 'continuous' : 'muted', ...options.gate });
+    this.#framer.setTransmitting(this.#gate.open);
+    this.#onRecording = options.onRecording;
     this.#send = options.send;
     this.#reportLevel = options.reportLevel;
     this.#levelEvery = options.levelEveryFrames ?? 5;
@@ -85,11 +104,34 @@ export class CaptureCore {
       return;
     }
     this.#encoder = encoder;
+    encoder.setPacketLossPercent(this.#expectedLoss);
   }
 
-  /** Opens or closes the gate (closing sends one last packet flagged End). */
+  /** Shorthand for the gate: `true` continuous, `false` muted (closing sends one last packet flagged End). */
   setTransmitting(on: boolean): void {
-    this.#framer.setTransmitting(on);
+    this.configureGate({ mode: on ? 'continuous' : 'muted' });
+  }
+
+  /** Changes the transmit gate (mode, push-to-talk held, voice-activation threshold and hang). */
+  configureGate(patch: Partial<GateConfig>): void {
+    this.#gate.configure(patch);
+    this.#framer.setTransmitting(this.#gate.open);
+  }
+
+  /** The current gate configuration. */
+  get gate(): GateConfig {
+    return this.#gate.config;
+  }
+
+  /** Sets the encoder's expected packet loss (0..100 %), which sizes its in-band FEC. */
+  setExpectedLoss(percent: number): void {
+    this.#expectedLoss = Math.max(0, Math.min(100, Math.round(Number.isFinite(percent) ? percent : DEFAULT_EXPECTED_LOSS_PERCENT)));
+    this.#encoder?.setPacketLossPercent(this.#expectedLoss);
+  }
+
+  /** Records the next `sampleCount` input samples; `onRecording` gets them with the start time. */
+  record(id: number, sampleCount: number): void {
+    this.#recorder.request(id, sampleCount);
   }
 
   /**
@@ -97,9 +139,12 @@ export class CaptureCore {
    * (no microphone): such frames are metered as silence but never encoded,
    * so a client without a microphone sends only keep-alives.
    */
-  push(samples: Float32Array | undefined, count = samples?.length ?? 128): void {
+  push(samples: Float32Array | undefined, count = samples?.length ?? 128, nowMs = 0): void {
     if (this.#closed) return;
     if (samples) this.#inputInFrame = true;
+    if (this.#recorder.active) {
+      for (const r of this.#recorder.capture(samples ?? new Float32Array(count), nowMs)) this.#onRecording?.(r.id, r.samples, r.startMs);
+    }
     this.#acc.push(samples, count, this.#onFrame);
   }
 
@@ -108,12 +153,13 @@ export class CaptureCore {
     return { ...this.#s };
   }
 
-  /** Frees the encoder; later pushes are ignored. */
-  close(): void {
-    if (this.#closed) return;
+  /** Frees the encoder and cancels recordings (returns their ids); later pushes are ignored. */
+  close(): number[] {
+    if (this.#closed) return [];
     this.#closed = true;
     this.#encoder?.free();
     this.#encoder = null;
+    return this.#recorder.cancelAll();
   }
 
   #frame(frame: Float32Array): void {
@@ -123,6 +169,7 @@ export class CaptureCore {
     let inDtx = false;
     const hadInput = this.#inputInFrame;
     this.#inputInFrame = false;
+    this.#framer.setTransmitting(this.#gate.update(hadInput ? frame : undefined, frame.length));
     if (hadInput && this.#framer.wantsAudio && this.#encoder) {
       const t0 = this.#clock?.() ?? 0;
       try {

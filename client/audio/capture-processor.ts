@@ -31,11 +31,13 @@ function captureProcessorClass(scope: AudioWorkletScope): WorkletProcessorClass 
       this.#core = new CaptureCore({
         seq: opts.seq,
         ts: opts.ts,
-        transmitting: opts.transmitting,
+        gate: opts.gate,
+        onRecording: (id, samples, startMs) => this.#post({ type: 'recording', id, samples, startMs }, [samples.buffer as ArrayBuffer]),
         send: (bytes) => this.#post({ type: 'datagram', bytes }, [bytes.buffer as ArrayBuffer]),
         reportLevel: (level, transmitting) => this.#post({ type: 'level', level, transmitting }),
         clock: Date.now,
       });
+      this.#core.setExpectedLoss(opts.expectedLossPercent);
       this.port.onmessage = (e: MessageEvent<CaptureCommand>) => this.#onCommand(e.data);
       createEncoder(VOICE_ENCODER_OPTIONS).then(
         (encoder) => {
@@ -50,22 +52,30 @@ function captureProcessorClass(scope: AudioWorkletScope): WorkletProcessorClass 
     process(inputs: Float32Array[][]): boolean {
       if (this.#closed) return false;
       const channel = inputs[0]?.[0];
-      this.#core.push(channel, channel?.length ?? 128);
+      this.#core.push(channel, channel?.length ?? 128, scope.currentTime * 1000);
       return true;
     }
 
     #onCommand(cmd: CaptureCommand): void {
       switch (cmd.type) {
-        case 'set-transmitting':
-          this.#core.setTransmitting(cmd.on);
+        case 'set-gate':
+          this.#core.configureGate(cmd.gate);
+          break;
+        case 'set-expected-loss':
+          this.#core.setExpectedLoss(cmd.percent);
+          break;
+        case 'record':
+          this.#core.record(cmd.id, cmd.samples);
           break;
         case 'get-stats':
           this.#post({ type: 'stats', id: cmd.id, stats: { ...this.#core.stats(), encoderReady: this.#encoderReady } });
           break;
-        case 'close':
+        case 'close': {
           this.#closed = true;
-          this.#core.close();
+          const ids = this.#core.close();
+          if (ids.length > 0) this.#post({ type: 'recordings-cancelled', ids });
           break;
+        }
       }
     }
 

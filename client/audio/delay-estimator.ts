@@ -130,6 +130,13 @@ export interface AdaptiveTargetOptions extends DelayEstimatorOptions {
   readonly startTargetMs?: number;
   /** Added to the jitter quantile (FEC look-ahead), ms; default 20. */
   readonly lookaheadMs?: number;
+  /**
+   * Fastest the target may fall, ms per second; default 20. It rises at
+   * once but falls slowly, so stalls that recur every few seconds (a busy
+   * machine, Wi-Fi scans) stop costing late packets each time they leave
+   * the 2 s window (NetEQ's slow forgetting, simplified).
+   */
+  readonly releaseMsPerS?: number;
 }
 
 const MIN_SAMPLES_FOR_ADAPTIVE = 10;
@@ -144,14 +151,17 @@ export class AdaptiveTarget {
   readonly #min: number;
   readonly #max: number;
   readonly #lookahead: number;
+  readonly #release: number;
   #learned: number;
   #last: number;
+  #lastAtMs = Number.NaN;
 
   constructor(options: AdaptiveTargetOptions = {}) {
     this.estimator = new ArrivalDelayEstimator(options);
     this.#min = options.minTargetMs ?? 20;
     this.#max = options.maxTargetMs ?? 200;
     this.#lookahead = options.lookaheadMs ?? 20;
+    this.#release = options.releaseMsPerS ?? 20;
     this.#learned = options.startTargetMs ?? this.#min;
     this.#last = this.#learned;
   }
@@ -169,6 +179,10 @@ export class AdaptiveTarget {
     const founded = e.count >= MIN_SAMPLES_FOR_ADAPTIVE;
     if (!founded) t = Math.max(t, this.#learned);
     t = Math.min(this.#max, Math.max(this.#min, t));
+    if (!Number.isNaN(this.#lastAtMs) && t < this.#last) {
+      t = Math.max(t, this.#last - (this.#release * Math.max(0, nowMs - this.#lastAtMs)) / 1000);
+    }
+    this.#lastAtMs = nowMs;
     if (founded) this.#learned = t;
     this.#last = t;
     return t;

@@ -5,15 +5,26 @@
  * worklet processors (capture-processor.ts, playback-processor.ts, loaded
  * as one module, audio.worklet.ts); this file is wiring and lifecycle only.
  *
- * Graph: mic → MediaStreamSource → capture node (→ destination, silent, so
- *        the node is always pulled, even without a mic)
- *        playback node → destination
+ * Graph: mic → MediaStreamSource → input gain → capture node (→ destination,
+ *        silent, so the node is always pulled, even without a mic)
+ *        playback node → destination (routed with setSinkId where chosen)
+ *
+ * Microphone test: voice datagrams from the capture node are wrapped as
+ * downlink from MIC_TEST_SENDER and played locally instead of being sent, so
+ * the user hears exactly what others would (gate, gain, Opus, jitter buffer).
  */
+import { ContextClock } from './context-clock.ts';
 import { EventHub } from './event-hub.ts';
-import { openMicrophone } from './microphone.ts';
+import { InputChain } from './input-chain.ts';
 import type { GetUserMedia } from './microphone.ts';
-import { AudioEngineError } from './types.ts';
-import type { AudioEngine, AudioEngineEvents, AudioEngineStartOptions } from './types.ts';
+import { DEFAULT_EXPECTED_LOSS_PERCENT } from './capture-core.ts';
+import { MicTestLoop } from './mic-test.ts';
+import { routeOutput } from './output-device.ts';
+import { DEFAULT_GATE } from './transmit-gate.ts';
+import type { GateConfig } from './transmit-gate.ts';
+import { AudioEngineError, MIC_TEST_SENDER } from './types.ts';
+import type { AudioEngineEvents, AudioEngineStartOptions, TimedRecording } from './types.ts';
+import type { AudioEngineDeps, AudioEngineStats, ParleyAudioEngine } from './engine-api.ts';
 import { SAMPLE_RATE, SAMPLES_PER_MS } from './voice-format.ts';
 import { CAPTURE_PROCESSOR, PLAYBACK_PROCESSOR } from './worklet-messages.ts';
 import type {
@@ -25,48 +36,9 @@ import type {
   PlaybackEvent,
   PlaybackWorkletStats,
 } from './worklet-messages.ts';
-
-/** Injected adapters; every field defaults to the real browser API. */
-export interface AudioEngineDeps {
-  /** Creates the context; default `new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' })`. */
-  readonly createContext?: () => AudioContext;
-  /** Default `navigator.mediaDevices.getUserMedia`. */
-  readonly getUserMedia?: GetUserMedia;
-  /**
-   * URL of the worklet module (audio.worklet.ts or its build); default the
-   * Vite-bundled one. Set it where Vite does not build the page (web-test-runner).
-   */
-  readonly workletUrl?: string;
-  /** Source of the random initial datagram seq/ts (u32); default `crypto.getRandomValues`. */
-  readonly randomU32?: () => number;
-  /** Where exceptions thrown by event listeners go; default `console.error`. */
-  readonly onListenerError?: (error: unknown, event: string) => void;
-}
-
-/** Snapshot of both worklets' counters. */
-export interface AudioEngineStats {
-  readonly capture: CaptureWorkletStats;
-  readonly playback: PlaybackWorkletStats;
-  /** AudioContext.baseLatency, s. */
-  readonly baseLatency: number;
-  /** AudioContext.outputLatency, s (0 where unsupported). */
-  readonly outputLatency: number;
-}
-
-/** {@link AudioEngine} plus diagnostics and the per-sender volume hook. */
-export interface ParleyAudioEngine extends AudioEngine {
-  /** Per-sender playback gain (linear; 1 = unchanged, 0 = muted locally). */
-  setSenderVolume(sessionId: number, gain: number): void;
-  /** Counters of capture (encode) and playback (jitter buffers, decode, mix). */
-  getStats(): Promise<AudioEngineStats>;
-}
+import { PendingRequests } from './worklet-requests.ts';
 
 type EngineState = 'idle' | 'starting' | 'running' | 'closed';
-
-interface Pending {
-  readonly resolve: (value: never) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 function invalidState(what: string): DOMException {
   return new DOMException(what, 'InvalidStateError');
@@ -84,18 +56,22 @@ export function createAudioEngine(deps: AudioEngineDeps = {}): ParleyAudioEngine
 class AudioEngineImpl implements ParleyAudioEngine {
   readonly #deps: AudioEngineDeps;
   readonly #events: EventHub<AudioEngineEvents>;
-  readonly #pending = new Map<number, Pending>();
+  readonly #requests = new PendingRequests();
+  readonly #clock = new ContextClock();
   #state: EngineState = 'idle';
   #ctx: AudioContext | null = null;
   #capture: AudioWorkletNode | null = null;
   #playback: AudioWorkletNode | null = null;
-  #source: MediaStreamAudioSourceNode | null = null;
-  #stream: MediaStream | null = null;
-  #transmitting = false;
+  #input: InputChain | null = null;
+  #gate: GateConfig = { ...DEFAULT_GATE, mode: 'muted' };
+  #expectedLoss = DEFAULT_EXPECTED_LOSS_PERCENT;
+  #inputGain = 1;
+  #outputVolume = 1;
+  #outputDevice: string | null = null;
+  readonly #micTest = new MicTestLoop();
   #deafened = false;
   #room: number | null = null;
   readonly #volumes = new Map<number, number>();
-  #nextRequestId = 1;
 
   constructor(deps: AudioEngineDeps) {
     this.#deps = deps;
@@ -127,22 +103,51 @@ class AudioEngineImpl implements ParleyAudioEngine {
       this.#state = 'closed';
       throw e;
     }
+    if (this.#outputDevice !== null) this.setOutputDevice(this.#outputDevice).catch((e: unknown) => this.#events.emit('error', e as AudioEngineError));
     // A missing or refused microphone is not fatal: playback and keep-alives go on.
     try {
-      const stream = await openMicrophone(this.#getUserMedia(), options.inputDeviceId);
-      if (this.#state !== 'running') {
-        for (const t of stream.getTracks()) t.stop();
-        return;
-      }
-      this.#attachMicrophone(stream);
+      await this.#input!.open(options.inputDeviceId ?? null, true);
     } catch (error) {
-      this.#events.emit('error', error as AudioEngineError);
+      if (this.#state === 'running') this.#events.emit('error', error as AudioEngineError);
     }
   }
 
   setTransmitting(on: boolean): void {
-    this.#transmitting = on;
-    this.#sendCapture({ type: 'set-transmitting', on });
+    this.configureGate({ mode: on ? 'continuous' : 'muted' });
+  }
+
+  configureGate(patch: Partial<GateConfig>): void {
+    this.#gate = { ...this.#gate, ...patch };
+    this.#sendCapture({ type: 'set-gate', gate: patch });
+  }
+
+  setExpectedLoss(percent: number): void {
+    this.#expectedLoss = percent;
+    this.#sendCapture({ type: 'set-expected-loss', percent });
+  }
+
+  setInputGain(gain: number): void {
+    this.#inputGain = gain;
+    this.#input?.setGain(gain);
+  }
+
+  setOutputVolume(volume: number): void {
+    this.#outputVolume = volume;
+    this.#sendPlayback({ type: 'set-output-volume', volume });
+  }
+
+  async setInputDevice(deviceId: string | null): Promise<void> {
+    if (this.#state !== 'running' || !this.#input) throw invalidState(`setInputDevice() [state:${this.#state}]`);
+    await this.#input.open(deviceId);
+  }
+
+  async setOutputDevice(deviceId: string | null): Promise<void> {
+    this.#outputDevice = deviceId;
+    if (this.#ctx && this.#state === 'running') await routeOutput(this.#ctx, deviceId); // else applied at start
+  }
+
+  setMicTest(on: boolean): void {
+    if (this.#micTest.set(on) && !on) this.#sendPlayback({ type: 'remove-sender', sender: MIC_TEST_SENDER });
   }
 
   setDeafened(on: boolean): void {
@@ -172,20 +177,27 @@ class AudioEngineImpl implements ParleyAudioEngine {
     this.#sendPlayback({ type: 'set-sender-volume', sender: sessionId, gain });
   }
 
-  recordOutput(ms: number): Promise<Float32Array> {
-    if (this.#state !== 'running') return Promise.reject(invalidState(`recordOutput() [state:${this.#state}]`));
+  async recordOutput(ms: number): Promise<Float32Array> {
+    return (await this.recordTimed('output', ms)).samples;
+  }
+
+  async recordTimed(tap: 'input' | 'output', ms: number): Promise<TimedRecording> {
+    if (this.#state !== 'running') throw invalidState(`record() [state:${this.#state}]`);
     const samples = Math.max(0, Math.round(ms * SAMPLES_PER_MS));
-    return this.#request<Float32Array>((id) => this.#sendPlayback({ type: 'record', id, samples }));
+    const r = await this.#requests.request<{ samples: Float32Array; startMs: number }>((id) =>
+      tap === 'input' ? this.#sendCapture({ type: 'record', id, samples }) : this.#sendPlayback({ type: 'record', id, samples }),
+    );
+    return { samples: r.samples, contextMs: r.startMs, wallMs: this.#clock.toWallMs(r.startMs) };
   }
 
   async getStats(): Promise<AudioEngineStats> {
     if (this.#state !== 'running') throw invalidState(`getStats() [state:${this.#state}]`);
     const [capture, playback] = await Promise.all([
-      this.#request<CaptureWorkletStats>((id) => this.#sendCapture({ type: 'get-stats', id })),
-      this.#request<PlaybackWorkletStats>((id) => this.#sendPlayback({ type: 'get-stats', id })),
+      this.#requests.request<CaptureWorkletStats>((id) => this.#sendCapture({ type: 'get-stats', id })),
+      this.#requests.request<PlaybackWorkletStats>((id) => this.#sendPlayback({ type: 'get-stats', id })),
     ]);
     const ctx = this.#ctx!;
-    return { capture, playback, baseLatency: ctx.baseLatency, outputLatency: ctx.outputLatency ?? 0 };
+    return { capture, playback, baseLatency: ctx.baseLatency, outputLatency: ctx.outputLatency ?? 0, inputLabel: this.#input?.label ?? '' };
   }
 
   async close(): Promise<void> {
@@ -221,7 +233,7 @@ class AudioEngineImpl implements ParleyAudioEngine {
 
   #buildGraph(ctx: AudioContext): void {
     const random = this.#deps.randomU32 ?? defaultRandomU32;
-    const processorOptions: CaptureProcessorOptions = { seq: random() >>> 0, ts: random() >>> 0, transmitting: this.#transmitting };
+    const processorOptions: CaptureProcessorOptions = { seq: random() >>> 0, ts: random() >>> 0, gate: this.#gate, expectedLossPercent: this.#expectedLoss };
     try {
       this.#capture = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, {
         numberOfInputs: 1,
@@ -248,28 +260,40 @@ class AudioEngineImpl implements ParleyAudioEngine {
     this.#playback.port.onmessage = (e: MessageEvent<PlaybackEvent>) => this.#onPlaybackEvent(e.data);
     this.#capture.connect(ctx.destination);
     this.#playback.connect(ctx.destination);
-    if (this.#room !== null) this.#sendPlayback({ type: 'set-room', room: this.#room });
-    if (this.#deafened) this.#sendPlayback({ type: 'set-deafened', on: true });
-    for (const [sender, gain] of this.#volumes) this.#sendPlayback({ type: 'set-sender-volume', sender, gain });
-  }
-
-  #attachMicrophone(stream: MediaStream): void {
-    this.#stream = stream;
-    this.#source = this.#ctx!.createMediaStreamSource(stream);
-    this.#source.connect(this.#capture!);
-    for (const track of stream.getAudioTracks()) {
-      track.addEventListener('ended', () => {
+    this.#input = new InputChain({
+      ctx,
+      capture: this.#capture,
+      getUserMedia: this.#getUserMedia(),
+      onEnded: () => {
         if (this.#state === 'running') {
           this.#events.emit('error', new AudioEngineError('mic-unavailable', 'microphone track ended [reason:device removed or revoked]'));
         }
-      });
-    }
+      },
+    });
+    this.#input.setGain(this.#inputGain);
+    if (this.#room !== null) this.#sendPlayback({ type: 'set-room', room: this.#room });
+    if (this.#deafened) this.#sendPlayback({ type: 'set-deafened', on: true });
+    if (this.#outputVolume !== 1) this.#sendPlayback({ type: 'set-output-volume', volume: this.#outputVolume });
+    for (const [sender, gain] of this.#volumes) this.#sendPlayback({ type: 'set-sender-volume', sender, gain });
+  }
+
+  /** Samples the context clock against the wall clock; called on every worklet event (right after a render). */
+  #observeClock(): void {
+    const ctx = this.#ctx;
+    if (ctx) this.#clock.observe(ctx.currentTime * 1000, performance.timeOrigin + performance.now());
+  }
+
+  #onDatagram(bytes: Uint8Array): void {
+    const { send, local } = this.#micTest.route(bytes, this.#room ?? 0);
+    if (local) this.#sendPlayback({ type: 'local-datagram', bytes: local }, [local.buffer]);
+    if (send) this.#events.emit('datagram', send);
   }
 
   #onCaptureEvent(event: CaptureEvent): void {
+    this.#observeClock();
     switch (event.type) {
       case 'datagram':
-        this.#events.emit('datagram', event.bytes);
+        this.#onDatagram(event.bytes);
         break;
       case 'level':
         this.#events.emit('inputLevel', event.level, event.transmitting);
@@ -280,51 +304,39 @@ class AudioEngineImpl implements ParleyAudioEngine {
         this.#events.emit('error', new AudioEngineError('worklet-failed', event.message));
         break;
       case 'stats':
-        this.#settle(event.id, event.stats);
+        this.#requests.settle(event.id, event.stats);
+        break;
+      case 'recording':
+        this.#requests.settle(event.id, { samples: event.samples, startMs: event.startMs });
+        break;
+      case 'recordings-cancelled':
+        for (const id of event.ids) this.#requests.fail(id, invalidState('record() [reason:engine closed]'));
         break;
     }
   }
 
   #onPlaybackEvent(event: PlaybackEvent): void {
+    this.#observeClock();
     switch (event.type) {
       case 'talking':
         this.#events.emit('talking', event.talking);
         break;
+      case 'loss':
+        this.#events.emit('receiveLoss', event.loss);
+        break;
       case 'recording':
-        this.#settle(event.id, event.samples);
+        this.#requests.settle(event.id, { samples: event.samples, startMs: event.startMs });
         break;
       case 'recordings-cancelled':
-        for (const id of event.ids) this.#fail(id, invalidState('recordOutput() [reason:engine closed]'));
+        for (const id of event.ids) this.#requests.fail(id, invalidState('recordOutput() [reason:engine closed]'));
         break;
       case 'error':
         this.#events.emit('error', new AudioEngineError('worklet-failed', event.message));
         break;
       case 'stats':
-        this.#settle(event.id, event.stats);
+        this.#requests.settle(event.id, event.stats);
         break;
     }
-  }
-
-  #request<T>(send: (id: number) => void): Promise<T> {
-    const id = this.#nextRequestId++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: never) => void, reject });
-      send(id);
-    });
-  }
-
-  #settle(id: number, value: unknown): void {
-    const p = this.#pending.get(id);
-    if (!p) return;
-    this.#pending.delete(id);
-    p.resolve(value as never);
-  }
-
-  #fail(id: number, error: unknown): void {
-    const p = this.#pending.get(id);
-    if (!p) return;
-    this.#pending.delete(id);
-    p.reject(error);
   }
 
   #sendCapture(cmd: CaptureCommand): void {
@@ -349,14 +361,12 @@ class AudioEngineImpl implements ParleyAudioEngine {
   async #teardown(): Promise<void> {
     this.#sendCapture({ type: 'close' });
     this.#sendPlayback({ type: 'close' });
-    for (const t of this.#stream?.getTracks() ?? []) t.stop();
-    this.#source?.disconnect();
+    this.#input?.close();
     this.#capture?.disconnect();
     this.#playback?.disconnect();
-    for (const id of [...this.#pending.keys()]) this.#fail(id, invalidState('request [reason:engine closed]'));
+    this.#requests.failAll(() => invalidState('request [reason:engine closed]'));
     const ctx = this.#ctx;
-    this.#stream = null;
-    this.#source = null;
+    this.#input = null;
     this.#capture = null;
     this.#playback = null;
     this.#ctx = null;

@@ -105,6 +105,12 @@ const LOW_SLACK_MS = 10;
 /** Speed up when the delay is this far above target (ms). */
 const HIGH_SLACK_MS = 30;
 /**
+ * In silence, skip a frame already when the delay is this far above target
+ * (ms): skipping silence is free, and 15 + 10 (LOW_SLACK_MS) > 20 ms (one
+ * frame), so skipping and holding cannot chase each other.
+ */
+const QUIET_SHRINK_MS = 15;
+/**
  * In speech, drop a frame only after the delay stayed above target +
  * HIGH_SLACK_MS for this many pulls (3 s): drift needs one drop per ~20 s,
  * and silence usually comes sooner and costs nothing.
@@ -152,6 +158,11 @@ export class JitterBuffer {
   /** Arrival time (ms) of the newest packet, `-Infinity` before any. */
   get lastArrivalMs(): number {
     return this.#lastArrivalMs;
+  }
+
+  /** Whether playout is running (false while waiting for the first packet's target delay, or after a long quiet). */
+  get started(): boolean {
+    return this.#started;
   }
 
   /** Adds a packet that arrived at `arrivalMs`. */
@@ -281,7 +292,7 @@ export class JitterBuffer {
       this.#s.held++;
       return SILENCE;
     }
-    if (delay > target + HIGH_SLACK_MS && gap >= 2 * FRAME_SAMPLES) {
+    if (delay > target + QUIET_SHRINK_MS && gap >= 2 * FRAME_SAMPLES) {
       this.#playTs += 2 * FRAME_SAMPLES;
       this.#s.dropped++;
       return SILENCE;

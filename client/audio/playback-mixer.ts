@@ -4,13 +4,19 @@
  *
  * Datagrams for another room are dropped. Each sender gets a SenderStream
  * (jitter buffer + decoder, the decoder created lazily through the injected
- * factory). Every 20 ms one frame is pulled per sender, scaled by the
- * sender's gain, fed to the talking tracker, summed, limited, and zeroed
- * when deafened. Output quanta (128 samples) are cut from that frame; the
- * recorder copies exactly what leaves. Senders silent for `idleTimeoutMs`
- * are dropped and their decoders freed.
+ * factory) and its own 20 ms frame with a read cursor: a sender's next
+ * frame is pulled when its cursor runs out, and an idle sender (waiting for
+ * its jitter-buffer target) is asked again every render quantum, so each
+ * talk spurt starts within one quantum (2.7 ms) of its target instead of on
+ * a grid shared by all senders (up to 20 ms later). Each sender's samples
+ * are scaled by its gain and fed to the talking tracker; the sum is scaled
+ * by the output volume, limited, and zeroed when deafened; the recorder
+ * copies exactly what leaves. Senders silent for `idleTimeoutMs` are
+ * dropped and their decoders freed.
  */
 import { decodeDownlink } from '../../proto/datagram.ts';
+import type { ForwardedVoice } from '../../proto/datagram.ts';
+import { LossMeter } from './loss-meter.ts';
 import { OutputRecorder } from './output-recorder.ts';
 import { SenderStream } from './sender-stream.ts';
 import type { FrameDecoder, FrameSource, SenderStreamStats } from './sender-stream.ts';
@@ -27,7 +33,14 @@ export interface PlaybackMixerOptions {
   /** Talking state of every known sender, sent only when it changed. */
   readonly onTalking: (talking: ReadonlyMap<number, boolean>) => void;
   /** A requested output recording completed. */
-  readonly onRecording: (id: number, samples: Float32Array) => void;
+  readonly onRecording: (id: number, samples: Float32Array, startMs: number) => void;
+  /**
+   * Every `lossReportMs`: the fraction (0..1) of packets lost per sender that
+   * sent at least 10 packets in the interval. Feeds the senders' FEC setting.
+   */
+  readonly onLoss?: (loss: ReadonlyMap<number, number>) => void;
+  /** Loss report interval, ms of output; default 2000. */
+  readonly lossReportMs?: number;
   /** A decoder could not be created (the sender stays silent). */
   readonly onDecoderError?: (error: unknown) => void;
   /** Drop a sender after this long without packets, ms; default 10000. */
@@ -56,9 +69,9 @@ export interface PlaybackStats {
   readonly malformed: number;
   /** Datagrams for another room (or before a room was set). */
   readonly wrongRoom: number;
-  /** Frames mixed. */
+  /** Output mixed, in 20 ms frames (quanta count as fractions). */
   readonly frames: number;
-  /** Total time producing frames (pull + decode + mix + limit), ms (0 without a clock). */
+  /** Total time rendering output (pull + decode + mix + limit), ms (0 without a clock). */
   readonly mixMs: number;
   /** Current gain of the limiter (1 = not limiting). */
   readonly limiterGain: number;
@@ -66,8 +79,16 @@ export interface PlaybackStats {
 
 interface Entry {
   readonly stream: SenderStream;
+  readonly loss: LossMeter;
+  /** The sender's current 20 ms frame, gain applied. */
+  readonly frame: Float32Array;
+  /** Next sample of `frame` to play; FRAME_SAMPLES = pull a new one. */
+  cursor: number;
   lastSource: FrameSource;
 }
+
+/** Intervals with fewer packets than this say too little about loss to report. */
+const MIN_PACKETS_FOR_LOSS = 10;
 
 /** Per-sender jitter buffers and decoders, mixer, limiter, talking and recording tap. */
 export class PlaybackMixer {
@@ -78,11 +99,10 @@ export class PlaybackMixer {
   readonly #limiter = new SoftLimiter();
   readonly #talking: TalkingTracker;
   readonly #recorder = new OutputRecorder();
-  readonly #mix = new Float32Array(FRAME_SAMPLES);
-  readonly #frame = new Float32Array(FRAME_SAMPLES);
-  #cursor = FRAME_SAMPLES; // mix exhausted: produce on first render
   #room: number | null = null;
   #deafened = false;
+  #volume = 1;
+  #sinceLossReport = 0;
   #closed = false;
   #s = { malformed: 0, wrongRoom: 0, frames: 0, mixMs: 0 };
 
@@ -105,7 +125,18 @@ export class PlaybackMixer {
       this.#s.wrongRoom++;
       return;
     }
-    this.#entry(v.sender).stream.insert(v, nowMs);
+    this.#insert(v, nowMs);
+  }
+
+  /**
+   * Feeds a downlink datagram made on this machine (the microphone test
+   * loops the user's own voice back): no room check, no loss report.
+   */
+  receiveLocal(bytes: Uint8Array, nowMs: number): void {
+    if (this.#closed) return;
+    const parsed = decodeDownlink(bytes);
+    if (parsed.ok) this.#entry(parsed.value.sender).stream.insert(parsed.value, nowMs);
+    else this.#s.malformed++;
   }
 
   /** Sets the current room; voice for any other room is dropped and every sender is forgotten. */
@@ -126,6 +157,11 @@ export class PlaybackMixer {
     this.#gains.set(sender, Math.max(0, Number.isFinite(gain) ? gain : 1));
   }
 
+  /** Master output volume (linear, 0..2), applied to the mix before the limiter. */
+  setOutputVolume(volume: number): void {
+    this.#volume = Math.max(0, Number.isFinite(volume) ? volume : 1);
+  }
+
   /** Master deafen: output zeros (senders keep being decoded so un-deafening is instant). */
   setDeafened(on: boolean): void {
     this.#deafened = on;
@@ -142,19 +178,27 @@ export class PlaybackMixer {
       out.fill(0);
       return;
     }
-    let i = 0;
-    while (i < out.length) {
-      if (this.#cursor >= FRAME_SAMPLES) {
-        this.#produce(nowMs + i / SAMPLES_PER_MS);
-        this.#cursor = 0;
+    const t0 = this.#options.clock?.() ?? 0;
+    out.fill(0);
+    for (const [sender, e] of this.#streams) {
+      if (nowMs - e.stream.lastArrivalMs > this.#idleTimeoutMs) {
+        this.#drop(sender);
+        continue;
       }
-      const take = Math.min(out.length - i, FRAME_SAMPLES - this.#cursor);
-      out.set(this.#mix.subarray(this.#cursor, this.#cursor + take), i);
-      this.#cursor += take;
-      i += take;
+      this.#mixSender(sender, e, out, nowMs);
     }
+    if (this.#volume !== 1) for (let i = 0; i < out.length; i++) out[i]! *= this.#volume;
+    this.#limiter.process(out);
+    if (this.#deafened) out.fill(0);
+    this.#s.frames += out.length / FRAME_SAMPLES;
+    if (this.#options.clock) this.#s.mixMs += this.#options.clock() - t0;
     if (this.#recorder.active) {
-      for (const r of this.#recorder.capture(out)) this.#options.onRecording(r.id, r.samples);
+      for (const r of this.#recorder.capture(out, nowMs)) this.#options.onRecording(r.id, r.samples, r.startMs);
+    }
+    this.#sinceLossReport += out.length;
+    if (this.#options.onLoss && this.#sinceLossReport >= (this.#options.lossReportMs ?? 2000) * SAMPLES_PER_MS) {
+      this.#sinceLossReport = 0;
+      this.#reportLoss();
     }
     const talking = this.#talking.tick(out.length);
     if (talking) this.#options.onTalking(talking);
@@ -183,13 +227,28 @@ export class PlaybackMixer {
     if (e) return e;
     const clock = this.#options.clock;
     const stream = new SenderStream(null, { ...(this.#options.jitter ? { jitter: this.#options.jitter } : {}), ...(clock ? { clock } : {}) });
-    e = { stream, lastSource: 'waiting' };
+    e = { stream, loss: new LossMeter(), frame: new Float32Array(FRAME_SAMPLES), cursor: FRAME_SAMPLES, lastSource: 'waiting' };
     this.#streams.set(sender, e);
     this.#options.createDecoder().then(
       (decoder) => stream.setDecoder(decoder),
       (error: unknown) => this.#options.onDecoderError?.(error),
     );
     return e;
+  }
+
+  #insert(v: ForwardedVoice, nowMs: number): void {
+    const e = this.#entry(v.sender);
+    e.loss.onPacket(v.seq);
+    e.stream.insert(v, nowMs);
+  }
+
+  #reportLoss(): void {
+    const loss = new Map<number, number>();
+    for (const [sender, e] of this.#streams) {
+      const sample = e.loss.take();
+      if (sample.expected >= MIN_PACKETS_FOR_LOSS) loss.set(sender, sample.fraction);
+    }
+    if (loss.size > 0) this.#options.onLoss!(loss);
   }
 
   #drop(sender: number): void {
@@ -200,25 +259,24 @@ export class PlaybackMixer {
     this.#talking.remove(sender);
   }
 
-  #produce(nowMs: number): void {
-    const t0 = this.#options.clock?.() ?? 0;
-    const mix = this.#mix;
-    const frame = this.#frame;
-    mix.fill(0);
-    for (const [sender, e] of this.#streams) {
-      if (nowMs - e.stream.lastArrivalMs > this.#idleTimeoutMs) {
-        this.#drop(sender);
-        continue;
+  /** Adds one sender's next `out.length` samples into `out`, pulling frames as its cursor runs out. */
+  #mixSender(sender: number, e: Entry, out: Float32Array, nowMs: number): void {
+    let i = 0;
+    while (i < out.length) {
+      if (e.cursor >= FRAME_SAMPLES) {
+        e.lastSource = e.stream.pull(nowMs + i / SAMPLES_PER_MS, e.frame);
+        const gain = this.#gains.get(sender) ?? 1;
+        if (gain !== 1) for (let k = 0; k < FRAME_SAMPLES; k++) e.frame[k]! *= gain;
+        // An idle stream's frame is silence: use only the rest of this quantum and ask again next time.
+        e.cursor = e.stream.playing ? 0 : FRAME_SAMPLES - (out.length - i);
       }
-      e.lastSource = e.stream.pull(nowMs, frame);
-      const gain = this.#gains.get(sender) ?? 1;
-      if (gain !== 1) for (let i = 0; i < FRAME_SAMPLES; i++) frame[i]! *= gain;
-      this.#talking.update(sender, frame);
-      for (let i = 0; i < FRAME_SAMPLES; i++) mix[i]! += frame[i]!;
+      const take = Math.min(out.length - i, FRAME_SAMPLES - e.cursor);
+      const part = e.frame.subarray(e.cursor, e.cursor + take);
+      for (let k = 0; k < take; k++) out[i + k]! += part[k]!;
+      this.#talking.update(sender, part);
+      e.cursor += take;
+      i += take;
     }
-    this.#limiter.process(mix);
-    if (this.#deafened) mix.fill(0);
-    this.#s.frames++;
-    if (this.#options.clock) this.#s.mixMs += this.#options.clock() - t0;
   }
+
 }

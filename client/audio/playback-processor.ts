@@ -29,7 +29,8 @@ function playbackProcessorClass(scope: AudioWorkletScope): WorkletProcessorClass
       this.#mixer = new PlaybackMixer({
         createDecoder: () => createDecoder(VOICE_DECODER_OPTIONS),
         onTalking: (talking) => this.#post({ type: 'talking', talking }),
-        onRecording: (id, samples) => this.#post({ type: 'recording', id, samples }, [samples.buffer as ArrayBuffer]),
+        onRecording: (id, samples, startMs) => this.#post({ type: 'recording', id, samples, startMs }, [samples.buffer as ArrayBuffer]),
+        onLoss: (loss) => this.#post({ type: 'loss', loss }),
         onDecoderError: (error) => this.#post({ type: 'error', message: `opus decoder failed to load [${String(error)}]` }),
         clock: Date.now,
       });
@@ -49,6 +50,12 @@ function playbackProcessorClass(scope: AudioWorkletScope): WorkletProcessorClass
       switch (cmd.type) {
         case 'datagram':
           this.#mixer.receive(cmd.bytes, scope.currentTime * 1000);
+          break;
+        case 'local-datagram':
+          this.#mixer.receiveLocal(cmd.bytes, scope.currentTime * 1000);
+          break;
+        case 'set-output-volume':
+          this.#mixer.setOutputVolume(cmd.volume);
           break;
         case 'set-room':
           this.#mixer.setRoom(cmd.room);

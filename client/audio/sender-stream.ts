@@ -12,6 +12,9 @@ import { JitterBuffer } from './jitter-buffer.ts';
 import type { InsertOutcome, JitterBufferOptions, JitterBufferStats, JitterPacket } from './jitter-buffer.ts';
 import { FRAME_SAMPLES } from './voice-format.ts';
 
+/** Fade-in after forced silence, samples (2.5 ms). */
+const FADE_IN_SAMPLES = 120;
+
 /** The part of a libopus-wasm `OpusDecoderHandle` (mono, 48 kHz) this module uses. */
 export interface FrameDecoder {
   decodeFloat(packet: Uint8Array | null, options?: { decodeFec?: boolean; frameSize?: number }): Float32Array;
@@ -52,6 +55,8 @@ export class SenderStream {
   readonly #clock: (() => number) | undefined;
   #decoder: FrameDecoder | null;
   #concealRun = 0;
+  /** Output was forced to zero (concealment ran out): ramp the next decoded frame in, so it cannot click. */
+  #silenced = false;
   #decodeErrors = 0;
   #decodeCalls = 0;
   #decodeMs = 0;
@@ -80,6 +85,16 @@ export class SenderStream {
     return this.#jitter.lastArrivalMs;
   }
 
+  /**
+   * Whether pulls produce timed output: false while there is no decoder or
+   * the jitter buffer waits to start. The mixer polls an idle stream every
+   * render quantum, so playout starts within 2.7 ms of the target instead of
+   * on the next 20 ms boundary.
+   */
+  get playing(): boolean {
+    return this.#decoder !== null && !this.#closed && this.#jitter.started;
+  }
+
   /** Queues a packet that arrived at `arrivalMs`. */
   insert(packet: JitterPacket, arrivalMs: number): InsertOutcome {
     return this.#jitter.insert(packet, arrivalMs);
@@ -99,13 +114,13 @@ export class SenderStream {
     switch (decision.kind) {
       case 'packet':
         if (this.#decode(out, decision.payload, false)) {
-          this.#concealRun = 0;
+          this.#resume(out);
           return 'packet';
         }
         return this.#conceal(out);
       case 'fec':
         if (this.#fec && this.#decode(out, decision.nextPayload, true)) {
-          this.#concealRun = 0;
+          this.#resume(out);
           return 'fec';
         }
         return this.#conceal(out);
@@ -131,10 +146,19 @@ export class SenderStream {
     this.#decoder = null;
   }
 
+  /** A decoded frame follows: after forced silence, fade its first 2.5 ms in. */
+  #resume(out: Float32Array): void {
+    this.#concealRun = 0;
+    if (!this.#silenced) return;
+    this.#silenced = false;
+    for (let i = 0; i < FADE_IN_SAMPLES; i++) out[i]! *= i / FADE_IN_SAMPLES;
+  }
+
   #conceal(out: Float32Array): FrameSource {
     this.#concealRun++;
     if (this.#concealRun > this.#concealFrames + 1) {
       out.fill(0, 0, FRAME_SAMPLES);
+      this.#silenced = true;
       return 'conceal';
     }
     if (!this.#decode(out, null, false)) {

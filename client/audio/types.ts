@@ -8,8 +8,26 @@
  * RTCDataChannel.
  */
 
-/** How the local user transmits. */
+import type { GateConfig } from './transmit-gate.ts';
+
+/** Transmit-gate settings (see transmit-gate.ts). */
+export type { GateConfig };
+
+/** How the local user transmits; `muted` is what mute and deafen put the gate in. */
 export type TransmitMode = 'continuous' | 'push-to-talk' | 'voice-activation' | 'muted';
+
+
+/** A recording tap's result, with the time of its first sample. */
+export interface TimedRecording {
+  readonly samples: Float32Array;
+  /** Audio-clock time of the first sample, ms. */
+  readonly contextMs: number;
+  /**
+   * When the first sample was rendered, on the machine-wide wall clock
+   * `performance.timeOrigin + performance.now()` (ms); null if unknown.
+   */
+  readonly wallMs: number | null;
+}
 
 /** An encoded uplink datagram ready for the DataChannel (already framed by proto/datagram.ts). */
 export type UplinkDatagram = Uint8Array;
@@ -22,11 +40,21 @@ export interface AudioEngineEvents {
   inputLevel: (level: number, transmitting: boolean) => void;
   /** Talking state per remote sender session id, from what is actually being played. */
   talking: (talking: ReadonlyMap<number, boolean>) => void;
+  /** Every ~2 s: fraction of packets lost (0..1) per remote sender heard in that interval. */
+  receiveLoss: (loss: ReadonlyMap<number, number>) => void;
   /** A fatal or user-visible audio problem (no microphone, permission denied...). */
   error: (error: AudioEngineError) => void;
 }
 
-export type AudioEngineErrorCode = 'mic-permission-denied' | 'mic-unavailable' | 'audio-context-failed' | 'worklet-failed';
+export type AudioEngineErrorCode =
+  | 'mic-permission-denied'
+  | 'mic-unavailable'
+  | 'audio-context-failed'
+  | 'worklet-failed'
+  /** The browser cannot route output to a chosen device (no `AudioContext.setSinkId`). */
+  | 'output-device-unsupported'
+  /** The chosen output device refused (gone, or not allowed). */
+  | 'output-device-failed';
 
 /** Typed error with a code the UI maps to plain language. */
 export class AudioEngineError extends Error {
@@ -40,16 +68,35 @@ export class AudioEngineError extends Error {
 
 /** Options for starting the engine. */
 export interface AudioEngineStartOptions {
-  /** Input device id from enumerateDevices(); default device when absent. */
+  /** Input device id from enumerateDevices(); default device when absent (or when this one is gone). */
   readonly inputDeviceId?: string;
 }
+
+/** Microphone test: what you send is also played to you locally, and sent to nobody. */
+export const MIC_TEST_SENDER = 0xffffffff;
 
 /** What the session needs from the audio engine. */
 export interface AudioEngine {
   /** Starts capture and playback. Must be called from a user gesture on real browsers (autoplay policy). */
   start(options?: AudioEngineStartOptions): Promise<void>;
-  /** Gates sending: when false the capture side sends nothing but keep-alives. */
+  /** Shorthand for `configureGate({ mode: on ? 'continuous' : 'muted' })`. */
   setTransmitting(on: boolean): void;
+  /** Changes the transmit gate: mode, push-to-talk held, voice-activation threshold (dBFS) and hang (ms). */
+  configureGate(patch: Partial<GateConfig>): void;
+  /** Expected packet loss, percent, that sizes the encoder's in-band FEC. */
+  setExpectedLoss(percent: number): void;
+  /** Microphone gain before metering and encoding (linear, 0..4). */
+  setInputGain(gain: number): void;
+  /** Master playback volume (linear, 0..2). */
+  setOutputVolume(volume: number): void;
+  /** Per-sender playback gain (linear; 1 = unchanged, 0 = muted locally, up to 2). */
+  setSenderVolume(sessionId: number, gain: number): void;
+  /** Switches the microphone (null = default device). Rejects with an AudioEngineError; the old one stays on then. */
+  setInputDevice(deviceId: string | null): Promise<void>;
+  /** Routes playback to a device (null = default). Rejects with `output-device-unsupported` or `output-device-failed`. */
+  setOutputDevice(deviceId: string | null): Promise<void>;
+  /** Microphone test: loop what the gate lets through back to the local output, send nothing. */
+  setMicTest(on: boolean): void;
   /** Deafen: playback outputs silence. */
   setDeafened(on: boolean): void;
   /** Feeds one downlink datagram (bytes as received from the relay). */

@@ -21,9 +21,9 @@ export interface ActivityDetectorOptions {
 
 /** Sliding-window RMS threshold with hang. */
 export class ActivityDetector {
-  readonly #threshold: number;
+  #threshold: number;
   readonly #windowSamples: number;
-  readonly #hangSamples: number;
+  #hangSamples: number;
   readonly #blocks: Array<{ sum: number; n: number }> = [];
   #windowSum = 0;
   #windowN = 0;
@@ -33,6 +33,16 @@ export class ActivityDetector {
     this.#threshold = options.thresholdRms ?? 0.00316;
     this.#windowSamples = ((options.windowMs ?? 100) * SAMPLE_RATE) / 1000;
     this.#hangSamples = ((options.hangMs ?? 300) * SAMPLE_RATE) / 1000;
+  }
+
+  /** Changes the threshold (RMS, full scale 1) from the next update on. */
+  setThresholdRms(value: number): void {
+    this.#threshold = value;
+  }
+
+  /** Changes the hang time from the next update on, ms. */
+  setHangMs(ms: number): void {
+    this.#hangSamples = (ms * SAMPLE_RATE) / 1000;
   }
 
   /**

@@ -7,6 +7,7 @@
  * This module is imported on both sides: types and constants only, no DOM.
  */
 import type { JitterBufferStats } from './jitter-buffer.ts';
+import type { GateConfig } from './transmit-gate.ts';
 
 /** `registerProcessor` name of the capture processor. */
 export const CAPTURE_PROCESSOR = 'parley-capture';
@@ -19,14 +20,20 @@ export interface CaptureProcessorOptions {
   readonly seq: number;
   /** First datagram ts (u32, random per session). */
   readonly ts: number;
-  /** Gate state at start. */
-  readonly transmitting: boolean;
+  /** Gate configuration at start. */
+  readonly gate: GateConfig;
+  /** Expected packet loss at start, percent. */
+  readonly expectedLossPercent: number;
 }
 
 /** Main thread → capture processor. */
 export type CaptureCommand =
-  /** Opens or closes the send gate (`engine.setTransmitting`). Closing sends one End packet. */
-  | { readonly type: 'set-transmitting'; readonly on: boolean }
+  /** Changes the send gate (mode, push-to-talk, voice activation). Closing sends one End packet. */
+  | { readonly type: 'set-gate'; readonly gate: Partial<GateConfig> }
+  /** Expected packet loss for the encoder's FEC, percent (`engine.setExpectedLoss`). */
+  | { readonly type: 'set-expected-loss'; readonly percent: number }
+  /** Record the next `samples` input samples; answered by `recording` with the same id. */
+  | { readonly type: 'record'; readonly id: number; readonly samples: number }
   /** Asks for counters; answered by a `stats` event with the same id. */
   | { readonly type: 'get-stats'; readonly id: number }
   /** Frees the encoder and stops producing anything (`engine.close`). */
@@ -58,7 +65,11 @@ export type CaptureEvent =
   /** The Opus encoder failed to load; only keep-alives will be sent. */
   | { readonly type: 'error'; readonly message: string }
   /** Answer to `get-stats`. */
-  | { readonly type: 'stats'; readonly id: number; readonly stats: CaptureWorkletStats };
+  | { readonly type: 'stats'; readonly id: number; readonly stats: CaptureWorkletStats }
+  /** A requested input recording; `startMs` is the audio-clock time of its first sample. */
+  | { readonly type: 'recording'; readonly id: number; readonly samples: Float32Array; readonly startMs: number }
+  /** Recordings dropped because the processor closed. */
+  | { readonly type: 'recordings-cancelled'; readonly ids: readonly number[] };
 
 /** Main thread → playback processor. */
 export type PlaybackCommand =
@@ -68,8 +79,12 @@ export type PlaybackCommand =
   | { readonly type: 'set-room'; readonly room: number | null }
   /** A sender left: free its decoder and jitter buffer. */
   | { readonly type: 'remove-sender'; readonly sender: number }
-  /** Per-sender playback gain (linear; 1 = unchanged, 0 = locally muted). Hook for per-user volume. */
+  /** A downlink datagram made locally (microphone test): played without the room check. */
+  | { readonly type: 'local-datagram'; readonly bytes: Uint8Array }
+  /** Per-sender playback gain (linear; 1 = unchanged, 0 = locally muted, up to 2). Per-user volume. */
   | { readonly type: 'set-sender-volume'; readonly sender: number; readonly gain: number }
+  /** Master output volume (linear, 0..2). */
+  | { readonly type: 'set-output-volume'; readonly volume: number }
   /** Master deafen: output zeros. */
   | { readonly type: 'set-deafened'; readonly on: boolean }
   /** Record the next `samples` output samples; answered by `recording` with the same id. */
@@ -105,8 +120,10 @@ export interface PlaybackWorkletStats {
 export type PlaybackEvent =
   /** Talking state of every known sender; sent at most every ~50 ms and only on change. */
   | { readonly type: 'talking'; readonly talking: ReadonlyMap<number, boolean> }
-  /** A requested recording; `samples` owns its buffer (transferred). */
-  | { readonly type: 'recording'; readonly id: number; readonly samples: Float32Array }
+  /** A requested recording; `samples` owns its buffer (transferred); `startMs` is the audio-clock time of its first sample. */
+  | { readonly type: 'recording'; readonly id: number; readonly samples: Float32Array; readonly startMs: number }
+  /** Every 2 s: fraction of packets lost (0..1) per sender heard in that interval. */
+  | { readonly type: 'loss'; readonly loss: ReadonlyMap<number, number> }
   /** Recordings dropped because the processor closed. */
   | { readonly type: 'recordings-cancelled'; readonly ids: readonly number[] }
   /** A decoder could not be created; that sender stays silent. */

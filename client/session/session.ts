@@ -5,7 +5,9 @@
  *
  * Layers: Session (product state) -> SignalConnection (WebSocket + codec)
  * and VoiceTransport (RTCPeerConnection + DataChannel) -> relay. The audio
- * engine is injected; the session only shuttles datagram bytes.
+ * engine is injected and driven by AudioLink (audio-link.ts), which derives
+ * everything the engine does from the state; voice settings persist through
+ * the injected SettingsStore.
  */
 import { PROTOCOL_VERSION, authTranscript } from '../../proto/index.ts';
 import type { AuthOk, RtcSignal } from '../../proto/index.ts';
@@ -13,9 +15,10 @@ import { toHex } from '../../keys/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import type { AudioEngine } from '../audio/types.ts';
 import { AccessManager } from './access-manager.ts';
-import { linkAudio } from './audio-link.ts';
+import { AudioLink } from './audio-link.ts';
 import { ChatClient, memoryChatPersistence } from './chat/index.ts';
 import type { ChatCommand, ChatPersistence } from './chat/index.ts';
+import type { DeviceSource } from './devices.ts';
 import { SessionError, isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
 import { memoryPins } from './relay-pins.ts';
 import type { RelayPinStore } from './relay-pins.ts';
@@ -28,7 +31,10 @@ import type { ReconnectPolicy } from './reconnect-policy.ts';
 import { initialState } from './state.ts';
 import { createTreeLink } from './tree-link.ts';
 import type { RoomTreeStore, TreeCache } from '../tree/index.ts';
-import type { Command, RoomView, State, UserView } from './state.ts';
+import type { Command, RoomView, State, UserView, VoiceCommand } from './state.ts';
+import { reduceVoiceCommand } from './voice-commands.ts';
+import { memorySettingsStore, parseVoiceSettings } from './voice-settings.ts';
+import type { SettingsStore } from './voice-settings.ts';
 
 /** What a Session needs from the outside world. */
 export interface SessionDeps {
@@ -52,12 +58,18 @@ export interface SessionDeps {
   readonly onInviteSettled?: () => void;
   /** Page URL admins' invite links start with. Default: the relay URL turned into http(s). */
   readonly inviteBaseUrl?: string;
-  /** Wall clock, ms (invite expiry). Default Date.now. */
+  /** Wall clock, ms (invite expiry, loss-report ages). Default Date.now. */
   readonly now?: () => number;
   /** Room tree cache (IndexedDB in the page). Default: in memory. */
   readonly treeCache?: TreeCache;
   /** Where chat keeps its outbox and read marks. Default in memory (lost on reload). */
   readonly chatPersistence?: ChatPersistence;
+  /** Where voice settings persist; default in memory (lost on reload). */
+  readonly settingsStore?: SettingsStore;
+  /** Audio device lists; default none (the panel offers only the system default). */
+  readonly devices?: DeviceSource | null;
+  /** Whether the browser can route output to a chosen device; default false. */
+  readonly canChooseOutput?: boolean;
 }
 
 type Listener = (state: State) => void;
@@ -80,8 +92,8 @@ export class Session {
   readonly #policy: ReconnectPolicy;
   #signal: SignalConnection | null = null;
   #voice: VoiceTransport | null = null;
-  #audio: AudioEngine | null = null;
-  #unlinkAudio: () => void = () => {};
+  readonly #audio: AudioLink;
+  readonly #settingsStore: SettingsStore;
   #credentials: { displayName: string; password: string } | null = null;
   #retryTimer: unknown = null;
   #voiceTimer: unknown = null;
@@ -95,6 +107,7 @@ export class Session {
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#policy = deps.reconnectPolicy ?? exponentialBackoff();
+    this.#settingsStore = deps.settingsStore ?? memorySettingsStore();
     this.#access = new AccessManager({
       address: deps.url,
       signer: deps.signer,
@@ -110,6 +123,7 @@ export class Session {
       ...initialState,
       identity: { publicKeyHex: toHex(deps.signer.publicKey), fingerprint: deps.fingerprint },
       invite: this.#access.inviteView(),
+      voiceSettings: parseVoiceSettings(this.#settingsStore.load()),
     };
     this.#tree = createTreeLink({ deps, state: () => this.#state, update: (next) => this.#set(next) });
     this.#chat = new ChatClient({
@@ -119,11 +133,34 @@ export class Session {
       ...(deps.setTimer ? { setTimer: deps.setTimer } : {}),
       ...(deps.clearTimer ? { clearTimer: deps.clearTimer } : {}),
     });
+    const session = this;
+    this.#audio = new AudioLink(
+      {
+        get state() {
+          return session.#state;
+        },
+        set: (next) => this.#set(next),
+        sendControl: (msg) => this.#signal?.send(msg),
+        sendDatagram: (bytes) => this.#voice?.send(bytes),
+      },
+      {
+        createAudio: deps.createAudio,
+        setTimer: this.#setTimer,
+        now: deps.now ?? Date.now,
+        devices: deps.devices ?? null,
+        canChooseOutput: deps.canChooseOutput ?? false,
+      },
+    );
   }
 
   /** Resolves once chat has loaded what a previous page left (outbox, read marks). */
   get chatReady(): Promise<void> {
     return this.#chat.ready;
+  }
+
+  /** The audio engine while voice runs (diagnostics, tests, benchmarks). */
+  get audio(): AudioEngine | null {
+    return this.#audio.engine;
   }
 
   /** The current snapshot. Never mutate it. */
@@ -146,15 +183,17 @@ export class Session {
     switch (cmd.type) {
       case 'connect':
         this.#credentials = { displayName: cmd.displayName.trim(), password: cmd.password };
-        this.#startAudio();
+        this.#audio.start();
         this.#connect(0);
         return;
-      case 'disconnect':
+      case 'disconnect': {
         this.#credentials = null;
         this.#teardown();
-        this.#set({ ...initialState, identity: this.#state.identity, muted: this.#state.muted, deafened: this.#state.deafened, invite: this.#state.invite, chat: this.#chat.state, tree: this.#state.tree });
-        this.#closeAudio();
+        this.#audio.close();
+        const s = this.#state;
+        this.#set({ ...initialState, identity: s.identity, muted: s.muted, deafened: s.deafened, invite: s.invite, chat: this.#chat.state, tree: s.tree, voiceSettings: s.voiceSettings, devices: s.devices, netSim: s.netSim });
         return;
+      }
       case 'rename': {
         const name = cmd.displayName.trim();
         if (!name) return;
@@ -165,7 +204,7 @@ export class Session {
       }
       case 'accept-relay-key':
         if (this.#access.acceptRelayKey() && this.#credentials) {
-          this.#startAudio();
+          this.#audio.start();
           this.#connect(0);
         }
         return;
@@ -205,20 +244,35 @@ export class Session {
       case 'dismiss-notice':
         this.#set({ ...this.#state, notice: null });
         return;
+      default:
+        this.#voiceCommand(cmd as VoiceCommand);
     }
+  }
+
+  #voiceCommand(cmd: VoiceCommand): void {
+    const before = this.#state;
+    this.#set(reduceVoiceCommand(before, cmd));
+    const after = this.#state.voiceSettings;
+    if (cmd.type === 'set-input-device' && after.inputDeviceId !== before.voiceSettings.inputDeviceId) this.#audio.switchInput();
+    if (cmd.type === 'set-output-device' && after.outputDeviceId !== before.voiceSettings.outputDeviceId) this.#audio.switchOutput();
+    if (cmd.type === 'refresh-devices') this.#audio.refreshDevices();
+    if (cmd.type === 'set-network-sim') this.#audio.applyNetSim();
   }
 
   #setSelf(muted: boolean, deafened: boolean): void {
     if (deafened && !this.#state.deafened) this.#mutedBeforeDeafen = this.#state.muted;
     this.#set({ ...this.#state, muted, deafened });
-    this.#audio?.setTransmitting(!muted);
-    this.#audio?.setDeafened(deafened);
     this.#signal?.send({ case: 'setSelfState', value: { muted, deafened } });
   }
 
+  readonly #setTimer = (fn: () => void, ms: number): unknown => (this.#deps.setTimer ?? ((f, t) => setTimeout(f, t)))(fn, ms);
+
   #set(next: State): void {
     if (next === this.#state) return;
+    const settingsChanged = next.voiceSettings !== this.#state.voiceSettings;
     this.#state = next;
+    if (settingsChanged) this.#settingsStore.save(next.voiceSettings);
+    this.#audio.sync();
     for (const l of [...this.#listeners]) {
       try {
         l(next);
@@ -226,22 +280,6 @@ export class Session {
         console.error('session listener failed', e);
       }
     }
-  }
-
-  #startAudio(): void {
-    if (this.#audio) return;
-    const audio = this.#deps.createAudio();
-    this.#audio = audio;
-    this.#set({ ...this.#state, voice: { status: 'starting', error: null } });
-    this.#unlinkAudio = linkAudio(audio, { state: () => this.#state, update: (next) => this.#set(next), sendDatagram: (bytes) => this.#voice?.send(bytes) });
-  }
-
-  #closeAudio(): void {
-    this.#unlinkAudio();
-    this.#unlinkAudio = () => {};
-    const audio = this.#audio;
-    this.#audio = null;
-    void audio?.close();
   }
 
   #connect(attempt: number): void {
@@ -273,8 +311,7 @@ export class Session {
       voice: { status: this.#state.voice.status === 'failed' ? 'failed' : 'starting', error: this.#state.voice.error },
       talking: new Set(),
     });
-    const setTimer = this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.#retryTimer = setTimer(() => {
+    this.#retryTimer = this.#setTimer(() => {
       this.#retryTimer = null;
       if (this.#credentials) this.#connect(Math.max(1, next));
     }, delay);
@@ -344,7 +381,7 @@ export class Session {
         }
         return;
       case 'userLeft': {
-        this.#audio?.removeSender(msg.value.sessionId);
+        this.#audio.removeSender(msg.value.sessionId);
         const talking = new Set(this.#state.talking);
         talking.delete(msg.value.sessionId);
         this.#set({ ...this.#state, users: this.#state.users.filter((u) => u.sessionId !== msg.value.sessionId), talking });
@@ -355,7 +392,10 @@ export class Session {
         return;
       case 'voiceReady':
         this.#clearVoiceTimer();
-        if (this.#audio) this.#set({ ...this.#state, voice: { status: this.#state.voice.status === 'failed' ? 'failed' : 'ready', error: this.#state.voice.error } });
+        if (this.#audio.engine) this.#set({ ...this.#state, voice: { status: this.#state.voice.status === 'failed' ? 'failed' : 'ready', error: this.#state.voice.error } });
+        return;
+      case 'lossReport':
+        this.#audio.onLossReport(msg.value.fromSessionId, msg.value.lossPermille);
         return;
       case 'ping':
         this.#signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
@@ -406,14 +446,13 @@ export class Session {
     const voice = this.#deps.createVoiceTransport?.((m) => signal.send(m)) ?? new VoiceTransport((m) => signal.send(m));
     this.#voice = voice;
     this.#clearVoiceTimer();
-    const setTimer = this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.#voiceTimer = setTimer(() => {
+    this.#voiceTimer = this.#setTimer(() => {
       this.#voiceTimer = null;
       if (this.#voice !== voice || this.#state.voice.status === 'ready') return;
       if (attempt + 1 < VOICE_SETUP_ATTEMPTS) this.#startVoice(attempt + 1);
       else this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', 'voice channel did not open') } });
     }, VOICE_SETUP_MS);
-    voice.on('datagram', (bytes) => this.#audio?.receive(bytes));
+    voice.on('datagram', (bytes) => this.#audio.receive(bytes));
     voice.on('close', (reason) => {
       if (this.#voice === voice) this.#set({ ...this.#state, voice: { status: 'failed', error: new SessionError('voice-failed', reason) } });
     });
@@ -435,7 +474,7 @@ export class Session {
 
   #syncRoomToAudio(): void {
     const room = this.#state.rooms.find((r) => r.id === this.#state.roomId);
-    if (room) this.#audio?.setRoom(room.voiceId);
+    if (room) this.#audio.setRoom(room.voiceId);
   }
 
   #clearVoiceTimer(): void {
@@ -462,7 +501,7 @@ export class Session {
   async close(): Promise<void> {
     this.#credentials = null;
     this.#teardown();
-    this.#closeAudio();
+    this.#audio.close();
     this.#tree.close();
     this.#chat.close();
     this.#listeners.clear();

@@ -4,6 +4,10 @@
  * copy of shared state.
  */
 import type { SessionError } from './errors.ts';
+import type { NetSimConfig } from './net-sim.ts';
+import { NET_SIM_OFF } from './net-sim.ts';
+import type { SelectableTransmitMode, VoiceSettings } from './voice-settings.ts';
+import { DEFAULT_VOICE_SETTINGS } from './voice-settings.ts';
 import { initialChatState } from './chat/chat-state.ts';
 import type { ChatState } from './chat/chat-state.ts';
 import type { ChatCommand } from './chat/chat-client.ts';
@@ -75,6 +79,21 @@ export interface RelayKeyChange {
   readonly source: 'pinned' | 'invite';
 }
 
+/** One audio device as the settings panel lists it. */
+export interface DeviceView {
+  readonly id: string;
+  /** The browser's label, or "Microphone 2"-style when it hides labels (before mic permission). */
+  readonly label: string;
+}
+
+/** The devices the browser offers. */
+export interface DeviceList {
+  readonly inputs: readonly DeviceView[];
+  readonly outputs: readonly DeviceView[];
+  /** Whether this browser lets the page choose the output device (AudioContext.setSinkId). */
+  readonly canChooseOutput: boolean;
+}
+
 export interface State {
   readonly connection: { readonly status: ConnectionStatus; readonly error: SessionError | null; readonly attempt: number };
   readonly identity: { readonly publicKeyHex: string; readonly fingerprint: string } | null;
@@ -106,6 +125,17 @@ export interface State {
   readonly createdInvite: { readonly link: string; readonly role: RoleName; readonly expiresAtMs: number; readonly maxUses: number } | null;
   /** Room chat and direct messages. */
   readonly chat: ChatState;
+  /** The user's voice settings (persisted). */
+  readonly voiceSettings: VoiceSettings;
+  /** Push-to-talk key or on-screen button held. */
+  readonly pttDown: boolean;
+  /** Microphone test running: own voice played back locally, nothing sent. */
+  readonly micTest: boolean;
+  readonly devices: DeviceList;
+  /** Developer network simulator on the outgoing voice path. */
+  readonly netSim: NetSimConfig;
+  /** Expected loss the encoder's FEC is sized for, percent (follows listeners' reports). */
+  readonly expectedLossPct: number;
 
   /** The room tree: cached replica, pending and refused changes, the audit history view (issue 4). */
   readonly tree: TreeView;
@@ -138,7 +168,30 @@ export type Command =
   /** Hide a refused-change message. */
   | { readonly type: 'dismiss-refusal'; readonly opIdHex: string }
   /** Admin: load the audit history (older than `beforeSeq`; 0 = newest). */
-  | { readonly type: 'load-history'; readonly beforeSeq: number };
+  | { readonly type: 'load-history'; readonly beforeSeq: number }
+  | VoiceCommand;
+
+/** Commands about how voice is sent and played (settings, push-to-talk, devices, tests). */
+export type VoiceCommand =
+  | { readonly type: 'set-transmit-mode'; readonly mode: SelectableTransmitMode }
+  /** Push-to-talk key or button pressed (`down: true`) or released. */
+  | { readonly type: 'push-to-talk'; readonly down: boolean }
+  /** Push-to-talk key as a `KeyboardEvent.code`. */
+  | { readonly type: 'set-ptt-key'; readonly code: string }
+  | { readonly type: 'set-voice-activation'; readonly thresholdDb?: number; readonly hangMs?: number }
+  /** null = system default. */
+  | { readonly type: 'set-input-device'; readonly deviceId: string | null }
+  | { readonly type: 'set-output-device'; readonly deviceId: string | null }
+  /** Linear 0..2. */
+  | { readonly type: 'set-input-gain'; readonly gain: number }
+  /** Linear 0..2. */
+  | { readonly type: 'set-output-volume'; readonly volume: number }
+  /** Linear 0..2 for the user with this identity key. */
+  | { readonly type: 'set-user-volume'; readonly publicKeyHex: string; readonly volume: number }
+  | { readonly type: 'set-mic-test'; readonly on: boolean }
+  /** Re-reads the device lists (the panel opened, a device was plugged in). */
+  | { readonly type: 'refresh-devices' }
+  | { readonly type: 'set-network-sim'; readonly config: Partial<NetSimConfig> };
 
 export const initialState: State = {
   connection: { status: 'idle', error: null, attempt: 0 },
@@ -161,6 +214,12 @@ export const initialState: State = {
   admin: null,
   createdInvite: null,
   chat: initialChatState,
+  voiceSettings: DEFAULT_VOICE_SETTINGS,
+  pttDown: false,
+  micTest: false,
+  devices: { inputs: [], outputs: [], canChooseOutput: false },
+  netSim: NET_SIM_OFF,
+  expectedLossPct: 10,
 
   tree: emptyTreeView,
 };

@@ -1,5 +1,5 @@
 /** Typed DOM events the UI components fire upward to <parley-app>. */
-import type { ChatCommand, Command } from '../session/index.ts';
+import type { ChatCommand, Command, VoiceCommand } from '../session/index.ts';
 import type { TreeEdit } from '../tree/index.ts';
 
 /** Session commands an admin panel can ask for. */
@@ -26,6 +26,22 @@ export class VoiceToggleEvent extends Event {
   static readonly type = 'voice-toggle';
   constructor(readonly control: 'mute' | 'deafen', readonly on: boolean) {
     super(VoiceToggleEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** A voice setting or control changed (mode, push-to-talk, devices, volumes, mic test, network simulator). */
+export class VoiceCommandEvent extends Event {
+  static readonly type = 'voice-command';
+  constructor(readonly command: VoiceCommand) {
+    super(VoiceCommandEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** The user asked to open the voice settings. */
+export class OpenVoiceSettingsEvent extends Event {
+  static readonly type = 'open-voice-settings';
+  constructor() {
+    super(OpenVoiceSettingsEvent.type, { bubbles: true, composed: true });
   }
 }
 
@@ -95,6 +111,8 @@ export class LoadHistoryEvent extends Event {
 
 declare global {
   interface HTMLElementEventMap {
+    'voice-command': VoiceCommandEvent;
+    'open-voice-settings': OpenVoiceSettingsEvent;
     'chat-command': ChatCommandEvent;
 
     'tree-edit': TreeEditEvent;

@@ -14,6 +14,7 @@ import type {
   RenameEvent,
   RoomActionsEvent,
   TreeEditEvent,
+  VoiceCommandEvent,
   VoiceToggleEvent,
 } from './events.ts';
 import { MentionNotifier } from './mention-notifier.ts';
@@ -22,11 +23,13 @@ import './parley-admin-panel.ts';
 import './parley-chat-panel.ts';
 import './parley-identity-panel.ts';
 import './parley-relay-key-warning.ts';
+import './parley-dev-panel.ts';
 import './parley-room-list.ts';
 import './parley-room-dialog.ts';
 import './parley-room-history.ts';
 import './parley-tree-status.ts';
 import './parley-voice-bar.ts';
+import './parley-voice-settings.ts';
 
 /** Wide enough to show rooms and chat side by side. */
 const WIDE = '(min-width: 56rem)';
@@ -57,6 +60,7 @@ function savedName(): string {
  * Root component: renders the sign-in form or the room view from the
  * session's state, and turns UI events into session commands. Rooms and chat
  * sit side by side on wide screens; on phones a Rooms / Chat switch shows one.
+ * The developer panel shows with `?dev` in the URL or after Ctrl+Shift+D.
  */
 export class ParleyApp extends LitElement {
   static override properties = {
@@ -67,6 +71,7 @@ export class ParleyApp extends LitElement {
     _actionsRoom: { state: true },
     _view: { state: true },
     _wide: { state: true },
+    devPanel: { type: Boolean, attribute: 'dev-panel' },
   };
 
   declare session: Session | null;
@@ -79,6 +84,8 @@ export class ParleyApp extends LitElement {
   declare _actionsRoom: string;
   declare _view: 'rooms' | 'chat';
   declare _wide: boolean;
+  /** Developer network simulator panel shown. */
+  declare devPanel: boolean;
   readonly #ctl = new SessionController(this);
   readonly #notifier = new MentionNotifier();
   readonly #media: MediaQueryList | null = typeof matchMedia === 'function' ? matchMedia(WIDE) : null;
@@ -94,7 +101,15 @@ export class ParleyApp extends LitElement {
     this._actionsRoom = '';
     this._view = 'rooms';
     this._wide = this.#media?.matches ?? true;
+    this.devPanel = typeof location !== 'undefined' && new URLSearchParams(location.search).has('dev');
   }
+
+  #onDevKey = (e: KeyboardEvent): void => {
+    if (e.ctrlKey && e.shiftKey && (e.key === 'D' || e.key === 'd')) {
+      e.preventDefault();
+      this.devPanel = !this.devPanel;
+    }
+  };
 
   #onMedia = (): void => {
     this._wide = this.#media?.matches ?? true;
@@ -103,10 +118,12 @@ export class ParleyApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#media?.addEventListener('change', this.#onMedia);
+    window.addEventListener('keydown', this.#onDevKey);
   }
 
   override disconnectedCallback(): void {
     this.#media?.removeEventListener('change', this.#onMedia);
+    window.removeEventListener('keydown', this.#onDevKey);
     this.#notifier.close();
     super.disconnectedCallback();
   }
@@ -212,6 +229,15 @@ export class ParleyApp extends LitElement {
     this.session?.dispatch(e.control === 'mute' ? { type: 'set-muted', muted: e.on } : { type: 'set-deafened', deafened: e.on });
   };
 
+  #onVoiceCommand = (e: VoiceCommandEvent): void => {
+    this.session?.dispatch(e.command);
+  };
+
+  #openSettings = (): void => {
+    this.session?.dispatch({ type: 'refresh-devices' });
+    this.renderRoot.querySelector('parley-voice-settings')?.show();
+  };
+
   override render() {
     const s = this.#ctl.state;
     if (!s) return html`<p role="status">Loading…</p>`;
@@ -278,6 +304,9 @@ export class ParleyApp extends LitElement {
         ${s.notice
           ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}
+        ${this.devPanel
+          ? html`<parley-dev-panel .netSim=${s.netSim} .expectedLossPct=${s.expectedLossPct} @voice-command=${this.#onVoiceCommand}></parley-dev-panel>`
+          : ''}
         ${this._wide
           ? ''
           : html`<div class="switch" role="group" aria-label="Show">
@@ -296,9 +325,11 @@ export class ParleyApp extends LitElement {
             .unread=${unread.rooms}
             .directUnread=${unread.direct}
             .canEdit=${isAdmin}
+            .userVolumes=${s.voiceSettings.userVolumes}
             @join-room=${this.#onJoin}
             @room-actions=${this.#onRoomActions}
             @tree-edit=${this.#onTreeEdit}
+            @voice-command=${this.#onVoiceCommand}
           ></parley-room-list>
           <parley-chat-panel
             ?hidden=${!this._wide && this._view !== 'chat'}
@@ -323,8 +354,21 @@ export class ParleyApp extends LitElement {
         .transmitting=${s.transmitting}
         .voiceStatus=${s.voice.status}
         .voiceError=${s.voice.error ? errorText(s.voice.error) : ''}
+        .transmitMode=${s.voiceSettings.transmitMode}
+        .pttKey=${s.voiceSettings.pttKey}
+        .pttDown=${s.pttDown}
         @voice-toggle=${this.#onVoice}
+        @voice-command=${this.#onVoiceCommand}
+        @open-voice-settings=${this.#openSettings}
       ></parley-voice-bar>
+      <parley-voice-settings
+        .settings=${s.voiceSettings}
+        .devices=${s.devices}
+        .level=${s.inputLevel}
+        .transmitting=${s.transmitting}
+        .micTest=${s.micTest}
+        @voice-command=${this.#onVoiceCommand}
+      ></parley-voice-settings>
     `;
   }
 }

@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import type { TemplateResult } from 'lit';
 import type { RoomView, UserView } from '../session/index.ts';
-import { JoinRoomEvent, RoomActionsEvent, TreeEditEvent } from './events.ts';
+import { JoinRoomEvent, RoomActionsEvent, TreeEditEvent, VoiceCommandEvent } from './events.ts';
 
 const DRAG_TYPE = 'application/x-parley-room';
 
@@ -12,8 +12,11 @@ const DRAG_TYPE = 'application/x-parley-room';
  * (`canEdit`) each room has an actions button (keyboard path for every
  * change, including "Move to…"), and rooms can be dragged onto another room
  * to move them inside it. Rooms with a change not yet acknowledged are marked
- * pending.
+ * pending. Every other user has a volume button that opens a 0–200 %
+ * slider for how loud they play here (kept per identity key, so it follows
+ * them across reconnects).
  * @fires join-room - with the room id
+ * @fires voice-command - set-user-volume
  * @fires room-actions - an admin opened a room's actions
  * @fires tree-edit - a room was dropped onto another (room.move)
  */
@@ -24,6 +27,8 @@ export class ParleyRoomList extends LitElement {
     talking: { attribute: false },
     currentRoomId: { type: String, attribute: 'current-room-id' },
     selfSessionId: { type: Number, attribute: 'self-session-id' },
+    userVolumes: { attribute: false },
+    volumeOpenFor: { state: true },
     canEdit: { type: Boolean, attribute: 'can-edit' },
     _dropTarget: { state: true },
     unread: { attribute: false },
@@ -35,6 +40,9 @@ export class ParleyRoomList extends LitElement {
   declare talking: ReadonlySet<number>;
   declare currentRoomId: string;
   declare selfSessionId: number;
+  /** Per-user volume by identity key (linear 0..2; absent = 1). */
+  declare userVolumes: Readonly<Record<string, number>>;
+  declare volumeOpenFor: number | null;
   /** Show admin controls (actions button, drag and drop). */
   declare canEdit: boolean;
   declare _dropTarget: string;
@@ -51,6 +59,8 @@ export class ParleyRoomList extends LitElement {
     this.talking = new Set();
     this.currentRoomId = '';
     this.selfSessionId = -1;
+    this.userVolumes = {};
+    this.volumeOpenFor = null;
     this.canEdit = false;
     this._dropTarget = '';
     this.unread = new Map();
@@ -82,7 +92,32 @@ export class ParleyRoomList extends LitElement {
     .talking .dot { background: var(--talk); box-shadow: 0 0 0 3px color-mix(in srgb, var(--talk) 35%, transparent); }
     .self { font-weight: 600; }
     .flag { font-size: 0.75rem; padding: 0 0.35rem; border-radius: 4px; background: var(--hover); color: var(--muted); }
+    .user { flex-wrap: wrap; }
+    .vol-button { margin-left: auto; font: inherit; font-size: 0.8rem; min-height: 32px; min-width: 44px; padding: 0.2rem 0.5rem; border-radius: 6px; border: 1px solid var(--border); background: var(--bg); color: var(--muted); cursor: pointer; }
+    .vol-button.changed { color: var(--accent); border-color: var(--accent); }
+    .vol-button:focus-visible, .vol input:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+    .vol { flex-basis: 100%; display: flex; align-items: center; gap: 0.5rem; padding: 0.3rem 0 0.3rem 1.2rem; }
+    .vol input { flex: 1; min-height: 32px; }
+    .vol output { min-width: 3.5rem; text-align: right; font-variant-numeric: tabular-nums; }
   `;
+
+  #volumeControl(u: UserView) {
+    const pct = Math.round((this.userVolumes[u.publicKeyHex] ?? 1) * 100);
+    const open = this.volumeOpenFor === u.sessionId;
+    const id = `vol-${u.sessionId}`;
+    return html`<button class="vol-button ${pct !== 100 ? 'changed' : ''}" aria-expanded=${open ? 'true' : 'false'} aria-controls=${id}
+        aria-label=${`Volume for ${u.displayName}: ${pct}%`} @click=${() => (this.volumeOpenFor = open ? null : u.sessionId)}>${pct}%</button>
+      ${open
+        ? html`<div class="vol" id=${id}>
+            <input type="range" min="0" max="200" step="5" .value=${String(pct)} aria-label=${`Volume for ${u.displayName}`} aria-valuetext=${`${pct} percent`}
+              @input=${(e: Event) => this.dispatchEvent(new VoiceCommandEvent({ type: 'set-user-volume', publicKeyHex: u.publicKeyHex, volume: Number((e.target as HTMLInputElement).value) / 100 }))}
+              @keydown=${(e: KeyboardEvent) => {
+                if (e.key === 'Escape') this.volumeOpenFor = null;
+              }} />
+            <output>${pct}%</output>
+          </div>`
+        : ''}`;
+  }
 
   #join(roomId: string): void {
     if (roomId !== this.currentRoomId) this.dispatchEvent(new JoinRoomEvent(roomId));
@@ -151,6 +186,7 @@ export class ParleyRoomList extends LitElement {
                 <span class="name">${u.displayName}${self ? ' (you)' : ''}</span>
                 ${u.deafened ? html`<span class="flag" aria-hidden="true">deafened</span>` : u.muted ? html`<span class="flag" aria-hidden="true">muted</span>` : ''}
                 ${dms ? html`<span class="unread dm" aria-hidden="true" title="Unread direct messages">${dms > 99 ? '99+' : dms}</span>` : ''}
+                ${self ? '' : this.#volumeControl(u)}
               </li>`;
             })}
           </ul>`

@@ -171,6 +171,38 @@ suite('JitterBuffer.pull', () => {
     expect(playedIndices(records)).toEqual([...range(0, 50), ...range(0, 50)]);
     expect(jb.stats()).toMatchObject({ lost: 0, late: 0 });
   });
+  it('converges and stays within bounds under everything at once: loss, bursts, reordering, duplicates, DTX gaps, +0.1 % drift', () => {
+    const jb = new JitterBuffer();
+    const rnd = mulberry32(21);
+    let inBurst = false;
+    // Gilbert-Elliott loss: 5 % of frames start a burst, bursts last 3 frames on average; plus 5 % random loss.
+    const lost = (i: number) => {
+      inBurst = inBurst ? rnd() < 0.66 : rnd() < 0.05;
+      return inBurst || (i % 7 === 3 && rnd() < 0.35);
+    };
+    const packets = senderStream({
+      frames: 3000, // 60 s
+      clockRatio: 1.001,
+      drop: lost,
+      jitterMs: () => rnd() * 25, // up to 25 ms: reorders neighbours
+      // 1.6 s talk, 0.4 s DTX pause (first frame TOC-only, rest not sent)
+      shape: (i) => (i % 100 === 80 ? { payload: Uint8Array.of(0xf8) } : i % 100 > 80 ? { skip: true } : undefined),
+    });
+    const withDupes = [...packets, ...packets.filter((_, k) => k % 50 === 0).map((p) => ({ ...p, arrivalMs: p.arrivalMs + 7 }))].sort((a, b) => a.arrivalMs - b.arrivalMs);
+    const records = playOut(jb, withDupes, { startMs: 0, endMs: 61_000 });
+    for (const r of records) {
+      expect(r.targetMs).toBeGreaterThanOrEqual(20);
+      expect(r.targetMs).toBeLessThanOrEqual(200);
+    }
+    const later = records.filter((r) => r.atMs > 5_000 && r.result.kind !== 'silence');
+    expect(Math.max(...later.map((r) => r.delayMs - r.targetMs))).toBeLessThan(60);
+    expect(Math.max(...later.map((r) => r.bufferedMs))).toBeLessThan(150);
+    const s = jb.stats();
+    const sent = packets.length;
+    expect(s.duplicates).toBeGreaterThan(0);
+    expect(s.played + s.fecRecovered).toBeGreaterThan(sent * 0.85);
+    expect(s.late).toBeLessThan(sent * 0.02);
+  });
 });
 
 suite('JitterBuffer.insert', () => {

@@ -25,13 +25,14 @@ async function tonePackets(hz: number, amp: number, frames: number): Promise<Uin
 
 interface Harness {
   readonly mixer: PlaybackMixer;
+  readonly losses: Array<ReadonlyMap<number, number>>;
   readonly talking: Array<{ atMs: number; state: ReadonlyMap<number, boolean> }>;
   readonly recordings: Map<number, Float32Array>;
   freed: number;
   /** Renders until `untilMs`, delivering each scheduled datagram at its time. */
   run(untilMs: number): void;
   /** Schedules sender's packets from `startMs`, one per 20 ms, seq/ts from frame index. */
-  send(sender: number, packets: readonly Uint8Array[], opts?: { startMs?: number; room?: number; endFlag?: boolean }): void;
+  send(sender: number, packets: readonly Uint8Array[], opts?: { startMs?: number; room?: number; endFlag?: boolean; drop?: (i: number) => boolean }): void;
 }
 
 function harness(): Harness {
@@ -39,7 +40,9 @@ function harness(): Harness {
   const recordings = new Map<number, Float32Array>();
   const schedule: Array<{ at: number; bytes: Uint8Array }> = [];
   let nowMs = 0;
+  const losses: Array<ReadonlyMap<number, number>> = [];
   const h: Harness = {
+    losses,
     talking,
     recordings,
     freed: 0,
@@ -58,9 +61,11 @@ function harness(): Harness {
       },
       onTalking: (state) => talking.push({ atMs: nowMs, state: new Map(state) }),
       onRecording: (id, samples) => recordings.set(id, samples),
+      onLoss: (loss) => losses.push(new Map(loss)),
     }),
     send(sender, packets, opts = {}) {
       packets.forEach((payload, i) => {
+        if (opts.drop?.(i)) return;
         const flags = opts.endFlag !== false && i === packets.length - 1 ? 0x02 : 0;
         const bytes = encodeForwarded({ sender, room: opts.room ?? ROOM, seq: 1000 + i, ts: 96_000 + i * 960, flags, payload });
         schedule.push({ at: (opts.startMs ?? 0) + (i + 1) * 20 + 5, bytes });
@@ -203,5 +208,58 @@ describe('PlaybackMixer', () => {
     h.run(100);
     expect(h.mixer.close()).toEqual([9]);
     expect(h.freed).toBe(1);
+  });
+
+  it('scales a sender by its volume (0..2) and the mix by the output volume', async () => {
+    const level = async (senderGain: number, outputVolume: number) => {
+      const h = harness();
+      h.mixer.setRoom(ROOM);
+      h.mixer.setSenderVolume(1, senderGain);
+      h.mixer.setOutputVolume(outputVolume);
+      h.send(1, a440);
+      h.run(30);
+      await settleDecoders();
+      h.run(800);
+      h.mixer.record(1, 24_000);
+      h.run(1400);
+      const rec = h.recordings.get(1)!;
+      return Math.sqrt(rec.reduce((a, v) => a + v * v, 0) / rec.length);
+    };
+    const base = await level(1, 1);
+    expect(base).toBeGreaterThan(0.1);
+    expect((await level(0.5, 1)) / base).toBeCloseTo(0.5, 1);
+    expect((await level(2, 1)) / base).toBeCloseTo(2, 1); // 0.3 x 2 stays under the limiter's knee
+    expect((await level(1, 0.25)) / base).toBeCloseTo(0.25, 1);
+  });
+
+  it('reports per-sender loss every 2 s, and nothing for a sender that was quiet', async () => {
+    const h = harness();
+    h.mixer.setRoom(ROOM);
+    h.send(1, a440, { drop: (i) => i % 10 === 3 }); // 10 % loss
+    h.send(2, a440);
+    h.run(30);
+    await settleDecoders();
+    h.run(2100);
+    expect(h.losses).toHaveLength(1);
+    expect(h.losses[0]!.get(1)).toBeGreaterThan(0.08);
+    expect(h.losses[0]!.get(1)).toBeLessThan(0.12);
+    expect(h.losses[0]!.get(2)).toBe(0);
+    h.run(6100); // both streams ended at 3 s
+    expect(h.losses.at(-1)!.has(1)).toBe(true);
+    expect(h.losses).toHaveLength(2);
+  });
+
+  it('starts a talk spurt within a render quantum of its target, not on a shared 20 ms grid', async () => {
+    const h = harness();
+    h.mixer.setRoom(ROOM);
+    h.mixer.record(1, 48 * 1000);
+    h.send(1, a440); // the first packet is received at the 26.7 ms quantum
+    h.run(30);
+    await settleDecoders();
+    h.run(1100);
+    const firstMs = h.recordings.get(1)!.findIndex((v) => Math.abs(v) > 1e-4) / 48;
+    // 26.7 ms + 20 ms target = 46.7 ms: playout starts at the 48 ms quantum; a shared 20 ms grid would say 60 ms.
+    expect(firstMs).toBeGreaterThanOrEqual(46);
+    expect(firstMs).toBeLessThan(52);
   });
 });

@@ -15,7 +15,7 @@ import type { JoinTimings } from './browser.ts';
 import { startRelayProcess } from './relay-process.ts';
 import type { RelayProcess } from './relay-process.ts';
 import { sine, writeWav } from '../helpers/wav.ts';
-import { rms, toneDominance } from '../helpers/tone-analysis.ts';
+import { peakHz, rms, toneDominance } from '../helpers/tone-analysis.ts';
 
 const TONE_HZ = 440;
 
@@ -75,7 +75,11 @@ describe('two browsers talk in a room through the relay', () => {
     const [heardB, heardC] = await Promise.all([recordOutput(b, 2000), recordOutput(c, 2000)]);
     expect(heardB.length).toBeGreaterThan(48_000);
     expect(rms(heardB)).toBeGreaterThan(0.02);
-    expect(toneDominance(heardB, TONE_HZ)).toBeGreaterThan(0.3);
+    // What B played is A's tone: its strongest frequency, and a large share of
+    // its power (a clean sine gives 0.5; concealed frames on a starved CPU
+    // lower it, other sounds would not put the peak at 440 Hz).
+    expect(peakHz(heardB)).toBe(TONE_HZ);
+    expect(toneDominance(heardB, TONE_HZ)).toBeGreaterThan(0.08);
     expect(rms(heardC)).toBeLessThan(0.001);
     // B's UI lights A's talking indicator.
     await expect.poll(() => b.locator(`parley-room-list [data-session-id="${aId}"].talking`).count()).toBe(1);
@@ -97,7 +101,8 @@ describe('two browsers talk in a room through the relay', () => {
     const aId = (await sessionSnapshot(a)).selfSessionId!;
     await c.waitForFunction((id) => window.parley!.session.state.talking.has(id), aId, { timeout: 20_000 });
     const heard = await recordOutput(c, 1500);
-    expect(toneDominance(heard, TONE_HZ)).toBeGreaterThan(0.3);
+    expect(peakHz(heard)).toBe(TONE_HZ);
+    expect(toneDominance(heard, TONE_HZ)).toBeGreaterThan(0.08);
     const cId = (await sessionSnapshot(c)).selfSessionId;
     await c.close();
     await b.waitForFunction((id) => !window.parley!.session.state.users.some((u) => u.sessionId === id), cId);

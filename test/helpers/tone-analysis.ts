@@ -35,3 +35,14 @@ export function toneDominance(x: ArrayLike<number>, freqHz: number, sampleRate =
   if (total === 0) return 0;
   return goertzelPower(x, freqHz, sampleRate) / total;
 }
+
+/** Strongest frequency between 100 Hz and 4 kHz, in 10 Hz steps (Goertzel). */
+export function peakHz(x: ArrayLike<number>, sampleRate = 48_000): number {
+  let best = 0;
+  let bestPower = -1;
+  for (let hz = 100; hz <= 4000; hz += 10) {
+    const p = goertzelPower(x, hz, sampleRate);
+    if (p > bestPower) [best, bestPower] = [hz, p];
+  }
+  return best;
+}

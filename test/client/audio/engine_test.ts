@@ -148,4 +148,48 @@ suite('createAudioEngine', () => {
       assert.equal((err as DOMException).name, 'InvalidStateError');
     }
   });
+
+  test('mic test plays the own voice locally and sends no voice to the relay', async () => {
+    const e = engine();
+    const sent: number[] = [];
+    e.on('datagram', (b) => sent.push(b[0]!));
+    await e.start();
+    e.setRoom(3);
+    e.setMicTest(true);
+    e.configureGate({ mode: 'continuous' });
+    await e.recordOutput(600);
+    // Chromium's fake microphone beeps about once a second: a full second holds one beep.
+    assert.isAbove(energy(await e.recordOutput(1100)), 1e-6);
+    assert.notInclude(sent, 1);
+    e.setMicTest(false);
+    await nextEvent(e, 'datagram', (b) => b[0] === 1);
+  });
+
+  test('recordTimed gives the input and output taps with wall-clock start times', async () => {
+    const e = engine();
+    await e.start();
+    e.configureGate({ mode: 'continuous' });
+    await e.recordOutput(200); // worklet events have fed the clock mapping by now
+    const before = performance.timeOrigin + performance.now();
+    const [input, output] = await Promise.all([e.recordTimed('input', 1100), e.recordTimed('output', 300)]);
+    assert.lengthOf(input.samples, 52_800);
+    assert.isAbove(energy(input.samples), 1e-6); // Chromium's fake microphone beeps about once a second
+    assert.lengthOf(output.samples, 14_400);
+    for (const r of [input, output]) {
+      assert.isNotNull(r.wallMs);
+      assert.isAbove(r.wallMs!, before - 100);
+      assert.isBelow(r.wallMs!, before + 300);
+    }
+  });
+
+  test('input gain scales what enters the capture worklet', async () => {
+    const e = engine();
+    await e.start();
+    await e.recordOutput(200);
+    const loud = energy((await e.recordTimed('input', 1000)).samples);
+    e.setInputGain(0);
+    await e.recordOutput(50);
+    assert.isAbove(loud, 1e-6);
+    assert.equal(energy((await e.recordTimed('input', 300)).samples), 0);
+  });
 });

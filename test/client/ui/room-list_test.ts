@@ -3,6 +3,7 @@ import { assert } from 'chai';
 import '../../../client/ui/index.ts';
 import type { ParleyRoomList } from '../../../client/ui/index.ts';
 import { JoinRoomEvent } from '../../../client/ui/index.ts';
+import type { VoiceCommandEvent } from '../../../client/ui/index.ts';
 import type { RoomView, UserView } from '../../../client/session/index.ts';
 
 const rooms: RoomView[] = [
@@ -16,7 +17,7 @@ const user = (sessionId: number, displayName: string, roomId: string, extra: Par
 async function mount(): Promise<ParleyRoomList> {
   const el = document.createElement('parley-room-list');
   el.rooms = rooms;
-  el.users = [user(1, 'Ana', 'lobby'), user(2, 'Bo', 'lobby', { muted: true }), user(3, '<img src=x onerror=alert(1)>', 'quiet')];
+  el.users = [user(1, 'Ana', 'lobby'), user(2, 'Bo', 'lobby', { muted: true, publicKeyHex: 'b'.repeat(64) }), user(3, '<img src=x onerror=alert(1)>', 'quiet')];
   el.currentRoomId = 'lobby';
   el.selfSessionId = 1;
   el.talking = new Set([2]);
@@ -59,6 +60,31 @@ suite('parley-room-list', () => {
     for (const b of el.shadowRoot!.querySelectorAll('button')) {
       assert.isNotEmpty(b.getAttribute('aria-label') ?? b.textContent?.trim());
     }
+  });
+
+  test('other users get a 0-200 % volume slider; oneself does not', async () => {
+    const el = await mount();
+    el.userVolumes = { ['b'.repeat(64)]: 0.5 };
+    await el.updateComplete;
+    const root = el.shadowRoot!;
+    assert.isNull(root.querySelector('[data-session-id="1"] .vol-button'));
+    const button = root.querySelector('[data-session-id="2"] .vol-button') as HTMLButtonElement;
+    assert.equal(button.getAttribute('aria-label'), 'Volume for Bo: 50%');
+    assert.equal(button.getAttribute('aria-expanded'), 'false');
+    button.click();
+    await el.updateComplete;
+    assert.equal(button.getAttribute('aria-expanded'), 'true');
+    const slider = root.querySelector('[data-session-id="2"] input[type="range"]') as HTMLInputElement;
+    assert.equal(slider.getAttribute('aria-label'), 'Volume for Bo');
+    assert.equal(slider.max, '200');
+    const seen: unknown[] = [];
+    el.addEventListener('voice-command', (e: VoiceCommandEvent) => seen.push(e.command));
+    slider.value = '150';
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    assert.deepEqual(seen, [{ type: 'set-user-volume', publicKeyHex: 'b'.repeat(64), volume: 1.5 }]);
+    slider.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await el.updateComplete;
+    assert.isNull(root.querySelector('[data-session-id="2"] input[type="range"]'));
   });
 });
 

@@ -1,0 +1,16 @@
+/**
+ * A small seeded PRNG (mulberry32) for the network simulator: the same seed
+ * gives the same losses and delays, so a benchmark run can be repeated.
+ */
+
+/** Returns a generator of uniform numbers in [0, 1) for `seed` (u32). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
