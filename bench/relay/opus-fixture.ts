@@ -11,6 +11,7 @@
  */
 import { createEncoder } from 'libopus-wasm';
 import { VOICE_ENCODER_OPTIONS } from '../../client/audio/opus-config.ts';
+import { mulberry32 as rng } from '../../client/session/seeded-random.ts';
 
 const RATE = 48_000;
 const FRAME = 960;
@@ -24,17 +25,6 @@ const VOWELS: ReadonlyArray<readonly [number, number, number]> = [
   [300, 870, 2240],
 ];
 
-/** Deterministic PRNG (mulberry32) so every run replays the same packets. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `seconds` of speech-like mono 48 kHz PCM. */
 export function speechLikePcm(seconds: number): Int16Array {

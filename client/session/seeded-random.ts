@@ -1,6 +1,7 @@
 /**
- * A small seeded PRNG (mulberry32) for the network simulator: the same seed
- * gives the same losses and delays, so a benchmark run can be repeated.
+ * A small seeded PRNG (mulberry32) for the network simulator, the tests and
+ * the benchmarks: the same seed gives the same losses, delays and packets,
+ * so a run can be repeated.
  */
 
 /** Returns a generator of uniform numbers in [0, 1) for `seed` (u32). */

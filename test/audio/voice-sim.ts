@@ -6,17 +6,7 @@
  */
 import type { JitterBuffer, JitterPacket, JitterPull } from '../../client/audio/jitter-buffer.ts';
 
-/** Small seeded PRNG (mulberry32), uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../client/session/seeded-random.ts';
 
 /** A packet plus when it reaches the receiver. */
 export interface SimPacket extends JitterPacket {

@@ -24,18 +24,8 @@ import { connectClient, generateKey, rawPublicKeyOf } from '../helpers/relay-cli
 import type { TestClient } from '../helpers/relay-client.ts';
 import { startRelay } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
+import { mulberry32 as prng } from '../../client/session/seeded-random.ts';
 
-/** mulberry32: small, seedable, good enough to drive a simulation. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function nodeSigner(key: KeyObject): Signer {
   return { kind: 'noble', publicKey: rawPublicKeyOf(key), sign: async (m) => new Uint8Array(sign(null, m, key)) };

@@ -7,23 +7,11 @@
  * user explicitly trusts the new key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { joinAs, launchBrowser, newProfile } from './browser.ts';
-import { startRelayProcess } from './relay-process.ts';
+import { freePort, startRelayProcess } from './relay-process.ts';
 import type { RelayProcess } from './relay-process.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function bootstrapLink(relay: RelayProcess): Promise<string> {
   await expect.poll(() => relay.output(), { timeout: 10_000 }).toMatch(/#invite=/);

@@ -6,25 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { joinAs, launchBrowser, newProfile } from './browser.ts';
-import { startRelayProcess } from './relay-process.ts';
+import { freePort, startRelayProcess } from './relay-process.ts';
 import type { RelayProcess } from './relay-process.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const roomNames = (page: Page) => page.evaluate(() => window.parley!.session.state.rooms.map((r) => r.name).sort());
 
