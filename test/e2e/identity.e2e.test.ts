@@ -15,11 +15,10 @@ import type { RelayProcess } from './relay-process.ts';
 
 const PASS = 'a long backup passphrase';
 
-const identityOf = (page: Page) =>
-  page.evaluate(async () => {
-    for (let i = 0; i < 100 && !window.parley?.session.state.identity; i++) await new Promise((r) => setTimeout(r, 50));
-    return window.parley!.session.state.identity!;
-  });
+const identityOf = async (page: Page) => {
+  await page.waitForFunction(() => window.parley?.session.state.identity != null);
+  return page.evaluate(() => window.parley!.session.state.identity!);
+};
 
 describe('identity key', () => {
   let relay: RelayProcess;
