@@ -300,6 +300,14 @@ class AudioEngineImpl implements ParleyAudioEngine {
         break;
       case 'ready':
         break;
+      default:
+        this.#onWorkletReply(event, 'record()');
+    }
+  }
+
+  /** Replies both processors send alike: errors, stats and recordings. */
+  #onWorkletReply(event: Extract<CaptureEvent | PlaybackEvent, { type: 'error' | 'stats' | 'recording' | 'recordings-cancelled' }>, api: string): void {
+    switch (event.type) {
       case 'error':
         this.#events.emit('error', new AudioEngineError('worklet-failed', event.message));
         break;
@@ -310,7 +318,7 @@ class AudioEngineImpl implements ParleyAudioEngine {
         this.#requests.settle(event.id, { samples: event.samples, startMs: event.startMs });
         break;
       case 'recordings-cancelled':
-        for (const id of event.ids) this.#requests.fail(id, invalidState('record() [reason:engine closed]'));
+        for (const id of event.ids) this.#requests.fail(id, invalidState(`${api} [reason:engine closed]`));
         break;
     }
   }
@@ -324,18 +332,8 @@ class AudioEngineImpl implements ParleyAudioEngine {
       case 'loss':
         this.#events.emit('receiveLoss', event.loss);
         break;
-      case 'recording':
-        this.#requests.settle(event.id, { samples: event.samples, startMs: event.startMs });
-        break;
-      case 'recordings-cancelled':
-        for (const id of event.ids) this.#requests.fail(id, invalidState('recordOutput() [reason:engine closed]'));
-        break;
-      case 'error':
-        this.#events.emit('error', new AudioEngineError('worklet-failed', event.message));
-        break;
-      case 'stats':
-        this.#requests.settle(event.id, event.stats);
-        break;
+      default:
+        this.#onWorkletReply(event, 'recordOutput()');
     }
   }
 

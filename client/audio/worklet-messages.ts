@@ -6,6 +6,7 @@
  *
  * This module is imported on both sides: types and constants only, no DOM.
  */
+import type { CaptureStats } from './capture-core.ts';
 import type { JitterBufferStats } from './jitter-buffer.ts';
 import type { GateConfig } from './transmit-gate.ts';
 
@@ -40,17 +41,8 @@ export type CaptureCommand =
   | { readonly type: 'close' };
 
 /** Counters reported by the capture processor. */
-export interface CaptureWorkletStats {
-  readonly frames: number;
-  readonly encoded: number;
-  readonly encodeErrors: number;
-  /** Sum of encode times, ms. Measured with Date.now() (the only clock in the worklet scope): unbiased over many frames, not per frame. */
-  readonly encodeMs: number;
-  readonly voiceSent: number;
-  readonly dtxFrames: number;
-  readonly keepalivesSent: number;
-  readonly bytesSent: number;
-  /** Whether the Opus encoder is loaded. */
+export interface CaptureWorkletStats extends CaptureStats {
+  /** Whether the Opus encoder is loaded. (`encodeMs` is measured with Date.now(), the only clock in the worklet scope: unbiased over many frames, not per frame.) */
   readonly encoderReady: boolean;
 }
 
