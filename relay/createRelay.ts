@@ -36,8 +36,11 @@ import type { SessionHooks } from './session.ts';
 import { DropStats } from './stats.ts';
 import type { RelayStats } from './stats.ts';
 import { Store } from './store.ts';
+import { VoicePeers } from './voice-peers.ts';
+import type { VoicePlane } from './voice-plane.ts';
 import { VoiceRouter } from './voice-router.ts';
 import { VoiceSignalling } from './voice-signalling.ts';
+import { VoiceWorkerPool } from './voice-workers/index.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
 
 /** Path of the WebSocket endpoint. */
@@ -59,7 +62,7 @@ export interface Relay extends EventSource<RelayEvents> {
    * once an admin exists.
    */
   readonly bootstrapInvite: Uint8Array | undefined;
-  /** Drop counters by reason, and forwarded datagrams. */
+  /** Drop counters by reason, forwarded datagrams, and per voice worker counters. */
   stats(): RelayStats;
   /** Closes every connection, stops listening and closes the store. Idempotent. */
   close(): Promise<void>;
@@ -91,6 +94,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const detachLogger = opts.logger ? attachLogger(events, opts.logger, clock) : () => {};
   const store = await Store.open(opts.dataDir, (error) => events.emit('internal-error', { where: 'store write', error }));
   const verifier = new SignaturePool({ size: options.signatureThreads });
+  let plane: VoicePlane | undefined;
 
   try {
     const identity = await loadOrCreateIdentity(store);
@@ -115,8 +119,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const lockout = new AddressLockout(clock, opts.lockout);
     const stats = new DropStats(events);
     const presence = new Presence(tree.rooms);
-    const router = new VoiceRouter({ directory: presence, stats, clock, limits });
-    const roster = new Roster({ presence, store, router, stats, events, clock });
+    const roster = new Roster({ presence, store, stats, events, clock });
     const chat = new ChatService({
       store: await ChatStore.open(store.sublevel('chat')),
       presence,
@@ -134,7 +137,18 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const rooms = tree.attach(presence, roster, stats);
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
-    const signalling = new VoiceSignalling({ router, rtc: opts.rtc, stats, events });
+    const signalling = new VoiceSignalling({
+      stats,
+      events,
+      sessionById: (id) => roster.sessionById(id),
+      onVoiceLost: (session) => session.close(CloseCode.VoiceLost, 'voice worker restarted'),
+    });
+    const onVoiceError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
+    plane =
+      opts.voiceWorkers > 0
+        ? await VoiceWorkerPool.start({ count: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events })
+        : new VoicePeers({ router: new VoiceRouter({ directory: presence, stats, clock, limits }), rtc: opts.rtc, output: signalling, onError: onVoiceError });
+    signalling.bind(plane);
     const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events });
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({
@@ -247,7 +261,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       ]);
       clearTimeout(graceTimer);
       for (const session of open) session.terminate();
-      signalling.closeAll();
+      await plane?.close();
       await rooms.drain();
       await verifier.close();
       wss.close();
@@ -267,12 +281,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       port,
       publicKey: identity.publicKey,
       bootstrapInvite,
-      stats: () => stats.snapshot(),
+      stats: () => stats.snapshot(plane?.workers()),
       on: (name, listener) => events.on(name, listener),
       off: (name, listener) => events.off(name, listener),
       close: () => (closing ??= shutdown()),
     };
   } catch (error) {
+    await plane?.close();
     await verifier.close();
     await store.close().catch(() => {});
     detachLogger();

@@ -5,7 +5,7 @@
  */
 
 /** Why a relay operation failed. */
-export type RelayErrorCode = 'invalid-options' | 'storage' | 'closed' | 'listen' | 'rtc';
+export type RelayErrorCode = 'invalid-options' | 'storage' | 'closed' | 'listen' | 'rtc' | 'voice-worker';
 
 /** Error with a machine-readable {@link RelayErrorCode}. Build it through the static factories. */
 export class RelayError extends Error {
@@ -34,6 +34,10 @@ export class RelayError extends Error {
 
   static listen(message: string, cause?: unknown): RelayError {
     return new RelayError('listen', message, { cause });
+  }
+
+  static voiceWorker(message: string, cause?: unknown): RelayError {
+    return new RelayError('voice-worker', message, { cause });
   }
 
   static rtc(message: string, cause?: unknown): RelayError {

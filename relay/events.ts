@@ -44,6 +44,14 @@ export interface RelayEvents {
   'room-changed': { readonly sessionId: number; readonly from: string; readonly to: string };
   /** A session's voice DataChannel is open and bound. */
   'voice-ready': { readonly sessionId: number };
+  /** A voice worker process is running and ready (at start, and after each respawn). */
+  'voice-worker-up': { readonly index: number; readonly pid: number };
+  /**
+   * A voice worker process exited unexpectedly (exit `code`, or the `signal`
+   * that killed it). Its `sessions` lost voice and were told to reconnect; the
+   * slot is respawned.
+   */
+  'voice-worker-exited': { readonly index: number; readonly pid: number; readonly code: number | null; readonly signal: string | null; readonly sessions: number };
   /** A frame or datagram was dropped; `id` is the connection id (frames) or session id (datagrams). */
   drop: {
     readonly kind: 'frame' | 'datagram';

@@ -49,6 +49,10 @@ export function attachLogger(events: EventSource<RelayEvents>, logger: Logger, c
     events.on('renamed', (e) => logger.info(`renamed [session:${e.sessionId}, name:${JSON.stringify(e.displayName)}]`)),
     events.on('room-changed', (e) => logger.info(`room changed [session:${e.sessionId}, from:${e.from}, to:${e.to}]`)),
     events.on('voice-ready', (e) => logger.info(`voice ready [session:${e.sessionId}]`)),
+    events.on('voice-worker-up', (e) => logger.info(`voice worker up [worker:${e.index}, pid:${e.pid}]`)),
+    events.on('voice-worker-exited', (e) =>
+      logger.error(`voice worker exited [worker:${e.index}, pid:${e.pid}, code:${e.code ?? '-'}, signal:${e.signal ?? '-'}, sessions:${e.sessions}]`),
+    ),
     events.on('internal-error', (e) => logger.error(`internal error [where:${e.where}, error:${describe(e.error)}]`)),
     events.on('drop', (e) => {
       const key = `${e.kind}:${e.reason}`;

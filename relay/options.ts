@@ -119,6 +119,13 @@ export interface RelayOptions {
   readonly chat?: Partial<ChatLimits>;
   /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
   readonly chatPolicy?: ChatPolicy;
+  /**
+   * Voice worker processes. 0 (default) forwards voice in this process; N > 0
+   * forks N child processes that own the PeerConnections and forward voice,
+   * so forwarding uses N cores (see ARCHITECTURE.md). With `rtc.udpMuxPort`
+   * P, worker i serves ICE on UDP port P + i.
+   */
+  readonly voiceWorkers?: number;
   /** Worker threads verifying op signatures. Default `os.availableParallelism() - 1`, at least 1; 0 verifies on the main thread. */
   readonly signatureThreads?: number;
 }
@@ -140,7 +147,11 @@ export interface ResolvedOptions {
   readonly lockout: LockoutPolicy;
   readonly chat: ChatLimits;
   readonly chatPolicy: ChatPolicy | undefined;
+  readonly voiceWorkers: number;
 }
+
+/** Most voice worker processes a relay accepts. */
+export const MAX_VOICE_WORKERS = 64;
 
 /** Applies defaults; throws `RelayError('invalid-options')` on values that cannot work. */
 export function resolveOptions(options: RelayOptions): ResolvedOptions {
@@ -170,7 +181,16 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
       throw RelayError.invalidOptions(`lockout setting must be a finite number >= 0 [setting:${name}]`);
     }
   }
+  const voiceWorkers = options.voiceWorkers ?? 0;
+  if (!Number.isInteger(voiceWorkers) || voiceWorkers < 0 || voiceWorkers > MAX_VOICE_WORKERS) {
+    throw RelayError.invalidOptions(`voiceWorkers must be an integer in 0..${MAX_VOICE_WORKERS} [voiceWorkers:${voiceWorkers}]`);
+  }
+  const mux = options.rtc?.udpMuxPort;
+  if (mux !== undefined && voiceWorkers > 1 && mux + voiceWorkers - 1 > 65_535) {
+    throw RelayError.invalidOptions(`udpMuxPort + voiceWorkers - 1 must be a port [udpMuxPort:${mux}, voiceWorkers:${voiceWorkers}]`);
+  }
   return {
+    voiceWorkers,
     guests,
     trustProxy: options.trustProxy ?? false,
     lockout,

@@ -30,6 +30,14 @@ export interface VoiceSender {
   readonly room: VoiceRoute;
 }
 
+/** A session's voice-relevant presence after a change; `voiceId` 0 means the session left. */
+export interface VoiceChange {
+  readonly sessionId: number;
+  readonly voiceId: number;
+  readonly muted: boolean;
+  readonly deafened: boolean;
+}
+
 export type MoveResult =
   | { readonly ok: true; readonly member: Member; readonly from: string }
   | { readonly ok: false; readonly reason: 'unknown-room' | 'room-full' | 'unknown-session' };
@@ -65,6 +73,7 @@ function snapshot(m: MemberEntry): Member {
 export class Presence {
   readonly #rooms = new Map<string, RoomEntry>();
   readonly #members = new Map<number, MemberEntry>();
+  #onVoiceChange: ((change: VoiceChange) => void) | undefined;
 
   /** Throws `TypeError` on duplicate room ids or voice ids (a corrupt room list). */
   constructor(rooms: readonly StoredRoom[]) {
@@ -75,6 +84,19 @@ export class Presence {
       voiceIds.add(info.voiceId);
       this.#rooms.set(info.id, { info, voiceId: info.voiceId, members: new Set() });
     }
+  }
+
+  /**
+   * Calls `listener` after every change of a session's room, mute or deafen
+   * state, and when it leaves (voice workers mirror this). One listener; a
+   * second call replaces it.
+   */
+  watchVoice(listener: (change: VoiceChange) => void): void {
+    this.#onVoiceChange = listener;
+  }
+
+  #changed(m: MemberEntry, left = false): void {
+    this.#onVoiceChange?.({ sessionId: m.sessionId, voiceId: left ? 0 : m.room.voiceId, muted: m.muted, deafened: m.deafened });
   }
 
   /** All rooms in list order. */
@@ -109,6 +131,7 @@ export class Presence {
       to.members.add(m);
       m.room = to;
       moved.push(snapshot(m));
+      this.#changed(m);
     }
     return moved;
   }
@@ -139,6 +162,7 @@ export class Presence {
     };
     this.#members.set(entry.sessionId, entry);
     room.members.add(entry);
+    this.#changed(entry);
     return snapshot(entry);
   }
 
@@ -154,6 +178,7 @@ export class Presence {
       from.members.delete(m);
       to.members.add(m);
       m.room = to;
+      this.#changed(m);
     }
     return { ok: true, member: snapshot(m), from: from.info.id };
   }
@@ -164,6 +189,7 @@ export class Presence {
     if (!m) return undefined;
     m.deafened = state.deafened;
     m.muted = state.muted || state.deafened;
+    this.#changed(m);
     return snapshot(m);
   }
 
@@ -189,6 +215,7 @@ export class Presence {
     if (!m) return undefined;
     this.#members.delete(sessionId);
     m.room.members.delete(m);
+    this.#changed(m, true);
     return snapshot(m);
   }
 

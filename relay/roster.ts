@@ -17,13 +17,11 @@ import { LOBBY_ID } from './rooms.ts';
 import type { Session } from './session.ts';
 import type { DropStats } from './stats.ts';
 import type { Store } from './store.ts';
-import type { VoiceRouter } from './voice-router.ts';
 
 /** Dependencies of a {@link Roster}. */
 export interface RosterDeps {
   readonly presence: Presence;
   readonly store: Store;
-  readonly router: VoiceRouter;
   readonly stats: DropStats;
   readonly events: TypedEmitter<RelayEvents>;
   readonly clock: Clock;
@@ -172,12 +170,11 @@ export class Roster implements AdminDirectory {
     if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
   }
 
-  /** Removes a closed session from presence and voice, and tells everyone. */
+  /** Removes a closed session from presence and tells everyone (voice is ended by the signalling). */
   leave(session: Session): void {
     const sessionId = session.sessionId;
     if (sessionId === undefined || !this.#sessions.delete(sessionId)) return;
-    const { presence, router } = this.#deps;
-    router.remove(sessionId);
+    const { presence } = this.#deps;
     const member = presence.remove(sessionId);
     if (!member) return;
     this.#broadcast({ case: 'userLeft', value: { sessionId } });

@@ -24,6 +24,11 @@ export const CloseCode = {
   GoingAway: 1001,
   /** Base for refusals: the close code is `ProtocolErrorBase + ErrorCode`. */
   ProtocolErrorBase: 4000,
+  /**
+   * The session's voice worker process died (IANA "Service Restart"): the
+   * client reconnects, as after any lost connection, and offers voice anew.
+   */
+  VoiceLost: 1012,
   /** No frame heard within the idle timeout. */
   Idle: 4100,
 } as const;

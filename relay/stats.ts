@@ -6,6 +6,7 @@
  */
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
+import type { VoiceWorkerStats } from './voice-plane.ts';
 
 /** Why a control (WebSocket) frame was dropped. */
 export const FRAME_DROP_REASONS = [
@@ -80,6 +81,8 @@ export interface RelayStats {
   readonly datagrams: Readonly<Record<DatagramDropReason, number>>;
   /** Voice datagrams sent to recipients (one per recipient). */
   readonly forwarded: number;
+  /** Per voice worker process (empty when voice runs in the main process); already included in the totals above. */
+  readonly voiceWorkers: readonly VoiceWorkerStats[];
 }
 
 function zeroes<R extends string>(reasons: readonly R[]): Record<R, number> {
@@ -116,7 +119,18 @@ export class DropStats {
     this.#forwarded += n;
   }
 
-  snapshot(): RelayStats {
-    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded };
+  /**
+   * Adds counters a voice worker reported: `drops` by reason (no events), then
+   * a `drop` event for each of `samples` (some of those drops, with the session).
+   */
+  merge(forwarded: number, drops: Readonly<Partial<Record<DatagramDropReason, number>>>, samples: ReadonlyArray<readonly [DatagramDropReason, number]>): void {
+    this.#forwarded += forwarded;
+    for (const reason of DATAGRAM_DROP_REASONS) this.#datagrams[reason] += drops[reason] ?? 0;
+    if (!this.#events.has('drop')) return;
+    for (const [reason, id] of samples) this.#events.emit('drop', { kind: 'datagram', reason, id, detail: '' });
+  }
+
+  snapshot(voiceWorkers: readonly VoiceWorkerStats[] = []): RelayStats {
+    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, voiceWorkers };
   }
 }

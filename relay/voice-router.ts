@@ -30,9 +30,23 @@ export interface VoiceDirectory {
   voiceSender(sessionId: number): VoiceSender | undefined;
 }
 
+/**
+ * The members of a room held by other voice worker processes (see
+ * relay/voice-workers/). The router hands it each forwarded datagram once;
+ * it sends one copy per other worker, which fans it out to its own members.
+ */
+export interface RemoteFanOut {
+  /** True when other workers hold members of `route` (asked before building the downlink bytes). */
+  wants(route: VoiceRoute): boolean;
+  /** Sends `downlink` once to every other worker holding members of `route`. */
+  forward(route: VoiceRoute, downlink: Uint8Array): void;
+}
+
 /** Dependencies of a {@link VoiceRouter}. */
 export interface VoiceRouterDeps {
   readonly directory: VoiceDirectory;
+  /** Members on other workers; absent in a single-process relay. */
+  readonly remote?: RemoteFanOut;
   readonly stats: DropStats;
   readonly clock: Clock;
   readonly limits: Pick<RelayLimits, 'datagramBurst' | 'datagramPerSecond' | 'sendBufferCap' | 'maxDatagramAgeMs'>;
@@ -137,13 +151,28 @@ export class VoiceRouter {
       stats.datagram('stale', sender);
       return;
     }
-    this.#fanOut(sender, bytes, from.room);
+    const remote = this.#deps.remote;
+    if (remote !== undefined && remote.wants(from.room)) {
+      const out = forwardVoice(bytes, sender, from.room.voiceId);
+      remote.forward(from.room, out);
+      this.#fanOut(sender, bytes, from.room, out);
+      return;
+    }
+    this.#fanOut(sender, bytes, from.room, null);
   }
 
-  #fanOut(sender: number, uplink: Uint8Array, route: VoiceRoute): void {
+  /**
+   * Fans out a downlink datagram another worker already checked (sender's
+   * bucket, mute, age) to this worker's members of `route`. Never throws.
+   */
+  deliver(sender: number, route: VoiceRoute, downlink: Uint8Array): void {
+    this.#fanOut(sender, downlink, route, downlink);
+  }
+
+  #fanOut(sender: number, uplink: Uint8Array, route: VoiceRoute, ready: Uint8Array | null): void {
     const { stats, limits } = this.#deps;
     const cap = limits.sendBufferCap;
-    let out: Uint8Array | null = null;
+    let out: Uint8Array | null = ready;
     let sent = 0;
     for (const member of route.members) {
       const id = member.sessionId;

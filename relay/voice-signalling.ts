@@ -1,24 +1,26 @@
 /**
  * WebRTC signalling over the control socket: the client's offer and
- * candidates in, the relay's answer, candidates and `voiceReady` out. Owns the
- * one {@link VoicePeer} per session and binds its channel to the router.
+ * candidates in (validated here), the relay's answer, candidates and
+ * `voiceReady` out. The PeerConnections live in a {@link VoicePlane} (this
+ * process or voice worker processes); this module is the session-facing half
+ * and implements the plane's {@link VoicePlaneOutput}.
  */
 import { ErrorCode } from '../proto/index.ts';
 import type { RtcSignal } from '../proto/index.ts';
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
-import type { RtcOptions } from './options.ts';
-import { VoicePeer } from './rtc.ts';
 import type { Session } from './session.ts';
 import type { DropStats } from './stats.ts';
-import type { VoiceRouter } from './voice-router.ts';
+import type { VoicePlane, VoicePlaneOutput } from './voice-plane.ts';
 
 /** Dependencies of {@link VoiceSignalling}. */
 export interface VoiceSignallingDeps {
-  readonly router: VoiceRouter;
-  readonly rtc: RtcOptions;
   readonly stats: DropStats;
   readonly events: TypedEmitter<RelayEvents>;
+  /** The authenticated session with this id, if it is still connected. */
+  readonly sessionById: (sessionId: number) => Session | undefined;
+  /** A session's voice worker died: the relay closes its control socket so the client reconnects (and re-offers). */
+  readonly onVoiceLost: (session: Session) => void;
 }
 
 const CONTEXT = 'rtc_signal';
@@ -33,27 +35,39 @@ interface Candidate {
   readonly mid: string;
 }
 
-/** Voice PeerConnections by session id. */
-export class VoiceSignalling {
+/** Validates rtcSignal messages and relays them to and from the voice plane. */
+export class VoiceSignalling implements VoicePlaneOutput {
   readonly #deps: VoiceSignallingDeps;
-  readonly #peers = new Map<number, VoicePeer>();
+  #plane: VoicePlane | undefined;
+  /** Sessions with an offer in the plane (candidates go straight through). */
+  readonly #offered = new Set<number>();
   readonly #early = new Map<number, Candidate[]>();
 
   constructor(deps: VoiceSignallingDeps) {
     this.#deps = deps;
   }
 
+  /** Binds the plane (created after this object, since this object is its output). */
+  bind(plane: VoicePlane): void {
+    this.#plane = plane;
+  }
+
   /** Handles one rtcSignal from an authenticated session. */
   handle(session: Session, msg: RtcSignal): void {
     const sessionId = session.sessionId;
-    if (sessionId === undefined) return;
+    const plane = this.#plane;
+    if (sessionId === undefined || plane === undefined) return;
     const signal = msg.signal;
     switch (signal.case) {
       case 'description': {
         const { type, sdp } = signal.value;
         if (type !== 'offer') return this.#bad(session, `expected an offer [type:${JSON.stringify(type.slice(0, 16))}]`);
         if (sdp.length === 0 || sdp.length > MAX_SDP_CHARS || !sdp.startsWith('v=0')) return this.#bad(session, 'bad sdp');
-        this.#offer(session, sessionId, sdp);
+        this.#offered.add(sessionId);
+        plane.offer(sessionId, sdp);
+        const early = this.#early.get(sessionId);
+        this.#early.delete(sessionId);
+        for (const c of early ?? []) plane.candidate(sessionId, c.candidate, c.mid);
         return;
       }
       case 'candidate': {
@@ -61,15 +75,14 @@ export class VoiceSignalling {
         // An empty candidate is the browser's end-of-candidates marker: nothing to add.
         if (candidate === '') return;
         if (candidate.length > MAX_CANDIDATE_CHARS || mid.length > MAX_CANDIDATE_CHARS) return this.#bad(session, 'candidate too long');
-        const peer = this.#peers.get(sessionId);
-        if (!peer) {
+        if (!this.#offered.has(sessionId)) {
           const early = this.#early.get(sessionId) ?? [];
           if (early.length >= MAX_EARLY_CANDIDATES) return this.#bad(session, 'too many candidates before offer');
           early.push({ candidate, mid });
           this.#early.set(sessionId, early);
           return;
         }
-        this.#addCandidate(session, peer, { candidate, mid });
+        plane.candidate(sessionId, candidate, mid);
         return;
       }
       default:
@@ -77,62 +90,40 @@ export class VoiceSignalling {
     }
   }
 
-  /** Closes the session's PeerConnection, if any, and forgets its early candidates. */
+  /** The session ended: closes its PeerConnection, if any, and forgets its early candidates. */
   close(sessionId: number): void {
     this.#early.delete(sessionId);
-    this.#closePeer(sessionId);
+    this.#offered.delete(sessionId);
+    this.#plane?.end(sessionId);
   }
 
-  #closePeer(sessionId: number): void {
-    const peer = this.#peers.get(sessionId);
-    if (!peer) return;
-    this.#peers.delete(sessionId);
-    peer.close();
+  // --- VoicePlaneOutput ---
+
+  description(sessionId: number, type: string, sdp: string): void {
+    this.#deps.sessionById(sessionId)?.send({ case: 'rtcSignal', value: { signal: { case: 'description', value: { type, sdp } } } });
   }
 
-  /** Closes every PeerConnection (relay shutdown). */
-  closeAll(): void {
-    for (const id of [...this.#peers.keys()]) this.close(id);
+  candidate(sessionId: number, candidate: string, mid: string): void {
+    this.#deps.sessionById(sessionId)?.send({ case: 'rtcSignal', value: { signal: { case: 'candidate', value: { candidate, mid } } } });
   }
 
-  #offer(session: Session, sessionId: number, sdp: string): void {
-    const { router, rtc, events } = this.#deps;
-    // A new offer replaces the previous connection (client reconnecting its voice).
-    this.#closePeer(sessionId);
-    const peer: VoicePeer = new VoicePeer(`session-${sessionId}`, rtc, {
-      onDescription: (type, answer) =>
-        session.send({ case: 'rtcSignal', value: { signal: { case: 'description', value: { type, sdp: answer } } } }),
-      onCandidate: (candidate, mid) =>
-        session.send({ case: 'rtcSignal', value: { signal: { case: 'candidate', value: { candidate, mid } } } }),
-      onVoiceOpen: (channel) => {
-        if (this.#peers.get(sessionId) !== peer) return;
-        router.attach(sessionId, channel);
-        session.send({ case: 'voiceReady', value: { sessionId } });
-        events.emit('voice-ready', { sessionId });
-      },
-      onVoiceClosed: (channel) => router.detach(sessionId, channel),
-      onDatagram: (message) => router.route(sessionId, message),
-      onError: (where, error) => events.emit('internal-error', { where: `rtc ${where} [session:${sessionId}]`, error }),
-    });
-    this.#peers.set(sessionId, peer);
-    try {
-      peer.acceptOffer(sdp);
-    } catch {
-      this.close(sessionId);
-      this.#bad(session, 'offer rejected');
-      return;
-    }
-    const early = this.#early.get(sessionId);
-    this.#early.delete(sessionId);
-    for (const c of early ?? []) this.#addCandidate(session, peer, c);
+  ready(sessionId: number): void {
+    const session = this.#deps.sessionById(sessionId);
+    if (!session) return;
+    session.send({ case: 'voiceReady', value: { sessionId } });
+    this.#deps.events.emit('voice-ready', { sessionId });
   }
 
-  #addCandidate(session: Session, peer: VoicePeer, c: Candidate): void {
-    try {
-      peer.addCandidate(c.candidate, c.mid);
-    } catch {
-      this.#bad(session, 'candidate rejected');
-    }
+  rejected(sessionId: number, what: 'offer' | 'candidate'): void {
+    if (what === 'offer') this.#offered.delete(sessionId);
+    const session = this.#deps.sessionById(sessionId);
+    if (session) this.#bad(session, what === 'offer' ? 'offer rejected' : 'candidate rejected');
+  }
+
+  lost(sessionId: number): void {
+    this.#offered.delete(sessionId);
+    const session = this.#deps.sessionById(sessionId);
+    if (session) this.#deps.onVoiceLost(session);
   }
 
   #bad(session: Session, message: string): void {
