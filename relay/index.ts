@@ -5,7 +5,8 @@
  */
 export { createRelay, WS_PATH } from './createRelay.ts';
 export type { Relay } from './createRelay.ts';
-export { DEFAULT_LIMITS } from './options.ts';
+export { DEFAULT_LIMITS, MAX_VOICE_WORKERS } from './options.ts';
+export type { VoiceWorkerStats } from './voice-plane.ts';
 export type { Clock, Logger, RelayLimits, RelayOptions, RtcOptions } from './options.ts';
 export type { RelayEvents } from './events.ts';
 export type { EventSource, Listener } from './emitter.ts';

@@ -6,27 +6,30 @@
  *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
  *                         [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
  *                         [--lockout-window S] [--lockout-duration S] [--udp-port N]
- *                         [--chat-max-messages N] [--chat-max-days D] [--verbose]
+ *                         [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto] [--verbose]
  *   npx tsx relay/main.ts [--data DIR] admin|ban ...   (see access/cli.ts; relay stopped)
  *
  * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
  * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_GUESTS,
  * PARLEY_TRUST_PROXY=1, PARLEY_UDP_PORT, PARLEY_CHAT_MAX_MESSAGES,
- * PARLEY_CHAT_MAX_DAYS. Prefer PARLEY_PASSWORD over --password: arguments are
+ * PARLEY_CHAT_MAX_DAYS, PARLEY_VOICE_WORKERS. Prefer PARLEY_PASSWORD over --password: arguments are
  * visible to every local user in `ps`.
  */
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import nodeDataChannel from 'node-datachannel';
 import { inviteFragment } from '../proto/index.ts';
 import { CLI_USAGE, isCliCommand, runAdminCli } from './access/index.ts';
-import { createRelay } from './index.ts';
+import { createRelay, MAX_VOICE_WORKERS } from './index.ts';
 import type { Logger } from './index.ts';
 
 const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
                      [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
                      [--lockout-window SECONDS] [--lockout-duration SECONDS] [--udp-port N]
-                     [--chat-max-messages N] [--chat-max-days D] [--verbose]
+                     [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto] [--verbose]
+  --voice-workers  voice forwarding processes: 0 = in the relay process, auto (default) = one per core
+                   when there are 2 or more cores. With --udp-port P, worker i listens on P + i.
 ${CLI_USAGE}`;
 
 /** Parses a non-negative integer flag; null (after printing why) when invalid. */
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
       'lockout-duration': { type: 'string' },
       'chat-max-messages': { type: 'string' },
       'chat-max-days': { type: 'string' },
+      'voice-workers': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -118,6 +122,15 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const workersText = values['voice-workers'] ?? env('PARLEY_VOICE_WORKERS') ?? 'auto';
+  // auto: one voice process per core, but none on a single core (a worker there only adds IPC).
+  const cores = availableParallelism();
+  const voiceWorkers = workersText === 'auto' ? (cores > 1 ? cores : 0) : Number(workersText);
+  if (!Number.isInteger(voiceWorkers) || voiceWorkers < 0 || voiceWorkers > MAX_VOICE_WORKERS) {
+    console.error(`invalid --voice-workers [value:${workersText}]\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const password = values.password ?? env('PARLEY_PASSWORD');
   const maxMessagesText = values['chat-max-messages'] ?? env('PARLEY_CHAT_MAX_MESSAGES');
   const maxDaysText = values['chat-max-days'] ?? env('PARLEY_CHAT_MAX_DAYS');
@@ -137,6 +150,7 @@ async function main(): Promise<void> {
     serverName: values.name ?? env('PARLEY_SERVER_NAME') ?? 'Parley',
     logger: consoleLogger(values.verbose),
     ...(udpPort !== undefined ? { rtc: { udpMuxPort: udpPort } } : {}),
+    voiceWorkers,
     guests,
     trustProxy: values['trust-proxy'] || env('PARLEY_TRUST_PROXY') === '1',
     lockout: { maxFailures, windowMs: windowS * 1000, lockMs: lockS * 1000 },

@@ -28,6 +28,8 @@ export interface RigOptions {
    * Default 1.
    */
   readonly shards?: number;
+  /** Relay voice worker processes (createRelay `voiceWorkers`); their CPU counts as the target's. Default 0. */
+  readonly voiceWorkers?: number;
   /** Relay ICE UDP mux: all PeerConnections of shard i on port `udpMuxPort + i` (see RtcOptions). Default off. */
   readonly udpMuxPort?: number;
 }
@@ -136,6 +138,7 @@ export class LoadRig {
               type: 'start',
               rooms: options.rooms,
               workers: 1,
+              ...(options.voiceWorkers ? { voiceWorkers: options.voiceWorkers } : {}),
               ...(options.udpMuxPort !== undefined ? { udpMuxPort: options.udpMuxPort + i } : {}),
             }),
             'started',

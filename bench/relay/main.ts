@@ -1,5 +1,5 @@
 /**
- * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--soak]`
+ * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--soak | --voice-workers-only]`
  *
  * Starts a real relay and simulated clients in separate processes (see
  * load-rig.ts), runs the scenarios, a saturation search on the relay and on a
@@ -7,6 +7,9 @@
  * stdout (progress goes to stderr). `--users/--rooms/--speakers` replace the
  * three default scenarios with one; `--seconds` is the measurement window of
  * each step (default 3), or the soak's length with `--soak` (default 600).
+ * `--voice-workers-only` runs just the in-relay worker scaling (saturation
+ * with `voiceWorkers` 1 and 2, one relay process) and prints
+ * `{ voiceWorkers, machine }`.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     options: {
       json: { type: 'boolean', default: false },
       soak: { type: 'boolean', default: false },
+      'voice-workers-only': { type: 'boolean', default: false },
       users: { type: 'string' },
       rooms: { type: 'string' },
       speakers: { type: 'string' },
@@ -58,6 +62,12 @@ async function main(): Promise<void> {
   }
 
   const timing = { warmupMs: 500, measureMs: (seconds ?? 3) * 1000 };
+  if (values['voice-workers-only']) {
+    const voiceWorkers = await measureVoiceWorkers(SATURATION_RIG, timing, 40_000 + Math.floor(Math.random() * 20_000));
+    machine.loadavgEnd = loadavg().map((x) => round(x, 2));
+    console.log(JSON.stringify({ voiceWorkers, machine }, null, values.json ? 0 : 2));
+    return;
+  }
   const specs: readonly ScenarioSpec[] =
     users || rooms || speakers
       ? [{ name: 'custom', users: users ?? 100, rooms: rooms ?? 10, speakersPerRoom: speakers ?? 2 }]
@@ -97,6 +107,7 @@ async function main(): Promise<void> {
     twoShards = await findSaturation(rig, { timing, start: Math.max(2, relay.best?.talkers ?? 2) });
     for (const s of twoShards.steps) progress(`saturation [relay x2]: ${describeStep(s)}`);
   });
+  const voiceWorkers = await measureVoiceWorkers(satRig, timing, muxPort + 20, relay.best?.talkers);
   let baseline: Saturation = { best: undefined, firstBad: undefined, steps: [] };
   let baselineAtHalf: StepResult | undefined;
   await withRig({ target: 'udp', users: largest.users, rooms: largest.rooms }, async (rig) => {
@@ -126,8 +137,39 @@ async function main(): Promise<void> {
       two: { forwardedPerSec: twoShards.best?.forwardedPerSec ?? 0, relayCpuPct: twoShards.best?.targetCpuPct ?? null, steps: twoShards.steps },
       scaling: relay.best && twoShards.best ? round(twoShards.best.forwardedPerSec / relay.best.forwardedPerSec, 3) : null,
     },
+    voiceWorkers,
   });
   console.log(JSON.stringify(report, null, values.json ? 0 : 2));
+}
+
+/**
+ * In-relay scaling: one relay process with `voiceWorkers` 1, then 2 (the
+ * control plane shared, PeerConnections placed by the relay). The ratio of
+ * the two saturation rates is `workerScaling1to2`.
+ */
+async function measureVoiceWorkers(
+  rig: { readonly users: number; readonly rooms: number },
+  timing: { readonly warmupMs: number; readonly measureMs: number },
+  muxPort: number,
+  startTalkers = 2,
+): Promise<{ note: string; rates: Record<string, number>; cpuPct: Record<string, number | null>; steps: Record<string, readonly StepResult[]>; workerScaling1to2: number | null }> {
+  const found: Record<string, Saturation> = {};
+  for (const n of [1, 2]) {
+    await withRig({ target: 'relay', ...rig, voiceWorkers: n, udpMuxPort: muxPort + 2 * n }, async (r) => {
+      const sat = await findSaturation(r, { timing, start: Math.max(2, startTalkers) });
+      for (const s of sat.steps) progress(`saturation [relay, ${n} voice worker${n > 1 ? 's' : ''}]: ${describeStep(s)}`);
+      found[n] = sat;
+    });
+  }
+  const one = found[1]?.best;
+  const two = found[2]?.best;
+  return {
+    note: 'one relay process with createRelay voiceWorkers = N child processes forwarding voice (PeerConnections placed per room by the relay); rates are saturation forwarded copies/s; cpuPct sums the relay and its workers; the load generators share the same cores',
+    rates: { '1': one?.forwardedPerSec ?? 0, '2': two?.forwardedPerSec ?? 0 },
+    cpuPct: { '1': one?.targetCpuPct ?? null, '2': two?.targetCpuPct ?? null },
+    steps: { '1': found[1]?.steps ?? [], '2': found[2]?.steps ?? [] },
+    workerScaling1to2: one && two ? round(two.forwardedPerSec / one.forwardedPerSec, 3) : null,
+  };
 }
 
 main().then(

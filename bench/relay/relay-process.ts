@@ -1,6 +1,7 @@
 /**
  * Child process: a real Parley relay (createRelay, default limits) on
- * 127.0.0.1 with a temporary store seeded with the benchmark rooms.
+ * 127.0.0.1 with a temporary store seeded with the benchmark rooms, voice
+ * in-process or in `voiceWorkers` worker processes (whose pids it reports).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,23 +18,23 @@ let relay: Relay | undefined;
 let dataDir: string | undefined;
 let internalErrors = 0;
 
-async function start(rooms: number, udpMuxPort: number | undefined): Promise<TargetReply> {
+async function start(rooms: number, udpMuxPort: number | undefined, voiceWorkers: number): Promise<TargetReply> {
   dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const store = await Store.open(dataDir, () => {});
   await store.saveRooms(benchRooms(rooms));
   await store.close();
-  relay = await createRelay({ port: 0, host: '127.0.0.1', dataDir, rtc: udpMuxPort === undefined ? {} : { udpMuxPort } });
+  relay = await createRelay({ port: 0, host: '127.0.0.1', dataDir, rtc: udpMuxPort === undefined ? {} : { udpMuxPort }, voiceWorkers });
   relay.on('internal-error', (e) => {
     internalErrors++;
     if (internalErrors <= 5) console.error(`relay internal error [where:${e.where}]`, e.error);
   });
-  return { type: 'started', address: { kind: 'relay', wsUrl: relay.wsUrl }, pids: [process.pid] };
+  return { type: 'started', address: { kind: 'relay', wsUrl: relay.wsUrl }, pids: [process.pid, ...relay.stats().voiceWorkers.map((w) => w.pid)] };
 }
 
 async function handle(req: TargetRequest): Promise<void> {
   switch (req.type) {
     case 'start':
-      reply<TargetReply>(await start(req.rooms, req.udpMuxPort));
+      reply<TargetReply>(await start(req.rooms, req.udpMuxPort, req.voiceWorkers ?? 0));
       return;
     case 'stats': {
       const s = relay?.stats();

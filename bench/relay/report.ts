@@ -31,6 +31,8 @@ export interface BenchInputs {
   readonly baselineAtHalf: StepResult | undefined;
   readonly rssPerUserKB: number;
   readonly workers?: unknown;
+  /** In-relay voice worker scaling (createRelay `voiceWorkers` 1 and 2). */
+  readonly voiceWorkers?: unknown;
   readonly saturationRig: { readonly users: number; readonly rooms: number; readonly relayUdpMux: boolean };
   readonly seconds: number;
 }
@@ -94,6 +96,7 @@ export function buildReport(x: BenchInputs): Record<string, unknown> {
       baseline: x.baseline,
     },
     ...(x.workers !== undefined ? { workers: x.workers } : {}),
+    ...(x.voiceWorkers !== undefined ? { voiceWorkers: x.voiceWorkers } : {}),
     method: {
       delay: 'one-way, sender stamp (CLOCK_MONOTONIC µs in the Opus payload tail) to the receiving client\'s message callback; includes both clients\' WebRTC stacks, so it over-states the relay\'s share',
       added: 'p50/p99/maxAddedMs are that one-way delay through the relay at the step nearest 50% of the relay\'s saturation rate; addedOverBaselineAtHalfMs subtracts the UDP baseline under the same load',
