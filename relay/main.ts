@@ -28,8 +28,8 @@ const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--passwo
                      [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
                      [--lockout-window SECONDS] [--lockout-duration SECONDS] [--udp-port N]
                      [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto] [--verbose]
-  --voice-workers  voice forwarding processes: 0 = in the relay process, auto (default) = one per core
-                   when there are 2 or more cores. With --udp-port P, worker i listens on P + i.
+  --voice-workers  voice forwarding processes: 0 = in the relay process; auto (default) = cores - 1
+                   with 3 or more cores, else 0. With --udp-port P, worker i listens on P + i.
 ${CLI_USAGE}`;
 
 /** Parses a non-negative integer flag; null (after printing why) when invalid. */
@@ -123,9 +123,10 @@ async function main(): Promise<void> {
     return;
   }
   const workersText = values['voice-workers'] ?? env('PARLEY_VOICE_WORKERS') ?? 'auto';
-  // auto: one voice process per core, but none on a single core (a worker there only adds IPC).
+  // auto: leave one core to the main process (control plane) and give each other core a voice
+  // worker; below 3 cores voice stays in the main process (docs/decisions.md D79 has the numbers).
   const cores = availableParallelism();
-  const voiceWorkers = workersText === 'auto' ? (cores > 1 ? cores : 0) : Number(workersText);
+  const voiceWorkers = workersText === 'auto' ? (cores >= 3 ? cores - 1 : 0) : Number(workersText);
   if (!Number.isInteger(voiceWorkers) || voiceWorkers < 0 || voiceWorkers > MAX_VOICE_WORKERS) {
     console.error(`invalid --voice-workers [value:${workersText}]\n${USAGE}`);
     process.exitCode = 2;

@@ -142,6 +142,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(report, null, values.json ? 0 : 2));
 }
 
+/** Talkers of the fixed overload step in the voice worker measurement (8 × 49 × 50 = 19,600 copies/s offered). */
+const STRESS_TALKERS = 8;
+
 /**
  * In-relay scaling: one relay process with `voiceWorkers` 1, then 2 (the
  * control plane shared, PeerConnections placed by the relay). The ratio of
@@ -152,13 +155,26 @@ async function measureVoiceWorkers(
   timing: { readonly warmupMs: number; readonly measureMs: number },
   muxPort: number,
   startTalkers = 2,
-): Promise<{ note: string; rates: Record<string, number>; cpuPct: Record<string, number | null>; steps: Record<string, readonly StepResult[]>; workerScaling1to2: number | null }> {
+): Promise<{
+  note: string;
+  rates: Record<string, number>;
+  cpuPct: Record<string, number | null>;
+  steps: Record<string, readonly StepResult[]>;
+  workerScaling1to2: number | null;
+  stress: Record<string, StepResult | null>;
+  stressScaling1to2: number | null;
+}> {
   const found: Record<string, Saturation> = {};
+  const stress: Record<string, StepResult | null> = {};
   for (const n of [1, 2]) {
     await withRig({ target: 'relay', ...rig, voiceWorkers: n, udpMuxPort: muxPort + 2 * n }, async (r) => {
       const sat = await findSaturation(r, { timing, start: Math.max(2, startTalkers) });
       for (const s of sat.steps) progress(`saturation [relay, ${n} voice worker${n > 1 ? 's' : ''}]: ${describeStep(s)}`);
       found[n] = sat;
+      // A fixed load past the latency limit: how much each count forwards when CPU, not p99, binds.
+      const talkers = Math.min(STRESS_TALKERS, r.maxTalkers);
+      stress[n] = await r.step(talkers, timing);
+      progress(`stress [relay, ${n} voice worker${n > 1 ? 's' : ''}]: ${describeStep(stress[n]!)}`);
     });
   }
   const one = found[1]?.best;
@@ -169,6 +185,8 @@ async function measureVoiceWorkers(
     cpuPct: { '1': one?.targetCpuPct ?? null, '2': two?.targetCpuPct ?? null },
     steps: { '1': found[1]?.steps ?? [], '2': found[2]?.steps ?? [] },
     workerScaling1to2: one && two ? round(two.forwardedPerSec / one.forwardedPerSec, 3) : null,
+    stress,
+    stressScaling1to2: stress[1] && stress[2] && stress[1].forwardedPerSec > 0 ? round(stress[2].forwardedPerSec / stress[1].forwardedPerSec, 3) : null,
   };
 }
 
