@@ -64,6 +64,13 @@ export interface Relay extends EventSource<RelayEvents> {
   readonly bootstrapInvite: Uint8Array | undefined;
   /** Drop counters by reason, forwarded datagrams, and per voice worker counters. */
   stats(): RelayStats;
+  /**
+   * Resolves once every room, mute and deafen change made so far is enforced
+   * on the voice path. Immediate without voice workers; with them, changes
+   * reach the workers one IPC hop after clients are told (well under a
+   * millisecond when idle), and this waits for that hop.
+   */
+  voiceSettled(): Promise<void>;
   /** Closes every connection, stops listening and closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -282,6 +289,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       publicKey: identity.publicKey,
       bootstrapInvite,
       stats: () => stats.snapshot(plane?.workers()),
+      voiceSettled: () => plane?.settled() ?? Promise.resolve(),
       on: (name, listener) => events.on(name, listener),
       off: (name, listener) => events.off(name, listener),
       close: () => (closing ??= shutdown()),

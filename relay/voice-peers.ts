@@ -71,6 +71,10 @@ export class VoicePeers implements VoicePlane {
     this.#deps.router.remove(sessionId);
   }
 
+  settled(): Promise<void> {
+    return Promise.resolve();
+  }
+
   workers(): readonly VoiceWorkerStats[] {
     return [];
   }

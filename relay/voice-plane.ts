@@ -28,6 +28,11 @@ export interface VoicePlane {
   candidate(sessionId: number, candidate: string, mid: string): void;
   /** The session ended: close its PeerConnection and forget it. */
   end(sessionId: number): void;
+  /**
+   * Resolves once every presence change made so far is in force for voice
+   * (at once in-process; after one IPC round trip to each worker).
+   */
+  settled(): Promise<void>;
   /** Per-worker counters; empty for the in-process plane. */
   workers(): readonly VoiceWorkerStats[];
   /** Closes every PeerConnection (and worker). Idempotent. */

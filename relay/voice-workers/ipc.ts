@@ -5,8 +5,8 @@
  * process (or the other way round), so a message that does not parse is
  * counted and dropped. Pure: no I/O.
  *
- * main -> worker: init, peers, presence, placed, offer, candidate, end.
- * worker -> main: up, description, candidate, ready, rejected, stats, error.
+ * main -> worker: init, peers, presence, placed, offer, candidate, end, sync.
+ * worker -> main: up, description, candidate, ready, rejected, stats, error, synced.
  */
 import { DATAGRAM_DROP_REASONS } from '../stats.ts';
 import type { DatagramDropReason } from '../stats.ts';
@@ -28,7 +28,9 @@ export type ToWorker =
   | { readonly t: 'offer'; readonly s: number; readonly sdp: string }
   | { readonly t: 'candidate'; readonly s: number; readonly candidate: string; readonly mid: string }
   /** The session ended (or moved its PeerConnection to another worker). */
-  | { readonly t: 'end'; readonly s: number };
+  | { readonly t: 'end'; readonly s: number }
+  /** Barrier: answered with `synced` once everything sent before it is applied (IPC is ordered). */
+  | { readonly t: 'sync'; readonly id: number };
 
 /** Worker -> main process. */
 export type FromWorker =
@@ -45,7 +47,8 @@ export type FromWorker =
       readonly drops: Readonly<Partial<Record<DatagramDropReason, number>>>;
       readonly samples: ReadonlyArray<readonly [DatagramDropReason, number]>;
     }
-  | { readonly t: 'error'; readonly where: string; readonly message: string };
+  | { readonly t: 'error'; readonly where: string; readonly message: string }
+  | { readonly t: 'synced'; readonly id: number };
 
 /** Longest string field accepted (an SDP is 1-3 KB; the signalling layer caps it at 32 KiB). */
 const MAX_TEXT = 64 * 1024;
@@ -117,6 +120,8 @@ export function parseToWorker(x: unknown): ToWorker | undefined {
       return session(x) && text(x.candidate) && text(x.mid) ? { t: 'candidate', s: x.s as number, candidate: x.candidate, mid: x.mid } : undefined;
     case 'end':
       return session(x) ? { t: 'end', s: x.s as number } : undefined;
+    case 'sync':
+      return uint(x.id) ? { t: 'sync', id: x.id } : undefined;
     default:
       return undefined;
   }
@@ -163,6 +168,8 @@ export function parseFromWorker(x: unknown): FromWorker | undefined {
       const samples = parseSamples(x.samples);
       return uint(x.forwarded, Number.MAX_SAFE_INTEGER) && drops && samples ? { t: 'stats', forwarded: x.forwarded, drops, samples } : undefined;
     }
+    case 'synced':
+      return uint(x.id) ? { t: 'synced', id: x.id } : undefined;
     case 'error':
       return text(x.where) && text(x.message) ? { t: 'error', where: x.where, message: x.message } : undefined;
     default:

@@ -129,6 +129,9 @@ function start(init: Extract<ToWorker, { t: 'init' }>): void {
         case 'end':
           peers.end(msg.s);
           return;
+        case 'sync':
+          send({ t: 'synced', id: msg.id });
+          return;
       }
     } catch (error) {
       fail(`ipc ${msg.t}`, error);

@@ -48,6 +48,8 @@ interface Slot {
   startedAt: number;
   restartDelayMs: number;
   restartTimer: NodeJS.Timeout | undefined;
+  /** Pending `sync` barriers by id. */
+  readonly syncs: Map<number, () => void>;
 }
 
 const ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
@@ -67,6 +69,7 @@ export class VoiceWorkerPool implements VoicePlane {
   /** Session -> its last voice presence (replayed to a respawned worker). */
   readonly #voice = new Map<number, VoiceChange>();
   #closing = false;
+  #nextSync = 1;
   #startWaiters: Array<() => void> = [];
 
   private constructor(deps: VoiceWorkerPoolDeps) {
@@ -83,6 +86,7 @@ export class VoiceWorkerPool implements VoicePlane {
       startedAt: 0,
       restartDelayMs: 100,
       restartTimer: undefined,
+      syncs: new Map<number, () => void>(),
     }));
     deps.presence.watchVoice((change) => this.#presenceChanged(change));
   }
@@ -133,6 +137,20 @@ export class VoiceWorkerPool implements VoicePlane {
 
   end(sessionId: number): void {
     this.#place(sessionId, -1);
+  }
+
+  settled(): Promise<void> {
+    const running = this.#slots.filter((s) => s.port !== 0 && s.child?.connected);
+    return Promise.all(
+      running.map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            const id = this.#nextSync++;
+            slot.syncs.set(id, resolve);
+            this.#send(slot, { t: 'sync', id });
+          }),
+      ),
+    ).then(() => {});
   }
 
   workers(): readonly VoiceWorkerStats[] {
@@ -240,6 +258,10 @@ export class VoiceWorkerPool implements VoicePlane {
       case 'error':
         events.emit('internal-error', { where: `voice worker ${slot.index}: ${msg.where}`, error: new Error(msg.message) });
         return;
+      case 'synced':
+        slot.syncs.get(msg.id)?.();
+        slot.syncs.delete(msg.id);
+        return;
     }
   }
 
@@ -253,6 +275,9 @@ export class VoiceWorkerPool implements VoicePlane {
     if (slot.child !== child) return;
     slot.child = null;
     slot.port = 0;
+    // A dead worker applies nothing more: its barriers are passed.
+    for (const resolve of slot.syncs.values()) resolve();
+    slot.syncs.clear();
     if (this.#closing) return;
     slot.crashes++;
     const lost = [...slot.sessions];

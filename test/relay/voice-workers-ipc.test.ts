@@ -25,6 +25,7 @@ const toWorker: fc.Arbitrary<ToWorker> = fc.oneof(
   fc.record({ t: fc.constant('offer' as const), s: sid, sdp: str }),
   fc.record({ t: fc.constant('candidate' as const), s: sid, candidate: str, mid: str }),
   fc.record({ t: fc.constant('end' as const), s: sid }),
+  fc.record({ t: fc.constant('sync' as const), id: fc.nat() }),
 );
 
 const fromWorker: fc.Arbitrary<FromWorker> = fc.oneof(
@@ -40,6 +41,7 @@ const fromWorker: fc.Arbitrary<FromWorker> = fc.oneof(
     samples: fc.array(fc.tuple(fc.constantFrom('muted' as const, 'rate-limited' as const), sid), { maxLength: 64 }),
   }),
   fc.record({ t: fc.constant('error' as const), where: str, message: str }),
+  fc.record({ t: fc.constant('synced' as const), id: fc.nat() }),
 );
 
 describe('voice worker IPC parsing', () => {

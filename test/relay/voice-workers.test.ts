@@ -45,6 +45,8 @@ function workerOf(client: TestClient): number {
 async function setSelf(client: TestClient, muted: boolean, deafened: boolean): Promise<void> {
   client.send({ case: 'setSelfState', value: { muted, deafened } });
   await client.next('userUpdated', (u) => u.user?.sessionId === client.sessionId && u.user.muted === (muted || deafened) && u.user.deafened === deafened);
+  // Workers learn of the change one IPC hop after clients do.
+  await started.relay.voiceSettled();
 }
 
 beforeAll(async () => {
@@ -69,6 +71,7 @@ beforeAll(async () => {
   await e.openVoice();
   await e.join('quiet');
   await a.join('lobby');
+  await started.relay.voiceSettled();
 }, 60_000);
 
 afterAll(async () => {
@@ -132,6 +135,7 @@ describe('relay with voice workers', () => {
     const readies: number[] = [];
     const off = started.relay.on('voice-ready', (x) => readies.push(x.sessionId));
     await d.join('lobby');
+    await started.relay.voiceSettled();
     b.sendDatagram(voice(50));
     const [atD] = await Promise.all([receive(d, 1), receive(a, 1), receive(c, 1)]);
     expect(atD[0]).toMatchObject({ sender: b.sessionId, room: lobby, seq: 50 });
@@ -142,6 +146,7 @@ describe('relay with voice workers', () => {
     expect(readies).toEqual([]);
     expect(workerOf(d)).toBe(0);
     await d.join('quiet');
+    await started.relay.voiceSettled();
   });
 
   it('survives a SIGKILLed worker: others keep voice and control, the affected client reconnects and gets voice again', async () => {
