@@ -105,7 +105,8 @@ export class TreeService {
   #nextVerdictBatch = 0;
   readonly #members = new Y.Doc();
   readonly #subscribers = new Map<Session, Set<string>>();
-  readonly #buckets = new Map<Session, TokenBucket>();
+  /** Op budgets by author key (hex): one person's tabs share one budget, like chat's. */
+  readonly #buckets = new Map<string, TokenBucket>();
   #batch: Batch = newBatch();
   #flushing: Promise<void> | null = null;
   /** Frames in arrival order, each waiting for its signature verdicts. */
@@ -181,8 +182,11 @@ export class TreeService {
       session.sendError(ErrorCode.BAD_REQUEST, `1..${MAX_OPS_PER_FRAME} ops per frame`, 'submit_ops');
       return;
     }
-    let bucket = this.#buckets.get(session);
-    if (!bucket) this.#buckets.set(session, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
+    const member = this.#deps.roster.member(session);
+    if (!member) return;
+    const who = hex(member.publicKey);
+    let bucket = this.#buckets.get(who);
+    if (!bucket) this.#buckets.set(who, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
     // The budget is charged on arrival; verification starts now, off this thread.
     const admitted = msg.ops.map(() => bucket.take());
     const checks = msg.ops.filter((_, i) => admitted[i]).map((op) => ({ author: peekAuthor(op.body), body: op.body, signature: op.signature }));
@@ -270,7 +274,15 @@ export class TreeService {
 
   sessionClosed(session: Session): void {
     this.#subscribers.delete(session);
-    this.#buckets.delete(session);
+    // A key's budget goes with its last session; reconnecting cannot refill it while another tab is open.
+    const member = this.#deps.roster.member(session);
+    if (!member) return;
+    const who = hex(member.publicKey);
+    for (const other of this.#deps.roster.sessions()) {
+      const key = other === session ? undefined : this.#deps.roster.member(other)?.publicKey;
+      if (key && hex(key) === who) return;
+    }
+    this.#buckets.delete(who);
   }
 
   /** Resolves when every accepted op is processed, on disk and answered. */
