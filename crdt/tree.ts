@@ -42,24 +42,28 @@ export interface RoomRecord {
 /** The tree: rooms by id. Functions here that change it say so. */
 export type Rooms = Map<string, RoomRecord>;
 
+/** Every reason an op can be refused (stored verdicts are checked against this list). */
+export const REJECT_CODES = [
+  'malformed',
+  'too-large',
+  'wrong-relay',
+  'unknown-key',
+  'replayed',
+  'bad-signature',
+  'forbidden',
+  'unknown-room',
+  'cycle',
+  'duplicate-name',
+  'bad-name',
+  'bad-value',
+  'room-full',
+  'root-protected',
+  'room-exists',
+  'internal',
+] as const;
+
 /** Why an op is refused. The relay maps these to wire error codes. */
-export type RejectCode =
-  | 'malformed'
-  | 'too-large'
-  | 'wrong-relay'
-  | 'unknown-key'
-  | 'replayed'
-  | 'bad-signature'
-  | 'forbidden'
-  | 'unknown-room'
-  | 'cycle'
-  | 'duplicate-name'
-  | 'bad-name'
-  | 'bad-value'
-  | 'room-full'
-  | 'root-protected'
-  | 'room-exists'
-  | 'internal';
+export type RejectCode = (typeof REJECT_CODES)[number];
 
 /** A refusal with its reason. */
 export interface Rejection {

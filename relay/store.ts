@@ -39,6 +39,16 @@ export interface KnownUser {
   readonly lastSeenMs: number;
 }
 
+/** Options of {@link Store.readRange} and {@link Store.iterateRange}. */
+export interface RangeOptions {
+  readonly reverse?: boolean;
+  readonly limit?: number;
+  /** Only keys below this one. */
+  readonly lt?: string;
+  /** Values as bytes (records written as Uint8Array), not JSON. */
+  readonly binary?: boolean;
+}
+
 /**
  * A namespace of byte values inside the store's LevelDB (a sublevel), for a
  * feature that keeps more than fits in memory (chat history). Its writes are
@@ -234,23 +244,41 @@ export class Store {
    */
   writeBatch(entries: ReadonlyArray<readonly [key: string, value: unknown]>, sync: boolean): Promise<void> {
     if (this.#closed) return Promise.reject(RelayError.closed('store'));
+    // Byte values are stored as they are (no JSON): read them back with `binary: true`.
     const ops = entries.map(([key, value]) =>
-      value === undefined ? { type: 'del' as const, key } : { type: 'put' as const, key, value },
+      value === undefined
+        ? { type: 'del' as const, key }
+        : value instanceof Uint8Array
+          ? { type: 'put' as const, key, value, valueEncoding: 'view' as const }
+          : { type: 'put' as const, key, value },
     );
     const done = this.#tail.then(() => this.#db.batch(ops, { sync }));
     this.#tail = done.catch(() => {});
     return done.catch((error: unknown) => Promise.reject(RelayError.storage(`batch write failed [entries:${entries.length}]`, error)));
   }
 
-  /** Reads the records whose keys start with `prefix`, in key order (or reverse), at most `limit`; keys below `lt` only when given. */
-  async readRange(prefix: string, options: { reverse?: boolean; limit?: number; lt?: string } = {}): Promise<Array<[string, unknown]>> {
-    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  /**
+   * Reads the records whose keys start with `prefix`, in key order (or
+   * reverse), at most `limit`; keys below `lt` only when given. `binary`
+   * returns values as bytes (for records written as Uint8Array).
+   */
+  async readRange(prefix: string, options: RangeOptions = {}): Promise<Array<[string, unknown]>> {
     const out: Array<[string, unknown]> = [];
-    const lt = options.lt !== undefined && options.lt < upper ? options.lt : upper;
-    for await (const entry of this.#db.iterator({ gte: prefix, lt, reverse: options.reverse ?? false, limit: options.limit ?? -1 })) {
-      out.push(entry);
-    }
+    for await (const entry of this.iterateRange(prefix, options)) out.push(entry);
     return out;
+  }
+
+  /** Like {@link readRange}, one record at a time (stop early by leaving the loop). */
+  iterateRange(prefix: string, options: RangeOptions = {}): AsyncIterable<[string, unknown]> {
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const lt = options.lt !== undefined && options.lt < upper ? options.lt : upper;
+    return this.#db.iterator<string, unknown>({
+      gte: prefix,
+      lt,
+      reverse: options.reverse ?? false,
+      limit: options.limit ?? -1,
+      ...(options.binary ? { valueEncoding: 'view' } : {}),
+    });
   }
 
   /** Resolves when every queued write has finished. */

@@ -7,7 +7,8 @@
 import { startRelay } from '../../test/helpers/start-relay.ts';
 
 const unlimited = { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, maxRateLimitedFrames: 1e9 };
-const started = await startRelay({ limits: unlimited });
+const threads = process.env.BENCH_SIG_THREADS;
+const started = await startRelay({ limits: unlimited, ...(threads !== undefined ? { signatureThreads: Number(threads) } : {}) });
 process.send!({ wsUrl: started.relay.wsUrl, invite: started.relay.bootstrapInvite, dataDir: started.dataDir });
 let stopping: Promise<void> | null = null;
 const stop = (): Promise<void> => (stopping ??= started.stop().then(() => process.exit(0)));

@@ -3,7 +3,7 @@ export { TreeService, MAX_OPS_PER_FRAME, MAX_HISTORY_PAGE, toStoredRoom } from '
 export type { OpLimits, TreeServiceDeps } from './tree-service.ts';
 export { OpPipeline } from './op-pipeline.ts';
 export type { OpOutcome, OpPipelineDeps } from './op-pipeline.ts';
-export { COMPACT_EVERY, loadTree, readAudit, seedRooms } from './tree-persistence.ts';
+export { COMPACT_MAX_RECORDS, COMPACT_MIN_BYTES, loadTree, readAudit, seedRooms, shouldCompact } from './tree-persistence.ts';
 export type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
 export { wireCode } from './codes.ts';
 export { InlineVerifier, SignaturePool } from './signature-pool.ts';

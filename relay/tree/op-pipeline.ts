@@ -6,16 +6,17 @@
  *   -> sequence above the device's last -> signature (node:crypto) ->
  *   authorize against the current tree -> invariants -> apply
  *
- * Synchronous and storage-free: it returns the records to persist and the
- * document update; the tree service writes them in one synced batch and only
- * then acknowledges. Nothing refused touches the document.
+ * Synchronous and storage-free: it validates and applies to the in-memory
+ * tree (`rooms`) and returns the records to persist and the rooms it changed;
+ * the tree service turns a whole batch's changes into one document update
+ * ({@link OpPipeline.writeDoc}), writes everything in one synced batch and
+ * only then acknowledges. Nothing refused touches the document.
  */
 import * as Y from 'yjs';
 import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, OP_DOMAIN, OP_ID_BYTES, opHex, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
 import type { Actor, Authorize, OpBody, RejectCode, Rooms } from '../../crdt/index.ts';
 import { InlineVerifier } from './signature-pool.ts';
-import { opEntries } from './tree-persistence.ts';
-import type { Entry, LoadedTree, Verdict } from './tree-persistence.ts';
+import type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
 
 /** What the pipeline asks of the rest of the relay. */
 export interface OpPipelineDeps {
@@ -37,10 +38,14 @@ export interface OpOutcome {
   readonly reason: string;
   /** Audit position of an applied op, else 0. */
   readonly seq: number;
-  /** Records to persist before answering (empty for unattributable refusals and repeats). */
-  readonly entries: Entry[];
-  /** The document update an applied op made (v1), if it changed the tree. */
-  readonly update: Uint8Array | null;
+  /** The device's sequence number now used up, to persist before answering (null for unattributable refusals and repeats). */
+  readonly deviceSeq: number | null;
+  /** The author's key (hex) when `deviceSeq` is set. */
+  readonly deviceHex: string;
+  /** The verdict to persist (for repeats of this op id), with `deviceSeq`. */
+  readonly verdict: Verdict | null;
+  /** The audit record of an applied op. */
+  readonly audit: AuditRecord | null;
   /** Room ids whose records changed or vanished. */
   readonly changed: ReadonlySet<string>;
   /** The parsed op (for member.join side effects), when applied. */
@@ -57,8 +62,8 @@ const AUTHOR_OFFSET = OP_DOMAIN.byteLength + 32 + OP_ID_BYTES;
 const EMPTY = new Uint8Array(0);
 const NOTHING: ReadonlySet<string> = new Set();
 
-function refuse(code: RejectCode, reason: string, opId: Uint8Array = EMPTY, entries: Entry[] = []): OpOutcome {
-  return { opIdHex: opHex(opId), opId, code, reason, seq: 0, entries, update: null, changed: NOTHING, op: null };
+function refuse(code: RejectCode, reason: string, opId: Uint8Array = EMPTY): OpOutcome {
+  return { opIdHex: opHex(opId), opId, code, reason, seq: 0, deviceSeq: null, deviceHex: '', verdict: null, audit: null, changed: NOTHING, op: null };
 }
 
 /** The op id of a body that did not parse, when it has one where the layout puts it (so its author can match the refusal). */
@@ -104,6 +109,31 @@ export class OpPipeline {
   }
 
   /**
+   * Writes the current state of `changed` rooms into the document in one
+   * transaction and returns that update (v1), or null if nothing differed.
+   * Called once per batch: one Yjs transaction and one update per batch
+   * instead of per op (the per-op transactions and merging them cost more
+   * than validation), and a room renamed twice in a batch adds one item, not
+   * two. Ops validate against `rooms`, never the document, so deferring is
+   * invisible to them; the document is only served and broadcast after the
+   * batch is durable anyway.
+   */
+  writeDoc(changed: ReadonlySet<string>): Uint8Array | null {
+    if (changed.size === 0) return null;
+    let update: Uint8Array | null = null;
+    const capture = (u: Uint8Array): void => {
+      update = u;
+    };
+    this.doc.on('update', capture);
+    try {
+      writeRooms(this.doc, this.rooms, changed, 'relay');
+    } finally {
+      this.doc.off('update', capture);
+    }
+    return update;
+  }
+
+  /**
    * Runs one signed op through the pipeline. Never throws on bad input.
    * `preVerified` is the signature verdict computed off-thread; it is used,
    * at the signature step, only when it was computed for this op's author.
@@ -133,22 +163,14 @@ export class OpPipeline {
     if (rejection) {
       const verdict: Verdict = { code: rejection.code, reason: rejection.reason, seq: 0 };
       this.#verdicts.set(opIdHex, verdict);
-      return refuse(rejection.code, rejection.reason, op.opId, opEntries(keyHex, op.seq, opIdHex, verdict, null));
+      return { ...refuse(rejection.code, rejection.reason, op.opId), deviceSeq: op.seq, deviceHex: keyHex, verdict };
     }
+    // The document is written once per batch (writeDoc), not per op: see writeDoc.
     const changed = applyOp(this.rooms, op, () => this.#nextVoiceId++);
-    let update: Uint8Array | null = null;
-    if (changed.size > 0) {
-      const capture = (u: Uint8Array): void => {
-        update = u;
-      };
-      this.doc.on('update', capture);
-      writeRooms(this.doc, this.rooms, changed, 'relay');
-      this.doc.off('update', capture);
-    }
     const seq = this.#nextSeq++;
     const verdict: Verdict = { code: null, reason: '', seq };
     this.#verdicts.set(opIdHex, verdict);
-    const entries = opEntries(keyHex, op.seq, opIdHex, verdict, { seq, atMs: this.#deps.now(), body, signature });
-    return { opIdHex, opId: op.opId, code: null, reason: '', seq, entries, update, changed, op };
+    const audit: AuditRecord = { seq, atMs: this.#deps.now(), body, signature };
+    return { opIdHex, opId: op.opId, code: null, reason: '', seq, deviceSeq: op.seq, deviceHex: keyHex, verdict, audit, changed, op };
   }
 }

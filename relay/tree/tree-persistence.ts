@@ -2,45 +2,66 @@
  * Where the room tree lives in LevelDB, and how it is loaded, seeded and
  * compacted. Keys (values are JSON; bytes are base64):
  *
- *   tree:snapshot            { v2, upTo }  compacted document (Yjs v2 update)
- *   tree-upd:<n, 12 digits>  v1 Yjs update written after the snapshot
- *   op-log:<seq, 12 digits>  { at, body, sig }  the audit log, one per applied op
- *   op-dev:<key hex>         last sequence number seen from that device key
- *   op-verdict:<op id hex>   { code, reason, seq }  verdict of each verified op
+ *   tree:snapshot               { v2, upTo }  compacted document (Yjs v2 update)
+ *   tree-upd:<n, 12 digits>     v1 Yjs update of one batch, written after the snapshot
+ *   op-logs:<seq, 12 digits>    binary: the audit records of one batch's applied ops,
+ *                               keyed by the first one's seq (op-records.ts)
+ *   op-verdicts:<n, 12 digits>  binary: the verdicts one batch reached (op-records.ts)
+ *   op-dev:<key hex>            last sequence number seen from that device key
  *
- * An op's records (update, log entry, device seq, verdict) are written in one
- * synced batch before it is acknowledged; every {@link COMPACT_EVERY} updates
- * the same batch also replaces the updates with a fresh snapshot.
+ * Relays before the batch layouts wrote one JSON record per op
+ * (`op-log:<seq>` { at, body, sig } and `op-verdict:<op id hex>`
+ * { code, reason, seq }); those are still read.
+ *
+ * A batch's records (update, audit, device seqs, verdicts) are written in one
+ * synced LevelDB batch before any of its ops is acknowledged; when
+ * {@link shouldCompact} says so, the same batch also replaces the updates
+ * with a fresh snapshot.
  */
 import * as Y from 'yjs';
 import { IndexedRooms, readRooms, ROOT_ID, writeRooms } from '../../crdt/index.ts';
 import type { RejectCode, RoomRecord, Rooms } from '../../crdt/index.ts';
 import { RelayError } from '../errors.ts';
 import type { Store, StoredRoom } from '../store.ts';
+import { decodeAuditBatch, decodeVerdictBatch, encodeAuditBatch, encodeVerdictBatch } from './op-records.ts';
+import type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
 
-/** Document-changing ops (or update records) between two snapshots. */
-export const COMPACT_EVERY = 500;
+export type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
+
+/** Most update records kept past the snapshot (each is one batch's merged update). */
+export const COMPACT_MAX_RECORDS = 500;
+/** Update bytes past the snapshot that never force a compaction on their own, however small the snapshot. */
+export const COMPACT_MIN_BYTES = 64 * 1024;
+
+/** What the compaction rule looks at. */
+export interface UpdateBacklog {
+  /** Update records written since the snapshot. */
+  readonly records: number;
+  /** Their total size in bytes. */
+  readonly bytes: number;
+  /** Size of the snapshot they follow (Yjs v2 bytes). */
+  readonly snapshotBytes: number;
+}
+
+/**
+ * Whether to fold the updates into a new snapshot now. A snapshot costs work
+ * in proportion to the document, so it is taken once the updates since the
+ * last one outweigh it (and at least {@link COMPACT_MIN_BYTES}): the cost per
+ * written byte stays constant as the tree grows and the stored document stays
+ * under about twice its compacted size. The record cap bounds how many
+ * updates a restart has to apply.
+ */
+export function shouldCompact(backlog: UpdateBacklog): boolean {
+  return backlog.records >= COMPACT_MAX_RECORDS || backlog.bytes >= Math.max(COMPACT_MIN_BYTES, backlog.snapshotBytes);
+}
 
 const SNAPSHOT = 'tree:snapshot';
 const UPDATE_PREFIX = 'tree-upd:';
-const LOG_PREFIX = 'op-log:';
+const AUDIT_PREFIX = 'op-logs:';
+const VERDICTS_PREFIX = 'op-verdicts:';
 const DEVICE_PREFIX = 'op-dev:';
-const VERDICT_PREFIX = 'op-verdict:';
-
-/** A stored verdict: `code` null = applied as `seq`. */
-export interface Verdict {
-  readonly code: RejectCode | null;
-  readonly reason: string;
-  readonly seq: number;
-}
-
-/** One audit log entry as stored. */
-export interface AuditRecord {
-  readonly seq: number;
-  readonly atMs: number;
-  readonly body: Uint8Array;
-  readonly signature: Uint8Array;
-}
+const LEGACY_LOG_PREFIX = 'op-log:';
+const LEGACY_VERDICT_PREFIX = 'op-verdict:';
 
 /** Everything the op pipeline starts from. */
 export interface LoadedTree {
@@ -50,9 +71,16 @@ export interface LoadedTree {
   readonly verdicts: Map<string, Verdict>;
   /** Next audit log number. */
   readonly nextSeq: number;
-  /** Next update key number, and how many updates are past the snapshot. */
+  /** Next verdict batch number. */
+  readonly nextVerdictBatch: number;
+  /** Next update key number. */
   readonly nextUpdate: number;
-  readonly updatesSinceSnapshot: number;
+  /** Key numbers of the update records past the snapshot. */
+  readonly updateKeys: readonly number[];
+  /** Their total size in bytes. */
+  readonly updateBytes: number;
+  /** Size of the stored snapshot (Yjs v2 bytes). */
+  readonly snapshotBytes: number;
 }
 
 /** A store write in a batch. */
@@ -81,18 +109,25 @@ export function seedRooms(legacy: readonly StoredRoom[] | undefined, serverName:
 export async function loadTree(store: Store, serverName: string): Promise<LoadedTree> {
   const doc = new Y.Doc();
   let nextUpdate = 0;
-  let updatesSinceSnapshot = 0;
+  let snapshotBytes = 0;
+  let updateBytes = 0;
+  const updateKeys: number[] = [];
   try {
     const [snap] = await store.readRange(SNAPSHOT, { limit: 1 });
     if (snap && snap[0] === SNAPSHOT && isRecord(snap[1]) && typeof snap[1].v2 === 'string') {
-      Y.applyUpdateV2(doc, unb64(snap[1].v2));
+      const v2 = unb64(snap[1].v2);
+      Y.applyUpdateV2(doc, v2);
+      snapshotBytes = v2.byteLength;
       nextUpdate = typeof snap[1].upTo === 'number' ? snap[1].upTo : 0;
     }
     for (const [key, value] of await store.readRange(UPDATE_PREFIX)) {
       if (typeof value !== 'string') continue;
-      Y.applyUpdate(doc, unb64(value));
-      nextUpdate = Math.max(nextUpdate, Number(key.slice(UPDATE_PREFIX.length)) + 1);
-      updatesSinceSnapshot++;
+      const update = unb64(value);
+      Y.applyUpdate(doc, update);
+      const n = Number(key.slice(UPDATE_PREFIX.length));
+      nextUpdate = Math.max(nextUpdate, n + 1);
+      updateKeys.push(n);
+      updateBytes += update.byteLength;
     }
   } catch (error) {
     throw RelayError.storage('stored room tree is unreadable', error);
@@ -109,21 +144,34 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
   const devices = new Map<string, number>();
   for (const [key, value] of await store.readRange(DEVICE_PREFIX)) if (typeof value === 'number') devices.set(key.slice(DEVICE_PREFIX.length), value);
   const verdicts = new Map<string, Verdict>();
-  for (const [key, value] of await store.readRange(VERDICT_PREFIX)) {
+  for (const [key, value] of await store.readRange(LEGACY_VERDICT_PREFIX)) {
     if (isRecord(value) && typeof value.reason === 'string' && typeof value.seq === 'number') {
-      verdicts.set(key.slice(VERDICT_PREFIX.length), { code: typeof value.code === 'string' ? (value.code as RejectCode) : null, reason: value.reason, seq: value.seq });
+      verdicts.set(key.slice(LEGACY_VERDICT_PREFIX.length), { code: typeof value.code === 'string' ? (value.code as RejectCode) : null, reason: value.reason, seq: value.seq });
     }
   }
-  const [last] = await store.readRange(LOG_PREFIX, { reverse: true, limit: 1 });
-  const nextSeq = last ? Number(last[0].slice(LOG_PREFIX.length)) + 1 : 1;
-  const loaded: LoadedTree = { doc, rooms, devices, verdicts, nextSeq, nextUpdate, updatesSinceSnapshot };
-  if (seeded) await store.writeBatch(snapshotEntries(doc, nextUpdate, []), true);
-  return loaded;
+  let nextVerdictBatch = 0;
+  for (const [key, value] of await store.readRange(VERDICTS_PREFIX, { binary: true })) {
+    nextVerdictBatch = Math.max(nextVerdictBatch, Number(key.slice(VERDICTS_PREFIX.length)) + 1);
+    for (const r of (value instanceof Uint8Array ? decodeVerdictBatch(value) : null) ?? []) verdicts.set(hexOf(r.opId), r.verdict);
+  }
+  let nextSeq = 1;
+  const [legacyLast] = await store.readRange(LEGACY_LOG_PREFIX, { reverse: true, limit: 1 });
+  if (legacyLast) nextSeq = Number(legacyLast[0].slice(LEGACY_LOG_PREFIX.length)) + 1;
+  const [last] = await store.readRange(AUDIT_PREFIX, { reverse: true, limit: 1, binary: true });
+  const lastBatch = last && last[1] instanceof Uint8Array ? decodeAuditBatch(last[1]) : null;
+  if (last) nextSeq = Math.max(nextSeq, Number(last[0].slice(AUDIT_PREFIX.length)) + (lastBatch?.length ?? 1));
+  if (seeded) {
+    const snapshot = snapshotEntries(doc, nextUpdate, []);
+    await store.writeBatch(snapshot.entries, true);
+    snapshotBytes = snapshot.bytes;
+  }
+  return { doc, rooms, devices, verdicts, nextSeq, nextVerdictBatch, nextUpdate, updateKeys, updateBytes, snapshotBytes };
 }
 
-/** Batch entries that replace the updates `upTo` and below with a snapshot of `doc`. */
-export function snapshotEntries(doc: Y.Doc, upTo: number, updateKeys: readonly number[]): Entry[] {
-  return [[SNAPSHOT, { v2: b64(Y.encodeStateAsUpdateV2(doc)), upTo }], ...updateKeys.map((n): Entry => [UPDATE_PREFIX + pad(n), undefined])];
+/** Batch entries that replace the updates `updateKeys` (all below `upTo`) with a snapshot of `doc`, and the snapshot's size. */
+export function snapshotEntries(doc: Y.Doc, upTo: number, updateKeys: readonly number[]): { entries: Entry[]; bytes: number } {
+  const v2 = Y.encodeStateAsUpdateV2(doc);
+  return { entries: [[SNAPSHOT, { v2: b64(v2), upTo }], ...updateKeys.map((n): Entry => [UPDATE_PREFIX + pad(n), undefined])], bytes: v2.byteLength };
 }
 
 /** The entry of one document update. */
@@ -131,29 +179,43 @@ export function updateEntry(n: number, update: Uint8Array): Entry {
   return [UPDATE_PREFIX + pad(n), b64(update)];
 }
 
-/** Whether `entry` is a device's last-sequence record (a batch keeps only the last per device). */
-export function isDeviceEntry(entry: Entry): boolean {
-  return entry[0].startsWith(DEVICE_PREFIX);
+/** The entry of one device's last sequence number. */
+export function deviceEntry(deviceHex: string, seq: number): Entry {
+  return [DEVICE_PREFIX + deviceHex, seq];
 }
 
-/** The entries of one verified op: its device seq, its verdict and (if applied) its audit record. */
-export function opEntries(deviceHex: string, seq: number, opIdHex: string, verdict: Verdict, audit: AuditRecord | null): Entry[] {
-  const out: Entry[] = [
-    [DEVICE_PREFIX + deviceHex, seq],
-    [VERDICT_PREFIX + opIdHex, verdict],
-  ];
-  if (audit) out.push([LOG_PREFIX + pad(audit.seq), { at: audit.atMs, body: b64(audit.body), sig: b64(audit.signature) }]);
-  return out;
+/** The entry holding the audit records of one batch's applied ops (none when it applied nothing). */
+export function auditEntries(records: readonly AuditRecord[]): Entry[] {
+  return records.length === 0 ? [] : [[AUDIT_PREFIX + pad(records[0]!.seq), encodeAuditBatch(records)]];
 }
 
-/** Audit entries below `beforeSeq` (0 = newest), newest first. */
+/** The entry holding one batch's verdicts as verdict batch `n` (none when it reached none). */
+export function verdictEntries(n: number, records: readonly VerdictRecord[]): Entry[] {
+  return records.length === 0 ? [] : [[VERDICTS_PREFIX + pad(n), encodeVerdictBatch(records)]];
+}
+
+/** Audit entries below `beforeSeq` (0 = newest), newest first, at most `limit`. */
 export async function readAudit(store: Store, beforeSeq: number, limit: number): Promise<AuditRecord[]> {
-  const rows = await store.readRange(LOG_PREFIX, { reverse: true, limit, ...(beforeSeq > 0 ? { lt: LOG_PREFIX + pad(beforeSeq) } : {}) });
   const out: AuditRecord[] = [];
+  const below = (seq: number): boolean => beforeSeq <= 0 || seq < beforeSeq;
+  // A batch record is keyed by its first seq, so the one holding `beforeSeq - 1` is the first below that key.
+  const batches = store.iterateRange(AUDIT_PREFIX, { reverse: true, binary: true, ...(beforeSeq > 0 ? { lt: AUDIT_PREFIX + pad(beforeSeq) } : {}) });
+  for await (const [, value] of batches) {
+    const records = value instanceof Uint8Array ? decodeAuditBatch(value) : null;
+    if (!records) continue;
+    for (let i = records.length - 1; i >= 0 && out.length < limit; i--) if (below(records[i]!.seq)) out.push(records[i]!);
+    if (out.length >= limit) return out;
+  }
+  const legacyBefore = out.length > 0 ? out[out.length - 1]!.seq : beforeSeq;
+  const rows = await store.readRange(LEGACY_LOG_PREFIX, { reverse: true, limit: limit - out.length, ...(legacyBefore > 0 ? { lt: LEGACY_LOG_PREFIX + pad(legacyBefore) } : {}) });
   for (const [key, v] of rows) {
     if (isRecord(v) && typeof v.at === 'number' && typeof v.body === 'string' && typeof v.sig === 'string') {
-      out.push({ seq: Number(key.slice(LOG_PREFIX.length)), atMs: v.at, body: unb64(v.body), signature: unb64(v.sig) });
+      out.push({ seq: Number(key.slice(LEGACY_LOG_PREFIX.length)), atMs: v.at, body: unb64(v.body), signature: unb64(v.sig) });
     }
   }
   return out;
+}
+
+function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

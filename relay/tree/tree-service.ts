@@ -36,8 +36,8 @@ import { wireCode } from './codes.ts';
 import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
 import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
-import { COMPACT_EVERY, isDeviceEntry, loadTree, readAudit, snapshotEntries, updateEntry } from './tree-persistence.ts';
-import type { Entry, LoadedTree } from './tree-persistence.ts';
+import { auditEntries, deviceEntry, loadTree, readAudit, shouldCompact, snapshotEntries, updateEntry, verdictEntries } from './tree-persistence.ts';
+import type { AuditRecord, Entry, LoadedTree, VerdictRecord } from './tree-persistence.ts';
 
 /** Most ops one SubmitOps frame may carry. */
 export const MAX_OPS_PER_FRAME = 128;
@@ -72,15 +72,17 @@ type Result = MessageInitShape<typeof OpResultSchema>;
 
 interface Batch {
   entries: Entry[];
-  updates: Uint8Array[];
   /** Last sequence number per device key: one record per device per batch, not per op. */
-  devices: Map<string, unknown>;
+  devices: Map<string, number>;
+  /** The batch's verdicts and applied ops: one record each per batch (op-records.ts). */
+  verdicts: VerdictRecord[];
+  audit: AuditRecord[];
   changed: Set<string>;
   replies: Map<Session, Result[]>;
   joins: Array<{ session: Session; roomId: string }>;
 }
 
-const newBatch = (): Batch => ({ entries: [], updates: [], devices: new Map(), changed: new Set(), replies: new Map(), joins: [] });
+const newBatch = (): Batch => ({ entries: [], devices: new Map(), verdicts: [], audit: [], changed: new Set(), replies: new Map(), joins: [] });
 
 /** Converts a tree record to the presence/AuthOk room shape. */
 export function toStoredRoom(r: RoomRecord): StoredRoom {
@@ -95,13 +97,16 @@ function hex(bytes: Uint8Array): string {
 export class TreeService {
   readonly #deps: TreeServiceDeps;
   #pipeline: OpPipeline;
-  #nextUpdate: number;
+  #nextUpdate = 0;
+  /** Update record numbers past the snapshot, their bytes, and the snapshot's size: what shouldCompact looks at. */
   #unsnapshotted: number[] = [];
-  /** Document-changing ops since the last snapshot (a record holds a batch's worth). */
-  #opsSinceSnapshot = 0;
+  #unsnapshottedBytes = 0;
+  #snapshotBytes = 0;
+  #nextVerdictBatch = 0;
   readonly #members = new Y.Doc();
   readonly #subscribers = new Map<Session, Set<string>>();
-  readonly #buckets = new Map<Session, TokenBucket>();
+  /** Op budgets by author key (hex): one person's tabs share one budget, like chat's. */
+  readonly #buckets = new Map<string, TokenBucket>();
   #batch: Batch = newBatch();
   #flushing: Promise<void> | null = null;
   /** Frames in arrival order, each waiting for its signature verdicts. */
@@ -111,9 +116,7 @@ export class TreeService {
 
   private constructor(deps: TreeServiceDeps, loaded: LoadedTree) {
     this.#deps = deps;
-    this.#pipeline = this.#makePipeline(loaded);
-    this.#nextUpdate = loaded.nextUpdate;
-    for (let i = 0; i < loaded.updatesSinceSnapshot; i++) this.#unsnapshotted.push(loaded.nextUpdate - loaded.updatesSinceSnapshot + i);
+    this.#pipeline = this.#adopt(loaded);
   }
 
   /** Loads (or seeds) the tree. */
@@ -125,7 +128,13 @@ export class TreeService {
     return { rooms, attach: (presence, roster, stats) => new TreeService({ ...deps, presence, roster, stats }, loaded) };
   }
 
-  #makePipeline(loaded: LoadedTree): OpPipeline {
+  /** A pipeline over `loaded`, taking over its update bookkeeping (at open and after a reload). */
+  #adopt(loaded: LoadedTree): OpPipeline {
+    this.#nextUpdate = loaded.nextUpdate;
+    this.#unsnapshotted = [...loaded.updateKeys];
+    this.#unsnapshottedBytes = loaded.updateBytes;
+    this.#snapshotBytes = loaded.snapshotBytes;
+    this.#nextVerdictBatch = loaded.nextVerdictBatch;
     const { relayKey, actorOf, clock, presence } = this.#deps;
     const deps: OpPipelineDeps = {
       relayKey,
@@ -173,8 +182,11 @@ export class TreeService {
       session.sendError(ErrorCode.BAD_REQUEST, `1..${MAX_OPS_PER_FRAME} ops per frame`, 'submit_ops');
       return;
     }
-    let bucket = this.#buckets.get(session);
-    if (!bucket) this.#buckets.set(session, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
+    const member = this.#deps.roster.member(session);
+    if (!member) return;
+    const who = hex(member.publicKey);
+    let bucket = this.#buckets.get(who);
+    if (!bucket) this.#buckets.set(who, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
     // The budget is charged on arrival; verification starts now, off this thread.
     const admitted = msg.ops.map(() => bucket.take());
     const checks = msg.ops.filter((_, i) => admitted[i]).map((op) => ({ author: peekAuthor(op.body), body: op.body, signature: op.signature }));
@@ -209,13 +221,11 @@ export class TreeService {
       k++;
       const out = this.#pipeline.process(signed.body, signed.signature, pre);
       if (out.code !== null) stats.frame('op-refused', session.connId, out.code);
-      for (const entry of out.entries) {
-        if (isDeviceEntry(entry)) batch.devices.set(entry[0], entry[1]);
-        else batch.entries.push(entry);
-      }
-      if (out.update) batch.updates.push(out.update);
+      if (out.deviceSeq !== null) batch.devices.set(out.deviceHex, out.deviceSeq);
+      if (out.verdict) batch.verdicts.push({ opId: out.opId, verdict: out.verdict });
+      if (out.audit) batch.audit.push(out.audit);
       for (const id of out.changed) batch.changed.add(id);
-      if (out.op?.kind === 'member.join' && out.entries.length > 0) batch.joins.push({ session, roomId: out.op.args.roomId });
+      if (out.op?.kind === 'member.join') batch.joins.push({ session, roomId: out.op.args.roomId });
       replies.push({ opId: out.opId, code: wireCode(out.code), reason: out.reason, serverSeq: BigInt(out.seq) });
     }
     void this.#flush();
@@ -264,7 +274,15 @@ export class TreeService {
 
   sessionClosed(session: Session): void {
     this.#subscribers.delete(session);
-    this.#buckets.delete(session);
+    // A key's budget goes with its last session; reconnecting cannot refill it while another tab is open.
+    const member = this.#deps.roster.member(session);
+    if (!member) return;
+    const who = hex(member.publicKey);
+    for (const other of this.#deps.roster.sessions()) {
+      const key = other === session ? undefined : this.#deps.roster.member(other)?.publicKey;
+      if (key && hex(key) === who) return;
+    }
+    this.#buckets.delete(who);
   }
 
   /** Resolves when every accepted op is processed, on disk and answered. */
@@ -325,10 +343,7 @@ export class TreeService {
       }
     }
     try {
-      const loaded = await loadTree(this.#deps.store, this.#deps.serverName);
-      this.#pipeline = this.#makePipeline(loaded);
-      this.#nextUpdate = loaded.nextUpdate;
-      this.#unsnapshotted = [];
+      this.#pipeline = this.#adopt(await loadTree(this.#deps.store, this.#deps.serverName));
     } catch (reloadError) {
       this.#deps.events.emit('internal-error', { where: 'room tree reload', error: reloadError });
     }
@@ -336,23 +351,25 @@ export class TreeService {
 
   /**
    * Completes a batch's records as it is taken for writing: the device
-   * records, and the batch's document updates merged into one update record
-   * (compacting into a snapshot every COMPACT_EVERY ops). The document
-   * is exactly at this batch's end here: later ops go to the next batch.
+   * records, and the batch's changes as one document update record
+   * (compacting into a snapshot when shouldCompact says so). The tree is
+   * exactly at this batch's end here: later ops go to the next batch.
    */
   #sealUpdates(b: Batch): Uint8Array | null {
-    for (const entry of b.devices) b.entries.push(entry);
-    if (b.updates.length === 0) return null;
-    const update = b.updates.length === 1 ? b.updates[0]! : Y.mergeUpdates(b.updates);
+    for (const [device, seq] of b.devices) b.entries.push(deviceEntry(device, seq));
+    b.entries.push(...auditEntries(b.audit), ...verdictEntries(this.#nextVerdictBatch++, b.verdicts));
+    const update = this.#pipeline.writeDoc(b.changed);
+    if (update === null) return null;
     const n = this.#nextUpdate++;
     b.entries.push(updateEntry(n, update));
     this.#unsnapshotted.push(n);
-    this.#opsSinceSnapshot += b.updates.length;
-    // Counted in ops, not records, so the stored document stays as compact as with one record per op.
-    if (this.#unsnapshotted.length >= COMPACT_EVERY || this.#opsSinceSnapshot >= COMPACT_EVERY) {
-      b.entries.push(...snapshotEntries(this.#pipeline.doc, this.#nextUpdate, this.#unsnapshotted));
+    this.#unsnapshottedBytes += update.byteLength;
+    if (shouldCompact({ records: this.#unsnapshotted.length, bytes: this.#unsnapshottedBytes, snapshotBytes: this.#snapshotBytes })) {
+      const snapshot = snapshotEntries(this.#pipeline.doc, this.#nextUpdate, this.#unsnapshotted);
+      b.entries.push(...snapshot.entries);
       this.#unsnapshotted = [];
-      this.#opsSinceSnapshot = 0;
+      this.#unsnapshottedBytes = 0;
+      this.#snapshotBytes = snapshot.bytes;
     }
     return update;
   }
