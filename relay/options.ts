@@ -119,7 +119,7 @@ export interface RelayOptions {
   readonly chat?: Partial<ChatLimits>;
   /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
   readonly chatPolicy?: ChatPolicy;
-  /** Worker threads verifying op signatures. Default `os.availableParallelism() - 1`, at least 1; 0 verifies on the main thread. */
+  /** Worker threads verifying op signatures. Default one per core, at most 4; 0 verifies on the main thread. */
   readonly signatureThreads?: number;
 }
 
