@@ -126,7 +126,7 @@ export interface RelayOptions {
    * P, worker i serves ICE on UDP port P + i.
    */
   readonly voiceWorkers?: number;
-  /** Worker threads verifying op signatures. Default `os.availableParallelism() - 1`, at least 1; 0 verifies on the main thread. */
+  /** Worker threads verifying op signatures. Default one per core, at most 4; 0 verifies on the main thread. */
   readonly signatureThreads?: number;
 }
 

@@ -15,7 +15,8 @@ import { EngineSync, engineView } from './engine-sync.ts';
 import { SessionError } from './errors.ts';
 import { LossFeedback } from './loss-feedback.ts';
 import { NetworkSimulator } from './net-sim.ts';
-import type { State } from './state.ts';
+import type { State, VoiceCommand } from './state.ts';
+import type { VoiceSettings } from './voice-settings.ts';
 
 /** What the link needs from the session. */
 export interface AudioLinkHost {
@@ -122,6 +123,18 @@ export class AudioLink {
   onLossReport(from: number, lossPermille: number): void {
     this.#feedback.report(from, lossPermille / 1000, this.#deps.now());
     this.#updateExpectedLoss();
+  }
+
+  /**
+   * Does what a voice command needs beyond the state, once the state holds
+   * its result: `before` is the settings the command started from.
+   */
+  afterVoiceCommand(cmd: VoiceCommand, before: VoiceSettings): void {
+    const after = this.#host.state.voiceSettings;
+    if (cmd.type === 'set-input-device' && after.inputDeviceId !== before.inputDeviceId) this.switchInput();
+    if (cmd.type === 'set-output-device' && after.outputDeviceId !== before.outputDeviceId) this.switchOutput();
+    if (cmd.type === 'refresh-devices') this.refreshDevices();
+    if (cmd.type === 'set-network-sim') this.applyNetSim();
   }
 
   /** Reconfigures the outgoing-path simulator to the state's setting. */

@@ -1,6 +1,6 @@
 /** Public surface of the client backend (no UI, no Lit). */
 export { Session } from './session.ts';
-export type { SessionDeps } from './session.ts';
+export type { SessionDeps } from './session-deps.ts';
 export type { State, Command, VoiceCommand, RoomView, UserView, ConnectionStatus, VoiceStatus, DeviceList, DeviceView, RoleName, InviteView, BanView, RelayKeyChange } from './state.ts';
 export { initialState } from './state.ts';
 export { SessionError } from './errors.ts';

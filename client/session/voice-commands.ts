@@ -2,8 +2,8 @@
  * The state side of voice commands, pure: each command gives the next
  * State (values clamped to their bounds, invalid ones ignored). Side
  * effects (switching devices, re-reading device lists, reconfiguring the
- * network simulator) stay in the session; applying the result to the audio
- * engine is engine-sync.ts's job.
+ * network simulator) are AudioLink.afterVoiceCommand's; applying the result
+ * to the audio engine is engine-sync.ts's job.
  */
 import { normalizeNetSim } from './net-sim.ts';
 import type { State, VoiceCommand } from './state.ts';

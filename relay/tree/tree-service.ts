@@ -36,8 +36,9 @@ import { wireCode } from './codes.ts';
 import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
 import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
-import { auditEntries, deviceEntry, loadTree, readAudit, shouldCompact, snapshotEntries, updateEntry, verdictEntries } from './tree-persistence.ts';
-import type { AuditRecord, Entry, LoadedTree, VerdictRecord } from './tree-persistence.ts';
+import { BatchRecords } from './batch-records.ts';
+import { loadTree, readAudit } from './tree-persistence.ts';
+import type { AuditRecord, LoadedTree, VerdictRecord } from './tree-persistence.ts';
 
 /** Most ops one SubmitOps frame may carry. */
 export const MAX_OPS_PER_FRAME = 128;
@@ -71,7 +72,6 @@ export interface TreeServiceDeps {
 type Result = MessageInitShape<typeof OpResultSchema>;
 
 interface Batch {
-  entries: Entry[];
   /** Last sequence number per device key: one record per device per batch, not per op. */
   devices: Map<string, number>;
   /** The batch's verdicts and applied ops: one record each per batch (op-records.ts). */
@@ -82,7 +82,7 @@ interface Batch {
   joins: Array<{ session: Session; roomId: string }>;
 }
 
-const newBatch = (): Batch => ({ entries: [], devices: new Map(), verdicts: [], audit: [], changed: new Set(), replies: new Map(), joins: [] });
+const newBatch = (): Batch => ({ devices: new Map(), verdicts: [], audit: [], changed: new Set(), replies: new Map(), joins: [] });
 
 /** Converts a tree record to the presence/AuthOk room shape. */
 export function toStoredRoom(r: RoomRecord): StoredRoom {
@@ -97,15 +97,11 @@ function hex(bytes: Uint8Array): string {
 export class TreeService {
   readonly #deps: TreeServiceDeps;
   #pipeline: OpPipeline;
-  #nextUpdate = 0;
-  /** Update record numbers past the snapshot, their bytes, and the snapshot's size: what shouldCompact looks at. */
-  #unsnapshotted: number[] = [];
-  #unsnapshottedBytes = 0;
-  #snapshotBytes = 0;
-  #nextVerdictBatch = 0;
+  #records!: BatchRecords;
   readonly #members = new Y.Doc();
   readonly #subscribers = new Map<Session, Set<string>>();
-  readonly #buckets = new Map<Session, TokenBucket>();
+  /** Op budgets by author key (hex): one person's tabs share one budget, like chat's. */
+  readonly #buckets = new Map<string, TokenBucket>();
   #batch: Batch = newBatch();
   #flushing: Promise<void> | null = null;
   /** Frames in arrival order, each waiting for its signature verdicts. */
@@ -129,11 +125,7 @@ export class TreeService {
 
   /** A pipeline over `loaded`, taking over its update bookkeeping (at open and after a reload). */
   #adopt(loaded: LoadedTree): OpPipeline {
-    this.#nextUpdate = loaded.nextUpdate;
-    this.#unsnapshotted = [...loaded.updateKeys];
-    this.#unsnapshottedBytes = loaded.updateBytes;
-    this.#snapshotBytes = loaded.snapshotBytes;
-    this.#nextVerdictBatch = loaded.nextVerdictBatch;
+    this.#records = new BatchRecords(loaded);
     const { relayKey, actorOf, clock, presence } = this.#deps;
     const deps: OpPipelineDeps = {
       relayKey,
@@ -181,8 +173,11 @@ export class TreeService {
       session.sendError(ErrorCode.BAD_REQUEST, `1..${MAX_OPS_PER_FRAME} ops per frame`, 'submit_ops');
       return;
     }
-    let bucket = this.#buckets.get(session);
-    if (!bucket) this.#buckets.set(session, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
+    const member = this.#deps.roster.member(session);
+    if (!member) return;
+    const who = hex(member.publicKey);
+    let bucket = this.#buckets.get(who);
+    if (!bucket) this.#buckets.set(who, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
     // The budget is charged on arrival; verification starts now, off this thread.
     const admitted = msg.ops.map(() => bucket.take());
     const checks = msg.ops.filter((_, i) => admitted[i]).map((op) => ({ author: peekAuthor(op.body), body: op.body, signature: op.signature }));
@@ -270,7 +265,15 @@ export class TreeService {
 
   sessionClosed(session: Session): void {
     this.#subscribers.delete(session);
-    this.#buckets.delete(session);
+    // A key's budget goes with its last session; reconnecting cannot refill it while another tab is open.
+    const member = this.#deps.roster.member(session);
+    if (!member) return;
+    const who = hex(member.publicKey);
+    for (const other of this.#deps.roster.sessions()) {
+      const key = other === session ? undefined : this.#deps.roster.member(other)?.publicKey;
+      if (key && hex(key) === who) return;
+    }
+    this.#buckets.delete(who);
   }
 
   /** Resolves when every accepted op is processed, on disk and answered. */
@@ -290,9 +293,11 @@ export class TreeService {
       while (this.#batch.replies.size > 0) {
         const b = this.#batch;
         this.#batch = newBatch();
-        const update = this.#sealUpdates(b);
+        // The tree is exactly at this batch's end here: later ops go to the next batch.
+        const update = this.#pipeline.writeDoc(b.changed);
+        const entries = this.#records.entries(b, update, this.#pipeline.doc);
         try {
-          if (b.entries.length > 0) await this.#deps.store.writeBatch(b.entries, true);
+          if (entries.length > 0) await this.#deps.store.writeBatch(entries, true);
         } catch (error) {
           await this.#failed(b, error);
           continue;
@@ -335,31 +340,6 @@ export class TreeService {
     } catch (reloadError) {
       this.#deps.events.emit('internal-error', { where: 'room tree reload', error: reloadError });
     }
-  }
-
-  /**
-   * Completes a batch's records as it is taken for writing: the device
-   * records, and the batch's changes as one document update record
-   * (compacting into a snapshot when shouldCompact says so). The tree is
-   * exactly at this batch's end here: later ops go to the next batch.
-   */
-  #sealUpdates(b: Batch): Uint8Array | null {
-    for (const [device, seq] of b.devices) b.entries.push(deviceEntry(device, seq));
-    b.entries.push(...auditEntries(b.audit), ...verdictEntries(this.#nextVerdictBatch++, b.verdicts));
-    const update = this.#pipeline.writeDoc(b.changed);
-    if (update === null) return null;
-    const n = this.#nextUpdate++;
-    b.entries.push(updateEntry(n, update));
-    this.#unsnapshotted.push(n);
-    this.#unsnapshottedBytes += update.byteLength;
-    if (shouldCompact({ records: this.#unsnapshotted.length, bytes: this.#unsnapshottedBytes, snapshotBytes: this.#snapshotBytes })) {
-      const snapshot = snapshotEntries(this.#pipeline.doc, this.#nextUpdate, this.#unsnapshotted);
-      b.entries.push(...snapshot.entries);
-      this.#unsnapshotted = [];
-      this.#unsnapshottedBytes = 0;
-      this.#snapshotBytes = snapshot.bytes;
-    }
-    return update;
   }
 
   /** After the batch is durable: broadcast, follow presence, answer. */

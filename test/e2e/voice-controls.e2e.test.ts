@@ -6,14 +6,11 @@
  * actually played.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { joinAs, launchBrowser, newProfile, recordOutput } from './browser.ts';
-import { startRelayProcess } from './relay-process.ts';
+import type { Page } from 'playwright-core';
+import { joinAs, newProfile, recordOutput } from './browser.ts';
 import type { RelayProcess } from './relay-process.ts';
-import { writeWav } from '../helpers/wav.ts';
+import { startVoiceRig } from './voice-rig.ts';
+import type { VoiceRig } from './voice-rig.ts';
 import { rms } from '../helpers/tone-analysis.ts';
 
 const TONE_HZ = 440;
@@ -47,12 +44,10 @@ async function chooseMode(p: Page, mode: 'push-to-talk' | 'voice-activation' | '
 }
 
 describe('voice controls in Chromium through the relay', () => {
+  let rig: VoiceRig;
   let relay: RelayProcess;
-  let toneBrowser: Browser;
-  let quietBrowser: Browser;
   let a: Page, b: Page;
   let aId: number;
-  let wavDir: string;
 
   /** Waits until B hears A (or stops hearing A), by B's talking indicator, which follows what B plays. */
   const bHearsA = (on: boolean) => b.waitForFunction(([id, want]) => window.parley!.session.state.talking.has(id) === want, [aId, on] as const, { timeout: 15_000 });
@@ -67,22 +62,17 @@ describe('voice controls in Chromium through the relay', () => {
   };
 
   beforeAll(async () => {
-    wavDir = mkdtempSync(join(tmpdir(), 'parley-controls-'));
-    const tone = writeWav(join(wavDir, 'tone.wav'), burstyTone(12));
-    const silence = writeWav(join(wavDir, 'silence.wav'), new Float32Array(48_000 * 5));
-    relay = await startRelayProcess();
-    [toneBrowser, quietBrowser] = await Promise.all([launchBrowser(tone), launchBrowser(silence)]);
-    a = await (await newProfile(toneBrowser)).newPage();
-    b = await (await newProfile(quietBrowser)).newPage();
+    rig = await startVoiceRig('parley-controls-', burstyTone(12), 5);
+    relay = rig.relay;
+    a = await (await newProfile(rig.toneBrowser)).newPage();
+    b = await (await newProfile(rig.quietBrowser)).newPage();
     await joinAs(a, relay.url, 'Ana');
     await joinAs(b, relay.url, 'Bo');
     aId = await selfId(a);
   });
 
   afterAll(async () => {
-    await Promise.all([toneBrowser?.close(), quietBrowser?.close()]);
-    await relay?.stop();
-    rmSync(wavDir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   it('push-to-talk sends only while the key or the on-screen button is held', async () => {

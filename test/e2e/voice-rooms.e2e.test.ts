@@ -6,37 +6,30 @@
  * C's audio outputs actually played.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newProfile, joinAs, recordOutput, sessionSnapshot } from './browser.ts';
+import type { Page } from 'playwright-core';
+import { newProfile, joinAs, recordOutput, sessionSnapshot } from './browser.ts';
 import type { JoinTimings } from './browser.ts';
-import { startRelayProcess } from './relay-process.ts';
 import type { RelayProcess } from './relay-process.ts';
-import { sine, writeWav } from '../helpers/wav.ts';
+import { startVoiceRig } from './voice-rig.ts';
+import type { VoiceRig } from './voice-rig.ts';
+import { sine } from '../helpers/wav.ts';
 import { peakHz, rms, toneDominance } from '../helpers/tone-analysis.ts';
 
 const TONE_HZ = 440;
 
 describe('two browsers talk in a room through the relay', () => {
+  let rig: VoiceRig;
   let relay: RelayProcess;
-  let toneBrowser: Browser;
-  let quietBrowser: Browser;
   let a: Page, b: Page, c: Page;
-  let wavDir: string;
   const timings: JoinTimings[] = [];
   let rssWith3KiB = 0;
 
   beforeAll(async () => {
-    wavDir = mkdtempSync(join(tmpdir(), 'parley-wav-'));
-    const tone = writeWav(join(wavDir, 'tone.wav'), sine(TONE_HZ, 10, 0.5));
-    const silence = writeWav(join(wavDir, 'silence.wav'), new Float32Array(48_000 * 10));
-    relay = await startRelayProcess();
-    [toneBrowser, quietBrowser] = await Promise.all([launchBrowser(tone), launchBrowser(silence)]);
-    a = await (await newProfile(toneBrowser)).newPage();
-    b = await (await newProfile(quietBrowser)).newPage();
-    c = await (await newProfile(quietBrowser)).newPage();
+    rig = await startVoiceRig('parley-wav-', sine(TONE_HZ, 10, 0.5), 10);
+    relay = rig.relay;
+    a = await (await newProfile(rig.toneBrowser)).newPage();
+    b = await (await newProfile(rig.quietBrowser)).newPage();
+    c = await (await newProfile(rig.quietBrowser)).newPage();
     timings.push(await joinAs(a, relay.url, 'Ana'));
     timings.push(await joinAs(b, relay.url, 'Bo'));
     timings.push(await joinAs(c, relay.url, 'Cy'));
@@ -44,9 +37,7 @@ describe('two browsers talk in a room through the relay', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([toneBrowser?.close(), quietBrowser?.close()]);
-    await relay?.stop();
-    rmSync(wavDir, { recursive: true, force: true });
+    await rig?.close();
   });
 
   it('everyone lands in Lobby and sees the others live', async () => {

@@ -14,6 +14,7 @@ import { connectClient, generateKey, rawPublicKeyOf, RelayRefusedError } from '.
 import type { ConnectOptions, TestClient } from '../helpers/relay-client.ts';
 import { startRelay } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
+import { connectRefused } from '../helpers/relay-fixture.ts';
 
 let now = Date.UTC(2026, 10, 20, 12, 0, 0);
 const clock = { now: () => now };
@@ -28,15 +29,8 @@ function connect(options: Omit<ConnectOptions, 'name'> & { name?: string }): Pro
   return connectClient(started.relay.wsUrl, { name: 'User', forwardedFor: nextAddress(), ...options });
 }
 
-async function refused(options: Omit<ConnectOptions, 'name'> & { name?: string }): Promise<RelayRefusedError> {
-  const error = await connect(options).then(
-    () => {
-      throw new Error('expected the relay to refuse');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RelayRefusedError);
-  return error as RelayRefusedError;
+function refused(options: Omit<ConnectOptions, 'name'> & { name?: string }): Promise<RelayRefusedError> {
+  return connectRefused(started.relay.wsUrl, { name: 'User', forwardedFor: nextAddress(), ...options });
 }
 
 /** The admin and the member are still connected and served. */

@@ -1,6 +1,6 @@
 /** Chat on a real relay: delivery, history pages, bounds, edit/delete rules, refusals, persistence. */
 import { rm } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ErrorCode, MAX_CHAT_CHARS, Role } from '../../proto/index.ts';
 import type { Clock } from '../../relay/index.ts';
@@ -10,26 +10,16 @@ import { connectClient, generateKey, rawPublicKeyOf } from '../helpers/relay-cli
 import type { TestClient } from '../helpers/relay-client.ts';
 import { makeDataDir, startRelay } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
+import { perTest } from '../helpers/relay-fixture.ts';
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 const DAY = 24 * 60 * 60 * 1000;
 
 describe('relay chat', () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
-  async function relayWith(options: Parameters<typeof startRelay>[0] = {}): Promise<StartedRelay> {
-    const r = await startRelay(options);
-    cleanups.push(() => r.cleanup());
-    return r;
-  }
-  async function client(r: StartedRelay, name: string, key = generateKey(), invite?: Uint8Array): Promise<TestClient> {
-    const c = await connectClient(r.relay.wsUrl, { name, key, ...(invite ? { invite } : {}) });
-    cleanups.push(() => c.close());
-    return c;
-  }
+  const fixtures = perTest();
+  const relayWith = fixtures.relay;
+  const client = (r: StartedRelay, name: string, key = generateKey(), invite?: Uint8Array): Promise<TestClient> =>
+    fixtures.client(r, { name, key, ...(invite ? { invite } : {}) });
 
   it('delivers a room post to everyone signed in with the same seq the sender is acked, and sends a summary on sign-in', async () => {
     const r = await relayWith();
@@ -272,7 +262,7 @@ describe('relay chat', () => {
 
   it('keeps history, edits, deletions and ids across a relay restart', async () => {
     const dataDir = await makeDataDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    fixtures.defer(() => rm(dataDir, { recursive: true, force: true }));
     const key = generateKey();
     const first = await startRelay({ dataDir });
     const a = await connectClient(first.relay.wsUrl, { name: 'Ana', key });
@@ -284,9 +274,9 @@ describe('relay chat', () => {
     await first.stop();
 
     const second = await startRelay({ dataDir });
-    cleanups.push(() => second.stop());
+    fixtures.defer(() => second.stop());
     const again = await connectClient(second.relay.wsUrl, { name: 'Ana', key });
-    cleanups.push(() => again.close());
+    fixtures.defer(() => again.close());
     expect((await again.next('chatSummary')).heads.find((h) => h.target?.to.value === 'lobby')?.lastSeq).toBe(2n);
     expect(texts(await history(again, room('lobby')))).toEqual(['before restart (edited)', '(deleted)']);
     // The retried post is recognised after the restart: same seq, no duplicate.

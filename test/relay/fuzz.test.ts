@@ -3,7 +3,7 @@
  * datagrams through the router. The relay must count, answer or close, but
  * never throw (no `internal-error` event), and must keep serving a bystander.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeUplink, encodeEnvelope, Role } from '../../proto/index.ts';
 import type { EnvelopeInit } from '../../proto/index.ts';
@@ -12,8 +12,7 @@ import type { DatagramSink, RelayEvents } from '../../relay/index.ts';
 import { ControlSocket } from '../helpers/control-socket.ts';
 import { connectClient, generateKey } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
-import { startRelay } from '../helpers/start-relay.ts';
-import type { StartedRelay } from '../helpers/start-relay.ts';
+import { expectWatcherServed, sharedRelay } from '../helpers/relay-fixture.ts';
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max });
 const text = fc.string({ maxLength: 80 });
@@ -77,34 +76,19 @@ const frame: fc.Arbitrary<Uint8Array | string> = fc.oneof(
   text,
 );
 
-let started: StartedRelay;
-let bystander: TestClient;
 const internalErrors: RelayEvents['internal-error'][] = [];
 
-beforeAll(async () => {
-  // Generous control limits so random frames reach the handlers instead of the limiter.
-  // Guests allowed even after the fuzzer claims admin, and no lock-out: random clientAuths from
-  // 127.0.0.1 would otherwise lock out the probe (lock-outs have their own tests).
-  started = await startRelay({
-    limits: { controlBurst: 100_000, controlPerSecond: 100_000, maxBadFrames: 50 },
-    guests: 'allow',
-    lockout: { maxFailures: 0 },
-  });
-  started.relay.on('internal-error', (e) => internalErrors.push(e));
-  bystander = await connectClient(started.relay.wsUrl, { name: 'Bystander' });
-});
-
-afterAll(async () => {
-  await bystander?.close();
-  await started?.cleanup();
-});
+// Generous control limits so random frames reach the handlers instead of the limiter.
+// Guests allowed even after the fuzzer claims admin, and no lock-out: random clientAuths from
+// 127.0.0.1 would otherwise lock out the probe (lock-outs have their own tests).
+const shared = sharedRelay(
+  { limits: { controlBurst: 100_000, controlPerSecond: 100_000, maxBadFrames: 50 }, guests: 'allow', lockout: { maxFailures: 0 } },
+  { name: 'Bystander' },
+  (started) => started.relay.on('internal-error', (e) => internalErrors.push(e)),
+);
 
 async function expectServing(): Promise<void> {
-  await bystander.ping();
-  const probe = await connectClient(started.relay.wsUrl, { name: 'Probe' });
-  await bystander.next('userJoined', (j) => j.user?.sessionId === probe.sessionId);
-  await probe.close();
-  await bystander.next('userLeft', (l) => l.sessionId === probe.sessionId);
+  await expectWatcherServed(shared.watcher, shared.started.relay.wsUrl, { name: 'Probe' });
 }
 
 /** After a batch: the socket either still answers a ping or was closed by the relay. */
@@ -122,12 +106,12 @@ describe('relay under random control frames', () => {
     let n = 0;
     // The fuzzer is an admin (bootstrap invite once, then its stored role), so admin requests reach their handlers.
     const fuzzerKey = generateKey();
-    const firstFuzzer = await connectClient(started.relay.wsUrl, { name: 'Fuzzer', key: fuzzerKey, invite: started.relay.bootstrapInvite! });
+    const firstFuzzer = await connectClient(shared.started.relay.wsUrl, { name: 'Fuzzer', key: fuzzerKey, invite: shared.started.relay.bootstrapInvite! });
     expect(firstFuzzer.authOk.role).toBe(Role.ADMIN);
     await firstFuzzer.close();
     await fc.assert(
       fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 5 }), async (frames) => {
-        if (!fuzzer || !fuzzer.socket.isOpen) fuzzer = await connectClient(started.relay.wsUrl, { name: `Fuzzer ${n++}`, key: fuzzerKey });
+        if (!fuzzer || !fuzzer.socket.isOpen) fuzzer = await connectClient(shared.started.relay.wsUrl, { name: `Fuzzer ${n++}`, key: fuzzerKey });
         for (const f of frames) fuzzer.socket.sendRaw(f);
         const f = fuzzer;
         await settle(f.socket, () => f.ping());
@@ -137,7 +121,7 @@ describe('relay under random control frames', () => {
     );
     await fuzzer?.close();
     await expectServing();
-    const frames = started.relay.stats().frames;
+    const frames = shared.started.relay.stats().frames;
     expect(frames.malformed + frames['bad-request'] + frames['unknown-room']).toBeGreaterThan(0);
   });
 
@@ -145,7 +129,7 @@ describe('relay under random control frames', () => {
     let nonce = 0n;
     await fc.assert(
       fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 3 }), async (frames) => {
-        const s = await ControlSocket.open(started.relay.wsUrl);
+        const s = await ControlSocket.open(shared.started.relay.wsUrl);
         await s.next('serverHello');
         for (const f of frames) s.sendRaw(f);
         const mine = ++nonce + 1_000_000n;
@@ -159,7 +143,7 @@ describe('relay under random control frames', () => {
       { numRuns: 200 },
     );
     await expectServing();
-    expect(started.relay.stats().frames['before-auth']).toBeGreaterThan(0);
+    expect(shared.started.relay.stats().frames['before-auth']).toBeGreaterThan(0);
   });
 });
 

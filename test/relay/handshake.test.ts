@@ -1,58 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, KEY_BYTES, NONCE_BYTES, PROTOCOL_VERSION, Role } from '../../proto/index.ts';
 import { closeCodeFor } from '../../relay/index.ts';
 import { ControlSocket } from '../helpers/control-socket.ts';
 import { connectClient, generateKey, RelayRefusedError, signAuth } from '../helpers/relay-client.ts';
-import type { ConnectOptions, TestClient } from '../helpers/relay-client.ts';
+import type { ConnectOptions } from '../helpers/relay-client.ts';
 import { startRelay } from '../helpers/start-relay.ts';
-import type { StartedRelay } from '../helpers/start-relay.ts';
+import { connectRefused, expectWatcherServed, sharedRelay } from '../helpers/relay-fixture.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
-let started: StartedRelay;
-let observer: TestClient;
-
-beforeAll(async () => {
-  // This file refuses many sign-ins from 127.0.0.1 on purpose; lock-outs have their own tests (access-lockout.test.ts).
-  started = await startRelay({ password: PASSWORD, serverName: 'Test relay', lockout: { maxFailures: 0 } });
-  observer = await connectClient(started.relay.wsUrl, { name: 'Observer', password: PASSWORD });
-});
-
-afterAll(async () => {
-  await observer?.close();
-  await started?.cleanup();
-});
+// This file refuses many sign-ins from 127.0.0.1 on purpose; lock-outs have their own tests (access-lockout.test.ts).
+const shared = sharedRelay({ password: PASSWORD, serverName: 'Test relay', lockout: { maxFailures: 0 } }, { name: 'Observer', password: PASSWORD });
 
 /** Connects expecting a refusal; returns the error. */
-async function refused(options: ConnectOptions): Promise<RelayRefusedError> {
-  const error = await connectClient(started.relay.wsUrl, options).then(
-    () => {
-      throw new Error('expected the relay to refuse');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RelayRefusedError);
-  return error as RelayRefusedError;
-}
+const refused = (options: ConnectOptions): Promise<RelayRefusedError> => connectRefused(shared.started.relay.wsUrl, options);
 
 /** Proves the relay still serves the observer: a ping round trip and live presence. */
 async function expectStillServing(): Promise<void> {
-  await observer.ping();
-  const probe = await connectClient(started.relay.wsUrl, { name: 'Probe', password: PASSWORD });
-  const joined = await observer.next('userJoined', (j) => j.user?.sessionId === probe.sessionId);
-  expect(joined.user?.displayName).toBe('Probe');
-  await probe.close();
-  await observer.next('userLeft', (l) => l.sessionId === probe.sessionId);
+  const joined = await expectWatcherServed(shared.watcher, shared.started.relay.wsUrl, { name: 'Probe', password: PASSWORD });
+  expect(joined?.displayName).toBe('Probe');
 }
 
 describe('relay handshake', () => {
   it('serverHello carries the relay key, a fresh 32-byte nonce per connection and passwordRequired', async () => {
-    const a = await ControlSocket.open(started.relay.wsUrl);
-    const b = await ControlSocket.open(started.relay.wsUrl);
+    const a = await ControlSocket.open(shared.started.relay.wsUrl);
+    const b = await ControlSocket.open(shared.started.relay.wsUrl);
     const [ha, hb] = await Promise.all([a.next('serverHello'), b.next('serverHello')]);
     expect(ha.protocolVersion).toBe(PROTOCOL_VERSION);
-    expect(ha.relayPublicKey).toEqual(started.relay.publicKey);
+    expect(ha.relayPublicKey).toEqual(shared.started.relay.publicKey);
     expect(ha.relayPublicKey.byteLength).toBe(KEY_BYTES);
     expect(ha.nonce.byteLength).toBe(NONCE_BYTES);
     expect(hb.nonce).not.toEqual(ha.nonce);
@@ -62,7 +38,7 @@ describe('relay handshake', () => {
   });
 
   it('clientAuth with a valid signature gets authOk in Lobby with the root and both seeded rooms, as a guest on a relay without admins', async () => {
-    const c = await connectClient(started.relay.wsUrl, { name: '  Ana  ', password: PASSWORD });
+    const c = await connectClient(shared.started.relay.wsUrl, { name: '  Ana  ', password: PASSWORD });
     expect(c.authOk.sessionId).toBeGreaterThan(0);
     expect(c.authOk.roomId).toBe('lobby');
     expect(c.authOk.role).toBe(Role.GUEST);
@@ -75,36 +51,36 @@ describe('relay handshake', () => {
     expect(new Set(c.authOk.rooms.map((r) => r.voiceId)).size).toBe(3);
     const me = c.authOk.users.find((u) => u.sessionId === c.sessionId);
     expect(me?.displayName).toBe('Ana');
-    expect(c.authOk.users.some((u) => u.sessionId === observer.sessionId)).toBe(true);
+    expect(c.authOk.users.some((u) => u.sessionId === shared.watcher.sessionId)).toBe(true);
     await c.close();
   });
 
   it('announces a new client to the others with userJoined and lists everyone in authOk', async () => {
-    const first = await connectClient(started.relay.wsUrl, { name: 'First', password: PASSWORD });
-    const second = await connectClient(started.relay.wsUrl, { name: 'Second', password: PASSWORD });
+    const first = await connectClient(shared.started.relay.wsUrl, { name: 'First', password: PASSWORD });
+    const second = await connectClient(shared.started.relay.wsUrl, { name: 'Second', password: PASSWORD });
     const joined = await first.next('userJoined', (j) => j.user?.sessionId === second.sessionId);
     expect(joined.user?.displayName).toBe('Second');
     expect(joined.user?.roomId).toBe('lobby');
-    expect(second.authOk.users.map((u) => u.sessionId)).toEqual(expect.arrayContaining([observer.sessionId, first.sessionId]));
+    expect(second.authOk.users.map((u) => u.sessionId)).toEqual(expect.arrayContaining([shared.watcher.sessionId, first.sessionId]));
     expect(second.sessionId).not.toBe(first.sessionId);
     await Promise.all([first.close(), second.close()]);
   });
 
   it('lets one key connect twice as two sessions', async () => {
     const key = generateKey();
-    const one = await connectClient(started.relay.wsUrl, { name: 'Twin', password: PASSWORD, key });
-    const two = await connectClient(started.relay.wsUrl, { name: 'Twin', password: PASSWORD, key });
+    const one = await connectClient(shared.started.relay.wsUrl, { name: 'Twin', password: PASSWORD, key });
+    const two = await connectClient(shared.started.relay.wsUrl, { name: 'Twin', password: PASSWORD, key });
     expect(two.sessionId).not.toBe(one.sessionId);
     await Promise.all([one.close(), two.close()]);
   });
 
   it('refuses a wrong password with WRONG_PASSWORD and closes with 4000+code', async () => {
-    const before = started.relay.stats().frames['auth-refused'];
+    const before = shared.started.relay.stats().frames['auth-refused'];
     const err = await refused({ name: 'Mallory', password: 'guess' });
     expect(err.code).toBe(ErrorCode.WRONG_PASSWORD);
     expect(err.context).toBe('client_auth');
     expect(err.close?.code).toBe(closeCodeFor(ErrorCode.WRONG_PASSWORD));
-    expect(started.relay.stats().frames['auth-refused']).toBe(before + 1);
+    expect(shared.started.relay.stats().frames['auth-refused']).toBe(before + 1);
     await expectStillServing();
   });
 
@@ -189,18 +165,18 @@ describe('relay handshake', () => {
   ])('refuses a display name that is %s with BAD_REQUEST', async (_label, name) => {
     const err = await refused({ name, password: PASSWORD });
     expect(err.code).toBe(ErrorCode.BAD_REQUEST);
-    await observer.ping();
+    await shared.watcher.ping();
   });
 
   it('accepts a 32-character name with an emoji ZWJ sequence', async () => {
     const name = 'A'.repeat(27) + '👩‍💻';
-    const c = await connectClient(started.relay.wsUrl, { name, password: PASSWORD });
+    const c = await connectClient(shared.started.relay.wsUrl, { name, password: PASSWORD });
     expect(c.authOk.users.find((u) => u.sessionId === c.sessionId)?.displayName).toBe(name);
     await c.close();
   });
 
   it('answers a second clientAuth on one connection with ALREADY_AUTHENTICATED and keeps the socket', async () => {
-    const c = await connectClient(started.relay.wsUrl, { name: 'Twice', password: PASSWORD });
+    const c = await connectClient(shared.started.relay.wsUrl, { name: 'Twice', password: PASSWORD });
     c.send({
       case: 'clientAuth',
       value: { protocolVersion: PROTOCOL_VERSION, publicKey: new Uint8Array(32), displayName: 'Again', signature: new Uint8Array(64) },
@@ -208,12 +184,12 @@ describe('relay handshake', () => {
     const err = await c.next('error', (e) => e.code === ErrorCode.ALREADY_AUTHENTICATED);
     expect(err.context).toBe('client_auth');
     await c.ping();
-    expect(started.relay.stats().frames['already-authenticated']).toBeGreaterThanOrEqual(1);
+    expect(shared.started.relay.stats().frames['already-authenticated']).toBeGreaterThanOrEqual(1);
     await c.close();
   });
 
   it('answers ping with pong before authentication', async () => {
-    const s = await ControlSocket.open(started.relay.wsUrl);
+    const s = await ControlSocket.open(shared.started.relay.wsUrl);
     await s.next('serverHello');
     s.send({ case: 'ping', value: { nonce: 77n } });
     expect((await s.next('pong')).nonce).toBe(77n);
@@ -221,9 +197,9 @@ describe('relay handshake', () => {
   });
 
   it('never writes the password to the log', () => {
-    expect(started.logs.length).toBeGreaterThan(0);
-    expect(started.logs.some((l) => l.includes('auth refused'))).toBe(true);
-    expect(started.logs.filter((l) => l.includes(PASSWORD) || l.includes('guess'))).toEqual([]);
+    expect(shared.started.logs.length).toBeGreaterThan(0);
+    expect(shared.started.logs.some((l) => l.includes('auth refused'))).toBe(true);
+    expect(shared.started.logs.filter((l) => l.includes(PASSWORD) || l.includes('guess'))).toEqual([]);
   });
 });
 

@@ -5,32 +5,19 @@
  * throttled, and control traffic keeps working under a voice flood.
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeDownlink, encodeVoice } from '../../proto/index.ts';
 import { Child } from '../../bench/relay/ipc.ts';
 import type { LoadReply, LoadRequest } from '../../bench/relay/ipc.ts';
 import type { Clock } from '../../relay/index.ts';
-import { connectClient } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
-import { startRelay, waitForEvent } from '../helpers/start-relay.ts';
+import { waitForEvent } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
+import { perTest } from '../helpers/relay-fixture.ts';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
-
-async function relayWith(options: Parameters<typeof startRelay>[0]): Promise<StartedRelay> {
-  const started = await startRelay(options);
-  cleanups.push(() => started.cleanup());
-  return started;
-}
-
-async function client(relay: StartedRelay, name: string): Promise<TestClient> {
-  const c = await connectClient(relay.relay.wsUrl, { name });
-  cleanups.push(() => c.close());
-  return c;
-}
+const fixtures = perTest({ ignoreErrors: true });
+const relayWith = fixtures.relay;
+const client = (relay: StartedRelay, name: string): Promise<TestClient> => fixtures.client(relay, { name });
 
 /** A voice datagram whose 48 kHz stamp follows `ms` (a sender's capture clock in ms). */
 function voiceAt(seq: number, ms: number, size = 40): Uint8Array {
@@ -81,7 +68,7 @@ describe('relay under overload', () => {
     await Promise.all([sender.openVoice(), healthy.openVoice()]);
     // The stalled recipient is a separate process, so it can be frozen (SIGSTOP) for real.
     const stalled = new Child<LoadRequest, LoadReply>(fileURLToPath(new URL('../../bench/relay/load-process.ts', import.meta.url)), 'stalled');
-    cleanups.push(async () => {
+    fixtures.defer(async () => {
       stalled.process.kill('SIGCONT');
       await stalled.stop({ type: 'exit' });
     });

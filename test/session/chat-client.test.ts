@@ -6,7 +6,7 @@
  */
 import { sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { afterEach, describe, expect, it, vi as vitest } from 'vitest';
+import { describe, expect, it, vi as vitest } from 'vitest';
 
 /** vi with a longer default wait: other test processes may share the two cores. */
 const vi = { waitFor: <T>(fn: () => T, options: { timeout?: number } = {}) => vitest.waitFor(fn, { timeout: 10_000, ...options }) };
@@ -16,9 +16,9 @@ import type { Signer } from '../../keys/index.ts';
 import { toHex } from '../../keys/index.ts';
 import { connectClient, generateKey, rawPublicKeyOf } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
-import { startRelay } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
 import { chat as sendAs, room } from '../helpers/chat.ts';
+import { perTest } from '../helpers/relay-fixture.ts';
 
 function nodeSigner(key: KeyObject): Signer {
   return { kind: 'noble', publicKey: rawPublicKeyOf(key), sign: async (m) => new Uint8Array(sign(null, m, key)) };
@@ -35,27 +35,19 @@ const texts = (s: ChatState, key = LOBBY): string[] => (s.conversations.get(key)
 const pendingTexts = (s: ChatState, key = LOBBY): string[] => (s.conversations.get(key)?.pending ?? []).map((p) => p.text);
 
 describe('ChatClient with a real relay', () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
-  async function relayWith(options: Parameters<typeof startRelay>[0] = {}): Promise<StartedRelay> {
-    const r = await startRelay(options);
-    cleanups.push(() => r.cleanup());
-    return r;
-  }
+  const fixtures = perTest();
+  const relayWith = fixtures.relay;
 
   /** A ChatClient (possibly offline so far) with its persistence. */
   function offlineChatter(key: KeyObject, persistence: ChatPersistence): ChatClient {
     const client = new ChatClient({ signer: nodeSigner(key), persistence, onChange: () => {} });
-    cleanups.push(async () => client.close());
+    fixtures.defer(async () => client.close());
     return client;
   }
 
   async function goOnline(r: StartedRelay, client: ChatClient, key: KeyObject, name: string): Promise<TestClient> {
     const socket = await connectClient(r.relay.wsUrl, { name, key });
-    cleanups.push(() => socket.close());
+    fixtures.defer(() => socket.close());
     for (const m of socket.socket.received) client.handle(m);
     socket.socket.tap((m) => client.handle(m));
     client.connected({ relayKey: socket.hello.relayPublicKey, selfName: name, send: (m) => (socket.socket.isOpen ? (socket.send(m), true) : false) });

@@ -7,19 +7,25 @@
  *
  * Incoming chat messages are processed one after another (verification is
  * async), so a page and an event for the same message cannot interleave.
+ *
+ * Parts: OutboxPump (outbox-pump.ts) sends the outbox in order and handles
+ * acks and rate-limit waits; incoming-merge.ts folds events, history pages
+ * and summaries into the state; pending-view.ts shows the outbox in the log.
  */
-import { toBinary } from '@bufbuild/protobuf';
-import { ChatAction, ChatActionCode, ChatItemSchema, CHAT_ID_BYTES } from '../../../proto/index.ts';
-import type { ChatAck, ChatHistory, ChatMessage, ChatSummary, EnvelopeInit } from '../../../proto/index.ts';
+import { ChatActionCode, CHAT_ID_BYTES } from '../../../proto/index.ts';
+import type { ChatHistory, ChatMessage, ChatSummary, EnvelopeInit } from '../../../proto/index.ts';
 import { fingerprint as keyFingerprint, toHex, verifyEd25519 } from '../../../keys/index.ts';
 import type { Signer } from '../../../keys/index.ts';
 import type { ControlMessage } from '../signal-connection.ts';
-import { emptyConversation, initialChatState, mentionsName, mergeMessages, parseConversationKey, roomKey, updateConversation } from './chat-state.ts';
-import type { ChatMessageView, ChatState, ConversationKey, ConversationView, PendingView } from './chat-state.ts';
+import { initialChatState, parseConversationKey, roomKey, updateConversation } from './chat-state.ts';
+import type { ChatMessageView, ChatState, ConversationKey, ConversationView } from './chat-state.ts';
+import { mergeEvent, mergeHistoryPage, mergeSummary } from './incoming-merge.ts';
 import { conversationOfItem, toMessageView } from './message-view.ts';
 import type { ViewContext } from './message-view.ts';
 import { fromHex, prepareChatItem } from './compose.ts';
 import { Outbox } from './outbox.ts';
+import { OutboxPump } from './outbox-pump.ts';
+import { withPending, withPendingChanges } from './pending-view.ts';
 import type { ChatPersistence } from './persistence.ts';
 
 /** Chat commands (part of the session's `Command` union). */
@@ -64,6 +70,7 @@ export class ChatClient {
   readonly #deps: ChatClientDeps;
   readonly #selfKeyHex: string;
   readonly #outbox: Outbox;
+  readonly #pump: OutboxPump;
   readonly #marks = new Map<string, number>();
   readonly #requests = new Map<number, { conversation: ConversationKey; before: number }>();
   readonly #fingerprints = new Map<string, Promise<string>>();
@@ -72,9 +79,7 @@ export class ChatClient {
   #relayKey: Uint8Array | null = null;
   #selfName = '';
   #nextRequest = 1;
-  #retryTimer: unknown = null;
   #incoming: Promise<void> = Promise.resolve();
-  #compose: Promise<void> = Promise.resolve();
   /** Resolves once the outbox and read marks are loaded. */
   readonly ready: Promise<void>;
 
@@ -82,6 +87,14 @@ export class ChatClient {
     this.#deps = deps;
     this.#selfKeyHex = toHex(deps.signer.publicKey);
     this.#outbox = new Outbox(deps.persistence);
+    this.#pump = new OutboxPump({
+      outbox: this.#outbox,
+      changed: () => this.#refreshPending(),
+      refused: (refused) => this.#set({ ...this.#state, refused }),
+      now: () => this.#now(),
+      setTimer: deps.setTimer,
+      clearTimer: deps.clearTimer,
+    });
     this.ready = Promise.all([
       this.#outbox.load(),
       deps.persistence.loadReadMarks().then((m) => m.forEach((seq, key) => this.#marks.set(key, seq)), () => {}),
@@ -101,7 +114,8 @@ export class ChatClient {
     for (const [key, c] of this.#state.conversations) conversations.set(key, { ...c, loaded: false, loading: false });
     this.#set({ ...this.#state, conversations });
     if (this.#state.active) this.#requestPage(this.#state.active, 0);
-    void this.ready.then(() => this.#pump());
+    this.#pump.connected((msg) => link.send(msg));
+    void this.ready.then(() => this.#pump.pump());
   }
 
   /** The user changed their display name: mentions are matched against the new one. */
@@ -113,8 +127,7 @@ export class ChatClient {
   disconnected(): void {
     this.#link = null;
     this.#requests.clear();
-    this.#outbox.interrupted();
-    this.#clearRetry();
+    this.#pump.disconnected();
     this.#refreshPending();
   }
 
@@ -128,7 +141,7 @@ export class ChatClient {
   handle(msg: ControlMessage['msg']): boolean {
     switch (msg.case) {
       case 'chatAck':
-        this.#onAck(msg.value);
+        this.#pump.settle(msg.value);
         return true;
       case 'chatEvent':
         if (msg.value.message) this.#enqueueIncoming(() => this.#onEvent(msg.value.message!));
@@ -188,51 +201,7 @@ export class ChatClient {
     const id = this.#deps.randomId?.() ?? crypto.getRandomValues(new Uint8Array(CHAT_ID_BYTES));
     const sign = prepareChatItem({ conversation, action, text, refHex, relayKey, id, clientTimeMs: this.#now() }, this.#deps.signer);
     if (!sign) return;
-    // Chained so items enter the outbox in the order they were typed, whatever signing takes.
-    this.#compose = this.#compose
-      .then(async () => {
-        const item = await sign();
-        await this.#outbox.add(conversation, item, toBinary(ChatItemSchema, item), this.#now());
-        this.#refreshPending();
-        this.#pump();
-      })
-      .catch((e: unknown) => console.error('chat: could not queue a message', e));
-  }
-
-
-  #pump(): void {
-    const link = this.#link;
-    if (!link || this.#retryTimer !== null) return;
-    const next = this.#outbox.next();
-    if (!next) return;
-    if (!link.send({ case: 'chatSend', value: { item: next.item } })) this.#outbox.interrupted();
-    this.#refreshPending();
-  }
-
-  #onAck(ack: ChatAck): void {
-    const result = this.#outbox.settle(ack);
-    if (result.kind === 'unknown') return;
-    if (result.kind === 'failed' && result.item.item.action !== ChatAction.POST) {
-      // A refused edit or deletion changes nothing on the relay: drop it from
-      // the outbox (there is nothing to retry) and tell the user why.
-      const { item, entry, error } = result.item;
-      this.#outbox.discard(entry.id);
-      if (error) {
-        this.#set({
-          ...this.#state,
-          refused: { action: item.action === ChatAction.EDIT ? 'edit' : 'delete', conversation: entry.conversation, error },
-        });
-      }
-    }
-    if (result.kind === 'retry') {
-      this.#clearRetry();
-      this.#retryTimer = (this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms)))(() => {
-        this.#retryTimer = null;
-        this.#pump();
-      }, result.afterMs);
-    }
-    this.#refreshPending();
-    this.#pump();
+    this.#pump.add(conversation, sign);
   }
 
   async #onEvent(message: ChatMessage): Promise<void> {
@@ -243,21 +212,7 @@ export class ChatClient {
     const view = await toMessageView(message, conversation, ctx);
     if (!view) return;
     const isNewPost = !message.edit && !message.deletion;
-    let mention = false;
-    let state = updateConversation(this.#state, conversation, (c) => {
-      const fresh = isNewPost && view.seq > c.lastSeq;
-      mention = fresh && !view.own && !this.#isReading(conversation) && mentionsName(view.text, this.#selfName);
-      return {
-        ...c,
-        messages: this.#withPendingChanges(conversation, mergeMessages(c.messages, [view])),
-        lastSeq: Math.max(c.lastSeq, view.seq),
-        readSeq: view.own && fresh ? Math.max(c.readSeq, view.seq) : c.readSeq,
-        mentioned: c.mentioned || mention,
-        peerName: conversation.startsWith('dm:') && !view.own ? view.authorName : c.peerName,
-      };
-    });
-    if (mention) state = { ...state, mentionCount: state.mentionCount + 1 };
-    this.#set(state);
+    this.#set(mergeEvent(this.#state, conversation, view, { isNewPost, reading: this.#isReading(conversation), selfName: this.#selfName, markPending: this.#markPending }));
     if (this.#isReading(conversation) || view.own) this.#markRead(conversation);
   }
 
@@ -273,37 +228,12 @@ export class ChatClient {
         if (v) views.push(v);
       }
     }
-    this.#set(
-      updateConversation(this.#state, request.conversation, (c) => {
-        const oldestLoaded = c.messages[0]?.seq ?? Number.POSITIVE_INFINITY;
-        const newest = views.length ? views[views.length - 1]!.seq : 0;
-        // A latest page only says something about older messages if nothing older is loaded already.
-        const hasMore = request.before === 0 && views.length > 0 && oldestLoaded < views[0]!.seq ? c.hasMore : page.hasMore;
-        return {
-          ...c,
-          messages: this.#withPendingChanges(request.conversation, mergeMessages(c.messages, views)),
-          hasMore,
-          loading: false,
-          loaded: c.loaded || request.before === 0,
-          lastSeq: Math.max(c.lastSeq, newest),
-        };
-      }),
-    );
+    this.#set(mergeHistoryPage(this.#state, request.conversation, request.before, views, page.hasMore, this.#markPending));
     if (this.#isReading(request.conversation)) this.#markRead(request.conversation);
   }
 
   #onSummary(summary: ChatSummary): void {
-    let state = this.#state;
-    for (const head of summary.heads) {
-      const to = head.target?.to;
-      const key = to?.case === 'roomId' ? roomKey(to.value) : to?.case === 'peerKey' ? `dm:${toHex(to.value)}` : null;
-      if (!key) continue;
-      const lastSeq = Number(head.lastSeq);
-      // Rooms seen for the first time on this device start read; direct messages start unread.
-      const readSeq = this.#marks.get(key) ?? (key.startsWith('room:') ? lastSeq : 0);
-      state = updateConversation(state, key, (c) => ({ ...c, lastSeq: Math.max(c.lastSeq, lastSeq), readSeq: Math.max(c.readSeq, readSeq), peerName: head.peerName || c.peerName }));
-    }
-    this.#set(state);
+    this.#set(mergeSummary(this.#state, summary, this.#marks));
     if (this.#state.active) this.#markRead(this.#state.active);
   }
 
@@ -333,32 +263,11 @@ export class ChatClient {
 
   /** Recomputes pending posts and pending-change markers from the outbox. */
   #refreshPending(): void {
-    const byConversation = new Map<ConversationKey, PendingView[]>();
-    for (const o of this.#outbox.items()) {
-      if (o.item.action !== ChatAction.POST) continue;
-      const list = byConversation.get(o.entry.conversation) ?? [];
-      list.push({ id: o.entry.id, text: o.item.text, clientTimeMs: Number(o.item.clientTimeMs), status: o.status, error: o.error });
-      byConversation.set(o.entry.conversation, list);
-    }
-    const conversations = new Map(this.#state.conversations);
-    for (const key of new Set([...conversations.keys(), ...byConversation.keys()])) {
-      const c = conversations.get(key) ?? emptyConversation(key);
-      conversations.set(key, { ...c, pending: byConversation.get(key) ?? [], messages: this.#withPendingChanges(key, c.messages) });
-    }
-    this.#set({ ...this.#state, conversations });
+    this.#set(withPending(this.#state, this.#outbox.items()));
   }
 
-  #withPendingChanges(conversation: ConversationKey, messages: readonly ChatMessageView[]): ChatMessageView[] {
-    const changes = new Map<string, 'edit' | 'delete'>();
-    for (const o of this.#outbox.items()) {
-      if (o.entry.conversation !== conversation || o.item.action === ChatAction.POST || o.status === 'failed') continue;
-      changes.set(toHex(o.item.refId), o.item.action === ChatAction.EDIT ? 'edit' : 'delete');
-    }
-    return messages.map((m) => {
-      const change = changes.get(m.id) ?? null;
-      return m.pendingChange === change ? m : { ...m, pendingChange: change };
-    });
-  }
+  readonly #markPending = (conversation: ConversationKey, messages: readonly ChatMessageView[]): ChatMessageView[] =>
+    withPendingChanges(this.#outbox.items(), conversation, messages);
 
   #viewContext(): ViewContext | null {
     const relayKey = this.#relayKey;
@@ -380,12 +289,6 @@ export class ChatClient {
     this.#incoming = this.#incoming.then(task).catch((e: unknown) => console.error('chat: incoming message failed', e));
   }
 
-  #clearRetry(): void {
-    if (this.#retryTimer === null) return;
-    (this.#deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.#retryTimer);
-    this.#retryTimer = null;
-  }
-
   #now(): number {
     return this.#deps.now?.() ?? Date.now();
   }
@@ -398,7 +301,7 @@ export class ChatClient {
 
   /** Stops timers; the outbox stays on disk for the next page. */
   close(): void {
-    this.#clearRetry();
+    this.#pump.close();
     this.#link = null;
   }
 }

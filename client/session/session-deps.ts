@@ -1,0 +1,51 @@
+/**
+ * What a `Session` takes from the outside world: the relay address, the
+ * identity, and the adapters (audio, sockets, timers, storage) that tests and
+ * the page replace.
+ */
+import type { Signer } from '../../keys/index.ts';
+import type { AudioEngine } from '../audio/types.ts';
+import type { TreeCache } from '../tree/index.ts';
+import type { ChatPersistence } from './chat/index.ts';
+import type { DeviceSource } from './devices.ts';
+import type { ReconnectPolicy } from './reconnect-policy.ts';
+import type { RelayPinStore } from './relay-pins.ts';
+import type { SignalConnection, WebSocketFactory } from './signal-connection.ts';
+import type { SettingsStore } from './voice-settings.ts';
+import type { VoiceTransport } from './voice-transport.ts';
+
+/** What a Session needs from the outside world. */
+export interface SessionDeps {
+  /** ws:// or wss:// URL of the relay's control socket. */
+  readonly url: string;
+  readonly signer: Signer;
+  /** Fingerprint of the signer's key, shown in the UI. */
+  readonly fingerprint: string;
+  /** Creates the audio engine on first connect (inside the user gesture). */
+  readonly createAudio: () => AudioEngine;
+  readonly webSocket?: WebSocketFactory;
+  readonly createVoiceTransport?: (send: SignalConnection['send']) => VoiceTransport;
+  readonly reconnectPolicy?: ReconnectPolicy;
+  readonly setTimer?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
+  /** Pinned relay keys (trust on first use). Default: in memory. */
+  readonly pins?: RelayPinStore;
+  /** Signed invite bytes from the page's `#invite=` fragment, presented at sign-in until used. */
+  readonly invite?: Uint8Array | null;
+  /** Called once the invite was used or refused (the page forgets it). */
+  readonly onInviteSettled?: () => void;
+  /** Page URL admins' invite links start with. Default: the relay URL turned into http(s). */
+  readonly inviteBaseUrl?: string;
+  /** Wall clock, ms (invite expiry, loss-report ages). Default Date.now. */
+  readonly now?: () => number;
+  /** Room tree cache (IndexedDB in the page). Default: in memory. */
+  readonly treeCache?: TreeCache;
+  /** Where chat keeps its outbox and read marks. Default in memory (lost on reload). */
+  readonly chatPersistence?: ChatPersistence;
+  /** Where voice settings persist; default in memory (lost on reload). */
+  readonly settingsStore?: SettingsStore;
+  /** Audio device lists; default none (the panel offers only the system default). */
+  readonly devices?: DeviceSource | null;
+  /** Whether the browser can route output to a chosen device; default false. */
+  readonly canChooseOutput?: boolean;
+}

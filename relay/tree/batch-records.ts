@@ -1,0 +1,59 @@
+/**
+ * What one group-commit batch writes, and the bookkeeping that spans
+ * batches: the next update and verdict-batch numbers, and the update records
+ * past the last snapshot that decide when to compact (shouldCompact).
+ */
+import type * as Y from 'yjs';
+import { auditEntries, deviceEntry, shouldCompact, snapshotEntries, updateEntry, verdictEntries } from './tree-persistence.ts';
+import type { AuditRecord, Entry, LoadedTree, VerdictRecord } from './tree-persistence.ts';
+
+/** A batch's bookkeeping, collected op by op. */
+export interface BatchContent {
+  /** Last sequence number per device key: one record per device per batch, not per op. */
+  readonly devices: ReadonlyMap<string, number>;
+  readonly audit: readonly AuditRecord[];
+  readonly verdicts: readonly VerdictRecord[];
+}
+
+/** See the module comment. One per loaded tree (a reload makes a new one). */
+export class BatchRecords {
+  #nextUpdate: number;
+  #nextVerdictBatch: number;
+  #unsnapshotted: number[];
+  #unsnapshottedBytes: number;
+  #snapshotBytes: number;
+
+  constructor(loaded: LoadedTree) {
+    this.#nextUpdate = loaded.nextUpdate;
+    this.#nextVerdictBatch = loaded.nextVerdictBatch;
+    this.#unsnapshotted = [...loaded.updateKeys];
+    this.#unsnapshottedBytes = loaded.updateBytes;
+    this.#snapshotBytes = loaded.snapshotBytes;
+  }
+
+  /**
+   * The entries of one batch: device sequence numbers, its audit and verdict
+   * records, its document `update` (null: the batch changed no room) and,
+   * when due, a snapshot of `doc` replacing the updates before it. `doc` must
+   * already hold `update`.
+   */
+  entries(content: BatchContent, update: Uint8Array | null, doc: Y.Doc): Entry[] {
+    const out: Entry[] = [];
+    for (const [device, seq] of content.devices) out.push(deviceEntry(device, seq));
+    out.push(...auditEntries(content.audit));
+    if (content.verdicts.length > 0) out.push(...verdictEntries(this.#nextVerdictBatch++, content.verdicts));
+    if (update === null) return out;
+    const n = this.#nextUpdate++;
+    out.push(updateEntry(n, update));
+    this.#unsnapshotted.push(n);
+    this.#unsnapshottedBytes += update.byteLength;
+    if (shouldCompact({ records: this.#unsnapshotted.length, bytes: this.#unsnapshottedBytes, snapshotBytes: this.#snapshotBytes })) {
+      const snapshot = snapshotEntries(doc, this.#nextUpdate, this.#unsnapshotted);
+      out.push(...snapshot.entries);
+      this.#unsnapshotted = [];
+      this.#unsnapshottedBytes = 0;
+      this.#snapshotBytes = snapshot.bytes;
+    }
+    return out;
+  }
+}
