@@ -49,10 +49,15 @@ export interface RelayLimits {
   readonly maxDatagramAgeMs: number;
   /** How long `close()` waits for sockets to finish their close handshake. Default 1 000 ms. */
   readonly closeGraceMs: number;
-  /** Per-session signed-op token bucket: burst (an offline queue flushing). Default 2 000. */
+  /** Signed-op token bucket per identity key (shared by its sessions): burst (an offline queue flushing). Default 2 000. */
   readonly opBurst: number;
-  /** Per-session signed-op token bucket: refill per second. Default 200. */
+  /** Signed-op token bucket per identity key: refill per second. Default 200. */
   readonly opPerSecond: number;
+  /**
+   * How long the verdict of an op id is kept for answering retries (a repeated op id gets its
+   * earlier verdict). After that a retry is answered `OP_REPLAYED` by its sequence number. Default 90 days.
+   */
+  readonly verdictRetentionMs: number;
 }
 
 /** Defaults for {@link RelayLimits}. */
@@ -71,6 +76,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   closeGraceMs: 1_000,
   opBurst: 2_000,
   opPerSecond: 200,
+  verdictRetentionMs: 90 * 24 * 3_600_000,
 });
 
 /** WebRTC settings for the relay's PeerConnections. */

@@ -1,11 +1,12 @@
 /**
  * What one group-commit batch writes, and the bookkeeping that spans
- * batches: the next update and verdict-batch numbers, and the update records
- * past the last snapshot that decide when to compact (shouldCompact).
+ * batches: the next update and verdict-batch numbers, the update records
+ * past the last snapshot that decide when to compact (shouldCompact), and
+ * the verdict batches still within their retention.
  */
 import type * as Y from 'yjs';
-import { auditEntries, deviceEntry, shouldCompact, snapshotEntries, updateEntry, verdictEntries } from './tree-persistence.ts';
-import type { AuditRecord, Entry, LoadedTree, VerdictRecord } from './tree-persistence.ts';
+import { auditEntries, deviceEntry, shouldCompact, snapshotEntries, updateEntry, verdictDeletion, verdictEntries } from './tree-persistence.ts';
+import type { AuditRecord, Entry, LoadedTree, StoredVerdictBatch, VerdictRecord } from './tree-persistence.ts';
 
 /** A batch's bookkeeping, collected op by op. */
 export interface BatchContent {
@@ -22,8 +23,14 @@ export class BatchRecords {
   #unsnapshotted: number[];
   #unsnapshottedBytes: number;
   #snapshotBytes: number;
+  readonly #retentionMs: number;
+  /** Verdict batches on disk, oldest first. */
+  readonly #verdictBatches: StoredVerdictBatch[];
 
-  constructor(loaded: LoadedTree) {
+  /** `retentionMs`: verdict batches older than this are deleted (their op ids forgotten) by a later batch. */
+  constructor(loaded: LoadedTree, retentionMs: number) {
+    this.#retentionMs = retentionMs;
+    this.#verdictBatches = [...loaded.verdictBatches];
     this.#nextUpdate = loaded.nextUpdate;
     this.#nextVerdictBatch = loaded.nextVerdictBatch;
     this.#unsnapshotted = [...loaded.updateKeys];
@@ -32,16 +39,27 @@ export class BatchRecords {
   }
 
   /**
-   * The entries of one batch: device sequence numbers, its audit and verdict
-   * records, its document `update` (null: the batch changed no room) and,
-   * when due, a snapshot of `doc` replacing the updates before it. `doc` must
-   * already hold `update`.
+   * The entries of one batch written at `nowMs`: device sequence numbers,
+   * its audit and verdict records, deletions of verdict batches past their
+   * retention (whose op ids go to `forget`: the caller drops them from
+   * memory), its document `update` (null: the batch changed no room) and,
+   * when due, a snapshot of `doc` replacing the updates before it. `doc`
+   * must already hold `update`.
    */
-  entries(content: BatchContent, update: Uint8Array | null, doc: Y.Doc): Entry[] {
+  entries(content: BatchContent, update: Uint8Array | null, doc: Y.Doc, nowMs: number, forget: (opIdHex: string) => void): Entry[] {
     const out: Entry[] = [];
     for (const [device, seq] of content.devices) out.push(deviceEntry(device, seq));
     out.push(...auditEntries(content.audit));
-    if (content.verdicts.length > 0) out.push(...verdictEntries(this.#nextVerdictBatch++, content.verdicts));
+    while (this.#verdictBatches.length > 0 && this.#verdictBatches[0]!.atMs < nowMs - this.#retentionMs) {
+      const old = this.#verdictBatches.shift()!;
+      out.push(verdictDeletion(old.n));
+      for (const id of old.opIds) forget(id);
+    }
+    if (content.verdicts.length > 0) {
+      const n = this.#nextVerdictBatch++;
+      out.push(...verdictEntries(n, nowMs, content.verdicts));
+      this.#verdictBatches.push({ n, atMs: nowMs, opIds: content.verdicts.map((v) => Buffer.from(v.opId).toString('hex')) });
+    }
     if (update === null) return out;
     const n = this.#nextUpdate++;
     out.push(updateEntry(n, update));

@@ -108,6 +108,11 @@ export class OpPipeline {
     this.#nextVoiceId = Math.max(0, ...[...loaded.rooms.values()].map((r) => r.voiceId)) + 1;
   }
 
+  /** Drops the stored verdict of an op id (past its retention): a retry is then judged by its sequence number. */
+  forgetVerdict(opIdHex: string): void {
+    this.#verdicts.delete(opIdHex);
+  }
+
   /**
    * Writes the current state of `changed` rooms into the document in one
    * transaction and returns that update (v1), or null if nothing differed.

@@ -10,7 +10,7 @@
  *
  *   audit batch:   u8 version=1, u32 count, then per op:
  *                  f64 seq, f64 atMs, u32 body length, body, u8 sig length, sig
- *   verdict batch: u8 version=1, u32 count, then per verdict:
+ *   verdict batch: u8 version=1, f64 atMs (when written), u32 count, then per verdict:
  *                  u8 op id length, op id, f64 seq, u8 code length, code (ASCII),
  *                  u16 reason length, reason (UTF-8)
  *
@@ -40,8 +40,15 @@ export interface VerdictRecord {
   readonly verdict: Verdict;
 }
 
+/** A decoded verdict batch: when it was written, and its verdicts. */
+export interface VerdictBatch {
+  readonly atMs: number;
+  readonly records: VerdictRecord[];
+}
+
 const VERSION = 1;
 const HEADER = 5;
+const VERDICT_HEADER = 13;
 const MAX_COUNT = 1_000_000;
 const MAX_REASON_BYTES = 0xffff;
 const text = new TextEncoder();
@@ -96,19 +103,20 @@ export function decodeAuditBatch(bytes: Uint8Array): AuditRecord[] | null {
   return o === bytes.byteLength ? out : null;
 }
 
-/** Packs a batch's verdicts. Reasons are cut to 65,535 UTF-8 bytes (they are a few words). */
-export function encodeVerdictBatch(records: readonly VerdictRecord[]): Uint8Array {
+/** Packs a batch's verdicts, written at `atMs`. Reasons are cut to 65,535 UTF-8 bytes (they are a few words). */
+export function encodeVerdictBatch(atMs: number, records: readonly VerdictRecord[]): Uint8Array {
   const parts = records.map((r) => {
     const reason = text.encode(r.verdict.reason);
     return { r, code: text.encode(r.verdict.code ?? ''), reason: reason.byteLength > MAX_REASON_BYTES ? reason.subarray(0, MAX_REASON_BYTES) : reason };
   });
-  let size = HEADER;
+  let size = VERDICT_HEADER;
   for (const p of parts) size += 1 + p.r.opId.byteLength + 8 + 1 + p.code.byteLength + 2 + p.reason.byteLength;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out[0] = VERSION;
-  view.setUint32(1, parts.length);
-  let o = HEADER;
+  view.setFloat64(1, atMs);
+  view.setUint32(9, parts.length);
+  let o = VERDICT_HEADER;
   for (const p of parts) {
     out[o] = p.r.opId.byteLength;
     out.set(p.r.opId, o + 1);
@@ -125,13 +133,14 @@ export function encodeVerdictBatch(records: readonly VerdictRecord[]): Uint8Arra
 }
 
 /** Unpacks a verdict batch; null when the bytes are not one (or name an unknown code). Never throws. */
-export function decodeVerdictBatch(bytes: Uint8Array): VerdictRecord[] | null {
-  if (bytes.byteLength < HEADER || bytes[0] !== VERSION) return null;
+export function decodeVerdictBatch(bytes: Uint8Array): VerdictBatch | null {
+  if (bytes.byteLength < VERDICT_HEADER || bytes[0] !== VERSION) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = view.getUint32(1);
-  if (count > MAX_COUNT) return null;
+  const atMs = view.getFloat64(1);
+  const count = view.getUint32(9);
+  if (!Number.isFinite(atMs) || count > MAX_COUNT) return null;
   const out: VerdictRecord[] = [];
-  let o = HEADER;
+  let o = VERDICT_HEADER;
   for (let i = 0; i < count; i++) {
     if (o + 1 > bytes.byteLength) return null;
     const idLength = bytes[o]!;
@@ -152,5 +161,5 @@ export function decodeVerdictBatch(bytes: Uint8Array): VerdictRecord[] | null {
     if (codeText !== '' && !codes.has(codeText)) return null;
     out.push({ opId, verdict: { code: codeText === '' ? null : (codeText as RejectCode), reason, seq } });
   }
-  return o === bytes.byteLength ? out : null;
+  return o === bytes.byteLength ? { atMs, records: out } : null;
 }

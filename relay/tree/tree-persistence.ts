@@ -63,6 +63,13 @@ const DEVICE_PREFIX = 'op-dev:';
 const LEGACY_LOG_PREFIX = 'op-log:';
 const LEGACY_VERDICT_PREFIX = 'op-verdict:';
 
+/** Which op ids a stored verdict batch holds, and when it was written. */
+export interface StoredVerdictBatch {
+  readonly n: number;
+  readonly atMs: number;
+  readonly opIds: readonly string[];
+}
+
 /** Everything the op pipeline starts from. */
 export interface LoadedTree {
   readonly doc: Y.Doc;
@@ -73,6 +80,8 @@ export interface LoadedTree {
   readonly nextSeq: number;
   /** Next verdict batch number. */
   readonly nextVerdictBatch: number;
+  /** The stored verdict batches, oldest first (for expiry). */
+  readonly verdictBatches: readonly StoredVerdictBatch[];
   /** Next update key number. */
   readonly nextUpdate: number;
   /** Key numbers of the update records past the snapshot. */
@@ -150,9 +159,15 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
     }
   }
   let nextVerdictBatch = 0;
+  const verdictBatches: StoredVerdictBatch[] = [];
   for (const [key, value] of await store.readRange(VERDICTS_PREFIX, { binary: true })) {
-    nextVerdictBatch = Math.max(nextVerdictBatch, Number(key.slice(VERDICTS_PREFIX.length)) + 1);
-    for (const r of (value instanceof Uint8Array ? decodeVerdictBatch(value) : null) ?? []) verdicts.set(hexOf(r.opId), r.verdict);
+    const n = Number(key.slice(VERDICTS_PREFIX.length));
+    nextVerdictBatch = Math.max(nextVerdictBatch, n + 1);
+    const batch = value instanceof Uint8Array ? decodeVerdictBatch(value) : null;
+    if (!batch) continue;
+    const opIds = batch.records.map((r) => hexOf(r.opId));
+    batch.records.forEach((r, i) => verdicts.set(opIds[i]!, r.verdict));
+    verdictBatches.push({ n, atMs: batch.atMs, opIds });
   }
   let nextSeq = 1;
   const [legacyLast] = await store.readRange(LEGACY_LOG_PREFIX, { reverse: true, limit: 1 });
@@ -165,7 +180,7 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
     await store.writeBatch(snapshot.entries, true);
     snapshotBytes = snapshot.bytes;
   }
-  return { doc, rooms, devices, verdicts, nextSeq, nextVerdictBatch, nextUpdate, updateKeys, updateBytes, snapshotBytes };
+  return { doc, rooms, devices, verdicts, verdictBatches, nextSeq, nextVerdictBatch, nextUpdate, updateKeys, updateBytes, snapshotBytes };
 }
 
 /** Batch entries that replace the updates `updateKeys` (all below `upTo`) with a snapshot of `doc`, and the snapshot's size. */
@@ -189,9 +204,14 @@ export function auditEntries(records: readonly AuditRecord[]): Entry[] {
   return records.length === 0 ? [] : [[AUDIT_PREFIX + pad(records[0]!.seq), encodeAuditBatch(records)]];
 }
 
-/** The entry holding one batch's verdicts as verdict batch `n` (none when it reached none). */
-export function verdictEntries(n: number, records: readonly VerdictRecord[]): Entry[] {
-  return records.length === 0 ? [] : [[VERDICTS_PREFIX + pad(n), encodeVerdictBatch(records)]];
+/** The entry holding one batch's verdicts, written at `atMs`, as verdict batch `n` (none when it reached none). */
+export function verdictEntries(n: number, atMs: number, records: readonly VerdictRecord[]): Entry[] {
+  return records.length === 0 ? [] : [[VERDICTS_PREFIX + pad(n), encodeVerdictBatch(atMs, records)]];
+}
+
+/** The entry deleting verdict batch `n`. */
+export function verdictDeletion(n: number): Entry {
+  return [VERDICTS_PREFIX + pad(n), undefined];
 }
 
 /** Audit entries below `beforeSeq` (0 = newest), newest first, at most `limit`. */

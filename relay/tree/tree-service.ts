@@ -47,10 +47,12 @@ export const MAX_HISTORY_PAGE = 200;
 
 /** Per-session op budget. */
 export interface OpLimits {
-  /** Ops a session may send at once (an offline queue flushing). Default 2000. */
+  /** Ops one identity key may send at once (an offline queue flushing). Default 2000. */
   readonly opBurst: number;
   /** Ops per second refilled. Default 200. */
   readonly opPerSecond: number;
+  /** How long op verdicts are kept for retries (RelayLimits.verdictRetentionMs). */
+  readonly verdictRetentionMs: number;
 }
 
 /** Dependencies of a {@link TreeService}. */
@@ -125,7 +127,7 @@ export class TreeService {
 
   /** A pipeline over `loaded`, taking over its update bookkeeping (at open and after a reload). */
   #adopt(loaded: LoadedTree): OpPipeline {
-    this.#records = new BatchRecords(loaded);
+    this.#records = new BatchRecords(loaded, this.#deps.limits.verdictRetentionMs);
     const { relayKey, actorOf, clock, presence } = this.#deps;
     const deps: OpPipelineDeps = {
       relayKey,
@@ -295,7 +297,8 @@ export class TreeService {
         this.#batch = newBatch();
         // The tree is exactly at this batch's end here: later ops go to the next batch.
         const update = this.#pipeline.writeDoc(b.changed);
-        const entries = this.#records.entries(b, update, this.#pipeline.doc);
+        const pipeline = this.#pipeline;
+        const entries = this.#records.entries(b, update, pipeline.doc, this.#deps.clock.now(), (id) => pipeline.forgetVerdict(id));
         try {
           if (entries.length > 0) await this.#deps.store.writeBatch(entries, true);
         } catch (error) {

@@ -46,7 +46,7 @@ describe('audit batch layout', () => {
 describe('verdict batch layout', () => {
   it('round-trips any batch', () => {
     fc.assert(fc.property(fc.array(verdict, { maxLength: 20 }), (records) => {
-      expect(decodeVerdictBatch(encodeVerdictBatch(records))).toEqual(records);
+      expect(decodeVerdictBatch(encodeVerdictBatch(1_700_000_000_123, records))).toEqual({ atMs: 1_700_000_000_123, records });
     }));
   });
 
@@ -56,11 +56,11 @@ describe('verdict batch layout', () => {
       expect(out === null || Array.isArray(out)).toBe(true);
     }));
     fc.assert(fc.property(fc.array(verdict, { minLength: 1, maxLength: 5 }), fc.nat(), (records, cut) => {
-      const bytes = encodeVerdictBatch(records);
+      const bytes = encodeVerdictBatch(5, records);
       expect(decodeVerdictBatch(bytes.subarray(0, cut % bytes.byteLength))).toBeNull();
     }));
-    const bogus = encodeVerdictBatch([{ opId: new Uint8Array(16), verdict: { code: 'cycle', reason: '', seq: 0 } }]);
-    bogus.set(new TextEncoder().encode('cyclo'), 5 + 1 + 16 + 9);
+    const bogus = encodeVerdictBatch(5, [{ opId: new Uint8Array(16), verdict: { code: 'cycle', reason: '', seq: 0 } }]);
+    bogus.set(new TextEncoder().encode('cyclo'), 13 + 1 + 16 + 9);
     expect(decodeVerdictBatch(bogus)).toBeNull();
   });
 });

@@ -132,4 +132,23 @@ describe('room tree storage', () => {
     expect(await history(back, 4, 2)).toEqual([3, 2]);
     await back.client.close();
   });
+
+  it('forgets verdicts past their retention: a later batch deletes them, and a very late retry is judged by its sequence number', async () => {
+    let now = 1_000_000;
+    const started = await startRelay({ clock: { now: () => now }, limits: { verdictRetentionMs: 60_000, pingIntervalMs: 3_600_000 } });
+    relays.push(started);
+    const admin = new OpClient(await connectClient(started.relay.wsUrl, { name: 'Admin', invite: started.relay.bootstrapInvite!, key: generateKey() }));
+    const early = admin.sign({ kind: 'room.describe', args: { roomId: 'lobby', description: 'early', userLimit: 0 } });
+    expect((await admin.submit([early]))[0]).toMatchObject({ code: 0, serverSeq: 1n });
+    now += 30_000;
+    expect((await admin.submit([early]))[0]).toMatchObject({ code: 0, serverSeq: 1n });
+    expect((await admin.run({ kind: 'room.describe', args: { roomId: 'quiet', description: 'later', userLimit: 0 } })).code).toBe(0);
+    now += 31_000; // the first batch is now 61 s old, the second 31 s
+    expect((await admin.run({ kind: 'room.describe', args: { roomId: 'lobby', description: 'latest', userLimit: 0 } })).code).toBe(0);
+    expect((await admin.submit([early]))[0]!.code).toBe(ErrorCode.OP_REPLAYED);
+    await admin.client.close();
+    await started.stop();
+    // Two verdict batches remain on disk (the expired one was deleted in the same write as the third).
+    expect((await keysUnder(started.dataDir, 'op-verdicts:')).length).toBe(2);
+  });
 });
