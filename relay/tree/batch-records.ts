@@ -5,6 +5,7 @@
  * the verdict batches still within their retention.
  */
 import type * as Y from 'yjs';
+import { opHex } from '../../crdt/index.ts';
 import { auditEntries, deviceEntry, shouldCompact, snapshotEntries, updateEntry, verdictDeletion, verdictEntries } from './tree-persistence.ts';
 import type { AuditRecord, Entry, LoadedTree, StoredVerdictBatch, VerdictRecord } from './tree-persistence.ts';
 
@@ -58,7 +59,7 @@ export class BatchRecords {
     if (content.verdicts.length > 0) {
       const n = this.#nextVerdictBatch++;
       out.push(...verdictEntries(n, nowMs, content.verdicts));
-      this.#verdictBatches.push({ n, atMs: nowMs, opIds: content.verdicts.map((v) => Buffer.from(v.opId).toString('hex')) });
+      this.#verdictBatches.push({ n, atMs: nowMs, opIds: content.verdicts.map((v) => opHex(v.opId)) });
     }
     if (update === null) return out;
     const n = this.#nextUpdate++;

@@ -19,7 +19,7 @@
  * with a fresh snapshot.
  */
 import * as Y from 'yjs';
-import { IndexedRooms, readRooms, ROOT_ID, writeRooms } from '../../crdt/index.ts';
+import { IndexedRooms, opHex, readRooms, ROOT_ID, writeRooms } from '../../crdt/index.ts';
 import type { RejectCode, RoomRecord, Rooms } from '../../crdt/index.ts';
 import { RelayError } from '../errors.ts';
 import type { Store, StoredRoom } from '../store.ts';
@@ -165,7 +165,7 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
     nextVerdictBatch = Math.max(nextVerdictBatch, n + 1);
     const batch = value instanceof Uint8Array ? decodeVerdictBatch(value) : null;
     if (!batch) continue;
-    const opIds = batch.records.map((r) => hexOf(r.opId));
+    const opIds = batch.records.map((r) => opHex(r.opId));
     batch.records.forEach((r, i) => verdicts.set(opIds[i]!, r.verdict));
     verdictBatches.push({ n, atMs: batch.atMs, opIds });
   }
@@ -234,8 +234,4 @@ export async function readAudit(store: Store, beforeSeq: number, limit: number):
     }
   }
   return out;
-}
-
-function hexOf(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
