@@ -45,7 +45,7 @@ export const MAX_OPS_PER_FRAME = 128;
 /** Largest history page. */
 export const MAX_HISTORY_PAGE = 200;
 
-/** Per-session op budget. */
+/** Op budget per identity key, and how long verdicts are kept. */
 export interface OpLimits {
   /** Ops one identity key may send at once (an offline queue flushing). Default 2000. */
   readonly opBurst: number;
@@ -296,8 +296,8 @@ export class TreeService {
         const b = this.#batch;
         this.#batch = newBatch();
         // The tree is exactly at this batch's end here: later ops go to the next batch.
-        const update = this.#pipeline.writeDoc(b.changed);
         const pipeline = this.#pipeline;
+        const update = pipeline.writeDoc(b.changed);
         const entries = this.#records.entries(b, update, pipeline.doc, this.#deps.clock.now(), (id) => pipeline.forgetVerdict(id));
         try {
           if (entries.length > 0) await this.#deps.store.writeBatch(entries, true);
