@@ -10,14 +10,22 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { connectClient, generateKey } from '../../test/helpers/relay-client.ts';
 
 if (process.argv[2] === 'relay') {
   const { startRelay } = await import('../../test/helpers/start-relay.ts');
-  const started = await startRelay({ guests: 'allow', limits: { controlBurst: 1e9, controlPerSecond: 1e9 } });
+  // A logger that keeps nothing: the test helper's default keeps every line in memory, which would be measured as growth.
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  const started = await startRelay({ guests: 'allow', logger: quiet, limits: { controlBurst: 1e9, controlPerSecond: 1e9 } });
   process.send!({ wsUrl: started.relay.wsUrl });
   // Heap after a full GC, to tell JavaScript growth from native growth.
   process.on('message', (m) => {
+    if (typeof m === 'object' && m !== null && 'snapshot' in m) {
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send!({ snapshot: writeHeapSnapshot(String((m as { snapshot: string }).snapshot)) });
+      return;
+    }
     if (m !== 'mem') return;
     (globalThis as { gc?: () => void }).gc?.();
     process.send!({ heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20), externalMiB: Math.round(process.memoryUsage().external / 2 ** 20) });
@@ -26,17 +34,27 @@ if (process.argv[2] === 'relay') {
 } else {
   const cycles = Number(process.argv[2] ?? 1500);
   const concurrency = Number(process.argv[3] ?? 4);
+  // PARLEY_CHURN_SNAPSHOTS=dir: heap snapshots of the relay after 200 sessions and at the end, for a diff.
+  const snapshotDir = process.env.PARLEY_CHURN_SNAPSHOTS;
   const pool = Array.from({ length: Number(process.argv[4] ?? 0) }, () => generateKey());
   const child = fork(fileURLToPath(import.meta.url), ['relay'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...process.execArgv, '--expose-gc'] });
   const { wsUrl } = await new Promise<{ wsUrl: string }>((r) => child.once('message', (m) => r(m as { wsUrl: string })));
   const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) >> 10;
   const sample = async (n: number): Promise<void> => {
-    const reply = new Promise<{ heapMiB: number; externalMiB: number }>((r) => child.once('message', (m) => r(m as { heapMiB: number; externalMiB: number })));
-    child.send('mem');
-    const m = await reply;
+    const m = await ask<{ heapMiB: number; externalMiB: number }>('mem');
     samples.push([n, rss(), m.heapMiB, m.externalMiB]);
   };
   const samples: Array<[number, number, number, number]> = [];
+  // Requests to the relay child go one at a time: its replies are told apart by order only.
+  let channel: Promise<unknown> = Promise.resolve();
+  const ask = <T>(request: unknown): Promise<T> => {
+    const next = channel.then(() => new Promise<T>((r) => { child.once('message', (m) => r(m as T)); child.send(request as string); }));
+    channel = next.catch(() => {});
+    return next;
+  };
+  const snapshot = async (n: number): Promise<void> => {
+    await ask({ snapshot: `${snapshotDir}/relay-${n}.heapsnapshot` });
+  };
   await sample(0);
   let done = 0;
   let failures = 0;
@@ -51,9 +69,11 @@ if (process.argv[2] === 'relay') {
         failures++;
       }
       if (done % 100 === 0) await sample(done);
+      if (snapshotDir && done === 200) await snapshot(done);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  if (snapshotDir) await snapshot(cycles);
   console.log(JSON.stringify({ cycles, failures, keys: pool.length, arenaMax: process.env.MALLOC_ARENA_MAX ?? null, samples: 'cycles, rss MiB, heap MiB after gc, external MiB', memory: samples }));
   child.disconnect();
   process.exit(0);
