@@ -47,8 +47,14 @@ if (process.argv[2] === 'relay') {
   const samples: Array<[number, number, number, number]> = [];
   // Requests to the relay child go one at a time: its replies are told apart by order only.
   let channel: Promise<unknown> = Promise.resolve();
-  const ask = <T>(request: unknown): Promise<T> => {
-    const next = channel.then(() => new Promise<T>((r) => { child.once('message', (m) => r(m as T)); child.send(request as string); }));
+  const ask = <T>(request: 'mem' | { snapshot: string }): Promise<T> => {
+    const next = channel.then(
+      () =>
+        new Promise<T>((resolve) => {
+          child.once('message', (m) => resolve(m as T));
+          child.send(request);
+        }),
+    );
     channel = next.catch(() => {});
     return next;
   };

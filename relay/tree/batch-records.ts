@@ -5,16 +5,20 @@
  * the verdict batches still within their retention.
  */
 import type * as Y from 'yjs';
-import { opHex } from '../../crdt/index.ts';
 import { auditEntries, deviceEntry, shouldCompact, snapshotEntries, updateEntry, verdictDeletion, verdictEntries } from './tree-persistence.ts';
 import type { AuditRecord, Entry, LoadedTree, StoredVerdictBatch, VerdictRecord } from './tree-persistence.ts';
+
+/** A verdict as a batch collects it: the stored record plus its op id in hex (the in-memory key). */
+export interface BatchVerdict extends VerdictRecord {
+  readonly opIdHex: string;
+}
 
 /** A batch's bookkeeping, collected op by op. */
 export interface BatchContent {
   /** Last sequence number per device key: one record per device per batch, not per op. */
   readonly devices: ReadonlyMap<string, number>;
   readonly audit: readonly AuditRecord[];
-  readonly verdicts: readonly VerdictRecord[];
+  readonly verdicts: readonly BatchVerdict[];
 }
 
 /** See the module comment. One per loaded tree (a reload makes a new one). */
@@ -59,7 +63,7 @@ export class BatchRecords {
     if (content.verdicts.length > 0) {
       const n = this.#nextVerdictBatch++;
       out.push(...verdictEntries(n, nowMs, content.verdicts));
-      this.#verdictBatches.push({ n, atMs: nowMs, opIds: content.verdicts.map((v) => opHex(v.opId)) });
+      this.#verdictBatches.push({ n, atMs: nowMs, opIds: content.verdicts.map((v) => v.opIdHex) });
     }
     if (update === null) return out;
     const n = this.#nextUpdate++;

@@ -25,7 +25,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { OpResultSchema } from '../../proto/index.ts';
 import type { TypedEmitter } from '../emitter.ts';
 import type { RelayEvents } from '../events.ts';
-import type { Clock } from '../options.ts';
+import type { Clock, RelayLimits } from '../options.ts';
 import type { Presence } from '../presence.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { Roster } from '../roster.ts';
@@ -38,22 +38,16 @@ import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
 import { loadTree, readAudit } from './tree-persistence.ts';
-import type { AuditRecord, LoadedTree, VerdictRecord } from './tree-persistence.ts';
+import type { BatchVerdict } from './batch-records.ts';
+import type { AuditRecord, LoadedTree } from './tree-persistence.ts';
 
 /** Most ops one SubmitOps frame may carry. */
 export const MAX_OPS_PER_FRAME = 128;
 /** Largest history page. */
 export const MAX_HISTORY_PAGE = 200;
 
-/** Op budget per identity key, and how long verdicts are kept. */
-export interface OpLimits {
-  /** Ops one identity key may send at once (an offline queue flushing). Default 2000. */
-  readonly opBurst: number;
-  /** Ops per second refilled. Default 200. */
-  readonly opPerSecond: number;
-  /** How long op verdicts are kept for retries (RelayLimits.verdictRetentionMs). */
-  readonly verdictRetentionMs: number;
-}
+/** The relay limits the tree uses: the op budget per identity key, and how long verdicts are kept. */
+export type OpLimits = Pick<RelayLimits, 'opBurst' | 'opPerSecond' | 'verdictRetentionMs'>;
 
 /** Dependencies of a {@link TreeService}. */
 export interface TreeServiceDeps {
@@ -76,8 +70,8 @@ type Result = MessageInitShape<typeof OpResultSchema>;
 interface Batch {
   /** Last sequence number per device key: one record per device per batch, not per op. */
   devices: Map<string, number>;
-  /** The batch's verdicts and applied ops: one record each per batch (op-records.ts). */
-  verdicts: VerdictRecord[];
+  /** The batch's verdicts (with their op ids in hex, computed once by the pipeline) and applied ops: one record each per batch (op-records.ts). */
+  verdicts: BatchVerdict[];
   audit: AuditRecord[];
   changed: Set<string>;
   replies: Map<Session, Result[]>;
@@ -215,7 +209,7 @@ export class TreeService {
       const out = this.#pipeline.process(signed.body, signed.signature, pre);
       if (out.code !== null) stats.frame('op-refused', session.connId, out.code);
       if (out.deviceSeq !== null) batch.devices.set(out.deviceHex, out.deviceSeq);
-      if (out.verdict) batch.verdicts.push({ opId: out.opId, verdict: out.verdict });
+      if (out.verdict) batch.verdicts.push({ opId: out.opId, opIdHex: out.opIdHex, verdict: out.verdict });
       if (out.audit) batch.audit.push(out.audit);
       for (const id of out.changed) batch.changed.add(id);
       if (out.op?.kind === 'member.join') batch.joins.push({ session, roomId: out.op.args.roomId });
