@@ -3,4 +3,5 @@ export * from './op.ts';
 export * from './tree.ts';
 export * from './doc.ts';
 export * from './sync.ts';
+export * from './members-replica.ts';
 export * from './overlay.ts';

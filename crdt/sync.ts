@@ -25,6 +25,14 @@ export function encodeStep1(doc: Y.Doc): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+/** A SyncStep2 carrying the whole of `doc` (what a replica starting from nothing needs). */
+export function encodeFullStep2(doc: Y.Doc): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, SYNC_STEP2);
+  encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(doc));
+  return encoding.toUint8Array(e);
+}
+
 /** An Update message carrying one Yjs (v1) update. */
 export function encodeUpdate(update: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();

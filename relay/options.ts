@@ -58,6 +58,12 @@ export interface RelayLimits {
    * earlier verdict). After that a retry is answered `OP_REPLAYED` by its sequence number. Default 90 days.
    */
   readonly verdictRetentionMs: number;
+  /**
+   * Deleted entries after which the membership document starts a new epoch
+   * (once they also outnumber live entries 4:1): bounds what every session
+   * that ever came and went costs (relay/tree/members-doc.ts).
+   */
+  readonly membersCompactAfterDeletes: number;
 }
 
 /** Defaults for {@link RelayLimits}. */
@@ -77,6 +83,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   opBurst: 2_000,
   opPerSecond: 200,
   verdictRetentionMs: 90 * 24 * 3_600_000,
+  membersCompactAfterDeletes: 1_024,
 });
 
 /** WebRTC settings for the relay's PeerConnections. */

@@ -12,7 +12,7 @@
  * internal refusals keep the op for a later retry.
  */
 import * as Y from 'yjs';
-import { clientHandleSync, decodeOpBody, encodeOpBody, encodeStep1, extendProjection, MEMBERS_DOC, opHex, project, readRooms, SYNC_STEP2, TREE_DOC, validateOp } from '../../crdt/index.ts';
+import { clientHandleSync, decodeOpBody, encodeOpBody, encodeStep1, extendProjection, MEMBERS_DOC, MembersReplica, opHex, project, readRooms, SYNC_STEP2, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { OpBody, OpIntent, Projection, Rooms } from '../../crdt/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
 import type { EnvelopeInit, Envelope, OpHistory, OpResults } from '../../proto/index.ts';
@@ -100,7 +100,8 @@ export const emptyTreeView: TreeView = { status: 'empty', rooms: [], pendingCoun
 export class RoomTreeStore {
   readonly #deps: RoomTreeStoreDeps;
   #doc = new Y.Doc();
-  readonly #members = new Y.Doc();
+  /** Who is connected now: rebuilt on every connection, and whenever the relay starts a new epoch. */
+  readonly #members = new MembersReplica();
   #meta: CachedMeta | null = null;
   #pending: Pending[] = [];
   readonly #inFlight = new Set<string>();
@@ -153,8 +154,10 @@ export class RoomTreeStore {
     this.#proj = null;
     this.#send = send;
     this.#inFlight.clear();
+    // Membership is about this connection only: a relay that restarted knows nothing of the old sessions.
+    this.#members.reset();
     send({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeStep1(this.#doc) } });
-    send({ case: 'crdtSync', value: { doc: MEMBERS_DOC, data: encodeStep1(this.#members) } });
+    send({ case: 'crdtSync', value: { doc: MEMBERS_DOC, data: this.#members.step1() } });
     this.#update({ status: 'syncing', role });
   }
 
@@ -170,7 +173,7 @@ export class RoomTreeStore {
     switch (msg.case) {
       case 'crdtSync': {
         if (msg.value.doc === MEMBERS_DOC) {
-          clientHandleSync(this.#members, msg.value.data, this);
+          this.#members.apply(msg.value.epoch, msg.value.data, this);
           return true;
         }
         if (msg.value.doc !== TREE_DOC) return true;
@@ -219,11 +222,7 @@ export class RoomTreeStore {
 
   /** Session ids and rooms from the membership document. */
   members(): Map<number, string> {
-    const out = new Map<number, string>();
-    this.#members.getMap<unknown>('members').forEach((v, k) => {
-      if (typeof v === 'string') out.set(Number(k), v);
-    });
-    return out;
+    return this.#members.members();
   }
 
   close(): void {

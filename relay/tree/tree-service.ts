@@ -16,8 +16,8 @@
  * frame's turn comes, so frames are still processed strictly in arrival
  * order with every check in the pipeline's order.
  */
-import * as Y from 'yjs';
-import { DOC_NAMES, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp, writeMember } from '../../crdt/index.ts';
+import type * as Y from 'yjs';
+import { DOC_NAMES, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { Actor, RoomRecord } from '../../crdt/index.ts';
 import { encodeEnvelope, ErrorCode } from '../../proto/index.ts';
 import type { CrdtSync, JoinRoom, OpHistoryRequest, SignedOp, SubmitOps } from '../../proto/index.ts';
@@ -28,6 +28,7 @@ import type { RelayEvents } from '../events.ts';
 import type { Clock, RelayLimits } from '../options.ts';
 import type { Presence } from '../presence.ts';
 import { TokenBucket } from '../rate-limit.ts';
+import { MembersDoc } from './members-doc.ts';
 import type { Roster } from '../roster.ts';
 import type { Session } from '../session.ts';
 import type { DropStats } from '../stats.ts';
@@ -46,8 +47,8 @@ export const MAX_OPS_PER_FRAME = 128;
 /** Largest history page. */
 export const MAX_HISTORY_PAGE = 200;
 
-/** The relay limits the tree uses: the op budget per identity key, and how long verdicts are kept. */
-export type OpLimits = Pick<RelayLimits, 'opBurst' | 'opPerSecond' | 'verdictRetentionMs'>;
+/** The relay limits the tree uses: the op budget per identity key, how long verdicts are kept, when the membership document starts over. */
+export type OpLimits = Pick<RelayLimits, 'opBurst' | 'opPerSecond' | 'verdictRetentionMs' | 'membersCompactAfterDeletes'>;
 
 /** Dependencies of a {@link TreeService}. */
 export interface TreeServiceDeps {
@@ -94,7 +95,7 @@ export class TreeService {
   readonly #deps: TreeServiceDeps;
   #pipeline: OpPipeline;
   #records!: BatchRecords;
-  readonly #members = new Y.Doc();
+  readonly #members: MembersDoc;
   readonly #subscribers = new Map<Session, Set<string>>();
   /** Op budgets by author key (hex): one person's tabs share one budget, like chat's. */
   readonly #buckets = new Map<string, TokenBucket>();
@@ -107,6 +108,7 @@ export class TreeService {
 
   private constructor(deps: TreeServiceDeps, loaded: LoadedTree) {
     this.#deps = deps;
+    this.#members = new MembersDoc({ compactAfterDeletes: deps.limits.membersCompactAfterDeletes });
     this.#pipeline = this.#adopt(loaded);
   }
 
@@ -144,8 +146,8 @@ export class TreeService {
       session.sendError(ErrorCode.BAD_REQUEST, 'unknown document', 'crdt_sync');
       return;
     }
-    const doc = msg.doc === TREE_DOC ? this.#pipeline.doc : this.#members;
-    const result = serverHandleSync(doc, msg.data);
+    const members = msg.doc === MEMBERS_DOC;
+    const result = members ? this.#members.reply(msg.data) : serverHandleSync(this.#pipeline.doc, msg.data);
     if (result.kind === 'malformed') {
       this.#deps.stats.frame('malformed', session.connId, 'sync message');
       session.sendError(ErrorCode.MALFORMED, 'undecodable sync message', 'crdt_sync');
@@ -158,7 +160,7 @@ export class TreeService {
     let docs = this.#subscribers.get(session);
     if (!docs) this.#subscribers.set(session, (docs = new Set()));
     docs.add(msg.doc);
-    session.send({ case: 'crdtSync', value: { doc: msg.doc, data: result.data } });
+    session.send({ case: 'crdtSync', value: { doc: msg.doc, data: result.data, epoch: members ? this.#members.epoch : 0 } });
   }
 
   /** Signed ops from a client: processed now, answered once durable. */
@@ -251,12 +253,13 @@ export class TreeService {
 
   /** Mirrors a session's room into the membership document (null: gone). */
   memberMoved(sessionId: number, roomId: string | null): void {
-    const capture: Uint8Array[] = [];
-    const on = (u: Uint8Array): void => void capture.push(u);
-    this.#members.on('update', on);
-    writeMember(this.#members, sessionId, roomId, 'relay');
-    this.#members.off('update', on);
-    for (const u of capture) this.#broadcast(MEMBERS_DOC, u);
+    const change = this.#members.move(sessionId, roomId);
+    if (change.kind !== 'none') this.#broadcastSync(MEMBERS_DOC, change.data, change.epoch);
+  }
+
+  /** The membership document (tests read it). */
+  get members(): MembersDoc {
+    return this.#members;
   }
 
   sessionClosed(session: Session): void {
@@ -350,7 +353,12 @@ export class TreeService {
   }
 
   #broadcast(doc: string, update: Uint8Array): void {
-    const frame = encodeEnvelope({ case: 'crdtSync', value: { doc, data: encodeUpdate(update) } });
+    this.#broadcastSync(doc, encodeUpdate(update), 0);
+  }
+
+  /** Sends one y-protocols message to every subscriber of `doc`. */
+  #broadcastSync(doc: string, data: Uint8Array, epoch: number): void {
+    const frame = encodeEnvelope({ case: 'crdtSync', value: { doc, data, epoch } });
     for (const [session, docs] of this.#subscribers) if (docs.has(doc)) session.sendEncoded(frame);
   }
 
