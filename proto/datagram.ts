@@ -8,6 +8,9 @@
  *
  * Downlink (relay -> client):
  *   FORWARDED  [0x02][sender u32][room u32][seq u32][ts u32][flags u8][opus ...]  18-byte header
+ *   BUNDLE     [0x03][count u8]{[len u16][FORWARDED datagram (len bytes)]}×count
+ *              2..255 forwarded datagrams for one listener in one message, at most
+ *              MAX_BUNDLE_BYTES; only to clients whose offer said they read it.
  *
  * `seq` counts packets (+1 per sent frame, wraps at 2^32); `ts` is the
  * sender's 48 kHz sample clock (+960 per 20 ms frame, wraps). A contiguous seq
@@ -26,6 +29,7 @@ export const DatagramKind = {
   Keepalive: 0x00,
   Voice: 0x01,
   Forwarded: 0x02,
+  Bundle: 0x03,
 } as const;
 export type DatagramKind = (typeof DatagramKind)[keyof typeof DatagramKind];
 
@@ -43,6 +47,18 @@ export const DOWNLINK_HEADER_BYTES = 18;
 export const MAX_OPUS_BYTES = 1275;
 /** Largest datagram the relay accepts from a client. */
 export const MAX_UPLINK_BYTES = UPLINK_HEADER_BYTES + MAX_OPUS_BYTES;
+/** Largest forwarded datagram (the uplink with sender and room added). */
+export const MAX_FORWARDED_BYTES = MAX_UPLINK_BYTES + 8;
+/**
+ * Largest bundle: one SCTP packet's payload on a 1,280-byte path MTU, so a
+ * bundle is never split into fragments (losing one would lose them all).
+ */
+export const MAX_BUNDLE_BYTES = 1_100;
+/** Bundle header, and the length prefix of each datagram in it. */
+export const BUNDLE_HEADER_BYTES = 2;
+export const BUNDLE_ENTRY_PREFIX_BYTES = 2;
+/** Most datagrams one bundle carries (its count byte). */
+export const MAX_BUNDLE_COUNT = 255;
 
 /** A voice packet as the sender made it. */
 export interface VoicePacket {
@@ -125,7 +141,7 @@ export function encodeForwarded(p: ForwardedVoice): Uint8Array {
 /** Parses a downlink datagram (client side). Never throws. */
 export function decodeDownlink(bytes: Uint8Array): Decoded<ForwardedVoice> {
   if (bytes.byteLength === 0) return decodeFailure('empty', 'empty datagram');
-  if (bytes.byteLength > MAX_UPLINK_BYTES + 8) return decodeFailure('too-large', `datagram [bytes:${bytes.byteLength}]`);
+  if (bytes.byteLength > MAX_FORWARDED_BYTES) return decodeFailure('too-large', `datagram [bytes:${bytes.byteLength}]`);
   if (bytes[0] !== DatagramKind.Forwarded) return decodeFailure('unknown-kind', `datagram [kind:${bytes[0]}]`);
   if (bytes.byteLength <= DOWNLINK_HEADER_BYTES) return decodeFailure('bad-length', 'forwarded datagram without payload');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -140,4 +156,66 @@ export function decodeDownlink(bytes: Uint8Array): Decoded<ForwardedVoice> {
       payload: bytes.subarray(DOWNLINK_HEADER_BYTES),
     },
   };
+}
+
+/** Bytes a bundle of `parts` takes. */
+export function bundleBytes(parts: readonly Uint8Array[]): number {
+  let n = BUNDLE_HEADER_BYTES;
+  for (const p of parts) n += BUNDLE_ENTRY_PREFIX_BYTES + p.byteLength;
+  return n;
+}
+
+/**
+ * Packs 2..255 forwarded datagrams into one BUNDLE (relay side). The caller
+ * keeps the result within {@link MAX_BUNDLE_BYTES}; this only refuses what
+ * the format cannot express.
+ */
+export function encodeBundle(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length < 2 || parts.length > MAX_BUNDLE_COUNT) throw new RangeError(`bundle of ${parts.length} datagrams`);
+  const out = new Uint8Array(bundleBytes(parts));
+  out[0] = DatagramKind.Bundle;
+  out[1] = parts.length;
+  let at = BUNDLE_HEADER_BYTES;
+  for (const p of parts) {
+    if (p.byteLength > 0xffff) throw new RangeError(`datagram of ${p.byteLength} bytes`);
+    out[at] = p.byteLength >>> 8;
+    out[at + 1] = p.byteLength & 0xff;
+    out.set(p, at + BUNDLE_ENTRY_PREFIX_BYTES);
+    at += BUNDLE_ENTRY_PREFIX_BYTES + p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The forwarded datagrams in a downlink message (client side): itself for a
+ * FORWARDED datagram, its entries for a BUNDLE (views into `bytes`), each
+ * checked with {@link decodeDownlink}'s rules. Never throws; a malformed
+ * bundle yields nothing usable.
+ */
+export function splitDownlink(bytes: Uint8Array): Decoded<Uint8Array[]> {
+  if (bytes.byteLength === 0) return decodeFailure('empty', 'empty datagram');
+  if (bytes[0] === DatagramKind.Forwarded) {
+    const one = decodeDownlink(bytes);
+    return one.ok ? { ok: true, value: [bytes] } : one;
+  }
+  if (bytes[0] !== DatagramKind.Bundle) return decodeFailure('unknown-kind', `datagram [kind:${bytes[0]}]`);
+  if (bytes.byteLength > MAX_BUNDLE_BYTES) return decodeFailure('too-large', `bundle [bytes:${bytes.byteLength}]`);
+  if (bytes.byteLength < BUNDLE_HEADER_BYTES) return decodeFailure('bad-length', 'bundle without count');
+  const count = bytes[1]!;
+  if (count < 2) return decodeFailure('bad-length', `bundle [count:${count}]`);
+  const parts: Uint8Array[] = [];
+  let at = BUNDLE_HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    if (at + BUNDLE_ENTRY_PREFIX_BYTES > bytes.byteLength) return decodeFailure('bad-length', `bundle entry ${i} past the end`);
+    const len = (bytes[at]! << 8) | bytes[at + 1]!;
+    const start = at + BUNDLE_ENTRY_PREFIX_BYTES;
+    if (start + len > bytes.byteLength) return decodeFailure('bad-length', `bundle entry ${i} past the end`);
+    const part = bytes.subarray(start, start + len);
+    const check = decodeDownlink(part);
+    if (!check.ok) return check;
+    parts.push(part);
+    at = start + len;
+  }
+  if (at !== bytes.byteLength) return decodeFailure('bad-length', 'bytes after the last bundle entry');
+  return { ok: true, value: parts };
 }

@@ -79,8 +79,10 @@ export type DatagramDropReason = (typeof DATAGRAM_DROP_REASONS)[number];
 export interface RelayStats {
   readonly frames: Readonly<Record<FrameDropReason, number>>;
   readonly datagrams: Readonly<Record<DatagramDropReason, number>>;
-  /** Voice datagrams sent to recipients (one per recipient). */
+  /** Voice frames sent to recipients (one per recipient and frame, bundled or not). */
   readonly forwarded: number;
+  /** Of `forwarded`, frames that went out packed with others in BUNDLE datagrams (relay under load). */
+  readonly bundled: number;
   /** Per voice worker process (empty when voice runs in the main process); already included in the totals above. */
   readonly voiceWorkers: readonly VoiceWorkerStats[];
 }
@@ -97,6 +99,7 @@ export class DropStats {
   readonly #datagrams = zeroes(DATAGRAM_DROP_REASONS);
   readonly #events: TypedEmitter<RelayEvents>;
   #forwarded = 0;
+  #bundled = 0;
 
   constructor(events: TypedEmitter<RelayEvents>) {
     this.#events = events;
@@ -119,18 +122,24 @@ export class DropStats {
     this.#forwarded += n;
   }
 
+  /** Counts `n` forwarded copies that went out in bundles (already counted by {@link forwarded}). */
+  bundled(n: number): void {
+    this.#bundled += n;
+  }
+
   /**
    * Adds counters a voice worker reported: `drops` by reason (no events), then
    * a `drop` event for each of `samples` (some of those drops, with the session).
    */
-  merge(forwarded: number, drops: Readonly<Partial<Record<DatagramDropReason, number>>>, samples: ReadonlyArray<readonly [DatagramDropReason, number]>): void {
+  merge(forwarded: number, bundled: number, drops: Readonly<Partial<Record<DatagramDropReason, number>>>, samples: ReadonlyArray<readonly [DatagramDropReason, number]>): void {
     this.#forwarded += forwarded;
+    this.#bundled += bundled;
     for (const reason of DATAGRAM_DROP_REASONS) this.#datagrams[reason] += drops[reason] ?? 0;
     if (!this.#events.has('drop')) return;
     for (const [reason, id] of samples) this.#events.emit('drop', { kind: 'datagram', reason, id, detail: '' });
   }
 
   snapshot(voiceWorkers: readonly VoiceWorkerStats[] = []): RelayStats {
-    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, voiceWorkers };
+    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, bundled: this.#bundled, voiceWorkers };
   }
 }

@@ -31,7 +31,7 @@ export class VoicePeers implements VoicePlane {
     return [...this.#peers.keys()];
   }
 
-  offer(sessionId: number, sdp: string): void {
+  offer(sessionId: number, sdp: string, bundles: boolean): void {
     const { router, rtc, output, onError } = this.#deps;
     // A new offer replaces the previous connection (client reconnecting its voice).
     this.#closePeer(sessionId);
@@ -40,7 +40,7 @@ export class VoicePeers implements VoicePlane {
       onCandidate: (candidate, mid) => output.candidate(sessionId, candidate, mid),
       onVoiceOpen: (channel) => {
         if (this.#peers.get(sessionId) !== peer) return;
-        router.attach(sessionId, channel);
+        router.attach(sessionId, channel, { bundles });
         output.ready(sessionId);
       },
       onVoiceClosed: (channel) => router.detach(sessionId, channel),

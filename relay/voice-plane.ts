@@ -22,8 +22,11 @@ export interface VoicePlaneOutput {
 
 /** Where PeerConnections live. Methods never throw for bad SDP; refusals come back through `rejected`. */
 export interface VoicePlane {
-  /** Applies a client's offer on a fresh PeerConnection, replacing the session's previous one. */
-  offer(sessionId: number, sdp: string): void;
+  /**
+   * Applies a client's offer on a fresh PeerConnection, replacing the
+   * session's previous one. `bundles`: the client reads BUNDLE datagrams.
+   */
+  offer(sessionId: number, sdp: string, bundles: boolean): void;
   /** Adds a client candidate to the session's PeerConnection (ignored when it has none). */
   candidate(sessionId: number, candidate: string, mid: string): void;
   /** The session ended: close its PeerConnection and forget it. */

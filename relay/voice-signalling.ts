@@ -60,11 +60,11 @@ export class VoiceSignalling implements VoicePlaneOutput {
     const signal = msg.signal;
     switch (signal.case) {
       case 'description': {
-        const { type, sdp } = signal.value;
+        const { type, sdp, bundles } = signal.value;
         if (type !== 'offer') return this.#bad(session, `expected an offer [type:${JSON.stringify(type.slice(0, 16))}]`);
         if (sdp.length === 0 || sdp.length > MAX_SDP_CHARS || !sdp.startsWith('v=0')) return this.#bad(session, 'bad sdp');
         this.#offered.add(sessionId);
-        plane.offer(sessionId, sdp);
+        plane.offer(sessionId, sdp, bundles);
         const early = this.#early.get(sessionId);
         this.#early.delete(sessionId);
         for (const c of early ?? []) plane.candidate(sessionId, c.candidate, c.mid);

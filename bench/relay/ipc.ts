@@ -68,6 +68,8 @@ export type TargetReply =
   | {
       readonly type: 'stats';
       readonly forwarded: number;
+      /** Of `forwarded`, copies that left packed in BUNDLE datagrams (0 for the UDP baseline). */
+      readonly bundled: number;
       readonly drops: Readonly<Record<string, number>>;
       readonly internalErrors: number;
       /** V8 heap in use and memory held by JS objects outside it (Buffers), KiB: tells a JS leak from native growth. */

@@ -62,6 +62,8 @@ export interface StepResult {
   readonly generatorCpuPct: number;
   /** Generator send ticks that ran late (> 5 ms): a sign the generator, not the forwarder, was short of CPU. */
   readonly lateTicks: number;
+  /** Percent of the copies the forwarder sent in the window that left packed in bundles (the relay falling behind). */
+  readonly bundledPct: number;
 }
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -209,6 +211,7 @@ export class LoadRig {
     return {
       type: 'stats',
       forwarded: all.reduce((n, s) => n + s.forwarded, 0),
+      bundled: all.reduce((n, s) => n + s.bundled, 0),
       drops,
       internalErrors: all.reduce((n, s) => n + s.internalErrors, 0),
       heapUsedKiB: all.reduce((n, s) => n + s.heapUsedKiB, 0),
@@ -250,9 +253,12 @@ export class LoadRig {
     await sleep((measureFromUs - nowUs()) / 1000);
     const targetFrom: CpuMark = markCpu(this.#targetPids);
     const genFrom: CpuMark = markCpu(genPids);
+    const countsFrom = await this.targetStats();
     await sleep((measureToUs - nowUs()) / 1000);
     const targetCpuPct = cpuPercent(targetFrom, markCpu(this.#targetPids));
     const generatorCpuPct = cpuPercent(genFrom, markCpu(genPids));
+    const countsTo = await this.targetStats();
+    const copies = countsTo.forwarded - countsFrom.forwarded;
     // Drain: packets stamped inside the window still in flight.
     await sleep((stopUs - nowUs()) / 1000 + 500);
     const results = await Promise.all(this.#generators.map(async (g) => expectOk(await g.request({ type: 'collect' }), 'result')));
@@ -281,6 +287,7 @@ export class LoadRig {
       targetCpuUsPerCopy: received > 0 ? round((targetCpuPct / 100) * 1e6 / (received / seconds), 2) : 0,
       generatorCpuPct: round(generatorCpuPct, 1),
       lateTicks,
+      bundledPct: copies > 0 ? round(((countsTo.bundled - countsFrom.bundled) / copies) * 100, 1) : 0,
     };
   }
 

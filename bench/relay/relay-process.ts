@@ -41,6 +41,7 @@ async function handle(req: TargetRequest): Promise<void> {
       reply<TargetReply>({
         type: 'stats',
         forwarded: s?.forwarded ?? 0,
+        bundled: s?.bundled ?? 0,
         drops: { ...(s?.datagrams ?? {}) },
         internalErrors,
         heapUsedKiB: Math.round(process.memoryUsage().heapUsed / 1024),

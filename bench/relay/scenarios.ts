@@ -46,7 +46,7 @@ export function progress(line: string): void {
 
 /** One line per step for the progress log. */
 export function describeStep(r: StepResult): string {
-  return `talkers=${r.talkers} offered=${r.offeredPerSec}/s fwd=${r.forwardedPerSec}/s loss=${r.lossPct}% p50=${r.p50Ms} p99=${r.p99Ms} max=${r.maxMs} ms cpu=${r.targetCpuPct}% (${r.targetCpuUsPerCopy} µs/copy) gen=${r.generatorCpuPct}% late=${r.lateTicks}`;
+  return `talkers=${r.talkers} offered=${r.offeredPerSec}/s fwd=${r.forwardedPerSec}/s loss=${r.lossPct}% p50=${r.p50Ms} p99=${r.p99Ms} max=${r.maxMs} ms cpu=${r.targetCpuPct}% (${r.targetCpuUsPerCopy} µs/copy) gen=${r.generatorCpuPct}% late=${r.lateTicks} bundled=${r.bundledPct}%`;
 }
 
 /** Starts a rig, runs `body`, always closes it. */

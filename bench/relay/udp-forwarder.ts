@@ -56,6 +56,7 @@ function handle(req: TargetRequest): void {
       reply<TargetReply>({
         type: 'stats',
         forwarded,
+        bundled: 0,
         drops: {},
         internalErrors: 0,
         heapUsedKiB: Math.round(process.memoryUsage().heapUsed / 1024),

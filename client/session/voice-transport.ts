@@ -3,6 +3,7 @@
  * unreliable DataChannel (`maxRetransmits: 0`). Signalling goes through the
  * injected `signal` callback (the authenticated WebSocket).
  */
+import { DatagramKind, splitDownlink } from '../../proto/index.ts';
 import type { RtcSignal } from '../../proto/index.ts';
 import type { EnvelopeInit } from '../../proto/index.ts';
 import { TypedEmitter } from './typed-emitter.ts';
@@ -34,7 +35,12 @@ export class VoiceTransport extends TypedEmitter<VoiceTransportEvents> {
     this.#dc.onopen = () => this.emit('open');
     this.#dc.onclose = () => this.#fail('datachannel closed');
     this.#dc.onmessage = (ev: MessageEvent) => {
-      if (ev.data instanceof ArrayBuffer) this.emit('datagram', new Uint8Array(ev.data));
+      if (!(ev.data instanceof ArrayBuffer)) return;
+      const bytes = new Uint8Array(ev.data);
+      // A relay under load packs frames for us into BUNDLE datagrams (our offer says we read them).
+      const parts = bytes[0] === DatagramKind.Bundle ? splitDownlink(bytes) : null;
+      if (parts === null) this.emit('datagram', bytes);
+      else if (parts.ok) for (const part of parts.value) this.emit('datagram', part);
     };
     this.#pc.onicecandidate = (ev) => {
       if (ev.candidate && ev.candidate.candidate) {
@@ -50,7 +56,7 @@ export class VoiceTransport extends TypedEmitter<VoiceTransportEvents> {
   async start(): Promise<void> {
     const offer = await this.#pc.createOffer();
     await this.#pc.setLocalDescription(offer);
-    this.#send({ case: 'rtcSignal', value: { signal: { case: 'description', value: { type: offer.type, sdp: offer.sdp ?? '' } } } });
+    this.#send({ case: 'rtcSignal', value: { signal: { case: 'description', value: { type: offer.type, sdp: offer.sdp ?? '', bundles: true } } } });
   }
 
   /** Applies a signalling message from the relay. */

@@ -25,7 +25,8 @@ export type ToWorker =
   | { readonly t: 'presence'; readonly s: number; readonly v: number; readonly m: boolean; readonly d: boolean }
   /** Which worker holds the session's PeerConnection (-1: none). */
   | { readonly t: 'placed'; readonly s: number; readonly w: number }
-  | { readonly t: 'offer'; readonly s: number; readonly sdp: string }
+  /** `b`: the client reads BUNDLE datagrams. */
+  | { readonly t: 'offer'; readonly s: number; readonly sdp: string; readonly b: boolean }
   | { readonly t: 'candidate'; readonly s: number; readonly candidate: string; readonly mid: string }
   /** The session ended (or moved its PeerConnection to another worker). */
   | { readonly t: 'end'; readonly s: number }
@@ -44,6 +45,7 @@ export type FromWorker =
   | {
       readonly t: 'stats';
       readonly forwarded: number;
+      readonly bundled: number;
       readonly drops: Readonly<Partial<Record<DatagramDropReason, number>>>;
       readonly samples: ReadonlyArray<readonly [DatagramDropReason, number]>;
     }
@@ -115,7 +117,7 @@ export function parseToWorker(x: unknown): ToWorker | undefined {
         ? { t: 'placed', s: x.s as number, w: x.w }
         : undefined;
     case 'offer':
-      return session(x) && text(x.sdp) ? { t: 'offer', s: x.s as number, sdp: x.sdp } : undefined;
+      return session(x) && text(x.sdp) && typeof x.b === 'boolean' ? { t: 'offer', s: x.s as number, sdp: x.sdp, b: x.b } : undefined;
     case 'candidate':
       return session(x) && text(x.candidate) && text(x.mid) ? { t: 'candidate', s: x.s as number, candidate: x.candidate, mid: x.mid } : undefined;
     case 'end':
@@ -166,7 +168,9 @@ export function parseFromWorker(x: unknown): FromWorker | undefined {
     case 'stats': {
       const drops = parseDrops(x.drops);
       const samples = parseSamples(x.samples);
-      return uint(x.forwarded, Number.MAX_SAFE_INTEGER) && drops && samples ? { t: 'stats', forwarded: x.forwarded, drops, samples } : undefined;
+      return uint(x.forwarded, Number.MAX_SAFE_INTEGER) && uint(x.bundled, Number.MAX_SAFE_INTEGER) && drops && samples
+        ? { t: 'stats', forwarded: x.forwarded, bundled: x.bundled, drops, samples }
+        : undefined;
     }
     case 'synced':
       return uint(x.id) ? { t: 'synced', id: x.id } : undefined;

@@ -13,7 +13,7 @@
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo } from 'node:dgram';
 import nodeDataChannel from 'node-datachannel';
-import { DatagramKind, DOWNLINK_HEADER_BYTES, MAX_UPLINK_BYTES } from '../../proto/index.ts';
+import { DatagramKind, DOWNLINK_HEADER_BYTES, MAX_FORWARDED_BYTES } from '../../proto/index.ts';
 import { TypedEmitter } from '../emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import { DropStats } from '../stats.ts';
@@ -44,6 +44,7 @@ function start(init: Extract<ToWorker, { t: 'init' }>): void {
   const events = new TypedEmitter<RelayEvents>();
   const stats = new DropStats(events);
   let forwardedSent = 0;
+  let bundledSent = 0;
   let drops: Partial<Record<DatagramDropReason, number>> = {};
   let samples: Array<[DatagramDropReason, number]> = [];
   let dirty = false;
@@ -85,7 +86,7 @@ function start(init: Extract<ToWorker, { t: 'init' }>): void {
     // Only the other workers may inject voice; anything else on loopback is ignored.
     if (from.address !== LOOPBACK || !peerPorts.includes(from.port) || from.port === peerPorts[self]) return;
     const n = bytes.byteLength;
-    if (n <= DOWNLINK_HEADER_BYTES || n > MAX_UPLINK_BYTES + 8 || bytes[0] !== DatagramKind.Forwarded) return;
+    if (n <= DOWNLINK_HEADER_BYTES || n > MAX_FORWARDED_BYTES || bytes[0] !== DatagramKind.Forwarded) return;
     const sender = bytes.readUInt32BE(1);
     const route = mirror.route(bytes.readUInt32BE(5));
     if (route) router.deliver(sender, route, bytes);
@@ -95,9 +96,11 @@ function start(init: Extract<ToWorker, { t: 'init' }>): void {
   const timer = setInterval(() => {
     const snap = stats.snapshot();
     const forwarded = snap.forwarded - forwardedSent;
+    const bundled = snap.bundled - bundledSent;
     if (!dirty && forwarded === 0) return;
     forwardedSent = snap.forwarded;
-    send({ t: 'stats', forwarded, drops, samples });
+    bundledSent = snap.bundled;
+    send({ t: 'stats', forwarded, bundled, drops, samples });
     drops = {};
     samples = [];
     dirty = false;
@@ -121,7 +124,7 @@ function start(init: Extract<ToWorker, { t: 'init' }>): void {
           mirror.placed(msg.s, msg.w);
           return;
         case 'offer':
-          peers.offer(msg.s, msg.sdp);
+          peers.offer(msg.s, msg.sdp, msg.b);
           return;
         case 'candidate':
           peers.candidate(msg.s, msg.candidate, msg.mid);

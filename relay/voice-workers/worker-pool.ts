@@ -112,7 +112,7 @@ export class VoiceWorkerPool implements VoicePlane {
     return pool;
   }
 
-  offer(sessionId: number, sdp: string): void {
+  offer(sessionId: number, sdp: string, bundles: boolean): void {
     const voiceId = this.#voice.get(sessionId)?.voiceId ?? 0;
     const running = this.#slots.filter((s) => s.port !== 0);
     const chosen = chooseWorker(
@@ -127,7 +127,7 @@ export class VoiceWorkerPool implements VoicePlane {
       return;
     }
     this.#place(sessionId, chosen);
-    this.#send(this.#slots[chosen]!, { t: 'offer', s: sessionId, sdp });
+    this.#send(this.#slots[chosen]!, { t: 'offer', s: sessionId, sdp, b: bundles });
   }
 
   candidate(sessionId: number, candidate: string, mid: string): void {
@@ -250,7 +250,7 @@ export class VoiceWorkerPool implements VoicePlane {
         if (holds(msg.s)) output.rejected(msg.s, msg.what);
         return;
       case 'stats': {
-        stats.merge(msg.forwarded, msg.drops, msg.samples);
+        stats.merge(msg.forwarded, msg.bundled, msg.drops, msg.samples);
         slot.forwarded += msg.forwarded;
         for (const n of Object.values(msg.drops)) slot.dropped += n ?? 0;
         return;

@@ -13,7 +13,7 @@ import type { KeyObject } from 'node:crypto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import nodeDataChannel from 'node-datachannel';
 import type { DataChannel, PeerConnection } from 'node-datachannel';
-import { authTranscript, ErrorCode, PROTOCOL_VERSION } from '../../proto/index.ts';
+import { authTranscript, ErrorCode, PROTOCOL_VERSION, splitDownlink } from '../../proto/index.ts';
 import type { AuthOk, ClientAuthSchema, EnvelopeCase, EnvelopeInit, EnvelopeOf, ServerHello } from '../../proto/index.ts';
 import { ControlSocket, DEFAULT_WAIT_MS } from './control-socket.ts';
 import type { CloseInfo } from './control-socket.ts';
@@ -185,10 +185,15 @@ export class TestClient {
    * handshake (node-datachannel#443, libdatachannel#1554); like a real client,
    * this gives each attempt a deadline and re-offers on a fresh PeerConnection,
    * which the relay treats as a replacement.
+   *
+   * `bundles` (default true, as the web client): the offer says this client
+   * reads BUNDLE datagrams; their frames reach listeners one by one, and
+   * {@link bundlesReceived} counts the bundles.
    */
-  async openVoice(options: { attempts?: number; attemptTimeoutMs?: number } = {}): Promise<void> {
+  async openVoice(options: { attempts?: number; attemptTimeoutMs?: number; bundles?: boolean } = {}): Promise<void> {
     const attempts = options.attempts ?? 3;
     const perAttempt = options.attemptTimeoutMs ?? 4_000;
+    this.#bundles = options.bundles ?? true;
     let lastError: unknown;
     for (let i = 0; i < attempts; i++) {
       try {
@@ -206,6 +211,9 @@ export class TestClient {
 
   /** Offers the relay this client made before voice opened (1 = first try worked). */
   voiceAttempts = 0;
+  /** BUNDLE datagrams received (each frame in them was delivered on its own). */
+  bundlesReceived = 0;
+  #bundles = true;
 
   async #openVoiceOnce(timeoutMs: number): Promise<void> {
     this.#closeVoice();
@@ -228,7 +236,7 @@ export class TestClient {
       }
     });
     pc.onLocalDescription((sdp, type) => {
-      if (this.socket.isOpen && this.#pc === pc) this.send({ case: 'rtcSignal', value: { signal: { case: 'description', value: { type, sdp } } } });
+      if (this.socket.isOpen && this.#pc === pc) this.send({ case: 'rtcSignal', value: { signal: { case: 'description', value: { type, sdp, bundles: this.#bundles } } } });
     });
     pc.onLocalCandidate((candidate, mid) => {
       if (this.socket.isOpen && this.#pc === pc) this.send({ case: 'rtcSignal', value: { signal: { case: 'candidate', value: { candidate, mid } } } });
@@ -244,7 +252,12 @@ export class TestClient {
     dc.onMessage((msg) => {
       if (typeof msg === 'string' || this.#dc !== dc) return;
       // A view, not a copy: node-datachannel hands over a fresh Buffer per message.
-      this.#onDatagram(msg instanceof ArrayBuffer ? new Uint8Array(msg) : new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+      const bytes = msg instanceof ArrayBuffer ? new Uint8Array(msg) : new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+      const parts = this.#bundles ? splitDownlink(bytes) : null;
+      if (parts?.ok && parts.value.length > 1) {
+        this.bundlesReceived++;
+        for (const p of parts.value) this.#onDatagram(p);
+      } else this.#onDatagram(bytes);
     });
     try {
       await Promise.all([ready, withTimeout(open, timeoutMs, 'voice channel open')]);

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  bundleBytes,
+  DatagramKind,
   decodeDownlink,
   decodeUplink,
+  encodeBundle,
   encodeForwarded,
   encodeKeepalive,
   encodeVoice,
   forwardVoice,
+  MAX_BUNDLE_BYTES,
   MAX_UPLINK_BYTES,
+  splitDownlink,
   VoiceFlags,
 } from '../../proto/index.ts';
 
@@ -65,6 +70,70 @@ describe('voice datagrams', () => {
           expect(decodeDownlink(encodeForwarded(p))).toEqual({ ok: true, value: p });
         },
       ),
+    );
+  });
+});
+
+const forwarded = fc
+  .record({
+    sender: fc.nat({ max: 0xffffffff }),
+    room: fc.nat({ max: 0xffffffff }),
+    seq: fc.nat({ max: 0xffffffff }),
+    ts: fc.nat({ max: 0xffffffff }),
+    flags: fc.nat({ max: 255 }),
+    payload: fc.uint8Array({ minLength: 1, maxLength: 120 }),
+  })
+  .map(encodeForwarded);
+
+describe('bundle datagrams', () => {
+  it('round-trip any 2..8 forwarded datagrams, in order (property)', () => {
+    fc.assert(
+      fc.property(fc.array(forwarded, { minLength: 2, maxLength: 8 }), (parts) => {
+        const bundle = encodeBundle(parts);
+        expect(bundle[0]).toBe(DatagramKind.Bundle);
+        expect(bundle.byteLength).toBe(bundleBytes(parts));
+        const split = splitDownlink(bundle);
+        expect(split.ok).toBe(true);
+        if (split.ok) expect(split.value.map((p) => [...p])).toEqual(parts.map((p) => [...p]));
+      }),
+    );
+  });
+
+  it('a plain forwarded datagram splits into itself', () => {
+    const one = encodeForwarded({ sender: 1, room: 2, seq: 3, ts: 4, flags: 0, payload: Uint8Array.of(9) });
+    expect(splitDownlink(one)).toEqual({ ok: true, value: [one] });
+  });
+
+  it('refuses truncated bundles, a count under 2, trailing bytes and bad entries with codes', () => {
+    const a = encodeForwarded({ sender: 1, room: 2, seq: 3, ts: 4, flags: 0, payload: Uint8Array.of(9, 9) });
+    const good = encodeBundle([a, a]);
+    for (let cut = 1; cut < good.byteLength; cut++) {
+      const r = splitDownlink(good.subarray(0, cut));
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('bad-length');
+    }
+    const one = good.slice();
+    one[1] = 1;
+    expect(splitDownlink(one)).toMatchObject({ ok: false, error: { code: 'bad-length' } });
+    expect(splitDownlink(Uint8Array.of(...good, 0))).toMatchObject({ ok: false, error: { code: 'bad-length' } });
+    // An entry that is not a forwarded voice datagram.
+    const inner = good.slice();
+    inner[4] = DatagramKind.Voice;
+    expect(splitDownlink(inner)).toMatchObject({ ok: false, error: { code: 'unknown-kind' } });
+    expect(splitDownlink(new Uint8Array(MAX_BUNDLE_BYTES + 1).fill(DatagramKind.Bundle, 0, 1))).toMatchObject({ ok: false, error: { code: 'too-large' } });
+    expect(splitDownlink(new Uint8Array(0))).toMatchObject({ ok: false, error: { code: 'empty' } });
+    expect(splitDownlink(Uint8Array.of(0x7f))).toMatchObject({ ok: false, error: { code: 'unknown-kind' } });
+    expect(() => encodeBundle([a])).toThrow(RangeError);
+  });
+
+  it('splitDownlink never throws on random bytes, bundle-shaped or not (property)', () => {
+    const bundleish = fc.uint8Array({ maxLength: 1200 }).map((b) => (b.byteLength > 0 ? Uint8Array.of(DatagramKind.Bundle, ...b.subarray(1)) : b));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 1400 }), bundleish), (b) => {
+        const r = splitDownlink(b);
+        if (r.ok) for (const p of r.value) expect(decodeDownlink(p).ok).toBe(true);
+      }),
+      { numRuns: 5000 },
     );
   });
 });

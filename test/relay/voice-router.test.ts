@@ -10,51 +10,8 @@
  * would see then: a datagram tagged with a session id that is not registered.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeDownlink, encodeVoice, Role } from '../../proto/index.ts';
-import { DropStats, Presence, SEED_ROOMS, TypedEmitter, VoiceRouter } from '../../relay/index.ts';
-import type { Clock, DatagramSink, RelayEvents } from '../../relay/index.ts';
-
-class RecordingSink implements DatagramSink {
-  readonly sent: Uint8Array[] = [];
-  open = true;
-  buffered = 0;
-  failSend = false;
-  sendMessageBinary(bytes: Uint8Array): boolean {
-    // node-datachannel throws on a closed channel, and returns false when it had to buffer.
-    if (this.failSend || !this.open) throw new Error('DataChannel is closed');
-    this.sent.push(bytes);
-    return this.buffered === 0;
-  }
-  bufferedAmount(): number {
-    return this.buffered;
-  }
-  isOpen(): boolean {
-    return this.open;
-  }
-}
-
-function setup(limits: Partial<{ datagramBurst: number; datagramPerSecond: number; sendBufferCap: number; maxDatagramAgeMs: number }> = {}) {
-  let now = 1_000;
-  const clock: Clock = { now: () => now };
-  const events = new TypedEmitter<RelayEvents>();
-  const stats = new DropStats(events);
-  const presence = new Presence(SEED_ROOMS);
-  const router = new VoiceRouter({
-    directory: presence,
-    stats,
-    clock,
-    limits: { datagramBurst: 100, datagramPerSecond: 150, sendBufferCap: 64 * 1024, maxDatagramAgeMs: 60, ...limits },
-  });
-  const sinks = new Map<number, RecordingSink>();
-  function join(sessionId: number, roomId: string): RecordingSink {
-    presence.add({ sessionId, publicKey: new Uint8Array(32), displayName: `u${sessionId}`, roomId, muted: false, deafened: false, role: Role.MEMBER });
-    const sink = new RecordingSink();
-    router.attach(sessionId, sink);
-    sinks.set(sessionId, sink);
-    return sink;
-  }
-  return { clock, advance: (ms: number) => (now += ms), stats, presence, router, join, sinks };
-}
+import { decodeDownlink, encodeVoice } from '../../proto/index.ts';
+import { RecordingSink, routerRig as setup } from '../helpers/voice-router-rig.ts';
 
 const packet = (seq: number): Uint8Array => encodeVoice({ seq, ts: seq * 960, flags: 0, payload: Uint8Array.of(seq, 1, 2) });
 

@@ -22,7 +22,7 @@ const toWorker: fc.Arbitrary<ToWorker> = fc.oneof(
   fc.record({ t: fc.constant('peers' as const), ports: fc.array(fc.integer({ min: 0, max: 65_535 }), { maxLength: 8 }) }),
   fc.record({ t: fc.constant('presence' as const), s: sid, v: fc.nat(), m: fc.boolean(), d: fc.boolean() }),
   fc.record({ t: fc.constant('placed' as const), s: sid, w: fc.integer({ min: -1, max: 255 }) }),
-  fc.record({ t: fc.constant('offer' as const), s: sid, sdp: str }),
+  fc.record({ t: fc.constant('offer' as const), s: sid, sdp: str, b: fc.boolean() }),
   fc.record({ t: fc.constant('candidate' as const), s: sid, candidate: str, mid: str }),
   fc.record({ t: fc.constant('end' as const), s: sid }),
   fc.record({ t: fc.constant('sync' as const), id: fc.nat() }),
@@ -37,6 +37,7 @@ const fromWorker: fc.Arbitrary<FromWorker> = fc.oneof(
   fc.record({
     t: fc.constant('stats' as const),
     forwarded: fc.nat(),
+    bundled: fc.nat(),
     drops: fc.record({ muted: fc.nat(), stale: fc.nat() }, { requiredKeys: [] }),
     samples: fc.array(fc.tuple(fc.constantFrom('muted' as const, 'rate-limited' as const), sid), { maxLength: 64 }),
   }),
@@ -70,8 +71,8 @@ describe('voice worker IPC parsing', () => {
     expect(parseFromWorker({ t: 'ready', s: 0 })).toBeUndefined();
     expect(parseFromWorker({ t: 'ready', s: '1' })).toBeUndefined();
     expect(parseFromWorker({ t: 'up', port: 70_000 })).toBeUndefined();
-    expect(parseFromWorker({ t: 'stats', forwarded: 1, drops: { bogus: 1 }, samples: [] })).toBeUndefined();
-    expect(parseFromWorker({ t: 'stats', forwarded: -1, drops: {}, samples: [] })).toBeUndefined();
+    expect(parseFromWorker({ t: 'stats', forwarded: 1, bundled: 0, drops: { bogus: 1 }, samples: [] })).toBeUndefined();
+    expect(parseFromWorker({ t: 'stats', forwarded: -1, bundled: 0, drops: {}, samples: [] })).toBeUndefined();
     expect(parseFromWorker({ t: 'rejected', s: 1, what: 'other' })).toBeUndefined();
     expect(parseFromWorker({ t: 'description', s: 1, type: 'answer', sdp: 'x'.repeat(70_000) })).toBeUndefined();
     expect(parseToWorker({ t: 'placed', s: 1, w: -2 })).toBeUndefined();
