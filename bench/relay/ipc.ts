@@ -20,7 +20,7 @@ export type TargetAddress = { readonly kind: 'relay'; readonly wsUrl: string } |
 
 /** Coordinator -> load generator. */
 export type LoadRequest =
-  | { readonly type: 'connect'; readonly target: TargetAddress; readonly users: readonly SimUser[]; readonly concurrency: number }
+  | { readonly type: 'connect'; readonly target: TargetAddress; readonly users: readonly SimUser[]; readonly concurrency: number; readonly bundles: boolean }
   | { readonly type: 'disconnect'; readonly ids: readonly number[] }
   | {
       readonly type: 'run';

@@ -43,7 +43,7 @@ function onDatagram(d: Uint8Array): void {
   }
 }
 
-async function connect(target: TargetAddress, list: readonly SimUser[], concurrency: number): Promise<LoadReply> {
+async function connect(target: TargetAddress, list: readonly SimUser[], concurrency: number, bundles: boolean): Promise<LoadReply> {
   if (opus.length === 0) opus = await speechPackets();
   let next = 0;
   const failedIds: number[] = [];
@@ -52,7 +52,7 @@ async function connect(target: TargetAddress, list: readonly SimUser[], concurre
     while (next < list.length) {
       const user = list[next++]!;
       try {
-        const conn = await connectSimUser(target, user, onDatagram);
+        const conn = await connectSimUser(target, user, onDatagram, bundles);
         users.set(user.id, conn);
         retries += conn.retries;
       } catch (error) {
@@ -124,7 +124,7 @@ async function disconnect(ids: readonly number[]): Promise<LoadReply> {
 async function handle(req: LoadRequest): Promise<void> {
   switch (req.type) {
     case 'connect':
-      reply<LoadReply>(await connect(req.target, req.users, req.concurrency));
+      reply<LoadReply>(await connect(req.target, req.users, req.concurrency, req.bundles));
       return;
     case 'disconnect':
       reply<LoadReply>(await disconnect(req.ids));

@@ -32,6 +32,8 @@ export interface RigOptions {
   readonly voiceWorkers?: number;
   /** Relay ICE UDP mux: all PeerConnections of shard i on port `udpMuxPort + i` (see RtcOptions). Default off. */
   readonly udpMuxPort?: number;
+  /** Simulated clients offer to read BUNDLE datagrams, as the web client does. Default true. */
+  readonly bundles?: boolean;
 }
 
 /** Timing of one measured step. */
@@ -160,7 +162,7 @@ export class LoadRig {
           const out = [];
           for (let shard = 0; shard < shardCount; shard++) {
             const share = mine.filter((u) => (u.voiceId - 1) % shardCount === shard);
-            if (share.length > 0) out.push(expectOk(await g.request({ type: 'connect', target: started[shard]!.address, users: share, concurrency: 4 }), 'connected'));
+            if (share.length > 0) out.push(expectOk(await g.request({ type: 'connect', target: started[shard]!.address, users: share, concurrency: 4, bundles: options.bundles ?? true }), 'connected'));
           }
           return out;
         }),

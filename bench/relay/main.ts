@@ -1,5 +1,5 @@
 /**
- * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--soak | --voice-workers-only]`
+ * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--no-bundles] [--soak | --voice-workers-only | --compare-bundles]`
  *
  * Starts a real relay and simulated clients in separate processes (see
  * load-rig.ts), runs the scenarios, a saturation search on the relay and on a
@@ -9,7 +9,9 @@
  * each step (default 3), or the soak's length with `--soak` (default 600).
  * `--voice-workers-only` runs just the in-relay worker scaling (saturation
  * with `voiceWorkers` 1 and 2, one relay process) and prints
- * `{ voiceWorkers, machine }`.
+ * `{ voiceWorkers, machine }`. `--no-bundles`: the simulated clients do not
+ * offer to read BUNDLE datagrams (the relay then sends every frame alone);
+ * `--compare-bundles` runs each scenario with and without them.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
       rooms: { type: 'string' },
       speakers: { type: 'string' },
       seconds: { type: 'string' },
+      'no-bundles': { type: 'boolean', default: false },
+      'compare-bundles': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -47,6 +51,8 @@ async function main(): Promise<void> {
   const speakers = positive('speakers', values.speakers);
   const seconds = positive('seconds', values.seconds);
   const machine = machineInfo();
+  // Simulated clients read bundles as the web client does; --no-bundles measures the relay without them.
+  const bundles = !values['no-bundles'];
 
   if (values.soak) {
     const soak = await runSoak({
@@ -63,7 +69,7 @@ async function main(): Promise<void> {
 
   const timing = { warmupMs: 500, measureMs: (seconds ?? 3) * 1000 };
   if (values['voice-workers-only']) {
-    const voiceWorkers = await measureVoiceWorkers(SATURATION_RIG, timing, 40_000 + Math.floor(Math.random() * 20_000));
+    const voiceWorkers = await measureVoiceWorkers(SATURATION_RIG, timing, 40_000 + Math.floor(Math.random() * 20_000), bundles);
     machine.loadavgEnd = loadavg().map((x) => round(x, 2));
     console.log(JSON.stringify({ voiceWorkers, machine }, null, values.json ? 0 : 2));
     return;
@@ -72,6 +78,12 @@ async function main(): Promise<void> {
     users || rooms || speakers
       ? [{ name: 'custom', users: users ?? 100, rooms: rooms ?? 10, speakersPerRoom: speakers ?? 2 }]
       : DEFAULT_SCENARIOS;
+  if (values['compare-bundles']) {
+    const compare = await compareBundles(specs, timing, 40_000 + Math.floor(Math.random() * 20_000));
+    machine.loadavgEnd = loadavg().map((x) => round(x, 2));
+    console.log(JSON.stringify({ compareBundles: compare, machine }, null, values.json ? 0 : 2));
+    return;
+  }
   const largest = specs.reduce((a, b) => (b.users > a.users ? b : a));
   // Saturation runs on fewer, bigger rooms: each talker then costs 49 copies, so the search
   // measures per-copy cost rather than the fixed cost of hundreds of idle PeerConnections.
@@ -80,7 +92,7 @@ async function main(): Promise<void> {
   const scenarios: ScenarioResult[] = [];
   let rssPerUserKB = 0;
   for (const spec of specs) {
-    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort }, async (rig) => {
+    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort, bundles }, async (rig) => {
       const result = await measureScenario(rig, spec, timing);
       scenarios.push(result);
       if (spec === largest) rssPerUserKB = result.rssPerUserKB;
@@ -90,7 +102,7 @@ async function main(): Promise<void> {
   let half: StepResult | undefined;
   let halfTalkers = 1;
   let maxTalkers = 0;
-  await withRig({ target: 'relay', ...satRig, udpMuxPort: muxPort }, async (rig) => {
+  await withRig({ target: 'relay', ...satRig, udpMuxPort: muxPort, bundles }, async (rig) => {
     maxTalkers = rig.maxTalkers;
     relay = await findSaturation(rig, { timing, start: 2 });
     for (const s of relay.steps) progress(`saturation [relay]: ${describeStep(s)}`);
@@ -103,11 +115,11 @@ async function main(): Promise<void> {
   });
   // Scaling: the same rooms sharded over two relay processes (one per core).
   let twoShards: Saturation = { best: undefined, firstBad: undefined, steps: [] };
-  await withRig({ target: 'relay', ...satRig, shards: 2, udpMuxPort: muxPort + 10 }, async (rig) => {
+  await withRig({ target: 'relay', ...satRig, shards: 2, udpMuxPort: muxPort + 10, bundles }, async (rig) => {
     twoShards = await findSaturation(rig, { timing, start: Math.max(2, relay.best?.talkers ?? 2) });
     for (const s of twoShards.steps) progress(`saturation [relay x2]: ${describeStep(s)}`);
   });
-  const voiceWorkers = await measureVoiceWorkers(satRig, timing, muxPort + 20, relay.best?.talkers);
+  const voiceWorkers = await measureVoiceWorkers(satRig, timing, muxPort + 20, bundles, relay.best?.talkers);
   let baseline: Saturation = { best: undefined, firstBad: undefined, steps: [] };
   let baselineAtHalf: StepResult | undefined;
   await withRig({ target: 'udp', users: largest.users, rooms: largest.rooms }, async (rig) => {
@@ -130,7 +142,7 @@ async function main(): Promise<void> {
     baselineAtHalf,
     rssPerUserKB,
     seconds: timing.measureMs / 1000,
-    saturationRig: { ...satRig, relayUdpMux: true },
+    saturationRig: { ...satRig, relayUdpMux: true, clientsReadBundles: bundles },
     workers: {
       note: 'rooms sharded over N relay processes (room i on process i mod N), users connect to the one holding their room; the control plane is not shared between them',
       one: { forwardedPerSec: relay.best?.forwardedPerSec ?? 0, relayCpuPct: relay.best?.targetCpuPct ?? null },
@@ -154,6 +166,7 @@ async function measureVoiceWorkers(
   rig: { readonly users: number; readonly rooms: number },
   timing: { readonly warmupMs: number; readonly measureMs: number },
   muxPort: number,
+  bundles: boolean,
   startTalkers = 2,
 ): Promise<{
   note: string;
@@ -167,7 +180,7 @@ async function measureVoiceWorkers(
   const found: Record<string, Saturation> = {};
   const stress: Record<string, StepResult | null> = {};
   for (const n of [1, 2]) {
-    await withRig({ target: 'relay', ...rig, voiceWorkers: n, udpMuxPort: muxPort + 2 * n }, async (r) => {
+    await withRig({ target: 'relay', ...rig, voiceWorkers: n, udpMuxPort: muxPort + 2 * n, bundles }, async (r) => {
       const sat = await findSaturation(r, { timing, start: Math.max(2, startTalkers) });
       for (const s of sat.steps) progress(`saturation [relay, ${n} voice worker${n > 1 ? 's' : ''}]: ${describeStep(s)}`);
       found[n] = sat;
@@ -197,3 +210,34 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * `--compare-bundles`: each scenario twice in one run, on a fresh relay each
+ * time, with clients that read bundles and with clients that do not; reports
+ * both and the ratios (what bundling buys when the relay falls behind).
+ */
+async function compareBundles(
+  specs: readonly ScenarioSpec[],
+  timing: { readonly warmupMs: number; readonly measureMs: number },
+  muxPort: number,
+): Promise<readonly { name: string; withBundles: ScenarioResult; without: ScenarioResult; forwardedRatio: number; relayCpuUsPerCopyRatio: number | null }[]> {
+  const out = [];
+  for (const spec of specs) {
+    const results: Record<'with' | 'without', ScenarioResult | undefined> = { with: undefined, without: undefined };
+    for (const mode of ['without', 'with'] as const) {
+      await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort + (mode === 'with' ? 1 : 0), bundles: mode === 'with' }, async (rig) => {
+        results[mode] = await measureScenario(rig, { ...spec, name: `${spec.name} (${mode} bundles)` }, timing);
+      });
+    }
+    const withBundles = results.with!;
+    const without = results.without!;
+    out.push({
+      name: spec.name,
+      withBundles,
+      without,
+      forwardedRatio: round(withBundles.forwardedPerSec / Math.max(1, without.forwardedPerSec), 2),
+      relayCpuUsPerCopyRatio: without.targetCpuUsPerCopy > 0 ? round(withBundles.targetCpuUsPerCopy / without.targetCpuUsPerCopy, 2) : null,
+    });
+  }
+  return out;
+}

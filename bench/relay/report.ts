@@ -33,7 +33,7 @@ export interface BenchInputs {
   readonly workers?: unknown;
   /** In-relay voice worker scaling (createRelay `voiceWorkers` 1 and 2). */
   readonly voiceWorkers?: unknown;
-  readonly saturationRig: { readonly users: number; readonly rooms: number; readonly relayUdpMux: boolean };
+  readonly saturationRig: { readonly users: number; readonly rooms: number; readonly relayUdpMux: boolean; readonly clientsReadBundles: boolean };
   readonly seconds: number;
 }
 

@@ -22,12 +22,12 @@ export interface SimConnection {
 const HOST = '127.0.0.1';
 const SETUP_TIMEOUT_MS = 20_000;
 
-async function connectRelayUser(wsUrl: string, user: SimUser, onDatagram: (d: Uint8Array) => void): Promise<SimConnection> {
+async function connectRelayUser(wsUrl: string, user: SimUser, onDatagram: (d: Uint8Array) => void, bundles: boolean): Promise<SimConnection> {
   const client: TestClient = await connectClient(wsUrl, { name: `u${user.id}`, bufferDatagrams: false, lean: true, timeoutMs: SETUP_TIMEOUT_MS });
   try {
     if (client.authOk.roomId !== user.room) await client.join(user.room);
     client.onDatagram(onDatagram);
-    await client.openVoice({ attempts: 5, attemptTimeoutMs: 4_000 });
+    await client.openVoice({ attempts: 5, attemptTimeoutMs: 4_000, bundles });
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
@@ -73,7 +73,7 @@ function connectUdpUser(port: number, user: SimUser, onDatagram: (d: Uint8Array)
   });
 }
 
-/** Connects `user` to `target`; `onDatagram` gets every forwarded datagram. */
-export function connectSimUser(target: TargetAddress, user: SimUser, onDatagram: (d: Uint8Array) => void): Promise<SimConnection> {
-  return target.kind === 'relay' ? connectRelayUser(target.wsUrl, user, onDatagram) : connectUdpUser(target.port, user, onDatagram);
+/** Connects `user` to `target`; `onDatagram` gets every forwarded frame (bundles opened when `bundles`). */
+export function connectSimUser(target: TargetAddress, user: SimUser, onDatagram: (d: Uint8Array) => void, bundles: boolean): Promise<SimConnection> {
+  return target.kind === 'relay' ? connectRelayUser(target.wsUrl, user, onDatagram, bundles) : connectUdpUser(target.port, user, onDatagram);
 }

@@ -68,7 +68,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         const r = id % options.rooms;
         return { id, room: roomId(r), voiceId: r + 1 };
       });
-      const res = await churn.request({ type: 'connect', target: address, users: joining, concurrency: 2 });
+      const res = await churn.request({ type: 'connect', target: address, users: joining, concurrency: 2, bundles: true });
       if (res.type === 'connected') {
         churnJoins += res.connected;
         churnFailures += res.failedIds.length;

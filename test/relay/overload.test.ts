@@ -78,6 +78,7 @@ describe('relay under overload', () => {
       target: { kind: 'relay', wsUrl: relay.relay.wsUrl },
       users: [{ id: 1, room: 'lobby', voiceId: 1 }],
       concurrency: 1,
+      bundles: true,
     });
     expect(joined).toMatchObject({ type: 'connected', connected: 1 });
     stalled.process.kill('SIGSTOP');
