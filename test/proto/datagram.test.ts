@@ -16,6 +16,18 @@ import {
   VoiceFlags,
 } from '../../proto/index.ts';
 
+/** Any forwarded voice packet with an Opus payload of 1..`maxPayload` bytes. */
+function forwardedPacket(maxPayload: number) {
+  return fc.record({
+    sender: fc.nat({ max: 0xffffffff }),
+    room: fc.nat({ max: 0xffffffff }),
+    seq: fc.nat({ max: 0xffffffff }),
+    ts: fc.nat({ max: 0xffffffff }),
+    flags: fc.nat({ max: 255 }),
+    payload: fc.uint8Array({ minLength: 1, maxLength: maxPayload }),
+  });
+}
+
 describe('voice datagrams', () => {
   it('round-trips an uplink voice packet', () => {
     const payload = Uint8Array.of(0x78, 1, 2, 3);
@@ -58,14 +70,7 @@ describe('voice datagrams', () => {
   it('downlink round-trips any packet (property)', () => {
     fc.assert(
       fc.property(
-        fc.record({
-          sender: fc.nat({ max: 0xffffffff }),
-          room: fc.nat({ max: 0xffffffff }),
-          seq: fc.nat({ max: 0xffffffff }),
-          ts: fc.nat({ max: 0xffffffff }),
-          flags: fc.nat({ max: 255 }),
-          payload: fc.uint8Array({ minLength: 1, maxLength: 1275 }),
-        }),
+        forwardedPacket(1275),
         (p) => {
           expect(decodeDownlink(encodeForwarded(p))).toEqual({ ok: true, value: p });
         },
@@ -74,16 +79,7 @@ describe('voice datagrams', () => {
   });
 });
 
-const forwarded = fc
-  .record({
-    sender: fc.nat({ max: 0xffffffff }),
-    room: fc.nat({ max: 0xffffffff }),
-    seq: fc.nat({ max: 0xffffffff }),
-    ts: fc.nat({ max: 0xffffffff }),
-    flags: fc.nat({ max: 255 }),
-    payload: fc.uint8Array({ minLength: 1, maxLength: 120 }),
-  })
-  .map(encodeForwarded);
+const forwarded = forwardedPacket(120).map(encodeForwarded);
 
 describe('bundle datagrams', () => {
   it('round-trip any 2..8 forwarded datagrams, in order (property)', () => {
