@@ -3,6 +3,13 @@
  * each adds 50 × (room size − 1) forwarded packets per second) until p99 one-way delay
  * passes 5 ms or loss passes 1 %, then bisect between the last good and the
  * first bad step. The answer is the highest forwarded rate that was good.
+ *
+ * A step outside the limits is measured once more and counts as bad only if
+ * the repeat fails too: on a shared VM one 3-second window can catch a
+ * scheduler stall that has nothing to do with load (the plain-UDP baseline
+ * once "saturated" at 9,800/s that way, against 255,000/s in the run
+ * before). A forwarder that is really saturated fails both. Both
+ * measurements stay in `steps`.
  */
 import type { LoadRig, StepResult, StepTiming } from './load-rig.ts';
 
@@ -30,7 +37,10 @@ export async function findSaturation(rig: LoadRig, options: { start?: number; bi
   const run = async (s: number): Promise<StepResult> => {
     const r = await rig.step(s, options.timing);
     steps.push(r);
-    return r;
+    if (withinLimits(r)) return r;
+    const again = await rig.step(s, options.timing);
+    steps.push(again);
+    return again;
   };
   const maxS = rig.maxTalkers;
   let good = 0;
