@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { round } from './load-rig.ts';
 import type { StepResult } from './load-rig.ts';
 import { buildReport, machineInfo } from './report.ts';
-import { findSaturation } from './saturation.ts';
+import { findSaturation, withinLossLimit } from './saturation.ts';
 import type { Saturation } from './saturation.ts';
 import { DEFAULT_SCENARIOS, describeStep, measureScenario, progress, SATURATION_RIG, speakersFor, withRig } from './scenarios.ts';
 import type { ScenarioResult, ScenarioSpec } from './scenarios.ts';
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     });
   }
   let relay: Saturation = { best: undefined, firstBad: undefined, steps: [] };
+  let throughput: Saturation = { best: undefined, firstBad: undefined, steps: [] };
   let half: StepResult | undefined;
   let halfTalkers = 1;
   let maxTalkers = 0;
@@ -112,6 +113,9 @@ async function main(): Promise<void> {
       half = await rig.step(halfTalkers, timing);
       progress(`half saturation [relay]: ${describeStep(half)}`);
     }
+    // Past the delay limit: the most the relay forwards with ≤ 1 % loss, whatever the delay.
+    throughput = await findSaturation(rig, { timing, start: Math.max(2, (relay.best?.talkers ?? 1) * 2), good: withinLossLimit, bisections: 1 });
+    for (const s of throughput.steps) progress(`throughput [relay]: ${describeStep(s)}`);
   });
   // Scaling: the same rooms sharded over two relay processes (one per core).
   let twoShards: Saturation = { best: undefined, firstBad: undefined, steps: [] };
@@ -136,6 +140,7 @@ async function main(): Promise<void> {
     machine,
     scenarios,
     relay,
+    throughput,
     baseline,
     maxTalkers,
     half,

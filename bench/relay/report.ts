@@ -24,6 +24,8 @@ export interface BenchInputs {
   readonly machine: MachineInfo;
   readonly scenarios: readonly ScenarioResult[];
   readonly relay: Saturation;
+  /** The same rig past the delay limit: loss ≤ 1 % only. */
+  readonly throughput: Saturation;
   readonly baseline: Saturation;
   /** Users in the saturation rig: the most talkers a search can try. */
   readonly maxTalkers: number;
@@ -82,6 +84,11 @@ export function buildReport(x: BenchInputs): Record<string, unknown> {
     relayProjectedPerCorePerSec: usPerCopy(x.relay) ? Math.round(1e6 / usPerCopy(x.relay)!) : null,
     baselineCpuUsPerCopy: usPerCopy(x.baseline),
     baselineProjectedPerCorePerSec: usPerCopy(x.baseline) ? Math.round(1e6 / usPerCopy(x.baseline)!) : null,
+    // Past the 5 ms limit (the co-located generators then need more than their core): the most forwarded
+    // with ≤ 1 % loss, with the delay and CPU it came with. Capped by the rig when no step failed.
+    throughputPerSecLossOnly: x.throughput.best?.forwardedPerSec ?? null,
+    throughputStep: x.throughput.best ?? null,
+    throughputCappedByRig: x.throughput.best !== undefined && x.throughput.firstBad === undefined && x.throughput.best.talkers >= x.maxTalkers,
     halfSaturation: x.half ?? null,
     baselineAtHalfSaturationLoad: x.baselineAtHalf ?? null,
     addedOverBaselineAtHalfMs: x.half && x.baselineAtHalf ? {

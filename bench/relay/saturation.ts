@@ -27,12 +27,24 @@ export interface Saturation {
 }
 
 /** True when a step stays within the delay and loss limits. */
-export function withinLimits(r: StepResult): boolean {
+export function withinDefaultLimits(r: StepResult): boolean {
   return r.p99Ms <= SATURATION_P99_MS && r.lossPct <= SATURATION_LOSS_PCT;
 }
 
-/** Searches `rig` for its saturation rate, starting at `start` talkers (default 8). */
-export async function findSaturation(rig: LoadRig, options: { start?: number; bisections?: number; timing?: StepTiming } = {}): Promise<Saturation> {
+/** True when a step stays within the loss limit, whatever its delay (throughput when CPU, not delay, binds). */
+export function withinLossLimit(r: StepResult): boolean {
+  return r.lossPct <= SATURATION_LOSS_PCT;
+}
+
+/**
+ * Searches `rig` for its saturation rate, starting at `start` talkers
+ * (default 8). `good` decides what a step must keep (default: delay and loss).
+ */
+export async function findSaturation(
+  rig: LoadRig,
+  options: { start?: number; bisections?: number; timing?: StepTiming; good?: (r: StepResult) => boolean } = {},
+): Promise<Saturation> {
+  const withinLimits = options.good ?? withinDefaultLimits;
   const steps: StepResult[] = [];
   const run = async (s: number): Promise<StepResult> => {
     const r = await rig.step(s, options.timing);
