@@ -25,17 +25,18 @@ export interface CloseOutcome {
 /**
  * The control socket closed while the user wants to be signed in. Null after
  * a fatal refusal (kick, ban, bad key: the form shows the reason and nothing
- * retries); otherwise the policy picks the delay, counting from 0 again when
- * an established connection was lost.
+ * retries); otherwise the retry gets the next number (1 again after an
+ * established connection was lost) and the policy the number of retries
+ * before it, so the delays run 500 ms, 1 s, 2 s, 4 s … from any start.
  */
 export function closedState(state: State, wasOpen: boolean, attempt: number, policy: ReconnectPolicy): CloseOutcome | null {
   const current = state.connection;
   if (current.status === 'failed' && current.error && isFatalAuthError(current.error.code)) return null;
   const error = new SessionError(wasOpen ? 'connection-lost' : 'relay-unreachable', wasOpen ? 'connection lost' : 'relay unreachable');
-  const next = wasOpen && current.status === 'connected' ? 0 : attempt + 1;
-  const delayMs = policy.nextDelayMs({ attempt: next });
+  const next = wasOpen && current.status === 'connected' ? 1 : attempt + 1;
+  const delayMs = policy.nextDelayMs({ attempt: next - 1 });
   if (delayMs === null) return { state: { ...state, connection: { status: 'failed', error, attempt: next } }, retry: null };
-  return { state: reconnectingState(state, error, next), retry: { attempt: Math.max(1, next), delayMs } };
+  return { state: reconnectingState(state, error, next), retry: { attempt: next, delayMs } };
 }
 
 /** The connection was lost and a retry is scheduled: voice restarts, nobody talks. */

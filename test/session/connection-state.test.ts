@@ -79,18 +79,18 @@ describe('closedState', () => {
   it('retries after a non-fatal failure (e.g. server full) like any unreachable relay', () => {
     const full: State = { ...initialState, connection: { status: 'failed', error: err('server-full'), attempt: 1 } };
     const outcome = closedState(full, false, 1, policy);
-    expect(outcome?.retry).toEqual({ attempt: 2, delayMs: 2000 });
+    expect(outcome?.retry).toEqual({ attempt: 2, delayMs: 1000 });
     expect(outcome?.state.connection.status).toBe('reconnecting');
   });
 
-  it('a lost established connection counts from attempt 0 again, whatever attempt opened it', () => {
+  it('a lost established connection counts from the first retry again, whatever attempt opened it', () => {
     const outcome = closedState(connected, true, 5, policy);
     expect(outcome).not.toBeNull();
     const { state, retry } = outcome!;
     expect(state.connection.status).toBe('reconnecting');
-    expect(state.connection.attempt).toBe(0);
+    expect(state.connection.attempt).toBe(1);
     expect(state.connection.error?.code).toBe('connection-lost');
-    // Attempt 0's delay; the retry itself is a reconnect (attempt ≥ 1), not a fresh sign-in.
+    // The first retry's delay; the retry itself is a reconnect (attempt ≥ 1), not a fresh sign-in.
     expect(retry).toEqual({ attempt: 1, delayMs: 500 });
     // Voice restarts and nobody is heard until it is back.
     expect(state.voice).toEqual({ status: 'starting', error: null });
@@ -110,7 +110,7 @@ describe('closedState', () => {
       state = connectingState(outcome.state, attempt);
     }
     expect(seen.map((s) => s.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(seen.map((s) => s.delayMs)).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
+    expect(seen.map((s) => s.delayMs)).toEqual([500, 1000, 2000, 4000, 8000, 10_000]);
     expect(new Set(seen.map((s) => s.status))).toEqual(new Set(['reconnecting']));
     expect(new Set(seen.map((s) => s.code))).toEqual(new Set(['relay-unreachable']));
   });
@@ -120,7 +120,7 @@ describe('closedState', () => {
     const outcome = closedState(authenticating, true, 2, policy)!;
     expect(outcome.state.connection).toMatchObject({ status: 'reconnecting', attempt: 3 });
     expect(outcome.state.connection.error?.code).toBe('connection-lost');
-    expect(outcome.retry).toEqual({ attempt: 3, delayMs: 4000 });
+    expect(outcome.retry).toEqual({ attempt: 3, delayMs: 2000 });
   });
 
   it('keeps a failed voice path failed while reconnecting', () => {
@@ -131,10 +131,10 @@ describe('closedState', () => {
   });
 
   it('fails with no retry once the policy gives up, keeping the attempt it gave up on', () => {
-    const stopper = givingUpAfter(3);
+    const stopper = givingUpAfter(2);
     const before: State = { ...connected, connection: { status: 'reconnecting', error: err('relay-unreachable'), attempt: 2 } };
     const outcome = closedState(before, false, 2, stopper);
-    expect(stopper.asked).toEqual([3]);
+    expect(stopper.asked).toEqual([2]);
     expect(outcome).not.toBeNull();
     expect(outcome!.retry).toBeNull();
     expect(outcome!.state.connection.status).toBe('failed');
@@ -144,11 +144,23 @@ describe('closedState', () => {
     expect(outcome!.state.voice).toBe(before.voice);
   });
 
-  it('asks the policy with the attempt it will report', () => {
+  it('asks the policy with the number of retries before this one', () => {
     const stopper = givingUpAfter(10);
     closedState(connected, true, 4, stopper);
     closedState({ ...initialState, connection: { status: 'connecting', error: null, attempt: 0 } }, false, 0, stopper);
-    expect(stopper.asked).toEqual([0, 1]);
+    closedState({ ...initialState, connection: { status: 'reconnecting', error: null, attempt: 3 } }, false, 3, stopper);
+    expect(stopper.asked).toEqual([0, 0, 3]);
+  });
+
+  it('after a lost connection the delays run 500 ms, 1 s, 2 s, 4 s (none skipped)', () => {
+    let outcome = closedState(connected, true, 0, policy)!;
+    const delays = [outcome.retry!.delayMs];
+    for (let i = 0; i < 3; i++) {
+      const attempt = outcome.retry!.attempt;
+      outcome = closedState(connectingState(outcome.state, attempt), false, attempt, policy)!;
+      delays.push(outcome.retry!.delayMs);
+    }
+    expect(delays).toEqual([500, 1000, 2000, 4000]);
   });
 });
 
