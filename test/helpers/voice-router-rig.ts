@@ -13,10 +13,13 @@ export class RecordingSink implements DatagramSink {
   open = true;
   buffered = 0;
   failSend = false;
+  /** Every send stays buffered (a listener that stopped reading): `buffered` grows by its size. */
+  stalled = false;
   sendMessageBinary(bytes: Uint8Array): boolean {
     // node-datachannel throws on a closed channel, and returns false when it had to buffer.
     if (this.failSend || !this.open) throw new Error('DataChannel is closed');
     this.sent.push(bytes);
+    if (this.stalled) this.buffered += bytes.byteLength;
     return this.buffered === 0;
   }
   bufferedAmount(): number {

@@ -115,6 +115,20 @@ describe('VoiceRouter bundling', () => {
     expect(stats.snapshot().datagrams['send-buffer-full']).toBe(1);
   });
 
+  it('stops a turn-end flush at the send-buffer cap of a listener that stopped reading', () => {
+    const { router, join, endTurn, stats } = routerRig({ datagramBurst: 1_000, sendBufferCap: 1_000 });
+    const senders = Array.from({ length: 30 }, (_, i) => i + 1);
+    for (const s of senders) join(s, 'lobby');
+    const listener = join(99, 'lobby', { bundles: true });
+    listener.stalled = true;
+    for (const s of senders) router.route(s, packet(s, 120));
+    endTurn();
+    // The immediate frame (138 B) and one bundle of 7 (982 B) fit under 1,000 B of backlog; the rest is dropped.
+    expect(listener.sent).toHaveLength(2);
+    expect(frames(listener)).toHaveLength(8);
+    expect(stats.snapshot().datagrams['send-buffer-full']).toBe(1);
+  });
+
   it('drops held frames of a session that ended before the turn did', () => {
     const { router, presence, join, endTurn } = routerRig();
     join(1, 'lobby');
