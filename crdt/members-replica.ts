@@ -1,6 +1,6 @@
 /**
  * A client's read-only replica of the relay's membership document, with the
- * epoch rule (PROTOCOL "Room tree sync"): the relay may start the document
+ * epoch rule (PROTOCOL.md, room tree section, "Documents"): the relay may start the document
  * over; a message carrying another epoch than the replica's replaces the
  * replica, and the relay makes the first message of every epoch the whole
  * document. Pure: no transport.

@@ -10,8 +10,8 @@
  * live ones (by {@link MembersDocOptions.compactAfterDeletes} at least), it
  * rebuilds the document from the live entries under a new epoch and sends
  * subscribers the whole new state. Every sync message carries the epoch; a
- * client whose replica has another epoch drops it before applying (PROTOCOL
- * "Room tree sync").
+ * client whose replica has another epoch drops it before applying (PROTOCOL.md,
+ * room tree, "Documents").
  */
 import * as Y from 'yjs';
 import { encodeFullStep2, encodeUpdate, readMembers, serverHandleSync, writeMember } from '../../crdt/index.ts';
