@@ -22,6 +22,7 @@ import { RelayError } from './errors.ts';
 import type { RelayEvents } from './events.ts';
 import { Handshake } from './handshake.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { startLoadReport } from './load-report.ts';
 import { createStaticHandler } from './http-static.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { attachLogger } from './log.ts';
@@ -250,11 +251,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
     const port = await listen(server, opts.port, opts.host);
     const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
+    const stopLoadReport =
+      opts.loadReportIntervalMs > 0
+        ? startLoadReport({ intervalMs: opts.loadReportIntervalMs, stats: () => stats.snapshot(plane?.workers()), now: () => clock.now(), report: (load) => events.emit('voice-load', load) })
+        : () => {};
     const url = `http://${urlHost(opts.host)}:${port}/`;
     const wsUrl = `ws://${urlHost(opts.host)}:${port}${WS_PATH}`;
 
     async function shutdown(): Promise<void> {
       stopHeartbeat();
+      stopLoadReport();
       handshake.stop();
       const open = [...connections];
       for (const session of open) session.close(CloseCode.GoingAway, 'relay shutting down');

@@ -4,6 +4,7 @@
  * directly. Payloads never carry secrets (no passwords, no signatures).
  */
 import type { ErrorCode } from '../proto/index.ts';
+import type { VoiceLoad } from './load-report.ts';
 import type { DatagramDropReason, FrameDropReason } from './stats.ts';
 
 /** Event name -> payload. */
@@ -52,6 +53,8 @@ export interface RelayEvents {
    * slot is respawned.
    */
   'voice-worker-exited': { readonly index: number; readonly pid: number; readonly code: number | null; readonly signal: string | null; readonly sessions: number };
+  /** Every `loadReportIntervalMs` with voice traffic or drops: what was forwarded and dropped (load-report.ts). */
+  'voice-load': VoiceLoad;
   /** A frame or datagram was dropped; `id` is the connection id (frames) or session id (datagrams). */
   drop: {
     readonly kind: 'frame' | 'datagram';

@@ -15,6 +15,8 @@ export { RelayError } from './errors.ts';
 export type { RelayErrorCode } from './errors.ts';
 export { DATAGRAM_DROP_REASONS, FRAME_DROP_REASONS, DropStats } from './stats.ts';
 export type { DatagramDropReason, FrameDropReason, RelayStats } from './stats.ts';
+export { loadSummary } from './load-report.ts';
+export type { VoiceLoad } from './load-report.ts';
 export { CloseCode, closeCodeFor } from './session.ts';
 export { VoiceRouter } from './voice-router.ts';
 export type { DatagramSink, VoiceDirectory, VoiceRouterDeps } from './voice-router.ts';

@@ -53,6 +53,10 @@ export function attachLogger(events: EventSource<RelayEvents>, logger: Logger, c
     events.on('voice-worker-exited', (e) =>
       logger.error(`voice worker exited [worker:${e.index}, pid:${e.pid}, code:${e.code ?? '-'}, signal:${e.signal ?? '-'}, sessions:${e.sessions}]`),
     ),
+    events.on('voice-load', (e) => {
+      const drops = Object.entries(e.drops).map(([reason, n]) => `${reason}:${n}`).join(' ');
+      logger.info(`voice load [forwarded:${e.forwardedPerSec}/s, bundled:${e.bundledPct}%, drops:${drops || 'none'}, over:${e.seconds}s]`);
+    }),
     events.on('internal-error', (e) => logger.error(`internal error [where:${e.where}, error:${describe(e.error)}]`)),
     events.on('drop', (e) => {
       const key = `${e.kind}:${e.reason}`;

@@ -6,13 +6,14 @@
  *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
  *                         [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
  *                         [--lockout-window S] [--lockout-duration S] [--udp-port N]
- *                         [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto] [--verbose]
+ *                         [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto]
+ *                         [--load-report SECONDS] [--verbose]
  *   npx tsx relay/main.ts [--data DIR] admin|ban ...   (see access/cli.ts; relay stopped)
  *
  * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
  * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_GUESTS,
  * PARLEY_TRUST_PROXY=1, PARLEY_UDP_PORT, PARLEY_CHAT_MAX_MESSAGES,
- * PARLEY_CHAT_MAX_DAYS, PARLEY_VOICE_WORKERS. Prefer PARLEY_PASSWORD over --password: arguments are
+ * PARLEY_CHAT_MAX_DAYS, PARLEY_VOICE_WORKERS, PARLEY_LOAD_REPORT. Prefer PARLEY_PASSWORD over --password: arguments are
  * visible to every local user in `ps`.
  */
 import { availableParallelism } from 'node:os';
@@ -27,9 +28,11 @@ import type { Logger } from './index.ts';
 const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
                      [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
                      [--lockout-window SECONDS] [--lockout-duration SECONDS] [--udp-port N]
-                     [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto] [--verbose]
+                     [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto]
+                     [--load-report SECONDS] [--verbose]
   --voice-workers  voice forwarding processes: 0 = in the relay process; auto (default) = cores - 1
                    with 3 or more cores, else 0. With --udp-port P, worker i listens on P + i.
+  --load-report    log a "voice load" line this often while there is voice (default 60, 0 = off).
 ${CLI_USAGE}`;
 
 /** Parses a non-negative integer flag; null (after printing why) when invalid. */
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
       'chat-max-messages': { type: 'string' },
       'chat-max-days': { type: 'string' },
       'voice-workers': { type: 'string' },
+      'load-report': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -104,7 +108,8 @@ async function main(): Promise<void> {
   const maxFailures = count('--lockout-attempts', values['lockout-attempts'], 10);
   const windowS = count('--lockout-window', values['lockout-window'], 120);
   const lockS = count('--lockout-duration', values['lockout-duration'], 300);
-  if (maxFailures === null || windowS === null || lockS === null) {
+  const loadReportS = count('--load-report', values['load-report'] ?? env('PARLEY_LOAD_REPORT'), 60);
+  if (maxFailures === null || windowS === null || lockS === null || loadReportS === null) {
     process.exitCode = 2;
     return;
   }
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
     logger: consoleLogger(values.verbose),
     ...(udpPort !== undefined ? { rtc: { udpMuxPort: udpPort } } : {}),
     voiceWorkers,
+    loadReportIntervalMs: loadReportS * 1000,
     guests,
     trustProxy: values['trust-proxy'] || env('PARLEY_TRUST_PROXY') === '1',
     lockout: { maxFailures, windowMs: windowS * 1000, lockMs: lockS * 1000 },

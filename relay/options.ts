@@ -139,6 +139,11 @@ export interface RelayOptions {
    * P, worker i serves ICE on UDP port P + i.
    */
   readonly voiceWorkers?: number;
+  /**
+   * Emit a `voice-load` event (logged as `voice load [...]`) this often, for
+   * intervals with voice traffic or drops. Default 0: off (the CLI sets 60 s).
+   */
+  readonly loadReportIntervalMs?: number;
   /** Worker threads verifying op signatures. Default one per core, at most 4; 0 verifies on the main thread. */
   readonly signatureThreads?: number;
 }
@@ -161,6 +166,7 @@ export interface ResolvedOptions {
   readonly chat: ChatLimits;
   readonly chatPolicy: ChatPolicy | undefined;
   readonly voiceWorkers: number;
+  readonly loadReportIntervalMs: number;
 }
 
 /** Most voice worker processes a relay accepts. */
@@ -198,12 +204,17 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
   if (!Number.isInteger(voiceWorkers) || voiceWorkers < 0 || voiceWorkers > MAX_VOICE_WORKERS) {
     throw RelayError.invalidOptions(`voiceWorkers must be an integer in 0..${MAX_VOICE_WORKERS} [voiceWorkers:${voiceWorkers}]`);
   }
+  const loadReportIntervalMs = options.loadReportIntervalMs ?? 0;
+  if (!Number.isFinite(loadReportIntervalMs) || loadReportIntervalMs < 0) {
+    throw RelayError.invalidOptions(`loadReportIntervalMs must be a finite number >= 0 [loadReportIntervalMs:${loadReportIntervalMs}]`);
+  }
   const mux = options.rtc?.udpMuxPort;
   if (mux !== undefined && voiceWorkers > 1 && mux + voiceWorkers - 1 > 65_535) {
     throw RelayError.invalidOptions(`udpMuxPort + voiceWorkers - 1 must be a port [udpMuxPort:${mux}, voiceWorkers:${voiceWorkers}]`);
   }
   return {
     voiceWorkers,
+    loadReportIntervalMs,
     guests,
     trustProxy: options.trustProxy ?? false,
     lockout,
