@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeVoice } from '../../proto/index.ts';
-import { DATAGRAM_DROP_REASONS, loadSummary } from '../../relay/index.ts';
+import { createRelay, DATAGRAM_DROP_REASONS, loadSummary } from '../../relay/index.ts';
 import type { RelayStats } from '../../relay/index.ts';
 import { connectClient } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
@@ -57,6 +57,7 @@ describe('voice-load on a real relay', () => {
   });
 
   it('refuses a negative interval', async () => {
-    await expect(startRelay({ loadReportIntervalMs: -1 })).rejects.toMatchObject({ code: 'invalid-options' });
+    // Options are checked before anything touches the disk.
+    await expect(createRelay({ port: 0, dataDir: '/nonexistent/parley-never-created', loadReportIntervalMs: -1 })).rejects.toMatchObject({ code: 'invalid-options' });
   });
 });
