@@ -4,6 +4,7 @@
  * each step makes S users per room speak and measures one window.
  */
 import { fileURLToPath } from 'node:url';
+import { pinProcess } from './cpu-pinning.ts';
 import { Histogram } from './histogram.ts';
 import { Child } from './ipc.ts';
 import type { LoadReply, LoadRequest, SimUser, TargetAddress, TargetReply, TargetRequest } from './ipc.ts';
@@ -34,6 +35,10 @@ export interface RigOptions {
   readonly udpMuxPort?: number;
   /** Simulated clients offer to read BUNDLE datagrams, as the web client does. Default true. */
   readonly bundles?: boolean;
+  /** CPUs for the forwarder processes (relay, its workers, or the baseline), taskset list. Default: any. */
+  readonly targetCpus?: string;
+  /** CPUs for the load generators, taskset list. Default: any. */
+  readonly generatorCpus?: string;
 }
 
 /** Timing of one measured step. */
@@ -149,8 +154,11 @@ export class LoadRig {
           ),
         ),
       );
-      await sleep(200);
       const targetPids = started.flatMap((s) => s.pids);
+      // Before any user connects: the threads their PeerConnections start inherit the mask.
+      if (options.targetCpus !== undefined) for (const pid of targetPids) pinProcess(pid, options.targetCpus);
+      if (options.generatorCpus !== undefined) for (const g of generators) pinProcess(g.pid, options.generatorCpus);
+      await sleep(200);
       const idleRssKiB = targetPids.reduce((n, pid) => n + rssKiB(pid), 0);
       const users: SimUser[] = Array.from({ length: options.users }, (_, id) => ({ id, room: roomId(id % options.rooms), voiceId: (id % options.rooms) + 1 }));
       const byGenerator = new Map<number, number>();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--no-bundles] [--soak | --voice-workers-only | --compare-bundles]`
+ * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--no-bundles] [--relay-cpus LIST --generator-cpus LIST] [--soak | --voice-workers-only | --compare-bundles]`
  *
  * Starts a real relay and simulated clients in separate processes (see
  * load-rig.ts), runs the scenarios, a saturation search on the relay and on a
@@ -12,6 +12,10 @@
  * `{ voiceWorkers, machine }`. `--no-bundles`: the simulated clients do not
  * offer to read BUNDLE datagrams (the relay then sends every frame alone);
  * `--compare-bundles` runs each scenario with and without them.
+ * `--relay-cpus 0-1 --generator-cpus 2-5` pins the forwarder processes and
+ * the load generators to separate CPUs (taskset), for boxes with the cores
+ * to spare: delay and worker scaling are then measured without the
+ * generators competing for the forwarder's cores.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -19,10 +23,15 @@ import { round } from './load-rig.ts';
 import type { StepResult } from './load-rig.ts';
 import { buildReport, machineInfo } from './report.ts';
 import { findSaturation, withinLossLimit } from './saturation.ts';
+import { isCpuList } from './cpu-pinning.ts';
+import type { RigOptions } from './load-rig.ts';
 import type { Saturation } from './saturation.ts';
 import { DEFAULT_SCENARIOS, describeStep, measureScenario, progress, SATURATION_RIG, speakersFor, withRig } from './scenarios.ts';
 import type { ScenarioResult, ScenarioSpec } from './scenarios.ts';
 import { runSoak } from './soak.ts';
+
+/** CPU masks for the forwarder and the generators (`--relay-cpus`, `--generator-cpus`). */
+type Pinning = Pick<RigOptions, 'targetCpus' | 'generatorCpus'>;
 
 function positive(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -43,6 +52,8 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       'no-bundles': { type: 'boolean', default: false },
       'compare-bundles': { type: 'boolean', default: false },
+      'relay-cpus': { type: 'string' },
+      'generator-cpus': { type: 'string' },
     },
     strict: true,
   });
@@ -53,6 +64,19 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   // Simulated clients read bundles as the web client does; --no-bundles measures the relay without them.
   const bundles = !values['no-bundles'];
+  for (const flag of ['relay-cpus', 'generator-cpus'] as const) {
+    const list = values[flag];
+    if (list !== undefined && !isCpuList(list)) {
+      console.error(`--${flag} takes a CPU list like 0-1 or 0,2 [value:${list}]`);
+      process.exitCode = 2;
+      return;
+    }
+  }
+  // On a box with enough cores, keep the generators off the forwarder's cores (applies to every rig).
+  const pinning = {
+    ...(values['relay-cpus'] !== undefined ? { targetCpus: values['relay-cpus'] } : {}),
+    ...(values['generator-cpus'] !== undefined ? { generatorCpus: values['generator-cpus'] } : {}),
+  };
 
   if (values.soak) {
     const soak = await runSoak({
@@ -69,7 +93,7 @@ async function main(): Promise<void> {
 
   const timing = { warmupMs: 500, measureMs: (seconds ?? 3) * 1000 };
   if (values['voice-workers-only']) {
-    const voiceWorkers = await measureVoiceWorkers(SATURATION_RIG, timing, 40_000 + Math.floor(Math.random() * 20_000), bundles);
+    const voiceWorkers = await measureVoiceWorkers(SATURATION_RIG, timing, 40_000 + Math.floor(Math.random() * 20_000), bundles, pinning);
     machine.loadavgEnd = loadavg().map((x) => round(x, 2));
     console.log(JSON.stringify({ voiceWorkers, machine }, null, values.json ? 0 : 2));
     return;
@@ -79,7 +103,7 @@ async function main(): Promise<void> {
       ? [{ name: 'custom', users: users ?? 100, rooms: rooms ?? 10, speakersPerRoom: speakers ?? 2 }]
       : DEFAULT_SCENARIOS;
   if (values['compare-bundles']) {
-    const compare = await compareBundles(specs, timing, 40_000 + Math.floor(Math.random() * 20_000));
+    const compare = await compareBundles(specs, timing, 40_000 + Math.floor(Math.random() * 20_000), pinning);
     machine.loadavgEnd = loadavg().map((x) => round(x, 2));
     console.log(JSON.stringify({ compareBundles: compare, machine }, null, values.json ? 0 : 2));
     return;
@@ -92,7 +116,7 @@ async function main(): Promise<void> {
   const scenarios: ScenarioResult[] = [];
   let rssPerUserKB = 0;
   for (const spec of specs) {
-    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort, bundles }, async (rig) => {
+    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort, bundles, ...pinning }, async (rig) => {
       const result = await measureScenario(rig, spec, timing);
       scenarios.push(result);
       if (spec === largest) rssPerUserKB = result.rssPerUserKB;
@@ -103,7 +127,7 @@ async function main(): Promise<void> {
   let half: StepResult | undefined;
   let halfTalkers = 1;
   let maxTalkers = 0;
-  await withRig({ target: 'relay', ...satRig, udpMuxPort: muxPort, bundles }, async (rig) => {
+  await withRig({ target: 'relay', ...satRig, udpMuxPort: muxPort, bundles, ...pinning }, async (rig) => {
     maxTalkers = rig.maxTalkers;
     relay = await findSaturation(rig, { timing, start: 2 });
     for (const s of relay.steps) progress(`saturation [relay]: ${describeStep(s)}`);
@@ -119,17 +143,17 @@ async function main(): Promise<void> {
   });
   // Scaling: the same rooms sharded over two relay processes (one per core).
   let twoShards: Saturation = { best: undefined, firstBad: undefined, steps: [] };
-  await withRig({ target: 'relay', ...satRig, shards: 2, udpMuxPort: muxPort + 10, bundles }, async (rig) => {
+  await withRig({ target: 'relay', ...satRig, shards: 2, udpMuxPort: muxPort + 10, bundles, ...pinning }, async (rig) => {
     twoShards = await findSaturation(rig, { timing, start: Math.max(2, relay.best?.talkers ?? 2) });
     for (const s of twoShards.steps) progress(`saturation [relay x2]: ${describeStep(s)}`);
   });
-  const voiceWorkers = await measureVoiceWorkers(satRig, timing, muxPort + 20, bundles, relay.best?.talkers);
+  const voiceWorkers = await measureVoiceWorkers(satRig, timing, muxPort + 20, bundles, pinning, relay.best?.talkers);
   let baseline: Saturation = { best: undefined, firstBad: undefined, steps: [] };
   let baselineAtHalf: StepResult | undefined;
-  await withRig({ target: 'udp', users: largest.users, rooms: largest.rooms }, async (rig) => {
+  await withRig({ target: 'udp', users: largest.users, rooms: largest.rooms, ...pinning }, async (rig) => {
     scenarios.push(await measureScenario(rig, largest, timing));
   });
-  await withRig({ target: 'udp', ...satRig }, async (rig) => {
+  await withRig({ target: 'udp', ...satRig, ...pinning }, async (rig) => {
     baseline = await findSaturation(rig, { timing, start: 2 });
     for (const s of baseline.steps) progress(`saturation [udp]: ${describeStep(s)}`);
     baselineAtHalf = await rig.step(halfTalkers, timing);
@@ -147,7 +171,7 @@ async function main(): Promise<void> {
     baselineAtHalf,
     rssPerUserKB,
     seconds: timing.measureMs / 1000,
-    saturationRig: { ...satRig, relayUdpMux: true, clientsReadBundles: bundles },
+    saturationRig: { ...satRig, relayUdpMux: true, clientsReadBundles: bundles, ...pinning },
     workers: {
       note: 'rooms sharded over N relay processes (room i on process i mod N), users connect to the one holding their room; the control plane is not shared between them',
       one: { forwardedPerSec: relay.best?.forwardedPerSec ?? 0, relayCpuPct: relay.best?.targetCpuPct ?? null },
@@ -172,6 +196,7 @@ async function measureVoiceWorkers(
   timing: { readonly warmupMs: number; readonly measureMs: number },
   muxPort: number,
   bundles: boolean,
+  pinning: Pinning,
   startTalkers = 2,
 ): Promise<{
   note: string;
@@ -185,7 +210,7 @@ async function measureVoiceWorkers(
   const found: Record<string, Saturation> = {};
   const stress: Record<string, StepResult | null> = {};
   for (const n of [1, 2]) {
-    await withRig({ target: 'relay', ...rig, voiceWorkers: n, udpMuxPort: muxPort + 2 * n, bundles }, async (r) => {
+    await withRig({ target: 'relay', ...rig, voiceWorkers: n, udpMuxPort: muxPort + 2 * n, bundles, ...pinning }, async (r) => {
       const sat = await findSaturation(r, { timing, start: Math.max(2, startTalkers) });
       for (const s of sat.steps) progress(`saturation [relay, ${n} voice worker${n > 1 ? 's' : ''}]: ${describeStep(s)}`);
       found[n] = sat;
@@ -225,12 +250,13 @@ async function compareBundles(
   specs: readonly ScenarioSpec[],
   timing: { readonly warmupMs: number; readonly measureMs: number },
   muxPort: number,
+  pinning: Pinning,
 ): Promise<readonly { name: string; withBundles: ScenarioResult; without: ScenarioResult; forwardedRatio: number; relayCpuUsPerCopyRatio: number | null }[]> {
   const out = [];
   for (const spec of specs) {
     const results: Record<'with' | 'without', ScenarioResult | undefined> = { with: undefined, without: undefined };
     for (const mode of ['without', 'with'] as const) {
-      await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort + (mode === 'with' ? 1 : 0), bundles: mode === 'with' }, async (rig) => {
+      await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort + (mode === 'with' ? 1 : 0), bundles: mode === 'with', ...pinning }, async (rig) => {
         results[mode] = await measureScenario(rig, { ...spec, name: `${spec.name} (${mode} bundles)` }, timing);
       });
     }

@@ -35,7 +35,7 @@ export interface BenchInputs {
   readonly workers?: unknown;
   /** In-relay voice worker scaling (createRelay `voiceWorkers` 1 and 2). */
   readonly voiceWorkers?: unknown;
-  readonly saturationRig: { readonly users: number; readonly rooms: number; readonly relayUdpMux: boolean; readonly clientsReadBundles: boolean };
+  readonly saturationRig: { readonly users: number; readonly rooms: number; readonly relayUdpMux: boolean; readonly clientsReadBundles: boolean; readonly targetCpus?: string; readonly generatorCpus?: string };
   readonly seconds: number;
 }
 
