@@ -8,6 +8,9 @@ const chromiumArgs = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
+  // Host ICE candidates as plain addresses, not mDNS names: two PeerConnections in one page
+  // (voice-transport_test.ts) otherwise depend on multicast name resolution, which a CI box may lack.
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
 export default {
