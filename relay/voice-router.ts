@@ -228,6 +228,7 @@ export class VoiceRouter {
     const cap = limits.sendBufferCap;
     let out: Uint8Array | null = ready;
     let sent = 0;
+    let bundling = false;
     for (const member of route.members) {
       const id = member.sessionId;
       if (id === sender || member.deafened) continue;
@@ -247,7 +248,7 @@ export class VoiceRouter {
           continue;
         }
         ep.turn = this.#turn;
-        this.#queueTurnEnd();
+        bundling = true;
       }
       try {
         ep.backlogged = !sink.sendMessageBinary(out);
@@ -258,6 +259,8 @@ export class VoiceRouter {
       }
     }
     if (sent > 0) stats.forwarded(sent);
+    // Once per fan-out, not per copy: the turn's end must come to advance the turn and flush.
+    if (bundling) this.#queueTurnEnd();
   }
 
   #queueTurnEnd(): void {

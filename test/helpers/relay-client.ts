@@ -13,8 +13,8 @@ import type { KeyObject } from 'node:crypto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import nodeDataChannel from 'node-datachannel';
 import type { DataChannel, PeerConnection } from 'node-datachannel';
-import { authTranscript, ErrorCode, PROTOCOL_VERSION, splitDownlink } from '../../proto/index.ts';
-import type { AuthOk, ClientAuthSchema, EnvelopeCase, EnvelopeInit, EnvelopeOf, ServerHello } from '../../proto/index.ts';
+import { authTranscript, decodeDownlink, ErrorCode, PROTOCOL_VERSION, splitDownlink } from '../../proto/index.ts';
+import type { AuthOk, ForwardedVoice, ClientAuthSchema, EnvelopeCase, EnvelopeInit, EnvelopeOf, ServerHello } from '../../proto/index.ts';
 import { ControlSocket, DEFAULT_WAIT_MS } from './control-socket.ts';
 import type { CloseInfo } from './control-socket.ts';
 
@@ -349,4 +349,15 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Waits for `n` voice frames on `client` and returns them decoded, sorted by seq (the channel is unordered). */
+export async function receiveVoice(client: TestClient, n: number): Promise<ForwardedVoice[]> {
+  const out: ForwardedVoice[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = decodeDownlink(await client.nextDatagram());
+    if (!d.ok) throw new Error(`bad downlink: ${d.error.code}`);
+    out.push(d.value);
+  }
+  return out.sort((x, y) => x.seq - y.seq);
 }

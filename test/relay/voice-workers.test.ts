@@ -6,10 +6,9 @@
  * from a SIGKILLed worker, and no child process left after close().
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeDownlink, encodeVoice } from '../../proto/index.ts';
-import type { ForwardedVoice } from '../../proto/index.ts';
+import { encodeVoice } from '../../proto/index.ts';
 import { CloseCode } from '../../relay/index.ts';
-import { connectClient } from '../helpers/relay-client.ts';
+import { connectClient, receiveVoice } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
 import { startRelay, waitForEvent } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
@@ -28,15 +27,6 @@ function voice(seq: number): Uint8Array {
   return encodeVoice({ seq, ts: seq * 960, flags: 0, payload: Uint8Array.from({ length: 40 }, (_, i) => (seq + i) & 0xff) });
 }
 
-async function receive(client: TestClient, n: number): Promise<ForwardedVoice[]> {
-  const out: ForwardedVoice[] = [];
-  for (let i = 0; i < n; i++) {
-    const got = decodeDownlink(await client.nextDatagram());
-    if (!got.ok) throw new Error(`bad downlink: ${got.error.code}`);
-    out.push(got.value);
-  }
-  return out.sort((x, y) => x.seq - y.seq);
-}
 
 function workerOf(client: TestClient): number {
   return started.relay.stats().voiceWorkers.findIndex((w) => w.sessions.includes(client.sessionId));
@@ -91,18 +81,18 @@ describe('relay with voice workers', () => {
     const forwardedBefore = started.relay.stats().forwarded;
     // A (worker 0) talks in lobby: B and C are on worker 1.
     for (let seq = 1; seq <= 10; seq++) a.sendDatagram(voice(seq));
-    const [atB, atC] = await Promise.all([receive(b, 10), receive(c, 10)]);
+    const [atB, atC] = await Promise.all([receiveVoice(b, 10), receiveVoice(c, 10)]);
     for (const got of [atB, atC]) {
       expect(got.map((p) => p.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(got.every((p) => p.sender === a.sessionId && p.room === lobby)).toBe(true);
     }
     // B (worker 1) talks: C locally, A across.
     b.sendDatagram(voice(20));
-    const [atA, atC2] = await Promise.all([receive(a, 1), receive(c, 1)]);
+    const [atA, atC2] = await Promise.all([receiveVoice(a, 1), receiveVoice(c, 1)]);
     expect([atA[0]?.sender, atA[0]?.seq, atC2[0]?.seq]).toEqual([b.sessionId, 20, 20]);
     // E (worker 1) talks in quiet: only D (worker 0) hears it.
     e.sendDatagram(voice(30));
-    expect((await receive(d, 1))[0]).toMatchObject({ sender: e.sessionId, room: quiet, seq: 30 });
+    expect((await receiveVoice(d, 1))[0]).toMatchObject({ sender: e.sessionId, room: quiet, seq: 30 });
     // Nothing extra arrived anywhere: D heard no lobby voice, lobby heard no quiet voice, nobody a duplicate.
     await expect.poll(() => started.relay.stats().forwarded).toBe(forwardedBefore + 20 + 2 + 1);
     expect([a, b, c, d, e].map((x) => x.datagramCount)).toEqual([1, 10, 11, 1, 0]);
@@ -120,15 +110,15 @@ describe('relay with voice workers', () => {
     await setSelf(a, false, true);
     // B (worker 1) talks while A (worker 0) is deafened: C hears it, A does not.
     b.sendDatagram(voice(41));
-    expect((await receive(c, 1))[0]?.seq).toBe(41);
+    expect((await receiveVoice(c, 1))[0]?.seq).toBe(41);
     await setSelf(a, false, false);
     b.sendDatagram(voice(42));
-    expect((await receive(c, 1))[0]?.seq).toBe(42);
-    expect((await receive(a, 1))[0]?.seq).toBe(42);
+    expect((await receiveVoice(c, 1))[0]?.seq).toBe(42);
+    expect((await receiveVoice(a, 1))[0]?.seq).toBe(42);
     expect(a.datagrams).toHaveLength(0);
     a.sendDatagram(voice(43));
-    expect((await receive(b, 1))[0]?.seq).toBe(43);
-    expect((await receive(c, 1))[0]?.seq).toBe(43);
+    expect((await receiveVoice(b, 1))[0]?.seq).toBe(43);
+    expect((await receiveVoice(c, 1))[0]?.seq).toBe(43);
   });
 
   it('moves a session into a room held by the other worker without a new offer', async () => {
@@ -137,10 +127,10 @@ describe('relay with voice workers', () => {
     await d.join('lobby');
     await started.relay.voiceSettled();
     b.sendDatagram(voice(50));
-    const [atD] = await Promise.all([receive(d, 1), receive(a, 1), receive(c, 1)]);
+    const [atD] = await Promise.all([receiveVoice(d, 1), receiveVoice(a, 1), receiveVoice(c, 1)]);
     expect(atD[0]).toMatchObject({ sender: b.sessionId, room: lobby, seq: 50 });
     d.sendDatagram(voice(51));
-    const [atB] = await Promise.all([receive(b, 1), receive(a, 1), receive(c, 1)]);
+    const [atB] = await Promise.all([receiveVoice(b, 1), receiveVoice(a, 1), receiveVoice(c, 1)]);
     expect(atB[0]).toMatchObject({ sender: d.sessionId, room: lobby, seq: 51 });
     off();
     expect(readies).toEqual([]);
@@ -160,7 +150,7 @@ describe('relay with voice workers', () => {
     expect((await d.socket.closed).code).toBe(CloseCode.VoiceLost);
     // Worker 1's voice and everyone's control traffic are unaffected.
     b.sendDatagram(voice(60));
-    expect((await receive(c, 1))[0]?.seq).toBe(60);
+    expect((await receiveVoice(c, 1))[0]?.seq).toBe(60);
     await Promise.all([b.ping(), c.ping(), e.ping()]);
     expect(started.logs.some((l) => l.startsWith('error voice worker exited [worker:0') && l.includes('signal:SIGKILL'))).toBe(true);
     // A reconnects with its key and offers again; it gets voice (on the respawned or the surviving worker).
@@ -169,10 +159,10 @@ describe('relay with voice workers', () => {
     a = await connectClient(started.relay.wsUrl, { name: 'A', key: a.key });
     await a.openVoice();
     b.sendDatagram(voice(61));
-    expect((await receive(a, 1))[0]).toMatchObject({ sender: b.sessionId, seq: 61 });
-    expect((await receive(c, 1))[0]?.seq).toBe(61);
+    expect((await receiveVoice(a, 1))[0]).toMatchObject({ sender: b.sessionId, seq: 61 });
+    expect((await receiveVoice(c, 1))[0]?.seq).toBe(61);
     a.sendDatagram(voice(62));
-    expect((await receive(b, 1))[0]).toMatchObject({ sender: a.sessionId, seq: 62 });
+    expect((await receiveVoice(b, 1))[0]).toMatchObject({ sender: a.sessionId, seq: 62 });
     expect(started.relay.stats().voiceWorkers[0]!.crashes).toBe(1);
   });
 });

@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  decodeDownlink,
   encodeKeepalive,
   encodeVoice,
   MAX_UPLINK_BYTES,
   UPLINK_HEADER_BYTES,
   VoiceFlags,
 } from '../../proto/index.ts';
-import type { ForwardedVoice } from '../../proto/index.ts';
 import type { DatagramDropReason } from '../../relay/index.ts';
-import { connectClient } from '../helpers/relay-client.ts';
+import { connectClient, receiveVoice } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
 import { startRelay, waitForEvent } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
@@ -30,16 +28,6 @@ function voice(seq: number, flags = 0): Uint8Array {
   return encodeVoice({ seq, ts: seq * 960, flags, payload: payload(seq) });
 }
 
-/** Waits for `n` datagrams on `client` and returns them decoded, sorted by seq (the channel is unordered). */
-async function receive(client: TestClient, n: number): Promise<ForwardedVoice[]> {
-  const out: ForwardedVoice[] = [];
-  for (let i = 0; i < n; i++) {
-    const d = decodeDownlink(await client.nextDatagram());
-    if (!d.ok) throw new Error(`bad downlink: ${d.error.code}`);
-    out.push(d.value);
-  }
-  return out.sort((x, y) => x.seq - y.seq);
-}
 
 beforeAll(async () => {
   // Stamps here are synthetic (seq × 960) and do not follow the wall clock, which the age
@@ -63,7 +51,7 @@ describe('relay voice forwarding', () => {
   it('forwards voice to the others in the sender room intact, and not to another room', async () => {
     const n = 20;
     for (let seq = 0; seq < n; seq++) expect(a.sendDatagram(voice(seq, seq === 0 ? VoiceFlags.Marker : 0))).toBe(true);
-    const got = await receive(b, n);
+    const got = await receiveVoice(b, n);
     expect(got.map((p) => p.seq)).toEqual([...Array(n).keys()]);
     for (const p of got) {
       expect(p.sender).toBe(a.sessionId);
@@ -81,7 +69,7 @@ describe('relay voice forwarding', () => {
   it('forwards to a user who moved into the sender room, stamped with that room', async () => {
     await c.join('lobby');
     for (let seq = 100; seq < 105; seq++) a.sendDatagram(voice(seq));
-    const [atC, atB] = await Promise.all([receive(c, 5), receive(b, 5)]);
+    const [atC, atB] = await Promise.all([receiveVoice(c, 5), receiveVoice(b, 5)]);
     expect(atC.map((p) => [p.sender, p.room, p.seq])).toEqual([100, 101, 102, 103, 104].map((s) => [a.sessionId, lobbyVoiceId, s]));
     expect(atB.map((p) => p.seq)).toEqual([100, 101, 102, 103, 104]);
   });
@@ -90,7 +78,7 @@ describe('relay voice forwarding', () => {
     await b.join('quiet');
     await c.join('quiet');
     b.sendDatagram(voice(7));
-    const [p] = await receive(c, 1);
+    const [p] = await receiveVoice(c, 1);
     expect(p).toMatchObject({ sender: b.sessionId, room: quietVoiceId, seq: 7 });
     expect(a.datagramCount).toBe(0);
     await b.join('lobby');
@@ -102,13 +90,13 @@ describe('relay voice forwarding', () => {
     await b.next('userUpdated', (u) => u.user?.sessionId === b.sessionId && u.user.deafened);
     const before = b.datagramCount;
     for (let seq = 200; seq < 205; seq++) a.sendDatagram(voice(seq));
-    await receive(c, 5);
+    await receiveVoice(c, 5);
     expect(b.datagramCount).toBe(before);
     b.send({ case: 'setSelfState', value: { muted: false, deafened: false } });
     await b.next('userUpdated', (u) => u.user?.sessionId === b.sessionId && !u.user.deafened);
     a.sendDatagram(voice(210));
-    expect((await receive(b, 1))[0]?.seq).toBe(210);
-    await receive(c, 1);
+    expect((await receiveVoice(b, 1))[0]?.seq).toBe(210);
+    await receiveVoice(c, 1);
   });
 
   it('drops voice from a muted sender (counted muted) and forwards again after unmute', async () => {
@@ -121,9 +109,9 @@ describe('relay voice forwarding', () => {
     a.send({ case: 'setSelfState', value: { muted: false, deafened: false } });
     await a.next('userUpdated', (u) => u.user?.sessionId === a.sessionId && !u.user.muted);
     a.sendDatagram(voice(251));
-    expect((await receive(b, 1))[0]?.seq).toBe(251);
+    expect((await receiveVoice(b, 1))[0]?.seq).toBe(251);
     expect(b.datagramCount).toBe(before + 1);
-    await receive(c, 1);
+    await receiveVoice(c, 1);
   });
 
   it('counts and drops bad datagrams and keep-alives, while valid voice keeps flowing', async () => {
@@ -143,12 +131,12 @@ describe('relay voice forwarding', () => {
     // Valid voice from the same sender and from another still flows.
     a.sendDatagram(voice(300));
     b.sendDatagram(voice(301));
-    expect((await receive(c, 2)).map((p) => [p.sender, p.seq])).toEqual([
+    expect((await receiveVoice(c, 2)).map((p) => [p.sender, p.seq])).toEqual([
       [a.sessionId, 300],
       [b.sessionId, 301],
     ]);
-    expect((await receive(b, 1))[0]).toMatchObject({ sender: a.sessionId, seq: 300 });
-    expect((await receive(a, 1))[0]).toMatchObject({ sender: b.sessionId, seq: 301 });
+    expect((await receiveVoice(b, 1))[0]).toMatchObject({ sender: a.sessionId, seq: 300 });
+    expect((await receiveVoice(a, 1))[0]).toMatchObject({ sender: b.sessionId, seq: 301 });
     // None of the bad ones was forwarded: exactly the valid ones arrived.
     expect(b.datagramCount - countB).toBe(1);
     expect(c.datagramCount - countC).toBe(2);
@@ -157,21 +145,21 @@ describe('relay voice forwarding', () => {
   it('replaces the PeerConnection on a second offer and keeps forwarding', async () => {
     await b.openVoice();
     a.sendDatagram(voice(400));
-    expect((await receive(b, 1))[0]).toMatchObject({ sender: a.sessionId, seq: 400 });
-    await receive(c, 1);
+    expect((await receiveVoice(b, 1))[0]).toMatchObject({ sender: a.sessionId, seq: 400 });
+    await receiveVoice(c, 1);
   });
 
   it('stops forwarding to a client that left, and tells the others', async () => {
     const d = await connectClient(started.relay.wsUrl, { name: 'D' });
     await d.openVoice();
     a.sendDatagram(voice(500));
-    await receive(d, 1);
-    await Promise.all([receive(b, 1), receive(c, 1)]);
+    await receiveVoice(d, 1);
+    await Promise.all([receiveVoice(b, 1), receiveVoice(c, 1)]);
     await d.close();
     await a.next('userLeft', (l) => l.sessionId === d.sessionId);
     const forwarded = started.relay.stats().forwarded;
     a.sendDatagram(voice(501));
-    await Promise.all([receive(b, 1), receive(c, 1)]);
+    await Promise.all([receiveVoice(b, 1), receiveVoice(c, 1)]);
     expect(started.relay.stats().forwarded).toBe(forwarded + 2);
   });
 });
@@ -190,7 +178,7 @@ describe('relay voice rate limit', () => {
         });
       });
       for (let seq = 0; seq < 12; seq++) s.sendDatagram(voice(seq));
-      const got = await receive(r, 5);
+      const got = await receiveVoice(r, 5);
       await allLimited;
       expect(got.map((p) => p.seq)).toEqual([0, 1, 2, 3, 4]);
       expect(limited.relay.stats().datagrams['rate-limited']).toBe(7);
