@@ -7,6 +7,7 @@
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { VoiceWorkerStats } from './voice-plane.ts';
+import type { SendMeter } from './session.ts';
 
 /** Why a control (WebSocket) frame was dropped. */
 export const FRAME_DROP_REASONS = [
@@ -85,6 +86,18 @@ export interface RelayStats {
   readonly bundled: number;
   /** Per voice worker process (empty when voice runs in the main process); already included in the totals above. */
   readonly voiceWorkers: readonly VoiceWorkerStats[];
+  /** Back-pressure on control sockets (relay/session.ts). */
+  readonly controlSend: ControlSendStats;
+}
+
+/** What the per-connection send budget did. */
+export interface ControlSendStats {
+  /** Most unsent bytes any one control socket held right after a send, since start. Never above `sendBudgetBytes`. */
+  readonly peakBufferedBytes: number;
+  /** Optional replies refused with SLOW_DOWN. */
+  readonly slowDowns: number;
+  /** Connections closed as slow readers (close code 4101). */
+  readonly slowReadersClosed: number;
 }
 
 function zeroes<R extends string>(reasons: readonly R[]): Record<R, number> {
@@ -100,6 +113,17 @@ export class DropStats {
   readonly #events: TypedEmitter<RelayEvents>;
   #forwarded = 0;
   #bundled = 0;
+  #peakBuffered = 0;
+  #slowDowns = 0;
+  #slowReadersClosed = 0;
+  /** The {@link SendMeter} every session reports to. */
+  readonly sendMeter: SendMeter = {
+    buffered: (bytes) => {
+      if (bytes > this.#peakBuffered) this.#peakBuffered = bytes;
+    },
+    slowDown: () => void this.#slowDowns++,
+    slowReaderClosed: () => void this.#slowReadersClosed++,
+  };
 
   constructor(events: TypedEmitter<RelayEvents>) {
     this.#events = events;
@@ -140,6 +164,7 @@ export class DropStats {
   }
 
   snapshot(voiceWorkers: readonly VoiceWorkerStats[] = []): RelayStats {
-    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, bundled: this.#bundled, voiceWorkers };
+    const controlSend = { peakBufferedBytes: this.#peakBuffered, slowDowns: this.#slowDowns, slowReadersClosed: this.#slowReadersClosed };
+    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, bundled: this.#bundled, voiceWorkers, controlSend };
   }
 }

@@ -142,12 +142,21 @@ export class ChatService {
       answer({ code: ErrorCode.CHAT_FORBIDDEN });
       return;
     }
+    // A client that has not read the last pages gets no new one (and costs no storage read): it may ask again.
+    if (session.congested) {
+      answer({ code: ErrorCode.SLOW_DOWN });
+      return;
+    }
     const { limits, clock, store } = this.#deps;
     const limit = msg.limit === 0 ? limits.defaultPage : Math.min(msg.limit, limits.maxPage);
     const before = msg.beforeSeq === 0n || msg.beforeSeq > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(msg.beforeSeq);
     this.#enqueue(async () => {
       const page = await store.page(conv.key, before, limit, clock.now() - limits.maxAgeMs);
-      answer({ messages: page.messages, hasMore: page.hasMore });
+      const value = { requestId: msg.requestId, target: msg.target };
+      session.sendOptional({ case: 'chatHistory', value: { ...value, messages: page.messages, hasMore: page.hasMore } }, () => ({
+        case: 'chatHistory',
+        value: { ...value, code: ErrorCode.SLOW_DOWN },
+      }));
     }, session);
   }
 
