@@ -14,7 +14,7 @@ export const MAX_CONTROL_FRAME_BYTES = 64 * 1024;
 
 /**
  * Room a paged frame keeps for everything but its items: the envelope's tag
- * and length, request ids, targets (a room id is at most 64 bytes), flags and
+ * and length, request ids, targets (a room id is at most 128 bytes), flags and
  * codes. Generous on purpose: a page a little shorter costs nothing, a frame
  * over the limit is lost.
  */

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { CLOSE_SLOW_READER, encodeEnvelope, NONCE_BYTES } from '../proto/index.ts';
+import { CLOSE_SLOW_READER, encodeEnvelope, MAX_CONTROL_FRAME_BYTES, NONCE_BYTES } from '../proto/index.ts';
 import type { EnvelopeInit, ErrorCode } from '../proto/index.ts';
 import type { Clock, RelayLimits } from './options.ts';
 import { TokenBucket } from './rate-limit.ts';
@@ -73,8 +73,10 @@ export interface SessionDeps {
 
 /** Where a session reports its send buffer. */
 export interface SendMeter {
-  /** The socket holds `bytes` not yet taken by the kernel, right after a send. */
-  buffered(bytes: number): void;
+  /** A frame of `frameBytes` was queued; the socket now holds `bufferedBytes` not yet taken by the kernel. */
+  sent(frameBytes: number, bufferedBytes: number): void;
+  /** A frame over MAX_CONTROL_FRAME_BYTES was built and not sent (the client would drop it): a relay bug, counted so a benchmark or test sees it. */
+  oversized(frameBytes: number): void;
   /** An optional reply was refused with SLOW_DOWN. */
   slowDown(): void;
   /** The session was closed as a slow reader. */
@@ -184,6 +186,10 @@ export class Session {
    */
   sendEncoded(frame: Uint8Array): void {
     if (this.#state === 'closed' || this.#ws.readyState !== this.#ws.OPEN) return;
+    if (frame.byteLength > MAX_CONTROL_FRAME_BYTES) {
+      this.#deps.meter?.oversized(frame.byteLength);
+      return;
+    }
     const limits = this.#deps.limits;
     if (this.#ws.bufferedAmount + frame.byteLength + WS_FRAME_OVERHEAD > limits.sendBudgetBytes) {
       this.#closeSlowReader('send buffer over budget');
@@ -196,7 +202,7 @@ export class Session {
       return;
     }
     const buffered = this.#ws.bufferedAmount;
-    this.#deps.meter?.buffered(buffered);
+    this.#deps.meter?.sent(frame.byteLength, buffered);
     if (buffered <= limits.sendSoftBytes) this.#overSoftSince = undefined;
     else this.#overSoftSince ??= this.#deps.clock.now();
   }

@@ -98,6 +98,10 @@ export interface ControlSendStats {
   readonly slowDowns: number;
   /** Connections closed as slow readers (close code 4101). */
   readonly slowReadersClosed: number;
+  /** Largest control frame sent, bytes (at most MAX_CONTROL_FRAME_BYTES). */
+  readonly largestFrameBytes: number;
+  /** Frames over MAX_CONTROL_FRAME_BYTES the relay built and did not send (should stay 0: proto/frame-limits.ts). */
+  readonly oversizedFrames: number;
 }
 
 function zeroes<R extends string>(reasons: readonly R[]): Record<R, number> {
@@ -116,11 +120,15 @@ export class DropStats {
   #peakBuffered = 0;
   #slowDowns = 0;
   #slowReadersClosed = 0;
+  #largestFrame = 0;
+  #oversized = 0;
   /** The {@link SendMeter} every session reports to. */
   readonly sendMeter: SendMeter = {
-    buffered: (bytes) => {
-      if (bytes > this.#peakBuffered) this.#peakBuffered = bytes;
+    sent: (frameBytes, bufferedBytes) => {
+      if (bufferedBytes > this.#peakBuffered) this.#peakBuffered = bufferedBytes;
+      if (frameBytes > this.#largestFrame) this.#largestFrame = frameBytes;
     },
+    oversized: () => void this.#oversized++,
     slowDown: () => void this.#slowDowns++,
     slowReaderClosed: () => void this.#slowReadersClosed++,
   };
@@ -164,7 +172,7 @@ export class DropStats {
   }
 
   snapshot(voiceWorkers: readonly VoiceWorkerStats[] = []): RelayStats {
-    const controlSend = { peakBufferedBytes: this.#peakBuffered, slowDowns: this.#slowDowns, slowReadersClosed: this.#slowReadersClosed };
+    const controlSend = { peakBufferedBytes: this.#peakBuffered, slowDowns: this.#slowDowns, slowReadersClosed: this.#slowReadersClosed, largestFrameBytes: this.#largestFrame, oversizedFrames: this.#oversized };
     return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, bundled: this.#bundled, voiceWorkers, controlSend };
   }
 }

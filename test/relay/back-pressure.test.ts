@@ -57,6 +57,7 @@ describe('back-pressure and byte-bounded pages', () => {
     expect(pages.length).toBeGreaterThan(1);
     expect(pages.flat().map(textOf)).toEqual(sent);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_CONTROL_FRAME_BYTES);
+    expect(r.relay.stats().controlSend).toMatchObject({ oversizedFrames: 0, largestFrameBytes: Math.max(...sizes) });
   });
 
   it('closes a client that floods history requests without reading (close 4101), holding at most the send budget for it; others are unaffected', async () => {
