@@ -109,8 +109,13 @@ export class Session {
   #rateLimitedStreak = 0;
   #closeCode: number | undefined;
   #closeReason = '';
-  /** Clock time since when the send buffer has been over the soft mark; undefined while under it. */
-  #overSoftSince: number | undefined;
+  /**
+   * Clock time since when this socket is congested: its buffer went over the
+   * soft mark, or an optional reply was refused because it would have. Cleared
+   * only once the buffer drains to half the soft mark (hysteresis: a reader
+   * that never reads keeps its buffer just under the mark, refused forever).
+   */
+  #congestedSince: number | undefined;
 
   constructor(ws: WebSocket, deps: SessionDeps) {
     this.#ws = ws;
@@ -203,8 +208,7 @@ export class Session {
     }
     const buffered = this.#ws.bufferedAmount;
     this.#deps.meter?.sent(frame.byteLength, buffered);
-    if (buffered <= limits.sendSoftBytes) this.#overSoftSince = undefined;
-    else this.#overSoftSince ??= this.#deps.clock.now();
+    this.#noteBuffer(buffered);
   }
 
   /**
@@ -214,7 +218,8 @@ export class Session {
    */
   sendOptional(msg: EnvelopeInit, refusal: () => EnvelopeInit): boolean {
     const frame = encodeEnvelope(msg);
-    if (this.#ws.bufferedAmount + frame.byteLength > this.#deps.limits.sendSoftBytes) {
+    if (this.congested || this.#ws.bufferedAmount + frame.byteLength > this.#deps.limits.sendSoftBytes) {
+      this.#congestedSince ??= this.#deps.clock.now();
       this.#deps.meter?.slowDown();
       this.send(refusal());
       return false;
@@ -223,26 +228,28 @@ export class Session {
     return true;
   }
 
-  /** True while the socket holds more unsent bytes than the soft mark: optional work for this client should wait. */
+  /** True while the socket is congested (see `#congestedSince`): optional work for this client should wait. */
   get congested(): boolean {
-    return this.#ws.bufferedAmount > this.#deps.limits.sendSoftBytes;
+    this.#noteBuffer(this.#ws.bufferedAmount);
+    return this.#congestedSince !== undefined;
   }
 
   /**
    * Liveness of the send side (the heartbeat calls it): closes the session as
-   * a slow reader when its buffer has stayed over the soft mark for
-   * `sendStallMs`. True if it was closed.
+   * a slow reader when it has stayed congested for `sendStallMs` without
+   * draining to half the soft mark. True if it was closed.
    */
   checkDrain(now: number): boolean {
-    if (this.#state === 'closed') return false;
-    if (this.#ws.bufferedAmount <= this.#deps.limits.sendSoftBytes) {
-      this.#overSoftSince = undefined;
-      return false;
-    }
-    this.#overSoftSince ??= now;
-    if (now - this.#overSoftSince < this.#deps.limits.sendStallMs) return false;
+    if (this.#state === 'closed' || !this.congested || this.#congestedSince === undefined) return false;
+    if (now - this.#congestedSince < this.#deps.limits.sendStallMs) return false;
     this.#closeSlowReader('send buffer not draining');
     return true;
+  }
+
+  #noteBuffer(buffered: number): void {
+    const soft = this.#deps.limits.sendSoftBytes;
+    if (buffered > soft) this.#congestedSince ??= this.#deps.clock.now();
+    else if (buffered <= soft / 2) this.#congestedSince = undefined;
   }
 
   /** Sends an `error` frame without closing; `untilMs` is the end of a ban or lock-out. */
