@@ -78,7 +78,10 @@ export interface RelayLimits {
    * are refused with `ERROR_CODE_SLOW_DOWN`. Default 1 MiB.
    */
   readonly sendSoftBytes: number;
-  /** A socket whose send buffer stays over the soft mark this long is closed as a slow reader. Default 20 000 ms. */
+  /**
+   * A socket that stays congested this long (its buffer passed the soft mark or a page was refused, and it has
+   * not drained to half the soft mark since) is closed as a slow reader. Default 20 000 ms.
+   */
   readonly sendStallMs: number;
 }
 
