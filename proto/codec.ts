@@ -11,12 +11,11 @@ import { EnvelopeSchema } from './gen/parley_pb.ts';
 import type { Envelope } from './gen/parley_pb.ts';
 import { decodeFailure } from './errors.ts';
 import type { Decoded } from './errors.ts';
+import { MAX_CONTROL_FRAME_BYTES } from './frame-limits.ts';
 
 /** Version of the control protocol this build speaks. */
 export const PROTOCOL_VERSION = 1;
 
-/** Largest control frame either side accepts, in bytes (SDP offers are the biggest: ~1-3 KB). */
-export const MAX_CONTROL_FRAME_BYTES = 64 * 1024;
 
 /** The `case` names of every Envelope message, e.g. `'client_auth'` -> `'clientAuth'`. */
 export type EnvelopeCase = NonNullable<Envelope['msg']['case']>;

@@ -1,6 +1,8 @@
 /** Public surface of the wire format: control envelope codec, datagrams, auth transcript. */
 export * from './gen/parley_pb.ts';
 export * from './codec.ts';
+export * from './frame-limits.ts';
+export * from './close-codes.ts';
 export * from './datagram.ts';
 export * from './auth-transcript.ts';
 export * from './errors.ts';

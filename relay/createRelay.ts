@@ -229,7 +229,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
     function onConnection(ws: WebSocket, req: IncomingMessage): void {
       const remote = remoteAddress(req, opts.trustProxy);
-      const session = new Session(ws, { connId: nextConnId++, remoteAddress: remote, clock, limits, hooks });
+      const session = new Session(ws, { connId: nextConnId++, remoteAddress: remote, clock, limits, hooks, meter: stats.sendMeter });
       connections.add(session);
       events.emit('connection-opened', { connId: session.connId, remote });
       handshake.start(session);

@@ -2,6 +2,8 @@
  * Liveness: every `pingIntervalMs` the relay pings each authenticated session
  * and closes any that has sent nothing for `idleTimeoutMs`. Any inbound frame
  * counts as a sign of life, not only a pong: a busy client is plainly alive.
+ * The same tick closes sessions whose send buffer stopped draining
+ * (`Session.checkDrain`): a client that talks but never reads is not alive.
  */
 import type { Clock, RelayLimits } from './options.ts';
 import { CloseCode } from './session.ts';
@@ -24,7 +26,7 @@ export function startHeartbeat(deps: HeartbeatDeps): () => void {
     for (const session of [...deps.sessions()]) {
       if (now - session.lastHeardAt > limits.idleTimeoutMs) {
         session.close(CloseCode.Idle, 'idle timeout');
-      } else {
+      } else if (!session.checkDrain(now)) {
         nonce = (nonce + 1n) & 0xffff_ffff_ffff_ffffn;
         session.send({ case: 'ping', value: { nonce } });
       }

@@ -14,7 +14,7 @@ export { TypedEmitter } from './emitter.ts';
 export { RelayError } from './errors.ts';
 export type { RelayErrorCode } from './errors.ts';
 export { DATAGRAM_DROP_REASONS, FRAME_DROP_REASONS, DropStats } from './stats.ts';
-export type { DatagramDropReason, FrameDropReason, RelayStats } from './stats.ts';
+export type { ControlSendStats, DatagramDropReason, FrameDropReason, RelayStats } from './stats.ts';
 export { loadSummary } from './load-report.ts';
 export type { VoiceLoad } from './load-report.ts';
 export { CloseCode, closeCodeFor } from './session.ts';

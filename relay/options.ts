@@ -9,6 +9,7 @@ import type { ChatLimits } from './chat/chat-limits.ts';
 import { resolveChatLimits } from './chat/chat-limits.ts';
 import type { ChatPolicy } from './chat/authorize.ts';
 import { RelayError } from './errors.ts';
+import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
 
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
 export interface Clock {
@@ -64,6 +65,24 @@ export interface RelayLimits {
    * that ever came and went costs (relay/tree/members-doc.ts).
    */
   readonly membersCompactAfterDeletes: number;
+  /**
+   * Per-connection send budget: most bytes the relay holds unsent for one
+   * control socket (what the kernel has not taken yet). A frame that would
+   * exceed it closes the connection as a slow reader (close code 4101) instead
+   * of being queued, so a client that stops reading costs at most this much.
+   * Default 4 MiB (a few dozen full pages; far more than a reading client ever has queued).
+   */
+  readonly sendBudgetBytes: number;
+  /**
+   * Soft mark of the send buffer: above it, optional replies (history pages)
+   * are refused with `ERROR_CODE_SLOW_DOWN`. Default 1 MiB.
+   */
+  readonly sendSoftBytes: number;
+  /**
+   * A socket that stays congested this long (its buffer passed the soft mark or a page was refused, and it has
+   * not drained to half the soft mark since) is closed as a slow reader. Default 20 000 ms.
+   */
+  readonly sendStallMs: number;
 }
 
 /** Defaults for {@link RelayLimits}. */
@@ -84,6 +103,9 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   opPerSecond: 200,
   verdictRetentionMs: 90 * 24 * 3_600_000,
   membersCompactAfterDeletes: 1_024,
+  sendBudgetBytes: 4 * 1024 * 1024,
+  sendSoftBytes: 1024 * 1024,
+  sendStallMs: 20_000,
 });
 
 /** WebRTC settings for the relay's PeerConnections. */
@@ -189,6 +211,9 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw RelayError.invalidOptions(`limit must be a finite number >= 0 [limit:${name}]`);
     }
+  }
+  if (limits.sendSoftBytes > limits.sendBudgetBytes || limits.sendBudgetBytes < MAX_CONTROL_FRAME_BYTES * 2) {
+    throw RelayError.invalidOptions(`sendBudgetBytes must be at least two frames and not below sendSoftBytes [sendBudgetBytes:${limits.sendBudgetBytes}, sendSoftBytes:${limits.sendSoftBytes}]`);
   }
   const guests = options.guests ?? 'auto';
   if (guests !== 'auto' && guests !== 'allow' && guests !== 'deny') {

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { encodeEnvelope, NONCE_BYTES } from '../proto/index.ts';
+import { CLOSE_SLOW_READER, encodeEnvelope, MAX_CONTROL_FRAME_BYTES, NONCE_BYTES } from '../proto/index.ts';
 import type { EnvelopeInit, ErrorCode } from '../proto/index.ts';
 import type { Clock, RelayLimits } from './options.ts';
 import { TokenBucket } from './rate-limit.ts';
@@ -31,6 +31,8 @@ export const CloseCode = {
   VoiceLost: 1012,
   /** No frame heard within the idle timeout. */
   Idle: 4100,
+  /** The client did not read what the relay sent: over the send budget, or over the soft mark too long (see send-budget in ARCHITECTURE.md). */
+  SlowReader: CLOSE_SLOW_READER,
 } as const;
 
 /** The close code that accompanies an `error` of `code`. */
@@ -60,9 +62,29 @@ export interface SessionDeps {
   /** Where the connection comes from (see access/remote-address.ts): the key of lock-outs. */
   readonly remoteAddress: string;
   readonly clock: Clock;
-  readonly limits: Pick<RelayLimits, 'controlBurst' | 'controlPerSecond' | 'maxBadFrames' | 'maxRateLimitedFrames'>;
+  readonly limits: Pick<
+    RelayLimits,
+    'controlBurst' | 'controlPerSecond' | 'maxBadFrames' | 'maxRateLimitedFrames' | 'sendBudgetBytes' | 'sendSoftBytes' | 'sendStallMs' | 'closeGraceMs'
+  >;
   readonly hooks: SessionHooks;
+  /** Told the socket's buffered bytes after every send (relay.stats() keeps the peak). */
+  readonly meter?: SendMeter;
 }
+
+/** Where a session reports its send buffer. */
+export interface SendMeter {
+  /** A frame of `frameBytes` was queued; the socket now holds `bufferedBytes` not yet taken by the kernel. */
+  sent(frameBytes: number, bufferedBytes: number): void;
+  /** A frame over MAX_CONTROL_FRAME_BYTES was built and not sent (the client would drop it): a relay bug, counted so a benchmark or test sees it. */
+  oversized(frameBytes: number): void;
+  /** An optional reply was refused with SLOW_DOWN. */
+  slowDown(): void;
+  /** The session was closed as a slow reader. */
+  slowReaderClosed(): void;
+}
+
+/** Most bytes `ws` adds to a frame of ours (header of a 64 KiB server frame is 4; 14 covers any). */
+const WS_FRAME_OVERHEAD = 14;
 
 /** A plain Uint8Array view (no copy), so decoded bytes fields are not Buffers with Buffer semantics. */
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
@@ -87,6 +109,13 @@ export class Session {
   #rateLimitedStreak = 0;
   #closeCode: number | undefined;
   #closeReason = '';
+  /**
+   * Clock time since when this socket is congested: its buffer went over the
+   * soft mark, or an optional reply was refused because it would have. Cleared
+   * only once the buffer drains to half the soft mark (hysteresis: a reader
+   * that never reads keeps its buffer just under the mark, refused forever).
+   */
+  #congestedSince: number | undefined;
 
   constructor(ws: WebSocket, deps: SessionDeps) {
     this.#ws = ws;
@@ -154,14 +183,73 @@ export class Session {
     this.sendEncoded(encodeEnvelope(msg));
   }
 
-  /** Sends an already encoded Envelope (broadcasts encode once). Never throws. */
+  /**
+   * Sends an already encoded Envelope (broadcasts encode once). Never throws.
+   * A frame that would take the socket's unsent bytes over `sendBudgetBytes`
+   * is not queued: the client is not reading, so it is closed as a slow
+   * reader instead, which keeps what one client costs the relay bounded.
+   */
   sendEncoded(frame: Uint8Array): void {
     if (this.#state === 'closed' || this.#ws.readyState !== this.#ws.OPEN) return;
+    if (frame.byteLength > MAX_CONTROL_FRAME_BYTES) {
+      this.#deps.meter?.oversized(frame.byteLength);
+      return;
+    }
+    const limits = this.#deps.limits;
+    if (this.#ws.bufferedAmount + frame.byteLength + WS_FRAME_OVERHEAD > limits.sendBudgetBytes) {
+      this.#closeSlowReader('send buffer over budget');
+      return;
+    }
     try {
       this.#ws.send(frame);
     } catch {
       this.close(1011, 'send failed');
+      return;
     }
+    const buffered = this.#ws.bufferedAmount;
+    this.#deps.meter?.sent(frame.byteLength, buffered);
+    this.#noteBuffer(buffered);
+  }
+
+  /**
+   * Sends an optional reply (a history page: the client can ask again) only
+   * while the socket is under the soft mark with it; otherwise sends the small
+   * `refusal` built by the caller (a SLOW_DOWN answer) instead. True if sent.
+   */
+  sendOptional(msg: EnvelopeInit, refusal: () => EnvelopeInit): boolean {
+    const frame = encodeEnvelope(msg);
+    if (this.congested || this.#ws.bufferedAmount + frame.byteLength > this.#deps.limits.sendSoftBytes) {
+      this.#congestedSince ??= this.#deps.clock.now();
+      this.#deps.meter?.slowDown();
+      this.send(refusal());
+      return false;
+    }
+    this.sendEncoded(frame);
+    return true;
+  }
+
+  /** True while the socket is congested (see `#congestedSince`): optional work for this client should wait. */
+  get congested(): boolean {
+    this.#noteBuffer(this.#ws.bufferedAmount);
+    return this.#congestedSince !== undefined;
+  }
+
+  /**
+   * Liveness of the send side (the heartbeat calls it): closes the session as
+   * a slow reader when it has stayed congested for `sendStallMs` without
+   * draining to half the soft mark. True if it was closed.
+   */
+  checkDrain(now: number): boolean {
+    if (this.#state === 'closed' || !this.congested || this.#congestedSince === undefined) return false;
+    if (now - this.#congestedSince < this.#deps.limits.sendStallMs) return false;
+    this.#closeSlowReader('send buffer not draining');
+    return true;
+  }
+
+  #noteBuffer(buffered: number): void {
+    const soft = this.#deps.limits.sendSoftBytes;
+    if (buffered > soft) this.#congestedSince ??= this.#deps.clock.now();
+    else if (buffered <= soft / 2) this.#congestedSince = undefined;
   }
 
   /** Sends an `error` frame without closing; `untilMs` is the end of a ban or lock-out. */
@@ -187,6 +275,20 @@ export class Session {
       this.#ws.terminate();
     }
     this.#setState('closed', code, this.#closeReason);
+  }
+
+  /**
+   * Closes with {@link CloseCode.SlowReader}. The close frame queues behind
+   * what the client has not read; if the handshake has not finished after
+   * `closeGraceMs` the socket is dropped, freeing its buffer.
+   */
+  #closeSlowReader(reason: string): void {
+    if (this.#state === 'closed') return;
+    this.#deps.meter?.slowReaderClosed();
+    this.close(CloseCode.SlowReader, reason);
+    const timer = setTimeout(() => this.#ws.terminate(), this.#deps.limits.closeGraceMs);
+    timer.unref();
+    this.#ws.once('close', () => clearTimeout(timer));
   }
 
   /** Drops the TCP connection without a close handshake (shutdown stragglers). */

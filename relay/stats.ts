@@ -7,6 +7,7 @@
 import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { VoiceWorkerStats } from './voice-plane.ts';
+import type { SendMeter } from './session.ts';
 
 /** Why a control (WebSocket) frame was dropped. */
 export const FRAME_DROP_REASONS = [
@@ -85,6 +86,22 @@ export interface RelayStats {
   readonly bundled: number;
   /** Per voice worker process (empty when voice runs in the main process); already included in the totals above. */
   readonly voiceWorkers: readonly VoiceWorkerStats[];
+  /** Back-pressure on control sockets (relay/session.ts). */
+  readonly controlSend: ControlSendStats;
+}
+
+/** What the per-connection send budget did. */
+export interface ControlSendStats {
+  /** Most unsent bytes any one control socket held right after a send, since start. Never above `sendBudgetBytes`. */
+  readonly peakBufferedBytes: number;
+  /** Optional replies refused with SLOW_DOWN. */
+  readonly slowDowns: number;
+  /** Connections closed as slow readers (close code 4101). */
+  readonly slowReadersClosed: number;
+  /** Largest control frame sent, bytes (at most MAX_CONTROL_FRAME_BYTES). */
+  readonly largestFrameBytes: number;
+  /** Frames over MAX_CONTROL_FRAME_BYTES the relay built and did not send (should stay 0: proto/frame-limits.ts). */
+  readonly oversizedFrames: number;
 }
 
 function zeroes<R extends string>(reasons: readonly R[]): Record<R, number> {
@@ -100,6 +117,21 @@ export class DropStats {
   readonly #events: TypedEmitter<RelayEvents>;
   #forwarded = 0;
   #bundled = 0;
+  #peakBuffered = 0;
+  #slowDowns = 0;
+  #slowReadersClosed = 0;
+  #largestFrame = 0;
+  #oversized = 0;
+  /** The {@link SendMeter} every session reports to. */
+  readonly sendMeter: SendMeter = {
+    sent: (frameBytes, bufferedBytes) => {
+      if (bufferedBytes > this.#peakBuffered) this.#peakBuffered = bufferedBytes;
+      if (frameBytes > this.#largestFrame) this.#largestFrame = frameBytes;
+    },
+    oversized: () => void this.#oversized++,
+    slowDown: () => void this.#slowDowns++,
+    slowReaderClosed: () => void this.#slowReadersClosed++,
+  };
 
   constructor(events: TypedEmitter<RelayEvents>) {
     this.#events = events;
@@ -140,6 +172,7 @@ export class DropStats {
   }
 
   snapshot(voiceWorkers: readonly VoiceWorkerStats[] = []): RelayStats {
-    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, bundled: this.#bundled, voiceWorkers };
+    const controlSend = { peakBufferedBytes: this.#peakBuffered, slowDowns: this.#slowDowns, slowReadersClosed: this.#slowReadersClosed, largestFrameBytes: this.#largestFrame, oversizedFrames: this.#oversized };
+    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, bundled: this.#bundled, voiceWorkers, controlSend };
   }
 }

@@ -3,6 +3,7 @@
  * opened, lost, refused and closed by the user. Pure: the session applies the
  * result through its one choke point and keeps the sockets and timers.
  */
+import { CLOSE_SLOW_READER } from '../../proto/index.ts';
 import type { ChatState } from './chat/index.ts';
 import { SessionError, isFatalAuthError } from './errors.ts';
 import type { ReconnectPolicy } from './reconnect-policy.ts';
@@ -29,10 +30,14 @@ export interface CloseOutcome {
  * established connection was lost) and the policy the number of retries
  * before it, so the delays run 500 ms, 1 s, 2 s, 4 s … from any start.
  */
-export function closedState(state: State, wasOpen: boolean, attempt: number, policy: ReconnectPolicy): CloseOutcome | null {
+export function closedState(state: State, wasOpen: boolean, attempt: number, policy: ReconnectPolicy, closeCode = 0): CloseOutcome | null {
   const current = state.connection;
   if (current.status === 'failed' && current.error && isFatalAuthError(current.error.code)) return null;
-  const error = new SessionError(wasOpen ? 'connection-lost' : 'relay-unreachable', wasOpen ? 'connection lost' : 'relay unreachable');
+  // A slow-reader close says why in its code (the relay could not send an error frame: we were not reading).
+  const error =
+    closeCode === CLOSE_SLOW_READER
+      ? new SessionError('too-slow', 'closed as a slow reader')
+      : new SessionError(wasOpen ? 'connection-lost' : 'relay-unreachable', wasOpen ? 'connection lost' : 'relay unreachable');
   const next = wasOpen && current.status === 'connected' ? 1 : attempt + 1;
   const delayMs = policy.nextDelayMs({ attempt: next - 1 });
   if (delayMs === null) return { state: { ...state, connection: { status: 'failed', error, attempt: next } }, retry: null };

@@ -24,6 +24,8 @@ export interface ControlLinkHost {
   onMessage(m: ControlMessage): Promise<void>;
   /** Tears down everything bound to the previous socket (this link's own {@link ControlLink.stop} included). */
   teardown(): void;
+  /** A frame from the relay could not be decoded (too large, damaged) and was dropped: whatever waited for a reply must not wait forever. */
+  onDropped?(detail: string): void;
 }
 
 /** Adapters of the link. */
@@ -60,8 +62,11 @@ export class ControlLink {
     const signal = new SignalConnection(this.#deps.url, this.#deps.webSocket);
     this.#signal = signal;
     signal.on('message', (m) => this.#host.onMessage(m).catch((e) => console.error('control message failed', e)));
-    signal.on('malformed', (detail) => console.warn(`dropped relay frame [reason:${detail}]`));
-    signal.on('close', ({ wasOpen }) => this.#onClose(wasOpen, attempt));
+    signal.on('malformed', (detail) => {
+      console.warn(`dropped relay frame [reason:${detail}]`);
+      this.#host.onDropped?.(detail);
+    });
+    signal.on('close', ({ wasOpen, code }) => this.#onClose(wasOpen, attempt, code));
   }
 
   /** Cancels a scheduled retry and closes the socket; `connect` may be called again. */
@@ -74,10 +79,10 @@ export class ControlLink {
     this.#signal = null;
   }
 
-  #onClose(wasOpen: boolean, attempt: number): void {
+  #onClose(wasOpen: boolean, attempt: number, code: number): void {
     this.#host.teardown();
     if (!this.#host.wanted()) return;
-    const outcome = closedState(this.#host.state(), wasOpen, attempt, this.#deps.policy);
+    const outcome = closedState(this.#host.state(), wasOpen, attempt, this.#deps.policy, code);
     if (!outcome) return;
     this.#host.set(outcome.state);
     const retry = outcome.retry;

@@ -38,6 +38,9 @@ const TEXT: Record<SessionErrorCode, string> = {
   'chat-forbidden': 'You may not do that here: it is someone else’s message, or text is not allowed in this room.',
   'chat-not-found': 'That message no longer exists.',
   'chat-conflict': 'The relay already has a different message with this id. Discard it and type it again.',
+  'slow-down': 'The relay is still sending you earlier data. Try again in a moment.',
+  'too-slow': 'The relay closed the connection because this device was not reading what it sent (a slow or stalled network). Reconnecting…',
+  'reply-unreadable': 'A reply from the relay was too large or damaged for this page to read. Try again, or reload the page.',
 };
 
 /** The sentence to show for an error, with the end time of bans and lock-outs. */

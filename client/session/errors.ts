@@ -41,7 +41,10 @@ export type SessionErrorCode =
   | 'relay-key-changed'
   | 'chat-forbidden'
   | 'chat-not-found'
-  | 'chat-conflict';
+  | 'chat-conflict'
+  | 'slow-down'
+  | 'too-slow'
+  | 'reply-unreadable';
 
 /** An error with a code, optional end time for temporary refusals, and a cause. */
 export class SessionError extends Error {
@@ -85,6 +88,7 @@ const FROM_RELAY: Partial<Record<ErrorCode, SessionErrorCode>> = {
   [ErrorCode.CHAT_FORBIDDEN]: 'chat-forbidden',
   [ErrorCode.CHAT_NOT_FOUND]: 'chat-not-found',
   [ErrorCode.CHAT_ID_CONFLICT]: 'chat-conflict',
+  [ErrorCode.SLOW_DOWN]: 'slow-down',
 };
 
 /** Maps a relay `Error` message onto a SessionError. */

@@ -126,6 +126,7 @@ export class Session {
         wanted: () => this.#credentials !== null,
         onMessage: (m) => this.#onMessage(m),
         teardown: () => this.#teardown(),
+        onDropped: () => this.#chat.replyLost(),
       },
       { url: deps.url, webSocket: deps.webSocket, policy: deps.reconnectPolicy ?? exponentialBackoff(), setTimer: this.#setTimer, clearTimer: this.#clearTimer },
     );

@@ -302,6 +302,12 @@ export class RoomTreeStore {
   }
 
   async #history(msg: OpHistory): Promise<void> {
+    if (msg.code === ErrorCode.SLOW_DOWN) {
+      // Back-pressure: keep what is shown; "older" asks again.
+      const prev = this.#view.history;
+      this.#update({ history: { entries: prev?.entries ?? [], more: true, loading: false, forbidden: false } });
+      return;
+    }
     if (msg.code !== ErrorCode.UNSPECIFIED) {
       this.#update({ history: { entries: [], more: false, loading: false, forbidden: true } });
       return;

@@ -225,12 +225,18 @@ export class ParleyChatPanel extends LitElement {
         : nothing}
       <div class="log" role="log" aria-live="polite" aria-label=${`Messages in ${title}`} tabindex="0" @scroll=${this.#onScroll}>
         ${c?.loading ? html`<div class="loading" role="status"><progress aria-label="Loading messages"></progress>Loading messages…</div>` : nothing}
+        ${c?.loadError && !c.loading
+          ? html`<div class="load-error" role="alert">
+              Messages could not be loaded: ${errorText(c.loadError)}
+              ${c.loaded ? nothing : html`<button type="button" @click=${() => this.#emit({ type: 'chat-open', conversation: key })}>Try again</button>`}
+            </div>`
+          : nothing}
         ${c?.hasMore && !c.loading
           ? html`<button type="button" class="older" @click=${() => this.#emit({ type: 'chat-load-older', conversation: key })}>Load older messages</button>`
           : nothing}
         ${c && (c.messages.length || c.pending.length)
           ? nothing
-          : html`<p class="empty">${c?.loading ? '' : `No messages in ${title} yet.`}</p>`}
+          : html`<p class="empty">${c?.loading || c?.loadError ? '' : `No messages in ${title} yet.`}</p>`}
         <ol>
           ${(c?.messages ?? []).map((m) =>
             messageItem(m, {

@@ -47,6 +47,12 @@ export interface ChatServiceDeps {
 const BUCKET_IDLE_MS = 60_000;
 /** Sweep idle buckets once the map holds this many. */
 const BUCKET_SWEEP_AT = 4096;
+/**
+ * History requests one connection may have waiting on the chat queue; more
+ * are answered SLOW_DOWN at once. Without it a flood queues reads in front of
+ * everyone else's posts and pages (the queue is shared and in order).
+ */
+export const MAX_HISTORY_IN_FLIGHT = 4;
 
 const actorOf = (m: Member): ChatActor => ({ publicKeyHex: hex(m.publicKey), role: m.role });
 
@@ -61,6 +67,8 @@ export class ChatService {
   readonly #buckets = new Map<string, { bucket: TokenBucket; lastUsed: number }>();
   /** Ids queued but not yet stored: a retry arriving meanwhile waits for the first verdict. */
   readonly #inFlight = new Set<string>();
+  /** History requests queued per connection (see {@link MAX_HISTORY_IN_FLIGHT}). */
+  readonly #historyQueued = new Map<Session, number>();
   #queue: Promise<void> = Promise.resolve();
 
   constructor(deps: ChatServiceDeps) {
@@ -142,12 +150,27 @@ export class ChatService {
       answer({ code: ErrorCode.CHAT_FORBIDDEN });
       return;
     }
+    // A client that has not read the last pages, or has enough asked already, gets no new one (and costs no storage read): it may ask again.
+    const queued = this.#historyQueued.get(session) ?? 0;
+    if (session.congested || queued >= MAX_HISTORY_IN_FLIGHT) {
+      answer({ code: ErrorCode.SLOW_DOWN });
+      return;
+    }
+    this.#historyQueued.set(session, queued + 1);
     const { limits, clock, store } = this.#deps;
     const limit = msg.limit === 0 ? limits.defaultPage : Math.min(msg.limit, limits.maxPage);
     const before = msg.beforeSeq === 0n || msg.beforeSeq > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(msg.beforeSeq);
     this.#enqueue(async () => {
+      const left = (this.#historyQueued.get(session) ?? 1) - 1;
+      if (left > 0) this.#historyQueued.set(session, left);
+      else this.#historyQueued.delete(session);
+      if (session.state === 'closed') return;
       const page = await store.page(conv.key, before, limit, clock.now() - limits.maxAgeMs);
-      answer({ messages: page.messages, hasMore: page.hasMore });
+      const value = { requestId: msg.requestId, target: msg.target };
+      session.sendOptional({ case: 'chatHistory', value: { ...value, messages: page.messages, hasMore: page.hasMore } }, () => ({
+        case: 'chatHistory',
+        value: { ...value, code: ErrorCode.SLOW_DOWN },
+      }));
     }, session);
   }
 

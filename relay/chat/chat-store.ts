@@ -16,7 +16,7 @@
  * LevelDB batch, so a crash leaves either the old or the new state.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ChatRecordSchema } from '../../proto/index.ts';
+import { ChatMessageSchema, ChatRecordSchema, PageBudget } from '../../proto/index.ts';
 import type { ChatMessage, ChatRecord } from '../../proto/index.ts';
 import type { ByteLevel } from '../store.ts';
 import { conversationFromKey, hex } from './conversation.ts';
@@ -156,10 +156,11 @@ export class ChatStore {
 
   /**
    * Up to `limit` messages of `conv` with seq < `beforeSeq`, oldest first,
-   * skipping anything older than `notBeforeMs`; `hasMore` when older ones
-   * remain that are still within bounds.
+   * skipping anything older than `notBeforeMs`, and no more than fit `budget`
+   * (encoded bytes, proto/frame-limits.ts: the page must fit one frame the
+   * client accepts); `hasMore` when older ones remain that are still within bounds.
    */
-  async page(conv: string, beforeSeq: number, limit: number, notBeforeMs: number): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+  async page(conv: string, beforeSeq: number, limit: number, notBeforeMs: number, budget = new PageBudget()): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
     const head = this.#heads.get(conv);
     if (!head || head.last < head.first) return { messages: [], hasMore: false };
     const upper = Math.min(beforeSeq - 1, head.last);
@@ -170,7 +171,8 @@ export class ChatStore {
     for await (const [, value] of iterator) {
       const message = fromBinary(ChatRecordSchema, value).message;
       if (!message || Number(message.serverTimeMs) < notBeforeMs) break;
-      if (messages.length === limit) {
+      // Field 3 of ChatHistory is `messages` (the tag size is the same for any field below 16).
+      if (messages.length === limit || !budget.take(toBinary(ChatMessageSchema, message).byteLength, 3)) {
         hasMore = true;
         break;
       }

@@ -19,7 +19,8 @@
 import type * as Y from 'yjs';
 import { DOC_NAMES, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { Actor, RoomRecord } from '../../crdt/index.ts';
-import { encodeEnvelope, ErrorCode } from '../../proto/index.ts';
+import { AuditEntrySchema, encodeEnvelope, ErrorCode, PageBudget } from '../../proto/index.ts';
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { CrdtSync, JoinRoom, OpHistoryRequest, SignedOp, SubmitOps } from '../../proto/index.ts';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { OpResultSchema } from '../../proto/index.ts';
@@ -245,10 +246,24 @@ export class TreeService {
       session.send({ case: 'opHistory', value: { entries: [], more: false, code: ErrorCode.FORBIDDEN } });
       return;
     }
+    if (session.congested) {
+      session.send({ case: 'opHistory', value: { entries: [], more: true, code: ErrorCode.SLOW_DOWN } });
+      return;
+    }
     const limit = Math.min(MAX_HISTORY_PAGE, msg.limit || 50);
     const rows = await readAudit(this.#deps.store, Number(msg.beforeSeq), limit + 1);
-    const entries = rows.slice(0, limit).map((r) => ({ serverSeq: BigInt(r.seq), appliedAtMs: BigInt(r.atMs), op: { body: r.body, signature: r.signature } }));
-    session.send({ case: 'opHistory', value: { entries, more: rows.length > limit, code: ErrorCode.UNSPECIFIED } });
+    // Cut by bytes too: the page must fit one frame the client accepts (proto/frame-limits.ts).
+    const budget = new PageBudget();
+    const entries = [];
+    for (const r of rows.slice(0, limit)) {
+      const entry = create(AuditEntrySchema, { serverSeq: BigInt(r.seq), appliedAtMs: BigInt(r.atMs), op: { body: r.body, signature: r.signature } });
+      if (!budget.take(toBinary(AuditEntrySchema, entry).byteLength)) break;
+      entries.push(entry);
+    }
+    session.sendOptional({ case: 'opHistory', value: { entries, more: rows.length > entries.length, code: ErrorCode.UNSPECIFIED } }, () => ({
+      case: 'opHistory',
+      value: { entries: [], more: true, code: ErrorCode.SLOW_DOWN },
+    }));
   }
 
   /** Mirrors a session's room into the membership document (null: gone). */

@@ -42,6 +42,7 @@ export class ControlSocket {
   readonly #queue: ControlMessage[] = [];
   readonly #waiters = new Set<Waiter>();
   readonly #taps = new Set<(m: ControlMessage) => void>();
+  readonly #byteTaps = new Set<(bytes: number) => void>();
   #closeInfo: CloseInfo | undefined;
   readonly #lean: boolean;
 
@@ -60,6 +61,7 @@ export class ControlSocket {
       });
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      for (const tap of this.#byteTaps) tap(data.byteLength);
       if (!isBinary) return;
       // A plain Uint8Array view, so decoded bytes fields are Uint8Arrays rather than Buffers.
       const decoded = decodeEnvelope(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -168,6 +170,27 @@ export class ControlSocket {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(waiter);
     });
+  }
+
+  /** Calls `listener` with the size of every frame as it arrives, decodable or not (frame-size tests). Returns an unsubscribe. */
+  tapFrameBytes(listener: (bytes: number) => void): () => void {
+    this.#byteTaps.add(listener);
+    return () => this.#byteTaps.delete(listener);
+  }
+
+  /** Stops reading from the TCP socket: the relay's sends pile up (slow-reader tests). Sending still works. */
+  pauseReading(): void {
+    this.#tcp()?.pause();
+  }
+
+  /** Reads again after {@link pauseReading}. */
+  resumeReading(): void {
+    this.#tcp()?.resume();
+  }
+
+  /** `ws` keeps the TCP socket in a private field; a test client may reach for it. */
+  #tcp(): { pause(): void; resume(): void } | undefined {
+    return (this.#ws as unknown as { _socket?: { pause(): void; resume(): void } })._socket;
   }
 
   /** Number of received messages of `kind` (consumed or not). */

@@ -191,4 +191,32 @@ describe('ChatClient with a real relay', () => {
     b.client.handle({ case: 'chatEvent', value: forged });
     await vi.waitFor(() => expect(b.client.state.conversations.get(LOBBY)!.messages.find((m) => m.seq === 99)).toMatchObject({ text: 'evil', verified: 'bad' }));
   });
+
+  it('a refused history request ends loading with the reason instead of an empty, loaded conversation', async () => {
+    const r = await relayWith();
+    const a = await chatter(r, 'Ana');
+    const nowhere = roomKey('nowhere');
+    a.client.dispatch({ type: 'chat-open', conversation: nowhere });
+    await vi.waitFor(() => expect(a.client.state.conversations.get(nowhere)).toMatchObject({ loading: false, loaded: false, loadError: { code: 'unknown-room' } }));
+  });
+
+  it('a relay frame dropped undecoded (too large) ends every outstanding history request with an error, never "Loading…" forever', async () => {
+    const r = await relayWith();
+    const key = generateKey();
+    const client = offlineChatter(key, memoryChatPersistence());
+    await client.ready;
+    const socket = await connectClient(r.relay.wsUrl, { name: 'Ana', key });
+    fixtures.defer(() => socket.close());
+    // The network edge: history replies are lost as a too-large frame would be.
+    socket.socket.tap((m) => {
+      if (m.case !== 'chatHistory') client.handle(m);
+    });
+    const pageAnswered = socket.next('chatHistory');
+    client.connected({ relayKey: socket.hello.relayPublicKey, selfName: 'Ana', send: (m) => (socket.socket.isOpen ? (socket.send(m), true) : false) });
+    client.followRoom('lobby');
+    expect(client.state.conversations.get(LOBBY)?.loading).toBe(true);
+    await pageAnswered;
+    client.replyLost();
+    expect(client.state.conversations.get(LOBBY)).toMatchObject({ loading: false, loadError: { code: 'reply-unreadable' } });
+  });
 });

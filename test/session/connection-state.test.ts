@@ -5,7 +5,8 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import { AuthOkSchema, Role, RoomSchema, UserSchema } from '../../proto/index.ts';
+import { AuthOkSchema, CLOSE_SLOW_READER, Role, RoomSchema, UserSchema } from '../../proto/index.ts';
+import { errorText } from '../../client/session/error-text.ts';
 import { closedState, connectingState, reconnectingState, relayErrorState, signedOutState } from '../../client/session/connection-state.ts';
 import { SessionError } from '../../client/session/errors.ts';
 import type { SessionErrorCode } from '../../client/session/errors.ts';
@@ -74,6 +75,14 @@ describe('closedState', () => {
       expect(closedState(refused, true, 0, policy), code).toBeNull();
       expect(closedState(refused, false, 4, policy), code).toBeNull();
     }
+  });
+
+  it('a slow-reader close (4101) reconnects and says why in a sentence', () => {
+    const outcome = closedState(connected, true, 1, policy, CLOSE_SLOW_READER);
+    expect(outcome?.retry).not.toBeNull();
+    expect(outcome?.state.connection).toMatchObject({ status: 'reconnecting', error: { code: 'too-slow' } });
+    expect(errorText(outcome!.state.connection.error!)).toMatch(/not reading what it sent/);
+    expect(closedState(connected, true, 1, policy, 1006)?.state.connection.error?.code).toBe('connection-lost');
   });
 
   it('retries after a non-fatal failure (e.g. server full) like any unreachable relay', () => {

@@ -12,7 +12,8 @@
  * acks and rate-limit waits; incoming-merge.ts folds events, history pages
  * and summaries into the state; pending-view.ts shows the outbox in the log.
  */
-import { ChatActionCode, CHAT_ID_BYTES } from '../../../proto/index.ts';
+import { ChatActionCode, CHAT_ID_BYTES, ErrorCode } from '../../../proto/index.ts';
+import { SessionError, sessionErrorFromRelay } from '../errors.ts';
 import type { ChatHistory, ChatMessage, ChatSummary, EnvelopeInit } from '../../../proto/index.ts';
 import { fingerprint as keyFingerprint, toHex, verifyEd25519 } from '../../../keys/index.ts';
 import type { Signer } from '../../../keys/index.ts';
@@ -216,10 +217,30 @@ export class ChatClient {
     if (this.#isReading(conversation) || view.own) this.#markRead(conversation);
   }
 
+  /**
+   * A relay frame was dropped undecoded (too large, damaged): it may have been
+   * a page we wait for, so every outstanding request ends with an error
+   * instead of "Loading messages…" forever. A late true reply is ignored.
+   */
+  replyLost(): void {
+    if (this.#requests.size === 0) return;
+    let next = this.#state;
+    const error = new SessionError('reply-unreadable', 'a relay frame was dropped');
+    for (const { conversation } of this.#requests.values()) next = updateConversation(next, conversation, (c) => ({ ...c, loading: false, loadError: error }));
+    this.#requests.clear();
+    this.#set(next);
+  }
+
   async #onHistory(page: ChatHistory): Promise<void> {
     const request = this.#requests.get(page.requestId);
     if (!request) return;
     this.#requests.delete(page.requestId);
+    if (page.code !== ErrorCode.UNSPECIFIED) {
+      // Not loaded: opening the conversation again (or "load older") asks again.
+      const error = sessionErrorFromRelay(page.code, 'history refused', 0n);
+      this.#set(updateConversation(this.#state, request.conversation, (c) => ({ ...c, loading: false, loadError: error })));
+      return;
+    }
     const ctx = this.#viewContext();
     const views: ChatMessageView[] = [];
     if (ctx) {

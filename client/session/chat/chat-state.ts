@@ -80,6 +80,8 @@ export interface ConversationView {
   readonly mentioned: boolean;
   /** Direct conversations: the peer's last known display name. */
   readonly peerName: string;
+  /** Why the last history request failed (SLOW_DOWN, a refusal, a reply that could not be read); null after a page arrives. */
+  readonly loadError: SessionError | null;
 }
 
 /** The chat slice of the session state. */
@@ -111,7 +113,7 @@ export function unreadCount(c: ConversationView): number {
 
 /** An empty conversation. */
 export function emptyConversation(key: ConversationKey): ConversationView {
-  return { key, messages: [], pending: [], hasMore: false, loading: false, loaded: false, lastSeq: 0, readSeq: 0, mentioned: false, peerName: '' };
+  return { key, messages: [], pending: [], hasMore: false, loading: false, loaded: false, lastSeq: 0, readSeq: 0, mentioned: false, peerName: '', loadError: null };
 }
 
 /** Merges `incoming` into `existing` by seq (incoming wins), oldest first. */

@@ -54,6 +54,7 @@ export function mergeHistoryPage(state: ChatState, conversation: ConversationKey
       messages: markPending(conversation, mergeMessages(c.messages, views)),
       hasMore,
       loading: false,
+      loadError: null,
       loaded: c.loaded || before === 0,
       lastSeq: Math.max(c.lastSeq, newest),
     };

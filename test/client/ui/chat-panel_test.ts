@@ -25,7 +25,7 @@ function msg(text: string, extra: Partial<ChatMessageView> = {}): ChatMessageVie
 function state(messages: ChatMessageView[], extra: Partial<ConversationView> = {}, pending: PendingView[] = []): ChatState {
   const c: ConversationView = {
     key: 'room:lobby', messages, pending, hasMore: false, loading: false, loaded: true, lastSeq: messages.at(-1)?.seq ?? 0, readSeq: 0,
-    mentioned: false, peerName: '', ...extra,
+    mentioned: false, peerName: '', loadError: null, ...extra,
   };
   return { active: 'room:lobby', visible: true, conversations: new Map([[c.key, c]]), mentionCount: 0, refused: null };
 }
