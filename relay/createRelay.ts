@@ -24,6 +24,7 @@ import { Handshake } from './handshake.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { startLoadReport } from './load-report.ts';
 import { createStaticHandler } from './http-static.ts';
+import { createOpsHandler, readiness, RelayMetrics } from './ops/index.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { attachLogger } from './log.ts';
 import { resolveOptions } from './options.ts';
@@ -225,7 +226,17 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     };
 
     const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES, perMessageDeflate: false });
-    const server = createServer(createStaticHandler(opts.staticDir));
+    const startedAt = clock.now();
+    const metrics = new RelayMetrics({ events, stats: () => stats.snapshot(plane?.workers()), sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate: opts.certificate });
+    const ops = {
+      readiness: () =>
+        readiness({ storeOpen: store.isOpen, closing: closing !== undefined, expectedWorkers: opts.voiceWorkers, workers: plane?.workers() ?? [], certificate: opts.certificate?.(), now: clock.now() }),
+      metrics,
+      metricsToken: opts.metricsToken,
+      trustProxy: opts.trustProxy,
+      uptimeSeconds: () => (clock.now() - startedAt) / 1000,
+    };
+    const server = createServer(createOpsHandler(ops, createStaticHandler(opts.staticDir)));
 
     function onConnection(ws: WebSocket, req: IncomingMessage): void {
       const remote = remoteAddress(req, opts.trustProxy);
@@ -284,6 +295,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       });
       await chat.flush();
       await store.close();
+      metrics.close();
       detachLogger();
     }
 

@@ -286,6 +286,11 @@ export class Store {
     return this.#tail;
   }
 
+  /** True from open until `close()` starts and while LevelDB reports itself open (readiness). */
+  get isOpen(): boolean {
+    return !this.#closed && this.#db.status === 'open';
+  }
+
   /** Finishes queued writes and closes the database. */
   async close(): Promise<void> {
     if (this.#closed) return;
