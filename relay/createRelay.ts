@@ -73,8 +73,13 @@ export interface Relay extends EventSource<RelayEvents> {
    * millisecond when idle), and this waits for that hop.
    */
   voiceSettled(): Promise<void>;
-  /** Closes every connection, stops listening and closes the store. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stops taking frames, finishes and acknowledges what was accepted (op
+   * batches, chat writes), then closes every connection (1001, or 1012 with
+   * `restart`: clients reconnect at once to the next process), stops
+   * listening and closes the store. Idempotent.
+   */
+  close(options?: { readonly restart?: boolean }): Promise<void>;
 }
 
 function urlHost(host: string): string {
@@ -203,8 +208,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     let nextConnId = 1;
     let closing: Promise<void> | undefined;
 
+    // Set once close() begins: frames after that are not taken (the client keeps and resends them).
+    let draining = false;
     const hooks: SessionHooks = {
-      onFrame,
+      onFrame: (session, data, isBinary) => {
+        if (!draining) onFrame(session, data, isBinary);
+      },
       onSocketError(session, error) {
         // `ws` closes the socket itself after its protocol errors (1009 for size, 1002/1007 otherwise).
         // Plain socket errors (ECONNRESET...) are not drops: the close that follows says it all.
@@ -269,12 +278,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const url = `http://${urlHost(opts.host)}:${port}/`;
     const wsUrl = `ws://${urlHost(opts.host)}:${port}${WS_PATH}`;
 
-    async function shutdown(): Promise<void> {
+    async function shutdown(restart: boolean): Promise<void> {
+      draining = true;
       stopHeartbeat();
       stopLoadReport();
       handshake.stop();
+      // Acknowledge everything accepted while the sockets are still open to carry the answers.
+      await rooms.drain();
+      await chat.flush();
       const open = [...connections];
-      for (const session of open) session.close(CloseCode.GoingAway, 'relay shutting down');
+      for (const session of open) session.close(restart ? CloseCode.Restart : CloseCode.GoingAway, restart ? 'relay restarting' : 'relay shutting down');
       // Give peers a moment to answer the close frame, then cut the rest.
       let graceTimer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -310,7 +323,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       voiceSettled: () => plane?.settled() ?? Promise.resolve(),
       on: (name, listener) => events.on(name, listener),
       off: (name, listener) => events.off(name, listener),
-      close: () => (closing ??= shutdown()),
+      close: (options) => (closing ??= shutdown(options?.restart === true)),
     };
   } catch (error) {
     await plane?.close();

@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
+  /** SIGTERM is how service managers restart: clients are told to come back at once (1012). */
   const stop = (signal: string): void => {
     if (stopping) {
       // Second signal: the operator wants out now.
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     stopping = true;
     say(`${signal} received, closing`);
     relay
-      .close()
+      .close({ restart: signal === 'SIGTERM' })
       .then(() => {
         nodeDataChannel.cleanup();
         process.exit(0);

@@ -29,6 +29,12 @@ export const CloseCode = {
    * client reconnects, as after any lost connection, and offers voice anew.
    */
   VoiceLost: 1012,
+  /**
+   * The relay is restarting (SIGTERM; IANA "Service Restart", same number as
+   * VoiceLost): everything it accepted was acknowledged first; the client shows
+   * "Relay restarting…" and reconnects at once to the next process.
+   */
+  Restart: 1012,
   /** No frame heard within the idle timeout. */
   Idle: 4100,
 } as const;

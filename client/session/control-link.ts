@@ -61,7 +61,7 @@ export class ControlLink {
     this.#signal = signal;
     signal.on('message', (m) => this.#host.onMessage(m).catch((e) => console.error('control message failed', e)));
     signal.on('malformed', (detail) => console.warn(`dropped relay frame [reason:${detail}]`));
-    signal.on('close', ({ wasOpen }) => this.#onClose(wasOpen, attempt));
+    signal.on('close', ({ wasOpen, code }) => this.#onClose(wasOpen, attempt, code));
   }
 
   /** Cancels a scheduled retry and closes the socket; `connect` may be called again. */
@@ -74,10 +74,10 @@ export class ControlLink {
     this.#signal = null;
   }
 
-  #onClose(wasOpen: boolean, attempt: number): void {
+  #onClose(wasOpen: boolean, attempt: number, code: number): void {
     this.#host.teardown();
     if (!this.#host.wanted()) return;
-    const outcome = closedState(this.#host.state(), wasOpen, attempt, this.#deps.policy);
+    const outcome = closedState(this.#host.state(), wasOpen, attempt, this.#deps.policy, code);
     if (!outcome) return;
     this.#host.set(outcome.state);
     const retry = outcome.retry;
