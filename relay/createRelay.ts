@@ -24,7 +24,7 @@ import { Handshake } from './handshake.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { startLoadReport } from './load-report.ts';
 import { createStaticHandler } from './http-static.ts';
-import { createOpsHandler, readiness, RelayMetrics } from './ops/index.ts';
+import { createOpsHandler, newAdminToken, readiness, RelayMetrics, writeAdminEndpoint } from './ops/index.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { attachLogger } from './log.ts';
 import { resolveOptions } from './options.ts';
@@ -244,6 +244,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       metricsToken: opts.metricsToken,
       trustProxy: opts.trustProxy,
       uptimeSeconds: () => (clock.now() - startedAt) / 1000,
+      backup: { token: newAdminToken(), entries: () => store.rawEntries() },
     };
     const server = createServer(createOpsHandler(ops, createStaticHandler(opts.staticDir)));
 
@@ -270,6 +271,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
 
     const port = await listen(server, opts.port, opts.host);
+    const removeAdminEndpoint = await writeAdminEndpoint(opts.dataDir, {
+      port,
+      host: opts.host === '0.0.0.0' || opts.host === '' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host,
+      token: ops.backup.token,
+      pid: process.pid,
+    });
     const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
     const stopLoadReport =
       opts.loadReportIntervalMs > 0
@@ -307,6 +314,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         server.closeAllConnections();
       });
       await chat.flush();
+      await removeAdminEndpoint();
       await store.close();
       metrics.close();
       detachLogger();

@@ -5,6 +5,8 @@
  *
  *   npx tsx relay/main.ts [--config FILE] [--print-config] [--SETTING VALUE ...]
  *   npx tsx relay/main.ts [--data DIR] admin|ban ...   (see access/cli.ts; relay stopped)
+ *   npx tsx relay/main.ts [--data DIR] backup FILE     (relay running: a consistent snapshot)
+ *   npx tsx relay/main.ts [--data DIR] restore FILE    (into an empty data folder)
  *
  * Every setting (relay/config/schema.ts, and the README table made from it)
  * is a flag `--key`, an environment variable and a config file key; flags win
@@ -21,13 +23,14 @@ import { CLI_USAGE, isCliCommand, runAdminCli } from './access/index.ts';
 import { ConfigError, formatConfig, OPTION_KEYS, parseCommandLine, readConfigFile, resolveConfig, specOf, toRelayOptions } from './config/index.ts';
 import { createRelay } from './index.ts';
 import { createConsoleLogger } from './ops/console-logger.ts';
+import { runBackup, runRestore } from './ops/index.ts';
 
 function usage(): string {
   const lines = OPTION_KEYS.map((key) => {
     const spec = specOf(key);
     return `  --${key}${spec.kind.bare ? '' : ' V'}`.padEnd(26) + `${spec.help} [${spec.env}; ${spec.kind.allowed}]`;
   });
-  return ['usage: relay/main.ts [--config FILE] [--print-config] [--help] [settings]', ...lines, CLI_USAGE].join('\n');
+  return ['usage: relay/main.ts [--config FILE] [--print-config] [--help] [settings]', ...lines, '  backup FILE              copy the running relay\'s data folder (--data) to FILE', '  restore FILE             restore FILE into an empty data folder (--data)', CLI_USAGE].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -42,6 +45,13 @@ async function main(): Promise<void> {
   const { config } = resolved;
   if (cli.printConfig) {
     process.stdout.write(formatConfig(resolved));
+    return;
+  }
+  const [command, backupFile, ...extra] = cli.positionals;
+  if ((command === 'backup' || command === 'restore') && backupFile !== undefined && extra.length === 0) {
+    // backup: the running relay writes the snapshot; restore: into an empty folder, relay stopped.
+    const io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) };
+    process.exitCode = command === 'backup' ? await runBackup(config.data, backupFile, io) : await runRestore(backupFile, config.data, io);
     return;
   }
   if (isCliCommand(cli.positionals)) {

@@ -4,6 +4,7 @@
  * allowed scrapers only). Every other request goes to `next`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BACKUP_PATH, serveBackup } from './backup-endpoint.ts';
 import type { RelayMetrics } from './metrics.ts';
 import type { Readiness } from './readiness.ts';
 import { authorizeScrape } from './scrape-access.ts';
@@ -20,6 +21,8 @@ export interface OpsRouteDeps {
   readonly trustProxy: boolean;
   /** Seconds since start, for the health body. */
   readonly uptimeSeconds: () => number;
+  /** Online backups (backup-endpoint.ts): the admin token and the snapshot source. */
+  readonly backup?: { readonly token: string; readonly entries: () => AsyncIterable<readonly [Uint8Array, Uint8Array]> };
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -34,6 +37,10 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 export function createOpsHandler(deps: OpsRouteDeps, next: Handler): Handler {
   return (req, res) => {
     const path = (req.url ?? '/').split(/[?#]/, 1)[0];
+    if (path === BACKUP_PATH && deps.backup && req.method === 'GET') {
+      serveBackup(req, res, deps.backup.token, deps.backup.entries);
+      return;
+    }
     const known = path === OPS_PATHS.health || path === OPS_PATHS.ready || path === OPS_PATHS.metrics;
     if (!known) {
       next(req, res);
