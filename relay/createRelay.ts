@@ -24,6 +24,7 @@ import { Handshake } from './handshake.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { startLoadReport } from './load-report.ts';
 import { createStaticHandler } from './http-static.ts';
+import { createOpsHandler, newAdminToken, readiness, RelayMetrics, writeAdminEndpoint } from './ops/index.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { attachLogger } from './log.ts';
 import { resolveOptions } from './options.ts';
@@ -72,8 +73,13 @@ export interface Relay extends EventSource<RelayEvents> {
    * millisecond when idle), and this waits for that hop.
    */
   voiceSettled(): Promise<void>;
-  /** Closes every connection, stops listening and closes the store. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stops taking frames, finishes and acknowledges what was accepted (op
+   * batches, chat writes), then closes every connection (1001, or 1012 with
+   * `restart`: clients reconnect at once to the next process), stops
+   * listening and closes the store. Idempotent.
+   */
+  close(options?: { readonly restart?: boolean }): Promise<void>;
 }
 
 function urlHost(host: string): string {
@@ -202,8 +208,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     let nextConnId = 1;
     let closing: Promise<void> | undefined;
 
+    // Set once close() begins: frames after that are not taken (the client keeps and resends them).
+    let draining = false;
     const hooks: SessionHooks = {
-      onFrame,
+      onFrame: (session, data, isBinary) => {
+        if (!draining) onFrame(session, data, isBinary);
+      },
       onSocketError(session, error) {
         // `ws` closes the socket itself after its protocol errors (1009 for size, 1002/1007 otherwise).
         // Plain socket errors (ECONNRESET...) are not drops: the close that follows says it all.
@@ -225,7 +235,18 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     };
 
     const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES, perMessageDeflate: false });
-    const server = createServer(createStaticHandler(opts.staticDir));
+    const startedAt = clock.now();
+    const metrics = new RelayMetrics({ events, stats: () => stats.snapshot(plane?.workers()), sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate: opts.certificate });
+    const ops = {
+      readiness: () =>
+        readiness({ storeOpen: store.isOpen, closing: closing !== undefined, expectedWorkers: opts.voiceWorkers, workers: plane?.workers() ?? [], certificate: opts.certificate?.(), now: clock.now() }),
+      metrics,
+      metricsToken: opts.metricsToken,
+      trustProxy: opts.trustProxy,
+      uptimeSeconds: () => (clock.now() - startedAt) / 1000,
+      backup: { token: newAdminToken(), entries: () => store.rawEntries() },
+    };
+    const server = createServer(createOpsHandler(ops, createStaticHandler(opts.staticDir)));
 
     function onConnection(ws: WebSocket, req: IncomingMessage): void {
       const remote = remoteAddress(req, opts.trustProxy);
@@ -250,6 +271,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
 
     const port = await listen(server, opts.port, opts.host);
+    const removeAdminEndpoint = await writeAdminEndpoint(opts.dataDir, {
+      port,
+      host: opts.host === '0.0.0.0' || opts.host === '' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host,
+      token: ops.backup.token,
+      pid: process.pid,
+    });
     const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
     const stopLoadReport =
       opts.loadReportIntervalMs > 0
@@ -258,12 +285,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const url = `http://${urlHost(opts.host)}:${port}/`;
     const wsUrl = `ws://${urlHost(opts.host)}:${port}${WS_PATH}`;
 
-    async function shutdown(): Promise<void> {
+    async function shutdown(restart: boolean): Promise<void> {
+      draining = true;
       stopHeartbeat();
       stopLoadReport();
       handshake.stop();
+      // Acknowledge everything accepted while the sockets are still open to carry the answers.
+      await rooms.drain();
+      await chat.flush();
       const open = [...connections];
-      for (const session of open) session.close(CloseCode.GoingAway, 'relay shutting down');
+      for (const session of open) session.close(restart ? CloseCode.Restart : CloseCode.GoingAway, restart ? 'relay restarting' : 'relay shutting down');
       // Give peers a moment to answer the close frame, then cut the rest.
       let graceTimer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -283,7 +314,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         server.closeAllConnections();
       });
       await chat.flush();
+      await removeAdminEndpoint();
       await store.close();
+      metrics.close();
       detachLogger();
     }
 
@@ -298,7 +331,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       voiceSettled: () => plane?.settled() ?? Promise.resolve(),
       on: (name, listener) => events.on(name, listener),
       off: (name, listener) => events.off(name, listener),
-      close: () => (closing ??= shutdown()),
+      close: (options) => (closing ??= shutdown(options?.restart === true)),
     };
   } catch (error) {
     await plane?.close();

@@ -55,6 +55,10 @@ export interface RelayEvents {
   'voice-worker-exited': { readonly index: number; readonly pid: number; readonly code: number | null; readonly signal: string | null; readonly sessions: number };
   /** Every `loadReportIntervalMs` with voice traffic or drops: what was forwarded and dropped (load-report.ts). */
   'voice-load': VoiceLoad;
+  /** A signed op got its verdict: `code` is the refusal reason, or `accepted` (metrics count these). */
+  'op-verdict': { readonly code: string };
+  /** A chat item was stored and acknowledged (`action`: post, edit or delete). */
+  'chat-stored': { readonly action: 'post' | 'edit' | 'delete' };
   /** A frame or datagram was dropped; `id` is the connection id (frames) or session id (datagrams). */
   drop: {
     readonly kind: 'frame' | 'datagram';

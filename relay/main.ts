@@ -1,189 +1,100 @@
 /**
- * Command-line entry point: the only place that reads argv and the
- * environment. Starts a relay, prints the URL to open, and closes cleanly on
- * SIGINT/SIGTERM.
+ * Command-line entry point: the only place that reads argv, the environment
+ * and the config file. Starts a relay, prints the URL to open, and closes
+ * cleanly on SIGINT/SIGTERM.
  *
- *   npx tsx relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
- *                         [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
- *                         [--lockout-window S] [--lockout-duration S] [--udp-port N]
- *                         [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto]
- *                         [--load-report SECONDS] [--verbose]
+ *   npx tsx relay/main.ts [--config FILE] [--print-config] [--SETTING VALUE ...]
  *   npx tsx relay/main.ts [--data DIR] admin|ban ...   (see access/cli.ts; relay stopped)
+ *   npx tsx relay/main.ts [--data DIR] backup FILE     (relay running: a consistent snapshot)
+ *   npx tsx relay/main.ts [--data DIR] restore FILE    (into an empty data folder)
  *
- * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
- * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_GUESTS,
- * PARLEY_TRUST_PROXY=1, PARLEY_UDP_PORT, PARLEY_CHAT_MAX_MESSAGES,
- * PARLEY_CHAT_MAX_DAYS, PARLEY_VOICE_WORKERS, PARLEY_LOAD_REPORT. Prefer PARLEY_PASSWORD over --password: arguments are
- * visible to every local user in `ps`.
+ * Every setting (relay/config/schema.ts, and the README table made from it)
+ * is a flag `--key`, an environment variable and a config file key; flags win
+ * over the environment, which wins over the file (`--config FILE` or
+ * PARLEY_CONFIG; TOML, or JSON for `.json`), which wins over the defaults.
+ * Prefer PARLEY_PASSWORD or the file over --password: arguments are visible
+ * to every local user in `ps`.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import nodeDataChannel from 'node-datachannel';
 import { inviteFragment } from '../proto/index.ts';
 import { CLI_USAGE, isCliCommand, runAdminCli } from './access/index.ts';
-import { createRelay, MAX_VOICE_WORKERS } from './index.ts';
-import type { Logger } from './index.ts';
+import { ConfigError, formatConfig, OPTION_KEYS, parseCommandLine, readConfigFile, resolveConfig, specOf, toRelayOptions } from './config/index.ts';
+import { createRelay } from './index.ts';
+import { createConsoleLogger } from './ops/console-logger.ts';
+import { runBackup, runRestore } from './ops/index.ts';
 
-const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
-                     [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
-                     [--lockout-window SECONDS] [--lockout-duration SECONDS] [--udp-port N]
-                     [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto]
-                     [--load-report SECONDS] [--verbose]
-  --voice-workers  voice forwarding processes: 0 = in the relay process; auto (default) = cores - 1
-                   with 3 or more cores, else 0. With --udp-port P, worker i listens on P + i.
-  --load-report    log a "voice load" line this often while there is voice (default 60, 0 = off).
-${CLI_USAGE}`;
-
-/** Parses a non-negative integer flag; null (after printing why) when invalid. */
-function count(name: string, text: string | undefined, fallback: number): number | null {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) {
-    console.error(`invalid ${name} [value:${text}]\n${USAGE}`);
-    return null;
-  }
-  return n;
-}
-
-function consoleLogger(verbose: boolean): Logger {
-  const stamp = (): string => new Date().toISOString();
-  return {
-    debug: (line) => {
-      if (verbose) console.log(`${stamp()} debug ${line}`);
-    },
-    info: (line) => console.log(`${stamp()} info  ${line}`),
-    warn: (line) => console.warn(`${stamp()} warn  ${line}`),
-    error: (line) => console.error(`${stamp()} error ${line}`),
-  };
+function usage(): string {
+  const lines = OPTION_KEYS.map((key) => {
+    const spec = specOf(key);
+    return `  --${key}${spec.kind.bare ? '' : ' V'}`.padEnd(26) + `${spec.help} [${spec.env}; ${spec.kind.allowed}]`;
+  });
+  return ['usage: relay/main.ts [--config FILE] [--print-config] [--help] [settings]', ...lines, '  backup FILE              copy the running relay\'s data folder (--data) to FILE', '  restore FILE             restore FILE into an empty data folder (--data)', CLI_USAGE].join('\n');
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      data: { type: 'string' },
-      password: { type: 'string' },
-      static: { type: 'string' },
-      name: { type: 'string' },
-      'udp-port': { type: 'string' },
-      guests: { type: 'string' },
-      'trust-proxy': { type: 'boolean', default: false },
-      'lockout-attempts': { type: 'string' },
-      'lockout-window': { type: 'string' },
-      'lockout-duration': { type: 'string' },
-      'chat-max-messages': { type: 'string' },
-      'chat-max-days': { type: 'string' },
-      'voice-workers': { type: 'string' },
-      'load-report': { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
+  const cli = parseCommandLine(process.argv.slice(2));
+  if (cli.help) {
+    console.log(usage());
     return;
   }
-  // An empty variable counts as unset (`PORT= npm start`).
-  const env = (name: string): string | undefined => process.env[name] || undefined;
-  const dataDir = values.data ?? env('PARLEY_DATA') ?? './data';
-  if (isCliCommand(positionals)) {
-    process.exitCode = await runAdminCli(positionals, dataDir, { out: (l) => console.log(l), err: (l) => console.error(l), now: () => Date.now() });
+  const configPath = cli.configPath ?? (process.env.PARLEY_CONFIG || undefined);
+  const file = configPath === undefined ? undefined : { path: configPath, values: await readConfigFile(configPath) };
+  const resolved = resolveConfig({ flags: cli.flags, env: process.env, ...(file ? { file } : {}) });
+  const { config } = resolved;
+  if (cli.printConfig) {
+    process.stdout.write(formatConfig(resolved));
     return;
   }
-  if (positionals.length > 0) {
-    console.error(`unknown command [command:${positionals.join(' ')}]\n${USAGE}`);
+  const [command, backupFile, ...extra] = cli.positionals;
+  if ((command === 'backup' || command === 'restore') && backupFile !== undefined && extra.length === 0) {
+    // backup: the running relay writes the snapshot; restore: into an empty folder, relay stopped.
+    const io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) };
+    process.exitCode = command === 'backup' ? await runBackup(config.data, backupFile, io) : await runRestore(backupFile, config.data, io);
+    return;
+  }
+  if (isCliCommand(cli.positionals)) {
+    process.exitCode = await runAdminCli(cli.positionals, config.data, { out: (l) => console.log(l), err: (l) => console.error(l), now: () => Date.now() });
+    return;
+  }
+  if (cli.positionals.length > 0) {
+    console.error(`unknown command [command:${cli.positionals.join(' ')}]\n${usage()}`);
     process.exitCode = 2;
     return;
   }
-  const guests = values.guests ?? env('PARLEY_GUESTS') ?? 'auto';
-  if (guests !== 'auto' && guests !== 'allow' && guests !== 'deny') {
-    console.error(`invalid --guests [value:${guests}]\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  const maxFailures = count('--lockout-attempts', values['lockout-attempts'], 10);
-  const windowS = count('--lockout-window', values['lockout-window'], 120);
-  const lockS = count('--lockout-duration', values['lockout-duration'], 300);
-  const loadReportS = count('--load-report', values['load-report'] ?? env('PARLEY_LOAD_REPORT'), 60);
-  if (maxFailures === null || windowS === null || lockS === null || loadReportS === null) {
-    process.exitCode = 2;
-    return;
-  }
-  const portText = values.port ?? env('PORT') ?? '8080';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    console.error(`invalid port [port:${portText}]\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  const udpText = values['udp-port'] ?? env('PARLEY_UDP_PORT');
-  const udpPort = udpText === undefined ? undefined : Number(udpText);
-  if (udpPort !== undefined && (!Number.isInteger(udpPort) || udpPort < 1 || udpPort > 65_535)) {
-    console.error(`invalid UDP port [udp-port:${udpText}]\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  const workersText = values['voice-workers'] ?? env('PARLEY_VOICE_WORKERS') ?? 'auto';
-  // auto: leave one core to the main process (control plane) and give each other core a voice
-  // worker; below 3 cores voice stays in the main process (docs/decisions.md D79 has the numbers).
-  const cores = availableParallelism();
-  const voiceWorkers = workersText === 'auto' ? (cores >= 3 ? cores - 1 : 0) : Number(workersText);
-  if (!Number.isInteger(voiceWorkers) || voiceWorkers < 0 || voiceWorkers > MAX_VOICE_WORKERS) {
-    console.error(`invalid --voice-workers [value:${workersText}]\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  const password = values.password ?? env('PARLEY_PASSWORD');
-  const maxMessagesText = values['chat-max-messages'] ?? env('PARLEY_CHAT_MAX_MESSAGES');
-  const maxDaysText = values['chat-max-days'] ?? env('PARLEY_CHAT_MAX_DAYS');
-  const maxMessages = maxMessagesText === undefined ? undefined : Number(maxMessagesText);
-  const maxDays = maxDaysText === undefined ? undefined : Number(maxDaysText);
-  if ((maxMessages !== undefined && !(Number.isInteger(maxMessages) && maxMessages >= 1)) || (maxDays !== undefined && !(maxDays > 0))) {
-    console.error(`invalid chat bound [messages:${maxMessagesText ?? '-'}, days:${maxDaysText ?? '-'}]\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
+  const json = config['log-format'] === 'json';
+  const logger = createConsoleLogger({ format: config['log-format'], verbose: config.verbose });
+  /** Start-up lines for people (the URL, the invite): plain text, or JSON records in json mode. */
+  const say = (msg: string, fields: Record<string, string> = {}): void =>
+    console.log(json ? JSON.stringify({ time: new Date().toISOString(), level: 'info', msg, fields }) : [msg, ...Object.values(fields)].join(''));
   const relay = await createRelay({
-    port,
-    host: values.host ?? env('PARLEY_HOST') ?? '0.0.0.0',
-    dataDir,
-    ...(password ? { password } : {}),
-    staticDir: values.static ?? env('PARLEY_STATIC') ?? fileURLToPath(new URL('../dist/client/', import.meta.url)),
-    serverName: values.name ?? env('PARLEY_SERVER_NAME') ?? 'Parley',
-    logger: consoleLogger(values.verbose),
-    ...(udpPort !== undefined ? { rtc: { udpMuxPort: udpPort } } : {}),
-    voiceWorkers,
-    loadReportIntervalMs: loadReportS * 1000,
-    guests,
-    trustProxy: values['trust-proxy'] || env('PARLEY_TRUST_PROXY') === '1',
-    lockout: { maxFailures, windowMs: windowS * 1000, lockMs: lockS * 1000 },
-    chat: {
-      ...(maxMessages !== undefined ? { maxMessages } : {}),
-      ...(maxDays !== undefined ? { maxAgeMs: maxDays * 24 * 60 * 60 * 1000 } : {}),
-    },
+    ...toRelayOptions(config, { cores: availableParallelism(), defaultStaticDir: fileURLToPath(new URL('../dist/client/', import.meta.url)) }),
+    logger,
   });
-  const host = values.host ?? env('PARLEY_HOST');
-  const shown = host && host !== '0.0.0.0' && host !== '::' ? relay.url : `http://localhost:${relay.port}/`;
-  console.log(`Parley relay listening: ${shown}${password ? ' (password required)' : ''}`);
+  const host = config.host;
+  const shown = host !== '0.0.0.0' && host !== '::' ? relay.url : `http://localhost:${relay.port}/`;
+  const password = config.password !== undefined;
+  if (json) say('Parley relay listening', { url: shown, password: String(password) });
+  else say(`Parley relay listening: ${shown}${password ? ' (password required)' : ''}`);
   if (relay.bootstrapInvite) {
     // Printed, never logged: the link is a capability. It stops working once anyone holds admin.
-    console.log(`No admin yet. Open this one-use link to become admin (valid 7 days; a restart prints a new one):\n  ${shown}${inviteFragment(relay.bootstrapInvite)}`);
+    const link = `${shown}${inviteFragment(relay.bootstrapInvite)}`;
+    if (json) say('No admin yet: open this one-use link to become admin (valid 7 days; a restart prints a new one)', { link });
+    else say(`No admin yet. Open this one-use link to become admin (valid 7 days; a restart prints a new one):\n  ${link}`);
   }
 
   let stopping = false;
+  /** SIGTERM is how service managers restart: clients are told to come back at once (1012). */
   const stop = (signal: string): void => {
     if (stopping) {
       // Second signal: the operator wants out now.
       process.exit(1);
     }
     stopping = true;
-    console.log(`${signal} received, closing`);
+    say(`${signal} received, closing`);
     relay
-      .close()
+      .close({ restart: signal === 'SIGTERM' })
       .then(() => {
         nodeDataChannel.cleanup();
         process.exit(0);
@@ -198,6 +109,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    // One line naming the key, the value and what is allowed; secrets are never shown.
+    console.error(error.message);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
   process.exit(1);
 });

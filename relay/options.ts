@@ -10,6 +10,7 @@ import { resolveChatLimits } from './chat/chat-limits.ts';
 import type { ChatPolicy } from './chat/authorize.ts';
 import { RelayError } from './errors.ts';
 import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
+import type { CertificateProbe } from './ops/readiness.ts';
 
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
 export interface Clock {
@@ -166,6 +167,10 @@ export interface RelayOptions {
    * intervals with voice traffic or drops. Default 0: off (the CLI sets 60 s).
    */
   readonly loadReportIntervalMs?: number;
+  /** Bearer token `/metrics` requires; without it only loopback clients may scrape. Never logged. */
+  readonly metricsToken?: string;
+  /** TLS hook (relay/tls/): the served certificate's validity, for `/readyz` and `/metrics`. */
+  readonly certificate?: CertificateProbe;
   /** Worker threads verifying op signatures. Default one per core, at most 4; 0 verifies on the main thread. */
   readonly signatureThreads?: number;
 }
@@ -189,6 +194,8 @@ export interface ResolvedOptions {
   readonly chatPolicy: ChatPolicy | undefined;
   readonly voiceWorkers: number;
   readonly loadReportIntervalMs: number;
+  readonly metricsToken: string | undefined;
+  readonly certificate: CertificateProbe | undefined;
 }
 
 /** Most voice worker processes a relay accepts. */
@@ -233,6 +240,9 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
   if (!Number.isFinite(loadReportIntervalMs) || loadReportIntervalMs < 0) {
     throw RelayError.invalidOptions(`loadReportIntervalMs must be a finite number >= 0 [loadReportIntervalMs:${loadReportIntervalMs}]`);
   }
+  if (options.metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(options.metricsToken)) {
+    throw RelayError.invalidOptions('metricsToken must be at least 16 printable characters without spaces');
+  }
   const mux = options.rtc?.udpMuxPort;
   if (mux !== undefined && voiceWorkers > 1 && mux + voiceWorkers - 1 > 65_535) {
     throw RelayError.invalidOptions(`udpMuxPort + voiceWorkers - 1 must be a port [udpMuxPort:${mux}, voiceWorkers:${voiceWorkers}]`);
@@ -255,5 +265,7 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     rtc: options.rtc ?? {},
     chat: resolveChatLimits(options.chat),
     chatPolicy: options.chatPolicy,
+    metricsToken: options.metricsToken,
+    certificate: options.certificate,
   };
 }

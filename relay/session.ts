@@ -29,6 +29,12 @@ export const CloseCode = {
    * client reconnects, as after any lost connection, and offers voice anew.
    */
   VoiceLost: 1012,
+  /**
+   * The relay is restarting (SIGTERM; IANA "Service Restart", same number as
+   * VoiceLost): everything it accepted was acknowledged first; the client shows
+   * "Relay restarting…" and reconnects at once to the next process.
+   */
+  Restart: 1012,
   /** No frame heard within the idle timeout. */
   Idle: 4100,
   /** The client did not read what the relay sent: over the send budget, or over the soft mark too long (see send-budget in ARCHITECTURE.md). */

@@ -286,6 +286,22 @@ export class Store {
     return this.#tail;
   }
 
+  /**
+   * Every raw key/value pair of the database (sublevels included), read from
+   * one LevelDB snapshot taken when iteration starts: a consistent copy while
+   * writes go on (backups). Waits for queued writes first.
+   */
+  async *rawEntries(): AsyncGenerator<readonly [Uint8Array, Uint8Array]> {
+    if (this.#closed) throw RelayError.closed('store');
+    await this.#tail;
+    for await (const [key, value] of this.#db.iterator({ keyEncoding: 'view', valueEncoding: 'view' })) yield [key as unknown as Uint8Array, value as unknown as Uint8Array];
+  }
+
+  /** True from open until `close()` starts and while LevelDB reports itself open (readiness). */
+  get isOpen(): boolean {
+    return !this.#closed && this.#db.status === 'open';
+  }
+
   /** Finishes queued writes and closes the database. */
   async close(): Promise<void> {
     if (this.#closed) return;

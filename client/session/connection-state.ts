@@ -10,6 +10,9 @@ import type { ReconnectPolicy } from './reconnect-policy.ts';
 import { initialState } from './state.ts';
 import type { State } from './state.ts';
 
+/** WebSocket close code 1012 (Service Restart): the relay is restarting, or the voice worker holding this session did. */
+export const RESTART_CLOSE_CODE = 1012;
+
 /** A connection attempt starts (attempt 0 is the first, later ones are reconnects). */
 export function connectingState(state: State, attempt: number): State {
   const status = attempt === 0 ? 'connecting' : 'reconnecting';
@@ -29,17 +32,22 @@ export interface CloseOutcome {
  * retries); otherwise the retry gets the next number (1 again after an
  * established connection was lost) and the policy the number of retries
  * before it, so the delays run 500 ms, 1 s, 2 s, 4 s … from any start.
+ * `code` is the WebSocket close code (1012: restarting, retried at once).
  */
-export function closedState(state: State, wasOpen: boolean, attempt: number, policy: ReconnectPolicy, closeCode = 0): CloseOutcome | null {
+export function closedState(state: State, wasOpen: boolean, attempt: number, policy: ReconnectPolicy, code = 1006): CloseOutcome | null {
   const current = state.connection;
   if (current.status === 'failed' && current.error && isFatalAuthError(current.error.code)) return null;
+  // 1012 (Service Restart): the relay finished what it had accepted and a new process is coming
+  // up; say so, and retry at once. Until it answers, the message stays "restarting".
+  const restarting = (wasOpen && code === RESTART_CLOSE_CODE) || (!wasOpen && current.error?.code === 'relay-restarting');
   // A slow-reader close says why in its code (the relay could not send an error frame: we were not reading).
-  const error =
-    closeCode === CLOSE_SLOW_READER
+  const error = restarting
+    ? new SessionError('relay-restarting', 'relay restarting')
+    : code === CLOSE_SLOW_READER
       ? new SessionError('too-slow', 'closed as a slow reader')
       : new SessionError(wasOpen ? 'connection-lost' : 'relay-unreachable', wasOpen ? 'connection lost' : 'relay unreachable');
   const next = wasOpen && current.status === 'connected' ? 1 : attempt + 1;
-  const delayMs = policy.nextDelayMs({ attempt: next - 1 });
+  const delayMs = wasOpen && restarting ? 0 : policy.nextDelayMs({ attempt: next - 1 });
   if (delayMs === null) return { state: { ...state, connection: { status: 'failed', error, attempt: next } }, retry: null };
   return { state: reconnectingState(state, error, next), retry: { attempt: next, delayMs } };
 }

@@ -4,6 +4,7 @@ import type { SessionError, SessionErrorCode } from './errors.ts';
 const TEXT: Record<SessionErrorCode, string> = {
   'relay-unreachable': 'Cannot reach the Parley relay. Check the address and that the relay is running.',
   'connection-lost': 'The connection to the relay was lost. Reconnecting…',
+  'relay-restarting': 'Relay restarting…',
   'protocol-error': 'The relay and this page do not understand each other. Reload the page.',
   'wrong-password': 'Wrong server password.',
   'bad-signature': 'The relay could not verify your identity key.',

@@ -8,6 +8,7 @@ import { ErrorCode } from '../../proto/index.ts';
 export type SessionErrorCode =
   | 'relay-unreachable'
   | 'connection-lost'
+  | 'relay-restarting'
   | 'protocol-error'
   | 'wrong-password'
   | 'bad-signature'

@@ -262,7 +262,7 @@ export class ParleyApp extends LitElement {
     // Offline, the role this tree was last seen with still allows editing (queued, signed, sent later).
     const isAdmin = (s.role ?? s.tree.role) === 'admin';
     const actionsRoom = this._actionsRoom ? s.rooms.find((r) => r.id === this._actionsRoom) ?? null : null;
-    const statusText = status === 'connected' ? 'Connected' : status === 'reconnecting' ? 'Relay unreachable — reconnecting…' : errorText(s.connection.error ?? { code: 'connection-lost', untilMs: null });
+    const statusText = status === 'connected' ? 'Connected' : status === 'reconnecting' ? (s.connection.error?.code === 'relay-restarting' ? errorText(s.connection.error) : 'Relay unreachable — reconnecting…') : errorText(s.connection.error ?? { code: 'connection-lost', untilMs: null });
     return html`
       <header>
         <h1>${s.serverName || 'Parley'}</h1>

@@ -223,6 +223,7 @@ export class ChatService {
       const message = create(ChatMessageSchema, { serverTimeMs: BigInt(now), authorName: member.displayName, post: item });
       const seq = await store.append(conv, message, actor.publicKeyHex);
       this.#ack(session, item.id, seq);
+      this.#deps.events.emit('chat-stored', { action: 'post' });
       this.#deliver(conv, message);
       await store.prune(conv.key, limits.maxMessages, now - limits.maxAgeMs);
       return;
@@ -250,6 +251,7 @@ export class ChatService {
     }
     await store.update(conv.key, record, item.id, actor.publicKeyHex);
     this.#ack(session, item.id, ref.seq);
+    this.#deps.events.emit('chat-stored', { action: item.action === ChatAction.EDIT ? 'edit' : 'delete' });
     this.#deliver(conv, message);
   }
 

@@ -211,6 +211,7 @@ export class TreeService {
       k++;
       const out = this.#pipeline.process(signed.body, signed.signature, pre);
       if (out.code !== null) stats.frame('op-refused', session.connId, out.code);
+      if (this.#deps.events.has('op-verdict')) this.#deps.events.emit('op-verdict', { code: out.code ?? 'accepted' });
       if (out.deviceSeq !== null) batch.devices.set(out.deviceHex, out.deviceSeq);
       if (out.verdict) batch.verdicts.push({ opId: out.opId, opIdHex: out.opIdHex, verdict: out.verdict });
       if (out.audit) batch.audit.push(out.audit);

@@ -298,3 +298,29 @@ describe('signedOutState', () => {
     expect(s.serverName).toBe('');
   });
 });
+
+describe('closedState() after a relay restart (close code 1012)', () => {
+  const connected: State = { ...initialState, connection: { status: 'connected', error: null, attempt: 0 } };
+
+  it('says "Relay restarting…" and retries at once', async () => {
+    const { errorText } = await import('../../client/session/error-text.ts');
+    const out = closedState(connected, true, 0, policy, 1012)!;
+    expect(out.retry).toEqual({ attempt: 1, delayMs: 0 });
+    expect(out.state.connection.status).toBe('reconnecting');
+    expect(out.state.connection.error?.code).toBe('relay-restarting');
+    expect(errorText(out.state.connection.error!)).toBe('Relay restarting…');
+  });
+
+  it('keeps saying restarting while the next process does not answer yet, with the usual backoff', () => {
+    const first = closedState(connected, true, 0, policy, 1012)!;
+    const second = closedState(first.state, false, 1, policy)!;
+    expect(second.state.connection.error?.code).toBe('relay-restarting');
+    expect(second.retry).toEqual({ attempt: 2, delayMs: 1_000 });
+  });
+
+  it('a plain lost connection (1006) still says connection lost and backs off', () => {
+    const out = closedState(connected, true, 0, policy, 1006)!;
+    expect(out.state.connection.error?.code).toBe('connection-lost');
+    expect(out.retry).toEqual({ attempt: 1, delayMs: 500 });
+  });
+});

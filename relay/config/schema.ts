@@ -1,0 +1,78 @@
+/**
+ * The one table of relay settings. Every row drives the command-line flag
+ * (`--key`), the environment variable, the config file key (the same
+ * kebab-case name as the flag) and the README table, so the four cannot drift
+ * apart. Precedence: flags > environment > file > defaults (resolve.ts).
+ */
+import { autoOrIntKind, boolKind, enumKind, intKind, positiveNumberKind, stringKind } from './option-kinds.ts';
+import type { OptionKind } from './option-kinds.ts';
+
+/** Most voice worker processes; equals relay/options.ts MAX_VOICE_WORKERS (checked by a test). */
+const MAX_WORKERS = 64;
+
+/** One setting. */
+export interface OptionSpec<T> {
+  /** Environment variable. */
+  readonly env: string;
+  readonly kind: OptionKind<T>;
+  /** Value when nothing sets it; absent: unset (the relay's own default applies). */
+  readonly default?: T;
+  /** Redacted by `--print-config`; never logged. */
+  readonly secret?: boolean;
+  /** One line for `--help` and the README. */
+  readonly help: string;
+}
+
+/** Keeps each row's exact type (whether it has a default, its value type) for {@link RelayConfig}. */
+function opt<T, const S extends OptionSpec<T>>(spec: S & OptionSpec<T>): S & { readonly kind: OptionKind<T> } {
+  return spec;
+}
+
+/** Every setting of relay/main.ts, by file key (the flag is `--` + key). */
+export const OPTIONS = {
+  port: opt({ env: 'PORT', kind: intKind(0, 65_535), default: 8080, help: 'TCP port for HTTP and the WebSocket (0 picks a free one).' }),
+  host: opt({ env: 'PARLEY_HOST', kind: stringKind('an interface address or host name'), default: '0.0.0.0', help: 'Interface to bind.' }),
+  data: opt({ env: 'PARLEY_DATA', kind: stringKind('a folder path'), default: './data', help: 'Data folder (LevelDB store, identity).' }),
+  password: opt({ env: 'PARLEY_PASSWORD', kind: stringKind(), secret: true, help: 'Server password; prefer the environment or the file over the flag (ps shows arguments).' }),
+  static: opt({ env: 'PARLEY_STATIC', kind: stringKind('a folder path'), help: 'Folder of the built client (unset: dist/client of this checkout).' }),
+  name: opt({ env: 'PARLEY_SERVER_NAME', kind: stringKind(), default: 'Parley', help: 'Server name shown to clients.' }),
+  'udp-port': opt({ env: 'PARLEY_UDP_PORT', kind: intKind(1, 65_535), help: 'One UDP port for all voice (ICE UDP mux; unset: one ephemeral port per user); worker i listens on this + i.' }),
+  guests: opt({ env: 'PARLEY_GUESTS', kind: enumKind(['auto', 'allow', 'deny'] as const), default: 'auto', help: 'Whether keys without a role get in (auto: only while there is no admin).' }),
+  'trust-proxy': opt({ env: 'PARLEY_TRUST_PROXY', kind: boolKind, default: false, help: 'Believe the last X-Forwarded-For entry (behind a reverse proxy).' }),
+  'lockout-attempts': opt({ env: 'PARLEY_LOCKOUT_ATTEMPTS', kind: intKind(0), default: 10, help: 'Failed sign-ins from one address before it is locked out (0 = off).' }),
+  'lockout-window': opt({ env: 'PARLEY_LOCKOUT_WINDOW', kind: intKind(0), default: 120, help: 'Seconds in which those failures count.' }),
+  'lockout-duration': opt({ env: 'PARLEY_LOCKOUT_DURATION', kind: intKind(0), default: 300, help: 'Seconds a locked-out address is refused.' }),
+  'chat-max-messages': opt({ env: 'PARLEY_CHAT_MAX_MESSAGES', kind: intKind(1), default: 10_000, help: 'Chat messages kept per room or conversation.' }),
+  'chat-max-days': opt({ env: 'PARLEY_CHAT_MAX_DAYS', kind: positiveNumberKind, default: 90, help: 'Days chat messages are kept.' }),
+  'voice-workers': opt({ env: 'PARLEY_VOICE_WORKERS', kind: autoOrIntKind(0, MAX_WORKERS), default: 'auto', help: 'Voice forwarding processes: 0 = in the relay process; auto = cores - 1 with 3 or more cores, else 0.' }),
+  'load-report': opt({ env: 'PARLEY_LOAD_REPORT', kind: intKind(0), default: 60, help: 'Seconds between "voice load" log lines while there is voice (0 = off).' }),
+  'metrics-token': opt({
+    env: 'PARLEY_METRICS_TOKEN',
+    kind: stringKind('at least 16 printable characters without spaces', /^[\x21-\x7e]{16,}$/),
+    secret: true,
+    help: 'Bearer token /metrics requires; without it only loopback clients may scrape.',
+  }),
+  'log-format': opt({ env: 'PARLEY_LOG_FORMAT', kind: enumKind(['text', 'json'] as const), default: 'text', help: 'Log lines as text or as one JSON object per line.' }),
+  verbose: opt({ env: 'PARLEY_VERBOSE', kind: boolKind, default: false, help: 'Also log debug lines.' }),
+} as const;
+
+/** A file key (and flag name). */
+export type OptionKey = keyof typeof OPTIONS;
+
+type ValueOf<S> = S extends { readonly kind: OptionKind<infer T> } ? T : never;
+
+/** The effective configuration: a value for every key that has a default or was set. */
+export type RelayConfig = { readonly [K in OptionKey]: (typeof OPTIONS)[K] extends { readonly default: unknown } ? ValueOf<(typeof OPTIONS)[K]> : ValueOf<(typeof OPTIONS)[K]> | undefined };
+
+/** Every key, in table order. */
+export const OPTION_KEYS = Object.keys(OPTIONS) as OptionKey[];
+
+/** Whether the kind of `key` is a boolean (a bare flag on the command line). */
+export function isBooleanOption(key: OptionKey): boolean {
+  return OPTIONS[key].kind.bare === true;
+}
+
+/** The row of `key`, seen through the common {@link OptionSpec} shape. */
+export function specOf(key: OptionKey): OptionSpec<unknown> {
+  return OPTIONS[key] as unknown as OptionSpec<unknown>;
+}

@@ -1,0 +1,38 @@
+/** Maps the effective configuration onto `createRelay`'s options (units: the file speaks seconds and days, the relay ms). */
+import type { RelayOptions } from '../options.ts';
+import type { RelayConfig } from './schema.ts';
+
+/** What the mapping needs from the machine. */
+export interface MachineFacts {
+  /** `os.availableParallelism()`. */
+  readonly cores: number;
+  /** Built client folder used when `static` is unset. */
+  readonly defaultStaticDir: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Voice workers for `auto`: leave one core to the control plane; below 3 cores voice stays in-process (decisions D79). */
+export function autoVoiceWorkers(cores: number): number {
+  return cores >= 3 ? cores - 1 : 0;
+}
+
+/** The relay options for `config` (logger and hooks are the caller's). */
+export function toRelayOptions(config: RelayConfig, machine: MachineFacts): RelayOptions {
+  return {
+    port: config.port,
+    host: config.host,
+    dataDir: config.data,
+    ...(config.password !== undefined ? { password: config.password } : {}),
+    staticDir: config.static ?? machine.defaultStaticDir,
+    serverName: config.name,
+    ...(config['udp-port'] !== undefined ? { rtc: { udpMuxPort: config['udp-port'] } } : {}),
+    voiceWorkers: config['voice-workers'] === 'auto' ? autoVoiceWorkers(machine.cores) : config['voice-workers'],
+    loadReportIntervalMs: config['load-report'] * 1000,
+    guests: config.guests,
+    trustProxy: config['trust-proxy'],
+    lockout: { maxFailures: config['lockout-attempts'], windowMs: config['lockout-window'] * 1000, lockMs: config['lockout-duration'] * 1000 },
+    chat: { maxMessages: config['chat-max-messages'], maxAgeMs: config['chat-max-days'] * DAY_MS },
+    ...(config['metrics-token'] !== undefined ? { metricsToken: config['metrics-token'] } : {}),
+  };
+}
