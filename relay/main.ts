@@ -7,13 +7,14 @@
  *                         [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
  *                         [--lockout-window S] [--lockout-duration S] [--udp-port N]
  *                         [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto]
- *                         [--load-report SECONDS] [--verbose]
+ *                         [--load-report SECONDS] [--max-connections-per-address N] [--verbose]
  *   npx tsx relay/main.ts [--data DIR] admin|ban ...   (see access/cli.ts; relay stopped)
  *
  * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
  * PARLEY_PASSWORD, PARLEY_STATIC, PARLEY_SERVER_NAME, PARLEY_GUESTS,
  * PARLEY_TRUST_PROXY=1, PARLEY_UDP_PORT, PARLEY_CHAT_MAX_MESSAGES,
- * PARLEY_CHAT_MAX_DAYS, PARLEY_VOICE_WORKERS, PARLEY_LOAD_REPORT. Prefer PARLEY_PASSWORD over --password: arguments are
+ * PARLEY_CHAT_MAX_DAYS, PARLEY_VOICE_WORKERS, PARLEY_LOAD_REPORT,
+ * PARLEY_MAX_CONNECTIONS_PER_ADDRESS. Prefer PARLEY_PASSWORD over --password: arguments are
  * visible to every local user in `ps`.
  */
 import { availableParallelism } from 'node:os';
@@ -29,7 +30,9 @@ const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--passwo
                      [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
                      [--lockout-window SECONDS] [--lockout-duration SECONDS] [--udp-port N]
                      [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto]
-                     [--load-report SECONDS] [--verbose]
+                     [--load-report SECONDS] [--max-connections-per-address N] [--verbose]
+  --max-connections-per-address  concurrent connections one address may hold (default 256; behind
+                   --trust-proxy: WebSocket connections per forwarded address).
   --voice-workers  voice forwarding processes: 0 = in the relay process; auto (default) = cores - 1
                    with 3 or more cores, else 0. With --udp-port P, worker i listens on P + i.
   --load-report    log a "voice load" line this often while there is voice (default 60, 0 = off).
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
       'chat-max-days': { type: 'string' },
       'voice-workers': { type: 'string' },
       'load-report': { type: 'string' },
+      'max-connections-per-address': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -109,7 +113,9 @@ async function main(): Promise<void> {
   const windowS = count('--lockout-window', values['lockout-window'], 120);
   const lockS = count('--lockout-duration', values['lockout-duration'], 300);
   const loadReportS = count('--load-report', values['load-report'] ?? env('PARLEY_LOAD_REPORT'), 60);
-  if (maxFailures === null || windowS === null || lockS === null || loadReportS === null) {
+  const perAddress = count('--max-connections-per-address', values['max-connections-per-address'] ?? env('PARLEY_MAX_CONNECTIONS_PER_ADDRESS'), 256);
+  if (maxFailures === null || windowS === null || lockS === null || loadReportS === null || perAddress === null || perAddress < 1) {
+    if (perAddress === 0) console.error(`invalid --max-connections-per-address [value:0]\n${USAGE}`);
     process.exitCode = 2;
     return;
   }
@@ -161,6 +167,7 @@ async function main(): Promise<void> {
     guests,
     trustProxy: values['trust-proxy'] || env('PARLEY_TRUST_PROXY') === '1',
     lockout: { maxFailures, windowMs: windowS * 1000, lockMs: lockS * 1000 },
+    limits: { maxConnectionsPerAddress: perAddress },
     chat: {
       ...(maxMessages !== undefined ? { maxMessages } : {}),
       ...(maxDays !== undefined ? { maxAgeMs: maxDays * 24 * 60 * 60 * 1000 } : {}),
