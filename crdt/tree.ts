@@ -6,6 +6,7 @@
  * on top of the last state they synced (`overlay.ts`), so both sides agree on
  * what an op means.
  */
+import { nameCharFault } from '../proto/name-rules.ts';
 import { nameKey } from './names.ts';
 import type { OpBody, OpIntent } from './op.ts';
 import { IndexedRooms } from './room-index.ts';
@@ -93,15 +94,15 @@ export const authorize: Authorize = (_rooms, actor, op) => {
 };
 
 const ROOM_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
-// Control characters (C0, DEL, C1) and line/paragraph separators never belong in a name.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// Control characters (C0, DEL, C1) and line/paragraph separators never belong in a description
+// except its newlines; names follow proto/name-rules.ts.
 const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Why `name` is not a valid room name, or null. */
 export function checkRoomName(name: string): Rejection | null {
   const chars = [...name].length;
-  if (chars === 0 || name.trim() !== name || chars > MAX_ROOM_NAME_CHARS || CONTROL.test(name)) {
-    return { code: 'bad-name', reason: `room names are 1..${MAX_ROOM_NAME_CHARS} characters, no leading or trailing spaces, no control characters` };
+  if (chars === 0 || name.trim() !== name || chars > MAX_ROOM_NAME_CHARS || nameCharFault(name) !== null) {
+    return { code: 'bad-name', reason: `room names are 1..${MAX_ROOM_NAME_CHARS} characters, no leading or trailing spaces, no control or bidi-control characters, at least one visible character` };
   }
   return null;
 }

@@ -4,3 +4,4 @@ export * from './fingerprint.ts';
 export * from './identity-store.ts';
 export * from './backup.ts';
 export { SEED_BYTES } from './seed.ts';
+export * from './public-key.ts';

@@ -5,6 +5,7 @@
  * The relay never signs user data and verifies with node:crypto instead.
  */
 import * as ed from '@noble/ed25519';
+import { isAcceptablePublicKey } from './public-key.ts';
 
 /** Which backend holds the private key. */
 export type SignerKind = 'webcrypto' | 'noble';
@@ -40,8 +41,13 @@ export async function createNobleSigner(secret: Uint8Array): Promise<Signer> {
   };
 }
 
-/** Verifies with @noble/ed25519 (browser side: clients check what they display). */
+/**
+ * Verifies with @noble/ed25519 (browser side: clients check what they display).
+ * False for a small-order or non-canonical key (public-key.ts): with those a
+ * signature can verify for any message.
+ */
 export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  if (!isAcceptablePublicKey(publicKey)) return Promise.resolve(false);
   return ed.verifyAsync(signature, message, publicKey).catch(() => false);
 }
 

@@ -10,3 +10,4 @@ export * from './invite.ts';
 export * from './base64url.ts';
 export * from './chat-signing.ts';
 export * from './chat.ts';
+export * from './name-rules.ts';

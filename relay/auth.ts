@@ -8,6 +8,7 @@
  */
 import { authTranscript, ErrorCode, KEY_BYTES, SIGNATURE_BYTES } from '../proto/index.ts';
 import type { ClientAuth } from '../proto/index.ts';
+import { publicKeyFault } from '../keys/public-key.ts';
 import { normalizeDisplayName } from './display-name.ts';
 import { verifyEd25519 } from './ed25519.ts';
 import { verifyPassword } from './password.ts';
@@ -50,6 +51,8 @@ export async function verifyClientAuth(auth: ClientAuth, ctx: AuthContext): Prom
   if (auth.publicKey.byteLength !== KEY_BYTES) {
     return refuse(ErrorCode.BAD_REQUEST, `public key length [bytes:${auth.publicKey.byteLength}]`);
   }
+  const fault = publicKeyFault(auth.publicKey);
+  if (fault) return refuse(ErrorCode.BAD_REQUEST, `public key not acceptable [fault:${fault}]`);
   if (auth.signature.byteLength !== SIGNATURE_BYTES) {
     return refuse(ErrorCode.BAD_SIGNATURE, `signature length [bytes:${auth.signature.byteLength}]`);
   }

@@ -14,7 +14,7 @@ import { MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
 import { authorizeChat } from './chat/authorize.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ChatStore } from './chat/chat-store.ts';
-import { AccessRecords, AddressLockout, AdminService, applyAdmission, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
+import { AccessRecords, AddressLockout, AdminService, applyAdmission, capConnections, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
 import { createFrameHandler } from './control.ts';
 import { TypedEmitter } from './emitter.ts';
 import type { EventSource } from './emitter.ts';
@@ -246,7 +246,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       uptimeSeconds: () => (clock.now() - startedAt) / 1000,
       backup: { token: newAdminToken(), entries: () => store.rawEntries() },
     };
-    const server = createServer(createOpsHandler(ops, createStaticHandler(opts.staticDir)));
+    const server = createServer(
+      {
+        headersTimeout: limits.httpHeadersTimeoutMs,
+        requestTimeout: Math.max(limits.httpRequestTimeoutMs, limits.httpHeadersTimeoutMs),
+        // Node checks those timeouts only this often (default 30 s), which would stretch a 5 s limit.
+        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.httpHeadersTimeoutMs / 4))),
+      },
+      createOpsHandler(ops, createStaticHandler(opts.staticDir)),
+    );
+    const cap = capConnections(server, limits.maxConnectionsPerAddress, opts.trustProxy);
 
     function onConnection(ws: WebSocket, req: IncomingMessage): void {
       const remote = remoteAddress(req, opts.trustProxy);
@@ -262,11 +271,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
         return;
       }
+      if (!cap.admitUpgrade(req, socket)) return;
       wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
     });
     // Malformed HTTP must not reach the default handler, which would only log.
-    server.on('clientError', (_error, socket: Duplex) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      // A request that did not arrive within limits.httpHeadersTimeoutMs / httpRequestTimeoutMs.
+      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
       else socket.destroy();
     });
 

@@ -1,20 +1,17 @@
 /**
- * Display-name rules: trimmed, 1..32 characters (code points), no control,
- * line-separator or bidi-override characters (they garble other users' lists
- * and logs).
+ * Display-name rules: NFC, trimmed, 1..32 characters (code points), and the
+ * character rules every name keeps (proto/name-rules.ts: no control,
+ * separator or bidi-control character, at least one visible character).
  */
+import { nameCharFault } from '../proto/index.ts';
 
 /** Longest display name, in code points. */
 export const MAX_DISPLAY_NAME_CHARS = 32;
 
-// Cc: C0/C1 controls; Zl/Zp: line/paragraph separators; 202A-202E, 2066-2069: bidi embeddings,
-// overrides and isolates. ZWJ (Cf) stays allowed: emoji sequences need it.
-const FORBIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
-
 /** Returns the normalised name, or null when `raw` is not acceptable. */
 export function normalizeDisplayName(raw: string): string | null {
   const name = raw.normalize('NFC').trim();
-  if (name === '' || FORBIDDEN.test(name)) return null;
+  if (name === '' || nameCharFault(name) !== null) return null;
   let chars = 0;
   for (const _ of name) {
     if (++chars > MAX_DISPLAY_NAME_CHARS) return null;

@@ -5,6 +5,7 @@
  */
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { isAcceptablePublicKey } from '../keys/public-key.ts';
 import { KEY_BYTES, SIGNATURE_BYTES } from '../proto/index.ts';
 
 /** DER of SubjectPublicKeyInfo { id-Ed25519 } up to the 32 key bytes. */
@@ -29,10 +30,12 @@ export function generatePrivateKey(): KeyObject {
 
 /**
  * Verifies `signature` over `message` by raw `publicKey`. Never throws: a key
- * node:crypto rejects (not on the curve) counts as a bad signature.
+ * node:crypto rejects (not on the curve) counts as a bad signature, and so
+ * does a small-order or non-canonical key (keys/public-key.ts), which
+ * node:crypto would accept with a signature that verifies for any message.
  */
 export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (signature.byteLength !== SIGNATURE_BYTES) return false;
+  if (signature.byteLength !== SIGNATURE_BYTES || !isAcceptablePublicKey(publicKey)) return false;
   try {
     return verify(null, message, publicKeyFromRaw(publicKey), signature);
   } catch {

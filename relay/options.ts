@@ -84,6 +84,20 @@ export interface RelayLimits {
    * not drained to half the soft mark since) is closed as a slow reader. Default 20 000 ms.
    */
   readonly sendStallMs: number;
+   * Time an HTTP request (the WebSocket upgrade included: it is headers only)
+   * has to send all its headers; a half-sent request is answered 408 and
+   * closed. Node's default is 60 s. Default 5 000 ms.
+   */
+  readonly httpHeadersTimeoutMs: number;
+  /** Time a whole HTTP request may take to arrive (at least `httpHeadersTimeoutMs`). Default 10 000 ms. */
+  readonly httpRequestTimeoutMs: number;
+  /**
+   * Concurrent TCP connections from one peer address (behind `trustProxy`:
+   * WebSocket connections per forwarded address; access/connection-cap.ts).
+   * Beyond it a connection is answered 503 and closed. Default 256: an
+   * office behind one NAT shares an address, while a tab costs one connection.
+   */
+  readonly maxConnectionsPerAddress: number;
 }
 
 /** Defaults for {@link RelayLimits}. */
@@ -107,6 +121,9 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   sendBudgetBytes: 4 * 1024 * 1024,
   sendSoftBytes: 1024 * 1024,
   sendStallMs: 20_000,
+  httpHeadersTimeoutMs: 5_000,
+  httpRequestTimeoutMs: 10_000,
+  maxConnectionsPerAddress: 256,
 });
 
 /** WebRTC settings for the relay's PeerConnections. */

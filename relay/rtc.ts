@@ -3,10 +3,17 @@
  * client's offer and accepting the client-created `voice` DataChannel.
  *
  * node-datachannel frees a DataChannel whose JS object is garbage-collected,
- * which closes it; this object therefore holds strong references to the
- * PeerConnection and the voice channel for as long as it lives. Native
- * callbacks run outside any of our try blocks, so each one is guarded here:
- * an exception there would otherwise be uncaught and end the process.
+ * and a channel freed while libdatachannel still tears it down (a stray
+ * channel closed and dropped at once, then `cleanup()` on SIGTERM) crashed
+ * the process natively (SIGSEGV/SIGBUS/SIGABRT). This object therefore holds
+ * strong references to the PeerConnection and to every channel it accepted,
+ * the voice channel, replaced voice channels and refused strays alike, until
+ * the peer closes; and it closes channels before the PeerConnection (the
+ * order libdatachannel survives). Strays are capped per peer
+ * ({@link MAX_STRAY_CHANNELS}): past the cap the whole peer closes, so a
+ * client cannot make it hold channels without bound. Native callbacks run
+ * outside any of our try blocks, so each one is guarded here: an exception
+ * there would otherwise be uncaught and end the process.
  */
 import nodeDataChannel from 'node-datachannel';
 import type { DataChannel, PeerConnection } from 'node-datachannel';
@@ -15,6 +22,13 @@ import type { RtcOptions } from './options.ts';
 
 /** Label of the one DataChannel a client opens for voice. */
 export const VOICE_CHANNEL_LABEL = 'voice';
+
+/**
+ * Channels with another label (or a voice channel beyond the first few
+ * replacements) one peer may open before it is closed: each is kept until the
+ * peer closes (see the module comment), so the number is bounded.
+ */
+export const MAX_STRAY_CHANNELS = 8;
 
 /** What a {@link VoicePeer} reports. */
 export interface VoicePeerHandlers {
@@ -37,6 +51,9 @@ export class VoicePeer {
   readonly #pc: PeerConnection;
   readonly #handlers: VoicePeerHandlers;
   #voice: DataChannel | null = null;
+  /** Every channel accepted, kept until {@link close} (see the module comment). */
+  readonly #channels = new Set<DataChannel>();
+  #strays = 0;
   #closed = false;
 
   constructor(name: string, rtc: RtcOptions, handlers: VoicePeerHandlers) {
@@ -76,12 +93,27 @@ export class VoicePeer {
     }
   }
 
-  /** Closes the channel and the PeerConnection. Idempotent. */
+  /**
+   * Closes every channel this peer accepted, keeping the references; the
+   * PeerConnection stays until {@link close}. A relay shutting down calls this
+   * on every peer before closing any PeerConnection.
+   */
+  closeChannels(): void {
+    for (const dc of this.#channels) {
+      try {
+        dc.close();
+      } catch (error) {
+        this.#handlers.onError('close channel', error);
+      }
+    }
+  }
+
+  /** Closes every channel, then the PeerConnection (the order libdatachannel survives). Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.closeChannels();
     try {
-      this.#voice?.close();
       this.#pc.close();
     } catch (error) {
       this.#handlers.onError('close', error);
@@ -89,14 +121,27 @@ export class VoicePeer {
   }
 
   #accept(dc: DataChannel): void {
-    if (this.#closed || dc.getLabel() !== VOICE_CHANNEL_LABEL) {
-      // Only one channel kind exists; anything else is closed rather than kept.
+    // Kept whatever happens next: dropping a channel libdatachannel is still closing crashes it.
+    this.#channels.add(dc);
+    if (this.#closed) {
       dc.close();
+      return;
+    }
+    if (dc.getLabel() !== VOICE_CHANNEL_LABEL) {
+      // Only one channel kind exists; anything else is closed (and kept, bounded).
+      if (++this.#strays > MAX_STRAY_CHANNELS) this.close();
+      else dc.close();
       return;
     }
     const previous = this.#voice;
     this.#voice = dc;
-    if (previous) previous.close();
+    if (previous) {
+      if (++this.#strays > MAX_STRAY_CHANNELS) {
+        this.close();
+        return;
+      }
+      previous.close();
+    }
     const handlers = this.#handlers;
     dc.onMessage((message) => {
       try {

@@ -80,6 +80,8 @@ export class VoicePeers implements VoicePlane {
   }
 
   async close(): Promise<void> {
+    // Every channel first, then every PeerConnection: the order node-datachannel's cleanup survives (rtc.ts).
+    for (const peer of this.#peers.values()) peer.closeChannels();
     for (const id of [...this.#peers.keys()]) this.end(id);
   }
 

@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { BackupError, MIN_PASSPHRASE_CHARS } from '../../keys/index.ts';
 import type { BackupErrorCode } from '../../keys/index.ts';
+import { nameCharFault } from '../../proto/name-rules.ts';
 import type { IdentityActions } from '../identity-actions.ts';
 import { RenameEvent } from './events.ts';
 import { panelStyles } from './panel-styles.ts';
@@ -78,6 +79,12 @@ export class ParleyIdentityPanel extends LitElement {
     e.preventDefault();
     const name = this.#value('display-name').trim();
     if (!name) return;
+    // The relay's rule (proto/name-rules.ts): said here rather than as a refusal from the relay.
+    if (nameCharFault(name) !== null) {
+      this._message = '';
+      this._error = 'A display name needs a visible character and no control or text-direction characters.';
+      return;
+    }
     this.dispatchEvent(new RenameEvent(name));
     this._error = '';
     this._message = 'Display name changed.';

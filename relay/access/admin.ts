@@ -8,6 +8,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { decodeInvite, ErrorCode, inviteSigningBytes, INVITE_ID_BYTES, KEY_BYTES, Role } from '../../proto/index.ts';
 import type { AdminRequest, AdminStateSchema, BanKey, EnvelopeInit, KickUser, SetRole } from '../../proto/index.ts';
+import { isAcceptablePublicKey } from '../../keys/public-key.ts';
 import { verifyEd25519 } from '../ed25519.ts';
 import type { TypedEmitter } from '../emitter.ts';
 import type { RelayEvents } from '../events.ts';
@@ -229,6 +230,8 @@ export class AdminService {
   async #setRole(me: Member, set: SetRole): Promise<Outcome> {
     const { records, clock, directory } = this.#deps;
     if (set.publicKey.byteLength !== KEY_BYTES) return fail(ErrorCode.BAD_REQUEST, 'public key must be 32 bytes');
+    // No one can sign in with such a key (keys/public-key.ts): a role for it would be a dead record.
+    if (!isAcceptablePublicKey(set.publicKey)) return fail(ErrorCode.BAD_REQUEST, 'public key not acceptable');
     if (Buffer.compare(set.publicKey, me.publicKey) === 0) return fail(ErrorCode.BAD_REQUEST, 'you cannot change your own role');
     if (set.role !== Role.ADMIN && set.role !== Role.MEMBER && set.role !== Role.GUEST) return fail(ErrorCode.BAD_REQUEST, 'unknown role');
     const keyHex = hex(set.publicKey);

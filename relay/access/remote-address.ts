@@ -8,18 +8,18 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 
 /** `::ffff:1.2.3.4` and `1.2.3.4` are one IPv4 client. */
-function normalize(address: string): string {
+export function normalizeAddress(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return (mapped ? mapped[1]! : address).toLowerCase();
 }
 
 /** The client address of an upgrade request. */
 export function remoteAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const socketAddress = normalize(req.socket.remoteAddress ?? 'unknown');
+  const socketAddress = normalizeAddress(req.socket.remoteAddress ?? 'unknown');
   if (!trustProxy) return socketAddress;
   const header = req.headers['x-forwarded-for'];
   const value = Array.isArray(header) ? header.join(',') : header;
   if (!value) return socketAddress;
   const last = value.split(',').map((s) => s.trim()).filter(Boolean).pop();
-  return last && isIP(last) ? normalize(last) : socketAddress;
+  return last && isIP(last) ? normalizeAddress(last) : socketAddress;
 }

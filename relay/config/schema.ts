@@ -39,6 +39,12 @@ export const OPTIONS = {
   'udp-port': opt({ env: 'PARLEY_UDP_PORT', kind: intKind(1, 65_535), help: 'One UDP port for all voice (ICE UDP mux; unset: one ephemeral port per user); worker i listens on this + i.' }),
   guests: opt({ env: 'PARLEY_GUESTS', kind: enumKind(['auto', 'allow', 'deny'] as const), default: 'auto', help: 'Whether keys without a role get in (auto: only while there is no admin).' }),
   'trust-proxy': opt({ env: 'PARLEY_TRUST_PROXY', kind: boolKind, default: false, help: 'Believe the last X-Forwarded-For entry (behind a reverse proxy).' }),
+  'max-connections-per-address': opt({
+    env: 'PARLEY_MAX_CONNECTIONS_PER_ADDRESS',
+    kind: intKind(1),
+    default: 256,
+    help: 'Concurrent connections one address may hold (beyond: 503); behind --trust-proxy, WebSocket connections per forwarded address.',
+  }),
   'lockout-attempts': opt({ env: 'PARLEY_LOCKOUT_ATTEMPTS', kind: intKind(0), default: 10, help: 'Failed sign-ins from one address before it is locked out (0 = off).' }),
   'lockout-window': opt({ env: 'PARLEY_LOCKOUT_WINDOW', kind: intKind(0), default: 120, help: 'Seconds in which those failures count.' }),
   'lockout-duration': opt({ env: 'PARLEY_LOCKOUT_DURATION', kind: intKind(0), default: 300, help: 'Seconds a locked-out address is refused.' }),

@@ -2,9 +2,14 @@
  * The relay's op pipeline: one signed op in, one verdict out, in this order
  * (docs/ARCHITECTURE.md, "Room tree"):
  *
- *   size -> parse -> relay key -> known key -> repeated op id (earlier verdict)
- *   -> sequence above the device's last -> signature (node:crypto) ->
- *   authorize against the current tree -> invariants -> apply
+ *   size -> parse -> relay key -> acceptable author key -> known key ->
+ *   signature (node:crypto) -> repeated op id (earlier verdict) -> sequence
+ *   above the device's last -> authorize against the current tree ->
+ *   invariants -> apply
+ *
+ * The signature comes before the repeated-op-id answer: a forged op that
+ * reuses a known op id must not be answered with that op's verdict
+ * ("applied") as if it were the author's retry.
  *
  * Synchronous and storage-free: it validates and applies to the in-memory
  * tree (`rooms`) and returns the records to persist and the rooms it changed;
@@ -15,6 +20,7 @@
 import * as Y from 'yjs';
 import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, OP_DOMAIN, OP_ID_BYTES, opHex, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
 import type { Actor, Authorize, OpBody, RejectCode, Rooms } from '../../crdt/index.ts';
+import { isAcceptablePublicKey } from '../../keys/public-key.ts';
 import { InlineVerifier } from './signature-pool.ts';
 import type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
 
@@ -142,26 +148,36 @@ export class OpPipeline {
    * Runs one signed op through the pipeline. Never throws on bad input.
    * `preVerified` is the signature verdict computed off-thread; it is used,
    * at the signature step, only when it was computed for this op's author.
+   * `submitter` is the key of the session that sent the op: a `member.join`
+   * moves the session that submits it, so it must be its author's
+   * (docs/PROTOCOL.md, "member.join"); someone else's is refused before its
+   * sequence number is used, so the author can still submit it.
    */
-  process(body: Uint8Array, signature: Uint8Array, preVerified?: PreVerified): OpOutcome {
+  process(body: Uint8Array, signature: Uint8Array, preVerified?: PreVerified, submitter?: Uint8Array): OpOutcome {
     if (body.byteLength > MAX_OP_BODY_BYTES) return refuse('too-large', `op body over ${MAX_OP_BODY_BYTES} bytes`, peekOpId(body));
     const parsed = decodeOpBody(body);
     if (!parsed.ok) return refuse('malformed', parsed.error.detail, peekOpId(body));
     const op = parsed.value;
     const opIdHex = opHex(op.opId);
     if (!sameBytes(op.relayKey, this.#deps.relayKey)) return refuse('wrong-relay', 'op is for another relay', op.opId);
+    // A small-order key verifies any signature (keys/public-key.ts); records from before the rule
+    // may still know one, so the author is checked here as well as at sign-in.
+    if (!isAcceptablePublicKey(op.author)) return refuse('bad-signature', 'author key not acceptable', op.opId);
     const keyHex = opHex(op.author);
     const actor = this.#deps.actorOf(keyHex);
     if (!actor) return refuse('unknown-key', 'author key unknown to this relay', op.opId);
+    const signed = preVerified && sameBytes(preVerified.author, op.author) ? preVerified.ok : this.#inline.verify(op.author, body, signature);
+    if (signature.byteLength !== SIGNATURE_BYTES || !signed) {
+      return refuse('bad-signature', 'signature does not verify', op.opId);
+    }
+    if (op.kind === 'member.join' && submitter && !sameBytes(submitter, op.author)) {
+      return refuse('forbidden', 'member.join must be submitted by its author', op.opId);
+    }
     const earlier = this.#verdicts.get(opIdHex);
     if (earlier) {
       return { ...refuse(earlier.code ?? 'internal', earlier.reason, op.opId), code: earlier.code, seq: earlier.seq };
     }
     if (op.seq <= (this.#devices.get(keyHex) ?? 0)) return refuse('replayed', `sequence ${op.seq} is not above the last seen from this device`, op.opId);
-    const signed = preVerified && sameBytes(preVerified.author, op.author) ? preVerified.ok : this.#inline.verify(op.author, body, signature);
-    if (signature.byteLength !== SIGNATURE_BYTES || !signed) {
-      return refuse('bad-signature', 'signature does not verify', op.opId);
-    }
     // From here the op is attributable: its sequence number is used up whatever the verdict.
     this.#devices.set(keyHex, op.seq);
     const rejection = validateOp(this.rooms, actor, op, { occupancy: this.#deps.occupancy }, this.#authorize);

@@ -186,14 +186,14 @@ export class TreeService {
       const v = await verdicts.catch(() => null);
       while (this.#reloading) await this.#reloading;
       try {
-        this.#process(session, msg.ops, admitted, checks, v);
+        this.#process(session, member.publicKey, msg.ops, admitted, checks, v);
       } catch (error) {
         this.#deps.events.emit('internal-error', { where: 'room tree ops', error });
       }
     });
   }
 
-  #process(session: Session, ops: readonly SignedOp[], admitted: readonly boolean[], checks: ReadonlyArray<{ author: Uint8Array }>, verdicts: Uint8Array | null): void {
+  #process(session: Session, submitter: Uint8Array, ops: readonly SignedOp[], admitted: readonly boolean[], checks: ReadonlyArray<{ author: Uint8Array }>, verdicts: Uint8Array | null): void {
     const { stats } = this.#deps;
     const batch = this.#batch;
     let replies = batch.replies.get(session);
@@ -209,7 +209,7 @@ export class TreeService {
       }
       const pre = verdicts ? { author: checks[k]!.author, ok: verdicts[k] === 1 } : undefined;
       k++;
-      const out = this.#pipeline.process(signed.body, signed.signature, pre);
+      const out = this.#pipeline.process(signed.body, signed.signature, pre, submitter);
       if (out.code !== null) stats.frame('op-refused', session.connId, out.code);
       if (this.#deps.events.has('op-verdict')) this.#deps.events.emit('op-verdict', { code: out.code ?? 'accepted' });
       if (out.deviceSeq !== null) batch.devices.set(out.deviceHex, out.deviceSeq);

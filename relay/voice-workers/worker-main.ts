@@ -92,6 +92,8 @@ function start(init: Extract<ToWorker, { t: 'init' }>): void {
     if (route) router.deliver(sender, route, bytes);
   });
   socket.on('error', (error) => fail('loopback socket', error));
+  // Before the exit handler below: channels and PeerConnections close before cleanup() (rtc.ts).
+  process.prependListener('disconnect', () => void peers.close());
 
   const timer = setInterval(() => {
     const snap = stats.snapshot();

@@ -275,6 +275,20 @@ export class TestClient {
     return dc.sendMessageBinary(bytes);
   }
 
+  /**
+   * Opens one more DataChannel with `label` on the voice PeerConnection (after
+   * {@link openVoice}): the relay accepts only `voice`, so this is a stray
+   * channel it must close without crashing. The channel is kept here until
+   * the PeerConnection closes.
+   */
+  openStrayChannel(label: string): void {
+    const pc = this.#pc;
+    if (!pc) throw new Error('openStrayChannel before openVoice');
+    this.#strays.push(pc.createDataChannel(label));
+  }
+
+  readonly #strays: DataChannel[] = [];
+
   /** Bytes waiting in the voice channel's send buffer (for pacing a load test). */
   bufferedAmount(): number {
     return this.#dc?.bufferedAmount() ?? 0;
@@ -321,7 +335,9 @@ export class TestClient {
     const pc = this.#pc;
     this.#dc = null;
     this.#pc = null;
+    const strays = this.#strays.splice(0);
     try {
+      for (const stray of strays) stray.close();
       dc?.close();
       pc?.close();
     } catch {

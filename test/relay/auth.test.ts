@@ -43,8 +43,20 @@ describe('verifyClientAuth', () => {
   it('refuses with BAD_SIGNATURE for a key that is not a curve point', async () => {
     const ctx = context();
     const msg = auth(ctx);
-    msg.publicKey = new Uint8Array(32).fill(0xff);
+    // y = 2 is canonical but has no x on the curve.
+    msg.publicKey = new Uint8Array(32);
+    msg.publicKey[0] = 2;
     expect(await verifyClientAuth(msg, ctx)).toMatchObject({ ok: false, code: ErrorCode.BAD_SIGNATURE });
+  });
+
+  it('refuses a non-canonical or small-order key with BAD_REQUEST before the signature (keys/public-key.ts)', async () => {
+    const ctx = context();
+    const msg = auth(ctx);
+    msg.publicKey = new Uint8Array(32).fill(0xff);
+    expect(await verifyClientAuth(msg, ctx)).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+    msg.publicKey = new Uint8Array(32);
+    msg.publicKey[0] = 1;
+    expect(await verifyClientAuth(msg, ctx)).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST, detail: 'public key not acceptable [fault:small-order]' });
   });
 
   it('checks the password only with a valid signature, and refuses a wrong one with WRONG_PASSWORD', async () => {

@@ -53,6 +53,19 @@ suite('parley-identity-panel', () => {
     assert.deepEqual(got, ['Bea']);
   });
 
+  test('a name of only invisible or bidi-control characters is refused with a message, no rename', async () => {
+    const { el, root } = await mount();
+    const got: string[] = [];
+    el.addEventListener('rename', (e: RenameEvent) => got.push(e.displayName));
+    for (const bad of ['\u200b\u200d', '\u3164', 'Ana\u202e', '\u2066x\u2069']) {
+      input(root, 'display-name').value = bad;
+      button(root, 'Change name').click();
+      await el.updateComplete;
+      assert.include(root.querySelector('[role="alert"]')!.textContent, 'visible character');
+    }
+    assert.deepEqual(got, []);
+  });
+
   test('backup: different passphrases are refused; a good one downloads and the status becomes saved', async () => {
     const { el, root } = await mount();
     input(root, 'backup-pass').value = 'a long passphrase';
