@@ -64,6 +64,13 @@ export interface RelayLimits {
    * that ever came and went costs (relay/tree/members-doc.ts).
    */
   readonly membersCompactAfterDeletes: number;
+  /**
+   * Deleted-room keys after which the room-tree document is rebuilt from the
+   * live rooms under a new epoch (once they also outnumber the live rooms):
+   * bounds what every room ever deleted costs a fresh client's first sync
+   * (relay/tree/tree-epoch.ts). Default 1 024 (about 20 KB of tombstones).
+   */
+  readonly treeEpochAfterDeletes: number;
 }
 
 /** Defaults for {@link RelayLimits}. */
@@ -84,6 +91,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   opPerSecond: 200,
   verdictRetentionMs: 90 * 24 * 3_600_000,
   membersCompactAfterDeletes: 1_024,
+  treeEpochAfterDeletes: 1_024,
 });
 
 /** WebRTC settings for the relay's PeerConnections. */

@@ -87,7 +87,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The authoritative room tree and the op bookkeeping, in memory. */
 export class OpPipeline {
-  readonly doc: Y.Doc;
+  #doc: Y.Doc;
   readonly rooms: Rooms;
   readonly #deps: OpPipelineDeps;
   readonly #devices: Map<string, number>;
@@ -98,7 +98,7 @@ export class OpPipeline {
   #nextVoiceId: number;
 
   constructor(loaded: LoadedTree, deps: OpPipelineDeps) {
-    this.doc = loaded.doc;
+    this.#doc = loaded.doc;
     this.rooms = loaded.rooms;
     this.#devices = loaded.devices;
     this.#verdicts = loaded.verdicts;
@@ -106,6 +106,18 @@ export class OpPipeline {
     this.#deps = deps;
     this.#authorize = deps.authorize ?? defaultAuthorize;
     this.#nextVoiceId = Math.max(0, ...[...loaded.rooms.values()].map((r) => r.voiceId)) + 1;
+  }
+
+  /** The authoritative tree document. */
+  get doc(): Y.Doc {
+    return this.#doc;
+  }
+
+  /** Replaces the document by `doc`, which must hold exactly `rooms` (a new epoch, tree-epoch.ts). */
+  replaceDoc(doc: Y.Doc): void {
+    const old = this.#doc;
+    this.#doc = doc;
+    old.destroy();
   }
 
   /** Drops the stored verdict of an op id (past its retention): a retry is then judged by its sequence number. */
