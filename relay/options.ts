@@ -71,6 +71,17 @@ export interface RelayLimits {
    * (relay/tree/tree-epoch.ts). Default 1 024 (about 20 KB of tombstones).
    */
   readonly treeEpochAfterDeletes: number;
+  /**
+   * Most op verdicts kept per key without a role (a guest key, free to make).
+   * Oldest evicted first; a retry whose verdict was evicted is judged by its
+   * sequence number (`OP_REPLAYED`). Default 64.
+   */
+  readonly freeVerdictsPerKey: number;
+  /**
+   * Most op verdicts kept over all keys without a role, in memory and on disk
+   * (~200 bytes each in memory). Oldest evicted first. Default 16 384 (~3 MB).
+   */
+  readonly freeVerdictsTotal: number;
 }
 
 /** Defaults for {@link RelayLimits}. */
@@ -92,6 +103,8 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   verdictRetentionMs: 90 * 24 * 3_600_000,
   membersCompactAfterDeletes: 1_024,
   treeEpochAfterDeletes: 1_024,
+  freeVerdictsPerKey: 64,
+  freeVerdictsTotal: 16_384,
 });
 
 /** WebRTC settings for the relay's PeerConnections. */

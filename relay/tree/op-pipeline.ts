@@ -17,6 +17,7 @@ import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES
 import type { Actor, Authorize, OpBody, RejectCode, Rooms } from '../../crdt/index.ts';
 import { InlineVerifier } from './signature-pool.ts';
 import type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
+import type { FreeVerdicts } from './free-verdicts.ts';
 
 /** What the pipeline asks of the rest of the relay. */
 export interface OpPipelineDeps {
@@ -92,12 +93,15 @@ export class OpPipeline {
   readonly #deps: OpPipelineDeps;
   readonly #devices: Map<string, number>;
   readonly #verdicts: Map<string, Verdict>;
+  /** Verdicts of keys without a role, bounded (free-verdicts.ts); persisted by the tree service. */
+  readonly free: FreeVerdicts;
   readonly #inline = new InlineVerifier();
   readonly #authorize: Authorize;
   #nextSeq: number;
   #nextVoiceId: number;
 
-  constructor(loaded: LoadedTree, deps: OpPipelineDeps) {
+  constructor(loaded: LoadedTree, deps: OpPipelineDeps, free: FreeVerdicts) {
+    this.free = free;
     this.#doc = loaded.doc;
     this.rooms = loaded.rooms;
     this.#devices = loaded.devices;
@@ -165,7 +169,7 @@ export class OpPipeline {
     const keyHex = opHex(op.author);
     const actor = this.#deps.actorOf(keyHex);
     if (!actor) return refuse('unknown-key', 'author key unknown to this relay', op.opId);
-    const earlier = this.#verdicts.get(opIdHex);
+    const earlier = this.#verdicts.get(opIdHex) ?? this.free.get(opIdHex);
     if (earlier) {
       return { ...refuse(earlier.code ?? 'internal', earlier.reason, op.opId), code: earlier.code, seq: earlier.seq };
     }
@@ -176,18 +180,24 @@ export class OpPipeline {
     }
     // From here the op is attributable: its sequence number is used up whatever the verdict.
     this.#devices.set(keyHex, op.seq);
+    // A key without a role is free to make: its verdicts go to the bounded store, not the 90-day batches.
+    const free = actor.role === 'guest';
     const rejection = validateOp(this.rooms, actor, op, { occupancy: this.#deps.occupancy }, this.#authorize);
     if (rejection) {
       const verdict: Verdict = { code: rejection.code, reason: rejection.reason, seq: 0 };
-      this.#verdicts.set(opIdHex, verdict);
-      return { ...refuse(rejection.code, rejection.reason, op.opId), deviceSeq: op.seq, deviceHex: keyHex, verdict };
+      if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);
+      else this.#verdicts.set(opIdHex, verdict);
+      return { ...refuse(rejection.code, rejection.reason, op.opId), deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict };
     }
     // The document is written once per batch (writeDoc), not per op: see writeDoc.
     const changed = applyOp(this.rooms, op, () => this.#nextVoiceId++);
-    const seq = this.#nextSeq++;
+    // A join changes no tree state: it is presence, not history, so it takes no audit position (seq 0).
+    const audited = op.kind !== 'member.join';
+    const seq = audited ? this.#nextSeq++ : 0;
     const verdict: Verdict = { code: null, reason: '', seq };
-    this.#verdicts.set(opIdHex, verdict);
-    const audit: AuditRecord = { seq, atMs: this.#deps.now(), body, signature };
-    return { opIdHex, opId: op.opId, code: null, reason: '', seq, deviceSeq: op.seq, deviceHex: keyHex, verdict, audit, changed, op };
+    if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);
+    else this.#verdicts.set(opIdHex, verdict);
+    const audit: AuditRecord | null = audited ? { seq, atMs: this.#deps.now(), body, signature } : null;
+    return { opIdHex, opId: op.opId, code: null, reason: '', seq, deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict, audit, changed, op };
   }
 }

@@ -9,6 +9,8 @@
  *                               keyed by the first one's seq (op-records.ts)
  *   op-verdicts:<n, 12 digits>  binary: the verdicts one batch reached (op-records.ts)
  *   op-dev:<key hex>            last sequence number seen from that device key
+ *   op-fv:<key hex>             binary: the kept verdicts of a key without a role
+ *                               (free-verdicts.ts; bounded per key and in total)
  *
  * Relays before the batch layouts wrote one JSON record per op
  * (`op-log:<seq>` { at, body, sig } and `op-verdict:<op id hex>`
@@ -24,6 +26,7 @@ import { IndexedRooms, opHex, readRooms, ROOT_ID, writeRooms } from '../../crdt/
 import type { RejectCode, RoomRecord, Rooms } from '../../crdt/index.ts';
 import { RelayError } from '../errors.ts';
 import { firstTreeEpoch } from './tree-epoch.ts';
+import { FREE_VERDICTS_PREFIX } from './free-verdicts.ts';
 import type { Store, StoredRoom } from '../store.ts';
 import { decodeAuditBatch, decodeVerdictBatch, encodeAuditBatch, encodeVerdictBatch } from './op-records.ts';
 import type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
@@ -94,6 +97,8 @@ export interface LoadedTree {
   readonly snapshotBytes: number;
   /** The document's epoch (tree-epoch.ts): 0 for a tree stored before epochs. */
   readonly epoch: number;
+  /** The stored per-key verdicts of keys without a role, for FreeVerdicts.load. */
+  readonly freeVerdictRows: ReadonlyArray<readonly [string, unknown]>;
 }
 
 /** A store write in a batch. */
@@ -175,6 +180,7 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
     batch.records.forEach((r, i) => verdicts.set(opIds[i]!, r.verdict));
     verdictBatches.push({ n, atMs: batch.atMs, opIds });
   }
+  const freeVerdictRows = await store.readRange(FREE_VERDICTS_PREFIX, { binary: true });
   let nextSeq = 1;
   const [legacyLast] = await store.readRange(LEGACY_LOG_PREFIX, { reverse: true, limit: 1 });
   if (legacyLast) nextSeq = Number(legacyLast[0].slice(LEGACY_LOG_PREFIX.length)) + 1;
@@ -188,7 +194,7 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
     await store.writeBatch(snapshot.entries, true);
     snapshotBytes = snapshot.bytes;
   }
-  return { doc, rooms, devices, verdicts, verdictBatches, nextSeq, nextVerdictBatch, nextUpdate, updateKeys, updateBytes, snapshotBytes, epoch };
+  return { doc, rooms, devices, verdicts, verdictBatches, nextSeq, nextVerdictBatch, nextUpdate, updateKeys, updateBytes, snapshotBytes, epoch, freeVerdictRows };
 }
 
 /** Batch entries that replace the updates `updateKeys` (all below `upTo`) with a snapshot of `doc` in `epoch`, and the snapshot's size. */

@@ -38,6 +38,7 @@ import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
 import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
+import { FreeVerdicts } from './free-verdicts.ts';
 import { loadTree, readAudit } from './tree-persistence.ts';
 import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, treeKeyCounts } from './tree-epoch.ts';
 import type { BatchVerdict } from './batch-records.ts';
@@ -49,7 +50,7 @@ export const MAX_OPS_PER_FRAME = 128;
 export const MAX_HISTORY_PAGE = 200;
 
 /** The relay limits the tree uses: the op budget per identity key, how long verdicts are kept, when the membership document starts over. */
-export type OpLimits = Pick<RelayLimits, 'opBurst' | 'opPerSecond' | 'verdictRetentionMs' | 'membersCompactAfterDeletes' | 'treeEpochAfterDeletes'>;
+export type OpLimits = Pick<RelayLimits, 'opBurst' | 'opPerSecond' | 'verdictRetentionMs' | 'membersCompactAfterDeletes' | 'treeEpochAfterDeletes' | 'freeVerdictsPerKey' | 'freeVerdictsTotal'>;
 
 /** Dependencies of a {@link TreeService}. */
 export interface TreeServiceDeps {
@@ -132,7 +133,8 @@ export class TreeService {
       now: () => clock.now(),
       occupancy: (roomId) => presence.members().filter((m) => m.roomId === roomId).length,
     };
-    return new OpPipeline(loaded, deps);
+    const { freeVerdictsPerKey: perKey, freeVerdictsTotal: total } = this.#deps.limits;
+    return new OpPipeline(loaded, deps, FreeVerdicts.load(loaded.freeVerdictRows, { perKey, total }));
   }
 
   /** The authoritative tree document (tests and benchmarks read it). */
@@ -303,6 +305,7 @@ export class TreeService {
         const fresh = update && this.#epochDue(b.changed) ? rebuildTreeDoc(pipeline.rooms) : null;
         const entries = this.#records.entries(b, fresh ? null : update, pipeline.doc, this.#deps.clock.now(), (id) => pipeline.forgetVerdict(id));
         if (fresh) entries.push(...this.#records.rebuild(fresh, nextTreeEpoch(this.#records.epoch)));
+        entries.push(...pipeline.free.takeEntries(this.#deps.clock.now()));
         try {
           if (entries.length > 0) await this.#deps.store.writeBatch(entries, true);
         } catch (error) {
