@@ -75,6 +75,19 @@ export function writeRooms(doc: Y.Doc, rooms: Rooms, ids: Iterable<string>, orig
   }, origin);
 }
 
+/**
+ * Room keys the tree document still carries for deleted rooms. Reads Yjs's
+ * key table (`_map`, which keeps the last item of every key ever set, deleted
+ * or not): the public API hides deleted keys, and they are exactly what the
+ * document cannot forget on its own.
+ */
+export function countRoomTombstones(doc: Y.Doc): number {
+  const keys = (doc.getMap(ROOMS) as unknown as { _map: Map<string, { deleted: boolean }> })._map;
+  let n = 0;
+  for (const item of keys.values()) if (item.deleted) n++;
+  return n;
+}
+
 /** Session id -> room id, from a members document. */
 export function readMembers(doc: Y.Doc): Map<number, string> {
   const out = new Map<number, string>();

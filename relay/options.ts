@@ -84,6 +84,7 @@ export interface RelayLimits {
    * not drained to half the soft mark since) is closed as a slow reader. Default 20 000 ms.
    */
   readonly sendStallMs: number;
+  /**
    * Time an HTTP request (the WebSocket upgrade included: it is headers only)
    * has to send all its headers; a half-sent request is answered 408 and
    * closed. Node's default is 60 s. Default 5 000 ms.
@@ -98,6 +99,24 @@ export interface RelayLimits {
    * office behind one NAT shares an address, while a tab costs one connection.
    */
   readonly maxConnectionsPerAddress: number;
+  /**
+   * Deleted-room keys after which the room-tree document is rebuilt from the
+   * live rooms under a new epoch (once they also outnumber the live rooms):
+   * bounds what every room ever deleted costs a fresh client's first sync
+   * (relay/tree/tree-epoch.ts). Default 1 024 (about 20 KB of tombstones).
+   */
+  readonly treeEpochAfterDeletes: number;
+  /**
+   * Most op verdicts kept per key without a role (a guest key, free to make).
+   * Oldest evicted first; a retry whose verdict was evicted is judged by its
+   * sequence number (`OP_REPLAYED`). Default 64.
+   */
+  readonly freeVerdictsPerKey: number;
+  /**
+   * Most op verdicts kept over all keys without a role, in memory and on disk
+   * (~200 bytes each in memory). Oldest evicted first. Default 16 384 (~3 MB).
+   */
+  readonly freeVerdictsTotal: number;
 }
 
 /** Defaults for {@link RelayLimits}. */
@@ -124,6 +143,9 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   httpHeadersTimeoutMs: 5_000,
   httpRequestTimeoutMs: 10_000,
   maxConnectionsPerAddress: 256,
+  treeEpochAfterDeletes: 1_024,
+  freeVerdictsPerKey: 64,
+  freeVerdictsTotal: 16_384,
 });
 
 /** WebRTC settings for the relay's PeerConnections. */

@@ -10,6 +10,12 @@
  * before it acknowledges); a refused one leaves the outbox and the view, and
  * is listed in `refused` with the reason (the rollback). Rate-limited or
  * internal refusals keep the op for a later retry.
+ *
+ * Tree epochs (PROTOCOL.md, "Documents"): the relay may rebuild its tree
+ * document under a new epoch (to forget deleted rooms). The replica's epoch
+ * is cached with it and sent with every SyncStep1; a message of another
+ * epoch replaces the replica (the outbox stays: ops are intents, re-checked
+ * by the relay).
  */
 import * as Y from 'yjs';
 import { clientHandleSync, decodeOpBody, encodeOpBody, encodeStep1, extendProjection, MEMBERS_DOC, MembersReplica, opHex, project, readRooms, SYNC_STEP2, TREE_DOC, validateOp } from '../../crdt/index.ts';
@@ -100,6 +106,8 @@ export const emptyTreeView: TreeView = { status: 'empty', rooms: [], pendingCoun
 export class RoomTreeStore {
   readonly #deps: RoomTreeStoreDeps;
   #doc = new Y.Doc();
+  /** The relay's tree epoch `#doc` belongs to (0: none known). */
+  #treeEpoch = 0;
   /** Who is connected now: rebuilt on every connection, and whenever the relay starts a new epoch. */
   readonly #members = new MembersReplica();
   #meta: CachedMeta | null = null;
@@ -128,6 +136,7 @@ export class RoomTreeStore {
     return (this.#opened ??= (async () => {
       const { doc, meta, outbox } = await this.#deps.cache.load();
       if (doc) Y.applyUpdate(this.#doc, doc, 'cache');
+      this.#treeEpoch = meta?.treeEpoch ?? 0;
       this.#meta = meta;
       this.#pending = outbox.flatMap((q) => {
         const d = decodeOpBody(q.body);
@@ -147,6 +156,7 @@ export class RoomTreeStore {
       // Another relay at this address: nothing cached belongs to it.
       await this.#deps.cache.clear();
       this.#doc = new Y.Doc();
+      this.#treeEpoch = 0;
       this.#pending = [];
       this.#server = new Map();
     }
@@ -156,7 +166,7 @@ export class RoomTreeStore {
     this.#inFlight.clear();
     // Membership is about this connection only: a relay that restarted knows nothing of the old sessions.
     this.#members.reset();
-    send({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeStep1(this.#doc) } });
+    this.#requestTree();
     send({ case: 'crdtSync', value: { doc: MEMBERS_DOC, data: this.#members.step1() } });
     this.#update({ status: 'syncing', role });
   }
@@ -177,7 +187,7 @@ export class RoomTreeStore {
           return true;
         }
         if (msg.value.doc !== TREE_DOC) return true;
-        const type = clientHandleSync(this.#doc, msg.value.data, this);
+        const type = this.#applyTree(msg.value.epoch, msg.value.data);
         if (type === null) return true;
         this.#server = readRooms(this.#doc);
         this.#proj = null;
@@ -230,6 +240,33 @@ export class RoomTreeStore {
     if (this.#saveTimer !== null) clear(this.#saveTimer);
     if (this.#retryTimer !== null) clear(this.#retryTimer);
     this.#send = null;
+  }
+
+  /** Asks the relay for what the replica lacks, in the replica's epoch (another epoch gets the whole document). */
+  #requestTree(): void {
+    this.#send?.({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeStep1(this.#doc), epoch: this.#treeEpoch } });
+  }
+
+  /**
+   * Applies one tree sync message. A message of another epoch first replaces
+   * the replica; the relay starts every epoch with the whole document, but
+   * should an Update of an unknown epoch come first, the replica asks for the
+   * whole document again and stays syncing.
+   */
+  #applyTree(epoch: number, data: Uint8Array): number | null {
+    if (epoch !== this.#treeEpoch) {
+      this.#doc.destroy();
+      this.#doc = new Y.Doc();
+      this.#treeEpoch = epoch;
+      if (data[0] !== SYNC_STEP2) {
+        this.#requestTree();
+        this.#server = new Map();
+        this.#proj = null;
+        this.#update({ status: 'syncing' });
+        return null;
+      }
+    }
+    return clientHandleSync(this.#doc, data, this);
   }
 
   async #edit(edit: TreeEdit): Promise<void> {
@@ -348,7 +385,7 @@ export class RoomTreeStore {
     this.#saveTimer = (this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms)))(() => {
       this.#saveTimer = null;
       const meta = this.#meta;
-      if (meta) void this.#deps.cache.saveDoc(Y.encodeStateAsUpdate(this.#doc), meta);
+      if (meta) void this.#deps.cache.saveDoc(Y.encodeStateAsUpdate(this.#doc), { ...meta, treeEpoch: this.#treeEpoch });
     }, SAVE_MS);
   }
 

@@ -12,6 +12,8 @@ export interface CachedMeta {
   readonly relayKeyHex: string;
   /** The user's role when last connected, so an admin can keep editing offline. */
   readonly role: 'guest' | 'member' | 'admin' | null;
+  /** The relay's tree epoch the cached document belongs to (absent: 0, a cache from before epochs). */
+  readonly treeEpoch?: number;
 }
 
 /** A signed op waiting for the relay's verdict. */

@@ -29,6 +29,8 @@ export class BatchRecords {
   #unsnapshottedBytes: number;
   #snapshotBytes: number;
   readonly #retentionMs: number;
+  /** The tree document's epoch, written with every snapshot. */
+  #epoch: number;
   /** Verdict batches on disk, oldest first. */
   readonly #verdictBatches: StoredVerdictBatch[];
 
@@ -41,6 +43,27 @@ export class BatchRecords {
     this.#unsnapshotted = [...loaded.updateKeys];
     this.#unsnapshottedBytes = loaded.updateBytes;
     this.#snapshotBytes = loaded.snapshotBytes;
+    this.#epoch = loaded.epoch;
+  }
+
+  /** The tree document's epoch. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /**
+   * The entries that make `doc` (a rebuilt tree, tree-epoch.ts) the whole
+   * stored document in `epoch`: its snapshot, and the deletion of every
+   * update record, in the caller's batch so no restart sees the two epochs
+   * mixed.
+   */
+  rebuild(doc: Y.Doc, epoch: number): Entry[] {
+    const snapshot = snapshotEntries(doc, this.#nextUpdate, this.#unsnapshotted, epoch);
+    this.#epoch = epoch;
+    this.#unsnapshotted = [];
+    this.#unsnapshottedBytes = 0;
+    this.#snapshotBytes = snapshot.bytes;
+    return snapshot.entries;
   }
 
   /**
@@ -71,7 +94,7 @@ export class BatchRecords {
     this.#unsnapshotted.push(n);
     this.#unsnapshottedBytes += update.byteLength;
     if (shouldCompact({ records: this.#unsnapshotted.length, bytes: this.#unsnapshottedBytes, snapshotBytes: this.#snapshotBytes })) {
-      const snapshot = snapshotEntries(doc, this.#nextUpdate, this.#unsnapshotted);
+      const snapshot = snapshotEntries(doc, this.#nextUpdate, this.#unsnapshotted, this.#epoch);
       out.push(...snapshot.entries);
       this.#unsnapshotted = [];
       this.#unsnapshottedBytes = 0;

@@ -23,6 +23,7 @@ import type { Actor, Authorize, OpBody, RejectCode, Rooms } from '../../crdt/ind
 import { isAcceptablePublicKey } from '../../keys/public-key.ts';
 import { InlineVerifier } from './signature-pool.ts';
 import type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
+import type { FreeVerdicts } from './free-verdicts.ts';
 
 /** What the pipeline asks of the rest of the relay. */
 export interface OpPipelineDeps {
@@ -93,18 +94,21 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The authoritative room tree and the op bookkeeping, in memory. */
 export class OpPipeline {
-  readonly doc: Y.Doc;
+  #doc: Y.Doc;
   readonly rooms: Rooms;
   readonly #deps: OpPipelineDeps;
   readonly #devices: Map<string, number>;
   readonly #verdicts: Map<string, Verdict>;
+  /** Verdicts of keys without a role, bounded (free-verdicts.ts); persisted by the tree service. */
+  readonly free: FreeVerdicts;
   readonly #inline = new InlineVerifier();
   readonly #authorize: Authorize;
   #nextSeq: number;
   #nextVoiceId: number;
 
-  constructor(loaded: LoadedTree, deps: OpPipelineDeps) {
-    this.doc = loaded.doc;
+  constructor(loaded: LoadedTree, deps: OpPipelineDeps, free: FreeVerdicts) {
+    this.free = free;
+    this.#doc = loaded.doc;
     this.rooms = loaded.rooms;
     this.#devices = loaded.devices;
     this.#verdicts = loaded.verdicts;
@@ -112,6 +116,18 @@ export class OpPipeline {
     this.#deps = deps;
     this.#authorize = deps.authorize ?? defaultAuthorize;
     this.#nextVoiceId = Math.max(0, ...[...loaded.rooms.values()].map((r) => r.voiceId)) + 1;
+  }
+
+  /** The authoritative tree document. */
+  get doc(): Y.Doc {
+    return this.#doc;
+  }
+
+  /** Replaces the document by `doc`, which must hold exactly `rooms` (a new epoch, tree-epoch.ts). */
+  replaceDoc(doc: Y.Doc): void {
+    const old = this.#doc;
+    this.#doc = doc;
+    old.destroy();
   }
 
   /** Drops the stored verdict of an op id (past its retention): a retry is then judged by its sequence number. */
@@ -173,25 +189,31 @@ export class OpPipeline {
     if (op.kind === 'member.join' && submitter && !sameBytes(submitter, op.author)) {
       return refuse('forbidden', 'member.join must be submitted by its author', op.opId);
     }
-    const earlier = this.#verdicts.get(opIdHex);
+    const earlier = this.#verdicts.get(opIdHex) ?? this.free.get(opIdHex);
     if (earlier) {
       return { ...refuse(earlier.code ?? 'internal', earlier.reason, op.opId), code: earlier.code, seq: earlier.seq };
     }
     if (op.seq <= (this.#devices.get(keyHex) ?? 0)) return refuse('replayed', `sequence ${op.seq} is not above the last seen from this device`, op.opId);
     // From here the op is attributable: its sequence number is used up whatever the verdict.
     this.#devices.set(keyHex, op.seq);
+    // A key without a role is free to make: its verdicts go to the bounded store, not the 90-day batches.
+    const free = actor.role === 'guest';
     const rejection = validateOp(this.rooms, actor, op, { occupancy: this.#deps.occupancy }, this.#authorize);
     if (rejection) {
       const verdict: Verdict = { code: rejection.code, reason: rejection.reason, seq: 0 };
-      this.#verdicts.set(opIdHex, verdict);
-      return { ...refuse(rejection.code, rejection.reason, op.opId), deviceSeq: op.seq, deviceHex: keyHex, verdict };
+      if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);
+      else this.#verdicts.set(opIdHex, verdict);
+      return { ...refuse(rejection.code, rejection.reason, op.opId), deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict };
     }
     // The document is written once per batch (writeDoc), not per op: see writeDoc.
     const changed = applyOp(this.rooms, op, () => this.#nextVoiceId++);
-    const seq = this.#nextSeq++;
+    // A join changes no tree state: it is presence, not history, so it takes no audit position (seq 0).
+    const audited = op.kind !== 'member.join';
+    const seq = audited ? this.#nextSeq++ : 0;
     const verdict: Verdict = { code: null, reason: '', seq };
-    this.#verdicts.set(opIdHex, verdict);
-    const audit: AuditRecord = { seq, atMs: this.#deps.now(), body, signature };
-    return { opIdHex, opId: op.opId, code: null, reason: '', seq, deviceSeq: op.seq, deviceHex: keyHex, verdict, audit, changed, op };
+    if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);
+    else this.#verdicts.set(opIdHex, verdict);
+    const audit: AuditRecord | null = audited ? { seq, atMs: this.#deps.now(), body, signature } : null;
+    return { opIdHex, opId: op.opId, code: null, reason: '', seq, deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict, audit, changed, op };
   }
 }

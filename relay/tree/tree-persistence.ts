@@ -2,12 +2,15 @@
  * Where the room tree lives in LevelDB, and how it is loaded, seeded and
  * compacted. Keys (values are JSON; bytes are base64):
  *
- *   tree:snapshot               { v2, upTo }  compacted document (Yjs v2 update)
+ *   tree:snapshot               { v2, upTo, epoch }  compacted document (Yjs v2 update)
+ *                               and the document's epoch (tree-epoch.ts; absent = 0)
  *   tree-upd:<n, 12 digits>     v1 Yjs update of one batch, written after the snapshot
  *   op-logs:<seq, 12 digits>    binary: the audit records of one batch's applied ops,
  *                               keyed by the first one's seq (op-records.ts)
  *   op-verdicts:<n, 12 digits>  binary: the verdicts one batch reached (op-records.ts)
  *   op-dev:<key hex>            last sequence number seen from that device key
+ *   op-fv:<key hex>             binary: the kept verdicts of a key without a role
+ *                               (free-verdicts.ts; bounded per key and in total)
  *
  * Relays before the batch layouts wrote one JSON record per op
  * (`op-log:<seq>` { at, body, sig } and `op-verdict:<op id hex>`
@@ -22,6 +25,8 @@ import * as Y from 'yjs';
 import { IndexedRooms, opHex, readRooms, ROOT_ID, writeRooms } from '../../crdt/index.ts';
 import type { RejectCode, RoomRecord, Rooms } from '../../crdt/index.ts';
 import { RelayError } from '../errors.ts';
+import { firstTreeEpoch } from './tree-epoch.ts';
+import { FREE_VERDICTS_PREFIX } from './free-verdicts.ts';
 import type { Store, StoredRoom } from '../store.ts';
 import { decodeAuditBatch, decodeVerdictBatch, encodeAuditBatch, encodeVerdictBatch } from './op-records.ts';
 import type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
@@ -90,6 +95,10 @@ export interface LoadedTree {
   readonly updateBytes: number;
   /** Size of the stored snapshot (Yjs v2 bytes). */
   readonly snapshotBytes: number;
+  /** The document's epoch (tree-epoch.ts): 0 for a tree stored before epochs. */
+  readonly epoch: number;
+  /** The stored per-key verdicts of keys without a role, for FreeVerdicts.load. */
+  readonly freeVerdictRows: ReadonlyArray<readonly [string, unknown]>;
 }
 
 /** A store write in a batch. */
@@ -120,6 +129,7 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
   let nextUpdate = 0;
   let snapshotBytes = 0;
   let updateBytes = 0;
+  let epoch = 0;
   const updateKeys: number[] = [];
   try {
     const [snap] = await store.readRange(SNAPSHOT, { limit: 1 });
@@ -128,6 +138,7 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
       Y.applyUpdateV2(doc, v2);
       snapshotBytes = v2.byteLength;
       nextUpdate = typeof snap[1].upTo === 'number' ? snap[1].upTo : 0;
+      epoch = typeof snap[1].epoch === 'number' && Number.isSafeInteger(snap[1].epoch) ? snap[1].epoch : 0;
     }
     for (const [key, value] of await store.readRange(UPDATE_PREFIX)) {
       if (typeof value !== 'string') continue;
@@ -169,6 +180,7 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
     batch.records.forEach((r, i) => verdicts.set(opIds[i]!, r.verdict));
     verdictBatches.push({ n, atMs: batch.atMs, opIds });
   }
+  const freeVerdictRows = await store.readRange(FREE_VERDICTS_PREFIX, { binary: true });
   let nextSeq = 1;
   const [legacyLast] = await store.readRange(LEGACY_LOG_PREFIX, { reverse: true, limit: 1 });
   if (legacyLast) nextSeq = Number(legacyLast[0].slice(LEGACY_LOG_PREFIX.length)) + 1;
@@ -176,17 +188,19 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
   const lastBatch = last && last[1] instanceof Uint8Array ? decodeAuditBatch(last[1]) : null;
   if (last) nextSeq = Math.max(nextSeq, Number(last[0].slice(AUDIT_PREFIX.length)) + (lastBatch?.length ?? 1));
   if (seeded) {
-    const snapshot = snapshotEntries(doc, nextUpdate, []);
+    // A new tree gets a random epoch, so a replica cached from an earlier tree at this address never matches it.
+    epoch = firstTreeEpoch();
+    const snapshot = snapshotEntries(doc, nextUpdate, [], epoch);
     await store.writeBatch(snapshot.entries, true);
     snapshotBytes = snapshot.bytes;
   }
-  return { doc, rooms, devices, verdicts, verdictBatches, nextSeq, nextVerdictBatch, nextUpdate, updateKeys, updateBytes, snapshotBytes };
+  return { doc, rooms, devices, verdicts, verdictBatches, nextSeq, nextVerdictBatch, nextUpdate, updateKeys, updateBytes, snapshotBytes, epoch, freeVerdictRows };
 }
 
-/** Batch entries that replace the updates `updateKeys` (all below `upTo`) with a snapshot of `doc`, and the snapshot's size. */
-export function snapshotEntries(doc: Y.Doc, upTo: number, updateKeys: readonly number[]): { entries: Entry[]; bytes: number } {
+/** Batch entries that replace the updates `updateKeys` (all below `upTo`) with a snapshot of `doc` in `epoch`, and the snapshot's size. */
+export function snapshotEntries(doc: Y.Doc, upTo: number, updateKeys: readonly number[], epoch: number): { entries: Entry[]; bytes: number } {
   const v2 = Y.encodeStateAsUpdateV2(doc);
-  return { entries: [[SNAPSHOT, { v2: b64(v2), upTo }], ...updateKeys.map((n): Entry => [UPDATE_PREFIX + pad(n), undefined])], bytes: v2.byteLength };
+  return { entries: [[SNAPSHOT, { v2: b64(v2), upTo, epoch }], ...updateKeys.map((n): Entry => [UPDATE_PREFIX + pad(n), undefined])], bytes: v2.byteLength };
 }
 
 /** The entry of one document update. */

@@ -17,7 +17,7 @@
  * order with every check in the pipeline's order.
  */
 import type * as Y from 'yjs';
-import { DOC_NAMES, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
+import { DOC_NAMES, encodeFullStep2, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { Actor, RoomRecord } from '../../crdt/index.ts';
 import { AuditEntrySchema, encodeEnvelope, ErrorCode, PageBudget } from '../../proto/index.ts';
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -39,7 +39,9 @@ import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
 import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
+import { FreeVerdicts } from './free-verdicts.ts';
 import { loadTree, readAudit } from './tree-persistence.ts';
+import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, treeKeyCounts } from './tree-epoch.ts';
 import type { BatchVerdict } from './batch-records.ts';
 import type { AuditRecord, LoadedTree } from './tree-persistence.ts';
 
@@ -49,7 +51,7 @@ export const MAX_OPS_PER_FRAME = 128;
 export const MAX_HISTORY_PAGE = 200;
 
 /** The relay limits the tree uses: the op budget per identity key, how long verdicts are kept, when the membership document starts over. */
-export type OpLimits = Pick<RelayLimits, 'opBurst' | 'opPerSecond' | 'verdictRetentionMs' | 'membersCompactAfterDeletes'>;
+export type OpLimits = Pick<RelayLimits, 'opBurst' | 'opPerSecond' | 'verdictRetentionMs' | 'membersCompactAfterDeletes' | 'treeEpochAfterDeletes' | 'freeVerdictsPerKey' | 'freeVerdictsTotal'>;
 
 /** Dependencies of a {@link TreeService}. */
 export interface TreeServiceDeps {
@@ -132,7 +134,8 @@ export class TreeService {
       now: () => clock.now(),
       occupancy: (roomId) => presence.members().filter((m) => m.roomId === roomId).length,
     };
-    return new OpPipeline(loaded, deps);
+    const { freeVerdictsPerKey: perKey, freeVerdictsTotal: total } = this.#deps.limits;
+    return new OpPipeline(loaded, deps, FreeVerdicts.load(loaded.freeVerdictRows, { perKey, total }));
   }
 
   /** The authoritative tree document (tests and benchmarks read it). */
@@ -148,7 +151,10 @@ export class TreeService {
       return;
     }
     const members = msg.doc === MEMBERS_DOC;
-    const result = members ? this.#members.reply(msg.data) : serverHandleSync(this.#pipeline.doc, msg.data);
+    const epoch = members ? this.#members.epoch : this.#records.epoch;
+    let result = members ? this.#members.reply(msg.data) : serverHandleSync(this.#pipeline.doc, msg.data);
+    // A replica of another tree epoch: its state vector means nothing here, so it gets the whole document.
+    if (!members && result.kind === 'reply' && msg.epoch !== epoch) result = { kind: 'reply', data: encodeFullStep2(this.#pipeline.doc) };
     if (result.kind === 'malformed') {
       this.#deps.stats.frame('malformed', session.connId, 'sync message');
       session.sendError(ErrorCode.MALFORMED, 'undecodable sync message', 'crdt_sync');
@@ -161,7 +167,7 @@ export class TreeService {
     let docs = this.#subscribers.get(session);
     if (!docs) this.#subscribers.set(session, (docs = new Set()));
     docs.add(msg.doc);
-    session.send({ case: 'crdtSync', value: { doc: msg.doc, data: result.data, epoch: members ? this.#members.epoch : 0 } });
+    session.send({ case: 'crdtSync', value: { doc: msg.doc, data: result.data, epoch } });
   }
 
   /** Signed ops from a client: processed now, answered once durable. */
@@ -311,19 +317,35 @@ export class TreeService {
         // The tree is exactly at this batch's end here: later ops go to the next batch.
         const pipeline = this.#pipeline;
         const update = pipeline.writeDoc(b.changed);
-        const entries = this.#records.entries(b, update, pipeline.doc, this.#deps.clock.now(), (id) => pipeline.forgetVerdict(id));
+        // A new epoch replaces this batch's update with a rebuilt document (tree-epoch.ts).
+        const fresh = update && this.#epochDue(b.changed) ? rebuildTreeDoc(pipeline.rooms) : null;
+        const entries = this.#records.entries(b, fresh ? null : update, pipeline.doc, this.#deps.clock.now(), (id) => pipeline.forgetVerdict(id));
+        if (fresh) entries.push(...this.#records.rebuild(fresh, nextTreeEpoch(this.#records.epoch)));
+        entries.push(...pipeline.free.takeEntries(this.#deps.clock.now()));
         try {
           if (entries.length > 0) await this.#deps.store.writeBatch(entries, true);
         } catch (error) {
           await this.#failed(b, error);
           continue;
         }
-        this.#publish(b, update);
+        if (fresh) {
+          pipeline.replaceDoc(fresh);
+          this.#broadcastSync(TREE_DOC, encodeFullStep2(fresh), this.#records.epoch);
+        }
+        this.#publish(b, fresh ? null : update);
       }
     })().finally(() => {
       this.#flushing = null;
     });
     return this.#flushing;
+  }
+
+  /** Whether the batch that changed `changed` left enough deleted-room keys for a new tree epoch. */
+  #epochDue(changed: ReadonlySet<string>): boolean {
+    const rooms = this.#pipeline.rooms;
+    let deleted = false;
+    for (const id of changed) if (!rooms.has(id)) deleted = true;
+    return deleted && shouldStartTreeEpoch(treeKeyCounts(this.#pipeline.doc, rooms), this.#deps.limits.treeEpochAfterDeletes);
   }
 
   /**
@@ -369,7 +391,7 @@ export class TreeService {
   }
 
   #broadcast(doc: string, update: Uint8Array): void {
-    this.#broadcastSync(doc, encodeUpdate(update), 0);
+    this.#broadcastSync(doc, encodeUpdate(update), doc === TREE_DOC ? this.#records.epoch : 0);
   }
 
   /** Sends one y-protocols message to every subscriber of `doc`. */

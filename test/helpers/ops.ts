@@ -26,14 +26,26 @@ export function opIdOf(op: SignedOp): string {
 /** A test client that submits signed ops and follows the tree document. */
 export class OpClient {
   readonly client: TestClient;
-  readonly doc = new Y.Doc();
+  #doc = new Y.Doc();
+  /** The tree epoch the replica follows: a message of another epoch replaces it (PROTOCOL.md, "Documents"). */
+  epoch = 0;
   seq = 0;
 
   constructor(client: TestClient) {
     this.client = client;
     client.socket.tap((m) => {
-      if (m.case === 'crdtSync' && m.value.doc === TREE_DOC) clientHandleSync(this.doc, m.value.data, 'relay');
+      if (m.case !== 'crdtSync' || m.value.doc !== TREE_DOC) return;
+      if (m.value.epoch !== this.epoch) {
+        this.#doc = new Y.Doc();
+        this.epoch = m.value.epoch;
+      }
+      clientHandleSync(this.#doc, m.value.data, 'relay');
     });
+  }
+
+  /** The replica of the relay's tree document. */
+  get doc(): Y.Doc {
+    return this.#doc;
   }
 
   /** Signs `intent` with this client's key and the next sequence number. */
@@ -43,7 +55,7 @@ export class OpClient {
 
   /** Asks for the tree and resolves once the SyncStep2 arrived. */
   async sync(): Promise<void> {
-    this.client.send({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeStep1(this.doc) } });
+    this.client.send({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeStep1(this.doc), epoch: this.epoch } });
     await this.client.next('crdtSync', (s) => s.doc === TREE_DOC && s.data[0] === SYNC_STEP2);
   }
 
