@@ -5,6 +5,7 @@
  * each concern lives in its own module.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -43,6 +44,8 @@ import { VoiceRouter } from './voice-router.ts';
 import { VoiceSignalling } from './voice-signalling.ts';
 import { VoiceWorkerPool } from './voice-workers/index.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
+import { createTlsManager } from './tls/index.ts';
+import type { TlsManager, TlsStatus } from './tls/index.ts';
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws';
@@ -72,6 +75,10 @@ export interface Relay extends EventSource<RelayEvents> {
    * millisecond when idle), and this waits for that hop.
    */
   voiceSettled(): Promise<void>;
+  /** The certificate being served (expiry, validity) for readiness and metrics; undefined without TLS. */
+  tlsStatus(): TlsStatus | undefined;
+  /** Re-reads provided certificate files, or renews a certificate that is due (SIGHUP). Resolves true when a new one is served. */
+  reloadTls(): Promise<boolean>;
   /** Closes every connection, stops listening and closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -81,7 +88,7 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+function listen(server: ReturnType<typeof createServer> | ReturnType<typeof createHttpsServer>, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(RelayError.listen(`cannot listen [host:${host}, port:${port}]`, error));
     server.once('error', onError);
@@ -103,8 +110,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const store = await Store.open(opts.dataDir, (error) => events.emit('internal-error', { where: 'store write', error }));
   const verifier = new SignaturePool({ size: options.signatureThreads });
   let plane: VoicePlane | undefined;
+  let tls: TlsManager | undefined;
 
   try {
+    if (opts.tls) tls = await createTlsManager(opts.tls, { clock, logger: opts.logger, dataDir: opts.dataDir, host: opts.host });
     const identity = await loadOrCreateIdentity(store);
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 
@@ -225,7 +234,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     };
 
     const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES, perMessageDeflate: false });
-    const server = createServer(createStaticHandler(opts.staticDir));
+    const serveStatic = createStaticHandler(opts.staticDir);
+    const tlsManager = tls;
+    const server = tlsManager
+      ? createHttpsServer(tlsManager.credentials(), (req, res) => {
+          if (!tlsManager.handleRequest(req, res)) serveStatic(req, res);
+        })
+      : createServer(serveStatic);
+    // A swap affects new handshakes only: open connections keep theirs (no session drops).
+    tlsManager?.onChange((pair) => (server as ReturnType<typeof createHttpsServer>).setSecureContext(pair));
 
     function onConnection(ws: WebSocket, req: IncomingMessage): void {
       const remote = remoteAddress(req, opts.trustProxy);
@@ -250,13 +267,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
 
     const port = await listen(server, opts.port, opts.host);
+    await tls?.serverStarted(port);
     const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
     const stopLoadReport =
       opts.loadReportIntervalMs > 0
         ? startLoadReport({ intervalMs: opts.loadReportIntervalMs, stats: () => stats.snapshot(plane?.workers()), now: () => clock.now(), report: (load) => events.emit('voice-load', load) })
         : () => {};
-    const url = `http://${urlHost(opts.host)}:${port}/`;
-    const wsUrl = `ws://${urlHost(opts.host)}:${port}${WS_PATH}`;
+    const url = `${tls ? 'https' : 'http'}://${urlHost(opts.host)}:${port}/`;
+    const wsUrl = `${tls ? 'wss' : 'ws'}://${urlHost(opts.host)}:${port}${WS_PATH}`;
 
     async function shutdown(): Promise<void> {
       stopHeartbeat();
@@ -282,6 +300,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await tls?.close();
       await chat.flush();
       await store.close();
       detachLogger();
@@ -296,11 +315,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       bootstrapInvite,
       stats: () => stats.snapshot(plane?.workers()),
       voiceSettled: () => plane?.settled() ?? Promise.resolve(),
+      tlsStatus: () => tlsManager?.status(),
+      reloadTls: () => tlsManager?.reload() ?? Promise.resolve(false),
       on: (name, listener) => events.on(name, listener),
       off: (name, listener) => events.off(name, listener),
       close: () => (closing ??= shutdown()),
     };
   } catch (error) {
+    await tls?.close();
     await plane?.close();
     await verifier.close();
     await store.close().catch(() => {});

@@ -8,6 +8,8 @@
  *                         [--lockout-window S] [--lockout-duration S] [--udp-port N]
  *                         [--chat-max-messages N] [--chat-max-days D] [--voice-workers N|auto]
  *                         [--load-report SECONDS] [--verbose]
+ *                         [--tls self-signed|ca] [--tls-cert FILE --tls-key FILE] [--public-host NAME]...
+ *                         [--acme DOMAIN --acme-email ADDR [--acme-directory URL] [--acme-staging] [--acme-http-port N]]
  *   npx tsx relay/main.ts [--data DIR] admin|ban ...   (see access/cli.ts; relay stopped)
  *
  * Each flag has an environment fallback: PORT, PARLEY_HOST, PARLEY_DATA,
@@ -24,6 +26,8 @@ import { inviteFragment } from '../proto/index.ts';
 import { CLI_USAGE, isCliCommand, runAdminCli } from './access/index.ts';
 import { createRelay, MAX_VOICE_WORKERS } from './index.ts';
 import type { Logger } from './index.ts';
+import { isLoopbackHost, PLAIN_HTTP_WARNING, TLS_FLAGS, TLS_USAGE, tlsFromFlags } from './tls/cli.ts';
+import { CA_PAGE_PATH } from './tls/index.ts';
 
 const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
                      [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]
@@ -33,6 +37,7 @@ const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--passwo
   --voice-workers  voice forwarding processes: 0 = in the relay process; auto (default) = cores - 1
                    with 3 or more cores, else 0. With --udp-port P, worker i listens on P + i.
   --load-report    log a "voice load" line this often while there is voice (default 60, 0 = off).
+${TLS_USAGE}
 ${CLI_USAGE}`;
 
 /** Parses a non-negative integer flag; null (after printing why) when invalid. */
@@ -78,6 +83,7 @@ async function main(): Promise<void> {
       'voice-workers': { type: 'string' },
       'load-report': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      ...TLS_FLAGS,
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -147,7 +153,14 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  const tlsChoice = tlsFromFlags(values, env);
+  if ('error' in tlsChoice) {
+    console.error(`${tlsChoice.error}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const relay = await createRelay({
+    ...(tlsChoice.tls ? { tls: tlsChoice.tls } : {}),
     port,
     host: values.host ?? env('PARLEY_HOST') ?? '0.0.0.0',
     dataDir,
@@ -167,8 +180,15 @@ async function main(): Promise<void> {
     },
   });
   const host = values.host ?? env('PARLEY_HOST');
-  const shown = host && host !== '0.0.0.0' && host !== '::' ? relay.url : `http://localhost:${relay.port}/`;
+  const scheme = tlsChoice.tls ? 'https' : 'http';
+  const shown = host && host !== '0.0.0.0' && host !== '::' ? relay.url : `${scheme}://localhost:${relay.port}/`;
   console.log(`Parley relay listening: ${shown}${password ? ' (password required)' : ''}`);
+  const bound = host ?? '0.0.0.0';
+  if (!tlsChoice.tls && !isLoopbackHost(bound)) console.log(PLAIN_HTTP_WARNING);
+  if (tlsChoice.tls?.mode === 'ca') {
+    console.log(`Each device trusts this relay once: open ${new URL(CA_PAGE_PATH, shown).href} (CA fingerprint ${relay.tlsStatus()?.caFingerprint256 ?? '?'})`);
+  }
+  if (tlsChoice.tls?.mode === 'self-signed') console.log('Self-signed certificate: browsers warn once per profile; the offline shell and installing need --tls ca or a real certificate.');
   if (relay.bootstrapInvite) {
     // Printed, never logged: the link is a capability. It stops working once anyone holds admin.
     console.log(`No admin yet. Open this one-use link to become admin (valid 7 days; a restart prints a new one):\n  ${shown}${inviteFragment(relay.bootstrapInvite)}`);

@@ -9,6 +9,7 @@ import type { ChatLimits } from './chat/chat-limits.ts';
 import { resolveChatLimits } from './chat/chat-limits.ts';
 import type { ChatPolicy } from './chat/authorize.ts';
 import { RelayError } from './errors.ts';
+import type { TlsOptions } from './tls/options.ts';
 
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
 export interface Clock {
@@ -146,6 +147,8 @@ export interface RelayOptions {
   readonly loadReportIntervalMs?: number;
   /** Worker threads verifying op signatures. Default one per core, at most 4; 0 verifies on the main thread. */
   readonly signatureThreads?: number;
+  /** HTTPS and WSS on `port` (relay/tls). Default none: plain HTTP, for localhost. */
+  readonly tls?: TlsOptions;
 }
 
 /** {@link RelayOptions} with defaults applied and validated. */
@@ -167,6 +170,7 @@ export interface ResolvedOptions {
   readonly chatPolicy: ChatPolicy | undefined;
   readonly voiceWorkers: number;
   readonly loadReportIntervalMs: number;
+  readonly tls: TlsOptions | undefined;
 }
 
 /** Most voice worker processes a relay accepts. */
@@ -230,5 +234,6 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     rtc: options.rtc ?? {},
     chat: resolveChatLimits(options.chat),
     chatPolicy: options.chatPolicy,
+    tls: options.tls,
   };
 }
