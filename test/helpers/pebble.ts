@@ -61,6 +61,7 @@ function getText(url: string, ca: string): Promise<string> {
  * HTTP-01 port); `alwaysValid` skips the checks.
  */
 export async function startPebble(options: { httpPort: number; alwaysValid: boolean; listenPort?: number; listener?: PemPair }): Promise<Pebble> {
+  if (!hasPebble) throw new Error(`pebble not found [path:${PEBBLE_PATH}]: apt-get install pebble (.ci/run does)`);
   const dir = await mkdtemp(join(tmpdir(), 'parley-pebble-'));
   const listener = options.listener ?? await createSelfSigned(splitNames(['localhost', '127.0.0.1']), Date.now(), 86_400_000);
   await writeFile(join(dir, 'cert.pem'), listener.cert);

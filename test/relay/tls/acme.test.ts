@@ -8,7 +8,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { perTest } from '../../helpers/relay-fixture.ts';
-import { freeTcpPort, hasPebble, startPebble } from '../../helpers/pebble.ts';
+import { freeTcpPort, startPebble } from '../../helpers/pebble.ts';
 import { probeTls } from '../../helpers/tls-probe.ts';
 import { connectClient } from '../../helpers/relay-client.ts';
 
@@ -28,7 +28,7 @@ function get(url: string): Promise<{ status: number; location: string | undefine
   });
 }
 
-describe.runIf(hasPebble)('--acme against pebble', () => {
+describe('--acme against pebble', () => {
   it('issues through HTTP-01, serves, renews without a drop, and keeps its certificate when the CA refuses', { timeout: 30_000 }, async () => {
     const http01Port = await freeTcpPort();
     const pebble = await startPebble({ httpPort: http01Port, alwaysValid: false });
