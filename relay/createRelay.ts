@@ -267,7 +267,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
 
     const port = await listen(server, opts.port, opts.host);
-    await tls?.serverStarted(port);
+    try {
+      await tls?.serverStarted(port);
+    } catch (error) {
+      // The HTTP-01 port could not be bound: the HTTPS server must not stay up half-configured.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw RelayError.listen(`cannot start the ACME HTTP-01 server [reason:${error instanceof Error ? error.message : String(error)}]`, error);
+    }
     const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
     const stopLoadReport =
       opts.loadReportIntervalMs > 0
