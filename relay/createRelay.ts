@@ -44,7 +44,6 @@ import { VoiceRouter } from './voice-router.ts';
 import { VoiceSignalling } from './voice-signalling.ts';
 import { VoiceWorkerPool } from './voice-workers/index.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
-import { createTlsManager } from './tls/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
 
 /** Path of the WebSocket endpoint. */
@@ -113,7 +112,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   let tls: TlsManager | undefined;
 
   try {
-    if (opts.tls) tls = await createTlsManager(opts.tls, { clock, logger: opts.logger, dataDir: opts.dataDir, host: opts.host });
+    if (opts.tls) {
+      // Loaded only with TLS: the certificate libraries cost a plain-HTTP relay start-up time for nothing.
+      const { createTlsManager } = await import('./tls/index.ts');
+      tls = await createTlsManager(opts.tls, { clock, logger: opts.logger, dataDir: opts.dataDir, host: opts.host });
+    }
     const identity = await loadOrCreateIdentity(store);
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 

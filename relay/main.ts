@@ -27,7 +27,7 @@ import { CLI_USAGE, isCliCommand, runAdminCli } from './access/index.ts';
 import { createRelay, MAX_VOICE_WORKERS } from './index.ts';
 import type { Logger } from './index.ts';
 import { isLoopbackHost, PLAIN_HTTP_WARNING, TLS_FLAGS, TLS_USAGE, tlsFromFlags } from './tls/cli.ts';
-import { CA_PAGE_PATH } from './tls/index.ts';
+import { CA_PAGE_PATH } from './tls/ca-page.ts';
 
 const USAGE = `usage: relay/main.ts [--port N] [--host H] [--data DIR] [--password PW] [--static DIR] [--name NAME]
                      [--guests auto|allow|deny] [--trust-proxy] [--lockout-attempts N]

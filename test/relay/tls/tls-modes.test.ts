@@ -65,7 +65,7 @@ describe('--tls ca', () => {
 
     // Someone who took the CA key still cannot vouch for another site with it.
     const caKey = await readFile(join(dataDir, 'tls', 'ca.key'), 'utf8');
-    const serve = async (hosts: string[], servername: string): Promise<{ authorized: boolean }> => {
+    const serve = async (hosts: string[], servername: string): Promise<{ authorized: boolean; error: string | undefined }> => {
       const pair = await signServerCert({ cert: caPem, key: caKey }, splitNames(hosts), Date.now(), 86_400_000);
       const server = createServer({ cert: pair.cert, key: pair.key });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -75,8 +75,11 @@ describe('--tls ca', () => {
     // Same CA, same kind of certificate: accepted for a name it was made for, refused for any other
     // (OpenSSL's permitted-subtree violation, which Node reports as UNSPECIFIED).
     expect(await serve(['localhost'], 'localhost')).toMatchObject({ authorized: true });
-    expect(await serve(['bank.example'], 'bank.example')).toMatchObject({ authorized: false, error: 'UNSPECIFIED' });
-    expect(await serve(['10.1.2.3'], 'localhost')).toMatchObject({ authorized: false, error: 'UNSPECIFIED' });
+    const violation = ['UNSPECIFIED', 'PERMITTED_SUBTREE_VIOLATION', 'EXCLUDED_SUBTREE_VIOLATION'];
+    for (const refused of [await serve(['bank.example'], 'bank.example'), await serve(['10.1.2.3'], 'localhost')]) {
+      expect(refused.authorized).toBe(false);
+      expect(violation).toContain(refused.error);
+    }
   });
 
   it('renews the server certificate once a third of its lifetime is left, without dropping a session', async () => {
@@ -158,3 +161,19 @@ async function fetchInsecure(url: string): Promise<{ text(): Promise<string> }> 
       .end();
   });
 }
+
+describe('--acme start-up', () => {
+  it('refuses to start when the HTTP-01 port is taken, and releases the data folder', async () => {
+    const dataDir = await tempDir();
+    const { createServer: createNetServer } = await import('node:net');
+    const squatter = createNetServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    t.defer(() => new Promise((resolve) => squatter.close(resolve)));
+    const taken = (squatter.address() as AddressInfo).port;
+    await expect(
+      t.relay({ dataDir, tls: { mode: 'acme', domains: ['relay.example'], email: 'a@relay.example', directoryUrl: 'https://127.0.0.1:1/dir', http01Port: taken } }),
+    ).rejects.toMatchObject({ code: 'listen', message: expect.stringContaining('HTTP-01') });
+    const again = await t.relay({ dataDir, tls: { mode: 'self-signed', publicHosts: HOSTS } });
+    expect(again.relay.tlsStatus()!.ok).toBe(true);
+  });
+});
