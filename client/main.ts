@@ -12,6 +12,7 @@ import type { RelayPinStore } from './session/index.ts';
 import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
 import type { ParleyAudioEngine } from './audio/index.ts';
 import './ui/index.ts';
+import type { ParleyPageSecurity } from './ui/index.ts';
 
 /** Debug / test handle on window: the session and the live audio engine. */
 export interface ParleyDebugHandle {
@@ -117,12 +118,38 @@ async function boot(): Promise<void> {
  * Registers the service worker that keeps the app shell for offline opening
  * (built as /sw.js; absent in the Vite dev server, where this is a no-op).
  */
-function registerServiceWorker(): void {
+function registerServiceWorker(onRefused: () => void): void {
   if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
-  navigator.serviceWorker.register('./sw.js').catch((e: unknown) => console.warn('offline support unavailable', e));
+  navigator.serviceWorker.register('./sw.js').catch((e: unknown) => {
+    console.warn('offline support unavailable', e);
+    onRefused();
+  });
 }
 
-registerServiceWorker();
+/** The "voice needs HTTPS" / "offline needs a trusted certificate" banner (client/session/secure-page.ts). */
+function showPageSecurity(): () => void {
+  const banner = document.createElement('parley-page-security') as ParleyPageSecurity;
+  const page = { secure: window.isSecureContext, https: location.protocol === 'https:', offlineRefused: false };
+  banner.page = page;
+  document.body.prepend(banner);
+  // The relay's CA page exists only with --tls ca; offer it while the page is not trusted yet.
+  const caUrl = new URL('/ca', location.href).href;
+  const offerCa = (): void => {
+    // /ca.crt, not /ca: unknown extension-less paths get the app's index.html.
+    fetch(new URL('/ca.crt', location.href), { method: 'HEAD' })
+      .then((r) => {
+        if (r.ok && r.headers.get('content-type') === 'application/x-x509-ca-cert') banner.caPage = caUrl;
+      })
+      .catch(() => {});
+  };
+  if (!page.secure) offerCa();
+  return () => {
+    banner.page = { ...page, offlineRefused: true };
+    offerCa();
+  };
+}
+
+registerServiceWorker(showPageSecurity());
 boot().catch((e) => {
   console.error('Parley failed to start', e);
   document.body.insertAdjacentHTML('afterbegin', '<p role="alert" style="padding:1rem">Parley could not start in this browser. See the console for details.</p>');

@@ -5,6 +5,7 @@
  * each concern lives in its own module.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -25,6 +26,7 @@ import { startHeartbeat } from './heartbeat.ts';
 import { startLoadReport } from './load-report.ts';
 import { createStaticHandler } from './http-static.ts';
 import { createOpsHandler, newAdminToken, readiness, RelayMetrics, writeAdminEndpoint } from './ops/index.ts';
+import type { CertificateProbe } from './ops/readiness.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { attachLogger } from './log.ts';
 import { resolveOptions } from './options.ts';
@@ -44,6 +46,7 @@ import { VoiceRouter } from './voice-router.ts';
 import { VoiceSignalling } from './voice-signalling.ts';
 import { VoiceWorkerPool } from './voice-workers/index.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
+import type { TlsManager, TlsStatus } from './tls/index.ts';
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws';
@@ -73,6 +76,10 @@ export interface Relay extends EventSource<RelayEvents> {
    * millisecond when idle), and this waits for that hop.
    */
   voiceSettled(): Promise<void>;
+  /** The certificate being served (expiry, validity) for readiness and metrics; undefined without TLS. */
+  tlsStatus(): TlsStatus | undefined;
+  /** Re-reads provided certificate files, or renews a certificate that is due (SIGHUP). Resolves true when a new one is served. */
+  reloadTls(): Promise<boolean>;
   /**
    * Stops taking frames, finishes and acknowledges what was accepted (op
    * batches, chat writes), then closes every connection (1001, or 1012 with
@@ -87,7 +94,7 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+function listen(server: ReturnType<typeof createServer> | ReturnType<typeof createHttpsServer>, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(RelayError.listen(`cannot listen [host:${host}, port:${port}]`, error));
     server.once('error', onError);
@@ -109,8 +116,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const store = await Store.open(opts.dataDir, (error) => events.emit('internal-error', { where: 'store write', error }));
   const verifier = new SignaturePool({ size: options.signatureThreads });
   let plane: VoicePlane | undefined;
+  let tls: TlsManager | undefined;
 
   try {
+    if (opts.tls) {
+      // Loaded only with TLS: the certificate libraries cost a plain-HTTP relay start-up time for nothing.
+      const { createTlsManager } = await import('./tls/index.ts');
+      tls = await createTlsManager(opts.tls, { clock, logger: opts.logger, dataDir: opts.dataDir, host: opts.host });
+    }
     const identity = await loadOrCreateIdentity(store);
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 
@@ -235,26 +248,41 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     };
 
     const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES, perMessageDeflate: false });
+    const tlsManager = tls;
+    // The certificate's validity for /readyz and /metrics: the TLS manager's, unless the embedder gives a probe.
+    const certificate: CertificateProbe | undefined =
+      opts.certificate ??
+      (tlsManager
+        ? () => {
+            const status = tlsManager.status();
+            return { ok: status.ok, expiresAt: status.notAfter };
+          }
+        : undefined);
     const startedAt = clock.now();
-    const metrics = new RelayMetrics({ events, stats: () => stats.snapshot(plane?.workers()), sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate: opts.certificate });
+    const metrics = new RelayMetrics({ events, stats: () => stats.snapshot(plane?.workers()), sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate });
     const ops = {
       readiness: () =>
-        readiness({ storeOpen: store.isOpen, closing: closing !== undefined, expectedWorkers: opts.voiceWorkers, workers: plane?.workers() ?? [], certificate: opts.certificate?.(), now: clock.now() }),
+        readiness({ storeOpen: store.isOpen, closing: closing !== undefined, expectedWorkers: opts.voiceWorkers, workers: plane?.workers() ?? [], certificate: certificate?.(), now: clock.now() }),
       metrics,
       metricsToken: opts.metricsToken,
       trustProxy: opts.trustProxy,
       uptimeSeconds: () => (clock.now() - startedAt) / 1000,
       backup: { token: newAdminToken(), entries: () => store.rawEntries() },
     };
-    const server = createServer(
-      {
-        headersTimeout: limits.httpHeadersTimeoutMs,
-        requestTimeout: Math.max(limits.httpRequestTimeoutMs, limits.httpHeadersTimeoutMs),
-        // Node checks those timeouts only this often (default 30 s), which would stretch a 5 s limit.
-        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.httpHeadersTimeoutMs / 4))),
-      },
-      createOpsHandler(ops, createStaticHandler(opts.staticDir)),
-    );
+    const serverOptions = {
+      headersTimeout: limits.httpHeadersTimeoutMs,
+      requestTimeout: Math.max(limits.httpRequestTimeoutMs, limits.httpHeadersTimeoutMs),
+      // Node checks those timeouts only this often (default 30 s), which would stretch a 5 s limit.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.httpHeadersTimeoutMs / 4))),
+    };
+    const serve = createOpsHandler(ops, createStaticHandler(opts.staticDir));
+    const server = tlsManager
+      ? createHttpsServer({ ...serverOptions, ...tlsManager.credentials() }, (req, res) => {
+          if (!tlsManager.handleRequest(req, res)) serve(req, res);
+        })
+      : createServer(serverOptions, serve);
+    // A swap affects new handshakes only: open connections keep theirs (no session drops).
+    tlsManager?.onChange((pair) => (server as ReturnType<typeof createHttpsServer>).setSecureContext(pair));
     const cap = capConnections(server, limits.maxConnectionsPerAddress, opts.trustProxy);
 
     function onConnection(ws: WebSocket, req: IncomingMessage): void {
@@ -283,6 +311,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
 
     const port = await listen(server, opts.port, opts.host);
+    try {
+      await tls?.serverStarted(port);
+    } catch (error) {
+      // The HTTP-01 port could not be bound: the HTTPS server must not stay up half-configured.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw RelayError.listen(`cannot start the ACME HTTP-01 server [reason:${error instanceof Error ? error.message : String(error)}]`, error);
+    }
     const removeAdminEndpoint = await writeAdminEndpoint(opts.dataDir, {
       port,
       host: opts.host === '0.0.0.0' || opts.host === '' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host,
@@ -294,8 +329,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       opts.loadReportIntervalMs > 0
         ? startLoadReport({ intervalMs: opts.loadReportIntervalMs, stats: () => stats.snapshot(plane?.workers()), now: () => clock.now(), report: (load) => events.emit('voice-load', load) })
         : () => {};
-    const url = `http://${urlHost(opts.host)}:${port}/`;
-    const wsUrl = `ws://${urlHost(opts.host)}:${port}${WS_PATH}`;
+    const url = `${tls ? 'https' : 'http'}://${urlHost(opts.host)}:${port}/`;
+    const wsUrl = `${tls ? 'wss' : 'ws'}://${urlHost(opts.host)}:${port}${WS_PATH}`;
 
     async function shutdown(restart: boolean): Promise<void> {
       draining = true;
@@ -325,6 +360,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await tls?.close();
       await chat.flush();
       await removeAdminEndpoint();
       await store.close();
@@ -341,11 +377,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       bootstrapInvite,
       stats: () => stats.snapshot(plane?.workers()),
       voiceSettled: () => plane?.settled() ?? Promise.resolve(),
+      tlsStatus: () => tlsManager?.status(),
+      reloadTls: () => tlsManager?.reload() ?? Promise.resolve(false),
       on: (name, listener) => events.on(name, listener),
       off: (name, listener) => events.off(name, listener),
       close: (options) => (closing ??= shutdown(options?.restart === true)),
     };
   } catch (error) {
+    await tls?.close();
     await plane?.close();
     await verifier.close();
     await store.close().catch(() => {});

@@ -31,3 +31,7 @@ export { AddressLockout, DEFAULT_LOCKOUT, remoteAddress, runAdminCli } from './a
 export type { GuestPolicy, LockoutPolicy } from './access/index.ts';
 export { authorizeChat, ChatService, ChatStore, DEFAULT_CHAT_LIMITS } from './chat/index.ts';
 export type { ChatActor, ChatLimits, ChatPermission, ChatPlace, ChatPolicy } from './chat/index.ts';
+export { CA_CERT_PATH, CA_PAGE_PATH } from './tls/ca-page.ts';
+export { TlsError } from './tls/errors.ts';
+export type { TlsErrorCode } from './tls/errors.ts';
+export type { TlsMode, TlsOptions, TlsStatus } from './tls/options.ts';

@@ -24,6 +24,11 @@ import { ConfigError, formatConfig, OPTION_KEYS, parseCommandLine, readConfigFil
 import { createRelay } from './index.ts';
 import { createConsoleLogger } from './ops/console-logger.ts';
 import { runBackup, runRestore } from './ops/index.ts';
+import { CA_PAGE_PATH } from './tls/ca-page.ts';
+import { isLoopbackHost, PLAIN_HTTP_WARNING, tlsFromFlags } from './tls/cli.ts';
+
+/** A comma-separated setting as a list (undefined stays unset). */
+const splitList = (text: string | undefined): string[] | undefined => (text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter((s) => s !== ''));
 
 function usage(): string {
   const lines = OPTION_KEYS.map((key) => {
@@ -68,15 +73,42 @@ async function main(): Promise<void> {
   /** Start-up lines for people (the URL, the invite): plain text, or JSON records in json mode. */
   const say = (msg: string, fields: Record<string, string> = {}): void =>
     console.log(json ? JSON.stringify({ time: new Date().toISOString(), level: 'info', msg, fields }) : [msg, ...Object.values(fields)].join(''));
+  const tlsChoice = tlsFromFlags(
+    {
+      ...(config.tls !== undefined ? { tls: config.tls } : {}),
+      ...(config['tls-cert'] !== undefined ? { 'tls-cert': config['tls-cert'] } : {}),
+      ...(config['tls-key'] !== undefined ? { 'tls-key': config['tls-key'] } : {}),
+      ...(config['public-host'] !== undefined ? { 'public-host': splitList(config['public-host'])! } : {}),
+      ...(config.acme !== undefined ? { acme: splitList(config.acme)! } : {}),
+      ...(config['acme-email'] !== undefined ? { 'acme-email': config['acme-email'] } : {}),
+      ...(config['acme-directory'] !== undefined ? { 'acme-directory': config['acme-directory'] } : {}),
+      'acme-staging': config['acme-staging'],
+      'acme-http-port': String(config['acme-http-port']),
+    },
+    // The schema already read the TLS variables; only a private ACME CA's root file is read here.
+    (name) => (name === 'PARLEY_ACME_CA_FILE' ? process.env[name] || undefined : undefined),
+  );
+  if ('error' in tlsChoice) {
+    console.error(tlsChoice.error);
+    process.exitCode = 2;
+    return;
+  }
   const relay = await createRelay({
     ...toRelayOptions(config, { cores: availableParallelism(), defaultStaticDir: fileURLToPath(new URL('../dist/client/', import.meta.url)) }),
+    ...(tlsChoice.tls ? { tls: tlsChoice.tls } : {}),
     logger,
   });
   const host = config.host;
-  const shown = host !== '0.0.0.0' && host !== '::' ? relay.url : `http://localhost:${relay.port}/`;
+  const scheme = tlsChoice.tls ? 'https' : 'http';
+  const shown = host !== '0.0.0.0' && host !== '::' ? relay.url : `${scheme}://localhost:${relay.port}/`;
   const password = config.password !== undefined;
   if (json) say('Parley relay listening', { url: shown, password: String(password) });
   else say(`Parley relay listening: ${shown}${password ? ' (password required)' : ''}`);
+  if (!tlsChoice.tls && !isLoopbackHost(host)) say(PLAIN_HTTP_WARNING);
+  if (tlsChoice.tls?.mode === 'ca') {
+    say(`Each device trusts this relay once: open ${new URL(CA_PAGE_PATH, shown).href} (CA fingerprint ${relay.tlsStatus()?.caFingerprint256 ?? '?'})`);
+  }
+  if (tlsChoice.tls?.mode === 'self-signed') say('Self-signed certificate: browsers warn once per profile; the offline shell and installing need --tls ca or a real certificate.');
   if (relay.bootstrapInvite) {
     // Printed, never logged: the link is a capability. It stops working once anyone holds admin.
     const link = `${shown}${inviteFragment(relay.bootstrapInvite)}`;

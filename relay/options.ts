@@ -11,6 +11,7 @@ import type { ChatPolicy } from './chat/authorize.ts';
 import { RelayError } from './errors.ts';
 import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
 import type { CertificateProbe } from './ops/readiness.ts';
+import type { TlsOptions } from './tls/options.ts';
 
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
 export interface Clock {
@@ -212,6 +213,8 @@ export interface RelayOptions {
   readonly certificate?: CertificateProbe;
   /** Worker threads verifying op signatures. Default one per core, at most 4; 0 verifies on the main thread. */
   readonly signatureThreads?: number;
+  /** HTTPS and WSS on `port` (relay/tls). Default none: plain HTTP, for localhost. */
+  readonly tls?: TlsOptions;
 }
 
 /** {@link RelayOptions} with defaults applied and validated. */
@@ -235,6 +238,7 @@ export interface ResolvedOptions {
   readonly loadReportIntervalMs: number;
   readonly metricsToken: string | undefined;
   readonly certificate: CertificateProbe | undefined;
+  readonly tls: TlsOptions | undefined;
 }
 
 /** Most voice worker processes a relay accepts. */
@@ -306,5 +310,6 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     chatPolicy: options.chatPolicy,
     metricsToken: options.metricsToken,
     certificate: options.certificate,
+    tls: options.tls,
   };
 }

@@ -1,5 +1,6 @@
 /** Plain-language text for every SessionErrorCode, shown in the UI. */
 import type { SessionError, SessionErrorCode } from './errors.ts';
+import { INSECURE_PAGE_TEXT } from './secure-page.ts';
 
 const TEXT: Record<SessionErrorCode, string> = {
   'relay-unreachable': 'Cannot reach the Parley relay. Check the address and that the relay is running.',
@@ -47,6 +48,8 @@ const TEXT: Record<SessionErrorCode, string> = {
 /** The sentence to show for an error, with the end time of bans and lock-outs. */
 export function errorText(error: Pick<SessionError, 'code' | 'untilMs'> & { readonly message?: string }): string {
   let text = TEXT[error.code];
+  // Without a secure context the browser hides the microphone: say why, not "no microphone".
+  if (error.code === 'mic-unavailable' && globalThis.isSecureContext === false) text = INSECURE_PAGE_TEXT;
   if ((error.code === 'banned' || error.code === 'locked-out') && error.untilMs) {
     text = `${text.replace(/\.$/, '')} until ${new Date(error.untilMs).toLocaleString()}.`;
   }

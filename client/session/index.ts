@@ -17,3 +17,5 @@ export type { NetSimConfig } from './net-sim.ts';
 export { memoryPins, storagePins } from './relay-pins.ts';
 export type { RelayPinStore } from './relay-pins.ts';
 export * from './chat/index.ts';
+export { INSECURE_PAGE_TEXT, pageSecurityNotice, UNTRUSTED_CERT_TEXT } from './secure-page.ts';
+export type { PageSecurity } from './secure-page.ts';

@@ -17,3 +17,4 @@ export { ParleyAdminPanel } from './parley-admin-panel.ts';
 export { ParleyRelayKeyWarning } from './parley-relay-key-warning.ts';
 export { SessionController } from './session-controller.ts';
 export * from './events.ts';
+export { ParleyPageSecurity } from './parley-page-security.ts';

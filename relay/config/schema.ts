@@ -59,6 +59,15 @@ export const OPTIONS = {
     help: 'Bearer token /metrics requires; without it only loopback clients may scrape.',
   }),
   'log-format': opt({ env: 'PARLEY_LOG_FORMAT', kind: enumKind(['text', 'json'] as const), default: 'text', help: 'Log lines as text or as one JSON object per line.' }),
+  tls: opt({ env: 'PARLEY_TLS', kind: enumKind(['self-signed', 'ca'] as const), help: "HTTPS on the relay's port with a generated certificate (self-signed: voice after the browser's warning; ca: the relay's own CA, installed once per device from /ca)." }),
+  'tls-cert': opt({ env: 'PARLEY_TLS_CERT', kind: stringKind('a file path'), help: 'HTTPS with this certificate file (PEM, with its chain), reloaded when it changes; goes with --tls-key.' }),
+  'tls-key': opt({ env: 'PARLEY_TLS_KEY', kind: stringKind('a file path'), help: 'Private key file (PEM) of --tls-cert.' }),
+  'public-host': opt({ env: 'PARLEY_PUBLIC_HOSTS', kind: stringKind('host names or addresses, comma-separated'), help: 'Names and addresses the relay is reached by, for --tls ca (default: the host name and addresses).' }),
+  acme: opt({ env: 'PARLEY_ACME_DOMAINS', kind: stringKind('domain names, comma-separated'), help: "A certificate from Let's Encrypt (or any ACME CA) for these domains, HTTP-01 on --acme-http-port." }),
+  'acme-email': opt({ env: 'PARLEY_ACME_EMAIL', kind: stringKind('an e-mail address', /@/), help: "Contact address for the ACME account (the CA's expiry notices)." }),
+  'acme-directory': opt({ env: 'PARLEY_ACME_DIRECTORY', kind: stringKind('an https URL', /^https:\/\//), help: "ACME directory URL (default: Let's Encrypt production, or staging with --acme-staging)." }),
+  'acme-staging': opt({ env: 'PARLEY_ACME_STAGING', kind: boolKind, default: false, help: "Use Let's Encrypt's staging directory (untrusted certificates, for trying a set-up)." }),
+  'acme-http-port': opt({ env: 'PARLEY_ACME_HTTP_PORT', kind: intKind(0, 65_535), default: 80, help: 'Port of the HTTP-01 challenge server (otherwise it redirects to HTTPS).' }),
   verbose: opt({ env: 'PARLEY_VERBOSE', kind: boolKind, default: false, help: 'Also log debug lines.' }),
 } as const;
 

@@ -15,9 +15,9 @@ const BASE_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** Starts a browser whose fake microphone plays `wavPath` in a loop (or Chromium's default beeps). */
-export function launchBrowser(wavPath?: string): Promise<Browser> {
-  const args = wavPath ? [...BASE_ARGS, `--use-file-for-fake-audio-capture=${wavPath}`] : BASE_ARGS;
+/** Starts a browser whose fake microphone plays `wavPath` in a loop (or Chromium's default beeps), with `extraArgs`. */
+export function launchBrowser(wavPath?: string, extraArgs: readonly string[] = []): Promise<Browser> {
+  const args = [...BASE_ARGS, ...(wavPath ? [`--use-file-for-fake-audio-capture=${wavPath}`] : []), ...extraArgs];
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args });
 }
 

@@ -31,7 +31,7 @@ export async function startRelayProcess(args: string[] = [], options: { dataDir?
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /(http:\/\/[^\s]+)/.exec(out);
+      const m = /(https?:\/\/[^\s]+)/.exec(out);
       if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
     };
     child.stdout!.on('data', onData);

@@ -76,11 +76,12 @@ export class ControlSocket {
    * Opens a socket to `url` (the relay's `wsUrl`), with extra upgrade
    * `headers` (e.g. X-Forwarded-For). `lean` (load generators with hundreds
    * of sockets) keeps no history in `received` and at most
-   * {@link LEAN_QUEUE} unconsumed messages, dropping the oldest.
+   * {@link LEAN_QUEUE} unconsumed messages, dropping the oldest. `ca`: the
+   * certificate authority (PEM) trusted for a `wss:` relay.
    */
-  static open(url: string, options: { lean?: boolean; headers?: Record<string, string> } = {}): Promise<ControlSocket> {
+  static open(url: string, options: { lean?: boolean; headers?: Record<string, string>; ca?: string } = {}): Promise<ControlSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false, headers: options.headers ?? {} });
+      const ws = new WebSocket(url, { perMessageDeflate: false, headers: options.headers ?? {}, ...(options.ca ? { ca: options.ca } : {}) });
       const socket = new ControlSocket(ws, options.lean ?? false);
       ws.once('open', () => resolve(socket));
       ws.once('error', reject);

@@ -40,6 +40,8 @@ export interface ConnectOptions {
   readonly invite?: Uint8Array;
   /** Pretend to come from this address (needs a relay with `trustProxy`). */
   readonly forwardedFor?: string;
+  /** Certificate authority (PEM) to trust for a `wss:` relay. */
+  readonly ca?: string;
 }
 
 /** The relay refused the handshake with `code`. */
@@ -106,6 +108,7 @@ export async function authenticate(
 export async function connectClient(wsUrl: string, options: ConnectOptions): Promise<TestClient> {
   const socket = await ControlSocket.open(wsUrl, {
     lean: options.lean ?? false,
+    ...(options.ca ? { ca: options.ca } : {}),
     ...(options.forwardedFor ? { headers: { 'x-forwarded-for': options.forwardedFor } } : {}),
   });
   try {

@@ -32,6 +32,15 @@ const VALID: Record<OptionKey, fc.Arbitrary<unknown>> = {
   'load-report': count,
   'metrics-token': token,
   'log-format': fc.constantFrom('text', 'json'),
+  tls: fc.constantFrom('self-signed', 'ca'),
+  'tls-cert': text,
+  'tls-key': text,
+  'public-host': text,
+  acme: text,
+  'acme-email': text.map((t) => `${t}@example.org`),
+  'acme-directory': text.map((t) => `https://${t}`),
+  'acme-staging': fc.boolean(),
+  'acme-http-port': port,
   verbose: fc.boolean(),
 };
 
