@@ -10,10 +10,9 @@ import { resolveChatLimits } from './chat/chat-limits.ts';
 import type { ChatPolicy } from './chat/authorize.ts';
 import { RelayError } from './errors.ts';
 
-/** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
-export interface Clock {
-  now(): number;
-}
+import type { Clock } from './clock.ts';
+
+export type { Clock } from './clock.ts';
 
 /** Text sink for log lines (`what [key:value, ...]`). */
 export interface Logger {
