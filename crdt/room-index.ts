@@ -7,7 +7,7 @@
  * `Map` still works everywhere; it is just scanned.
  */
 import { nameKey } from './names.ts';
-import type { RoomRecord } from './tree.ts';
+import type { RoomRecord } from './room.ts';
 
 const SEP = '\u0000';
 

@@ -10,9 +10,11 @@ import { nameCharFault } from '../proto/name-rules.ts';
 import { nameKey } from './names.ts';
 import type { OpBody, OpIntent } from './op.ts';
 import { IndexedRooms } from './room-index.ts';
+import type { RoomRecord, Rooms } from './room.ts';
 
 export { nameKey } from './names.ts';
 export { IndexedRooms } from './room-index.ts';
+export type { RoomRecord, Rooms } from './room.ts';
 
 /** Id of the tree's root room. */
 export const ROOT_ID = 'root';
@@ -25,23 +27,6 @@ export const MAX_USER_LIMIT = 10_000;
 /** Most rooms a tree may hold. */
 export const MAX_ROOMS = 5_000;
 
-/** One room as the tree stores it. */
-export interface RoomRecord {
-  readonly id: string;
-  readonly name: string;
-  /** Empty for the root. */
-  readonly parent: string;
-  /** Order among siblings: 0, 1, 2… */
-  readonly position: number;
-  readonly description: string;
-  /** 0 = no limit. */
-  readonly userLimit: number;
-  /** Relay-assigned number stamped on forwarded voice; 0 while a create is only pending. */
-  readonly voiceId: number;
-}
-
-/** The tree: rooms by id. Functions here that change it say so. */
-export type Rooms = Map<string, RoomRecord>;
 
 /** Every reason an op can be refused (stored verdicts are checked against this list). */
 export const REJECT_CODES = [

@@ -31,11 +31,6 @@ export function encodeEnvelope(msg: EnvelopeInit): Uint8Array {
   return toBinary(EnvelopeSchema, create(EnvelopeSchema, { msg }));
 }
 
-/** Builds an Envelope object without serialising it (handy in tests). */
-export function makeEnvelope(msg: EnvelopeInit): Envelope {
-  return create(EnvelopeSchema, { msg });
-}
-
 /**
  * Parses one control frame. Returns `unknown-message` for a well-formed
  * Envelope with no message we know (a newer peer, or garbage that happens to

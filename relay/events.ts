@@ -5,7 +5,7 @@
  */
 import type { ErrorCode } from '../proto/index.ts';
 import type { VoiceLoad } from './load-report.ts';
-import type { DatagramDropReason, FrameDropReason } from './stats.ts';
+import type { DatagramDropReason, FrameDropReason } from './stats-types.ts';
 
 /** Event name -> payload. */
 export interface RelayEvents {

@@ -8,9 +8,9 @@
  *
  * {@link loadSummary} is pure; {@link startLoadReport} only owns the timer.
  */
-import type { RelayStats } from './stats.ts';
-import { DATAGRAM_DROP_REASONS } from './stats.ts';
-import type { DatagramDropReason } from './stats.ts';
+import type { RelayStats } from './stats-types.ts';
+import { DATAGRAM_DROP_REASONS } from './stats-types.ts';
+import type { DatagramDropReason } from './stats-types.ts';
 
 /** One interval's voice load. */
 export interface VoiceLoad {

@@ -13,10 +13,9 @@ import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
 import type { CertificateProbe } from './ops/readiness.ts';
 import type { TlsOptions } from './tls/options.ts';
 
-/** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
-export interface Clock {
-  now(): number;
-}
+import type { Clock } from './clock.ts';
+
+export type { Clock } from './clock.ts';
 
 /** Text sink for log lines (`what [key:value, ...]`). */
 export interface Logger {

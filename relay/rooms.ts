@@ -8,7 +8,7 @@ import type { StoredRoom } from './store.ts';
 /** Id of the room a user lands in on first visit (or when their last room is gone). */
 export const LOBBY_ID = 'lobby';
 
-/** The two rooms a fresh relay starts with (under the root; tests build presence from these). */
+/** The two rooms a fresh relay starts with under the root (`seedRooms` in relay/tree/tree-persistence.ts; tests build presence from these too). */
 export const SEED_ROOMS: readonly StoredRoom[] = Object.freeze([
   { id: LOBBY_ID, name: 'Lobby', parentId: 'root', position: 0, description: '', userLimit: 0, voiceId: 1 },
   { id: 'quiet', name: 'Quiet room', parentId: 'root', position: 1, description: '', userLimit: 0, voiceId: 2 },

@@ -12,8 +12,13 @@
  * The activity detector runs in every mode, so the settings panel can show
  * "would open now" while the user tunes the threshold in any mode.
  */
-import type { TransmitMode } from './types.ts';
 import { ActivityDetector, energy } from './voice-activity.ts';
+
+/**
+ * How the local user transmits; `muted` is what mute and deafen put the gate in.
+ * Defined here, beside the gate it drives; `types.ts` re-exports it for the engine contract.
+ */
+export type TransmitMode = 'continuous' | 'push-to-talk' | 'voice-activation' | 'muted';
 
 /** Everything that decides the gate. */
 export interface GateConfig {

@@ -8,14 +8,10 @@
  * RTCDataChannel.
  */
 
-import type { GateConfig } from './transmit-gate.ts';
+import type { GateConfig, TransmitMode } from './transmit-gate.ts';
 
-/** Transmit-gate settings (see transmit-gate.ts). */
-export type { GateConfig };
-
-/** How the local user transmits; `muted` is what mute and deafen put the gate in. */
-export type TransmitMode = 'continuous' | 'push-to-talk' | 'voice-activation' | 'muted';
-
+/** Transmit-gate settings and modes (defined beside the gate, in transmit-gate.ts). */
+export type { GateConfig, TransmitMode };
 
 /** A recording tap's result, with the time of its first sample. */
 export interface TimedRecording {

@@ -46,17 +46,13 @@ const TEXT: Record<SessionErrorCode, string> = {
 };
 
 /** The sentence to show for an error, with the end time of bans and lock-outs. */
-export function errorText(error: Pick<SessionError, 'code' | 'untilMs'> & { readonly message?: string }): string {
+export function errorText(error: Pick<SessionError, 'code' | 'untilMs'> & { readonly reason?: string | null }): string {
   let text = TEXT[error.code];
   // Without a secure context the browser hides the microphone: say why, not "no microphone".
   if (error.code === 'mic-unavailable' && globalThis.isSecureContext === false) text = INSECURE_PAGE_TEXT;
   if ((error.code === 'banned' || error.code === 'locked-out') && error.untilMs) {
     text = `${text.replace(/\.$/, '')} until ${new Date(error.untilMs).toLocaleString()}.`;
   }
-  // The relay words kicks and bans as "kicked: <reason>" / "banned: <reason>"; the reason is the admin's text.
-  const prefix = `${error.code}: `;
-  if ((error.code === 'kicked' || error.code === 'banned') && error.message?.startsWith(prefix)) {
-    text = `${text} Reason: ${error.message.slice(prefix.length)}`;
-  }
+  if (error.reason) text = `${text} Reason: ${error.reason}`;
   return text;
 }

@@ -1,6 +1,8 @@
 /**
- * Typed errors of the client session. The UI maps `code` to plain language
- * (see error-text.ts); it never parses `message`.
+ * Typed errors of the client session. The UI maps `code` (and, for kicks and
+ * bans, the admin's `reason`) to plain language (see error-text.ts); it never
+ * parses `message`. The relay's wording is read here once, where its Error
+ * frame becomes a SessionError.
  */
 import { ErrorCode } from '../../proto/index.ts';
 
@@ -47,16 +49,19 @@ export type SessionErrorCode =
   | 'too-slow'
   | 'reply-unreadable';
 
-/** An error with a code, optional end time for temporary refusals, and a cause. */
+/** An error with a code, optional end time for temporary refusals, the admin's reason, and a cause. */
 export class SessionError extends Error {
   readonly code: SessionErrorCode;
   /** Unix ms when a ban or lock-out ends; null when not applicable. */
   readonly untilMs: number | null;
-  constructor(code: SessionErrorCode, message: string, options: { cause?: unknown; untilMs?: number | null } = {}) {
+  /** The reason an admin gave for a kick or ban (their text, shown as text); null when none. */
+  readonly reason: string | null;
+  constructor(code: SessionErrorCode, message: string, options: { cause?: unknown; untilMs?: number | null; reason?: string | null } = {}) {
     super(message, { cause: options.cause });
     this.name = 'SessionError';
     this.code = code;
     this.untilMs = options.untilMs ?? null;
+    this.reason = options.reason ?? null;
   }
 }
 
@@ -92,9 +97,20 @@ const FROM_RELAY: Partial<Record<ErrorCode, SessionErrorCode>> = {
   [ErrorCode.SLOW_DOWN]: 'slow-down',
 };
 
+/**
+ * The admin's reason in a kick or ban message: the relay words them `kicked: <reason>` and
+ * `banned: <reason>` (docs/PROTOCOL.md, error codes); null for other codes or no reason.
+ */
+function adminReason(code: SessionErrorCode, message: string): string | null {
+  if (code !== 'kicked' && code !== 'banned') return null;
+  const prefix = `${code}: `;
+  return message.startsWith(prefix) && message.length > prefix.length ? message.slice(prefix.length) : null;
+}
+
 /** Maps a relay `Error` message onto a SessionError. */
 export function sessionErrorFromRelay(code: ErrorCode, message: string, untilMs: bigint): SessionError {
-  return new SessionError(FROM_RELAY[code] ?? 'protocol-error', message, { untilMs: untilMs > 0n ? Number(untilMs) : null });
+  const ours = FROM_RELAY[code] ?? 'protocol-error';
+  return new SessionError(ours, message, { untilMs: untilMs > 0n ? Number(untilMs) : null, reason: adminReason(ours, message) });
 }
 
 const FATAL: ReadonlySet<SessionErrorCode> = new Set<SessionErrorCode>([

@@ -18,7 +18,7 @@ export interface SignalConnectionEvents {
   malformed: (detail: string) => void;
 }
 
-/** Minimal WebSocket shape so tests can inject Node's `ws`. */
+/** Minimal WebSocket shape so tests can inject Node's `ws` (test/session/session-relay.test.ts does). */
 export type WebSocketFactory = (url: string) => WebSocket;
 
 /** Opens the control socket and emits decoded messages. */

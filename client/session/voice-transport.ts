@@ -26,10 +26,18 @@ export class VoiceTransport extends TypedEmitter<VoiceTransportEvents> {
   readonly #send: (msg: EnvelopeInit) => void;
   #closed = false;
 
-  constructor(send: (msg: EnvelopeInit) => void, config: RTCConfiguration = { iceServers: [] }) {
+  /**
+   * `createPeerConnection` is the browser's by default; Node tests pass node-datachannel's
+   * polyfill, so the real transport runs against a real relay without a global.
+   */
+  constructor(
+    send: (msg: EnvelopeInit) => void,
+    config: RTCConfiguration = { iceServers: [] },
+    createPeerConnection: (config: RTCConfiguration) => RTCPeerConnection = (c) => new RTCPeerConnection(c),
+  ) {
     super();
     this.#send = send;
-    this.#pc = new RTCPeerConnection(config);
+    this.#pc = createPeerConnection(config);
     this.#dc = this.#pc.createDataChannel(VOICE_CHANNEL_LABEL, { ordered: false, maxRetransmits: 0 });
     this.#dc.binaryType = 'arraybuffer';
     this.#dc.onopen = () => this.emit('open');

@@ -4,7 +4,7 @@
  * for `lockMs` (Mumble's defaults: 10 in 120 s, then 300 s). Pure over an
  * injected clock; memory is bounded by `maxTracked` addresses.
  */
-import type { Clock } from '../options.ts';
+import type { Clock } from '../clock.ts';
 
 /** When an address gets locked out, and for how long. */
 export interface LockoutPolicy {

@@ -22,11 +22,12 @@
  * with a fresh snapshot.
  */
 import * as Y from 'yjs';
-import { IndexedRooms, opHex, readRooms, ROOT_ID, writeRooms } from '../../crdt/index.ts';
+import { IndexedRooms, MAX_ROOM_NAME_CHARS, opHex, readRooms, ROOT_ID, writeRooms } from '../../crdt/index.ts';
 import type { RejectCode, RoomRecord, Rooms } from '../../crdt/index.ts';
 import { RelayError } from '../errors.ts';
 import { firstTreeEpoch } from './tree-epoch.ts';
 import { FREE_VERDICTS_PREFIX } from './free-verdicts.ts';
+import { SEED_ROOMS } from '../rooms.ts';
 import type { Store, StoredRoom } from '../store.ts';
 import { decodeAuditBatch, decodeVerdictBatch, encodeAuditBatch, encodeVerdictBatch } from './op-records.ts';
 import type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
@@ -112,15 +113,17 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
+/** The server name as a valid room name: cut at the limit in code points (not UTF-16 units, which would split a pair), then trimmed again. */
+function rootName(serverName: string): string {
+  return [...serverName.trim()].slice(0, MAX_ROOM_NAME_CHARS).join('').trim() || 'Parley';
+}
+
 /** The tree a fresh relay starts with: a root holding the two rooms of the old flat list (their names and voice ids carried over). */
 export function seedRooms(legacy: readonly StoredRoom[] | undefined, serverName: string): RoomRecord[] {
-  const old = legacy && legacy.length > 0 ? legacy : [
-    { id: 'lobby', name: 'Lobby', voiceId: 1, description: '', userLimit: 0 },
-    { id: 'quiet', name: 'Quiet room', voiceId: 2, description: '', userLimit: 0 },
-  ];
+  const old = legacy && legacy.length > 0 ? legacy : SEED_ROOMS;
   const children: RoomRecord[] = old.map((r, position) => ({ id: r.id, name: r.name, parent: ROOT_ID, position, description: r.description, userLimit: r.userLimit, voiceId: r.voiceId }));
   const rootVoice = Math.max(0, ...children.map((r) => r.voiceId)) + 1;
-  return [{ id: ROOT_ID, name: serverName.trim().slice(0, 64) || 'Parley', parent: '', position: 0, description: '', userLimit: 0, voiceId: rootVoice }, ...children];
+  return [{ id: ROOT_ID, name: rootName(serverName), parent: '', position: 0, description: '', userLimit: 0, voiceId: rootVoice }, ...children];
 }
 
 /** Loads the tree (seeding it on first start) and the op bookkeeping. */

@@ -105,9 +105,21 @@ describe('voice controls in Chromium through the relay', () => {
         async ([t, h, d]) => {
           const s = window.parley!.session;
           s.dispatch({ type: 'set-voice-activation', thresholdDb: t, hangMs: h });
-          await new Promise((r) => setTimeout(r, 300));
+          // Barrier, not a sleep: the capture worklet's port is FIFO both ways, so once this stats
+          // round trip returns, the gate change was applied and every later level was measured under it.
+          await window.parley!.audio!.getStats();
+          // Start from a shut gate: a gate that was open keeps its hang time under the new settings too.
+          await new Promise<void>((resolve) => {
+            const offShut = s.subscribe((st) => {
+              if (!st.transmitting) {
+                offShut();
+                resolve();
+              }
+            });
+          });
           const log: Array<[number, number, boolean]> = [];
           const off = s.subscribe((st) => log.push([performance.now(), st.inputLevel, st.transmitting]));
+          // The observation window (a measurement length, not a wait for something to happen).
           await new Promise((r) => setTimeout(r, d));
           off();
           return log;

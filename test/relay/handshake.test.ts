@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { ErrorCode, KEY_BYTES, NONCE_BYTES, PROTOCOL_VERSION, Role } from '../../proto/index.ts';
 import { closeCodeFor } from '../../relay/index.ts';
 import { ControlSocket } from '../helpers/control-socket.ts';
@@ -90,53 +91,20 @@ describe('relay handshake', () => {
     await expectStillServing();
   });
 
-  it('refuses a signature made by another key with BAD_SIGNATURE', async () => {
-    const other = generateKey();
-    const err = await refused({
-      name: 'Mallory',
-      password: PASSWORD,
-      tamper: (auth, hello) => ({ ...auth, signature: signAuth(other, hello.relayPublicKey, hello.nonce) }),
-    });
-    expect(err.code).toBe(ErrorCode.BAD_SIGNATURE);
-    await expectStillServing();
-  });
+  /** Each way a clientAuth can be forged or mangled: `tamper` gets the key the client signs with. */
+  const BAD_AUTH: ReadonlyArray<{ what: string; code: ErrorCode; tamper: (key: KeyObject) => NonNullable<ConnectOptions['tamper']> }> = [
+    { what: 'a signature made by another key', code: ErrorCode.BAD_SIGNATURE, tamper: () => (auth, hello) => ({ ...auth, signature: signAuth(generateKey(), hello.relayPublicKey, hello.nonce) }) },
+    { what: 'a signature over a different nonce', code: ErrorCode.BAD_SIGNATURE, tamper: (key) => (auth, hello) => ({ ...auth, signature: signAuth(key, hello.relayPublicKey, randomBytes(NONCE_BYTES)) }) },
+    { what: 'a signature bound to another relay key', code: ErrorCode.BAD_SIGNATURE, tamper: (key) => (auth, hello) => ({ ...auth, signature: signAuth(key, randomBytes(KEY_BYTES), hello.nonce) }) },
+    { what: 'a truncated signature', code: ErrorCode.BAD_SIGNATURE, tamper: () => (auth) => ({ ...auth, signature: new Uint8Array(10) }) },
+    { what: 'a short public key', code: ErrorCode.BAD_REQUEST, tamper: () => (auth) => ({ ...auth, publicKey: new Uint8Array(31) }) },
+  ];
 
-  it('refuses a signature over a different nonce with BAD_SIGNATURE', async () => {
+  it.each(BAD_AUTH)('refuses $what with its code, and still serves everyone else', async ({ code, tamper }) => {
     const key = generateKey();
-    const err = await refused({
-      name: 'Mallory',
-      password: PASSWORD,
-      key,
-      tamper: (auth, hello) => ({ ...auth, signature: signAuth(key, hello.relayPublicKey, randomBytes(NONCE_BYTES)) }),
-    });
-    expect(err.code).toBe(ErrorCode.BAD_SIGNATURE);
+    const err = await refused({ name: 'Mallory', password: PASSWORD, key, tamper: tamper(key) });
+    expect(err.code).toBe(code);
     await expectStillServing();
-  });
-
-  it('refuses a signature bound to another relay key with BAD_SIGNATURE', async () => {
-    const key = generateKey();
-    const err = await refused({
-      name: 'Mallory',
-      password: PASSWORD,
-      key,
-      tamper: (auth, hello) => ({ ...auth, signature: signAuth(key, randomBytes(KEY_BYTES), hello.nonce) }),
-    });
-    expect(err.code).toBe(ErrorCode.BAD_SIGNATURE);
-  });
-
-  it('refuses a truncated signature with BAD_SIGNATURE and a short key with BAD_REQUEST', async () => {
-    const shortSig = await refused({
-      name: 'Mallory',
-      password: PASSWORD,
-      tamper: (auth) => ({ ...auth, signature: new Uint8Array(10) }),
-    });
-    expect(shortSig.code).toBe(ErrorCode.BAD_SIGNATURE);
-    const shortKey = await refused({
-      name: 'Mallory',
-      password: PASSWORD,
-      tamper: (auth) => ({ ...auth, publicKey: new Uint8Array(31) }),
-    });
-    expect(shortKey.code).toBe(ErrorCode.BAD_REQUEST);
   });
 
   it('refuses another protocol version with PROTOCOL_VERSION', async () => {

@@ -107,18 +107,29 @@ describe('relay with voice workers', () => {
     a.sendDatagram(voice(40));
     await dropped;
     expect(started.relay.stats().datagrams.muted).toBe(mutedBefore + 1);
+    // D (worker 0) listens in lobby for this test: worker 0 handles each loopback copy from worker 1 in one
+    // fan-out, so D hearing a datagram proves A's worker has dealt with it. C hearing it (worker 1) does not:
+    // under load the copy can still sit in worker 0's socket when A undeafens, and A would then rightly get it.
+    await d.join('lobby');
     await setSelf(a, false, true);
-    // B (worker 1) talks while A (worker 0) is deafened: C hears it, A does not.
+    const heardByA = a.datagramCount;
+    // B (worker 1) talks while A (worker 0) is deafened: C and D hear it, A does not.
     b.sendDatagram(voice(41));
     expect((await receiveVoice(c, 1))[0]?.seq).toBe(41);
+    expect((await receiveVoice(d, 1))[0]?.seq).toBe(41);
+    expect(a.datagramCount).toBe(heardByA);
     await setSelf(a, false, false);
     b.sendDatagram(voice(42));
     expect((await receiveVoice(c, 1))[0]?.seq).toBe(42);
+    expect((await receiveVoice(d, 1))[0]?.seq).toBe(42);
     expect((await receiveVoice(a, 1))[0]?.seq).toBe(42);
     expect(a.datagrams).toHaveLength(0);
     a.sendDatagram(voice(43));
     expect((await receiveVoice(b, 1))[0]?.seq).toBe(43);
     expect((await receiveVoice(c, 1))[0]?.seq).toBe(43);
+    expect((await receiveVoice(d, 1))[0]?.seq).toBe(43);
+    await d.join('quiet');
+    await started.relay.voiceSettled();
   });
 
   it('moves a session into a room held by the other worker without a new offer', async () => {

@@ -20,6 +20,7 @@ export interface LoopbackResult {
   readonly recordStartMs: number;
 }
 
+/** Waits out a measurement window (how long to play or record), never a synchronisation. */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function runLoopback(opts: { warmupMs: number; recordMs: number; lossEvery?: number }): Promise<LoopbackResult> {
@@ -54,8 +55,17 @@ async function runLoopback(opts: { warmupMs: number; recordMs: number; lossEvery
   const recordStartMs = performance.now() - t0;
   const samples = await engine.recordOutput(opts.recordMs);
   const stats = await engine.getStats();
+  // Close only once the gate has shut (an event, not a sleep): the worklet reports it with its next level.
+  const shut = new Promise<void>((resolve) => {
+    const off = engine.on('inputLevel', (_level, transmitting) => {
+      if (!transmitting) {
+        off();
+        resolve();
+      }
+    });
+  });
   engine.setTransmitting(false);
-  await sleep(800);
+  await shut;
   await engine.close();
   return { ...result, levels: result.levels.slice(-20), stats, samples: Array.from(samples), recordStartMs };
 }

@@ -1,0 +1,10 @@
+/**
+ * The relay's injected time source. It lives apart from `options.ts` so that the modules
+ * `options.ts` builds on (the lock-out policy, for one) can take a clock without importing
+ * the options back. `options.ts` re-exports it for embedders.
+ */
+
+/** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
+export interface Clock {
+  now(): number;
+}
