@@ -8,3 +8,5 @@ export * from './invite.ts';
 export * from './base64url.ts';
 export * from './chat-signing.ts';
 export * from './chat.ts';
+export * from './paging.ts';
+export * from './sync-chunks.ts';

@@ -52,6 +52,8 @@ export interface SessionHooks {
   onSocketError(session: Session, error: Error & { code?: string }): void;
   /** Entered `closed`. Called exactly once. */
   onClosed(session: Session, code: number, reason: string): void;
+  /** A frame of `bytes` was handed to the socket (the relay's largest-frame statistic). */
+  onSent?(bytes: number): void;
 }
 
 /** Dependencies of a {@link Session}. */
@@ -157,6 +159,7 @@ export class Session {
   /** Sends an already encoded Envelope (broadcasts encode once). Never throws. */
   sendEncoded(frame: Uint8Array): void {
     if (this.#state === 'closed' || this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#deps.hooks.onSent?.(frame.byteLength);
     try {
       this.#ws.send(frame);
     } catch {

@@ -83,6 +83,8 @@ export interface RelayStats {
   readonly forwarded: number;
   /** Of `forwarded`, frames that went out packed with others in BUNDLE datagrams (relay under load). */
   readonly bundled: number;
+  /** Largest control frame the relay handed to a socket since it started, bytes (must stay under MAX_CONTROL_FRAME_BYTES). */
+  readonly largestFrameBytes: number;
   /** Per voice worker process (empty when voice runs in the main process); already included in the totals above. */
   readonly voiceWorkers: readonly VoiceWorkerStats[];
 }
@@ -100,6 +102,7 @@ export class DropStats {
   readonly #events: TypedEmitter<RelayEvents>;
   #forwarded = 0;
   #bundled = 0;
+  #largestFrame = 0;
 
   constructor(events: TypedEmitter<RelayEvents>) {
     this.#events = events;
@@ -115,6 +118,11 @@ export class DropStats {
   datagram(reason: DatagramDropReason, sessionId: number): void {
     this.#datagrams[reason]++;
     if (this.#events.has('drop')) this.#events.emit('drop', { kind: 'datagram', reason, id: sessionId, detail: '' });
+  }
+
+  /** Notes one control frame sent of `bytes`. */
+  sent(bytes: number): void {
+    if (bytes > this.#largestFrame) this.#largestFrame = bytes;
   }
 
   /** Counts `n` forwarded copies. */
@@ -140,6 +148,6 @@ export class DropStats {
   }
 
   snapshot(voiceWorkers: readonly VoiceWorkerStats[] = []): RelayStats {
-    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, bundled: this.#bundled, voiceWorkers };
+    return { frames: { ...this.#frames }, datagrams: { ...this.#datagrams }, forwarded: this.#forwarded, bundled: this.#bundled, largestFrameBytes: this.#largestFrame, voiceWorkers };
   }
 }

@@ -38,6 +38,7 @@ import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
 import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
+import { crdtSyncFrames } from '../paged-frames.ts';
 import { loadTree, readAudit } from './tree-persistence.ts';
 import type { BatchVerdict } from './batch-records.ts';
 import type { AuditRecord, LoadedTree } from './tree-persistence.ts';
@@ -64,6 +65,8 @@ export interface TreeServiceDeps {
   readonly limits: OpLimits;
   /** Checks a frame's signatures ahead of the pipeline (the relay owns and closes it). */
   readonly verifier: SignatureVerifier;
+  /** Bytes of sync data one CrdtSync frame may carry; longer messages go in chunks (proto/sync-chunks.ts). */
+  readonly pageBytes: number;
 }
 
 type Result = MessageInitShape<typeof OpResultSchema>;
@@ -160,7 +163,7 @@ export class TreeService {
     let docs = this.#subscribers.get(session);
     if (!docs) this.#subscribers.set(session, (docs = new Set()));
     docs.add(msg.doc);
-    session.send({ case: 'crdtSync', value: { doc: msg.doc, data: result.data, epoch: members ? this.#members.epoch : 0 } });
+    for (const frame of crdtSyncFrames(msg.doc, result.data, members ? this.#members.epoch : 0, this.#deps.pageBytes)) session.sendEncoded(frame);
   }
 
   /** Signed ops from a client: processed now, answered once durable. */
@@ -358,8 +361,9 @@ export class TreeService {
 
   /** Sends one y-protocols message to every subscriber of `doc`. */
   #broadcastSync(doc: string, data: Uint8Array, epoch: number): void {
-    const frame = encodeEnvelope({ case: 'crdtSync', value: { doc, data, epoch } });
-    for (const [session, docs] of this.#subscribers) if (docs.has(doc)) session.sendEncoded(frame);
+    // Encoded once; a session gets every chunk at once, so chunks of two messages never interleave.
+    const frames = crdtSyncFrames(doc, data, epoch, this.#deps.pageBytes);
+    for (const [session, docs] of this.#subscribers) if (docs.has(doc)) for (const frame of frames) session.sendEncoded(frame);
   }
 
   /** Adds, updates and removes presence rooms to match the tree; people in deleted rooms go to the nearest surviving ancestor. */

@@ -13,7 +13,7 @@ import type { StartedRelay } from '../helpers/start-relay.ts';
 
 function snapshot(forwarded: number, bundled: number, drops: Partial<Record<(typeof DATAGRAM_DROP_REASONS)[number], number>> = {}): RelayStats {
   const datagrams = Object.fromEntries(DATAGRAM_DROP_REASONS.map((r) => [r, drops[r] ?? 0])) as RelayStats['datagrams'];
-  return { frames: {} as RelayStats['frames'], datagrams, forwarded, bundled, voiceWorkers: [] };
+  return { frames: {} as RelayStats['frames'], datagrams, forwarded, bundled, largestFrameBytes: 0, voiceWorkers: [] };
 }
 
 describe('loadSummary', () => {
