@@ -52,14 +52,14 @@ describe('a browser signs in to a large organisation', () => {
       kind: 'room.create',
       args: { roomId: `room-${i}`, parentId: 'root', name: `Room ${i}`, index: i, description: `${i} ${'d'.repeat(500)}`.slice(0, 500), userLimit: 0 },
     }));
-    for (let i = 0; i < creates.length; i += 100) {
-      const results = await admin.submit(creates.slice(i, i + 100).map((c) => admin.sign(c)), 30_000);
+    for (let i = 0; i < creates.length; i += 50) {
+      const results = await admin.submit(creates.slice(i, i + 50).map((c) => admin.sign(c)), 30_000);
       expect(results.map((r) => r.code)).toEqual(results.map(() => 0));
     }
 
-    for (let i = 1; i < PEOPLE; i += 50) {
+    for (let i = 1; i < PEOPLE; i += 100) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(50, PEOPLE - i) }, (_, k) => connectClient(wsUrl, { name: longName(i + k), lean: true, timeoutMs: 30_000 })),
+        Array.from({ length: Math.min(100, PEOPLE - i) }, (_, k) => connectClient(wsUrl, { name: longName(i + k), lean: true, timeoutMs: 30_000 })),
       );
       people.push(...batch);
     }
@@ -75,7 +75,7 @@ describe('a browser signs in to a large organisation', () => {
     // Everything shown: the root, the seeded Lobby and Quiet room, the admin's rooms, and every person plus the newcomer.
     await expect.poll(() => page.locator('parley-room-list li.room').count(), { timeout: 30_000 }).toBe(ROOMS + 3);
     await expect.poll(() => page.locator('parley-room-list li.user').count(), { timeout: 30_000 }).toBe(PEOPLE + 1);
-    await expect(page.locator('parley-room-list li.room .desc').first()).toContainText('d'.repeat(100));
+    expect(await page.locator('parley-room-list li.room .desc').first().textContent()).toContain('d'.repeat(100));
     expect(dropped).toEqual([]);
   }, 240_000);
 });
