@@ -20,10 +20,51 @@ export type ChatHeadInit = MessageInitShape<typeof ChatHeadSchema>;
  */
 const SYNC_FRAME_OVERHEAD = 64;
 
-/** The roster as PresencePage frames, in join order; the last one has `last` set. */
+/** Envelope field 23 (presence_page), length-delimited: `(23 << 3) | 2` as a varint. */
+const PRESENCE_PAGE_TAG = [0xba, 0x01];
+/** PresencePage.users (field 1, length-delimited) and PresencePage.last = true (field 2, varint 1). */
+const USERS_TAG = 0x0a;
+const LAST_TRUE = [0x10, 0x01];
+
+function writeVarint(out: number[], n: number): void {
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+}
+
+/**
+ * The roster as PresencePage frames, in join order; the last one has `last`
+ * set. Every sign-in sends the whole roster, so each user is encoded once and
+ * the pages are framed by hand around those bytes (the same wire bytes
+ * `encodeEnvelope` would write; the codec test decodes them).
+ */
 export function presencePageFrames(members: readonly Member[], pageBytes: number): Uint8Array[] {
-  const pages = pageBySize(members, (m) => repeatedFieldBytes(toBinary(UserSchema, create(UserSchema, m)).byteLength), pageBytes);
-  return pages.map((page, i) => encodeEnvelope({ case: 'presencePage', value: { users: page, last: i === pages.length - 1 } }));
+  const encoded = members.map((m) => toBinary(UserSchema, create(UserSchema, m)));
+  const pages = pageBySize(encoded, (u) => repeatedFieldBytes(u.byteLength), pageBytes);
+  return pages.map((page, i) => {
+    const body: number[] = [];
+    let bytes = 0;
+    for (const u of page) bytes += repeatedFieldBytes(u.byteLength);
+    const last = i === pages.length - 1;
+    const head: number[] = [...PRESENCE_PAGE_TAG];
+    writeVarint(head, bytes + (last ? LAST_TRUE.length : 0));
+    const frame = new Uint8Array(head.length + bytes + (last ? LAST_TRUE.length : 0));
+    frame.set(head, 0);
+    let at = head.length;
+    for (const u of page) {
+      body.length = 0;
+      body.push(USERS_TAG);
+      writeVarint(body, u.byteLength);
+      frame.set(body, at);
+      at += body.length;
+      frame.set(u, at);
+      at += u.byteLength;
+    }
+    if (last) frame.set(LAST_TRUE, at);
+    return frame;
+  });
 }
 
 /** The chat summary as ChatSummary frames; the last one has `last` set. */
