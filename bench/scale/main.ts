@@ -94,17 +94,18 @@ if (process.argv[2] === 'relay') {
   const wantPeople = sessions + 2;
   const clickAt = await page.evaluate(() => performance.now());
   await page.locator('parley-connect-form button[type="submit"]').click();
+  // A string, not a function: tsx would wrap a function's inner helpers in names the page does not have.
   const shownAt = await page.waitForFunction(
-    ([rooms, people]) => {
-      const all = (root: ParentNode, sel: string): number => {
+    `(() => {
+      const all = (root, sel) => {
         let n = root.querySelectorAll(sel).length;
         for (const el of root.querySelectorAll('*')) if (el.shadowRoot) n += all(el.shadowRoot, sel);
         return n;
       };
-      const list = document.querySelector('parley-app')?.shadowRoot?.querySelector('parley-room-list')?.shadowRoot;
-      return list && all(list, 'li.room') >= rooms! && all(list, 'li.user') >= people! ? performance.now() : false;
-    },
-    [wantRooms, wantPeople],
+      const app = document.querySelector('parley-app');
+      return app && all(app.shadowRoot ?? app, 'li.room') >= ${wantRooms} && all(app.shadowRoot ?? app, 'li.user') >= ${wantPeople} ? performance.now() : false;
+    })()`,
+    undefined,
     { timeout: 120_000, polling: 50 },
   );
   const signInMs = Math.round((await shownAt.jsonValue()) as number - clickAt);
