@@ -23,6 +23,13 @@ export const PAGE_FRAME_HEADROOM_BYTES = 4 * 1024;
 /** Bytes the items of one paged relay→client frame may take, each counted by {@link repeatedFieldBytes}. */
 export const PAGE_ITEMS_BUDGET_BYTES = MAX_CONTROL_FRAME_BYTES - PAGE_FRAME_HEADROOM_BYTES;
 
+/**
+ * Bytes of items one paged list frame (roster, chat summary, document chunk)
+ * carries: half the largest frame a client accepts, so the Envelope's own
+ * fields never matter and one page never holds the socket for long.
+ */
+export const CONTROL_PAGE_BYTES = MAX_CONTROL_FRAME_BYTES / 2;
+
 /** Bytes of `n` as a protobuf varint (1 for 0..127, up to 10). */
 export function varintBytes(n: number): number {
   let bytes = 1;

@@ -11,3 +11,5 @@ export * from './base64url.ts';
 export * from './chat-signing.ts';
 export * from './chat.ts';
 export * from './name-rules.ts';
+export * from './paging.ts';
+export * from './sync-chunks.ts';

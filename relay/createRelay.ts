@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
+import { CONTROL_PAGE_BYTES, MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
 import { authorizeChat } from './chat/authorize.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ChatStore } from './chat/chat-store.ts';
@@ -136,6 +136,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       serverName: opts.serverName,
       limits,
       verifier,
+      pageBytes: CONTROL_PAGE_BYTES,
       actorOf: (keyHex) => {
         const role = records.role(keyHex)?.role;
         if (role) return { keyHex, role };
@@ -146,7 +147,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const lockout = new AddressLockout(clock, opts.lockout);
     const stats = new DropStats(events);
     const presence = new Presence(tree.rooms);
-    const roster = new Roster({ presence, store, stats, events, clock });
+    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES });
     const chat = new ChatService({
       store: await ChatStore.open(store.sublevel('chat')),
       presence,
@@ -158,6 +159,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       stats,
       events,
       displayNameOf: (hex) => store.user(hex)?.displayName,
+      pageBytes: CONTROL_PAGE_BYTES,
     });
     await chat.pruneAll();
 

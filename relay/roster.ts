@@ -13,6 +13,7 @@ import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Clock } from './options.ts';
 import type { Member, Presence } from './presence.ts';
+import { presencePageFrames } from './paged-frames.ts';
 import { LOBBY_ID } from './rooms.ts';
 import type { Session } from './session.ts';
 import type { DropStats } from './stats.ts';
@@ -25,6 +26,8 @@ export interface RosterDeps {
   readonly stats: DropStats;
   readonly events: TypedEmitter<RelayEvents>;
   readonly clock: Clock;
+  /** Bytes of users one PresencePage may carry (proto/paging.ts). */
+  readonly pageBytes: number;
 }
 
 function hex(bytes: Uint8Array): string {
@@ -64,10 +67,10 @@ export class Roster implements AdminDirectory {
       role,
     });
     this.#sessions.set(sessionId, session);
-    session.send({
-      case: 'authOk',
-      value: { sessionId, role: member.role, rooms: [...presence.rooms()], users: presence.members(), roomId },
-    });
+    // The caller's own state, then the roster in pages: all of them are queued
+    // here, synchronously, so every later presence event follows the last page.
+    session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId } });
+    for (const frame of presencePageFrames(presence.members(), this.#deps.pageBytes)) session.sendEncoded(frame);
     this.#broadcast({ case: 'userJoined', value: { user: member } }, sessionId);
     const now = clock.now();
     store.saveUser({

@@ -69,14 +69,14 @@ export function reconnectingState(state: State, error: SessionError, attempt: nu
  */
 export function relayErrorState(state: State, err: SessionError): State {
   if (state.connection.status !== 'connected' || isFatalAuthError(err.code)) {
-    const resetView = state.connection.status === 'connected' ? { selfSessionId: null, rooms: [], users: [], roomId: null, admin: null, role: null } : {};
+    const resetView = state.connection.status === 'connected' ? { selfSessionId: null, users: [], roomId: null, admin: null, role: null } : {};
     return { ...state, ...resetView, connection: { status: 'failed', error: err, attempt: state.connection.attempt } };
   }
   return { ...state, notice: err };
 }
 
-/** The user signed out: back to the initial state, keeping what belongs to this device. */
+/** The user signed out: back to the initial state, keeping what belongs to this device (and the room list, which only the tree writes). */
 export function signedOutState(state: State, chat: ChatState): State {
   const s = state;
-  return { ...initialState, identity: s.identity, muted: s.muted, deafened: s.deafened, invite: s.invite, chat, tree: s.tree, voiceSettings: s.voiceSettings, devices: s.devices, netSim: s.netSim };
+  return { ...initialState, identity: s.identity, muted: s.muted, deafened: s.deafened, invite: s.invite, chat, tree: s.tree, rooms: s.rooms, voiceSettings: s.voiceSettings, devices: s.devices, netSim: s.netSim };
 }

@@ -5,13 +5,23 @@
  * one choke point and does the side effects (audio room, chat follow) the
  * returned flags call for.
  */
-import type { AuthOk } from '../../proto/index.ts';
-import type { RoomView, State, UserView } from './state.ts';
+import type { AuthOk, PresencePage } from '../../proto/index.ts';
+import type { State, UserView } from './state.ts';
 import { roleName, toUserView } from './views.ts';
 
-/** The state once signed in: role, own session, room, roster, no talkers. */
+/**
+ * Most users a roster being received may hold; pages past it are dropped
+ * (a relay holds far fewer sessions; this only stops a broken relay from
+ * growing the page without end).
+ */
+export const MAX_ROSTER_USERS = 100_000;
+
+/**
+ * The state once signed in: role, own session, room, no talkers. The roster
+ * follows in PresencePage frames (see {@link withRosterPage}); the room list
+ * comes from the room tree only (tree-link.ts), never from here.
+ */
 export function signedInState(state: State, ok: AuthOk): State {
-  const rooms: RoomView[] = ok.rooms.map((r) => ({ id: r.id, name: r.name, parentId: r.parentId, position: r.position, voiceId: r.voiceId }));
   return {
     ...state,
     role: roleName(ok.role),
@@ -19,11 +29,32 @@ export function signedInState(state: State, ok: AuthOk): State {
     connection: { status: 'connected', error: null, attempt: 0 },
     selfSessionId: ok.sessionId,
     roomId: ok.roomId,
-    // The synced tree (with pending edits) wins over authOk's plain list once there is one.
-    rooms: state.tree.rooms.length > 0 ? state.rooms : rooms,
-    users: ok.users.map(toUserView),
+    users: [],
     talking: new Set(),
   };
+}
+
+/** A roster being received: the users of the pages so far. */
+export interface RosterInProgress {
+  readonly users: readonly UserView[];
+}
+
+/** What {@link withRosterPage} made of one page. */
+export type RosterStep =
+  | { readonly complete: false; readonly roster: RosterInProgress }
+  | { readonly complete: true; readonly state: State };
+
+/**
+ * Adds one PresencePage to the roster being received; the last page puts the
+ * whole roster into the state at once (the UI never shows half a roster).
+ * The relay sends every page before any later presence event, so nothing
+ * needs merging here.
+ */
+export function withRosterPage(state: State, roster: RosterInProgress, page: PresencePage): RosterStep {
+  const room = MAX_ROSTER_USERS - roster.users.length;
+  const users = room > 0 ? [...roster.users, ...page.users.slice(0, room).map(toUserView)] : roster.users;
+  if (!page.last) return { complete: false, roster: { users } };
+  return { complete: true, state: { ...state, users } };
 }
 
 /** What {@link withUser} changed. */

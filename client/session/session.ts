@@ -22,7 +22,8 @@ import { ChatClient, memoryChatPersistence } from './chat/index.ts';
 import type { ChatCommand } from './chat/index.ts';
 import { relayErrorState, signedOutState } from './connection-state.ts';
 import { isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
-import { currentVoiceId, signedInState, withUser, withoutUser } from './presence.ts';
+import { currentVoiceId, signedInState, withRosterPage, withUser, withoutUser } from './presence.ts';
+import type { RosterInProgress } from './presence.ts';
 import { memoryPins } from './relay-pins.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { clientAuthMessage, signHello } from './sign-in.ts';
@@ -63,6 +64,8 @@ export class Session {
   readonly #chat: ChatClient;
   /** The relay key of the current connection, once trusted (chat items are signed for it). */
   #relayKey: Uint8Array | null = null;
+  /** The roster pages received since authOk, until the last one (then null). */
+  #roster: RosterInProgress | null = null;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
@@ -84,7 +87,16 @@ export class Session {
       invite: this.#access.inviteView(),
       voiceSettings: parseVoiceSettings(this.#settingsStore.load()),
     };
-    this.#tree = createTreeLink({ deps, state: () => this.#state, update: (next) => this.#set(next) });
+    this.#tree = createTreeLink({
+      deps,
+      state: () => this.#state,
+      update: (next) => {
+        // The room list comes from the tree only: the session's voice room is known once it names the room.
+        const before = currentVoiceId(this.#state);
+        this.#set(next);
+        if (currentVoiceId(next) !== before) this.#syncRoomToAudio();
+      },
+    });
     this.#chat = new ChatClient({
       signer: deps.signer,
       persistence: deps.chatPersistence ?? memoryChatPersistence(),
@@ -294,6 +306,17 @@ export class Session {
       case 'adminResult':
         this.#access.adminResult(msg.value);
         return;
+      case 'presencePage': {
+        if (!this.#roster) return;
+        const step = withRosterPage(this.#state, this.#roster, msg.value);
+        if (!step.complete) {
+          this.#roster = step.roster;
+          return;
+        }
+        this.#roster = null;
+        this.#set(step.state);
+        return;
+      }
       case 'userJoined':
         if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
         return;
@@ -329,6 +352,7 @@ export class Session {
   #onAuthOk(ok: AuthOk): void {
     const signal = this.#control.signal;
     if (signal) this.#access.signedIn((m) => signal.send(m));
+    this.#roster = { users: [] };
     this.#set(signedInState(this.#state, ok));
     this.#syncRoomToAudio();
     if (this.#relayKey && signal) {
@@ -354,6 +378,7 @@ export class Session {
   }
 
   #teardown(): void {
+    this.#roster = null;
     this.#voice.close();
     this.#tree.disconnected();
     this.#control.stop();

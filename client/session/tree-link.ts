@@ -1,7 +1,8 @@
 /**
  * Wires the room tree store into a session: its view goes into `State.tree`
- * (and, once it has rooms, `State.rooms`) through the session's single
- * `#set`, so session.ts only forwards messages and commands.
+ * and its rooms into `State.rooms` through the session's single `#set`, so
+ * session.ts only forwards messages and commands. This is the one writer of
+ * `State.rooms`: the sign-in reply carries no room list (docs/PROTOCOL.md).
  */
 import { verifyEd25519 } from '../../keys/index.ts';
 import { memoryTreeCache, RoomTreeStore } from '../tree/index.ts';
@@ -27,7 +28,7 @@ export function createTreeLink({ deps, state, update }: TreeLinkDeps): RoomTreeS
     ...(deps.clearTimer ? { clearTimer: deps.clearTimer } : {}),
     onChange: (view) => {
       const s = state();
-      update({ ...s, tree: view, rooms: view.rooms.length > 0 ? view.rooms : s.rooms });
+      update({ ...s, tree: view, rooms: view.rooms });
     },
   });
   tree.open().catch((e: unknown) => console.error('room tree cache failed to load', e));

@@ -20,8 +20,8 @@
 import * as Y from 'yjs';
 import { clientHandleSync, decodeOpBody, encodeOpBody, encodeStep1, extendProjection, MEMBERS_DOC, MembersReplica, opHex, project, readRooms, SYNC_STEP2, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { OpBody, OpIntent, Projection, Rooms } from '../../crdt/index.ts';
-import { ErrorCode } from '../../proto/index.ts';
-import type { EnvelopeInit, Envelope, OpHistory, OpResults } from '../../proto/index.ts';
+import { ErrorCode, SyncAssembler } from '../../proto/index.ts';
+import type { CrdtSync, EnvelopeInit, Envelope, OpHistory, OpResults } from '../../proto/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import { describeOp, refusalText } from './describe-op.ts';
 import type { CachedMeta, QueuedOp, TreeCache } from './tree-cache.ts';
@@ -122,6 +122,8 @@ export class RoomTreeStore {
   #chain: Promise<void> = Promise.resolve();
   #saveTimer: unknown = null;
   #retryTimer: unknown = null;
+  /** Chunked sync messages being joined, per document (proto/sync-chunks.ts); reset on every connection. */
+  readonly #chunks = { [TREE_DOC]: new SyncAssembler(), [MEMBERS_DOC]: new SyncAssembler() };
 
   constructor(deps: RoomTreeStoreDeps) {
     this.#deps = deps;
@@ -166,6 +168,8 @@ export class RoomTreeStore {
     this.#inFlight.clear();
     // Membership is about this connection only: a relay that restarted knows nothing of the old sessions.
     this.#members.reset();
+    this.#chunks[TREE_DOC].reset();
+    this.#chunks[MEMBERS_DOC].reset();
     this.#requestTree();
     send({ case: 'crdtSync', value: { doc: MEMBERS_DOC, data: this.#members.step1() } });
     this.#update({ status: 'syncing', role });
@@ -182,12 +186,14 @@ export class RoomTreeStore {
   handle(msg: Envelope['msg']): boolean {
     switch (msg.case) {
       case 'crdtSync': {
+        const data = this.#join(msg.value);
+        if (data === null) return true;
         if (msg.value.doc === MEMBERS_DOC) {
-          this.#members.apply(msg.value.epoch, msg.value.data, this);
+          this.#members.apply(msg.value.epoch, data, this);
           return true;
         }
         if (msg.value.doc !== TREE_DOC) return true;
-        const type = this.#applyTree(msg.value.epoch, msg.value.data);
+        const type = this.#applyTree(msg.value.epoch, data);
         if (type === null) return true;
         this.#server = readRooms(this.#doc);
         this.#proj = null;
@@ -209,6 +215,24 @@ export class RoomTreeStore {
       default:
         return false;
     }
+  }
+
+  /**
+   * One CrdtSync frame through its document's chunk assembler: the whole sync
+   * message once complete, else null. A refused chunk drops the partial
+   * message; the document is asked for again (SyncStep1), so the replica
+   * still catches up.
+   */
+  #join(msg: CrdtSync): Uint8Array | null {
+    if (msg.doc !== TREE_DOC && msg.doc !== MEMBERS_DOC) return null;
+    const joined = this.#chunks[msg.doc].push(msg);
+    if (joined.kind === 'whole') return joined.data;
+    if (joined.kind === 'rejected') {
+      console.warn(`dropped sync chunk [doc:${msg.doc}, code:${joined.code}, part:${msg.part}, parts:${msg.parts}]`);
+      const data = msg.doc === TREE_DOC ? encodeStep1(this.#doc) : this.#members.step1();
+      this.#send?.({ case: 'crdtSync', value: { doc: msg.doc, data } });
+    }
+    return null;
   }
 
   /** Queues a tree edit: checked locally, signed, stored, shown, then sent when connected. */

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSLqCgoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASKgoKcnRjX3NpZ25hbBgeIAEoCzIULnBhcmxleS52MS5SdGNTaWduYWxIABIsCgt2b2ljZV9yZWFkeRgfIAEoCzIVLnBhcmxleS52MS5Wb2ljZVJlYWR5SAASHwoEcGluZxgoIAEoCzIPLnBhcmxleS52MS5QaW5nSAASHwoEcG9uZxgpIAEoCzIPLnBhcmxleS52MS5Qb25nSAASNQoQc2V0X2Rpc3BsYXlfbmFtZRgyIAEoCzIZLnBhcmxleS52MS5TZXREaXNwbGF5TmFtZUgAEjAKDWFkbWluX3JlcXVlc3QYMyABKAsyFy5wYXJsZXkudjEuQWRtaW5SZXF1ZXN0SAASLgoMYWRtaW5fcmVzdWx0GDQgASgLMhYucGFybGV5LnYxLkFkbWluUmVzdWx0SAASLAoLYWRtaW5fc3RhdGUYNSABKAsyFS5wYXJsZXkudjEuQWRtaW5TdGF0ZUgAEigKCWNoYXRfc2VuZBg8IAEoCzITLnBhcmxleS52MS5DaGF0U2VuZEgAEiYKCGNoYXRfYWNrGD0gASgLMhIucGFybGV5LnYxLkNoYXRBY2tIABIqCgpjaGF0X2V2ZW50GD4gASgLMhQucGFybGV5LnYxLkNoYXRFdmVudEgAEj0KFGNoYXRfaGlzdG9yeV9yZXF1ZXN0GD8gASgLMh0ucGFybGV5LnYxLkNoYXRIaXN0b3J5UmVxdWVzdEgAEi4KDGNoYXRfaGlzdG9yeRhAIAEoCzIWLnBhcmxleS52MS5DaGF0SGlzdG9yeUgAEi4KDGNoYXRfc3VtbWFyeRhBIAEoCzIWLnBhcmxleS52MS5DaGF0U3VtbWFyeUgAEigKCWNyZHRfc3luYxhaIAEoCzITLnBhcmxleS52MS5DcmR0U3luY0gAEioKCnN1Ym1pdF9vcHMYWyABKAsyFC5wYXJsZXkudjEuU3VibWl0T3BzSAASKgoKb3BfcmVzdWx0cxhcIAEoCzIULnBhcmxleS52MS5PcFJlc3VsdHNIABI5ChJvcF9oaXN0b3J5X3JlcXVlc3QYXSABKAsyGy5wYXJsZXkudjEuT3BIaXN0b3J5UmVxdWVzdEgAEioKCm9wX2hpc3RvcnkYXiABKAsyFC5wYXJsZXkudjEuT3BIaXN0b3J5SAASNAoPcmVjZWl2ZXJfcmVwb3J0GEYgASgLMhkucGFybGV5LnYxLlJlY2VpdmVyUmVwb3J0SAASLAoLbG9zc19yZXBvcnQYRyABKAsyFS5wYXJsZXkudjEuTG9zc1JlcG9ydEgAQgUKA21zZyKAAQoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIYChByZWxheV9wdWJsaWNfa2V5GAIgASgMEg0KBW5vbmNlGAMgASgMEhMKC3NlcnZlcl9uYW1lGAQgASgJEhkKEXBhc3N3b3JkX3JlcXVpcmVkGAUgASgIIoUBCgpDbGllbnRBdXRoEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSEQoJc2lnbmF0dXJlGAUgASgMEg4KBmludml0ZRgGIAEoDCKAAQoEUm9vbRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIQCghwb3NpdGlvbhgEIAEoDRITCgtkZXNjcmlwdGlvbhgFIAEoCRISCgp1c2VyX2xpbWl0GAYgASgNEhAKCHZvaWNlX2lkGAcgASgNIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUijAEKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIeCgVyb29tcxgDIAMoCzIPLnBhcmxleS52MS5Sb29tEh4KBXVzZXJzGAQgAygLMg8ucGFybGV5LnYxLlVzZXISDwoHcm9vbV9pZBgFIAEoCSJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiMQoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJEg8KB2J1bmRsZXMYAyABKAgiLgoMSWNlQ2FuZGlkYXRlEhEKCWNhbmRpZGF0ZRgBIAEoCRILCgNtaWQYAiABKAkiIAoKVm9pY2VSZWFkeRISCgpzZXNzaW9uX2lkGAEgASgNIhUKBFBpbmcSDQoFbm9uY2UYASABKAQiFQoEUG9uZxINCgVub25jZRgBIAEoBCImCg5TZXREaXNwbGF5TmFtZRIUCgxkaXNwbGF5X25hbWUYASABKAkiqwIKDEFkbWluUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEjQKD3JlZ2lzdGVyX2ludml0ZRgCIAEoCzIZLnBhcmxleS52MS5SZWdpc3Rlckludml0ZUgAEjAKDXJldm9rZV9pbnZpdGUYAyABKAsyFy5wYXJsZXkudjEuUmV2b2tlSW52aXRlSAASIwoEa2ljaxgEIAEoCzITLnBhcmxleS52MS5LaWNrVXNlckgAEiAKA2JhbhgFIAEoCzIRLnBhcmxleS52MS5CYW5LZXlIABImCghsaWZ0X2JhbhgGIAEoCzISLnBhcmxleS52MS5MaWZ0QmFuSAASJgoIc2V0X3JvbGUYByABKAsyEi5wYXJsZXkudjEuU2V0Um9sZUgAQggKBmFjdGlvbiIgCg5SZWdpc3Rlckludml0ZRIOCgZpbnZpdGUYASABKAwiIQoMUmV2b2tlSW52aXRlEhEKCWludml0ZV9pZBgBIAEoDCIuCghLaWNrVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCSJBCgZCYW5LZXkSEgoKcHVibGljX2tleRgBIAEoDBITCgtkdXJhdGlvbl9tcxgCIAEoBBIOCgZyZWFzb24YAyABKAkiHQoHTGlmdEJhbhISCgpwdWJsaWNfa2V5GAEgASgMIjwKB1NldFJvbGUSEgoKcHVibGljX2tleRgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUiVgoLQWRtaW5SZXN1bHQSEgoKcmVxdWVzdF9pZBgBIAEoDRIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAMgASgJIpMBCgpJbnZpdGVJbmZvEgoKAmlkGAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIVCg1leHBpcmVzX2F0X21zGAMgASgEEhAKCG1heF91c2VzGAQgASgNEgwKBHVzZXMYBSABKA0SEgoKaXNzdWVyX2tleRgGIAEoDBIPCgdyZXZva2VkGAcgASgIImsKB0JhbkluZm8SEgoKcHVibGljX2tleRgBIAEoDBIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIdW50aWxfbXMYAyABKAQSDgoGcmVhc29uGAQgASgJEhQKDGJhbm5lZF9hdF9tcxgFIAEoBCJWCgpBZG1pblN0YXRlEiYKB2ludml0ZXMYASADKAsyFS5wYXJsZXkudjEuSW52aXRlSW5mbxIgCgRiYW5zGAIgAygLMhIucGFybGV5LnYxLkJhbkluZm8iOQoKQ2hhdFRhcmdldBIRCgdyb29tX2lkGAEgASgJSAASEgoIcGVlcl9rZXkYAiABKAxIAEIECgJ0byLBAQoIQ2hhdEl0ZW0SJQoGYWN0aW9uGAEgASgOMhUucGFybGV5LnYxLkNoYXRBY3Rpb24SCgoCaWQYAiABKAwSEgoKYXV0aG9yX2tleRgDIAEoDBIlCgZ0YXJnZXQYBCABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIWCg5jbGllbnRfdGltZV9tcxgFIAEoBBIOCgZyZWZfaWQYBiABKAwSDAoEdGV4dBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwizQEKC0NoYXRNZXNzYWdlEgsKA3NlcRgBIAEoBBIWCg5zZXJ2ZXJfdGltZV9tcxgCIAEoBBITCgthdXRob3JfbmFtZRgDIAEoCRIhCgRwb3N0GAQgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiEKBGVkaXQYBSABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SJQoIZGVsZXRpb24YBiABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SFwoPY2hhbmdlZF90aW1lX21zGAcgASgEIi0KCENoYXRTZW5kEiEKBGl0ZW0YASABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0ibgoHQ2hhdEFjaxIKCgJpZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRILCgNzZXEYAyABKAQSFgoOcmV0cnlfYWZ0ZXJfbXMYBCABKA0SDgoGZGV0YWlsGAUgASgJIjQKCUNoYXRFdmVudBInCgdtZXNzYWdlGAEgASgLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlInIKEkNoYXRIaXN0b3J5UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhIKCmJlZm9yZV9zZXEYAyABKAQSDQoFbGltaXQYBCABKA0iqAEKC0NoYXRIaXN0b3J5EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSKAoIbWVzc2FnZXMYAyADKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USEAoIaGFzX21vcmUYBCABKAgSIgoEY29kZRgFIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUiVgoIQ2hhdEhlYWQSJQoGdGFyZ2V0GAEgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEAoIbGFzdF9zZXEYAiABKAQSEQoJcGVlcl9uYW1lGAMgASgJIjEKC0NoYXRTdW1tYXJ5EiIKBWhlYWRzGAEgAygLMhMucGFybGV5LnYxLkNoYXRIZWFkIkUKCkNoYXRSZWNvcmQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIOCgZvcF9pZHMYAiADKAwiNAoIQ3JkdFN5bmMSCwoDZG9jGAEgASgJEgwKBGRhdGEYAiABKAwSDQoFZXBvY2gYAyABKA0iKwoIU2lnbmVkT3ASDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiLQoJU3VibWl0T3BzEiAKA29wcxgBIAMoCzITLnBhcmxleS52MS5TaWduZWRPcCJhCghPcFJlc3VsdBINCgVvcF9pZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAyABKAkSEgoKc2VydmVyX3NlcRgEIAEoBCIxCglPcFJlc3VsdHMSJAoHcmVzdWx0cxgBIAMoCzITLnBhcmxleS52MS5PcFJlc3VsdCI1ChBPcEhpc3RvcnlSZXF1ZXN0EhIKCmJlZm9yZV9zZXEYASABKAQSDQoFbGltaXQYAiABKA0iWAoKQXVkaXRFbnRyeRISCgpzZXJ2ZXJfc2VxGAEgASgEEhUKDWFwcGxpZWRfYXRfbXMYAiABKAQSHwoCb3AYAyABKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiZQoJT3BIaXN0b3J5EiYKB2VudHJpZXMYASADKAsyFS5wYXJsZXkudjEuQXVkaXRFbnRyeRIMCgRtb3JlGAIgASgIEiIKBGNvZGUYAyABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIjgKDlJlY2VpdmVyUmVwb3J0EiYKB3NlbmRlcnMYASADKAsyFS5wYXJsZXkudjEuU2VuZGVyTG9zcyI3CgpTZW5kZXJMb3NzEhIKCnNlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSI8CgpMb3NzUmVwb3J0EhcKD2Zyb21fc2Vzc2lvbl9pZBgBIAEoDRIVCg1sb3NzX3Blcm1pbGxlGAIgASgNKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyq4CgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPhIYChRFUlJPUl9DT0RFX1NMT1dfRE9XThBGEhsKF0VSUk9SX0NPREVfT1BfTUFMRk9STUVEEFoSGwoXRVJST1JfQ09ERV9PUF9UT09fTEFSR0UQWxIdChlFUlJPUl9DT0RFX09QX1dST05HX1JFTEFZEFwSHQoZRVJST1JfQ09ERV9PUF9VTktOT1dOX0tFWRBdEhoKFkVSUk9SX0NPREVfT1BfUkVQTEFZRUQQXhIfChtFUlJPUl9DT0RFX09QX0JBRF9TSUdOQVRVUkUQXxIbChdFUlJPUl9DT0RFX09QX0ZPUkJJRERFThBgEh4KGkVSUk9SX0NPREVfT1BfVU5LTk9XTl9ST09NEGESFwoTRVJST1JfQ09ERV9PUF9DWUNMRRBiEiAKHEVSUk9SX0NPREVfT1BfRFVQTElDQVRFX05BTUUQYxIaChZFUlJPUl9DT0RFX09QX0JBRF9OQU1FEGQSGwoXRVJST1JfQ09ERV9PUF9CQURfVkFMVUUQZRIbChdFUlJPUl9DT0RFX09QX1JPT01fRlVMTBBmEiAKHEVSUk9SX0NPREVfT1BfUk9PVF9QUk9URUNURUQQZxIdChlFUlJPUl9DT0RFX09QX1JPT01fRVhJU1RTEGgqbQoKQ2hhdEFjdGlvbhIbChdDSEFUX0FDVElPTl9VTlNQRUNJRklFRBAAEhQKEENIQVRfQUNUSU9OX1BPU1QQARIUChBDSEFUX0FDVElPTl9FRElUEAISFgoSQ0hBVF9BQ1RJT05fREVMRVRFEANiBnByb3RvMw");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKcCwoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASMAoNcHJlc2VuY2VfcGFnZRgXIAEoCzIXLnBhcmxleS52MS5QcmVzZW5jZVBhZ2VIABIqCgpydGNfc2lnbmFsGB4gASgLMhQucGFybGV5LnYxLlJ0Y1NpZ25hbEgAEiwKC3ZvaWNlX3JlYWR5GB8gASgLMhUucGFybGV5LnYxLlZvaWNlUmVhZHlIABIfCgRwaW5nGCggASgLMg8ucGFybGV5LnYxLlBpbmdIABIfCgRwb25nGCkgASgLMg8ucGFybGV5LnYxLlBvbmdIABI1ChBzZXRfZGlzcGxheV9uYW1lGDIgASgLMhkucGFybGV5LnYxLlNldERpc3BsYXlOYW1lSAASMAoNYWRtaW5fcmVxdWVzdBgzIAEoCzIXLnBhcmxleS52MS5BZG1pblJlcXVlc3RIABIuCgxhZG1pbl9yZXN1bHQYNCABKAsyFi5wYXJsZXkudjEuQWRtaW5SZXN1bHRIABIsCgthZG1pbl9zdGF0ZRg1IAEoCzIVLnBhcmxleS52MS5BZG1pblN0YXRlSAASKAoJY2hhdF9zZW5kGDwgASgLMhMucGFybGV5LnYxLkNoYXRTZW5kSAASJgoIY2hhdF9hY2sYPSABKAsyEi5wYXJsZXkudjEuQ2hhdEFja0gAEioKCmNoYXRfZXZlbnQYPiABKAsyFC5wYXJsZXkudjEuQ2hhdEV2ZW50SAASPQoUY2hhdF9oaXN0b3J5X3JlcXVlc3QYPyABKAsyHS5wYXJsZXkudjEuQ2hhdEhpc3RvcnlSZXF1ZXN0SAASLgoMY2hhdF9oaXN0b3J5GEAgASgLMhYucGFybGV5LnYxLkNoYXRIaXN0b3J5SAASLgoMY2hhdF9zdW1tYXJ5GEEgASgLMhYucGFybGV5LnYxLkNoYXRTdW1tYXJ5SAASKAoJY3JkdF9zeW5jGFogASgLMhMucGFybGV5LnYxLkNyZHRTeW5jSAASKgoKc3VibWl0X29wcxhbIAEoCzIULnBhcmxleS52MS5TdWJtaXRPcHNIABIqCgpvcF9yZXN1bHRzGFwgASgLMhQucGFybGV5LnYxLk9wUmVzdWx0c0gAEjkKEm9wX2hpc3RvcnlfcmVxdWVzdBhdIAEoCzIbLnBhcmxleS52MS5PcEhpc3RvcnlSZXF1ZXN0SAASKgoKb3BfaGlzdG9yeRheIAEoCzIULnBhcmxleS52MS5PcEhpc3RvcnlIABI0Cg9yZWNlaXZlcl9yZXBvcnQYRiABKAsyGS5wYXJsZXkudjEuUmVjZWl2ZXJSZXBvcnRIABIsCgtsb3NzX3JlcG9ydBhHIAEoCzIVLnBhcmxleS52MS5Mb3NzUmVwb3J0SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgihQEKCkNsaWVudEF1dGgSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIRCglzaWduYXR1cmUYBSABKAwSDgoGaW52aXRlGAYgASgMIoABCgRSb29tEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJcGFyZW50X2lkGAMgASgJEhAKCHBvc2l0aW9uGAQgASgNEhMKC2Rlc2NyaXB0aW9uGAUgASgJEhIKCnVzZXJfbGltaXQYBiABKA0SEAoIdm9pY2VfaWQYByABKA0ilQEKBFVzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIPCgdyb29tX2lkGAQgASgJEg0KBW11dGVkGAUgASgIEhAKCGRlYWZlbmVkGAYgASgIEh0KBHJvbGUYByABKA4yDy5wYXJsZXkudjEuUm9sZSJmCgZBdXRoT2sSEgoKc2Vzc2lvbl9pZBgBIAEoDRIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSDwoHcm9vbV9pZBgFIAEoCUoECAMQBEoECAQQBVIFcm9vbXNSBXVzZXJzIjwKDFByZXNlbmNlUGFnZRIeCgV1c2VycxgBIAMoCzIPLnBhcmxleS52MS5Vc2VyEgwKBGxhc3QYAiABKAgiXwoFRXJyb3ISIgoEY29kZRgBIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgCIAEoCRIPCgdjb250ZXh0GAMgASgJEhAKCHVudGlsX21zGAQgASgEIhsKCEpvaW5Sb29tEg8KB3Jvb21faWQYASABKAkiLwoMU2V0U2VsZlN0YXRlEg0KBW11dGVkGAEgASgIEhAKCGRlYWZlbmVkGAIgASgIIisKClVzZXJKb2luZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyIh4KCFVzZXJMZWZ0EhIKCnNlc3Npb25faWQYASABKA0iLAoLVXNlclVwZGF0ZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyImoKCVJ0Y1NpZ25hbBIlCgtkZXNjcmlwdGlvbhgBIAEoCzIOLnBhcmxleS52MS5TZHBIABIsCgljYW5kaWRhdGUYAiABKAsyFy5wYXJsZXkudjEuSWNlQ2FuZGlkYXRlSABCCAoGc2lnbmFsIjEKA1NkcBIMCgR0eXBlGAEgASgJEgsKA3NkcBgCIAEoCRIPCgdidW5kbGVzGAMgASgIIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoOU2V0RGlzcGxheU5hbWUSFAoMZGlzcGxheV9uYW1lGAEgASgJIqsCCgxBZG1pblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRI0Cg9yZWdpc3Rlcl9pbnZpdGUYAiABKAsyGS5wYXJsZXkudjEuUmVnaXN0ZXJJbnZpdGVIABIwCg1yZXZva2VfaW52aXRlGAMgASgLMhcucGFybGV5LnYxLlJldm9rZUludml0ZUgAEiMKBGtpY2sYBCABKAsyEy5wYXJsZXkudjEuS2lja1VzZXJIABIgCgNiYW4YBSABKAsyES5wYXJsZXkudjEuQmFuS2V5SAASJgoIbGlmdF9iYW4YBiABKAsyEi5wYXJsZXkudjEuTGlmdEJhbkgAEiYKCHNldF9yb2xlGAcgASgLMhIucGFybGV5LnYxLlNldFJvbGVIAEIICgZhY3Rpb24iIAoOUmVnaXN0ZXJJbnZpdGUSDgoGaW52aXRlGAEgASgMIiEKDFJldm9rZUludml0ZRIRCglpbnZpdGVfaWQYASABKAwiLgoIS2lja1VzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkiQQoGQmFuS2V5EhIKCnB1YmxpY19rZXkYASABKAwSEwoLZHVyYXRpb25fbXMYAiABKAQSDgoGcmVhc29uGAMgASgJIh0KB0xpZnRCYW4SEgoKcHVibGljX2tleRgBIAEoDCI8CgdTZXRSb2xlEhIKCnB1YmxpY19rZXkYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlIlYKC0FkbWluUmVzdWx0EhIKCnJlcXVlc3RfaWQYASABKA0SIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgDIAEoCSKTAQoKSW52aXRlSW5mbxIKCgJpZBgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSFQoNZXhwaXJlc19hdF9tcxgDIAEoBBIQCghtYXhfdXNlcxgEIAEoDRIMCgR1c2VzGAUgASgNEhIKCmlzc3Vlcl9rZXkYBiABKAwSDwoHcmV2b2tlZBgHIAEoCCJrCgdCYW5JbmZvEhIKCnB1YmxpY19rZXkYASABKAwSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHVudGlsX21zGAMgASgEEg4KBnJlYXNvbhgEIAEoCRIUCgxiYW5uZWRfYXRfbXMYBSABKAQiVgoKQWRtaW5TdGF0ZRImCgdpbnZpdGVzGAEgAygLMhUucGFybGV5LnYxLkludml0ZUluZm8SIAoEYmFucxgCIAMoCzISLnBhcmxleS52MS5CYW5JbmZvIjkKCkNoYXRUYXJnZXQSEQoHcm9vbV9pZBgBIAEoCUgAEhIKCHBlZXJfa2V5GAIgASgMSABCBAoCdG8iwQEKCENoYXRJdGVtEiUKBmFjdGlvbhgBIAEoDjIVLnBhcmxleS52MS5DaGF0QWN0aW9uEgoKAmlkGAIgASgMEhIKCmF1dGhvcl9rZXkYAyABKAwSJQoGdGFyZ2V0GAQgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSFgoOY2xpZW50X3RpbWVfbXMYBSABKAQSDgoGcmVmX2lkGAYgASgMEgwKBHRleHQYByABKAkSEQoJc2lnbmF0dXJlGAggASgMIs0BCgtDaGF0TWVzc2FnZRILCgNzZXEYASABKAQSFgoOc2VydmVyX3RpbWVfbXMYAiABKAQSEwoLYXV0aG9yX25hbWUYAyABKAkSIQoEcG9zdBgEIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIhCgRlZGl0GAUgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiUKCGRlbGV0aW9uGAYgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEhcKD2NoYW5nZWRfdGltZV9tcxgHIAEoBCItCghDaGF0U2VuZBIhCgRpdGVtGAEgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtIm4KB0NoYXRBY2sSCgoCaWQYASABKAwSIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSCwoDc2VxGAMgASgEEhYKDnJldHJ5X2FmdGVyX21zGAQgASgNEg4KBmRldGFpbBgFIAEoCSI0CglDaGF0RXZlbnQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZSJyChJDaGF0SGlzdG9yeVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBISCgpiZWZvcmVfc2VxGAMgASgEEg0KBWxpbWl0GAQgASgNIqgBCgtDaGF0SGlzdG9yeRISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EigKCG1lc3NhZ2VzGAMgAygLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlEhAKCGhhc19tb3JlGAQgASgIEiIKBGNvZGUYBSABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIlYKCENoYXRIZWFkEiUKBnRhcmdldBgBIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhAKCGxhc3Rfc2VxGAIgASgEEhEKCXBlZXJfbmFtZRgDIAEoCSI/CgtDaGF0U3VtbWFyeRIiCgVoZWFkcxgBIAMoCzITLnBhcmxleS52MS5DaGF0SGVhZBIMCgRsYXN0GAIgASgIIkUKCkNoYXRSZWNvcmQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIOCgZvcF9pZHMYAiADKAwiUQoIQ3JkdFN5bmMSCwoDZG9jGAEgASgJEgwKBGRhdGEYAiABKAwSDQoFZXBvY2gYAyABKA0SDAoEcGFydBgEIAEoDRINCgVwYXJ0cxgFIAEoDSIrCghTaWduZWRPcBIMCgRib2R5GAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDCItCglTdWJtaXRPcHMSIAoDb3BzGAEgAygLMhMucGFybGV5LnYxLlNpZ25lZE9wImEKCE9wUmVzdWx0Eg0KBW9wX2lkGAEgASgMEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg4KBnJlYXNvbhgDIAEoCRISCgpzZXJ2ZXJfc2VxGAQgASgEIjEKCU9wUmVzdWx0cxIkCgdyZXN1bHRzGAEgAygLMhMucGFybGV5LnYxLk9wUmVzdWx0IjUKEE9wSGlzdG9yeVJlcXVlc3QSEgoKYmVmb3JlX3NlcRgBIAEoBBINCgVsaW1pdBgCIAEoDSJYCgpBdWRpdEVudHJ5EhIKCnNlcnZlcl9zZXEYASABKAQSFQoNYXBwbGllZF9hdF9tcxgCIAEoBBIfCgJvcBgDIAEoCzITLnBhcmxleS52MS5TaWduZWRPcCJlCglPcEhpc3RvcnkSJgoHZW50cmllcxgBIAMoCzIVLnBhcmxleS52MS5BdWRpdEVudHJ5EgwKBG1vcmUYAiABKAgSIgoEY29kZRgDIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUiOAoOUmVjZWl2ZXJSZXBvcnQSJgoHc2VuZGVycxgBIAMoCzIVLnBhcmxleS52MS5TZW5kZXJMb3NzIjcKClNlbmRlckxvc3MSEgoKc2Vzc2lvbl9pZBgBIAEoDRIVCg1sb3NzX3Blcm1pbGxlGAIgASgNIjwKCkxvc3NSZXBvcnQSFwoPZnJvbV9zZXNzaW9uX2lkGAEgASgNEhUKDWxvc3NfcGVybWlsbGUYAiABKA0qTQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9HVUVTVBABEg8KC1JPTEVfTUVNQkVSEAISDgoKUk9MRV9BRE1JThADKrgKCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhgKFEVSUk9SX0NPREVfTUFMRk9STUVEEAESHgoaRVJST1JfQ09ERV9VTktOT1dOX01FU1NBR0UQAhIgChxFUlJPUl9DT0RFX05PVF9BVVRIRU5USUNBVEVEEAMSHAoYRVJST1JfQ09ERV9CQURfU0lHTkFUVVJFEAQSHQoZRVJST1JfQ09ERV9XUk9OR19QQVNTV09SRBAFEh8KG0VSUk9SX0NPREVfUFJPVE9DT0xfVkVSU0lPThAGEhgKFEVSUk9SX0NPREVfVE9PX0xBUkdFEAcSGwoXRVJST1JfQ09ERV9SQVRFX0xJTUlURUQQCBIbChdFUlJPUl9DT0RFX1VOS05PV05fUk9PTRAJEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAoSGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBALEiQKIEVSUk9SX0NPREVfQUxSRUFEWV9BVVRIRU5USUNBVEVEEAwSGwoXRVJST1JfQ09ERV9BVVRIX1RJTUVPVVQQDRIZChVFUlJPUl9DT0RFX0xPQ0tFRF9PVVQQDhIVChFFUlJPUl9DT0RFX0JBTk5FRBAPEhoKFkVSUk9SX0NPREVfU0VSVkVSX0ZVTEwQEBIXChNFUlJPUl9DT0RFX0lOVEVSTkFMEBESHQoZRVJST1JfQ09ERV9JTlZJVEVfRVhQSVJFRBAeEh0KGUVSUk9SX0NPREVfSU5WSVRFX1VTRURfVVAQHxIdChlFUlJPUl9DT0RFX0lOVklURV9JTlZBTElEECASHQoZRVJST1JfQ09ERV9JTlZJVEVfUkVWT0tFRBAhEhoKFkVSUk9SX0NPREVfTk9UX0lOVklURUQQIhIVChFFUlJPUl9DT0RFX0tJQ0tFRBAjEhgKFEVSUk9SX0NPREVfRk9SQklEREVOECQSGwoXRVJST1JfQ09ERV9VTktOT1dOX1VTRVIQJRIdChlFUlJPUl9DT0RFX0NIQVRfRk9SQklEREVOEDwSHQoZRVJST1JfQ09ERV9DSEFUX05PVF9GT1VORBA9Eh8KG0VSUk9SX0NPREVfQ0hBVF9JRF9DT05GTElDVBA+EhgKFEVSUk9SX0NPREVfU0xPV19ET1dOEEYSGwoXRVJST1JfQ09ERV9PUF9NQUxGT1JNRUQQWhIbChdFUlJPUl9DT0RFX09QX1RPT19MQVJHRRBbEh0KGUVSUk9SX0NPREVfT1BfV1JPTkdfUkVMQVkQXBIdChlFUlJPUl9DT0RFX09QX1VOS05PV05fS0VZEF0SGgoWRVJST1JfQ09ERV9PUF9SRVBMQVlFRBBeEh8KG0VSUk9SX0NPREVfT1BfQkFEX1NJR05BVFVSRRBfEhsKF0VSUk9SX0NPREVfT1BfRk9SQklEREVOEGASHgoaRVJST1JfQ09ERV9PUF9VTktOT1dOX1JPT00QYRIXChNFUlJPUl9DT0RFX09QX0NZQ0xFEGISIAocRVJST1JfQ09ERV9PUF9EVVBMSUNBVEVfTkFNRRBjEhoKFkVSUk9SX0NPREVfT1BfQkFEX05BTUUQZBIbChdFUlJPUl9DT0RFX09QX0JBRF9WQUxVRRBlEhsKF0VSUk9SX0NPREVfT1BfUk9PTV9GVUxMEGYSIAocRVJST1JfQ09ERV9PUF9ST09UX1BST1RFQ1RFRBBnEh0KGUVSUk9SX0NPREVfT1BfUk9PTV9FWElTVFMQaCptCgpDaGF0QWN0aW9uEhsKF0NIQVRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFAoQQ0hBVF9BQ1RJT05fUE9TVBABEhQKEENIQVRfQUNUSU9OX0VESVQQAhIWChJDSEFUX0FDVElPTl9ERUxFVEUQA2IGcHJvdG8z");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -42,7 +42,8 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
     case: "clientAuth";
   } | {
     /**
-     * relay -> client, authentication succeeded; carries the initial state.
+     * relay -> client, authentication succeeded; carries the caller's own state
+     * only (nothing that grows with the organisation). PresencePage frames follow.
      *
      * @generated from field: parley.v1.AuthOk auth_ok = 3;
      */
@@ -92,6 +93,15 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
      */
     value: UserUpdated;
     case: "userUpdated";
+  } | {
+    /**
+     * relay -> client, right after AuthOk: who is signed in, in bounded pages;
+     * every page is sent before any later presence event (docs/PROTOCOL.md, "Paging").
+     *
+     * @generated from field: parley.v1.PresencePage presence_page = 23;
+     */
+    value: PresencePage;
+    case: "presencePage";
   } | {
     /**
      * both ways: WebRTC signalling for the voice DataChannel.
@@ -485,16 +495,6 @@ export type AuthOk = Message<"parley.v1.AuthOk"> & {
   role: Role;
 
   /**
-   * @generated from field: repeated parley.v1.Room rooms = 3;
-   */
-  rooms: Room[];
-
-  /**
-   * @generated from field: repeated parley.v1.User users = 4;
-   */
-  users: User[];
-
-  /**
    * The room the relay put this session in (Lobby on first visit).
    *
    * @generated from field: string room_id = 5;
@@ -508,6 +508,33 @@ export type AuthOk = Message<"parley.v1.AuthOk"> & {
  */
 export const AuthOkSchema: GenMessage<AuthOk> = /*@__PURE__*/
   messageDesc(file_parley, 5);
+
+/**
+ * One page of the roster a session gets right after AuthOk. Pages are at most
+ * the relay's page size in bytes (docs/PROTOCOL.md, "Paging"); the roster is
+ * complete with the page whose `last` is set (a relay with nobody else signed
+ * in still sends one, holding the caller).
+ *
+ * @generated from message parley.v1.PresencePage
+ */
+export type PresencePage = Message<"parley.v1.PresencePage"> & {
+  /**
+   * @generated from field: repeated parley.v1.User users = 1;
+   */
+  users: User[];
+
+  /**
+   * @generated from field: bool last = 2;
+   */
+  last: boolean;
+};
+
+/**
+ * Describes the message parley.v1.PresencePage.
+ * Use `create(PresencePageSchema)` to create a new message.
+ */
+export const PresencePageSchema: GenMessage<PresencePage> = /*@__PURE__*/
+  messageDesc(file_parley, 6);
 
 /**
  * @generated from message parley.v1.Error
@@ -545,7 +572,7 @@ export type Error = Message<"parley.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_parley, 6);
+  messageDesc(file_parley, 7);
 
 /**
  * @generated from message parley.v1.JoinRoom
@@ -562,7 +589,7 @@ export type JoinRoom = Message<"parley.v1.JoinRoom"> & {
  * Use `create(JoinRoomSchema)` to create a new message.
  */
 export const JoinRoomSchema: GenMessage<JoinRoom> = /*@__PURE__*/
-  messageDesc(file_parley, 7);
+  messageDesc(file_parley, 8);
 
 /**
  * @generated from message parley.v1.SetSelfState
@@ -584,7 +611,7 @@ export type SetSelfState = Message<"parley.v1.SetSelfState"> & {
  * Use `create(SetSelfStateSchema)` to create a new message.
  */
 export const SetSelfStateSchema: GenMessage<SetSelfState> = /*@__PURE__*/
-  messageDesc(file_parley, 8);
+  messageDesc(file_parley, 9);
 
 /**
  * @generated from message parley.v1.UserJoined
@@ -601,7 +628,7 @@ export type UserJoined = Message<"parley.v1.UserJoined"> & {
  * Use `create(UserJoinedSchema)` to create a new message.
  */
 export const UserJoinedSchema: GenMessage<UserJoined> = /*@__PURE__*/
-  messageDesc(file_parley, 9);
+  messageDesc(file_parley, 10);
 
 /**
  * @generated from message parley.v1.UserLeft
@@ -618,7 +645,7 @@ export type UserLeft = Message<"parley.v1.UserLeft"> & {
  * Use `create(UserLeftSchema)` to create a new message.
  */
 export const UserLeftSchema: GenMessage<UserLeft> = /*@__PURE__*/
-  messageDesc(file_parley, 10);
+  messageDesc(file_parley, 11);
 
 /**
  * @generated from message parley.v1.UserUpdated
@@ -635,7 +662,7 @@ export type UserUpdated = Message<"parley.v1.UserUpdated"> & {
  * Use `create(UserUpdatedSchema)` to create a new message.
  */
 export const UserUpdatedSchema: GenMessage<UserUpdated> = /*@__PURE__*/
-  messageDesc(file_parley, 11);
+  messageDesc(file_parley, 12);
 
 /**
  * @generated from message parley.v1.RtcSignal
@@ -666,7 +693,7 @@ export type RtcSignal = Message<"parley.v1.RtcSignal"> & {
  * Use `create(RtcSignalSchema)` to create a new message.
  */
 export const RtcSignalSchema: GenMessage<RtcSignal> = /*@__PURE__*/
-  messageDesc(file_parley, 12);
+  messageDesc(file_parley, 13);
 
 /**
  * @generated from message parley.v1.Sdp
@@ -697,7 +724,7 @@ export type Sdp = Message<"parley.v1.Sdp"> & {
  * Use `create(SdpSchema)` to create a new message.
  */
 export const SdpSchema: GenMessage<Sdp> = /*@__PURE__*/
-  messageDesc(file_parley, 13);
+  messageDesc(file_parley, 14);
 
 /**
  * @generated from message parley.v1.IceCandidate
@@ -719,7 +746,7 @@ export type IceCandidate = Message<"parley.v1.IceCandidate"> & {
  * Use `create(IceCandidateSchema)` to create a new message.
  */
 export const IceCandidateSchema: GenMessage<IceCandidate> = /*@__PURE__*/
-  messageDesc(file_parley, 14);
+  messageDesc(file_parley, 15);
 
 /**
  * @generated from message parley.v1.VoiceReady
@@ -736,7 +763,7 @@ export type VoiceReady = Message<"parley.v1.VoiceReady"> & {
  * Use `create(VoiceReadySchema)` to create a new message.
  */
 export const VoiceReadySchema: GenMessage<VoiceReady> = /*@__PURE__*/
-  messageDesc(file_parley, 15);
+  messageDesc(file_parley, 16);
 
 /**
  * @generated from message parley.v1.Ping
@@ -753,7 +780,7 @@ export type Ping = Message<"parley.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_parley, 16);
+  messageDesc(file_parley, 17);
 
 /**
  * @generated from message parley.v1.Pong
@@ -770,7 +797,7 @@ export type Pong = Message<"parley.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_parley, 17);
+  messageDesc(file_parley, 18);
 
 /**
  * @generated from message parley.v1.SetDisplayName
@@ -787,7 +814,7 @@ export type SetDisplayName = Message<"parley.v1.SetDisplayName"> & {
  * Use `create(SetDisplayNameSchema)` to create a new message.
  */
 export const SetDisplayNameSchema: GenMessage<SetDisplayName> = /*@__PURE__*/
-  messageDesc(file_parley, 18);
+  messageDesc(file_parley, 19);
 
 /**
  * One administrative request; answered by an AdminResult with the same id.
@@ -851,7 +878,7 @@ export type AdminRequest = Message<"parley.v1.AdminRequest"> & {
  * Use `create(AdminRequestSchema)` to create a new message.
  */
 export const AdminRequestSchema: GenMessage<AdminRequest> = /*@__PURE__*/
-  messageDesc(file_parley, 19);
+  messageDesc(file_parley, 20);
 
 /**
  * @generated from message parley.v1.RegisterInvite
@@ -870,7 +897,7 @@ export type RegisterInvite = Message<"parley.v1.RegisterInvite"> & {
  * Use `create(RegisterInviteSchema)` to create a new message.
  */
 export const RegisterInviteSchema: GenMessage<RegisterInvite> = /*@__PURE__*/
-  messageDesc(file_parley, 20);
+  messageDesc(file_parley, 21);
 
 /**
  * @generated from message parley.v1.RevokeInvite
@@ -889,7 +916,7 @@ export type RevokeInvite = Message<"parley.v1.RevokeInvite"> & {
  * Use `create(RevokeInviteSchema)` to create a new message.
  */
 export const RevokeInviteSchema: GenMessage<RevokeInvite> = /*@__PURE__*/
-  messageDesc(file_parley, 21);
+  messageDesc(file_parley, 22);
 
 /**
  * @generated from message parley.v1.KickUser
@@ -913,7 +940,7 @@ export type KickUser = Message<"parley.v1.KickUser"> & {
  * Use `create(KickUserSchema)` to create a new message.
  */
 export const KickUserSchema: GenMessage<KickUser> = /*@__PURE__*/
-  messageDesc(file_parley, 22);
+  messageDesc(file_parley, 23);
 
 /**
  * @generated from message parley.v1.BanKey
@@ -944,7 +971,7 @@ export type BanKey = Message<"parley.v1.BanKey"> & {
  * Use `create(BanKeySchema)` to create a new message.
  */
 export const BanKeySchema: GenMessage<BanKey> = /*@__PURE__*/
-  messageDesc(file_parley, 23);
+  messageDesc(file_parley, 24);
 
 /**
  * @generated from message parley.v1.LiftBan
@@ -961,7 +988,7 @@ export type LiftBan = Message<"parley.v1.LiftBan"> & {
  * Use `create(LiftBanSchema)` to create a new message.
  */
 export const LiftBanSchema: GenMessage<LiftBan> = /*@__PURE__*/
-  messageDesc(file_parley, 24);
+  messageDesc(file_parley, 25);
 
 /**
  * @generated from message parley.v1.SetRole
@@ -985,7 +1012,7 @@ export type SetRole = Message<"parley.v1.SetRole"> & {
  * Use `create(SetRoleSchema)` to create a new message.
  */
 export const SetRoleSchema: GenMessage<SetRole> = /*@__PURE__*/
-  messageDesc(file_parley, 25);
+  messageDesc(file_parley, 26);
 
 /**
  * @generated from message parley.v1.AdminResult
@@ -1014,7 +1041,7 @@ export type AdminResult = Message<"parley.v1.AdminResult"> & {
  * Use `create(AdminResultSchema)` to create a new message.
  */
 export const AdminResultSchema: GenMessage<AdminResult> = /*@__PURE__*/
-  messageDesc(file_parley, 26);
+  messageDesc(file_parley, 27);
 
 /**
  * @generated from message parley.v1.InviteInfo
@@ -1065,7 +1092,7 @@ export type InviteInfo = Message<"parley.v1.InviteInfo"> & {
  * Use `create(InviteInfoSchema)` to create a new message.
  */
 export const InviteInfoSchema: GenMessage<InviteInfo> = /*@__PURE__*/
-  messageDesc(file_parley, 27);
+  messageDesc(file_parley, 28);
 
 /**
  * @generated from message parley.v1.BanInfo
@@ -1106,7 +1133,7 @@ export type BanInfo = Message<"parley.v1.BanInfo"> & {
  * Use `create(BanInfoSchema)` to create a new message.
  */
 export const BanInfoSchema: GenMessage<BanInfo> = /*@__PURE__*/
-  messageDesc(file_parley, 28);
+  messageDesc(file_parley, 29);
 
 /**
  * @generated from message parley.v1.AdminState
@@ -1128,7 +1155,7 @@ export type AdminState = Message<"parley.v1.AdminState"> & {
  * Use `create(AdminStateSchema)` to create a new message.
  */
 export const AdminStateSchema: GenMessage<AdminState> = /*@__PURE__*/
-  messageDesc(file_parley, 29);
+  messageDesc(file_parley, 30);
 
 /**
  * Where a chat item goes: a room's chat, or the direct conversation with
@@ -1162,7 +1189,7 @@ export type ChatTarget = Message<"parley.v1.ChatTarget"> & {
  * Use `create(ChatTargetSchema)` to create a new message.
  */
 export const ChatTargetSchema: GenMessage<ChatTarget> = /*@__PURE__*/
-  messageDesc(file_parley, 30);
+  messageDesc(file_parley, 31);
 
 /**
  * One signed chat action, exactly as its author made it. The signature
@@ -1229,7 +1256,7 @@ export type ChatItem = Message<"parley.v1.ChatItem"> & {
  * Use `create(ChatItemSchema)` to create a new message.
  */
 export const ChatItemSchema: GenMessage<ChatItem> = /*@__PURE__*/
-  messageDesc(file_parley, 31);
+  messageDesc(file_parley, 32);
 
 /**
  * A message as the relay stores and serves it.
@@ -1293,7 +1320,7 @@ export type ChatMessage = Message<"parley.v1.ChatMessage"> & {
  * Use `create(ChatMessageSchema)` to create a new message.
  */
 export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
-  messageDesc(file_parley, 32);
+  messageDesc(file_parley, 33);
 
 /**
  * @generated from message parley.v1.ChatSend
@@ -1310,7 +1337,7 @@ export type ChatSend = Message<"parley.v1.ChatSend"> & {
  * Use `create(ChatSendSchema)` to create a new message.
  */
 export const ChatSendSchema: GenMessage<ChatSend> = /*@__PURE__*/
-  messageDesc(file_parley, 33);
+  messageDesc(file_parley, 34);
 
 /**
  * @generated from message parley.v1.ChatAck
@@ -1357,7 +1384,7 @@ export type ChatAck = Message<"parley.v1.ChatAck"> & {
  * Use `create(ChatAckSchema)` to create a new message.
  */
 export const ChatAckSchema: GenMessage<ChatAck> = /*@__PURE__*/
-  messageDesc(file_parley, 34);
+  messageDesc(file_parley, 35);
 
 /**
  * @generated from message parley.v1.ChatEvent
@@ -1376,7 +1403,7 @@ export type ChatEvent = Message<"parley.v1.ChatEvent"> & {
  * Use `create(ChatEventSchema)` to create a new message.
  */
 export const ChatEventSchema: GenMessage<ChatEvent> = /*@__PURE__*/
-  messageDesc(file_parley, 35);
+  messageDesc(file_parley, 36);
 
 /**
  * @generated from message parley.v1.ChatHistoryRequest
@@ -1414,7 +1441,7 @@ export type ChatHistoryRequest = Message<"parley.v1.ChatHistoryRequest"> & {
  * Use `create(ChatHistoryRequestSchema)` to create a new message.
  */
 export const ChatHistoryRequestSchema: GenMessage<ChatHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_parley, 36);
+  messageDesc(file_parley, 37);
 
 /**
  * @generated from message parley.v1.ChatHistory
@@ -1457,7 +1484,7 @@ export type ChatHistory = Message<"parley.v1.ChatHistory"> & {
  * Use `create(ChatHistorySchema)` to create a new message.
  */
 export const ChatHistorySchema: GenMessage<ChatHistory> = /*@__PURE__*/
-  messageDesc(file_parley, 37);
+  messageDesc(file_parley, 38);
 
 /**
  * @generated from message parley.v1.ChatHead
@@ -1490,9 +1517,12 @@ export type ChatHead = Message<"parley.v1.ChatHead"> & {
  * Use `create(ChatHeadSchema)` to create a new message.
  */
 export const ChatHeadSchema: GenMessage<ChatHead> = /*@__PURE__*/
-  messageDesc(file_parley, 38);
+  messageDesc(file_parley, 39);
 
 /**
+ * Paged like PresencePage: heads arrive over one or more ChatSummary frames;
+ * the summary is complete with the one whose `last` is set.
+ *
  * @generated from message parley.v1.ChatSummary
  */
 export type ChatSummary = Message<"parley.v1.ChatSummary"> & {
@@ -1500,6 +1530,11 @@ export type ChatSummary = Message<"parley.v1.ChatSummary"> & {
    * @generated from field: repeated parley.v1.ChatHead heads = 1;
    */
   heads: ChatHead[];
+
+  /**
+   * @generated from field: bool last = 2;
+   */
+  last: boolean;
 };
 
 /**
@@ -1507,7 +1542,7 @@ export type ChatSummary = Message<"parley.v1.ChatSummary"> & {
  * Use `create(ChatSummarySchema)` to create a new message.
  */
 export const ChatSummarySchema: GenMessage<ChatSummary> = /*@__PURE__*/
-  messageDesc(file_parley, 39);
+  messageDesc(file_parley, 40);
 
 /**
  * Storage only (relay LevelDB), never on the wire: a message and the ids of
@@ -1532,7 +1567,7 @@ export type ChatRecord = Message<"parley.v1.ChatRecord"> & {
  * Use `create(ChatRecordSchema)` to create a new message.
  */
 export const ChatRecordSchema: GenMessage<ChatRecord> = /*@__PURE__*/
-  messageDesc(file_parley, 40);
+  messageDesc(file_parley, 41);
 
 /**
  * @generated from message parley.v1.CrdtSync
@@ -1562,6 +1597,21 @@ export type CrdtSync = Message<"parley.v1.CrdtSync"> & {
    * @generated from field: uint32 epoch = 3;
    */
   epoch: number;
+
+  /**
+   * Relay to client: a sync message larger than a frame travels as `parts`
+   * chunks, `part` = 0, 1, ... in order, every chunk with the same `parts` and
+   * `epoch`; the client joins them (up to MAX_SYNC_MESSAGE_BYTES) before
+   * applying. `parts` 0 or 1: `data` is the whole message.
+   *
+   * @generated from field: uint32 part = 4;
+   */
+  part: number;
+
+  /**
+   * @generated from field: uint32 parts = 5;
+   */
+  parts: number;
 };
 
 /**
@@ -1569,7 +1619,7 @@ export type CrdtSync = Message<"parley.v1.CrdtSync"> & {
  * Use `create(CrdtSyncSchema)` to create a new message.
  */
 export const CrdtSyncSchema: GenMessage<CrdtSync> = /*@__PURE__*/
-  messageDesc(file_parley, 41);
+  messageDesc(file_parley, 42);
 
 /**
  * @generated from message parley.v1.SignedOp
@@ -1595,7 +1645,7 @@ export type SignedOp = Message<"parley.v1.SignedOp"> & {
  * Use `create(SignedOpSchema)` to create a new message.
  */
 export const SignedOpSchema: GenMessage<SignedOp> = /*@__PURE__*/
-  messageDesc(file_parley, 42);
+  messageDesc(file_parley, 43);
 
 /**
  * @generated from message parley.v1.SubmitOps
@@ -1614,7 +1664,7 @@ export type SubmitOps = Message<"parley.v1.SubmitOps"> & {
  * Use `create(SubmitOpsSchema)` to create a new message.
  */
 export const SubmitOpsSchema: GenMessage<SubmitOps> = /*@__PURE__*/
-  messageDesc(file_parley, 43);
+  messageDesc(file_parley, 44);
 
 /**
  * @generated from message parley.v1.OpResult
@@ -1654,7 +1704,7 @@ export type OpResult = Message<"parley.v1.OpResult"> & {
  * Use `create(OpResultSchema)` to create a new message.
  */
 export const OpResultSchema: GenMessage<OpResult> = /*@__PURE__*/
-  messageDesc(file_parley, 44);
+  messageDesc(file_parley, 45);
 
 /**
  * @generated from message parley.v1.OpResults
@@ -1671,7 +1721,7 @@ export type OpResults = Message<"parley.v1.OpResults"> & {
  * Use `create(OpResultsSchema)` to create a new message.
  */
 export const OpResultsSchema: GenMessage<OpResults> = /*@__PURE__*/
-  messageDesc(file_parley, 45);
+  messageDesc(file_parley, 46);
 
 /**
  * @generated from message parley.v1.OpHistoryRequest
@@ -1697,7 +1747,7 @@ export type OpHistoryRequest = Message<"parley.v1.OpHistoryRequest"> & {
  * Use `create(OpHistoryRequestSchema)` to create a new message.
  */
 export const OpHistoryRequestSchema: GenMessage<OpHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_parley, 46);
+  messageDesc(file_parley, 47);
 
 /**
  * @generated from message parley.v1.AuditEntry
@@ -1726,7 +1776,7 @@ export type AuditEntry = Message<"parley.v1.AuditEntry"> & {
  * Use `create(AuditEntrySchema)` to create a new message.
  */
 export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
-  messageDesc(file_parley, 47);
+  messageDesc(file_parley, 48);
 
 /**
  * @generated from message parley.v1.OpHistory
@@ -1759,7 +1809,7 @@ export type OpHistory = Message<"parley.v1.OpHistory"> & {
  * Use `create(OpHistorySchema)` to create a new message.
  */
 export const OpHistorySchema: GenMessage<OpHistory> = /*@__PURE__*/
-  messageDesc(file_parley, 48);
+  messageDesc(file_parley, 49);
 
 /**
  * @generated from message parley.v1.ReceiverReport
@@ -1778,7 +1828,7 @@ export type ReceiverReport = Message<"parley.v1.ReceiverReport"> & {
  * Use `create(ReceiverReportSchema)` to create a new message.
  */
 export const ReceiverReportSchema: GenMessage<ReceiverReport> = /*@__PURE__*/
-  messageDesc(file_parley, 49);
+  messageDesc(file_parley, 50);
 
 /**
  * @generated from message parley.v1.SenderLoss
@@ -1802,7 +1852,7 @@ export type SenderLoss = Message<"parley.v1.SenderLoss"> & {
  * Use `create(SenderLossSchema)` to create a new message.
  */
 export const SenderLossSchema: GenMessage<SenderLoss> = /*@__PURE__*/
-  messageDesc(file_parley, 50);
+  messageDesc(file_parley, 51);
 
 /**
  * @generated from message parley.v1.LossReport
@@ -1828,7 +1878,7 @@ export type LossReport = Message<"parley.v1.LossReport"> & {
  * Use `create(LossReportSchema)` to create a new message.
  */
 export const LossReportSchema: GenMessage<LossReport> = /*@__PURE__*/
-  messageDesc(file_parley, 51);
+  messageDesc(file_parley, 52);
 
 /**
  * @generated from enum parley.v1.Role

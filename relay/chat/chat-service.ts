@@ -24,6 +24,7 @@ import type { DropStats } from '../stats.ts';
 import type { ChatActor, ChatPermission, ChatPlace, ChatPolicy } from './authorize.ts';
 import type { ChatLimits } from './chat-limits.ts';
 import type { ChatStore } from './chat-store.ts';
+import { chatSummaryFrames } from '../paged-frames.ts';
 import { conversationFromKey, conversationOf, hex, roomConversation, targetFor } from './conversation.ts';
 import type { Conversation } from './conversation.ts';
 
@@ -41,6 +42,8 @@ export interface ChatServiceDeps {
   readonly events: TypedEmitter<RelayEvents>;
   /** Last known display name of a key (direct-conversation heads). */
   readonly displayNameOf: (publicKeyHex: string) => string | undefined;
+  /** Bytes of heads one ChatSummary page may carry (proto/paging.ts). */
+  readonly pageBytes: number;
 }
 
 /** Per-user buckets idle this long are full again and can be forgotten, ms. */
@@ -193,7 +196,7 @@ export class ChatService {
       const peer = conv.a === actor.publicKeyHex ? conv.b : conv.a;
       list.push({ target: targetFor(conv, actor.publicKeyHex), lastSeq: BigInt(store.lastSeq(key)), peerName: displayNameOf(peer) ?? '' });
     }
-    session.send({ case: 'chatSummary', value: { heads: list } });
+    for (const frame of chatSummaryFrames(list, this.#deps.pageBytes)) session.sendEncoded(frame);
   }
 
   /** Prunes every conversation to its bounds (at start-up; the rest happens as messages arrive). */

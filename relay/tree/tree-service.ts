@@ -40,6 +40,7 @@ import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
 import { FreeVerdicts } from './free-verdicts.ts';
+import { crdtSyncFrames } from '../paged-frames.ts';
 import { loadTree, readAudit } from './tree-persistence.ts';
 import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, treeKeyCounts } from './tree-epoch.ts';
 import type { BatchVerdict } from './batch-records.ts';
@@ -67,6 +68,8 @@ export interface TreeServiceDeps {
   readonly limits: OpLimits;
   /** Checks a frame's signatures ahead of the pipeline (the relay owns and closes it). */
   readonly verifier: SignatureVerifier;
+  /** Bytes of sync data one CrdtSync frame may carry; longer messages go in chunks (proto/sync-chunks.ts). */
+  readonly pageBytes: number;
 }
 
 type Result = MessageInitShape<typeof OpResultSchema>;
@@ -167,7 +170,7 @@ export class TreeService {
     let docs = this.#subscribers.get(session);
     if (!docs) this.#subscribers.set(session, (docs = new Set()));
     docs.add(msg.doc);
-    session.send({ case: 'crdtSync', value: { doc: msg.doc, data: result.data, epoch } });
+    for (const frame of crdtSyncFrames(msg.doc, result.data, epoch, this.#deps.pageBytes)) session.sendEncoded(frame);
   }
 
   /** Signed ops from a client: processed now, answered once durable. */
@@ -396,8 +399,9 @@ export class TreeService {
 
   /** Sends one y-protocols message to every subscriber of `doc`. */
   #broadcastSync(doc: string, data: Uint8Array, epoch: number): void {
-    const frame = encodeEnvelope({ case: 'crdtSync', value: { doc, data, epoch } });
-    for (const [session, docs] of this.#subscribers) if (docs.has(doc)) session.sendEncoded(frame);
+    // Encoded once; a session gets every chunk at once, so chunks of two messages never interleave.
+    const frames = crdtSyncFrames(doc, data, epoch, this.#deps.pageBytes);
+    for (const [session, docs] of this.#subscribers) if (docs.has(doc)) for (const frame of frames) session.sendEncoded(frame);
   }
 
   /** Adds, updates and removes presence rooms to match the tree; people in deleted rooms go to the nearest surviving ancestor. */

@@ -7,7 +7,8 @@ import { randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import * as Y from 'yjs';
 import { clientHandleSync, encodeOpBody, encodeStep1, opHex, readRooms, SYNC_STEP2, TREE_DOC } from '../../crdt/index.ts';
-import type { OpIntent, Rooms, SignedOp } from '../../crdt/index.ts';
+import type { OpIntent, RoomRecord, Rooms, SignedOp } from '../../crdt/index.ts';
+import { SyncAssembler } from '../../proto/index.ts';
 import type { OpResult } from '../../proto/index.ts';
 import { rawPublicKeyOf } from './relay-client.ts';
 import type { TestClient } from './relay-client.ts';
@@ -30,16 +31,28 @@ export class OpClient {
   /** The tree epoch the replica follows: a message of another epoch replaces it (PROTOCOL.md, "Documents"). */
   epoch = 0;
   seq = 0;
+  /** SyncStep2 messages applied so far (a chunked one counts once, when whole). */
+  step2s = 0;
+  /** Chunks the assembler refused, by code (a correct relay sends none). */
+  readonly chunkErrors: string[] = [];
+  readonly #chunks = new SyncAssembler();
+  #onStep2: Array<() => void> = [];
 
   constructor(client: TestClient) {
     this.client = client;
     client.socket.tap((m) => {
       if (m.case !== 'crdtSync' || m.value.doc !== TREE_DOC) return;
+      const joined = this.#chunks.push(m.value);
+      if (joined.kind === 'rejected') this.chunkErrors.push(joined.code);
+      if (joined.kind !== 'whole') return;
       if (m.value.epoch !== this.epoch) {
         this.#doc = new Y.Doc();
         this.epoch = m.value.epoch;
       }
-      clientHandleSync(this.#doc, m.value.data, 'relay');
+      if (clientHandleSync(this.#doc, joined.data, 'relay') === SYNC_STEP2) {
+        this.step2s++;
+        for (const f of this.#onStep2.splice(0)) f();
+      }
     });
   }
 
@@ -55,8 +68,11 @@ export class OpClient {
 
   /** Asks for the tree and resolves once the SyncStep2 arrived. */
   async sync(): Promise<void> {
+    const applied = new Promise<void>((resolve) => this.#onStep2.push(resolve));
     this.client.send({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeStep1(this.doc), epoch: this.epoch } });
-    await this.client.next('crdtSync', (s) => s.doc === TREE_DOC && s.data[0] === SYNC_STEP2);
+    // Consume the chunk that completes the SyncStep2 (the tap above has applied it by then), so timeouts still fail the test.
+    await this.client.next('crdtSync', (s) => s.doc === TREE_DOC && (s.parts <= 1 ? s.data[0] === SYNC_STEP2 : s.part === s.parts - 1));
+    await applied;
   }
 
   /** Sends ops in one frame and resolves with one result per op, in order. */
@@ -80,4 +96,11 @@ export class OpClient {
   rooms(): Rooms {
     return readRooms(this.doc);
   }
+}
+
+/** The rooms a client sees: syncs the tree document on `client` and returns its rooms, root first then by id. */
+export async function treeRooms(client: TestClient): Promise<RoomRecord[]> {
+  const replica = new OpClient(client);
+  await replica.sync();
+  return [...replica.rooms().values()].sort((a, b) => (a.parent === '' ? -1 : b.parent === '' ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

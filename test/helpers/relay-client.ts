@@ -14,7 +14,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import nodeDataChannel from 'node-datachannel';
 import type { DataChannel, PeerConnection } from 'node-datachannel';
 import { authTranscript, decodeDownlink, ErrorCode, PROTOCOL_VERSION, splitDownlink } from '../../proto/index.ts';
-import type { AuthOk, ForwardedVoice, ClientAuthSchema, EnvelopeCase, EnvelopeInit, EnvelopeOf, ServerHello } from '../../proto/index.ts';
+import type { AuthOk, ForwardedVoice, ClientAuthSchema, EnvelopeCase, EnvelopeInit, EnvelopeOf, ServerHello, User } from '../../proto/index.ts';
 import { ControlSocket, DEFAULT_WAIT_MS } from './control-socket.ts';
 import type { CloseInfo } from './control-socket.ts';
 
@@ -73,11 +73,15 @@ export function signAuth(key: KeyObject, relayPublicKey: Uint8Array, nonce: Uint
   return new Uint8Array(sign(null, authTranscript(relayPublicKey, nonce, version), key));
 }
 
-/** Performs the handshake on an open socket; resolves with authOk or rejects with {@link RelayRefusedError}. */
+/**
+ * Performs the handshake on an open socket and reads the roster pages that
+ * follow authOk (`roster`: everyone signed in then, this session included);
+ * rejects with {@link RelayRefusedError} on a refusal.
+ */
 export async function authenticate(
   socket: ControlSocket,
   options: ConnectOptions,
-): Promise<{ hello: ServerHello; authOk: AuthOk; key: KeyObject }> {
+): Promise<{ hello: ServerHello; authOk: AuthOk; roster: User[]; key: KeyObject }> {
   const timeout = options.timeoutMs ?? DEFAULT_WAIT_MS;
   const key = options.key ?? generateKey();
   const hello = await socket.next('serverHello', undefined, timeout);
@@ -101,7 +105,13 @@ export async function authenticate(
     throw new RelayRefusedError(outcome.value.code, outcome.value.message, outcome.value.context, close);
   }
   if (outcome.case !== 'authOk') throw new Error(`unexpected ${outcome.case}`);
-  return { hello, authOk: outcome.value, key };
+  const roster: User[] = [];
+  for (;;) {
+    const page = await socket.next('presencePage', undefined, timeout);
+    roster.push(...page.users);
+    if (page.last) break;
+  }
+  return { hello, authOk: outcome.value, roster, key };
 }
 
 /** Connects and authenticates. */
@@ -112,8 +122,8 @@ export async function connectClient(wsUrl: string, options: ConnectOptions): Pro
     ...(options.forwardedFor ? { headers: { 'x-forwarded-for': options.forwardedFor } } : {}),
   });
   try {
-    const { hello, authOk, key } = await authenticate(socket, options);
-    return new TestClient(socket, hello, authOk, key, options);
+    const { hello, authOk, roster, key } = await authenticate(socket, options);
+    return new TestClient(socket, hello, authOk, roster, key, options);
   } catch (error) {
     socket.terminate();
     throw error;
@@ -127,6 +137,8 @@ export class TestClient {
   readonly socket: ControlSocket;
   readonly hello: ServerHello;
   readonly authOk: AuthOk;
+  /** Who was signed in when this session was admitted (the PresencePage frames after authOk, joined). */
+  readonly roster: User[];
   readonly key: KeyObject;
   readonly sessionId: number;
   readonly name: string;
@@ -141,10 +153,11 @@ export class TestClient {
   #dc: DataChannel | null = null;
   #untapSignals: (() => void) | undefined;
 
-  constructor(socket: ControlSocket, hello: ServerHello, authOk: AuthOk, key: KeyObject, options: ConnectOptions) {
+  constructor(socket: ControlSocket, hello: ServerHello, authOk: AuthOk, roster: User[], key: KeyObject, options: ConnectOptions) {
     this.socket = socket;
     this.hello = hello;
     this.authOk = authOk;
+    this.roster = roster;
     this.key = key;
     this.sessionId = authOk.sessionId;
     this.name = options.name;

@@ -15,7 +15,10 @@ describe('encodeEnvelope/decodeEnvelope', () => {
     const cases = [
       { case: 'serverHello', value: { protocolVersion: 1, relayPublicKey: new Uint8Array(32).fill(7), nonce: new Uint8Array(32).fill(9), serverName: 'Org', passwordRequired: true } },
       { case: 'clientAuth', value: { protocolVersion: 1, publicKey: new Uint8Array(32).fill(1), displayName: 'Ana', password: 'pw', signature: new Uint8Array(64).fill(2) } },
-      { case: 'authOk', value: { sessionId: 5, role: Role.MEMBER, roomId: 'lobby', rooms: [{ id: 'lobby', name: 'Lobby', voiceId: 1 }], users: [{ sessionId: 5, displayName: 'Ana', roomId: 'lobby', muted: true }] } },
+      { case: 'authOk', value: { sessionId: 5, role: Role.MEMBER, roomId: 'lobby' } },
+      { case: 'presencePage', value: { users: [{ sessionId: 5, displayName: 'Ana', roomId: 'lobby', muted: true }], last: true } },
+      { case: 'crdtSync', value: { doc: 'tree', data: new Uint8Array([1, 2, 3]), part: 1, parts: 3 } },
+      { case: 'chatSummary', value: { heads: [{ lastSeq: 4n, peerName: 'Bo' }], last: true } },
       { case: 'error', value: { code: ErrorCode.WRONG_PASSWORD, message: 'nope', context: 'client_auth', untilMs: 12n } },
       { case: 'joinRoom', value: { roomId: 'quiet' } },
       { case: 'setSelfState', value: { muted: true, deafened: false } },

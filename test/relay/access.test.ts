@@ -57,7 +57,7 @@ describe('bootstrap and members-only admission', () => {
   it('the bootstrap invite made the first user admin, and an invite made the second a member', () => {
     expect(admin.authOk.role).toBe(Role.ADMIN);
     expect(member.authOk.role).toBe(Role.MEMBER);
-    expect(admin.authOk.users.find((u) => u.sessionId === admin.sessionId)?.role).toBe(Role.ADMIN);
+    expect(admin.roster.find((u) => u.sessionId === admin.sessionId)?.role).toBe(Role.ADMIN);
   });
 
   it('the bootstrap invite is void once an admin exists: INVITE_INVALID', async () => {

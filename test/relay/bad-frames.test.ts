@@ -71,7 +71,7 @@ describe('relay control frames from a misbehaving client', () => {
     expect(shared.started.relay.stats().frames['bad-request']).toBe(before + 2);
     // The forged userLeft changed nothing: the shared.watcher is still listed for newcomers.
     const newcomer = await connectClient(shared.started.relay.wsUrl, { name: 'Newcomer' });
-    expect(newcomer.authOk.users.some((u) => u.sessionId === shared.watcher.sessionId)).toBe(true);
+    expect(newcomer.roster.some((u) => u.sessionId === shared.watcher.sessionId)).toBe(true);
     await Promise.all([c.close(), newcomer.close()]);
   });
 

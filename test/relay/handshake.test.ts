@@ -7,6 +7,7 @@ import { ControlSocket } from '../helpers/control-socket.ts';
 import { connectClient, generateKey, RelayRefusedError, signAuth } from '../helpers/relay-client.ts';
 import type { ConnectOptions } from '../helpers/relay-client.ts';
 import { startRelay } from '../helpers/start-relay.ts';
+import { treeRooms } from '../helpers/ops.ts';
 import { connectRefused, expectWatcherServed, sharedRelay } from '../helpers/relay-fixture.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -43,16 +44,17 @@ describe('relay handshake', () => {
     expect(c.authOk.sessionId).toBeGreaterThan(0);
     expect(c.authOk.roomId).toBe('lobby');
     expect(c.authOk.role).toBe(Role.GUEST);
-    expect(c.authOk.rooms.map((r) => [r.id, r.name, r.parentId])).toEqual([
+    const rooms = await treeRooms(c);
+    expect(rooms.map((r) => [r.id, r.name, r.parent])).toEqual([
       ['root', 'Test relay', ''],
       ['lobby', 'Lobby', 'root'],
       ['quiet', 'Quiet room', 'root'],
     ]);
-    for (const room of c.authOk.rooms) expect(room.voiceId).toBeGreaterThanOrEqual(1);
-    expect(new Set(c.authOk.rooms.map((r) => r.voiceId)).size).toBe(3);
-    const me = c.authOk.users.find((u) => u.sessionId === c.sessionId);
+    for (const room of rooms) expect(room.voiceId).toBeGreaterThanOrEqual(1);
+    expect(new Set(rooms.map((r) => r.voiceId)).size).toBe(3);
+    const me = c.roster.find((u) => u.sessionId === c.sessionId);
     expect(me?.displayName).toBe('Ana');
-    expect(c.authOk.users.some((u) => u.sessionId === shared.watcher.sessionId)).toBe(true);
+    expect(c.roster.some((u) => u.sessionId === shared.watcher.sessionId)).toBe(true);
     await c.close();
   });
 
@@ -62,7 +64,7 @@ describe('relay handshake', () => {
     const joined = await first.next('userJoined', (j) => j.user?.sessionId === second.sessionId);
     expect(joined.user?.displayName).toBe('Second');
     expect(joined.user?.roomId).toBe('lobby');
-    expect(second.authOk.users.map((u) => u.sessionId)).toEqual(expect.arrayContaining([shared.watcher.sessionId, first.sessionId]));
+    expect(second.roster.map((u) => u.sessionId)).toEqual(expect.arrayContaining([shared.watcher.sessionId, first.sessionId]));
     expect(second.sessionId).not.toBe(first.sessionId);
     await Promise.all([first.close(), second.close()]);
   });
@@ -139,7 +141,7 @@ describe('relay handshake', () => {
   it('accepts a 32-character name with an emoji ZWJ sequence', async () => {
     const name = 'A'.repeat(27) + '👩‍💻';
     const c = await connectClient(shared.started.relay.wsUrl, { name, password: PASSWORD });
-    expect(c.authOk.users.find((u) => u.sessionId === c.sessionId)?.displayName).toBe(name);
+    expect(c.roster.find((u) => u.sessionId === c.sessionId)?.displayName).toBe(name);
     await c.close();
   });
 

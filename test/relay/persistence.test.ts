@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { connectClient, generateKey } from '../helpers/relay-client.ts';
 import { makeDataDir, startRelay } from '../helpers/start-relay.ts';
+import { treeRooms } from '../helpers/ops.ts';
 
 describe('relay persistence', () => {
   it('keeps its public key, its rooms and a user last room across a restart on the same dataDir', async () => {
@@ -12,7 +13,7 @@ describe('relay persistence', () => {
       const c = await connectClient(first.relay.wsUrl, { name: 'Ana', key });
       expect(c.authOk.roomId).toBe('lobby');
       await c.join('quiet');
-      const roomsBefore = c.authOk.rooms.map((r) => [r.id, r.voiceId]);
+      const roomsBefore = (await treeRooms(c)).map((r) => [r.id, r.voiceId]);
       const keyBefore = first.relay.publicKey;
       await c.close();
       await first.stop();
@@ -22,8 +23,8 @@ describe('relay persistence', () => {
       const again = await connectClient(second.relay.wsUrl, { name: 'Ana again', key });
       expect(again.hello.relayPublicKey).toEqual(keyBefore);
       expect(again.authOk.roomId).toBe('quiet');
-      expect(again.authOk.users.find((u) => u.sessionId === again.sessionId)).toMatchObject({ roomId: 'quiet', displayName: 'Ana again' });
-      expect(again.authOk.rooms.map((r) => [r.id, r.voiceId])).toEqual(roomsBefore);
+      expect(again.roster.find((u) => u.sessionId === again.sessionId)).toMatchObject({ roomId: 'quiet', displayName: 'Ana again' });
+      expect((await treeRooms(again)).map((r) => [r.id, r.voiceId])).toEqual(roomsBefore);
       // A key the relay has never seen still lands in the Lobby.
       const stranger = await connectClient(second.relay.wsUrl, { name: 'Stranger' });
       expect(stranger.authOk.roomId).toBe('lobby');

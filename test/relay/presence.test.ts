@@ -13,7 +13,7 @@ describe('relay presence', () => {
     const err = await c.next('error', (e) => e.code === ErrorCode.UNKNOWN_ROOM);
     expect(err.context).toBe('join_room');
     const newcomer = await connectClient(shared.started.relay.wsUrl, { name: 'Newcomer' });
-    expect(newcomer.authOk.users.find((u) => u.sessionId === c.sessionId)?.roomId).toBe('lobby');
+    expect(newcomer.roster.find((u) => u.sessionId === c.sessionId)?.roomId).toBe('lobby');
     await Promise.all([c.close(), newcomer.close()]);
   });
 
@@ -30,7 +30,7 @@ describe('relay presence', () => {
     expect(await changed).toMatchObject({ from: 'lobby', to: 'quiet' });
     // authOk of a later client shows users of every room.
     const later = await connectClient(shared.started.relay.wsUrl, { name: 'Later' });
-    expect(later.authOk.users.map((u) => [u.displayName, u.roomId])).toEqual(
+    expect(later.roster.map((u) => [u.displayName, u.roomId])).toEqual(
       expect.arrayContaining([
         ['Watcher', 'lobby'],
         ['Mover', 'quiet'],
@@ -48,7 +48,7 @@ describe('relay presence', () => {
     rude.socket.terminate();
     await shared.watcher.next('userLeft', (l) => l.sessionId === rude.sessionId);
     const newcomer = await connectClient(shared.started.relay.wsUrl, { name: 'Newcomer' });
-    expect(newcomer.authOk.users.map((u) => u.sessionId)).not.toContain(rude.sessionId);
+    expect(newcomer.roster.map((u) => u.sessionId)).not.toContain(rude.sessionId);
     await newcomer.close();
   });
 
@@ -62,7 +62,7 @@ describe('relay presence', () => {
     const deaf = await shared.watcher.next('userUpdated', (u) => u.user?.sessionId === c.sessionId);
     expect(deaf.user).toMatchObject({ muted: true, deafened: true });
     const later = await connectClient(shared.started.relay.wsUrl, { name: 'Later' });
-    expect(later.authOk.users.find((u) => u.sessionId === c.sessionId)).toMatchObject({ muted: true, deafened: true });
+    expect(later.roster.find((u) => u.sessionId === c.sessionId)).toMatchObject({ muted: true, deafened: true });
     await Promise.all([c.close(), later.close()]);
   });
 });

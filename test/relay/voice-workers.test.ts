@@ -11,6 +11,7 @@ import { CloseCode } from '../../relay/index.ts';
 import { connectClient, receiveVoice } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
 import { startRelay, waitForEvent } from '../helpers/start-relay.ts';
+import { treeRooms } from '../helpers/ops.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
 
 let started: StartedRelay;
@@ -45,8 +46,8 @@ beforeAll(async () => {
   const url = started.relay.wsUrl;
   lobby = 0;
   a = await connectClient(url, { name: 'A' });
-  lobby = a.authOk.rooms.find((r) => r.id === 'lobby')!.voiceId;
-  quiet = a.authOk.rooms.find((r) => r.id === 'quiet')!.voiceId;
+  lobby = (await treeRooms(a)).find((r) => r.id === 'lobby')!.voiceId;
+  quiet = (await treeRooms(a)).find((r) => r.id === 'quiet')!.voiceId;
   // Placement follows the room's majority, else the least loaded worker; these steps spread rooms over both.
   await a.join('quiet');
   await a.openVoice();

@@ -10,6 +10,7 @@ import type { DatagramDropReason } from '../../relay/index.ts';
 import { connectClient, receiveVoice } from '../helpers/relay-client.ts';
 import type { TestClient } from '../helpers/relay-client.ts';
 import { startRelay, waitForEvent } from '../helpers/start-relay.ts';
+import { treeRooms } from '../helpers/ops.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
 
 let started: StartedRelay;
@@ -38,8 +39,8 @@ beforeAll(async () => {
   c = await connectClient(started.relay.wsUrl, { name: 'C' });
   await c.join('quiet');
   await Promise.all([a.openVoice(), b.openVoice(), c.openVoice()]);
-  lobbyVoiceId = a.authOk.rooms.find((r) => r.id === 'lobby')!.voiceId;
-  quietVoiceId = a.authOk.rooms.find((r) => r.id === 'quiet')!.voiceId;
+  lobbyVoiceId = (await treeRooms(a)).find((r) => r.id === 'lobby')!.voiceId;
+  quietVoiceId = (await treeRooms(a)).find((r) => r.id === 'quiet')!.voiceId;
 });
 
 afterAll(async () => {

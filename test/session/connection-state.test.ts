@@ -5,7 +5,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import { AuthOkSchema, CLOSE_SLOW_READER, Role, RoomSchema, UserSchema } from '../../proto/index.ts';
+import { AuthOkSchema, CLOSE_SLOW_READER, Role } from '../../proto/index.ts';
 import { errorText } from '../../client/session/error-text.ts';
 import { closedState, connectingState, reconnectingState, relayErrorState, signedOutState } from '../../client/session/connection-state.ts';
 import { SessionError } from '../../client/session/errors.ts';
@@ -38,13 +38,14 @@ const authOk = create(AuthOkSchema, {
   sessionId: 3,
   role: Role.ADMIN,
   roomId: 'lobby',
-  rooms: [create(RoomSchema, { id: 'lobby', name: 'Lobby', voiceId: 1 })],
-  users: [create(UserSchema, { sessionId: 3, publicKey: new Uint8Array(32).fill(3), displayName: 'Ann', roomId: 'lobby', role: Role.ADMIN })],
 });
 
 /** Signed in, with voice up and someone talking. */
 const connected: State = {
   ...signedInState(initialState, authOk),
+  // The roster (PresencePage) and the tree's rooms arrive after authOk.
+  users: [{ sessionId: 3, publicKeyHex: '03'.repeat(32), displayName: 'Ann', roomId: 'lobby', muted: false, deafened: false, role: 'admin' }],
+  rooms: [{ id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1 }],
   admin: { invites: [], bans: [] },
   voice: { status: 'ready', error: null },
   talking: new Set([3]),
@@ -216,7 +217,8 @@ describe('relayErrorState', () => {
     const s = relayErrorState(connected, kicked);
     expect(s.connection).toEqual({ status: 'failed', error: kicked, attempt: 0 });
     expect(s.selfSessionId).toBeNull();
-    expect(s.rooms).toEqual([]);
+    // The room list is the tree's (one writer): it stays, like the tree.
+    expect(s.rooms).toBe(connected.rooms);
     expect(s.users).toEqual([]);
     expect(s.roomId).toBeNull();
     expect(s.admin).toBeNull();
@@ -285,7 +287,7 @@ describe('signedOutState', () => {
     expect(s.connection).toEqual({ status: 'idle', error: null, attempt: 0 });
     expect(s.selfSessionId).toBeNull();
     expect(s.roomId).toBeNull();
-    expect(s.rooms).toEqual([]);
+    expect(s.rooms).toBe(connected.rooms);
     expect(s.users).toEqual([]);
     expect(s.talking.size).toBe(0);
     expect(s.voice).toEqual({ status: 'off', error: null });

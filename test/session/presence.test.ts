@@ -4,9 +4,9 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import { AuthOkSchema, Role, RoomSchema, UserSchema } from '../../proto/index.ts';
+import { AuthOkSchema, PresencePageSchema, Role, UserSchema } from '../../proto/index.ts';
 import { toHex } from '../../keys/index.ts';
-import { currentVoiceId, signedInState, withUser, withoutUser } from '../../client/session/presence.ts';
+import { currentVoiceId, MAX_ROSTER_USERS, signedInState, withRosterPage, withUser, withoutUser } from '../../client/session/presence.ts';
 import { SessionError } from '../../client/session/errors.ts';
 import { initialState } from '../../client/session/state.ts';
 import type { State, UserView } from '../../client/session/state.ts';
@@ -15,19 +15,24 @@ import { emptyTreeView } from '../../client/tree/index.ts';
 const keyA = new Uint8Array(32).fill(0xa1);
 const keyB = new Uint8Array(32).fill(0xb2);
 
-const lobby = create(RoomSchema, { id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1 });
-const games = create(RoomSchema, { id: 'games', name: 'Games', parentId: 'lobby', position: 1, voiceId: 7 });
+const rooms = [
+  { id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1 },
+  { id: 'games', name: 'Games', parentId: 'lobby', position: 1, voiceId: 7 },
+];
 
-const authOk = create(AuthOkSchema, {
-  sessionId: 5,
-  role: Role.MEMBER,
-  roomId: 'lobby',
-  rooms: [lobby, games],
-  users: [
-    create(UserSchema, { sessionId: 5, publicKey: keyA, displayName: 'Ann', roomId: 'lobby', role: Role.MEMBER }),
-    create(UserSchema, { sessionId: 9, publicKey: keyB, displayName: 'Bob', roomId: 'games', muted: true, role: Role.ADMIN }),
-  ],
-});
+const authOk = create(AuthOkSchema, { sessionId: 5, role: Role.MEMBER, roomId: 'lobby' });
+const ann = create(UserSchema, { sessionId: 5, publicKey: keyA, displayName: 'Ann', roomId: 'lobby', role: Role.MEMBER });
+const bob = create(UserSchema, { sessionId: 9, publicKey: keyB, displayName: 'Bob', roomId: 'games', muted: true, role: Role.ADMIN });
+
+/** Signed in with the roster in two pages, and the tree's rooms (tree-link writes those). */
+function signIn(before: State = initialState): State {
+  const s = signedInState({ ...before, rooms }, authOk);
+  const first = withRosterPage(s, { users: [] }, create(PresencePageSchema, { users: [ann], last: false }));
+  if (first.complete) throw new Error('first page completed the roster');
+  const second = withRosterPage(s, first.roster, create(PresencePageSchema, { users: [bob], last: true }));
+  if (!second.complete) throw new Error('last page did not complete the roster');
+  return second.state;
+}
 
 /** A user as the relay would report them, in view form. */
 function user(sessionId: number, roomId: string, displayName = `user ${sessionId}`): UserView {
@@ -35,13 +40,14 @@ function user(sessionId: number, roomId: string, displayName = `user ${sessionId
 }
 
 describe('signedInState', () => {
-  it('takes role, own session, room, rooms and roster from authOk and clears admin data and talkers', () => {
+  it('takes role, own session and room from authOk, starts an empty roster and clears admin data and talkers', () => {
     const before: State = {
       ...initialState,
       connection: { status: 'authenticating', error: new SessionError('relay-unreachable', 'earlier failure'), attempt: 3 },
       admin: { invites: [], bans: [] },
       talking: new Set([42]),
       muted: true,
+      users: [user(77, 'lobby')],
     };
     const s = signedInState(before, authOk);
     expect(s.role).toBe('member');
@@ -49,14 +55,7 @@ describe('signedInState', () => {
     expect(s.connection).toEqual({ status: 'connected', error: null, attempt: 0 });
     expect(s.selfSessionId).toBe(5);
     expect(s.roomId).toBe('lobby');
-    expect(s.rooms).toEqual([
-      { id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1 },
-      { id: 'games', name: 'Games', parentId: 'lobby', position: 1, voiceId: 7 },
-    ]);
-    expect(s.users).toEqual([
-      { sessionId: 5, publicKeyHex: toHex(keyA), displayName: 'Ann', roomId: 'lobby', muted: false, deafened: false, role: 'member' },
-      { sessionId: 9, publicKeyHex: toHex(keyB), displayName: 'Bob', roomId: 'games', muted: true, deafened: false, role: 'admin' },
-    ]);
+    expect(s.users).toEqual([]);
     expect(s.talking.size).toBe(0);
     // Device-owned fields are left alone.
     expect(s.muted).toBe(true);
@@ -67,17 +66,40 @@ describe('signedInState', () => {
     expect(s.role).toBe('guest');
   });
 
-  it('keeps the synced tree rooms over authOk\'s plain list once the tree has rooms', () => {
+  it('never writes the room list: the tree is its one writer', () => {
     const treeRooms = [{ id: 'lobby', name: 'Lobby (renamed, pending)', parentId: '', position: 0, voiceId: 1, description: '', userLimit: 0, pending: true }];
     const before: State = { ...initialState, tree: { ...emptyTreeView, status: 'cached', rooms: treeRooms }, rooms: treeRooms };
-    const s = signedInState(before, authOk);
-    expect(s.rooms).toBe(before.rooms);
-    expect(s.rooms.map((r) => r.name)).toEqual(['Lobby (renamed, pending)']);
+    expect(signedInState(before, authOk).rooms).toBe(before.rooms);
+    expect(signedInState(initialState, authOk).rooms).toEqual([]);
+  });
+});
+
+describe('withRosterPage', () => {
+  it('shows the roster only when the last page arrived, all pages in order', () => {
+    const s = signedInState(initialState, authOk);
+    const first = withRosterPage(s, { users: [] }, create(PresencePageSchema, { users: [ann], last: false }));
+    expect(first.complete).toBe(false);
+    expect(s.users).toEqual([]);
+    expect(signIn().users).toEqual([
+      { sessionId: 5, publicKeyHex: toHex(keyA), displayName: 'Ann', roomId: 'lobby', muted: false, deafened: false, role: 'member' },
+      { sessionId: 9, publicKeyHex: toHex(keyB), displayName: 'Bob', roomId: 'games', muted: true, deafened: false, role: 'admin' },
+    ]);
+  });
+
+  it('an empty last page completes an empty roster', () => {
+    const step = withRosterPage(initialState, { users: [] }, create(PresencePageSchema, { users: [], last: true }));
+    expect(step.complete && step.state.users).toEqual([]);
+  });
+
+  it('keeps at most MAX_ROSTER_USERS users', () => {
+    const full = { users: Array.from({ length: MAX_ROSTER_USERS }, (_, i) => user(i + 1, 'lobby')) };
+    const step = withRosterPage(initialState, full, create(PresencePageSchema, { users: [bob], last: true }));
+    expect(step.complete && step.state.users.length).toBe(MAX_ROSTER_USERS);
   });
 });
 
 describe('withUser', () => {
-  const signedIn = signedInState(initialState, authOk);
+  const signedIn = signIn();
 
   it('adds a user it does not know yet at the end, without touching the session room', () => {
     const newcomer = user(11, 'games', 'Cid');
@@ -137,7 +159,7 @@ describe('withUser', () => {
 });
 
 describe('withoutUser', () => {
-  const signedIn = signedInState(initialState, authOk);
+  const signedIn = signIn();
 
   it('removes the user from the roster and from the talkers', () => {
     const talkingBefore = new Set([9, 5]);
@@ -159,7 +181,7 @@ describe('withoutUser', () => {
 
 describe('currentVoiceId', () => {
   it('is the voice id of the session room', () => {
-    expect(currentVoiceId(signedInState(initialState, authOk))).toBe(1);
+    expect(currentVoiceId(signIn())).toBe(1);
   });
 
   it('is null before sign-in (no room)', () => {
@@ -167,7 +189,7 @@ describe('currentVoiceId', () => {
   });
 
   it('is null while the session room is not in the room list', () => {
-    const s: State = { ...signedInState(initialState, authOk), roomId: 'deleted-room' };
+    const s: State = { ...signIn(), roomId: 'deleted-room' };
     expect(currentVoiceId(s)).toBeNull();
   });
 });

@@ -7,7 +7,7 @@
  */
 import { toHex } from '../../../keys/index.ts';
 import type { ChatSummary } from '../../../proto/index.ts';
-import { mentionsName, mergeMessages, roomKey, updateConversation } from './chat-state.ts';
+import { emptyConversation, mentionsName, mergeMessages, roomKey, updateConversation } from './chat-state.ts';
 import type { ChatMessageView, ChatState, ConversationKey } from './chat-state.ts';
 
 /** Puts the outbox's pending edit/delete markers on a conversation's messages. */
@@ -61,9 +61,15 @@ export function mergeHistoryPage(state: ChatState, conversation: ConversationKey
   });
 }
 
-/** The sign-in summary: each conversation's newest seq, read up to this device's read mark. */
+/**
+ * One page of the sign-in summary (ChatSummary frames come in pages; each is
+ * merged as it arrives, and merging is a max, so page order does not matter):
+ * each conversation's newest seq, read up to this device's read mark. One map
+ * copy per page, not per head: a page holds hundreds of rooms.
+ */
 export function mergeSummary(state: ChatState, summary: ChatSummary, readMarks: ReadonlyMap<string, number>): ChatState {
-  let next = state;
+  const conversations = new Map(state.conversations);
+  let changed = false;
   for (const head of summary.heads) {
     const to = head.target?.to;
     const key = to?.case === 'roomId' ? roomKey(to.value) : to?.case === 'peerKey' ? `dm:${toHex(to.value)}` : null;
@@ -71,7 +77,9 @@ export function mergeSummary(state: ChatState, summary: ChatSummary, readMarks: 
     const lastSeq = Number(head.lastSeq);
     // Rooms seen for the first time on this device start read; direct messages start unread.
     const readSeq = readMarks.get(key) ?? (key.startsWith('room:') ? lastSeq : 0);
-    next = updateConversation(next, key, (c) => ({ ...c, lastSeq: Math.max(c.lastSeq, lastSeq), readSeq: Math.max(c.readSeq, readSeq), peerName: head.peerName || c.peerName }));
+    const c = conversations.get(key) ?? emptyConversation(key);
+    conversations.set(key, { ...c, lastSeq: Math.max(c.lastSeq, lastSeq), readSeq: Math.max(c.readSeq, readSeq), peerName: head.peerName || c.peerName });
+    changed = true;
   }
-  return next;
+  return changed ? { ...state, conversations } : state;
 }

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:scale -- [--json] [--sessions N] [--rooms N] [--loaders N]`:
+ * sign-in at organisation scale (issue 12). One relay process; N signed-in
+ * sessions (no voice; 32-character, 64-byte names) from a few load child
+ * processes with the real handshake; an admin creates the rooms with
+ * 500-character descriptions through signed ops; then a new headless
+ * Chromium signs in and we time click-on-Connect to everything shown (every
+ * room and every person in the DOM). Prints one JSON object:
+ *
+ *   signInMs             click -> all rooms and people rendered
+ *   largestFrameBytes    largest control frame the relay sent (relay stats)
+ *   rssPerIdleSessionKB  relay RSS growth from the sessions / sessions
+ *
+ * Needs a built client (`npm run build`). Defaults: 5,000 sessions, 2,000 rooms, 4 loaders.
+ */
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { OpIntent } from '../../crdt/index.ts';
+import { OpClient } from '../../test/helpers/ops.ts';
+import { connectClient } from '../../test/helpers/relay-client.ts';
+import { launchBrowser, newProfile } from '../../test/e2e/browser.ts';
+import { rssKiB } from '../relay/proc-stats.ts';
+import type { LoadOrder } from './load-child.ts';
+
+const STATIC_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url));
+
+if (process.argv[2] === 'relay') {
+  const { startRelay } = await import('../../test/helpers/start-relay.ts');
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  // Sign-in bursts from a few addresses: the control budget and the auth deadline (a busy box) are not what is measured.
+  const started = await startRelay({ guests: 'allow', logger: quiet, staticDir: STATIC_DIR, limits: { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, authTimeoutMs: 300_000 } });
+  process.send!({ wsUrl: started.relay.wsUrl, invite: [...started.relay.bootstrapInvite!] });
+  process.on('message', (m) => {
+    if (m === 'stats') process.send!({ largestFrameBytes: started.relay.stats().controlSend.largestFrameBytes });
+  });
+  process.on('disconnect', () => void started.cleanup().then(() => process.exit(0)));
+} else {
+  const { values } = parseArgs({ options: { json: { type: 'boolean' }, sessions: { type: 'string' }, rooms: { type: 'string' }, loaders: { type: 'string' } } });
+  const sessions = Number(values.sessions ?? 5000);
+  const roomCount = Number(values.rooms ?? 2000);
+  const loaders = Number(values.loaders ?? 4);
+  if (!existsSync(STATIC_DIR)) throw new Error('no built client: run `npm run build` first');
+  const log = (line: string): void => void process.stderr.write(`[bench:scale] ${line}\n`);
+
+  const relay = fork(fileURLToPath(import.meta.url), ['relay'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const { wsUrl, invite } = await new Promise<{ wsUrl: string; invite: number[] }>((r) => relay.once('message', (m) => r(m as { wsUrl: string; invite: number[] })));
+  const httpUrl = wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/');
+
+  // Rooms, as an admin, 50 signed creates a frame (a frame of SubmitOps must fit 64 KiB too).
+  const admin = new OpClient(await connectClient(wsUrl, { name: 'Bench admin', invite: new Uint8Array(invite), timeoutMs: 120_000 }));
+  const creates: OpIntent[] = Array.from({ length: roomCount }, (_, i) => ({
+    kind: 'room.create',
+    args: { roomId: `room-${i}`, parentId: 'root', name: `Room ${i}`, index: i, description: `${i} `.padEnd(500, 'd'), userLimit: 0 },
+  }));
+  for (let i = 0; i < creates.length; i += 50) {
+    const results = await admin.submit(creates.slice(i, i + 50).map((c) => admin.sign(c)), 120_000);
+    const bad = results.find((r) => r.code !== 0);
+    if (bad) throw new Error(`room create refused: ${bad.reason}`);
+  }
+  log(`${roomCount} rooms created`);
+
+  // Sessions from `loaders` children; relay RSS before and after.
+  const rssBefore = rssKiB(relay.pid!);
+  const started = Date.now();
+  const children = Array.from({ length: loaders }, () => fork(fileURLToPath(new URL('./load-child.ts', import.meta.url)), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const per = Math.ceil(sessions / loaders);
+  await Promise.all(
+    children.map(
+      (child, k) =>
+        new Promise<void>((resolve, reject) => {
+          child.once('message', (m: { ready?: number; error?: string }) => (m.error ? reject(new Error(m.error)) : resolve()));
+          const order: LoadOrder = { wsUrl, first: k * per, count: Math.max(0, Math.min(per, sessions - k * per)), concurrency: 10 };
+          child.send(order);
+        }),
+    ),
+  );
+  const rssAfter = rssKiB(relay.pid!);
+  log(`${sessions} sessions signed in in ${Date.now() - started} ms`);
+
+  // ---- Slow reader: the lead wires bench/scale/slow-reader.ts here. ----
+  // const slow = await measureSlowReader({ wsUrl, relayPid: relay.pid! });  // returns { slowReaderRssGrowthMB, ... }
+  const slow: Record<string, number> = {};
+  // ---- end of the slow-reader place ----
+
+  // A new browser signs in: click -> every room and person in the DOM.
+  const browser = await launchBrowser();
+  const page = await (await newProfile(browser)).newPage();
+  await page.goto(httpUrl);
+  await page.locator('parley-connect-form #name').fill('Newcomer');
+  const wantRooms = roomCount + 3;
+  const wantPeople = sessions + 2;
+  const clickAt = await page.evaluate(() => performance.now());
+  await page.locator('parley-connect-form button[type="submit"]').click();
+  // A string, not a function: tsx would wrap a function's inner helpers in names the page does not have.
+  const shownAt = await page.waitForFunction(
+    `(() => {
+      const all = (root, sel) => {
+        let n = root.querySelectorAll(sel).length;
+        for (const el of root.querySelectorAll('*')) if (el.shadowRoot) n += all(el.shadowRoot, sel);
+        return n;
+      };
+      const app = document.querySelector('parley-app');
+      return app && all(app.shadowRoot ?? app, 'li.room') >= ${wantRooms} && all(app.shadowRoot ?? app, 'li.user') >= ${wantPeople} ? performance.now() : false;
+    })()`,
+    undefined,
+    { timeout: 120_000, polling: 50 },
+  );
+  const signInMs = Math.round((await shownAt.jsonValue()) as number - clickAt);
+  await browser.close();
+
+  const largestFrameBytes = await new Promise<number>((resolve) => {
+    relay.once('message', (m) => resolve((m as { largestFrameBytes: number }).largestFrameBytes));
+    relay.send('stats');
+  });
+  const result = {
+    sessions,
+    rooms: roomCount,
+    signInMs,
+    largestFrameBytes,
+    rssPerIdleSessionKB: Math.round(((rssAfter - rssBefore) / sessions) * 10) / 10,
+    relayRssMB: Math.round(rssAfter / 1024),
+    ...slow,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', memGB: Math.round(totalmem() / 2 ** 30) },
+  };
+  console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+  for (const c of children) c.disconnect();
+  await admin.client.close();
+  relay.disconnect();
+}
