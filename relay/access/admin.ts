@@ -9,12 +9,12 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { decodeInvite, ErrorCode, inviteSigningBytes, INVITE_ID_BYTES, KEY_BYTES, Role } from '../../proto/index.ts';
 import type { AdminRequest, AdminStateSchema, BanKey, EnvelopeInit, KickUser, SetRole } from '../../proto/index.ts';
 import { isAcceptablePublicKey } from '../../keys/public-key.ts';
-import { verifyEd25519 } from '../ed25519.ts';
-import type { TypedEmitter } from '../emitter.ts';
+import { verifyEd25519 } from './ed25519.ts';
+import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Clock } from '../options.ts';
-import type { Member } from '../presence.ts';
-import type { Session } from '../session.ts';
+import type { Member } from '../presence/presence.ts';
+import type { Session } from '../connection/client-connection.ts';
 import type { AccessRecords } from './records.ts';
 import { MAX_INVITE_RECORDS, storedRole, wireRole } from './records.ts';
 

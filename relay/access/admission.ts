@@ -15,7 +15,7 @@
  */
 import { decodeInvite, ErrorCode, inviteSigningBytes, Role } from '../../proto/index.ts';
 import type { Invite } from '../../proto/index.ts';
-import { verifyEd25519 } from '../ed25519.ts';
+import { verifyEd25519 } from './ed25519.ts';
 import type { AccessRecords, InviteRecord, StoredRole } from './records.ts';
 import { storedRole, wireRole } from './records.ts';
 

@@ -5,8 +5,8 @@
  * admission decision has no await between checking and counting a use.
  */
 import { Role } from '../../proto/index.ts';
-import type { Store } from '../store.ts';
-import type { StoreTable } from '../store-table.ts';
+import type { Store } from '../storage/store.ts';
+import type { StoreTable } from '../storage/store-table.ts';
 
 /** Roles a key can hold in the store. Guests are keys without a record. */
 export type StoredRole = 'admin' | 'member';

@@ -18,7 +18,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ChatMessageSchema, ChatRecordSchema, PageBudget } from '../../proto/index.ts';
 import type { ChatMessage, ChatRecord } from '../../proto/index.ts';
-import type { ByteLevel } from '../store.ts';
+import type { ByteLevel } from '../storage/store.ts';
 import { conversationFromKey, hex } from './conversation.ts';
 import type { Conversation } from './conversation.ts';
 

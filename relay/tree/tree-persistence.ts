@@ -27,8 +27,8 @@ import type { RejectCode, RoomRecord, Rooms } from '../../crdt/index.ts';
 import { RelayError } from '../errors.ts';
 import { firstTreeEpoch } from './tree-epoch.ts';
 import { FREE_VERDICTS_PREFIX } from './free-verdicts.ts';
-import { SEED_ROOMS } from '../rooms.ts';
-import type { Store, StoredRoom } from '../store.ts';
+import { SEED_ROOMS } from '../presence/rooms.ts';
+import type { Store, StoredRoom } from '../storage/store.ts';
 import { decodeAuditBatch, decodeVerdictBatch, encodeAuditBatch, encodeVerdictBatch } from './op-records.ts';
 import type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
 

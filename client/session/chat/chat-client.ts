@@ -17,7 +17,7 @@ import { SessionError, sessionErrorFromRelay } from '../errors.ts';
 import type { ChatHistory, ChatMessage, ChatSummary, EnvelopeInit } from '../../../proto/index.ts';
 import { fingerprint as keyFingerprint, toHex, verifyEd25519 } from '../../../keys/index.ts';
 import type { Signer } from '../../../keys/index.ts';
-import type { ControlMessage } from '../signal-connection.ts';
+import type { ControlMessage } from '../connection/signal-connection.ts';
 import { initialChatState, parseConversationKey, roomKey, updateConversation } from './chat-state.ts';
 import type { ChatMessageView, ChatState, ConversationKey, ConversationView } from './chat-state.ts';
 import { mergeEvent, mergeHistoryPage, mergeSummary } from './incoming-merge.ts';
