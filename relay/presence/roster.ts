@@ -18,6 +18,7 @@ import { LOBBY_ID } from './rooms.ts';
 import type { Session } from '../connection/client-connection.ts';
 import type { DropStats } from '../stats.ts';
 import type { Store } from '../storage/store.ts';
+import { toHex } from '../../proto/bytes.ts';
 
 /** Dependencies of a {@link Roster}. */
 export interface RosterDeps {
@@ -30,9 +31,6 @@ export interface RosterDeps {
   readonly pageBytes: number;
 }
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
 
 /** Authenticated sessions by session id, and the presence operations on them. */
 export class Roster implements AdminDirectory {
@@ -52,7 +50,7 @@ export class Roster implements AdminDirectory {
   /** Completes the handshake: assigns a session id, places the user with `role`, sends authOk, announces them. */
   admit(session: Session, identity: AuthIdentity, role: Role, inviteId?: string): void {
     const { presence, store, events, clock } = this.#deps;
-    const keyHex = hex(identity.publicKey);
+    const keyHex = toHex(identity.publicKey);
     const known = store.user(keyHex);
     const roomId = known && presence.hasRoom(known.lastRoomId) ? known.lastRoomId : this.#defaultRoomId();
     const sessionId = this.#nextSessionId++;
@@ -122,7 +120,7 @@ export class Roster implements AdminDirectory {
     const { presence } = this.#deps;
     return [...this.#sessions].filter(([id]) => {
       const m = presence.member(id);
-      return m !== undefined && hex(m.publicKey) === keyHex;
+      return m !== undefined && toHex(m.publicKey) === keyHex;
     }).map(([, s]) => s);
   }
 
@@ -195,7 +193,7 @@ export class Roster implements AdminDirectory {
   /** Persists a member's name, room and last-seen time. */
   #remember(member: Member): void {
     const { store, clock } = this.#deps;
-    const keyHex = hex(member.publicKey);
+    const keyHex = toHex(member.publicKey);
     const now = clock.now();
     store.saveUser({
       publicKeyHex: keyHex,

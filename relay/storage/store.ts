@@ -14,6 +14,7 @@ import { ClassicLevel } from 'classic-level';
 import { RelayError } from '../errors.ts';
 import { StoreTable } from './store-table.ts';
 import type { TableWriter } from './store-table.ts';
+import { isRecord } from '../../proto/bytes.ts';
 
 /** A room as stored (mirrors the wire `Room`). */
 export interface StoredRoom {
@@ -69,9 +70,6 @@ interface StoredIdentity {
   readonly pkcs8: string;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
 
 function parseRoom(v: unknown): StoredRoom {
   if (

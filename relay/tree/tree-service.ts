@@ -45,6 +45,7 @@ import { loadTree, readAudit } from './tree-persistence.ts';
 import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, treeKeyCounts } from './tree-epoch.ts';
 import type { BatchVerdict } from './batch-records.ts';
 import type { AuditRecord, LoadedTree } from './tree-persistence.ts';
+import { toHex } from '../../proto/bytes.ts';
 
 /** Most ops one SubmitOps frame may carry. */
 export const MAX_OPS_PER_FRAME = 128;
@@ -92,9 +93,6 @@ export function toStoredRoom(r: RoomRecord): StoredRoom {
   return { id: r.id, name: r.name, parentId: r.parent, position: r.position, description: r.description, userLimit: r.userLimit, voiceId: r.voiceId };
 }
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
 
 /** See the module comment. Create with {@link TreeService.open}. */
 export class TreeService {
@@ -183,7 +181,7 @@ export class TreeService {
     }
     const member = this.#deps.roster.member(session);
     if (!member) return;
-    const who = hex(member.publicKey);
+    const who = toHex(member.publicKey);
     let bucket = this.#buckets.get(who);
     if (!bucket) this.#buckets.set(who, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
     // The budget is charged on arrival; verification starts now, off this thread.
@@ -238,7 +236,7 @@ export class TreeService {
   joinRoom(session: Session, msg: JoinRoom): void {
     const member = this.#deps.roster.member(session);
     if (!member) return;
-    const actor = this.#deps.actorOf(hex(member.publicKey)) ?? { keyHex: hex(member.publicKey), role: 'guest' as const };
+    const actor = this.#deps.actorOf(toHex(member.publicKey)) ?? { keyHex: toHex(member.publicKey), role: 'guest' as const };
     const rejection = validateOp(this.#pipeline.rooms, actor, { kind: 'member.join', args: { roomId: msg.roomId } }, { occupancy: () => 0 });
     if (rejection?.code === 'forbidden') {
       session.sendError(ErrorCode.FORBIDDEN, rejection.reason, 'join_room');
@@ -251,7 +249,7 @@ export class TreeService {
   /** A page of the audit log, for admins. */
   async history(session: Session, msg: OpHistoryRequest): Promise<void> {
     const member = this.#deps.roster.member(session);
-    const actor = member && this.#deps.actorOf(hex(member.publicKey));
+    const actor = member && this.#deps.actorOf(toHex(member.publicKey));
     if (actor?.role !== 'admin') {
       session.send({ case: 'opHistory', value: { entries: [], more: false, code: ErrorCode.FORBIDDEN } });
       return;
@@ -292,10 +290,10 @@ export class TreeService {
     // A key's budget goes with its last session; reconnecting cannot refill it while another tab is open.
     const member = this.#deps.roster.member(session);
     if (!member) return;
-    const who = hex(member.publicKey);
+    const who = toHex(member.publicKey);
     for (const other of this.#deps.roster.sessions()) {
       const key = other === session ? undefined : this.#deps.roster.member(other)?.publicKey;
-      if (key && hex(key) === who) return;
+      if (key && toHex(key) === who) return;
     }
     this.#buckets.delete(who);
   }

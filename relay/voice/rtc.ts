@@ -19,9 +19,8 @@ import nodeDataChannel from 'node-datachannel';
 import type { DataChannel, PeerConnection } from 'node-datachannel';
 import { RelayError } from '../errors.ts';
 import type { RtcOptions } from '../options.ts';
+import { VOICE_CHANNEL_LABEL } from '../../proto/index.ts';
 
-/** Label of the one DataChannel a client opens for voice. */
-export const VOICE_CHANNEL_LABEL = 'voice';
 
 /**
  * Channels with another label (or a voice channel beyond the first few

@@ -13,7 +13,8 @@ import type { AdminCommand } from './admin-client.ts';
 import { SessionError } from '../errors.ts';
 import type { RelayPinStore } from './relay-pins.ts';
 import type { RelayKeyChange, State, UserView } from '../state.ts';
-import { fromHex, roleName, toAdminView } from '../views.ts';
+import { roleName, toAdminView } from '../views.ts';
+import { fromHex } from '../../../proto/bytes.ts';
 import type { EnvelopeInit } from '../../../proto/index.ts';
 
 /** What the access manager needs from its session. */

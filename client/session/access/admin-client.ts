@@ -11,7 +11,8 @@ import type { Signer } from '../../../keys/index.ts';
 import { sessionErrorFromRelay } from '../errors.ts';
 import type { SessionError } from '../errors.ts';
 import type { Command, State } from '../state.ts';
-import { fromHex, wireRole } from '../views.ts';
+import { wireRole } from '../views.ts';
+import { fromHex } from '../../../proto/bytes.ts';
 
 type AdminAction = MessageInitShape<typeof AdminRequestSchema>['action'];
 type CreatedInvite = NonNullable<State['createdInvite']>;

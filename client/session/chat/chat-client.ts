@@ -23,7 +23,8 @@ import type { ChatMessageView, ChatState, ConversationKey, ConversationView } fr
 import { mergeEvent, mergeHistoryPage, mergeSummary } from './incoming-merge.ts';
 import { conversationOfItem, toMessageView } from './message-view.ts';
 import type { ViewContext } from './message-view.ts';
-import { fromHex, prepareChatItem } from './compose.ts';
+import { prepareChatItem } from './compose.ts';
+import { fromHex } from '../../../proto/bytes.ts';
 import { Outbox } from './outbox.ts';
 import { OutboxPump } from './outbox-pump.ts';
 import { withPending, withPendingChanges } from './pending-view.ts';

@@ -25,6 +25,7 @@ import type { CrdtSync, EnvelopeInit, Envelope, OpHistory, OpResults } from '../
 import type { Signer } from '../../../keys/index.ts';
 import { describeOp, refusalText } from '../../ui/describe-op.ts';
 import type { CachedMeta, QueuedOp, TreeCache } from './tree-cache.ts';
+import { fromHex } from '../../../proto/bytes.ts';
 
 /** Ops per SubmitOps frame (the relay's maximum). */
 const CHUNK = 128;
@@ -306,7 +307,7 @@ export class RoomTreeStore {
     }
     const seq = await cache.nextSeq(actor.keyHex);
     const opId = crypto.getRandomValues(new Uint8Array(16));
-    const op = { ...edit, relayKey: hexBytes(meta.relayKeyHex), opId, author: signer.publicKey, seq, clientTimeMs: Math.floor(now()) } as OpBody;
+    const op = { ...edit, relayKey: fromHex(meta.relayKeyHex), opId, author: signer.publicKey, seq, clientTimeMs: Math.floor(now()) } as OpBody;
     const body = encodeOpBody(op);
     const signature = await signer.sign(body);
     const queued: QueuedOp = { opIdHex: opHex(opId), seq, body, signature };
@@ -431,8 +432,3 @@ export class RoomTreeStore {
   }
 }
 
-function hexBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}

@@ -7,6 +7,7 @@ import { DatagramKind, splitDownlink } from '../../../proto/index.ts';
 import type { RtcSignal } from '../../../proto/index.ts';
 import type { EnvelopeInit } from '../../../proto/index.ts';
 import { TypedEmitter } from '../../../proto/typed-emitter.ts';
+import { VOICE_CHANNEL_LABEL } from '../../../proto/index.ts';
 
 export interface VoiceTransportEvents {
   /** The DataChannel is open: datagrams can flow. */
@@ -16,8 +17,6 @@ export interface VoiceTransportEvents {
   close: (reason: string) => void;
 }
 
-/** Label the relay expects for the voice channel. */
-export const VOICE_CHANNEL_LABEL = 'voice';
 
 /** WebRTC voice transport; created after authentication. */
 export class VoiceTransport extends TypedEmitter<VoiceTransportEvents> {
