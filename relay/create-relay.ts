@@ -296,6 +296,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     }
 
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // A connection the per-address cap already answered (and ended) can still deliver the upgrade
+      // request it sent first: writing to it again would throw 'write after end' out of the server.
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
       const path = (req.url ?? '').split('?', 1)[0];
       if (path !== WS_PATH || closing) {
         socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);

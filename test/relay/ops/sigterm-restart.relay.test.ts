@@ -60,7 +60,8 @@ async function startProcess(port: number, dataDir: string): Promise<Proc> {
 }
 
 describe('SIGTERM restart', () => {
-  it('acknowledges what it accepted, closes with 1012, exits 0; the next process takes both users back into their room with voice', async () => {
+  // Two relay processes start in turn (each a tsx start-up of several seconds on a busy box): the default 20 s is too short.
+  it('acknowledges what it accepted, closes with 1012, exits 0; the next process takes both users back into their room with voice', { timeout: 120_000 }, async () => {
     const dataDir = await makeDataDir();
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
