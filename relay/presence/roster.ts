@@ -163,6 +163,29 @@ export class Roster implements AdminDirectory {
     }
   }
 
+  /**
+   * Removes deleted rooms from presence (`gone`: each deleted room with the
+   * surviving room its people move to), through the same path as a join: each
+   * moved member is broadcast (userUpdated), remembered as being in the new
+   * room, and reported as `room-changed`. Returns the moved members.
+   */
+  roomsRemoved(gone: ReadonlyArray<readonly [roomId: string, toRoomId: string]>): Member[] {
+    const { presence, events } = this.#deps;
+    const moved = new Map<number, { member: Member; from: string }>();
+    for (const [roomId, toRoomId] of gone) {
+      for (const m of presence.removeRoom(roomId, toRoomId)) {
+        // A member can pass through several deleted rooms of one subtree: keep where it started.
+        moved.set(m.sessionId, { member: m, from: moved.get(m.sessionId)?.from ?? roomId });
+      }
+    }
+    for (const { member, from } of moved.values()) {
+      this.#broadcast({ case: 'userUpdated', value: { user: member } });
+      this.#remember(member);
+      events.emit('room-changed', { sessionId: member.sessionId, from, to: member.roomId });
+    }
+    return [...moved.values()].map((m) => m.member);
+  }
+
   /** Updates mute/deafen and broadcasts userUpdated to everyone. */
   setSelfState(session: Session, msg: SetSelfState): void {
     const sessionId = session.sessionId;

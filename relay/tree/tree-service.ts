@@ -19,7 +19,7 @@
 import type * as Y from 'yjs';
 import { DOC_NAMES, encodeFullStep2, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { Actor, RoomRecord } from '../../crdt/index.ts';
-import { AuditEntrySchema, encodeEnvelope, ErrorCode, PageBudget } from '../../proto/index.ts';
+import { AuditEntrySchema, ErrorCode, PageBudget } from '../../proto/index.ts';
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { CrdtSync, JoinRoom, OpHistoryRequest, SignedOp, SubmitOps } from '../../proto/index.ts';
 import type { MessageInitShape } from '@bufbuild/protobuf';
@@ -406,7 +406,6 @@ export class TreeService {
   #syncPresence(changed: ReadonlySet<string>): void {
     const { presence, roster } = this.#deps;
     const rooms = this.#pipeline.rooms;
-    const moved = new Map<number, ReturnType<Presence['member']>>();
     const gone: Array<[string, string]> = [];
     for (const id of changed) {
       const room = rooms.get(id);
@@ -419,12 +418,7 @@ export class TreeService {
       while (fallback !== '' && !rooms.has(fallback)) fallback = presence.roomInfo(fallback)?.parentId ?? '';
       gone.push([id, fallback === '' ? 'root' : fallback]);
     }
-    for (const [id, fallback] of gone) for (const m of presence.removeRoom(id, fallback)) moved.set(m.sessionId, m);
-    for (const m of moved.values()) {
-      if (!m) continue;
-      const frame = encodeEnvelope({ case: 'userUpdated', value: { user: m } });
-      for (const s of roster.sessions()) s.sendEncoded(frame);
-      this.memberMoved(m.sessionId, m.roomId);
-    }
+    // Through the roster, the one choke point of presence: broadcast, remembered, `room-changed`.
+    for (const m of roster.roomsRemoved(gone)) this.memberMoved(m.sessionId, m.roomId);
   }
 }

@@ -13,7 +13,7 @@ import { ErrorCode, Role } from '../../../proto/index.ts';
 import { connectClient, generateKey } from '../../helpers/relay-client.ts';
 import type { TestClient } from '../../helpers/relay-client.ts';
 import { OpClient } from '../../helpers/ops.ts';
-import { startRelay } from '../../helpers/start-relay.ts';
+import { startRelay, waitForEvent } from '../../helpers/start-relay.ts';
 import type { StartedRelay } from '../../helpers/start-relay.ts';
 import * as Y from 'yjs';
 
@@ -169,12 +169,21 @@ describe('room tree ops on a real relay', () => {
     });
   });
 
-  it('deleting a room moves the people in it to its parent', async () => {
+  it('deleting a room moves the people in it to its parent, through the roster: broadcast, room-changed, remembered', async () => {
     await a.run({ kind: 'room.create', args: { roomId: 'tmp', parentId: 'games', name: 'Temporary', index: 0, description: '', userLimit: 0 } });
-    await watcher.client.join('tmp');
-    const moved = guest.client.next('userUpdated', (u) => u.user?.sessionId === watcher.client.sessionId && u.user.roomId === 'games');
+    const key = generateKey();
+    const visitor = await connectClient(started.relay.wsUrl, { name: 'Visitor', key });
+    await visitor.join('tmp');
+    const moved = guest.client.next('userUpdated', (u) => u.user?.sessionId === visitor.sessionId && u.user.roomId === 'games');
+    const changed = waitForEvent(started.relay, 'room-changed', (e) => e.sessionId === visitor.sessionId);
     expect((await a.run({ kind: 'room.delete', args: { roomId: 'tmp' } })).code).toBe(0);
     await moved;
+    expect(await changed).toEqual({ sessionId: visitor.sessionId, from: 'tmp', to: 'games' });
+    await visitor.close();
+    // The relay remembered the room the delete moved them to: the next sign-in lands there.
+    const again = await connectClient(started.relay.wsUrl, { name: 'Visitor', key });
+    expect(again.authOk.roomId).toBe('games');
+    await again.close();
   });
 
   it('admins read the audit log with verifiable signatures; others are refused', async () => {
