@@ -79,7 +79,10 @@ describe('admin CLI', () => {
     }
   });
 
-  it('`relay/main.ts admin list` refuses clearly while a relay holds the data folder', async () => {
+  // A minute, not the default 20 s: the child is `node --import tsx relay/main.ts`, which compiles and
+  // loads the whole relay before it looks at its arguments; on a loaded 2-core box that start alone can
+  // use up the 20 s this test used to have in total (its own exit wait was 20 s as well).
+  it('`relay/main.ts admin list` refuses clearly while a relay holds the data folder', { timeout: 60_000 }, async () => {
     const running = await startRelay();
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', '--data', running.dataDir, 'admin', 'list'], {
@@ -89,7 +92,7 @@ describe('admin CLI', () => {
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
       child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-      const code = await withTimeout(new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c))), 20_000, 'cli exit');
+      const code = await withTimeout(new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c))), 50_000, 'cli exit');
       expect(code).toBe(1);
       expect(output).toContain('is in use by a running relay. Stop the relay first');
       // The running relay is unaffected.

@@ -77,7 +77,11 @@ describe('room tree storage', () => {
     await admin.client.close();
   });
 
-  it('compacts the document: update records stay bounded and the snapshot carries the tree', async () => {
+  // A minute, not the default 20 s: reaching the record cap takes COMPACT_MAX_RECORDS + 20 frames one
+  // after another, each a synced LevelDB write acknowledged before the next is sent (frames sent
+  // while a write is under way share the next batch, so they cannot be pipelined). That is work in
+  // proportion to the cap, which a loaded 2-core box can stretch past 20 s.
+  it('compacts the document: update records stay bounded and the snapshot carries the tree', { timeout: 60_000 }, async () => {
     const started = await startRelay({ limits: { opBurst: 1e6, opPerSecond: 1e6, controlBurst: 1e6, controlPerSecond: 1e6 } });
     relays.push(started);
     const admin = new OpClient(await connectClient(started.relay.wsUrl, { name: 'Admin', invite: started.relay.bootstrapInvite!, key: generateKey() }));

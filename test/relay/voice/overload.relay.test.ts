@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeDownlink, encodeVoice } from '../../../proto/index.ts';
 import { Child } from '../../../bench/relay/ipc.ts';
-import type { LoadReply, LoadRequest } from '../../../bench/relay/ipc.ts';
+import type { VoiceChildReply, VoiceChildRequest } from '../../helpers/voice-child.ts';
 import type { Clock } from '../../../relay/index.ts';
 import type { TestClient } from '../../helpers/relay-client.ts';
 import { waitForEvent } from '../../helpers/start-relay.ts';
@@ -59,28 +59,25 @@ describe('relay under overload', () => {
     expect(listener.datagramCount).toBe(2);
   });
 
-  it('caps the send buffer of a recipient that stopped reading, and the others still get every datagram', async () => {
+  // A minute, not the default 20 s: this test forks a TypeScript child (tsx compiles its imports) that
+  // does a full voice handshake, and on a loaded 2-core box that start alone can take over 10 s.
+  it('caps the send buffer of a recipient that stopped reading, and the others still get every datagram', { timeout: 60_000 }, async () => {
+    // The stalled recipient is a separate process, so it can be frozen (SIGSTOP) for real.
+    // Forked first: its start overlaps the relay's and the other clients'.
+    const stalled = new Child<VoiceChildRequest, VoiceChildReply>(fileURLToPath(new URL('../../helpers/voice-child.ts', import.meta.url)), 'stalled');
+    fixtures.defer(async () => {
+      stalled.process.kill('SIGCONT');
+      await stalled.stop({ type: 'exit' });
+    });
     const relay = await relayWith({
       limits: { sendBufferCap: 4096, datagramBurst: 1e9, datagramPerSecond: 1e9, maxDatagramAgeMs: 0 },
     });
     const sender = await client(relay, 'Sender');
     const healthy = await client(relay, 'Healthy');
     await Promise.all([sender.openVoice(), healthy.openVoice()]);
-    // The stalled recipient is a separate process, so it can be frozen (SIGSTOP) for real.
-    const stalled = new Child<LoadRequest, LoadReply>(fileURLToPath(new URL('../../../bench/relay/load-process.ts', import.meta.url)), 'stalled');
-    fixtures.defer(async () => {
-      stalled.process.kill('SIGCONT');
-      await stalled.stop({ type: 'exit' });
-    });
     await stalled.ready();
-    const joined = await stalled.request({
-      type: 'connect',
-      target: { kind: 'relay', wsUrl: relay.relay.wsUrl },
-      users: [{ id: 1, room: 'lobby', voiceId: 1 }],
-      concurrency: 1,
-      bundles: true,
-    });
-    expect(joined).toMatchObject({ type: 'connected', connected: 1 });
+    const joined = await stalled.request({ type: 'connect', wsUrl: relay.relay.wsUrl, name: 'Stalled' });
+    if (joined.type !== 'connected') throw new Error(`stalled child: ${joined.type}`);
     stalled.process.kill('SIGSTOP');
 
     const stalledIds = new Set<number>();
@@ -95,39 +92,49 @@ describe('relay under overload', () => {
     while (stalledIds.size === 0 && seq < 20_000) {
       const target = healthy.datagramCount + 50;
       for (let i = 0; i < 50; i++) sender.sendDatagram(voiceAt(seq++, 0, 1200));
-      await expect.poll(() => healthy.datagramCount, { timeout: 5_000, interval: 5 }).toBe(target);
+      await expect.poll(() => healthy.datagramCount, { timeout: 10_000, interval: 5 }).toBe(target);
     }
-    expect(stalledIds.size).toBe(1);
-    expect([...stalledIds][0]).not.toBe(sender.sessionId);
+    expect([...stalledIds]).toEqual([joined.sessionId]);
     expect(healthyCapped).toBe(0);
     expect(healthy.datagramCount).toBe(seq);
     expect(relay.relay.stats().datagrams['send-buffer-full']).toBeGreaterThan(0);
   });
 
   it('throttles a flooding sender while another speaker, joins and pings are unaffected', async () => {
-    const relay = await relayWith({});
+    // The relay's clock stands still, so no bucket refills however long a busy machine makes
+    // this take: each sender has exactly its burst (100), and the counts below are exact.
+    // The age gate is off: how late a datagram is depends on the machine's load (the first
+    // test covers it with an injected clock), and here it would drop the speaker's frames.
+    const now = Date.now();
+    const burst = 100;
+    const relay = await relayWith({ clock: { now: () => now }, limits: { datagramBurst: burst, maxDatagramAgeMs: 0 } });
     const flooder = await client(relay, 'Flooder');
     const speaker = await client(relay, 'Speaker');
     const listener = await client(relay, 'Listener');
     await Promise.all([flooder.openVoice(), speaker.openVoice(), listener.openVoice()]);
-    const t0 = performance.now();
     const fromSpeaker: number[] = [];
+    let fromFlooder = 0;
     listener.onDatagram((d) => {
       const p = decodeDownlink(d);
       if (p.ok && p.value.sender === speaker.sessionId) fromSpeaker.push(p.value.seq);
+      if (p.ok && p.value.sender === flooder.sessionId) fromFlooder++;
+    });
+    const throttled = new Map<number, number>();
+    relay.relay.on('drop', (e) => {
+      if (e.reason === 'rate-limited') throttled.set(e.id, (throttled.get(e.id) ?? 0) + 1);
     });
 
     // 5,000 datagrams as fast as the flooder can push them, in slices so this process keeps serving.
     const flood = (async () => {
       for (let i = 0; i < 5_000; i += 100) {
-        for (let j = i; j < i + 100; j++) flooder.sendDatagram(voiceAt(j, performance.now() - t0));
+        for (let j = i; j < i + 100; j++) flooder.sendDatagram(voiceAt(j, 0));
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
     // Meanwhile: a normal talker at its own pace, a newcomer's handshake, a room change and pings.
     const talk = (async () => {
       for (let seq = 0; seq < 20; seq++) {
-        speaker.sendDatagram(voiceAt(seq, performance.now() - t0));
+        speaker.sendDatagram(voiceAt(seq, 0));
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
@@ -136,12 +143,14 @@ describe('relay under overload', () => {
     await Promise.all([newcomer.ping(), listener.ping(), flooder.ping()]);
     await Promise.all([flood, talk]);
 
-    await expect.poll(() => fromSpeaker.length, { timeout: 5_000 }).toBe(20);
+    await expect.poll(() => fromSpeaker.length, { timeout: 10_000 }).toBe(20);
     expect([...fromSpeaker].sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
-    const stats = relay.relay.stats();
-    const seconds = (performance.now() - t0) / 1000;
-    // Burst 100 plus 150/s: the rest of the flood was dropped before parsing.
-    expect(stats.datagrams['rate-limited']).toBeGreaterThanOrEqual(5_000 - 100 - Math.ceil(150 * seconds));
+    expect(throttled.get(speaker.sessionId)).toBeUndefined();
+    // The flooder got its burst through and no more; the rest was dropped before parsing.
+    await expect.poll(() => fromFlooder, { timeout: 10_000 }).toBe(burst);
+    await expect.poll(() => throttled.get(flooder.sessionId) ?? 0, { timeout: 10_000 }).toBe(5_000 - burst);
+    expect([...throttled.keys()]).toEqual([flooder.sessionId]);
+    expect(fromFlooder).toBe(burst);
     expect(newcomer.authOk.sessionId).toBeGreaterThan(0);
   });
 });

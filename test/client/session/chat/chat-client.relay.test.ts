@@ -101,13 +101,25 @@ describe('ChatClient with a real relay', () => {
   });
 
   it('waits out the rate limit and still delivers everything in order', async () => {
-    const r = await relayWith({ chat: { burst: 2, perSecond: 20 } });
+    // The relay's clock moves only when the test moves it, so the bucket (2 tokens, one more per
+    // 50 ms) cannot refill while a busy machine delays the client: the third message is refused
+    // for certain. After each refusal the test lets one token's worth of time pass (50 ms).
+    let now = Date.now();
+    const r = await relayWith({ clock: { now: () => now }, chat: { burst: 2, perSecond: 20 } });
     const a = await chatter(r, 'Ana');
     const b = await chatter(r, 'Bo');
     const sent = Array.from({ length: 6 }, (_, i) => `n${i}`);
+    const refused = (): number => r.relay.stats().frames['chat-refused'] ?? 0;
     for (const t of sent) a.client.dispatch({ type: 'chat-send', conversation: LOBBY, text: t });
-    await vi.waitFor(() => expect(texts(b.client.state)).toEqual(sent), { timeout: 5000 });
-    expect(r.relay.stats().frames['chat-refused']).toBeGreaterThan(0);
+    for (let advanced = 0; texts(b.client.state).length < sent.length; ) {
+      await vi.waitFor(() => expect(texts(b.client.state).length === sent.length || refused() > advanced).toBe(true));
+      for (; refused() > advanced; advanced++) now += 50;
+    }
+    expect(texts(b.client.state)).toEqual(sent);
+    // Two went through on the burst; the other four needed a token each, and a token only came
+    // after a refusal. (A retry that beat the test's clock step is refused twice: hence "at least".)
+    expect(refused()).toBeGreaterThanOrEqual(4);
+    await vi.waitFor(() => expect(pendingTexts(a.client.state)).toEqual([]));
   });
 
   it('counts unread messages and mentions outside the open conversation, and clears them on open', async () => {
