@@ -191,6 +191,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       decide: (publicKey, invite) =>
         decideAdmission(publicKey, invite, { relayPublicKey: identity.publicKey, guests: opts.guests, records, now: clock.now() }),
       apply: (publicKey, admission) => applyAdmission(publicKey, admission, records, clock.now()),
+      full: () => roster.size >= limits.maxSessions,
       admit: (session, who, admission) => {
         roster.admit(session, who, admission.role, admission.grant?.idHex);
         if (admission.grant) admin.pushState();

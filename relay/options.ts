@@ -100,6 +100,13 @@ export interface RelayLimits {
    */
   readonly maxConnectionsPerAddress: number;
   /**
+   * Signed-in sessions the relay holds at most (Mumble's `users`); past it a
+   * sign-in is refused `SERVER_FULL`, except an admin's. Bounds what presence,
+   * the roster pages and every broadcast cost. Default 10 000 (bench:scale
+   * measures 5 000 on one 2-core process).
+   */
+  readonly maxSessions: number;
+  /**
    * Deleted-room keys after which the room-tree document is rebuilt from the
    * live rooms under a new epoch (once they also outnumber the live rooms):
    * bounds what every room ever deleted costs a fresh client's first sync
@@ -143,6 +150,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   httpHeadersTimeoutMs: 5_000,
   httpRequestTimeoutMs: 10_000,
   maxConnectionsPerAddress: 256,
+  maxSessions: 10_000,
   treeEpochAfterDeletes: 1_024,
   freeVerdictsPerKey: 64,
   freeVerdictsTotal: 16_384,

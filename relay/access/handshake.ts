@@ -6,7 +6,7 @@
  * guests). Any refusal is an `error` + close and counts as one failure of the
  * connection's address; success hands the identity and role to the roster.
  */
-import { ErrorCode, PROTOCOL_VERSION } from '../../proto/index.ts';
+import { ErrorCode, PROTOCOL_VERSION, Role } from '../../proto/index.ts';
 import type { ClientAuth } from '../../proto/index.ts';
 import type { AddressLockout, Admission } from './index.ts';
 import { verifyClientAuth } from './auth.ts';
@@ -30,6 +30,8 @@ export interface HandshakeDeps {
   decide(publicKey: Uint8Array, invite: Uint8Array): Admission;
   /** Persists what `decide` granted; called in the same tick as `decide`. */
   apply(publicKey: Uint8Array, admission: Admission): Promise<void>;
+  /** True when the relay holds its most signed-in sessions (`limits.maxSessions`): others are refused SERVER_FULL. */
+  full(): boolean;
   /** Called with a verified, admitted identity while the session is `authenticating`. */
   admit(session: Session, identity: AuthIdentity, admission: Admission & { ok: true }): void;
 }
@@ -88,6 +90,13 @@ export class Handshake {
         const admission = this.#deps.decide(result.identity.publicKey, msg.invite);
         if (!admission.ok) {
           this.#failed(session, admission.code, admission.detail, admission.untilMs);
+          return;
+        }
+        // Full: nobody new but admins, so an admin can still get in to deal with whoever filled it.
+        // Not a failed sign-in (no lock-out charge): the key and password were right.
+        if (admission.role !== Role.ADMIN && this.#deps.full()) {
+          this.#deps.stats.frame('auth-refused', session.connId, 'SERVER_FULL');
+          this.#refuse(session, ErrorCode.SERVER_FULL, 'the relay holds its most sessions');
           return;
         }
         await this.#deps.apply(result.identity.publicKey, admission);

@@ -45,6 +45,7 @@ export const OPTIONS = {
     default: 256,
     help: 'Concurrent connections one address may hold (beyond: 503); behind --trust-proxy, WebSocket connections per forwarded address.',
   }),
+  'max-sessions': opt({ env: 'PARLEY_MAX_SESSIONS', kind: intKind(1), default: 10_000, help: 'Signed-in sessions the relay holds at most; past it sign-ins are refused "relay full" (admins still get in).' }),
   'lockout-attempts': opt({ env: 'PARLEY_LOCKOUT_ATTEMPTS', kind: intKind(0), default: 10, help: 'Failed sign-ins from one address before it is locked out (0 = off).' }),
   'lockout-window': opt({ env: 'PARLEY_LOCKOUT_WINDOW', kind: intKind(0), default: 120, help: 'Seconds in which those failures count.' }),
   'lockout-duration': opt({ env: 'PARLEY_LOCKOUT_DURATION', kind: intKind(0), default: 300, help: 'Seconds a locked-out address is refused.' }),

@@ -31,7 +31,7 @@ export function toRelayOptions(config: RelayConfig, machine: MachineFacts): Rela
     loadReportIntervalMs: config['load-report'] * 1000,
     guests: config.guests,
     trustProxy: config['trust-proxy'],
-    limits: { maxConnectionsPerAddress: config['max-connections-per-address'] },
+    limits: { maxConnectionsPerAddress: config['max-connections-per-address'], maxSessions: config['max-sessions'] },
     lockout: { maxFailures: config['lockout-attempts'], windowMs: config['lockout-window'] * 1000, lockMs: config['lockout-duration'] * 1000 },
     chat: { maxMessages: config['chat-max-messages'], maxAgeMs: config['chat-max-days'] * DAY_MS },
     ...(config['metrics-token'] !== undefined ? { metricsToken: config['metrics-token'] } : {}),

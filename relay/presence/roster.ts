@@ -43,6 +43,11 @@ export class Roster implements AdminDirectory {
   }
 
   /** Authenticated sessions. */
+  /** Signed-in sessions now. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
   sessions(): IterableIterator<Session> {
     return this.#sessions.values();
   }

@@ -23,6 +23,7 @@ const VALID: Record<OptionKey, fc.Arbitrary<unknown>> = {
   guests: fc.constantFrom('auto', 'allow', 'deny'),
   'trust-proxy': fc.boolean(),
   'max-connections-per-address': fc.integer({ min: 1, max: 1_000_000 }),
+  'max-sessions': fc.integer({ min: 1, max: 1_000_000 }),
   'lockout-attempts': count,
   'lockout-window': count,
   'lockout-duration': count,
