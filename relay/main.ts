@@ -21,6 +21,7 @@ import nodeDataChannel from 'node-datachannel';
 import { inviteFragment } from '../proto/index.ts';
 import { CLI_USAGE, isCliCommand, runAdminCli } from './access/index.ts';
 import { ConfigError, formatConfig, OPTION_KEYS, parseCommandLine, readConfigFile, resolveConfig, specOf, toRelayOptions } from './config/index.ts';
+import type { RelayConfig } from './config/index.ts';
 import { createRelay } from './index.ts';
 import { createConsoleLogger } from './ops/console-logger.ts';
 import { runBackup, runRestore } from './ops/index.ts';
@@ -138,6 +139,32 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // SIGHUP: re-read the config file and the certificates. Certificates swap live; a changed
+  // setting is named and takes effect at the next restart (the relay does not rebuild itself
+  // under its users); a bad file is refused and the running settings stay.
+  process.on('SIGHUP', () => {
+    void (async () => {
+      try {
+        const fresh = configPath === undefined ? undefined : { path: configPath, values: await readConfigFile(configPath) };
+        const next = resolveConfig({ flags: cli.flags, env: process.env, ...(fresh ? { file: fresh } : {}) }).config;
+        const changed = changedSettings(config, next);
+        if (changed.length > 0) logger.warn(`config re-read: these settings change at the next restart [keys:${changed.join(' ')}]`);
+        else logger.info('config re-read: no setting changed');
+      } catch (error) {
+        logger.error(`config re-read refused, running settings kept [reason:${error instanceof Error ? error.message : String(error)}]`);
+      }
+      const swapped = await relay.reloadTls().catch((error: unknown) => {
+        logger.error(`certificate reload failed [reason:${error instanceof Error ? error.message : String(error)}]`);
+        return false;
+      });
+      if (tlsChoice.tls) logger.info(swapped ? 'certificate reloaded: new connections get the new one' : 'certificate unchanged');
+    })();
+  });
+}
+
+/** Keys whose value differs between two effective configurations (secrets compared, never printed). */
+function changedSettings(before: RelayConfig, after: RelayConfig): string[] {
+  return OPTION_KEYS.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
 }
 
 main().catch((error: unknown) => {
