@@ -43,9 +43,9 @@ import { VirtualClock } from '../helpers/virtual-clock.ts';
 import { mulberry32 as prng } from '../../client/session/seeded-random.ts';
 
 /** Random actions before the network heals. */
-const STEPS = 1200;
+const STEPS = 1500;
 /** Per action: an edit by a random client; else a cut or reconnect; else a delivery. */
-const EDIT_RATE = 0.15;
+const EDIT_RATE = 0.25;
 const FLIP_RATE = 0.04;
 /** A delivery loses its frame (and so the connection). */
 const DROP_RATE = 0.02;
@@ -71,11 +71,19 @@ function isTreeMessage(m: ControlMessage): boolean {
   return m.case === 'opResults' || (m.case === 'crdtSync' && m.value.doc === TREE_DOC);
 }
 
-function describeMessage(m: ControlMessage | EnvelopeInit): string {
+/** A frame the store sent, in trace words (the y-protocols type is the data's first byte). */
+function describeUp(m: EnvelopeInit): string {
+  const v = m?.value as { ops?: unknown[]; doc?: string; data?: Uint8Array } | undefined;
+  if (m?.case === 'submitOps') return `submitOps(${v?.ops?.length ?? 0})`;
+  if (m?.case === 'crdtSync') return `crdtSync(${v?.doc}, type ${v?.data?.[0]})`;
+  return String(m?.case);
+}
+
+/** A frame the relay sent, in trace words. */
+function describeDown(m: ControlMessage): string {
   if (m.case === 'opResults') return `opResults[${m.value.results.map((r) => ErrorCode[r.code]).join(',')}]`;
-  if (m.case === 'submitOps') return `submitOps(${m.value.ops?.length ?? 0})`;
-  if (m.case === 'crdtSync') return `crdtSync(${m.value.doc}, ${m.value.data?.[0] ?? '?'})`;
-  return String(m.case);
+  if (m.case === 'crdtSync') return `crdtSync(${m.value.doc}, type ${m.value.data[0]}, part ${m.value.part + 1}/${m.value.parts})`;
+  return m.case;
 }
 
 /** One simulated client: a tree store behind a link whose frames wait in the simulation's queues. */
@@ -236,13 +244,13 @@ class Simulation {
     if (links.length === 0) return false;
     const { c, up } = links[Math.floor(this.rand() * links.length)]!;
     if (this.rand() < dropRate) {
-      await this.cut(c, `drop ${up ? 'up' : 'down'} ${describeMessage(up ? c.up[0]! : c.down[0]!)}`);
+      await this.cut(c, `drop ${up ? 'up' : 'down'} ${up ? describeUp(c.up[0]!) : describeDown(c.down[0]!)}`);
     } else if (up) {
       const msg = await c.deliverUp();
       await this.#barrier();
-      this.#log(c, `up ${describeMessage(msg)}`);
+      this.#log(c, `up ${describeUp(msg)}`);
     } else {
-      this.#log(c, `down ${describeMessage(c.deliverDown())}`);
+      this.#log(c, `down ${describeDown(c.deliverDown())}`);
     }
     return true;
   }
