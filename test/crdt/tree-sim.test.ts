@@ -303,6 +303,7 @@ async function runSimulation(seed: number): Promise<SimOutcome> {
     expect(clients.map((c) => shape(c.store.view.rooms))).toEqual(clients.map(() => tree));
     await boss.client.close();
     const digest = createHash('sha256').update(sim.trace.join('\n')).update('\n--\n').update(tree.join('\n')).digest('hex');
+    console.info(`room tree simulation: seed ${seed} done [actions:${sim.trace.length}, rooms:${tree.length}, digest:${digest.slice(0, 16)}]`);
     return { trace: sim.trace, tree, digest, refused: clients.reduce((n, c) => n + c.store.view.refused.length, 0) };
   } finally {
     for (const c of clients) if (c.online) await c.cut();
