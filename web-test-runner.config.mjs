@@ -14,7 +14,7 @@ const chromiumArgs = [
 ];
 
 export default {
-  files: ['test/client/**/*_test.ts'],
+  files: ['test/client/**/*_test.ts', 'test/keys/**/*_test.ts'],
   nodeResolve: { exportConditions: ['production'] },
   concurrency: 1,
   testFramework: { config: { ui: 'tdd', timeout: 20000 } },

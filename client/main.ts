@@ -7,7 +7,7 @@ import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
 import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
-import { memoryTreeCache, openIdbTreeCache } from './tree/index.ts';
+import { memoryTreeCache, openIdbTreeCache } from './session/tree/index.ts';
 import type { RelayPinStore } from './session/index.ts';
 import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
 import type { ParleyAudioEngine } from './audio/index.ts';
@@ -126,7 +126,7 @@ function registerServiceWorker(onRefused: () => void): void {
   });
 }
 
-/** The "voice needs HTTPS" / "offline needs a trusted certificate" banner (client/session/secure-page.ts). */
+/** The "voice needs HTTPS" / "offline needs a trusted certificate" banner (client/ui/secure-page.ts). */
 function showPageSecurity(): () => void {
   const banner = document.createElement('parley-page-security') as ParleyPageSecurity;
   const page = { secure: window.isSecureContext, https: location.protocol === 'https:', offlineRefused: false };

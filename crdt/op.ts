@@ -196,9 +196,5 @@ export function decodeOpBody(bytes: Uint8Array): Decoded<OpBody> {
   };
 }
 
-/** Lower-case hex of bytes (op ids and keys in logs, maps and the UI). */
-export function opHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
+/** Lower-case hex of op ids and keys in logs, maps and the UI: proto/bytes.ts `toHex` under the name op code reads best with. */
+export { toHex as opHex } from '../proto/bytes.ts';

@@ -11,6 +11,7 @@
  */
 import { fromBase64Url, toBase64Url } from '../proto/base64url.ts';
 import { publicKeyFromSeed, SEED_BYTES } from './seed.ts';
+import { isRecord } from '../proto/bytes.ts';
 
 export const BACKUP_FORMAT = 'parley-identity-backup';
 export const BACKUP_VERSION = 1;
@@ -92,9 +93,6 @@ export function serializeBackup(file: BackupFile): string {
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function b64(v: unknown, bytes?: number): v is string {
   if (typeof v !== 'string') return false;

@@ -30,9 +30,5 @@ export async function fingerprint(publicKey: Uint8Array, subtle: SubtleCrypto = 
   return s.match(/.{1,4}/g)!.join('-');
 }
 
-/** Lowercase hex. */
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
+/** Lower-case hex (one home: proto/bytes.ts). */
+export { toHex } from '../proto/bytes.ts';

@@ -1,6 +1,6 @@
 /**
  * WebSocket close codes both sides know by number. The relay's full list is
- * `CloseCode` in relay/session.ts; the ones here are those the client explains
+ * `CloseCode` in relay/connection/client-connection.ts; the ones here are those the client explains
  * to the user, so they live in the shared wire module.
  */
 

@@ -25,6 +25,9 @@
 import { decodeFailure } from './errors.ts';
 import type { Decoded } from './errors.ts';
 
+/** Label of the DataChannel that carries voice datagrams (unordered, no retransmits); the relay refuses others. */
+export const VOICE_CHANNEL_LABEL = 'voice';
+
 export const DatagramKind = {
   Keepalive: 0x00,
   Voice: 0x01,

@@ -8,6 +8,7 @@ export * from './auth-transcript.ts';
 export * from './errors.ts';
 export * from './invite.ts';
 export * from './base64url.ts';
+export * from './bytes.ts';
 export * from './chat-signing.ts';
 export * from './chat.ts';
 export * from './name-rules.ts';

@@ -1,5 +1,5 @@
 /**
- * Which characters a name may hold: display names (relay/display-name.ts)
+ * Which characters a name may hold: display names (relay/presence/display-name.ts)
  * and room names (crdt/tree.ts), on the relay and in the browser alike
  * (docs/PROTOCOL.md, "Names"). Two rules:
  *

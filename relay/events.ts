@@ -4,11 +4,11 @@
  * directly. Payloads never carry secrets (no passwords, no signatures).
  */
 import type { ErrorCode } from '../proto/index.ts';
-import type { VoiceLoad } from './load-report.ts';
+import type { VoiceLoad } from './voice/load-report.ts';
 import type { DatagramDropReason, FrameDropReason } from './stats-types.ts';
 
 /** Event name -> payload. */
-export interface RelayEvents {
+export interface RelayEventPayloads {
   /** The HTTP/WebSocket server is listening. */
   listening: { readonly url: string; readonly port: number };
   /** A WebSocket connected; `connId` numbers connections for logs. */
@@ -69,3 +69,6 @@ export interface RelayEvents {
   /** Something threw where it should not have; the relay kept running. */
   'internal-error': { readonly where: string; readonly error: unknown };
 }
+
+/** Event name -> listener, for the shared emitter (proto/typed-emitter.ts): one payload object per event. */
+export type RelayEvents = { [K in keyof RelayEventPayloads]: (payload: RelayEventPayloads[K]) => void };

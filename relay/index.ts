@@ -3,30 +3,30 @@
  * pure pieces embedders and tests use directly (the voice router, presence,
  * token bucket, stats reason lists).
  */
-export { createRelay, WS_PATH } from './createRelay.ts';
-export type { Relay } from './createRelay.ts';
+export { createRelay, WS_PATH } from './create-relay.ts';
+export type { Relay } from './create-relay.ts';
 export { DEFAULT_LIMITS, MAX_VOICE_WORKERS } from './options.ts';
-export type { VoiceWorkerStats } from './voice-plane.ts';
+export type { VoiceWorkerStats } from './voice/plane.ts';
 export type { Clock, Logger, RelayLimits, RelayOptions, RtcOptions } from './options.ts';
-export type { RelayEvents } from './events.ts';
-export type { EventSource, Listener } from './emitter.ts';
-export { TypedEmitter } from './emitter.ts';
+export type { RelayEventPayloads, RelayEvents } from './events.ts';
+export type { EventSource, Listener } from '../proto/typed-emitter.ts';
+export { TypedEmitter } from '../proto/typed-emitter.ts';
 export { RelayError } from './errors.ts';
 export type { RelayErrorCode } from './errors.ts';
 export { DATAGRAM_DROP_REASONS, FRAME_DROP_REASONS, DropStats } from './stats.ts';
 export type { ControlSendStats, DatagramDropReason, FrameDropReason, RelayStats } from './stats.ts';
-export { loadSummary } from './load-report.ts';
-export type { VoiceLoad } from './load-report.ts';
-export { CloseCode, closeCodeFor } from './session.ts';
-export { VoiceRouter } from './voice-router.ts';
-export type { DatagramSink, VoiceDirectory, VoiceRouterDeps } from './voice-router.ts';
-export { Presence } from './presence.ts';
-export type { Member, MoveResult, VoiceRoute, VoiceSender } from './presence.ts';
-export { LOBBY_ID, SEED_ROOMS } from './rooms.ts';
-export type { StoredRoom, KnownUser } from './store.ts';
+export { loadSummary } from './voice/load-report.ts';
+export type { VoiceLoad } from './voice/load-report.ts';
+export { CloseCode, closeCodeFor } from './connection/client-connection.ts';
+export { VoiceRouter } from './voice/router.ts';
+export type { DatagramSink, VoiceDirectory, VoiceRouterDeps } from './voice/router.ts';
+export { Presence } from './presence/presence.ts';
+export type { Member, MoveResult, VoiceRoute, VoiceSender } from './presence/presence.ts';
+export { LOBBY_ID, SEED_ROOMS } from './presence/rooms.ts';
+export type { StoredRoom, KnownUser } from './storage/store.ts';
 export { TokenBucket } from './rate-limit.ts';
-export { normalizeDisplayName, MAX_DISPLAY_NAME_CHARS } from './display-name.ts';
-export { attachLogger } from './log.ts';
+export { normalizeDisplayName, MAX_DISPLAY_NAME_CHARS } from './presence/display-name.ts';
+export { attachLogger } from './ops/log.ts';
 export { AddressLockout, DEFAULT_LOCKOUT, remoteAddress, runAdminCli } from './access/index.ts';
 export type { GuestPolicy, LockoutPolicy } from './access/index.ts';
 export { authorizeChat, ChatService, ChatStore, DEFAULT_CHAT_LIMITS } from './chat/index.ts';

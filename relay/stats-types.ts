@@ -4,7 +4,7 @@
  * events) so that the event map (`events.ts`) and the load report (`load-report.ts`) can name
  * these types without importing the module that imports them.
  */
-import type { VoiceWorkerStats } from './voice-plane.ts';
+import type { VoiceWorkerStats } from './voice/plane.ts';
 
 /** Why a control (WebSocket) frame was dropped. */
 export const FRAME_DROP_REASONS = [
@@ -83,7 +83,7 @@ export interface RelayStats {
   readonly bundled: number;
   /** Per voice worker process (empty when voice runs in the main process); already included in the totals above. */
   readonly voiceWorkers: readonly VoiceWorkerStats[];
-  /** Back-pressure on control sockets (relay/session.ts). */
+  /** Back-pressure on control sockets (relay/connection/client-connection.ts). */
   readonly controlSend: ControlSendStats;
 }
 

@@ -4,12 +4,12 @@
  * into rate-limited log lines). Counting is a property increment so it can run
  * on the datagram hot path.
  */
-import type { TypedEmitter } from './emitter.ts';
+import type { TypedEmitter } from '../proto/typed-emitter.ts';
 import type { RelayEvents } from './events.ts';
 import { DATAGRAM_DROP_REASONS, FRAME_DROP_REASONS } from './stats-types.ts';
 import type { DatagramDropReason, FrameDropReason, RelayStats } from './stats-types.ts';
-import type { VoiceWorkerStats } from './voice-plane.ts';
-import type { SendMeter } from './session.ts';
+import type { VoiceWorkerStats } from './voice/plane.ts';
+import type { SendMeter } from './connection/client-connection.ts';
 
 export { DATAGRAM_DROP_REASONS, FRAME_DROP_REASONS } from './stats-types.ts';
 export type { ControlSendStats, DatagramDropReason, FrameDropReason, RelayStats } from './stats-types.ts';

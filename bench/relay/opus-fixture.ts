@@ -11,7 +11,7 @@
  */
 import { createEncoder } from 'libopus-wasm';
 import { VOICE_ENCODER_OPTIONS } from '../../client/audio/opus-config.ts';
-import { mulberry32 as rng } from '../../client/session/seeded-random.ts';
+import { mulberry32 as rng } from '../../client/session/voice/seeded-random.ts';
 
 const RATE = 48_000;
 const FRAME = 960;

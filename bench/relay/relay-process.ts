@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import nodeDataChannel from 'node-datachannel';
 import { createRelay } from '../../relay/index.ts';
 import type { Relay } from '../../relay/index.ts';
-import { Store } from '../../relay/store.ts';
+import { Store } from '../../relay/storage/store.ts';
 import { reply } from './ipc.ts';
 import type { TargetReply, TargetRequest } from './ipc.ts';
 import { benchRooms } from './rooms.ts';

@@ -25,13 +25,13 @@ import { launchBrowser, newProfile } from '../../test/e2e/browser.ts';
 import { rssKiB } from '../relay/proc-stats.ts';
 import type { LoadOrder } from './load-child.ts';
 
-const STATIC_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url));
+const STATIC_DIR = fileURLToPath(new URL('../../dist/client', import.meta.url));
 
 if (process.argv[2] === 'relay') {
   const { startRelay } = await import('../../test/helpers/start-relay.ts');
   const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
   // Sign-in bursts from a few addresses: the control budget and the auth deadline (a busy box) are not what is measured.
-  const started = await startRelay({ guests: 'allow', logger: quiet, staticDir: STATIC_DIR, limits: { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, authTimeoutMs: 300_000 } });
+  const started = await startRelay({ guests: 'allow', logger: quiet, staticDir: STATIC_DIR, limits: { maxConnectionsPerAddress: 1e9, controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, authTimeoutMs: 300_000 } });
   process.send!({ wsUrl: started.relay.wsUrl, invite: [...started.relay.bootstrapInvite!] });
   process.on('message', (m) => {
     if (m === 'stats') process.send!({ largestFrameBytes: started.relay.stats().controlSend.largestFrameBytes });

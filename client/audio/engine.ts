@@ -14,7 +14,7 @@
  * the user hears exactly what others would (gate, gain, Opus, jitter buffer).
  */
 import { ContextClock } from './context-clock.ts';
-import { EventHub } from './event-hub.ts';
+import { TypedEmitter } from '../../proto/typed-emitter.ts';
 import { InputChain } from './input-chain.ts';
 import type { GetUserMedia } from './microphone.ts';
 import { DEFAULT_EXPECTED_LOSS_PERCENT } from './capture-core.ts';
@@ -55,7 +55,7 @@ export function createAudioEngine(deps: AudioEngineDeps = {}): ParleyAudioEngine
 
 class AudioEngineImpl implements ParleyAudioEngine {
   readonly #deps: AudioEngineDeps;
-  readonly #events: EventHub<AudioEngineEvents>;
+  readonly #events: TypedEmitter<AudioEngineEvents>;
   readonly #requests = new PendingRequests();
   readonly #clock = new ContextClock();
   #state: EngineState = 'idle';
@@ -76,7 +76,7 @@ class AudioEngineImpl implements ParleyAudioEngine {
   constructor(deps: AudioEngineDeps) {
     this.#deps = deps;
     const onListenerError = deps.onListenerError ?? ((error: unknown, event: string) => console.error(`audio engine listener failed [event:${event}]`, error));
-    this.#events = new EventHub<AudioEngineEvents>((error, event) => onListenerError(error, String(event)));
+    this.#events = new TypedEmitter<AudioEngineEvents>((error, event) => onListenerError(error, String(event)));
   }
 
   on<K extends keyof AudioEngineEvents>(event: K, listener: AudioEngineEvents[K]): () => void {

@@ -5,14 +5,14 @@
  */
 import type { Signer } from '../../keys/index.ts';
 import type { AudioEngine } from '../audio/types.ts';
-import type { TreeCache } from '../tree/index.ts';
+import type { TreeCache } from './tree/index.ts';
 import type { ChatPersistence } from './chat/index.ts';
-import type { DeviceSource } from './devices.ts';
-import type { ReconnectPolicy } from './reconnect-policy.ts';
-import type { RelayPinStore } from './relay-pins.ts';
-import type { SignalConnection, WebSocketFactory } from './signal-connection.ts';
-import type { SettingsStore } from './voice-settings.ts';
-import type { VoiceTransport } from './voice-transport.ts';
+import type { DeviceSource } from './voice/devices.ts';
+import type { ReconnectPolicy } from './connection/reconnect-policy.ts';
+import type { RelayPinStore } from './access/relay-pins.ts';
+import type { SignalConnection, WebSocketFactory } from './connection/signal-connection.ts';
+import type { SettingsStore } from './voice/voice-settings.ts';
+import type { VoiceTransport } from './voice/voice-transport.ts';
 
 /** What a Session needs from the outside world. */
 export interface SessionDeps {

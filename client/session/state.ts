@@ -4,16 +4,16 @@
  * copy of shared state.
  */
 import type { SessionError } from './errors.ts';
-import type { NetSimConfig } from './net-sim.ts';
-import { NET_SIM_OFF } from './net-sim.ts';
-import type { SelectableTransmitMode, VoiceSettings } from './voice-settings.ts';
-import { DEFAULT_VOICE_SETTINGS } from './voice-settings.ts';
+import type { NetSimConfig } from './voice/net-sim.ts';
+import { NET_SIM_OFF } from './voice/net-sim.ts';
+import type { SelectableTransmitMode, VoiceSettings } from './voice/voice-settings.ts';
+import { DEFAULT_VOICE_SETTINGS } from './voice/voice-settings.ts';
 import { initialChatState } from './chat/chat-state.ts';
 import type { ChatState } from './chat/chat-state.ts';
 import type { ChatCommand } from './chat/chat-client.ts';
 
-import { emptyTreeView } from '../tree/index.ts';
-import type { TreeEdit, TreeView } from '../tree/index.ts';
+import { emptyTreeView } from './tree/index.ts';
+import type { TreeEdit, TreeView } from './tree/index.ts';
 
 /** Lifecycle of the control connection. */
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'connected' | 'reconnecting' | 'failed';

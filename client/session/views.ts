@@ -45,9 +45,3 @@ export function toAdminView(state: AdminState): { invites: InviteView[]; bans: B
   };
 }
 
-/** Bytes of a lowercase hex string (the UI passes keys and ids as hex). */
-export function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}

@@ -1,6 +1,6 @@
 /** Typed DOM events the UI components fire upward to <parley-app>. */
 import type { ChatCommand, Command, VoiceCommand } from '../session/index.ts';
-import type { TreeEdit } from '../tree/index.ts';
+import type { TreeEdit } from '../session/tree/index.ts';
 
 /** Session commands an admin panel can ask for. */
 export type AdminCommand = Extract<Command, { type: 'create-invite' | 'revoke-invite' | 'kick' | 'ban' | 'lift-ban' | 'set-role' }>;

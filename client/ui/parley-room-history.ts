@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import type { UserView } from '../session/index.ts';
-import type { TreeView } from '../tree/index.ts';
+import type { TreeView } from '../session/tree/index.ts';
 import { LoadHistoryEvent } from './events.ts';
 import { panelStyles } from './panel-styles.ts';
 

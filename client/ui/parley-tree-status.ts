@@ -1,5 +1,5 @@
 import { LitElement, css, html } from 'lit';
-import type { RefusedChange } from '../tree/index.ts';
+import type { RefusedChange } from '../session/tree/index.ts';
 import { DismissRefusalEvent } from './events.ts';
 
 /**

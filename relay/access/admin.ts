@@ -9,14 +9,15 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { decodeInvite, ErrorCode, inviteSigningBytes, INVITE_ID_BYTES, KEY_BYTES, Role } from '../../proto/index.ts';
 import type { AdminRequest, AdminStateSchema, BanKey, EnvelopeInit, KickUser, SetRole } from '../../proto/index.ts';
 import { isAcceptablePublicKey } from '../../keys/public-key.ts';
-import { verifyEd25519 } from '../ed25519.ts';
-import type { TypedEmitter } from '../emitter.ts';
+import { verifyEd25519 } from './ed25519.ts';
+import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Clock } from '../options.ts';
-import type { Member } from '../presence.ts';
-import type { Session } from '../session.ts';
+import type { Member } from '../presence/presence.ts';
+import type { Session } from '../connection/client-connection.ts';
 import type { AccessRecords } from './records.ts';
 import { MAX_INVITE_RECORDS, storedRole, wireRole } from './records.ts';
+import { fromHex, toHex } from '../../proto/bytes.ts';
 
 /** What the admin service needs from the roster. */
 export interface AdminDirectory {
@@ -51,13 +52,7 @@ type Outcome = { code: ErrorCode; message: string };
 const DONE: Outcome = { code: ErrorCode.UNSPECIFIED, message: '' };
 const fail = (code: ErrorCode, message: string): Outcome => ({ code, message });
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
 
-function fromHex(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, 'hex'));
-}
 
 function cleanReason(reason: string): string | null {
   const r = reason.normalize('NFC').trim().replace(/[\p{Cc}\u2028\u2029]/gu, ' ');
@@ -144,7 +139,7 @@ export class AdminService {
   }
 
   #action(me: Member, action: string, target: string): void {
-    this.#deps.events.emit('admin-action', { byKeyPrefix: hex(me.publicKey).slice(0, 16), action, target });
+    this.#deps.events.emit('admin-action', { byKeyPrefix: toHex(me.publicKey).slice(0, 16), action, target });
   }
 
   async #registerInvite(me: Member, bytes: Uint8Array): Promise<Outcome> {
@@ -156,7 +151,7 @@ export class AdminService {
     // An admin registers only invites they signed themselves.
     if (Buffer.compare(invite.issuerKey, me.publicKey) !== 0) return fail(ErrorCode.INVITE_INVALID, 'invite was not issued by you');
     if (!verifyEd25519(invite.issuerKey, inviteSigningBytes(invite), invite.signature)) return fail(ErrorCode.INVITE_INVALID, 'invite signature does not verify');
-    const idHex = hex(invite.id);
+    const idHex = toHex(invite.id);
     if (records.invite(idHex)) return DONE;
     if (records.inviteCount >= MAX_INVITE_RECORDS) return fail(ErrorCode.BAD_REQUEST, `at most ${MAX_INVITE_RECORDS} invites; revoke old ones`);
     const role = storedRole(invite.role) ?? 'member';
@@ -164,7 +159,7 @@ export class AdminService {
       role,
       expiresAtMs: invite.expiresAtMs,
       maxUses: invite.maxUses,
-      issuerHex: hex(invite.issuerKey),
+      issuerHex: toHex(invite.issuerKey),
       uses: 0,
       revoked: false,
       createdAtMs: clock.now(),
@@ -177,12 +172,12 @@ export class AdminService {
   async #revokeInvite(me: Member, id: Uint8Array): Promise<Outcome> {
     const { records, clock } = this.#deps;
     if (id.byteLength !== INVITE_ID_BYTES) return fail(ErrorCode.BAD_REQUEST, `invite id must be ${INVITE_ID_BYTES} bytes`);
-    const idHex = hex(id);
+    const idHex = toHex(id);
     const known = records.invite(idHex);
     if (!known && records.inviteCount >= MAX_INVITE_RECORDS) return fail(ErrorCode.BAD_REQUEST, `at most ${MAX_INVITE_RECORDS} invites are kept`);
     // Revoking an id never seen still sticks: the link may be out there, unused so far.
     await records.putInvite(idHex, {
-      ...(known ?? { role: 'member', expiresAtMs: 0, maxUses: 0, issuerHex: hex(me.publicKey), uses: 0, createdAtMs: clock.now() }),
+      ...(known ?? { role: 'member', expiresAtMs: 0, maxUses: 0, issuerHex: toHex(me.publicKey), uses: 0, createdAtMs: clock.now() }),
       revoked: true,
     });
     this.#action(me, 'revoke-invite', idHex);
@@ -210,8 +205,8 @@ export class AdminService {
     if (ban.durationMs > BigInt(MAX_BAN_MS)) return fail(ErrorCode.BAD_REQUEST, 'ban too long; use 0 for until lifted');
     const now = clock.now();
     const untilMs = ban.durationMs === 0n ? 0 : now + Number(ban.durationMs);
-    const keyHex = hex(ban.publicKey);
-    await records.setBan(keyHex, { untilMs, reason, bannedAtMs: now, bannedBy: hex(me.publicKey) });
+    const keyHex = toHex(ban.publicKey);
+    await records.setBan(keyHex, { untilMs, reason, bannedAtMs: now, bannedBy: toHex(me.publicKey) });
     this.#action(me, 'ban', `key:${keyHex.slice(0, 16)}`);
     for (const s of directory.sessionsOfKey(keyHex)) s.refuse(ErrorCode.BANNED, reason ? `banned: ${reason}` : 'banned', 'ban', untilMs);
     this.pushState();
@@ -220,7 +215,7 @@ export class AdminService {
 
   async #liftBan(me: Member, publicKey: Uint8Array): Promise<Outcome> {
     if (publicKey.byteLength !== KEY_BYTES) return fail(ErrorCode.BAD_REQUEST, 'public key must be 32 bytes');
-    const keyHex = hex(publicKey);
+    const keyHex = toHex(publicKey);
     if (!(await this.#deps.records.liftBan(keyHex))) return fail(ErrorCode.UNKNOWN_USER, 'that key is not banned');
     this.#action(me, 'lift-ban', `key:${keyHex.slice(0, 16)}`);
     this.pushState();
@@ -234,8 +229,8 @@ export class AdminService {
     if (!isAcceptablePublicKey(set.publicKey)) return fail(ErrorCode.BAD_REQUEST, 'public key not acceptable');
     if (Buffer.compare(set.publicKey, me.publicKey) === 0) return fail(ErrorCode.BAD_REQUEST, 'you cannot change your own role');
     if (set.role !== Role.ADMIN && set.role !== Role.MEMBER && set.role !== Role.GUEST) return fail(ErrorCode.BAD_REQUEST, 'unknown role');
-    const keyHex = hex(set.publicKey);
-    await records.setRole(keyHex, storedRole(set.role), hex(me.publicKey), clock.now());
+    const keyHex = toHex(set.publicKey);
+    await records.setRole(keyHex, storedRole(set.role), toHex(me.publicKey), clock.now());
     this.#action(me, 'set-role', `key:${keyHex.slice(0, 16)} role:${Role[set.role]}`);
     directory.applyRole(keyHex, set.role);
     // A new admin needs the admin view; the others see the change in userUpdated.

@@ -15,9 +15,10 @@
  */
 import { decodeInvite, ErrorCode, inviteSigningBytes, Role } from '../../proto/index.ts';
 import type { Invite } from '../../proto/index.ts';
-import { verifyEd25519 } from '../ed25519.ts';
+import { verifyEd25519 } from './ed25519.ts';
 import type { AccessRecords, InviteRecord, StoredRole } from './records.ts';
 import { storedRole, wireRole } from './records.ts';
+import { sameBytes, toHex } from '../../proto/bytes.ts';
 
 /**
  * Whether keys without a stored role get in as guests. `auto` (the default):
@@ -53,13 +54,7 @@ function refuse(code: ErrorCode, detail: string, untilMs?: number): AccessRefusa
   return untilMs === undefined ? { ok: false, code, detail } : { ok: false, code, detail, untilMs };
 }
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
-}
 
 /** True when keys without a role are admitted as guests right now. */
 export function guestsAllowed(policy: GuestPolicy, records: AccessRecords): boolean {
@@ -75,18 +70,18 @@ export function verifyInvite(bytes: Uint8Array, ctx: AdmissionContext): { ok: tr
   const decoded = decodeInvite(bytes);
   if (!decoded.ok) return refuse(ErrorCode.INVITE_INVALID, `invite does not parse (${decoded.error.code})`);
   const invite = decoded.value;
-  if (!equalBytes(invite.relayPublicKey, ctx.relayPublicKey)) return refuse(ErrorCode.INVITE_INVALID, 'invite is for another relay');
+  if (!sameBytes(invite.relayPublicKey, ctx.relayPublicKey)) return refuse(ErrorCode.INVITE_INVALID, 'invite is for another relay');
   if (!verifyEd25519(invite.issuerKey, inviteSigningBytes(invite), invite.signature)) {
     return refuse(ErrorCode.INVITE_INVALID, 'invite signature does not verify');
   }
   const { records, now } = ctx;
-  if (equalBytes(invite.issuerKey, ctx.relayPublicKey)) {
+  if (sameBytes(invite.issuerKey, ctx.relayPublicKey)) {
     // The relay signs only its bootstrap invite, which stops working once someone holds admin.
     if (records.adminCount() > 0) return refuse(ErrorCode.INVITE_INVALID, 'bootstrap invite is void: the relay has an admin');
-  } else if (records.role(hex(invite.issuerKey))?.role !== 'admin') {
+  } else if (records.role(toHex(invite.issuerKey))?.role !== 'admin') {
     return refuse(ErrorCode.INVITE_INVALID, 'invite issuer is not an admin');
   }
-  const idHex = hex(invite.id);
+  const idHex = toHex(invite.id);
   const record = records.invite(idHex);
   if (record?.revoked) return refuse(ErrorCode.INVITE_REVOKED, 'invite was revoked');
   if (invite.expiresAtMs !== 0 && invite.expiresAtMs <= now) return refuse(ErrorCode.INVITE_EXPIRED, 'invite expired', invite.expiresAtMs);
@@ -96,7 +91,7 @@ export function verifyInvite(bytes: Uint8Array, ctx: AdmissionContext): { ok: tr
 
 /** Decides whether `publicKey` (already authenticated) gets in, and with which role. */
 export function decideAdmission(publicKey: Uint8Array, inviteBytes: Uint8Array, ctx: AdmissionContext): Admission {
-  const keyHex = hex(publicKey);
+  const keyHex = toHex(publicKey);
   const ban = ctx.records.activeBan(keyHex, ctx.now);
   if (ban) return refuse(ErrorCode.BANNED, ban.reason ? `banned: ${ban.reason}` : 'banned', ban.untilMs);
   const current = wireRole(ctx.records.role(keyHex)?.role);
@@ -125,11 +120,11 @@ export async function applyAdmission(publicKey: Uint8Array, admission: Admission
     role,
     expiresAtMs: invite.expiresAtMs,
     maxUses: invite.maxUses,
-    issuerHex: hex(invite.issuerKey),
+    issuerHex: toHex(invite.issuerKey),
     uses: (record?.uses ?? 0) + 1,
     revoked: false,
     createdAtMs: record?.createdAtMs ?? now,
   };
   // Both writes enter the store's queue now, in this tick: the next admission sees the new count.
-  await Promise.all([records.putInvite(idHex, next), records.setRole(hex(publicKey), role, `invite:${idHex}`, now)]);
+  await Promise.all([records.putInvite(idHex, next), records.setRole(toHex(publicKey), role, `invite:${idHex}`, now)]);
 }

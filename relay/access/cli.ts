@@ -14,7 +14,7 @@
 import { stat } from 'node:fs/promises';
 import { fingerprint } from '../../keys/fingerprint.ts';
 import { RelayError } from '../errors.ts';
-import { Store } from '../store.ts';
+import { Store } from '../storage/store.ts';
 import { AccessRecords } from './records.ts';
 import type { StoredRole } from './records.ts';
 

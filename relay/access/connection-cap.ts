@@ -63,7 +63,8 @@ export interface ConnectionCap {
 export function capConnections(server: Server, max: number, trustProxy: boolean): ConnectionCap {
   const counter = new AddressCounter(max);
   const refuse = (socket: Duplex): void => {
-    socket.end(REFUSAL);
+    if (socket.writable) socket.end(REFUSAL);
+    else socket.destroy();
   };
   if (!trustProxy) {
     server.on('connection', (socket: Socket) => {

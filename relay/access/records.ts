@@ -5,8 +5,9 @@
  * admission decision has no await between checking and counting a use.
  */
 import { Role } from '../../proto/index.ts';
-import type { Store } from '../store.ts';
-import type { StoreTable } from '../store-table.ts';
+import type { Store } from '../storage/store.ts';
+import type { StoreTable } from '../storage/store-table.ts';
+import { isRecord } from '../../proto/bytes.ts';
 
 /** Roles a key can hold in the store. Guests are keys without a record. */
 export type StoredRole = 'admin' | 'member';
@@ -52,9 +53,6 @@ export function storedRole(role: Role): StoredRole | undefined {
   return role === Role.ADMIN ? 'admin' : role === Role.MEMBER ? 'member' : undefined;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
 
 const isStoredRole = (v: unknown): v is StoredRole => v === 'admin' || v === 'member';
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

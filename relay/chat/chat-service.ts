@@ -13,20 +13,21 @@ import { create } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { ChatAction, ChatActionCode, ChatMessageSchema, ErrorCode, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
 import type { ChatHeadSchema, ChatHistoryRequest, ChatItem, ChatMessage, ChatSend, ChatSigningFields } from '../../proto/index.ts';
-import { verifyEd25519 } from '../ed25519.ts';
-import type { TypedEmitter } from '../emitter.ts';
+import { verifyEd25519 } from '../access/ed25519.ts';
+import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Clock } from '../options.ts';
-import type { Member, Presence } from '../presence.ts';
+import type { Member, Presence } from '../presence/presence.ts';
 import { TokenBucket } from '../rate-limit.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../connection/client-connection.ts';
 import type { DropStats } from '../stats.ts';
 import type { ChatActor, ChatPermission, ChatPlace, ChatPolicy } from './authorize.ts';
 import type { ChatLimits } from './chat-limits.ts';
 import type { ChatStore } from './chat-store.ts';
-import { chatSummaryFrames } from '../paged-frames.ts';
-import { conversationFromKey, conversationOf, hex, roomConversation, targetFor } from './conversation.ts';
+import { chatSummaryFrames } from '../connection/paged-frames.ts';
+import { conversationFromKey, conversationOf, roomConversation, targetFor } from './conversation.ts';
 import type { Conversation } from './conversation.ts';
+import { toHex } from '../../proto/bytes.ts';
 
 /** Dependencies of a {@link ChatService}. */
 export interface ChatServiceDeps {
@@ -57,7 +58,7 @@ const BUCKET_SWEEP_AT = 4096;
  */
 export const MAX_HISTORY_IN_FLIGHT = 4;
 
-const actorOf = (m: Member): ChatActor => ({ publicKeyHex: hex(m.publicKey), role: m.role });
+const actorOf = (m: Member): ChatActor => ({ publicKeyHex: toHex(m.publicKey), role: m.role });
 
 function placeOf(conv: Conversation, selfHex: string): ChatPlace {
   if (conv.kind === 'room') return { kind: 'room', roomId: conv.roomId };
@@ -90,11 +91,11 @@ export class ChatService {
       return;
     }
     const actor = actorOf(member);
-    if (hex(item.authorKey) !== actor.publicKeyHex) {
+    if (toHex(item.authorKey) !== actor.publicKeyHex) {
       this.#refuse(session, idBytes, ErrorCode.BAD_REQUEST, 'author key is not the signed-in key');
       return;
     }
-    const idHex = hex(item.id);
+    const idHex = toHex(item.id);
     // A retry of something already stored costs no token: offline queues resend after reconnecting.
     if (!this.#inFlight.has(idHex) && this.#answerRepeat(session, idHex, actor.publicKeyHex)) return;
     const wait = this.#takeToken(actor.publicKeyHex);
@@ -111,12 +112,12 @@ export class ChatService {
       this.#refuse(session, item.id, ErrorCode.UNKNOWN_ROOM, 'no such room');
       return;
     }
-    if (target.kind === 'direct' && hex(target.peerKey) === actor.publicKeyHex) {
+    if (target.kind === 'direct' && toHex(target.peerKey) === actor.publicKeyHex) {
       this.#refuse(session, item.id, ErrorCode.BAD_REQUEST, 'a direct message needs another user');
       return;
     }
     // Only to keys that have signed in here once: otherwise anyone could open endless conversations with made-up keys.
-    if (target.kind === 'direct' && this.#deps.displayNameOf(hex(target.peerKey)) === undefined) {
+    if (target.kind === 'direct' && this.#deps.displayNameOf(toHex(target.peerKey)) === undefined) {
       this.#refuse(session, item.id, ErrorCode.CHAT_NOT_FOUND, 'no such user on this relay');
       return;
     }
@@ -214,7 +215,7 @@ export class ChatService {
 
   async #apply(session: Session, member: Member, actor: ChatActor, item: ChatItem, fields: ChatSigningFields, conv: Conversation): Promise<void> {
     const { store, clock, limits, policy } = this.#deps;
-    const idHex = hex(item.id);
+    const idHex = toHex(item.id);
     if (this.#answerRepeat(session, idHex, actor.publicKeyHex)) return;
     const place = placeOf(conv, actor.publicKeyHex);
     const now = clock.now();
@@ -231,7 +232,7 @@ export class ChatService {
       await store.prune(conv.key, limits.maxMessages, now - limits.maxAgeMs);
       return;
     }
-    const ref = store.lookup(hex(fields.refId));
+    const ref = store.lookup(toHex(fields.refId));
     const record = ref?.post && ref.conv === conv.key ? await store.get(conv.key, ref.seq) : undefined;
     const message = record?.message;
     if (!ref || !record || !message?.post || message.deletion) {

@@ -18,9 +18,10 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ChatMessageSchema, ChatRecordSchema, PageBudget } from '../../proto/index.ts';
 import type { ChatMessage, ChatRecord } from '../../proto/index.ts';
-import type { ByteLevel } from '../store.ts';
-import { conversationFromKey, hex } from './conversation.ts';
+import type { ByteLevel } from '../storage/store.ts';
+import { conversationFromKey } from './conversation.ts';
 import type { Conversation } from './conversation.ts';
+import { isRecord, toHex } from '../../proto/bytes.ts';
 
 /** What the id index knows about one accepted item. */
 export interface IdEntry {
@@ -56,9 +57,6 @@ function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
 
 /** Persistent chat history. Open with {@link ChatStore.open}. */
 export class ChatStore {
@@ -128,7 +126,7 @@ export class ChatStore {
     const head = this.#heads.get(conv.key) ?? { first: 1, last: 0 };
     const seq = head.last + 1;
     message.seq = BigInt(seq);
-    const idHex = hex(message.post!.id);
+    const idHex = toHex(message.post!.id);
     const entry: IdEntry = { conv: conv.key, seq, author: authorHex, post: true };
     const record = create(ChatRecordSchema, { message, opIds: [message.post!.id] });
     const next: Head = { first: head.first, last: seq };
@@ -145,7 +143,7 @@ export class ChatStore {
   /** Replaces the record at its seq after an edit or delete, and indexes the item id that did it. */
   async update(conv: string, record: ChatRecord, opId: Uint8Array, authorHex: string): Promise<void> {
     const seq = Number(record.message!.seq);
-    const idHex = hex(opId);
+    const idHex = toHex(opId);
     record.opIds.push(opId);
     await this.#level.batch([
       { type: 'put', key: messageKey(conv, seq), value: toBinary(ChatRecordSchema, record) },
@@ -199,7 +197,7 @@ export class ChatStore {
         head.firstTimeMs = Number(record.message.serverTimeMs);
         break;
       }
-      const ids = (record?.opIds ?? []).map(hex);
+      const ids = (record?.opIds ?? []).map((id) => toHex(id));
       const next = { first: head.first + 1, last: head.last };
       await this.#level.batch([
         { type: 'del', key: messageKey(conv, head.first) },

@@ -6,6 +6,7 @@
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { ChatTargetSchema, SigningTarget } from '../../proto/index.ts';
+import { toHex } from '../../proto/bytes.ts';
 
 /** A room chat or a two-person conversation. */
 export type Conversation =
@@ -13,10 +14,6 @@ export type Conversation =
   /** `a` < `b`: the two parties' public keys in lower-case hex. */
   | { readonly kind: 'direct'; readonly key: string; readonly a: string; readonly b: string };
 
-/** Lower-case hex of bytes. */
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
 
 /** The chat of room `roomId`. */
 export function roomConversation(roomId: string): Conversation {
@@ -31,7 +28,7 @@ export function directConversation(x: string, y: string): Conversation {
 
 /** The conversation `target` names, as seen by the user with key `selfHex`. */
 export function conversationOf(target: SigningTarget, selfHex: string): Conversation {
-  return target.kind === 'room' ? roomConversation(target.roomId) : directConversation(selfHex, hex(target.peerKey));
+  return target.kind === 'room' ? roomConversation(target.roomId) : directConversation(selfHex, toHex(target.peerKey));
 }
 
 /** Parses a storage key back (at load). Undefined for keys this build did not write. */

@@ -9,7 +9,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { EventSource } from '../emitter.ts';
+import type { EventSource } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { RelayStats } from '../stats.ts';
 import type { CertificateProbe } from './readiness.ts';

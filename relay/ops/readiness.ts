@@ -5,7 +5,7 @@
  * TLS is on) the certificate is valid. Load balancers and systemd watchdogs
  * read the status code; people read the JSON body.
  */
-import type { VoiceWorkerStats } from '../voice-plane.ts';
+import type { VoiceWorkerStats } from '../voice/plane.ts';
 
 /**
  * What a TLS manager reports about the certificate it serves (the hook for

@@ -24,6 +24,7 @@ import { isAcceptablePublicKey } from '../../keys/public-key.ts';
 import { InlineVerifier } from './signature-pool.ts';
 import type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
 import type { FreeVerdicts } from './free-verdicts.ts';
+import { sameBytes } from '../../proto/bytes.ts';
 
 /** What the pipeline asks of the rest of the relay. */
 export interface OpPipelineDeps {
@@ -86,11 +87,6 @@ export function peekAuthor(body: Uint8Array): Uint8Array {
   return body.byteLength < AUTHOR_OFFSET + 32 ? EMPTY : body.subarray(AUTHOR_OFFSET, AUTHOR_OFFSET + 32);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** The authoritative room tree and the op bookkeeping, in memory. */
 export class OpPipeline {

@@ -27,10 +27,11 @@ import type { RejectCode, RoomRecord, Rooms } from '../../crdt/index.ts';
 import { RelayError } from '../errors.ts';
 import { firstTreeEpoch } from './tree-epoch.ts';
 import { FREE_VERDICTS_PREFIX } from './free-verdicts.ts';
-import { SEED_ROOMS } from '../rooms.ts';
-import type { Store, StoredRoom } from '../store.ts';
+import { SEED_ROOMS } from '../presence/rooms.ts';
+import type { Store, StoredRoom } from '../storage/store.ts';
 import { decodeAuditBatch, decodeVerdictBatch, encodeAuditBatch, encodeVerdictBatch } from './op-records.ts';
 import type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
+import { isRecord } from '../../proto/bytes.ts';
 
 export type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
 
@@ -109,9 +110,6 @@ const pad = (n: number): string => String(n).padStart(12, '0');
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 const unb64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'));
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
 
 /** The server name as a valid room name: cut at the limit in code points (not UTF-16 units, which would split a pair), then trimmed again. */
 function rootName(serverName: string): string {

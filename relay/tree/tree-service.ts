@@ -19,32 +19,33 @@
 import type * as Y from 'yjs';
 import { DOC_NAMES, encodeFullStep2, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { Actor, RoomRecord } from '../../crdt/index.ts';
-import { AuditEntrySchema, encodeEnvelope, ErrorCode, PageBudget } from '../../proto/index.ts';
+import { AuditEntrySchema, ErrorCode, PageBudget } from '../../proto/index.ts';
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { CrdtSync, JoinRoom, OpHistoryRequest, SignedOp, SubmitOps } from '../../proto/index.ts';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { OpResultSchema } from '../../proto/index.ts';
-import type { TypedEmitter } from '../emitter.ts';
+import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Clock, RelayLimits } from '../options.ts';
-import type { Presence } from '../presence.ts';
+import type { Presence } from '../presence/presence.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import { MembersDoc } from './members-doc.ts';
-import type { Roster } from '../roster.ts';
-import type { Session } from '../session.ts';
+import type { Roster } from '../presence/roster.ts';
+import type { Session } from '../connection/client-connection.ts';
 import type { DropStats } from '../stats.ts';
-import type { Store, StoredRoom } from '../store.ts';
+import type { Store, StoredRoom } from '../storage/store.ts';
 import { wireCode } from './codes.ts';
 import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
 import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
 import { FreeVerdicts } from './free-verdicts.ts';
-import { crdtSyncFrames } from '../paged-frames.ts';
+import { crdtSyncFrames } from '../connection/paged-frames.ts';
 import { loadTree, readAudit } from './tree-persistence.ts';
 import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, treeKeyCounts } from './tree-epoch.ts';
 import type { BatchVerdict } from './batch-records.ts';
 import type { AuditRecord, LoadedTree } from './tree-persistence.ts';
+import { toHex } from '../../proto/bytes.ts';
 
 /** Most ops one SubmitOps frame may carry. */
 export const MAX_OPS_PER_FRAME = 128;
@@ -92,9 +93,6 @@ export function toStoredRoom(r: RoomRecord): StoredRoom {
   return { id: r.id, name: r.name, parentId: r.parent, position: r.position, description: r.description, userLimit: r.userLimit, voiceId: r.voiceId };
 }
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
 
 /** See the module comment. Create with {@link TreeService.open}. */
 export class TreeService {
@@ -183,7 +181,7 @@ export class TreeService {
     }
     const member = this.#deps.roster.member(session);
     if (!member) return;
-    const who = hex(member.publicKey);
+    const who = toHex(member.publicKey);
     let bucket = this.#buckets.get(who);
     if (!bucket) this.#buckets.set(who, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
     // The budget is charged on arrival; verification starts now, off this thread.
@@ -238,7 +236,7 @@ export class TreeService {
   joinRoom(session: Session, msg: JoinRoom): void {
     const member = this.#deps.roster.member(session);
     if (!member) return;
-    const actor = this.#deps.actorOf(hex(member.publicKey)) ?? { keyHex: hex(member.publicKey), role: 'guest' as const };
+    const actor = this.#deps.actorOf(toHex(member.publicKey)) ?? { keyHex: toHex(member.publicKey), role: 'guest' as const };
     const rejection = validateOp(this.#pipeline.rooms, actor, { kind: 'member.join', args: { roomId: msg.roomId } }, { occupancy: () => 0 });
     if (rejection?.code === 'forbidden') {
       session.sendError(ErrorCode.FORBIDDEN, rejection.reason, 'join_room');
@@ -251,7 +249,7 @@ export class TreeService {
   /** A page of the audit log, for admins. */
   async history(session: Session, msg: OpHistoryRequest): Promise<void> {
     const member = this.#deps.roster.member(session);
-    const actor = member && this.#deps.actorOf(hex(member.publicKey));
+    const actor = member && this.#deps.actorOf(toHex(member.publicKey));
     if (actor?.role !== 'admin') {
       session.send({ case: 'opHistory', value: { entries: [], more: false, code: ErrorCode.FORBIDDEN } });
       return;
@@ -292,10 +290,10 @@ export class TreeService {
     // A key's budget goes with its last session; reconnecting cannot refill it while another tab is open.
     const member = this.#deps.roster.member(session);
     if (!member) return;
-    const who = hex(member.publicKey);
+    const who = toHex(member.publicKey);
     for (const other of this.#deps.roster.sessions()) {
       const key = other === session ? undefined : this.#deps.roster.member(other)?.publicKey;
-      if (key && hex(key) === who) return;
+      if (key && toHex(key) === who) return;
     }
     this.#buckets.delete(who);
   }
@@ -408,7 +406,6 @@ export class TreeService {
   #syncPresence(changed: ReadonlySet<string>): void {
     const { presence, roster } = this.#deps;
     const rooms = this.#pipeline.rooms;
-    const moved = new Map<number, ReturnType<Presence['member']>>();
     const gone: Array<[string, string]> = [];
     for (const id of changed) {
       const room = rooms.get(id);
@@ -421,12 +418,7 @@ export class TreeService {
       while (fallback !== '' && !rooms.has(fallback)) fallback = presence.roomInfo(fallback)?.parentId ?? '';
       gone.push([id, fallback === '' ? 'root' : fallback]);
     }
-    for (const [id, fallback] of gone) for (const m of presence.removeRoom(id, fallback)) moved.set(m.sessionId, m);
-    for (const m of moved.values()) {
-      if (!m) continue;
-      const frame = encodeEnvelope({ case: 'userUpdated', value: { user: m } });
-      for (const s of roster.sessions()) s.sendEncoded(frame);
-      this.memberMoved(m.sessionId, m.roomId);
-    }
+    // Through the roster, the one choke point of presence: broadcast, remembered, `room-changed`.
+    for (const m of roster.roomsRemoved(gone)) this.memberMoved(m.sessionId, m.roomId);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alignByWindows, quantile, windowDelays } from '../../bench/voice/align.ts';
-import { mulberry32 } from '../../client/session/seeded-random.ts';
+import { mulberry32 } from '../../client/session/voice/seeded-random.ts';
 
 describe('windowDelays', () => {
   it('finds a delay that changes half way, to the sample, and aligns the copy back', () => {

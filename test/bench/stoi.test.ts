@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { stoi } from '../../bench/voice/stoi.ts';
-import { mulberry32 } from '../../client/session/seeded-random.ts';
+import { mulberry32 } from '../../client/session/voice/seeded-random.ts';
 
 function speechLike(seconds: number, seed: number): Float32Array {
   // Broadband noise under a syllable-like envelope of random lengths and levels,

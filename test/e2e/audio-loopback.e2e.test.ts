@@ -1,6 +1,6 @@
 /**
  * The audio engine alone in real headless Chromium, no relay: the page
- * (test/audio/loopback-page, served by a Vite dev server on port 0) wraps
+ * (test/client/audio/loopback-page, served by a Vite dev server on port 0) wraps
  * its own uplink datagrams as downlink with forwardVoice, exactly as the
  * relay would, and feeds them back into receive(). So the fake
  * microphone's tone travels the whole path: getUserMedia → capture
@@ -19,11 +19,11 @@ import type { ViteDevServer } from 'vite';
 import { CHROMIUM_PATH, launchBrowser } from './browser.ts';
 import { sine, writeWav } from '../helpers/wav.ts';
 import { peakHz, rms, toneDominance } from '../helpers/tone-analysis.ts';
-import type { LoopbackResult } from '../audio/loopback-page/main.ts';
+import type { LoopbackResult } from '../client/audio/loopback-page/main.ts';
 
 const TONE_HZ = 1000;
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const pageRoot = join(repo, 'test/audio/loopback-page');
+const pageRoot = join(repo, 'test/client/audio/loopback-page');
 
 interface PageApi {
   runLoopback(o: { warmupMs: number; recordMs: number; lossEvery?: number }): Promise<LoopbackResult>;

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRelay } from '../../relay/index.ts';
-import type { Logger, Relay, RelayEvents, RelayOptions } from '../../relay/index.ts';
+import type { Logger, Relay, RelayEventPayloads, RelayEvents, RelayOptions } from '../../relay/index.ts';
 import { withTimeout } from './relay-client.ts';
 
 /** A relay started by {@link startRelay}. */
@@ -56,17 +56,19 @@ export async function startRelay(options: Partial<RelayOptions> = {}): Promise<S
 export function waitForEvent<K extends keyof RelayEvents>(
   relay: Relay,
   name: K,
-  predicate: (payload: RelayEvents[K]) => boolean = () => true,
+  predicate: (payload: RelayEventPayloads[K]) => boolean = () => true,
   timeoutMs = 5_000,
-): Promise<RelayEvents[K]> {
+): Promise<RelayEventPayloads[K]> {
   let off = (): void => {};
-  const found = new Promise<RelayEvents[K]>((resolve) => {
-    off = relay.on(name, (payload) => {
+  const found = new Promise<RelayEventPayloads[K]>((resolve) => {
+    // Generic over K, TypeScript cannot see that this listener fits RelayEvents[K] (it is its definition).
+    const listener = (payload: RelayEventPayloads[K]): void => {
       if (predicate(payload)) {
         off();
         resolve(payload);
       }
-    });
+    };
+    off = relay.on(name, listener as RelayEvents[K]);
   });
   return withTimeout(found, timeoutMs, `relay event ${String(name)}`).finally(() => off());
 }

@@ -8,7 +8,7 @@ import * as ed from '@noble/ed25519';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAcceptablePublicKey, publicKeyFault, verifyEd25519 as verifyInBrowser } from '../../keys/index.ts';
-import { generatePrivateKey, rawPublicKey, verifyEd25519 as verifyOnRelay } from '../../relay/ed25519.ts';
+import { generatePrivateKey, rawPublicKey, verifyEd25519 as verifyOnRelay } from '../../relay/access/ed25519.ts';
 
 const P = (1n << 255n) - 19n;
 const MESSAGE = new TextEncoder().encode('any message at all');

@@ -18,7 +18,7 @@ import {
   normalizeChatText,
 } from '../../proto/index.ts';
 import type { ChatSigningFields } from '../../proto/index.ts';
-import { verifyEd25519 as nodeVerify } from '../../relay/ed25519.ts';
+import { verifyEd25519 as nodeVerify } from '../../relay/access/ed25519.ts';
 import { verifyEd25519 as nobleVerify } from '../../keys/index.ts';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });

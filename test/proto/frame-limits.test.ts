@@ -30,7 +30,7 @@ import {
 import type { AuditEntry, ChatMessage } from '../../proto/index.ts';
 import { MAX_HISTORY_PAGE } from '../../relay/tree/index.ts';
 import { DEFAULT_CHAT_LIMITS } from '../../relay/chat/chat-limits.ts';
-import { MAX_DISPLAY_NAME_CHARS } from '../../relay/display-name.ts';
+import { MAX_DISPLAY_NAME_CHARS } from '../../relay/presence/display-name.ts';
 
 const MAX_U64 = 0xffff_ffff_ffff_ffffn;
 /** The most UTF-8 a legal chat text can be: MAX_CHAT_CHARS code points of 4 bytes. */

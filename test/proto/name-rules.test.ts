@@ -1,6 +1,6 @@
 /**
  * Name character rules (proto/name-rules.ts) as the relay applies them to
- * display names (relay/display-name.ts) and the shared tree check applies
+ * display names (relay/presence/display-name.ts) and the shared tree check applies
  * them to room names (crdt/tree.ts): names made only of invisible or
  * bidi-control characters, and names holding a bidi control, are refused by
  * both; ordinary names (emoji sequences with ZWJ included) are kept.

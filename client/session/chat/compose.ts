@@ -9,13 +9,8 @@ import type { ChatItem, SigningTarget } from '../../../proto/index.ts';
 import type { Signer } from '../../../keys/index.ts';
 import { parseConversationKey } from './chat-state.ts';
 import type { ConversationKey } from './chat-state.ts';
+import { fromHex } from '../../../proto/bytes.ts';
 
-/** Bytes of lower-case hex (the caller checked the format). */
-export function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
 
 /** The wire target of a conversation key, or null for a malformed key. */
 export function targetOf(conversation: ConversationKey): SigningTarget | null {

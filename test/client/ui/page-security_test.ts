@@ -2,7 +2,7 @@
 import { assert } from 'chai';
 import '../../../client/ui/index.ts';
 import type { ParleyPageSecurity } from '../../../client/ui/index.ts';
-import { errorText } from '../../../client/session/error-text.ts';
+import { errorText } from '../../../client/ui/error-text.ts';
 
 suite('parley-page-security', () => {
   teardown(() => document.querySelectorAll('parley-page-security').forEach((e) => e.remove()));

@@ -1,0 +1,114 @@
+/**
+ * The lifecycle of the session's voice transport: offers once signed in,
+ * re-offers when the relay has not reported the DataChannel open in time
+ * (node-datachannel on some hosts occasionally stalls a first setup, and the
+ * relay treats a new offer as a replacement), turns the relay's `voiceReady`
+ * and the channel's close into `State.voice`, and hands datagrams both ways.
+ *
+ * It owns the transport and its setup timer, never state: every change goes
+ * through the host's `set` (the session's one choke point).
+ */
+import type { RtcSignal } from '../../../proto/index.ts';
+import { SessionError } from '../errors.ts';
+import type { SignalConnection } from '../connection/signal-connection.ts';
+import type { State } from '../state.ts';
+import { VoiceTransport } from './voice-transport.ts';
+
+/** How long the relay gets to open the voice DataChannel before we re-offer, ms. */
+export const VOICE_SETUP_MS = 5000;
+/** Offers made before voice is reported failed. */
+export const VOICE_SETUP_ATTEMPTS = 4;
+
+/** Sends a control message to the relay (the signed-in socket). */
+type Send = SignalConnection['send'];
+
+/** What the link needs from the session. */
+export interface VoiceLinkHost {
+  /** The session's current snapshot. */
+  state(): State;
+  /** The session's choke point. */
+  set(next: State): void;
+  /** True while the audio engine runs (voice is only "ready" with one). */
+  audioRunning(): boolean;
+  /** Receives every datagram from the relay. */
+  receive(bytes: Uint8Array): void;
+}
+
+/** Adapters of the link. */
+export interface VoiceLinkDeps {
+  /** Builds a transport that signals through `send`; default a browser {@link VoiceTransport}. */
+  readonly createTransport?: ((send: Send) => VoiceTransport) | undefined;
+  readonly setTimer: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer: (handle: unknown) => void;
+}
+
+/** One voice transport at a time, with its setup retries. */
+export class VoiceLink {
+  readonly #host: VoiceLinkHost;
+  readonly #deps: VoiceLinkDeps;
+  #transport: VoiceTransport | null = null;
+  #timer: unknown = null;
+
+  constructor(host: VoiceLinkHost, deps: VoiceLinkDeps) {
+    this.#host = host;
+    this.#deps = deps;
+  }
+
+  /** Signed in: opens a transport that signals through `send` (replacing any previous one). */
+  start(send: Send): void {
+    this.#open(send, 0);
+  }
+
+  /** Applies the relay's answer or ICE candidate to the current transport. */
+  async handleSignal(signal: RtcSignal): Promise<void> {
+    await this.#transport?.handleSignal(signal);
+  }
+
+  /** The relay reports the DataChannel open: voice is ready (unless it already failed). */
+  ready(): void {
+    this.#clearTimer();
+    if (!this.#host.audioRunning()) return;
+    const s = this.#host.state();
+    this.#host.set({ ...s, voice: { status: s.voice.status === 'failed' ? 'failed' : 'ready', error: s.voice.error } });
+  }
+
+  /** Sends one datagram if a transport is open; dropped otherwise. */
+  send(bytes: Uint8Array): void {
+    this.#transport?.send(bytes);
+  }
+
+  /** Stops the setup timer and closes the transport; `start` may be called again. */
+  close(): void {
+    this.#clearTimer();
+    this.#transport?.close();
+    this.#transport = null;
+  }
+
+  #open(send: Send, attempt: number): void {
+    this.#transport?.close();
+    const voice = this.#deps.createTransport?.(send) ?? new VoiceTransport(send);
+    this.#transport = voice;
+    this.#clearTimer();
+    this.#timer = this.#deps.setTimer(() => {
+      this.#timer = null;
+      if (this.#transport !== voice || this.#host.state().voice.status === 'ready') return;
+      if (attempt + 1 < VOICE_SETUP_ATTEMPTS) this.#open(send, attempt + 1);
+      else this.#fail(new SessionError('voice-failed', 'voice channel did not open'));
+    }, VOICE_SETUP_MS);
+    voice.on('datagram', (bytes) => this.#host.receive(bytes));
+    voice.on('close', (reason) => {
+      if (this.#transport === voice) this.#fail(new SessionError('voice-failed', reason));
+    });
+    voice.start().catch((e: unknown) => this.#fail(new SessionError('voice-failed', String(e), { cause: e })));
+  }
+
+  #fail(error: SessionError): void {
+    this.#host.set({ ...this.#host.state(), voice: { status: 'failed', error } });
+  }
+
+  #clearTimer(): void {
+    if (this.#timer === null) return;
+    this.#deps.clearTimer(this.#timer);
+    this.#timer = null;
+  }
+}

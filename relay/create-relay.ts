@@ -1,0 +1,402 @@
+/**
+ * `createRelay`: opens the store, loads the identity and rooms, and wires the
+ * HTTP server, the WebSocket endpoint at `/ws`, the handshake, the roster, the
+ * voice signalling and the router together. The wiring is all this file does;
+ * each concern lives in its own module.
+ */
+import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { CONTROL_PAGE_BYTES, MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
+import { authorizeChat } from './chat/authorize.ts';
+import { ChatService } from './chat/chat-service.ts';
+import { ChatStore } from './chat/chat-store.ts';
+import { AccessRecords, AddressLockout, AdminService, applyAdmission, capConnections, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
+import { createFrameHandler } from './connection/control-pipeline.ts';
+import { TypedEmitter } from '../proto/typed-emitter.ts';
+import type { EventSource } from '../proto/typed-emitter.ts';
+import { RelayError } from './errors.ts';
+import type { RelayEvents } from './events.ts';
+import { Handshake } from './access/handshake.ts';
+import { startHeartbeat } from './connection/heartbeat.ts';
+import { startLoadReport } from './voice/load-report.ts';
+import { createStaticHandler } from './connection/http-static.ts';
+import { createOpsHandler, newAdminToken, readiness, RelayMetrics, writeAdminEndpoint } from './ops/index.ts';
+import type { CertificateProbe } from './ops/readiness.ts';
+import { loadOrCreateIdentity } from './access/identity.ts';
+import { attachLogger } from './ops/log.ts';
+import { resolveOptions } from './options.ts';
+import type { RelayOptions } from './options.ts';
+import { hashPassword } from './access/password.ts';
+import { Presence } from './presence/presence.ts';
+import { LossReports } from './voice/loss-reports.ts';
+import { Roster } from './presence/roster.ts';
+import { CloseCode, Session } from './connection/client-connection.ts';
+import type { SessionHooks } from './connection/client-connection.ts';
+import { DropStats } from './stats.ts';
+import type { RelayStats } from './stats.ts';
+import { Store } from './storage/store.ts';
+import { VoicePeers } from './voice/peers.ts';
+import type { VoicePlane } from './voice/plane.ts';
+import { VoiceRouter } from './voice/router.ts';
+import { VoiceSignalling } from './voice/signalling.ts';
+import { VoiceWorkerPool } from './voice/workers/index.ts';
+import { SignaturePool, TreeService } from './tree/index.ts';
+import type { TlsManager, TlsStatus } from './tls/index.ts';
+
+/** Path of the WebSocket endpoint. */
+export const WS_PATH = '/ws';
+
+/** A running relay. */
+export interface Relay extends EventSource<RelayEvents> {
+  /** Base HTTP URL, e.g. `http://127.0.0.1:8080/` (`localhost` when bound to all interfaces). */
+  readonly url: string;
+  /** WebSocket URL of the control endpoint. */
+  readonly wsUrl: string;
+  /** The port actually bound (useful with `port: 0`). */
+  readonly port: number;
+  /** The relay's persistent Ed25519 public key (32 bytes). */
+  readonly publicKey: Uint8Array;
+  /**
+   * While the relay has no admin: a fresh one-use admin invite signed by the
+   * relay (158 bytes; the link is `url + inviteFragment(bytes)`). Undefined
+   * once an admin exists.
+   */
+  readonly bootstrapInvite: Uint8Array | undefined;
+  /** Drop counters by reason, forwarded datagrams, and per voice worker counters. */
+  stats(): RelayStats;
+  /**
+   * Resolves once every room, mute and deafen change made so far is enforced
+   * on the voice path. Immediate without voice workers; with them, changes
+   * reach the workers one IPC hop after clients are told (well under a
+   * millisecond when idle), and this waits for that hop.
+   */
+  voiceSettled(): Promise<void>;
+  /** The certificate being served (expiry, validity) for readiness and metrics; undefined without TLS. */
+  tlsStatus(): TlsStatus | undefined;
+  /** Re-reads provided certificate files, or renews a certificate that is due (SIGHUP). Resolves true when a new one is served. */
+  reloadTls(): Promise<boolean>;
+  /**
+   * Stops taking frames, finishes and acknowledges what was accepted (op
+   * batches, chat writes), then closes every connection (1001, or 1012 with
+   * `restart`: clients reconnect at once to the next process), stops
+   * listening and closes the store. Idempotent.
+   */
+  close(options?: { readonly restart?: boolean }): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: ReturnType<typeof createServer> | ReturnType<typeof createHttpsServer>, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(RelayError.listen(`cannot listen [host:${host}, port:${port}]`, error));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Starts a relay. Rejects with `RelayError` on bad options, storage or listen failures. */
+export async function createRelay(options: RelayOptions): Promise<Relay> {
+  const opts = resolveOptions(options);
+  const { clock, limits } = opts;
+  const events: TypedEmitter<RelayEvents> = new TypedEmitter<RelayEvents>((error, name) => {
+    if (name !== 'internal-error') events.emit('internal-error', { where: `listener of ${String(name)}`, error });
+  });
+  const detachLogger = opts.logger ? attachLogger(events, opts.logger, clock) : () => {};
+  const store = await Store.open(opts.dataDir, (error) => events.emit('internal-error', { where: 'store write', error }));
+  const verifier = new SignaturePool({ size: options.signatureThreads });
+  let plane: VoicePlane | undefined;
+  let tls: TlsManager | undefined;
+
+  try {
+    if (opts.tls) {
+      // Loaded only with TLS: the certificate libraries cost a plain-HTTP relay start-up time for nothing.
+      const { createTlsManager } = await import('./tls/index.ts');
+      tls = await createTlsManager(opts.tls, { clock, logger: opts.logger, dataDir: opts.dataDir, host: opts.host });
+    }
+    const identity = await loadOrCreateIdentity(store);
+    const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
+
+    const records = await AccessRecords.open(store);
+    const tree = await TreeService.open({
+      store,
+      events,
+      clock,
+      relayKey: identity.publicKey,
+      serverName: opts.serverName,
+      limits,
+      verifier,
+      pageBytes: CONTROL_PAGE_BYTES,
+      actorOf: (keyHex) => {
+        const role = records.role(keyHex)?.role;
+        if (role) return { keyHex, role };
+        return store.user(keyHex) ? { keyHex, role: 'guest' } : null;
+      },
+    });
+    const bootstrapInvite = records.adminCount() === 0 ? createBootstrapInvite(identity, clock.now()) : undefined;
+    const lockout = new AddressLockout(clock, opts.lockout);
+    const stats = new DropStats(events);
+    const presence = new Presence(tree.rooms);
+    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES });
+    const chat = new ChatService({
+      store: await ChatStore.open(store.sublevel('chat')),
+      presence,
+      sessions: () => roster.sessions(),
+      relayKey: identity.publicKey,
+      clock,
+      limits: opts.chat,
+      policy: opts.chatPolicy ?? authorizeChat,
+      stats,
+      events,
+      displayNameOf: (hex) => store.user(hex)?.displayName,
+      pageBytes: CONTROL_PAGE_BYTES,
+    });
+    await chat.pruneAll();
+
+    const rooms = tree.attach(presence, roster, stats);
+    events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
+    events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
+    const signalling = new VoiceSignalling({
+      stats,
+      events,
+      sessionById: (id) => roster.sessionById(id),
+      onVoiceLost: (session) => session.close(CloseCode.VoiceLost, 'voice worker restarted'),
+    });
+    const onVoiceError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
+    plane =
+      opts.voiceWorkers > 0
+        ? await VoiceWorkerPool.start({ count: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events })
+        : new VoicePeers({ router: new VoiceRouter({ directory: presence, stats, clock, limits }), rtc: opts.rtc, output: signalling, onError: onVoiceError });
+    signalling.bind(plane);
+    const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events });
+    const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
+    const handshake = new Handshake({
+      relayPublicKey: identity.publicKey,
+      serverName: opts.serverName,
+      passwordHash,
+      authTimeoutMs: limits.authTimeoutMs,
+      stats,
+      events,
+      lockout,
+      decide: (publicKey, invite) =>
+        decideAdmission(publicKey, invite, { relayPublicKey: identity.publicKey, guests: opts.guests, records, now: clock.now() }),
+      apply: (publicKey, admission) => applyAdmission(publicKey, admission, records, clock.now()),
+      admit: (session, who, admission) => {
+        roster.admit(session, who, admission.role, admission.grant?.idHex);
+        if (admission.grant) admin.pushState();
+        else if (roster.member(session)?.role === Role.ADMIN) admin.sendState(session);
+        chat.welcome(session);
+      },
+    });
+    const onFrame = createFrameHandler({
+      stats,
+      events,
+      handlers: {
+        clientAuth: (session, msg) => handshake.clientAuth(session, msg),
+        joinRoom: (session, msg) => rooms.joinRoom(session, msg),
+        crdtSync: (session, msg) => rooms.sync(session, msg),
+        submitOps: (session, msg) => rooms.submit(session, msg),
+        opHistoryRequest: (session, msg) => {
+          rooms.history(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'op history', error }));
+        },
+        setSelfState: (session, msg) => roster.setSelfState(session, msg),
+        rtcSignal: (session, msg) => signalling.handle(session, msg),
+        setDisplayName: (session, msg) => roster.rename(session, msg),
+        adminRequest: (session, msg) => admin.handle(session, msg),
+        chatSend: (session, msg) => chat.send(session, msg),
+        chatHistoryRequest: (session, msg) => chat.history(session, msg),
+        receiverReport: (session, msg) => lossReports.handle(session, msg),
+      },
+    });
+
+    const connections = new Set<Session>();
+    let nextConnId = 1;
+    let closing: Promise<void> | undefined;
+
+    // Set once close() begins: frames after that are not taken (the client keeps and resends them).
+    let draining = false;
+    const hooks: SessionHooks = {
+      onFrame: (session, data, isBinary) => {
+        if (!draining) onFrame(session, data, isBinary);
+      },
+      onSocketError(session, error) {
+        // `ws` closes the socket itself after its protocol errors (1009 for size, 1002/1007 otherwise).
+        // Plain socket errors (ECONNRESET...) are not drops: the close that follows says it all.
+        if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') stats.frame('too-large', session.connId);
+        else if (error.code?.startsWith('WS_ERR_')) stats.frame('ws-protocol', session.connId, error.code);
+      },
+      onClosed(session, code, reason) {
+        connections.delete(session);
+        handshake.sessionClosed(session);
+        const sessionId = session.sessionId;
+        rooms.sessionClosed(session);
+        if (sessionId !== undefined) {
+          rooms.memberMoved(sessionId, null);
+          roster.leave(session);
+          signalling.close(sessionId);
+        }
+        events.emit('connection-closed', { connId: session.connId, sessionId, code, reason });
+      },
+    };
+
+    const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES, perMessageDeflate: false });
+    const tlsManager = tls;
+    // The certificate's validity for /readyz and /metrics: the TLS manager's, unless the embedder gives a probe.
+    const certificate: CertificateProbe | undefined =
+      opts.certificate ??
+      (tlsManager
+        ? () => {
+            const status = tlsManager.status();
+            return { ok: status.ok, expiresAt: status.notAfter };
+          }
+        : undefined);
+    const startedAt = clock.now();
+    const metrics = new RelayMetrics({ events, stats: () => stats.snapshot(plane?.workers()), sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate });
+    const ops = {
+      readiness: () =>
+        readiness({ storeOpen: store.isOpen, closing: closing !== undefined, expectedWorkers: opts.voiceWorkers, workers: plane?.workers() ?? [], certificate: certificate?.(), now: clock.now() }),
+      metrics,
+      metricsToken: opts.metricsToken,
+      trustProxy: opts.trustProxy,
+      uptimeSeconds: () => (clock.now() - startedAt) / 1000,
+      backup: { token: newAdminToken(), entries: () => store.rawEntries() },
+    };
+    const serverOptions = {
+      headersTimeout: limits.httpHeadersTimeoutMs,
+      requestTimeout: Math.max(limits.httpRequestTimeoutMs, limits.httpHeadersTimeoutMs),
+      // Node checks those timeouts only this often (default 30 s), which would stretch a 5 s limit.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.httpHeadersTimeoutMs / 4))),
+    };
+    const serve = createOpsHandler(ops, createStaticHandler(opts.staticDir));
+    const server = tlsManager
+      ? createHttpsServer({ ...serverOptions, ...tlsManager.credentials() }, (req, res) => {
+          if (!tlsManager.handleRequest(req, res)) serve(req, res);
+        })
+      : createServer(serverOptions, serve);
+    // A swap affects new handshakes only: open connections keep theirs (no session drops).
+    tlsManager?.onChange((pair) => (server as ReturnType<typeof createHttpsServer>).setSecureContext(pair));
+    const cap = capConnections(server, limits.maxConnectionsPerAddress, opts.trustProxy);
+
+    function onConnection(ws: WebSocket, req: IncomingMessage): void {
+      const remote = remoteAddress(req, opts.trustProxy);
+      const session = new Session(ws, { connId: nextConnId++, remoteAddress: remote, clock, limits, hooks, meter: stats.sendMeter });
+      connections.add(session);
+      events.emit('connection-opened', { connId: session.connId, remote });
+      handshake.start(session);
+    }
+
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // A connection the per-address cap already answered (and ended) can still deliver the upgrade
+      // request it sent first: writing to it again would throw 'write after end' out of the server.
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const path = (req.url ?? '').split('?', 1)[0];
+      if (path !== WS_PATH || closing) {
+        socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
+        return;
+      }
+      if (!cap.admitUpgrade(req, socket)) return;
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
+    });
+    // Malformed HTTP must not reach the default handler, which would only log.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      // A request that did not arrive within limits.httpHeadersTimeoutMs / httpRequestTimeoutMs.
+      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+      else socket.destroy();
+    });
+
+    const port = await listen(server, opts.port, opts.host);
+    try {
+      await tls?.serverStarted(port);
+    } catch (error) {
+      // The HTTP-01 port could not be bound: the HTTPS server must not stay up half-configured.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw RelayError.listen(`cannot start the ACME HTTP-01 server [reason:${error instanceof Error ? error.message : String(error)}]`, error);
+    }
+    const removeAdminEndpoint = await writeAdminEndpoint(opts.dataDir, {
+      port,
+      host: opts.host === '0.0.0.0' || opts.host === '' ? '127.0.0.1' : opts.host === '::' ? '::1' : opts.host,
+      token: ops.backup.token,
+      pid: process.pid,
+    });
+    const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
+    const stopLoadReport =
+      opts.loadReportIntervalMs > 0
+        ? startLoadReport({ intervalMs: opts.loadReportIntervalMs, stats: () => stats.snapshot(plane?.workers()), now: () => clock.now(), report: (load) => events.emit('voice-load', load) })
+        : () => {};
+    const url = `${tls ? 'https' : 'http'}://${urlHost(opts.host)}:${port}/`;
+    const wsUrl = `${tls ? 'wss' : 'ws'}://${urlHost(opts.host)}:${port}${WS_PATH}`;
+
+    async function shutdown(restart: boolean): Promise<void> {
+      draining = true;
+      stopHeartbeat();
+      stopLoadReport();
+      handshake.stop();
+      // Acknowledge everything accepted while the sockets are still open to carry the answers.
+      await rooms.drain();
+      await chat.flush();
+      const open = [...connections];
+      for (const session of open) session.close(restart ? CloseCode.Restart : CloseCode.GoingAway, restart ? 'relay restarting' : 'relay shutting down');
+      // Give peers a moment to answer the close frame, then cut the rest.
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(open.map((s) => s.whenSocketClosed())),
+        new Promise<void>((resolve) => {
+          graceTimer = setTimeout(resolve, limits.closeGraceMs);
+        }),
+      ]);
+      clearTimeout(graceTimer);
+      for (const session of open) session.terminate();
+      await plane?.close();
+      await rooms.drain();
+      await verifier.close();
+      wss.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await tls?.close();
+      await chat.flush();
+      await removeAdminEndpoint();
+      await store.close();
+      metrics.close();
+      detachLogger();
+    }
+
+    events.emit('listening', { url, port });
+    return {
+      url,
+      wsUrl,
+      port,
+      publicKey: identity.publicKey,
+      bootstrapInvite,
+      stats: () => stats.snapshot(plane?.workers()),
+      voiceSettled: () => plane?.settled() ?? Promise.resolve(),
+      tlsStatus: () => tlsManager?.status(),
+      reloadTls: () => tlsManager?.reload() ?? Promise.resolve(false),
+      on: (name, listener) => events.on(name, listener),
+      off: (name, listener) => events.off(name, listener),
+      close: (options) => (closing ??= shutdown(options?.restart === true)),
+    };
+  } catch (error) {
+    await tls?.close();
+    await plane?.close();
+    await verifier.close();
+    await store.close().catch(() => {});
+    detachLogger();
+    throw error;
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * Ids and defaults of the seeded rooms. The room list itself now lives in the
+ * room-tree document (relay/tree/); a fresh relay seeds `lobby` and `quiet`
+ * under the root there, carrying over a room list stored by older versions.
+ */
+import type { StoredRoom } from '../storage/store.ts';
+
+/** Id of the room a user lands in on first visit (or when their last room is gone). */
+export const LOBBY_ID = 'lobby';
+
+/** The two rooms a fresh relay starts with under the root (`seedRooms` in relay/tree/tree-persistence.ts; tests build presence from these too). */
+export const SEED_ROOMS: readonly StoredRoom[] = Object.freeze([
+  { id: LOBBY_ID, name: 'Lobby', parentId: 'root', position: 0, description: '', userLimit: 0, voiceId: 1 },
+  { id: 'quiet', name: 'Quiet room', parentId: 'root', position: 1, description: '', userLimit: 0, voiceId: 2 },
+]);

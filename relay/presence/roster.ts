@@ -1,0 +1,237 @@
+/**
+ * The authenticated sessions and their presence: admission after the
+ * handshake, room moves, mute/deafen, leaving. Each change is applied to the
+ * presence registry, then broadcast, then persisted, in that order, so every
+ * client sees the same sequence the registry went through.
+ */
+import { encodeEnvelope, ErrorCode, Role } from '../../proto/index.ts';
+import type { EnvelopeInit, JoinRoom, SetDisplayName, SetSelfState } from '../../proto/index.ts';
+import type { AdminDirectory } from '../access/index.ts';
+import type { AuthIdentity } from '../access/auth.ts';
+import { normalizeDisplayName } from './display-name.ts';
+import type { TypedEmitter } from '../../proto/typed-emitter.ts';
+import type { RelayEvents } from '../events.ts';
+import type { Clock } from '../options.ts';
+import type { Member, Presence } from './presence.ts';
+import { presencePageFrames } from '../connection/paged-frames.ts';
+import { LOBBY_ID } from './rooms.ts';
+import type { Session } from '../connection/client-connection.ts';
+import type { DropStats } from '../stats.ts';
+import type { Store } from '../storage/store.ts';
+import { toHex } from '../../proto/bytes.ts';
+
+/** Dependencies of a {@link Roster}. */
+export interface RosterDeps {
+  readonly presence: Presence;
+  readonly store: Store;
+  readonly stats: DropStats;
+  readonly events: TypedEmitter<RelayEvents>;
+  readonly clock: Clock;
+  /** Bytes of users one PresencePage may carry (proto/paging.ts). */
+  readonly pageBytes: number;
+}
+
+
+/** Authenticated sessions by session id, and the presence operations on them. */
+export class Roster implements AdminDirectory {
+  readonly #deps: RosterDeps;
+  readonly #sessions = new Map<number, Session>();
+  #nextSessionId = 1;
+
+  constructor(deps: RosterDeps) {
+    this.#deps = deps;
+  }
+
+  /** Authenticated sessions. */
+  sessions(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
+  /** Completes the handshake: assigns a session id, places the user with `role`, sends authOk, announces them. */
+  admit(session: Session, identity: AuthIdentity, role: Role, inviteId?: string): void {
+    const { presence, store, events, clock } = this.#deps;
+    const keyHex = toHex(identity.publicKey);
+    const known = store.user(keyHex);
+    const roomId = known && presence.hasRoom(known.lastRoomId) ? known.lastRoomId : this.#defaultRoomId();
+    const sessionId = this.#nextSessionId++;
+    if (!session.authenticated(sessionId)) return;
+    const member = presence.add({
+      sessionId,
+      publicKey: identity.publicKey,
+      displayName: identity.displayName,
+      roomId,
+      muted: false,
+      deafened: false,
+      role,
+    });
+    this.#sessions.set(sessionId, session);
+    // The caller's own state, then the roster in pages: all of them are queued
+    // here, synchronously, so every later presence event follows the last page.
+    session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId } });
+    for (const frame of presencePageFrames(presence.members(), this.#deps.pageBytes)) session.sendEncoded(frame);
+    this.#broadcast({ case: 'userJoined', value: { user: member } }, sessionId);
+    const now = clock.now();
+    store.saveUser({
+      publicKeyHex: keyHex,
+      displayName: identity.displayName,
+      lastRoomId: roomId,
+      firstSeenMs: known?.firstSeenMs ?? now,
+      lastSeenMs: now,
+    });
+    events.emit('authenticated', {
+      connId: session.connId,
+      sessionId,
+      displayName: identity.displayName,
+      keyPrefix: keyHex.slice(0, 16),
+      roomId,
+      role: (Role[role] ?? 'guest').toLowerCase(),
+      inviteId,
+    });
+  }
+
+  /** Renames the session's user; everyone (the renamer included, as its ack) gets userUpdated. */
+  rename(session: Session, msg: SetDisplayName): void {
+    const sessionId = session.sessionId;
+    if (sessionId === undefined) return;
+    const name = normalizeDisplayName(msg.displayName);
+    if (name === null) {
+      this.#deps.stats.frame('bad-request', session.connId, 'display name');
+      session.sendError(ErrorCode.BAD_REQUEST, 'display name must be 1..32 printable characters', 'set_display_name');
+      return;
+    }
+    const member = this.#deps.presence.rename(sessionId, name);
+    if (!member) return;
+    this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    this.#remember(member);
+    this.#deps.events.emit('renamed', { sessionId, displayName: name });
+  }
+
+  // --- AdminDirectory: what admin requests need to find and change users ---
+
+  member(session: Session): Member | undefined {
+    return session.sessionId === undefined ? undefined : this.#deps.presence.member(session.sessionId);
+  }
+
+  sessionById(sessionId: number): Session | undefined {
+    return this.#sessions.get(sessionId);
+  }
+
+  sessionsOfKey(keyHex: string): Session[] {
+    const { presence } = this.#deps;
+    return [...this.#sessions].filter(([id]) => {
+      const m = presence.member(id);
+      return m !== undefined && toHex(m.publicKey) === keyHex;
+    }).map(([, s]) => s);
+  }
+
+  adminSessions(): Session[] {
+    const { presence } = this.#deps;
+    return [...this.#sessions].filter(([id]) => presence.member(id)?.role === Role.ADMIN).map(([, s]) => s);
+  }
+
+  applyRole(keyHex: string, role: Role): void {
+    for (const s of this.sessionsOfKey(keyHex)) {
+      const member = s.sessionId === undefined ? undefined : this.#deps.presence.setRole(s.sessionId, role);
+      if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    }
+  }
+
+  lastName(keyHex: string): string {
+    return this.#deps.store.user(keyHex)?.displayName ?? '';
+  }
+
+  /** Moves the session's user; everyone (the mover included, as its ack) gets userUpdated. */
+  join(session: Session, msg: JoinRoom): void {
+    const sessionId = session.sessionId;
+    if (sessionId === undefined) return;
+    const { presence, stats, events } = this.#deps;
+    const result = presence.move(sessionId, msg.roomId);
+    if (!result.ok) {
+      if (result.reason === 'room-full') {
+        stats.frame('room-full', session.connId);
+        session.sendError(ErrorCode.ROOM_FULL, 'room is full', 'join_room');
+      } else {
+        stats.frame('unknown-room', session.connId);
+        session.sendError(ErrorCode.UNKNOWN_ROOM, 'no such room', 'join_room');
+      }
+      return;
+    }
+    this.#broadcast({ case: 'userUpdated', value: { user: result.member } });
+    this.#remember(result.member);
+    if (result.from !== result.member.roomId) {
+      events.emit('room-changed', { sessionId, from: result.from, to: result.member.roomId });
+    }
+  }
+
+  /**
+   * Removes deleted rooms from presence (`gone`: each deleted room with the
+   * surviving room its people move to), through the same path as a join: each
+   * moved member is broadcast (userUpdated), remembered as being in the new
+   * room, and reported as `room-changed`. Returns the moved members.
+   */
+  roomsRemoved(gone: ReadonlyArray<readonly [roomId: string, toRoomId: string]>): Member[] {
+    const { presence, events } = this.#deps;
+    const moved = new Map<number, { member: Member; from: string }>();
+    for (const [roomId, toRoomId] of gone) {
+      for (const m of presence.removeRoom(roomId, toRoomId)) {
+        // A member can pass through several deleted rooms of one subtree: keep where it started.
+        moved.set(m.sessionId, { member: m, from: moved.get(m.sessionId)?.from ?? roomId });
+      }
+    }
+    for (const { member, from } of moved.values()) {
+      this.#broadcast({ case: 'userUpdated', value: { user: member } });
+      this.#remember(member);
+      events.emit('room-changed', { sessionId: member.sessionId, from, to: member.roomId });
+    }
+    return [...moved.values()].map((m) => m.member);
+  }
+
+  /** Updates mute/deafen and broadcasts userUpdated to everyone. */
+  setSelfState(session: Session, msg: SetSelfState): void {
+    const sessionId = session.sessionId;
+    if (sessionId === undefined) return;
+    const member = this.#deps.presence.setSelfState(sessionId, { muted: msg.muted, deafened: msg.deafened });
+    if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
+  }
+
+  /** Removes a closed session from presence and tells everyone (voice is ended by the signalling). */
+  leave(session: Session): void {
+    const sessionId = session.sessionId;
+    if (sessionId === undefined || !this.#sessions.delete(sessionId)) return;
+    const { presence } = this.#deps;
+    const member = presence.remove(sessionId);
+    if (!member) return;
+    this.#broadcast({ case: 'userLeft', value: { sessionId } });
+    this.#remember(member);
+  }
+
+  /** Sends `msg` to every authenticated session except `except`. Encodes once. */
+  #broadcast(msg: EnvelopeInit, except?: number): void {
+    const frame = encodeEnvelope(msg);
+    for (const [id, session] of this.#sessions) {
+      if (id !== except) session.sendEncoded(frame);
+    }
+  }
+
+  /** Persists a member's name, room and last-seen time. */
+  #remember(member: Member): void {
+    const { store, clock } = this.#deps;
+    const keyHex = toHex(member.publicKey);
+    const now = clock.now();
+    store.saveUser({
+      publicKeyHex: keyHex,
+      displayName: member.displayName,
+      lastRoomId: member.roomId,
+      firstSeenMs: store.user(keyHex)?.firstSeenMs ?? now,
+      lastSeenMs: now,
+    });
+  }
+
+  #defaultRoomId(): string {
+    const { presence } = this.#deps;
+    if (presence.hasRoom(LOBBY_ID)) return LOBBY_ID;
+    const first = presence.rooms()[0];
+    if (!first) throw new TypeError('relay has no rooms');
+    return first.id;
+  }
+}
