@@ -14,7 +14,7 @@ import type { KeyObject } from 'node:crypto';
 import { childrenOf, nameKey, ROOT_ID } from '../../crdt/index.ts';
 import type { Rooms } from '../../crdt/index.ts';
 import { memoryTreeCache, RoomTreeStore } from '../../client/session/tree/index.ts';
-import type { TreeCache, TreeEdit, TreeRoomView } from '../../client/session/tree/index.ts';
+import type { TreeCache, TreeEdit, RoomView } from '../../client/session/tree/index.ts';
 import { verifyEd25519 } from '../../keys/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import { ErrorCode, Role } from '../../proto/index.ts';
@@ -95,9 +95,9 @@ class SimClient {
   }
 
   randomEdit(rand: () => number): TreeEdit | null {
-    const rooms = this.store.view.rooms;
+    const rooms = this.store.rooms;
     if (rooms.length === 0) return null;
-    const pick = (): TreeRoomView => rooms[Math.floor(rand() * rooms.length)]!;
+    const pick = (): RoomView => rooms[Math.floor(rand() * rooms.length)]!;
     const name = `R${Math.floor(rand() * 12)}`;
     const r = rand();
     if (r < 0.3) return { kind: 'room.create', args: { roomId: `s${Math.floor(rand() * 1e9).toString(36)}`, parentId: pick().id, name, index: Math.floor(rand() * 4), description: '', userLimit: 0 } };
@@ -167,7 +167,7 @@ async function runSimulation(seed: number): Promise<{ refused: number; applied: 
     await boss.sync();
     const truth = boss.rooms();
     checkInvariantsOf(truth);
-    await expect.poll(() => clients.map((c) => shape(c.store.view.rooms)), { timeout: 10_000, interval: 50 }).toEqual(clients.map(() => shape(truth.values())));
+    await expect.poll(() => clients.map((c) => shape(c.store.rooms)), { timeout: 10_000, interval: 50 }).toEqual(clients.map(() => shape(truth.values())));
     await boss.client.close();
     return { refused: clients.reduce((n, c) => n + c.store.view.refused.length, 0), applied: truth.size };
   } finally {
