@@ -7,8 +7,9 @@
  * and VoiceLink (voice-link.ts: the VoiceTransport's RTCPeerConnection +
  * DataChannel, offers and re-offers) -> relay. The audio engine is injected
  * and driven by AudioLink (audio-link.ts), which derives everything the
- * engine does from the state; voice settings persist through the injected
- * SettingsStore. How presence and the connection change the state are pure
+ * engine does from the state. Datagrams never pass through this file: the
+ * two links share one VoicePath (voice-path.ts) that hands them across.
+ * Voice settings persist through the injected SettingsStore. How presence and the connection change the state are pure
  * reducers (presence.ts, connection-state.ts); this file is the wiring.
  */
 import type { AuthOk, RtcSignal } from '../../proto/index.ts';
@@ -36,6 +37,7 @@ import { createTreeLink } from './tree/tree-link.ts';
 import { roleName, toUserView } from './views.ts';
 import { reduceVoiceCommand } from './voice/voice-commands.ts';
 import { VoiceLink } from './voice/voice-link.ts';
+import { VoicePath } from './voice/voice-path.ts';
 import { memorySettingsStore, parseVoiceSettings } from './voice/voice-settings.ts';
 import type { SettingsStore } from './voice/voice-settings.ts';
 
@@ -105,6 +107,7 @@ export class Session {
       ...(deps.clearTimer ? { clearTimer: deps.clearTimer } : {}),
     });
     const session = this;
+    const path = new VoicePath(this.#setTimer);
     this.#audio = new AudioLink(
       {
         get state() {
@@ -112,10 +115,10 @@ export class Session {
         },
         set: (next) => this.#set(next),
         sendControl: (msg) => this.#control.signal?.send(msg),
-        sendDatagram: (bytes) => this.#voice.send(bytes),
       },
       {
         createAudio: deps.createAudio,
+        path,
         setTimer: this.#setTimer,
         now: deps.now ?? Date.now,
         devices: deps.devices ?? null,
@@ -127,9 +130,8 @@ export class Session {
         state: () => this.#state,
         set: (next) => this.#set(next),
         audioRunning: () => this.#audio.engine !== null,
-        receive: (bytes) => this.#audio.receive(bytes),
       },
-      { createTransport: deps.createVoiceTransport, setTimer: this.#setTimer, clearTimer: this.#clearTimer },
+      { createTransport: deps.createVoiceTransport, path, setTimer: this.#setTimer, clearTimer: this.#clearTimer },
     );
     this.#control = new ControlLink(
       {

@@ -13,26 +13,15 @@ import type { ChatState } from './chat/chat-state.ts';
 import type { ChatCommand } from './chat/chat-client.ts';
 
 import { emptyTreeView } from './tree/index.ts';
-import type { TreeEdit, TreeView } from './tree/index.ts';
+import type { RoomView, TreeEdit, TreeView } from './tree/index.ts';
+
+export type { RoomView } from './tree/index.ts';
 
 /** Lifecycle of the control connection. */
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'connected' | 'reconnecting' | 'failed';
 
 /** Lifecycle of the voice path (mic + DataChannel). */
 export type VoiceStatus = 'off' | 'starting' | 'ready' | 'failed';
-
-export interface RoomView {
-  readonly id: string;
-  readonly name: string;
-  readonly parentId: string;
-  readonly position: number;
-  readonly voiceId: number;
-  readonly description?: string;
-  /** 0 = no limit. */
-  readonly userLimit?: number;
-  /** A queued (not yet acknowledged) change created or changed this room. */
-  readonly pending?: boolean;
-}
 
 /** A user's role on the relay. */
 export type RoleName = 'guest' | 'member' | 'admin';

@@ -1,4 +1,9 @@
-/** Typed DOM events the UI components fire upward to <parley-app>. */
+/**
+ * Typed DOM events the UI components fire upward to <parley-app>. Each event
+ * that asks the session for something carries the session `Command` it
+ * stands for (`command`), so the app dispatches them all with one listener
+ * (`SESSION_COMMAND_EVENTS`) instead of translating each by hand.
+ */
 import type { ChatCommand, Command, VoiceCommand } from '../session/index.ts';
 import type { TreeEdit } from '../session/tree/index.ts';
 
@@ -11,6 +16,10 @@ export class ConnectRequestEvent extends Event {
   constructor(readonly displayName: string, readonly password: string) {
     super(ConnectRequestEvent.type, { bubbles: true, composed: true });
   }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return { type: 'connect', displayName: this.displayName, password: this.password };
+  }
 }
 
 /** The user asked to move into a room. */
@@ -19,6 +28,10 @@ export class JoinRoomEvent extends Event {
   constructor(readonly roomId: string) {
     super(JoinRoomEvent.type, { bubbles: true, composed: true });
   }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return { type: 'join-room', roomId: this.roomId };
+  }
 }
 
 /** The user toggled mute or deafen. */
@@ -26,6 +39,10 @@ export class VoiceToggleEvent extends Event {
   static readonly type = 'voice-toggle';
   constructor(readonly control: 'mute' | 'deafen', readonly on: boolean) {
     super(VoiceToggleEvent.type, { bubbles: true, composed: true });
+  }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return this.control === 'mute' ? { type: 'set-muted', muted: this.on } : { type: 'set-deafened', deafened: this.on };
   }
 }
 
@@ -59,6 +76,10 @@ export class RenameEvent extends Event {
   constructor(readonly displayName: string) {
     super(RenameEvent.type, { bubbles: true, composed: true });
   }
+  /** The session command this event stands for (the app also remembers the name). */
+  get command(): Command {
+    return { type: 'rename', displayName: this.displayName };
+  }
 }
 
 /** An admin asked for an admin action (create/revoke invite, kick, ban, lift ban, set role). */
@@ -75,6 +96,10 @@ export class RelayKeyDecisionEvent extends Event {
   constructor(readonly accept: boolean) {
     super(RelayKeyDecisionEvent.type, { bubbles: true, composed: true });
   }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return { type: this.accept ? 'accept-relay-key' : 'reject-relay-key' };
+  }
 }
 
 /** An admin asked to change the room tree (create, rename, move, delete, describe). */
@@ -82,6 +107,10 @@ export class TreeEditEvent extends Event {
   static readonly type = 'tree-edit';
   constructor(readonly edit: TreeEdit) {
     super(TreeEditEvent.type, { bubbles: true, composed: true });
+  }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return { type: 'tree-edit', edit: this.edit };
   }
 }
 
@@ -99,6 +128,10 @@ export class DismissRefusalEvent extends Event {
   constructor(readonly opIdHex: string) {
     super(DismissRefusalEvent.type, { bubbles: true, composed: true });
   }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return { type: 'dismiss-refusal', opIdHex: this.opIdHex };
+  }
 }
 
 /** An admin asked for (more of) the room history; `beforeSeq` 0 = newest. */
@@ -107,7 +140,40 @@ export class LoadHistoryEvent extends Event {
   constructor(readonly beforeSeq: number) {
     super(LoadHistoryEvent.type, { bubbles: true, composed: true });
   }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return { type: 'load-history', beforeSeq: this.beforeSeq };
+  }
 }
+
+/** An event that stands for one session command. */
+export type SessionCommandEvent =
+  | ConnectRequestEvent
+  | JoinRoomEvent
+  | VoiceToggleEvent
+  | VoiceCommandEvent
+  | ChatCommandEvent
+  | RenameEvent
+  | AdminCommandEvent
+  | RelayKeyDecisionEvent
+  | TreeEditEvent
+  | DismissRefusalEvent
+  | LoadHistoryEvent;
+
+/** The types of every {@link SessionCommandEvent}: the app dispatches each one's `command`. */
+export const SESSION_COMMAND_EVENTS: readonly (keyof HTMLElementEventMap)[] = [
+  'connect-request',
+  'join-room',
+  'voice-toggle',
+  'voice-command',
+  'chat-command',
+  'rename',
+  'admin-command',
+  'relay-key-decision',
+  'tree-edit',
+  'dismiss-refusal',
+  'load-history',
+];
 
 declare global {
   interface HTMLElementEventMap {

@@ -3,22 +3,11 @@ import { errorText, unreadCount } from '../session/index.ts';
 import type { Session, State } from '../session/index.ts';
 import type { IdentityActions } from '../identity-actions.ts';
 import { SessionController } from './session-controller.ts';
-import type {
-  AdminCommandEvent,
-  ChatCommandEvent,
-  ConnectRequestEvent,
-  DismissRefusalEvent,
-  JoinRoomEvent,
-  LoadHistoryEvent,
-  RelayKeyDecisionEvent,
-  RenameEvent,
-  RoomActionsEvent,
-  TreeEditEvent,
-  VoiceCommandEvent,
-  VoiceToggleEvent,
-} from './events.ts';
+import { RenameEvent, SESSION_COMMAND_EVENTS } from './events.ts';
+import type { RoomActionsEvent, SessionCommandEvent } from './events.ts';
 import { MentionNotifier } from './mention-notifier.ts';
-import { NAME_KEY } from './parley-connect-form.ts';
+import { storageNameStore } from './name-store.ts';
+import type { NameStore } from './name-store.ts';
 import './parley-admin-panel.ts';
 import './parley-chat-panel.ts';
 import './parley-identity-panel.ts';
@@ -48,17 +37,12 @@ function unreadSummary(s: State): { rooms: Map<string, { count: number; mentione
   return { rooms, direct, total };
 }
 
-function savedName(): string {
-  try {
-    return localStorage.getItem(NAME_KEY) ?? '';
-  } catch {
-    return '';
-  }
-}
-
 /**
  * Root component: renders the sign-in form or the room view from the
- * session's state, and turns UI events into session commands. Rooms and chat
+ * session's state; every UI event that stands for a session command
+ * (events.ts, `SESSION_COMMAND_EVENTS`) reaches `session.dispatch` through one
+ * listener, and the display name is remembered through the injected
+ * `nameStore` (default: this page's localStorage). Rooms and chat
  * sit side by side on wide screens; on phones a Rooms / Chat switch shows one.
  * The developer panel shows with `?dev` in the URL or after Ctrl+Shift+D.
  */
@@ -66,6 +50,7 @@ export class ParleyApp extends LitElement {
   static override properties = {
     session: { attribute: false },
     identity: { attribute: false },
+    nameStore: { attribute: false },
     _panel: { state: true },
     _name: { state: true },
     _actionsRoom: { state: true },
@@ -77,6 +62,8 @@ export class ParleyApp extends LitElement {
   declare session: Session | null;
   /** Backup / import / reset of this browser's identity. */
   declare identity: IdentityActions | null;
+  /** Where the display name is remembered between visits. */
+  declare nameStore: NameStore;
   /** Which side panel is open while connected. */
   declare _panel: '' | 'identity' | 'admin' | 'history';
   declare _name: string;
@@ -96,12 +83,29 @@ export class ParleyApp extends LitElement {
     super();
     this.session = null;
     this.identity = null;
+    this.nameStore = storageNameStore();
     this._panel = '';
-    this._name = savedName();
+    this._name = this.nameStore.load();
     this._actionsRoom = '';
     this._view = 'rooms';
     this._wide = this.#media?.matches ?? true;
     this.devPanel = typeof location !== 'undefined' && new URLSearchParams(location.search).has('dev');
+    // Component events are composed, so they all reach the host; one listener dispatches them.
+    for (const type of SESSION_COMMAND_EVENTS) this.addEventListener(type, this.#onCommand);
+  }
+
+  #onCommand = (e: Event): void => {
+    if (e instanceof RenameEvent) {
+      this.nameStore.save(e.displayName);
+      this._name = e.displayName;
+    }
+    this.session?.dispatch((e as SessionCommandEvent).command);
+  };
+
+  override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    // A store given after construction (the page injects one) is where the name comes from.
+    if (changed.has('nameStore') && changed.get('nameStore') !== undefined) this._name = this.nameStore.load();
+    this.#sync();
   }
 
   #onDevKey = (e: KeyboardEvent): void => {
@@ -150,7 +154,7 @@ export class ParleyApp extends LitElement {
     parley-voice-bar { position: sticky; bottom: 0; }
   `;
 
-  override willUpdate(): void {
+  #sync(): void {
     this.#ctl.session = this.session;
     const s = this.#ctl.state;
     if (!s) return;
@@ -165,50 +169,8 @@ export class ParleyApp extends LitElement {
     }
   }
 
-  #onChat = (e: ChatCommandEvent): void => {
-    this.session?.dispatch(e.command);
-  };
-
-  #onConnect = (e: ConnectRequestEvent): void => {
-    this.session?.dispatch({ type: 'connect', displayName: e.displayName, password: e.password });
-  };
-
-  #onJoin = (e: JoinRoomEvent): void => {
-    this.session?.dispatch({ type: 'join-room', roomId: e.roomId });
-  };
-
-  #onRename = (e: RenameEvent): void => {
-    try {
-      localStorage.setItem(NAME_KEY, e.displayName);
-    } catch {
-      // not remembered; still applied live
-    }
-    this._name = e.displayName;
-    this.session?.dispatch({ type: 'rename', displayName: e.displayName });
-  };
-
-  #onAdmin = (e: AdminCommandEvent): void => {
-    this.session?.dispatch(e.command);
-  };
-
-  #onRelayKey = (e: RelayKeyDecisionEvent): void => {
-    this.session?.dispatch({ type: e.accept ? 'accept-relay-key' : 'reject-relay-key' });
-  };
-
-  #onTreeEdit = (e: TreeEditEvent): void => {
-    this.session?.dispatch({ type: 'tree-edit', edit: e.edit });
-  };
-
   #onRoomActions = (e: RoomActionsEvent): void => {
     this._actionsRoom = e.roomId;
-  };
-
-  #onDismissRefusal = (e: DismissRefusalEvent): void => {
-    this.session?.dispatch({ type: 'dismiss-refusal', opIdHex: e.opIdHex });
-  };
-
-  #onLoadHistory = (e: LoadHistoryEvent): void => {
-    this.session?.dispatch({ type: 'load-history', beforeSeq: e.beforeSeq });
   };
 
   #toggle(panel: 'identity' | 'admin' | 'history'): void {
@@ -221,17 +183,8 @@ export class ParleyApp extends LitElement {
       .fingerprint=${s?.identity?.fingerprint ?? ''}
       .displayName=${name}
       .actions=${this.identity}
-      @rename=${this.#onRename}
     ></parley-identity-panel>`;
   }
-
-  #onVoice = (e: VoiceToggleEvent): void => {
-    this.session?.dispatch(e.control === 'mute' ? { type: 'set-muted', muted: e.on } : { type: 'set-deafened', deafened: e.on });
-  };
-
-  #onVoiceCommand = (e: VoiceCommandEvent): void => {
-    this.session?.dispatch(e.command);
-  };
 
   #openSettings = (): void => {
     this.session?.dispatch({ type: 'refresh-devices' });
@@ -243,7 +196,7 @@ export class ParleyApp extends LitElement {
     if (!s) return html`<p role="status">Loading…</p>`;
     const status = s.connection.status;
     if (s.relayKeyChange) {
-      return html`<parley-relay-key-warning .change=${s.relayKeyChange} @relay-key-decision=${this.#onRelayKey}></parley-relay-key-warning>`;
+      return html`<parley-relay-key-warning .change=${s.relayKeyChange}></parley-relay-key-warning>`;
     }
     if (status === 'idle' || status === 'connecting' || status === 'authenticating' || (status === 'failed' && s.selfSessionId === null)) {
       return html`<parley-connect-form
@@ -253,7 +206,6 @@ export class ParleyApp extends LitElement {
           .serverName=${s.serverName}
           .invite=${s.invite}
           .unsent=${[...s.chat.conversations.values()].reduce((n, c) => n + c.pending.filter((p) => p.status !== 'failed').length, 0)}
-          @connect-request=${this.#onConnect}
         ></parley-connect-form>
         <main class="solo">${this.#identityPanel(this._name)}</main>`;
     }
@@ -288,24 +240,22 @@ export class ParleyApp extends LitElement {
                 .selfSessionId=${s.selfSessionId ?? -1}
                 .createdInvite=${s.createdInvite}
                 .now=${Date.now()}
-                @admin-command=${this.#onAdmin}
               ></parley-admin-panel>`
             : ''}
           ${this._panel === 'history' && isAdmin
-            ? html`<parley-room-history .history=${s.tree.history} .users=${s.users} @load-history=${this.#onLoadHistory}></parley-room-history>`
+            ? html`<parley-room-history .history=${s.tree.history} .users=${s.users}></parley-room-history>`
             : ''}
         </div>
         <parley-tree-status
           .offline=${status === 'reconnecting'}
           .pendingCount=${s.tree.pendingCount}
           .refused=${s.tree.refused}
-          @dismiss-refusal=${this.#onDismissRefusal}
         ></parley-tree-status>
         ${s.notice
           ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}
         ${this.devPanel
-          ? html`<parley-dev-panel .netSim=${s.netSim} .expectedLossPct=${s.expectedLossPct} @voice-command=${this.#onVoiceCommand}></parley-dev-panel>`
+          ? html`<parley-dev-panel .netSim=${s.netSim} .expectedLossPct=${s.expectedLossPct}></parley-dev-panel>`
           : ''}
         ${this._wide
           ? ''
@@ -326,10 +276,7 @@ export class ParleyApp extends LitElement {
             .directUnread=${unread.direct}
             .canEdit=${isAdmin}
             .userVolumes=${s.voiceSettings.userVolumes}
-            @join-room=${this.#onJoin}
             @room-actions=${this.#onRoomActions}
-            @tree-edit=${this.#onTreeEdit}
-            @voice-command=${this.#onVoiceCommand}
           ></parley-room-list>
           <parley-chat-panel
             ?hidden=${!this._wide && this._view !== 'chat'}
@@ -340,11 +287,10 @@ export class ParleyApp extends LitElement {
             .selfName=${self?.displayName ?? ''}
             .isAdmin=${s.role === 'admin'}
             .online=${status === 'connected'}
-            @chat-command=${this.#onChat}
           ></parley-chat-panel>
         </div>
         ${actionsRoom
-          ? html`<parley-room-dialog .room=${actionsRoom} .rooms=${s.rooms} @tree-edit=${this.#onTreeEdit} @close=${() => (this._actionsRoom = '')}></parley-room-dialog>`
+          ? html`<parley-room-dialog .room=${actionsRoom} .rooms=${s.rooms} @close=${() => (this._actionsRoom = '')}></parley-room-dialog>`
           : ''}
       </main>
       <parley-voice-bar
@@ -357,8 +303,6 @@ export class ParleyApp extends LitElement {
         .transmitMode=${s.voiceSettings.transmitMode}
         .pttKey=${s.voiceSettings.pttKey}
         .pttDown=${s.pttDown}
-        @voice-toggle=${this.#onVoice}
-        @voice-command=${this.#onVoiceCommand}
         @open-voice-settings=${this.#openSettings}
       ></parley-voice-bar>
       <parley-voice-settings
@@ -367,7 +311,6 @@ export class ParleyApp extends LitElement {
         .level=${s.inputLevel}
         .transmitting=${s.transmitting}
         .micTest=${s.micTest}
-        @voice-command=${this.#onVoiceCommand}
       ></parley-voice-settings>
     `;
   }

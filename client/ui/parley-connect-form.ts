@@ -1,9 +1,10 @@
 import { LitElement, css, html } from 'lit';
 import type { State } from '../session/index.ts';
 import { ConnectRequestEvent } from './events.ts';
+import { storageNameStore } from './name-store.ts';
 
-/** localStorage key of the remembered display name (shared with the identity panel's rename). */
-export const NAME_KEY = 'parley.displayName';
+/** Where the form remembers the name it signed in with (the page's localStorage). */
+const names = storageNameStore();
 
 /**
  * Sign-in form: display name (remembered) and optional server password.
@@ -59,21 +60,12 @@ export class ParleyConnectForm extends LitElement {
     const name = String(data.get('name') ?? '').trim();
     const password = String(data.get('password') ?? '');
     if (!name) return;
-    try {
-      localStorage.setItem(NAME_KEY, name);
-    } catch {
-      // storage may be unavailable (private mode); the name is just not remembered
-    }
+    names.save(name);
     this.dispatchEvent(new ConnectRequestEvent(name, password));
   }
 
   override render() {
-    let saved = '';
-    try {
-      saved = localStorage.getItem(NAME_KEY) ?? '';
-    } catch {
-      saved = '';
-    }
+    const saved = names.load();
     return html`
       <form @submit=${this.#submit} aria-busy=${this.busy ? 'true' : 'false'}>
         <h1>Join ${this.serverName || 'Parley'}</h1>

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKcCwoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASMAoNcHJlc2VuY2VfcGFnZRgXIAEoCzIXLnBhcmxleS52MS5QcmVzZW5jZVBhZ2VIABIqCgpydGNfc2lnbmFsGB4gASgLMhQucGFybGV5LnYxLlJ0Y1NpZ25hbEgAEiwKC3ZvaWNlX3JlYWR5GB8gASgLMhUucGFybGV5LnYxLlZvaWNlUmVhZHlIABIfCgRwaW5nGCggASgLMg8ucGFybGV5LnYxLlBpbmdIABIfCgRwb25nGCkgASgLMg8ucGFybGV5LnYxLlBvbmdIABI1ChBzZXRfZGlzcGxheV9uYW1lGDIgASgLMhkucGFybGV5LnYxLlNldERpc3BsYXlOYW1lSAASMAoNYWRtaW5fcmVxdWVzdBgzIAEoCzIXLnBhcmxleS52MS5BZG1pblJlcXVlc3RIABIuCgxhZG1pbl9yZXN1bHQYNCABKAsyFi5wYXJsZXkudjEuQWRtaW5SZXN1bHRIABIsCgthZG1pbl9zdGF0ZRg1IAEoCzIVLnBhcmxleS52MS5BZG1pblN0YXRlSAASKAoJY2hhdF9zZW5kGDwgASgLMhMucGFybGV5LnYxLkNoYXRTZW5kSAASJgoIY2hhdF9hY2sYPSABKAsyEi5wYXJsZXkudjEuQ2hhdEFja0gAEioKCmNoYXRfZXZlbnQYPiABKAsyFC5wYXJsZXkudjEuQ2hhdEV2ZW50SAASPQoUY2hhdF9oaXN0b3J5X3JlcXVlc3QYPyABKAsyHS5wYXJsZXkudjEuQ2hhdEhpc3RvcnlSZXF1ZXN0SAASLgoMY2hhdF9oaXN0b3J5GEAgASgLMhYucGFybGV5LnYxLkNoYXRIaXN0b3J5SAASLgoMY2hhdF9zdW1tYXJ5GEEgASgLMhYucGFybGV5LnYxLkNoYXRTdW1tYXJ5SAASKAoJY3JkdF9zeW5jGFogASgLMhMucGFybGV5LnYxLkNyZHRTeW5jSAASKgoKc3VibWl0X29wcxhbIAEoCzIULnBhcmxleS52MS5TdWJtaXRPcHNIABIqCgpvcF9yZXN1bHRzGFwgASgLMhQucGFybGV5LnYxLk9wUmVzdWx0c0gAEjkKEm9wX2hpc3RvcnlfcmVxdWVzdBhdIAEoCzIbLnBhcmxleS52MS5PcEhpc3RvcnlSZXF1ZXN0SAASKgoKb3BfaGlzdG9yeRheIAEoCzIULnBhcmxleS52MS5PcEhpc3RvcnlIABI0Cg9yZWNlaXZlcl9yZXBvcnQYRiABKAsyGS5wYXJsZXkudjEuUmVjZWl2ZXJSZXBvcnRIABIsCgtsb3NzX3JlcG9ydBhHIAEoCzIVLnBhcmxleS52MS5Mb3NzUmVwb3J0SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgihQEKCkNsaWVudEF1dGgSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIRCglzaWduYXR1cmUYBSABKAwSDgoGaW52aXRlGAYgASgMIoABCgRSb29tEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJcGFyZW50X2lkGAMgASgJEhAKCHBvc2l0aW9uGAQgASgNEhMKC2Rlc2NyaXB0aW9uGAUgASgJEhIKCnVzZXJfbGltaXQYBiABKA0SEAoIdm9pY2VfaWQYByABKA0ilQEKBFVzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIPCgdyb29tX2lkGAQgASgJEg0KBW11dGVkGAUgASgIEhAKCGRlYWZlbmVkGAYgASgIEh0KBHJvbGUYByABKA4yDy5wYXJsZXkudjEuUm9sZSJmCgZBdXRoT2sSEgoKc2Vzc2lvbl9pZBgBIAEoDRIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSDwoHcm9vbV9pZBgFIAEoCUoECAMQBEoECAQQBVIFcm9vbXNSBXVzZXJzIjwKDFByZXNlbmNlUGFnZRIeCgV1c2VycxgBIAMoCzIPLnBhcmxleS52MS5Vc2VyEgwKBGxhc3QYAiABKAgiXwoFRXJyb3ISIgoEY29kZRgBIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgCIAEoCRIPCgdjb250ZXh0GAMgASgJEhAKCHVudGlsX21zGAQgASgEIhsKCEpvaW5Sb29tEg8KB3Jvb21faWQYASABKAkiLwoMU2V0U2VsZlN0YXRlEg0KBW11dGVkGAEgASgIEhAKCGRlYWZlbmVkGAIgASgIIisKClVzZXJKb2luZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyIh4KCFVzZXJMZWZ0EhIKCnNlc3Npb25faWQYASABKA0iLAoLVXNlclVwZGF0ZWQSHQoEdXNlchgBIAEoCzIPLnBhcmxleS52MS5Vc2VyImoKCVJ0Y1NpZ25hbBIlCgtkZXNjcmlwdGlvbhgBIAEoCzIOLnBhcmxleS52MS5TZHBIABIsCgljYW5kaWRhdGUYAiABKAsyFy5wYXJsZXkudjEuSWNlQ2FuZGlkYXRlSABCCAoGc2lnbmFsIjEKA1NkcBIMCgR0eXBlGAEgASgJEgsKA3NkcBgCIAEoCRIPCgdidW5kbGVzGAMgASgIIi4KDEljZUNhbmRpZGF0ZRIRCgljYW5kaWRhdGUYASABKAkSCwoDbWlkGAIgASgJIiAKClZvaWNlUmVhZHkSEgoKc2Vzc2lvbl9pZBgBIAEoDSIVCgRQaW5nEg0KBW5vbmNlGAEgASgEIhUKBFBvbmcSDQoFbm9uY2UYASABKAQiJgoOU2V0RGlzcGxheU5hbWUSFAoMZGlzcGxheV9uYW1lGAEgASgJIqsCCgxBZG1pblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRI0Cg9yZWdpc3Rlcl9pbnZpdGUYAiABKAsyGS5wYXJsZXkudjEuUmVnaXN0ZXJJbnZpdGVIABIwCg1yZXZva2VfaW52aXRlGAMgASgLMhcucGFybGV5LnYxLlJldm9rZUludml0ZUgAEiMKBGtpY2sYBCABKAsyEy5wYXJsZXkudjEuS2lja1VzZXJIABIgCgNiYW4YBSABKAsyES5wYXJsZXkudjEuQmFuS2V5SAASJgoIbGlmdF9iYW4YBiABKAsyEi5wYXJsZXkudjEuTGlmdEJhbkgAEiYKCHNldF9yb2xlGAcgASgLMhIucGFybGV5LnYxLlNldFJvbGVIAEIICgZhY3Rpb24iIAoOUmVnaXN0ZXJJbnZpdGUSDgoGaW52aXRlGAEgASgMIiEKDFJldm9rZUludml0ZRIRCglpbnZpdGVfaWQYASABKAwiLgoIS2lja1VzZXISEgoKc2Vzc2lvbl9pZBgBIAEoDRIOCgZyZWFzb24YAiABKAkiQQoGQmFuS2V5EhIKCnB1YmxpY19rZXkYASABKAwSEwoLZHVyYXRpb25fbXMYAiABKAQSDgoGcmVhc29uGAMgASgJIh0KB0xpZnRCYW4SEgoKcHVibGljX2tleRgBIAEoDCI8CgdTZXRSb2xlEhIKCnB1YmxpY19rZXkYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlIlYKC0FkbWluUmVzdWx0EhIKCnJlcXVlc3RfaWQYASABKA0SIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgDIAEoCSKTAQoKSW52aXRlSW5mbxIKCgJpZBgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSFQoNZXhwaXJlc19hdF9tcxgDIAEoBBIQCghtYXhfdXNlcxgEIAEoDRIMCgR1c2VzGAUgASgNEhIKCmlzc3Vlcl9rZXkYBiABKAwSDwoHcmV2b2tlZBgHIAEoCCJrCgdCYW5JbmZvEhIKCnB1YmxpY19rZXkYASABKAwSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHVudGlsX21zGAMgASgEEg4KBnJlYXNvbhgEIAEoCRIUCgxiYW5uZWRfYXRfbXMYBSABKAQiVgoKQWRtaW5TdGF0ZRImCgdpbnZpdGVzGAEgAygLMhUucGFybGV5LnYxLkludml0ZUluZm8SIAoEYmFucxgCIAMoCzISLnBhcmxleS52MS5CYW5JbmZvIjkKCkNoYXRUYXJnZXQSEQoHcm9vbV9pZBgBIAEoCUgAEhIKCHBlZXJfa2V5GAIgASgMSABCBAoCdG8iwQEKCENoYXRJdGVtEiUKBmFjdGlvbhgBIAEoDjIVLnBhcmxleS52MS5DaGF0QWN0aW9uEgoKAmlkGAIgASgMEhIKCmF1dGhvcl9rZXkYAyABKAwSJQoGdGFyZ2V0GAQgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSFgoOY2xpZW50X3RpbWVfbXMYBSABKAQSDgoGcmVmX2lkGAYgASgMEgwKBHRleHQYByABKAkSEQoJc2lnbmF0dXJlGAggASgMIs0BCgtDaGF0TWVzc2FnZRILCgNzZXEYASABKAQSFgoOc2VydmVyX3RpbWVfbXMYAiABKAQSEwoLYXV0aG9yX25hbWUYAyABKAkSIQoEcG9zdBgEIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIhCgRlZGl0GAUgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiUKCGRlbGV0aW9uGAYgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEhcKD2NoYW5nZWRfdGltZV9tcxgHIAEoBCItCghDaGF0U2VuZBIhCgRpdGVtGAEgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtIm4KB0NoYXRBY2sSCgoCaWQYASABKAwSIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSCwoDc2VxGAMgASgEEhYKDnJldHJ5X2FmdGVyX21zGAQgASgNEg4KBmRldGFpbBgFIAEoCSI0CglDaGF0RXZlbnQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZSJyChJDaGF0SGlzdG9yeVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBISCgpiZWZvcmVfc2VxGAMgASgEEg0KBWxpbWl0GAQgASgNIqgBCgtDaGF0SGlzdG9yeRISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EigKCG1lc3NhZ2VzGAMgAygLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlEhAKCGhhc19tb3JlGAQgASgIEiIKBGNvZGUYBSABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIlYKCENoYXRIZWFkEiUKBnRhcmdldBgBIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhAKCGxhc3Rfc2VxGAIgASgEEhEKCXBlZXJfbmFtZRgDIAEoCSI/CgtDaGF0U3VtbWFyeRIiCgVoZWFkcxgBIAMoCzITLnBhcmxleS52MS5DaGF0SGVhZBIMCgRsYXN0GAIgASgIIkUKCkNoYXRSZWNvcmQSJwoHbWVzc2FnZRgBIAEoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIOCgZvcF9pZHMYAiADKAwiUQoIQ3JkdFN5bmMSCwoDZG9jGAEgASgJEgwKBGRhdGEYAiABKAwSDQoFZXBvY2gYAyABKA0SDAoEcGFydBgEIAEoDRINCgVwYXJ0cxgFIAEoDSIrCghTaWduZWRPcBIMCgRib2R5GAEgASgMEhEKCXNpZ25hdHVyZRgCIAEoDCItCglTdWJtaXRPcHMSIAoDb3BzGAEgAygLMhMucGFybGV5LnYxLlNpZ25lZE9wImEKCE9wUmVzdWx0Eg0KBW9wX2lkGAEgASgMEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg4KBnJlYXNvbhgDIAEoCRISCgpzZXJ2ZXJfc2VxGAQgASgEIjEKCU9wUmVzdWx0cxIkCgdyZXN1bHRzGAEgAygLMhMucGFybGV5LnYxLk9wUmVzdWx0IjUKEE9wSGlzdG9yeVJlcXVlc3QSEgoKYmVmb3JlX3NlcRgBIAEoBBINCgVsaW1pdBgCIAEoDSJYCgpBdWRpdEVudHJ5EhIKCnNlcnZlcl9zZXEYASABKAQSFQoNYXBwbGllZF9hdF9tcxgCIAEoBBIfCgJvcBgDIAEoCzITLnBhcmxleS52MS5TaWduZWRPcCJlCglPcEhpc3RvcnkSJgoHZW50cmllcxgBIAMoCzIVLnBhcmxleS52MS5BdWRpdEVudHJ5EgwKBG1vcmUYAiABKAgSIgoEY29kZRgDIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUiOAoOUmVjZWl2ZXJSZXBvcnQSJgoHc2VuZGVycxgBIAMoCzIVLnBhcmxleS52MS5TZW5kZXJMb3NzIjcKClNlbmRlckxvc3MSEgoKc2Vzc2lvbl9pZBgBIAEoDRIVCg1sb3NzX3Blcm1pbGxlGAIgASgNIjwKCkxvc3NSZXBvcnQSFwoPZnJvbV9zZXNzaW9uX2lkGAEgASgNEhUKDWxvc3NfcGVybWlsbGUYAiABKA0qTQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9HVUVTVBABEg8KC1JPTEVfTUVNQkVSEAISDgoKUk9MRV9BRE1JThADKrgKCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhgKFEVSUk9SX0NPREVfTUFMRk9STUVEEAESHgoaRVJST1JfQ09ERV9VTktOT1dOX01FU1NBR0UQAhIgChxFUlJPUl9DT0RFX05PVF9BVVRIRU5USUNBVEVEEAMSHAoYRVJST1JfQ09ERV9CQURfU0lHTkFUVVJFEAQSHQoZRVJST1JfQ09ERV9XUk9OR19QQVNTV09SRBAFEh8KG0VSUk9SX0NPREVfUFJPVE9DT0xfVkVSU0lPThAGEhgKFEVSUk9SX0NPREVfVE9PX0xBUkdFEAcSGwoXRVJST1JfQ09ERV9SQVRFX0xJTUlURUQQCBIbChdFUlJPUl9DT0RFX1VOS05PV05fUk9PTRAJEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAoSGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBALEiQKIEVSUk9SX0NPREVfQUxSRUFEWV9BVVRIRU5USUNBVEVEEAwSGwoXRVJST1JfQ09ERV9BVVRIX1RJTUVPVVQQDRIZChVFUlJPUl9DT0RFX0xPQ0tFRF9PVVQQDhIVChFFUlJPUl9DT0RFX0JBTk5FRBAPEhoKFkVSUk9SX0NPREVfU0VSVkVSX0ZVTEwQEBIXChNFUlJPUl9DT0RFX0lOVEVSTkFMEBESHQoZRVJST1JfQ09ERV9JTlZJVEVfRVhQSVJFRBAeEh0KGUVSUk9SX0NPREVfSU5WSVRFX1VTRURfVVAQHxIdChlFUlJPUl9DT0RFX0lOVklURV9JTlZBTElEECASHQoZRVJST1JfQ09ERV9JTlZJVEVfUkVWT0tFRBAhEhoKFkVSUk9SX0NPREVfTk9UX0lOVklURUQQIhIVChFFUlJPUl9DT0RFX0tJQ0tFRBAjEhgKFEVSUk9SX0NPREVfRk9SQklEREVOECQSGwoXRVJST1JfQ09ERV9VTktOT1dOX1VTRVIQJRIdChlFUlJPUl9DT0RFX0NIQVRfRk9SQklEREVOEDwSHQoZRVJST1JfQ09ERV9DSEFUX05PVF9GT1VORBA9Eh8KG0VSUk9SX0NPREVfQ0hBVF9JRF9DT05GTElDVBA+EhgKFEVSUk9SX0NPREVfU0xPV19ET1dOEEYSGwoXRVJST1JfQ09ERV9PUF9NQUxGT1JNRUQQWhIbChdFUlJPUl9DT0RFX09QX1RPT19MQVJHRRBbEh0KGUVSUk9SX0NPREVfT1BfV1JPTkdfUkVMQVkQXBIdChlFUlJPUl9DT0RFX09QX1VOS05PV05fS0VZEF0SGgoWRVJST1JfQ09ERV9PUF9SRVBMQVlFRBBeEh8KG0VSUk9SX0NPREVfT1BfQkFEX1NJR05BVFVSRRBfEhsKF0VSUk9SX0NPREVfT1BfRk9SQklEREVOEGASHgoaRVJST1JfQ09ERV9PUF9VTktOT1dOX1JPT00QYRIXChNFUlJPUl9DT0RFX09QX0NZQ0xFEGISIAocRVJST1JfQ09ERV9PUF9EVVBMSUNBVEVfTkFNRRBjEhoKFkVSUk9SX0NPREVfT1BfQkFEX05BTUUQZBIbChdFUlJPUl9DT0RFX09QX0JBRF9WQUxVRRBlEhsKF0VSUk9SX0NPREVfT1BfUk9PTV9GVUxMEGYSIAocRVJST1JfQ09ERV9PUF9ST09UX1BST1RFQ1RFRBBnEh0KGUVSUk9SX0NPREVfT1BfUk9PTV9FWElTVFMQaCptCgpDaGF0QWN0aW9uEhsKF0NIQVRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFAoQQ0hBVF9BQ1RJT05fUE9TVBABEhQKEENIQVRfQUNUSU9OX0VESVQQAhIWChJDSEFUX0FDVElPTl9ERUxFVEUQA2IGcHJvdG8z");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKcCwoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASMAoNcHJlc2VuY2VfcGFnZRgXIAEoCzIXLnBhcmxleS52MS5QcmVzZW5jZVBhZ2VIABIqCgpydGNfc2lnbmFsGB4gASgLMhQucGFybGV5LnYxLlJ0Y1NpZ25hbEgAEiwKC3ZvaWNlX3JlYWR5GB8gASgLMhUucGFybGV5LnYxLlZvaWNlUmVhZHlIABIfCgRwaW5nGCggASgLMg8ucGFybGV5LnYxLlBpbmdIABIfCgRwb25nGCkgASgLMg8ucGFybGV5LnYxLlBvbmdIABI1ChBzZXRfZGlzcGxheV9uYW1lGDIgASgLMhkucGFybGV5LnYxLlNldERpc3BsYXlOYW1lSAASMAoNYWRtaW5fcmVxdWVzdBgzIAEoCzIXLnBhcmxleS52MS5BZG1pblJlcXVlc3RIABIuCgxhZG1pbl9yZXN1bHQYNCABKAsyFi5wYXJsZXkudjEuQWRtaW5SZXN1bHRIABIsCgthZG1pbl9zdGF0ZRg1IAEoCzIVLnBhcmxleS52MS5BZG1pblN0YXRlSAASKAoJY2hhdF9zZW5kGDwgASgLMhMucGFybGV5LnYxLkNoYXRTZW5kSAASJgoIY2hhdF9hY2sYPSABKAsyEi5wYXJsZXkudjEuQ2hhdEFja0gAEioKCmNoYXRfZXZlbnQYPiABKAsyFC5wYXJsZXkudjEuQ2hhdEV2ZW50SAASPQoUY2hhdF9oaXN0b3J5X3JlcXVlc3QYPyABKAsyHS5wYXJsZXkudjEuQ2hhdEhpc3RvcnlSZXF1ZXN0SAASLgoMY2hhdF9oaXN0b3J5GEAgASgLMhYucGFybGV5LnYxLkNoYXRIaXN0b3J5SAASLgoMY2hhdF9zdW1tYXJ5GEEgASgLMhYucGFybGV5LnYxLkNoYXRTdW1tYXJ5SAASKAoJY3JkdF9zeW5jGFogASgLMhMucGFybGV5LnYxLkNyZHRTeW5jSAASKgoKc3VibWl0X29wcxhbIAEoCzIULnBhcmxleS52MS5TdWJtaXRPcHNIABIqCgpvcF9yZXN1bHRzGFwgASgLMhQucGFybGV5LnYxLk9wUmVzdWx0c0gAEjkKEm9wX2hpc3RvcnlfcmVxdWVzdBhdIAEoCzIbLnBhcmxleS52MS5PcEhpc3RvcnlSZXF1ZXN0SAASKgoKb3BfaGlzdG9yeRheIAEoCzIULnBhcmxleS52MS5PcEhpc3RvcnlIABI0Cg9yZWNlaXZlcl9yZXBvcnQYRiABKAsyGS5wYXJsZXkudjEuUmVjZWl2ZXJSZXBvcnRIABIsCgtsb3NzX3JlcG9ydBhHIAEoCzIVLnBhcmxleS52MS5Mb3NzUmVwb3J0SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgihQEKCkNsaWVudEF1dGgSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIRCglzaWduYXR1cmUYBSABKAwSDgoGaW52aXRlGAYgASgMIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUiZgoGQXV0aE9rEhIKCnNlc3Npb25faWQYASABKA0SHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEg8KB3Jvb21faWQYBSABKAlKBAgDEARKBAgEEAVSBXJvb21zUgV1c2VycyI8CgxQcmVzZW5jZVBhZ2USHgoFdXNlcnMYASADKAsyDy5wYXJsZXkudjEuVXNlchIMCgRsYXN0GAIgASgIIl8KBUVycm9yEiIKBGNvZGUYASABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHY29udGV4dBgDIAEoCRIQCgh1bnRpbF9tcxgEIAEoBCIbCghKb2luUm9vbRIPCgdyb29tX2lkGAEgASgJIi8KDFNldFNlbGZTdGF0ZRINCgVtdXRlZBgBIAEoCBIQCghkZWFmZW5lZBgCIAEoCCIrCgpVc2VySm9pbmVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciIeCghVc2VyTGVmdBISCgpzZXNzaW9uX2lkGAEgASgNIiwKC1VzZXJVcGRhdGVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciJqCglSdGNTaWduYWwSJQoLZGVzY3JpcHRpb24YASABKAsyDi5wYXJsZXkudjEuU2RwSAASLAoJY2FuZGlkYXRlGAIgASgLMhcucGFybGV5LnYxLkljZUNhbmRpZGF0ZUgAQggKBnNpZ25hbCIxCgNTZHASDAoEdHlwZRgBIAEoCRILCgNzZHAYAiABKAkSDwoHYnVuZGxlcxgDIAEoCCIuCgxJY2VDYW5kaWRhdGUSEQoJY2FuZGlkYXRlGAEgASgJEgsKA21pZBgCIAEoCSIgCgpWb2ljZVJlYWR5EhIKCnNlc3Npb25faWQYASABKA0iFQoEUGluZxINCgVub25jZRgBIAEoBCIVCgRQb25nEg0KBW5vbmNlGAEgASgEIiYKDlNldERpc3BsYXlOYW1lEhQKDGRpc3BsYXlfbmFtZRgBIAEoCSKrAgoMQWRtaW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SNAoPcmVnaXN0ZXJfaW52aXRlGAIgASgLMhkucGFybGV5LnYxLlJlZ2lzdGVySW52aXRlSAASMAoNcmV2b2tlX2ludml0ZRgDIAEoCzIXLnBhcmxleS52MS5SZXZva2VJbnZpdGVIABIjCgRraWNrGAQgASgLMhMucGFybGV5LnYxLktpY2tVc2VySAASIAoDYmFuGAUgASgLMhEucGFybGV5LnYxLkJhbktleUgAEiYKCGxpZnRfYmFuGAYgASgLMhIucGFybGV5LnYxLkxpZnRCYW5IABImCghzZXRfcm9sZRgHIAEoCzISLnBhcmxleS52MS5TZXRSb2xlSABCCAoGYWN0aW9uIiAKDlJlZ2lzdGVySW52aXRlEg4KBmludml0ZRgBIAEoDCIhCgxSZXZva2VJbnZpdGUSEQoJaW52aXRlX2lkGAEgASgMIi4KCEtpY2tVc2VyEhIKCnNlc3Npb25faWQYASABKA0SDgoGcmVhc29uGAIgASgJIkEKBkJhbktleRISCgpwdWJsaWNfa2V5GAEgASgMEhMKC2R1cmF0aW9uX21zGAIgASgEEg4KBnJlYXNvbhgDIAEoCSIdCgdMaWZ0QmFuEhIKCnB1YmxpY19rZXkYASABKAwiPAoHU2V0Um9sZRISCgpwdWJsaWNfa2V5GAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZSJWCgtBZG1pblJlc3VsdBISCgpyZXF1ZXN0X2lkGAEgASgNEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAyABKAkikwEKCkludml0ZUluZm8SCgoCaWQYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEhUKDWV4cGlyZXNfYXRfbXMYAyABKAQSEAoIbWF4X3VzZXMYBCABKA0SDAoEdXNlcxgFIAEoDRISCgppc3N1ZXJfa2V5GAYgASgMEg8KB3Jldm9rZWQYByABKAgiawoHQmFuSW5mbxISCgpwdWJsaWNfa2V5GAEgASgMEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIQCgh1bnRpbF9tcxgDIAEoBBIOCgZyZWFzb24YBCABKAkSFAoMYmFubmVkX2F0X21zGAUgASgEIlYKCkFkbWluU3RhdGUSJgoHaW52aXRlcxgBIAMoCzIVLnBhcmxleS52MS5JbnZpdGVJbmZvEiAKBGJhbnMYAiADKAsyEi5wYXJsZXkudjEuQmFuSW5mbyI5CgpDaGF0VGFyZ2V0EhEKB3Jvb21faWQYASABKAlIABISCghwZWVyX2tleRgCIAEoDEgAQgQKAnRvIsEBCghDaGF0SXRlbRIlCgZhY3Rpb24YASABKA4yFS5wYXJsZXkudjEuQ2hhdEFjdGlvbhIKCgJpZBgCIAEoDBISCgphdXRob3Jfa2V5GAMgASgMEiUKBnRhcmdldBgEIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhYKDmNsaWVudF90aW1lX21zGAUgASgEEg4KBnJlZl9pZBgGIAEoDBIMCgR0ZXh0GAcgASgJEhEKCXNpZ25hdHVyZRgIIAEoDCLNAQoLQ2hhdE1lc3NhZ2USCwoDc2VxGAEgASgEEhYKDnNlcnZlcl90aW1lX21zGAIgASgEEhMKC2F1dGhvcl9uYW1lGAMgASgJEiEKBHBvc3QYBCABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SIQoEZWRpdBgFIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIlCghkZWxldGlvbhgGIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIXCg9jaGFuZ2VkX3RpbWVfbXMYByABKAQiLQoIQ2hhdFNlbmQSIQoEaXRlbRgBIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbSJuCgdDaGF0QWNrEgoKAmlkGAEgASgMEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEgsKA3NlcRgDIAEoBBIWCg5yZXRyeV9hZnRlcl9tcxgEIAEoDRIOCgZkZXRhaWwYBSABKAkiNAoJQ2hhdEV2ZW50EicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2UicgoSQ2hhdEhpc3RvcnlSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEgoKYmVmb3JlX3NlcRgDIAEoBBINCgVsaW1pdBgEIAEoDSKoAQoLQ2hhdEhpc3RvcnkSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIoCghtZXNzYWdlcxgDIAMoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIQCghoYXNfbW9yZRgEIAEoCBIiCgRjb2RlGAUgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZSJWCghDaGF0SGVhZBIlCgZ0YXJnZXQYASABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIQCghsYXN0X3NlcRgCIAEoBBIRCglwZWVyX25hbWUYAyABKAkiPwoLQ2hhdFN1bW1hcnkSIgoFaGVhZHMYASADKAsyEy5wYXJsZXkudjEuQ2hhdEhlYWQSDAoEbGFzdBgCIAEoCCJFCgpDaGF0UmVjb3JkEicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USDgoGb3BfaWRzGAIgAygMIlEKCENyZHRTeW5jEgsKA2RvYxgBIAEoCRIMCgRkYXRhGAIgASgMEg0KBWVwb2NoGAMgASgNEgwKBHBhcnQYBCABKA0SDQoFcGFydHMYBSABKA0iKwoIU2lnbmVkT3ASDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiLQoJU3VibWl0T3BzEiAKA29wcxgBIAMoCzITLnBhcmxleS52MS5TaWduZWRPcCJhCghPcFJlc3VsdBINCgVvcF9pZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAyABKAkSEgoKc2VydmVyX3NlcRgEIAEoBCIxCglPcFJlc3VsdHMSJAoHcmVzdWx0cxgBIAMoCzITLnBhcmxleS52MS5PcFJlc3VsdCI1ChBPcEhpc3RvcnlSZXF1ZXN0EhIKCmJlZm9yZV9zZXEYASABKAQSDQoFbGltaXQYAiABKA0iWAoKQXVkaXRFbnRyeRISCgpzZXJ2ZXJfc2VxGAEgASgEEhUKDWFwcGxpZWRfYXRfbXMYAiABKAQSHwoCb3AYAyABKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiZQoJT3BIaXN0b3J5EiYKB2VudHJpZXMYASADKAsyFS5wYXJsZXkudjEuQXVkaXRFbnRyeRIMCgRtb3JlGAIgASgIEiIKBGNvZGUYAyABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIjgKDlJlY2VpdmVyUmVwb3J0EiYKB3NlbmRlcnMYASADKAsyFS5wYXJsZXkudjEuU2VuZGVyTG9zcyI3CgpTZW5kZXJMb3NzEhIKCnNlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSI8CgpMb3NzUmVwb3J0EhcKD2Zyb21fc2Vzc2lvbl9pZBgBIAEoDRIVCg1sb3NzX3Blcm1pbGxlGAIgASgNKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyq4CgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPhIYChRFUlJPUl9DT0RFX1NMT1dfRE9XThBGEhsKF0VSUk9SX0NPREVfT1BfTUFMRk9STUVEEFoSGwoXRVJST1JfQ09ERV9PUF9UT09fTEFSR0UQWxIdChlFUlJPUl9DT0RFX09QX1dST05HX1JFTEFZEFwSHQoZRVJST1JfQ09ERV9PUF9VTktOT1dOX0tFWRBdEhoKFkVSUk9SX0NPREVfT1BfUkVQTEFZRUQQXhIfChtFUlJPUl9DT0RFX09QX0JBRF9TSUdOQVRVUkUQXxIbChdFUlJPUl9DT0RFX09QX0ZPUkJJRERFThBgEh4KGkVSUk9SX0NPREVfT1BfVU5LTk9XTl9ST09NEGESFwoTRVJST1JfQ09ERV9PUF9DWUNMRRBiEiAKHEVSUk9SX0NPREVfT1BfRFVQTElDQVRFX05BTUUQYxIaChZFUlJPUl9DT0RFX09QX0JBRF9OQU1FEGQSGwoXRVJST1JfQ09ERV9PUF9CQURfVkFMVUUQZRIbChdFUlJPUl9DT0RFX09QX1JPT01fRlVMTBBmEiAKHEVSUk9SX0NPREVfT1BfUk9PVF9QUk9URUNURUQQZxIdChlFUlJPUl9DT0RFX09QX1JPT01fRVhJU1RTEGgqbQoKQ2hhdEFjdGlvbhIbChdDSEFUX0FDVElPTl9VTlNQRUNJRklFRBAAEhQKEENIQVRfQUNUSU9OX1BPU1QQARIUChBDSEFUX0FDVElPTl9FRElUEAISFgoSQ0hBVF9BQ1RJT05fREVMRVRFEANiBnByb3RvMw");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -378,60 +378,6 @@ export const ClientAuthSchema: GenMessage<ClientAuth> = /*@__PURE__*/
   messageDesc(file_parley, 2);
 
 /**
- * @generated from message parley.v1.Room
- */
-export type Room = Message<"parley.v1.Room"> & {
-  /**
-   * @generated from field: string id = 1;
-   */
-  id: string;
-
-  /**
-   * @generated from field: string name = 2;
-   */
-  name: string;
-
-  /**
-   * Empty for the root.
-   *
-   * @generated from field: string parent_id = 3;
-   */
-  parentId: string;
-
-  /**
-   * @generated from field: uint32 position = 4;
-   */
-  position: number;
-
-  /**
-   * @generated from field: string description = 5;
-   */
-  description: string;
-
-  /**
-   * 0 = no limit.
-   *
-   * @generated from field: uint32 user_limit = 6;
-   */
-  userLimit: number;
-
-  /**
-   * Relay-assigned number stamped on forwarded voice datagrams from this room,
-   * so a receiver can drop late voice from a room it has left.
-   *
-   * @generated from field: uint32 voice_id = 7;
-   */
-  voiceId: number;
-};
-
-/**
- * Describes the message parley.v1.Room.
- * Use `create(RoomSchema)` to create a new message.
- */
-export const RoomSchema: GenMessage<Room> = /*@__PURE__*/
-  messageDesc(file_parley, 3);
-
-/**
  * @generated from message parley.v1.User
  */
 export type User = Message<"parley.v1.User"> & {
@@ -478,7 +424,7 @@ export type User = Message<"parley.v1.User"> & {
  * Use `create(UserSchema)` to create a new message.
  */
 export const UserSchema: GenMessage<User> = /*@__PURE__*/
-  messageDesc(file_parley, 4);
+  messageDesc(file_parley, 3);
 
 /**
  * @generated from message parley.v1.AuthOk
@@ -507,7 +453,7 @@ export type AuthOk = Message<"parley.v1.AuthOk"> & {
  * Use `create(AuthOkSchema)` to create a new message.
  */
 export const AuthOkSchema: GenMessage<AuthOk> = /*@__PURE__*/
-  messageDesc(file_parley, 5);
+  messageDesc(file_parley, 4);
 
 /**
  * One page of the roster a session gets right after AuthOk. Pages are at most
@@ -534,7 +480,7 @@ export type PresencePage = Message<"parley.v1.PresencePage"> & {
  * Use `create(PresencePageSchema)` to create a new message.
  */
 export const PresencePageSchema: GenMessage<PresencePage> = /*@__PURE__*/
-  messageDesc(file_parley, 6);
+  messageDesc(file_parley, 5);
 
 /**
  * @generated from message parley.v1.Error
@@ -572,7 +518,7 @@ export type Error = Message<"parley.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_parley, 7);
+  messageDesc(file_parley, 6);
 
 /**
  * @generated from message parley.v1.JoinRoom
@@ -589,7 +535,7 @@ export type JoinRoom = Message<"parley.v1.JoinRoom"> & {
  * Use `create(JoinRoomSchema)` to create a new message.
  */
 export const JoinRoomSchema: GenMessage<JoinRoom> = /*@__PURE__*/
-  messageDesc(file_parley, 8);
+  messageDesc(file_parley, 7);
 
 /**
  * @generated from message parley.v1.SetSelfState
@@ -611,7 +557,7 @@ export type SetSelfState = Message<"parley.v1.SetSelfState"> & {
  * Use `create(SetSelfStateSchema)` to create a new message.
  */
 export const SetSelfStateSchema: GenMessage<SetSelfState> = /*@__PURE__*/
-  messageDesc(file_parley, 9);
+  messageDesc(file_parley, 8);
 
 /**
  * @generated from message parley.v1.UserJoined
@@ -628,7 +574,7 @@ export type UserJoined = Message<"parley.v1.UserJoined"> & {
  * Use `create(UserJoinedSchema)` to create a new message.
  */
 export const UserJoinedSchema: GenMessage<UserJoined> = /*@__PURE__*/
-  messageDesc(file_parley, 10);
+  messageDesc(file_parley, 9);
 
 /**
  * @generated from message parley.v1.UserLeft
@@ -645,7 +591,7 @@ export type UserLeft = Message<"parley.v1.UserLeft"> & {
  * Use `create(UserLeftSchema)` to create a new message.
  */
 export const UserLeftSchema: GenMessage<UserLeft> = /*@__PURE__*/
-  messageDesc(file_parley, 11);
+  messageDesc(file_parley, 10);
 
 /**
  * @generated from message parley.v1.UserUpdated
@@ -662,7 +608,7 @@ export type UserUpdated = Message<"parley.v1.UserUpdated"> & {
  * Use `create(UserUpdatedSchema)` to create a new message.
  */
 export const UserUpdatedSchema: GenMessage<UserUpdated> = /*@__PURE__*/
-  messageDesc(file_parley, 12);
+  messageDesc(file_parley, 11);
 
 /**
  * @generated from message parley.v1.RtcSignal
@@ -693,7 +639,7 @@ export type RtcSignal = Message<"parley.v1.RtcSignal"> & {
  * Use `create(RtcSignalSchema)` to create a new message.
  */
 export const RtcSignalSchema: GenMessage<RtcSignal> = /*@__PURE__*/
-  messageDesc(file_parley, 13);
+  messageDesc(file_parley, 12);
 
 /**
  * @generated from message parley.v1.Sdp
@@ -724,7 +670,7 @@ export type Sdp = Message<"parley.v1.Sdp"> & {
  * Use `create(SdpSchema)` to create a new message.
  */
 export const SdpSchema: GenMessage<Sdp> = /*@__PURE__*/
-  messageDesc(file_parley, 14);
+  messageDesc(file_parley, 13);
 
 /**
  * @generated from message parley.v1.IceCandidate
@@ -746,7 +692,7 @@ export type IceCandidate = Message<"parley.v1.IceCandidate"> & {
  * Use `create(IceCandidateSchema)` to create a new message.
  */
 export const IceCandidateSchema: GenMessage<IceCandidate> = /*@__PURE__*/
-  messageDesc(file_parley, 15);
+  messageDesc(file_parley, 14);
 
 /**
  * @generated from message parley.v1.VoiceReady
@@ -763,7 +709,7 @@ export type VoiceReady = Message<"parley.v1.VoiceReady"> & {
  * Use `create(VoiceReadySchema)` to create a new message.
  */
 export const VoiceReadySchema: GenMessage<VoiceReady> = /*@__PURE__*/
-  messageDesc(file_parley, 16);
+  messageDesc(file_parley, 15);
 
 /**
  * @generated from message parley.v1.Ping
@@ -780,7 +726,7 @@ export type Ping = Message<"parley.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_parley, 17);
+  messageDesc(file_parley, 16);
 
 /**
  * @generated from message parley.v1.Pong
@@ -797,7 +743,7 @@ export type Pong = Message<"parley.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_parley, 18);
+  messageDesc(file_parley, 17);
 
 /**
  * @generated from message parley.v1.SetDisplayName
@@ -814,7 +760,7 @@ export type SetDisplayName = Message<"parley.v1.SetDisplayName"> & {
  * Use `create(SetDisplayNameSchema)` to create a new message.
  */
 export const SetDisplayNameSchema: GenMessage<SetDisplayName> = /*@__PURE__*/
-  messageDesc(file_parley, 19);
+  messageDesc(file_parley, 18);
 
 /**
  * One administrative request; answered by an AdminResult with the same id.
@@ -878,7 +824,7 @@ export type AdminRequest = Message<"parley.v1.AdminRequest"> & {
  * Use `create(AdminRequestSchema)` to create a new message.
  */
 export const AdminRequestSchema: GenMessage<AdminRequest> = /*@__PURE__*/
-  messageDesc(file_parley, 20);
+  messageDesc(file_parley, 19);
 
 /**
  * @generated from message parley.v1.RegisterInvite
@@ -897,7 +843,7 @@ export type RegisterInvite = Message<"parley.v1.RegisterInvite"> & {
  * Use `create(RegisterInviteSchema)` to create a new message.
  */
 export const RegisterInviteSchema: GenMessage<RegisterInvite> = /*@__PURE__*/
-  messageDesc(file_parley, 21);
+  messageDesc(file_parley, 20);
 
 /**
  * @generated from message parley.v1.RevokeInvite
@@ -916,7 +862,7 @@ export type RevokeInvite = Message<"parley.v1.RevokeInvite"> & {
  * Use `create(RevokeInviteSchema)` to create a new message.
  */
 export const RevokeInviteSchema: GenMessage<RevokeInvite> = /*@__PURE__*/
-  messageDesc(file_parley, 22);
+  messageDesc(file_parley, 21);
 
 /**
  * @generated from message parley.v1.KickUser
@@ -940,7 +886,7 @@ export type KickUser = Message<"parley.v1.KickUser"> & {
  * Use `create(KickUserSchema)` to create a new message.
  */
 export const KickUserSchema: GenMessage<KickUser> = /*@__PURE__*/
-  messageDesc(file_parley, 23);
+  messageDesc(file_parley, 22);
 
 /**
  * @generated from message parley.v1.BanKey
@@ -971,7 +917,7 @@ export type BanKey = Message<"parley.v1.BanKey"> & {
  * Use `create(BanKeySchema)` to create a new message.
  */
 export const BanKeySchema: GenMessage<BanKey> = /*@__PURE__*/
-  messageDesc(file_parley, 24);
+  messageDesc(file_parley, 23);
 
 /**
  * @generated from message parley.v1.LiftBan
@@ -988,7 +934,7 @@ export type LiftBan = Message<"parley.v1.LiftBan"> & {
  * Use `create(LiftBanSchema)` to create a new message.
  */
 export const LiftBanSchema: GenMessage<LiftBan> = /*@__PURE__*/
-  messageDesc(file_parley, 25);
+  messageDesc(file_parley, 24);
 
 /**
  * @generated from message parley.v1.SetRole
@@ -1012,7 +958,7 @@ export type SetRole = Message<"parley.v1.SetRole"> & {
  * Use `create(SetRoleSchema)` to create a new message.
  */
 export const SetRoleSchema: GenMessage<SetRole> = /*@__PURE__*/
-  messageDesc(file_parley, 26);
+  messageDesc(file_parley, 25);
 
 /**
  * @generated from message parley.v1.AdminResult
@@ -1041,7 +987,7 @@ export type AdminResult = Message<"parley.v1.AdminResult"> & {
  * Use `create(AdminResultSchema)` to create a new message.
  */
 export const AdminResultSchema: GenMessage<AdminResult> = /*@__PURE__*/
-  messageDesc(file_parley, 27);
+  messageDesc(file_parley, 26);
 
 /**
  * @generated from message parley.v1.InviteInfo
@@ -1092,7 +1038,7 @@ export type InviteInfo = Message<"parley.v1.InviteInfo"> & {
  * Use `create(InviteInfoSchema)` to create a new message.
  */
 export const InviteInfoSchema: GenMessage<InviteInfo> = /*@__PURE__*/
-  messageDesc(file_parley, 28);
+  messageDesc(file_parley, 27);
 
 /**
  * @generated from message parley.v1.BanInfo
@@ -1133,7 +1079,7 @@ export type BanInfo = Message<"parley.v1.BanInfo"> & {
  * Use `create(BanInfoSchema)` to create a new message.
  */
 export const BanInfoSchema: GenMessage<BanInfo> = /*@__PURE__*/
-  messageDesc(file_parley, 29);
+  messageDesc(file_parley, 28);
 
 /**
  * @generated from message parley.v1.AdminState
@@ -1155,7 +1101,7 @@ export type AdminState = Message<"parley.v1.AdminState"> & {
  * Use `create(AdminStateSchema)` to create a new message.
  */
 export const AdminStateSchema: GenMessage<AdminState> = /*@__PURE__*/
-  messageDesc(file_parley, 30);
+  messageDesc(file_parley, 29);
 
 /**
  * Where a chat item goes: a room's chat, or the direct conversation with
@@ -1189,7 +1135,7 @@ export type ChatTarget = Message<"parley.v1.ChatTarget"> & {
  * Use `create(ChatTargetSchema)` to create a new message.
  */
 export const ChatTargetSchema: GenMessage<ChatTarget> = /*@__PURE__*/
-  messageDesc(file_parley, 31);
+  messageDesc(file_parley, 30);
 
 /**
  * One signed chat action, exactly as its author made it. The signature
@@ -1256,7 +1202,7 @@ export type ChatItem = Message<"parley.v1.ChatItem"> & {
  * Use `create(ChatItemSchema)` to create a new message.
  */
 export const ChatItemSchema: GenMessage<ChatItem> = /*@__PURE__*/
-  messageDesc(file_parley, 32);
+  messageDesc(file_parley, 31);
 
 /**
  * A message as the relay stores and serves it.
@@ -1320,7 +1266,7 @@ export type ChatMessage = Message<"parley.v1.ChatMessage"> & {
  * Use `create(ChatMessageSchema)` to create a new message.
  */
 export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
-  messageDesc(file_parley, 33);
+  messageDesc(file_parley, 32);
 
 /**
  * @generated from message parley.v1.ChatSend
@@ -1337,7 +1283,7 @@ export type ChatSend = Message<"parley.v1.ChatSend"> & {
  * Use `create(ChatSendSchema)` to create a new message.
  */
 export const ChatSendSchema: GenMessage<ChatSend> = /*@__PURE__*/
-  messageDesc(file_parley, 34);
+  messageDesc(file_parley, 33);
 
 /**
  * @generated from message parley.v1.ChatAck
@@ -1384,7 +1330,7 @@ export type ChatAck = Message<"parley.v1.ChatAck"> & {
  * Use `create(ChatAckSchema)` to create a new message.
  */
 export const ChatAckSchema: GenMessage<ChatAck> = /*@__PURE__*/
-  messageDesc(file_parley, 35);
+  messageDesc(file_parley, 34);
 
 /**
  * @generated from message parley.v1.ChatEvent
@@ -1403,7 +1349,7 @@ export type ChatEvent = Message<"parley.v1.ChatEvent"> & {
  * Use `create(ChatEventSchema)` to create a new message.
  */
 export const ChatEventSchema: GenMessage<ChatEvent> = /*@__PURE__*/
-  messageDesc(file_parley, 36);
+  messageDesc(file_parley, 35);
 
 /**
  * @generated from message parley.v1.ChatHistoryRequest
@@ -1441,7 +1387,7 @@ export type ChatHistoryRequest = Message<"parley.v1.ChatHistoryRequest"> & {
  * Use `create(ChatHistoryRequestSchema)` to create a new message.
  */
 export const ChatHistoryRequestSchema: GenMessage<ChatHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_parley, 37);
+  messageDesc(file_parley, 36);
 
 /**
  * @generated from message parley.v1.ChatHistory
@@ -1484,7 +1430,7 @@ export type ChatHistory = Message<"parley.v1.ChatHistory"> & {
  * Use `create(ChatHistorySchema)` to create a new message.
  */
 export const ChatHistorySchema: GenMessage<ChatHistory> = /*@__PURE__*/
-  messageDesc(file_parley, 38);
+  messageDesc(file_parley, 37);
 
 /**
  * @generated from message parley.v1.ChatHead
@@ -1517,7 +1463,7 @@ export type ChatHead = Message<"parley.v1.ChatHead"> & {
  * Use `create(ChatHeadSchema)` to create a new message.
  */
 export const ChatHeadSchema: GenMessage<ChatHead> = /*@__PURE__*/
-  messageDesc(file_parley, 39);
+  messageDesc(file_parley, 38);
 
 /**
  * Paged like PresencePage: heads arrive over one or more ChatSummary frames;
@@ -1542,7 +1488,7 @@ export type ChatSummary = Message<"parley.v1.ChatSummary"> & {
  * Use `create(ChatSummarySchema)` to create a new message.
  */
 export const ChatSummarySchema: GenMessage<ChatSummary> = /*@__PURE__*/
-  messageDesc(file_parley, 40);
+  messageDesc(file_parley, 39);
 
 /**
  * Storage only (relay LevelDB), never on the wire: a message and the ids of
@@ -1567,7 +1513,7 @@ export type ChatRecord = Message<"parley.v1.ChatRecord"> & {
  * Use `create(ChatRecordSchema)` to create a new message.
  */
 export const ChatRecordSchema: GenMessage<ChatRecord> = /*@__PURE__*/
-  messageDesc(file_parley, 41);
+  messageDesc(file_parley, 40);
 
 /**
  * @generated from message parley.v1.CrdtSync
@@ -1619,7 +1565,7 @@ export type CrdtSync = Message<"parley.v1.CrdtSync"> & {
  * Use `create(CrdtSyncSchema)` to create a new message.
  */
 export const CrdtSyncSchema: GenMessage<CrdtSync> = /*@__PURE__*/
-  messageDesc(file_parley, 42);
+  messageDesc(file_parley, 41);
 
 /**
  * @generated from message parley.v1.SignedOp
@@ -1645,7 +1591,7 @@ export type SignedOp = Message<"parley.v1.SignedOp"> & {
  * Use `create(SignedOpSchema)` to create a new message.
  */
 export const SignedOpSchema: GenMessage<SignedOp> = /*@__PURE__*/
-  messageDesc(file_parley, 43);
+  messageDesc(file_parley, 42);
 
 /**
  * @generated from message parley.v1.SubmitOps
@@ -1664,7 +1610,7 @@ export type SubmitOps = Message<"parley.v1.SubmitOps"> & {
  * Use `create(SubmitOpsSchema)` to create a new message.
  */
 export const SubmitOpsSchema: GenMessage<SubmitOps> = /*@__PURE__*/
-  messageDesc(file_parley, 44);
+  messageDesc(file_parley, 43);
 
 /**
  * @generated from message parley.v1.OpResult
@@ -1704,7 +1650,7 @@ export type OpResult = Message<"parley.v1.OpResult"> & {
  * Use `create(OpResultSchema)` to create a new message.
  */
 export const OpResultSchema: GenMessage<OpResult> = /*@__PURE__*/
-  messageDesc(file_parley, 45);
+  messageDesc(file_parley, 44);
 
 /**
  * @generated from message parley.v1.OpResults
@@ -1721,7 +1667,7 @@ export type OpResults = Message<"parley.v1.OpResults"> & {
  * Use `create(OpResultsSchema)` to create a new message.
  */
 export const OpResultsSchema: GenMessage<OpResults> = /*@__PURE__*/
-  messageDesc(file_parley, 46);
+  messageDesc(file_parley, 45);
 
 /**
  * @generated from message parley.v1.OpHistoryRequest
@@ -1747,7 +1693,7 @@ export type OpHistoryRequest = Message<"parley.v1.OpHistoryRequest"> & {
  * Use `create(OpHistoryRequestSchema)` to create a new message.
  */
 export const OpHistoryRequestSchema: GenMessage<OpHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_parley, 47);
+  messageDesc(file_parley, 46);
 
 /**
  * @generated from message parley.v1.AuditEntry
@@ -1776,7 +1722,7 @@ export type AuditEntry = Message<"parley.v1.AuditEntry"> & {
  * Use `create(AuditEntrySchema)` to create a new message.
  */
 export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
-  messageDesc(file_parley, 48);
+  messageDesc(file_parley, 47);
 
 /**
  * @generated from message parley.v1.OpHistory
@@ -1809,7 +1755,7 @@ export type OpHistory = Message<"parley.v1.OpHistory"> & {
  * Use `create(OpHistorySchema)` to create a new message.
  */
 export const OpHistorySchema: GenMessage<OpHistory> = /*@__PURE__*/
-  messageDesc(file_parley, 49);
+  messageDesc(file_parley, 48);
 
 /**
  * @generated from message parley.v1.ReceiverReport
@@ -1828,7 +1774,7 @@ export type ReceiverReport = Message<"parley.v1.ReceiverReport"> & {
  * Use `create(ReceiverReportSchema)` to create a new message.
  */
 export const ReceiverReportSchema: GenMessage<ReceiverReport> = /*@__PURE__*/
-  messageDesc(file_parley, 50);
+  messageDesc(file_parley, 49);
 
 /**
  * @generated from message parley.v1.SenderLoss
@@ -1852,7 +1798,7 @@ export type SenderLoss = Message<"parley.v1.SenderLoss"> & {
  * Use `create(SenderLossSchema)` to create a new message.
  */
 export const SenderLossSchema: GenMessage<SenderLoss> = /*@__PURE__*/
-  messageDesc(file_parley, 51);
+  messageDesc(file_parley, 50);
 
 /**
  * @generated from message parley.v1.LossReport
@@ -1878,7 +1824,7 @@ export type LossReport = Message<"parley.v1.LossReport"> & {
  * Use `create(LossReportSchema)` to create a new message.
  */
 export const LossReportSchema: GenMessage<LossReport> = /*@__PURE__*/
-  messageDesc(file_parley, 52);
+  messageDesc(file_parley, 51);
 
 /**
  * @generated from enum parley.v1.Role

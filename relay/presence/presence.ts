@@ -5,7 +5,7 @@
  * truth for "who hears whom".
  */
 import type { Role } from '../../proto/index.ts';
-import type { StoredRoom } from '../storage/store.ts';
+import type { RoomRecord } from '../../crdt/index.ts';
 
 /** A user in the presence list (one per authenticated session). */
 export interface Member {
@@ -43,7 +43,7 @@ export type MoveResult =
   | { readonly ok: false; readonly reason: 'unknown-room' | 'room-full' | 'unknown-session' };
 
 interface RoomEntry extends VoiceRoute {
-  info: StoredRoom;
+  info: RoomRecord;
   readonly members: Set<MemberEntry>;
 }
 
@@ -76,7 +76,7 @@ export class Presence {
   #onVoiceChange: ((change: VoiceChange) => void) | undefined;
 
   /** Throws `TypeError` on duplicate room ids or voice ids (a corrupt room list). */
-  constructor(rooms: readonly StoredRoom[]) {
+  constructor(rooms: readonly RoomRecord[]) {
     const voiceIds = new Set<number>();
     for (const info of rooms) {
       if (this.#rooms.has(info.id)) throw new TypeError(`duplicate room id [room:${info.id}]`);
@@ -100,7 +100,7 @@ export class Presence {
   }
 
   /** All rooms in list order. */
-  rooms(): readonly StoredRoom[] {
+  rooms(): readonly RoomRecord[] {
     return [...this.#rooms.values()].map((r) => r.info);
   }
 
@@ -109,12 +109,12 @@ export class Presence {
   }
 
   /** The room's record, if present. */
-  roomInfo(roomId: string): StoredRoom | undefined {
+  roomInfo(roomId: string): RoomRecord | undefined {
     return this.#rooms.get(roomId)?.info;
   }
 
   /** Adds a room or updates its record (the room tree changed). Its voice id stays. */
-  upsertRoom(info: StoredRoom): void {
+  upsertRoom(info: RoomRecord): void {
     const entry = this.#rooms.get(info.id);
     if (entry) entry.info = { ...info, voiceId: entry.voiceId };
     else this.#rooms.set(info.id, { info, voiceId: info.voiceId, members: new Set() });

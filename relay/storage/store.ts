@@ -16,7 +16,12 @@ import { StoreTable } from './store-table.ts';
 import type { TableWriter } from './store-table.ts';
 import { isRecord } from '../../proto/bytes.ts';
 
-/** A room as stored (mirrors the wire `Room`). */
+/**
+ * A room of the flat list relays before the room tree kept under `rooms`. Read
+ * once, to seed a fresh tree (`seedRooms`); the live shape is the tree's
+ * `RoomRecord` (crdt/room.ts). Kept for that migration and for benchmarks
+ * that seed large trees through it.
+ */
 export interface StoredRoom {
   readonly id: string;
   readonly name: string;

@@ -118,7 +118,7 @@ function rootName(serverName: string): string {
 
 /** The tree a fresh relay starts with: a root holding the two rooms of the old flat list (their names and voice ids carried over). */
 export function seedRooms(legacy: readonly StoredRoom[] | undefined, serverName: string): RoomRecord[] {
-  const old = legacy && legacy.length > 0 ? legacy : SEED_ROOMS;
+  const old: readonly (StoredRoom | RoomRecord)[] = legacy && legacy.length > 0 ? legacy : SEED_ROOMS;
   const children: RoomRecord[] = old.map((r, position) => ({ id: r.id, name: r.name, parent: ROOT_ID, position, description: r.description, userLimit: r.userLimit, voiceId: r.voiceId }));
   const rootVoice = Math.max(0, ...children.map((r) => r.voiceId)) + 1;
   return [{ id: ROOT_ID, name: rootName(serverName), parent: '', position: 0, description: '', userLimit: 0, voiceId: rootVoice }, ...children];

@@ -33,7 +33,7 @@ import { MembersDoc } from './members-doc.ts';
 import type { Roster } from '../presence/roster.ts';
 import type { Session } from '../connection/client-connection.ts';
 import type { DropStats } from '../stats.ts';
-import type { Store, StoredRoom } from '../storage/store.ts';
+import type { Store } from '../storage/store.ts';
 import { wireCode } from './codes.ts';
 import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
 import type { SignatureVerifier } from './signature-pool.ts';
@@ -88,12 +88,6 @@ interface Batch {
 
 const newBatch = (): Batch => ({ devices: new Map(), verdicts: [], audit: [], changed: new Set(), replies: new Map(), joins: [] });
 
-/** Converts a tree record to the presence/AuthOk room shape. */
-export function toStoredRoom(r: RoomRecord): StoredRoom {
-  return { id: r.id, name: r.name, parentId: r.parent, position: r.position, description: r.description, userLimit: r.userLimit, voiceId: r.voiceId };
-}
-
-
 /** See the module comment. Create with {@link TreeService.open}. */
 export class TreeService {
   readonly #deps: TreeServiceDeps;
@@ -119,9 +113,9 @@ export class TreeService {
   /** Loads (or seeds) the tree. */
   static async open(
     deps: Omit<TreeServiceDeps, 'presence' | 'roster' | 'stats'>,
-  ): Promise<{ rooms: StoredRoom[]; attach: (presence: Presence, roster: Roster, stats: DropStats) => TreeService }> {
+  ): Promise<{ rooms: RoomRecord[]; attach: (presence: Presence, roster: Roster, stats: DropStats) => TreeService }> {
     const loaded = await loadTree(deps.store, deps.serverName);
-    const rooms = [...loaded.rooms.values()].sort((a, b) => (a.parent === '' ? -1 : b.parent === '' ? 1 : 0)).map(toStoredRoom);
+    const rooms = [...loaded.rooms.values()].sort((a, b) => (a.parent === '' ? -1 : b.parent === '' ? 1 : 0));
     return { rooms, attach: (presence, roster, stats) => new TreeService({ ...deps, presence, roster, stats }, loaded) };
   }
 
@@ -410,12 +404,12 @@ export class TreeService {
     for (const id of changed) {
       const room = rooms.get(id);
       if (room) {
-        presence.upsertRoom(toStoredRoom(room));
+        presence.upsertRoom(room);
         continue;
       }
       // Fallbacks first: a deleted subtree's rooms must still be found while walking up.
-      let fallback = presence.roomInfo(id)?.parentId ?? '';
-      while (fallback !== '' && !rooms.has(fallback)) fallback = presence.roomInfo(fallback)?.parentId ?? '';
+      let fallback = presence.roomInfo(id)?.parent ?? '';
+      while (fallback !== '' && !rooms.has(fallback)) fallback = presence.roomInfo(fallback)?.parent ?? '';
       gone.push([id, fallback === '' ? 'root' : fallback]);
     }
     // Through the roster, the one choke point of presence: broadcast, remembered, `room-changed`.

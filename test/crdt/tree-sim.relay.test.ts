@@ -28,7 +28,7 @@ import type { KeyObject } from 'node:crypto';
 import { childrenOf, nameKey, opHex, ROOT_ID, TREE_DOC } from '../../crdt/index.ts';
 import type { Rooms } from '../../crdt/index.ts';
 import { memoryTreeCache, RoomTreeStore } from '../../client/session/tree/index.ts';
-import type { TreeEdit, TreeRoomView } from '../../client/session/tree/index.ts';
+import type { TreeEdit, RoomView } from '../../client/session/tree/index.ts';
 import { verifyEd25519 } from '../../keys/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import { ErrorCode, Role } from '../../proto/index.ts';
@@ -164,9 +164,9 @@ class SimClient {
   }
 
   randomEdit(rand: () => number): TreeEdit | null {
-    const rooms = this.store.view.rooms;
+    const rooms = this.store.rooms;
     if (rooms.length === 0) return null;
-    const pick = (): TreeRoomView => rooms[Math.floor(rand() * rooms.length)]!;
+    const pick = (): RoomView => rooms[Math.floor(rand() * rooms.length)]!;
     const name = `R${Math.floor(rand() * 12)}`;
     const r = rand();
     if (r < 0.3) return { kind: 'room.create', args: { roomId: `s${Math.floor(rand() * 1e9).toString(36)}`, parentId: pick().id, name, index: Math.floor(rand() * 4), description: '', userLimit: 0 } };
@@ -299,7 +299,7 @@ async function runSimulation(seed: number): Promise<SimOutcome> {
     const truth = boss.rooms();
     checkInvariantsOf(truth);
     const tree = shape(truth.values());
-    expect(clients.map((c) => shape(c.store.view.rooms))).toEqual(clients.map(() => tree));
+    expect(clients.map((c) => shape(c.store.rooms))).toEqual(clients.map(() => tree));
     await boss.client.close();
     const digest = createHash('sha256').update(sim.trace.join('\n')).update('\n--\n').update(tree.join('\n')).digest('hex');
     console.info(`room tree simulation: seed ${seed} done [actions:${sim.trace.length}, rooms:${tree.length}, digest:${digest.slice(0, 16)}]`);

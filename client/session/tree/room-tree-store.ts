@@ -25,6 +25,8 @@ import type { CrdtSync, EnvelopeInit, Envelope, OpHistory, OpResults } from '../
 import type { Signer } from '../../../keys/index.ts';
 import { describeOp, refusalText } from '../../ui/describe-op.ts';
 import type { CachedMeta, QueuedOp, TreeCache } from './tree-cache.ts';
+import { toRoomView } from './room-view.ts';
+import type { RoomView } from './room-view.ts';
 import { fromHex } from '../../../proto/bytes.ts';
 
 /** Ops per SubmitOps frame (the relay's maximum). */
@@ -35,19 +37,6 @@ const RETRY_MS = 2000;
 const SAVE_MS = 250;
 /** Most refusals kept for display. */
 const MAX_REFUSED = 20;
-
-/** One room as the UI shows it. */
-export interface TreeRoomView {
-  readonly id: string;
-  readonly name: string;
-  readonly parentId: string;
-  readonly position: number;
-  readonly voiceId: number;
-  readonly description: string;
-  readonly userLimit: number;
-  /** A queued op created or changed it. */
-  readonly pending: boolean;
-}
 
 /** A change the relay (or the local check) refused. */
 export interface RefusedChange {
@@ -73,7 +62,6 @@ export interface HistoryEntryView {
 export interface TreeView {
   /** empty: nothing known; cached: from the last visit; syncing: connected, catching up; live: in sync. */
   readonly status: 'empty' | 'cached' | 'syncing' | 'live';
-  readonly rooms: readonly TreeRoomView[];
   /** Ops waiting for the relay. */
   readonly pendingCount: number;
   readonly refused: readonly RefusedChange[];
@@ -90,7 +78,8 @@ export interface RoomTreeStoreDeps {
   readonly cache: TreeCache;
   readonly signer: Signer;
   readonly now: () => number;
-  readonly onChange: (view: TreeView) => void;
+  /** The tree's status, outbox and history, and its rooms (server state plus pending ops). */
+  readonly onChange: (view: TreeView, rooms: readonly RoomView[]) => void;
   /** Verifies an audit entry's signature (the UI marks each ✓ or unverifiable). */
   readonly verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>;
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
@@ -101,7 +90,7 @@ interface Pending extends QueuedOp {
   readonly op: OpBody;
 }
 
-export const emptyTreeView: TreeView = { status: 'empty', rooms: [], pendingCount: 0, refused: [], history: null, role: null };
+export const emptyTreeView: TreeView = { status: 'empty', pendingCount: 0, refused: [], history: null, role: null };
 
 /** See the module comment. */
 export class RoomTreeStore {
@@ -116,6 +105,7 @@ export class RoomTreeStore {
   readonly #inFlight = new Set<string>();
   #send: ((msg: EnvelopeInit) => boolean) | null = null;
   #view: TreeView = emptyTreeView;
+  #rooms: readonly RoomView[] = [];
   #server: Rooms = new Map();
   /** Cached projection; null when the server state or the queue (other than by appending) changed. */
   #proj: Projection | null = null;
@@ -132,6 +122,11 @@ export class RoomTreeStore {
 
   get view(): TreeView {
     return this.#view;
+  }
+
+  /** The rooms as shown: server state plus pending ops. */
+  get rooms(): readonly RoomView[] {
+    return this.#rooms;
   }
 
   /** Loads the cache (once). */
@@ -417,18 +412,9 @@ export class RoomTreeStore {
   /** Recomputes the rooms from server state and pending ops, then publishes. */
   #update(patch: Partial<TreeView>): void {
     const p = this.#projection();
-    const rooms: TreeRoomView[] = [...p.rooms.values()].map((r) => ({
-      id: r.id,
-      name: r.name,
-      parentId: r.parent,
-      position: r.position,
-      voiceId: r.voiceId,
-      description: r.description,
-      userLimit: r.userLimit,
-      pending: p.pendingRooms.has(r.id),
-    }));
-    this.#view = { ...this.#view, ...patch, rooms, pendingCount: this.#pending.length };
-    this.#deps.onChange(this.#view);
+    this.#rooms = [...p.rooms.values()].map((r) => toRoomView(r, p.pendingRooms.has(r.id)));
+    this.#view = { ...this.#view, ...patch, pendingCount: this.#pending.length };
+    this.#deps.onChange(this.#view, this.#rooms);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Wires the room tree store into a session: its view goes into `State.tree`
- * and its rooms into `State.rooms` through the session's single `#set`, so
+ * and its rooms (only there, not also in `State.tree`) into `State.rooms` through the session's single `#set`, so
  * session.ts only forwards messages and commands. This is the one writer of
  * `State.rooms`: the sign-in reply carries no room list (docs/PROTOCOL.md).
  */
@@ -26,9 +26,9 @@ export function createTreeLink({ deps, state, update }: TreeLinkDeps): RoomTreeS
     verify: verifyEd25519,
     ...(deps.setTimer ? { setTimer: deps.setTimer } : {}),
     ...(deps.clearTimer ? { clearTimer: deps.clearTimer } : {}),
-    onChange: (view) => {
+    onChange: (view, rooms) => {
       const s = state();
-      update({ ...s, tree: view, rooms: view.rooms });
+      update({ ...s, tree: view, rooms });
     },
   });
   tree.open().catch((e: unknown) => console.error('room tree cache failed to load', e));

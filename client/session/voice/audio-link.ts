@@ -1,8 +1,9 @@
 /**
  * The session's side of the audio engine: creates it, turns its events into
- * state, sends its datagrams through the network simulator to the voice
- * transport, keeps it in line with the state (engine-sync.ts), switches
- * devices, and runs the loss-report loop that sizes the sender's FEC.
+ * state, attaches it to the voice path (voice-path.ts: datagrams go straight
+ * to and from the voice transport, through the network simulator), keeps it
+ * in line with the state (engine-sync.ts), switches devices, and runs the
+ * loss-report loop that sizes the sender's FEC.
  *
  * It changes state only through the host's `set` (the session's one choke
  * point) and never talks to the relay except through the host.
@@ -14,8 +15,8 @@ import type { DeviceSource } from './devices.ts';
 import { EngineSync, engineView } from './engine-sync.ts';
 import { SessionError } from '../errors.ts';
 import { LossFeedback } from './loss-feedback.ts';
-import { NetworkSimulator } from './net-sim.ts';
 import type { State, VoiceCommand } from '../state.ts';
+import type { VoicePath } from './voice-path.ts';
 import type { VoiceSettings } from './voice-settings.ts';
 
 /** What the link needs from the session. */
@@ -23,12 +24,13 @@ export interface AudioLinkHost {
   readonly state: State;
   set(next: State): void;
   sendControl(msg: EnvelopeInit): void;
-  sendDatagram(bytes: Uint8Array): void;
 }
 
 /** Adapters of the link. */
 export interface AudioLinkDeps {
   readonly createAudio: () => AudioEngine;
+  /** Where the engine's datagrams go and the relay's come from (shared with the VoiceLink). */
+  readonly path: VoicePath;
   readonly setTimer: (fn: () => void, ms: number) => unknown;
   readonly now: () => number;
   readonly devices: DeviceSource | null;
@@ -44,7 +46,6 @@ export class AudioLink {
   readonly #deps: AudioLinkDeps;
   readonly #sync = new EngineSync();
   readonly #feedback = new LossFeedback();
-  readonly #netSim: NetworkSimulator;
   #audio: AudioEngine | null = null;
   #unsubs: Array<() => void> = [];
   #remoteTalking = new Set<number>();
@@ -53,7 +54,6 @@ export class AudioLink {
   constructor(host: AudioLinkHost, deps: AudioLinkDeps) {
     this.#host = host;
     this.#deps = deps;
-    this.#netSim = new NetworkSimulator(deps.setTimer);
   }
 
   /** The running engine, if any. */
@@ -70,7 +70,7 @@ export class AudioLink {
     const host = this.#host;
     host.set({ ...host.state, voice: { status: 'starting', error: null } });
     this.#unsubs = [
-      audio.on('datagram', (bytes) => this.#netSim.send(bytes, (b) => host.sendDatagram(b))),
+      this.#deps.path.attachEngine(audio),
       audio.on('inputLevel', (level, transmitting) => this.#onLevel(level, transmitting)),
       audio.on('talking', (map) => {
         this.#remoteTalking = new Set([...map].filter(([, on]) => on).map(([id]) => id));
@@ -101,11 +101,6 @@ export class AudioLink {
   /** Applies the current state to the engine (called after every state change). */
   sync(): void {
     if (this.#audio) this.#sync.apply(this.#audio, engineView(this.#host.state));
-  }
-
-  /** Feeds one datagram from the voice transport. */
-  receive(bytes: Uint8Array): void {
-    this.#audio?.receive(bytes);
   }
 
   setRoom(voiceId: number): void {
@@ -139,7 +134,7 @@ export class AudioLink {
 
   /** Reconfigures the outgoing-path simulator to the state's setting. */
   applyNetSim(): void {
-    this.#netSim.configure(this.#host.state.netSim);
+    this.#deps.path.configure(this.#host.state.netSim);
   }
 
   /** Switches the microphone to the state's choice; a failure is a notice and the old one stays. */

@@ -3,7 +3,8 @@
  * re-offers when the relay has not reported the DataChannel open in time
  * (node-datachannel on some hosts occasionally stalls a first setup, and the
  * relay treats a new offer as a replacement), turns the relay's `voiceReady`
- * and the channel's close into `State.voice`, and hands datagrams both ways.
+ * and the channel's close into `State.voice`, and attaches each transport to
+ * the voice path (voice-path.ts), which carries the datagrams both ways.
  *
  * It owns the transport and its setup timer, never state: every change goes
  * through the host's `set` (the session's one choke point).
@@ -12,6 +13,7 @@ import type { RtcSignal } from '../../../proto/index.ts';
 import { SessionError } from '../errors.ts';
 import type { SignalConnection } from '../connection/signal-connection.ts';
 import type { State } from '../state.ts';
+import type { VoicePath } from './voice-path.ts';
 import { VoiceTransport } from './voice-transport.ts';
 
 /** How long the relay gets to open the voice DataChannel before we re-offer, ms. */
@@ -30,14 +32,14 @@ export interface VoiceLinkHost {
   set(next: State): void;
   /** True while the audio engine runs (voice is only "ready" with one). */
   audioRunning(): boolean;
-  /** Receives every datagram from the relay. */
-  receive(bytes: Uint8Array): void;
 }
 
 /** Adapters of the link. */
 export interface VoiceLinkDeps {
   /** Builds a transport that signals through `send`; default a browser {@link VoiceTransport}. */
   readonly createTransport?: ((send: Send) => VoiceTransport) | undefined;
+  /** Carries datagrams between the transport and the audio engine (shared with the AudioLink). */
+  readonly path: VoicePath;
   readonly setTimer: (fn: () => void, ms: number) => unknown;
   readonly clearTimer: (handle: unknown) => void;
 }
@@ -72,15 +74,11 @@ export class VoiceLink {
     this.#host.set({ ...s, voice: { status: s.voice.status === 'failed' ? 'failed' : 'ready', error: s.voice.error } });
   }
 
-  /** Sends one datagram if a transport is open; dropped otherwise. */
-  send(bytes: Uint8Array): void {
-    this.#transport?.send(bytes);
-  }
-
   /** Stops the setup timer and closes the transport; `start` may be called again. */
   close(): void {
     this.#clearTimer();
     this.#transport?.close();
+    this.#deps.path.detachTransport(this.#transport);
     this.#transport = null;
   }
 
@@ -95,7 +93,7 @@ export class VoiceLink {
       if (attempt + 1 < VOICE_SETUP_ATTEMPTS) this.#open(send, attempt + 1);
       else this.#fail(new SessionError('voice-failed', 'voice channel did not open'));
     }, VOICE_SETUP_MS);
-    voice.on('datagram', (bytes) => this.#host.receive(bytes));
+    this.#deps.path.attachTransport(voice);
     voice.on('close', (reason) => {
       if (this.#transport === voice) this.#fail(new SessionError('voice-failed', reason));
     });

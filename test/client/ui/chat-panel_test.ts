@@ -7,7 +7,7 @@ import type { ChatCommand, ChatMessageView, ChatState, ConversationView, Pending
 
 const SELF = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
-const rooms: RoomView[] = [{ id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1 }];
+const rooms: RoomView[] = [{ id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1, description: '', userLimit: 0, pending: false }];
 const users: UserView[] = [
   { sessionId: 1, publicKeyHex: SELF, displayName: 'Ana', roomId: 'lobby', muted: false, deafened: false, role: 'member' },
   { sessionId: 2, publicKeyHex: OTHER, displayName: 'Bo', roomId: 'lobby', muted: false, deafened: false, role: 'member' },

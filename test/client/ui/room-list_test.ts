@@ -7,8 +7,8 @@ import type { VoiceCommandEvent } from '../../../client/ui/index.ts';
 import type { RoomView, UserView } from '../../../client/session/index.ts';
 
 const rooms: RoomView[] = [
-  { id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1 },
-  { id: 'quiet', name: 'Quiet room', parentId: '', position: 1, voiceId: 2 },
+  { id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1, description: '', userLimit: 0, pending: false },
+  { id: 'quiet', name: 'Quiet room', parentId: '', position: 1, voiceId: 2, description: '', userLimit: 0, pending: false },
 ];
 const user = (sessionId: number, displayName: string, roomId: string, extra: Partial<UserView> = {}): UserView => ({
   sessionId, displayName, roomId, publicKeyHex: '00', muted: false, deafened: false, role: 'member', ...extra,

@@ -6,10 +6,10 @@ import type { DismissRefusalEvent, RoomActionsEvent, TreeEditEvent } from '../..
 import type { RoomView } from '../../../client/session/index.ts';
 
 const rooms: RoomView[] = [
-  { id: 'root', name: 'Org', parentId: '', position: 0, voiceId: 3 },
-  { id: 'lobby', name: 'Lobby', parentId: 'root', position: 0, voiceId: 1, description: 'Say hi <b>here</b>' },
-  { id: 'games', name: 'Games', parentId: 'root', position: 1, voiceId: 4, pending: true },
-  { id: 'chess', name: 'Chess', parentId: 'games', position: 0, voiceId: 5, userLimit: 4 },
+  { id: 'root', name: 'Org', parentId: '', position: 0, voiceId: 3, description: '', userLimit: 0, pending: false },
+  { id: 'lobby', name: 'Lobby', parentId: 'root', position: 0, voiceId: 1, description: 'Say hi <b>here</b>', userLimit: 0, pending: false },
+  { id: 'games', name: 'Games', parentId: 'root', position: 1, voiceId: 4, pending: true, description: '', userLimit: 0 },
+  { id: 'chess', name: 'Chess', parentId: 'games', position: 0, voiceId: 5, userLimit: 4, description: '', pending: false },
 ];
 
 async function mountList(canEdit: boolean): Promise<ParleyRoomList> {

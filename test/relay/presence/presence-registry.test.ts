@@ -21,7 +21,7 @@ describe('Presence', () => {
   });
 
   it('refuses a move into a full room', () => {
-    const p = new Presence([...SEED_ROOMS, { id: 'booth', name: 'Booth', parentId: '', position: 2, description: '', userLimit: 1, voiceId: 3 }]);
+    const p = new Presence([...SEED_ROOMS, { id: 'booth', name: 'Booth', parent: '', position: 2, description: '', userLimit: 1, voiceId: 3 }]);
     p.add(member(1, 'booth'));
     p.add(member(2, 'lobby'));
     expect(p.move(2, 'booth')).toEqual({ ok: false, reason: 'room-full' });

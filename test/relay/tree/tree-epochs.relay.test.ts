@@ -103,9 +103,9 @@ describe('room-tree epochs on a real relay', () => {
     await store.connected(back.hello.relayPublicKey, 'admin', (msg) => (back.send(msg), true));
     await expect.poll(() => store.view.pendingCount).toBe(0);
     expect(store.view.refused).toEqual([]);
-    await expect.poll(() => store.view.rooms.find((r) => r.id === 'keep-0')?.name).toBe('Renamed offline');
+    await expect.poll(() => store.rooms.find((r) => r.id === 'keep-0')?.name).toBe('Renamed offline');
     await expect.poll(() => admin.rooms().get('offline-new')?.name).toBe('Made offline');
-    await expect.poll(() => new Map(store.view.rooms.map((r) => [r.id, r.name]))).toEqual(new Map([...admin.rooms()].map(([id, r]) => [id, r.name])));
+    await expect.poll(() => new Map(store.rooms.map((r) => [r.id, r.name]))).toEqual(new Map([...admin.rooms()].map(([id, r]) => [id, r.name])));
     const tree = admin.rooms();
     const epoch = (await freshSync(started.relay.wsUrl)).epoch;
     for (const c of clients.splice(0)) await c.close();

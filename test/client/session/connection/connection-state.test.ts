@@ -45,7 +45,7 @@ const connected: State = {
   ...signedInState(initialState, authOk),
   // The roster (PresencePage) and the tree's rooms arrive after authOk.
   users: [{ sessionId: 3, publicKeyHex: '03'.repeat(32), displayName: 'Ann', roomId: 'lobby', muted: false, deafened: false, role: 'admin' }],
-  rooms: [{ id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1 }],
+  rooms: [{ id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1, description: '', userLimit: 0, pending: false }],
   admin: { invites: [], bans: [] },
   voice: { status: 'ready', error: null },
   talking: new Set([3]),

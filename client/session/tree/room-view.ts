@@ -1,0 +1,36 @@
+/**
+ * One room as the client shows it: the tree's `RoomRecord` (crdt/room.ts, the
+ * one stored shape) with the parent under the name the UI uses and a flag for
+ * changes still queued. `toRoomView` is the only place a view is made.
+ */
+import type { RoomRecord } from '../../../crdt/index.ts';
+
+/** One room as the UI shows it (`State.rooms`). */
+export interface RoomView {
+  readonly id: string;
+  readonly name: string;
+  /** Empty for the root. */
+  readonly parentId: string;
+  readonly position: number;
+  /** 0 while a create is only pending. */
+  readonly voiceId: number;
+  readonly description: string;
+  /** 0 = no limit. */
+  readonly userLimit: number;
+  /** A queued (not yet acknowledged) change created or changed this room. */
+  readonly pending: boolean;
+}
+
+/** The view of `record`; `pending` when a queued op created or changed it. */
+export function toRoomView(record: RoomRecord, pending: boolean): RoomView {
+  return {
+    id: record.id,
+    name: record.name,
+    parentId: record.parent,
+    position: record.position,
+    voiceId: record.voiceId,
+    description: record.description,
+    userLimit: record.userLimit,
+    pending,
+  };
+}
