@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     return;
   }
   const relay = await createRelay({
-    ...toRelayOptions(config, { cores: availableParallelism(), defaultStaticDir: fileURLToPath(new URL('../dist/client', import.meta.url)) }),
+    ...toRelayOptions(config, { cores: availableParallelism(), defaultStaticDir: fileURLToPath(new URL('../dist/client/', import.meta.url)) }),
     ...(tlsChoice.tls ? { tls: tlsChoice.tls } : {}),
     logger,
   });

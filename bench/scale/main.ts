@@ -25,7 +25,7 @@ import { launchBrowser, newProfile } from '../../test/e2e/browser.ts';
 import { rssKiB } from '../relay/proc-stats.ts';
 import type { LoadOrder } from './load-child.ts';
 
-const STATIC_DIR = fileURLToPath(new URL('../../dist/client', import.meta.url));
+const STATIC_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url));
 
 if (process.argv[2] === 'relay') {
   const { startRelay } = await import('../../test/helpers/start-relay.ts');

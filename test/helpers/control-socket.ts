@@ -9,7 +9,7 @@ import { decodeEnvelope, encodeEnvelope } from '../../proto/index.ts';
 import type { Envelope, EnvelopeCase, EnvelopeInit, EnvelopeOf } from '../../proto/index.ts';
 
 /** Default time a `next()` waits before failing the test. */
-export const DEFAULT_WAIT_MS = 5_000;
+export const DEFAULT_WAIT_MS = 15_000;
 
 /** Unconsumed messages a lean socket keeps. */
 export const LEAN_QUEUE = 64;

@@ -213,7 +213,9 @@ export class TestClient {
     let lastError: unknown;
     for (let i = 0; i < attempts; i++) {
       try {
-        await this.#openVoiceOnce(perAttempt);
+        // Each deadline doubles (4, 8, 16 s): a stalled handshake is re-offered soon, while a
+        // setup that is only slow (a CPU-starved box) gets the time it needs on the next try.
+        await this.#openVoiceOnce(perAttempt * 2 ** i);
         this.voiceAttempts = i + 1;
         return;
       } catch (error) {

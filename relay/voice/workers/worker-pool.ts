@@ -54,7 +54,7 @@ interface Slot {
 
 const ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 /** The repository root, so `--import tsx` resolves as it does for `npm run relay`. */
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** A worker that lived this long before dying is respawned at once; faster deaths back off up to MAX. */
 const STABLE_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 5_000;

@@ -14,7 +14,7 @@ import { adminRequest } from '../../helpers/invites.ts';
 import { connectClient, generateKey, rawPublicKeyOf, withTimeout } from '../../helpers/relay-client.ts';
 import { makeDataDir, startRelay } from '../../helpers/start-relay.ts';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 function cli(args: string[], dataDir: string): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTimeout } from '../../helpers/relay-client.ts';
 import { makeDataDir } from '../../helpers/start-relay.ts';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let dir: string;
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { CloseCode } from '../../../relay/index.ts';
 import { connectClient, withTimeout } from '../../helpers/relay-client.ts';
 import { makeDataDir } from '../../helpers/start-relay.ts';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 describe('relay/main.ts', () => {
   it('starts from flags and env, prints the URL, and closes cleanly on SIGINT without logging the password', async () => {

@@ -20,7 +20,7 @@ import { connectClient, generateKey, receiveVoice, withTimeout } from '../../hel
 import type { TestClient } from '../../helpers/relay-client.ts';
 import { makeDataDir } from '../../helpers/start-relay.ts';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

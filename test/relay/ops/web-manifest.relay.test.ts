@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { httpGet } from '../../helpers/http-get.ts';
 import { perTest } from '../../helpers/relay-fixture.ts';
 
-const publicDir = fileURLToPath(new URL('../../../client/public', import.meta.url));
+const publicDir = fileURLToPath(new URL('../../../client/public/', import.meta.url));
 const t = perTest();
 
 interface Manifest {

@@ -15,7 +15,7 @@ import { connectClient, withTimeout } from '../../helpers/relay-client.ts';
 import type { TestClient } from '../../helpers/relay-client.ts';
 import { makeDataDir } from '../../helpers/start-relay.ts';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 interface Exit {
   readonly code: number | null;
