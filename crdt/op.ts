@@ -147,6 +147,31 @@ export function encodeOpBody(op: OpBody): Uint8Array {
   return out;
 }
 
+/** Where the author key sits in an op body: after the domain prefix, the relay key and the op id. */
+const AUTHOR_OFFSET = OP_DOMAIN.byteLength + 32 + OP_ID_BYTES;
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The op id of a body that did not parse, when it has one where the layout
+ * puts it (so its author can match the refusal); empty otherwise. Allocation:
+ * one 16-byte copy.
+ */
+export function peekOpId(body: Uint8Array): Uint8Array {
+  const start = OP_DOMAIN.byteLength + 32;
+  if (body.byteLength < start + OP_ID_BYTES) return NO_BYTES;
+  for (let i = 0; i < OP_DOMAIN.byteLength; i++) if (body[i] !== OP_DOMAIN[i]) return NO_BYTES;
+  return body.slice(start, start + OP_ID_BYTES);
+}
+
+/**
+ * The author key where the layout puts it (empty when the body is too
+ * short), without parsing: what a signature is checked against ahead of the
+ * pipeline. A view into `body`, no copy.
+ */
+export function peekAuthor(body: Uint8Array): Uint8Array {
+  return body.byteLength < AUTHOR_OFFSET + 32 ? NO_BYTES : body.subarray(AUTHOR_OFFSET, AUTHOR_OFFSET + 32);
+}
+
 /** Parses an op body; never throws. Anything but the canonical encoding is refused. */
 export function decodeOpBody(bytes: Uint8Array): Decoded<OpBody> {
   if (bytes.byteLength > MAX_OP_BODY_BYTES) return decodeFailure('too-large', `op body [bytes:${bytes.byteLength}, max:${MAX_OP_BODY_BYTES}]`);

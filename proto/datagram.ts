@@ -222,3 +222,45 @@ export function splitDownlink(bytes: Uint8Array): Decoded<Uint8Array[]> {
   if (at !== bytes.byteLength) return decodeFailure('bad-length', 'bytes after the last bundle entry');
   return { ok: true, value: parts };
 }
+
+// --- Allocation-free peeks for the hot paths (the relay's router and worker
+// loopback, the client's transport). Each agrees with the decoder above on
+// what it accepts (test/relay/connection/fuzz.relay.test.ts and
+// test/proto/datagram.test.ts check them against each other); offsets live
+// only in this module.
+
+function u32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+/** The kind byte (`DatagramKind`), or -1 for an empty message. */
+export function peekKind(bytes: Uint8Array): number {
+  return bytes.byteLength === 0 ? -1 : bytes[0]!;
+}
+
+/** True when `bytes` is what {@link decodeUplink} accepts as voice (not a keep-alive, not malformed). */
+export function isUplinkVoice(bytes: Uint8Array): boolean {
+  const n = bytes.byteLength;
+  return n > UPLINK_HEADER_BYTES && n <= MAX_UPLINK_BYTES && bytes[0] === DatagramKind.Voice;
+}
+
+/** The sender's 48 kHz timestamp of an uplink voice datagram (check {@link isUplinkVoice} first). */
+export function peekUplinkTs(bytes: Uint8Array): number {
+  return u32(bytes, 5);
+}
+
+/** True when `bytes` is a FORWARDED datagram with a payload, within its size bound. */
+export function isForwarded(bytes: Uint8Array): boolean {
+  const n = bytes.byteLength;
+  return n > DOWNLINK_HEADER_BYTES && n <= MAX_FORWARDED_BYTES && bytes[0] === DatagramKind.Forwarded;
+}
+
+/** Sender session id of a FORWARDED datagram (check {@link isForwarded} first). */
+export function peekForwardedSender(bytes: Uint8Array): number {
+  return u32(bytes, 1);
+}
+
+/** Room voice id of a FORWARDED datagram (check {@link isForwarded} first). */
+export function peekForwardedRoom(bytes: Uint8Array): number {
+  return u32(bytes, 5);
+}

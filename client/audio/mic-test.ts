@@ -5,7 +5,7 @@
  * (gate, gain, Opus, jitter buffer, decoder). Keep-alives still go out, plus
  * one per 2 s of swallowed voice, so the relay and NAT keep the path open.
  */
-import { DatagramKind, encodeKeepalive, forwardVoice } from '../../proto/datagram.ts';
+import { DatagramKind, encodeKeepalive, forwardVoice, peekKind } from '../../proto/datagram.ts';
 import { MIC_TEST_SENDER } from './types.ts';
 
 /** Voice datagrams swallowed between two keep-alives (2 s of frames). */
@@ -38,7 +38,7 @@ export class MicTestLoop {
 
   /** Routes one uplink datagram; `room` is stamped on the local copy. */
   route(bytes: Uint8Array, room: number): MicTestRoute {
-    if (!this.#on || bytes[0] !== DatagramKind.Voice) return { send: bytes, local: null };
+    if (!this.#on || peekKind(bytes) !== DatagramKind.Voice) return { send: bytes, local: null };
     const local = forwardVoice(bytes, MIC_TEST_SENDER, room);
     const send = ++this.#swallowed % KEEPALIVE_EVERY === 0 ? encodeKeepalive() : null;
     return { send, local };

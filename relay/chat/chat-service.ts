@@ -18,7 +18,7 @@ import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Clock } from '../options.ts';
 import type { Member, Presence } from '../presence/presence.ts';
-import { TokenBucket } from '../rate-limit.ts';
+import { KeyedBuckets } from '../rate-limit.ts';
 import type { Session } from '../connection/client-connection.ts';
 import type { DropStats } from '../stats.ts';
 import type { ChatActor, ChatPermission, ChatPlace, ChatPolicy } from './authorize.ts';
@@ -47,10 +47,6 @@ export interface ChatServiceDeps {
   readonly pageBytes: number;
 }
 
-/** Per-user buckets idle this long are full again and can be forgotten, ms. */
-const BUCKET_IDLE_MS = 60_000;
-/** Sweep idle buckets once the map holds this many. */
-const BUCKET_SWEEP_AT = 4096;
 /**
  * History requests one connection may have waiting on the chat queue; more
  * are answered SLOW_DOWN at once. Without it a flood queues reads in front of
@@ -68,7 +64,7 @@ function placeOf(conv: Conversation, selfHex: string): ChatPlace {
 /** The chat feature of one relay. */
 export class ChatService {
   readonly #deps: ChatServiceDeps;
-  readonly #buckets = new Map<string, { bucket: TokenBucket; lastUsed: number }>();
+  readonly #buckets: KeyedBuckets;
   /** Ids queued but not yet stored: a retry arriving meanwhile waits for the first verdict. */
   readonly #inFlight = new Set<string>();
   /** History requests queued per connection (see {@link MAX_HISTORY_IN_FLIGHT}). */
@@ -76,6 +72,7 @@ export class ChatService {
   #queue: Promise<void> = Promise.resolve();
 
   constructor(deps: ChatServiceDeps) {
+    this.#buckets = new KeyedBuckets(deps.clock, deps.limits.burst, deps.limits.perSecond);
     this.#deps = deps;
   }
 
@@ -294,15 +291,7 @@ export class ChatService {
 
   /** Takes a token from the user's bucket: 0 when taken, else ms until one is there. */
   #takeToken(userHex: string): number {
-    const { clock, limits } = this.#deps;
-    const now = clock.now();
-    if (this.#buckets.size >= BUCKET_SWEEP_AT) {
-      for (const [key, entry] of this.#buckets) if (now - entry.lastUsed > BUCKET_IDLE_MS) this.#buckets.delete(key);
-    }
-    let entry = this.#buckets.get(userHex);
-    if (!entry) this.#buckets.set(userHex, (entry = { bucket: new TokenBucket(clock, limits.burst, limits.perSecond), lastUsed: now }));
-    entry.lastUsed = now;
-    return entry.bucket.take() ? 0 : Math.max(1, entry.bucket.msUntilNext());
+    return this.#buckets.take(userHex);
   }
 
   #member(session: Session): Member | undefined {

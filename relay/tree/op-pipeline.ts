@@ -18,7 +18,7 @@
  * only then acknowledges. Nothing refused touches the document.
  */
 import * as Y from 'yjs';
-import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, OP_DOMAIN, OP_ID_BYTES, opHex, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
+import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, opHex, peekOpId, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
 import type { Actor, Authorize, OpBody, RejectCode, Rooms } from '../../crdt/index.ts';
 import { isAcceptablePublicKey } from '../../keys/public-key.ts';
 import { InlineVerifier } from './signature-pool.ts';
@@ -66,27 +66,12 @@ export interface PreVerified {
   readonly ok: boolean;
 }
 
-const AUTHOR_OFFSET = OP_DOMAIN.byteLength + 32 + OP_ID_BYTES;
 const EMPTY = new Uint8Array(0);
 const NOTHING: ReadonlySet<string> = new Set();
 
 function refuse(code: RejectCode, reason: string, opId: Uint8Array = EMPTY): OpOutcome {
   return { opIdHex: opHex(opId), opId, code, reason, seq: 0, deviceSeq: null, deviceHex: '', verdict: null, audit: null, changed: NOTHING, op: null };
 }
-
-/** The op id of a body that did not parse, when it has one where the layout puts it (so its author can match the refusal). */
-export function peekOpId(body: Uint8Array): Uint8Array {
-  const start = OP_DOMAIN.byteLength + 32;
-  if (body.byteLength < start + OP_ID_BYTES) return EMPTY;
-  for (let i = 0; i < OP_DOMAIN.byteLength; i++) if (body[i] !== OP_DOMAIN[i]) return EMPTY;
-  return body.slice(start, start + OP_ID_BYTES);
-}
-
-/** The author key where the layout puts it (empty when the body is too short): what a signature is checked against before the body is parsed. */
-export function peekAuthor(body: Uint8Array): Uint8Array {
-  return body.byteLength < AUTHOR_OFFSET + 32 ? EMPTY : body.subarray(AUTHOR_OFFSET, AUTHOR_OFFSET + 32);
-}
-
 
 /** The authoritative room tree and the op bookkeeping, in memory. */
 export class OpPipeline {

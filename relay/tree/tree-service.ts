@@ -17,7 +17,7 @@
  * order with every check in the pipeline's order.
  */
 import type * as Y from 'yjs';
-import { DOC_NAMES, encodeFullStep2, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
+import { DOC_NAMES, encodeFullStep2, peekAuthor, peekOpId, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { Actor, RoomRecord } from '../../crdt/index.ts';
 import { AuditEntrySchema, ErrorCode, PageBudget } from '../../proto/index.ts';
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -28,14 +28,14 @@ import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Clock, RelayLimits } from '../options.ts';
 import type { Presence } from '../presence/presence.ts';
-import { TokenBucket } from '../rate-limit.ts';
+import { KeyedBuckets } from '../rate-limit.ts';
 import { MembersDoc } from './members-doc.ts';
 import type { Roster } from '../presence/roster.ts';
 import type { Session } from '../connection/client-connection.ts';
 import type { DropStats } from '../stats.ts';
 import type { Store } from '../storage/store.ts';
 import { wireCode } from './codes.ts';
-import { OpPipeline, peekAuthor, peekOpId } from './op-pipeline.ts';
+import { OpPipeline } from './op-pipeline.ts';
 import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
@@ -96,7 +96,8 @@ export class TreeService {
   readonly #members: MembersDoc;
   readonly #subscribers = new Map<Session, Set<string>>();
   /** Op budgets by author key (hex): one person's tabs share one budget, like chat's. */
-  readonly #buckets = new Map<string, TokenBucket>();
+  /** Op budget per identity key, shared by its sessions (a reconnect does not refill it). */
+  readonly #buckets: KeyedBuckets;
   #batch: Batch = newBatch();
   #flushing: Promise<void> | null = null;
   /** Frames in arrival order, each waiting for its signature verdicts. */
@@ -106,6 +107,7 @@ export class TreeService {
 
   private constructor(deps: TreeServiceDeps, loaded: LoadedTree) {
     this.#deps = deps;
+    this.#buckets = new KeyedBuckets(deps.clock, deps.limits.opBurst, deps.limits.opPerSecond);
     this.#members = new MembersDoc({ compactAfterDeletes: deps.limits.membersCompactAfterDeletes });
     this.#pipeline = this.#adopt(loaded);
   }
@@ -167,7 +169,7 @@ export class TreeService {
 
   /** Signed ops from a client: processed now, answered once durable. */
   submit(session: Session, msg: SubmitOps): void {
-    const { stats, clock, limits } = this.#deps;
+    const { stats } = this.#deps;
     if (msg.ops.length === 0 || msg.ops.length > MAX_OPS_PER_FRAME) {
       stats.frame('bad-request', session.connId, 'op count');
       session.sendError(ErrorCode.BAD_REQUEST, `1..${MAX_OPS_PER_FRAME} ops per frame`, 'submit_ops');
@@ -176,10 +178,8 @@ export class TreeService {
     const member = this.#deps.roster.member(session);
     if (!member) return;
     const who = toHex(member.publicKey);
-    let bucket = this.#buckets.get(who);
-    if (!bucket) this.#buckets.set(who, (bucket = new TokenBucket(clock, limits.opBurst, limits.opPerSecond)));
     // The budget is charged on arrival; verification starts now, off this thread.
-    const admitted = msg.ops.map(() => bucket.take());
+    const admitted = msg.ops.map(() => this.#buckets.take(who) === 0);
     const checks = msg.ops.filter((_, i) => admitted[i]).map((op) => ({ author: peekAuthor(op.body), body: op.body, signature: op.signature }));
     const verdicts = checks.length > 0 ? this.#deps.verifier.verifyAll(checks) : Promise.resolve(new Uint8Array(0));
     this.#queue = this.#queue.then(async () => {
@@ -281,15 +281,6 @@ export class TreeService {
 
   sessionClosed(session: Session): void {
     this.#subscribers.delete(session);
-    // A key's budget goes with its last session; reconnecting cannot refill it while another tab is open.
-    const member = this.#deps.roster.member(session);
-    if (!member) return;
-    const who = toHex(member.publicKey);
-    for (const other of this.#deps.roster.sessions()) {
-      const key = other === session ? undefined : this.#deps.roster.member(other)?.publicKey;
-      if (key && toHex(key) === who) return;
-    }
-    this.#buckets.delete(who);
   }
 
   /** Resolves when every accepted op is processed, on disk and answered. */

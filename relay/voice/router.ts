@@ -22,14 +22,13 @@
 import {
   BUNDLE_ENTRY_PREFIX_BYTES,
   BUNDLE_HEADER_BYTES,
-  DatagramKind,
+  isUplinkVoice,
   decodeUplink,
   encodeBundle,
   forwardVoice,
   MAX_BUNDLE_BYTES,
   MAX_BUNDLE_COUNT,
-  MAX_UPLINK_BYTES,
-  UPLINK_HEADER_BYTES,
+  peekUplinkTs,
 } from '../../proto/index.ts';
 import type { DecodeErrorCode } from '../../proto/index.ts';
 import type { Clock, RelayLimits } from '../options.ts';
@@ -188,9 +187,8 @@ export class VoiceRouter {
       return;
     }
     const bytes = message instanceof Uint8Array ? message : new Uint8Array(message);
-    const n = bytes.byteLength;
     // Fast path for what decodeUplink accepts as voice (fuzz.test.ts checks they agree), without its allocations.
-    if (n <= UPLINK_HEADER_BYTES || n > MAX_UPLINK_BYTES || bytes[0] !== DatagramKind.Voice) {
+    if (!isUplinkVoice(bytes)) {
       const up = decodeUplink(bytes);
       stats.datagram(up.ok ? 'keepalive' : reasonFor(up.error.code), sender);
       return;
@@ -199,7 +197,7 @@ export class VoiceRouter {
       stats.datagram('muted', sender);
       return;
     }
-    const ts = ((bytes[5]! << 24) | (bytes[6]! << 16) | (bytes[7]! << 8) | bytes[8]!) >>> 0;
+    const ts = peekUplinkTs(bytes);
     // Late beyond use: forwarding it would only add to the backlog it came out of.
     if (ep.age.stale(ts, this.#deps.clock.now())) {
       stats.datagram('stale', sender);

@@ -10,7 +10,13 @@ import {
   encodeKeepalive,
   encodeVoice,
   forwardVoice,
+  isForwarded,
+  isUplinkVoice,
   MAX_BUNDLE_BYTES,
+  peekForwardedRoom,
+  peekForwardedSender,
+  peekKind,
+  peekUplinkTs,
   MAX_UPLINK_BYTES,
   splitDownlink,
   VoiceFlags,
@@ -64,6 +70,29 @@ describe('voice datagrams', () => {
         expect(typeof decodeDownlink(b).ok).toBe('boolean');
       }),
       { numRuns: 10000 },
+    );
+  });
+
+  it('the allocation-free peeks accept exactly what the decoders accept as voice, and read the same fields (property)', () => {
+    const voiceOrNoise = fc.oneof(
+      fc.uint8Array({ maxLength: 1400 }),
+      fc.record({ seq: fc.nat({ max: 0xffffffff }), ts: fc.nat({ max: 0xffffffff }), flags: fc.nat({ max: 255 }), payload: fc.uint8Array({ maxLength: 1300 }) }).map(encodeVoice),
+      forwardedPacket(1275).map(encodeForwarded),
+    );
+    fc.assert(
+      fc.property(voiceOrNoise, (b) => {
+        const up = decodeUplink(b);
+        expect(isUplinkVoice(b)).toBe(up.ok && up.value.kind === 'voice');
+        if (up.ok && up.value.kind === 'voice') expect(peekUplinkTs(b)).toBe(up.value.ts);
+        const down = decodeDownlink(b);
+        expect(isForwarded(b)).toBe(down.ok);
+        if (down.ok) {
+          expect(peekForwardedSender(b)).toBe(down.value.sender);
+          expect(peekForwardedRoom(b)).toBe(down.value.room);
+        }
+        expect(peekKind(b)).toBe(b.byteLength === 0 ? -1 : b[0]);
+      }),
+      { numRuns: 5000 },
     );
   });
 

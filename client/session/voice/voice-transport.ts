@@ -3,7 +3,7 @@
  * unreliable DataChannel (`maxRetransmits: 0`). Signalling goes through the
  * injected `signal` callback (the authenticated WebSocket).
  */
-import { DatagramKind, splitDownlink } from '../../../proto/index.ts';
+import { DatagramKind, peekKind, splitDownlink } from '../../../proto/index.ts';
 import type { RtcSignal } from '../../../proto/index.ts';
 import type { EnvelopeInit } from '../../../proto/index.ts';
 import { TypedEmitter } from '../../../proto/typed-emitter.ts';
@@ -45,7 +45,7 @@ export class VoiceTransport extends TypedEmitter<VoiceTransportEvents> {
       if (!(ev.data instanceof ArrayBuffer)) return;
       const bytes = new Uint8Array(ev.data);
       // A relay under load packs frames for us into BUNDLE datagrams (our offer says we read them).
-      const parts = bytes[0] === DatagramKind.Bundle ? splitDownlink(bytes) : null;
+      const parts = peekKind(bytes) === DatagramKind.Bundle ? splitDownlink(bytes) : null;
       if (parts === null) this.emit('datagram', bytes);
       else if (parts.ok) for (const part of parts.value) this.emit('datagram', part);
     };

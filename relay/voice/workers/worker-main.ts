@@ -13,7 +13,7 @@
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo } from 'node:dgram';
 import nodeDataChannel from 'node-datachannel';
-import { DatagramKind, DOWNLINK_HEADER_BYTES, MAX_FORWARDED_BYTES } from '../../../proto/index.ts';
+import { isForwarded, peekForwardedRoom, peekForwardedSender } from '../../../proto/index.ts';
 import { TypedEmitter } from '../../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../../events.ts';
 import { DropStats } from '../../stats.ts';
@@ -85,10 +85,9 @@ function start(init: Extract<ToWorker, { t: 'init' }>): void {
   socket.on('message', (bytes: Buffer, from: RemoteInfo) => {
     // Only the other workers may inject voice; anything else on loopback is ignored.
     if (from.address !== LOOPBACK || !peerPorts.includes(from.port) || from.port === peerPorts[self]) return;
-    const n = bytes.byteLength;
-    if (n <= DOWNLINK_HEADER_BYTES || n > MAX_FORWARDED_BYTES || bytes[0] !== DatagramKind.Forwarded) return;
-    const sender = bytes.readUInt32BE(1);
-    const route = mirror.route(bytes.readUInt32BE(5));
+    if (!isForwarded(bytes)) return;
+    const sender = peekForwardedSender(bytes);
+    const route = mirror.route(peekForwardedRoom(bytes));
     if (route) router.deliver(sender, route, bytes);
   });
   socket.on('error', (error) => fail('loopback socket', error));
