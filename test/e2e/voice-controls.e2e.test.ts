@@ -120,7 +120,7 @@ describe('voice controls in Chromium through the relay', () => {
           const log: Array<[number, number, boolean]> = [];
           const off = s.subscribe((st) => log.push([performance.now(), st.inputLevel, st.transmitting]));
           // The observation window (a measurement length, not a wait for something to happen).
-          await new Promise((r) => setTimeout(r, d));
+          await new Promise((r) => setTimeout(r, d)); // waits on purpose: the observation window
           off();
           return log;
         },

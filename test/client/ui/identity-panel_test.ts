@@ -8,7 +8,7 @@ import { forgetIdentity, loadIdentity, toHex } from '../../../keys/index.ts';
 const backup = { iterations: 100_000 };
 
 async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25)); // waits on purpose: the poll interval of a condition wait (fails after 5 s)
   assert.isTrue(check(), what);
 }
 

@@ -135,7 +135,7 @@ describe('relay under overload', () => {
     const talk = (async () => {
       for (let seq = 0; seq < 20; seq++) {
         speaker.sendDatagram(voiceAt(seq, 0));
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise((resolve) => setTimeout(resolve, 5)); // waits on purpose: a talker's pacing, not a synchronisation
       }
     })();
     const newcomer = await client(relay, 'Newcomer');

@@ -21,7 +21,7 @@ export interface LoopbackResult {
 }
 
 /** Waits out a measurement window (how long to play or record), never a synchronisation. */
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)); // waits on purpose: a measurement window
 
 async function runLoopback(opts: { warmupMs: number; recordMs: number; lossEvery?: number }): Promise<LoopbackResult> {
   const engine = createAudioEngine();
@@ -51,7 +51,7 @@ async function runLoopback(opts: { warmupMs: number; recordMs: number; lossEvery
   await engine.start();
   engine.setRoom(7);
   engine.setTransmitting(true);
-  await sleep(opts.warmupMs);
+  await sleep(opts.warmupMs); // waits on purpose: the warm-up window the caller asked for
   const recordStartMs = performance.now() - t0;
   const samples = await engine.recordOutput(opts.recordMs);
   const stats = await engine.getStats();
@@ -80,7 +80,7 @@ async function runWithoutMicrophone(ms: number): Promise<{ errors: string[]; kee
   engine.on('datagram', (b) => (b[0] === 0 ? keepalives++ : voice++));
   await engine.start();
   engine.setTransmitting(true);
-  await sleep(ms);
+  await sleep(ms); // waits on purpose: the recording window
   const recorded = (await engine.recordOutput(100)).length;
   await engine.close();
   return { errors, keepalives, voice, recorded };
