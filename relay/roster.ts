@@ -39,6 +39,9 @@ export class Roster implements AdminDirectory {
   readonly #deps: RosterDeps;
   readonly #sessions = new Map<number, Session>();
   #nextSessionId = 1;
+  /** Sessions with queued broadcasts, flushed once at the end of the turn. */
+  #toFlush: Session[] = [];
+  #flushScheduled = false;
 
   constructor(deps: RosterDeps) {
     this.#deps = deps;
@@ -184,12 +187,28 @@ export class Roster implements AdminDirectory {
     this.#remember(member);
   }
 
-  /** Sends `msg` to every authenticated session except `except`. Encodes once. */
+  /**
+   * Sends `msg` to every authenticated session except `except`. Encodes once;
+   * the recipients are fixed now, the frames leave at the end of this
+   * event-loop turn (one corked write per client for all of the turn's
+   * presence changes: a sign-in ramp is otherwise n writes per sign-in).
+   */
   #broadcast(msg: EnvelopeInit, except?: number): void {
     const frame = encodeEnvelope(msg);
     for (const [id, session] of this.#sessions) {
-      if (id !== except) session.sendEncoded(frame);
+      if (id !== except && session.enqueue(frame)) this.#toFlush.push(session);
     }
+    if (this.#toFlush.length > 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const sessions = this.#toFlush;
+    this.#toFlush = [];
+    for (const session of sessions) session.flush();
   }
 
   /** Persists a member's name, room and last-seen time. */

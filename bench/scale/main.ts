@@ -30,22 +30,33 @@ const STATIC_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url))
 if (process.argv[2] === 'relay') {
   const { startRelay } = await import('../../test/helpers/start-relay.ts');
   const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-  // Sign-in bursts from a few addresses: the control budget and the auth deadline (a busy box) are not what is measured.
-  const started = await startRelay({ guests: 'allow', logger: quiet, staticDir: STATIC_DIR, limits: { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, authTimeoutMs: 300_000 } });
+  // Sign-in bursts from one address: the control budget, the per-address connection cap and the auth deadline (a busy box) are not what is measured.
+  const started = await startRelay({ guests: 'allow', logger: quiet, staticDir: STATIC_DIR, limits: { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, authTimeoutMs: 300_000, maxConnectionsPerAddress: 1e6 } });
   process.send!({ wsUrl: started.relay.wsUrl, invite: [...started.relay.bootstrapInvite!] });
   process.on('message', (m) => {
     if (m === 'stats') process.send!({ largestFrameBytes: started.relay.stats().controlSend.largestFrameBytes });
   });
   process.on('disconnect', () => void started.cleanup().then(() => process.exit(0)));
 } else {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' }, sessions: { type: 'string' }, rooms: { type: 'string' }, loaders: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      sessions: { type: 'string' },
+      rooms: { type: 'string' },
+      loaders: { type: 'string' },
+      // Writes a V8 CPU profile of the relay process into this folder (open it in Chromium DevTools).
+      'relay-prof': { type: 'string' },
+      'no-slow-reader': { type: 'boolean' },
+    },
+  });
   const sessions = Number(values.sessions ?? 5000);
   const roomCount = Number(values.rooms ?? 2000);
   const loaders = Number(values.loaders ?? 4);
   if (!existsSync(STATIC_DIR)) throw new Error('no built client: run `npm run build` first');
   const log = (line: string): void => void process.stderr.write(`[bench:scale] ${line}\n`);
 
-  const relay = fork(fileURLToPath(import.meta.url), ['relay'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const profArgs = values['relay-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['relay-prof']}`] : [];
+  const relay = fork(fileURLToPath(import.meta.url), ['relay'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profArgs] });
   const { wsUrl, invite } = await new Promise<{ wsUrl: string; invite: number[] }>((r) => relay.once('message', (m) => r(m as { wsUrl: string; invite: number[] })));
   const httpUrl = wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/');
 
