@@ -13,7 +13,7 @@ import type { TypedEmitter } from './emitter.ts';
 import type { RelayEvents } from './events.ts';
 import type { Clock } from './options.ts';
 import type { Member, Presence } from './presence.ts';
-import { presencePageFrames } from './paged-frames.ts';
+import { encodeMember, presencePageFrames } from './paged-frames.ts';
 import { LOBBY_ID } from './rooms.ts';
 import type { Session } from './session.ts';
 import type { DropStats } from './stats.ts';
@@ -42,6 +42,16 @@ export class Roster implements AdminDirectory {
   /** Sessions with queued broadcasts, flushed once at the end of the turn. */
   #toFlush: Session[] = [];
   #flushScheduled = false;
+  /**
+   * User bytes by member snapshot: presence gives the same snapshot until the
+   * member changes, so each sign-in encodes only who changed, not all n.
+   */
+  readonly #userBytes = new WeakMap<Member, Uint8Array>();
+  readonly #encodeUser = (m: Member): Uint8Array => {
+    let bytes = this.#userBytes.get(m);
+    if (!bytes) this.#userBytes.set(m, (bytes = encodeMember(m)));
+    return bytes;
+  };
 
   constructor(deps: RosterDeps) {
     this.#deps = deps;
@@ -73,7 +83,7 @@ export class Roster implements AdminDirectory {
     // The caller's own state, then the roster in pages: all of them are queued
     // here, synchronously, so every later presence event follows the last page.
     session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId } });
-    for (const frame of presencePageFrames(presence.members(), this.#deps.pageBytes)) session.sendEncoded(frame);
+    for (const frame of presencePageFrames(presence.members(), this.#deps.pageBytes, this.#encodeUser)) session.sendEncoded(frame);
     this.#broadcast({ case: 'userJoined', value: { user: member } }, sessionId);
     const now = clock.now();
     store.saveUser({
