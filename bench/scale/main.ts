@@ -12,7 +12,9 @@
  *   rssPerIdleSessionKB  relay RSS growth from the sessions / sessions
  *   rampMs               how long the load children took to sign all sessions in
  *   slowReader*          the slow-reader probe (slow-reader.ts; its own relay, run last):
- *                        slowReaderRssGrowthMB, closed, close code, time to close
+ *                        slowReaderRssGrowthMB, closed, close code, time to close;
+ *                        slowReaderRetainedMB is the same growth with a full GC every
+ *                        250 ms in that relay (gc-often.mjs): what is kept, not garbage
  *
  * Needs a built client (`npm run build`). Defaults: 5,000 sessions, 2,000 rooms, 4 loaders.
  */
@@ -153,7 +155,10 @@ if (process.argv[2] === 'relay') {
 /** The slow-reader probe's numbers under names of their own in the one JSON object. */
 async function slowReaderFields(): Promise<Record<string, number | boolean | null>> {
   const r = await runSlowReader();
+  // The same load against a relay that collects garbage every 250 ms: what the relay keeps for the reader.
+  const kept = await runSlowReader({ relayNodeArgs: ['--expose-gc', '--import', fileURLToPath(new URL('./gc-often.mjs', import.meta.url))] });
   return {
+    slowReaderRetainedMB: kept.slowReaderRssGrowthMB,
     slowReaderRssGrowthMB: r.slowReaderRssGrowthMB,
     slowReaderClosed: r.closed,
     slowReaderCloseCode: r.closeCode,
