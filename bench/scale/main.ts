@@ -36,8 +36,8 @@ const STATIC_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url))
 if (process.argv[2] === 'relay') {
   const { startRelay } = await import('../../test/helpers/start-relay.ts');
   const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-  // Sign-in bursts from one address: the control budget, the per-address connection cap and the auth deadline (a busy box) are not what is measured.
-  const started = await startRelay({ guests: 'allow', logger: quiet, staticDir: STATIC_DIR, limits: { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, authTimeoutMs: 300_000, maxConnectionsPerAddress: 1e6 } });
+  // Sign-in bursts from one address: the control budget, the per-address connection cap and the HTTP and auth deadlines (a busy box) are not what is measured.
+  const started = await startRelay({ guests: 'allow', logger: quiet, staticDir: STATIC_DIR, limits: { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, authTimeoutMs: 300_000, httpHeadersTimeoutMs: 300_000, httpRequestTimeoutMs: 300_000, maxConnectionsPerAddress: 1e6 } });
   process.send!({ wsUrl: started.relay.wsUrl, invite: [...started.relay.bootstrapInvite!] });
   process.on('message', (m) => {
     if (m === 'stats') process.send!({ largestFrameBytes: started.relay.stats().controlSend.largestFrameBytes });
