@@ -56,8 +56,18 @@ export class VoiceLink {
     this.#deps = deps;
   }
 
-  /** Signed in: opens a transport that signals through `send` (replacing any previous one). */
+  /**
+   * Signed in: opens a transport that signals through `send` (replacing any
+   * previous one). A failure of the previous transport (its channel closed
+   * when the relay went away, or it never opened) is the past: a new sign-in
+   * tries again from "starting". A failure of the audio engine stays.
+   */
   start(send: Send): void {
+    if (this.#transportFailed) {
+      this.#transportFailed = false;
+      const s = this.#host.state();
+      if (s.voice.status === 'failed') this.#host.set({ ...s, voice: { status: 'starting', error: null } });
+    }
     this.#open(send, 0);
   }
 
@@ -100,7 +110,11 @@ export class VoiceLink {
     voice.start().catch((e: unknown) => this.#fail(new SessionError('voice-failed', String(e), { cause: e })));
   }
 
+  /** The last failure was this link's (a transport), not the engine's. */
+  #transportFailed = false;
+
   #fail(error: SessionError): void {
+    this.#transportFailed = true;
     this.#host.set({ ...this.#host.state(), voice: { status: 'failed', error } });
   }
 
