@@ -99,24 +99,8 @@ async function main(): Promise<void> {
     ...(tlsChoice.tls ? { tls: tlsChoice.tls } : {}),
     logger,
   });
-  const host = config.host;
-  const scheme = tlsChoice.tls ? 'https' : 'http';
-  const shown = host !== '0.0.0.0' && host !== '::' ? relay.url : `${scheme}://localhost:${relay.port}/`;
-  const password = config.password !== undefined;
-  if (json) say('Parley relay listening', { url: shown, password: String(password) });
-  else say(`Parley relay listening: ${shown}${password ? ' (password required)' : ''}`);
-  if (!tlsChoice.tls && !isLoopbackHost(host)) say(PLAIN_HTTP_WARNING);
-  if (tlsChoice.tls?.mode === 'ca') {
-    say(`Each device trusts this relay once: open ${new URL(CA_PAGE_PATH, shown).href} (CA fingerprint ${relay.tlsStatus()?.caFingerprint256 ?? '?'})`);
-  }
-  if (tlsChoice.tls?.mode === 'self-signed') say('Self-signed certificate: browsers warn once per profile; the offline shell and installing need --tls ca or a real certificate.');
-  if (relay.bootstrapInvite) {
-    // Printed, never logged: the link is a capability. It stops working once anyone holds admin.
-    const link = `${shown}${inviteFragment(relay.bootstrapInvite)}`;
-    if (json) say('No admin yet: open this one-use link to become admin (valid 7 days; a restart prints a new one)', { link });
-    else say(`No admin yet. Open this one-use link to become admin (valid 7 days; a restart prints a new one):\n  ${link}`);
-  }
-
+  // Signals are handled before anything is printed: whoever reads the banner may signal at once
+  // (a supervisor, a test), and a signal before the handlers would kill the process uncleanly.
   let stopping = false;
   /** SIGTERM is how service managers restart: clients are told to come back at once (1012). */
   const stop = (signal: string): void => {
@@ -160,6 +144,24 @@ async function main(): Promise<void> {
       if (tlsChoice.tls) logger.info(swapped ? 'certificate reloaded: new connections get the new one' : 'certificate unchanged');
     })();
   });
+  const host = config.host;
+  const scheme = tlsChoice.tls ? 'https' : 'http';
+  const shown = host !== '0.0.0.0' && host !== '::' ? relay.url : `${scheme}://localhost:${relay.port}/`;
+  const password = config.password !== undefined;
+  if (json) say('Parley relay listening', { url: shown, password: String(password) });
+  else say(`Parley relay listening: ${shown}${password ? ' (password required)' : ''}`);
+  if (!tlsChoice.tls && !isLoopbackHost(host)) say(PLAIN_HTTP_WARNING);
+  if (tlsChoice.tls?.mode === 'ca') {
+    say(`Each device trusts this relay once: open ${new URL(CA_PAGE_PATH, shown).href} (CA fingerprint ${relay.tlsStatus()?.caFingerprint256 ?? '?'})`);
+  }
+  if (tlsChoice.tls?.mode === 'self-signed') say('Self-signed certificate: browsers warn once per profile; the offline shell and installing need --tls ca or a real certificate.');
+  if (relay.bootstrapInvite) {
+    // Printed, never logged: the link is a capability. It stops working once anyone holds admin.
+    const link = `${shown}${inviteFragment(relay.bootstrapInvite)}`;
+    if (json) say('No admin yet: open this one-use link to become admin (valid 7 days; a restart prints a new one)', { link });
+    else say(`No admin yet. Open this one-use link to become admin (valid 7 days; a restart prints a new one):\n  ${link}`);
+  }
+
 }
 
 /** Keys whose value differs between two effective configurations (secrets compared, never printed). */

@@ -286,11 +286,16 @@ export class TestClient {
     }
   }
 
-  /** Sends one datagram on the voice channel; false if it is not open. */
+  /** Sends one datagram on the voice channel; false if it is not open or the send failed (the peer went away). */
   sendDatagram(bytes: Uint8Array): boolean {
     const dc = this.#dc;
     if (!dc || !dc.isOpen()) return false;
-    return dc.sendMessageBinary(bytes);
+    try {
+      return dc.sendMessageBinary(bytes);
+    } catch {
+      // libdatachannel throws when the association was reset under it (errno 104): a lost datagram, like on a real network.
+      return false;
+    }
   }
 
   /**
