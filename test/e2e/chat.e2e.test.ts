@@ -7,25 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { joinAs, launchBrowser, newProfile } from './browser.ts';
 import { startRelayProcess } from './relay-process.ts';
 import type { RelayProcess } from './relay-process.ts';
+import { freePort } from '../helpers/free-port.ts';
 
-/** A port that was free a moment ago (the relay must come back on the same origin: IndexedDB is per origin). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Generous: other test processes may share the two cores. */
 const POLL = { timeout: 15_000 };

@@ -3,8 +3,6 @@
  * build) on port 0 with a temp data folder, and reads the URL it prints.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,14 +58,4 @@ export async function startRelayProcess(args: string[] = [], options: { dataDir?
   };
 }
 
-/** A TCP port that was free a moment ago (for restarting a relay on the same address). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../helpers/free-port.ts';

@@ -6,13 +6,12 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSelfSigned, splitNames } from '../../relay/tls/certs.ts';
 import type { PemPair } from '../../relay/tls/certs.ts';
+import { freePort } from './free-port.ts';
 
 export const PEBBLE_PATH = process.env.PEBBLE_PATH ?? '/usr/bin/pebble';
 
@@ -31,17 +30,6 @@ export interface Pebble {
   stop(): Promise<void>;
 }
 
-/** A TCP port that was free a moment ago. */
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function getText(url: string, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -66,8 +54,8 @@ export async function startPebble(options: { httpPort: number; alwaysValid: bool
   const listener = options.listener ?? await createSelfSigned(splitNames(['localhost', '127.0.0.1']), Date.now(), 86_400_000);
   await writeFile(join(dir, 'cert.pem'), listener.cert);
   await writeFile(join(dir, 'key.pem'), listener.key);
-  const port = options.listenPort ?? (await freeTcpPort());
-  const mgmt = await freeTcpPort();
+  const port = options.listenPort ?? (await freePort());
+  const mgmt = await freePort();
   await writeFile(
     join(dir, 'config.json'),
     JSON.stringify({
@@ -77,7 +65,7 @@ export async function startPebble(options: { httpPort: number; alwaysValid: bool
         certificate: join(dir, 'cert.pem'),
         privateKey: join(dir, 'key.pem'),
         httpPort: options.httpPort,
-        tlsPort: await freeTcpPort(),
+        tlsPort: await freePort(),
         ocspResponderURL: '',
         externalAccountBindingRequired: false,
       },

@@ -8,8 +8,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeVoice, ErrorCode, parseInviteFragment } from '../../../proto/index.ts';
@@ -19,6 +17,7 @@ import { OpClient } from '../../helpers/ops.ts';
 import { connectClient, generateKey, receiveVoice, withTimeout } from '../../helpers/relay-client.ts';
 import type { TestClient } from '../../helpers/relay-client.ts';
 import { makeDataDir } from '../../helpers/start-relay.ts';
+import { freePort } from '../../helpers/free-port.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -26,16 +25,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proc {
   readonly child: ChildProcess;

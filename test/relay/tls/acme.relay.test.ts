@@ -8,7 +8,8 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { perTest } from '../../helpers/relay-fixture.ts';
-import { freeTcpPort, startPebble } from '../../helpers/pebble.ts';
+import { startPebble } from '../../helpers/pebble.ts';
+import { freePort } from '../../helpers/free-port.ts';
 import { probeTls } from '../../helpers/tls-probe.ts';
 import { connectClient } from '../../helpers/relay-client.ts';
 
@@ -30,7 +31,7 @@ function get(url: string): Promise<{ status: number; location: string | undefine
 
 describe('--acme against pebble', () => {
   it('issues through HTTP-01, serves, renews without a drop, and keeps its certificate when the CA refuses', { timeout: 30_000 }, async () => {
-    const http01Port = await freeTcpPort();
+    const http01Port = await freePort();
     const pebble = await startPebble({ httpPort: http01Port, alwaysValid: false });
     t.defer(() => pebble.stop());
     let offset = 0;
@@ -67,7 +68,7 @@ describe('--acme against pebble', () => {
 
     // A CA that refuses: a fresh pebble whose HTTP-01 check goes to a port nobody answers.
     await pebble.stop();
-    const refusing = await startPebble({ httpPort: await freeTcpPort(), alwaysValid: false, listenPort: Number(new URL(pebble.directoryUrl).port), listener: pebble.listener });
+    const refusing = await startPebble({ httpPort: await freePort(), alwaysValid: false, listenPort: Number(new URL(pebble.directoryUrl).port), listener: pebble.listener });
     t.defer(() => refusing.stop());
     offset = 4 * YEAR;
     expect(await started.relay.reloadTls()).toBe(false);
