@@ -4,18 +4,14 @@
  * voice signalling and the router together. The wiring is all this file does;
  * each concern lives in its own module.
  */
-import { createServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { CONTROL_PAGE_BYTES, MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
 import { authorizeChat } from './chat/authorize.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ChatStore } from './chat/chat-store.ts';
-import { AccessRecords, AddressLockout, AdminService, applyAdmission, capConnections, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
+import { AccessRecords, AddressLockout, AdminService, applyAdmission, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
 import { createFrameHandler } from './connection/control-pipeline.ts';
 import { TypedEmitter } from '../proto/typed-emitter.ts';
 import type { EventSource } from '../proto/typed-emitter.ts';
@@ -23,6 +19,7 @@ import { RelayError } from './errors.ts';
 import type { RelayEvents } from './events.ts';
 import { Handshake } from './access/handshake.ts';
 import { startHeartbeat } from './connection/heartbeat.ts';
+import { createHttpServer, listen } from './connection/http-server.ts';
 import { startLoadReport } from './voice/load-report.ts';
 import { createStaticHandler } from './connection/http-static.ts';
 import { createOpsHandler, newAdminToken, readiness, RelayMetrics, writeAdminEndpoint } from './ops/index.ts';
@@ -92,17 +89,6 @@ export interface Relay extends EventSource<RelayEvents> {
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-function listen(server: ReturnType<typeof createServer> | ReturnType<typeof createHttpsServer>, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => reject(RelayError.listen(`cannot listen [host:${host}, port:${port}]`, error));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 /** Starts a relay. Rejects with `RelayError` on bad options, storage or listen failures. */
@@ -272,21 +258,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       uptimeSeconds: () => (clock.now() - startedAt) / 1000,
       backup: { token: newAdminToken(), entries: () => store.rawEntries() },
     };
-    const serverOptions = {
-      headersTimeout: limits.httpHeadersTimeoutMs,
-      requestTimeout: Math.max(limits.httpRequestTimeoutMs, limits.httpHeadersTimeoutMs),
-      // Node checks those timeouts only this often (default 30 s), which would stretch a 5 s limit.
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.httpHeadersTimeoutMs / 4))),
-    };
     const serve = createOpsHandler(ops, createStaticHandler(opts.staticDir));
-    const server = tlsManager
-      ? createHttpsServer({ ...serverOptions, ...tlsManager.credentials() }, (req, res) => {
-          if (!tlsManager.handleRequest(req, res)) serve(req, res);
-        })
-      : createServer(serverOptions, serve);
-    // A swap affects new handshakes only: open connections keep theirs (no session drops).
-    tlsManager?.onChange((pair) => (server as ReturnType<typeof createHttpsServer>).setSecureContext(pair));
-    const cap = capConnections(server, limits.maxConnectionsPerAddress, opts.trustProxy);
 
     function onConnection(ws: WebSocket, req: IncomingMessage): void {
       const remote = remoteAddress(req, opts.trustProxy);
@@ -296,27 +268,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       handshake.start(session);
     }
 
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      // A connection the per-address cap already answered (and ended) can still deliver the upgrade
-      // request it sent first: writing to it again would throw 'write after end' out of the server.
-      if (!socket.writable) {
-        socket.destroy();
-        return;
-      }
-      const path = (req.url ?? '').split('?', 1)[0];
-      if (path !== WS_PATH || closing) {
-        socket.end(`HTTP/1.1 ${closing ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\n\r\n`);
-        return;
-      }
-      if (!cap.admitUpgrade(req, socket)) return;
-      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
-    });
-    // Malformed HTTP must not reach the default handler, which would only log.
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-      // A request that did not arrive within limits.httpHeadersTimeoutMs / httpRequestTimeoutMs.
-      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-      else socket.destroy();
+    const server = createHttpServer({
+      limits,
+      trustProxy: opts.trustProxy,
+      tls: tlsManager,
+      serve,
+      wsPath: WS_PATH,
+      closing: () => closing !== undefined,
+      onUpgrade: (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req)),
     });
 
     const port = await listen(server, opts.port, opts.host);
