@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scale -- [--json] [--sessions N] [--rooms N] [--loaders N]`:
+ * `npm run bench:scale -- [--json] [--sessions N] [--rooms N] [--loaders N] [--relay-prof DIR] [--no-slow-reader]`:
  * sign-in at organisation scale (issue 12). One relay process; N signed-in
  * sessions (no voice; 32-character, 64-byte names) from a few load child
  * processes with the real handshake; an admin creates the rooms with
@@ -10,6 +10,11 @@
  *   signInMs             click -> all rooms and people rendered
  *   largestFrameBytes    largest control frame the relay sent (relay stats)
  *   rssPerIdleSessionKB  relay RSS growth from the sessions / sessions
+ *   rampMs               how long the load children took to sign all sessions in
+ *   slowReader*          the slow-reader probe (slow-reader.ts; its own relay, run last):
+ *                        slowReaderRssGrowthMB, closed, close code, time to close;
+ *                        slowReaderRetainedMB is the same growth with a full GC every
+ *                        250 ms in that relay (gc-often.mjs): what is kept, not garbage
  *
  * Needs a built client (`npm run build`). Defaults: 5,000 sessions, 2,000 rooms, 4 loaders.
  */
@@ -24,28 +29,40 @@ import { connectClient } from '../../test/helpers/relay-client.ts';
 import { launchBrowser, newProfile } from '../../test/e2e/browser.ts';
 import { rssKiB } from '../relay/proc-stats.ts';
 import type { LoadOrder } from './load-child.ts';
+import { runSlowReader } from './slow-reader.ts';
 
 const STATIC_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url));
 
 if (process.argv[2] === 'relay') {
   const { startRelay } = await import('../../test/helpers/start-relay.ts');
   const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-  // Sign-in bursts from a few addresses: the control budget and the auth deadline (a busy box) are not what is measured.
-  const started = await startRelay({ guests: 'allow', logger: quiet, staticDir: STATIC_DIR, limits: { maxConnectionsPerAddress: 1e9, controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, authTimeoutMs: 300_000 } });
+  // Sign-in bursts from one address: the control budget, the per-address connection cap and the HTTP and auth deadlines (a busy box) are not what is measured.
+  const started = await startRelay({ guests: 'allow', logger: quiet, staticDir: STATIC_DIR, limits: { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, authTimeoutMs: 300_000, httpHeadersTimeoutMs: 300_000, httpRequestTimeoutMs: 300_000, maxConnectionsPerAddress: 1e6 } });
   process.send!({ wsUrl: started.relay.wsUrl, invite: [...started.relay.bootstrapInvite!] });
   process.on('message', (m) => {
     if (m === 'stats') process.send!({ largestFrameBytes: started.relay.stats().controlSend.largestFrameBytes });
   });
   process.on('disconnect', () => void started.cleanup().then(() => process.exit(0)));
 } else {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' }, sessions: { type: 'string' }, rooms: { type: 'string' }, loaders: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      sessions: { type: 'string' },
+      rooms: { type: 'string' },
+      loaders: { type: 'string' },
+      // Writes a V8 CPU profile of the relay process into this folder (open it in Chromium DevTools).
+      'relay-prof': { type: 'string' },
+      'no-slow-reader': { type: 'boolean' },
+    },
+  });
   const sessions = Number(values.sessions ?? 5000);
   const roomCount = Number(values.rooms ?? 2000);
   const loaders = Number(values.loaders ?? 4);
   if (!existsSync(STATIC_DIR)) throw new Error('no built client: run `npm run build` first');
   const log = (line: string): void => void process.stderr.write(`[bench:scale] ${line}\n`);
 
-  const relay = fork(fileURLToPath(import.meta.url), ['relay'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const profArgs = values['relay-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['relay-prof']}`] : [];
+  const relay = fork(fileURLToPath(import.meta.url), ['relay'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...profArgs] });
   const { wsUrl, invite } = await new Promise<{ wsUrl: string; invite: number[] }>((r) => relay.once('message', (m) => r(m as { wsUrl: string; invite: number[] })));
   const httpUrl = wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/');
 
@@ -78,12 +95,8 @@ if (process.argv[2] === 'relay') {
     ),
   );
   const rssAfter = rssKiB(relay.pid!);
-  log(`${sessions} sessions signed in in ${Date.now() - started} ms`);
-
-  // ---- Slow reader: the lead wires bench/scale/slow-reader.ts here. ----
-  // const slow = await measureSlowReader({ wsUrl, relayPid: relay.pid! });  // returns { slowReaderRssGrowthMB, ... }
-  const slow: Record<string, number> = {};
-  // ---- end of the slow-reader place ----
+  const rampMs = Date.now() - started;
+  log(`${sessions} sessions signed in in ${rampMs} ms`);
 
   // A new browser signs in: click -> every room and person in the DOM.
   const browser = await launchBrowser();
@@ -95,18 +108,22 @@ if (process.argv[2] === 'relay') {
   const clickAt = await page.evaluate(() => performance.now());
   await page.locator('parley-connect-form button[type="submit"]').click();
   // A string, not a function: tsx would wrap a function's inner helpers in names the page does not have.
+  // Rooms and people are all rendered in parley-room-list's shadow root: find it once (walking the
+  // shadow roots only until it exists), then count there each frame; the counts prove they are in the DOM.
   const shownAt = await page.waitForFunction(
     `(() => {
-      const all = (root, sel) => {
-        let n = root.querySelectorAll(sel).length;
-        for (const el of root.querySelectorAll('*')) if (el.shadowRoot) n += all(el.shadowRoot, sel);
-        return n;
+      const find = (root) => {
+        const hit = root.querySelector('parley-room-list');
+        if (hit) return hit;
+        for (const el of root.querySelectorAll('*')) if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
+        return null;
       };
-      const app = document.querySelector('parley-app');
-      return app && all(app.shadowRoot ?? app, 'li.room') >= ${wantRooms} && all(app.shadowRoot ?? app, 'li.user') >= ${wantPeople} ? performance.now() : false;
+      const list = globalThis.__benchList?.isConnected ? globalThis.__benchList : (globalThis.__benchList = find(document));
+      const root = list?.shadowRoot;
+      return root && root.querySelectorAll('li.room').length >= ${wantRooms} && root.querySelectorAll('li.user').length >= ${wantPeople} ? performance.now() : false;
     })()`,
     undefined,
-    { timeout: 120_000, polling: 50 },
+    { timeout: 120_000, polling: 'raf' },
   );
   const signInMs = Math.round((await shownAt.jsonValue()) as number - clickAt);
   await browser.close();
@@ -115,6 +132,12 @@ if (process.argv[2] === 'relay') {
     relay.once('message', (m) => resolve((m as { largestFrameBytes: number }).largestFrameBytes));
     relay.send('stats');
   });
+  for (const c of children) c.disconnect();
+  await admin.client.close();
+  relay.disconnect();
+
+  // The slow reader (slow-reader.ts) runs its own relay, after this one is gone, so neither measurement loads the other.
+  const slow = values['no-slow-reader'] ? {} : await slowReaderFields();
   const result = {
     sessions,
     rooms: roomCount,
@@ -122,11 +145,24 @@ if (process.argv[2] === 'relay') {
     largestFrameBytes,
     rssPerIdleSessionKB: Math.round(((rssAfter - rssBefore) / sessions) * 10) / 10,
     relayRssMB: Math.round(rssAfter / 1024),
+    rampMs,
     ...slow,
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', memGB: Math.round(totalmem() / 2 ** 30) },
   };
   console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
-  for (const c of children) c.disconnect();
-  await admin.client.close();
-  relay.disconnect();
+}
+
+/** The slow-reader probe's numbers under names of their own in the one JSON object. */
+async function slowReaderFields(): Promise<Record<string, number | boolean | null>> {
+  const r = await runSlowReader();
+  // The same load against a relay that collects garbage every 250 ms: what the relay keeps for the reader.
+  const kept = await runSlowReader({ relayNodeArgs: ['--expose-gc', '--import', fileURLToPath(new URL('./gc-often.mjs', import.meta.url))] });
+  return {
+    slowReaderRetainedMB: kept.slowReaderRssGrowthMB,
+    slowReaderRssGrowthMB: r.slowReaderRssGrowthMB,
+    slowReaderClosed: r.closed,
+    slowReaderCloseCode: r.closeCode,
+    slowReaderClosedAfterMs: r.closedAfterMs,
+    slowReaderRequestsSent: r.requestsSent,
+  };
 }

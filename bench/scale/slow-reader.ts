@@ -23,6 +23,8 @@ export interface SlowReaderOptions {
   readonly requestsPerSecond?: number;
   /** Give up waiting for the close after this long, ms. Default 90 000. */
   readonly maxWaitMs?: number;
+  /** Node flags for the relay process (e.g. `--max-semi-space-size=2` to see what V8's young generation holds). */
+  readonly relayNodeArgs?: readonly string[];
 }
 
 /** What {@link runSlowReader} measured. */
@@ -46,7 +48,7 @@ export async function runSlowReader(options: SlowReaderOptions = {}): Promise<Sl
   const messages = options.messages ?? 200;
   const rate = options.requestsPerSecond ?? 18;
   const maxWaitMs = options.maxWaitMs ?? 90_000;
-  const relay = await startRelayProcess();
+  const relay = await startRelayProcess([], { nodeArgs: options.relayNodeArgs ?? [] });
   const wsUrl = `${relay.url.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`;
   const clients: TestClient[] = [];
   try {

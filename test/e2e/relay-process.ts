@@ -19,9 +19,10 @@ export interface RelayProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startRelayProcess(args: string[] = [], options: { dataDir?: string } = {}): Promise<RelayProcess> {
+/** `nodeArgs` go to node before the script (V8 flags for a benchmark, e.g. `--max-semi-space-size=2`). */
+export async function startRelayProcess(args: string[] = [], options: { dataDir?: string; nodeArgs?: readonly string[] } = {}): Promise<RelayProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', '--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'relay/main.ts', '--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PORT: '' },
   });

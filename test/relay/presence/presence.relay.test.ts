@@ -65,4 +65,28 @@ describe('relay presence', () => {
     expect(later.roster.find((u) => u.sessionId === c.sessionId)).toMatchObject({ muted: true, deafened: true });
     await Promise.all([c.close(), later.close()]);
   });
+
+  it('delivers a burst of sign-ins (broadcasts batched per turn) to everyone in join order, once each, and newcomers see current state', async () => {
+    const url = shared.started.relay.wsUrl;
+    const changed = await connectClient(url, { name: 'Changed' });
+    changed.send({ case: 'setDisplayName', value: { displayName: 'Changed twice' } });
+    changed.send({ case: 'setSelfState', value: { muted: true, deafened: false } });
+    await shared.watcher.next('userUpdated', (u) => u.user?.sessionId === changed.sessionId && u.user.muted);
+    const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => connectClient(url, { name: `Burst ${i}` })));
+    const ids = burst.map((c) => c.sessionId).sort((a, b) => a - b);
+    const seen: number[] = [];
+    for (const id of ids) seen.push((await shared.watcher.next('userJoined', (j) => j.user?.sessionId === id)).user!.sessionId);
+    // A ping's pong is a direct send, so it follows every broadcast queued for that client before it.
+    await Promise.all(burst.map((c) => c.ping()));
+    for (const c of burst) {
+      const joined = c.socket.received.filter((m) => m.case === 'userJoined').map((m) => (m.value as { user?: { sessionId: number } }).user!.sessionId);
+      const known = [...c.roster.map((u) => u.sessionId), ...joined];
+      expect(new Set(known).size, `session ${c.sessionId} heard of someone twice`).toBe(known.length);
+      expect(known).toEqual(expect.arrayContaining(ids));
+      expect(joined).toEqual([...joined].sort((a, b) => a - b));
+      expect(c.roster.find((u) => u.sessionId === changed.sessionId)).toMatchObject({ displayName: 'Changed twice', muted: true });
+    }
+    expect(seen).toEqual(ids);
+    await Promise.all([changed.close(), ...burst.map((c) => c.close())]);
+  });
 });
