@@ -99,6 +99,15 @@ function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
+/**
+ * The TCP socket under a `ws` WebSocket, to cork it around a batch of sends.
+ * `_socket` is `ws`'s own field (it has no public cork); undefined if absent.
+ */
+function socketOf(ws: WebSocket): { cork(): void; uncork(): void } | undefined {
+  const tcp = (ws as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket;
+  return typeof tcp?.cork === 'function' && typeof tcp.uncork === 'function' ? (tcp as { cork(): void; uncork(): void }) : undefined;
+}
+
 /** One WebSocket connection and its handshake state. */
 export class Session {
   readonly connId: number;
@@ -122,6 +131,8 @@ export class Session {
    * that never reads keeps its buffer just under the mark, refused forever).
    */
   #congestedSince: number | undefined;
+  /** Frames queued by {@link Session.enqueue}, sent at the next {@link Session.flush} or direct send. */
+  #queued: Uint8Array[] = [];
 
   constructor(ws: WebSocket, deps: SessionDeps) {
     this.#ws = ws;
@@ -196,6 +207,41 @@ export class Session {
    * reader instead, which keeps what one client costs the relay bounded.
    */
   sendEncoded(frame: Uint8Array): void {
+    this.flush();
+    this.#sendNow(frame);
+  }
+
+  /**
+   * Queues an encoded frame for the next {@link Session.flush} (the roster's
+   * presence broadcasts, flushed once per event-loop turn). Any direct send
+   * flushes the queue first, so this client still sees frames in the order
+   * they were made. True if the queue was empty (the caller should schedule a flush).
+   */
+  enqueue(frame: Uint8Array): boolean {
+    if (this.#state === 'closed') return false;
+    this.#queued.push(frame);
+    return this.#queued.length === 1;
+  }
+
+  /**
+   * Sends the queued frames with the TCP socket corked, so they leave in one
+   * write: a burst of sign-ins costs each other client one syscall per turn,
+   * not one per UserJoined (docs/BENCHMARKS.md "Sign-in at organisation scale").
+   */
+  flush(): void {
+    if (this.#queued.length === 0) return;
+    const frames = this.#queued;
+    this.#queued = [];
+    const tcp = socketOf(this.#ws);
+    tcp?.cork();
+    try {
+      for (const frame of frames) this.#sendNow(frame);
+    } finally {
+      tcp?.uncork();
+    }
+  }
+
+  #sendNow(frame: Uint8Array): void {
     if (this.#state === 'closed' || this.#ws.readyState !== this.#ws.OPEN) return;
     if (frame.byteLength > MAX_CONTROL_FRAME_BYTES) {
       this.#deps.meter?.oversized(frame.byteLength);
@@ -272,6 +318,7 @@ export class Session {
   /** Closes the socket (the close frame follows any queued sends) and enters `closed` now. */
   close(code: number, reason: string): void {
     if (this.#state === 'closed') return;
+    this.flush();
     this.#closeCode = code;
     // The close reason must fit a control frame (123 bytes); ours are short, but trim anyway.
     this.#closeReason = reason.slice(0, 100);

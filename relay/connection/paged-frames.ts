@@ -34,14 +34,20 @@ function writeVarint(out: number[], n: number): void {
   out.push(n);
 }
 
+/** One member as User bytes. */
+export function encodeMember(m: Member): Uint8Array {
+  return toBinary(UserSchema, create(UserSchema, m));
+}
+
 /**
  * The roster as PresencePage frames, in join order; the last one has `last`
  * set. Every sign-in sends the whole roster, so each user is encoded once and
  * the pages are framed by hand around those bytes (the same wire bytes
- * `encodeEnvelope` would write; the codec test decodes them).
+ * `encodeEnvelope` would write; the codec test decodes them). `encodeUser`
+ * lets the roster reuse the bytes of members that did not change.
  */
-export function presencePageFrames(members: readonly Member[], pageBytes: number): Uint8Array[] {
-  const encoded = members.map((m) => toBinary(UserSchema, create(UserSchema, m)));
+export function presencePageFrames(members: readonly Member[], pageBytes: number, encodeUser: (m: Member) => Uint8Array = encodeMember): Uint8Array[] {
+  const encoded = members.map(encodeUser);
   const pages = pageBySize(encoded, (u) => repeatedFieldBytes(u.byteLength), pageBytes);
   return pages.map((page, i) => {
     const body: number[] = [];

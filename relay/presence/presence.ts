@@ -55,10 +55,12 @@ interface MemberEntry {
   muted: boolean;
   deafened: boolean;
   room: RoomEntry;
+  /** The current snapshot, made on first ask and dropped by every change (so an unchanged member is the same object). */
+  snap?: Member | undefined;
 }
 
 function snapshot(m: MemberEntry): Member {
-  return {
+  return (m.snap ??= {
     sessionId: m.sessionId,
     publicKey: m.publicKey,
     displayName: m.displayName,
@@ -66,7 +68,7 @@ function snapshot(m: MemberEntry): Member {
     muted: m.muted,
     deafened: m.deafened,
     role: m.role,
-  };
+  });
 }
 
 /** Rooms and their members. */
@@ -130,13 +132,14 @@ export class Presence {
     for (const m of room.members) {
       to.members.add(m);
       m.room = to;
+      m.snap = undefined;
       moved.push(snapshot(m));
       this.#changed(m);
     }
     return moved;
   }
 
-  /** Snapshots of every member, in join order. */
+  /** Snapshots of every member, in join order. A member that has not changed since the last call gives the same object (callers may cache by identity). */
   members(): Member[] {
     return [...this.#members.values()].map(snapshot);
   }
@@ -178,6 +181,7 @@ export class Presence {
       from.members.delete(m);
       to.members.add(m);
       m.room = to;
+      m.snap = undefined;
       this.#changed(m);
     }
     return { ok: true, member: snapshot(m), from: from.info.id };
@@ -189,6 +193,7 @@ export class Presence {
     if (!m) return undefined;
     m.deafened = state.deafened;
     m.muted = state.muted || state.deafened;
+    m.snap = undefined;
     this.#changed(m);
     return snapshot(m);
   }
@@ -198,6 +203,7 @@ export class Presence {
     const m = this.#members.get(sessionId);
     if (!m) return undefined;
     m.displayName = displayName;
+    m.snap = undefined;
     return snapshot(m);
   }
 
@@ -206,6 +212,7 @@ export class Presence {
     const m = this.#members.get(sessionId);
     if (!m) return undefined;
     m.role = role;
+    m.snap = undefined;
     return snapshot(m);
   }
 

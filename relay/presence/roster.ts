@@ -13,7 +13,7 @@ import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Clock } from '../options.ts';
 import type { Member, Presence } from './presence.ts';
-import { presencePageFrames } from '../connection/paged-frames.ts';
+import { encodeMember, presencePageFrames } from '../connection/paged-frames.ts';
 import { LOBBY_ID } from './rooms.ts';
 import type { Session } from '../connection/client-connection.ts';
 import type { DropStats } from '../stats.ts';
@@ -37,6 +37,19 @@ export class Roster implements AdminDirectory {
   readonly #deps: RosterDeps;
   readonly #sessions = new Map<number, Session>();
   #nextSessionId = 1;
+  /** Sessions with queued broadcasts, flushed once at the end of the turn. */
+  #toFlush: Session[] = [];
+  #flushScheduled = false;
+  /**
+   * User bytes by member snapshot: presence gives the same snapshot until the
+   * member changes, so each sign-in encodes only who changed, not all n.
+   */
+  readonly #userBytes = new WeakMap<Member, Uint8Array>();
+  readonly #encodeUser = (m: Member): Uint8Array => {
+    let bytes = this.#userBytes.get(m);
+    if (!bytes) this.#userBytes.set(m, (bytes = encodeMember(m)));
+    return bytes;
+  };
 
   constructor(deps: RosterDeps) {
     this.#deps = deps;
@@ -73,7 +86,7 @@ export class Roster implements AdminDirectory {
     // The caller's own state, then the roster in pages: all of them are queued
     // here, synchronously, so every later presence event follows the last page.
     session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId } });
-    for (const frame of presencePageFrames(presence.members(), this.#deps.pageBytes)) session.sendEncoded(frame);
+    for (const frame of presencePageFrames(presence.members(), this.#deps.pageBytes, this.#encodeUser)) session.sendEncoded(frame);
     this.#broadcast({ case: 'userJoined', value: { user: member } }, sessionId);
     const now = clock.now();
     store.saveUser({
@@ -210,12 +223,28 @@ export class Roster implements AdminDirectory {
     this.#remember(member);
   }
 
-  /** Sends `msg` to every authenticated session except `except`. Encodes once. */
+  /**
+   * Sends `msg` to every authenticated session except `except`. Encodes once;
+   * the recipients are fixed now, the frames leave at the end of this
+   * event-loop turn (one corked write per client for all of the turn's
+   * presence changes: a sign-in ramp is otherwise n writes per sign-in).
+   */
   #broadcast(msg: EnvelopeInit, except?: number): void {
     const frame = encodeEnvelope(msg);
     for (const [id, session] of this.#sessions) {
-      if (id !== except) session.sendEncoded(frame);
+      if (id !== except && session.enqueue(frame)) this.#toFlush.push(session);
     }
+    if (this.#toFlush.length > 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const sessions = this.#toFlush;
+    this.#toFlush = [];
+    for (const session of sessions) session.flush();
   }
 
   /** Persists a member's name, room and last-seen time. */

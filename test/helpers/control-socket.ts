@@ -151,6 +151,7 @@ export class ControlSocket {
       const waiter: Waiter = {
         match,
         resolve: (m) => {
+          clearTimeout(waiter.timer);
           signal?.removeEventListener('abort', onAbort);
           resolve(m);
         },
@@ -162,6 +163,59 @@ export class ControlSocket {
           withdraw();
           const seen = this.received.map((m) => m.case).join(',');
           waiter.reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} [seen:${seen}]`));
+        }, timeoutMs),
+      };
+      const onAbort = (): void => {
+        withdraw();
+        reject(new Error(`wait for ${what} aborted`));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /**
+   * Consumes every message satisfying `match`, those already queued and those
+   * yet to come, until one satisfies `last`; resolves with them in order.
+   * It is registered before this returns, so messages arriving in one TCP read
+   * with many others (`ws` delivers a read's frames synchronously) are taken
+   * as they come: a lean socket cannot evict them before the caller's next
+   * `await` runs (the roster pages after authOk in a burst of sign-ins, D92).
+   */
+  collect(match: (m: ControlMessage) => boolean, last: (m: ControlMessage) => boolean, timeoutMs = DEFAULT_WAIT_MS, what = 'messages', signal?: AbortSignal): Promise<ControlMessage[]> {
+    const got: ControlMessage[] = [];
+    while (got.length === 0 || !last(got.at(-1)!)) {
+      const index = this.#queue.findIndex(match);
+      if (index < 0) break;
+      got.push(this.#queue.splice(index, 1)[0]!);
+    }
+    if (got.length > 0 && last(got.at(-1)!)) return Promise.resolve(got);
+    if (this.#closeInfo) return Promise.reject(new Error(`socket already closed [code:${this.#closeInfo.code}] waiting for ${what}`));
+    if (signal?.aborted) return Promise.reject(new Error(`wait for ${what} aborted`));
+    return new Promise<ControlMessage[]>((resolve, reject) => {
+      const withdraw = (): void => {
+        clearTimeout(waiter.timer);
+        this.#waiters.delete(waiter);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        match,
+        resolve: (m) => {
+          got.push(m);
+          if (!last(m)) {
+            this.#waiters.add(waiter); // #deliver removed it; keep taking until the last one
+            return;
+          }
+          withdraw();
+          resolve(got);
+        },
+        reject: (e) => {
+          withdraw();
+          reject(e);
+        },
+        timer: setTimeout(() => {
+          withdraw();
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} [got:${got.length}]`));
         }, timeoutMs),
       };
       const onAbort = (): void => {
@@ -223,8 +277,7 @@ export class ControlSocket {
     for (const w of this.#waiters) {
       if (w.match(m)) {
         this.#waiters.delete(w);
-        clearTimeout(w.timer);
-        w.resolve(m);
+        w.resolve(m); // clears its own timer (a collector keeps its one deadline)
         return;
       }
     }

@@ -94,6 +94,12 @@ export async function authenticate(
     invite: options.invite ?? new Uint8Array(0),
   };
   if (options.tamper) auth = options.tamper(auth, hello);
+  // The roster pages are collected from the moment clientAuth leaves: in a burst
+  // they can arrive in one read with dozens of UserJoined, which a lean socket's
+  // queue would otherwise keep instead of them (D92).
+  const refused = new AbortController();
+  const pages = socket.collect((m) => m.case === 'presencePage', (m) => m.case === 'presencePage' && m.value.last, timeout, 'presencePage', refused.signal);
+  pages.catch(() => {}); // awaited below unless the handshake is refused
   socket.send({ case: 'clientAuth', value: auth });
   const outcome = await socket.nextMatching(
     (m) => m.case === 'authOk' || (m.case === 'error' && m.value.context === 'client_auth'),
@@ -101,16 +107,15 @@ export async function authenticate(
     'authOk or refusal',
   );
   if (outcome.case === 'error') {
+    refused.abort();
     const close = await socket.closed;
     throw new RelayRefusedError(outcome.value.code, outcome.value.message, outcome.value.context, close);
   }
-  if (outcome.case !== 'authOk') throw new Error(`unexpected ${outcome.case}`);
-  const roster: User[] = [];
-  for (;;) {
-    const page = await socket.next('presencePage', undefined, timeout);
-    roster.push(...page.users);
-    if (page.last) break;
+  if (outcome.case !== 'authOk') {
+    refused.abort();
+    throw new Error(`unexpected ${outcome.case}`);
   }
+  const roster: User[] = (await pages).flatMap((m) => (m.case === 'presencePage' ? m.value.users : []));
   return { hello, authOk: outcome.value, roster, key };
 }
 

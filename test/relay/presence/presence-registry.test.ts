@@ -40,4 +40,28 @@ describe('Presence', () => {
     expect(before.muted).toBe(false);
     expect(p.member(1)?.muted).toBe(true);
   });
+
+  it('gives the same snapshot until the member changes, and a fresh one after every kind of change', () => {
+    // The roster caches encoded users by snapshot identity, so a stale snapshot would be a stale roster.
+    const p = new Presence(SEED_ROOMS);
+    const added = p.add(member(1, 'lobby'));
+    expect(p.members()[0]).toBe(added);
+    expect(p.member(1)).toBe(added);
+    const changes: Array<[string, () => unknown]> = [
+      ['move', () => p.move(1, 'quiet')],
+      ['setSelfState', () => p.setSelfState(1, { muted: true, deafened: false })],
+      ['rename', () => p.rename(1, 'Renamed')],
+      ['setRole', () => p.setRole(1, Role.ADMIN)],
+      ['removeRoom', () => p.removeRoom('quiet', 'lobby')],
+    ];
+    let last = added;
+    for (const [name, change] of changes) {
+      change();
+      const now = p.member(1)!;
+      expect(now, name).not.toBe(last);
+      expect(p.members()[0], name).toBe(now);
+      last = now;
+    }
+    expect(last).toMatchObject({ roomId: 'lobby', muted: true, displayName: 'Renamed', role: Role.ADMIN });
+  });
 });
