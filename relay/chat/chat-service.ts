@@ -28,6 +28,7 @@ import { chatSummaryFrames } from '../connection/paged-frames.ts';
 import { conversationFromKey, conversationOf, roomConversation, targetFor } from './conversation.ts';
 import type { Conversation } from './conversation.ts';
 import { toHex } from '../../proto/bytes.ts';
+import { chatHistoryFrame } from './history-frame.ts';
 
 /** Dependencies of a {@link ChatService}. */
 export interface ChatServiceDeps {
@@ -168,7 +169,7 @@ export class ChatService {
       if (session.state === 'closed') return;
       const page = await store.page(conv.key, before, limit, clock.now() - limits.maxAgeMs);
       const value = { requestId: msg.requestId, target: msg.target };
-      session.sendOptional({ case: 'chatHistory', value: { ...value, messages: page.messages, hasMore: page.hasMore } }, () => ({
+      session.sendOptionalEncoded(chatHistoryFrame(value, page.messages, page.hasMore), () => ({
         case: 'chatHistory',
         value: { ...value, code: ErrorCode.SLOW_DOWN },
       }));

@@ -16,7 +16,8 @@
  * LevelDB batch, so a crash leaves either the old or the new state.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ChatMessageSchema, ChatRecordSchema, PageBudget } from '../../proto/index.ts';
+import { ChatHistorySchema, ChatRecordSchema, PageBudget } from '../../proto/index.ts';
+import { storedMessage } from './history-frame.ts';
 import type { ChatMessage, ChatRecord } from '../../proto/index.ts';
 import type { ByteLevel } from '../storage/store.ts';
 import { conversationFromKey } from './conversation.ts';
@@ -43,6 +44,8 @@ interface Head {
 }
 
 const SEQ_DIGITS = 13;
+/** ChatHistory.messages: what a page's budget charges each message's tag for. */
+const HISTORY_MESSAGES_FIELD = ChatHistorySchema.field.messages!.number;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
@@ -153,28 +156,28 @@ export class ChatStore {
   }
 
   /**
-   * Up to `limit` messages of `conv` with seq < `beforeSeq`, oldest first,
+   * Up to `limit` messages of `conv` with seq < `beforeSeq`, oldest first, as
+   * their stored ChatMessage bytes (not decoded: relay/chat/history-frame.ts),
    * skipping anything older than `notBeforeMs`, and no more than fit `budget`
    * (encoded bytes, proto/frame-limits.ts: the page must fit one frame the
    * client accepts); `hasMore` when older ones remain that are still within bounds.
    */
-  async page(conv: string, beforeSeq: number, limit: number, notBeforeMs: number, budget = new PageBudget()): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+  async page(conv: string, beforeSeq: number, limit: number, notBeforeMs: number, budget = new PageBudget()): Promise<{ messages: Uint8Array[]; hasMore: boolean }> {
     const head = this.#heads.get(conv);
     if (!head || head.last < head.first) return { messages: [], hasMore: false };
     const upper = Math.min(beforeSeq - 1, head.last);
     if (upper < head.first) return { messages: [], hasMore: false };
-    const messages: ChatMessage[] = [];
+    const messages: Uint8Array[] = [];
     let hasMore = false;
     const iterator = this.#level.iterator({ gte: messageKey(conv, head.first), lte: messageKey(conv, upper), reverse: true, limit: limit + 1 });
     for await (const [, value] of iterator) {
-      const message = fromBinary(ChatRecordSchema, value).message;
-      if (!message || Number(message.serverTimeMs) < notBeforeMs) break;
-      // Field 3 of ChatHistory is `messages` (the tag size is the same for any field below 16).
-      if (messages.length === limit || !budget.take(toBinary(ChatMessageSchema, message).byteLength, 3)) {
+      const message = storedMessage(value);
+      if (!message || message.serverTimeMs < notBeforeMs) break;
+      if (messages.length === limit || !budget.take(message.bytes.byteLength, HISTORY_MESSAGES_FIELD)) {
         hasMore = true;
         break;
       }
-      messages.push(message);
+      messages.push(message.bytes);
     }
     messages.reverse();
     return { messages, hasMore };

@@ -269,7 +269,11 @@ export class Session {
    * `refusal` built by the caller (a SLOW_DOWN answer) instead. True if sent.
    */
   sendOptional(msg: EnvelopeInit, refusal: () => EnvelopeInit): boolean {
-    const frame = encodeEnvelope(msg);
+    return this.sendOptionalEncoded(encodeEnvelope(msg), refusal);
+  }
+
+  /** {@link Session.sendOptional} for an already encoded frame (history pages framed around stored bytes). */
+  sendOptionalEncoded(frame: Uint8Array, refusal: () => EnvelopeInit): boolean {
     if (this.congested || this.#ws.bufferedAmount + frame.byteLength > this.#deps.limits.sendSoftBytes) {
       this.#congestedSince ??= this.#deps.clock.now();
       this.#deps.meter?.slowDown();
