@@ -1,12 +1,11 @@
 /**
- * Runs the real relay as a child process (exactly like `npm start` minus the
- * build) on port 0 with a temp data folder, and reads the URL it prints.
+ * Runs the real relay as a child process (test/helpers/relay-main.ts) on
+ * port 0 with a temp data folder, and reads the URL it prints.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnRelayMain } from '../helpers/relay-main.ts';
 
 export interface RelayProcess {
   readonly url: string;
@@ -22,37 +21,21 @@ export interface RelayProcess {
 /** `nodeArgs` go to node before the script (V8 flags for a benchmark, e.g. `--max-semi-space-size=2`). */
 export async function startRelayProcess(args: string[] = [], options: { dataDir?: string; nodeArgs?: readonly string[] } = {}): Promise<RelayProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'relay/main.ts', '--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: '' },
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /(https?:\/\/[^\s]+)/.exec(out);
-      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => reject(new Error(`relay exited early [code:${code}]\n${out}`)));
-    setTimeout(() => reject(new Error(`relay did not print its URL within 30 s\n${out}`)), 30_000).unref();
-  });
+  const relay = spawnRelayMain(['--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...args], {}, { nodeArgs: options.nodeArgs ?? [] });
+  const url = (await relay.waitFor(/(https?:\/\/[^\s]+)/))[1]!.replace('localhost', '127.0.0.1');
+  const pid = relay.child.pid!;
   return {
     url,
-    pid: child.pid!,
+    pid,
     dataDir,
-    output: () => out,
+    output: relay.output,
     rssKiB() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill(signal);
-        await exited;
-      }
+      relay.kill(signal);
+      await relay.exited;
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

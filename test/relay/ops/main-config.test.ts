@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTimeout } from '../../helpers/relay-client.ts';
 import { makeDataDir } from '../../helpers/start-relay.ts';
+import { spawnRelayMain } from '../../helpers/relay-main.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let dir: string;
 
 beforeAll(async () => {
@@ -24,13 +22,10 @@ interface Run {
 }
 
 /** Runs relay/main.ts to its exit (commands that do not start a relay). */
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  return withTimeout(new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))), 20_000, 'relay/main.ts exit');
+async function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const relay = spawnRelayMain(args, env);
+  const code = await withTimeout(relay.exited, 20_000, 'relay/main.ts exit');
+  return { code, stdout: relay.stdout(), stderr: relay.stderr() };
 }
 
 describe('relay/main.ts configuration', () => {
@@ -67,19 +62,15 @@ describe('relay/main.ts configuration', () => {
   it('--log-format json writes one JSON object per line (time, level, msg, fields) and no secret', async () => {
     const dataDir = await makeDataDir();
     const password = 'json-mode-secret';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', '--port', '0', '--host', '127.0.0.1', '--data', dataDir, '--log-format', 'json', '--voice-workers', '0'], {
-      cwd: repoRoot,
-      env: { ...process.env, PARLEY_PASSWORD: password, PARLEY_METRICS_TOKEN: 'json-mode-token-0123456789' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const relay = spawnRelayMain(['--port', '0', '--host', '127.0.0.1', '--data', dataDir, '--log-format', 'json', '--voice-workers', '0'], {
+      PARLEY_PASSWORD: password,
+      PARLEY_METRICS_TOKEN: 'json-mode-token-0123456789',
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await expect.poll(() => output, { timeout: 15_000 }).toContain('"msg":"No admin yet');
-      child.kill('SIGINT');
-      expect(await withTimeout(exited, 10_000, 'exit')).toBe(0);
+      await relay.waitFor(/"msg":"No admin yet/, 15_000);
+      relay.kill('SIGINT');
+      expect(await withTimeout(relay.exited, 10_000, 'exit')).toBe(0);
+      const output = relay.output();
       const lines = output.trim().split('\n');
       const records = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { time: string; level: string; msg: string; fields: Record<string, string> });
       expect(records.length).toBeGreaterThanOrEqual(3);
@@ -92,7 +83,7 @@ describe('relay/main.ts configuration', () => {
       expect(output).not.toContain(password);
       expect(output).not.toContain('json-mode-token-0123456789');
     } finally {
-      child.kill('SIGKILL');
+      relay.kill();
       await rm(dataDir, { recursive: true, force: true });
     }
   });

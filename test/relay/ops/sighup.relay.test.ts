@@ -4,20 +4,17 @@
  * restart), a broken file is refused with its reason while the relay keeps
  * serving on its running settings, and the process never exits.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDataDir } from '../../helpers/start-relay.ts';
+import { spawnRelayMain } from '../../helpers/relay-main.ts';
+import type { RelayMain } from '../../helpers/relay-main.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let dir: string;
 let dataDir: string;
-let child: ChildProcess;
-let out = '';
+let relay: RelayMain;
 let file: string;
 
 beforeAll(async () => {
@@ -25,47 +22,35 @@ beforeAll(async () => {
   dataDir = await makeDataDir();
   file = join(dir, 'parley.toml');
   await writeFile(file, `port = 0\nhost = "127.0.0.1"\ndata = "${dataDir}"\nname = "Before"\n`);
-  child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', '--config', file], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  // Resolves on the banner line (an event of the process's output), not after a time.
-  await new Promise<void>((resolve, reject) => {
-    const check = (): void => {
-      if (/Parley relay listening: http/.test(out)) resolve();
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`relay exited [code:${code}] ${out}`)));
-  });
+  relay = spawnRelayMain(['--config', file]);
+  await relay.waitFor(/Parley relay listening: http/, 60_000);
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    await exited;
-  }
+  relay?.kill('SIGINT');
+  await relay?.exited;
   await rm(dir, { recursive: true, force: true });
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const url = (): string => /Parley relay listening: (http:\/\/\S+)/.exec(out)![1]!;
+const url = (): string => /Parley relay listening: (http:\/\/\S+)/.exec(relay.output())![1]!;
 
 describe('SIGHUP', () => {
   it('names a changed setting as taking effect at the next restart, and keeps serving', async () => {
     await writeFile(file, `port = 0\nhost = "127.0.0.1"\ndata = "${dataDir}"\nname = "After"\n`);
-    child.kill('SIGHUP');
-    await expect.poll(() => out, { timeout: 20_000 }).toMatch(/config re-read: these settings change at the next restart \[keys:name\]/);
+    relay.kill('SIGHUP');
+    await expect.poll(() => relay.output(), { timeout: 20_000 }).toMatch(/config re-read: these settings change at the next restart \[keys:name\]/);
     const health = await fetch(new URL('/healthz', url()));
     expect(health.status).toBe(200);
-    expect(child.exitCode).toBeNull();
+    expect(relay.child.exitCode).toBeNull();
   });
 
   it('refuses a broken file with its reason and keeps the running settings', async () => {
     await writeFile(file, `port = 0\nlockout-attempts = -5\n`);
-    child.kill('SIGHUP');
-    await expect.poll(() => out, { timeout: 20_000 }).toMatch(/config re-read refused, running settings kept \[reason:invalid config value \[key:lockout-attempts/);
+    relay.kill('SIGHUP');
+    await expect.poll(() => relay.output(), { timeout: 20_000 }).toMatch(/config re-read refused, running settings kept \[reason:invalid config value \[key:lockout-attempts/);
     const health = await fetch(new URL('/healthz', url()));
     expect(health.status).toBe(200);
-    expect(child.exitCode).toBeNull();
+    expect(relay.child.exitCode).toBeNull();
   });
 });

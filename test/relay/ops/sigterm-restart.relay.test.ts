@@ -5,10 +5,7 @@
  * exits 0; a new process on the same data folder and port takes both users
  * back into their room with voice, and nothing acknowledged is missing.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeVoice, ErrorCode, parseInviteFragment } from '../../../proto/index.ts';
 import { CloseCode } from '../../../relay/index.ts';
@@ -18,34 +15,21 @@ import { connectClient, generateKey, receiveVoice, withTimeout } from '../../hel
 import type { TestClient } from '../../helpers/relay-client.ts';
 import { makeDataDir } from '../../helpers/start-relay.ts';
 import { freePort } from '../../helpers/free-port.ts';
+import { spawnRelayMain } from '../../helpers/relay-main.ts';
+import type { RelayMain } from '../../helpers/relay-main.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 
-interface Proc {
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
 /** Starts relay/main.ts and resolves once it printed its URL. */
-async function startProcess(port: number, dataDir: string): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--guests', 'allow', '--voice-workers', '0', '--load-report', '0'], {
-    cwd: repoRoot,
-    env: { ...process.env, PORT: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(() => void child.kill('SIGKILL'));
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await expect.poll(() => out, { timeout: 20_000 }).toMatch(/Parley relay listening: http/);
-  return { child, exited, output: () => out };
+async function startProcess(port: number, dataDir: string): Promise<RelayMain> {
+  const relay = spawnRelayMain(['--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--guests', 'allow', '--voice-workers', '0', '--load-report', '0']);
+  cleanups.push(() => relay.kill());
+  await relay.waitFor(/Parley relay listening: http/, 20_000);
+  return relay;
 }
 
 describe('SIGTERM restart', () => {
