@@ -1,5 +1,6 @@
 /** Public surface of relay/tree/: the room tree service, its op pipeline and persistence. */
-export { TreeService, MAX_OPS_PER_FRAME, MAX_HISTORY_PAGE } from './tree-service.ts';
+export { TreeService, MAX_OPS_PER_FRAME } from './tree-service.ts';
+export { MAX_HISTORY_PAGE } from './op-history.ts';
 export type { OpLimits, TreeServiceDeps } from './tree-service.ts';
 export { OpPipeline } from './op-pipeline.ts';
 export type { OpOutcome, OpPipelineDeps } from './op-pipeline.ts';

@@ -1,6 +1,6 @@
 /**
  * The room tree on the relay: per-connection document sync, the signed-op
- * pipeline with group commit, the audit history, and keeping presence (the
+ * pipeline with group commit, the audit history (pages cut in op-history.ts), and keeping presence (the
  * voice router's view of rooms) and the membership document in step.
  *
  * Group commit: the ops of one frame are validated and applied in memory at
@@ -19,8 +19,7 @@
 import type * as Y from 'yjs';
 import { DOC_NAMES, encodeFullStep2, peekAuthor, peekOpId, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { Actor, RoomRecord } from '../../crdt/index.ts';
-import { AuditEntrySchema, ErrorCode, PageBudget } from '../../proto/index.ts';
-import { create, toBinary } from '@bufbuild/protobuf';
+import { ErrorCode } from '../../proto/index.ts';
 import type { CrdtSync, JoinRoom, OpHistoryRequest, SignedOp, SubmitOps } from '../../proto/index.ts';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { OpResultSchema } from '../../proto/index.ts';
@@ -41,7 +40,8 @@ import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
 import { FreeVerdicts } from './free-verdicts.ts';
 import { crdtSyncFrames } from '../connection/paged-frames.ts';
-import { loadTree, readAudit } from './tree-persistence.ts';
+import { loadTree } from './tree-persistence.ts';
+import { opHistoryPage } from './op-history.ts';
 import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, treeKeyCounts } from './tree-epoch.ts';
 import type { BatchVerdict } from './batch-records.ts';
 import type { AuditRecord, LoadedTree } from './tree-persistence.ts';
@@ -49,8 +49,6 @@ import { toHex } from '../../proto/bytes.ts';
 
 /** Most ops one SubmitOps frame may carry. */
 export const MAX_OPS_PER_FRAME = 128;
-/** Largest history page. */
-export const MAX_HISTORY_PAGE = 200;
 
 /** The relay limits the tree uses: the op budget per identity key, how long verdicts are kept, when the membership document starts over. */
 export type OpLimits = Pick<RelayLimits, 'opBurst' | 'opPerSecond' | 'verdictRetentionMs' | 'membersCompactAfterDeletes' | 'treeEpochAfterDeletes' | 'freeVerdictsPerKey' | 'freeVerdictsTotal'>;
@@ -252,17 +250,8 @@ export class TreeService {
       session.send({ case: 'opHistory', value: { entries: [], more: true, code: ErrorCode.SLOW_DOWN } });
       return;
     }
-    const limit = Math.min(MAX_HISTORY_PAGE, msg.limit || 50);
-    const rows = await readAudit(this.#deps.store, Number(msg.beforeSeq), limit + 1);
-    // Cut by bytes too: the page must fit one frame the client accepts (proto/frame-limits.ts).
-    const budget = new PageBudget();
-    const entries = [];
-    for (const r of rows.slice(0, limit)) {
-      const entry = create(AuditEntrySchema, { serverSeq: BigInt(r.seq), appliedAtMs: BigInt(r.atMs), op: { body: r.body, signature: r.signature } });
-      if (!budget.take(toBinary(AuditEntrySchema, entry).byteLength)) break;
-      entries.push(entry);
-    }
-    session.sendOptional({ case: 'opHistory', value: { entries, more: rows.length > entries.length, code: ErrorCode.UNSPECIFIED } }, () => ({
+    const { entries, more } = await opHistoryPage(this.#deps.store, msg);
+    session.sendOptional({ case: 'opHistory', value: { entries, more, code: ErrorCode.UNSPECIFIED } }, () => ({
       case: 'opHistory',
       value: { entries: [], more: true, code: ErrorCode.SLOW_DOWN },
     }));
