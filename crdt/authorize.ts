@@ -5,7 +5,7 @@
  * deciding rule. An op naming a room that does not exist passes here so the
  * invariants say `unknown-room`, as they did before permissions.
  */
-import { decidingStep, evaluate, has } from '../perms/index.ts';
+import { decidingStep, evaluate, has, permissionsOf } from '../perms/index.ts';
 import type { Permission, PermState, Subject } from '../perms/index.ts';
 import type { OpIntent } from './op.ts';
 import type { Actor, Rejection } from './rejection.ts';
@@ -52,8 +52,9 @@ export const authorize: Authorize = (rooms, actor, op) => {
   const who = subjectOf(actor);
   for (const need of requiredPermissions(rooms, op)) {
     if (!rooms.has(need.roomId)) continue;
+    // The trace is built only to explain a refusal.
+    if (has(permissionsOf(state, who, need.roomId), need.permission)) continue;
     const e = evaluate(state, who, need.roomId);
-    if (has(e.permissions, need.permission)) continue;
     const step = decidingStep(e, need.permission);
     const by = step?.ruleId ? ` (rule ${step.ruleId} on ${step.roomId})` : '';
     return { code: 'forbidden', reason: `${op.kind} needs ${need.permission} in ${need.roomId}${by}`, denial: { permission: need.permission, roomId: need.roomId, ruleId: step?.ruleId ?? null } };
