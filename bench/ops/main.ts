@@ -100,8 +100,8 @@ interface ChildRelay {
 }
 
 /** The relay in its own process (same flags as this one, so the TS loader comes along). */
-async function startChildRelay(): Promise<ChildRelay> {
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'relay-child.ts'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced', execArgv: [...process.execArgv, ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])] });
+async function startChildRelay(args: string[] = []): Promise<ChildRelay> {
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'relay-child.ts'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced', execArgv: [...process.execArgv, ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])] });
   const info = await new Promise<{ wsUrl: string; invite: Uint8Array; dataDir: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { wsUrl: string; invite: Uint8Array; dataDir: string }));
     child.once('exit', (code) => reject(new Error(`bench relay exited early [code:${code}]`)));
@@ -145,7 +145,7 @@ async function throughputAndSize(): Promise<{ validatedOpsPerSec: number; docByt
 
 /** The perms scenario (bench/ops/perms-scenario.ts) on its own relay process. */
 async function permsScenario(): Promise<{ permsValidatedOpsPerSec: number; permsValidateOnlyOpsPerSec: number; permsDepth: number; permsRules: number; permsRenames: number }> {
-  const started = await startChildRelay();
+  const started = await startChildRelay(['--guests']);
   const admin = await connectClient(started.wsUrl, { name: 'Bench admin', invite: started.invite, key: generateKey(), timeoutMs: 120_000 });
   const member = await connectClient(started.wsUrl, { name: 'Bench member', key: generateKey(), timeoutMs: 120_000 });
   admin.send({ case: 'adminRequest', value: { requestId: 1, action: { case: 'setRole', value: { publicKey: rawPublicKeyOf(member.key), role: Role.MEMBER } } } });
