@@ -15,6 +15,14 @@
  *   updates not yet compacted) after the 100,000 renames; the data folder
  *   size (which also holds the audit log) is reported beside it.
  *
+ * - perms (issue 15): the same pipeline with permissions in play: a 10-deep
+ *   chain of rooms carrying 100 rules (10 a room, every kind of who, two
+ *   named groups) and a member (not an admin, so every op is evaluated)
+ *   renaming the deepest rooms, allowed by a rule on the top one:
+ *   permsValidatedOpsPerSec end to end, and permsValidateOnlyOpsPerSec for
+ *   validateOp alone in this process (evaluate with its trace, 10 levels,
+ *   100 rules). BENCH_PERMS_RENAMES (default 20000) sets the count.
+ *
  * Knobs for investigating (not for recorded runs): BENCH_RENAMES (default
  * 100000), BENCH_SIG_THREADS (the relay's signature worker count),
  * BENCH_PROF=dir (the relay process writes V8 CPU profiles there).
@@ -31,7 +39,8 @@ import { memoryTreeCache, RoomTreeStore } from '../../client/session/tree/index.
 import type { Signer } from '../../keys/index.ts';
 import { verifyEd25519 } from '../../keys/index.ts';
 import type { OpIntent, SignedOp } from '../../crdt/index.ts';
-import { encodeEnvelope } from '../../proto/index.ts';
+import { encodeEnvelope, Role } from '../../proto/index.ts';
+import { permsTree, permsThroughput, validateOnlyOpsPerSec } from './perms-scenario.ts';
 import { Store } from '../../relay/storage/store.ts';
 import { signOp } from '../../test/helpers/ops.ts';
 import { connectClient, generateKey, rawPublicKeyOf } from '../../test/helpers/relay-client.ts';
@@ -91,8 +100,8 @@ interface ChildRelay {
 }
 
 /** The relay in its own process (same flags as this one, so the TS loader comes along). */
-async function startChildRelay(): Promise<ChildRelay> {
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'relay-child.ts'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced', execArgv: [...process.execArgv, ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])] });
+async function startChildRelay(args: string[] = []): Promise<ChildRelay> {
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'relay-child.ts'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced', execArgv: [...process.execArgv, ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])] });
   const info = await new Promise<{ wsUrl: string; invite: Uint8Array; dataDir: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { wsUrl: string; invite: Uint8Array; dataDir: string }));
     child.once('exit', (code) => reject(new Error(`bench relay exited early [code:${code}]`)));
@@ -132,6 +141,28 @@ async function throughputAndSize(): Promise<{ validatedOpsPerSec: number; docByt
   const dataDirBytes = dirBytes(started.dataDir);
   await rm(started.dataDir, { recursive: true, force: true });
   return { validatedOpsPerSec: Math.round((RENAMES / ms) * 1000), docBytesAfter100kRenames: docBytes, dataDirBytesAfter100kRenames: dataDirBytes };
+}
+
+/** The perms scenario (bench/ops/perms-scenario.ts) on its own relay process. */
+async function permsScenario(): Promise<{ permsValidatedOpsPerSec: number; permsValidateOnlyOpsPerSec: number; permsDepth: number; permsRules: number; permsRenames: number }> {
+  const started = await startChildRelay(['--guests']);
+  const admin = await connectClient(started.wsUrl, { name: 'Bench admin', invite: started.invite, key: generateKey(), timeoutMs: 120_000 });
+  const member = await connectClient(started.wsUrl, { name: 'Bench member', key: generateKey(), timeoutMs: 120_000 });
+  admin.send({ case: 'adminRequest', value: { requestId: 1, action: { case: 'setRole', value: { publicKey: rawPublicKeyOf(member.key), role: Role.MEMBER } } } });
+  const set = await admin.next('adminResult', (x) => x.requestId === 1);
+  if (set.code !== 0) throw new Error(`setRole failed [code:${set.code}]`);
+  const signer = (c: TestClient) => {
+    let seq = 0;
+    const author = rawPublicKeyOf(c.key);
+    return (intent: OpIntent) => signOp(c.key, c.hello.relayPublicKey, ++seq, intent, undefined, author);
+  };
+  const tree = permsTree(Buffer.from(rawPublicKeyOf(member.key)).toString('hex'));
+  const ms = await permsThroughput(tree, signer(admin), signer(member), (c, ops) => submitAll(c === 'admin' ? admin : member, ops));
+  await admin.close();
+  await member.close();
+  await started.stop();
+  await rm(started.dataDir, { recursive: true, force: true });
+  return { ...ms, permsValidateOnlyOpsPerSec: validateOnlyOpsPerSec(tree), permsDepth: tree.depth, permsRules: tree.rules };
 }
 
 function nodeSigner(key: KeyObject): Signer {
@@ -180,7 +211,8 @@ async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const size = await throughputAndSize();
   const offlineSync1000Ms = await offlineSync();
-  const result = { ...size, offlineSync1000Ms, rooms: ROOMS, renames: RENAMES, node: process.version };
+  const perms = await permsScenario();
+  const result = { ...size, offlineSync1000Ms, ...perms, rooms: ROOMS, renames: RENAMES, node: process.version };
   if (json) console.log(JSON.stringify(result));
   else console.table(result);
 }

@@ -8,7 +8,9 @@ import { startRelay } from '../../test/helpers/start-relay.ts';
 
 const unlimited = { controlBurst: 1e9, controlPerSecond: 1e9, opBurst: 1e9, opPerSecond: 1e9, maxRateLimitedFrames: 1e9 };
 const threads = process.env.BENCH_SIG_THREADS;
-const started = await startRelay({ limits: unlimited, ...(threads !== undefined ? { signatureThreads: Number(threads) } : {}) });
+// --guests: the perms scenario signs a second identity in without an invite (then makes it a member).
+const guests = process.argv.includes('--guests') ? { guests: 'allow' as const } : {};
+const started = await startRelay({ limits: unlimited, ...guests, ...(threads !== undefined ? { signatureThreads: Number(threads) } : {}) });
 process.send!({ wsUrl: started.relay.wsUrl, invite: started.relay.bootstrapInvite, dataDir: started.dataDir });
 let stopping: Promise<void> | null = null;
 const stop = (): Promise<void> => (stopping ??= started.stop().then(() => process.exit(0)));
