@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKcCwoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASMAoNcHJlc2VuY2VfcGFnZRgXIAEoCzIXLnBhcmxleS52MS5QcmVzZW5jZVBhZ2VIABIqCgpydGNfc2lnbmFsGB4gASgLMhQucGFybGV5LnYxLlJ0Y1NpZ25hbEgAEiwKC3ZvaWNlX3JlYWR5GB8gASgLMhUucGFybGV5LnYxLlZvaWNlUmVhZHlIABIfCgRwaW5nGCggASgLMg8ucGFybGV5LnYxLlBpbmdIABIfCgRwb25nGCkgASgLMg8ucGFybGV5LnYxLlBvbmdIABI1ChBzZXRfZGlzcGxheV9uYW1lGDIgASgLMhkucGFybGV5LnYxLlNldERpc3BsYXlOYW1lSAASMAoNYWRtaW5fcmVxdWVzdBgzIAEoCzIXLnBhcmxleS52MS5BZG1pblJlcXVlc3RIABIuCgxhZG1pbl9yZXN1bHQYNCABKAsyFi5wYXJsZXkudjEuQWRtaW5SZXN1bHRIABIsCgthZG1pbl9zdGF0ZRg1IAEoCzIVLnBhcmxleS52MS5BZG1pblN0YXRlSAASKAoJY2hhdF9zZW5kGDwgASgLMhMucGFybGV5LnYxLkNoYXRTZW5kSAASJgoIY2hhdF9hY2sYPSABKAsyEi5wYXJsZXkudjEuQ2hhdEFja0gAEioKCmNoYXRfZXZlbnQYPiABKAsyFC5wYXJsZXkudjEuQ2hhdEV2ZW50SAASPQoUY2hhdF9oaXN0b3J5X3JlcXVlc3QYPyABKAsyHS5wYXJsZXkudjEuQ2hhdEhpc3RvcnlSZXF1ZXN0SAASLgoMY2hhdF9oaXN0b3J5GEAgASgLMhYucGFybGV5LnYxLkNoYXRIaXN0b3J5SAASLgoMY2hhdF9zdW1tYXJ5GEEgASgLMhYucGFybGV5LnYxLkNoYXRTdW1tYXJ5SAASKAoJY3JkdF9zeW5jGFogASgLMhMucGFybGV5LnYxLkNyZHRTeW5jSAASKgoKc3VibWl0X29wcxhbIAEoCzIULnBhcmxleS52MS5TdWJtaXRPcHNIABIqCgpvcF9yZXN1bHRzGFwgASgLMhQucGFybGV5LnYxLk9wUmVzdWx0c0gAEjkKEm9wX2hpc3RvcnlfcmVxdWVzdBhdIAEoCzIbLnBhcmxleS52MS5PcEhpc3RvcnlSZXF1ZXN0SAASKgoKb3BfaGlzdG9yeRheIAEoCzIULnBhcmxleS52MS5PcEhpc3RvcnlIABI0Cg9yZWNlaXZlcl9yZXBvcnQYRiABKAsyGS5wYXJsZXkudjEuUmVjZWl2ZXJSZXBvcnRIABIsCgtsb3NzX3JlcG9ydBhHIAEoCzIVLnBhcmxleS52MS5Mb3NzUmVwb3J0SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgihQEKCkNsaWVudEF1dGgSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIRCglzaWduYXR1cmUYBSABKAwSDgoGaW52aXRlGAYgASgMIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUiZgoGQXV0aE9rEhIKCnNlc3Npb25faWQYASABKA0SHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEg8KB3Jvb21faWQYBSABKAlKBAgDEARKBAgEEAVSBXJvb21zUgV1c2VycyI8CgxQcmVzZW5jZVBhZ2USHgoFdXNlcnMYASADKAsyDy5wYXJsZXkudjEuVXNlchIMCgRsYXN0GAIgASgIIl8KBUVycm9yEiIKBGNvZGUYASABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHY29udGV4dBgDIAEoCRIQCgh1bnRpbF9tcxgEIAEoBCIbCghKb2luUm9vbRIPCgdyb29tX2lkGAEgASgJIi8KDFNldFNlbGZTdGF0ZRINCgVtdXRlZBgBIAEoCBIQCghkZWFmZW5lZBgCIAEoCCIrCgpVc2VySm9pbmVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciIeCghVc2VyTGVmdBISCgpzZXNzaW9uX2lkGAEgASgNIiwKC1VzZXJVcGRhdGVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciJqCglSdGNTaWduYWwSJQoLZGVzY3JpcHRpb24YASABKAsyDi5wYXJsZXkudjEuU2RwSAASLAoJY2FuZGlkYXRlGAIgASgLMhcucGFybGV5LnYxLkljZUNhbmRpZGF0ZUgAQggKBnNpZ25hbCIxCgNTZHASDAoEdHlwZRgBIAEoCRILCgNzZHAYAiABKAkSDwoHYnVuZGxlcxgDIAEoCCIuCgxJY2VDYW5kaWRhdGUSEQoJY2FuZGlkYXRlGAEgASgJEgsKA21pZBgCIAEoCSIgCgpWb2ljZVJlYWR5EhIKCnNlc3Npb25faWQYASABKA0iFQoEUGluZxINCgVub25jZRgBIAEoBCIVCgRQb25nEg0KBW5vbmNlGAEgASgEIiYKDlNldERpc3BsYXlOYW1lEhQKDGRpc3BsYXlfbmFtZRgBIAEoCSKrAgoMQWRtaW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SNAoPcmVnaXN0ZXJfaW52aXRlGAIgASgLMhkucGFybGV5LnYxLlJlZ2lzdGVySW52aXRlSAASMAoNcmV2b2tlX2ludml0ZRgDIAEoCzIXLnBhcmxleS52MS5SZXZva2VJbnZpdGVIABIjCgRraWNrGAQgASgLMhMucGFybGV5LnYxLktpY2tVc2VySAASIAoDYmFuGAUgASgLMhEucGFybGV5LnYxLkJhbktleUgAEiYKCGxpZnRfYmFuGAYgASgLMhIucGFybGV5LnYxLkxpZnRCYW5IABImCghzZXRfcm9sZRgHIAEoCzISLnBhcmxleS52MS5TZXRSb2xlSABCCAoGYWN0aW9uIiAKDlJlZ2lzdGVySW52aXRlEg4KBmludml0ZRgBIAEoDCIhCgxSZXZva2VJbnZpdGUSEQoJaW52aXRlX2lkGAEgASgMIi4KCEtpY2tVc2VyEhIKCnNlc3Npb25faWQYASABKA0SDgoGcmVhc29uGAIgASgJIkEKBkJhbktleRISCgpwdWJsaWNfa2V5GAEgASgMEhMKC2R1cmF0aW9uX21zGAIgASgEEg4KBnJlYXNvbhgDIAEoCSIdCgdMaWZ0QmFuEhIKCnB1YmxpY19rZXkYASABKAwiPAoHU2V0Um9sZRISCgpwdWJsaWNfa2V5GAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZSJWCgtBZG1pblJlc3VsdBISCgpyZXF1ZXN0X2lkGAEgASgNEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAyABKAkikwEKCkludml0ZUluZm8SCgoCaWQYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEhUKDWV4cGlyZXNfYXRfbXMYAyABKAQSEAoIbWF4X3VzZXMYBCABKA0SDAoEdXNlcxgFIAEoDRISCgppc3N1ZXJfa2V5GAYgASgMEg8KB3Jldm9rZWQYByABKAgiawoHQmFuSW5mbxISCgpwdWJsaWNfa2V5GAEgASgMEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIQCgh1bnRpbF9tcxgDIAEoBBIOCgZyZWFzb24YBCABKAkSFAoMYmFubmVkX2F0X21zGAUgASgEIlYKCkFkbWluU3RhdGUSJgoHaW52aXRlcxgBIAMoCzIVLnBhcmxleS52MS5JbnZpdGVJbmZvEiAKBGJhbnMYAiADKAsyEi5wYXJsZXkudjEuQmFuSW5mbyI5CgpDaGF0VGFyZ2V0EhEKB3Jvb21faWQYASABKAlIABISCghwZWVyX2tleRgCIAEoDEgAQgQKAnRvIsEBCghDaGF0SXRlbRIlCgZhY3Rpb24YASABKA4yFS5wYXJsZXkudjEuQ2hhdEFjdGlvbhIKCgJpZBgCIAEoDBISCgphdXRob3Jfa2V5GAMgASgMEiUKBnRhcmdldBgEIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhYKDmNsaWVudF90aW1lX21zGAUgASgEEg4KBnJlZl9pZBgGIAEoDBIMCgR0ZXh0GAcgASgJEhEKCXNpZ25hdHVyZRgIIAEoDCLNAQoLQ2hhdE1lc3NhZ2USCwoDc2VxGAEgASgEEhYKDnNlcnZlcl90aW1lX21zGAIgASgEEhMKC2F1dGhvcl9uYW1lGAMgASgJEiEKBHBvc3QYBCABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SIQoEZWRpdBgFIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIlCghkZWxldGlvbhgGIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIXCg9jaGFuZ2VkX3RpbWVfbXMYByABKAQiLQoIQ2hhdFNlbmQSIQoEaXRlbRgBIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbSJuCgdDaGF0QWNrEgoKAmlkGAEgASgMEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEgsKA3NlcRgDIAEoBBIWCg5yZXRyeV9hZnRlcl9tcxgEIAEoDRIOCgZkZXRhaWwYBSABKAkiNAoJQ2hhdEV2ZW50EicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2UicgoSQ2hhdEhpc3RvcnlSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEgoKYmVmb3JlX3NlcRgDIAEoBBINCgVsaW1pdBgEIAEoDSKoAQoLQ2hhdEhpc3RvcnkSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIoCghtZXNzYWdlcxgDIAMoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIQCghoYXNfbW9yZRgEIAEoCBIiCgRjb2RlGAUgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZSJWCghDaGF0SGVhZBIlCgZ0YXJnZXQYASABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIQCghsYXN0X3NlcRgCIAEoBBIRCglwZWVyX25hbWUYAyABKAkiPwoLQ2hhdFN1bW1hcnkSIgoFaGVhZHMYASADKAsyEy5wYXJsZXkudjEuQ2hhdEhlYWQSDAoEbGFzdBgCIAEoCCJFCgpDaGF0UmVjb3JkEicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USDgoGb3BfaWRzGAIgAygMIlEKCENyZHRTeW5jEgsKA2RvYxgBIAEoCRIMCgRkYXRhGAIgASgMEg0KBWVwb2NoGAMgASgNEgwKBHBhcnQYBCABKA0SDQoFcGFydHMYBSABKA0iKwoIU2lnbmVkT3ASDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiLQoJU3VibWl0T3BzEiAKA29wcxgBIAMoCzITLnBhcmxleS52MS5TaWduZWRPcCJhCghPcFJlc3VsdBINCgVvcF9pZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAyABKAkSEgoKc2VydmVyX3NlcRgEIAEoBCIxCglPcFJlc3VsdHMSJAoHcmVzdWx0cxgBIAMoCzITLnBhcmxleS52MS5PcFJlc3VsdCI1ChBPcEhpc3RvcnlSZXF1ZXN0EhIKCmJlZm9yZV9zZXEYASABKAQSDQoFbGltaXQYAiABKA0iWAoKQXVkaXRFbnRyeRISCgpzZXJ2ZXJfc2VxGAEgASgEEhUKDWFwcGxpZWRfYXRfbXMYAiABKAQSHwoCb3AYAyABKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiZQoJT3BIaXN0b3J5EiYKB2VudHJpZXMYASADKAsyFS5wYXJsZXkudjEuQXVkaXRFbnRyeRIMCgRtb3JlGAIgASgIEiIKBGNvZGUYAyABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIjgKDlJlY2VpdmVyUmVwb3J0EiYKB3NlbmRlcnMYASADKAsyFS5wYXJsZXkudjEuU2VuZGVyTG9zcyI3CgpTZW5kZXJMb3NzEhIKCnNlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSI8CgpMb3NzUmVwb3J0EhcKD2Zyb21fc2Vzc2lvbl9pZBgBIAEoDRIVCg1sb3NzX3Blcm1pbGxlGAIgASgNKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyq4CgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPhIYChRFUlJPUl9DT0RFX1NMT1dfRE9XThBGEhsKF0VSUk9SX0NPREVfT1BfTUFMRk9STUVEEFoSGwoXRVJST1JfQ09ERV9PUF9UT09fTEFSR0UQWxIdChlFUlJPUl9DT0RFX09QX1dST05HX1JFTEFZEFwSHQoZRVJST1JfQ09ERV9PUF9VTktOT1dOX0tFWRBdEhoKFkVSUk9SX0NPREVfT1BfUkVQTEFZRUQQXhIfChtFUlJPUl9DT0RFX09QX0JBRF9TSUdOQVRVUkUQXxIbChdFUlJPUl9DT0RFX09QX0ZPUkJJRERFThBgEh4KGkVSUk9SX0NPREVfT1BfVU5LTk9XTl9ST09NEGESFwoTRVJST1JfQ09ERV9PUF9DWUNMRRBiEiAKHEVSUk9SX0NPREVfT1BfRFVQTElDQVRFX05BTUUQYxIaChZFUlJPUl9DT0RFX09QX0JBRF9OQU1FEGQSGwoXRVJST1JfQ09ERV9PUF9CQURfVkFMVUUQZRIbChdFUlJPUl9DT0RFX09QX1JPT01fRlVMTBBmEiAKHEVSUk9SX0NPREVfT1BfUk9PVF9QUk9URUNURUQQZxIdChlFUlJPUl9DT0RFX09QX1JPT01fRVhJU1RTEGgqbQoKQ2hhdEFjdGlvbhIbChdDSEFUX0FDVElPTl9VTlNQRUNJRklFRBAAEhQKEENIQVRfQUNUSU9OX1BPU1QQARIUChBDSEFUX0FDVElPTl9FRElUEAISFgoSQ0hBVF9BQ1RJT05fREVMRVRFEANiBnByb3RvMw");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSLsDAoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASMAoNcHJlc2VuY2VfcGFnZRgXIAEoCzIXLnBhcmxleS52MS5QcmVzZW5jZVBhZ2VIABIqCgpydGNfc2lnbmFsGB4gASgLMhQucGFybGV5LnYxLlJ0Y1NpZ25hbEgAEiwKC3ZvaWNlX3JlYWR5GB8gASgLMhUucGFybGV5LnYxLlZvaWNlUmVhZHlIABIfCgRwaW5nGCggASgLMg8ucGFybGV5LnYxLlBpbmdIABIfCgRwb25nGCkgASgLMg8ucGFybGV5LnYxLlBvbmdIABI1ChBzZXRfZGlzcGxheV9uYW1lGDIgASgLMhkucGFybGV5LnYxLlNldERpc3BsYXlOYW1lSAASMAoNYWRtaW5fcmVxdWVzdBgzIAEoCzIXLnBhcmxleS52MS5BZG1pblJlcXVlc3RIABIuCgxhZG1pbl9yZXN1bHQYNCABKAsyFi5wYXJsZXkudjEuQWRtaW5SZXN1bHRIABIsCgthZG1pbl9zdGF0ZRg1IAEoCzIVLnBhcmxleS52MS5BZG1pblN0YXRlSAASKAoJY2hhdF9zZW5kGDwgASgLMhMucGFybGV5LnYxLkNoYXRTZW5kSAASJgoIY2hhdF9hY2sYPSABKAsyEi5wYXJsZXkudjEuQ2hhdEFja0gAEioKCmNoYXRfZXZlbnQYPiABKAsyFC5wYXJsZXkudjEuQ2hhdEV2ZW50SAASPQoUY2hhdF9oaXN0b3J5X3JlcXVlc3QYPyABKAsyHS5wYXJsZXkudjEuQ2hhdEhpc3RvcnlSZXF1ZXN0SAASLgoMY2hhdF9oaXN0b3J5GEAgASgLMhYucGFybGV5LnYxLkNoYXRIaXN0b3J5SAASLgoMY2hhdF9zdW1tYXJ5GEEgASgLMhYucGFybGV5LnYxLkNoYXRTdW1tYXJ5SAASKAoJY3JkdF9zeW5jGFogASgLMhMucGFybGV5LnYxLkNyZHRTeW5jSAASKgoKc3VibWl0X29wcxhbIAEoCzIULnBhcmxleS52MS5TdWJtaXRPcHNIABIqCgpvcF9yZXN1bHRzGFwgASgLMhQucGFybGV5LnYxLk9wUmVzdWx0c0gAEjkKEm9wX2hpc3RvcnlfcmVxdWVzdBhdIAEoCzIbLnBhcmxleS52MS5PcEhpc3RvcnlSZXF1ZXN0SAASKgoKb3BfaGlzdG9yeRheIAEoCzIULnBhcmxleS52MS5PcEhpc3RvcnlIABI0Cg9yZWNlaXZlcl9yZXBvcnQYRiABKAsyGS5wYXJsZXkudjEuUmVjZWl2ZXJSZXBvcnRIABIsCgtsb3NzX3JlcG9ydBhHIAEoCzIVLnBhcmxleS52MS5Mb3NzUmVwb3J0SAASMQoObWFrZV90ZW1wX3Jvb20YaSABKAsyFy5wYXJsZXkudjEuTWFrZVRlbXBSb29tSAASNwoRc2V0X3Jvb21fcGFzc3dvcmQYaiABKAsyGi5wYXJsZXkudjEuU2V0Um9vbVBhc3N3b3JkSAASLgoMcGVybXNfcmVzdWx0GGsgASgLMhYucGFybGV5LnYxLlBlcm1zUmVzdWx0SAASMgoObXlfcGVybWlzc2lvbnMYbCABKAsyGC5wYXJsZXkudjEuTXlQZXJtaXNzaW9uc0gAQgUKA21zZyKAAQoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIYChByZWxheV9wdWJsaWNfa2V5GAIgASgMEg0KBW5vbmNlGAMgASgMEhMKC3NlcnZlcl9uYW1lGAQgASgJEhkKEXBhc3N3b3JkX3JlcXVpcmVkGAUgASgIIoUBCgpDbGllbnRBdXRoEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSEQoJc2lnbmF0dXJlGAUgASgMEg4KBmludml0ZRgGIAEoDCKpAQoEVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEg8KB3Jvb21faWQYBCABKAkSDQoFbXV0ZWQYBSABKAgSEAoIZGVhZmVuZWQYBiABKAgSHQoEcm9sZRgHIAEoDjIPLnBhcmxleS52MS5Sb2xlEhIKCnN1cHByZXNzZWQYCCABKAgiZgoGQXV0aE9rEhIKCnNlc3Npb25faWQYASABKA0SHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEg8KB3Jvb21faWQYBSABKAlKBAgDEARKBAgEEAVSBXJvb21zUgV1c2VycyI8CgxQcmVzZW5jZVBhZ2USHgoFdXNlcnMYASADKAsyDy5wYXJsZXkudjEuVXNlchIMCgRsYXN0GAIgASgIIowBCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQSKwoGZGVuaWFsGAUgASgLMhsucGFybGV5LnYxLlBlcm1pc3Npb25EZW5pYWwiLQoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCRIQCghwYXNzd29yZBgCIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiMQoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJEg8KB2J1bmRsZXMYAyABKAgiLgoMSWNlQ2FuZGlkYXRlEhEKCWNhbmRpZGF0ZRgBIAEoCRILCgNtaWQYAiABKAkiIAoKVm9pY2VSZWFkeRISCgpzZXNzaW9uX2lkGAEgASgNIhUKBFBpbmcSDQoFbm9uY2UYASABKAQiFQoEUG9uZxINCgVub25jZRgBIAEoBCImCg5TZXREaXNwbGF5TmFtZRIUCgxkaXNwbGF5X25hbWUYASABKAki1QIKDEFkbWluUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEjQKD3JlZ2lzdGVyX2ludml0ZRgCIAEoCzIZLnBhcmxleS52MS5SZWdpc3Rlckludml0ZUgAEjAKDXJldm9rZV9pbnZpdGUYAyABKAsyFy5wYXJsZXkudjEuUmV2b2tlSW52aXRlSAASIwoEa2ljaxgEIAEoCzITLnBhcmxleS52MS5LaWNrVXNlckgAEiAKA2JhbhgFIAEoCzIRLnBhcmxleS52MS5CYW5LZXlIABImCghsaWZ0X2JhbhgGIAEoCzISLnBhcmxleS52MS5MaWZ0QmFuSAASJgoIc2V0X3JvbGUYByABKAsyEi5wYXJsZXkudjEuU2V0Um9sZUgAEigKCW1vdmVfdXNlchgIIAEoCzITLnBhcmxleS52MS5Nb3ZlVXNlckgAQggKBmFjdGlvbiIgCg5SZWdpc3Rlckludml0ZRIOCgZpbnZpdGUYASABKAwiIQoMUmV2b2tlSW52aXRlEhEKCWludml0ZV9pZBgBIAEoDCIuCghLaWNrVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCSJBCgZCYW5LZXkSEgoKcHVibGljX2tleRgBIAEoDBITCgtkdXJhdGlvbl9tcxgCIAEoBBIOCgZyZWFzb24YAyABKAkiHQoHTGlmdEJhbhISCgpwdWJsaWNfa2V5GAEgASgMIjwKB1NldFJvbGUSEgoKcHVibGljX2tleRgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUigwEKC0FkbWluUmVzdWx0EhIKCnJlcXVlc3RfaWQYASABKA0SIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgDIAEoCRIrCgZkZW5pYWwYBCABKAsyGy5wYXJsZXkudjEuUGVybWlzc2lvbkRlbmlhbCKTAQoKSW52aXRlSW5mbxIKCgJpZBgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUSFQoNZXhwaXJlc19hdF9tcxgDIAEoBBIQCghtYXhfdXNlcxgEIAEoDRIMCgR1c2VzGAUgASgNEhIKCmlzc3Vlcl9rZXkYBiABKAwSDwoHcmV2b2tlZBgHIAEoCCJrCgdCYW5JbmZvEhIKCnB1YmxpY19rZXkYASABKAwSFAoMZGlzcGxheV9uYW1lGAIgASgJEhAKCHVudGlsX21zGAMgASgEEg4KBnJlYXNvbhgEIAEoCRIUCgxiYW5uZWRfYXRfbXMYBSABKAQiVgoKQWRtaW5TdGF0ZRImCgdpbnZpdGVzGAEgAygLMhUucGFybGV5LnYxLkludml0ZUluZm8SIAoEYmFucxgCIAMoCzISLnBhcmxleS52MS5CYW5JbmZvIjkKCkNoYXRUYXJnZXQSEQoHcm9vbV9pZBgBIAEoCUgAEhIKCHBlZXJfa2V5GAIgASgMSABCBAoCdG8iwQEKCENoYXRJdGVtEiUKBmFjdGlvbhgBIAEoDjIVLnBhcmxleS52MS5DaGF0QWN0aW9uEgoKAmlkGAIgASgMEhIKCmF1dGhvcl9rZXkYAyABKAwSJQoGdGFyZ2V0GAQgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSFgoOY2xpZW50X3RpbWVfbXMYBSABKAQSDgoGcmVmX2lkGAYgASgMEgwKBHRleHQYByABKAkSEQoJc2lnbmF0dXJlGAggASgMIs0BCgtDaGF0TWVzc2FnZRILCgNzZXEYASABKAQSFgoOc2VydmVyX3RpbWVfbXMYAiABKAQSEwoLYXV0aG9yX25hbWUYAyABKAkSIQoEcG9zdBgEIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIhCgRlZGl0GAUgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiUKCGRlbGV0aW9uGAYgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEhcKD2NoYW5nZWRfdGltZV9tcxgHIAEoBCItCghDaGF0U2VuZBIhCgRpdGVtGAEgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtIpsBCgdDaGF0QWNrEgoKAmlkGAEgASgMEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEgsKA3NlcRgDIAEoBBIWCg5yZXRyeV9hZnRlcl9tcxgEIAEoDRIOCgZkZXRhaWwYBSABKAkSKwoGZGVuaWFsGAYgASgLMhsucGFybGV5LnYxLlBlcm1pc3Npb25EZW5pYWwiNAoJQ2hhdEV2ZW50EicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2UicgoSQ2hhdEhpc3RvcnlSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEgoKYmVmb3JlX3NlcRgDIAEoBBINCgVsaW1pdBgEIAEoDSKoAQoLQ2hhdEhpc3RvcnkSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIoCghtZXNzYWdlcxgDIAMoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIQCghoYXNfbW9yZRgEIAEoCBIiCgRjb2RlGAUgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZSJWCghDaGF0SGVhZBIlCgZ0YXJnZXQYASABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIQCghsYXN0X3NlcRgCIAEoBBIRCglwZWVyX25hbWUYAyABKAkiPwoLQ2hhdFN1bW1hcnkSIgoFaGVhZHMYASADKAsyEy5wYXJsZXkudjEuQ2hhdEhlYWQSDAoEbGFzdBgCIAEoCCJFCgpDaGF0UmVjb3JkEicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USDgoGb3BfaWRzGAIgAygMIlEKCENyZHRTeW5jEgsKA2RvYxgBIAEoCRIMCgRkYXRhGAIgASgMEg0KBWVwb2NoGAMgASgNEgwKBHBhcnQYBCABKA0SDQoFcGFydHMYBSABKA0iKwoIU2lnbmVkT3ASDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiLQoJU3VibWl0T3BzEiAKA29wcxgBIAMoCzITLnBhcmxleS52MS5TaWduZWRPcCJhCghPcFJlc3VsdBINCgVvcF9pZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAyABKAkSEgoKc2VydmVyX3NlcRgEIAEoBCIxCglPcFJlc3VsdHMSJAoHcmVzdWx0cxgBIAMoCzITLnBhcmxleS52MS5PcFJlc3VsdCI1ChBPcEhpc3RvcnlSZXF1ZXN0EhIKCmJlZm9yZV9zZXEYASABKAQSDQoFbGltaXQYAiABKA0iWAoKQXVkaXRFbnRyeRISCgpzZXJ2ZXJfc2VxGAEgASgEEhUKDWFwcGxpZWRfYXRfbXMYAiABKAQSHwoCb3AYAyABKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiZQoJT3BIaXN0b3J5EiYKB2VudHJpZXMYASADKAsyFS5wYXJsZXkudjEuQXVkaXRFbnRyeRIMCgRtb3JlGAIgASgIEiIKBGNvZGUYAyABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIjgKDlJlY2VpdmVyUmVwb3J0EiYKB3NlbmRlcnMYASADKAsyFS5wYXJsZXkudjEuU2VuZGVyTG9zcyI3CgpTZW5kZXJMb3NzEhIKCnNlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSI8CgpMb3NzUmVwb3J0EhcKD2Zyb21fc2Vzc2lvbl9pZBgBIAEoDRIVCg1sb3NzX3Blcm1pbGxlGAIgASgNIpIBChBQZXJtaXNzaW9uRGVuaWFsEhIKCnBlcm1pc3Npb24YASABKAkSDwoHcm9vbV9pZBgCIAEoCRIPCgdydWxlX2lkGAMgASgJEhQKDHJ1bGVfcm9vbV9pZBgEIAEoCRISCgpydWxlX2xhYmVsGAUgASgJEgsKA3doeRgGIAEoCRIRCglyb29tX3BhdGgYByABKAkiQwoMTWFrZVRlbXBSb29tEhIKCnJlcXVlc3RfaWQYASABKA0SEQoJcGFyZW50X2lkGAIgASgJEgwKBG5hbWUYAyABKAkiVwoPU2V0Um9vbVBhc3N3b3JkEhIKCnJlcXVlc3RfaWQYASABKA0SDwoHcm9vbV9pZBgCIAEoCRINCgVncm91cBgDIAEoCRIQCghwYXNzd29yZBgEIAEoCSKUAQoLUGVybXNSZXN1bHQSEgoKcmVxdWVzdF9pZBgBIAEoDRIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAMgASgJEisKBmRlbmlhbBgEIAEoCzIbLnBhcmxleS52MS5QZXJtaXNzaW9uRGVuaWFsEg8KB3Jvb21faWQYBSABKAkiNQoNTXlQZXJtaXNzaW9ucxIPCgdyb29tX2lkGAEgASgJEhMKC3Blcm1pc3Npb25zGAIgASgNIi8KCE1vdmVVc2VyEhIKCnNlc3Npb25faWQYASABKA0SDwoHcm9vbV9pZBgCIAEoCSpNCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIOCgpST0xFX0dVRVNUEAESDwoLUk9MRV9NRU1CRVIQAhIOCgpST0xFX0FETUlOEAMq+QoKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASGAoURVJST1JfQ09ERV9NQUxGT1JNRUQQARIeChpFUlJPUl9DT0RFX1VOS05PV05fTUVTU0FHRRACEiAKHEVSUk9SX0NPREVfTk9UX0FVVEhFTlRJQ0FURUQQAxIcChhFUlJPUl9DT0RFX0JBRF9TSUdOQVRVUkUQBBIdChlFUlJPUl9DT0RFX1dST05HX1BBU1NXT1JEEAUSHwobRVJST1JfQ09ERV9QUk9UT0NPTF9WRVJTSU9OEAYSGAoURVJST1JfQ09ERV9UT09fTEFSR0UQBxIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBAIEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9ST09NEAkSGAoURVJST1JfQ09ERV9ST09NX0ZVTEwQChIaChZFUlJPUl9DT0RFX0JBRF9SRVFVRVNUEAsSJAogRVJST1JfQ09ERV9BTFJFQURZX0FVVEhFTlRJQ0FURUQQDBIbChdFUlJPUl9DT0RFX0FVVEhfVElNRU9VVBANEhkKFUVSUk9SX0NPREVfTE9DS0VEX09VVBAOEhUKEUVSUk9SX0NPREVfQkFOTkVEEA8SGgoWRVJST1JfQ09ERV9TRVJWRVJfRlVMTBAQEhcKE0VSUk9SX0NPREVfSU5URVJOQUwQERIdChlFUlJPUl9DT0RFX0lOVklURV9FWFBJUkVEEB4SHQoZRVJST1JfQ09ERV9JTlZJVEVfVVNFRF9VUBAfEh0KGUVSUk9SX0NPREVfSU5WSVRFX0lOVkFMSUQQIBIdChlFUlJPUl9DT0RFX0lOVklURV9SRVZPS0VEECESGgoWRVJST1JfQ09ERV9OT1RfSU5WSVRFRBAiEhUKEUVSUk9SX0NPREVfS0lDS0VEECMSGAoURVJST1JfQ09ERV9GT1JCSURERU4QJBIbChdFUlJPUl9DT0RFX1VOS05PV05fVVNFUhAlEiAKHEVSUk9SX0NPREVfUEVSTUlTU0lPTl9ERU5JRUQQJhIdChlFUlJPUl9DT0RFX1BBU1NXT1JEX1dST05HECcSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPhIYChRFUlJPUl9DT0RFX1NMT1dfRE9XThBGEhsKF0VSUk9SX0NPREVfT1BfTUFMRk9STUVEEFoSGwoXRVJST1JfQ09ERV9PUF9UT09fTEFSR0UQWxIdChlFUlJPUl9DT0RFX09QX1dST05HX1JFTEFZEFwSHQoZRVJST1JfQ09ERV9PUF9VTktOT1dOX0tFWRBdEhoKFkVSUk9SX0NPREVfT1BfUkVQTEFZRUQQXhIfChtFUlJPUl9DT0RFX09QX0JBRF9TSUdOQVRVUkUQXxIbChdFUlJPUl9DT0RFX09QX0ZPUkJJRERFThBgEh4KGkVSUk9SX0NPREVfT1BfVU5LTk9XTl9ST09NEGESFwoTRVJST1JfQ09ERV9PUF9DWUNMRRBiEiAKHEVSUk9SX0NPREVfT1BfRFVQTElDQVRFX05BTUUQYxIaChZFUlJPUl9DT0RFX09QX0JBRF9OQU1FEGQSGwoXRVJST1JfQ09ERV9PUF9CQURfVkFMVUUQZRIbChdFUlJPUl9DT0RFX09QX1JPT01fRlVMTBBmEiAKHEVSUk9SX0NPREVfT1BfUk9PVF9QUk9URUNURUQQZxIdChlFUlJPUl9DT0RFX09QX1JPT01fRVhJU1RTEGgqbQoKQ2hhdEFjdGlvbhIbChdDSEFUX0FDVElPTl9VTlNQRUNJRklFRBAAEhQKEENIQVRfQUNUSU9OX1BPU1QQARIUChBDSEFUX0FDVElPTl9FRElUEAISFgoSQ0hBVF9BQ1RJT05fREVMRVRFEANiBnByb3RvMw");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -273,6 +273,39 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
      */
     value: LossReport;
     case: "lossReport";
+  } | {
+    /**
+     * Per-room permissions, relay side (issue 15, perms-relay; range 105-112).
+     * Client -> relay: make a temporary room under a parent (needs make-temp-room there).
+     *
+     * @generated from field: parley.v1.MakeTempRoom make_temp_room = 105;
+     */
+    value: MakeTempRoom;
+    case: "makeTempRoom";
+  } | {
+    /**
+     * Client -> relay: set or clear the password of a room's password group (needs edit-perms there).
+     *
+     * @generated from field: parley.v1.SetRoomPassword set_room_password = 106;
+     */
+    value: SetRoomPassword;
+    case: "setRoomPassword";
+  } | {
+    /**
+     * Relay -> client: the answer to MakeTempRoom or SetRoomPassword.
+     *
+     * @generated from field: parley.v1.PermsResult perms_result = 107;
+     */
+    value: PermsResult;
+    case: "permsResult";
+  } | {
+    /**
+     * Relay -> client: this session's permissions in its current room, sent on every change.
+     *
+     * @generated from field: parley.v1.MyPermissions my_permissions = 108;
+     */
+    value: MyPermissions;
+    case: "myPermissions";
   } | { case: undefined; value?: undefined };
 };
 
@@ -417,6 +450,14 @@ export type User = Message<"parley.v1.User"> & {
    * @generated from field: parley.v1.Role role = 7;
    */
   role: Role;
+
+  /**
+   * The relay does not forward this user's voice: they lack `speak` in their
+   * room (per-room permissions, issue 15). Distinct from `muted` (their own choice).
+   *
+   * @generated from field: bool suppressed = 8;
+   */
+  suppressed: boolean;
 };
 
 /**
@@ -511,6 +552,13 @@ export type Error = Message<"parley.v1.Error"> & {
    * @generated from field: uint64 until_ms = 4;
    */
   untilMs: bigint;
+
+  /**
+   * For PERMISSION_DENIED: which permission, where, and the deciding rule.
+   *
+   * @generated from field: parley.v1.PermissionDenial denial = 5;
+   */
+  denial?: PermissionDenial | undefined;
 };
 
 /**
@@ -528,6 +576,14 @@ export type JoinRoom = Message<"parley.v1.JoinRoom"> & {
    * @generated from field: string room_id = 1;
    */
   roomId: string;
+
+  /**
+   * A room password (issue 15): when it matches a password group on the room
+   * or an ancestor, the relay admits this key to that group before checking `enter`.
+   *
+   * @generated from field: string password = 2;
+   */
+  password: string;
 };
 
 /**
@@ -816,6 +872,15 @@ export type AdminRequest = Message<"parley.v1.AdminRequest"> & {
      */
     value: SetRole;
     case: "setRole";
+  } | {
+    /**
+     * Move another user (issue 15): needs move-others where they are, and
+     * move-others in the destination or the target's own enter there.
+     *
+     * @generated from field: parley.v1.MoveUser move_user = 8;
+     */
+    value: MoveUser;
+    case: "moveUser";
   } | { case: undefined; value?: undefined };
 };
 
@@ -980,6 +1045,13 @@ export type AdminResult = Message<"parley.v1.AdminResult"> & {
    * @generated from field: string message = 3;
    */
   message: string;
+
+  /**
+   * For PERMISSION_DENIED (issue 15).
+   *
+   * @generated from field: parley.v1.PermissionDenial denial = 4;
+   */
+  denial?: PermissionDenial | undefined;
 };
 
 /**
@@ -1323,6 +1395,13 @@ export type ChatAck = Message<"parley.v1.ChatAck"> & {
    * @generated from field: string detail = 5;
    */
   detail: string;
+
+  /**
+   * CHAT_FORBIDDEN by a room rule (issue 15): the permission, room and deciding rule.
+   *
+   * @generated from field: parley.v1.PermissionDenial denial = 6;
+   */
+  denial?: PermissionDenial | undefined;
 };
 
 /**
@@ -1827,6 +1906,222 @@ export const LossReportSchema: GenMessage<LossReport> = /*@__PURE__*/
   messageDesc(file_parley, 51);
 
 /**
+ * Why the relay refused: the permission missing, the room, and the trace step
+ * that decided it (perms/ evaluate's deciding step), so the UI can say it in a sentence.
+ *
+ * @generated from message parley.v1.PermissionDenial
+ */
+export type PermissionDenial = Message<"parley.v1.PermissionDenial"> & {
+  /**
+   * A perms/ permission name, e.g. "enter", "speak", "text".
+   *
+   * @generated from field: string permission = 1;
+   */
+  permission: string;
+
+  /**
+   * The room where it was refused (the root for server-wide ones: kick, ban, invite).
+   *
+   * @generated from field: string room_id = 2;
+   */
+  roomId: string;
+
+  /**
+   * The deciding rule's id; empty when a built-in step decided (the defaults).
+   *
+   * @generated from field: string rule_id = 3;
+   */
+  ruleId: string;
+
+  /**
+   * The room that carries the deciding rule (the refused room or an ancestor).
+   *
+   * @generated from field: string rule_room_id = 4;
+   */
+  ruleRoomId: string;
+
+  /**
+   * The deciding rule's label, e.g. "guests: no speak".
+   *
+   * @generated from field: string rule_label = 5;
+   */
+  ruleLabel: string;
+
+  /**
+   * The trace's sentence fragment for that step, e.g. "applies to guests".
+   *
+   * @generated from field: string why = 6;
+   */
+  why: string;
+
+  /**
+   * Room names from the root, e.g. "/Events/Briefing".
+   *
+   * @generated from field: string room_path = 7;
+   */
+  roomPath: string;
+};
+
+/**
+ * Describes the message parley.v1.PermissionDenial.
+ * Use `create(PermissionDenialSchema)` to create a new message.
+ */
+export const PermissionDenialSchema: GenMessage<PermissionDenial> = /*@__PURE__*/
+  messageDesc(file_parley, 52);
+
+/**
+ * @generated from message parley.v1.MakeTempRoom
+ */
+export type MakeTempRoom = Message<"parley.v1.MakeTempRoom"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: string parent_id = 2;
+   */
+  parentId: string;
+
+  /**
+   * 1..64 characters, as room names (crdt/tree.ts).
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message parley.v1.MakeTempRoom.
+ * Use `create(MakeTempRoomSchema)` to create a new message.
+ */
+export const MakeTempRoomSchema: GenMessage<MakeTempRoom> = /*@__PURE__*/
+  messageDesc(file_parley, 53);
+
+/**
+ * @generated from message parley.v1.SetRoomPassword
+ */
+export type SetRoomPassword = Message<"parley.v1.SetRoomPassword"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * @generated from field: string room_id = 2;
+   */
+  roomId: string;
+
+  /**
+   * The password group on that room; created with a rule admitting it when absent.
+   *
+   * @generated from field: string group = 3;
+   */
+  group: string;
+
+  /**
+   * Empty clears the password.
+   *
+   * @generated from field: string password = 4;
+   */
+  password: string;
+};
+
+/**
+ * Describes the message parley.v1.SetRoomPassword.
+ * Use `create(SetRoomPasswordSchema)` to create a new message.
+ */
+export const SetRoomPasswordSchema: GenMessage<SetRoomPassword> = /*@__PURE__*/
+  messageDesc(file_parley, 54);
+
+/**
+ * @generated from message parley.v1.PermsResult
+ */
+export type PermsResult = Message<"parley.v1.PermsResult"> & {
+  /**
+   * @generated from field: uint32 request_id = 1;
+   */
+  requestId: number;
+
+  /**
+   * ERROR_CODE_UNSPECIFIED (0) = done.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * @generated from field: string message = 3;
+   */
+  message: string;
+
+  /**
+   * @generated from field: parley.v1.PermissionDenial denial = 4;
+   */
+  denial?: PermissionDenial | undefined;
+
+  /**
+   * MakeTempRoom: the new room's id.
+   *
+   * @generated from field: string room_id = 5;
+   */
+  roomId: string;
+};
+
+/**
+ * Describes the message parley.v1.PermsResult.
+ * Use `create(PermsResultSchema)` to create a new message.
+ */
+export const PermsResultSchema: GenMessage<PermsResult> = /*@__PURE__*/
+  messageDesc(file_parley, 55);
+
+/**
+ * @generated from message parley.v1.MyPermissions
+ */
+export type MyPermissions = Message<"parley.v1.MyPermissions"> & {
+  /**
+   * @generated from field: string room_id = 1;
+   */
+  roomId: string;
+
+  /**
+   * Bit i = perms/permission.ts PERMISSIONS[i].
+   *
+   * @generated from field: uint32 permissions = 2;
+   */
+  permissions: number;
+};
+
+/**
+ * Describes the message parley.v1.MyPermissions.
+ * Use `create(MyPermissionsSchema)` to create a new message.
+ */
+export const MyPermissionsSchema: GenMessage<MyPermissions> = /*@__PURE__*/
+  messageDesc(file_parley, 56);
+
+/**
+ * @generated from message parley.v1.MoveUser
+ */
+export type MoveUser = Message<"parley.v1.MoveUser"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: string room_id = 2;
+   */
+  roomId: string;
+};
+
+/**
+ * Describes the message parley.v1.MoveUser.
+ * Use `create(MoveUserSchema)` to create a new message.
+ */
+export const MoveUserSchema: GenMessage<MoveUser> = /*@__PURE__*/
+  messageDesc(file_parley, 57);
+
+/**
  * @generated from enum parley.v1.Role
  */
 export enum Role {
@@ -2013,6 +2308,21 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_UNKNOWN_USER = 37;
    */
   UNKNOWN_USER = 37,
+
+  /**
+   * Per-room permissions (issue 15): the actor lacks a permission here; the
+   * refusal carries a PermissionDenial naming the permission, room and deciding rule.
+   *
+   * @generated from enum value: ERROR_CODE_PERMISSION_DENIED = 38;
+   */
+  PERMISSION_DENIED = 38,
+
+  /**
+   * A room password did not match (counted by the address lock-out).
+   *
+   * @generated from enum value: ERROR_CODE_PASSWORD_WRONG = 39;
+   */
+  PASSWORD_WRONG = 39,
 
   /**
    * Chat: the actor may not do this here (authorizeChat said no: someone
