@@ -42,7 +42,7 @@ import { VoiceRouter } from './voice/router.ts';
 import { VoiceSignalling } from './voice/signalling.ts';
 import { VoiceWorkerPool } from './voice/workers/index.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
-import { createPermissions } from './perms/index.ts';
+import { createPermissions, RoomPasswords } from './perms/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
 
 /** Path of the WebSocket endpoint. */
@@ -114,6 +114,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 
     const records = await AccessRecords.open(store);
+    const roomPasswords = await RoomPasswords.open(store);
+    // Where each key is now, for signed ops' Where conditions: set once the permission service exists.
+    let roomOfKey: (keyHex: string) => string | null = () => null;
     const tree = await TreeService.open({
       store,
       events,
@@ -124,9 +127,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       verifier,
       pageBytes: CONTROL_PAGE_BYTES,
       actorOf: (keyHex) => {
-        const role = records.role(keyHex)?.role;
-        if (role) return { keyHex, role };
-        return store.user(keyHex) ? { keyHex, role: 'guest' } : null;
+        const role = records.role(keyHex)?.role ?? (store.user(keyHex) ? 'guest' : null);
+        return role ? { keyHex, role, roomId: roomOfKey(keyHex), passwordGroups: roomPasswords.grantsOf(keyHex) } : null;
       },
     });
     const bootstrapInvite = records.adminCount() === 0 ? createBootstrapInvite(identity, clock.now()) : undefined;
@@ -134,7 +136,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const stats = new DropStats(events);
     const presence = new Presence(tree.rooms);
     const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES });
-    const perms = await createPermissions({ store, presence, roster, events, lockout, stats, initialRooms: tree.rooms });
+    const perms = createPermissions({ passwords: roomPasswords, presence, roster, events, lockout, stats, initialRooms: tree.rooms });
+    roomOfKey = (keyHex) => perms.service.roomOfKey(keyHex);
     const chat = new ChatService({
       store: await ChatStore.open(store.sublevel('chat')),
       presence,

@@ -14,13 +14,12 @@ import type { Session } from '../connection/client-connection.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Presence } from '../presence/presence.ts';
 import type { DropStats } from '../stats.ts';
-import type { Store } from '../storage/store.ts';
 import { adminPermit, moveUserHandler } from './admin-permissions.ts';
 import { chatDenialOf, chatPolicyOf } from './chat-permissions.ts';
 import { PermissionService } from './permission-service.ts';
 import type { PermsRoster } from './permission-service.ts';
 import { RoomEntry } from './room-entry.ts';
-import { RoomPasswords } from './room-passwords.ts';
+import type { RoomPasswords } from './room-passwords.ts';
 
 export { PermissionService, permRole } from './permission-service.ts';
 export type { Denial } from './denial.ts';
@@ -28,7 +27,8 @@ export { RoomPasswords } from './room-passwords.ts';
 
 /** Dependencies of {@link createPermissions}. */
 export interface PermissionsDeps {
-  readonly store: Store;
+  /** Room password hashes and grants (opened early: the tree's actors carry the grants too). */
+  readonly passwords: RoomPasswords;
   readonly presence: Presence;
   readonly roster: PermsRoster;
   readonly events: TypedEmitter<RelayEvents>;
@@ -54,12 +54,12 @@ export interface Permissions {
 }
 
 /** Builds the permission service and its enforcement points, and subscribes it to presence and tree events. */
-export async function createPermissions(deps: PermissionsDeps): Promise<Permissions> {
+export function createPermissions(deps: PermissionsDeps): Permissions {
   const { presence, roster, events } = deps;
   const initial = new Map(deps.initialRooms.map((r) => [r.id, r]));
   let tree: { readonly rooms: ReadonlyMap<string, RoomRecord> } = { rooms: initial };
   let join: (session: Session, msg: JoinRoom) => void = () => {};
-  const passwords = await RoomPasswords.open(deps.store);
+  const { passwords } = deps;
   const service = new PermissionService({ presence, roster, events, rooms: () => tree.rooms, passwordGroupsOf: (k) => passwords.grantsOf(k) });
   const onError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
   const entry = new RoomEntry({ perms: service, presence, passwords, lockout: deps.lockout, stats: deps.stats, proceed: (s, m) => join(s, m), onError });
