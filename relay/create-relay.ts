@@ -8,7 +8,6 @@ import type { IncomingMessage } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { CONTROL_PAGE_BYTES, MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
-import { authorizeChat } from './chat/authorize.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ChatStore } from './chat/chat-store.ts';
 import { AccessRecords, AddressLockout, AdminService, applyAdmission, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
@@ -43,6 +42,7 @@ import { VoiceRouter } from './voice/router.ts';
 import { VoiceSignalling } from './voice/signalling.ts';
 import { VoiceWorkerPool } from './voice/workers/index.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
+import { createPermissions, RoomPasswords } from './perms/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
 
 /** Path of the WebSocket endpoint. */
@@ -114,6 +114,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 
     const records = await AccessRecords.open(store);
+    const roomPasswords = await RoomPasswords.open(store);
+    // Where each key is now, for signed ops' Where conditions: set once the permission service exists.
+    let roomOfKey: (keyHex: string) => string | null = () => null;
     const tree = await TreeService.open({
       store,
       events,
@@ -124,9 +127,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       verifier,
       pageBytes: CONTROL_PAGE_BYTES,
       actorOf: (keyHex) => {
-        const role = records.role(keyHex)?.role;
-        if (role) return { keyHex, role };
-        return store.user(keyHex) ? { keyHex, role: 'guest' } : null;
+        const role = records.role(keyHex)?.role ?? (store.user(keyHex) ? 'guest' : null);
+        return role ? { keyHex, role, roomId: roomOfKey(keyHex), passwordGroups: roomPasswords.grantsOf(keyHex) } : null;
       },
     });
     const bootstrapInvite = records.adminCount() === 0 ? createBootstrapInvite(identity, clock.now()) : undefined;
@@ -134,6 +136,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const stats = new DropStats(events);
     const presence = new Presence(tree.rooms);
     const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES });
+    const perms = createPermissions({ passwords: roomPasswords, presence, roster, events, lockout, stats, initialRooms: tree.rooms });
+    roomOfKey = (keyHex) => perms.service.roomOfKey(keyHex);
     const chat = new ChatService({
       store: await ChatStore.open(store.sublevel('chat')),
       presence,
@@ -141,7 +145,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       relayKey: identity.publicKey,
       clock,
       limits: opts.chat,
-      policy: opts.chatPolicy ?? authorizeChat,
+      // Per-room permissions decide room chat unless the embedder brings its own policy.
+      policy: opts.chatPolicy ?? perms.chatPolicy,
+      explain: opts.chatPolicy ? undefined : perms.chatExplain,
       stats,
       events,
       displayNameOf: (hex) => store.user(hex)?.displayName,
@@ -150,6 +156,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     await chat.pruneAll();
 
     const rooms = tree.attach(presence, roster, stats);
+    perms.attachTree(rooms, (session, msg) => rooms.joinRoom(session, msg));
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
     const signalling = new VoiceSignalling({
@@ -164,7 +171,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         ? await VoiceWorkerPool.start({ count: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events })
         : new VoicePeers({ router: new VoiceRouter({ directory: presence, stats, clock, limits }), rtc: opts.rtc, output: signalling, onError: onVoiceError });
     signalling.bind(plane);
-    const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events });
+    const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser });
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({
       relayPublicKey: identity.publicKey,
@@ -190,7 +197,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       events,
       handlers: {
         clientAuth: (session, msg) => handshake.clientAuth(session, msg),
-        joinRoom: (session, msg) => rooms.joinRoom(session, msg),
+        joinRoom: (session, msg) => perms.joinRoom(session, msg),
         crdtSync: (session, msg) => rooms.sync(session, msg),
         submitOps: (session, msg) => rooms.submit(session, msg),
         opHistoryRequest: (session, msg) => {
@@ -203,6 +210,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         chatSend: (session, msg) => chat.send(session, msg),
         chatHistoryRequest: (session, msg) => chat.history(session, msg),
         receiverReport: (session, msg) => lossReports.handle(session, msg),
+        setRoomPassword: (session, msg) => {
+          perms.setRoomPassword(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room password', error }));
+        },
       },
     });
 

@@ -43,6 +43,12 @@ export interface RelayEventPayloads {
   renamed: { readonly sessionId: number; readonly displayName: string };
   /** A session moved to another room. */
   'room-changed': { readonly sessionId: number; readonly from: string; readonly to: string };
+  /** An admin changed a signed-in session's role (per-room permissions are re-evaluated). */
+  'role-changed': { readonly sessionId: number };
+  /** A batch of room-tree ops is durable and applied: these rooms were added, changed or deleted. */
+  'tree-changed': { readonly rooms: readonly string[] };
+  /** Per-room permissions refused an action (relay/perms/). */
+  'permission-denied': { readonly sessionId: number; readonly permission: string; readonly roomId: string; readonly ruleId: string };
   /** A session's voice DataChannel is open and bound. */
   'voice-ready': { readonly sessionId: number };
   /** A voice worker process is running and ready (at start, and after each respawn). */

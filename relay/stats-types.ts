@@ -41,6 +41,12 @@ export const FRAME_DROP_REASONS = [
   'op-refused',
   /** A client sent a Yjs SyncStep2/Update: clients are read-only replicas, so it is ignored. */
   'read-only-sync',
+  /** Per-room permissions refused a request (answered PERMISSION_DENIED with the deciding rule). */
+  'permission-denied',
+  /** A room password that did not match (counted by the address lock-out). */
+  'room-password-wrong',
+  /** A room password from an address locked out for wrong passwords. */
+  'locked-out',
 ] as const;
 export type FrameDropReason = (typeof FRAME_DROP_REASONS)[number];
 

@@ -3,11 +3,13 @@
  * ban and lift bans, set roles. Every request is answered with an
  * `adminResult` carrying the request id (code 0 = done), and every change to
  * invites or bans pushes a fresh `adminState` to every connected admin.
- * Requests from non-admins are refused with FORBIDDEN and change nothing.
+ * Who may make which request is decided by `permit` (per-room permissions:
+ * relay/perms/admin-permissions.ts); without it only admins may. A refused
+ * request changes nothing.
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { decodeInvite, ErrorCode, inviteSigningBytes, INVITE_ID_BYTES, KEY_BYTES, Role } from '../../proto/index.ts';
-import type { AdminRequest, AdminStateSchema, BanKey, EnvelopeInit, KickUser, SetRole } from '../../proto/index.ts';
+import type { AdminRequest, AdminStateSchema, BanKey, EnvelopeInit, KickUser, MoveUser, PermissionDenialSchema, SetRole } from '../../proto/index.ts';
 import { isAcceptablePublicKey } from '../../keys/public-key.ts';
 import { verifyEd25519 } from './ed25519.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
@@ -41,6 +43,20 @@ export interface AdminDeps {
   readonly directory: AdminDirectory;
   readonly clock: Clock;
   readonly events: TypedEmitter<RelayEvents>;
+  /**
+   * Who may make which request (per-room permissions, relay/perms/): null to
+   * let it run, or the refusal. Absent: admins only, as before issue 15.
+   */
+  readonly permit?: (me: Member, request: AdminRequest) => AdminOutcome | null;
+  /** Moves another user (relay/perms/ checks move-others); absent: move_user is a bad request. */
+  readonly moveUser?: (me: Member, move: MoveUser) => AdminOutcome;
+}
+
+/** An admin request's answer: code 0 = done; a permission refusal carries its denial. */
+export interface AdminOutcome {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly denial?: MessageInitShape<typeof PermissionDenialSchema>;
 }
 
 /** Longest kick or ban reason, in characters. */
@@ -48,7 +64,7 @@ export const MAX_REASON_CHARS = 200;
 /** Longest ban, ms (100 years); longer is what 0 (until lifted) is for. */
 const MAX_BAN_MS = 100 * 365 * 24 * 3600 * 1000;
 
-type Outcome = { code: ErrorCode; message: string };
+type Outcome = AdminOutcome;
 const DONE: Outcome = { code: ErrorCode.UNSPECIFIED, message: '' };
 const fail = (code: ErrorCode, message: string): Outcome => ({ code, message });
 
@@ -70,10 +86,12 @@ export class AdminService {
   /** Answers one request. Never throws; storage failures come back as INTERNAL. */
   handle(session: Session, request: AdminRequest): void {
     const requestId = request.requestId;
-    const reply = (o: Outcome): void => session.send({ case: 'adminResult', value: { requestId, code: o.code, message: o.message } });
+    const reply = (o: Outcome): void => session.send({ case: 'adminResult', value: { requestId, code: o.code, message: o.message, denial: o.denial } });
     const me = this.#deps.directory.member(session);
-    if (!me || me.role !== Role.ADMIN) {
-      reply(fail(ErrorCode.FORBIDDEN, 'admin role required'));
+    const { permit } = this.#deps;
+    const refusal = !me ? fail(ErrorCode.FORBIDDEN, 'admin role required') : permit ? permit(me, request) : me.role === Role.ADMIN ? null : fail(ErrorCode.FORBIDDEN, 'admin role required');
+    if (!me || refusal) {
+      reply(refusal ?? fail(ErrorCode.FORBIDDEN, 'admin role required'));
       return;
     }
     this.#run(me, request)
@@ -133,6 +151,8 @@ export class AdminService {
         return this.#liftBan(me, action.value.publicKey);
       case 'setRole':
         return this.#setRole(me, action.value);
+      case 'moveUser':
+        return this.#deps.moveUser ? this.#deps.moveUser(me, action.value) : fail(ErrorCode.BAD_REQUEST, 'moving others is not supported');
       default:
         return fail(ErrorCode.BAD_REQUEST, 'unknown admin action');
     }

@@ -12,7 +12,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { ChatAction, ChatActionCode, ChatMessageSchema, ErrorCode, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
-import type { ChatHeadSchema, ChatHistoryRequest, ChatItem, ChatMessage, ChatSend, ChatSigningFields } from '../../proto/index.ts';
+import type { ChatHeadSchema, ChatHistoryRequest, ChatItem, ChatMessage, ChatSend, ChatSigningFields, PermissionDenialSchema } from '../../proto/index.ts';
 import { verifyEd25519 } from '../access/ed25519.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
@@ -40,6 +40,8 @@ export interface ChatServiceDeps {
   readonly clock: Clock;
   readonly limits: ChatLimits;
   readonly policy: ChatPolicy;
+  /** The detail of a refusal by `policy` in a room (per-room permissions: the deciding rule); optional. */
+  readonly explain?: (member: Member, action: ChatPermission, place: ChatPlace) => MessageInitShape<typeof PermissionDenialSchema> | undefined;
   readonly stats: DropStats;
   readonly events: TypedEmitter<RelayEvents>;
   /** Last known display name of a key (direct-conversation heads). */
@@ -219,7 +221,7 @@ export class ChatService {
     const now = clock.now();
     if (fields.action === ChatActionCode.post) {
       if (!policy(actor, 'post', place)) {
-        this.#refuse(session, item.id, ErrorCode.CHAT_FORBIDDEN, 'text is not allowed here');
+        this.#refuse(session, item.id, ErrorCode.CHAT_FORBIDDEN, 'text is not allowed here', 0, this.#deps.explain?.(member, 'post', place));
         return;
       }
       const message = create(ChatMessageSchema, { serverTimeMs: BigInt(now), authorName: member.displayName, post: item });
@@ -240,7 +242,7 @@ export class ChatService {
     const own = ref.author === actor.publicKeyHex;
     const permission: ChatPermission = item.action === ChatAction.EDIT ? (own ? 'edit-own' : 'edit-other') : own ? 'delete-own' : 'delete-other';
     if (!policy(actor, permission, place)) {
-      this.#refuse(session, item.id, ErrorCode.CHAT_FORBIDDEN, `${permission} not allowed`);
+      this.#refuse(session, item.id, ErrorCode.CHAT_FORBIDDEN, `${permission} not allowed`, 0, this.#deps.explain?.(member, permission, place));
       return;
     }
     message.changedTimeMs = BigInt(now);
@@ -285,9 +287,9 @@ export class ChatService {
     session.send({ case: 'chatAck', value: { id, code: ErrorCode.UNSPECIFIED, seq: BigInt(seq) } });
   }
 
-  #refuse(session: Session, id: Uint8Array, code: ErrorCode, detail: string, retryAfterMs = 0): void {
+  #refuse(session: Session, id: Uint8Array, code: ErrorCode, detail: string, retryAfterMs = 0, denial?: MessageInitShape<typeof PermissionDenialSchema>): void {
     this.#deps.stats.frame('chat-refused', session.connId, `${ErrorCode[code] ?? code}: ${detail}`);
-    session.send({ case: 'chatAck', value: { id, code, detail, retryAfterMs: Math.min(retryAfterMs, 0xffff_ffff) } });
+    session.send({ case: 'chatAck', value: { id, code, detail, retryAfterMs: Math.min(retryAfterMs, 0xffff_ffff), denial } });
   }
 
   /** Takes a token from the user's bucket: 0 when taken, else ms until one is there. */

@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../../proto/index.ts';
-import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../../proto/index.ts';
+import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetRoomPassword, SetSelfState, SubmitOps } from '../../proto/index.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Session } from './client-connection.ts';
@@ -29,6 +29,9 @@ export interface ControlHandlers {
   crdtSync(session: Session, msg: CrdtSync): void;
   submitOps(session: Session, msg: SubmitOps): void;
   opHistoryRequest(session: Session, msg: OpHistoryRequest): void;
+
+  /** Per-room permissions (issue 15). */
+  setRoomPassword(session: Session, msg: SetRoomPassword): void;
 }
 
 /** Dependencies of the frame handler. */
@@ -45,6 +48,7 @@ const RELAY_ONLY = new Set<string>([
   'chatAck', 'chatEvent', 'chatHistory', 'chatSummary',
   'lossReport',
   'opResults', 'opHistory',
+  'permsResult', 'myPermissions',
 ]);
 
 /** Builds the per-frame entry point. */
@@ -128,6 +132,10 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'receiverReport':
         if (authed) handlers.receiverReport(session, msg.value);
         else beforeAuth(session, 'receiver_report');
+        return;
+      case 'setRoomPassword':
+        if (authed) handlers.setRoomPassword(session, msg.value);
+        else beforeAuth(session, 'set_room_password');
         return;
       default:
         if (!authed) beforeAuth(session, msg.case);

@@ -16,6 +16,8 @@ export interface Member {
   readonly muted: boolean;
   readonly deafened: boolean;
   readonly role: Role;
+  /** The relay does not forward their voice: no `speak` in their room (relay/perms/). Absent = false. */
+  readonly suppressed?: boolean;
 }
 
 /** The voice view of a room: its wire number and its current members (live, do not keep). */
@@ -26,6 +28,7 @@ export interface VoiceRoute {
 
 /** The voice view of a sender: whether it may talk, and where its voice goes (live, do not keep). */
 export interface VoiceSender {
+  /** Precomputed: muted by themselves, deafened, or suppressed (no `speak`). The router reads only this. */
   readonly muted: boolean;
   readonly room: VoiceRoute;
 }
@@ -52,7 +55,11 @@ interface MemberEntry {
   readonly publicKey: Uint8Array;
   displayName: string;
   role: Role;
+  /** What the voice path reads: selfMuted || suppressed, kept in step by #setMute. */
   muted: boolean;
+  /** The user's own mute (deafened implies it), as shown to others. */
+  selfMuted: boolean;
+  suppressed: boolean;
   deafened: boolean;
   room: RoomEntry;
   /** The current snapshot, made on first ask and dropped by every change (so an unchanged member is the same object). */
@@ -65,9 +72,10 @@ function snapshot(m: MemberEntry): Member {
     publicKey: m.publicKey,
     displayName: m.displayName,
     roomId: m.room.info.id,
-    muted: m.muted,
+    muted: m.selfMuted,
     deafened: m.deafened,
     role: m.role,
+    suppressed: m.suppressed,
   });
 }
 
@@ -159,7 +167,9 @@ export class Presence {
       publicKey: member.publicKey,
       displayName: member.displayName,
       role: member.role,
-      muted: member.muted || member.deafened,
+      muted: member.muted || member.deafened || member.suppressed === true,
+      selfMuted: member.muted || member.deafened,
+      suppressed: member.suppressed === true,
       deafened: member.deafened,
       room,
     };
@@ -192,7 +202,24 @@ export class Presence {
     const m = this.#members.get(sessionId);
     if (!m) return undefined;
     m.deafened = state.deafened;
-    m.muted = state.muted || state.deafened;
+    m.selfMuted = state.muted || state.deafened;
+    m.muted = m.selfMuted || m.suppressed;
+    m.snap = undefined;
+    this.#changed(m);
+    return snapshot(m);
+  }
+
+  /**
+   * Sets whether the relay suppresses the member's voice (computed by the
+   * permission service when rules, groups, roles or their room change). The
+   * voice path sees it through the same precomputed `muted` flag as a self
+   * mute, so forwarding costs nothing more. Undefined when unknown or unchanged.
+   */
+  setSuppressed(sessionId: number, suppressed: boolean): Member | undefined {
+    const m = this.#members.get(sessionId);
+    if (!m || m.suppressed === suppressed) return undefined;
+    m.suppressed = suppressed;
+    m.muted = m.selfMuted || suppressed;
     m.snap = undefined;
     this.#changed(m);
     return snapshot(m);

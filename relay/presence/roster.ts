@@ -150,8 +150,30 @@ export class Roster implements AdminDirectory {
   applyRole(keyHex: string, role: Role): void {
     for (const s of this.sessionsOfKey(keyHex)) {
       const member = s.sessionId === undefined ? undefined : this.#deps.presence.setRole(s.sessionId, role);
-      if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
+      if (member) {
+        this.#broadcast({ case: 'userUpdated', value: { user: member } });
+        this.#deps.events.emit('role-changed', { sessionId: member.sessionId });
+      }
     }
+  }
+
+  /** Sets whether the relay suppresses a session's voice and tells everyone (relay/perms/ decides). */
+  setSuppressed(sessionId: number, suppressed: boolean): void {
+    const member = this.#deps.presence.setSuppressed(sessionId, suppressed);
+    if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
+  }
+
+  /**
+   * Moves a session the relay decided to move (a move by a moderator, or the
+   * permission service taking someone out of a room they may no longer
+   * enter), through the same path as a join but without an error reply.
+   * Returns the presence refusal when it could not.
+   */
+  place(sessionId: number, roomId: string): 'ok' | 'unknown-room' | 'room-full' | 'unknown-session' {
+    const result = this.#deps.presence.move(sessionId, roomId);
+    if (!result.ok) return result.reason;
+    this.#moved(sessionId, result.member, result.from);
+    return 'ok';
   }
 
   lastName(keyHex: string): string {
@@ -162,7 +184,7 @@ export class Roster implements AdminDirectory {
   join(session: Session, msg: JoinRoom): void {
     const sessionId = session.sessionId;
     if (sessionId === undefined) return;
-    const { presence, stats, events } = this.#deps;
+    const { presence, stats } = this.#deps;
     const result = presence.move(sessionId, msg.roomId);
     if (!result.ok) {
       if (result.reason === 'room-full') {
@@ -174,11 +196,13 @@ export class Roster implements AdminDirectory {
       }
       return;
     }
-    this.#broadcast({ case: 'userUpdated', value: { user: result.member } });
-    this.#remember(result.member);
-    if (result.from !== result.member.roomId) {
-      events.emit('room-changed', { sessionId, from: result.from, to: result.member.roomId });
-    }
+    this.#moved(sessionId, result.member, result.from);
+  }
+
+  #moved(sessionId: number, member: Member, from: string): void {
+    this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    this.#remember(member);
+    if (from !== member.roomId) this.#deps.events.emit('room-changed', { sessionId, from, to: member.roomId });
   }
 
   /**

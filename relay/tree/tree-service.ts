@@ -133,6 +133,11 @@ export class TreeService {
     return new OpPipeline(loaded, deps, FreeVerdicts.load(loaded.freeVerdictRows, { perKey, total }));
   }
 
+  /** The applied room tree (the permission service reads rooms and their ACLs). Live: do not keep. */
+  get rooms(): ReadonlyMap<string, RoomRecord> {
+    return this.#pipeline.rooms;
+  }
+
   /** The authoritative tree document (tests and benchmarks read it). */
   get doc(): Y.Doc {
     return this.#pipeline.doc;
@@ -358,7 +363,10 @@ export class TreeService {
   /** After the batch is durable: broadcast, follow presence, answer. */
   #publish(b: Batch, update: Uint8Array | null): void {
     if (update) this.#broadcast(TREE_DOC, update);
-    if (b.changed.size > 0) this.#syncPresence(b.changed);
+    if (b.changed.size > 0) {
+      this.#syncPresence(b.changed);
+      this.#deps.events.emit('tree-changed', { rooms: [...b.changed] });
+    }
     for (const { session, roomId } of b.joins) this.#deps.roster.join(session, { roomId } as JoinRoom);
     for (const [session, results] of b.replies) {
       if (results.length > 0) session.send({ case: 'opResults', value: { results } });

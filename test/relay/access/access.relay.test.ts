@@ -151,9 +151,10 @@ describe('signed invites', () => {
 });
 
 describe('admin actions', () => {
-  it('refuses admin requests from a member with FORBIDDEN and changes nothing', async () => {
+  it('refuses admin requests from a member with PERMISSION_DENIED (ban, decided at the root by the defaults) and changes nothing', async () => {
     const result = await adminRequest(member, { case: 'ban', value: { publicKey: rawPublicKeyOf(admin.key), durationMs: 0n } });
-    expect(result.code).toBe(ErrorCode.FORBIDDEN);
+    expect(result.code).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(result.denial).toMatchObject({ permission: 'ban', roomId: 'root', ruleId: '' });
     await expectOthersUndisturbed();
   });
 

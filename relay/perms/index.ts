@@ -1,0 +1,91 @@
+/**
+ * Per-room permissions in the relay (issue 15): the permission service and
+ * the enforcement points built on it, wired to the relay's events in one
+ * place so `createRelay` adds a single object. See docs/ARCHITECTURE.md,
+ * "Permissions in the relay", and docs/PERMISSIONS.md, "How the relay enforces".
+ */
+import type { RoomRecord } from '../../crdt/index.ts';
+import type { JoinRoom } from '../../proto/index.ts';
+import { toHex } from '../../proto/bytes.ts';
+import type { TypedEmitter } from '../../proto/typed-emitter.ts';
+import type { AddressLockout } from '../access/lockout.ts';
+import type { ChatPolicy } from '../chat/authorize.ts';
+import type { Session } from '../connection/client-connection.ts';
+import type { RelayEvents } from '../events.ts';
+import type { Presence } from '../presence/presence.ts';
+import type { DropStats } from '../stats.ts';
+import { adminPermit, moveUserHandler } from './admin-permissions.ts';
+import { chatDenialOf, chatPolicyOf } from './chat-permissions.ts';
+import { PermissionService } from './permission-service.ts';
+import type { PermsRoster } from './permission-service.ts';
+import { RoomEntry } from './room-entry.ts';
+import type { RoomPasswords } from './room-passwords.ts';
+
+export { PermissionService, permRole } from './permission-service.ts';
+export type { Denial } from './denial.ts';
+export { RoomPasswords } from './room-passwords.ts';
+
+/** Dependencies of {@link createPermissions}. */
+export interface PermissionsDeps {
+  /** Room password hashes and grants (opened early: the tree's actors carry the grants too). */
+  readonly passwords: RoomPasswords;
+  readonly presence: Presence;
+  readonly roster: PermsRoster;
+  readonly events: TypedEmitter<RelayEvents>;
+  readonly lockout: AddressLockout;
+  readonly stats: DropStats;
+  /** The rooms loaded at start (the tree service is attached later, {@link Permissions.attachTree}). */
+  readonly initialRooms: readonly RoomRecord[];
+}
+
+/** What the relay wires in. */
+export interface Permissions {
+  readonly service: PermissionService;
+  readonly chatPolicy: ChatPolicy;
+  readonly chatExplain: ReturnType<typeof chatDenialOf>;
+  readonly adminPermit: ReturnType<typeof adminPermit>;
+  readonly moveUser: ReturnType<typeof moveUserHandler>;
+  /** Gives the service the live tree and the join to run once a JoinRoom is allowed. */
+  attachTree(tree: { readonly rooms: ReadonlyMap<string, RoomRecord> }, join: (session: Session, msg: JoinRoom) => void): void;
+  /** The JoinRoom handler (checks, then the join). */
+  readonly joinRoom: (session: Session, msg: JoinRoom) => void;
+  /** The SetRoomPassword handler. */
+  readonly setRoomPassword: RoomEntry['setPassword'];
+}
+
+/** Builds the permission service and its enforcement points, and subscribes it to presence and tree events. */
+export function createPermissions(deps: PermissionsDeps): Permissions {
+  const { presence, roster, events } = deps;
+  const initial = new Map(deps.initialRooms.map((r) => [r.id, r]));
+  let tree: { readonly rooms: ReadonlyMap<string, RoomRecord> } = { rooms: initial };
+  let join: (session: Session, msg: JoinRoom) => void = () => {};
+  const { passwords } = deps;
+  const service = new PermissionService({ presence, roster, events, rooms: () => tree.rooms, passwordGroupsOf: (k) => passwords.grantsOf(k) });
+  const onError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
+  const entry = new RoomEntry({ perms: service, presence, passwords, lockout: deps.lockout, stats: deps.stats, proceed: (s, m) => join(s, m), onError });
+
+  events.on('authenticated', (e) => service.refresh(e.sessionId));
+  events.on('room-changed', (e) => service.refresh(e.sessionId));
+  events.on('role-changed', (e) => service.refresh(e.sessionId));
+  events.on('tree-changed', (e) => service.treeChanged(e.rooms));
+  events.on('connection-closed', (e) => {
+    if (e.sessionId === undefined) return;
+    const m = presence.member(e.sessionId);
+    service.forget(e.sessionId, m ? toHex(m.publicKey) : undefined);
+  });
+
+  return {
+    service,
+    chatPolicy: chatPolicyOf(service),
+    chatExplain: chatDenialOf(service),
+    adminPermit: adminPermit(service),
+    moveUser: moveUserHandler(service, presence, roster),
+    attachTree(t, j) {
+      tree = t;
+      join = j;
+      service.treeChanged();
+    },
+    joinRoom: (session, msg) => entry.joinRoom(session, msg),
+    setRoomPassword: (session, msg) => entry.setPassword(session, msg),
+  };
+}

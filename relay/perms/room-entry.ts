@@ -1,0 +1,167 @@
+/**
+ * Entering rooms under per-room permissions: the unsigned JoinRoom (with an
+ * optional room password) and setting room passwords. A join needs `see` and
+ * `enter` in the target room (a room one may not see is answered as unknown,
+ * so its existence does not leak); the signed `member.join` is held to the
+ * same rule by the tree's authorisation (perms-core).
+ *
+ * A password offered with JoinRoom is tried against the password groups on
+ * the target room and its ancestors (their hashes are in RoomPasswords, not
+ * in any replicated document); a match admits the key to that group for
+ * good, a miss is PASSWORD_WRONG and counts towards the address lock-out
+ * shared with sign-in (relay/access/lockout.ts).
+ */
+import { has } from '../../perms/index.ts';
+import { ErrorCode } from '../../proto/index.ts';
+import type { JoinRoom, SetRoomPassword } from '../../proto/index.ts';
+import { toHex } from '../../proto/bytes.ts';
+import type { AddressLockout } from '../access/lockout.ts';
+import type { Session } from '../connection/client-connection.ts';
+import type { Presence } from '../presence/presence.ts';
+import type { DropStats } from '../stats.ts';
+import { denialText } from './denial.ts';
+import type { Denial } from './denial.ts';
+import { ancestry } from './perm-state.ts';
+import type { PermissionService } from './permission-service.ts';
+import type { RoomPasswords } from './room-passwords.ts';
+
+/** Longest room password accepted, in UTF-8 bytes (password.ts hashes at most this much). */
+export const MAX_ROOM_PASSWORD_BYTES = 1024;
+
+/** Dependencies of {@link RoomEntry}. */
+export interface RoomEntryDeps {
+  readonly perms: PermissionService;
+  readonly presence: Presence;
+  readonly passwords: RoomPasswords;
+  readonly lockout: AddressLockout;
+  readonly stats: DropStats;
+  /** The join itself once allowed (TreeService.joinRoom: member.join's checks, then presence). */
+  readonly proceed: (session: Session, msg: JoinRoom) => void;
+  readonly onError: (where: string, error: unknown) => void;
+}
+
+/** Sends a PERMISSION_DENIED error carrying `denial`. */
+export function sendDenied(session: Session, denial: Denial, context: string): void {
+  session.send({ case: 'error', value: { code: ErrorCode.PERMISSION_DENIED, message: denialText(denial), context, denial } });
+}
+
+/** See the module comment. */
+export class RoomEntry {
+  readonly #deps: RoomEntryDeps;
+
+  constructor(deps: RoomEntryDeps) {
+    this.#deps = deps;
+  }
+
+  /** The `password` groups (`${roomId}/${name}`) on `roomId` and its ancestors that have a password set. */
+  passwordGroups(roomId: string): string[] {
+    const { perms, passwords } = this.#deps;
+    const out: string[] = [];
+    for (const id of ancestry(perms.state, roomId)) {
+      for (const g of perms.state.rooms.get(id)?.acl.groups ?? []) if (g.password && passwords.has(`${id}/${g.name}`)) out.push(`${id}/${g.name}`);
+    }
+    return out;
+  }
+
+  /** The unsigned JoinRoom. */
+  joinRoom(session: Session, msg: JoinRoom): void {
+    if (msg.password === '') {
+      this.#join(session, msg);
+      return;
+    }
+    this.#withPassword(session, msg).catch((error: unknown) => {
+      this.#deps.onError('room password', error);
+      session.sendError(ErrorCode.INTERNAL, 'room password check failed', 'join_room');
+    });
+  }
+
+  async #withPassword(session: Session, msg: JoinRoom): Promise<void> {
+    const { passwords, lockout, stats, perms, presence } = this.#deps;
+    const until = lockout.lockedUntil(session.remoteAddress);
+    if (until !== null) {
+      stats.frame('locked-out', session.connId);
+      session.sendError(ErrorCode.LOCKED_OUT, 'too many wrong passwords; try later', 'join_room', until);
+      return;
+    }
+    if (Buffer.byteLength(msg.password, 'utf8') > MAX_ROOM_PASSWORD_BYTES) {
+      stats.frame('bad-request', session.connId, 'room password');
+      session.sendError(ErrorCode.BAD_REQUEST, `room passwords are at most ${MAX_ROOM_PASSWORD_BYTES} bytes`, 'join_room');
+      return;
+    }
+    let matched: string | null = null;
+    for (const group of this.passwordGroups(msg.roomId)) {
+      if (await passwords.matches(group, msg.password)) {
+        matched = group;
+        break;
+      }
+    }
+    const sessionId = session.sessionId;
+    const member = sessionId === undefined ? undefined : presence.member(sessionId);
+    if (!member || session.state !== 'authenticated') return;
+    if (matched === null) {
+      const lockedUntil = lockout.recordFailure(session.remoteAddress);
+      stats.frame('room-password-wrong', session.connId);
+      session.sendError(ErrorCode.PASSWORD_WRONG, 'wrong room password', 'join_room', lockedUntil ?? 0);
+      return;
+    }
+    const keyHex = toHex(member.publicKey);
+    passwords.grant(keyHex, matched);
+    perms.grantsChanged(keyHex);
+    this.#join(session, msg);
+  }
+
+  #join(session: Session, msg: JoinRoom): void {
+    const { perms, presence } = this.#deps;
+    const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
+    if (!member) return;
+    // Unknown rooms are answered by the join path with its own code.
+    if (perms.state.rooms.has(msg.roomId)) {
+      const p = perms.permissions(member, msg.roomId);
+      if (!has(p, 'see')) {
+        // Hidden: the same answer as for a room that does not exist.
+        this.#deps.stats.frame('unknown-room', session.connId);
+        session.sendError(ErrorCode.UNKNOWN_ROOM, 'no such room', 'join_room');
+        return;
+      }
+      const d = perms.denial(member, 'enter', msg.roomId);
+      if (d) {
+        this.#deps.stats.frame('permission-denied', session.connId, `enter ${d.ruleId}`);
+        sendDenied(session, d, 'join_room');
+        return;
+      }
+    }
+    this.#deps.proceed(session, msg);
+  }
+
+  /** SetRoomPassword: needs `edit-perms` on the room; the group must be a password group defined there. */
+  async setPassword(session: Session, msg: SetRoomPassword): Promise<void> {
+    const { perms, presence, passwords, stats } = this.#deps;
+    const reply = (code: ErrorCode, message: string, denial?: Denial): void =>
+      session.send({ case: 'permsResult', value: { requestId: msg.requestId, code, message, denial, roomId: msg.roomId } });
+    const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
+    if (!member) return;
+    const room = perms.state.rooms.get(msg.roomId);
+    if (!room || !has(perms.permissions(member, msg.roomId), 'see')) {
+      reply(ErrorCode.UNKNOWN_ROOM, 'no such room');
+      return;
+    }
+    const d = perms.denial(member, 'edit-perms', msg.roomId);
+    if (d) {
+      stats.frame('permission-denied', session.connId, `edit-perms ${d.ruleId}`);
+      reply(ErrorCode.PERMISSION_DENIED, denialText(d), d);
+      return;
+    }
+    if (!room.acl.groups.some((g) => g.name === msg.group && g.password)) {
+      reply(ErrorCode.BAD_REQUEST, `no password group "${msg.group}" on this room`);
+      return;
+    }
+    if (Buffer.byteLength(msg.password, 'utf8') > MAX_ROOM_PASSWORD_BYTES) {
+      reply(ErrorCode.BAD_REQUEST, `room passwords are at most ${MAX_ROOM_PASSWORD_BYTES} bytes`);
+      return;
+    }
+    await passwords.set(`${msg.roomId}/${msg.group}`, msg.password);
+    // Grants of the old password are gone: people admitted by it are re-evaluated.
+    perms.grantsChanged(null);
+    reply(ErrorCode.UNSPECIFIED, '');
+  }
+}

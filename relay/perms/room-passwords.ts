@@ -1,0 +1,95 @@
+/**
+ * Room passwords (issue 15), as in Mumble a secret group the room's rules
+ * admit: the relay keeps, per `${roomId}/${group}`, only a salted scrypt
+ * hash (relay/access/password.ts) in its own store, never in a replicated
+ * document; and per key, the password groups it was admitted to, so a later
+ * join of the same key needs no password. Two tables of the relay's store.
+ */
+import { hashPassword, verifyPassword } from '../access/password.ts';
+import type { PasswordHash } from '../access/password.ts';
+import { fromHex, isRecord, toHex } from '../../proto/bytes.ts';
+import type { Store } from '../storage/store.ts';
+import type { StoreTable } from '../storage/store-table.ts';
+
+/** Most password groups one key is remembered in (oldest dropped first). */
+export const MAX_GRANTS_PER_KEY = 256;
+
+interface StoredHash {
+  readonly salt: string;
+  readonly hash: string;
+}
+
+const HEX = /^[0-9a-f]{2,256}$/;
+
+function parseHash(v: unknown): StoredHash | null {
+  return isRecord(v) && typeof v.salt === 'string' && typeof v.hash === 'string' && HEX.test(v.salt) && HEX.test(v.hash) ? { salt: v.salt, hash: v.hash } : null;
+}
+
+function parseGrants(v: unknown): string[] | null {
+  return Array.isArray(v) && v.every((g) => typeof g === 'string' && g.length <= 200) ? (v as string[]).slice(-MAX_GRANTS_PER_KEY) : null;
+}
+
+/** Password hashes by group and the groups each key holds. */
+export class RoomPasswords {
+  readonly #hashes: StoreTable<StoredHash>;
+  readonly #grants: StoreTable<string[]>;
+  readonly #sets = new Map<string, ReadonlySet<string>>();
+
+  private constructor(hashes: StoreTable<StoredHash>, grants: StoreTable<string[]>) {
+    this.#hashes = hashes;
+    this.#grants = grants;
+  }
+
+  static async open(store: Store): Promise<RoomPasswords> {
+    return new RoomPasswords(await store.table('room-password', parseHash), await store.table('room-grant', parseGrants));
+  }
+
+  /** Whether `${roomId}/${group}` has a password set. */
+  has(groupKey: string): boolean {
+    return this.#hashes.get(groupKey) !== undefined;
+  }
+
+  /** Sets (or with '' clears) the password of a group; durable when it resolves. Grants already given stay until the password changes. */
+  async set(groupKey: string, password: string): Promise<void> {
+    if (password === '') {
+      await this.#hashes.delete(groupKey, { durable: true });
+    } else {
+      const h: PasswordHash = await hashPassword(password);
+      await this.#hashes.set(groupKey, { salt: toHex(h.salt), hash: toHex(h.hash) }, { durable: true });
+    }
+    // A new or cleared password ends what the old one admitted.
+    for (const [keyHex, groups] of [...this.#grants.entries()]) {
+      if (groups.includes(groupKey)) this.#store(keyHex, groups.filter((g) => g !== groupKey));
+    }
+  }
+
+  /** Whether `offered` is the password of `groupKey` (constant-time compare; false when none is set). */
+  async matches(groupKey: string, offered: string): Promise<boolean> {
+    const stored = this.#hashes.get(groupKey);
+    if (!stored) return false;
+    return verifyPassword({ salt: fromHex(stored.salt), hash: fromHex(stored.hash) }, offered);
+  }
+
+  /** The password groups `keyHex` was admitted to (the Subject's `passwordGroups`). */
+  grantsOf(keyHex: string): ReadonlySet<string> {
+    let set = this.#sets.get(keyHex);
+    if (!set) {
+      set = new Set(this.#grants.get(keyHex) ?? []);
+      this.#sets.set(keyHex, set);
+    }
+    return set;
+  }
+
+  /** Remembers that `keyHex` holds `groupKey`. */
+  grant(keyHex: string, groupKey: string): void {
+    const groups = this.#grants.get(keyHex) ?? [];
+    if (groups.includes(groupKey)) return;
+    this.#store(keyHex, [...groups, groupKey].slice(-MAX_GRANTS_PER_KEY));
+  }
+
+  #store(keyHex: string, groups: string[]): void {
+    this.#sets.delete(keyHex);
+    if (groups.length === 0) void this.#grants.delete(keyHex);
+    else void this.#grants.set(keyHex, groups);
+  }
+}
