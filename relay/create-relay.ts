@@ -43,6 +43,8 @@ import { VoiceRouter } from './voice/router.ts';
 import { VoiceSignalling } from './voice/signalling.ts';
 import { VoiceWorkerPool } from './voice/workers/index.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
+import { Visibility } from './visibility/visibility.ts';
+import { readMembers } from '../crdt/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
 
 /** Path of the WebSocket endpoint. */
@@ -133,7 +135,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const lockout = new AddressLockout(clock, opts.lockout);
     const stats = new DropStats(events);
     const presence = new Presence(tree.rooms);
-    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES });
+    // Late-bound: the visibility classes follow the tree service's documents, which come after the roster.
+    const docs: { tree?: TreeService } = {};
+    const visibility = new Visibility({
+      memberOf: (s) => (s.sessionId === undefined ? undefined : presence.member(s.sessionId)),
+      members: () => readMembers(docs.tree!.members.doc),
+      fullEpochs: () => [docs.tree!.epoch, docs.tree!.members.epoch],
+      membersCompactAfterDeletes: limits.membersCompactAfterDeletes,
+    });
+    const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
+    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees });
     const chat = new ChatService({
       store: await ChatStore.open(store.sublevel('chat')),
       presence,
@@ -146,10 +157,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       events,
       displayNameOf: (hex) => store.user(hex)?.displayName,
       pageBytes: CONTROL_PAGE_BYTES,
+      sees,
     });
     await chat.pruneAll();
 
-    const rooms = tree.attach(presence, roster, stats);
+    const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
+    events.on('admin-action', (e) => {
+      if (e.action === 'set-role') rooms.refreshVisibility();
+    });
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
     const signalling = new VoiceSignalling({
@@ -180,6 +195,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       full: () => roster.size >= limits.maxSessions,
       admit: (session, who, admission) => {
         roster.admit(session, who, admission.role, admission.grant?.idHex);
+        rooms.admitted(session);
         if (admission.grant) admin.pushState();
         else if (roster.member(session)?.role === Role.ADMIN) admin.sendState(session);
         chat.welcome(session);

@@ -29,6 +29,12 @@ export interface RosterDeps {
   readonly clock: Clock;
   /** Bytes of users one PresencePage may carry (proto/paging.ts). */
   readonly pageBytes: number;
+  /**
+   * Whether a session may see a room (relay/visibility/): people in a room a
+   * viewer may not see do not exist for that viewer — no page entry, no
+   * UserJoined/UserUpdated/UserLeft. Absent: everyone sees every room.
+   */
+  readonly sees?: (viewer: Session, roomId: string) => boolean;
 }
 
 
@@ -73,8 +79,10 @@ export class Roster implements AdminDirectory {
     // The caller's own state, then the roster in pages: all of them are queued
     // here, synchronously, so every later presence event follows the last page.
     session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId } });
-    for (const frame of presencePageFrames(presence.members(), this.#deps.pageBytes)) session.sendEncoded(frame);
-    this.#broadcast({ case: 'userJoined', value: { user: member } }, sessionId);
+    const sees = this.#deps.sees;
+    const visible = sees ? presence.members().filter((m) => m.sessionId === sessionId || sees(session, m.roomId)) : presence.members();
+    for (const frame of presencePageFrames(visible, this.#deps.pageBytes)) session.sendEncoded(frame);
+    this.#broadcast({ case: 'userJoined', value: { user: member } }, sessionId, roomId);
     const now = clock.now();
     store.saveUser({
       publicKeyHex: keyHex,
@@ -106,7 +114,7 @@ export class Roster implements AdminDirectory {
     }
     const member = this.#deps.presence.rename(sessionId, name);
     if (!member) return;
-    this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    this.#broadcast({ case: 'userUpdated', value: { user: member } }, undefined, member.roomId);
     this.#remember(member);
     this.#deps.events.emit('renamed', { sessionId, displayName: name });
   }
@@ -137,7 +145,7 @@ export class Roster implements AdminDirectory {
   applyRole(keyHex: string, role: Role): void {
     for (const s of this.sessionsOfKey(keyHex)) {
       const member = s.sessionId === undefined ? undefined : this.#deps.presence.setRole(s.sessionId, role);
-      if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
+      if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } }, undefined, member.roomId);
     }
   }
 
@@ -161,7 +169,7 @@ export class Roster implements AdminDirectory {
       }
       return;
     }
-    this.#broadcast({ case: 'userUpdated', value: { user: result.member } });
+    this.#moved(result.member, result.from);
     this.#remember(result.member);
     if (result.from !== result.member.roomId) {
       events.emit('room-changed', { sessionId, from: result.from, to: result.member.roomId });
@@ -184,7 +192,8 @@ export class Roster implements AdminDirectory {
       }
     }
     for (const { member, from } of moved.values()) {
-      this.#broadcast({ case: 'userUpdated', value: { user: member } });
+      // Who saw the member saw them in the room they started from.
+      this.#moved(member, from);
       this.#remember(member);
       events.emit('room-changed', { sessionId: member.sessionId, from, to: member.roomId });
     }
@@ -196,7 +205,31 @@ export class Roster implements AdminDirectory {
     const sessionId = session.sessionId;
     if (sessionId === undefined) return;
     const member = this.#deps.presence.setSelfState(sessionId, { muted: msg.muted, deafened: msg.deafened });
-    if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } }, undefined, member.roomId);
+  }
+
+  /**
+   * `viewer` may now see other rooms (`before` → `after` hidden): it is told
+   * who vanished with the rooms it lost and who appeared with the rooms it
+   * gained; and if its own room is now hidden it moves to the nearest room
+   * it may see (nobody stays in a room they may not see).
+   */
+  visibilityChanged(viewer: Session, before: ReadonlySet<string>, after: ReadonlySet<string>): void {
+    const self = viewer.sessionId;
+    if (self === undefined) return;
+    const { presence } = this.#deps;
+    for (const m of presence.members()) {
+      if (m.sessionId === self) continue;
+      const saw = !before.has(m.roomId);
+      const sees = !after.has(m.roomId);
+      if (saw && !sees) viewer.send({ case: 'userLeft', value: { sessionId: m.sessionId } });
+      else if (!saw && sees) viewer.send({ case: 'userJoined', value: { user: m } });
+    }
+    const me = presence.member(self);
+    if (!me || !after.has(me.roomId)) return;
+    let to = presence.roomInfo(me.roomId)?.parent ?? '';
+    while (to !== '' && after.has(to)) to = presence.roomInfo(to)?.parent ?? '';
+    if (to !== '') this.join(viewer, { roomId: to } as JoinRoom);
   }
 
   /** Removes a closed session from presence and tells everyone (voice is ended by the signalling). */
@@ -206,15 +239,40 @@ export class Roster implements AdminDirectory {
     const { presence } = this.#deps;
     const member = presence.remove(sessionId);
     if (!member) return;
-    this.#broadcast({ case: 'userLeft', value: { sessionId } });
+    this.#broadcast({ case: 'userLeft', value: { sessionId } }, undefined, member.roomId);
     this.#remember(member);
   }
 
-  /** Sends `msg` to every authenticated session except `except`. Encodes once. */
-  #broadcast(msg: EnvelopeInit, except?: number): void {
+  /** Sends `msg` to every authenticated session except `except` that may see `roomId` (the member's room). Encodes once. */
+  #broadcast(msg: EnvelopeInit, except?: number, roomId?: string): void {
     const frame = encodeEnvelope(msg);
+    const sees = this.#deps.sees;
     for (const [id, session] of this.#sessions) {
-      if (id !== except) session.sendEncoded(frame);
+      if (id !== except && (!sees || roomId === undefined || sees(session, roomId))) session.sendEncoded(frame);
+    }
+  }
+
+  /**
+   * A member moved from room `from`: viewers who see both rooms get
+   * userUpdated; who sees only the new room, userJoined; only the old one,
+   * userLeft (to them the person went away). The mover always gets userUpdated.
+   */
+  #moved(member: Member, from: string): void {
+    const sees = this.#deps.sees;
+    if (!sees) {
+      this.#broadcast({ case: 'userUpdated', value: { user: member } });
+      return;
+    }
+    let updated: Uint8Array | undefined;
+    let joined: Uint8Array | undefined;
+    let left: Uint8Array | undefined;
+    for (const [id, session] of this.#sessions) {
+      const self = id === member.sessionId;
+      const saw = self || sees(session, from);
+      const now = self || sees(session, member.roomId);
+      if (saw && now) session.sendEncoded((updated ??= encodeEnvelope({ case: 'userUpdated', value: { user: member } })));
+      else if (now) session.sendEncoded((joined ??= encodeEnvelope({ case: 'userJoined', value: { user: member } })));
+      else if (saw) session.sendEncoded((left ??= encodeEnvelope({ case: 'userLeft', value: { sessionId: member.sessionId } })));
     }
   }
 

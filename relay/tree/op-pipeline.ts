@@ -25,6 +25,8 @@ import { InlineVerifier } from './signature-pool.ts';
 import type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
 import type { FreeVerdicts } from './free-verdicts.ts';
 import { sameBytes } from '../../proto/bytes.ts';
+import { hiddenRoomNamed, unknownRoomRejection } from '../visibility/op-rooms.ts';
+import type { Hidden } from '../visibility/visible-set.ts';
 
 /** What the pipeline asks of the rest of the relay. */
 export interface OpPipelineDeps {
@@ -149,8 +151,10 @@ export class OpPipeline {
    * moves the session that submits it, so it must be its author's
    * (docs/PROTOCOL.md, "member.join"); someone else's is refused before its
    * sequence number is used, so the author can still submit it.
+   * `hidden`: rooms the submitting session may not see; an op naming one is
+   * refused as if the room did not exist, before any permission check.
    */
-  process(body: Uint8Array, signature: Uint8Array, preVerified?: PreVerified, submitter?: Uint8Array): OpOutcome {
+  process(body: Uint8Array, signature: Uint8Array, preVerified?: PreVerified, submitter?: Uint8Array, hidden?: Hidden): OpOutcome {
     if (body.byteLength > MAX_OP_BODY_BYTES) return refuse('too-large', `op body over ${MAX_OP_BODY_BYTES} bytes`, peekOpId(body));
     const parsed = decodeOpBody(body);
     if (!parsed.ok) return refuse('malformed', parsed.error.detail, peekOpId(body));
@@ -179,7 +183,8 @@ export class OpPipeline {
     this.#devices.set(keyHex, op.seq);
     // A key without a role is free to make: its verdicts go to the bounded store, not the 90-day batches.
     const free = actor.role === 'guest';
-    const rejection = validateOp(this.rooms, actor, op, { occupancy: this.#deps.occupancy }, this.#authorize);
+    const hiddenId = hidden ? hiddenRoomNamed(op, hidden) : null;
+    const rejection = hiddenId !== null ? unknownRoomRejection(hiddenId) : validateOp(this.rooms, actor, op, { occupancy: this.#deps.occupancy }, this.#authorize);
     if (rejection) {
       const verdict: Verdict = { code: rejection.code, reason: rejection.reason, seq: 0 };
       if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);
