@@ -25,7 +25,8 @@ import { InlineVerifier } from './signature-pool.ts';
 import type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
 import type { FreeVerdicts } from './free-verdicts.ts';
 import { sameBytes } from '../../proto/bytes.ts';
-import { hiddenRoomNamed, unknownRoomRejection } from '../visibility/op-rooms.ts';
+import { hiddenRoomNamed } from '../visibility/op-rooms.ts';
+import { projectRooms } from '../visibility/visible-set.ts';
 import type { Hidden } from '../visibility/visible-set.ts';
 
 /** What the pipeline asks of the rest of the relay. */
@@ -183,8 +184,11 @@ export class OpPipeline {
     this.#devices.set(keyHex, op.seq);
     // A key without a role is free to make: its verdicts go to the bounded store, not the 90-day batches.
     const free = actor.role === 'guest';
-    const hiddenId = hidden ? hiddenRoomNamed(op, hidden) : null;
-    const rejection = hiddenId !== null ? unknownRoomRejection(hiddenId) : validateOp(this.rooms, actor, op, { occupancy: this.#deps.occupancy }, this.#authorize);
+    // An op naming a room its submitter may not see is judged against the tree that submitter sees,
+    // so the answer is the one a room that does not exist gets, whatever it is (no oracle).
+    const ctx = { occupancy: this.#deps.occupancy };
+    const seen = hidden && hiddenRoomNamed(op, hidden) !== null ? projectRooms(this.rooms, hidden) : this.rooms;
+    const rejection = validateOp(seen, actor, op, ctx, this.#authorize) ?? (seen === this.rooms ? null : validateOp(this.rooms, actor, op, ctx, this.#authorize));
     if (rejection) {
       const verdict: Verdict = { code: rejection.code, reason: rejection.reason, seq: 0 };
       if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);

@@ -1,10 +1,10 @@
 /**
  * The rooms an op names, for the hidden-room rule: an op naming a room its
- * author may not see is refused exactly as if the room did not exist
- * (`unknown-room`, same reason text), so refusals are no oracle for hidden
- * rooms (docs/ARCHITECTURE.md, "Hidden rooms").
+ * submitter may not see is judged against the tree without the rooms it may
+ * not see, so it gets exactly the answer a room that does not exist gets
+ * (docs/ARCHITECTURE.md, "Hidden rooms").
  */
-import type { OpBody, Rejection } from '../../crdt/index.ts';
+import type { OpBody } from '../../crdt/index.ts';
 import type { Hidden } from './visible-set.ts';
 
 /**
@@ -23,9 +23,4 @@ export function hiddenRoomNamed(op: OpBody, hidden: Hidden): string | null {
     if (typeof id === 'string' && hidden.has(id)) return id;
   }
   return null;
-}
-
-/** The refusal of an op naming a hidden room: word for word crdt/tree.ts's answer for a room that does not exist. */
-export function unknownRoomRejection(roomId: string): Rejection {
-  return { code: 'unknown-room', reason: `no room ${JSON.stringify(roomId)}` };
 }

@@ -27,10 +27,13 @@ function aclOf(room: { readonly parent: string; readonly acl?: RoomAcl }): RoomA
   return room.acl ?? defaultAcl(room.parent === '');
 }
 
+/** ACLs from outside the tree, by room id (RelayOptions.roomAcls); one returned overrides the record's. */
+export type AclSource = (roomId: string) => RoomAcl | undefined;
+
 /** The permission model's view of the tree. */
-export function permStateOf(rooms: Rooms): PermState {
+export function permStateOf(rooms: Rooms, override?: AclSource): PermState {
   const out = new Map<string, PermRoom>();
-  for (const r of rooms.values()) out.set(r.id, { id: r.id, parent: r.parent, acl: aclOf(r as { parent: string; acl?: RoomAcl }) });
+  for (const r of rooms.values()) out.set(r.id, { id: r.id, parent: r.parent, acl: override?.(r.id) ?? aclOf(r as { parent: string; acl?: RoomAcl }) });
   return { rooms: out };
 }
 
