@@ -153,6 +153,8 @@ export class Visibility {
     this.#state = null;
     const deliveries: Delivery[] = [];
     const changes: ClassChange[] = [];
+    // The common case, no rule hides anything and no class exists: everyone stays on the full documents.
+    if (!this.#current().facts.hidesAnything && this.#byKey.size === 0) return { deliveries, changes };
     // Where each tracked session belongs now.
     const next = new Map<Session, { subject: Subject; hidden: Hidden }>();
     for (const session of this.#of.keys()) {

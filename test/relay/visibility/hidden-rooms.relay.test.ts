@@ -20,7 +20,11 @@ import type { ConnectOptions, TestClient } from '../../helpers/relay-client.ts';
 import { startRelay } from '../../helpers/start-relay.ts';
 import type { StartedRelay } from '../../helpers/start-relay.ts';
 import * as Y from 'yjs';
+import { sign } from 'node:crypto';
 import { clientHandleSync, encodeStep1, MEMBERS_DOC, SYNC_STEP2 } from '../../../crdt/index.ts';
+import { memoryTreeCache, RoomTreeStore } from '../../../client/session/tree/index.ts';
+import { verifyEd25519 } from '../../../keys/index.ts';
+import { rawPublicKeyOf } from '../../helpers/relay-client.ts';
 
 const STAFF = { id: 'staffq7x', name: 'StaffSECRETNAME', description: 'SECRETDESCRIPTION' };
 const OPS = { id: 'opsk2v', name: 'OpsLIVENAME', description: 'before' };
@@ -171,6 +175,35 @@ describe('hidden rooms on a real relay', () => {
     expect(held).not.toContain(STAFF.id);
     expect(readRooms(guest.doc).has(OPS.id)).toBe(false);
     expect(member.rooms().get(OPS.id)?.description).toBe('LIVESECRETDESC');
+  });
+
+  it("a guest's client store replaces its cached tree at once when a room it holds becomes hidden", async () => {
+    const CACHED = { id: 'cachedq3', name: 'CachedSECRETNAME' };
+    expect((await admin.run({ kind: 'room.create', args: { roomId: CACHED.id, parentId: 'root', name: CACHED.name, index: 6, description: '', userLimit: 0 } })).code).toBe(0);
+    const key = generateKey();
+    const conn = await connectClient(started.relay.wsUrl, { name: 'Cached guest', key });
+    const cache = memoryTreeCache();
+    const signer = { kind: 'noble' as const, publicKey: rawPublicKeyOf(key), sign: async (b: Uint8Array) => new Uint8Array(sign(null, b, key)) };
+    // Debounced saves never fire here: whatever reaches the cache was written at once.
+    const store = new RoomTreeStore({ cache, signer, now: () => Date.now(), verify: verifyEd25519, onChange: () => {}, setTimer: () => 0, clearTimer: () => {} });
+    conn.socket.tap((m) => void store.handle(m));
+    await store.connected(conn.hello.relayPublicKey, 'guest', (msg) => (conn.send(msg), true));
+    await expect.poll(() => store.rooms.some((r) => r.id === CACHED.id)).toBe(true);
+    hidden.add(CACHED.id);
+    expect((await admin.run({ kind: 'room.describe', args: { roomId: CACHED.id, description: 'now hidden', userLimit: 0 } })).code).toBe(0);
+    await expect.poll(() => store.rooms.some((r) => r.id === CACHED.id)).toBe(false);
+    const holds = async (id: string): Promise<boolean | null> => {
+      const doc = (await cache.load()).doc;
+      return doc ? Buffer.from(doc).includes(Buffer.from(id)) : null;
+    };
+    await expect.poll(() => holds(CACHED.id)).toBe(false);
+    const saved = (await cache.load()).doc!;
+    for (const secret of [CACHED.id, CACHED.name, STAFF.id]) expect(Buffer.from(saved).includes(Buffer.from(secret))).toBe(false);
+    const reread = new Y.Doc();
+    Y.applyUpdate(reread, saved);
+    expect(readRooms(reread).has('lobby')).toBe(true);
+    store.close();
+    await conn.close();
   });
 
   it('over the whole session no guest frame carried the name, description or id of /Staff, or its chat', async () => {
