@@ -142,7 +142,6 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       members: () => readMembers(docs.tree!.members.doc),
       fullEpochs: () => [docs.tree!.epoch, docs.tree!.members.epoch],
       membersCompactAfterDeletes: limits.membersCompactAfterDeletes,
-      roomAcls: opts.roomAcls,
     });
     const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
     const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees });

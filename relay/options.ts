@@ -2,7 +2,6 @@
  * Configuration of a relay: what `createRelay` accepts, the limits with their
  * defaults, and the two injected adapters (clock, logger).
  */
-import type { RoomAcl } from '../perms/index.ts';
 import { DEFAULT_LOCKOUT } from './access/lockout.ts';
 import type { LockoutPolicy } from './access/lockout.ts';
 import type { GuestPolicy } from './access/admission.ts';
@@ -204,12 +203,6 @@ export interface RelayOptions {
   /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
   readonly chatPolicy?: ChatPolicy;
   /**
-   * ACLs kept outside the tree document, by room id (embedders; an ACL
-   * returned here overrides the room record's). Read whenever visibility is
-   * recomputed: after each tree batch and role change. Default: the records' own.
-   */
-  readonly roomAcls?: (roomId: string) => RoomAcl | undefined;
-  /**
    * Voice worker processes. 0 (default) forwards voice in this process; N > 0
    * forks N child processes that own the PeerConnections and forward voice,
    * so forwarding uses N cores (see ARCHITECTURE.md). With `rtc.udpMuxPort`
@@ -248,7 +241,6 @@ export interface ResolvedOptions {
   readonly lockout: LockoutPolicy;
   readonly chat: ChatLimits;
   readonly chatPolicy: ChatPolicy | undefined;
-  readonly roomAcls: ((roomId: string) => RoomAcl | undefined) | undefined;
   readonly voiceWorkers: number;
   readonly loadReportIntervalMs: number;
   readonly metricsToken: string | undefined;
@@ -323,7 +315,6 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     rtc: options.rtc ?? {},
     chat: resolveChatLimits(options.chat),
     chatPolicy: options.chatPolicy,
-    roomAcls: options.roomAcls,
     metricsToken: options.metricsToken,
     certificate: options.certificate,
     tls: options.tls,

@@ -25,7 +25,7 @@ import { MembersDoc } from '../tree/members-doc.ts';
 import { toHex } from '../../proto/bytes.ts';
 import { TreeProjection } from './tree-projection.ts';
 import { factsOf, hiddenKey, hiddenRooms, NOTHING_HIDDEN, permStateOf, signatureOf } from './visible-set.ts';
-import type { AclSource, Hidden, StateFacts } from './visible-set.ts';
+import type { Hidden, StateFacts } from './visible-set.ts';
 import type { PermState } from '../../perms/index.ts';
 import { encodeFullStep2 } from '../../crdt/index.ts';
 
@@ -42,8 +42,6 @@ export interface VisibilityDeps {
   /** Classes nobody is in that are kept for reconnecting replicas (default 16). */
   readonly maxIdleClasses?: number;
   readonly membersCompactAfterDeletes?: number;
-  /** ACLs from outside the tree (RelayOptions.roomAcls). */
-  readonly roomAcls?: AclSource;
 }
 
 /** One class's documents. */
@@ -250,7 +248,7 @@ export class Visibility {
 
   #current(): { perm: PermState; facts: StateFacts; bySignature: Map<string, Hidden> } {
     if (!this.#state) {
-      const perm = permStateOf(this.#rooms, this.#deps.roomAcls);
+      const perm = permStateOf(this.#rooms);
       this.#state = { perm, facts: factsOf(perm), bySignature: new Map() };
     }
     return this.#state;

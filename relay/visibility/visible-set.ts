@@ -9,8 +9,8 @@
  * server name every client already has) and every replica needs it to draw
  * a tree at all.
  */
-import { defaultAcl, evaluate, has } from '../../perms/index.ts';
-import type { PermRoom, PermState, RoomAcl, Subject } from '../../perms/index.ts';
+import { evaluate, has } from '../../perms/index.ts';
+import type { PermState, Subject } from '../../perms/index.ts';
 import type { Rooms } from '../../crdt/index.ts';
 import { bit } from '../../perms/index.ts';
 
@@ -22,19 +22,9 @@ export type Hidden = ReadonlySet<string>;
 /** The class that hides nothing: sessions in it are served the full tree document. */
 export const NOTHING_HIDDEN: Hidden = new Set<string>();
 
-/** The ACL a room record carries, or the default one (records from before ACLs, and the pure model's tests). */
-function aclOf(room: { readonly parent: string; readonly acl?: RoomAcl }): RoomAcl {
-  return room.acl ?? defaultAcl(room.parent === '');
-}
-
-/** ACLs from outside the tree, by room id (RelayOptions.roomAcls); one returned overrides the record's. */
-export type AclSource = (roomId: string) => RoomAcl | undefined;
-
-/** The permission model's view of the tree. */
-export function permStateOf(rooms: Rooms, override?: AclSource): PermState {
-  const out = new Map<string, PermRoom>();
-  for (const r of rooms.values()) out.set(r.id, { id: r.id, parent: r.parent, acl: override?.(r.id) ?? aclOf(r as { parent: string; acl?: RoomAcl }) });
-  return { rooms: out };
+/** The permission model's view of the tree: room records are PermRooms already (as crdt/authorize.ts uses them), so no copy. */
+export function permStateOf(rooms: Rooms): PermState {
+  return { rooms };
 }
 
 /** Facts about a state that make computing classes cheap (computed once per state). */

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { applyOp, clientHandleSync, encodeFullStep2, readRooms, ROOT_ID, validateOp } from '../../../crdt/index.ts';
 import type { OpIntent, Rooms } from '../../../crdt/index.ts';
+import { defaultAcl } from '../../../perms/index.ts';
 import { TreeProjection } from '../../../relay/visibility/tree-projection.ts';
 import { projectRooms } from '../../../relay/visibility/visible-set.ts';
 
@@ -29,7 +30,7 @@ const op: fc.Arbitrary<OpIntent> = fc.oneof(
 const step: fc.Arbitrary<Step> = fc.record({ op, hide: fc.array(fc.boolean(), { minLength: IDS.length, maxLength: IDS.length }) });
 
 function initialRooms(): Rooms {
-  return new Map([[ROOT_ID, { id: ROOT_ID, name: 'Server', parent: '', position: 0, description: '', userLimit: 0, voiceId: 1 }]]);
+  return new Map([[ROOT_ID, { id: ROOT_ID, name: 'Server', parent: '', position: 0, description: '', userLimit: 0, voiceId: 1, acl: defaultAcl(true) }]]);
 }
 
 /** Every key a document ever held (deleted too): what any encoding of it may carry. */
