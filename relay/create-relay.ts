@@ -162,8 +162,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     await chat.pruneAll();
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
+    // A role decides what someone may see. The event comes just before the admin service applies
+    // the role to the signed-in sessions (same synchronous step), so the classes follow right after.
     events.on('admin-action', (e) => {
-      if (e.action === 'set-role') rooms.refreshVisibility();
+      if (e.action === 'set-role') queueMicrotask(() => rooms.refreshVisibility());
     });
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));

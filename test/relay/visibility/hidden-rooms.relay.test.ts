@@ -212,4 +212,15 @@ describe('hidden rooms on a real relay', () => {
     // The same search finds them in the member's frames: the search itself works.
     expect(leaks(member.client, secrets).sort()).toEqual([...secrets].sort());
   });
+
+  it('promoted to member live, the guest gets /Staff under a new epoch and meets who is in it', async () => {
+    const epochBefore = guest.epoch;
+    const key = guest.client.roster.find((u) => u.sessionId === guest.client.sessionId)!.publicKey;
+    admin.client.send({ case: 'adminRequest', value: { requestId: 501, action: { case: 'setRole', value: { publicKey: key, role: Role.MEMBER } } } });
+    expect((await admin.client.next('adminResult', (r) => r.requestId === 501)).code).toBe(ErrorCode.UNSPECIFIED);
+    await expect.poll(() => guest.rooms().get(STAFF.id)?.description).toBe(STAFF.description);
+    expect(guest.epoch).not.toBe(epochBefore);
+    const met = await guest.client.next('userJoined', (u) => u.user?.sessionId === member.client.sessionId);
+    expect(met.user?.roomId).toBe(STAFF.id);
+  });
 });
