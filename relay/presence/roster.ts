@@ -225,11 +225,17 @@ export class Roster implements AdminDirectory {
       if (saw && !sees) viewer.send({ case: 'userLeft', value: { sessionId: m.sessionId } });
       else if (!saw && sees) viewer.send({ case: 'userJoined', value: { user: m } });
     }
-    const me = presence.member(self);
-    if (!me || !after.has(me.roomId)) return;
+    this.keepOutOf(viewer, after);
+  }
+
+  /** Moves `session` to the nearest room outside `hidden` if it is in one of them (at sign-in: a last room since hidden). */
+  keepOutOf(session: Session, hidden: ReadonlySet<string>): void {
+    const { presence } = this.#deps;
+    const me = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
+    if (!me || !hidden.has(me.roomId)) return;
     let to = presence.roomInfo(me.roomId)?.parent ?? '';
-    while (to !== '' && after.has(to)) to = presence.roomInfo(to)?.parent ?? '';
-    if (to !== '') this.join(viewer, { roomId: to } as JoinRoom);
+    while (to !== '' && hidden.has(to)) to = presence.roomInfo(to)?.parent ?? '';
+    if (to !== '') this.join(session, { roomId: to } as JoinRoom);
   }
 
   /** Removes a closed session from presence and tells everyone (voice is ended by the signalling). */

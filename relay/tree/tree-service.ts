@@ -327,6 +327,7 @@ export class TreeService {
   /** A session signed in: it gets its visibility class now, so later rule changes reach it even before it syncs. */
   admitted(session: Session): void {
     this.#deps.visibility.viewOf(session);
+    this.#deps.roster.keepOutOf(session, this.#deps.visibility.hiddenFor(session));
   }
 
   /** The membership document (tests read it). */
