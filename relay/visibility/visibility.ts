@@ -216,9 +216,19 @@ export class Visibility {
    * was reloaded): each session gets its class anew, with new epochs.
    */
   restart(): Reprojection {
+    const hadClass: Session[] = [];
+    for (const [session, tracked] of this.#of) {
+      if (tracked.view) hadClass.push(session);
+      tracked.view = null;
+    }
     for (const view of [...this.#byKey.values()]) this.#drop(view);
-    for (const tracked of this.#of.values()) tracked.view = null;
-    return this.reproject(new Set());
+    const out = this.reproject(new Set());
+    // Those who now see everything were in a class: they need the full documents, in the full epochs.
+    for (const session of hadClass) {
+      if (this.#of.get(session)?.view !== null) continue;
+      out.deliveries.push(this.#whole(session, null, 'tree'), this.#whole(session, null, 'members'));
+    }
+    return out;
   }
 
   /** Mirrors a session's room into every class's members document (null: gone). */
