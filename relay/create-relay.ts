@@ -43,6 +43,8 @@ import { VoiceSignalling } from './voice/signalling.ts';
 import { VoiceWorkerPool } from './voice/workers/index.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
 import { createPermissions, RoomPasswords } from './perms/index.ts';
+import { Visibility } from './visibility/visibility.ts';
+import { readMembers } from '../crdt/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
 
 /** Path of the WebSocket endpoint. */
@@ -135,7 +137,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const lockout = new AddressLockout(clock, opts.lockout);
     const stats = new DropStats(events);
     const presence = new Presence(tree.rooms);
-    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES });
+    // Late-bound: the visibility classes follow the tree service's documents, which come after the roster.
+    const docs: { tree?: TreeService } = {};
+    const visibility = new Visibility({
+      memberOf: (s) => (s.sessionId === undefined ? undefined : presence.member(s.sessionId)),
+      members: () => readMembers(docs.tree!.members.doc),
+      fullEpochs: () => [docs.tree!.epoch, docs.tree!.members.epoch],
+      membersCompactAfterDeletes: limits.membersCompactAfterDeletes,
+    });
+    const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
+    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees });
     const perms = createPermissions({ passwords: roomPasswords, presence, roster, events, lockout, stats, initialRooms: tree.rooms });
     roomOfKey = (keyHex) => perms.service.roomOfKey(keyHex);
     const chat = new ChatService({
@@ -152,11 +163,17 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       events,
       displayNameOf: (hex) => store.user(hex)?.displayName,
       pageBytes: CONTROL_PAGE_BYTES,
+      sees,
     });
     await chat.pruneAll();
 
-    const rooms = tree.attach(presence, roster, stats);
+    const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
     perms.attachTree(rooms, (session, msg) => rooms.joinRoom(session, msg));
+    // A role decides what someone may see. The event comes just before the admin service applies
+    // the role to the signed-in sessions (same synchronous step), so the classes follow right after.
+    events.on('admin-action', (e) => {
+      if (e.action === 'set-role') queueMicrotask(() => rooms.refreshVisibility());
+    });
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
     const signalling = new VoiceSignalling({
@@ -187,6 +204,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       full: () => roster.size >= limits.maxSessions,
       admit: (session, who, admission) => {
         roster.admit(session, who, admission.role, admission.grant?.idHex);
+        rooms.admitted(session);
         if (admission.grant) admin.pushState();
         else if (roster.member(session)?.role === Role.ADMIN) admin.sendState(session);
         chat.welcome(session);

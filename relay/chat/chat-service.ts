@@ -48,6 +48,12 @@ export interface ChatServiceDeps {
   readonly displayNameOf: (publicKeyHex: string) => string | undefined;
   /** Bytes of heads one ChatSummary page may carry (proto/paging.ts). */
   readonly pageBytes: number;
+  /**
+   * Whether a session may see a room (relay/visibility/). A room it may not
+   * see does not exist for it: posts and history are answered UNKNOWN_ROOM,
+   * its chat is left out of the summary and never delivered. Absent: every room.
+   */
+  readonly sees?: (session: Session, roomId: string) => boolean;
 }
 
 /**
@@ -108,7 +114,7 @@ export class ChatService {
       return;
     }
     const target = check.fields.target;
-    if (target.kind === 'room' && !this.#deps.presence.hasRoom(target.roomId)) {
+    if (target.kind === 'room' && !this.#roomFor(session, target.roomId)) {
       this.#refuse(session, item.id, ErrorCode.UNKNOWN_ROOM, 'no such room');
       return;
     }
@@ -145,7 +151,7 @@ export class ChatService {
       answer({ code: ErrorCode.BAD_REQUEST });
       return;
     }
-    if (target.kind === 'room' && !this.#deps.presence.hasRoom(target.roomId)) {
+    if (target.kind === 'room' && !this.#roomFor(session, target.roomId)) {
       answer({ code: ErrorCode.UNKNOWN_ROOM });
       return;
     }
@@ -186,6 +192,7 @@ export class ChatService {
     const { store, presence, policy, displayNameOf } = this.#deps;
     const list: Array<MessageInitShape<typeof ChatHeadSchema>> = [];
     for (const room of presence.rooms()) {
+      if (this.#deps.sees && !this.#deps.sees(session, room.id)) continue;
       const conv = roomConversation(room.id);
       if (policy(actor, 'read', placeOf(conv, actor.publicKeyHex))) {
         list.push({ target: targetFor(conv, actor.publicKeyHex), lastSeq: BigInt(store.lastSeq(conv.key)) });
@@ -276,7 +283,7 @@ export class ChatService {
       const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
       if (!member) continue;
       const actor = actorOf(member);
-      const allowed = conv.kind === 'room' ? policy(actor, 'read', placeOf(conv, actor.publicKeyHex)) : actor.publicKeyHex === conv.a || actor.publicKeyHex === conv.b;
+      const allowed = conv.kind === 'room' ? this.#roomFor(session, conv.roomId) && policy(actor, 'read', placeOf(conv, actor.publicKeyHex)) : actor.publicKeyHex === conv.a || actor.publicKeyHex === conv.b;
       if (!allowed) continue;
       frame ??= encodeEvent(message);
       session.sendEncoded(frame);
@@ -295,6 +302,11 @@ export class ChatService {
   /** Takes a token from the user's bucket: 0 when taken, else ms until one is there. */
   #takeToken(userHex: string): number {
     return this.#buckets.take(userHex);
+  }
+
+  /** Whether room `roomId` exists for `session`: it exists and the session may see it. */
+  #roomFor(session: Session, roomId: string): boolean {
+    return this.#deps.presence.hasRoom(roomId) && (this.#deps.sees?.(session, roomId) ?? true);
   }
 
   #member(session: Session): Member | undefined {

@@ -29,6 +29,12 @@ export interface RosterDeps {
   readonly clock: Clock;
   /** Bytes of users one PresencePage may carry (proto/paging.ts). */
   readonly pageBytes: number;
+  /**
+   * Whether a session may see a room (relay/visibility/): people in a room a
+   * viewer may not see do not exist for that viewer — no page entry, no
+   * UserJoined/UserUpdated/UserLeft. Absent: everyone sees every room.
+   */
+  readonly sees?: (viewer: Session, roomId: string) => boolean;
 }
 
 
@@ -86,8 +92,10 @@ export class Roster implements AdminDirectory {
     // The caller's own state, then the roster in pages: all of them are queued
     // here, synchronously, so every later presence event follows the last page.
     session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId } });
-    for (const frame of presencePageFrames(presence.members(), this.#deps.pageBytes, this.#encodeUser)) session.sendEncoded(frame);
-    this.#broadcast({ case: 'userJoined', value: { user: member } }, sessionId);
+    const sees = this.#deps.sees;
+    const visible = sees ? presence.members().filter((m) => m.sessionId === sessionId || sees(session, m.roomId)) : presence.members();
+    for (const frame of presencePageFrames(visible, this.#deps.pageBytes, this.#encodeUser)) session.sendEncoded(frame);
+    this.#broadcast({ case: 'userJoined', value: { user: member } }, sessionId, roomId);
     const now = clock.now();
     store.saveUser({
       publicKeyHex: keyHex,
@@ -119,7 +127,7 @@ export class Roster implements AdminDirectory {
     }
     const member = this.#deps.presence.rename(sessionId, name);
     if (!member) return;
-    this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    this.#broadcast({ case: 'userUpdated', value: { user: member } }, undefined, member.roomId);
     this.#remember(member);
     this.#deps.events.emit('renamed', { sessionId, displayName: name });
   }
@@ -151,7 +159,7 @@ export class Roster implements AdminDirectory {
     for (const s of this.sessionsOfKey(keyHex)) {
       const member = s.sessionId === undefined ? undefined : this.#deps.presence.setRole(s.sessionId, role);
       if (member) {
-        this.#broadcast({ case: 'userUpdated', value: { user: member } });
+        this.#broadcast({ case: 'userUpdated', value: { user: member } }, undefined, member.roomId);
         this.#deps.events.emit('role-changed', { sessionId: member.sessionId });
       }
     }
@@ -160,7 +168,7 @@ export class Roster implements AdminDirectory {
   /** Sets whether the relay suppresses a session's voice and tells everyone (relay/perms/ decides). */
   setSuppressed(sessionId: number, suppressed: boolean): void {
     const member = this.#deps.presence.setSuppressed(sessionId, suppressed);
-    if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } }, undefined, member.roomId);
   }
 
   /**
@@ -199,8 +207,9 @@ export class Roster implements AdminDirectory {
     this.#moved(sessionId, result.member, result.from);
   }
 
+  /** Announces a move to those who may see it, remembers it and reports it as `room-changed`. */
   #moved(sessionId: number, member: Member, from: string): void {
-    this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    this.#announceMove(member, from);
     this.#remember(member);
     if (from !== member.roomId) this.#deps.events.emit('room-changed', { sessionId, from, to: member.roomId });
   }
@@ -221,9 +230,8 @@ export class Roster implements AdminDirectory {
       }
     }
     for (const { member, from } of moved.values()) {
-      this.#broadcast({ case: 'userUpdated', value: { user: member } });
-      this.#remember(member);
-      events.emit('room-changed', { sessionId: member.sessionId, from, to: member.roomId });
+      // Who saw the member saw them in the room they started from.
+      this.#moved(member.sessionId, member, from);
     }
     return [...moved.values()].map((m) => m.member);
   }
@@ -233,7 +241,37 @@ export class Roster implements AdminDirectory {
     const sessionId = session.sessionId;
     if (sessionId === undefined) return;
     const member = this.#deps.presence.setSelfState(sessionId, { muted: msg.muted, deafened: msg.deafened });
-    if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } });
+    if (member) this.#broadcast({ case: 'userUpdated', value: { user: member } }, undefined, member.roomId);
+  }
+
+  /**
+   * `viewer` may now see other rooms (`before` → `after` hidden): it is told
+   * who vanished with the rooms it lost and who appeared with the rooms it
+   * gained; and if its own room is now hidden it moves to the nearest room
+   * it may see (nobody stays in a room they may not see).
+   */
+  visibilityChanged(viewer: Session, before: ReadonlySet<string>, after: ReadonlySet<string>): void {
+    const self = viewer.sessionId;
+    if (self === undefined) return;
+    const { presence } = this.#deps;
+    for (const m of presence.members()) {
+      if (m.sessionId === self) continue;
+      const saw = !before.has(m.roomId);
+      const sees = !after.has(m.roomId);
+      if (saw && !sees) viewer.send({ case: 'userLeft', value: { sessionId: m.sessionId } });
+      else if (!saw && sees) viewer.send({ case: 'userJoined', value: { user: m } });
+    }
+    this.keepOutOf(viewer, after);
+  }
+
+  /** Moves `session` to the nearest room outside `hidden` if it is in one of them (at sign-in: a last room since hidden). */
+  keepOutOf(session: Session, hidden: ReadonlySet<string>): void {
+    const { presence } = this.#deps;
+    const me = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
+    if (!me || !hidden.has(me.roomId)) return;
+    let to = presence.roomInfo(me.roomId)?.parent ?? '';
+    while (to !== '' && hidden.has(to)) to = presence.roomInfo(to)?.parent ?? '';
+    if (to !== '') this.join(session, { roomId: to } as JoinRoom);
   }
 
   /** Removes a closed session from presence and tells everyone (voice is ended by the signalling). */
@@ -243,22 +281,53 @@ export class Roster implements AdminDirectory {
     const { presence } = this.#deps;
     const member = presence.remove(sessionId);
     if (!member) return;
-    this.#broadcast({ case: 'userLeft', value: { sessionId } });
+    this.#broadcast({ case: 'userLeft', value: { sessionId } }, undefined, member.roomId);
     this.#remember(member);
   }
 
   /**
-   * Sends `msg` to every authenticated session except `except`. Encodes once;
-   * the recipients are fixed now, the frames leave at the end of this
-   * event-loop turn (one corked write per client for all of the turn's
-   * presence changes: a sign-in ramp is otherwise n writes per sign-in).
+   * Sends `msg` to every authenticated session except `except` that may see
+   * `roomId` (the member's room). Encodes once; the recipients are fixed now,
+   * the frames leave at the end of this event-loop turn (one corked write per
+   * client for all of the turn's presence changes: a sign-in ramp is otherwise
+   * n writes per sign-in).
    */
-  #broadcast(msg: EnvelopeInit, except?: number): void {
+  #broadcast(msg: EnvelopeInit, except?: number, roomId?: string): void {
     const frame = encodeEnvelope(msg);
+    const sees = this.#deps.sees;
     for (const [id, session] of this.#sessions) {
-      if (id !== except && session.enqueue(frame)) this.#toFlush.push(session);
+      if (id !== except && (!sees || roomId === undefined || sees(session, roomId))) this.#queue(session, frame);
     }
-    if (this.#toFlush.length > 0 && !this.#flushScheduled) {
+  }
+
+  /**
+   * A member moved from room `from`: viewers who see both rooms get
+   * userUpdated; who sees only the new room, userJoined; only the old one,
+   * userLeft (to them the person went away). The mover always gets userUpdated.
+   */
+  #announceMove(member: Member, from: string): void {
+    const sees = this.#deps.sees;
+    if (!sees) {
+      this.#broadcast({ case: 'userUpdated', value: { user: member } });
+      return;
+    }
+    let updated: Uint8Array | undefined;
+    let joined: Uint8Array | undefined;
+    let left: Uint8Array | undefined;
+    for (const [id, session] of this.#sessions) {
+      const self = id === member.sessionId;
+      const saw = self || sees(session, from);
+      const now = self || sees(session, member.roomId);
+      if (saw && now) this.#queue(session, (updated ??= encodeEnvelope({ case: 'userUpdated', value: { user: member } })));
+      else if (now) this.#queue(session, (joined ??= encodeEnvelope({ case: 'userJoined', value: { user: member } })));
+      else if (saw) this.#queue(session, (left ??= encodeEnvelope({ case: 'userLeft', value: { sessionId: member.sessionId } })));
+    }
+  }
+
+  /** Queues `frame` for `session` and makes sure a flush runs at the end of this turn. */
+  #queue(session: Session, frame: Uint8Array): void {
+    if (session.enqueue(frame)) this.#toFlush.push(session);
+    if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }

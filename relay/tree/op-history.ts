@@ -20,13 +20,18 @@ export interface OpHistoryPage {
   readonly more: boolean;
 }
 
-/** The page `msg` asks for (limit 0 = 50). */
-export async function opHistoryPage(store: Store, msg: Pick<OpHistoryRequest, 'beforeSeq' | 'limit'>): Promise<OpHistoryPage> {
+/**
+ * The page `msg` asks for (limit 0 = 50). `keep` leaves entries out (ops
+ * naming a room the reader may not see); left-out entries still count
+ * toward the limit, so a page never scans further than `limit` rows.
+ */
+export async function opHistoryPage(store: Store, msg: Pick<OpHistoryRequest, 'beforeSeq' | 'limit'>, keep?: (body: Uint8Array) => boolean): Promise<OpHistoryPage> {
   const limit = Math.min(MAX_HISTORY_PAGE, msg.limit || 50);
   const rows = await readAudit(store, Number(msg.beforeSeq), limit + 1);
   const budget = new PageBudget();
   const entries: AuditEntry[] = [];
   for (const r of rows.slice(0, limit)) {
+    if (keep && !keep(r.body)) continue;
     const entry = create(AuditEntrySchema, { serverSeq: BigInt(r.seq), appliedAtMs: BigInt(r.atMs), op: { body: r.body, signature: r.signature } });
     if (!budget.take(toBinary(AuditEntrySchema, entry).byteLength)) break;
     entries.push(entry);

@@ -25,6 +25,9 @@ import { InlineVerifier } from './signature-pool.ts';
 import type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
 import type { FreeVerdicts } from './free-verdicts.ts';
 import { sameBytes } from '../../proto/bytes.ts';
+import { hiddenRoomNamed } from '../visibility/op-rooms.ts';
+import { projectRooms } from '../visibility/visible-set.ts';
+import type { Hidden } from '../visibility/visible-set.ts';
 
 /** What the pipeline asks of the rest of the relay. */
 export interface OpPipelineDeps {
@@ -151,8 +154,10 @@ export class OpPipeline {
    * moves the session that submits it, so it must be its author's
    * (docs/PROTOCOL.md, "member.join"); someone else's is refused before its
    * sequence number is used, so the author can still submit it.
+   * `hidden`: rooms the submitting session may not see; an op naming one is
+   * refused as if the room did not exist, before any permission check.
    */
-  process(body: Uint8Array, signature: Uint8Array, preVerified?: PreVerified, submitter?: Uint8Array): OpOutcome {
+  process(body: Uint8Array, signature: Uint8Array, preVerified?: PreVerified, submitter?: Uint8Array, hidden?: Hidden): OpOutcome {
     if (body.byteLength > MAX_OP_BODY_BYTES) return refuse('too-large', `op body over ${MAX_OP_BODY_BYTES} bytes`, peekOpId(body));
     const parsed = decodeOpBody(body);
     if (!parsed.ok) return refuse('malformed', parsed.error.detail, peekOpId(body));
@@ -181,7 +186,11 @@ export class OpPipeline {
     this.#devices.set(keyHex, op.seq);
     // A key without a role is free to make: its verdicts go to the bounded store, not the 90-day batches.
     const free = actor.role === 'guest';
-    const rejection = validateOp(this.rooms, actor, op, { occupancy: this.#deps.occupancy }, this.#authorize);
+    // An op naming a room its submitter may not see is judged against the tree that submitter sees,
+    // so the answer is the one a room that does not exist gets, whatever it is (no oracle).
+    const ctx = { occupancy: this.#deps.occupancy };
+    const seen = hidden && hiddenRoomNamed(op, hidden) !== null ? projectRooms(this.rooms, hidden) : this.rooms;
+    const rejection = validateOp(seen, actor, op, ctx, this.#authorize) ?? (seen === this.rooms ? null : validateOp(this.rooms, actor, op, ctx, this.#authorize));
     if (rejection) {
       const verdict: Verdict = { code: rejection.code, reason: rejection.reason, seq: 0 };
       if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);

@@ -46,6 +46,10 @@ import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, treeKeyCounts } fr
 import type { BatchVerdict } from './batch-records.ts';
 import type { AuditRecord, LoadedTree } from './tree-persistence.ts';
 import { toHex } from '../../proto/bytes.ts';
+import { decodeOpBody } from '../../crdt/index.ts';
+import type { Visibility, Reprojection } from '../visibility/visibility.ts';
+import { deliver } from '../visibility/class-sync.ts';
+import { hiddenRoomNamed } from '../visibility/op-rooms.ts';
 
 /** Most ops one SubmitOps frame may carry. */
 export const MAX_OPS_PER_FRAME = 128;
@@ -69,6 +73,8 @@ export interface TreeServiceDeps {
   readonly verifier: SignatureVerifier;
   /** Bytes of sync data one CrdtSync frame may carry; longer messages go in chunks (proto/sync-chunks.ts). */
   readonly pageBytes: number;
+  /** Visibility classes: who is served which projection of the documents (relay/visibility/). */
+  readonly visibility: Visibility;
 }
 
 type Result = MessageInitShape<typeof OpResultSchema>;
@@ -112,11 +118,11 @@ export class TreeService {
 
   /** Loads (or seeds) the tree. */
   static async open(
-    deps: Omit<TreeServiceDeps, 'presence' | 'roster' | 'stats'>,
-  ): Promise<{ rooms: RoomRecord[]; attach: (presence: Presence, roster: Roster, stats: DropStats) => TreeService }> {
+    deps: Omit<TreeServiceDeps, 'presence' | 'roster' | 'stats' | 'visibility'>,
+  ): Promise<{ rooms: RoomRecord[]; attach: (presence: Presence, roster: Roster, stats: DropStats, visibility: Visibility) => TreeService }> {
     const loaded = await loadTree(deps.store, deps.serverName);
     const rooms = [...loaded.rooms.values()].sort((a, b) => (a.parent === '' ? -1 : b.parent === '' ? 1 : 0));
-    return { rooms, attach: (presence, roster, stats) => new TreeService({ ...deps, presence, roster, stats }, loaded) };
+    return { rooms, attach: (presence, roster, stats, visibility) => new TreeService({ ...deps, presence, roster, stats, visibility }, loaded) };
   }
 
   /** A pipeline over `loaded`, taking over its update bookkeeping (at open and after a reload). */
@@ -130,6 +136,7 @@ export class TreeService {
       occupancy: (roomId) => presence.members().filter((m) => m.roomId === roomId).length,
     };
     const { freeVerdictsPerKey: perKey, freeVerdictsTotal: total } = this.#deps.limits;
+    this.#deps.visibility.bind(loaded.rooms);
     return new OpPipeline(loaded, deps, FreeVerdicts.load(loaded.freeVerdictRows, { perKey, total }));
   }
 
@@ -151,10 +158,14 @@ export class TreeService {
       return;
     }
     const members = msg.doc === MEMBERS_DOC;
-    const epoch = members ? this.#members.epoch : this.#records.epoch;
-    let result = members ? this.#members.reply(msg.data) : serverHandleSync(this.#pipeline.doc, msg.data);
-    // A replica of another tree epoch: its state vector means nothing here, so it gets the whole document.
-    if (!members && result.kind === 'reply' && msg.epoch !== epoch) result = { kind: 'reply', data: encodeFullStep2(this.#pipeline.doc) };
+    // A session that may not see some rooms is served its class's projections, never the full documents.
+    const view = this.#deps.visibility.viewOf(session);
+    const membersDoc = view ? view.members : this.#members;
+    const treeDoc = view ? view.tree.doc : this.#pipeline.doc;
+    const epoch = members ? membersDoc.epoch : view ? view.tree.epoch : this.#records.epoch;
+    let result = members ? membersDoc.reply(msg.data) : serverHandleSync(treeDoc, msg.data);
+    // A replica of another tree epoch (or class): its state vector means nothing here, so it gets the whole document.
+    if (!members && result.kind === 'reply' && msg.epoch !== epoch) result = { kind: 'reply', data: encodeFullStep2(treeDoc) };
     if (result.kind === 'malformed') {
       this.#deps.stats.frame('malformed', session.connId, 'sync message');
       session.sendError(ErrorCode.MALFORMED, 'undecodable sync message', 'crdt_sync');
@@ -213,7 +224,7 @@ export class TreeService {
       }
       const pre = verdicts ? { author: checks[k]!.author, ok: verdicts[k] === 1 } : undefined;
       k++;
-      const out = this.#pipeline.process(signed.body, signed.signature, pre, submitter);
+      const out = this.#pipeline.process(signed.body, signed.signature, pre, submitter, this.#deps.visibility.hiddenFor(session));
       if (out.code !== null) stats.frame('op-refused', session.connId, out.code);
       if (this.#deps.events.has('op-verdict')) this.#deps.events.emit('op-verdict', { code: out.code ?? 'accepted' });
       if (out.deviceSeq !== null) batch.devices.set(out.deviceHex, out.deviceSeq);
@@ -233,6 +244,12 @@ export class TreeService {
   joinRoom(session: Session, msg: JoinRoom): void {
     const member = this.#deps.roster.member(session);
     if (!member) return;
+    if (!this.#deps.visibility.sees(session, msg.roomId)) {
+      // Word for word the answer for a room that does not exist (roster.join): no oracle.
+      this.#deps.stats.frame('unknown-room', session.connId);
+      session.sendError(ErrorCode.UNKNOWN_ROOM, 'no such room', 'join_room');
+      return;
+    }
     const actor = this.#deps.actorOf(toHex(member.publicKey)) ?? { keyHex: toHex(member.publicKey), role: 'guest' as const };
     const rejection = validateOp(this.#pipeline.rooms, actor, { kind: 'member.join', args: { roomId: msg.roomId } }, { occupancy: () => 0 });
     if (rejection?.code === 'forbidden') {
@@ -255,7 +272,16 @@ export class TreeService {
       session.send({ case: 'opHistory', value: { entries: [], more: true, code: ErrorCode.SLOW_DOWN } });
       return;
     }
-    const { entries, more } = await opHistoryPage(this.#deps.store, msg);
+    const hidden = this.#deps.visibility.hiddenFor(session);
+    // Entries naming a room the reader may not see are left out (admins see everything; this is the rule if that changes).
+    const keep =
+      hidden.size === 0
+        ? undefined
+        : (body: Uint8Array): boolean => {
+            const op = decodeOpBody(body);
+            return op.ok && hiddenRoomNamed(op.value, hidden) === null && !(op.value.kind === 'room.create' && hidden.has(op.value.args.roomId));
+          };
+    const { entries, more } = await opHistoryPage(this.#deps.store, msg, keep);
     session.sendOptional({ case: 'opHistory', value: { entries, more, code: ErrorCode.UNSPECIFIED } }, () => ({
       case: 'opHistory',
       value: { entries: [], more: true, code: ErrorCode.SLOW_DOWN },
@@ -266,6 +292,39 @@ export class TreeService {
   memberMoved(sessionId: number, roomId: string | null): void {
     const change = this.#members.move(sessionId, roomId);
     if (change.kind !== 'none') this.#broadcastSync(MEMBERS_DOC, change.data, change.epoch);
+    this.#deliver({ deliveries: this.#deps.visibility.memberMoved(sessionId, roomId), changes: [] });
+    // Rules that depend on where people are: a move can change what the mover sees.
+    if (roomId !== null && this.#deps.visibility.whereMatters) this.refreshVisibility();
+  }
+
+  /**
+   * Rules, roles or where people are changed visibility without a tree
+   * batch (a role change, a move when rules depend on where people are):
+   * every class follows, sessions whose visibility changed get new epochs live.
+   */
+  refreshVisibility(): void {
+    this.#deliver(this.#deps.visibility.reproject(new Set()));
+  }
+
+  /** Sends a reprojection's documents and has presence follow its class changes. */
+  #deliver(re: Reprojection): void {
+    deliver(re.deliveries, {
+      subscribed: (s, doc) => this.#subscribers.get(s)?.has(doc) ?? false,
+      full: (doc) => (doc === MEMBERS_DOC ? { data: encodeFullStep2(this.#members.doc), epoch: this.#members.epoch } : { data: encodeFullStep2(this.#pipeline.doc), epoch: this.#records.epoch }),
+      pageBytes: this.#deps.pageBytes,
+    });
+    for (const c of re.changes) this.#deps.roster.visibilityChanged(c.session, c.before, c.after);
+  }
+
+  /** The full tree document's epoch. */
+  get epoch(): number {
+    return this.#records.epoch;
+  }
+
+  /** A session signed in: it gets its visibility class now, so later rule changes reach it even before it syncs. */
+  admitted(session: Session): void {
+    this.#deps.visibility.viewOf(session);
+    this.#deps.roster.keepOutOf(session, this.#deps.visibility.hiddenFor(session));
   }
 
   /** The membership document (tests read it). */
@@ -275,6 +334,7 @@ export class TreeService {
 
   sessionClosed(session: Session): void {
     this.#subscribers.delete(session);
+    this.#deps.visibility.sessionClosed(session);
   }
 
   /** Resolves when every accepted op is processed, on disk and answered. */
@@ -299,6 +359,8 @@ export class TreeService {
         const update = pipeline.writeDoc(b.changed);
         // A new epoch replaces this batch's update with a rebuilt document (tree-epoch.ts).
         const fresh = update && this.#epochDue(b.changed) ? rebuildTreeDoc(pipeline.rooms) : null;
+        // Classes follow the same state the full document now holds; sent only once durable, like it.
+        const projected = b.changed.size > 0 && !fresh ? this.#deps.visibility.reproject(b.changed) : null;
         const entries = this.#records.entries(b, fresh ? null : update, pipeline.doc, this.#deps.clock.now(), (id) => pipeline.forgetVerdict(id));
         if (fresh) entries.push(...this.#records.rebuild(fresh, nextTreeEpoch(this.#records.epoch)));
         entries.push(...pipeline.free.takeEntries(this.#deps.clock.now()));
@@ -312,6 +374,9 @@ export class TreeService {
           pipeline.replaceDoc(fresh);
           this.#broadcastSync(TREE_DOC, encodeFullStep2(fresh), this.#records.epoch);
         }
+        // A new full epoch starts every class over too (their tombstones of deleted rooms go with it).
+        const re = fresh ? this.#deps.visibility.restart() : projected;
+        if (re) this.#deliver(re);
         this.#publish(b, fresh ? null : update);
       }
     })().finally(() => {
@@ -355,6 +420,7 @@ export class TreeService {
     }
     try {
       this.#pipeline = this.#adopt(await loadTree(this.#deps.store, this.#deps.serverName));
+      this.#deliver(this.#deps.visibility.restart());
     } catch (reloadError) {
       this.#deps.events.emit('internal-error', { where: 'room tree reload', error: reloadError });
     }
@@ -380,8 +446,10 @@ export class TreeService {
   /** Sends one y-protocols message to every subscriber of `doc`. */
   #broadcastSync(doc: string, data: Uint8Array, epoch: number): void {
     // Encoded once; a session gets every chunk at once, so chunks of two messages never interleave.
+    // Only sessions served the full documents: a class gets its own projection's messages (#deliver).
     const frames = crdtSyncFrames(doc, data, epoch, this.#deps.pageBytes);
-    for (const [session, docs] of this.#subscribers) if (docs.has(doc)) for (const frame of frames) session.sendEncoded(frame);
+    const visibility = this.#deps.visibility;
+    for (const [session, docs] of this.#subscribers) if (docs.has(doc) && visibility.viewOf(session) === null) for (const frame of frames) session.sendEncoded(frame);
   }
 
   /** Adds, updates and removes presence rooms to match the tree; people in deleted rooms go to the nearest surviving ancestor. */

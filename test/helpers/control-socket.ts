@@ -43,12 +43,16 @@ export class ControlSocket {
   readonly #waiters = new Set<Waiter>();
   readonly #taps = new Set<(m: ControlMessage) => void>();
   readonly #byteTaps = new Set<(bytes: number) => void>();
+  /** Every frame's bytes as received, from the first (when opened with `captureFrames`). */
+  readonly frames: Uint8Array[] = [];
+  readonly #capture: boolean;
   #closeInfo: CloseInfo | undefined;
   readonly #lean: boolean;
 
-  private constructor(ws: WebSocket, lean: boolean) {
+  private constructor(ws: WebSocket, lean: boolean, capture: boolean) {
     this.#ws = ws;
     this.#lean = lean;
+    this.#capture = capture;
     this.closed = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
         this.#closeInfo = { code, reason: reason.toString('utf8') };
@@ -62,6 +66,7 @@ export class ControlSocket {
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       for (const tap of this.#byteTaps) tap(data.byteLength);
+      if (this.#capture) this.frames.push(new Uint8Array(data));
       if (!isBinary) return;
       // A plain Uint8Array view, so decoded bytes fields are Uint8Arrays rather than Buffers.
       const decoded = decodeEnvelope(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -79,10 +84,10 @@ export class ControlSocket {
    * {@link LEAN_QUEUE} unconsumed messages, dropping the oldest. `ca`: the
    * certificate authority (PEM) trusted for a `wss:` relay.
    */
-  static open(url: string, options: { lean?: boolean; headers?: Record<string, string>; ca?: string } = {}): Promise<ControlSocket> {
+  static open(url: string, options: { lean?: boolean; headers?: Record<string, string>; ca?: string; captureFrames?: boolean } = {}): Promise<ControlSocket> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { perMessageDeflate: false, headers: options.headers ?? {}, ...(options.ca ? { ca: options.ca } : {}) });
-      const socket = new ControlSocket(ws, options.lean ?? false);
+      const socket = new ControlSocket(ws, options.lean ?? false, options.captureFrames ?? false);
       ws.once('open', () => resolve(socket));
       ws.once('error', reject);
     });

@@ -42,6 +42,8 @@ export interface ConnectOptions {
   readonly forwardedFor?: string;
   /** Certificate authority (PEM) to trust for a `wss:` relay. */
   readonly ca?: string;
+  /** Keep every received frame's bytes, from the first, in `socket.frames` (leak tests). */
+  readonly captureFrames?: boolean;
 }
 
 /** The relay refused the handshake with `code`. */
@@ -123,6 +125,7 @@ export async function authenticate(
 export async function connectClient(wsUrl: string, options: ConnectOptions): Promise<TestClient> {
   const socket = await ControlSocket.open(wsUrl, {
     lean: options.lean ?? false,
+    captureFrames: options.captureFrames ?? false,
     ...(options.ca ? { ca: options.ca } : {}),
     ...(options.forwardedFor ? { headers: { 'x-forwarded-for': options.forwardedFor } } : {}),
   });

@@ -189,11 +189,15 @@ export class RoomTreeStore {
           return true;
         }
         if (msg.value.doc !== TREE_DOC) return true;
+        const newEpoch = msg.value.epoch !== this.#treeEpoch;
         const type = this.#applyTree(msg.value.epoch, data);
         if (type === null) return true;
         this.#server = readRooms(this.#doc);
         this.#proj = null;
-        this.#scheduleSave();
+        // A new epoch may mean rooms this user may no longer see (hidden rooms): the cached
+        // copy is replaced at once, not after the debounce a close could cancel.
+        if (newEpoch) this.#saveNow();
+        else this.#scheduleSave();
         if (type === SYNC_STEP2) {
           this.#update({ status: 'live' });
           this.#flush();
@@ -404,9 +408,18 @@ export class RoomTreeStore {
     if (this.#saveTimer !== null) return;
     this.#saveTimer = (this.#deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms)))(() => {
       this.#saveTimer = null;
-      const meta = this.#meta;
-      if (meta) void this.#deps.cache.saveDoc(Y.encodeStateAsUpdate(this.#doc), { ...meta, treeEpoch: this.#treeEpoch });
+      this.#saveNow();
     }, SAVE_MS);
+  }
+
+  /** Writes the replica and its epoch to the cache now (a pending debounced save is dropped: this covers it). */
+  #saveNow(): void {
+    if (this.#saveTimer !== null) {
+      (this.#deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.#saveTimer);
+      this.#saveTimer = null;
+    }
+    const meta = this.#meta;
+    if (meta) void this.#deps.cache.saveDoc(Y.encodeStateAsUpdate(this.#doc), { ...meta, treeEpoch: this.#treeEpoch });
   }
 
   /** Recomputes the rooms from server state and pending ops, then publishes. */
