@@ -1,0 +1,8 @@
+/**
+ * Public surface of perms/: the pure model of per-room permissions, shared by
+ * the relay (enforcement) and the client (inspector, editor). No sockets, no
+ * storage, no Yjs. docs/PERMISSIONS.md specifies it.
+ */
+export * from './permission.ts';
+export * from './model.ts';
+export * from './evaluate.ts';
