@@ -23,6 +23,7 @@ import { ChatClient, memoryChatPersistence } from './chat/index.ts';
 import type { ChatCommand } from './chat/index.ts';
 import { relayErrorState, signedOutState } from './connection/connection-state.ts';
 import { isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
+import { denialOf } from './perms/denial.ts';
 import { currentVoiceId, signedInState, withRosterPage, withUser, withoutUser } from './presence.ts';
 import type { RosterInProgress } from './presence.ts';
 import { memoryPins } from './access/relay-pins.ts';
@@ -295,7 +296,7 @@ export class Session {
         this.#onAuthOk(msg.value);
         return;
       case 'error': {
-        const err = sessionErrorFromRelay(msg.value.code, msg.value.message, msg.value.untilMs);
+        const err = sessionErrorFromRelay(msg.value.code, msg.value.message, msg.value.untilMs, denialOf(msg.value));
         if (isInviteError(err.code)) this.#access.settleInvite();
         // A fatal refusal (kick, ban, bad key) also forgets the credentials: no reconnect.
         if (isFatalAuthError(err.code)) this.#credentials = null;

@@ -120,13 +120,16 @@ export interface TraceContext {
  * speak’ on /Events, inherited from the parent", "allowed by default",
  * "allowed: admins may do everything".
  */
-export function decisionSentence(p: Permission, allowed: boolean, step: TraceStep | null, targetRoomId: string, ctx: TraceContext): string {
+export function decisionSentence(allowed: boolean, step: TraceStep | null, targetRoomId: string, ctx: TraceContext): string {
   const verb = allowed ? 'allowed' : 'denied';
   if (!step) return `${verb} by default`;
-  if (step.ruleId === null) return `${verb}: ${step.why}`;
+  const where = roomPath(step.roomId, ctx.rooms);
+  // A hidden ancestor (or room) takes everything: say so, then name the rule that hid it.
+  const hidden = step.why.startsWith('hidden') ? `${step.roomId === targetRoomId ? 'this room' : where} is hidden from them, ` : '';
+  if (step.ruleId === null) return hidden ? `${verb}: ${hidden.slice(0, -2)}` : `${verb}: ${step.why}`;
   const rule = ctx.ruleOf(step.roomId, step.ruleId);
   const label = rule?.label || (rule ? ruleSentence(rule, new Map()) : `rule ${step.ruleId}`);
-  const where = roomPath(step.roomId, ctx.rooms);
+  if (hidden) return `${verb}: ${hidden}by ${q(label)} on ${where}`;
   let from = '';
   if (step.inherited || step.roomId !== targetRoomId) {
     const target = ctx.rooms.find((r) => r.id === targetRoomId);

@@ -28,6 +28,8 @@ import type { CachedMeta, QueuedOp, TreeCache } from './tree-cache.ts';
 import { toRoomView } from './room-view.ts';
 import type { RoomView } from './room-view.ts';
 import { fromHex } from '../../../proto/bytes.ts';
+import { denialOf } from '../perms/denial.ts';
+import type { PermissionDenialView } from '../perms/denial.ts';
 
 /** Ops per SubmitOps frame (the relay's maximum). */
 const CHUNK = 128;
@@ -46,6 +48,8 @@ export interface RefusedChange {
   /** Why it was refused, in words. */
   readonly why: string;
   readonly code: ErrorCode;
+  /** Refused by a room's permissions: which one, where, and the deciding rule (the "Why?" action). */
+  readonly denial?: PermissionDenialView | null;
 }
 
 /** One audit log entry as shown. */
@@ -339,8 +343,9 @@ export class RoomTreeStore {
       }
       done.add(id);
       if (r.code !== ErrorCode.UNSPECIFIED) {
-        const why = refusalText(r.code);
-        refused.push({ opIdHex: id, what: describeOp(p.op, this.#projection().rooms), why, code: r.code });
+        const denial = denialOf(r);
+        const rooms = this.#projection().rooms;
+        refused.push({ opIdHex: id, what: describeOp(p.op, rooms), why: refusalText(r.code, denial, rooms), code: r.code, denial });
       }
     }
     if (done.size > 0) {
