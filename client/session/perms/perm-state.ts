@@ -76,3 +76,33 @@ export function personSubject(p: KnownPerson): Subject {
 export function selfSubject(keyHex: string, role: Role | null, roomId: string | null): Subject {
   return { keyHex, role: role ?? 'guest', roomId };
 }
+
+/** A named group defined on a room, as the inspector lists it. */
+export interface KnownGroup {
+  readonly name: string;
+  readonly roomId: string;
+}
+
+/** Every named group defined anywhere in the tree. */
+export function knownGroups(rooms: readonly RoomView[]): KnownGroup[] {
+  return rooms.flatMap((r) => (r.acl?.groups ?? []).map((g) => ({ name: g.name, roomId: r.id })));
+}
+
+/** The stand-in identity of "a member of group X" (never a real key: real keys are hex). */
+const PROBE = '~member-of-group';
+
+/**
+ * "A member of group X": a stand-in identity added to the group where it is
+ * defined, evaluated in a copy of the tree (a member with no other rules of
+ * their own). The real tree is not touched.
+ */
+export function groupProbe(state: PermState, group: KnownGroup): { readonly state: PermState; readonly subject: Subject } {
+  const rooms = new Map(state.rooms);
+  const room = rooms.get(group.roomId);
+  if (room) {
+    const groups = room.acl.groups.map((g) => (g.name === group.name ? { ...g, add: [...g.add, PROBE], remove: g.remove.filter((k) => k !== PROBE) } : g));
+    rooms.set(room.id, { ...room, acl: { ...room.acl, groups } });
+  }
+  // A password group admits by token, not by list: the stand-in holds the token too.
+  return { state: { rooms }, subject: { keyHex: PROBE, role: 'member', roomId: null, passwordGroups: new Set([`${group.roomId}/${group.name}`]) } };
+}
