@@ -203,6 +203,16 @@ function hiddenStep(roomId: string, decider: TraceStep | null, inherited: boolea
   return { roomId, ruleId: decider?.ruleId ?? null, matched: true, why: `hidden: may not see ${roomId}, so nothing in or below it`, set: 0, cleared: ALL, inherited };
 }
 
+/** The permissions in `path[t]` before the visibility rule, groups seen from `path[t]`; no trace. */
+function resultAt(state: PermState, path: readonly PermRoom[], t: number, who: Subject): PermSet {
+  let g = DEFAULT_BASE;
+  for (let i = 0; i <= t; i++) {
+    if (i > 0 && !path[i]!.acl.inherit) g = DEFAULT_BASE;
+    g = applyRoom(state, path, i, t, i === t, who, g, null, i < t);
+  }
+  return g;
+}
+
 /**
  * What `who` may do in `roomId`, and a trace of every step: the built-in
  * admin step (admins hold everything), the default base, each room's
@@ -218,6 +228,7 @@ export function evaluate(state: PermState, who: Subject, roomId: string): Evalua
   const last = path.length - 1;
   const trace: TraceStep[] = [builtIn(path[0]!.id, 'default: everyone may see, enter, speak, whisper, text and share files', DEFAULT_BASE, last > 0)];
   let g = DEFAULT_BASE;
+  let groupRulesAbove = false;
   for (let i = 0; i <= last; i++) {
     const room = path[i]!;
     const inherited = i < last;
@@ -226,17 +237,18 @@ export function evaluate(state: PermState, who: Subject, roomId: string): Evalua
       trace.push(builtIn(room.id, 'does not inherit: starts again from the defaults', DEFAULT_BASE, inherited));
     }
     if (inherited) {
-      // An ancestor the subject may not see hides everything below it.
-      const asTarget = applyRoom(state, path, i, i, true, who, g, null, true);
+      // An ancestor the subject may not see hides everything below it. Its own
+      // result sees named groups from itself, not from the target; only when a
+      // group rule applied above does that differ from the running result.
+      const asTarget = groupRulesAbove ? resultAt(state, path, i, who) : applyRoom(state, path, i, i, true, who, g, null, true);
       if ((asTarget & SEE) === 0) {
-        // Re-run the room with a trace to name the rule that took `see` away
-        // (only on this path, so the common walk stays allocation-light).
-        const scratch: TraceStep[] = [];
-        applyRoom(state, path, i, i, true, who, g, scratch, true);
-        trace.push(hiddenStep(room.id, decidingStep({ permissions: 0, trace: [...trace, ...scratch] }, 'see'), true));
+        // The ancestor's own evaluation (only on this path, so the common walk
+        // stays allocation-light) names the rule that took `see` away.
+        trace.push(hiddenStep(room.id, decidingStep(evaluate(state, who, room.id), 'see'), true));
         return { permissions: 0, trace };
       }
       g = applyRoom(state, path, i, last, false, who, g, trace, true);
+      if (!groupRulesAbove) groupRulesAbove = room.acl.rules.some((r) => r.subs && r.who.kind === 'group');
     } else {
       g = applyRoom(state, path, i, i, true, who, g, trace, false);
       if ((g & SEE) === 0) {
