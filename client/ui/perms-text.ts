@@ -143,3 +143,11 @@ export function permissionTitle(p: Permission): string {
   const t = PERMISSION_TEXT[p];
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
+
+/** A short label for a rule nobody named: "guests: no speak", "group officers: enter, speak". */
+export function autoLabel(rule: Pick<Rule, 'who' | 'allow' | 'deny'>, names: KnownNames): string {
+  const who = whoText(rule.who, names).toLowerCase().replace(/[‘’]/g, '');
+  const short = (set: PermSet): string => PERMISSIONS.filter((p) => has(set, p)).join(', ');
+  const parts = [rule.allow ? short(rule.allow) : '', rule.deny ? `no ${short(rule.deny)}` : ''].filter(Boolean);
+  return `${who}: ${parts.join('; ') || 'nothing'}`.slice(0, 64);
+}
