@@ -4,7 +4,12 @@
  *
  * - Doc `tree`: root map `rooms`, keyed by room id; each value is a nested
  *   `Y.Map` with `name`, `parent`, `position`, `description`, `userLimit`,
- *   `voiceId` (one Y.Map per room, so a rename writes one small field).
+ *   `voiceId` (one Y.Map per room, so a rename writes one small field), and
+ *   `acl`: the room's ACL as plain canonical JSON (perms/acl-json.ts), absent
+ *   while it is the default (so relays that never edit permissions keep the
+ *   documents they had). An ACL edit rewrites the room's `acl` field whole;
+ *   the relay is the only writer and applies ACL ops one by one, so two
+ *   admins' edits still merge rule by rule (docs/PERMISSIONS.md).
  * - Doc `members`: root map `members`, keyed by session id (decimal), value
  *   the room id that session is in. Not persisted: it describes who is
  *   connected now.
@@ -12,6 +17,8 @@
  * Only the relay writes these documents; clients hold read-only replicas.
  */
 import * as Y from 'yjs';
+import { aclJson, defaultAcl, parseAcl } from '../perms/index.ts';
+import type { RoomAcl } from '../perms/index.ts';
 import type { RoomRecord, Rooms } from './tree.ts';
 
 /** Name of the room-tree document. */
@@ -34,7 +41,24 @@ function roomOf(id: string, m: Y.Map<unknown>): RoomRecord | null {
   if (typeof name !== 'string' || typeof parent !== 'string' || typeof position !== 'number' || typeof description !== 'string' || typeof userLimit !== 'number' || typeof voiceId !== 'number') {
     return null;
   }
-  return { id, name, parent, position, description, userLimit, voiceId };
+  const acl = aclOf(m.get('acl'), parent === '');
+  if (!acl) return null;
+  return { id, name, parent, position, description, userLimit, voiceId, acl };
+}
+
+/**
+ * The stored ACL, or the default when there is none. A malformed one makes
+ * the record unreadable (null) rather than silently permissive: only the
+ * relay writes this document, so that is a damaged or hostile copy.
+ */
+function aclOf(v: unknown, isRoot: boolean): RoomAcl | null {
+  if (v === undefined) return defaultAcl(isRoot);
+  const p = parseAcl(v);
+  return p.ok ? p.value : null;
+}
+
+function isDefaultAcl(acl: RoomAcl, isRoot: boolean): boolean {
+  return acl.rules.length === 0 && acl.groups.length === 0 && acl.inherit === defaultAcl(isRoot).inherit;
 }
 
 /** Reads every complete room record from a tree document. */
@@ -70,6 +94,12 @@ export function writeRooms(doc: Y.Doc, rooms: Rooms, ids: Iterable<string>, orig
       }
       for (const key of ['name', 'parent', 'position', 'description', 'userLimit', 'voiceId'] as const) {
         if (m.get(key) !== room[key]) m.set(key, room[key]);
+      }
+      if (isDefaultAcl(room.acl, room.parent === '')) {
+        if (m.has('acl')) m.delete('acl');
+      } else {
+        const json = aclJson(room.acl);
+        if (JSON.stringify(m.get('acl')) !== JSON.stringify(json)) m.set('acl', json);
       }
     }
   }, origin);

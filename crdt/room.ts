@@ -3,6 +3,7 @@
  * own module so the tree rules (`tree.ts`) and the self-indexing map (`room-index.ts`)
  * can both build on it without importing each other.
  */
+import type { RoomAcl } from '../perms/index.ts';
 
 /** One room as the tree stores it. */
 export interface RoomRecord {
@@ -17,6 +18,8 @@ export interface RoomRecord {
   readonly userLimit: number;
   /** Relay-assigned number stamped on forwarded voice; 0 while a create is only pending. */
   readonly voiceId: number;
+  /** Who may do what here (perms/, docs/PERMISSIONS.md); `defaultAcl` when nobody has edited it. */
+  readonly acl: RoomAcl;
 }
 
 /** The tree: rooms by id. Functions that change it say so. */

@@ -1,14 +1,18 @@
 /**
  * The room tree as plain data, and the pure rules over it: who may do what
- * (`authorize`), what must stay true (`checkInvariants`), and what an op does
+ * (`authorize`, evaluate-based, in authorize.ts), what must stay true (`checkInvariants`), and what an op does
  * (`applyOp`). The relay runs these against its authoritative state before it
  * writes anything; clients run the same functions to show their pending ops
  * on top of the last state they synced (`overlay.ts`), so both sides agree on
  * what an op means.
  */
 import { nameCharFault } from '../proto/name-rules.ts';
+import { applyAclOp, checkAclOp, newRoomAcl } from './acl-ops.ts';
+import { authorize } from './authorize.ts';
+import type { Authorize } from './authorize.ts';
 import { nameKey } from './names.ts';
 import type { OpBody, OpIntent } from './op.ts';
+import type { Actor, Rejection } from './rejection.ts';
 import { IndexedRooms } from './room-index.ts';
 import type { RoomRecord, Rooms } from './room.ts';
 
@@ -28,55 +32,18 @@ export const MAX_USER_LIMIT = 10_000;
 export const MAX_ROOMS = 5_000;
 
 
-/** Every reason an op can be refused (stored verdicts are checked against this list). */
-export const REJECT_CODES = [
-  'malformed',
-  'too-large',
-  'wrong-relay',
-  'unknown-key',
-  'replayed',
-  'bad-signature',
-  'forbidden',
-  'unknown-room',
-  'cycle',
-  'duplicate-name',
-  'bad-name',
-  'bad-value',
-  'room-full',
-  'root-protected',
-  'room-exists',
-  'internal',
-] as const;
-
-/** Why an op is refused. The relay maps these to wire error codes. */
-export type RejectCode = (typeof REJECT_CODES)[number];
-
-/** A refusal with its reason. */
-export interface Rejection {
-  readonly code: RejectCode;
-  readonly reason: string;
-}
-
-/** Who is acting. */
-export interface Actor {
-  readonly keyHex: string;
-  readonly role: 'admin' | 'member' | 'guest';
-}
+export { REJECT_CODES } from './rejection.ts';
+export type { Actor, PermissionDenial, RejectCode, Rejection } from './rejection.ts';
+export { authorize, requiredPermissions, subjectOf } from './authorize.ts';
+export type { Authorize } from './authorize.ts';
+export { isAclOp } from './acl-ops.ts';
+export type { AclOp } from './acl-ops.ts';
 
 /** What validation needs to know beyond the tree. */
 export interface TreeContext {
   /** Members currently in a room (for user limits); clients pass () => 0. */
   readonly occupancy: (roomId: string) => number;
 }
-
-/** The pluggable permission check: admins edit the tree, everyone may join rooms. A later ACL issue replaces this. */
-export type Authorize = (rooms: Rooms, actor: Actor, op: OpIntent) => Rejection | null;
-
-/** Today's policy. */
-export const authorize: Authorize = (_rooms, actor, op) => {
-  if (op.kind === 'member.join') return null;
-  return actor.role === 'admin' ? null : { code: 'forbidden', reason: `${op.kind} needs admin` };
-};
 
 const ROOM_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 // Control characters (C0, DEL, C1) and line/paragraph separators never belong in a description
@@ -188,6 +155,12 @@ export function checkInvariants(rooms: Rooms, op: OpIntent, ctx: TreeContext): R
       if (!room) return unknownRoom(op.args.roomId);
       return room.userLimit > 0 && ctx.occupancy(room.id) >= room.userLimit ? { code: 'room-full', reason: 'room is full' } : null;
     }
+    case 'acl.rule.put':
+    case 'acl.rule.delete':
+    case 'acl.group.put':
+    case 'acl.group.delete':
+    case 'acl.inherit':
+      return checkAclOp(rooms, op);
   }
 }
 
@@ -228,7 +201,7 @@ export function applyOp(rooms: Rooms, op: OpIntent | OpBody, voiceIdFor: (roomId
   switch (op.kind) {
     case 'room.create': {
       const a = op.args;
-      const room: RoomRecord = { id: a.roomId, name: a.name, parent: a.parentId, position: 0, description: a.description, userLimit: a.userLimit, voiceId: voiceIdFor(a.roomId) };
+      const room: RoomRecord = { id: a.roomId, name: a.name, parent: a.parentId, position: 0, description: a.description, userLimit: a.userLimit, voiceId: voiceIdFor(a.roomId), acl: newRoomAcl() };
       place(rooms, room, a.index, changed);
       break;
     }
@@ -268,6 +241,12 @@ export function applyOp(rooms: Rooms, op: OpIntent | OpBody, voiceIdFor: (roomId
     }
     case 'member.join':
       break;
+    case 'acl.rule.put':
+    case 'acl.rule.delete':
+    case 'acl.group.put':
+    case 'acl.group.delete':
+    case 'acl.inherit':
+      return applyAclOp(rooms, op);
   }
   return changed;
 }

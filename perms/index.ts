@@ -6,3 +6,5 @@
 export * from './permission.ts';
 export * from './model.ts';
 export * from './evaluate.ts';
+export * from './limits.ts';
+export * from './acl-json.ts';

@@ -26,6 +26,16 @@ export function describeOp(op: OpIntent, rooms: Rooms): string {
       return `Change the description or user limit of ${name(op.args.roomId)}`;
     case 'member.join':
       return `Join ${name(op.args.roomId)}`;
+    case 'acl.rule.put':
+      return `Change a permission rule of ${name(op.args.roomId)}`;
+    case 'acl.rule.delete':
+      return `Remove a permission rule of ${name(op.args.roomId)}`;
+    case 'acl.group.put':
+      return `Change a group of ${name(op.args.roomId)}`;
+    case 'acl.group.delete':
+      return `Remove the group ${q(op.args.name)} of ${name(op.args.roomId)}`;
+    case 'acl.inherit':
+      return op.args.inherit ? `Let ${name(op.args.roomId)} inherit permissions` : `Stop ${name(op.args.roomId)} inheriting permissions`;
   }
 }
 

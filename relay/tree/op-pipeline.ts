@@ -19,7 +19,7 @@
  */
 import * as Y from 'yjs';
 import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, opHex, peekOpId, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
-import type { Actor, Authorize, OpBody, RejectCode, Rooms } from '../../crdt/index.ts';
+import type { Actor, Authorize, OpBody, PermissionDenial, RejectCode, Rooms } from '../../crdt/index.ts';
 import { isAcceptablePublicKey } from '../../keys/public-key.ts';
 import { InlineVerifier } from './signature-pool.ts';
 import type { AuditRecord, LoadedTree, Verdict } from './tree-persistence.ts';
@@ -44,6 +44,8 @@ export interface OpOutcome {
   readonly opId: Uint8Array;
   readonly code: RejectCode | null;
   readonly reason: string;
+  /** For a refusal by the permission check: the permission, room and deciding rule. */
+  readonly denial?: PermissionDenial;
   /** Audit position of an applied op, else 0. */
   readonly seq: number;
   /** The device's sequence number now used up, to persist before answering (null for unattributable refusals and repeats). */
@@ -184,7 +186,7 @@ export class OpPipeline {
       const verdict: Verdict = { code: rejection.code, reason: rejection.reason, seq: 0 };
       if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);
       else this.#verdicts.set(opIdHex, verdict);
-      return { ...refuse(rejection.code, rejection.reason, op.opId), deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict };
+      return { ...refuse(rejection.code, rejection.reason, op.opId), deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict, ...(rejection.denial ? { denial: rejection.denial } : {}) };
     }
     // The document is written once per batch (writeDoc), not per op: see writeDoc.
     const changed = applyOp(this.rooms, op, () => this.#nextVoiceId++);

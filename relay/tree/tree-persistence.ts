@@ -32,6 +32,7 @@ import type { Store, StoredRoom } from '../storage/store.ts';
 import { decodeAuditBatch, decodeVerdictBatch, encodeAuditBatch, encodeVerdictBatch } from './op-records.ts';
 import type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
 import { isRecord } from '../../proto/bytes.ts';
+import { defaultAcl } from '../../perms/index.ts';
 
 export type { AuditRecord, Verdict, VerdictRecord } from './op-records.ts';
 
@@ -119,9 +120,9 @@ function rootName(serverName: string): string {
 /** The tree a fresh relay starts with: a root holding the two rooms of the old flat list (their names and voice ids carried over). */
 export function seedRooms(legacy: readonly StoredRoom[] | undefined, serverName: string): RoomRecord[] {
   const old: readonly (StoredRoom | RoomRecord)[] = legacy && legacy.length > 0 ? legacy : SEED_ROOMS;
-  const children: RoomRecord[] = old.map((r, position) => ({ id: r.id, name: r.name, parent: ROOT_ID, position, description: r.description, userLimit: r.userLimit, voiceId: r.voiceId }));
+  const children: RoomRecord[] = old.map((r, position) => ({ id: r.id, name: r.name, parent: ROOT_ID, position, description: r.description, userLimit: r.userLimit, voiceId: r.voiceId, acl: defaultAcl(false) }));
   const rootVoice = Math.max(0, ...children.map((r) => r.voiceId)) + 1;
-  return [{ id: ROOT_ID, name: rootName(serverName), parent: '', position: 0, description: '', userLimit: 0, voiceId: rootVoice }, ...children];
+  return [{ id: ROOT_ID, name: rootName(serverName), parent: '', position: 0, description: '', userLimit: 0, voiceId: rootVoice, acl: defaultAcl(true) }, ...children];
 }
 
 /** Loads the tree (seeding it on first start) and the op bookkeeping. */

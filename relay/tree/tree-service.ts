@@ -218,7 +218,7 @@ export class TreeService {
       if (out.audit) batch.audit.push(out.audit);
       for (const id of out.changed) batch.changed.add(id);
       if (out.op?.kind === 'member.join') batch.joins.push({ session, roomId: out.op.args.roomId });
-      replies.push({ opId: out.opId, code: wireCode(out.code), reason: out.reason, serverSeq: BigInt(out.seq) });
+      replies.push({ opId: out.opId, code: wireCode(out.code), reason: out.reason, serverSeq: BigInt(out.seq), ...(out.denial ? { denial: { permission: out.denial.permission, roomId: out.denial.roomId, ruleId: out.denial.ruleId ?? '' } } : {}) });
     }
     void this.#flush();
   }

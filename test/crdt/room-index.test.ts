@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyOp, childrenOf, IndexedRooms, nameKey, ROOT_ID, subtreeOf, validateOp } from '../../crdt/index.ts';
 import type { Actor, OpIntent, RoomRecord, Rooms } from '../../crdt/index.ts';
+import { defaultAcl } from '../../perms/index.ts';
 
 const admin: Actor = { keyHex: 'aa', role: 'admin' };
 const ctx = { occupancy: () => 0 };
@@ -22,7 +23,7 @@ const intent: fc.Arbitrary<OpIntent> = fc.oneof(
 );
 
 function seed(): RoomRecord {
-  return { id: ROOT_ID, name: 'Server', parent: '', position: 0, description: '', userLimit: 0, voiceId: 1 };
+  return { id: ROOT_ID, name: 'Server', parent: '', position: 0, description: '', userLimit: 0, voiceId: 1, acl: defaultAcl(true) };
 }
 
 /** The index as a full scan computes it. */

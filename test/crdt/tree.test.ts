@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { applyOp, checkRoomName, childrenOf, project, readRooms, ROOT_ID, validateOp, writeRooms } from '../../crdt/index.ts';
 import type { Actor, OpIntent, Rooms } from '../../crdt/index.ts';
+import { defaultAcl } from '../../perms/index.ts';
 
 const admin: Actor = { keyHex: 'a', role: 'admin' };
 const guest: Actor = { keyHex: 'g', role: 'guest' };
@@ -9,9 +10,9 @@ const ctx = { occupancy: () => 0 };
 
 function seed(): Rooms {
   const rooms: Rooms = new Map();
-  rooms.set(ROOT_ID, { id: ROOT_ID, name: 'Root', parent: '', position: 0, description: '', userLimit: 0, voiceId: 3 });
-  rooms.set('lobby', { id: 'lobby', name: 'Lobby', parent: ROOT_ID, position: 0, description: '', userLimit: 0, voiceId: 1 });
-  rooms.set('quiet', { id: 'quiet', name: 'Quiet room', parent: ROOT_ID, position: 1, description: '', userLimit: 2, voiceId: 2 });
+  rooms.set(ROOT_ID, { id: ROOT_ID, name: 'Root', parent: '', position: 0, description: '', userLimit: 0, voiceId: 3, acl: defaultAcl(true) });
+  rooms.set('lobby', { id: 'lobby', name: 'Lobby', parent: ROOT_ID, position: 0, description: '', userLimit: 0, voiceId: 1, acl: defaultAcl(false) });
+  rooms.set('quiet', { id: 'quiet', name: 'Quiet room', parent: ROOT_ID, position: 1, description: '', userLimit: 2, voiceId: 2, acl: defaultAcl(false) });
   return rooms;
 }
 const run = (rooms: Rooms, op: OpIntent, actor = admin) => validateOp(rooms, actor, op, ctx) ?? (applyOp(rooms, op, () => 9), null);

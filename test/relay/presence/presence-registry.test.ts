@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Role } from '../../../proto/index.ts';
 import { Presence, SEED_ROOMS } from '../../../relay/index.ts';
+import { defaultAcl } from '../../../perms/index.ts';
 
 function member(sessionId: number, roomId: string) {
   return { sessionId, publicKey: new Uint8Array(32), displayName: `u${sessionId}`, roomId, muted: false, deafened: false, role: Role.MEMBER };
@@ -21,7 +22,7 @@ describe('Presence', () => {
   });
 
   it('refuses a move into a full room', () => {
-    const p = new Presence([...SEED_ROOMS, { id: 'booth', name: 'Booth', parent: '', position: 2, description: '', userLimit: 1, voiceId: 3 }]);
+    const p = new Presence([...SEED_ROOMS, { id: 'booth', name: 'Booth', parent: '', position: 2, description: '', userLimit: 1, voiceId: 3, acl: defaultAcl(true) }]);
     p.add(member(1, 'booth'));
     p.add(member(2, 'lobby'));
     expect(p.move(2, 'booth')).toEqual({ ok: false, reason: 'room-full' });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verify } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
-import { decodeOpBody, encodeUpdate, opHex, TREE_DOC } from '../../../crdt/index.ts';
+import { decodeOpBody, encodeUpdate, MAX_OP_BODY_BYTES, opHex, TREE_DOC } from '../../../crdt/index.ts';
 import type { Rooms } from '../../../crdt/index.ts';
 import { ErrorCode, Role } from '../../../proto/index.ts';
 import { connectClient, generateKey } from '../../helpers/relay-client.ts';
@@ -81,7 +81,7 @@ describe('room tree ops on a real relay', () => {
       ['op by a non-admin', () => ({ client: guest, op: guest.sign({ kind: 'room.rename', args: { roomId: 'lobby', name: 'Mine' } }), code: ErrorCode.OP_FORBIDDEN })],
       ['move creating a cycle', () => ({ client: a, op: a.sign({ kind: 'room.move', args: { roomId: 'games', parentId: 'chess', index: 0 } }), code: ErrorCode.OP_CYCLE })],
       ['duplicate sibling name', () => ({ client: a, op: a.sign({ kind: 'room.rename', args: { roomId: 'lobby', name: 'GAMES' } }), code: ErrorCode.OP_DUPLICATE_NAME })],
-      ['oversized op', () => ({ client: a, op: a.sign({ kind: 'room.describe', args: { roomId: 'lobby', description: 'x'.repeat(3000), userLimit: 0 } }), code: ErrorCode.OP_TOO_LARGE })],
+      ['oversized op', () => ({ client: a, op: a.sign({ kind: 'room.describe', args: { roomId: 'lobby', description: 'x'.repeat(MAX_OP_BODY_BYTES + 1), userLimit: 0 } }), code: ErrorCode.OP_TOO_LARGE })],
       ['unknown room', () => ({ client: a, op: a.sign({ kind: 'room.rename', args: { roomId: 'nowhere', name: 'X' } }), code: ErrorCode.OP_UNKNOWN_ROOM })],
       ['name over 64 characters', () => ({ client: a, op: a.sign({ kind: 'room.rename', args: { roomId: 'lobby', name: 'n'.repeat(65) } }), code: ErrorCode.OP_BAD_NAME })],
       ['deleting the root', () => ({ client: a, op: a.sign({ kind: 'room.delete', args: { roomId: 'root' } }), code: ErrorCode.OP_ROOT_PROTECTED })],

@@ -10,8 +10,9 @@ import { countRoomTombstones, readRooms, writeRooms } from '../../../crdt/index.
 import type { RoomRecord } from '../../../crdt/index.ts';
 import * as Y from 'yjs';
 import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, TOMBSTONES_PER_LIVE } from '../../../relay/tree/tree-epoch.ts';
+import { defaultAcl } from '../../../perms/index.ts';
 
-const room = (id: string): RoomRecord => ({ id, name: id, parent: 'root', position: 0, description: '', userLimit: 0, voiceId: 1 });
+const room = (id: string): RoomRecord => ({ id, name: id, parent: 'root', position: 0, description: '', userLimit: 0, voiceId: 1, acl: defaultAcl(false) });
 
 describe('tree epoch rule', () => {
   it('starts an epoch exactly when tombstones reach the floor and outnumber live rooms', () => {
