@@ -24,6 +24,7 @@ import type { ChatCommand } from './chat/index.ts';
 import { relayErrorState, signedOutState } from './connection/connection-state.ts';
 import { isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
 import { denialOf } from './perms/denial.ts';
+import { aclEdits } from './perms/acl-ops.ts';
 import { currentVoiceId, signedInState, withRosterPage, withUser, withoutUser } from './presence.ts';
 import type { RosterInProgress } from './presence.ts';
 import { memoryPins } from './access/relay-pins.ts';
@@ -215,6 +216,9 @@ export class Session {
         return;
       case 'tree-edit':
         void this.#tree.edit(cmd.edit);
+        return;
+      case 'acl-edit':
+        for (const edit of aclEdits(cmd.roomId, cmd.changes)) void this.#tree.edit(edit);
         return;
       case 'dismiss-refusal':
         this.#tree.dismiss(cmd.opIdHex);

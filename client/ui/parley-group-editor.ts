@@ -1,4 +1,5 @@
 import { LitElement, css, html } from 'lit';
+import { isGroupName, MAX_GROUP_NAME_CHARS } from '../../perms/index.ts';
 import type { GroupDef } from '../../perms/index.ts';
 import type { KnownPerson } from '../session/perms/perm-state.ts';
 import { panelStyles } from './panel-styles.ts';
@@ -20,8 +21,6 @@ export class GroupDeleteEvent extends Event {
   }
 }
 
-/** Group names: what a rule names (letters, digits, - and _, up to 32). */
-const NAME = /^[\p{L}\p{N}_-]{1,32}$/u;
 
 /**
  * The named groups defined on one room (Mumble's semantics): each with its
@@ -75,8 +74,8 @@ export class ParleyGroupEditor extends LitElement {
     e.preventDefault();
     const input = this.renderRoot.querySelector('#new-group') as HTMLInputElement;
     const name = input.value.trim();
-    if (!NAME.test(name)) {
-      this._error = 'Group names are 1–32 letters, digits, - or _.';
+    if (!isGroupName(name)) {
+      this._error = `Group names are 1–${MAX_GROUP_NAME_CHARS} characters.`;
       return;
     }
     if (this.groups.some((g) => g.name === name)) {

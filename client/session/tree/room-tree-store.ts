@@ -301,7 +301,9 @@ export class RoomTreeStore {
     const actor = { keyHex: opHex(signer.publicKey), role: meta?.role ?? 'guest' } as const;
     const rejection = meta ? validateOp(view.rooms, actor, edit, { occupancy: () => 0 }) : { code: 'unknown-key' as const, reason: 'not connected to this relay yet' };
     if (rejection || !meta) {
-      this.#refuse({ opIdHex: `local-${now()}`, what: describeOp(edit, view.rooms), why: rejection?.reason ?? 'not connected yet', code: ErrorCode.BAD_REQUEST });
+      const denial = rejection?.denial ? { ...rejection.denial, ruleId: rejection.denial.ruleId ?? '' } : null;
+      const why = denial ? refusalText(ErrorCode.OP_FORBIDDEN, denial, view.rooms) : (rejection?.reason ?? 'not connected yet');
+      this.#refuse({ opIdHex: `local-${now()}`, what: describeOp(edit, view.rooms), why, code: denial ? ErrorCode.OP_FORBIDDEN : ErrorCode.BAD_REQUEST, denial });
       return;
     }
     const seq = await cache.nextSeq(actor.keyHex);

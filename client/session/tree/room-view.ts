@@ -20,7 +20,7 @@ export interface RoomView {
   readonly userLimit: number;
   /** A queued (not yet acknowledged) change created or changed this room. */
   readonly pending: boolean;
-  /** The room's rules and groups (perms/); absent = the default (no rules: today's behaviour). */
+  /** The room's rules and groups (perms/); absent (hand-made views in tests) = the default. */
   readonly acl?: RoomAcl;
 }
 
@@ -35,7 +35,6 @@ export function toRoomView(record: RoomRecord, pending: boolean): RoomView {
     description: record.description,
     userLimit: record.userLimit,
     pending,
-    // The record carries its ACL once one was set (perms-core); untouched rooms have none.
-    ...((record as { readonly acl?: RoomAcl }).acl ? { acl: (record as { readonly acl?: RoomAcl }).acl } : {}),
+    acl: record.acl,
   };
 }
