@@ -35,6 +35,8 @@ export interface UserView {
   readonly muted: boolean;
   readonly deafened: boolean;
   readonly role: RoleName;
+  /** The relay does not forward their voice: the room's rules do not let them speak there (absent = false). */
+  readonly suppressed?: boolean;
 }
 
 /** An invite as admins see it. */

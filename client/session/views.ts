@@ -22,6 +22,8 @@ export const toUserView = (u: User): UserView => ({
   muted: u.muted,
   deafened: u.deafened,
   role: roleName(u.role),
+  // User.suppressed (field 8) comes with perms-relay's proto; a relay without it never suppresses.
+  ...((u as { readonly suppressed?: boolean }).suppressed ? { suppressed: true } : {}),
 });
 
 export function toAdminView(state: AdminState): { invites: InviteView[]; bans: BanView[] } {
