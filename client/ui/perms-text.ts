@@ -126,6 +126,7 @@ export function decisionSentence(allowed: boolean, step: TraceStep | null, targe
   const where = roomPath(step.roomId, ctx.rooms);
   // A hidden ancestor (or room) takes everything: say so, then name the rule that hid it.
   const hidden = step.why.startsWith('hidden') ? `${step.roomId === targetRoomId ? 'this room' : where} is hidden from them, ` : '';
+  if (step.ruleId === null && step.why.startsWith('default')) return allowed ? 'allowed by default' : 'denied by default (no rule allows it)';
   if (step.ruleId === null) return hidden ? `${verb}: ${hidden.slice(0, -2)}` : `${verb}: ${step.why}`;
   const rule = ctx.ruleOf(step.roomId, step.ruleId);
   const label = rule?.label || (rule ? ruleSentence(rule, new Map()) : `rule ${step.ruleId}`);

@@ -79,7 +79,7 @@ describe('permissions scenario: rules, inspector, view as, refusals', () => {
     await dialog.waitFor();
     expect(await dialog.locator('caption').textContent()).toBe('What you may do in /Ground');
     expect(await dialog.locator('tr[aria-current="true"]').getAttribute('data-permission')).toBe('edit-perms');
-    expect(await gridRow(dialog, 'edit-perms')).toEqual(['Edit permissions', '✗ Denied', 'denied by default']);
+    expect(await gridRow(dialog, 'edit-perms')).toEqual(['Edit permissions', '✗ Denied', 'denied by default (no rule allows it)']);
     // The admin's tree still has the rule: nothing changed for anyone else.
     expect(await ruleLabels(org.admin, 'ground')).toEqual(['ground: members only']);
   });
