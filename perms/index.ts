@@ -8,3 +8,6 @@ export * from './model.ts';
 export * from './evaluate.ts';
 export * from './limits.ts';
 export * from './acl-json.ts';
+export * from './lint.ts';
+export * from './what-if.ts';
+export * from './presets.ts';
