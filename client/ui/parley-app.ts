@@ -208,13 +208,14 @@ export class ParleyApp extends LitElement {
   /** The permissions editor and the inspector, when open. */
   #permsDialogs(s: State) {
     const people = knownPeople(s.users, s.rooms);
+    const self = selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId);
     const permsRoom = this._permsRoom ? s.rooms.find((r) => r.id === this._permsRoom) ?? null : null;
     const i = this._inspect;
     return html`${permsRoom
-      ? html`<parley-perms-dialog .room=${permsRoom} .rooms=${s.rooms} .people=${people} @close=${() => (this._permsRoom = '')}></parley-perms-dialog>`
+      ? html`<parley-perms-dialog .room=${permsRoom} .rooms=${s.rooms} .people=${people} .self=${self} @close=${() => (this._permsRoom = '')}></parley-perms-dialog>`
       : ''}
       ${i
-        ? html`<parley-perms-inspector .rooms=${s.rooms} .people=${people} .self=${selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId)}
+        ? html`<parley-perms-inspector .rooms=${s.rooms} .people=${people} .self=${self}
             .choice=${i.choice} .roomId=${i.roomId} .highlight=${i.permission} @close=${() => (this._inspect = null)}></parley-perms-inspector>`
         : ''}`;
   }

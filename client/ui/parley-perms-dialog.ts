@@ -8,7 +8,11 @@ import { whatIfKnown } from '../session/perms/what-if.ts';
 import { AclEditEvent, InspectEvent } from './events.ts';
 import { panelStyles } from './panel-styles.ts';
 import { roomPath, ruleSentence } from './perms-text.ts';
-import { whatIfDetails, whatIfSummary } from './what-if-text.ts';
+import { whatIfDetails } from './what-if-text.ts';
+import { lint } from '../../perms/index.ts';
+import type { Subject } from '../../perms/index.ts';
+import './parley-perms-presets.ts';
+import type { PresetEvent } from './parley-perms-presets.ts';
 import type { RuleSaveEvent } from './parley-rule-editor.ts';
 import type { GroupDeleteEvent, GroupPutEvent } from './parley-group-editor.ts';
 import './parley-rule-editor.ts';
@@ -30,6 +34,7 @@ export class ParleyPermsDialog extends LitElement {
     room: { attribute: false },
     rooms: { attribute: false },
     people: { attribute: false },
+    self: { attribute: false },
     _draft: { state: true },
     _editing: { state: true },
   };
@@ -37,6 +42,8 @@ export class ParleyPermsDialog extends LitElement {
   declare room: RoomView | null;
   declare rooms: readonly RoomView[];
   declare people: readonly KnownPerson[];
+  /** The editor, for the self-lockout warning. */
+  declare self: Subject;
   declare _draft: RoomAcl | null;
   /** The rule in the editor: a rule, 'new', or null (editor closed). */
   declare _editing: Rule | 'new' | null;
@@ -46,6 +53,7 @@ export class ParleyPermsDialog extends LitElement {
     this.room = null;
     this.rooms = [];
     this.people = [];
+    this.self = { keyHex: null, role: 'guest', roomId: null };
     this._draft = null;
     this._editing = null;
   }
@@ -122,10 +130,9 @@ export class ParleyPermsDialog extends LitElement {
 
   #whatIf(draft: RoomAcl) {
     const room = this.room!;
-    const changes = whatIfKnown(permStateOf(this.rooms), permStateOf(this.#draftRooms(draft)), this.people);
-    const summary = whatIfSummary(changes);
+    const { summary, changes } = whatIfKnown(permStateOf(this.rooms), permStateOf(this.#draftRooms(draft)), this.people);
     const pending = aclChanges(aclOf(room, this.rooms), draft).length;
-    const text = pending === 0 ? 'No changes yet.' : summary.length === 0 ? 'This changes nothing for anyone this device knows.' : `This ${summary.join('; ')}.`;
+    const text = pending === 0 ? 'No changes yet.' : changes.length === 0 ? 'This changes nothing for anyone this device knows.' : `This ${summary}.`;
     return html`<div class="whatif">
       <p id="whatif-summary" role="status" aria-live="polite">${text}</p>
       ${changes.length
@@ -134,6 +141,15 @@ export class ParleyPermsDialog extends LitElement {
           </details>`
         : ''}
     </div>`;
+  }
+
+  /** Lint warnings for this room's draft (rules that never apply, overridden, unknown names, locking yourself out). */
+  #lint(draft: RoomAcl) {
+    const room = this.room!;
+    const known = new Set(this.people.map((p) => p.keyHex));
+    const issues = lint(permStateOf(this.#draftRooms(draft)), known, { subject: this.self, roomId: room.id }).filter((i) => i.roomId === room.id);
+    if (issues.length === 0) return html`<p class="hint" id="lint-none">No warnings.</p>`;
+    return html`<ul class="warn" aria-label="Warnings">${issues.map((i) => html`<li data-kind=${i.kind}><span aria-hidden="true">⚠ </span>${i.message}</li>`)}</ul>`;
   }
 
   override render() {
@@ -165,7 +181,10 @@ export class ParleyPermsDialog extends LitElement {
       <parley-group-editor .groups=${draft.groups} .people=${this.people}
         @group-put=${(e: GroupPutEvent) => (this._draft = withGroup(draft, e.group as GroupDef))}
         @group-delete=${(e: GroupDeleteEvent) => (this._draft = withoutGroup(draft, e.name))}></parley-group-editor>
+      <h3>Presets</h3>
+      <parley-perms-presets .people=${this.people} @preset=${(e: PresetEvent) => (this._draft = { ...e.acl, inherit: isRoot ? draft.inherit : e.acl.inherit })}></parley-perms-presets>
       <h3>Before you save</h3>
+      ${this.#lint(draft)}
       ${this.#whatIf(draft)}
       <div>
         <button type="submit" id="save-perms" ?disabled=${pending === 0} @click=${() => this.#save()}>${pending === 0 ? 'Save' : `Save ${pending} ${pending === 1 ? 'change' : 'changes'}`}</button>

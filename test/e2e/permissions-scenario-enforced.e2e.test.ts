@@ -73,7 +73,7 @@ describe('permissions scenario, enforced by the relay (needs perms-relay and per
   it('builds the organisation', async () => {
     // The member's microphone plays the tone too: to show that Flight does not forward it.
     org = await buildOrg(rig, { memberTalks: true });
-  }, 120_000);
+  }, 300_000);
 
   it('hidden: Command is absent from the member’s and the guest’s DOM and IndexedDB; the officer has it', async () => {
     await expect.poll(() => org.officer.locator('parley-room-list [data-room-id="command"]').count()).toBe(1);

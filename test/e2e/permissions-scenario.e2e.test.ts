@@ -30,7 +30,7 @@ describe('permissions scenario: rules, inspector, view as, refusals', () => {
   it('an admin builds the organisation (Ground through the permissions dialog); nothing is refused', async () => {
     org = await buildOrg(rig, { memberTalks: false });
     expect(await org.admin.evaluate(() => window.parley!.session.state.tree.refused.length)).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it('every member’s replica has the rules, including the one added through the dialog', async () => {
     for (const p of [org.officer, org.pilot, org.member]) {

@@ -78,10 +78,7 @@ export async function buildOrg(rig: VoiceRig, opts: { readonly memberTalks: bool
   const pilot = await (await newProfile(rig.toneBrowser)).newPage();
   const member = await (await newProfile(opts.memberTalks ? rig.toneBrowser : rig.quietBrowser)).newPage();
   const guest = await (await newProfile(rig.quietBrowser)).newPage();
-  await joinAs(officer, link, 'Olga');
-  await joinAs(pilot, link, 'Piet');
-  await joinAs(member, link, 'Mia');
-  await joinAs(guest, relay.url, 'Gus');
+  await Promise.all([joinAs(officer, link, 'Olga'), joinAs(pilot, link, 'Piet'), joinAs(member, link, 'Mia'), joinAs(guest, relay.url, 'Gus')]);
   for (const p of [officer, pilot, member]) await expect.poll(() => p.evaluate(() => window.parley!.session.state.role)).toBe('member');
   const keys = { officer: await keyOf(officer), pilot: await keyOf(pilot), member: await keyOf(member) };
 

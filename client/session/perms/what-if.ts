@@ -1,11 +1,10 @@
 /**
- * The what-if diff over the people this client knows: who gains or loses
- * which permission in which room if `after` replaced `before`. Every known
- * person is evaluated in every room of both trees (perms/evaluate, the
- * relay's own answer), so the editor can show the effect before saving.
+ * The what-if diff over the people this client knows: perms/whatIf (the
+ * relay's own evaluation) for every known person, before and after, spread
+ * into one line per person, room and permission for the details list.
  */
-import { evaluate, PERMISSIONS, has } from '../../../perms/index.ts';
-import type { PermState } from '../../../perms/index.ts';
+import { listOf, whatIf } from '../../../perms/index.ts';
+import type { Permission, PermState } from '../../../perms/index.ts';
 import type { KnownPerson } from './perm-state.ts';
 import { personSubject } from './perm-state.ts';
 
@@ -13,25 +12,18 @@ import { personSubject } from './perm-state.ts';
 export interface KnownPermChange {
   readonly keyHex: string;
   readonly name: string;
-  readonly role: KnownPerson['role'];
   readonly roomId: string;
-  readonly permission: (typeof PERMISSIONS)[number];
+  readonly permission: Permission;
   readonly gained: boolean;
 }
 
-/** Every change for every known person, in room then permission order. */
-export function whatIfKnown(before: PermState, after: PermState, people: readonly KnownPerson[]): KnownPermChange[] {
-  const out: KnownPermChange[] = [];
-  for (const person of people) {
-    const subject = personSubject(person);
-    for (const roomId of after.rooms.keys()) {
-      const a = evaluate(before, subject, roomId).permissions;
-      const b = evaluate(after, subject, roomId).permissions;
-      if (a === b) continue;
-      for (const p of PERMISSIONS) {
-        if (has(a, p) !== has(b, p)) out.push({ keyHex: person.keyHex, name: person.name, role: person.role, roomId, permission: p, gained: has(b, p) });
-      }
-    }
-  }
-  return out;
+/** The one-line summary ("removes speak from 14 members in 3 rooms") and every change. */
+export function whatIfKnown(before: PermState, after: PermState, people: readonly KnownPerson[]): { readonly summary: string; readonly changes: KnownPermChange[] } {
+  const result = whatIf(before, after, people.map(personSubject));
+  const changes = result.changes.flatMap((c) => {
+    const p = people[c.subject]!;
+    const line = (permission: Permission, gained: boolean): KnownPermChange => ({ keyHex: p.keyHex, name: p.name, roomId: c.roomId, permission, gained });
+    return [...listOf(c.lost).map((x) => line(x, false)), ...listOf(c.gained).map((x) => line(x, true))];
+  });
+  return { summary: result.summary, changes };
 }
