@@ -5,6 +5,7 @@
  * frame becomes a SessionError.
  */
 import { ErrorCode } from '../../proto/index.ts';
+import type { PermissionDenialView } from './perms/denial.ts';
 
 /** Every reason a session can fail or refuse, relay refusals included. */
 export type SessionErrorCode =
@@ -47,7 +48,11 @@ export type SessionErrorCode =
   | 'chat-conflict'
   | 'slow-down'
   | 'too-slow'
-  | 'reply-unreadable';
+  | 'reply-unreadable'
+  /** Refused by a room's permissions; `denial` says which permission, where, and the deciding rule. */
+  | 'permission-denied'
+  /** A room's password was wrong (counted by the relay's lock-out). */
+  | 'room-password-wrong';
 
 /** An error with a code, optional end time for temporary refusals, the admin's reason, and a cause. */
 export class SessionError extends Error {
@@ -56,12 +61,15 @@ export class SessionError extends Error {
   readonly untilMs: number | null;
   /** The reason an admin gave for a kick or ban (their text, shown as text); null when none. */
   readonly reason: string | null;
-  constructor(code: SessionErrorCode, message: string, options: { cause?: unknown; untilMs?: number | null; reason?: string | null } = {}) {
+  /** For refusals by a room's permissions: the missing permission, the room and the deciding rule. */
+  readonly denial: PermissionDenialView | null;
+  constructor(code: SessionErrorCode, message: string, options: { cause?: unknown; untilMs?: number | null; reason?: string | null; denial?: PermissionDenialView | null } = {}) {
     super(message, { cause: options.cause });
     this.name = 'SessionError';
     this.code = code;
     this.untilMs = options.untilMs ?? null;
     this.reason = options.reason ?? null;
+    this.denial = options.denial ?? null;
   }
 }
 
@@ -95,6 +103,8 @@ const FROM_RELAY: Partial<Record<ErrorCode, SessionErrorCode>> = {
   [ErrorCode.CHAT_NOT_FOUND]: 'chat-not-found',
   [ErrorCode.CHAT_ID_CONFLICT]: 'chat-conflict',
   [ErrorCode.SLOW_DOWN]: 'slow-down',
+  [ErrorCode.PERMISSION_DENIED]: 'permission-denied',
+  [ErrorCode.PASSWORD_WRONG]: 'room-password-wrong',
 };
 
 /**
@@ -107,10 +117,14 @@ function adminReason(code: SessionErrorCode, message: string): string | null {
   return message.startsWith(prefix) && message.length > prefix.length ? message.slice(prefix.length) : null;
 }
 
-/** Maps a relay `Error` message onto a SessionError. */
-export function sessionErrorFromRelay(code: ErrorCode, message: string, untilMs: bigint): SessionError {
-  const ours = FROM_RELAY[code] ?? 'protocol-error';
-  return new SessionError(ours, message, { untilMs: untilMs > 0n ? Number(untilMs) : null, reason: adminReason(ours, message) });
+/**
+ * Maps a relay `Error` message onto a SessionError. A refusal that names its
+ * deciding rule (`denial`) is a permission refusal whatever its code (chat and
+ * op refusals keep their own codes on the wire and gain the detail).
+ */
+export function sessionErrorFromRelay(code: ErrorCode, message: string, untilMs: bigint, denial: PermissionDenialView | null = null): SessionError {
+  const ours = denial ? 'permission-denied' : (FROM_RELAY[code] ?? 'protocol-error');
+  return new SessionError(ours, message, { untilMs: untilMs > 0n ? Number(untilMs) : null, reason: adminReason(ours, message), denial });
 }
 
 const FATAL: ReadonlySet<SessionErrorCode> = new Set<SessionErrorCode>([

@@ -23,6 +23,8 @@ import { ChatClient, memoryChatPersistence } from './chat/index.ts';
 import type { ChatCommand } from './chat/index.ts';
 import { relayErrorState, signedOutState } from './connection/connection-state.ts';
 import { isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
+import { denialOf } from './perms/denial.ts';
+import { aclEdits } from './perms/acl-ops.ts';
 import { currentVoiceId, signedInState, withRosterPage, withUser, withoutUser } from './presence.ts';
 import type { RosterInProgress } from './presence.ts';
 import { memoryPins } from './access/relay-pins.ts';
@@ -215,6 +217,9 @@ export class Session {
       case 'tree-edit':
         void this.#tree.edit(cmd.edit);
         return;
+      case 'acl-edit':
+        for (const edit of aclEdits(cmd.roomId, cmd.changes)) void this.#tree.edit(edit);
+        return;
       case 'dismiss-refusal':
         this.#tree.dismiss(cmd.opIdHex);
         return;
@@ -295,7 +300,7 @@ export class Session {
         this.#onAuthOk(msg.value);
         return;
       case 'error': {
-        const err = sessionErrorFromRelay(msg.value.code, msg.value.message, msg.value.untilMs);
+        const err = sessionErrorFromRelay(msg.value.code, msg.value.message, msg.value.untilMs, denialOf(msg.value));
         if (isInviteError(err.code)) this.#access.settleInvite();
         // A fatal refusal (kick, ban, bad key) also forgets the credentials: no reconnect.
         if (isFatalAuthError(err.code)) this.#credentials = null;

@@ -13,6 +13,7 @@ import type { ChatState } from './chat/chat-state.ts';
 import type { ChatCommand } from './chat/chat-client.ts';
 
 import { emptyTreeView } from './tree/index.ts';
+import type { AclChange } from './perms/acl-draft.ts';
 import type { RoomView, TreeEdit, TreeView } from './tree/index.ts';
 
 export type { RoomView } from './tree/index.ts';
@@ -34,6 +35,8 @@ export interface UserView {
   readonly muted: boolean;
   readonly deafened: boolean;
   readonly role: RoleName;
+  /** The relay does not forward their voice: the room's rules do not let them speak there (absent = false). */
+  readonly suppressed?: boolean;
 }
 
 /** An invite as admins see it. */
@@ -154,6 +157,8 @@ export type Command =
   | ChatCommand
   /** Admin: change the room tree (signed, queued while offline, shown as pending). */
   | { readonly type: 'tree-edit'; readonly edit: TreeEdit }
+  /** Change a room's rules, groups or inherit switch: one signed op per change, queued like room edits. */
+  | { readonly type: 'acl-edit'; readonly roomId: string; readonly changes: readonly AclChange[] }
   /** Hide a refused-change message. */
   | { readonly type: 'dismiss-refusal'; readonly opIdHex: string }
   /** Admin: load the audit history (older than `beforeSeq`; 0 = newest). */

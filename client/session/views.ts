@@ -22,6 +22,7 @@ export const toUserView = (u: User): UserView => ({
   muted: u.muted,
   deafened: u.deafened,
   role: roleName(u.role),
+  ...(u.suppressed ? { suppressed: true } : {}),
 });
 
 export function toAdminView(state: AdminState): { invites: InviteView[]; bans: BanView[] } {

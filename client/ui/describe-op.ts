@@ -5,6 +5,8 @@
  */
 import { ErrorCode } from '../../proto/index.ts';
 import type { OpIntent, Rooms } from '../../crdt/index.ts';
+import type { PermissionDenialView } from '../session/perms/denial.ts';
+import { PERMISSION_TEXT } from './perms-text.ts';
 
 const q = (s: string): string => `“${s}”`;
 
@@ -55,7 +57,11 @@ const WHY: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.OP_MALFORMED]: 'the relay could not read the change',
 };
 
-/** Why an op was refused, in words. */
-export function refusalText(code: ErrorCode): string {
+/**
+ * Why an op was refused, in words. A refusal by a room's permissions names
+ * the permission and the room ("you may not edit permissions in “Events”").
+ */
+export function refusalText(code: ErrorCode, denial: PermissionDenialView | null = null, rooms: Rooms = new Map()): string {
+  if (denial) return `you may not ${PERMISSION_TEXT[denial.permission]} in ${q(rooms.get(denial.roomId)?.name ?? denial.roomId)}`;
   return WHY[code] ?? 'the relay refused it';
 }

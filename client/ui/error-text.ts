@@ -1,6 +1,9 @@
 /** Plain-language text for every SessionErrorCode, shown in the UI. */
 import type { SessionError, SessionErrorCode } from '../session/errors.ts';
+import type { RoomView } from '../session/tree/room-view.ts';
+import type { PermissionDenialView } from '../session/perms/denial.ts';
 import { INSECURE_PAGE_TEXT } from './secure-page.ts';
+import { denialText } from './denial-text.ts';
 
 const TEXT: Record<SessionErrorCode, string> = {
   'relay-unreachable': 'Cannot reach the Parley relay. Check the address and that the relay is running.',
@@ -43,10 +46,16 @@ const TEXT: Record<SessionErrorCode, string> = {
   'slow-down': 'The relay is still sending you earlier data. Try again in a moment.',
   'too-slow': 'The relay closed the connection because this device was not reading what it sent (a slow or stalled network). Reconnecting…',
   'reply-unreadable': 'A reply from the relay was too large or damaged for this page to read. Try again, or reload the page.',
+  'permission-denied': 'This room’s permissions do not allow that.',
+  'room-password-wrong': 'That room password is wrong. Too many wrong tries lock this address out for a while.',
 };
 
-/** The sentence to show for an error, with the end time of bans and lock-outs. */
-export function errorText(error: Pick<SessionError, 'code' | 'untilMs'> & { readonly reason?: string | null }): string {
+/**
+ * The sentence to show for an error, with the end time of bans and lock-outs;
+ * a permission refusal names what, where and the deciding rule when the rooms are given.
+ */
+export function errorText(error: Pick<SessionError, 'code' | 'untilMs'> & { readonly reason?: string | null; readonly denial?: PermissionDenialView | null }, rooms: readonly RoomView[] = []): string {
+  if (error.denial) return denialText(error.denial, rooms);
   let text = TEXT[error.code];
   // Without a secure context the browser hides the microphone: say why, not "no microphone".
   if (error.code === 'mic-unavailable' && globalThis.isSecureContext === false) text = INSECURE_PAGE_TEXT;

@@ -6,6 +6,8 @@
  */
 import type { ChatCommand, Command, VoiceCommand } from '../session/index.ts';
 import type { TreeEdit } from '../session/tree/index.ts';
+import type { AclChange } from '../session/perms/acl-draft.ts';
+import type { Permission } from '../../perms/index.ts';
 
 /** Session commands an admin panel can ask for. */
 export type AdminCommand = Extract<Command, { type: 'create-invite' | 'revoke-invite' | 'kick' | 'ban' | 'lift-ban' | 'set-role' }>;
@@ -114,6 +116,37 @@ export class TreeEditEvent extends Event {
   }
 }
 
+/** Someone with edit-perms saved changes to a room's permissions (rules, groups, inherit). */
+export class AclEditEvent extends Event {
+  static readonly type = 'acl-edit';
+  constructor(readonly roomId: string, readonly changes: readonly AclChange[]) {
+    super(AclEditEvent.type, { bubbles: true, composed: true });
+  }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return { type: 'acl-edit', roomId: this.roomId, changes: this.changes };
+  }
+}
+
+/** Open the permissions editor of a room. */
+export class OpenPermissionsEvent extends Event {
+  static readonly type = 'open-permissions';
+  constructor(readonly roomId: string) {
+    super(OpenPermissionsEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/**
+ * Open the inspector: for yourself on a room ("Why?" on a refusal, with the
+ * permission it was about), or for anyone (`choice`, see subject-choice.ts).
+ */
+export class InspectEvent extends Event {
+  static readonly type = 'inspect';
+  constructor(readonly roomId: string, readonly permission: Permission | '' = '', readonly choice = 'self') {
+    super(InspectEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 /** An admin opened the actions of a room. */
 export class RoomActionsEvent extends Event {
   static readonly type = 'room-actions';
@@ -157,6 +190,7 @@ export type SessionCommandEvent =
   | AdminCommandEvent
   | RelayKeyDecisionEvent
   | TreeEditEvent
+  | AclEditEvent
   | DismissRefusalEvent
   | LoadHistoryEvent;
 
@@ -171,6 +205,7 @@ export const SESSION_COMMAND_EVENTS: readonly (keyof HTMLElementEventMap)[] = [
   'admin-command',
   'relay-key-decision',
   'tree-edit',
+  'acl-edit',
   'dismiss-refusal',
   'load-history',
 ];
@@ -182,6 +217,9 @@ declare global {
     'chat-command': ChatCommandEvent;
 
     'tree-edit': TreeEditEvent;
+    'acl-edit': AclEditEvent;
+    'open-permissions': OpenPermissionsEvent;
+    inspect: InspectEvent;
     'room-actions': RoomActionsEvent;
     'dismiss-refusal': DismissRefusalEvent;
     'load-history': LoadHistoryEvent;

@@ -19,6 +19,10 @@ import './parley-room-history.ts';
 import './parley-tree-status.ts';
 import './parley-voice-bar.ts';
 import './parley-voice-settings.ts';
+import './parley-perms-dialog.ts';
+import './parley-perms-inspector.ts';
+import { knownPeople, selfSubject } from '../session/perms/perm-state.ts';
+import type { InspectEvent, OpenPermissionsEvent } from './events.ts';
 
 /** Wide enough to show rooms and chat side by side. */
 const WIDE = '(min-width: 56rem)';
@@ -54,6 +58,8 @@ export class ParleyApp extends LitElement {
     _panel: { state: true },
     _name: { state: true },
     _actionsRoom: { state: true },
+    _permsRoom: { state: true },
+    _inspect: { state: true },
     _view: { state: true },
     _wide: { state: true },
     devPanel: { type: Boolean, attribute: 'dev-panel' },
@@ -69,6 +75,10 @@ export class ParleyApp extends LitElement {
   declare _name: string;
   /** The room whose admin actions dialog is open ('' = none). */
   declare _actionsRoom: string;
+  /** The room whose permissions editor is open ('' = none). */
+  declare _permsRoom: string;
+  /** The inspector, when open: on which room, about whom, pointing at which permission. */
+  declare _inspect: { readonly roomId: string; readonly choice: string; readonly permission: InspectEvent['permission'] } | null;
   declare _view: 'rooms' | 'chat';
   declare _wide: boolean;
   /** Developer network simulator panel shown. */
@@ -87,11 +97,15 @@ export class ParleyApp extends LitElement {
     this._panel = '';
     this._name = this.nameStore.load();
     this._actionsRoom = '';
+    this._permsRoom = '';
+    this._inspect = null;
     this._view = 'rooms';
     this._wide = this.#media?.matches ?? true;
     this.devPanel = typeof location !== 'undefined' && new URLSearchParams(location.search).has('dev');
     // Component events are composed, so they all reach the host; one listener dispatches them.
     for (const type of SESSION_COMMAND_EVENTS) this.addEventListener(type, this.#onCommand);
+    this.addEventListener('open-permissions', (e: OpenPermissionsEvent) => (this._permsRoom = e.roomId));
+    this.addEventListener('inspect', (e: InspectEvent) => (this._inspect = { roomId: e.roomId, choice: e.choice, permission: e.permission }));
   }
 
   #onCommand = (e: Event): void => {
@@ -191,6 +205,21 @@ export class ParleyApp extends LitElement {
     this.renderRoot.querySelector('parley-voice-settings')?.show();
   };
 
+  /** The permissions editor and the inspector, when open. */
+  #permsDialogs(s: State) {
+    const people = knownPeople(s.users, s.rooms);
+    const self = selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId);
+    const permsRoom = this._permsRoom ? s.rooms.find((r) => r.id === this._permsRoom) ?? null : null;
+    const i = this._inspect;
+    return html`${permsRoom
+      ? html`<parley-perms-dialog .room=${permsRoom} .rooms=${s.rooms} .people=${people} .self=${self} @close=${() => (this._permsRoom = '')}></parley-perms-dialog>`
+      : ''}
+      ${i
+        ? html`<parley-perms-inspector .rooms=${s.rooms} .people=${people} .self=${self}
+            .choice=${i.choice} .roomId=${i.roomId} .highlight=${i.permission} @close=${() => (this._inspect = null)}></parley-perms-inspector>`
+        : ''}`;
+  }
+
   override render() {
     const s = this.#ctl.state;
     if (!s) return html`<p role="status">Loading…</p>`;
@@ -227,6 +256,7 @@ export class ParleyApp extends LitElement {
           ${isAdmin
             ? html`<button aria-expanded=${this._panel === 'history' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('history')}>History</button>`
             : ''}
+          <button aria-haspopup="dialog" @click=${() => (this._inspect = { roomId: s.roomId ?? '', choice: 'self', permission: '' })}>Permissions</button>
           <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
         </nav>
       </header>
@@ -252,7 +282,9 @@ export class ParleyApp extends LitElement {
           .refused=${s.tree.refused}
         ></parley-tree-status>
         ${s.notice
-          ? html`<div class="banner" role="alert">${errorText(s.notice)}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
+          ? html`<div class="banner" role="alert">${errorText(s.notice, s.rooms)}${s.notice.denial
+              ? html`<button @click=${() => (this._inspect = { roomId: s.notice!.denial!.roomId, choice: 'self', permission: s.notice!.denial!.permission })}>Why?</button>`
+              : ''}<button @click=${() => this.session?.dispatch({ type: 'dismiss-notice' })}>Dismiss</button></div>`
           : ''}
         ${this.devPanel
           ? html`<parley-dev-panel .netSim=${s.netSim} .expectedLossPct=${s.expectedLossPct}></parley-dev-panel>`
@@ -292,6 +324,7 @@ export class ParleyApp extends LitElement {
         ${actionsRoom
           ? html`<parley-room-dialog .room=${actionsRoom} .rooms=${s.rooms} @close=${() => (this._actionsRoom = '')}></parley-room-dialog>`
           : ''}
+        ${this.#permsDialogs(s)}
       </main>
       <parley-voice-bar
         .muted=${s.muted}

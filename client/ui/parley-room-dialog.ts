@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import type { RoomView } from '../session/index.ts';
-import { TreeEditEvent } from './events.ts';
+import { OpenPermissionsEvent, TreeEditEvent } from './events.ts';
 import { panelStyles } from './panel-styles.ts';
 
 /** A fresh room id the relay accepts (`[a-z0-9-]`, ≤ 32). */
@@ -128,7 +128,13 @@ export class ParleyRoomDialog extends LitElement {
                 <button @click=${() => (this._confirmDelete = false)}>Keep it</button>
               </div>`
             : html`<button class="danger" @click=${() => (this._confirmDelete = true)}>Delete room…</button>`}`}
-      <div><button @click=${() => this.#close()}>Close</button></div>
+      <div>
+        <button @click=${() => {
+          this.dispatchEvent(new OpenPermissionsEvent(room.id));
+          this.#close();
+        }}>Permissions…</button>
+        <button @click=${() => this.#close()}>Close</button>
+      </div>
     </dialog>`;
   }
 }

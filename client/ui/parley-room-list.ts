@@ -177,13 +177,14 @@ export class ParleyRoomList extends LitElement {
               const talking = this.talking.has(u.sessionId);
               const self = u.sessionId === this.selfSessionId;
               const dms = self ? 0 : (this.directUnread.get(u.publicKeyHex) ?? 0);
-              const states = [talking ? 'talking' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : '', dms ? `${dms} unread direct message${dms === 1 ? '' : 's'}` : '']
+              const states = [talking ? 'talking' : '', u.suppressed ? 'suppressed: may not speak in this room' : '', u.muted ? 'muted' : '', u.deafened ? 'deafened' : '', dms ? `${dms} unread direct message${dms === 1 ? '' : 's'}` : '']
                 .filter(Boolean)
                 .join(', ');
               return html`<li class="user ${talking ? 'talking' : ''} ${self ? 'self' : ''}" data-session-id=${u.sessionId}
                   aria-label=${`${u.displayName}${self ? ' (you)' : ''}${states ? `, ${states}` : ''}`}>
                 <span class="dot" aria-hidden="true"></span>
                 <span class="name">${u.displayName}${self ? ' (you)' : ''}</span>
+                ${u.suppressed ? html`<span class="flag suppressed" aria-hidden="true" title="May not speak in this room">suppressed</span>` : ''}
                 ${u.deafened ? html`<span class="flag" aria-hidden="true">deafened</span>` : u.muted ? html`<span class="flag" aria-hidden="true">muted</span>` : ''}
                 ${dms ? html`<span class="unread dm" aria-hidden="true" title="Unread direct messages">${dms > 99 ? '99+' : dms}</span>` : ''}
                 ${self ? '' : this.#volumeControl(u)}

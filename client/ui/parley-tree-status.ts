@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import type { RefusedChange } from '../session/tree/index.ts';
-import { DismissRefusalEvent } from './events.ts';
+import { DismissRefusalEvent, InspectEvent } from './events.ts';
 
 /**
  * The room tree's connection story: an offline banner while the relay is
@@ -8,6 +8,7 @@ import { DismissRefusalEvent } from './events.ts';
  * relay, and one message per refused change saying what and why (the change
  * has already vanished from the tree: this is its rollback).
  * @fires dismiss-refusal - the user read a refusal
+ * @fires inspect - "Why?" on a refusal by a room's permissions
  */
 export class ParleyTreeStatus extends LitElement {
   static override properties = {
@@ -47,6 +48,7 @@ export class ParleyTreeStatus extends LitElement {
       ${this.refused.map(
         (r) => html`<div class="refused" role="alert" data-op-id=${r.opIdHex}>
           <span>Refused: ${r.what}: ${r.why}.</span>
+          ${r.denial ? html`<button aria-label=${`Why? ${r.what}`} @click=${() => this.dispatchEvent(new InspectEvent(r.denial!.roomId, r.denial!.permission))}>Why?</button>` : ''}
           <button aria-label=${`Dismiss: ${r.what}`} @click=${() => this.dispatchEvent(new DismissRefusalEvent(r.opIdHex))}>Dismiss</button>
         </div>`,
       )}

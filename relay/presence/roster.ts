@@ -221,7 +221,7 @@ export class Roster implements AdminDirectory {
    * room, and reported as `room-changed`. Returns the moved members.
    */
   roomsRemoved(gone: ReadonlyArray<readonly [roomId: string, toRoomId: string]>): Member[] {
-    const { presence, events } = this.#deps;
+    const { presence } = this.#deps;
     const moved = new Map<number, { member: Member; from: string }>();
     for (const [roomId, toRoomId] of gone) {
       for (const m of presence.removeRoom(roomId, toRoomId)) {

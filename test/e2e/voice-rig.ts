@@ -23,8 +23,8 @@ export interface VoiceRig {
   close(): Promise<void>;
 }
 
-/** Writes the WAVs (temp dir named with `prefix`), starts the relay and both browsers. */
-export async function startVoiceRig(prefix: string, tone: Float32Array, silenceSeconds: number): Promise<VoiceRig> {
+/** Writes the WAVs (temp dir named with `prefix`), starts the relay (with `relayArgs`) and both browsers. */
+export async function startVoiceRig(prefix: string, tone: Float32Array, silenceSeconds: number, relayArgs: string[] = []): Promise<VoiceRig> {
   const wavDir = mkdtempSync(join(tmpdir(), prefix));
   let relay: RelayProcess | undefined;
   let browsers: Browser[] = [];
@@ -36,7 +36,7 @@ export async function startVoiceRig(prefix: string, tone: Float32Array, silenceS
   try {
     const toneWav = writeWav(join(wavDir, 'tone.wav'), tone);
     const silenceWav = writeWav(join(wavDir, 'silence.wav'), new Float32Array(48_000 * silenceSeconds));
-    relay = await startRelayProcess();
+    relay = await startRelayProcess(relayArgs);
     browsers = await Promise.all([launchBrowser(toneWav), launchBrowser(silenceWav)]);
     return { relay, toneBrowser: browsers[0]!, quietBrowser: browsers[1]!, close };
   } catch (e) {

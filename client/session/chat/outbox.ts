@@ -13,6 +13,7 @@ import { ChatItemSchema, ErrorCode } from '../../../proto/index.ts';
 import type { ChatAck, ChatItem } from '../../../proto/index.ts';
 import { toHex } from '../../../keys/index.ts';
 import { sessionErrorFromRelay } from '../errors.ts';
+import { denialOf } from '../perms/denial.ts';
 import type { SessionError } from '../errors.ts';
 import type { PendingStatus } from './chat-state.ts';
 import type { ChatPersistence, OutboxEntry } from './persistence.ts';
@@ -107,7 +108,7 @@ export class Outbox {
       return { kind: 'retry', item, afterMs: ack.retryAfterMs || DEFAULT_RETRY_MS };
     }
     item.status = 'failed';
-    item.error = sessionErrorFromRelay(ack.code, ack.detail, 0n);
+    item.error = sessionErrorFromRelay(ack.code, ack.detail, 0n, denialOf(ack));
     void this.#persistence.deleteOutbox(id).catch(() => {});
     return { kind: 'failed', item };
   }

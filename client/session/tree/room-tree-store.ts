@@ -28,6 +28,8 @@ import type { CachedMeta, QueuedOp, TreeCache } from './tree-cache.ts';
 import { toRoomView } from './room-view.ts';
 import type { RoomView } from './room-view.ts';
 import { fromHex } from '../../../proto/bytes.ts';
+import { denialOf } from '../perms/denial.ts';
+import type { PermissionDenialView } from '../perms/denial.ts';
 
 /** Ops per SubmitOps frame (the relay's maximum). */
 const CHUNK = 128;
@@ -46,6 +48,8 @@ export interface RefusedChange {
   /** Why it was refused, in words. */
   readonly why: string;
   readonly code: ErrorCode;
+  /** Refused by a room's permissions: which one, where, and the deciding rule (the "Why?" action). */
+  readonly denial?: PermissionDenialView | null;
 }
 
 /** One audit log entry as shown. */
@@ -301,7 +305,9 @@ export class RoomTreeStore {
     const actor = { keyHex: opHex(signer.publicKey), role: meta?.role ?? 'guest' } as const;
     const rejection = meta ? validateOp(view.rooms, actor, edit, { occupancy: () => 0 }) : { code: 'unknown-key' as const, reason: 'not connected to this relay yet' };
     if (rejection || !meta) {
-      this.#refuse({ opIdHex: `local-${now()}`, what: describeOp(edit, view.rooms), why: rejection?.reason ?? 'not connected yet', code: ErrorCode.BAD_REQUEST });
+      const denial = rejection?.denial ? { ...rejection.denial, ruleId: rejection.denial.ruleId ?? '' } : null;
+      const why = denial ? refusalText(ErrorCode.OP_FORBIDDEN, denial, view.rooms) : (rejection?.reason ?? 'not connected yet');
+      this.#refuse({ opIdHex: `local-${now()}`, what: describeOp(edit, view.rooms), why, code: denial ? ErrorCode.OP_FORBIDDEN : ErrorCode.BAD_REQUEST, denial });
       return;
     }
     const seq = await cache.nextSeq(actor.keyHex);
@@ -343,8 +349,9 @@ export class RoomTreeStore {
       }
       done.add(id);
       if (r.code !== ErrorCode.UNSPECIFIED) {
-        const why = refusalText(r.code);
-        refused.push({ opIdHex: id, what: describeOp(p.op, this.#projection().rooms), why, code: r.code });
+        const denial = denialOf(r);
+        const rooms = this.#projection().rooms;
+        refused.push({ opIdHex: id, what: describeOp(p.op, rooms), why: refusalText(r.code, denial, rooms), code: r.code, denial });
       }
     }
     if (done.size > 0) {

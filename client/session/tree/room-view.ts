@@ -4,6 +4,7 @@
  * changes still queued. `toRoomView` is the only place a view is made.
  */
 import type { RoomRecord } from '../../../crdt/index.ts';
+import type { RoomAcl } from '../../../perms/index.ts';
 
 /** One room as the UI shows it (`State.rooms`). */
 export interface RoomView {
@@ -19,6 +20,8 @@ export interface RoomView {
   readonly userLimit: number;
   /** A queued (not yet acknowledged) change created or changed this room. */
   readonly pending: boolean;
+  /** The room's rules and groups (perms/); absent (hand-made views in tests) = the default. */
+  readonly acl?: RoomAcl;
 }
 
 /** The view of `record`; `pending` when a queued op created or changed it. */
@@ -32,5 +35,6 @@ export function toRoomView(record: RoomRecord, pending: boolean): RoomView {
     description: record.description,
     userLimit: record.userLimit,
     pending,
+    acl: record.acl,
   };
 }
