@@ -143,7 +143,11 @@ export class FilePeer {
           this.#wire(link, { case: 'request', value: { fileId: file.fields.fileId, chunk } });
         }
       };
+      // Start only once every named peer said what it has, so each of them gets requests
+      // (deterministic: a test's corrupting peer is always asked for some chunks).
+      const heard = new Set<number>();
       const pumpAll = (): void => {
+        if (heard.size < answer.peers.length && !rx.complete) return;
         for (const id of this.#links.keys()) pump(id);
         if (rx.complete) finish();
         else if ([...this.#links.keys()].every((id) => rx.isBad(String(id)))) reject(new Error('every peer served bad chunks'));
@@ -158,6 +162,7 @@ export class FilePeer {
       const onWire = (from: number, msg: FileWire): void => {
         const m = msg.msg;
         if (m.case === 'have' && Buffer.from(m.value.fileId).toString('hex') === hex) {
+          heard.add(from);
           const bits = m.value.complete ? new Bitfield(rx.chunks, true) : decodeBitfield(m.value.bitfield, rx.chunks);
           if (bits instanceof Bitfield) rx.peerHas(String(from), bits);
           else if (bits.ok) rx.peerHas(String(from), bits.value);
