@@ -73,6 +73,8 @@ interface Link {
   dc?: DataChannel;
   readonly peerKey: Uint8Array;
   readonly open: Promise<void>;
+  /** Files this side already told the peer about (a `have` is answered once, never echoed back and forth). */
+  readonly told: Set<string>;
 }
 
 /** Counters a test or bench reads. */
@@ -123,12 +125,13 @@ export class FilePeer {
    * relay names, checking every chunk; resolves with the bytes. A peer that
    * serves a bad chunk is reported, dropped, and the chunk comes from another.
    */
-  async download(file: Pick<SharedFile, 'fields' | 'manifest'>): Promise<Uint8Array> {
+  async download(file: Pick<SharedFile, 'fields' | 'manifest'>, options: { reaskEvery?: number } = {}): Promise<Uint8Array> {
     const rx = new SwarmReceiver(file.fields);
     const hex = Buffer.from(file.fields.fileId).toString('hex');
     const chunks = new Map<number, Uint8Array>();
     const have = rx.have;
-    this.#held.set(hex, { file: { ...file, bytes: new Uint8Array(0), hashBlocks: [] }, have, chunks });
+    const hashBlocks: Uint8Array[] = [];
+    this.#held.set(hex, { file: { ...file, bytes: new Uint8Array(0), hashBlocks }, have, chunks });
     this.#send({ case: 'fileAnnounce', value: { manifest: file.manifest, fileId: file.fields.fileId } });
     this.#send({ case: 'fileWantPeers', value: { fileId: file.fields.fileId } });
     const answer = await this.#client.next('filePeers', (p) => Buffer.from(p.fileId).equals(Buffer.from(file.fields.fileId)));
@@ -146,14 +149,33 @@ export class FilePeer {
       // Start only once every named peer said what it has, so each of them gets requests
       // (deterministic: a test's corrupting peer is always asked for some chunks).
       const heard = new Set<number>();
+      const seeders = new Set<number>();
+      let sinceAsk = 0;
+      const untapPeers = this.#client.socket.tap((m) => {
+        if (m.case !== 'filePeers' || !sameId(m.value.fileId, file.fields.fileId)) return;
+        for (const p of m.value.peers) {
+          // Two downloaders naming each other: only the lower session id offers (no glare).
+          if (this.#links.has(p.sessionId) || (!p.complete && p.sessionId < this.sessionId)) continue;
+          this.#connect(p.sessionId, p.key, file.fields.fileId).then(
+            (link) => {
+              link.told.add(hex);
+              this.#wire(link, { case: 'have', value: { fileId: file.fields.fileId, bitfield: have.toBytes() } });
+            },
+            () => {},
+          );
+        }
+      });
       const pumpAll = (): void => {
         if (heard.size < answer.peers.length && !rx.complete) return;
-        for (const id of this.#links.keys()) pump(id);
+        // Fellow downloaders first, full seeders last: the sender's uplink is the scarce one.
+        const order = [...this.#links.keys()].sort((x, y) => Number(seeders.has(x)) - Number(seeders.has(y)));
+        for (const id of order) pump(id);
         if (rx.complete) finish();
         else if ([...this.#links.keys()].every((id) => rx.isBad(String(id)))) reject(new Error('every peer served bad chunks'));
       };
       const finish = (): void => {
         this.#onWire.delete(onWire);
+        untapPeers();
         const out = new Uint8Array(file.fields.size);
         for (const [i, c] of chunks) out.set(c, i * file.fields.chunkSize);
         this.#send({ case: 'fileAnnounce', value: { fileId: file.fields.fileId, complete: true } });
@@ -163,6 +185,7 @@ export class FilePeer {
         const m = msg.msg;
         if (m.case === 'have' && Buffer.from(m.value.fileId).toString('hex') === hex) {
           heard.add(from);
+          if (m.value.complete) seeders.add(from);
           const bits = m.value.complete ? new Bitfield(rx.chunks, true) : decodeBitfield(m.value.bitfield, rx.chunks);
           if (bits instanceof Bitfield) rx.peerHas(String(from), bits);
           else if (bits.ok) rx.peerHas(String(from), bits.value);
@@ -170,12 +193,22 @@ export class FilePeer {
           for (const b of rx.missingHashBlocks()) if (link) this.#wire(link, { case: 'hashRequest', value: { fileId: file.fields.fileId, block: b } });
           pumpAll();
         } else if (m.case === 'hashBlock') {
-          void rx.addHashBlock(m.value.block, m.value.data).then(() => pumpAll());
+          const { block, data } = m.value;
+          void rx.addHashBlock(block, data).then((ok) => {
+            // Kept to serve on: a finished downloader is a seeder like any other.
+            if (ok) hashBlocks[block] = data.slice();
+            pumpAll();
+          });
         } else if (m.case === 'piece') {
           void rx.piece(String(from), m.value.chunk, m.value.offset, m.value.data).then((out) => {
             if (out.kind === 'chunk') {
               chunks.set(out.chunk, out.data);
               this.#send({ case: 'fileAnnounce', value: { fileId: file.fields.fileId, bitfield: have.toBytes() } });
+              for (const link of this.#links.values()) this.#wire(link, { case: 'have', value: { fileId: file.fields.fileId, bitfield: have.toBytes(), complete: have.complete } });
+              if (options.reaskEvery && ++sinceAsk >= options.reaskEvery && this.#links.size < 4) {
+                sinceAsk = 0;
+                this.#send({ case: 'fileWantPeers', value: { fileId: file.fields.fileId } });
+              }
             } else if (out.kind === 'bad') {
               this.counters.badChunksSeen++;
               this.#send({ case: 'fileBadChunk', value: { fileId: file.fields.fileId, chunk: out.chunk, sessionId: from } });
@@ -185,12 +218,16 @@ export class FilePeer {
           });
         } else if (m.case === 'reject') {
           rx.release(String(from), m.value.chunk);
+          pumpAll();
         }
       };
       this.#onWire.add(onWire);
       for (const p of answer.peers) {
         this.#connect(p.sessionId, p.key, file.fields.fileId).then(
-          (link) => this.#wire(link, { case: 'have', value: { fileId: file.fields.fileId, bitfield: have.toBytes() } }),
+          (link) => {
+            link.told.add(hex);
+            this.#wire(link, { case: 'have', value: { fileId: file.fields.fileId, bitfield: have.toBytes() } });
+          },
           (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
         );
       }
@@ -277,7 +314,7 @@ export class FilePeer {
     const pc = new nodeDataChannel.PeerConnection(`file-${this.sessionId}-${peerId}`, { iceServers: [] });
     let openResolve!: () => void;
     const open = new Promise<void>((resolve) => (openResolve = resolve));
-    const link: Link = { pc, peerKey, open };
+    const link: Link = { pc, peerKey, open, told: new Set() };
     const attach = (dc: DataChannel): void => {
       link.dc = dc;
       dc.onMessage((data) => {
@@ -351,6 +388,9 @@ export class FilePeer {
     const held = this.#held.get(Buffer.from(m.value.fileId).toString('hex'));
     if (!held) return;
     if (m.case === 'have') {
+      const hex = Buffer.from(m.value.fileId).toString('hex');
+      if (link.told.has(hex)) return;
+      link.told.add(hex);
       this.#wire(link, { case: 'have', value: { fileId: m.value.fileId, complete: held.have.complete, bitfield: held.have.complete ? new Uint8Array() : held.have.toBytes() } });
     } else if (m.case === 'hashRequest') {
       const data = held.file.hashBlocks[m.value.block];
@@ -381,6 +421,10 @@ export class FilePeer {
       this.counters.uploadedToRelay += part.byteLength;
     }
   }
+}
+
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a).equals(Buffer.from(b));
 }
 
 function flipped(chunk: Uint8Array): Uint8Array {
