@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import { CONTROL_PAGE_BYTES, MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ChatStore } from './chat/chat-store.ts';
+import { checkChatFile, FileService } from './files/index.ts';
 import { AccessRecords, AddressLockout, AdminService, applyAdmission, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
 import { createFrameHandler } from './connection/control-pipeline.ts';
 import { TypedEmitter } from '../proto/typed-emitter.ts';
@@ -164,8 +165,18 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       displayNameOf: (hex) => store.user(hex)?.displayName,
       pageBytes: CONTROL_PAGE_BYTES,
       sees,
+      checkItem: (item) => checkChatFile(item, identity.publicKey, opts.files),
     });
     await chat.pruneAll();
+    const files = new FileService({
+      relayKey: identity.publicKey,
+      clock,
+      limits: opts.files,
+      chatPolicy: opts.chatPolicy ?? perms.chatPolicy,
+      filePolicy: opts.filePolicy ?? perms.filePolicy,
+      memberOf: (session) => roster.member(session),
+      sessionById: (id) => roster.sessionById(id),
+    });
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
     perms.attachTree(rooms, (session, msg) => rooms.joinRoom(session, msg));
@@ -231,6 +242,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         setRoomPassword: (session, msg) => {
           perms.setRoomPassword(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room password', error }));
         },
+        file: (session, msg) => files.handle(session, msg),
       },
     });
 
@@ -259,6 +271,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           rooms.memberMoved(sessionId, null);
           roster.leave(session);
           signalling.close(sessionId);
+          files.sessionClosed(sessionId);
         }
         events.emit('connection-closed', { connId: session.connId, sessionId, code, reason });
       },
@@ -276,7 +289,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           }
         : undefined);
     const startedAt = clock.now();
-    const metrics = new RelayMetrics({ events, stats: () => stats.snapshot(plane?.workers()), sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate });
+    const relayStats = (): RelayStats => ({ ...stats.snapshot(plane?.workers()), files: files.stats() });
+    const metrics = new RelayMetrics({ events, stats: relayStats, sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate });
     const ops = {
       readiness: () =>
         readiness({ storeOpen: store.isOpen, closing: closing !== undefined, expectedWorkers: opts.voiceWorkers, workers: plane?.workers() ?? [], certificate: certificate?.(), now: clock.now() }),
@@ -371,7 +385,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       port,
       publicKey: identity.publicKey,
       bootstrapInvite,
-      stats: () => stats.snapshot(plane?.workers()),
+      stats: relayStats,
       voiceSettled: () => plane?.settled() ?? Promise.resolve(),
       tlsStatus: () => tlsManager?.status(),
       reloadTls: () => tlsManager?.reload() ?? Promise.resolve(false),

@@ -54,6 +54,8 @@ export interface ChatServiceDeps {
    * its chat is left out of the summary and never delivered. Absent: every room.
    */
   readonly sees?: (session: Session, roomId: string) => boolean;
+  /** Extra check of an item's attachment (a shared file's manifest); null when fine. */
+  readonly checkItem?: (item: ChatItem) => { readonly code: ErrorCode; readonly detail: string } | null;
 }
 
 /**
@@ -111,6 +113,12 @@ export class ChatService {
     }
     if (!verifyEd25519(item.authorKey, chatSigningBytes(check.fields), item.signature)) {
       this.#refuse(session, item.id, ErrorCode.BAD_SIGNATURE, 'signature does not verify');
+      return;
+    }
+    const check2 = this.#deps.checkItem;
+    const attachment = check2 ? check2(item) : item.file ? { code: ErrorCode.BAD_REQUEST, detail: 'files are not accepted' } : null;
+    if (attachment) {
+      this.#refuse(session, item.id, attachment.code, attachment.detail);
       return;
     }
     const target = check.fields.target;

@@ -16,6 +16,8 @@ import type { Presence } from '../presence/presence.ts';
 import type { DropStats } from '../stats.ts';
 import { adminPermit, moveUserHandler } from './admin-permissions.ts';
 import { chatDenialOf, chatPolicyOf } from './chat-permissions.ts';
+import { filePolicyOf } from './file-permissions.ts';
+import type { FilePolicy } from '../files/file-policy.ts';
 import { PermissionService } from './permission-service.ts';
 import type { PermsRoster } from './permission-service.ts';
 import { RoomEntry } from './room-entry.ts';
@@ -42,6 +44,8 @@ export interface PermissionsDeps {
 export interface Permissions {
   readonly service: PermissionService;
   readonly chatPolicy: ChatPolicy;
+  /** Who may share files in a room (`share-files`). */
+  readonly filePolicy: FilePolicy;
   readonly chatExplain: ReturnType<typeof chatDenialOf>;
   readonly adminPermit: ReturnType<typeof adminPermit>;
   readonly moveUser: ReturnType<typeof moveUserHandler>;
@@ -77,6 +81,7 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
   return {
     service,
     chatPolicy: chatPolicyOf(service),
+    filePolicy: filePolicyOf(service),
     chatExplain: chatDenialOf(service),
     adminPermit: adminPermit(service),
     moveUser: moveUserHandler(service, presence, roster),
