@@ -1,0 +1,25 @@
+/**
+ * Peer-assisted file sharing, client side: the chunk store, chunk checks,
+ * the peer frame codec and the transfer engine. Loaded lazily (dynamic
+ * import) so the first page load does not carry it.
+ */
+export { FileError, fileErrorText, isBrowserQuotaError } from './file-errors.ts';
+export type { FileErrorCode } from './file-errors.ts';
+export { chunkLength, sha256, verifyChunk } from './chunk-hash.ts';
+export type { ChunkLayout } from './chunk-hash.ts';
+export { BoundedChunkStore, memoryChunkStore } from './chunk-store.ts';
+export type { ChunkStore, StorageUse, StoredFile } from './chunk-store.ts';
+export { idbChunkStore } from './idb-chunk-store.ts';
+export { opfsAvailable, opfsChunkStore } from './opfs-chunk-store.ts';
+export { openChunkStore } from './open-chunk-store.ts';
+export type { OpenChunkStoreOptions } from './open-chunk-store.ts';
+export { decodePeerFrame, encodePeerFrame, MAX_FRAME_CHUNK } from './peer-frames.ts';
+export type { PeerFrame } from './peer-frames.ts';
+export { dataChannelLink, HIGH_WATER, LOW_WATER } from './frame-link.ts';
+export type { DataChannelLike, FrameLink } from './frame-link.ts';
+export { pickChunk } from './chunk-picker.ts';
+export { answerRequest } from './seeder.ts';
+export { SpeedMeter, secondsLeft } from './transfer-progress.ts';
+export type { TransferProgress } from './transfer-progress.ts';
+export { FileTransfer, WINDOW_PER_PEER } from './file-transfer.ts';
+export type { FileTransferDeps, TransferStatus, TransferView } from './file-transfer.ts';
