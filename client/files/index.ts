@@ -23,3 +23,5 @@ export { SpeedMeter, secondsLeft } from './transfer-progress.ts';
 export type { TransferProgress } from './transfer-progress.ts';
 export { FileTransfer, WINDOW_PER_PEER } from './file-transfer.ts';
 export type { FileTransferDeps, TransferStatus, TransferView } from './file-transfer.ts';
+export { cardAction, MAX_SHARE_BYTES, shouldAutoDownload } from './file-offer.ts';
+export type { CardAction, FileAvailability, FileOffer } from './file-offer.ts';
