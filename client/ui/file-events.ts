@@ -5,6 +5,17 @@
  * that code is loaded.
  */
 
+import type { FileAvailability, FileOffer } from '../files/file-offer.ts';
+import type { TransferView } from '../files/file-transfer.ts';
+
+/** What the chat panel hands one file card. */
+export interface FileCardData {
+  readonly offer: FileOffer;
+  readonly transfer: TransferView | null;
+  readonly availability: FileAvailability;
+  readonly previewUrl: string | null;
+}
+
 /** What a file card asks for. */
 export type FileCommand =
   | { readonly type: 'file-download' | 'file-cancel' | 'file-save' | 'file-stop-sharing' | 'file-stop-seeding' | 'file-resume-seeding'; readonly fileId: string }
