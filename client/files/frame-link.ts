@@ -9,6 +9,8 @@
 export interface FrameLink {
   /** Which path carries the bytes (shown in the UI). */
   readonly path: 'direct' | 'relay';
+  /** Bytes queued and not yet sent (diagnostics; undefined where the transport cannot tell). */
+  readonly bufferedAmount?: number;
   /** Resolves once the frame is handed to the transport (after waiting for buffer room). */
   send(frame: Uint8Array): Promise<void>;
   /** Called for every frame received. */
@@ -45,6 +47,9 @@ export function dataChannelLink(channel: DataChannelLike): FrameLink {
     path: 'direct',
     onFrame: null,
     onClose: null,
+    get bufferedAmount() {
+      return channel.bufferedAmount;
+    },
     async send(frame) {
       if (channel.readyState === 'connecting') await new Promise<void>((resolve) => channel.addEventListener('open', () => resolve()));
       while (channel.bufferedAmount > HIGH_WATER && channel.readyState === 'open') {

@@ -25,3 +25,5 @@ export { FileTransfer, WINDOW_PER_PEER } from './file-transfer.ts';
 export type { FileTransferDeps, TransferStatus, TransferView } from './file-transfer.ts';
 export { cardAction, MAX_SHARE_BYTES, shouldAutoDownload } from './file-offer.ts';
 export type { CardAction, FileAvailability, FileOffer } from './file-offer.ts';
+export { FILE_CHANNEL_PREFIX, PeerConnection } from './peer-connection.ts';
+export type { PeerConnectionDeps, PeerSignal } from './peer-connection.ts';
