@@ -14,3 +14,6 @@ export * from './chat.ts';
 export * from './name-rules.ts';
 export * from './paging.ts';
 export * from './sync-chunks.ts';
+export * from './file-manifest.ts';
+export * from './bitfield.ts';
+export * from './file-signal.ts';

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley.proto.
  */
 export const file_parley: GenFile = /*@__PURE__*/
-  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSKcCwoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASMAoNcHJlc2VuY2VfcGFnZRgXIAEoCzIXLnBhcmxleS52MS5QcmVzZW5jZVBhZ2VIABIqCgpydGNfc2lnbmFsGB4gASgLMhQucGFybGV5LnYxLlJ0Y1NpZ25hbEgAEiwKC3ZvaWNlX3JlYWR5GB8gASgLMhUucGFybGV5LnYxLlZvaWNlUmVhZHlIABIfCgRwaW5nGCggASgLMg8ucGFybGV5LnYxLlBpbmdIABIfCgRwb25nGCkgASgLMg8ucGFybGV5LnYxLlBvbmdIABI1ChBzZXRfZGlzcGxheV9uYW1lGDIgASgLMhkucGFybGV5LnYxLlNldERpc3BsYXlOYW1lSAASMAoNYWRtaW5fcmVxdWVzdBgzIAEoCzIXLnBhcmxleS52MS5BZG1pblJlcXVlc3RIABIuCgxhZG1pbl9yZXN1bHQYNCABKAsyFi5wYXJsZXkudjEuQWRtaW5SZXN1bHRIABIsCgthZG1pbl9zdGF0ZRg1IAEoCzIVLnBhcmxleS52MS5BZG1pblN0YXRlSAASKAoJY2hhdF9zZW5kGDwgASgLMhMucGFybGV5LnYxLkNoYXRTZW5kSAASJgoIY2hhdF9hY2sYPSABKAsyEi5wYXJsZXkudjEuQ2hhdEFja0gAEioKCmNoYXRfZXZlbnQYPiABKAsyFC5wYXJsZXkudjEuQ2hhdEV2ZW50SAASPQoUY2hhdF9oaXN0b3J5X3JlcXVlc3QYPyABKAsyHS5wYXJsZXkudjEuQ2hhdEhpc3RvcnlSZXF1ZXN0SAASLgoMY2hhdF9oaXN0b3J5GEAgASgLMhYucGFybGV5LnYxLkNoYXRIaXN0b3J5SAASLgoMY2hhdF9zdW1tYXJ5GEEgASgLMhYucGFybGV5LnYxLkNoYXRTdW1tYXJ5SAASKAoJY3JkdF9zeW5jGFogASgLMhMucGFybGV5LnYxLkNyZHRTeW5jSAASKgoKc3VibWl0X29wcxhbIAEoCzIULnBhcmxleS52MS5TdWJtaXRPcHNIABIqCgpvcF9yZXN1bHRzGFwgASgLMhQucGFybGV5LnYxLk9wUmVzdWx0c0gAEjkKEm9wX2hpc3RvcnlfcmVxdWVzdBhdIAEoCzIbLnBhcmxleS52MS5PcEhpc3RvcnlSZXF1ZXN0SAASKgoKb3BfaGlzdG9yeRheIAEoCzIULnBhcmxleS52MS5PcEhpc3RvcnlIABI0Cg9yZWNlaXZlcl9yZXBvcnQYRiABKAsyGS5wYXJsZXkudjEuUmVjZWl2ZXJSZXBvcnRIABIsCgtsb3NzX3JlcG9ydBhHIAEoCzIVLnBhcmxleS52MS5Mb3NzUmVwb3J0SABCBQoDbXNnIoABCgtTZXJ2ZXJIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEhgKEHJlbGF5X3B1YmxpY19rZXkYAiABKAwSDQoFbm9uY2UYAyABKAwSEwoLc2VydmVyX25hbWUYBCABKAkSGQoRcGFzc3dvcmRfcmVxdWlyZWQYBSABKAgihQEKCkNsaWVudEF1dGgSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRISCgpwdWJsaWNfa2V5GAIgASgMEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIRCglzaWduYXR1cmUYBSABKAwSDgoGaW52aXRlGAYgASgMIpUBCgRVc2VyEhIKCnNlc3Npb25faWQYASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSDwoHcm9vbV9pZBgEIAEoCRINCgVtdXRlZBgFIAEoCBIQCghkZWFmZW5lZBgGIAEoCBIdCgRyb2xlGAcgASgOMg8ucGFybGV5LnYxLlJvbGUiZgoGQXV0aE9rEhIKCnNlc3Npb25faWQYASABKA0SHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEg8KB3Jvb21faWQYBSABKAlKBAgDEARKBAgEEAVSBXJvb21zUgV1c2VycyI8CgxQcmVzZW5jZVBhZ2USHgoFdXNlcnMYASADKAsyDy5wYXJsZXkudjEuVXNlchIMCgRsYXN0GAIgASgIIl8KBUVycm9yEiIKBGNvZGUYASABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHY29udGV4dBgDIAEoCRIQCgh1bnRpbF9tcxgEIAEoBCIbCghKb2luUm9vbRIPCgdyb29tX2lkGAEgASgJIi8KDFNldFNlbGZTdGF0ZRINCgVtdXRlZBgBIAEoCBIQCghkZWFmZW5lZBgCIAEoCCIrCgpVc2VySm9pbmVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciIeCghVc2VyTGVmdBISCgpzZXNzaW9uX2lkGAEgASgNIiwKC1VzZXJVcGRhdGVkEh0KBHVzZXIYASABKAsyDy5wYXJsZXkudjEuVXNlciJqCglSdGNTaWduYWwSJQoLZGVzY3JpcHRpb24YASABKAsyDi5wYXJsZXkudjEuU2RwSAASLAoJY2FuZGlkYXRlGAIgASgLMhcucGFybGV5LnYxLkljZUNhbmRpZGF0ZUgAQggKBnNpZ25hbCIxCgNTZHASDAoEdHlwZRgBIAEoCRILCgNzZHAYAiABKAkSDwoHYnVuZGxlcxgDIAEoCCIuCgxJY2VDYW5kaWRhdGUSEQoJY2FuZGlkYXRlGAEgASgJEgsKA21pZBgCIAEoCSIgCgpWb2ljZVJlYWR5EhIKCnNlc3Npb25faWQYASABKA0iFQoEUGluZxINCgVub25jZRgBIAEoBCIVCgRQb25nEg0KBW5vbmNlGAEgASgEIiYKDlNldERpc3BsYXlOYW1lEhQKDGRpc3BsYXlfbmFtZRgBIAEoCSKrAgoMQWRtaW5SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SNAoPcmVnaXN0ZXJfaW52aXRlGAIgASgLMhkucGFybGV5LnYxLlJlZ2lzdGVySW52aXRlSAASMAoNcmV2b2tlX2ludml0ZRgDIAEoCzIXLnBhcmxleS52MS5SZXZva2VJbnZpdGVIABIjCgRraWNrGAQgASgLMhMucGFybGV5LnYxLktpY2tVc2VySAASIAoDYmFuGAUgASgLMhEucGFybGV5LnYxLkJhbktleUgAEiYKCGxpZnRfYmFuGAYgASgLMhIucGFybGV5LnYxLkxpZnRCYW5IABImCghzZXRfcm9sZRgHIAEoCzISLnBhcmxleS52MS5TZXRSb2xlSABCCAoGYWN0aW9uIiAKDlJlZ2lzdGVySW52aXRlEg4KBmludml0ZRgBIAEoDCIhCgxSZXZva2VJbnZpdGUSEQoJaW52aXRlX2lkGAEgASgMIi4KCEtpY2tVc2VyEhIKCnNlc3Npb25faWQYASABKA0SDgoGcmVhc29uGAIgASgJIkEKBkJhbktleRISCgpwdWJsaWNfa2V5GAEgASgMEhMKC2R1cmF0aW9uX21zGAIgASgEEg4KBnJlYXNvbhgDIAEoCSIdCgdMaWZ0QmFuEhIKCnB1YmxpY19rZXkYASABKAwiPAoHU2V0Um9sZRISCgpwdWJsaWNfa2V5GAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZSJWCgtBZG1pblJlc3VsdBISCgpyZXF1ZXN0X2lkGAEgASgNEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAyABKAkikwEKCkludml0ZUluZm8SCgoCaWQYASABKAwSHQoEcm9sZRgCIAEoDjIPLnBhcmxleS52MS5Sb2xlEhUKDWV4cGlyZXNfYXRfbXMYAyABKAQSEAoIbWF4X3VzZXMYBCABKA0SDAoEdXNlcxgFIAEoDRISCgppc3N1ZXJfa2V5GAYgASgMEg8KB3Jldm9rZWQYByABKAgiawoHQmFuSW5mbxISCgpwdWJsaWNfa2V5GAEgASgMEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIQCgh1bnRpbF9tcxgDIAEoBBIOCgZyZWFzb24YBCABKAkSFAoMYmFubmVkX2F0X21zGAUgASgEIlYKCkFkbWluU3RhdGUSJgoHaW52aXRlcxgBIAMoCzIVLnBhcmxleS52MS5JbnZpdGVJbmZvEiAKBGJhbnMYAiADKAsyEi5wYXJsZXkudjEuQmFuSW5mbyI5CgpDaGF0VGFyZ2V0EhEKB3Jvb21faWQYASABKAlIABISCghwZWVyX2tleRgCIAEoDEgAQgQKAnRvIsEBCghDaGF0SXRlbRIlCgZhY3Rpb24YASABKA4yFS5wYXJsZXkudjEuQ2hhdEFjdGlvbhIKCgJpZBgCIAEoDBISCgphdXRob3Jfa2V5GAMgASgMEiUKBnRhcmdldBgEIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhYKDmNsaWVudF90aW1lX21zGAUgASgEEg4KBnJlZl9pZBgGIAEoDBIMCgR0ZXh0GAcgASgJEhEKCXNpZ25hdHVyZRgIIAEoDCLNAQoLQ2hhdE1lc3NhZ2USCwoDc2VxGAEgASgEEhYKDnNlcnZlcl90aW1lX21zGAIgASgEEhMKC2F1dGhvcl9uYW1lGAMgASgJEiEKBHBvc3QYBCABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SIQoEZWRpdBgFIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIlCghkZWxldGlvbhgGIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbRIXCg9jaGFuZ2VkX3RpbWVfbXMYByABKAQiLQoIQ2hhdFNlbmQSIQoEaXRlbRgBIAEoCzITLnBhcmxleS52MS5DaGF0SXRlbSJuCgdDaGF0QWNrEgoKAmlkGAEgASgMEiIKBGNvZGUYAiABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlEgsKA3NlcRgDIAEoBBIWCg5yZXRyeV9hZnRlcl9tcxgEIAEoDRIOCgZkZXRhaWwYBSABKAkiNAoJQ2hhdEV2ZW50EicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2UicgoSQ2hhdEhpc3RvcnlSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEgoKYmVmb3JlX3NlcRgDIAEoBBINCgVsaW1pdBgEIAEoDSKoAQoLQ2hhdEhpc3RvcnkSEgoKcmVxdWVzdF9pZBgBIAEoDRIlCgZ0YXJnZXQYAiABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIoCghtZXNzYWdlcxgDIAMoCzIWLnBhcmxleS52MS5DaGF0TWVzc2FnZRIQCghoYXNfbW9yZRgEIAEoCBIiCgRjb2RlGAUgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZSJWCghDaGF0SGVhZBIlCgZ0YXJnZXQYASABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIQCghsYXN0X3NlcRgCIAEoBBIRCglwZWVyX25hbWUYAyABKAkiPwoLQ2hhdFN1bW1hcnkSIgoFaGVhZHMYASADKAsyEy5wYXJsZXkudjEuQ2hhdEhlYWQSDAoEbGFzdBgCIAEoCCJFCgpDaGF0UmVjb3JkEicKB21lc3NhZ2UYASABKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USDgoGb3BfaWRzGAIgAygMIlEKCENyZHRTeW5jEgsKA2RvYxgBIAEoCRIMCgRkYXRhGAIgASgMEg0KBWVwb2NoGAMgASgNEgwKBHBhcnQYBCABKA0SDQoFcGFydHMYBSABKA0iKwoIU2lnbmVkT3ASDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwiLQoJU3VibWl0T3BzEiAKA29wcxgBIAMoCzITLnBhcmxleS52MS5TaWduZWRPcCJhCghPcFJlc3VsdBINCgVvcF9pZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAyABKAkSEgoKc2VydmVyX3NlcRgEIAEoBCIxCglPcFJlc3VsdHMSJAoHcmVzdWx0cxgBIAMoCzITLnBhcmxleS52MS5PcFJlc3VsdCI1ChBPcEhpc3RvcnlSZXF1ZXN0EhIKCmJlZm9yZV9zZXEYASABKAQSDQoFbGltaXQYAiABKA0iWAoKQXVkaXRFbnRyeRISCgpzZXJ2ZXJfc2VxGAEgASgEEhUKDWFwcGxpZWRfYXRfbXMYAiABKAQSHwoCb3AYAyABKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiZQoJT3BIaXN0b3J5EiYKB2VudHJpZXMYASADKAsyFS5wYXJsZXkudjEuQXVkaXRFbnRyeRIMCgRtb3JlGAIgASgIEiIKBGNvZGUYAyABKA4yFC5wYXJsZXkudjEuRXJyb3JDb2RlIjgKDlJlY2VpdmVyUmVwb3J0EiYKB3NlbmRlcnMYASADKAsyFS5wYXJsZXkudjEuU2VuZGVyTG9zcyI3CgpTZW5kZXJMb3NzEhIKCnNlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSI8CgpMb3NzUmVwb3J0EhcKD2Zyb21fc2Vzc2lvbl9pZBgBIAEoDRIVCg1sb3NzX3Blcm1pbGxlGAIgASgNKk0KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg4KClJPTEVfR1VFU1QQARIPCgtST0xFX01FTUJFUhACEg4KClJPTEVfQURNSU4QAyq4CgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIYChRFUlJPUl9DT0RFX01BTEZPUk1FRBABEh4KGkVSUk9SX0NPREVfVU5LTk9XTl9NRVNTQUdFEAISIAocRVJST1JfQ09ERV9OT1RfQVVUSEVOVElDQVRFRBADEhwKGEVSUk9SX0NPREVfQkFEX1NJR05BVFVSRRAEEh0KGUVSUk9SX0NPREVfV1JPTkdfUEFTU1dPUkQQBRIfChtFUlJPUl9DT0RFX1BST1RPQ09MX1ZFUlNJT04QBhIYChRFUlJPUl9DT0RFX1RPT19MQVJHRRAHEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEAgSGwoXRVJST1JfQ09ERV9VTktOT1dOX1JPT00QCRIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAKEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQCxIkCiBFUlJPUl9DT0RFX0FMUkVBRFlfQVVUSEVOVElDQVRFRBAMEhsKF0VSUk9SX0NPREVfQVVUSF9USU1FT1VUEA0SGQoVRVJST1JfQ09ERV9MT0NLRURfT1VUEA4SFQoRRVJST1JfQ09ERV9CQU5ORUQQDxIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEBASFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAREh0KGUVSUk9SX0NPREVfSU5WSVRFX0VYUElSRUQQHhIdChlFUlJPUl9DT0RFX0lOVklURV9VU0VEX1VQEB8SHQoZRVJST1JfQ09ERV9JTlZJVEVfSU5WQUxJRBAgEh0KGUVSUk9SX0NPREVfSU5WSVRFX1JFVk9LRUQQIRIaChZFUlJPUl9DT0RFX05PVF9JTlZJVEVEECISFQoRRVJST1JfQ09ERV9LSUNLRUQQIxIYChRFUlJPUl9DT0RFX0ZPUkJJRERFThAkEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9VU0VSECUSHQoZRVJST1JfQ09ERV9DSEFUX0ZPUkJJRERFThA8Eh0KGUVSUk9SX0NPREVfQ0hBVF9OT1RfRk9VTkQQPRIfChtFUlJPUl9DT0RFX0NIQVRfSURfQ09ORkxJQ1QQPhIYChRFUlJPUl9DT0RFX1NMT1dfRE9XThBGEhsKF0VSUk9SX0NPREVfT1BfTUFMRk9STUVEEFoSGwoXRVJST1JfQ09ERV9PUF9UT09fTEFSR0UQWxIdChlFUlJPUl9DT0RFX09QX1dST05HX1JFTEFZEFwSHQoZRVJST1JfQ09ERV9PUF9VTktOT1dOX0tFWRBdEhoKFkVSUk9SX0NPREVfT1BfUkVQTEFZRUQQXhIfChtFUlJPUl9DT0RFX09QX0JBRF9TSUdOQVRVUkUQXxIbChdFUlJPUl9DT0RFX09QX0ZPUkJJRERFThBgEh4KGkVSUk9SX0NPREVfT1BfVU5LTk9XTl9ST09NEGESFwoTRVJST1JfQ09ERV9PUF9DWUNMRRBiEiAKHEVSUk9SX0NPREVfT1BfRFVQTElDQVRFX05BTUUQYxIaChZFUlJPUl9DT0RFX09QX0JBRF9OQU1FEGQSGwoXRVJST1JfQ09ERV9PUF9CQURfVkFMVUUQZRIbChdFUlJPUl9DT0RFX09QX1JPT01fRlVMTBBmEiAKHEVSUk9SX0NPREVfT1BfUk9PVF9QUk9URUNURUQQZxIdChlFUlJPUl9DT0RFX09QX1JPT01fRVhJU1RTEGgqbQoKQ2hhdEFjdGlvbhIbChdDSEFUX0FDVElPTl9VTlNQRUNJRklFRBAAEhQKEENIQVRfQUNUSU9OX1BPU1QQARIUChBDSEFUX0FDVElPTl9FRElUEAISFgoSQ0hBVF9BQ1RJT05fREVMRVRFEANiBnByb3RvMw");
+  fileDesc("CgxwYXJsZXkucHJvdG8SCXBhcmxleS52MSLTDgoIRW52ZWxvcGUSLgoMc2VydmVyX2hlbGxvGAEgASgLMhYucGFybGV5LnYxLlNlcnZlckhlbGxvSAASLAoLY2xpZW50X2F1dGgYAiABKAsyFS5wYXJsZXkudjEuQ2xpZW50QXV0aEgAEiQKB2F1dGhfb2sYAyABKAsyES5wYXJsZXkudjEuQXV0aE9rSAASIQoFZXJyb3IYBCABKAsyEC5wYXJsZXkudjEuRXJyb3JIABIoCglqb2luX3Jvb20YCiABKAsyEy5wYXJsZXkudjEuSm9pblJvb21IABIxCg5zZXRfc2VsZl9zdGF0ZRgLIAEoCzIXLnBhcmxleS52MS5TZXRTZWxmU3RhdGVIABIsCgt1c2VyX2pvaW5lZBgUIAEoCzIVLnBhcmxleS52MS5Vc2VySm9pbmVkSAASKAoJdXNlcl9sZWZ0GBUgASgLMhMucGFybGV5LnYxLlVzZXJMZWZ0SAASLgoMdXNlcl91cGRhdGVkGBYgASgLMhYucGFybGV5LnYxLlVzZXJVcGRhdGVkSAASMAoNcHJlc2VuY2VfcGFnZRgXIAEoCzIXLnBhcmxleS52MS5QcmVzZW5jZVBhZ2VIABIqCgpydGNfc2lnbmFsGB4gASgLMhQucGFybGV5LnYxLlJ0Y1NpZ25hbEgAEiwKC3ZvaWNlX3JlYWR5GB8gASgLMhUucGFybGV5LnYxLlZvaWNlUmVhZHlIABIfCgRwaW5nGCggASgLMg8ucGFybGV5LnYxLlBpbmdIABIfCgRwb25nGCkgASgLMg8ucGFybGV5LnYxLlBvbmdIABI1ChBzZXRfZGlzcGxheV9uYW1lGDIgASgLMhkucGFybGV5LnYxLlNldERpc3BsYXlOYW1lSAASMAoNYWRtaW5fcmVxdWVzdBgzIAEoCzIXLnBhcmxleS52MS5BZG1pblJlcXVlc3RIABIuCgxhZG1pbl9yZXN1bHQYNCABKAsyFi5wYXJsZXkudjEuQWRtaW5SZXN1bHRIABIsCgthZG1pbl9zdGF0ZRg1IAEoCzIVLnBhcmxleS52MS5BZG1pblN0YXRlSAASKAoJY2hhdF9zZW5kGDwgASgLMhMucGFybGV5LnYxLkNoYXRTZW5kSAASJgoIY2hhdF9hY2sYPSABKAsyEi5wYXJsZXkudjEuQ2hhdEFja0gAEioKCmNoYXRfZXZlbnQYPiABKAsyFC5wYXJsZXkudjEuQ2hhdEV2ZW50SAASPQoUY2hhdF9oaXN0b3J5X3JlcXVlc3QYPyABKAsyHS5wYXJsZXkudjEuQ2hhdEhpc3RvcnlSZXF1ZXN0SAASLgoMY2hhdF9oaXN0b3J5GEAgASgLMhYucGFybGV5LnYxLkNoYXRIaXN0b3J5SAASLgoMY2hhdF9zdW1tYXJ5GEEgASgLMhYucGFybGV5LnYxLkNoYXRTdW1tYXJ5SAASKAoJY3JkdF9zeW5jGFogASgLMhMucGFybGV5LnYxLkNyZHRTeW5jSAASKgoKc3VibWl0X29wcxhbIAEoCzIULnBhcmxleS52MS5TdWJtaXRPcHNIABIqCgpvcF9yZXN1bHRzGFwgASgLMhQucGFybGV5LnYxLk9wUmVzdWx0c0gAEjkKEm9wX2hpc3RvcnlfcmVxdWVzdBhdIAEoCzIbLnBhcmxleS52MS5PcEhpc3RvcnlSZXF1ZXN0SAASKgoKb3BfaGlzdG9yeRheIAEoCzIULnBhcmxleS52MS5PcEhpc3RvcnlIABI0Cg9yZWNlaXZlcl9yZXBvcnQYRiABKAsyGS5wYXJsZXkudjEuUmVjZWl2ZXJSZXBvcnRIABIsCgtsb3NzX3JlcG9ydBhHIAEoCzIVLnBhcmxleS52MS5Mb3NzUmVwb3J0SAASMAoNZmlsZV9hbm5vdW5jZRh4IAEoCzIXLnBhcmxleS52MS5GaWxlQW5ub3VuY2VIABIzCg9maWxlX3dhbnRfcGVlcnMYeSABKAsyGC5wYXJsZXkudjEuRmlsZVdhbnRQZWVyc0gAEioKCmZpbGVfcGVlcnMYeiABKAsyFC5wYXJsZXkudjEuRmlsZVBlZXJzSAASLAoLZmlsZV9zaWduYWwYeyABKAsyFS5wYXJsZXkudjEuRmlsZVNpZ25hbEgAEioKCmZpbGVfZXJyb3IYfCABKAsyFC5wYXJsZXkudjEuRmlsZUVycm9ySAASMwoPZmlsZV9yZWxheV93YW50GH0gASgLMhgucGFybGV5LnYxLkZpbGVSZWxheVdhbnRIABI1ChBmaWxlX3JlbGF5X3BpZWNlGH4gASgLMhkucGFybGV5LnYxLkZpbGVSZWxheVBpZWNlSAASKAoJZmlsZV9zdG9wGH8gASgLMhMucGFybGV5LnYxLkZpbGVTdG9wSAASMgoOZmlsZV9iYWRfY2h1bmsYgAEgASgLMhcucGFybGV5LnYxLkZpbGVCYWRDaHVua0gAQgUKA21zZyKAAQoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIYChByZWxheV9wdWJsaWNfa2V5GAIgASgMEg0KBW5vbmNlGAMgASgMEhMKC3NlcnZlcl9uYW1lGAQgASgJEhkKEXBhc3N3b3JkX3JlcXVpcmVkGAUgASgIIoUBCgpDbGllbnRBdXRoEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SEgoKcHVibGljX2tleRgCIAEoDBIUCgxkaXNwbGF5X25hbWUYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSEQoJc2lnbmF0dXJlGAUgASgMEg4KBmludml0ZRgGIAEoDCKVAQoEVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEhIKCnB1YmxpY19rZXkYAiABKAwSFAoMZGlzcGxheV9uYW1lGAMgASgJEg8KB3Jvb21faWQYBCABKAkSDQoFbXV0ZWQYBSABKAgSEAoIZGVhZmVuZWQYBiABKAgSHQoEcm9sZRgHIAEoDjIPLnBhcmxleS52MS5Sb2xlImYKBkF1dGhPaxISCgpzZXNzaW9uX2lkGAEgASgNEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIPCgdyb29tX2lkGAUgASgJSgQIAxAESgQIBBAFUgVyb29tc1IFdXNlcnMiPAoMUHJlc2VuY2VQYWdlEh4KBXVzZXJzGAEgAygLMg8ucGFybGV5LnYxLlVzZXISDAoEbGFzdBgCIAEoCCJfCgVFcnJvchIiCgRjb2RlGAEgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJEg8KB2NvbnRleHQYAyABKAkSEAoIdW50aWxfbXMYBCABKAQiGwoISm9pblJvb20SDwoHcm9vbV9pZBgBIAEoCSIvCgxTZXRTZWxmU3RhdGUSDQoFbXV0ZWQYASABKAgSEAoIZGVhZmVuZWQYAiABKAgiKwoKVXNlckpvaW5lZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiHgoIVXNlckxlZnQSEgoKc2Vzc2lvbl9pZBgBIAEoDSIsCgtVc2VyVXBkYXRlZBIdCgR1c2VyGAEgASgLMg8ucGFybGV5LnYxLlVzZXIiagoJUnRjU2lnbmFsEiUKC2Rlc2NyaXB0aW9uGAEgASgLMg4ucGFybGV5LnYxLlNkcEgAEiwKCWNhbmRpZGF0ZRgCIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwiMQoDU2RwEgwKBHR5cGUYASABKAkSCwoDc2RwGAIgASgJEg8KB2J1bmRsZXMYAyABKAgiLgoMSWNlQ2FuZGlkYXRlEhEKCWNhbmRpZGF0ZRgBIAEoCRILCgNtaWQYAiABKAkiIAoKVm9pY2VSZWFkeRISCgpzZXNzaW9uX2lkGAEgASgNIhUKBFBpbmcSDQoFbm9uY2UYASABKAQiFQoEUG9uZxINCgVub25jZRgBIAEoBCImCg5TZXREaXNwbGF5TmFtZRIUCgxkaXNwbGF5X25hbWUYASABKAkiqwIKDEFkbWluUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEjQKD3JlZ2lzdGVyX2ludml0ZRgCIAEoCzIZLnBhcmxleS52MS5SZWdpc3Rlckludml0ZUgAEjAKDXJldm9rZV9pbnZpdGUYAyABKAsyFy5wYXJsZXkudjEuUmV2b2tlSW52aXRlSAASIwoEa2ljaxgEIAEoCzITLnBhcmxleS52MS5LaWNrVXNlckgAEiAKA2JhbhgFIAEoCzIRLnBhcmxleS52MS5CYW5LZXlIABImCghsaWZ0X2JhbhgGIAEoCzISLnBhcmxleS52MS5MaWZ0QmFuSAASJgoIc2V0X3JvbGUYByABKAsyEi5wYXJsZXkudjEuU2V0Um9sZUgAQggKBmFjdGlvbiIgCg5SZWdpc3Rlckludml0ZRIOCgZpbnZpdGUYASABKAwiIQoMUmV2b2tlSW52aXRlEhEKCWludml0ZV9pZBgBIAEoDCIuCghLaWNrVXNlchISCgpzZXNzaW9uX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCSJBCgZCYW5LZXkSEgoKcHVibGljX2tleRgBIAEoDBITCgtkdXJhdGlvbl9tcxgCIAEoBBIOCgZyZWFzb24YAyABKAkiHQoHTGlmdEJhbhISCgpwdWJsaWNfa2V5GAEgASgMIjwKB1NldFJvbGUSEgoKcHVibGljX2tleRgBIAEoDBIdCgRyb2xlGAIgASgOMg8ucGFybGV5LnYxLlJvbGUiVgoLQWRtaW5SZXN1bHQSEgoKcmVxdWVzdF9pZBgBIAEoDRIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAMgASgJIpMBCgpJbnZpdGVJbmZvEgoKAmlkGAEgASgMEh0KBHJvbGUYAiABKA4yDy5wYXJsZXkudjEuUm9sZRIVCg1leHBpcmVzX2F0X21zGAMgASgEEhAKCG1heF91c2VzGAQgASgNEgwKBHVzZXMYBSABKA0SEgoKaXNzdWVyX2tleRgGIAEoDBIPCgdyZXZva2VkGAcgASgIImsKB0JhbkluZm8SEgoKcHVibGljX2tleRgBIAEoDBIUCgxkaXNwbGF5X25hbWUYAiABKAkSEAoIdW50aWxfbXMYAyABKAQSDgoGcmVhc29uGAQgASgJEhQKDGJhbm5lZF9hdF9tcxgFIAEoBCJWCgpBZG1pblN0YXRlEiYKB2ludml0ZXMYASADKAsyFS5wYXJsZXkudjEuSW52aXRlSW5mbxIgCgRiYW5zGAIgAygLMhIucGFybGV5LnYxLkJhbkluZm8iOQoKQ2hhdFRhcmdldBIRCgdyb29tX2lkGAEgASgJSAASEgoIcGVlcl9rZXkYAiABKAxIAEIECgJ0byLoAQoIQ2hhdEl0ZW0SJQoGYWN0aW9uGAEgASgOMhUucGFybGV5LnYxLkNoYXRBY3Rpb24SCgoCaWQYAiABKAwSEgoKYXV0aG9yX2tleRgDIAEoDBIlCgZ0YXJnZXQYBCABKAsyFS5wYXJsZXkudjEuQ2hhdFRhcmdldBIWCg5jbGllbnRfdGltZV9tcxgFIAEoBBIOCgZyZWZfaWQYBiABKAwSDAoEdGV4dBgHIAEoCRIRCglzaWduYXR1cmUYCCABKAwSJQoEZmlsZRgJIAEoCzIXLnBhcmxleS52MS5GaWxlTWFuaWZlc3QizQEKC0NoYXRNZXNzYWdlEgsKA3NlcRgBIAEoBBIWCg5zZXJ2ZXJfdGltZV9tcxgCIAEoBBITCgthdXRob3JfbmFtZRgDIAEoCRIhCgRwb3N0GAQgASgLMhMucGFybGV5LnYxLkNoYXRJdGVtEiEKBGVkaXQYBSABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SJQoIZGVsZXRpb24YBiABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0SFwoPY2hhbmdlZF90aW1lX21zGAcgASgEIi0KCENoYXRTZW5kEiEKBGl0ZW0YASABKAsyEy5wYXJsZXkudjEuQ2hhdEl0ZW0ibgoHQ2hhdEFjaxIKCgJpZBgBIAEoDBIiCgRjb2RlGAIgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZRILCgNzZXEYAyABKAQSFgoOcmV0cnlfYWZ0ZXJfbXMYBCABKA0SDgoGZGV0YWlsGAUgASgJIjQKCUNoYXRFdmVudBInCgdtZXNzYWdlGAEgASgLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlInIKEkNoYXRIaXN0b3J5UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgNEiUKBnRhcmdldBgCIAEoCzIVLnBhcmxleS52MS5DaGF0VGFyZ2V0EhIKCmJlZm9yZV9zZXEYAyABKAQSDQoFbGltaXQYBCABKA0iqAEKC0NoYXRIaXN0b3J5EhIKCnJlcXVlc3RfaWQYASABKA0SJQoGdGFyZ2V0GAIgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSKAoIbWVzc2FnZXMYAyADKAsyFi5wYXJsZXkudjEuQ2hhdE1lc3NhZ2USEAoIaGFzX21vcmUYBCABKAgSIgoEY29kZRgFIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUiVgoIQ2hhdEhlYWQSJQoGdGFyZ2V0GAEgASgLMhUucGFybGV5LnYxLkNoYXRUYXJnZXQSEAoIbGFzdF9zZXEYAiABKAQSEQoJcGVlcl9uYW1lGAMgASgJIj8KC0NoYXRTdW1tYXJ5EiIKBWhlYWRzGAEgAygLMhMucGFybGV5LnYxLkNoYXRIZWFkEgwKBGxhc3QYAiABKAgiRQoKQ2hhdFJlY29yZBInCgdtZXNzYWdlGAEgASgLMhYucGFybGV5LnYxLkNoYXRNZXNzYWdlEg4KBm9wX2lkcxgCIAMoDCJRCghDcmR0U3luYxILCgNkb2MYASABKAkSDAoEZGF0YRgCIAEoDBINCgVlcG9jaBgDIAEoDRIMCgRwYXJ0GAQgASgNEg0KBXBhcnRzGAUgASgNIisKCFNpZ25lZE9wEgwKBGJvZHkYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMIi0KCVN1Ym1pdE9wcxIgCgNvcHMYASADKAsyEy5wYXJsZXkudjEuU2lnbmVkT3AiYQoIT3BSZXN1bHQSDQoFb3BfaWQYASABKAwSIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDgoGcmVhc29uGAMgASgJEhIKCnNlcnZlcl9zZXEYBCABKAQiMQoJT3BSZXN1bHRzEiQKB3Jlc3VsdHMYASADKAsyEy5wYXJsZXkudjEuT3BSZXN1bHQiNQoQT3BIaXN0b3J5UmVxdWVzdBISCgpiZWZvcmVfc2VxGAEgASgEEg0KBWxpbWl0GAIgASgNIlgKCkF1ZGl0RW50cnkSEgoKc2VydmVyX3NlcRgBIAEoBBIVCg1hcHBsaWVkX2F0X21zGAIgASgEEh8KAm9wGAMgASgLMhMucGFybGV5LnYxLlNpZ25lZE9wImUKCU9wSGlzdG9yeRImCgdlbnRyaWVzGAEgAygLMhUucGFybGV5LnYxLkF1ZGl0RW50cnkSDAoEbW9yZRgCIAEoCBIiCgRjb2RlGAMgASgOMhQucGFybGV5LnYxLkVycm9yQ29kZSI4Cg5SZWNlaXZlclJlcG9ydBImCgdzZW5kZXJzGAEgAygLMhUucGFybGV5LnYxLlNlbmRlckxvc3MiNwoKU2VuZGVyTG9zcxISCgpzZXNzaW9uX2lkGAEgASgNEhUKDWxvc3NfcGVybWlsbGUYAiABKA0iPAoKTG9zc1JlcG9ydBIXCg9mcm9tX3Nlc3Npb25faWQYASABKA0SFQoNbG9zc19wZXJtaWxsZRgCIAEoDSIvCgxGaWxlTWFuaWZlc3QSDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwibgoMRmlsZUFubm91bmNlEikKCG1hbmlmZXN0GAEgASgLMhcucGFybGV5LnYxLkZpbGVNYW5pZmVzdBIPCgdmaWxlX2lkGAIgASgMEhAKCGJpdGZpZWxkGAMgASgMEhAKCGNvbXBsZXRlGAQgASgIIiAKDUZpbGVXYW50UGVlcnMSDwoHZmlsZV9pZBgBIAEoDCJPCghGaWxlUGVlchISCgpzZXNzaW9uX2lkGAEgASgNEgsKA2tleRgCIAEoDBIQCghiaXRmaWVsZBgDIAEoDBIQCghjb21wbGV0ZRgEIAEoCCKHAQoJRmlsZVBlZXJzEg8KB2ZpbGVfaWQYASABKAwSIgoFcGVlcnMYAiADKAsyEy5wYXJsZXkudjEuRmlsZVBlZXISIgoEY29kZRgDIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSEAoIZmFsbGJhY2sYBCABKAgSDwoHaG9sZGVycxgFIAEoDSIyCg9GaWxlRGVzY3JpcHRpb24SDAoEYm9keRgBIAEoDBIRCglzaWduYXR1cmUYAiABKAwirgEKCkZpbGVTaWduYWwSDwoHZmlsZV9pZBgBIAEoDBISCgpzZXNzaW9uX2lkGAIgASgNEhAKCHBlZXJfa2V5GAMgASgMEjEKC2Rlc2NyaXB0aW9uGAQgASgLMhoucGFybGV5LnYxLkZpbGVEZXNjcmlwdGlvbkgAEiwKCWNhbmRpZGF0ZRgFIAEoCzIXLnBhcmxleS52MS5JY2VDYW5kaWRhdGVIAEIICgZzaWduYWwidAoJRmlsZUVycm9yEg8KB2ZpbGVfaWQYASABKAwSIgoEY29kZRgCIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUSDwoHY29udGV4dBgDIAEoCRISCgpzZXNzaW9uX2lkGAQgASgNEg0KBWNodW5rGAUgASgNIi8KDUZpbGVSZWxheVdhbnQSDwoHZmlsZV9pZBgBIAEoDBINCgVjaHVuaxgCIAEoDSJOCg5GaWxlUmVsYXlQaWVjZRIPCgdmaWxlX2lkGAEgASgMEg0KBWNodW5rGAIgASgNEg4KBm9mZnNldBgDIAEoDRIMCgRkYXRhGAQgASgMIi4KCEZpbGVTdG9wEg8KB2ZpbGVfaWQYASABKAwSEQoJYnlfYXV0aG9yGAIgASgIIkIKDEZpbGVCYWRDaHVuaxIPCgdmaWxlX2lkGAEgASgMEg0KBWNodW5rGAIgASgNEhIKCnNlc3Npb25faWQYAyABKA0irQIKCEZpbGVXaXJlEicKBGhhdmUYASABKAsyFy5wYXJsZXkudjEuRmlsZVdpcmVIYXZlSAASLQoHcmVxdWVzdBgCIAEoCzIaLnBhcmxleS52MS5GaWxlV2lyZVJlcXVlc3RIABIpCgVwaWVjZRgDIAEoCzIYLnBhcmxleS52MS5GaWxlV2lyZVBpZWNlSAASNgoMaGFzaF9yZXF1ZXN0GAQgASgLMh4ucGFybGV5LnYxLkZpbGVXaXJlSGFzaFJlcXVlc3RIABIyCgpoYXNoX2Jsb2NrGAUgASgLMhwucGFybGV5LnYxLkZpbGVXaXJlSGFzaEJsb2NrSAASKwoGcmVqZWN0GAYgASgLMhkucGFybGV5LnYxLkZpbGVXaXJlUmVqZWN0SABCBQoDbXNnIkMKDEZpbGVXaXJlSGF2ZRIPCgdmaWxlX2lkGAEgASgMEhAKCGJpdGZpZWxkGAIgASgMEhAKCGNvbXBsZXRlGAMgASgIIjEKD0ZpbGVXaXJlUmVxdWVzdBIPCgdmaWxlX2lkGAEgASgMEg0KBWNodW5rGAIgASgNIk0KDUZpbGVXaXJlUGllY2USDwoHZmlsZV9pZBgBIAEoDBINCgVjaHVuaxgCIAEoDRIOCgZvZmZzZXQYAyABKA0SDAoEZGF0YRgEIAEoDCI1ChNGaWxlV2lyZUhhc2hSZXF1ZXN0Eg8KB2ZpbGVfaWQYASABKAwSDQoFYmxvY2sYAiABKA0iQQoRRmlsZVdpcmVIYXNoQmxvY2sSDwoHZmlsZV9pZBgBIAEoDBINCgVibG9jaxgCIAEoDRIMCgRkYXRhGAMgASgMIlQKDkZpbGVXaXJlUmVqZWN0Eg8KB2ZpbGVfaWQYASABKAwSDQoFY2h1bmsYAiABKA0SIgoEY29kZRgDIAEoDjIULnBhcmxleS52MS5FcnJvckNvZGUqTQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDgoKUk9MRV9HVUVTVBABEg8KC1JPTEVfTUVNQkVSEAISDgoKUk9MRV9BRE1JThADKs0MCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhgKFEVSUk9SX0NPREVfTUFMRk9STUVEEAESHgoaRVJST1JfQ09ERV9VTktOT1dOX01FU1NBR0UQAhIgChxFUlJPUl9DT0RFX05PVF9BVVRIRU5USUNBVEVEEAMSHAoYRVJST1JfQ09ERV9CQURfU0lHTkFUVVJFEAQSHQoZRVJST1JfQ09ERV9XUk9OR19QQVNTV09SRBAFEh8KG0VSUk9SX0NPREVfUFJPVE9DT0xfVkVSU0lPThAGEhgKFEVSUk9SX0NPREVfVE9PX0xBUkdFEAcSGwoXRVJST1JfQ09ERV9SQVRFX0xJTUlURUQQCBIbChdFUlJPUl9DT0RFX1VOS05PV05fUk9PTRAJEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAoSGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBALEiQKIEVSUk9SX0NPREVfQUxSRUFEWV9BVVRIRU5USUNBVEVEEAwSGwoXRVJST1JfQ09ERV9BVVRIX1RJTUVPVVQQDRIZChVFUlJPUl9DT0RFX0xPQ0tFRF9PVVQQDhIVChFFUlJPUl9DT0RFX0JBTk5FRBAPEhoKFkVSUk9SX0NPREVfU0VSVkVSX0ZVTEwQEBIXChNFUlJPUl9DT0RFX0lOVEVSTkFMEBESHQoZRVJST1JfQ09ERV9JTlZJVEVfRVhQSVJFRBAeEh0KGUVSUk9SX0NPREVfSU5WSVRFX1VTRURfVVAQHxIdChlFUlJPUl9DT0RFX0lOVklURV9JTlZBTElEECASHQoZRVJST1JfQ09ERV9JTlZJVEVfUkVWT0tFRBAhEhoKFkVSUk9SX0NPREVfTk9UX0lOVklURUQQIhIVChFFUlJPUl9DT0RFX0tJQ0tFRBAjEhgKFEVSUk9SX0NPREVfRk9SQklEREVOECQSGwoXRVJST1JfQ09ERV9VTktOT1dOX1VTRVIQJRIdChlFUlJPUl9DT0RFX0NIQVRfRk9SQklEREVOEDwSHQoZRVJST1JfQ09ERV9DSEFUX05PVF9GT1VORBA9Eh8KG0VSUk9SX0NPREVfQ0hBVF9JRF9DT05GTElDVBA+EhgKFEVSUk9SX0NPREVfU0xPV19ET1dOEEYSGwoXRVJST1JfQ09ERV9PUF9NQUxGT1JNRUQQWhIbChdFUlJPUl9DT0RFX09QX1RPT19MQVJHRRBbEh0KGUVSUk9SX0NPREVfT1BfV1JPTkdfUkVMQVkQXBIdChlFUlJPUl9DT0RFX09QX1VOS05PV05fS0VZEF0SGgoWRVJST1JfQ09ERV9PUF9SRVBMQVlFRBBeEh8KG0VSUk9SX0NPREVfT1BfQkFEX1NJR05BVFVSRRBfEhsKF0VSUk9SX0NPREVfT1BfRk9SQklEREVOEGASHgoaRVJST1JfQ09ERV9PUF9VTktOT1dOX1JPT00QYRIXChNFUlJPUl9DT0RFX09QX0NZQ0xFEGISIAocRVJST1JfQ09ERV9PUF9EVVBMSUNBVEVfTkFNRRBjEhoKFkVSUk9SX0NPREVfT1BfQkFEX05BTUUQZBIbChdFUlJPUl9DT0RFX09QX0JBRF9WQUxVRRBlEhsKF0VSUk9SX0NPREVfT1BfUk9PTV9GVUxMEGYSIAocRVJST1JfQ09ERV9PUF9ST09UX1BST1RFQ1RFRBBnEh0KGUVSUk9SX0NPREVfT1BfUk9PTV9FWElTVFMQaBIcChhFUlJPUl9DT0RFX0ZJTEVfRElTQUJMRUQQeBIdChlFUlJPUl9DT0RFX0ZJTEVfRk9SQklEREVOEHkSGwoXRVJST1JfQ09ERV9GSUxFX1VOS05PV04QehIgChxFUlJPUl9DT0RFX0ZJTEVfQkFEX01BTklGRVNUEHsSHQoZRVJST1JfQ09ERV9GSUxFX1RPT19MQVJHRRB8Eh0KGUVSUk9SX0NPREVfRklMRV9QRUVSX0dPTkUQfRIgChxFUlJPUl9DT0RFX0ZJTEVfRkFMTEJBQ0tfT0ZGEH4SGQoVRVJST1JfQ09ERV9GSUxFX0xJTUlUEH8SHAoXRVJST1JfQ09ERV9GSUxFX1NUT1BQRUQQgAEqbQoKQ2hhdEFjdGlvbhIbChdDSEFUX0FDVElPTl9VTlNQRUNJRklFRBAAEhQKEENIQVRfQUNUSU9OX1BPU1QQARIUChBDSEFUX0FDVElPTl9FRElUEAISFgoSQ0hBVF9BQ1RJT05fREVMRVRFEANiBnByb3RvMw");
 
 /**
  * @generated from message parley.v1.Envelope
@@ -273,6 +273,79 @@ export type Envelope = Message<"parley.v1.Envelope"> & {
      */
     value: LossReport;
     case: "lossReport";
+  } | {
+    /**
+     * files-core: peer-assisted file sharing (issue 16), docs/PROTOCOL.md "Files".
+     * client -> relay: I hold these chunks of file X (first time: with its manifest).
+     *
+     * @generated from field: parley.v1.FileAnnounce file_announce = 120;
+     */
+    value: FileAnnounce;
+    case: "fileAnnounce";
+  } | {
+    /**
+     * client -> relay: which peers should I fetch file X from?
+     *
+     * @generated from field: parley.v1.FileWantPeers file_want_peers = 121;
+     */
+    value: FileWantPeers;
+    case: "fileWantPeers";
+  } | {
+    /**
+     * relay -> client: the answer, up to 4 holders of the chunks rarest for me.
+     *
+     * @generated from field: parley.v1.FilePeers file_peers = 122;
+     */
+    value: FilePeers;
+    case: "filePeers";
+  } | {
+    /**
+     * both ways: WebRTC signalling for a file connection between two identities.
+     *
+     * @generated from field: parley.v1.FileSignal file_signal = 123;
+     */
+    value: FileSignal;
+    case: "fileSignal";
+  } | {
+    /**
+     * relay -> client: a file request was refused (typed code, nothing sent on).
+     *
+     * @generated from field: parley.v1.FileError file_error = 124;
+     */
+    value: FileError;
+    case: "fileError";
+  } | {
+    /**
+     * client -> relay: carry chunk N to me; relay -> holder: send chunk N.
+     *
+     * @generated from field: parley.v1.FileRelayWant file_relay_want = 125;
+     */
+    value: FileRelayWant;
+    case: "fileRelayWant";
+  } | {
+    /**
+     * both ways: a piece of a chunk carried through the relay (fallback).
+     *
+     * @generated from field: parley.v1.FileRelayPiece file_relay_piece = 126;
+     */
+    value: FileRelayPiece;
+    case: "fileRelayPiece";
+  } | {
+    /**
+     * client -> relay: stop seeding (author: stop sharing); relay -> holders: the author stopped.
+     *
+     * @generated from field: parley.v1.FileStop file_stop = 127;
+     */
+    value: FileStop;
+    case: "fileStop";
+  } | {
+    /**
+     * client -> relay: a peer (or the relay) served a chunk that failed its hash.
+     *
+     * @generated from field: parley.v1.FileBadChunk file_bad_chunk = 128;
+     */
+    value: FileBadChunk;
+    case: "fileBadChunk";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1195,6 +1268,14 @@ export type ChatItem = Message<"parley.v1.ChatItem"> & {
    * @generated from field: bytes signature = 8;
    */
   signature: Uint8Array;
+
+  /**
+   * files-core: POST only, a shared file (docs/PROTOCOL.md "Files"). Its
+   * own signature covers it; its file id equals this item's id.
+   *
+   * @generated from field: parley.v1.FileManifest file = 9;
+   */
+  file?: FileManifest | undefined;
 };
 
 /**
@@ -1827,6 +1908,599 @@ export const LossReportSchema: GenMessage<LossReport> = /*@__PURE__*/
   messageDesc(file_parley, 51);
 
 /**
+ * A signed manifest: body = proto/file-manifest.ts layout, signed by its author.
+ *
+ * @generated from message parley.v1.FileManifest
+ */
+export type FileManifest = Message<"parley.v1.FileManifest"> & {
+  /**
+   * @generated from field: bytes body = 1;
+   */
+  body: Uint8Array;
+
+  /**
+   * 64-byte Ed25519 signature over body by the manifest's author key.
+   *
+   * @generated from field: bytes signature = 2;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.FileManifest.
+ * Use `create(FileManifestSchema)` to create a new message.
+ */
+export const FileManifestSchema: GenMessage<FileManifest> = /*@__PURE__*/
+  messageDesc(file_parley, 52);
+
+/**
+ * @generated from message parley.v1.FileAnnounce
+ */
+export type FileAnnounce = Message<"parley.v1.FileAnnounce"> & {
+  /**
+   * Needed when the relay does not track the file yet (else may be absent).
+   *
+   * @generated from field: parley.v1.FileManifest manifest = 1;
+   */
+  manifest?: FileManifest | undefined;
+
+  /**
+   * @generated from field: bytes file_id = 2;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * proto/bitfield.ts wire form; ignored when complete.
+   *
+   * @generated from field: bytes bitfield = 3;
+   */
+  bitfield: Uint8Array;
+
+  /**
+   * @generated from field: bool complete = 4;
+   */
+  complete: boolean;
+};
+
+/**
+ * Describes the message parley.v1.FileAnnounce.
+ * Use `create(FileAnnounceSchema)` to create a new message.
+ */
+export const FileAnnounceSchema: GenMessage<FileAnnounce> = /*@__PURE__*/
+  messageDesc(file_parley, 53);
+
+/**
+ * @generated from message parley.v1.FileWantPeers
+ */
+export type FileWantPeers = Message<"parley.v1.FileWantPeers"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.FileWantPeers.
+ * Use `create(FileWantPeersSchema)` to create a new message.
+ */
+export const FileWantPeersSchema: GenMessage<FileWantPeers> = /*@__PURE__*/
+  messageDesc(file_parley, 54);
+
+/**
+ * @generated from message parley.v1.FilePeer
+ */
+export type FilePeer = Message<"parley.v1.FilePeer"> & {
+  /**
+   * @generated from field: uint32 session_id = 1;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: bytes key = 2;
+   */
+  key: Uint8Array;
+
+  /**
+   * @generated from field: bytes bitfield = 3;
+   */
+  bitfield: Uint8Array;
+
+  /**
+   * @generated from field: bool complete = 4;
+   */
+  complete: boolean;
+};
+
+/**
+ * Describes the message parley.v1.FilePeer.
+ * Use `create(FilePeerSchema)` to create a new message.
+ */
+export const FilePeerSchema: GenMessage<FilePeer> = /*@__PURE__*/
+  messageDesc(file_parley, 55);
+
+/**
+ * @generated from message parley.v1.FilePeers
+ */
+export type FilePeers = Message<"parley.v1.FilePeers"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * At most 4, those holding the chunks rarest among the ones the asker lacks.
+   *
+   * @generated from field: repeated parley.v1.FilePeer peers = 2;
+   */
+  peers: FilePeer[];
+
+  /**
+   * ERROR_CODE_UNSPECIFIED, or why there is no answer.
+   *
+   * @generated from field: parley.v1.ErrorCode code = 3;
+   */
+  code: ErrorCode;
+
+  /**
+   * The relay may carry chunks of this file when no direct path works.
+   *
+   * @generated from field: bool fallback = 4;
+   */
+  fallback: boolean;
+
+  /**
+   * Holders online (may be more than listed).
+   *
+   * @generated from field: uint32 holders = 5;
+   */
+  holders: number;
+};
+
+/**
+ * Describes the message parley.v1.FilePeers.
+ * Use `create(FilePeersSchema)` to create a new message.
+ */
+export const FilePeersSchema: GenMessage<FilePeers> = /*@__PURE__*/
+  messageDesc(file_parley, 56);
+
+/**
+ * Signed offer or answer: body = proto/file-signal.ts layout.
+ *
+ * @generated from message parley.v1.FileDescription
+ */
+export type FileDescription = Message<"parley.v1.FileDescription"> & {
+  /**
+   * @generated from field: bytes body = 1;
+   */
+  body: Uint8Array;
+
+  /**
+   * @generated from field: bytes signature = 2;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.FileDescription.
+ * Use `create(FileDescriptionSchema)` to create a new message.
+ */
+export const FileDescriptionSchema: GenMessage<FileDescription> = /*@__PURE__*/
+  messageDesc(file_parley, 57);
+
+/**
+ * @generated from message parley.v1.FileSignal
+ */
+export type FileSignal = Message<"parley.v1.FileSignal"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * client -> relay: the peer to reach; relay -> client: the peer that sent it.
+   *
+   * @generated from field: uint32 session_id = 2;
+   */
+  sessionId: number;
+
+  /**
+   * relay -> client: that peer's key (stamped by the relay).
+   *
+   * @generated from field: bytes peer_key = 3;
+   */
+  peerKey: Uint8Array;
+
+  /**
+   * @generated from oneof parley.v1.FileSignal.signal
+   */
+  signal: {
+    /**
+     * @generated from field: parley.v1.FileDescription description = 4;
+     */
+    value: FileDescription;
+    case: "description";
+  } | {
+    /**
+     * @generated from field: parley.v1.IceCandidate candidate = 5;
+     */
+    value: IceCandidate;
+    case: "candidate";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message parley.v1.FileSignal.
+ * Use `create(FileSignalSchema)` to create a new message.
+ */
+export const FileSignalSchema: GenMessage<FileSignal> = /*@__PURE__*/
+  messageDesc(file_parley, 58);
+
+/**
+ * @generated from message parley.v1.FileError
+ */
+export type FileError = Message<"parley.v1.FileError"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: parley.v1.ErrorCode code = 2;
+   */
+  code: ErrorCode;
+
+  /**
+   * The request refused: "announce", "want_peers", "signal", "relay_want".
+   *
+   * @generated from field: string context = 3;
+   */
+  context: string;
+
+  /**
+   * @generated from field: uint32 session_id = 4;
+   */
+  sessionId: number;
+
+  /**
+   * @generated from field: uint32 chunk = 5;
+   */
+  chunk: number;
+};
+
+/**
+ * Describes the message parley.v1.FileError.
+ * Use `create(FileErrorSchema)` to create a new message.
+ */
+export const FileErrorSchema: GenMessage<FileError> = /*@__PURE__*/
+  messageDesc(file_parley, 59);
+
+/**
+ * @generated from message parley.v1.FileRelayWant
+ */
+export type FileRelayWant = Message<"parley.v1.FileRelayWant"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: uint32 chunk = 2;
+   */
+  chunk: number;
+};
+
+/**
+ * Describes the message parley.v1.FileRelayWant.
+ * Use `create(FileRelayWantSchema)` to create a new message.
+ */
+export const FileRelayWantSchema: GenMessage<FileRelayWant> = /*@__PURE__*/
+  messageDesc(file_parley, 60);
+
+/**
+ * @generated from message parley.v1.FileRelayPiece
+ */
+export type FileRelayPiece = Message<"parley.v1.FileRelayPiece"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: uint32 chunk = 2;
+   */
+  chunk: number;
+
+  /**
+   * Byte offset of data inside the chunk; pieces come in order.
+   *
+   * @generated from field: uint32 offset = 3;
+   */
+  offset: number;
+
+  /**
+   * At most 32 KiB.
+   *
+   * @generated from field: bytes data = 4;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.FileRelayPiece.
+ * Use `create(FileRelayPieceSchema)` to create a new message.
+ */
+export const FileRelayPieceSchema: GenMessage<FileRelayPiece> = /*@__PURE__*/
+  messageDesc(file_parley, 61);
+
+/**
+ * @generated from message parley.v1.FileStop
+ */
+export type FileStop = Message<"parley.v1.FileStop"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * relay -> client: the author stopped sharing (drop it, stop seeding).
+   *
+   * @generated from field: bool by_author = 2;
+   */
+  byAuthor: boolean;
+};
+
+/**
+ * Describes the message parley.v1.FileStop.
+ * Use `create(FileStopSchema)` to create a new message.
+ */
+export const FileStopSchema: GenMessage<FileStop> = /*@__PURE__*/
+  messageDesc(file_parley, 62);
+
+/**
+ * @generated from message parley.v1.FileBadChunk
+ */
+export type FileBadChunk = Message<"parley.v1.FileBadChunk"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: uint32 chunk = 2;
+   */
+  chunk: number;
+
+  /**
+   * The peer that served it; 0 = the relay.
+   *
+   * @generated from field: uint32 session_id = 3;
+   */
+  sessionId: number;
+};
+
+/**
+ * Describes the message parley.v1.FileBadChunk.
+ * Use `create(FileBadChunkSchema)` to create a new message.
+ */
+export const FileBadChunkSchema: GenMessage<FileBadChunk> = /*@__PURE__*/
+  messageDesc(file_parley, 63);
+
+/**
+ * Peer-to-peer, on the "parley-file" DataChannel (reliable, ordered); never
+ * on the relay socket. One connection may carry several files.
+ *
+ * @generated from message parley.v1.FileWire
+ */
+export type FileWire = Message<"parley.v1.FileWire"> & {
+  /**
+   * @generated from oneof parley.v1.FileWire.msg
+   */
+  msg: {
+    /**
+     * @generated from field: parley.v1.FileWireHave have = 1;
+     */
+    value: FileWireHave;
+    case: "have";
+  } | {
+    /**
+     * @generated from field: parley.v1.FileWireRequest request = 2;
+     */
+    value: FileWireRequest;
+    case: "request";
+  } | {
+    /**
+     * @generated from field: parley.v1.FileWirePiece piece = 3;
+     */
+    value: FileWirePiece;
+    case: "piece";
+  } | {
+    /**
+     * @generated from field: parley.v1.FileWireHashRequest hash_request = 4;
+     */
+    value: FileWireHashRequest;
+    case: "hashRequest";
+  } | {
+    /**
+     * @generated from field: parley.v1.FileWireHashBlock hash_block = 5;
+     */
+    value: FileWireHashBlock;
+    case: "hashBlock";
+  } | {
+    /**
+     * @generated from field: parley.v1.FileWireReject reject = 6;
+     */
+    value: FileWireReject;
+    case: "reject";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message parley.v1.FileWire.
+ * Use `create(FileWireSchema)` to create a new message.
+ */
+export const FileWireSchema: GenMessage<FileWire> = /*@__PURE__*/
+  messageDesc(file_parley, 64);
+
+/**
+ * @generated from message parley.v1.FileWireHave
+ */
+export type FileWireHave = Message<"parley.v1.FileWireHave"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: bytes bitfield = 2;
+   */
+  bitfield: Uint8Array;
+
+  /**
+   * @generated from field: bool complete = 3;
+   */
+  complete: boolean;
+};
+
+/**
+ * Describes the message parley.v1.FileWireHave.
+ * Use `create(FileWireHaveSchema)` to create a new message.
+ */
+export const FileWireHaveSchema: GenMessage<FileWireHave> = /*@__PURE__*/
+  messageDesc(file_parley, 65);
+
+/**
+ * @generated from message parley.v1.FileWireRequest
+ */
+export type FileWireRequest = Message<"parley.v1.FileWireRequest"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: uint32 chunk = 2;
+   */
+  chunk: number;
+};
+
+/**
+ * Describes the message parley.v1.FileWireRequest.
+ * Use `create(FileWireRequestSchema)` to create a new message.
+ */
+export const FileWireRequestSchema: GenMessage<FileWireRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 66);
+
+/**
+ * @generated from message parley.v1.FileWirePiece
+ */
+export type FileWirePiece = Message<"parley.v1.FileWirePiece"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: uint32 chunk = 2;
+   */
+  chunk: number;
+
+  /**
+   * @generated from field: uint32 offset = 3;
+   */
+  offset: number;
+
+  /**
+   * At most 64 KiB.
+   *
+   * @generated from field: bytes data = 4;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.FileWirePiece.
+ * Use `create(FileWirePieceSchema)` to create a new message.
+ */
+export const FileWirePieceSchema: GenMessage<FileWirePiece> = /*@__PURE__*/
+  messageDesc(file_parley, 67);
+
+/**
+ * @generated from message parley.v1.FileWireHashRequest
+ */
+export type FileWireHashRequest = Message<"parley.v1.FileWireHashRequest"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: uint32 block = 2;
+   */
+  block: number;
+};
+
+/**
+ * Describes the message parley.v1.FileWireHashRequest.
+ * Use `create(FileWireHashRequestSchema)` to create a new message.
+ */
+export const FileWireHashRequestSchema: GenMessage<FileWireHashRequest> = /*@__PURE__*/
+  messageDesc(file_parley, 68);
+
+/**
+ * @generated from message parley.v1.FileWireHashBlock
+ */
+export type FileWireHashBlock = Message<"parley.v1.FileWireHashBlock"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: uint32 block = 2;
+   */
+  block: number;
+
+  /**
+   * @generated from field: bytes data = 3;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message parley.v1.FileWireHashBlock.
+ * Use `create(FileWireHashBlockSchema)` to create a new message.
+ */
+export const FileWireHashBlockSchema: GenMessage<FileWireHashBlock> = /*@__PURE__*/
+  messageDesc(file_parley, 69);
+
+/**
+ * @generated from message parley.v1.FileWireReject
+ */
+export type FileWireReject = Message<"parley.v1.FileWireReject"> & {
+  /**
+   * @generated from field: bytes file_id = 1;
+   */
+  fileId: Uint8Array;
+
+  /**
+   * @generated from field: uint32 chunk = 2;
+   */
+  chunk: number;
+
+  /**
+   * @generated from field: parley.v1.ErrorCode code = 3;
+   */
+  code: ErrorCode;
+};
+
+/**
+ * Describes the message parley.v1.FileWireReject.
+ * Use `create(FileWireRejectSchema)` to create a new message.
+ */
+export const FileWireRejectSchema: GenMessage<FileWireReject> = /*@__PURE__*/
+  messageDesc(file_parley, 70);
+
+/**
  * @generated from enum parley.v1.Role
  */
 export enum Role {
@@ -2152,6 +2826,70 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_OP_ROOM_EXISTS = 104;
    */
   OP_ROOM_EXISTS = 104,
+
+  /**
+   * files-core (issue 16): file sharing. Sent in FileError.code / FilePeers.code.
+   * The admin turned file sharing off.
+   *
+   * @generated from enum value: ERROR_CODE_FILE_DISABLED = 120;
+   */
+  FILE_DISABLED = 120,
+
+  /**
+   * This identity (or the pair) may not see that file: not in its room, not a DM party.
+   *
+   * @generated from enum value: ERROR_CODE_FILE_FORBIDDEN = 121;
+   */
+  FILE_FORBIDDEN = 121,
+
+  /**
+   * The relay tracks no such file (announce it with its manifest first).
+   *
+   * @generated from enum value: ERROR_CODE_FILE_UNKNOWN = 122;
+   */
+  FILE_UNKNOWN = 122,
+
+  /**
+   * The manifest does not parse, names another relay, or its signature fails.
+   *
+   * @generated from enum value: ERROR_CODE_FILE_BAD_MANIFEST = 123;
+   */
+  FILE_BAD_MANIFEST = 123,
+
+  /**
+   * The file is over the admin's maximum size.
+   *
+   * @generated from enum value: ERROR_CODE_FILE_TOO_LARGE = 124;
+   */
+  FILE_TOO_LARGE = 124,
+
+  /**
+   * The named peer is not online or does not hold the file.
+   *
+   * @generated from enum value: ERROR_CODE_FILE_PEER_GONE = 125;
+   */
+  FILE_PEER_GONE = 125,
+
+  /**
+   * The relay fallback is off (admin) or over its byte budget.
+   *
+   * @generated from enum value: ERROR_CODE_FILE_FALLBACK_OFF = 126;
+   */
+  FILE_FALLBACK_OFF = 126,
+
+  /**
+   * A tracker bound was reached (files tracked, holders per file).
+   *
+   * @generated from enum value: ERROR_CODE_FILE_LIMIT = 127;
+   */
+  FILE_LIMIT = 127,
+
+  /**
+   * The author stopped sharing this file.
+   *
+   * @generated from enum value: ERROR_CODE_FILE_STOPPED = 128;
+   */
+  FILE_STOPPED = 128,
 }
 
 /**
