@@ -2,23 +2,30 @@
  * One file's place in the swarm on this browser: serves the chunks it holds
  * to every linked peer, and while downloading asks peers for the chunks it
  * lacks (a few in flight per peer, rarest first), checks each against the
- * manifest before storing it, and drops a peer that sends a bad one (the
- * chunk is then asked of someone else). Resumes from the chunks the store
- * already holds. Every state change goes through `#emit`.
+ * signed manifest (through its hash block) before storing it, and drops a
+ * peer that sends a bad one (the chunk is then asked of someone else).
+ * Resumes from the chunks the store already holds. Speaks `FileWire`
+ * (file-wire.ts) on each peer's FrameLink. Every state change goes through `#emit`.
  */
-import { chunkLength, verifyChunk } from './chunk-hash.ts';
-import type { ChunkLayout } from './chunk-hash.ts';
+import { ErrorCode } from '../../proto/index.ts';
+import { Bitfield, decodeBitfield } from '../../proto/bitfield.ts';
+import { chunkCount } from '../../proto/file-manifest.ts';
+import type { FileManifestFields } from '../../proto/file-manifest.ts';
+import { toHex } from '../../proto/bytes.ts';
+import { ChunkAssembly, pieces } from './chunk-assembly.ts';
+import { chunkLength } from './chunk-hash.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import { FileError } from './file-errors.ts';
 import type { FrameLink } from './frame-link.ts';
+import { decodeFileWire, encodeFileWire, MAX_PIECE_BYTES } from './file-wire.ts';
+import type { FileWireInit } from './file-wire.ts';
 import { pickChunk } from './chunk-picker.ts';
-import { decodePeerFrame, encodePeerFrame } from './peer-frames.ts';
-import { answerRequest } from './seeder.ts';
+import { HashBook, hashBlockKey } from './hash-book.ts';
 import { SpeedMeter, secondsLeft } from './transfer-progress.ts';
 import type { TransferProgress } from './transfer-progress.ts';
 
 /** Requests in flight per peer: enough to keep a DataChannel busy across one round trip. */
-export const WINDOW_PER_PEER = 16;
+export const WINDOW_PER_PEER = 8;
 
 /** Where a transfer is. */
 export type TransferStatus = 'idle' | 'loading' | 'waiting' | 'downloading' | 'complete' | 'cancelled' | 'failed';
@@ -36,11 +43,12 @@ export interface TransferView {
 
 /** Adapters and callbacks of a transfer. */
 export interface FileTransferDeps {
-  readonly fileId: string;
-  readonly layout: ChunkLayout;
+  readonly manifest: FileManifestFields;
   readonly store: ChunkStore;
   readonly now: () => number;
   readonly onChange: (view: TransferView) => void;
+  /** Hash blocks the sharer computed (it knows them without asking). */
+  readonly hashBlocks?: readonly Uint8Array[];
   /** A peer sent a chunk that failed its hash: the caller reports it to the relay. */
   readonly onBadPeer?: (peerId: string, index: number) => void;
   /** A chunk became held (the caller tells the tracker). */
@@ -49,66 +57,78 @@ export interface FileTransferDeps {
 
 interface Peer {
   readonly link: FrameLink;
-  has: ((index: number) => boolean) | null;
-  readonly inFlight: Set<number>;
+  has: Bitfield | null;
+  readonly inFlight: Map<number, ChunkAssembly>;
   /** Chunks it said it lacks. */
   readonly lacks: Set<number>;
+  /** A hash block asked of it. */
+  block: number | null;
+  /** It said it cannot serve hash blocks (asked again only after its next `have`). */
+  noBlocks: boolean;
 }
 
 /** The swarm member for one file. */
 export class FileTransfer {
   readonly #deps: FileTransferDeps;
+  readonly #fileId: Uint8Array;
+  readonly #hex: string;
+  readonly #chunks: number;
+  readonly #hashes: HashBook;
   readonly #peers = new Map<string, Peer>();
-  readonly #held = new Set<number>();
+  readonly #held: Bitfield;
   readonly #speed = new SpeedMeter();
   #heldBytes = 0;
   #status: TransferStatus = 'idle';
   #error: FileError | null = null;
   #seeding = true;
-  #loaded: Promise<void>;
+  readonly #loaded: Promise<void>;
 
   constructor(deps: FileTransferDeps) {
     this.#deps = deps;
+    this.#fileId = deps.manifest.fileId;
+    this.#hex = toHex(deps.manifest.fileId);
+    this.#chunks = chunkCount(deps.manifest.size, deps.manifest.chunkSize);
+    this.#held = new Bitfield(this.#chunks);
+    this.#hashes = new HashBook(deps.manifest);
     this.#loaded = this.#load();
   }
 
-  /** Resolves once held chunks are counted (reload resume). */
+  /** Hex file id. */
+  get fileId(): string {
+    return this.#hex;
+  }
+
+  /** Resolves once held chunks and hash blocks are loaded (reload resume). */
   get loaded(): Promise<void> {
     return this.#loaded;
   }
 
+  /** Chunks held, as the tracker's bitfield. */
+  get held(): Bitfield {
+    return this.#held;
+  }
+
   get view(): TransferView {
-    const { layout } = this.#deps;
-    const now = this.#deps.now();
-    const rate = this.#speed.rate(now);
+    const size = this.#deps.manifest.size;
+    const rate = this.#speed.rate(this.#deps.now());
     const senders = [...this.#peers.values()].filter((p) => p.inFlight.size > 0);
     const paths = new Set(senders.map((p) => p.link.path));
     return {
-      fileId: this.#deps.fileId,
+      fileId: this.#hex,
       status: this.#status,
       error: this.#error,
       seeding: this.#seeding,
       progress: {
         heldBytes: this.#heldBytes,
-        totalBytes: layout.size,
-        heldChunks: this.#held.size,
-        totalChunks: layout.chunkHashes.length,
+        totalBytes: size,
+        heldChunks: this.#held.count,
+        totalChunks: this.#chunks,
         bytesPerSecond: rate,
         peers: senders.length,
-        secondsLeft: secondsLeft(layout.size - this.#heldBytes, rate),
+        secondsLeft: secondsLeft(size - this.#heldBytes, rate),
         path: paths.size === 0 ? 'none' : paths.size === 2 ? 'mixed' : paths.has('relay') ? 'relay' : 'direct',
       },
     };
-  }
-
-  /** True when chunk `index` is held. */
-  holds(index: number): boolean {
-    return this.#held.has(index);
-  }
-
-  /** Held chunk indices (for the tracker's bitfield). */
-  heldIndices(): number[] {
-    return [...this.#held].sort((a, b) => a - b);
   }
 
   /** Starts (or resumes) fetching the missing chunks. */
@@ -116,7 +136,7 @@ export class FileTransfer {
     await this.#loaded;
     if (this.#status === 'complete') return;
     this.#error = null;
-    this.#setStatus(this.#peers.size ? 'downloading' : 'waiting');
+    this.#setStatus('downloading');
     this.#fill();
   }
 
@@ -133,28 +153,16 @@ export class FileTransfer {
     this.#emit();
   }
 
-  /**
-   * Adds a link to `peerId`. `has` says which chunks it holds (from the
-   * tracker's bitfield); null means unknown (ask and accept MISSING).
-   */
-  addPeer(peerId: string, link: FrameLink, has: ((index: number) => boolean) | null = null): void {
+  /** Adds a link to `peerId`; `has` is what the tracker says it holds (null: unknown, ask and accept rejects). */
+  addPeer(peerId: string, link: FrameLink, has: Bitfield | null = null): void {
     this.removePeer(peerId);
-    const peer: Peer = { link, has, inFlight: new Set(), lacks: new Set() };
+    const peer: Peer = { link, has, inFlight: new Map(), lacks: new Set(), block: null, noBlocks: false };
     this.#peers.set(peerId, peer);
-    link.onFrame = (bytes) => void this.#onFrame(peerId, peer, bytes);
+    link.onFrame = (bytes) => void this.#onFrame(peerId, peer, bytes).catch((e) => console.warn(`file frame failed [reason:${String(e)}]`));
     link.onClose = () => {
       if (this.#peers.get(peerId) === peer) this.removePeer(peerId);
     };
-    if (this.#status === 'waiting') this.#setStatus('downloading');
-    this.#fill();
-  }
-
-  /** The tracker's newer view of what `peerId` holds. */
-  updatePeer(peerId: string, has: (index: number) => boolean): void {
-    const peer = this.#peers.get(peerId);
-    if (!peer) return;
-    peer.has = has;
-    peer.lacks.clear();
+    void this.#loaded.then(() => this.#send(peer, { msg: { case: 'have', value: { fileId: this.#fileId, bitfield: this.#held.complete ? new Uint8Array(0) : this.#held.toBytes(), complete: this.#held.complete } } }));
     if (this.#status === 'waiting') this.#setStatus('downloading');
     this.#fill();
   }
@@ -167,8 +175,7 @@ export class FileTransfer {
     peer.link.onFrame = null;
     peer.link.onClose = null;
     peer.link.close();
-    if (this.#status === 'downloading' && this.#peers.size === 0) this.#setStatus('waiting');
-    else this.#fill();
+    this.#fill();
     this.#emit();
   }
 
@@ -177,60 +184,116 @@ export class FileTransfer {
     return [...this.#peers.keys()];
   }
 
-  /** Forgets every link (the transfer object is dropped after this). */
+  /** Forgets every link. */
   close(): void {
     for (const id of [...this.#peers.keys()]) this.removePeer(id);
   }
 
   async #load(): Promise<void> {
     this.#setStatus('loading');
-    const { store, fileId, layout } = this.#deps;
-    for (const i of await store.indices(fileId)) {
-      if (i >= layout.chunkHashes.length || this.#held.has(i)) continue;
-      this.#held.add(i);
-      this.#heldBytes += chunkLength(layout, i);
+    const { store } = this.#deps;
+    const given = this.#deps.hashBlocks ?? [];
+    for (let b = 0; b < given.length; b++) if (await this.#hashes.learn(b, given[b]!)) await store.put(hashBlockKey(this.#hex), b, given[b]!).catch(() => {});
+    await this.#hashes.loadFrom(store, this.#hex);
+    for (const i of await store.indices(this.#hex)) {
+      if (i >= this.#chunks || this.#held.has(i)) continue;
+      this.#held.set(i);
+      this.#heldBytes += chunkLength(this.#deps.manifest, i);
     }
-    this.#setStatus(this.#held.size === layout.chunkHashes.length ? 'complete' : 'idle');
+    this.#setStatus(this.#held.complete ? 'complete' : 'idle');
+  }
+
+  #send(peer: Peer, msg: FileWireInit): void {
+    void peer.link.send(encodeFileWire(msg)).catch(() => {});
   }
 
   async #onFrame(peerId: string, peer: Peer, bytes: Uint8Array): Promise<void> {
     if (this.#peers.get(peerId) !== peer) return;
-    const decoded = decodePeerFrame(bytes);
+    const decoded = decodeFileWire(bytes);
     if (!decoded.ok) return this.#drop(peerId, new FileError('bad-frame', `bad frame from ${peerId}`), -1);
-    const frame = decoded.frame;
-    if (frame.type === 'request') {
-      const reply = this.#seeding ? await answerRequest(this.#deps.store, this.#deps.fileId, this.#deps.layout, frame.index) : { type: 'missing' as const, index: frame.index };
-      await peer.link.send(encodePeerFrame(reply)).catch(() => {});
-      return;
+    const m = decoded.msg;
+    switch (m.case) {
+      case 'request':
+        return this.#serve(peer, m.value.chunk);
+      case 'hashRequest': {
+        const block = this.#hashes.block(m.value.block);
+        if (block) this.#send(peer, { msg: { case: 'hashBlock', value: { fileId: this.#fileId, block: m.value.block, data: block } } });
+        else this.#send(peer, { msg: { case: 'reject', value: { fileId: this.#fileId, chunk: 0, code: ErrorCode.FILE_PEER_GONE } } });
+        return;
+      }
+      case 'have': {
+        const f = m.value.complete ? { ok: true as const, value: new Bitfield(this.#chunks, true) } : decodeBitfield(m.value.bitfield, this.#chunks);
+        if (!f.ok) return this.#drop(peerId, new FileError('bad-frame', 'bad bitfield'), -1);
+        peer.has = f.value;
+        peer.lacks.clear();
+        peer.noBlocks = false;
+        if (this.#status === 'waiting') this.#setStatus('downloading');
+        return this.#fill();
+      }
+      case 'hashBlock': {
+        if (peer.block !== m.value.block) return this.#drop(peerId, new FileError('bad-frame', 'unasked hash block'), -1);
+        peer.block = null;
+        if (!(await this.#hashes.learn(m.value.block, m.value.data))) return this.#drop(peerId, new FileError('bad-chunk', 'bad hash block'), -1);
+        await this.#deps.store.put(hashBlockKey(this.#hex), m.value.block, m.value.data).catch(() => {});
+        return this.#fill();
+      }
+      case 'reject':
+        if (peer.inFlight.delete(m.value.chunk)) peer.lacks.add(m.value.chunk);
+        else if (peer.block !== null) {
+          peer.block = null;
+          peer.noBlocks = true;
+        }
+        return this.#fill();
+      case 'piece':
+        return this.#onPiece(peerId, peer, m.value.chunk, m.value.offset, m.value.data);
     }
-    if (!peer.inFlight.has(frame.index)) return this.#drop(peerId, new FileError('bad-frame', `unasked chunk ${frame.index} from ${peerId}`), frame.index);
-    if (frame.type === 'missing') {
-      peer.inFlight.delete(frame.index);
-      peer.lacks.add(frame.index);
-      this.#fill();
-      return;
-    }
+  }
+
+  async #serve(peer: Peer, index: number): Promise<void> {
+    const reject = (): void => this.#send(peer, { msg: { case: 'reject', value: { fileId: this.#fileId, chunk: index, code: ErrorCode.FILE_PEER_GONE } } });
+    const bytes = this.#seeding && this.#held.has(index) ? await this.#deps.store.get(this.#hex, index) : null;
+    if (!bytes) return reject();
     try {
-      await verifyChunk(this.#deps.layout, frame.index, frame.bytes);
+      // Checked again before serving: a damaged disk never spreads bad data.
+      await this.#hashes.verify(index, bytes);
+    } catch {
+      return reject();
+    }
+    for (const p of pieces(bytes, MAX_PIECE_BYTES)) {
+      await peer.link.send(encodeFileWire({ msg: { case: 'piece', value: { fileId: this.#fileId, chunk: index, offset: p.offset, data: p.data } } })).catch(() => {});
+    }
+  }
+
+  async #onPiece(peerId: string, peer: Peer, index: number, offset: number, data: Uint8Array): Promise<void> {
+    const assembly = peer.inFlight.get(index);
+    if (!assembly) {
+      // Pieces still arriving for a request we cancelled are harmless; anything else is a fault.
+      if (this.#status === 'cancelled' || this.#held.has(index)) return;
+      return this.#drop(peerId, new FileError('bad-frame', `unasked chunk ${index} from ${peerId}`), index);
+    }
+    const chunk = assembly.add(offset, data);
+    if (chunk === 'bad') return this.#drop(peerId, new FileError('bad-frame', `piece out of order from ${peerId}`), index);
+    if (chunk === null) return;
+    try {
+      await this.#hashes.verify(index, chunk);
     } catch (e) {
-      // Frames verified after the peer was dropped change nothing.
       if (this.#peers.get(peerId) !== peer) return;
-      return this.#drop(peerId, e instanceof FileError ? e : new FileError('bad-chunk', 'check failed', { cause: e }), frame.index);
+      return this.#drop(peerId, e instanceof FileError ? e : new FileError('bad-chunk', 'check failed', { cause: e }), index);
     }
-    peer.inFlight.delete(frame.index);
-    if (this.#held.has(frame.index) || this.#status !== 'downloading') return this.#fill();
+    peer.inFlight.delete(index);
+    if (this.#held.has(index) || this.#status !== 'downloading') return this.#fill();
     try {
-      await this.#deps.store.put(this.#deps.fileId, frame.index, frame.bytes);
+      await this.#deps.store.put(this.#hex, index, chunk);
     } catch (e) {
       this.#error = e instanceof FileError ? e : new FileError('storage-unavailable', 'store failed', { cause: e });
       for (const p of this.#peers.values()) p.inFlight.clear();
       return this.#setStatus('failed');
     }
-    this.#held.add(frame.index);
-    this.#heldBytes += frame.bytes.byteLength;
-    this.#speed.add(this.#deps.now(), frame.bytes.byteLength);
-    this.#deps.onHave?.(frame.index);
-    if (this.#held.size === this.#deps.layout.chunkHashes.length) {
+    if (!this.#held.set(index)) return this.#fill();
+    this.#heldBytes += chunk.byteLength;
+    this.#speed.add(this.#deps.now(), chunk.byteLength);
+    this.#deps.onHave?.(index);
+    if (this.#held.complete) {
       for (const p of this.#peers.values()) p.inFlight.clear();
       return this.#setStatus('complete');
     }
@@ -244,27 +307,48 @@ export class FileTransfer {
     this.removePeer(peerId);
   }
 
-  /** Tops up every peer's window with chunks nobody is fetching yet. */
+  #peerHas(p: Peer, i: number): boolean {
+    return !p.lacks.has(i) && (p.has ? p.has.has(i) : true);
+  }
+
+  /** Asks for missing hash blocks, then tops up every peer's window with chunks nobody is fetching yet. */
   #fill(): void {
-    if (this.#status !== 'downloading') return;
+    if (this.#status !== 'downloading' && this.#status !== 'waiting') return;
     const inFlight = new Set<number>();
-    for (const p of this.#peers.values()) for (const i of p.inFlight) inFlight.add(i);
+    const blocksAsked = new Set<number>();
+    for (const p of this.#peers.values()) {
+      for (const i of p.inFlight.keys()) inFlight.add(i);
+      if (p.block !== null) blocksAsked.add(p.block);
+    }
     const wanted: number[] = [];
-    for (let i = 0; i < this.#deps.layout.chunkHashes.length; i++) if (!this.#held.has(i) && !inFlight.has(i)) wanted.push(i);
+    const blocksNeeded = new Set<number>();
+    for (let i = 0; i < this.#chunks; i++) {
+      if (this.#held.has(i) || inFlight.has(i)) continue;
+      if (this.#hashes.knows(i)) wanted.push(i);
+      else blocksNeeded.add(this.#hashes.blockOf(i));
+    }
     const all = [...this.#peers.values()];
+    for (const b of blocksNeeded) {
+      if (blocksAsked.has(b)) continue;
+      const peer = all.find((p) => p.block === null && !p.noBlocks && p.inFlight.size === 0 && (p.has === null || p.has.count > 0));
+      if (!peer) break;
+      peer.block = b;
+      blocksAsked.add(b);
+      this.#send(peer, { msg: { case: 'hashRequest', value: { fileId: this.#fileId, block: b } } });
+    }
     for (const peer of all) {
       while (peer.inFlight.size < WINDOW_PER_PEER && wanted.length) {
-        const view = { has: (i: number) => !peer.lacks.has(i) && (peer.has ? peer.has(i) : true) };
-        const others = all.filter((o) => o !== peer).map((o) => ({ has: (i: number) => !o.lacks.has(i) && (o.has ? o.has(i) : true) }));
-        const index = pickChunk(wanted, view, others);
+        const index = pickChunk(wanted, { has: (i) => this.#peerHas(peer, i) }, all.filter((o) => o !== peer).map((o) => ({ has: (i: number) => this.#peerHas(o, i) })));
         if (index === null) break;
         wanted.splice(wanted.indexOf(index), 1);
-        peer.inFlight.add(index);
-        void peer.link.send(encodePeerFrame({ type: 'request', index })).catch(() => peer.inFlight.delete(index));
+        peer.inFlight.set(index, new ChunkAssembly(chunkLength(this.#deps.manifest, index)));
+        this.#send(peer, { msg: { case: 'request', value: { fileId: this.#fileId, chunk: index } } });
       }
     }
     // Nobody linked holds what is missing: say so instead of showing a stalled bar.
-    if (all.every((p) => p.inFlight.size === 0)) this.#setStatus('waiting');
+    const busy = all.some((p) => p.inFlight.size > 0 || p.block !== null);
+    const next = busy ? 'downloading' : 'waiting';
+    if (next !== this.#status) this.#setStatus(next);
   }
 
   #setStatus(status: TransferStatus): void {

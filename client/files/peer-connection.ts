@@ -1,8 +1,9 @@
 /**
  * A direct WebRTC connection to one other browser, signalled through the
  * relay ("perfect negotiation": the side with the smaller key is polite and
- * yields on an offer collision). Each shared file gets its own reliable,
- * ordered DataChannel labelled `file:<fileId>`, wrapped as a FrameLink.
+ * yields on an offer collision), for one file (the relay introduces per file,
+ * and each signed description names it). It carries one reliable, ordered
+ * DataChannel labelled "parley-file", wrapped as a FrameLink.
  *
  * ICE failure is reported as soon as it is certain: when the connection
  * fails, or when gathering finished on this side without a single candidate
@@ -18,8 +19,8 @@ export type PeerSignal =
   | { readonly kind: 'description'; readonly type: 'offer' | 'answer'; readonly sdp: string }
   | { readonly kind: 'candidate'; readonly candidate: string; readonly mid: string };
 
-/** Label prefix of file DataChannels. */
-export const FILE_CHANNEL_PREFIX = 'file:';
+/** Label of the file DataChannel (docs/PROTOCOL.md "Files"). */
+export const FILE_CHANNEL_LABEL = 'parley-file';
 
 /** Adapters of a {@link PeerConnection}. */
 export interface PeerConnectionDeps {
@@ -28,8 +29,8 @@ export interface PeerConnectionDeps {
   readonly sendSignal: (signal: PeerSignal) => void;
   /** ICE servers and policy; tests force failure with `{ iceServers: [], iceTransportPolicy: 'relay' }`. */
   readonly rtcConfig?: RTCConfiguration;
-  /** The other side opened a channel for `fileId`. */
-  readonly onChannel: (fileId: string, link: FrameLink) => void;
+  /** The other side opened the file channel. */
+  readonly onChannel: (link: FrameLink) => void;
   /** No direct path is possible (or it broke): use the relay. */
   readonly onFailed: (reason: string) => void;
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
@@ -73,8 +74,7 @@ export class PeerConnection {
       if (pc.connectionState === 'failed') this.#fail('ICE failed');
     };
     pc.ondatachannel = (e) => {
-      const label = e.channel.label;
-      if (label.startsWith(FILE_CHANNEL_PREFIX)) deps.onChannel(label.slice(FILE_CHANNEL_PREFIX.length), dataChannelLink(e.channel));
+      if (e.channel.label === FILE_CHANNEL_LABEL) deps.onChannel(dataChannelLink(e.channel));
       else e.channel.close();
     };
   }
@@ -84,9 +84,14 @@ export class PeerConnection {
     return this.#failed ? 'failed' : this.#pc.connectionState;
   }
 
-  /** Opens a channel for `fileId` (negotiates the connection on first use). */
-  openChannel(fileId: string): FrameLink {
-    return dataChannelLink(this.#pc.createDataChannel(`${FILE_CHANNEL_PREFIX}${fileId}`, { ordered: true }));
+  /** Opens the file channel (this starts negotiation; the other side gets `onChannel`). */
+  openChannel(): FrameLink {
+    return dataChannelLink(this.#pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true }));
+  }
+
+  /** Our local SDP (its DTLS fingerprint is signed into the description), or null before one exists. */
+  get localSdp(): string | null {
+    return this.#pc.localDescription?.sdp ?? null;
   }
 
   /** Applies a signal from the other side; bad SDP or candidates are dropped, never thrown. */

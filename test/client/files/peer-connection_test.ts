@@ -1,19 +1,19 @@
 /// <reference types="mocha" />
 import { assert } from 'chai';
-import { FileTransfer, HIGH_WATER, memoryChunkStore, PeerConnection, sha256 } from '../../../client/files/index.ts';
+import { FileTransfer, HIGH_WATER, memoryChunkStore, PeerConnection, prepareShare, sha256 } from '../../../client/files/index.ts';
 import type { FrameLink, PeerConnectionDeps, PeerSignal, TransferView } from '../../../client/files/index.ts';
 
-const CHUNK = 64 * 1024;
+const CHUNK = 256 * 1024;
 
 /** Two PeerConnections in this page, signalled directly to each other. */
-function pair(rtcConfig?: RTCConfiguration): { a: PeerConnection; b: PeerConnection; failures: string[]; failed: Promise<void>; incoming: Promise<[string, FrameLink]> } {
+function pair(rtcConfig?: RTCConfiguration): { a: PeerConnection; b: PeerConnection; failures: string[]; failed: Promise<void>; incoming: Promise<FrameLink> } {
   const failures: string[] = [];
   let onFail!: () => void;
   const failed = new Promise<void>((r) => (onFail = r));
   let toA: (s: PeerSignal) => void = () => {};
   let toB: (s: PeerSignal) => void = () => {};
-  let gotChannel!: (v: [string, FrameLink]) => void;
-  const incoming = new Promise<[string, FrameLink]>((r) => (gotChannel = r));
+  let gotChannel!: (v: FrameLink) => void;
+  const incoming = new Promise<FrameLink>((r) => (gotChannel = r));
   const common = (name: string): Pick<PeerConnectionDeps, 'onFailed'> & { rtcConfig?: RTCConfiguration } => ({
     onFailed: (reason) => {
       failures.push(`${name}: ${reason}`);
@@ -22,7 +22,7 @@ function pair(rtcConfig?: RTCConfiguration): { a: PeerConnection; b: PeerConnect
     ...(rtcConfig ? { rtcConfig } : {}),
   });
   const a = new PeerConnection({ ...common('a'), polite: true, sendSignal: (s) => toB(s), onChannel: () => {} });
-  const b = new PeerConnection({ ...common('b'), polite: false, sendSignal: (s) => toA(s), onChannel: (id, link) => gotChannel([id, link]) });
+  const b = new PeerConnection({ ...common('b'), polite: false, sendSignal: (s) => toA(s), onChannel: (link) => gotChannel(link) });
   toA = (s) => void a.signal(s);
   toB = (s) => void b.signal(s);
   return { a, b, failures, failed, incoming };
@@ -32,39 +32,33 @@ suite('file peer connection', () => {
   test('a file moves over a direct DataChannel, every chunk checked, bytes equal', async () => {
     const bytes = new Uint8Array(40 * CHUNK + 123);
     for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
-    const chunkHashes: Uint8Array[] = [];
     const sender = memoryChunkStore();
-    for (let i = 0; i * CHUNK < bytes.length; i++) {
-      const c = bytes.subarray(i * CHUNK, (i + 1) * CHUNK);
-      chunkHashes.push(await sha256(c));
-      await sender.put('f', i, c);
-    }
-    const layout = { size: bytes.length, chunkSize: CHUNK, chunkHashes };
+    const fileId = new Uint8Array(16).fill(3);
+    const { fields } = await prepareShare({ file: new File([bytes as Uint8Array<ArrayBuffer>], 'x.bin'), relayKey: new Uint8Array(32), fileId, authorKey: new Uint8Array(32), target: { kind: 'room', roomId: 'r' }, chunkSize: CHUNK }, sender);
     const { a, b, failures, incoming } = pair();
-    const seeder = new FileTransfer({ fileId: 'f', layout, store: sender, now: () => performance.now(), onChange: () => {} });
+    const seeder = new FileTransfer({ manifest: fields, store: sender, now: () => performance.now(), onChange: () => {} });
     await seeder.loaded;
     const receiverStore = memoryChunkStore();
     let done!: () => void;
     const complete = new Promise<void>((r) => (done = r));
     const views: TransferView[] = [];
     const receiver = new FileTransfer({
-      fileId: 'f', layout, store: receiverStore, now: () => performance.now(),
+      manifest: fields, store: receiverStore, now: () => performance.now(),
       onChange: (v) => {
         views.push(v);
         if (v.status === 'complete') done();
       },
     });
-    const link = a.openChannel('f');
+    const link = a.openChannel();
     receiver.addPeer('b', link);
-    const [fileId, theirs] = await incoming;
-    assert.equal(fileId, 'f');
+    const theirs = await incoming;
     seeder.addPeer('a', theirs);
     await receiver.download();
     await complete;
     assert.deepEqual(failures, []);
     assert.isTrue(views.some((v) => v.progress.path === 'direct'));
     const got = new Uint8Array(bytes.length);
-    for (let i = 0; i < chunkHashes.length; i++) got.set((await receiverStore.get('f', i))!, i * CHUNK);
+    for (let i = 0; i * CHUNK < bytes.length; i++) got.set((await receiverStore.get(receiver.fileId, i))!, i * CHUNK);
     assert.deepEqual(await sha256(got), await sha256(bytes));
     a.close();
     b.close();
@@ -72,8 +66,8 @@ suite('file peer connection', () => {
 
   test('a send larger than the high-water mark waits for bufferedamountlow instead of overfilling the channel', async () => {
     const { a, incoming } = pair();
-    const link = a.openChannel('bp');
-    const [, theirs] = await incoming;
+    const link = a.openChannel();
+    const theirs = await incoming;
     let received = 0;
     const frame = new Uint8Array(200 * 1024);
     const total = Math.ceil((HIGH_WATER * 4) / frame.byteLength);
@@ -96,7 +90,7 @@ suite('file peer connection', () => {
 
   test('with a configuration that allows no candidates, both sides report failure at once (the relay fallback takes over)', async () => {
     const { a, failures, failed } = pair({ iceServers: [], iceTransportPolicy: 'relay' });
-    a.openChannel('x');
+    a.openChannel();
     await failed;
     assert.match(failures[0]!, /no ICE candidates/);
     assert.equal(a.state, 'failed');
