@@ -50,6 +50,10 @@ export const MAX_FILE_NAME_BYTES = 255;
 /** Longest media type (e.g. "image/png"), in ASCII bytes. */
 export const MAX_FILE_TYPE_BYTES = 127;
 
+/** Largest manifest body: every variable part at its maximum (64 hash blocks). */
+export const MAX_FILE_MANIFEST_BYTES =
+  DOMAIN.length + KEY_BYTES + CHAT_ID_BYTES + KEY_BYTES + 1 + 2 + MAX_CHAT_ROOM_ID_BYTES + 8 + 4 + 2 + MAX_FILE_NAME_BYTES + 1 + MAX_FILE_TYPE_BYTES + SHA256_BYTES + 2 + SHA256_BYTES * (MAX_CHUNKS / HASH_BLOCK_CHUNKS);
+
 /** Everything a manifest says; the body is exactly these fields. */
 export interface FileManifestFields {
   /** The relay's Ed25519 public key (ServerHello.relay_public_key). */

@@ -11,6 +11,7 @@ import { CONTROL_PAGE_BYTES, MAX_CONTROL_FRAME_BYTES, Role } from '../proto/inde
 import { authorizeChat } from './chat/authorize.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ChatStore } from './chat/chat-store.ts';
+import { authorizeFiles, checkChatFile, FileService } from './files/index.ts';
 import { AccessRecords, AddressLockout, AdminService, applyAdmission, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
 import { createFrameHandler } from './connection/control-pipeline.ts';
 import { TypedEmitter } from '../proto/typed-emitter.ts';
@@ -146,8 +147,18 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       events,
       displayNameOf: (hex) => store.user(hex)?.displayName,
       pageBytes: CONTROL_PAGE_BYTES,
+      checkItem: (item) => checkChatFile(item, identity.publicKey, opts.files),
     });
     await chat.pruneAll();
+    const files = new FileService({
+      relayKey: identity.publicKey,
+      clock,
+      limits: opts.files,
+      chatPolicy: opts.chatPolicy ?? authorizeChat,
+      filePolicy: opts.filePolicy ?? authorizeFiles,
+      memberOf: (session) => roster.member(session),
+      sessionById: (id) => roster.sessionById(id),
+    });
 
     const rooms = tree.attach(presence, roster, stats);
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
@@ -203,6 +214,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         chatSend: (session, msg) => chat.send(session, msg),
         chatHistoryRequest: (session, msg) => chat.history(session, msg),
         receiverReport: (session, msg) => lossReports.handle(session, msg),
+        file: (session, msg) => files.handle(session, msg),
       },
     });
 
@@ -231,6 +243,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           rooms.memberMoved(sessionId, null);
           roster.leave(session);
           signalling.close(sessionId);
+          files.sessionClosed(sessionId);
         }
         events.emit('connection-closed', { connId: session.connId, sessionId, code, reason });
       },
@@ -248,7 +261,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           }
         : undefined);
     const startedAt = clock.now();
-    const metrics = new RelayMetrics({ events, stats: () => stats.snapshot(plane?.workers()), sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate });
+    const relayStats = (): RelayStats => ({ ...stats.snapshot(plane?.workers()), files: files.stats() });
+    const metrics = new RelayMetrics({ events, stats: relayStats, sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate });
     const ops = {
       readiness: () =>
         readiness({ storeOpen: store.isOpen, closing: closing !== undefined, expectedWorkers: opts.voiceWorkers, workers: plane?.workers() ?? [], certificate: certificate?.(), now: clock.now() }),
@@ -343,7 +357,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       port,
       publicKey: identity.publicKey,
       bootstrapInvite,
-      stats: () => stats.snapshot(plane?.workers()),
+      stats: relayStats,
       voiceSettled: () => plane?.settled() ?? Promise.resolve(),
       tlsStatus: () => tlsManager?.status(),
       reloadTls: () => tlsManager?.reload() ?? Promise.resolve(false),

@@ -8,6 +8,9 @@ import type { GuestPolicy } from './access/admission.ts';
 import type { ChatLimits } from './chat/chat-limits.ts';
 import { resolveChatLimits } from './chat/chat-limits.ts';
 import type { ChatPolicy } from './chat/authorize.ts';
+import type { FileLimits } from './files/file-limits.ts';
+import { resolveFileLimits } from './files/file-limits.ts';
+import type { FilePolicy } from './files/file-policy.ts';
 import { RelayError } from './errors.ts';
 import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
 import type { CertificateProbe } from './ops/readiness.ts';
@@ -202,6 +205,10 @@ export interface RelayOptions {
   readonly chat?: Partial<ChatLimits>;
   /** Replaces the default chat permission rules (the ACL hook). Default `authorizeChat`. */
   readonly chatPolicy?: ChatPolicy;
+  /** File sharing limits and switches (issue 16); defaults in relay/files/file-limits.ts. */
+  readonly files?: Partial<FileLimits>;
+  /** Replaces who may share and fetch files where (the per-room "share files" hook). Default `authorizeFiles`. */
+  readonly filePolicy?: FilePolicy;
   /**
    * Voice worker processes. 0 (default) forwards voice in this process; N > 0
    * forks N child processes that own the PeerConnections and forward voice,
@@ -241,6 +248,8 @@ export interface ResolvedOptions {
   readonly lockout: LockoutPolicy;
   readonly chat: ChatLimits;
   readonly chatPolicy: ChatPolicy | undefined;
+  readonly files: FileLimits;
+  readonly filePolicy: FilePolicy | undefined;
   readonly voiceWorkers: number;
   readonly loadReportIntervalMs: number;
   readonly metricsToken: string | undefined;
@@ -315,6 +324,8 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     rtc: options.rtc ?? {},
     chat: resolveChatLimits(options.chat),
     chatPolicy: options.chatPolicy,
+    files: resolveFileLimits(options.files),
+    filePolicy: options.filePolicy,
     metricsToken: options.metricsToken,
     certificate: options.certificate,
     tls: options.tls,

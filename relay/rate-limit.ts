@@ -21,8 +21,8 @@ export class TokenBucket {
     this.#last = clock.now();
   }
 
-  /** Takes one token; false when the bucket is empty (the caller drops the unit). */
-  take(): boolean {
+  /** Takes `n` tokens (default one); false, taking none, when fewer are there (the caller drops the unit). */
+  take(n = 1): boolean {
     const now = this.#clock.now();
     const elapsed = now - this.#last;
     // A clock that steps backwards must not mint tokens or stall the bucket forever.
@@ -30,8 +30,8 @@ export class TokenBucket {
       this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#perMs);
     }
     this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < n) return false;
+    this.#tokens -= n;
     return true;
   }
 

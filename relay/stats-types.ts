@@ -5,6 +5,7 @@
  * these types without importing the module that imports them.
  */
 import type { VoiceWorkerStats } from './voice/plane.ts';
+import type { FileStats } from './files/file-stats.ts';
 
 /** Why a control (WebSocket) frame was dropped. */
 export const FRAME_DROP_REASONS = [
@@ -85,6 +86,8 @@ export interface RelayStats {
   readonly voiceWorkers: readonly VoiceWorkerStats[];
   /** Back-pressure on control sockets (relay/connection/client-connection.ts). */
   readonly controlSend: ControlSendStats;
+  /** File sharing (relay/files): tracker and fallback byte counters; set by createRelay. */
+  readonly files?: FileStats;
 }
 
 /** What the per-connection send budget did. */

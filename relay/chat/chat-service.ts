@@ -45,6 +45,8 @@ export interface ChatServiceDeps {
   readonly displayNameOf: (publicKeyHex: string) => string | undefined;
   /** Bytes of heads one ChatSummary page may carry (proto/paging.ts). */
   readonly pageBytes: number;
+  /** Extra check of an item's attachment (a shared file's manifest); null when fine. */
+  readonly checkItem?: (item: ChatItem) => { readonly code: ErrorCode; readonly detail: string } | null;
 }
 
 /**
@@ -102,6 +104,11 @@ export class ChatService {
     }
     if (!verifyEd25519(item.authorKey, chatSigningBytes(check.fields), item.signature)) {
       this.#refuse(session, item.id, ErrorCode.BAD_SIGNATURE, 'signature does not verify');
+      return;
+    }
+    const attachment = this.#deps.checkItem?.(item) ?? (item.file ? { code: ErrorCode.BAD_REQUEST, detail: 'files are not accepted' } : null);
+    if (attachment) {
+      this.#refuse(session, item.id, attachment.code, attachment.detail);
       return;
     }
     const target = check.fields.target;

@@ -51,6 +51,11 @@ export const OPTIONS = {
   'lockout-duration': opt({ env: 'PARLEY_LOCKOUT_DURATION', kind: intKind(0), default: 300, help: 'Seconds a locked-out address is refused.' }),
   'chat-max-messages': opt({ env: 'PARLEY_CHAT_MAX_MESSAGES', kind: intKind(1), default: 10_000, help: 'Chat messages kept per room or conversation.' }),
   'chat-max-days': opt({ env: 'PARLEY_CHAT_MAX_DAYS', kind: positiveNumberKind, default: 90, help: 'Days chat messages are kept.' }),
+  files: opt({ env: 'PARLEY_FILES', kind: enumKind(['on', 'off'] as const), default: 'on', help: 'File sharing in rooms and direct messages (peer-assisted: browsers carry the bytes).' }),
+  'max-file-mb': opt({ env: 'PARLEY_MAX_FILE_MB', kind: intKind(1, 262_144), default: 4096, help: 'Largest file that may be shared, in MiB.' }),
+  'file-relay-fallback': opt({ env: 'PARLEY_FILE_RELAY_FALLBACK', kind: enumKind(['on', 'off'] as const), default: 'on', help: 'Whether the relay may carry file chunks when two browsers cannot connect directly.' }),
+  'file-relay-rate-kb': opt({ env: 'PARLEY_FILE_RELAY_RATE_KB', kind: intKind(1), default: 8192, help: 'KiB per second the relay fallback may carry, all users together.' }),
+  'file-relay-cache-mb': opt({ env: 'PARLEY_FILE_RELAY_CACHE_MB', kind: intKind(0), default: 64, help: 'MiB of relay-carried chunks kept for the rest of the room (0 = none).' }),
   'voice-workers': opt({ env: 'PARLEY_VOICE_WORKERS', kind: autoOrIntKind(0, MAX_WORKERS), default: 'auto', help: 'Voice forwarding processes: 0 = in the relay process; auto = cores - 1 with 3 or more cores, else 0.' }),
   'load-report': opt({ env: 'PARLEY_LOAD_REPORT', kind: intKind(0), default: 60, help: 'Seconds between "voice load" log lines while there is voice (0 = off).' }),
   'metrics-token': opt({

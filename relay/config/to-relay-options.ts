@@ -34,6 +34,13 @@ export function toRelayOptions(config: RelayConfig, machine: MachineFacts): Rela
     limits: { maxConnectionsPerAddress: config['max-connections-per-address'], maxSessions: config['max-sessions'] },
     lockout: { maxFailures: config['lockout-attempts'], windowMs: config['lockout-window'] * 1000, lockMs: config['lockout-duration'] * 1000 },
     chat: { maxMessages: config['chat-max-messages'], maxAgeMs: config['chat-max-days'] * DAY_MS },
+    files: {
+      enabled: config.files === 'on',
+      maxFileBytes: config['max-file-mb'] * 1024 * 1024,
+      relayFallback: config['file-relay-fallback'] === 'on',
+      fallbackBytesPerSecond: config['file-relay-rate-kb'] * 1024,
+      fallbackCacheBytes: config['file-relay-cache-mb'] * 1024 * 1024,
+    },
     ...(config['metrics-token'] !== undefined ? { metricsToken: config['metrics-token'] } : {}),
   };
 }

@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../../proto/index.ts';
-import type { AdminRequest, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../../proto/index.ts';
+import type { AdminRequest, FileAnnounce, FileBadChunk, FileRelayPiece, FileRelayWant, FileSignal, FileStop, FileWantPeers, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetSelfState, SubmitOps } from '../../proto/index.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Session } from './client-connection.ts';
@@ -29,7 +29,20 @@ export interface ControlHandlers {
   crdtSync(session: Session, msg: CrdtSync): void;
   submitOps(session: Session, msg: SubmitOps): void;
   opHistoryRequest(session: Session, msg: OpHistoryRequest): void;
+
+  /** Files (issue 16): every client->relay file message, to relay/files. */
+  file(session: Session, msg: FileClientMessage): void;
 }
+
+/** The client->relay file messages (Envelope 120-128 minus the relay-only ones). */
+export type FileClientMessage =
+  | { case: 'fileAnnounce'; value: FileAnnounce }
+  | { case: 'fileWantPeers'; value: FileWantPeers }
+  | { case: 'fileSignal'; value: FileSignal }
+  | { case: 'fileRelayWant'; value: FileRelayWant }
+  | { case: 'fileRelayPiece'; value: FileRelayPiece }
+  | { case: 'fileStop'; value: FileStop }
+  | { case: 'fileBadChunk'; value: FileBadChunk };
 
 /** Dependencies of the frame handler. */
 export interface ControlDeps {
@@ -45,6 +58,7 @@ const RELAY_ONLY = new Set<string>([
   'chatAck', 'chatEvent', 'chatHistory', 'chatSummary',
   'lossReport',
   'opResults', 'opHistory',
+  'filePeers', 'fileError',
 ]);
 
 /** Builds the per-frame entry point. */
@@ -128,6 +142,16 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'receiverReport':
         if (authed) handlers.receiverReport(session, msg.value);
         else beforeAuth(session, 'receiver_report');
+        return;
+      case 'fileAnnounce':
+      case 'fileWantPeers':
+      case 'fileSignal':
+      case 'fileRelayWant':
+      case 'fileRelayPiece':
+      case 'fileStop':
+      case 'fileBadChunk':
+        if (authed) handlers.file(session, msg as FileClientMessage);
+        else beforeAuth(session, msg.case);
         return;
       default:
         if (!authed) beforeAuth(session, msg.case);

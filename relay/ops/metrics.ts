@@ -47,6 +47,26 @@ export class RelayMetrics {
       registers: [r],
       collect() { this.reset(); this.inc(stats().forwarded); },
     });
+    // Files (issue 16): what the fallback carried, so "under 1 % through the relay" can be watched.
+    new Counter({
+      name: 'parley_file_relay_bytes_total',
+      help: 'File chunk bytes carried by the relay fallback, by direction (in: from holders, out: to downloaders).',
+      labelNames: ['direction'],
+      registers: [r],
+      collect() {
+        this.reset();
+        const f = stats().files;
+        this.inc({ direction: 'in' }, f?.relayBytesIn ?? 0);
+        this.inc({ direction: 'out' }, f?.relayBytesOut ?? 0);
+      },
+    });
+    new Counter({
+      name: 'parley_file_signals_total',
+      help: 'File-connection signalling messages forwarded between two members.',
+      registers: [r],
+      collect() { this.reset(); this.inc(stats().files?.signalsForwarded ?? 0); },
+    });
+    new Gauge({ name: 'parley_files_tracked', help: 'Files the tracker follows.', registers: [r], collect() { this.set(stats().files?.filesTracked ?? 0); } });
     new Counter({
       name: 'parley_voice_bundled_total',
       help: 'Of the forwarded frames, those sent packed in BUNDLE datagrams.',

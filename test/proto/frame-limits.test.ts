@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_OP_BODY_BYTES } from '../../crdt/index.ts';
 import {
+  MAX_FILE_MANIFEST_BYTES,
   AuditEntrySchema,
   ChatAction,
   ChatMessageSchema,
@@ -49,7 +50,8 @@ function largestChatMessage(): ChatMessage {
     serverTimeMs: MAX_U64,
     changedTimeMs: MAX_U64,
     authorName: '😀'.repeat(MAX_DISPLAY_NAME_CHARS),
-    post: longestItem(ChatAction.POST, LONGEST_TEXT),
+    // A post may share a file: the largest manifest rides along.
+    post: { ...longestItem(ChatAction.POST, LONGEST_TEXT), file: { body: new Uint8Array(MAX_FILE_MANIFEST_BYTES), signature: new Uint8Array(64) } },
     edit: longestItem(ChatAction.EDIT, LONGEST_TEXT),
     deletion: longestItem(ChatAction.DELETE, ''),
   });
