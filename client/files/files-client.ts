@@ -129,6 +129,11 @@ export class FilesClient {
     return e.fields;
   }
 
+  /** The signed manifest of a known file (what its chat post carries), or null. */
+  manifestOf(hex: string): FileManifest | null {
+    return this.#entries.get(hex)?.raw ?? null;
+  }
+
   /** Starts or resumes downloading `hex`. */
   async download(hex: string): Promise<void> {
     const e = this.#entries.get(hex);
