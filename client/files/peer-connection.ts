@@ -49,18 +49,7 @@ export class PeerConnection {
     this.#deps = deps;
     this.#pc = (deps.createPeerConnection ?? ((c) => new RTCPeerConnection(c)))(deps.rtcConfig ?? { iceServers: [] });
     const pc = this.#pc;
-    pc.onnegotiationneeded = async () => {
-      try {
-        this.#makingOffer = true;
-        await pc.setLocalDescription();
-        const d = pc.localDescription!;
-        deps.sendSignal({ kind: 'description', type: d.type as 'offer', sdp: d.sdp });
-      } catch (e) {
-        this.#fail(`offer failed: ${String(e)}`);
-      } finally {
-        this.#makingOffer = false;
-      }
-    };
+    pc.onnegotiationneeded = () => void this.#offer();
     pc.onicecandidate = (e) => {
       if (e.candidate?.candidate) {
         this.#localCandidates++;
@@ -68,7 +57,8 @@ export class PeerConnection {
       }
     };
     pc.onicegatheringstatechange = () => {
-      if (pc.iceGatheringState === 'complete' && this.#localCandidates === 0) this.#fail('no ICE candidates on this side');
+      const inSdp = pc.localDescription?.sdp?.includes('a=candidate') ?? false;
+      if (pc.iceGatheringState === 'complete' && this.#localCandidates === 0 && !inSdp) this.#fail('no ICE candidates on this side');
     };
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed') this.#fail('ICE failed');
@@ -84,9 +74,37 @@ export class PeerConnection {
     return this.#failed ? 'failed' : this.#pc.connectionState;
   }
 
-  /** Opens the file channel (this starts negotiation; the other side gets `onChannel`). */
+  /** Opens the file channel and offers (the other side gets `onChannel`). */
   openChannel(): FrameLink {
-    return dataChannelLink(this.#pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true }));
+    const link = dataChannelLink(this.#pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true }));
+    // Not every WebRTC stack fires `negotiationneeded` (node-datachannel's polyfill does not): offer explicitly.
+    queueMicrotask(() => void this.#offer());
+    return link;
+  }
+
+  #offered = false;
+
+  async #offer(): Promise<void> {
+    const pc = this.#pc;
+    if (this.#offered || this.#failed) return;
+    // libdatachannel (Node) makes the local offer itself when the channel is created.
+    const made = pc.signalingState === 'have-local-offer' ? pc.localDescription : null;
+    if (pc.signalingState !== 'stable' && !made) return;
+    this.#offered = true;
+    try {
+      this.#makingOffer = true;
+      let d: RTCSessionDescriptionInit | null = made;
+      if (!d) {
+        const offer = await pc.createOffer();
+        await pc.setLocalDescription(offer);
+        d = pc.localDescription ?? offer;
+      }
+      this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp: d.sdp ?? '' });
+    } catch (e) {
+      this.#fail(`offer failed: ${String(e)}`);
+    } finally {
+      this.#makingOffer = false;
+    }
   }
 
   /** Our local SDP (its DTLS fingerprint is signed into the description), or null before one exists. */
@@ -109,9 +127,10 @@ export class PeerConnection {
       if (this.#ignoreOffer) return;
       await pc.setRemoteDescription({ type: s.type, sdp: s.sdp });
       if (s.type === 'offer') {
-        await pc.setLocalDescription();
-        const d = pc.localDescription!;
-        this.#deps.sendSignal({ kind: 'description', type: 'answer', sdp: d.sdp });
+        const answer = await pc.createAnswer();
+        await pc.setLocalDescription(answer);
+        const d = pc.localDescription ?? answer;
+        this.#deps.sendSignal({ kind: 'description', type: 'answer', sdp: d.sdp ?? '' });
       }
     } catch (e) {
       console.warn(`file peer signal dropped [reason:${String(e)}]`);

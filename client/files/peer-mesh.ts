@@ -29,7 +29,7 @@ export interface PeerMeshDeps {
 /** Connections for one file, by session id. */
 export class PeerMesh {
   readonly #deps: PeerMeshDeps;
-  readonly #peers = new Map<number, { pc: PeerConnection; key: Uint8Array }>();
+  readonly #peers = new Map<number, { pc: PeerConnection; key: Uint8Array; queue: Promise<void> }>();
 
   constructor(deps: PeerMeshDeps) {
     this.#deps = deps;
@@ -46,16 +46,24 @@ export class PeerMesh {
     this.#deps.onLink(sessionId, pc.openChannel());
   }
 
-  /** A `FileSignal` from the relay for this file. */
-  async signal(msg: FileSignal): Promise<void> {
-    const s = msg.signal;
+  /** A `FileSignal` from the relay for this file; applied in arrival order per peer (checking a description is async). */
+  signal(msg: FileSignal): Promise<void> {
     let entry = this.#peers.get(msg.sessionId);
     if (!entry) {
       // Only an offer may start a connection; stray answers and candidates are dropped.
-      if (s.case !== 'description') return;
+      if (msg.signal.case !== 'description') return Promise.resolve();
       this.#create(msg.sessionId, msg.peerKey);
       entry = this.#peers.get(msg.sessionId)!;
     }
+    const run = (): Promise<void> => this.#apply(msg);
+    entry.queue = entry.queue.then(run, run);
+    return entry.queue;
+  }
+
+  async #apply(msg: FileSignal): Promise<void> {
+    const s = msg.signal;
+    const entry = this.#peers.get(msg.sessionId);
+    if (!entry) return;
     if (toHex(entry.key) !== toHex(msg.peerKey)) return;
     if (s.case === 'candidate') return entry.pc.signal({ kind: 'candidate', candidate: s.value.candidate, mid: s.value.mid });
     if (s.case !== 'description') return;
@@ -96,7 +104,7 @@ export class PeerMesh {
         d.onFailed(sessionId, reason);
       },
     });
-    this.#peers.set(sessionId, { pc, key: peerKey.slice() });
+    this.#peers.set(sessionId, { pc, key: peerKey.slice(), queue: Promise.resolve() });
     return pc;
   }
 }
