@@ -36,6 +36,14 @@ module.exports = {
       to: { pathNot: ['^proto/', '^$1/', '^node_modules/'], dependencyTypesNot: ['core'] },
     },
     {
+      // files-core (issue 16)
+      name: 'files-imports-only-proto',
+      severity: 'error',
+      comment: 'files/ is the pure swarm core the browser and node peers share: it builds on proto/ only.',
+      from: { path: '^files/' },
+      to: { pathNot: ['^proto/', '^files/', '^node_modules/'], dependencyTypesNot: ['core'] },
+    },
+    {
       name: 'client-does-not-import-relay',
       severity: 'error',
       comment: 'The client and the relay share code through proto/, crdt/ and keys/ only.',

@@ -106,7 +106,8 @@ export class ChatService {
       this.#refuse(session, item.id, ErrorCode.BAD_SIGNATURE, 'signature does not verify');
       return;
     }
-    const attachment = this.#deps.checkItem?.(item) ?? (item.file ? { code: ErrorCode.BAD_REQUEST, detail: 'files are not accepted' } : null);
+    const check2 = this.#deps.checkItem;
+    const attachment = check2 ? check2(item) : item.file ? { code: ErrorCode.BAD_REQUEST, detail: 'files are not accepted' } : null;
     if (attachment) {
       this.#refuse(session, item.id, attachment.code, attachment.detail);
       return;

@@ -9,7 +9,7 @@
  *
  * Every byte in and out is taken from one byte-rate bucket and counted.
  */
-import { chunkLength, ErrorCode } from '../../proto/index.ts';
+import { chunkLength, ErrorCode, hashBlockRange, SHA256_BYTES } from '../../proto/index.ts';
 import type { EnvelopeInit, FileRelayPiece } from '../../proto/index.ts';
 import type { Clock } from '../options.ts';
 import { TokenBucket } from '../rate-limit.ts';
@@ -31,6 +31,7 @@ export interface FallbackCounters {
 interface Carriage {
   readonly file: TrackedFile;
   readonly chunk: number;
+  readonly hashBlock: boolean;
   readonly holderId: number;
   readonly expected: number;
   readonly pieces: Uint8Array[];
@@ -46,7 +47,14 @@ export interface FallbackDeps {
   readonly send: (sessionId: number, msg: EnvelopeInit) => boolean;
 }
 
-const keyOf = (fileHex: string, chunk: number): string => `${fileHex}:${chunk}`;
+const keyOf = (fileHex: string, chunk: number, hashBlock = false): string => `${fileHex}:${hashBlock ? 'h' : ''}${chunk}`;
+
+/** Bytes of chunk `index`, or of hash block `index`. */
+function unitLength(file: TrackedFile, index: number, hashBlock: boolean): number {
+  if (!hashBlock) return chunkLength(file.manifest.size, file.manifest.chunkSize, index);
+  const { first, end } = hashBlockRange(file.manifest, index);
+  return (end - first) * SHA256_BYTES;
+}
 
 /** Carries chunks through the relay and caches them. */
 export class FallbackCarrier {
@@ -74,16 +82,16 @@ export class FallbackCarrier {
    * `requesterId` wants chunk `chunk` of `file`; `holderFor` names who could
    * send it. Null when under way (cached: already sent), else the refusal code.
    */
-  want(file: TrackedFile, chunk: number, requesterId: number, holderFor: () => Holder | undefined): ErrorCode | null {
-    const length = chunkLength(file.manifest.size, file.manifest.chunkSize, chunk);
-    const key = keyOf(file.idHex, chunk);
+  want(file: TrackedFile, chunk: number, requesterId: number, holderFor: () => Holder | undefined, hashBlock = false): ErrorCode | null {
+    const length = unitLength(file, chunk, hashBlock);
+    const key = keyOf(file.idHex, chunk, hashBlock);
     const cached = this.#cache.get(key);
     if (cached) {
       if (!this.#budget.take(length)) return ErrorCode.RATE_LIMITED;
       this.#cache.delete(key);
       this.#cache.set(key, cached);
       this.counters.cacheHits++;
-      this.#sendPieces(requesterId, file.manifest.fileId, chunk, cached, 0);
+      this.#sendPieces(requesterId, file.manifest.fileId, chunk, hashBlock, cached, 0);
       return null;
     }
     if ((this.#waiting.get(requesterId) ?? 0) >= this.#deps.limits.maxRelayWantsPerSession) return ErrorCode.RATE_LIMITED;
@@ -95,7 +103,7 @@ export class FallbackCarrier {
       // Catch the late waiter up with what already passed.
       let offset = 0;
       for (const p of carriage.pieces) {
-        this.#sendPieces(requesterId, file.manifest.fileId, chunk, p, offset);
+        this.#sendPieces(requesterId, file.manifest.fileId, chunk, hashBlock, p, offset);
         offset += p.byteLength;
       }
       return null;
@@ -104,10 +112,10 @@ export class FallbackCarrier {
     if (!holder) return ErrorCode.FILE_PEER_GONE;
     // In from the holder and out to the requester.
     if (!this.#budget.take(2 * length)) return ErrorCode.RATE_LIMITED;
-    const fresh: Carriage = { file, chunk, holderId: holder.sessionId, expected: length, pieces: [], got: 0, waiters: new Set() };
+    const fresh: Carriage = { file, chunk, hashBlock, holderId: holder.sessionId, expected: length, pieces: [], got: 0, waiters: new Set() };
     this.#carriages.set(key, fresh);
     this.#addWaiter(fresh, requesterId);
-    if (!this.#deps.send(holder.sessionId, { case: 'fileRelayWant', value: { fileId: file.manifest.fileId, chunk } })) {
+    if (!this.#deps.send(holder.sessionId, { case: 'fileRelayWant', value: { fileId: file.manifest.fileId, chunk, hashBlock } })) {
       this.#end(key, fresh);
       return ErrorCode.FILE_PEER_GONE;
     }
@@ -116,7 +124,7 @@ export class FallbackCarrier {
 
   /** A piece from a holder. Null if taken, else why not (the caller answers BAD_REQUEST). */
   piece(fromId: number, fileHex: string, msg: FileRelayPiece): string | null {
-    const key = keyOf(fileHex, msg.chunk);
+    const key = keyOf(fileHex, msg.chunk, msg.hashBlock);
     const c = this.#carriages.get(key);
     if (!c || c.holderId !== fromId) return 'no such request';
     if (msg.offset !== c.got || msg.data.byteLength === 0 || msg.data.byteLength > MAX_RELAY_PIECE_BYTES || c.got + msg.data.byteLength > c.expected) {
@@ -127,7 +135,7 @@ export class FallbackCarrier {
     c.pieces.push(data);
     c.got += data.byteLength;
     this.counters.bytesIn += data.byteLength;
-    for (const w of c.waiters) this.#sendPieces(w, c.file.manifest.fileId, c.chunk, data, msg.offset);
+    for (const w of c.waiters) this.#sendPieces(w, c.file.manifest.fileId, c.chunk, c.hashBlock, data, msg.offset);
     if (c.got === c.expected) {
       this.#end(key, c);
       this.#store(key, c.pieces);
@@ -147,7 +155,11 @@ export class FallbackCarrier {
 
   /** Forgets every cached chunk of a file (the author stopped sharing). */
   dropFile(fileHex: string): void {
-    for (const key of [...this.#cache.keys()]) if (key.startsWith(`${fileHex}:`)) this.evict(fileHex, Number(key.slice(fileHex.length + 1)));
+    for (const [key, bytes] of [...this.#cache]) {
+      if (!key.startsWith(`${fileHex}:`)) continue;
+      this.#cache.delete(key);
+      this.#cacheBytes -= bytes.byteLength;
+    }
     for (const [key, c] of [...this.#carriages]) if (c.file.idHex === fileHex) this.#end(key, c);
   }
 
@@ -164,10 +176,10 @@ export class FallbackCarrier {
     this.#waiting.delete(sessionId);
   }
 
-  #sendPieces(to: number, fileId: Uint8Array, chunk: number, data: Uint8Array, baseOffset: number): void {
+  #sendPieces(to: number, fileId: Uint8Array, chunk: number, hashBlock: boolean, data: Uint8Array, baseOffset: number): void {
     for (let o = 0; o < data.byteLength; o += MAX_RELAY_PIECE_BYTES) {
       const part = data.subarray(o, o + MAX_RELAY_PIECE_BYTES);
-      if (this.#deps.send(to, { case: 'fileRelayPiece', value: { fileId, chunk, offset: baseOffset + o, data: part } })) this.counters.bytesOut += part.byteLength;
+      if (this.#deps.send(to, { case: 'fileRelayPiece', value: { fileId, chunk, offset: baseOffset + o, data: part, hashBlock } })) this.counters.bytesOut += part.byteLength;
     }
   }
 

@@ -204,16 +204,19 @@ export class FileService {
     if (!this.#deps.limits.relayFallback) return this.#refuse(session, msg.fileId, ErrorCode.FILE_FALLBACK_OFF, 'relay_want', 0, msg.chunk);
     const file = this.#accessible(session, me, msg.fileId, 'relay_want');
     if (!file) return;
-    if (msg.chunk >= file.chunks) return this.#refuse(session, msg.fileId, ErrorCode.BAD_REQUEST, 'relay_want', 0, msg.chunk);
+    const units = msg.hashBlock ? file.manifest.hashBlockSha256.length : file.chunks;
+    if (msg.chunk >= units) return this.#refuse(session, msg.fileId, ErrorCode.BAD_REQUEST, 'relay_want', 0, msg.chunk);
     const code = this.#carrier.want(file, msg.chunk, me.sessionId, () => {
       let best;
       for (const h of file.holders.values()) {
-        if (h.sessionId === me.sessionId || !h.bits.has(msg.chunk) || this.#deps.sessionById(h.sessionId)?.congested !== false) continue;
+        // Any holder of the chunk; for a hash block, one with the whole file (it surely has the hashes).
+        const useful = msg.hashBlock ? h.bits.complete : h.bits.has(msg.chunk);
+        if (h.sessionId === me.sessionId || !useful || this.#deps.sessionById(h.sessionId)?.congested !== false) continue;
         if (!best || h.named < best.named) best = h;
       }
       if (best) best.named++;
       return best;
-    });
+    }, msg.hashBlock);
     if (code !== null) this.#refuse(session, msg.fileId, code, 'relay_want', 0, msg.chunk);
   }
 

@@ -1,0 +1,3 @@
+/** Pure file-swarm logic shared by the browser and node peers (issue 16). */
+export { SwarmReceiver, chunkHashes } from './swarm-receiver.ts';
+export type { PieceOutcome } from './swarm-receiver.ts';

@@ -1,0 +1,153 @@
+/**
+ * The receiving side of a file swarm, as pure state (issue 16): which chunks
+ * are held, which are asked of whom, what each peer has, and whether a chunk
+ * that arrived is the one the signed manifest names. The browser (files-client)
+ * and the node test peer both drive it; neither sockets nor storage live here.
+ *
+ * Scheduling: each peer gets the rarest chunk (fewest connected peers have it)
+ * that it holds, we lack and nobody is fetching, so downloaders fan out over
+ * different chunks and pass them on (a tree instead of a star). A chunk that
+ * fails its hash marks its peer bad: that peer gets no more requests, its
+ * outstanding chunks go back to the pool, and the caller drops the connection
+ * and reports it (`FileBadChunk`).
+ */
+import { Bitfield, checkHashBlock, chunkCount, chunkLength, HASH_BLOCK_CHUNKS, sameDigest, sha256 } from '../proto/index.ts';
+import type { FileManifestFields } from '../proto/index.ts';
+
+/** What a received piece did. */
+export type PieceOutcome =
+  | { readonly kind: 'partial' }
+  | { readonly kind: 'chunk'; readonly chunk: number; readonly data: Uint8Array }
+  | { readonly kind: 'bad'; readonly chunk: number; readonly peer: string }
+  | { readonly kind: 'unexpected' };
+
+interface InFlight {
+  readonly peer: string;
+  readonly parts: Uint8Array[];
+  got: number;
+}
+
+/** One download's state. `peer` ids are the caller's (e.g. a session id as text). */
+export class SwarmReceiver {
+  readonly have: Bitfield;
+  readonly chunks: number;
+  readonly #m: FileManifestFields;
+  readonly #hashes: (Uint8Array[] | undefined)[];
+  readonly #peers = new Map<string, Bitfield>();
+  readonly #bad = new Set<string>();
+  readonly #inFlight = new Map<number, InFlight>();
+
+  /** `have`: chunks already stored (resume). */
+  constructor(manifest: FileManifestFields, have?: Bitfield) {
+    this.#m = manifest;
+    this.chunks = chunkCount(manifest.size, manifest.chunkSize);
+    this.have = have ?? new Bitfield(this.chunks);
+    this.#hashes = new Array<Uint8Array[] | undefined>(manifest.hashBlockSha256.length);
+  }
+
+  /** All chunks held. */
+  get complete(): boolean {
+    return this.have.complete;
+  }
+
+  /** Hash blocks still missing (ask a peer for them before requesting their chunks). */
+  missingHashBlocks(): number[] {
+    const out: number[] = [];
+    for (let b = 0; b < this.#hashes.length; b++) if (!this.#hashes[b]) out.push(b);
+    return out;
+  }
+
+  /** A hash block a peer served; false (and unused) if it does not match the manifest. */
+  async addHashBlock(block: number, data: Uint8Array): Promise<boolean> {
+    const hashes = await checkHashBlock(this.#m, block, data);
+    if (!hashes) return false;
+    this.#hashes[block] = hashes;
+    return true;
+  }
+
+  /** A peer's bitfield (on connect and on every update). */
+  peerHas(peer: string, bits: Bitfield): void {
+    if (bits.size === this.chunks) this.#peers.set(peer, bits);
+  }
+
+  /** Whether `peer` served a bad chunk. */
+  isBad(peer: string): boolean {
+    return this.#bad.has(peer);
+  }
+
+  /** A peer went away: its outstanding chunks can be asked of others. */
+  peerGone(peer: string): void {
+    this.#peers.delete(peer);
+    for (const [chunk, f] of this.#inFlight) if (f.peer === peer) this.#inFlight.delete(chunk);
+  }
+
+  /** Chunks asked of `peer` and not yet complete. */
+  inFlightOf(peer: string): number {
+    let n = 0;
+    for (const f of this.#inFlight.values()) if (f.peer === peer) n++;
+    return n;
+  }
+
+  /**
+   * The next chunk to ask of `peer` (and marks it asked), or undefined when
+   * it has nothing useful or is bad. Needs that chunk's hash block.
+   */
+  next(peer: string): number | undefined {
+    const bits = this.#peers.get(peer);
+    if (!bits || this.#bad.has(peer)) return undefined;
+    let best: number | undefined;
+    let bestAvail = Infinity;
+    for (let i = 0; i < this.chunks; i++) {
+      if (this.have.has(i) || this.#inFlight.has(i) || !bits.has(i) || !this.#hashes[Math.floor(i / HASH_BLOCK_CHUNKS)]) continue;
+      let avail = 0;
+      for (const [p, b] of this.#peers) if (!this.#bad.has(p) && b.has(i)) avail++;
+      if (avail < bestAvail) {
+        best = i;
+        bestAvail = avail;
+        if (avail <= 1) break;
+      }
+    }
+    if (best !== undefined) this.#inFlight.set(best, { peer, parts: [], got: 0 });
+    return best;
+  }
+
+  /** A piece of `chunk` from `peer`, at `offset`. When the chunk is whole its hash decides. */
+  async piece(peer: string, chunk: number, offset: number, data: Uint8Array): Promise<PieceOutcome> {
+    const f = this.#inFlight.get(chunk);
+    if (!f || f.peer !== peer || offset !== f.got) return { kind: 'unexpected' };
+    const length = chunkLength(this.#m.size, this.#m.chunkSize, chunk);
+    if (f.got + data.byteLength > length) return this.#badChunk(peer, chunk);
+    f.parts.push(data.slice());
+    f.got += data.byteLength;
+    if (f.got < length) return { kind: 'partial' };
+    const whole = new Uint8Array(length);
+    let o = 0;
+    for (const p of f.parts) {
+      whole.set(p, o);
+      o += p.byteLength;
+    }
+    const expected = this.#hashes[Math.floor(chunk / HASH_BLOCK_CHUNKS)]?.[chunk % HASH_BLOCK_CHUNKS];
+    if (!expected || !sameDigest(await sha256(whole), expected)) return this.#badChunk(peer, chunk);
+    this.#inFlight.delete(chunk);
+    this.have.set(chunk);
+    return { kind: 'chunk', chunk, data: whole };
+  }
+
+  /** A peer refused or lost a chunk: someone else may be asked. */
+  release(peer: string, chunk: number): void {
+    if (this.#inFlight.get(chunk)?.peer === peer) this.#inFlight.delete(chunk);
+  }
+
+  #badChunk(peer: string, chunk: number): PieceOutcome {
+    this.#bad.add(peer);
+    this.peerGone(peer);
+    return { kind: 'bad', chunk, peer };
+  }
+}
+
+/** Hashes a whole file's chunks: what a sender needs to build its manifest. */
+export async function chunkHashes(file: Uint8Array, chunkSize: number): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (let o = 0; o < file.byteLength; o += chunkSize) out.push(await sha256(file.subarray(o, o + chunkSize)));
+  return out;
+}
