@@ -19,6 +19,8 @@ export interface MessageItemOptions {
   readonly onEditKey: (e: KeyboardEvent) => void;
   readonly onEditSave: () => void;
   readonly onEditCancel: () => void;
+  /** A shared file's card, shown under the text. */
+  readonly attachment?: TemplateResult | typeof nothing;
 }
 
 /** Short local time for the list. */
@@ -65,13 +67,14 @@ export function messageItem(m: ChatMessageView, o: MessageItemOptions): Template
         : nothing}
     </div>
     ${body}
+    ${o.attachment ?? nothing}
   </li>`;
 }
 
 const STATUS_TEXT = { queued: 'Not sent yet: waiting for the relay', sending: 'Sending…', waiting: 'Waiting to send', failed: 'Not sent' } as const;
 
 /** One message typed here that the relay has not accepted yet. */
-export function pendingItem(p: PendingView, selfName: string, onDiscard: () => void): TemplateResult {
+export function pendingItem(p: PendingView, selfName: string, onDiscard: () => void, attachment: TemplateResult | typeof nothing = nothing): TemplateResult {
   const when = shortTime(p.clientTimeMs);
   return html`<li class="msg own pending ${p.status}" data-pending-id=${p.id}>
     <div class="meta">
@@ -83,5 +86,6 @@ export function pendingItem(p: PendingView, selfName: string, onDiscard: () => v
         : nothing}
     </div>
     <p class="text">${messageText(p.text)}</p>
+    ${attachment}
   </li>`;
 }

@@ -5,6 +5,8 @@ import { directKey, errorText, initialChatState, mentionsName, parseConversation
 import type { ChatCommand, ChatState, ConversationKey, RoomView, UserView } from '../session/index.ts';
 import { messageItem, pendingItem } from './chat-message-item.ts';
 import { ChatCommandEvent } from './events.ts';
+import { FileShareEvent } from './file-events.ts';
+import type { FileCardData } from './file-events.ts';
 
 /** Distance from the top of the log, px, at which scrolling up loads older messages. */
 const LOAD_OLDER_AT_PX = 48;
@@ -24,6 +26,7 @@ export class ParleyChatPanel extends LitElement {
     selfName: { type: String, attribute: 'self-name' },
     isAdmin: { type: Boolean, attribute: 'is-admin' },
     online: { type: Boolean },
+    files: { attribute: false },
     _editing: { state: true },
     _draftChars: { state: true },
   };
@@ -35,6 +38,8 @@ export class ParleyChatPanel extends LitElement {
   declare selfName: string;
   declare isAdmin: boolean;
   declare online: boolean;
+  /** File cards by message id (or pending id): filled by the file-sharing layer. */
+  declare files: ReadonlyMap<string, FileCardData>;
   declare _editing: string | null;
   declare _draftChars: number;
   #scroll: { atBottom: boolean; height: number; firstSeq: number; active: string | null } | null = null;
@@ -48,6 +53,7 @@ export class ParleyChatPanel extends LitElement {
     this.selfName = '';
     this.isAdmin = false;
     this.online = true;
+    this.files = new Map();
     this._editing = null;
     this._draftChars = 0;
   }
@@ -88,8 +94,45 @@ export class ParleyChatPanel extends LitElement {
     textarea { font: inherit; padding: 0.5rem; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); resize: vertical; min-height: 2.6rem; width: 100%; box-sizing: border-box; }
     .hint { grid-column: 1 / -1; font-size: 0.8rem; color: var(--muted); }
     .hint.over { color: var(--danger-fg); }
+    .send { display: flex; flex-direction: column; gap: 0.3rem; }
     .edit { display: flex; flex-wrap: wrap; gap: 0.3rem; margin-top: 0.2rem; }
   `;
+
+  /** Files dropped on the panel or picked with the button go to the open conversation. */
+  #share(files: FileList | null | undefined): void {
+    const key = this.#active;
+    if (key && files && files.length) this.dispatchEvent(new FileShareEvent(key, [...files]));
+  }
+
+  #onDragOver = (e: DragEvent): void => {
+    if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+  };
+
+  #onDrop = (e: DragEvent): void => {
+    if (!e.dataTransfer?.files.length) return;
+    e.preventDefault();
+    this.#share(e.dataTransfer.files);
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('dragover', this.#onDragOver);
+    this.addEventListener('drop', this.#onDrop);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('dragover', this.#onDragOver);
+    this.removeEventListener('drop', this.#onDrop);
+  }
+
+  /** The card of a shared file; the card's code loads on first use, keeping it out of the first page load. */
+  #attachment(id: string) {
+    const f = this.files.get(id);
+    if (!f) return nothing;
+    if (!customElements.get('parley-file-card')) void import('./files/index.ts');
+    return html`<parley-file-card .offer=${f.offer} .transfer=${f.transfer} availability=${f.availability} .previewUrl=${f.previewUrl}></parley-file-card>`;
+  }
 
   #emit(command: ChatCommand): void {
     this.dispatchEvent(new ChatCommandEvent(command));
@@ -253,16 +296,26 @@ export class ParleyChatPanel extends LitElement {
               },
               onEditSave: () => this.#saveEdit(m.id),
               onEditCancel: () => (this._editing = null),
+              attachment: this.#attachment(m.id),
             }),
           )}
-          ${(c?.pending ?? []).map((p) => pendingItem(p, this.selfName, () => this.#emit({ type: 'chat-discard', conversation: key, pendingId: p.id })))}
+          ${(c?.pending ?? []).map((p) => pendingItem(p, this.selfName, () => this.#emit({ type: 'chat-discard', conversation: key, pendingId: p.id }), this.#attachment(p.id)))}
         </ol>
       </div>
       <form class="compose" @submit=${this.#onSubmit}>
         <label for="compose">Message ${title}</label>
         <textarea id="compose" rows="2" placeholder=${this.online ? 'Type a message (Enter sends, Shift+Enter for a new line)' : 'Offline: messages are sent when you reconnect'}
           aria-describedby="compose-hint" @keydown=${this.#onComposeKey} @input=${(e: Event) => (this._draftChars = chatCharCount((e.target as HTMLTextAreaElement).value))}></textarea>
-        <button type="submit" ?disabled=${over}>Send</button>
+        <span class="send">
+          <button type="button" class="share" aria-label=${`Share a file in ${title}`} title="Share a file (or drop it here)"
+            @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#share-input')?.click()}>Share file</button>
+          <input id="share-input" type="file" multiple hidden @change=${(e: Event) => {
+            const input = e.target as HTMLInputElement;
+            this.#share(input.files);
+            input.value = '';
+          }} />
+          <button type="submit" ?disabled=${over}>Send</button>
+        </span>
         <span id="compose-hint" class="hint ${over ? 'over' : ''}" aria-live="polite">${
           over
             ? `Too long: ${this._draftChars} of ${MAX_CHAT_CHARS} characters.`

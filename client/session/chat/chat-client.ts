@@ -14,7 +14,7 @@
  */
 import { ChatActionCode, CHAT_ID_BYTES, ErrorCode } from '../../../proto/index.ts';
 import { SessionError, sessionErrorFromRelay } from '../errors.ts';
-import type { ChatHistory, ChatMessage, ChatSummary, EnvelopeInit } from '../../../proto/index.ts';
+import type { ChatHistory, ChatMessage, ChatSummary, EnvelopeInit, FileManifest } from '../../../proto/index.ts';
 import { fingerprint as keyFingerprint, toHex, verifyEd25519 } from '../../../keys/index.ts';
 import type { Signer } from '../../../keys/index.ts';
 import type { ControlMessage } from '../connection/signal-connection.ts';
@@ -35,6 +35,8 @@ export type ChatCommand =
   | { readonly type: 'chat-open'; readonly conversation: ConversationKey }
   | { readonly type: 'chat-visible'; readonly visible: boolean }
   | { readonly type: 'chat-send'; readonly conversation: ConversationKey; readonly text: string }
+  /** Shares a file: `id` is the manifest's file id, `text` its caption (the file name). */
+  | { readonly type: 'chat-send-file'; readonly conversation: ConversationKey; readonly text: string; readonly id: Uint8Array; readonly file: FileManifest }
   | { readonly type: 'chat-edit'; readonly conversation: ConversationKey; readonly messageId: string; readonly text: string }
   | { readonly type: 'chat-delete'; readonly conversation: ConversationKey; readonly messageId: string }
   | { readonly type: 'chat-load-older'; readonly conversation: ConversationKey }
@@ -177,6 +179,9 @@ export class ChatClient {
       case 'chat-send':
         this.#composeItem(cmd.conversation, ChatActionCode.post, cmd.text, null);
         return;
+      case 'chat-send-file':
+        this.#composeItem(cmd.conversation, ChatActionCode.post, cmd.text, null, { id: cmd.id, file: cmd.file });
+        return;
       case 'chat-edit':
         this.#composeItem(cmd.conversation, ChatActionCode.edit, cmd.text, cmd.messageId);
         return;
@@ -197,11 +202,16 @@ export class ChatClient {
     }
   }
 
-  #composeItem(conversation: ConversationKey, action: ChatActionCode, text: string, refHex: string | null): void {
+  /** The relay key items are signed for (kept while offline), or null before the first sign-in. */
+  get relayKey(): Uint8Array | null {
+    return this.#relayKey;
+  }
+
+  #composeItem(conversation: ConversationKey, action: ChatActionCode, text: string, refHex: string | null, shared?: { id: Uint8Array; file: FileManifest }): void {
     const relayKey = this.#relayKey;
     if (!relayKey) return;
-    const id = this.#deps.randomId?.() ?? crypto.getRandomValues(new Uint8Array(CHAT_ID_BYTES));
-    const sign = prepareChatItem({ conversation, action, text, refHex, relayKey, id, clientTimeMs: this.#now() }, this.#deps.signer);
+    const id = shared?.id ?? this.#deps.randomId?.() ?? crypto.getRandomValues(new Uint8Array(CHAT_ID_BYTES));
+    const sign = prepareChatItem({ conversation, action, text, refHex, relayKey, id, clientTimeMs: this.#now(), ...(shared ? { file: shared.file } : {}) }, this.#deps.signer);
     if (!sign) return;
     this.#pump.add(conversation, sign);
   }

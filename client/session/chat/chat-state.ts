@@ -3,6 +3,7 @@
  * it. Conversations are keyed `room:<room id>` or `dm:<peer key hex>`.
  */
 import type { SessionError } from '../errors.ts';
+import type { FileManifest } from '../../../proto/index.ts';
 
 /** `room:<id>` or `dm:<peer public key hex>`. */
 export type ConversationKey = string;
@@ -43,6 +44,8 @@ export interface ChatMessageView {
   readonly own: boolean;
   /** An edit or delete of this message waits in the outbox. */
   readonly pendingChange: 'edit' | 'delete' | null;
+  /** The signed manifest of a shared file (checked by the file-sharing layer, not here). */
+  readonly file?: FileManifest | null;
 }
 
 /** Where a typed message is on its way out. */
@@ -57,6 +60,8 @@ export interface PendingView {
   readonly status: PendingStatus;
   /** Why it failed (`failed`) or waits (`waiting`: rate-limited). */
   readonly error: SessionError | null;
+  /** The signed manifest when this post shares a file. */
+  readonly file?: FileManifest | null;
 }
 
 /** One conversation's loaded slice and counters. */

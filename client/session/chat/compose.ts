@@ -5,7 +5,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { ChatAction, ChatActionCode, ChatItemSchema, CHAT_ID_BYTES, chatSigningBytes, chatTextProblem, normalizeChatText } from '../../../proto/index.ts';
-import type { ChatItem, SigningTarget } from '../../../proto/index.ts';
+import type { ChatItem, FileManifest, SigningTarget } from '../../../proto/index.ts';
 import type { Signer } from '../../../keys/index.ts';
 import { parseConversationKey } from './chat-state.ts';
 import type { ConversationKey } from './chat-state.ts';
@@ -30,6 +30,8 @@ export interface ComposeRequest {
   readonly relayKey: Uint8Array;
   readonly id: Uint8Array;
   readonly clientTimeMs: number;
+  /** A shared file's signed manifest (posts only; its file id is `id`). */
+  readonly file?: FileManifest;
 }
 
 /**
@@ -55,6 +57,7 @@ export function prepareChatItem(request: ComposeRequest, signer: Signer): (() =>
       clientTimeMs,
       refId: refHex === null ? new Uint8Array(0) : refId,
       text,
+      ...(request.file && action === ChatActionCode.post ? { file: request.file } : {}),
       signature: await signer.sign(chatSigningBytes({ relayKey, action, id, authorKey, target, clientTimeMs, refId, text })),
     });
 }

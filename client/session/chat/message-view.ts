@@ -84,5 +84,6 @@ export async function toMessageView(message: ChatMessage, conversation: Conversa
     verified: verified ? 'ok' : 'bad',
     own: authorKeyHex === ctx.selfKeyHex,
     pendingChange: null,
+    file: message.deletion ? null : (post.file ?? null),
   };
 }

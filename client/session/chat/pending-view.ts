@@ -28,7 +28,7 @@ export function withPending(state: ChatState, items: readonly OutboxItem[]): Cha
   for (const o of items) {
     if (o.item.action !== ChatAction.POST) continue;
     const list = byConversation.get(o.entry.conversation) ?? [];
-    list.push({ id: o.entry.id, text: o.item.text, clientTimeMs: Number(o.item.clientTimeMs), status: o.status, error: o.error });
+    list.push({ id: o.entry.id, text: o.item.text, clientTimeMs: Number(o.item.clientTimeMs), status: o.status, error: o.error, ...(o.item.file ? { file: o.item.file } : {}) });
     byConversation.set(o.entry.conversation, list);
   }
   const conversations = new Map(state.conversations);

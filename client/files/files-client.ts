@@ -1,0 +1,346 @@
+/**
+ * File sharing for one signed-in session: shares files (manifest signed and
+ * posted through chat), downloads them from the peers the relay names, serves
+ * what it holds, falls back to the relay when no direct path works, and keeps
+ * the tracker told what it holds. State for the UI goes out through
+ * `onChange` (one choke point, `#emit`).
+ */
+import { decodeFileManifest, encodeFileManifest } from '../../proto/file-manifest.ts';
+import type { FileManifestFields } from '../../proto/file-manifest.ts';
+import { ErrorCode } from '../../proto/index.ts';
+import type { Envelope, EnvelopeInit, FileManifest, FilePeers, FileRelayWant, SigningTarget } from '../../proto/index.ts';
+import { Bitfield, decodeBitfield } from '../../proto/bitfield.ts';
+import { sameBytes, toHex } from '../../proto/bytes.ts';
+import type { BoundedChunkStore, StorageUse } from './chunk-store.ts';
+import { FileTransfer } from './file-transfer.ts';
+import type { TransferView } from './file-transfer.ts';
+import type { FileAvailability } from './file-offer.ts';
+import { PeerMesh } from './peer-mesh.ts';
+import { prepareShare } from './prepare-share.ts';
+import { relayLink } from './relay-link.ts';
+import type { RelayLink } from './relay-link.ts';
+import type { DescriptionContext } from './signed-description.ts';
+
+/** Largest piece the holder sends the relay (PROTOCOL: at most 32 KiB). */
+const RELAY_PIECE_BYTES = 32 * 1024;
+
+/** One file as the UI sees it. */
+export interface FileEntryView {
+  readonly transfer: TransferView | null;
+  readonly availability: FileAvailability;
+  /** Object URL of the complete file for previews and Save, or null. */
+  readonly url: string | null;
+  /** The author stopped sharing it. */
+  readonly stopped: boolean;
+}
+
+/** What the UI shows of file sharing. */
+export interface FilesState {
+  readonly files: ReadonlyMap<string, FileEntryView>;
+  readonly use: StorageUse;
+}
+
+/** Adapters of a {@link FilesClient}. */
+export interface FilesClientDeps extends DescriptionContext {
+  readonly store: BoundedChunkStore;
+  readonly send: (msg: EnvelopeInit) => boolean;
+  /** Posts the chat item that carries a manifest (chat's `chat-send-file`). */
+  readonly postFile: (conversation: string, text: string, id: Uint8Array, file: FileManifest) => void;
+  readonly now: () => number;
+  readonly onChange: (state: FilesState) => void;
+  /** Test-only: e.g. `{ iceServers: [], iceTransportPolicy: 'relay' }` forces the fallback. */
+  readonly rtcConfig?: RTCConfiguration;
+  readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  readonly createObjectUrl?: (blob: Blob) => string;
+}
+
+interface Entry {
+  readonly fields: FileManifestFields;
+  readonly raw: FileManifest;
+  readonly transfer: FileTransfer;
+  readonly mesh: PeerMesh;
+  relay: RelayLink | null;
+  availability: FileAvailability;
+  url: string | null;
+  stopped: boolean;
+  announcedAt: number;
+}
+
+/** File sharing of one session. */
+export class FilesClient {
+  readonly #deps: FilesClientDeps;
+  readonly #entries = new Map<string, Entry>();
+  #online = false;
+
+  constructor(deps: FilesClientDeps) {
+    this.#deps = deps;
+  }
+
+  get state(): FilesState {
+    const files = new Map<string, FileEntryView>();
+    for (const [hex, e] of this.#entries) files.set(hex, { transfer: e.transfer.view, availability: e.availability, url: e.url, stopped: e.stopped });
+    return { files, use: this.#deps.store.use };
+  }
+
+  /** Signed in (again): tell the tracker what we hold. */
+  connected(): void {
+    this.#online = true;
+    for (const e of this.#entries.values()) if (e.transfer.held.count > 0 || e.transfer.view.status === 'downloading' || e.transfer.view.status === 'waiting') this.#announce(e, true);
+  }
+
+  disconnected(): void {
+    this.#online = false;
+    for (const e of this.#entries.values()) {
+      e.mesh.close();
+      e.relay?.close();
+      e.relay = null;
+    }
+  }
+
+  /** Cuts, hashes, stores and signs `file`, then posts it in `conversation`. */
+  async share(conversation: string, target: SigningTarget, file: File): Promise<string> {
+    const fileId = crypto.getRandomValues(new Uint8Array(16));
+    const prepared = await prepareShare({ file, relayKey: this.#deps.relayKey, fileId, authorKey: this.#deps.selfKey, target }, this.#deps.store);
+    const body = encodeFileManifest(prepared.fields);
+    const raw: FileManifest = { $typeName: 'parley.v1.FileManifest', body, signature: await this.#deps.sign(body) };
+    const e = this.#add(prepared.fields, raw, prepared.hashBlocks);
+    await e.transfer.loaded;
+    this.#deps.postFile(conversation, prepared.fields.name, fileId, raw);
+    if (this.#online) this.#announce(e, true);
+    return toHex(fileId);
+  }
+
+  /**
+   * Learns a manifest shown in chat (post `postIdHex` by `authorKeyHex`);
+   * returns the checked fields, or null when it does not verify or match the post.
+   */
+  async learn(raw: FileManifest, postIdHex: string, authorKeyHex: string): Promise<FileManifestFields | null> {
+    const known = this.#entries.get(postIdHex);
+    if (known) return known.fields;
+    const d = decodeFileManifest(raw.body);
+    if (!d.ok || toHex(d.value.fileId) !== postIdHex || toHex(d.value.authorKey) !== authorKeyHex || !sameBytes(d.value.relayKey, this.#deps.relayKey)) return null;
+    if (!(await this.#deps.verify(d.value.authorKey, raw.body, raw.signature))) return null;
+    const e = this.#entries.get(postIdHex) ?? this.#add(d.value, raw);
+    await e.transfer.loaded;
+    if (e.transfer.view.status === 'complete') await this.#makeUrl(e);
+    // Chunks held from an earlier page: serve them again.
+    if (this.#online && e.transfer.held.count > 0) this.#announce(e, true);
+    this.#emit();
+    return e.fields;
+  }
+
+  /** The signed manifest of a known file (what its chat post carries), or null. */
+  manifestOf(hex: string): FileManifest | null {
+    return this.#entries.get(hex)?.raw ?? null;
+  }
+
+  /** Starts or resumes downloading `hex`. */
+  async download(hex: string): Promise<void> {
+    const e = this.#entries.get(hex);
+    if (!e || e.stopped) return;
+    await e.transfer.download();
+    if (this.#online) {
+      this.#announce(e, true);
+      this.#deps.send({ case: 'fileWantPeers', value: { fileId: e.fields.fileId } });
+    }
+  }
+
+  cancel(hex: string): void {
+    const e = this.#entries.get(hex);
+    if (!e) return;
+    e.transfer.cancel();
+    e.mesh.close();
+    e.relay?.close();
+    e.relay = null;
+  }
+
+  /** Stops serving `hex` (the author: stops sharing it for everyone). */
+  stopSeeding(hex: string): void {
+    const e = this.#entries.get(hex);
+    if (!e) return;
+    e.transfer.setSeeding(false);
+    this.#deps.send({ case: 'fileStop', value: { fileId: e.fields.fileId, byAuthor: false } });
+    if (sameBytes(e.fields.authorKey, this.#deps.selfKey)) e.stopped = true;
+    this.#emit();
+  }
+
+  resumeSeeding(hex: string): void {
+    const e = this.#entries.get(hex);
+    if (!e || e.stopped) return;
+    e.transfer.setSeeding(true);
+    this.#announce(e, true);
+  }
+
+  /** The whole file as a Blob (for Save), or null while incomplete. */
+  async blob(hex: string): Promise<Blob | null> {
+    const e = this.#entries.get(hex);
+    if (!e || e.transfer.view.status !== 'complete') return null;
+    const parts: BlobPart[] = [];
+    for (let i = 0; i < e.transfer.held.size; i++) {
+      const c = await this.#deps.store.get(hex, i);
+      if (!c) return null;
+      parts.push(c as Uint8Array<ArrayBuffer>);
+    }
+    return new Blob(parts, { type: e.fields.type || 'application/octet-stream' });
+  }
+
+  /** Handles a file control message; false for anything else. */
+  handle(msg: Envelope['msg']): boolean {
+    switch (msg.case) {
+      case 'filePeers':
+        this.#onPeers(msg.value);
+        return true;
+      case 'fileSignal': {
+        const e = this.#entries.get(toHex(msg.value.fileId));
+        if (e && !e.stopped) void e.mesh.signal(msg.value);
+        return true;
+      }
+      case 'fileRelayWant':
+        void this.#serveRelay(msg.value);
+        return true;
+      case 'fileRelayPiece': {
+        const e = this.#entries.get(toHex(msg.value.fileId));
+        e?.relay?.deliver(msg.value);
+        return true;
+      }
+      case 'fileError': {
+        const e = this.#entries.get(toHex(msg.value.fileId));
+        if (!e) return true;
+        if (msg.value.code === ErrorCode.FILE_FALLBACK_OFF) {
+          e.availability = 'no-path';
+          e.relay?.refused(msg.value.chunk, ErrorCode.FILE_FALLBACK_OFF);
+          e.relay?.close();
+          e.relay = null;
+        }
+        this.#emit();
+        return true;
+      }
+      case 'fileStop': {
+        const e = this.#entries.get(toHex(msg.value.fileId));
+        if (e && msg.value.byAuthor) {
+          e.stopped = true;
+          e.transfer.cancel();
+          e.transfer.close();
+          e.mesh.close();
+          void this.#deps.store.remove(e.transfer.fileId).then(() => this.#emit());
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Changes the storage limit. */
+  setQuota(bytes: number): void {
+    this.#deps.store.setQuota(bytes);
+    this.#emit();
+  }
+
+  #add(fields: FileManifestFields, raw: FileManifest, hashBlocks?: Uint8Array[]): Entry {
+    const hex = toHex(fields.fileId);
+    // Filled in below: the transfer's callbacks need the entry.
+    const entry = { fields, raw, relay: null, availability: 'unknown', url: null, stopped: false, announcedAt: 0 } as unknown as Entry;
+    const transfer = new FileTransfer({
+      manifest: fields,
+      store: this.#deps.store,
+      now: this.#deps.now,
+      ...(hashBlocks ? { hashBlocks } : {}),
+      onChange: (v) => {
+        if (v.status === 'complete' && entry.url === null) {
+          this.#announce(entry, true);
+          void this.#makeUrl(entry);
+        }
+        if (v.status === 'downloading') entry.availability = 'available';
+        this.#emit();
+      },
+      onHave: () => this.#announce(entry, false),
+      onBadPeer: (peerId, chunk) => {
+        const sessionId = peerId === 'relay' ? 0 : Number(peerId.slice(1));
+        this.#deps.send({ case: 'fileBadChunk', value: { fileId: fields.fileId, chunk: Math.max(0, chunk), sessionId } });
+        if (sessionId) entry.mesh.drop(sessionId);
+        this.#deps.send({ case: 'fileWantPeers', value: { fileId: fields.fileId } });
+      },
+    });
+    const mesh = new PeerMesh({
+      fileId: fields.fileId,
+      ctx: this.#deps,
+      send: this.#deps.send,
+      ...(this.#deps.rtcConfig ? { rtcConfig: this.#deps.rtcConfig } : {}),
+      ...(this.#deps.createPeerConnection ? { createPeerConnection: this.#deps.createPeerConnection } : {}),
+      onLink: (sessionId, link) => transfer.addPeer(`s${sessionId}`, link, this.#hints.get(`${hex}:${sessionId}`) ?? null),
+      onFailed: () => this.#useRelay(entry),
+    });
+    Object.assign(entry, { transfer, mesh });
+    this.#entries.set(hex, entry);
+    return entry;
+  }
+
+  /** What the tracker said each peer holds ("fileHex:sessionId"). */
+  readonly #hints = new Map<string, Bitfield>();
+
+  #onPeers(p: FilePeers): void {
+    const hex = toHex(p.fileId);
+    const e = this.#entries.get(hex);
+    if (!e || e.stopped) return;
+    const status = e.transfer.view.status;
+    if (status !== 'downloading' && status !== 'waiting') return;
+    if (p.code !== ErrorCode.UNSPECIFIED) {
+      e.availability = p.code === ErrorCode.FILE_FALLBACK_OFF ? 'no-path' : 'nobody-online';
+      return this.#emit();
+    }
+    const chunks = e.transfer.held.size;
+    for (const peer of p.peers) {
+      const bits = peer.complete ? new Bitfield(chunks, true) : decodeBitfield(peer.bitfield, chunks);
+      const hint = bits instanceof Bitfield ? bits : bits.ok ? bits.value : null;
+      if (hint) this.#hints.set(`${hex}:${peer.sessionId}`, hint);
+      e.mesh.connect(peer.sessionId, peer.key);
+    }
+    e.availability = p.peers.length > 0 ? 'available' : p.holders > 0 ? (p.fallback ? 'available' : 'no-path') : 'nobody-online';
+    if (p.peers.length === 0 && p.holders > 0 && p.fallback) this.#useRelay(e);
+    this.#emit();
+  }
+
+  /** No direct path: carry this file's chunks through the relay if the admin allows it. */
+  #useRelay(e: Entry): void {
+    if (e.relay || e.stopped) return;
+    const status = e.transfer.view.status;
+    if (status !== 'downloading' && status !== 'waiting') return;
+    e.relay = relayLink(e.fields.fileId, this.#deps.send);
+    e.transfer.addPeer('relay', e.relay, null);
+    this.#emit();
+  }
+
+  /** The relay asks us (a holder) for a chunk to carry. */
+  async #serveRelay(w: FileRelayWant): Promise<void> {
+    const hex = toHex(w.fileId);
+    const e = this.#entries.get(hex);
+    if (!e || !e.transfer.view.seeding || !e.transfer.held.has(w.chunk)) return;
+    const bytes = await this.#deps.store.get(hex, w.chunk);
+    if (!bytes) return;
+    for (let offset = 0; offset < bytes.byteLength; offset += RELAY_PIECE_BYTES) {
+      this.#deps.send({ case: 'fileRelayPiece', value: { fileId: w.fileId, chunk: w.chunk, offset, data: bytes.subarray(offset, offset + RELAY_PIECE_BYTES) } });
+    }
+  }
+
+  /** Tells the tracker what we hold; `force` skips the throttle (every 8 chunks otherwise). */
+  #announce(e: Entry, force: boolean): void {
+    if (!this.#online || e.stopped) return;
+    const held = e.transfer.held;
+    if (!force && held.count - e.announcedAt < 8 && !held.complete) return;
+    e.announcedAt = held.count;
+    this.#deps.send({ case: 'fileAnnounce', value: { fileId: e.fields.fileId, manifest: e.raw, complete: held.complete, bitfield: held.complete ? new Uint8Array() : held.toBytes() } });
+  }
+
+  async #makeUrl(e: Entry): Promise<void> {
+    if (e.url !== null) return;
+    const blob = await this.blob(e.transfer.fileId);
+    if (!blob) return;
+    e.url = (this.#deps.createObjectUrl ?? ((b) => URL.createObjectURL(b)))(blob);
+    this.#emit();
+  }
+
+  #emit(): void {
+    this.#deps.onChange(this.state);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A direct WebRTC connection to one other browser, signalled through the
+ * relay ("perfect negotiation": the side with the smaller key is polite and
+ * yields on an offer collision), for one file (the relay introduces per file,
+ * and each signed description names it). It carries one reliable, ordered
+ * DataChannel labelled "parley-file", wrapped as a FrameLink.
+ *
+ * ICE failure is reported as soon as it is certain: when the connection
+ * fails, or when gathering finished on this side without a single candidate
+ * (nothing can ever connect; the test-only `iceTransportPolicy: 'relay'`
+ * with no TURN server does this), so the caller switches to the relay
+ * fallback without waiting for a timer.
+ */
+import { dataChannelLink } from './frame-link.ts';
+import type { FrameLink } from './frame-link.ts';
+
+/** What goes through the relay between the two browsers. */
+export type PeerSignal =
+  | { readonly kind: 'description'; readonly type: 'offer' | 'answer'; readonly sdp: string }
+  | { readonly kind: 'candidate'; readonly candidate: string; readonly mid: string };
+
+/** Label of the file DataChannel (docs/PROTOCOL.md "Files"). */
+export const FILE_CHANNEL_LABEL = 'parley-file';
+
+/** Adapters of a {@link PeerConnection}. */
+export interface PeerConnectionDeps {
+  /** True when this side yields on an offer collision (the smaller key). */
+  readonly polite: boolean;
+  readonly sendSignal: (signal: PeerSignal) => void;
+  /** ICE servers and policy; tests force failure with `{ iceServers: [], iceTransportPolicy: 'relay' }`. */
+  readonly rtcConfig?: RTCConfiguration;
+  /** The other side opened the file channel. */
+  readonly onChannel: (link: FrameLink) => void;
+  /** No direct path is possible (or it broke): use the relay. */
+  readonly onFailed: (reason: string) => void;
+  readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+}
+
+/** One browser-to-browser connection. */
+export class PeerConnection {
+  readonly #pc: RTCPeerConnection;
+  readonly #deps: PeerConnectionDeps;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #localCandidates = 0;
+  #failed = false;
+
+  constructor(deps: PeerConnectionDeps) {
+    this.#deps = deps;
+    this.#pc = (deps.createPeerConnection ?? ((c) => new RTCPeerConnection(c)))(deps.rtcConfig ?? { iceServers: [] });
+    const pc = this.#pc;
+    pc.onnegotiationneeded = () => void this.#offer();
+    pc.onicecandidate = (e) => {
+      if (e.candidate?.candidate) {
+        this.#localCandidates++;
+        deps.sendSignal({ kind: 'candidate', candidate: e.candidate.candidate, mid: e.candidate.sdpMid ?? '0' });
+      }
+    };
+    pc.onicegatheringstatechange = () => {
+      const inSdp = pc.localDescription?.sdp?.includes('a=candidate') ?? false;
+      if (pc.iceGatheringState === 'complete' && this.#localCandidates === 0 && !inSdp) this.#fail('no ICE candidates on this side');
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed') this.#fail('ICE failed');
+    };
+    pc.ondatachannel = (e) => {
+      if (e.channel.label === FILE_CHANNEL_LABEL) deps.onChannel(dataChannelLink(e.channel));
+      else e.channel.close();
+    };
+  }
+
+  /** Connected or failed? (`new`, `connecting`, `connected`, `failed`, …) */
+  get state(): RTCPeerConnectionState {
+    return this.#failed ? 'failed' : this.#pc.connectionState;
+  }
+
+  /** Opens the file channel and offers (the other side gets `onChannel`). */
+  openChannel(): FrameLink {
+    const link = dataChannelLink(this.#pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true }));
+    // Not every WebRTC stack fires `negotiationneeded` (node-datachannel's polyfill does not): offer explicitly.
+    queueMicrotask(() => void this.#offer());
+    return link;
+  }
+
+  #offered = false;
+
+  async #offer(): Promise<void> {
+    const pc = this.#pc;
+    if (this.#offered || this.#failed) return;
+    // libdatachannel (Node) makes the local offer itself when the channel is created.
+    const made = pc.signalingState === 'have-local-offer' ? pc.localDescription : null;
+    if (pc.signalingState !== 'stable' && !made) return;
+    this.#offered = true;
+    try {
+      this.#makingOffer = true;
+      let d: RTCSessionDescriptionInit | null = made;
+      if (!d) {
+        const offer = await pc.createOffer();
+        await pc.setLocalDescription(offer);
+        d = pc.localDescription ?? offer;
+      }
+      this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp: d.sdp ?? '' });
+    } catch (e) {
+      this.#fail(`offer failed: ${String(e)}`);
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  /** Our local SDP (its DTLS fingerprint is signed into the description), or null before one exists. */
+  get localSdp(): string | null {
+    return this.#pc.localDescription?.sdp ?? null;
+  }
+
+  /** Applies a signal from the other side; bad SDP or candidates are dropped, never thrown. */
+  async signal(s: PeerSignal): Promise<void> {
+    const pc = this.#pc;
+    try {
+      if (s.kind === 'candidate') {
+        await pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.mid }).catch((e) => {
+          if (!this.#ignoreOffer) throw e;
+        });
+        return;
+      }
+      const collision = s.type === 'offer' && (this.#makingOffer || pc.signalingState !== 'stable');
+      this.#ignoreOffer = !this.#deps.polite && collision;
+      if (this.#ignoreOffer) return;
+      await pc.setRemoteDescription({ type: s.type, sdp: s.sdp });
+      if (s.type === 'offer') {
+        const answer = await pc.createAnswer();
+        await pc.setLocalDescription(answer);
+        const d = pc.localDescription ?? answer;
+        this.#deps.sendSignal({ kind: 'description', type: 'answer', sdp: d.sdp ?? '' });
+      }
+    } catch (e) {
+      console.warn(`file peer signal dropped [reason:${String(e)}]`);
+    }
+  }
+
+  close(): void {
+    this.#failed = true;
+    this.#pc.close();
+  }
+
+  #fail(reason: string): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#deps.onFailed(reason);
+  }
+}

@@ -1,0 +1,4 @@
+/** File sharing UI, loaded lazily (`import('./files/index.ts')`) when a file first shows in chat. */
+export { ParleyFileCard } from './parley-file-card.ts';
+export { ParleyFileStorage } from './parley-file-storage.ts';
+export { formatBytes, formatSeconds } from './file-format.ts';
