@@ -35,5 +35,16 @@ export function toRelayOptions(config: RelayConfig, machine: MachineFacts): Rela
     lockout: { maxFailures: config['lockout-attempts'], windowMs: config['lockout-window'] * 1000, lockMs: config['lockout-duration'] * 1000 },
     chat: { maxMessages: config['chat-max-messages'], maxAgeMs: config['chat-max-days'] * DAY_MS },
     ...(config['metrics-token'] !== undefined ? { metricsToken: config['metrics-token'] } : {}),
+    ...(config.cluster !== undefined
+      ? {
+          cluster: {
+            servers: config.cluster.split(','),
+            name: config['cluster-name'],
+            replicas: config['cluster-replicas'],
+            ...(config['cluster-key'] !== undefined ? { keyFile: config['cluster-key'] } : {}),
+            ...(config['cluster-relay-id'] !== undefined ? { relayId: config['cluster-relay-id'] } : {}),
+          },
+        }
+      : {}),
   };
 }
