@@ -158,7 +158,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     await chat.pruneAll();
 
     const rooms = tree.attach(presence, roster, stats);
-    await cluster?.attach(rooms);
+    await cluster?.attach(rooms, roster);
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
     const signalling = new VoiceSignalling({

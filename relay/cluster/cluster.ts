@@ -27,6 +27,8 @@ import type { RelayEvents } from '../events.ts';
 import type { ForwardedOps, ForwardedVerdicts, LogBatch, OpRoute, TreeReplication } from '../tree/replication.ts';
 import { decodeForwardedOps, decodeForwardedVerdicts, encodeForwardedOps, encodeForwardedVerdicts, encodeLogBatch } from './codec.ts';
 import { WriterLease } from './lease.ts';
+import { PresenceSync } from './presence-sync.ts';
+import type { Roster } from '../presence/roster.ts';
 import { LogFollower } from './log-follower.ts';
 import type { LogTarget } from './log-follower.ts';
 import { clusterNames } from './options.ts';
@@ -63,6 +65,7 @@ export class Cluster implements TreeReplication {
   #ticking = false;
   #closed = false;
   #role: ClusterRole = 'follower';
+  #presence: PresenceSync | null = null;
 
   private constructor(options: ResolvedClusterOptions, nc: NatsConnection, lease: KV, events: TypedEmitter<RelayEvents>) {
     this.options = options;
@@ -111,8 +114,9 @@ export class Cluster implements TreeReplication {
    * relay holds the log as it was at the call, so it never serves clients a
    * tree older than the cluster's at start.
    */
-  async attach(tree: ClusterTree): Promise<void> {
+  async attach(tree: ClusterTree, roster: Roster): Promise<void> {
     this.#tree = tree;
+    this.#presence = await PresenceSync.start(this, roster, (error) => this.#events.emit('internal-error', { where: 'cluster presence', error }));
     this.#follower = new LogFollower(this.#js, this.names.stream, tree, (where, error) => this.#events.emit('internal-error', { where, error }));
     this.#follower.start();
     const last = (await (await jetstreamManager(this.nc, { timeout: this.options.requestTimeoutMs })).streams.info(this.names.stream)).state.last_seq;
@@ -249,6 +253,7 @@ export class Cluster implements TreeReplication {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#writer || this.#lease.held) await this.#demote(true);
+    await this.#presence?.close();
     await this.#follower?.stop();
     await this.nc.drain().catch(() => this.nc.close());
   }

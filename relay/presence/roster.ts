@@ -37,6 +37,8 @@ export class Roster implements AdminDirectory {
   readonly #deps: RosterDeps;
   readonly #sessions = new Map<number, Session>();
   #nextSessionId = 1;
+  /** Cluster: told of every change of a local user (relay/cluster/presence-sync.ts). */
+  #observer: ((sessionId: number, member: Member | null) => void) | undefined;
 
   constructor(deps: RosterDeps) {
     this.#deps = deps;
@@ -210,8 +212,49 @@ export class Roster implements AdminDirectory {
     this.#remember(member);
   }
 
-  /** Sends `msg` to every authenticated session except `except`. Encodes once. */
+  /** Cluster: `observer` hears of every change of a user signed in here (one observer). */
+  observe(observer: (sessionId: number, member: Member | null) => void): void {
+    this.#observer = observer;
+  }
+
+  /**
+   * Cluster: a user signed in on another relay (`sessionId`: the id this relay
+   * gave them) appears or changes (`member`), or leaves (null). Through the
+   * same broadcast as local users, so clients cannot tell the two apart.
+   */
+  remote(sessionId: number, member: Omit<Member, 'sessionId'> | null): void {
+    const { presence } = this.#deps;
+    const had = presence.member(sessionId);
+    if (!member) {
+      if (had && presence.remove(sessionId)) this.#send({ case: 'userLeft', value: { sessionId } });
+      return;
+    }
+    const roomId = presence.hasRoom(member.roomId) ? member.roomId : this.#defaultRoomId();
+    if (!had) {
+      const added = presence.add({ ...member, roomId, sessionId });
+      this.#send({ case: 'userJoined', value: { user: added } });
+      return;
+    }
+    if (had.roomId !== roomId) presence.move(sessionId, roomId);
+    presence.setSelfState(sessionId, member);
+    if (had.displayName !== member.displayName) presence.rename(sessionId, member.displayName);
+    if (had.role !== member.role) presence.setRole(sessionId, member.role);
+    const now = presence.member(sessionId);
+    if (now) this.#send({ case: 'userUpdated', value: { user: now } });
+  }
+
+  /** Sends `msg` to every authenticated session except `except`, and tells the cluster observer of a local user's change. */
   #broadcast(msg: EnvelopeInit, except?: number): void {
+    this.#send(msg, except);
+    const observer = this.#observer;
+    if (!observer) return;
+    const m = msg as { case?: string; value?: { user?: Member; sessionId?: number } };
+    if ((m.case === 'userJoined' || m.case === 'userUpdated') && m.value?.user && this.#sessions.has(m.value.user.sessionId)) observer(m.value.user.sessionId, m.value.user);
+    else if (m.case === 'userLeft' && m.value?.sessionId !== undefined) observer(m.value.sessionId, null);
+  }
+
+  /** Sends `msg` to every authenticated session except `except`. Encodes once. */
+  #send(msg: EnvelopeInit, except?: number): void {
     const frame = encodeEnvelope(msg);
     for (const [id, session] of this.#sessions) {
       if (id !== except) session.sendEncoded(frame);
