@@ -13,7 +13,8 @@ import type { QueuedIterator } from '@nats-io/transport-node';
 import type { Role } from '../../proto/index.ts';
 import type { Member } from '../presence/presence.ts';
 import type { Roster } from '../presence/roster.ts';
-import type { Cluster } from './cluster.ts';
+import type { Kvm } from '@nats-io/kv';
+import type { ClusterNames, ResolvedClusterOptions } from './options.ts';
 import { decodePresence, encodePresence } from './codec.ts';
 
 /** First session id given to a user of another relay (local ids count up from 1). */
@@ -40,7 +41,7 @@ export class PresenceSync {
   }
 
   /** Opens the bucket, starts publishing this relay's users and showing the others'. */
-  static async start(cluster: Cluster, roster: Roster, onError: (error: unknown) => void): Promise<PresenceSync> {
+  static async start(cluster: { readonly kvm: Kvm; readonly names: ClusterNames; readonly options: ResolvedClusterOptions }, roster: Roster, onError: (error: unknown) => void): Promise<PresenceSync> {
     const ttl = Math.max(3_000, cluster.options.leaseTtlMs * 3);
     const kv = await cluster.kvm.create(cluster.names.presenceBucket, { ttl, history: 1, replicas: cluster.options.replicas });
     const sync = new PresenceSync(kv, cluster.options.relayId, roster, onError);
