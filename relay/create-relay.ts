@@ -25,6 +25,8 @@ import { createStaticHandler } from './connection/http-static.ts';
 import { createOpsHandler, newAdminToken, readiness, RelayMetrics, writeAdminEndpoint } from './ops/index.ts';
 import type { CertificateProbe } from './ops/readiness.ts';
 import { loadOrCreateIdentity } from './access/identity.ts';
+import { clusterHandle, joinCluster, readOrgKey } from './cluster/index.ts';
+import type { Cluster, ClusterHandle } from './cluster/index.ts';
 import { attachLogger } from './ops/log.ts';
 import { resolveOptions } from './options.ts';
 import type { RelayOptions } from './options.ts';
@@ -87,6 +89,8 @@ export interface Relay extends EventSource<RelayEvents> {
    * listening and closes the store. Idempotent.
    */
   close(options?: { readonly restart?: boolean }): Promise<void>;
+  /** This relay's part in its cluster (`RelayOptions.cluster`); undefined for a relay alone. */
+  readonly cluster: ClusterHandle | undefined;
 }
 
 function urlHost(host: string): string {
@@ -106,6 +110,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const verifier = new SignaturePool({ size: options.signatureThreads });
   let plane: VoicePlane | undefined;
   let tls: TlsManager | undefined;
+  let cluster: Cluster | undefined;
 
   try {
     if (opts.tls) {
@@ -113,7 +118,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       const { createTlsManager } = await import('./tls/index.ts');
       tls = await createTlsManager(opts.tls, { clock, logger: opts.logger, dataDir: opts.dataDir, host: opts.host });
     }
-    const identity = await loadOrCreateIdentity(store);
+    // In a cluster every relay is the organisation: one key, read from the same file (relay/cluster/org-key.ts).
+    const identity = opts.cluster?.keyFile ? await readOrgKey(opts.cluster.keyFile) : await loadOrCreateIdentity(store);
+    if (opts.cluster) cluster = await joinCluster(opts.cluster, events);
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 
     const records = await AccessRecords.open(store);
@@ -129,6 +136,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       limits,
       verifier,
       pageBytes: CONTROL_PAGE_BYTES,
+      ...(cluster ? { replication: cluster } : {}),
       actorOf: (keyHex) => {
         const role = records.role(keyHex)?.role ?? (store.user(keyHex) ? 'guest' : null);
         return role ? { keyHex, role, roomId: roomOfKey(keyHex), passwordGroups: roomPasswords.grantsOf(keyHex) } : null;
@@ -180,6 +188,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
     perms.attachTree(rooms, (session, msg) => rooms.joinRoom(session, msg));
+    await cluster?.attach(rooms, roster);
     // A role decides what someone may see. The event comes just before the admin service applies
     // the role to the signed-in sessions (same synchronous step), so the classes follow right after.
     events.on('admin-action', (e) => {
@@ -364,6 +373,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       for (const session of open) session.terminate();
       await plane?.close();
       await rooms.drain();
+      await cluster?.close();
       await verifier.close();
       wss.close();
       await new Promise<void>((resolve) => {
@@ -392,8 +402,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       on: (name, listener) => events.on(name, listener),
       off: (name, listener) => events.off(name, listener),
       close: (options) => (closing ??= shutdown(options?.restart === true)),
+      cluster: cluster ? clusterHandle(cluster) : undefined,
     };
   } catch (error) {
+    await cluster?.close();
     await tls?.close();
     await plane?.close();
     await verifier.close();

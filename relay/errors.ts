@@ -5,7 +5,7 @@
  */
 
 /** Why a relay operation failed. */
-export type RelayErrorCode = 'invalid-options' | 'storage' | 'closed' | 'listen' | 'rtc' | 'voice-worker';
+export type RelayErrorCode = 'invalid-options' | 'storage' | 'closed' | 'listen' | 'rtc' | 'voice-worker' | 'cluster';
 
 /** Error with a machine-readable {@link RelayErrorCode}. Build it through the static factories. */
 export class RelayError extends Error {
@@ -20,8 +20,13 @@ export class RelayError extends Error {
     this.reason = reason;
   }
 
-  static invalidOptions(message: string): RelayError {
-    return new RelayError('invalid-options', message);
+  static invalidOptions(message: string, cause?: unknown): RelayError {
+    return new RelayError('invalid-options', message, cause === undefined ? undefined : { cause });
+  }
+
+  /** NATS could not be reached or set up at start (relay/cluster). */
+  static cluster(message: string, cause?: unknown): RelayError {
+    return new RelayError('cluster', message, { cause });
   }
 
   static storage(message: string, cause?: unknown, reason = ''): RelayError {

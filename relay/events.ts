@@ -74,6 +74,12 @@ export interface RelayEventPayloads {
   };
   /** Something threw where it should not have; the relay kept running. */
   'internal-error': { readonly where: string; readonly error: unknown };
+  /** Cluster: a batch could not be appended to the shared log (its ops were answered CLUSTER_UNAVAILABLE). */
+  'cluster-append-failed': { readonly error: unknown };
+  /** Cluster: this relay's part changed (`writer` holds the lease and is caught up; `follower`; `unavailable`: NATS unreachable). */
+  'cluster-role': { readonly role: 'writer' | 'follower' | 'unavailable'; readonly logSeq: number };
+  /** Cluster: this relay applied the shared log up to `logSeq`. */
+  'cluster-applied': { readonly logSeq: number };
 }
 
 /** Event name -> listener, for the shared emitter (proto/typed-emitter.ts): one payload object per event. */

@@ -15,6 +15,8 @@ import { RelayError } from './errors.ts';
 import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
 import type { CertificateProbe } from './ops/readiness.ts';
 import type { TlsOptions } from './tls/options.ts';
+import { resolveClusterOptions } from './cluster/options.ts';
+import type { ClusterOptions, ResolvedClusterOptions } from './cluster/options.ts';
 
 import type { Clock } from './clock.ts';
 
@@ -229,6 +231,8 @@ export interface RelayOptions {
   readonly signatureThreads?: number;
   /** HTTPS and WSS on `port` (relay/tls). Default none: plain HTTP, for localhost. */
   readonly tls?: TlsOptions;
+  /** One of several relays serving one organisation over NATS JetStream (relay/cluster, docs/CLUSTER.md). Default none: this relay alone. */
+  readonly cluster?: ClusterOptions;
 }
 
 /** {@link RelayOptions} with defaults applied and validated. */
@@ -255,6 +259,7 @@ export interface ResolvedOptions {
   readonly metricsToken: string | undefined;
   readonly certificate: CertificateProbe | undefined;
   readonly tls: TlsOptions | undefined;
+  readonly cluster: ResolvedClusterOptions | undefined;
 }
 
 /** Most voice worker processes a relay accepts. */
@@ -306,7 +311,10 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
   if (mux !== undefined && voiceWorkers > 1 && mux + voiceWorkers - 1 > 65_535) {
     throw RelayError.invalidOptions(`udpMuxPort + voiceWorkers - 1 must be a port [udpMuxPort:${mux}, voiceWorkers:${voiceWorkers}]`);
   }
+  const cluster = options.cluster ? resolveClusterOptions(options.cluster) : undefined;
+  if (typeof cluster === 'string') throw RelayError.invalidOptions(cluster);
   return {
+    cluster,
     voiceWorkers,
     loadReportIntervalMs,
     guests,

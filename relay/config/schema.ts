@@ -74,6 +74,15 @@ export const OPTIONS = {
   'acme-directory': opt({ env: 'PARLEY_ACME_DIRECTORY', kind: stringKind('an https URL', /^https:\/\//), help: "ACME directory URL (default: Let's Encrypt production, or staging with --acme-staging)." }),
   'acme-staging': opt({ env: 'PARLEY_ACME_STAGING', kind: boolKind, default: false, help: "Use Let's Encrypt's staging directory (untrusted certificates, for trying a set-up)." }),
   'acme-http-port': opt({ env: 'PARLEY_ACME_HTTP_PORT', kind: intKind(0, 65_535), default: 80, help: 'Port of the HTTP-01 challenge server (otherwise it redirects to HTTPS).' }),
+  cluster: opt({
+    env: 'PARLEY_CLUSTER',
+    kind: stringKind('nats://host:port, comma-separated', /^(nats|tls):\/\/[^\s/,]+(,(nats|tls):\/\/[^\s/,]+)*$/),
+    help: 'Serve one organisation with other relays through these NATS JetStream servers (docs/CLUSTER.md); unset: this relay alone.',
+  }),
+  'cluster-name': opt({ env: 'PARLEY_CLUSTER_NAME', kind: stringKind('1-32 of A-Z a-z 0-9 _ -', /^[A-Za-z0-9_-]{1,32}$/), default: 'parley', help: "The organisation's cluster name: relays with the same --cluster and name serve the same rooms." }),
+  'cluster-key': opt({ env: 'PARLEY_CLUSTER_KEY', kind: stringKind('a file path'), help: "The organisation's Ed25519 key (PKCS#8 PEM), the same file on every relay of the cluster (openssl genpkey -algorithm ed25519)." }),
+  'cluster-relay-id': opt({ env: 'PARLEY_CLUSTER_RELAY_ID', kind: stringKind('1-32 of A-Z a-z 0-9 _ -', /^[A-Za-z0-9_-]{1,32}$/), help: "This relay's name in the cluster (logs, presence); unset: a random one per start." }),
+  'cluster-replicas': opt({ env: 'PARLEY_CLUSTER_REPLICAS', kind: intKind(1, 5), default: 1, help: 'JetStream replicas of the shared log and buckets (3 on a three-node NATS cluster).' }),
   verbose: opt({ env: 'PARLEY_VERBOSE', kind: boolKind, default: false, help: 'Also log debug lines.' }),
 } as const;
 

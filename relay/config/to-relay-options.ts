@@ -42,5 +42,16 @@ export function toRelayOptions(config: RelayConfig, machine: MachineFacts): Rela
       fallbackCacheBytes: config['file-relay-cache-mb'] * 1024 * 1024,
     },
     ...(config['metrics-token'] !== undefined ? { metricsToken: config['metrics-token'] } : {}),
+    ...(config.cluster !== undefined
+      ? {
+          cluster: {
+            servers: config.cluster.split(','),
+            name: config['cluster-name'],
+            replicas: config['cluster-replicas'],
+            ...(config['cluster-key'] !== undefined ? { keyFile: config['cluster-key'] } : {}),
+            ...(config['cluster-relay-id'] !== undefined ? { relayId: config['cluster-relay-id'] } : {}),
+          },
+        }
+      : {}),
   };
 }

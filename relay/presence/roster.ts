@@ -56,6 +56,8 @@ export class Roster implements AdminDirectory {
     if (!bytes) this.#userBytes.set(m, (bytes = encodeMember(m)));
     return bytes;
   };
+  /** Cluster: told of every change of a local user (relay/cluster/presence-sync.ts). */
+  #observer: ((sessionId: number, member: Member | null) => void) | undefined;
 
   constructor(deps: RosterDeps) {
     this.#deps = deps;
@@ -285,6 +287,56 @@ export class Roster implements AdminDirectory {
     this.#remember(member);
   }
 
+  /** Cluster: `observer` hears of every change of a user signed in here (one observer). */
+  observe(observer: (sessionId: number, member: Member | null) => void): void {
+    this.#observer = observer;
+  }
+
+  /**
+   * Cluster: a user signed in on another relay (`sessionId`: the id this relay
+   * gave them) appears or changes (`member`), or leaves (null). Through the
+   * same broadcast as local users (and the same visibility filter), so
+   * clients cannot tell the two apart.
+   */
+  remote(sessionId: number, member: Omit<Member, 'sessionId'> | null): void {
+    const { presence } = this.#deps;
+    const had = presence.member(sessionId);
+    if (!member) {
+      if (had && presence.remove(sessionId)) this.#send({ case: 'userLeft', value: { sessionId } }, undefined, had.roomId);
+      return;
+    }
+    const roomId = presence.hasRoom(member.roomId) ? member.roomId : this.#defaultRoomId();
+    if (!had) {
+      const added = presence.add({ ...member, roomId, sessionId });
+      this.#send({ case: 'userJoined', value: { user: added } }, undefined, roomId);
+      return;
+    }
+    if (had.roomId !== roomId) presence.move(sessionId, roomId);
+    presence.setSelfState(sessionId, member);
+    if (had.displayName !== member.displayName) presence.rename(sessionId, member.displayName);
+    if (had.role !== member.role) presence.setRole(sessionId, member.role);
+    const now = presence.member(sessionId);
+    if (!now) return;
+    if (had.roomId !== now.roomId) this.#announceMove(now, had.roomId, false);
+    else this.#send({ case: 'userUpdated', value: { user: now } }, undefined, now.roomId);
+  }
+
+  /**
+   * Sends `msg` to every authenticated session except `except` that may see
+   * `roomId`, and tells the cluster observer of a local user's change.
+   */
+  #broadcast(msg: EnvelopeInit, except?: number, roomId?: string): void {
+    this.#send(msg, except, roomId);
+    const m = msg as { case?: string; value?: { user?: Member; sessionId?: number } };
+    if ((m.case === 'userJoined' || m.case === 'userUpdated') && m.value?.user) this.#observed(m.value.user.sessionId, m.value.user);
+    else if (m.case === 'userLeft' && m.value?.sessionId !== undefined) this.#observed(m.value.sessionId, null);
+  }
+
+  /** Tells the cluster observer (if any) of a change of a user signed in here. */
+  #observed(sessionId: number, member: Member | null): void {
+    if (this.#observer && (member === null || this.#sessions.has(sessionId))) this.#observer(sessionId, member);
+  }
+
   /**
    * Sends `msg` to every authenticated session except `except` that may see
    * `roomId` (the member's room). Encodes once; the recipients are fixed now,
@@ -292,7 +344,7 @@ export class Roster implements AdminDirectory {
    * client for all of the turn's presence changes: a sign-in ramp is otherwise
    * n writes per sign-in).
    */
-  #broadcast(msg: EnvelopeInit, except?: number, roomId?: string): void {
+  #send(msg: EnvelopeInit, except?: number, roomId?: string): void {
     const frame = encodeEnvelope(msg);
     const sees = this.#deps.sees;
     for (const [id, session] of this.#sessions) {
@@ -305,10 +357,11 @@ export class Roster implements AdminDirectory {
    * userUpdated; who sees only the new room, userJoined; only the old one,
    * userLeft (to them the person went away). The mover always gets userUpdated.
    */
-  #announceMove(member: Member, from: string): void {
+  #announceMove(member: Member, from: string, local = true): void {
+    if (local) this.#observed(member.sessionId, member);
     const sees = this.#deps.sees;
     if (!sees) {
-      this.#broadcast({ case: 'userUpdated', value: { user: member } });
+      this.#send({ case: 'userUpdated', value: { user: member } });
       return;
     }
     let updated: Uint8Array | undefined;

@@ -18,7 +18,7 @@
  * only then acknowledges. Nothing refused touches the document.
  */
 import * as Y from 'yjs';
-import { applyOp, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, opHex, peekOpId, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
+import { applyOp, readRooms, authorize as defaultAuthorize, decodeOpBody, MAX_OP_BODY_BYTES, opHex, peekOpId, SIGNATURE_BYTES, validateOp, writeRooms } from '../../crdt/index.ts';
 import type { Actor, Authorize, OpBody, PermissionDenial, RejectCode, Rooms } from '../../crdt/index.ts';
 import { isAcceptablePublicKey } from '../../keys/public-key.ts';
 import { InlineVerifier } from './signature-pool.ts';
@@ -28,6 +28,7 @@ import { sameBytes } from '../../proto/bytes.ts';
 import { hiddenRoomNamed } from '../visibility/op-rooms.ts';
 import { projectRooms } from '../visibility/visible-set.ts';
 import type { Hidden } from '../visibility/visible-set.ts';
+import type { LoggedOp } from './replication.ts';
 
 /** What the pipeline asks of the rest of the relay. */
 export interface OpPipelineDeps {
@@ -63,6 +64,8 @@ export interface OpOutcome {
   readonly changed: ReadonlySet<string>;
   /** The parsed op (for member.join side effects), when applied. */
   readonly op: OpBody | null;
+  /** What a cluster's shared log records of this outcome (attributable verdicts only), else null. */
+  readonly logged: LoggedOp | null;
 }
 
 /** A signature verdict computed ahead of the pipeline (signature-pool.ts), for the key it was computed with. */
@@ -75,7 +78,7 @@ const EMPTY = new Uint8Array(0);
 const NOTHING: ReadonlySet<string> = new Set();
 
 function refuse(code: RejectCode, reason: string, opId: Uint8Array = EMPTY): OpOutcome {
-  return { opIdHex: opHex(opId), opId, code, reason, seq: 0, deviceSeq: null, deviceHex: '', verdict: null, audit: null, changed: NOTHING, op: null };
+  return { opIdHex: opHex(opId), opId, code, reason, seq: 0, deviceSeq: null, deviceHex: '', verdict: null, audit: null, changed: NOTHING, op: null, logged: null };
 }
 
 /** The authoritative room tree and the op bookkeeping, in memory. */
@@ -156,8 +159,10 @@ export class OpPipeline {
    * sequence number is used, so the author can still submit it.
    * `hidden`: rooms the submitting session may not see; an op naming one is
    * refused as if the room did not exist, before any permission check.
+   * `actorOf`: who the author is (the cluster writer judges a forwarded op
+   * with the submitting relay's view of its author).
    */
-  process(body: Uint8Array, signature: Uint8Array, preVerified?: PreVerified, submitter?: Uint8Array, hidden?: Hidden): OpOutcome {
+  process(body: Uint8Array, signature: Uint8Array, preVerified?: PreVerified, submitter?: Uint8Array, hidden?: Hidden, actorOf: (keyHex: string) => Actor | null = this.#deps.actorOf): OpOutcome {
     if (body.byteLength > MAX_OP_BODY_BYTES) return refuse('too-large', `op body over ${MAX_OP_BODY_BYTES} bytes`, peekOpId(body));
     const parsed = decodeOpBody(body);
     if (!parsed.ok) return refuse('malformed', parsed.error.detail, peekOpId(body));
@@ -168,7 +173,7 @@ export class OpPipeline {
     // may still know one, so the author is checked here as well as at sign-in.
     if (!isAcceptablePublicKey(op.author)) return refuse('bad-signature', 'author key not acceptable', op.opId);
     const keyHex = opHex(op.author);
-    const actor = this.#deps.actorOf(keyHex);
+    const actor = actorOf(keyHex);
     if (!actor) return refuse('unknown-key', 'author key unknown to this relay', op.opId);
     const signed = preVerified && sameBytes(preVerified.author, op.author) ? preVerified.ok : this.#inline.verify(op.author, body, signature);
     if (signature.byteLength !== SIGNATURE_BYTES || !signed) {
@@ -195,7 +200,8 @@ export class OpPipeline {
       const verdict: Verdict = { code: rejection.code, reason: rejection.reason, seq: 0 };
       if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);
       else this.#verdicts.set(opIdHex, verdict);
-      return { ...refuse(rejection.code, rejection.reason, op.opId), deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict, ...(rejection.denial ? { denial: rejection.denial } : {}) };
+      const logged: LoggedOp = { body, signature, code: rejection.code, reason: rejection.reason, seq: 0, atMs: this.#deps.now(), free };
+      return { ...refuse(rejection.code, rejection.reason, op.opId), deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict, logged, ...(rejection.denial ? { denial: rejection.denial } : {}) };
     }
     // The document is written once per batch (writeDoc), not per op: see writeDoc.
     const changed = applyOp(this.rooms, op, () => this.#nextVoiceId++);
@@ -206,6 +212,55 @@ export class OpPipeline {
     if (free) this.free.add(keyHex, op.opId, opIdHex, verdict);
     else this.#verdicts.set(opIdHex, verdict);
     const audit: AuditRecord | null = audited ? { seq, atMs: this.#deps.now(), body, signature } : null;
-    return { opIdHex, opId: op.opId, code: null, reason: '', seq, deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict, audit, changed, op };
+    const logged: LoggedOp = { body, signature, code: null, reason: '', seq, atMs: audit?.atMs ?? this.#deps.now(), free };
+    return { opIdHex, opId: op.opId, code: null, reason: '', seq, deviceSeq: op.seq, deviceHex: keyHex, verdict: free ? null : verdict, audit, changed, op, logged };
+  }
+
+  /**
+   * Takes over the bookkeeping of one verdict another relay (the cluster's
+   * writer) reached: device sequence, verdict, audit position. The tree
+   * itself follows the writer's document ({@link followDoc}), not the op, so
+   * every relay holds the very same Yjs document. Null for bytes that do not
+   * parse (the writer never logs such).
+   */
+  applyLogged(entry: LoggedOp): OpOutcome | null {
+    const parsed = decodeOpBody(entry.body);
+    if (!parsed.ok) return null;
+    const op = parsed.value;
+    const opIdHex = opHex(op.opId);
+    const keyHex = opHex(op.author);
+    if (op.seq > (this.#devices.get(keyHex) ?? 0)) this.#devices.set(keyHex, op.seq);
+    const verdict: Verdict = { code: entry.code, reason: entry.reason, seq: entry.seq };
+    if (entry.free) this.free.add(keyHex, op.opId, opIdHex, verdict);
+    else this.#verdicts.set(opIdHex, verdict);
+    if (entry.seq >= this.#nextSeq) this.#nextSeq = entry.seq + 1;
+    const audit: AuditRecord | null = entry.code === null && entry.seq > 0 ? { seq: entry.seq, atMs: entry.atMs, body: entry.body, signature: entry.signature } : null;
+    return { opIdHex, opId: op.opId, code: entry.code, reason: entry.reason, seq: entry.seq, deviceSeq: op.seq, deviceHex: keyHex, verdict: entry.free ? null : verdict, audit, changed: NOTHING, op: entry.code === null ? op : null, logged: null };
+  }
+
+  /**
+   * Makes the in-memory tree equal to the document (after the writer's update
+   * or snapshot was applied to it, or a new document replaced it) and returns
+   * the ids of rooms that changed or vanished.
+   */
+  followDoc(doc: Y.Doc): Set<string> {
+    if (doc !== this.#doc) this.replaceDoc(doc);
+    const next = readRooms(doc);
+    const changed = new Set<string>();
+    for (const [id, room] of next) {
+      const old = this.rooms.get(id);
+      if (!old || old.name !== room.name || old.parent !== room.parent || old.position !== room.position || old.description !== room.description || old.userLimit !== room.userLimit || old.voiceId !== room.voiceId) {
+        this.rooms.set(id, room);
+        changed.add(id);
+      }
+    }
+    for (const id of [...this.rooms.keys()]) {
+      if (!next.has(id)) {
+        this.rooms.delete(id);
+        changed.add(id);
+      }
+    }
+    for (const room of next.values()) if (room.voiceId >= this.#nextVoiceId) this.#nextVoiceId = room.voiceId + 1;
+    return changed;
   }
 }

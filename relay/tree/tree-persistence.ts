@@ -11,6 +11,8 @@
  *   op-dev:<key hex>            last sequence number seen from that device key
  *   op-fv:<key hex>             binary: the kept verdicts of a key without a role
  *                               (free-verdicts.ts; bounded per key and in total)
+ *   cluster:log-seq             in a cluster, the shared log's last entry this
+ *                               store holds (written in the same batch as it)
  *
  * Relays before the batch layouts wrote one JSON record per op
  * (`op-log:<seq>` { at, body, sig } and `op-verdict:<op id hex>`
@@ -70,6 +72,7 @@ const VERDICTS_PREFIX = 'op-verdicts:';
 const DEVICE_PREFIX = 'op-dev:';
 const LEGACY_LOG_PREFIX = 'op-log:';
 const LEGACY_VERDICT_PREFIX = 'op-verdict:';
+const LOG_SEQ = 'cluster:log-seq';
 
 /** Which op ids a stored verdict batch holds, and when it was written. */
 export interface StoredVerdictBatch {
@@ -102,6 +105,8 @@ export interface LoadedTree {
   readonly epoch: number;
   /** The stored per-key verdicts of keys without a role, for FreeVerdicts.load. */
   readonly freeVerdictRows: ReadonlyArray<readonly [string, unknown]>;
+  /** In a cluster: the last shared-log entry applied (0: none). */
+  readonly logSeq: number;
 }
 
 /** A store write in a batch. */
@@ -183,6 +188,8 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
     verdictBatches.push({ n, atMs: batch.atMs, opIds });
   }
   const freeVerdictRows = await store.readRange(FREE_VERDICTS_PREFIX, { binary: true });
+  const [logRow] = await store.readRange(LOG_SEQ, { limit: 1 });
+  const logSeq = logRow && logRow[0] === LOG_SEQ && typeof logRow[1] === 'number' ? logRow[1] : 0;
   let nextSeq = 1;
   const [legacyLast] = await store.readRange(LEGACY_LOG_PREFIX, { reverse: true, limit: 1 });
   if (legacyLast) nextSeq = Number(legacyLast[0].slice(LEGACY_LOG_PREFIX.length)) + 1;
@@ -196,7 +203,7 @@ export async function loadTree(store: Store, serverName: string): Promise<Loaded
     await store.writeBatch(snapshot.entries, true);
     snapshotBytes = snapshot.bytes;
   }
-  return { doc, rooms, devices, verdicts, verdictBatches, nextSeq, nextVerdictBatch, nextUpdate, updateKeys, updateBytes, snapshotBytes, epoch, freeVerdictRows };
+  return { doc, rooms, devices, verdicts, verdictBatches, nextSeq, nextVerdictBatch, nextUpdate, updateKeys, updateBytes, snapshotBytes, epoch, freeVerdictRows, logSeq };
 }
 
 /** Batch entries that replace the updates `updateKeys` (all below `upTo`) with a snapshot of `doc` in `epoch`, and the snapshot's size. */
@@ -208,6 +215,11 @@ export function snapshotEntries(doc: Y.Doc, upTo: number, updateKeys: readonly n
 /** The entry of one document update. */
 export function updateEntry(n: number, update: Uint8Array): Entry {
   return [UPDATE_PREFIX + pad(n), b64(update)];
+}
+
+/** The entry recording that the store holds the shared log up to `seq` (cluster). */
+export function logSeqEntry(seq: number): Entry {
+  return [LOG_SEQ, seq];
 }
 
 /** The entry of one device's last sequence number. */

@@ -16,8 +16,8 @@
  * frame's turn comes, so frames are still processed strictly in arrival
  * order with every check in the pipeline's order.
  */
-import type * as Y from 'yjs';
-import { DOC_NAMES, encodeFullStep2, peekAuthor, peekOpId, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
+import * as Y from 'yjs';
+import { decodeOpBody, DOC_NAMES, encodeFullStep2, peekAuthor, peekOpId, encodeUpdate, MEMBERS_DOC, serverHandleSync, TREE_DOC, validateOp } from '../../crdt/index.ts';
 import type { Actor, RoomRecord } from '../../crdt/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
 import type { CrdtSync, JoinRoom, OpHistoryRequest, SignedOp, SubmitOps } from '../../proto/index.ts';
@@ -40,8 +40,9 @@ import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
 import { FreeVerdicts } from './free-verdicts.ts';
 import { crdtSyncFrames } from '../connection/paged-frames.ts';
-import { loadTree } from './tree-persistence.ts';
+import { loadTree, logSeqEntry } from './tree-persistence.ts';
 import { opHistoryPage } from './op-history.ts';
+import type { ForwardedOps, ForwardedVerdicts, LogBatch, LoggedOp, TreeReplication } from './replication.ts';
 import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, treeKeyCounts } from './tree-epoch.ts';
 import type { BatchVerdict } from './batch-records.ts';
 import type { AuditRecord, LoadedTree } from './tree-persistence.ts';
@@ -75,6 +76,8 @@ export interface TreeServiceDeps {
   readonly pageBytes: number;
   /** Visibility classes: who is served which projection of the documents (relay/visibility/). */
   readonly visibility: Visibility;
+  /** In a cluster (relay/cluster/): the shared log. Absent: this relay alone decides. */
+  readonly replication?: TreeReplication;
 }
 
 type Result = MessageInitShape<typeof OpResultSchema>;
@@ -88,9 +91,16 @@ interface Batch {
   changed: Set<string>;
   replies: Map<Session, Result[]>;
   joins: Array<{ session: Session; roomId: string }>;
+  /** Cluster writer: what the shared log records of this batch; results of ops other relays forwarded. */
+  log: LoggedOp[];
+  remote: Array<{ results: Result[]; resolve: (v: ForwardedVerdicts) => void }>;
+  /** Cluster: the log entry this batch applies (it holds nothing else), or the writer's first entry to write. */
+  replicated: { logSeq: number; entry: LogBatch } | null;
+  seedLog: boolean;
 }
 
-const newBatch = (): Batch => ({ devices: new Map(), verdicts: [], audit: [], changed: new Set(), replies: new Map(), joins: [] });
+const newBatch = (): Batch => ({ devices: new Map(), verdicts: [], audit: [], changed: new Set(), replies: new Map(), joins: [], log: [], remote: [], replicated: null, seedLog: false });
+const hasWork = (b: Batch): boolean => b.replies.size > 0 || b.remote.length > 0 || b.replicated !== null || b.seedLog;
 
 /** See the module comment. Create with {@link TreeService.open}. */
 export class TreeService {
@@ -108,6 +118,9 @@ export class TreeService {
   #queue: Promise<void> = Promise.resolve();
   /** Set while the tree reloads after a failed write: queued frames wait for the reloaded state. */
   #reloading: Promise<void> | null = null;
+  /** Cluster: the shared log's last entry this relay holds, and who waits for a later one. */
+  #logSeq = 0;
+  #logWaiters: Array<{ seq: number; resolve: () => void }> = [];
 
   private constructor(deps: TreeServiceDeps, loaded: LoadedTree) {
     this.#deps = deps;
@@ -127,6 +140,7 @@ export class TreeService {
 
   /** A pipeline over `loaded`, taking over its update bookkeeping (at open and after a reload). */
   #adopt(loaded: LoadedTree): OpPipeline {
+    this.#logSeq = loaded.logSeq;
     this.#records = new BatchRecords(loaded, this.#deps.limits.verdictRetentionMs);
     const { relayKey, actorOf, clock, presence } = this.#deps;
     const deps: OpPipelineDeps = {
@@ -191,6 +205,12 @@ export class TreeService {
     }
     const member = this.#deps.roster.member(session);
     if (!member) return;
+    const route = this.#deps.replication?.route() ?? 'local';
+    if (route !== 'local') {
+      if (route === 'forward') void this.#forward(session, member.publicKey, msg.ops);
+      else session.send({ case: 'opResults', value: { results: msg.ops.map((op) => unavailable(peekOpId(op.body))) } });
+      return;
+    }
     const who = toHex(member.publicKey);
     // The budget is charged on arrival; verification starts now, off this thread.
     const admitted = msg.ops.map(() => this.#buckets.take(who) === 0);
@@ -201,37 +221,139 @@ export class TreeService {
       const v = await verdicts.catch(() => null);
       while (this.#reloading) await this.#reloading;
       try {
-        this.#process(session, member.publicKey, msg.ops, admitted, checks, v);
+        let replies = this.#batch.replies.get(session);
+        if (!replies) this.#batch.replies.set(session, (replies = []));
+        this.#process(session, replies, member.publicKey, msg.ops, admitted, checks, v);
       } catch (error) {
         this.#deps.events.emit('internal-error', { where: 'room tree ops', error });
       }
     });
   }
 
-  #process(session: Session, submitter: Uint8Array, ops: readonly SignedOp[], admitted: readonly boolean[], checks: ReadonlyArray<{ author: Uint8Array }>, verdicts: Uint8Array | null): void {
+  /**
+   * Cluster writer: ops another relay's client submitted, judged here like a
+   * local frame (the same budget per key, the same pipeline) with the actors
+   * that relay knows; resolves once the batch is in the shared log.
+   */
+  submitForwarded(fwd: ForwardedOps): Promise<ForwardedVerdicts> {
+    const ops = fwd.ops.slice(0, MAX_OPS_PER_FRAME);
+    const who = toHex(fwd.submitter);
+    const admitted = ops.map(() => this.#buckets.take(who) === 0);
+    const checks = ops.filter((_, i) => admitted[i]).map((op) => ({ author: peekAuthor(op.body), body: op.body, signature: op.signature }));
+    const verdicts = checks.length > 0 ? this.#deps.verifier.verifyAll(checks) : Promise.resolve(new Uint8Array(0));
+    return new Promise<ForwardedVerdicts>((resolve) => {
+      this.#queue = this.#queue.then(async () => {
+        const v = await verdicts.catch(() => null);
+        while (this.#reloading) await this.#reloading;
+        const results: Result[] = [];
+        if (this.#deps.replication?.route() !== 'local') {
+          resolve({ results: ops.map((op) => unavailable(peekOpId(op.body))).map(toForwarded), logSeq: 0 });
+          return;
+        }
+        this.#batch.remote.push({ results, resolve });
+        try {
+          this.#process(null, results, fwd.submitter, ops, admitted, checks, v, (hex) => fwd.actors.get(hex) ?? null);
+        } catch (error) {
+          this.#deps.events.emit('internal-error', { where: 'room tree ops', error });
+        }
+      });
+    });
+  }
+
+  /** Cluster, not the writer: passes a client's ops to the writer, then answers once this relay holds the log entry that decided them. */
+  async #forward(session: Session, submitter: Uint8Array, ops: readonly SignedOp[]): Promise<void> {
+    const actors = new Map<string, Actor | null>();
+    for (const op of ops) {
+      const hex = toHex(peekAuthor(op.body));
+      if (!actors.has(hex)) actors.set(hex, this.#deps.actorOf(hex));
+    }
+    let reply: ForwardedVerdicts;
+    try {
+      reply = await this.#deps.replication!.forward({ submitter, actors, ops: ops.map((o) => ({ body: o.body, signature: o.signature })) });
+    } catch {
+      session.send({ case: 'opResults', value: { results: ops.map((op) => unavailable(peekOpId(op.body))) } });
+      return;
+    }
+    await this.logged(reply.logSeq);
+    for (const r of reply.results) {
+      if (r.code !== ErrorCode.UNSPECIFIED) continue;
+      const op = ops.find((o) => sameId(peekOpId(o.body), r.opId));
+      const parsed = op ? decodeOpBody(op.body) : null;
+      if (parsed?.ok && parsed.value.kind === 'member.join') this.#deps.roster.join(session, { roomId: parsed.value.args.roomId } as JoinRoom);
+    }
+    session.send({ case: 'opResults', value: { results: reply.results.map((r) => ({ ...r })) } });
+  }
+
+  /** Cluster: the shared log's last entry this relay holds. */
+  get logSeq(): number {
+    return this.#logSeq;
+  }
+
+  /** Resolves once this relay holds the shared log up to `seq`. */
+  logged(seq: number): Promise<void> {
+    if (this.#logSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.#logWaiters.push({ seq, resolve }));
+  }
+
+  /**
+   * Cluster: applies the shared log's entry `logSeq` (another relay's batch),
+   * in order with everything else. Entries this relay already holds (its own,
+   * as the writer) are skipped.
+   */
+  applyLog(logSeq: number, entry: LogBatch): Promise<void> {
+    const done = (this.#queue = this.#queue.then(async () => {
+      while (this.#reloading) await this.#reloading;
+      if (logSeq <= this.#logSeq) return;
+      await this.#flushing;
+      const b = this.#batch;
+      b.replicated = { logSeq, entry };
+      for (const logged of entry.ops) {
+        const out = this.#pipeline.applyLogged(logged);
+        if (!out) continue;
+        if (out.deviceSeq !== null) b.devices.set(out.deviceHex, out.deviceSeq);
+        if (out.verdict) b.verdicts.push({ opId: out.opId, opIdHex: out.opIdHex, verdict: out.verdict });
+        if (out.audit) b.audit.push(out.audit);
+      }
+      await this.#flush();
+    }));
+    return done;
+  }
+
+  /** Cluster writer, on an empty log: writes this relay's tree as the log's first entry, so every relay starts from the same document. */
+  seedLog(): Promise<void> {
+    return (this.#queue = this.#queue.then(async () => {
+      if (this.#logSeq > 0) return;
+      await this.#flushing;
+      this.#batch.seedLog = true;
+      await this.#flush();
+    }));
+  }
+
+  #process(session: Session | null, replies: Result[], submitter: Uint8Array, ops: readonly SignedOp[] | ForwardedOps['ops'], admitted: readonly boolean[], checks: ReadonlyArray<{ author: Uint8Array }>, verdicts: Uint8Array | null, actorOf?: (keyHex: string) => Actor | null): void {
     const { stats } = this.#deps;
     const batch = this.#batch;
-    let replies = batch.replies.get(session);
-    if (!replies) batch.replies.set(session, (replies = []));
+    const connId = session?.connId ?? 0;
     let k = 0;
     for (let i = 0; i < ops.length; i++) {
       const signed = ops[i]!;
       if (!admitted[i]) {
         // Not processed, sequence not used: the client keeps the op and retries.
-        stats.frame('rate-limited', session.connId, 'ops');
+        stats.frame('rate-limited', connId, 'ops');
         replies.push({ opId: peekOpId(signed.body), code: ErrorCode.RATE_LIMITED, reason: 'too many ops; retry later' });
         continue;
       }
       const pre = verdicts ? { author: checks[k]!.author, ok: verdicts[k] === 1 } : undefined;
       k++;
-      const out = this.#pipeline.process(signed.body, signed.signature, pre, submitter, this.#deps.visibility.hiddenFor(session));
-      if (out.code !== null) stats.frame('op-refused', session.connId, out.code);
+      const out = this.#pipeline.process(signed.body, signed.signature, pre, submitter, session ? this.#deps.visibility.hiddenFor(session) : undefined, actorOf);
+      if (out.code !== null) stats.frame('op-refused', connId, out.code);
       if (this.#deps.events.has('op-verdict')) this.#deps.events.emit('op-verdict', { code: out.code ?? 'accepted' });
       if (out.deviceSeq !== null) batch.devices.set(out.deviceHex, out.deviceSeq);
       if (out.verdict) batch.verdicts.push({ opId: out.opId, opIdHex: out.opIdHex, verdict: out.verdict });
       if (out.audit) batch.audit.push(out.audit);
+      if (out.logged && this.#deps.replication) batch.log.push(out.logged);
       for (const id of out.changed) batch.changed.add(id);
-      if (out.op?.kind === 'member.join') batch.joins.push({ session, roomId: out.op.args.roomId });
+      // A forwarded join moves its session on the relay that holds it (#forward).
+      if (out.op?.kind === 'member.join' && session) batch.joins.push({ session, roomId: out.op.args.roomId });
       replies.push({ opId: out.opId, code: wireCode(out.code), reason: out.reason, serverSeq: BigInt(out.seq), ...(out.denial ? { denial: { permission: out.denial.permission, roomId: out.denial.roomId, ruleId: out.denial.ruleId ?? '' } } : {}) });
     }
     void this.#flush();
@@ -351,33 +473,60 @@ export class TreeService {
   async #flush(): Promise<void> {
     if (this.#flushing) return;
     this.#flushing = (async () => {
-      while (this.#batch.replies.size > 0) {
+      while (hasWork(this.#batch)) {
         const b = this.#batch;
         this.#batch = newBatch();
         // The tree is exactly at this batch's end here: later ops go to the next batch.
         const pipeline = this.#pipeline;
-        const update = pipeline.writeDoc(b.changed);
-        // A new epoch replaces this batch's update with a rebuilt document (tree-epoch.ts).
-        const fresh = update && this.#epochDue(b.changed) ? rebuildTreeDoc(pipeline.rooms) : null;
+        const replicated = b.replicated?.entry;
+        let update: Uint8Array | null;
+        let fresh: Y.Doc | null;
+        let freshEpoch: number;
+        if (replicated) {
+          // Another relay's batch: the writer's own update (or document), so every relay holds the same document.
+          update = replicated.snapshot ? null : replicated.update;
+          fresh = replicated.snapshot ? docOf(replicated.snapshot.v2) : null;
+          freshEpoch = replicated.snapshot?.epoch ?? this.#records.epoch;
+          if (update) {
+            Y.applyUpdate(pipeline.doc, update, 'relay');
+            for (const id of pipeline.followDoc(pipeline.doc)) b.changed.add(id);
+          }
+        } else {
+          update = pipeline.writeDoc(b.changed);
+          // A new epoch replaces this batch's update with a rebuilt document (tree-epoch.ts).
+          fresh = update && this.#epochDue(b.changed) ? rebuildTreeDoc(pipeline.rooms) : null;
+          freshEpoch = nextTreeEpoch(this.#records.epoch);
+        }
         // Classes follow the same state the full document now holds; sent only once durable, like it.
         const projected = b.changed.size > 0 && !fresh ? this.#deps.visibility.reproject(b.changed) : null;
         const entries = this.#records.entries(b, fresh ? null : update, pipeline.doc, this.#deps.clock.now(), (id) => pipeline.forgetVerdict(id));
-        if (fresh) entries.push(...this.#records.rebuild(fresh, nextTreeEpoch(this.#records.epoch)));
+        if (fresh) entries.push(...this.#records.rebuild(fresh, freshEpoch));
         entries.push(...pipeline.free.takeEntries(this.#deps.clock.now()));
+        let logSeq = b.replicated?.logSeq ?? 0;
         try {
+          if (!replicated && this.#deps.replication && (b.log.length > 0 || b.seedLog || fresh)) {
+            // Durable in the cluster before anything is written here or answered; refused if another writer appended meanwhile.
+            const snapshot = fresh ? { v2: Y.encodeStateAsUpdateV2(fresh), epoch: freshEpoch } : b.seedLog ? { v2: Y.encodeStateAsUpdateV2(pipeline.doc), epoch: this.#records.epoch } : null;
+            logSeq = await this.#deps.replication.append({ ops: b.log, update: fresh ? null : update, snapshot }, this.#logSeq);
+          }
+          if (logSeq > 0) {
+            entries.push(logSeqEntry(logSeq));
+            this.#logSeq = logSeq;
+          }
           if (entries.length > 0) await this.#deps.store.writeBatch(entries, true);
         } catch (error) {
-          await this.#failed(b, error);
+          await this.#failed(b, error, logSeq > 0 ? ErrorCode.INTERNAL : this.#deps.replication ? ErrorCode.CLUSTER_UNAVAILABLE : ErrorCode.INTERNAL);
           continue;
         }
         if (fresh) {
-          pipeline.replaceDoc(fresh);
+          if (replicated) for (const id of pipeline.followDoc(fresh)) b.changed.add(id);
+          else pipeline.replaceDoc(fresh);
           this.#broadcastSync(TREE_DOC, encodeFullStep2(fresh), this.#records.epoch);
         }
         // A new full epoch starts every class over too (their tombstones of deleted rooms go with it).
         const re = fresh ? this.#deps.visibility.restart() : projected;
         if (re) this.#deliver(re);
-        this.#publish(b, fresh ? null : update);
+        this.#publish(b, fresh ? null : update, logSeq);
       }
     })().finally(() => {
       this.#flushing = null;
@@ -398,25 +547,27 @@ export class TreeService {
    * against the now-wrong memory are answered INTERNAL, and the tree is
    * reloaded from what is on disk.
    */
-  async #failed(b: Batch, error: unknown): Promise<void> {
+  async #failed(b: Batch, error: unknown, code: ErrorCode): Promise<void> {
     let reloaded = (): void => {};
     this.#reloading = new Promise<void>((resolve) => (reloaded = resolve));
     try {
-      await this.#answerFailedAndReload(b, error);
+      await this.#answerFailedAndReload(b, error, code);
     } finally {
       this.#reloading = null;
       reloaded();
     }
   }
 
-  async #answerFailedAndReload(b: Batch, error: unknown): Promise<void> {
-    this.#deps.events.emit('internal-error', { where: 'room tree write', error });
+  async #answerFailedAndReload(b: Batch, error: unknown, code: ErrorCode): Promise<void> {
+    if (code === ErrorCode.CLUSTER_UNAVAILABLE) this.#deps.events.emit('cluster-append-failed', { error });
+    else this.#deps.events.emit('internal-error', { where: 'room tree write', error });
     const later = this.#batch;
     this.#batch = newBatch();
+    const reason = code === ErrorCode.CLUSTER_UNAVAILABLE ? 'the cluster log is unavailable; nothing changed' : 'relay storage failed; nothing changed';
+    const failed = (results: Result[]): Result[] => results.map((r) => (r.code === ErrorCode.RATE_LIMITED ? r : { ...r, code, reason, serverSeq: 0n }));
     for (const batch of [b, later]) {
-      for (const [session, results] of batch.replies) {
-        session.send({ case: 'opResults', value: { results: results.map((r) => ({ ...r, code: ErrorCode.INTERNAL, reason: 'relay storage failed; nothing changed', serverSeq: 0n })) } });
-      }
+      for (const [session, results] of batch.replies) session.send({ case: 'opResults', value: { results: failed(results) } });
+      for (const remote of batch.remote) remote.resolve({ results: failed(remote.results).map(toForwarded), logSeq: 0 });
     }
     try {
       this.#pipeline = this.#adopt(await loadTree(this.#deps.store, this.#deps.serverName));
@@ -427,7 +578,11 @@ export class TreeService {
   }
 
   /** After the batch is durable: broadcast, follow presence, answer. */
-  #publish(b: Batch, update: Uint8Array | null): void {
+  #publish(b: Batch, update: Uint8Array | null, logSeq: number): void {
+    for (const remote of b.remote) remote.resolve({ results: remote.results.map(toForwarded), logSeq });
+    const waiting = this.#logWaiters;
+    this.#logWaiters = waiting.filter((w) => w.seq > this.#logSeq);
+    for (const w of waiting) if (w.seq <= this.#logSeq) w.resolve();
     if (update) this.#broadcast(TREE_DOC, update);
     if (b.changed.size > 0) {
       this.#syncPresence(b.changed);
@@ -472,3 +627,15 @@ export class TreeService {
     for (const m of roster.roomsRemoved(gone)) this.memberMoved(m.sessionId, m.roomId);
   }
 }
+
+const docOf = (v2: Uint8Array): Y.Doc => {
+  const doc = new Y.Doc();
+  Y.applyUpdateV2(doc, v2);
+  return doc;
+};
+
+const unavailable = (opId: Uint8Array): Result => ({ opId, code: ErrorCode.CLUSTER_UNAVAILABLE, reason: 'the cluster log is unavailable; retry', serverSeq: 0n });
+
+const toForwarded = (r: Result): ForwardedVerdicts['results'][number] => ({ opId: r.opId ?? new Uint8Array(0), code: r.code ?? 0, reason: r.reason ?? '', serverSeq: r.serverSeq ?? 0n });
+
+const sameId = (a: Uint8Array, b: Uint8Array): boolean => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);

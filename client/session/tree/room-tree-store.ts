@@ -343,7 +343,7 @@ export class RoomTreeStore {
       const p = this.#pending.find((x) => x.opIdHex === id);
       if (!p) continue;
       this.#inFlight.delete(id);
-      if (r.code === ErrorCode.RATE_LIMITED || r.code === ErrorCode.INTERNAL) {
+      if (r.code === ErrorCode.RATE_LIMITED || r.code === ErrorCode.INTERNAL || r.code === ErrorCode.CLUSTER_UNAVAILABLE) {
         retry = true;
         continue;
       }

@@ -47,6 +47,11 @@ const VALID: Record<OptionKey, fc.Arbitrary<unknown>> = {
   'acme-directory': text.map((t) => `https://${t}`),
   'acme-staging': fc.boolean(),
   'acme-http-port': port,
+  cluster: fc.array(fc.tuple(fc.constantFrom('nats', 'tls'), fc.stringMatching(/^[a-z0-9.-]{1,20}$/), fc.integer({ min: 1, max: 65_535 })), { minLength: 1, maxLength: 3 }).map((urls) => urls.map(([s, h, p]) => `${s}://${h}:${p}`).join(',')),
+  'cluster-name': fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/),
+  'cluster-key': text,
+  'cluster-relay-id': fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/),
+  'cluster-replicas': fc.integer({ min: 1, max: 5 }),
   verbose: fc.boolean(),
 };
 

@@ -1,0 +1,8 @@
+/** Public surface of relay/cluster/: several relays serving one organisation over NATS JetStream (docs/CLUSTER.md). */
+export { Cluster } from './cluster.ts';
+export type { ClusterRole, ClusterTree } from './cluster.ts';
+export { clusterNames, resolveClusterOptions } from './options.ts';
+export type { ClusterNames, ClusterOptions, ResolvedClusterOptions } from './options.ts';
+export { readOrgKey } from './org-key.ts';
+export { clusterHandle, joinCluster } from './join.ts';
+export type { ClusterHandle } from './join.ts';

@@ -1,0 +1,42 @@
+/** How `createRelay` joins a cluster, and what it shows of it to the embedder. */
+import type { TypedEmitter } from '../../proto/typed-emitter.ts';
+import { RelayError } from '../errors.ts';
+import type { RelayEvents } from '../events.ts';
+import { Cluster } from './cluster.ts';
+import type { ClusterRole } from './cluster.ts';
+import type { ResolvedClusterOptions } from './options.ts';
+
+/** `Relay.cluster`: this relay's part in its cluster. */
+export interface ClusterHandle {
+  readonly relayId: string;
+  readonly name: string;
+  /** `writer` (holds the lease, caught up), `follower`, or `unavailable` (NATS unreachable, or catching up to take over). */
+  readonly role: ClusterRole;
+  /**
+   * Cuts this relay off NATS at once, as if its process died: the lease is
+   * not given up (it expires), nothing more is appended. For failure tests
+   * and drills; `close()` afterwards still closes the relay.
+   */
+  abort(): Promise<void>;
+}
+
+/** Connects to the cluster's NATS servers; rejects with `RelayError('cluster')` when they cannot be reached or set up. */
+export async function joinCluster(options: ResolvedClusterOptions, events: TypedEmitter<RelayEvents>): Promise<Cluster> {
+  try {
+    return await Cluster.connect(options, events);
+  } catch (error) {
+    throw RelayError.cluster(`cannot join cluster ${options.name} [servers:${options.servers.join(',')}] [reason:${error instanceof Error ? error.message : String(error)}]`, error);
+  }
+}
+
+/** The embedder's view of `cluster`. */
+export function clusterHandle(cluster: Cluster): ClusterHandle {
+  return {
+    relayId: cluster.options.relayId,
+    name: cluster.options.name,
+    get role() {
+      return cluster.role;
+    },
+    abort: () => cluster.abort(),
+  };
+}

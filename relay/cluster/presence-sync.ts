@@ -1,0 +1,119 @@
+/**
+ * Presence across the relays of a cluster: every relay writes each of its
+ * signed-in users to a NATS KV bucket (key `<relay id>.<session id>`, the
+ * record of codec.ts) when they change, and again on a heartbeat; it watches
+ * the bucket and shows the other relays' users through its roster
+ * (roster.remote, the one writer of presence), under session ids of its own
+ * in a range local sessions never reach. The bucket's TTL removes the users
+ * of a relay that died; since NATS 2.9 tells watchers nothing of expiry, the
+ * heartbeat also drops remote users whose keys are gone.
+ */
+import type { KV, KvWatchEntry } from '@nats-io/kv';
+import type { QueuedIterator } from '@nats-io/transport-node';
+import type { Role } from '../../proto/index.ts';
+import type { Member } from '../presence/presence.ts';
+import type { Roster } from '../presence/roster.ts';
+import type { Kvm } from '@nats-io/kv';
+import type { ClusterNames, ResolvedClusterOptions } from './options.ts';
+import { decodePresence, encodePresence } from './codec.ts';
+
+/** First session id given to a user of another relay (local ids count up from 1). */
+export const REMOTE_SESSION_BASE = 2 ** 30;
+
+/** See the module comment. */
+export class PresenceSync {
+  readonly #kv: KV;
+  readonly #relayId: string;
+  readonly #roster: Roster;
+  readonly #local = new Map<number, Member>();
+  /** Bucket key → the id this relay shows that user under. */
+  readonly #remote = new Map<string, number>();
+  #nextRemote = REMOTE_SESSION_BASE;
+  #watch: QueuedIterator<KvWatchEntry> | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  readonly #onError: (error: unknown) => void;
+
+  private constructor(kv: KV, relayId: string, roster: Roster, onError: (error: unknown) => void) {
+    this.#kv = kv;
+    this.#relayId = relayId;
+    this.#roster = roster;
+    this.#onError = onError;
+  }
+
+  /** Opens the bucket, starts publishing this relay's users and showing the others'. */
+  static async start(cluster: { readonly kvm: Kvm; readonly names: ClusterNames; readonly options: ResolvedClusterOptions }, roster: Roster, onError: (error: unknown) => void): Promise<PresenceSync> {
+    const ttl = Math.max(3_000, cluster.options.leaseTtlMs * 3);
+    const kv = await cluster.kvm.create(cluster.names.presenceBucket, { ttl, history: 1, replicas: cluster.options.replicas });
+    const sync = new PresenceSync(kv, cluster.options.relayId, roster, onError);
+    roster.observe((sessionId, member) => sync.#localChanged(sessionId, member));
+    sync.#watch = await kv.watch({ key: '>' });
+    void sync.#follow(sync.#watch);
+    sync.#timer = setInterval(() => void sync.#heartbeat(), Math.floor(ttl / 3));
+    return sync;
+  }
+
+  #key(sessionId: number): string {
+    return `${this.#relayId}.${sessionId}`;
+  }
+
+  #localChanged(sessionId: number, member: Member | null): void {
+    if (member) {
+      this.#local.set(sessionId, member);
+      this.#put(member);
+    } else {
+      this.#local.delete(sessionId);
+      this.#kv.delete(this.#key(sessionId)).catch(this.#onError);
+    }
+  }
+
+  #put(m: Member): void {
+    const record = encodePresence({ relay: this.#relayId, sessionId: m.sessionId, publicKey: m.publicKey, displayName: m.displayName, roomId: m.roomId, muted: m.muted, deafened: m.deafened, role: m.role });
+    // NATS unreachable: the heartbeat writes it again later.
+    this.#kv.put(this.#key(m.sessionId), record).catch(() => {});
+  }
+
+  async #follow(watch: QueuedIterator<KvWatchEntry>): Promise<void> {
+    try {
+      for await (const e of watch) {
+        if (e.key.startsWith(`${this.#relayId}.`)) continue;
+        if (e.operation !== 'PUT') {
+          this.#drop(e.key);
+          continue;
+        }
+        const decoded = decodePresence(e.value);
+        if (!decoded.ok) continue;
+        const p = decoded.value;
+        let id = this.#remote.get(e.key);
+        if (id === undefined) this.#remote.set(e.key, (id = this.#nextRemote++));
+        this.#roster.remote(id, { publicKey: p.publicKey, displayName: p.displayName, roomId: p.roomId, muted: p.muted, deafened: p.deafened, role: p.role as Role });
+      }
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  #drop(key: string): void {
+    const id = this.#remote.get(key);
+    if (id === undefined) return;
+    this.#remote.delete(key);
+    this.#roster.remote(id, null);
+  }
+
+  async #heartbeat(): Promise<void> {
+    for (const m of this.#local.values()) this.#put(m);
+    try {
+      const live = new Set<string>();
+      for await (const k of await this.#kv.keys()) live.add(k);
+      for (const key of [...this.#remote.keys()]) if (!live.has(key)) this.#drop(key);
+    } catch {
+      // NATS unreachable: keep showing what we know until it is back.
+    }
+  }
+
+  /** Stops publishing and watching; this relay's keys are deleted so others drop its users at once. */
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#watch?.stop();
+    await Promise.all([...this.#local.keys()].map((id) => this.#kv.delete(this.#key(id)).catch(() => {})));
+  }
+}

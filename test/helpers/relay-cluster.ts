@@ -1,0 +1,82 @@
+/**
+ * Several real relays (in this process, port 0, temp data dirs) serving one
+ * organisation through a real nats-server (nats-server.ts): the same cluster
+ * name and the same organisation key file.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RelayOptions } from '../../relay/index.ts';
+import { startNatsServer } from './nats-server.ts';
+import type { NatsServer } from './nats-server.ts';
+import { startRelay } from './start-relay.ts';
+import type { StartedRelay } from './start-relay.ts';
+
+/** A NATS server and the relays of one cluster on it. */
+export interface RelayCluster {
+  readonly nats: NatsServer;
+  readonly name: string;
+  readonly keyFile: string;
+  readonly relays: StartedRelay[];
+  /** Starts one more relay of the cluster (`id`: its relay id). */
+  add(id: string, options?: Partial<RelayOptions>): Promise<StartedRelay>;
+  /** Resolves with the relay that is the writer once exactly one running relay is. */
+  writer(among?: readonly StartedRelay[]): Promise<StartedRelay>;
+  close(): Promise<void>;
+}
+
+/** Starts NATS and `count` relays r1..rN; `leaseTtlMs` short so failover tests are quick. */
+export async function startRelayCluster(count: number, options: { leaseTtlMs?: number; relay?: Partial<RelayOptions> } = {}): Promise<RelayCluster> {
+  const nats = await startNatsServer();
+  const dir = await mkdtemp(join(tmpdir(), 'parley-org-'));
+  const keyFile = join(dir, 'org-key.pem');
+  await writeFile(keyFile, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  const name = `t${randomBytes(4).toString('hex')}`;
+  const relays: StartedRelay[] = [];
+  const add = async (id: string, extra: Partial<RelayOptions> = {}): Promise<StartedRelay> => {
+    const r = await startRelay({
+      guests: 'allow',
+      signatureThreads: 0,
+      ...options.relay,
+      ...extra,
+      cluster: { servers: [nats.url], name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: 2_000 },
+    });
+    relays.push(r);
+    return r;
+  };
+  for (let i = 1; i <= count; i++) await add(`r${i}`);
+  return {
+    nats,
+    name,
+    keyFile,
+    relays,
+    add,
+    writer(among = relays) {
+      // Decided by the relays' `cluster-role` events, not by polling.
+      return new Promise<StartedRelay>((resolve, reject) => {
+        const check = (): void => {
+          const writers = among.filter((r) => r.relay.cluster?.role === 'writer');
+          if (writers.length !== 1) return;
+          done();
+          resolve(writers[0]!);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no single writer among ${among.map((r) => `${r.relay.cluster?.relayId}:${r.relay.cluster?.role}`).join(', ')}`));
+        }, 20_000);
+        const done = (): void => {
+          clearTimeout(timer);
+          for (const r of among) r.relay.off('cluster-role', check);
+        };
+        for (const r of among) r.relay.on('cluster-role', check);
+        check();
+      });
+    },
+    async close() {
+      for (const r of relays) await r.cleanup().catch(() => {});
+      await nats.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
