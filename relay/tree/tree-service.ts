@@ -47,7 +47,6 @@ import { nextTreeEpoch, rebuildTreeDoc, shouldStartTreeEpoch, treeKeyCounts } fr
 import type { BatchVerdict } from './batch-records.ts';
 import type { AuditRecord, LoadedTree } from './tree-persistence.ts';
 import { toHex } from '../../proto/bytes.ts';
-import { decodeOpBody } from '../../crdt/index.ts';
 import type { Visibility, Reprojection } from '../visibility/visibility.ts';
 import { deliver } from '../visibility/class-sync.ts';
 import { hiddenRoomNamed } from '../visibility/op-rooms.ts';
