@@ -7,7 +7,7 @@ import type { RoomView } from '../../../client/session/tree/room-view.ts';
 const room = (id: string, name: string, parentId = ''): RoomView => ({ id, name, parentId, position: 0, voiceId: 1, description: '', userLimit: 0, pending: false });
 const rooms: RoomView[] = [
   room('root', 'Root'),
-  { ...room('ground', 'Ground', 'root'), acl: { inherit: true, groups: [], rules: [{ id: 'r1', label: 'ground: members only', who: { kind: 'role', role: 'member' }, where: 'anywhere', allow: 0, deny: bit('edit-perms'), here: true, subs: true }] } },
+  { ...room('ground', 'Ground', 'root'), acl: { inherit: true, groups: [], rules: [{ id: 'r1', label: 'ground: members only', who: { kind: 'members' }, where: 'anywhere', allow: 0, deny: bit('edit-perms'), here: true, subs: true }] } },
 ];
 
 describe('refusalText', () => {
