@@ -21,7 +21,7 @@ import './parley-voice-bar.ts';
 import './parley-voice-settings.ts';
 import './parley-perms-dialog.ts';
 import './parley-perms-inspector.ts';
-import { knownPeople, selfSubject } from '../session/perms/perm-state.ts';
+import { knownPeople, permsEditableRooms, selfSubject } from '../session/perms/perm-state.ts';
 import type { InspectEvent, OpenPermissionsEvent } from './events.ts';
 
 /** Wide enough to show rooms and chat side by side. */
@@ -307,6 +307,7 @@ export class ParleyApp extends LitElement {
             .unread=${unread.rooms}
             .directUnread=${unread.direct}
             .canEdit=${isAdmin}
+            .permsEditable=${isAdmin ? new Set<string>() : permsEditableRooms(s.rooms, selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId))}
             .userVolumes=${s.voiceSettings.userVolumes}
             @room-actions=${this.#onRoomActions}
           ></parley-room-list>
