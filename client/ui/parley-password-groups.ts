@@ -70,7 +70,7 @@ export class ParleyPasswordGroups extends LitElement {
         ${this._open === g
           ? html`<form @submit=${(e: Event) => this.#send(e, g, false)}>
               <label for="group-password">New password for “${g}”</label>
-              <input id="group-password" type="password" autocomplete="new-password" maxlength="256" required />
+              <input id="group-password" type="password" autocomplete="new-password" maxlength="1024" required />
               <button type="submit">Set</button>
               <button type="button" @click=${(e: Event) => this.#send(e, g, true)}>Clear the password</button>
               <button type="button" @click=${() => (this._open = '')}>Cancel</button>

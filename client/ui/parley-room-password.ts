@@ -77,7 +77,7 @@ export class ParleyRoomPassword extends LitElement {
       <h2 id="room-password-title">“${name}” needs a password</h2>
       <form @submit=${(e: Event) => this.#submit(e)}>
         <label for="room-password">Password for “${name}”</label>
-        <input id="room-password" type="password" autocomplete="off" required maxlength="256"
+        <input id="room-password" type="password" autocomplete="off" required maxlength="1024"
           aria-invalid=${prompt.wrong ? 'true' : 'false'} aria-describedby=${prompt.wrong ? 'room-password-error' : ''} />
         ${prompt.wrong
           ? html`<p id="room-password-error" class="error" role="alert">That password is wrong. Too many wrong tries lock this address out for a while.</p>`
