@@ -25,6 +25,7 @@ import { relayErrorState, signedOutState } from './connection/connection-state.t
 import { isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
 import { denialOf } from './perms/denial.ts';
 import { aclEdits } from './perms/acl-ops.ts';
+import { enteredRoomState, joinRefusedState, passwordResultState } from './perms/room-password.ts';
 import { currentVoiceId, signedInState, withRosterPage, withUser, withoutUser } from './presence.ts';
 import type { RosterInProgress } from './presence.ts';
 import { memoryPins } from './access/relay-pins.ts';
@@ -63,6 +64,9 @@ export class Session {
   readonly #settingsStore: SettingsStore;
   #credentials: Credentials | null = null;
   #mutedBeforeDeafen = false;
+  /** The room last asked for (a PASSWORD_WRONG answers it) and the SetRoomPassword request counter. */
+  #joining: string | null = null;
+  #passwordRequests = 0;
   readonly #access: AccessManager;
   readonly #tree: RoomTreeStore;
   readonly #chat: ChatClient;
@@ -228,9 +232,19 @@ export class Session {
         return;
       case 'join-room':
         if (this.#state.connection.status === 'connected' && cmd.roomId !== this.#state.roomId) {
-          this.#control.signal?.send({ case: 'joinRoom', value: { roomId: cmd.roomId } });
+          this.#joining = cmd.roomId;
+          this.#control.signal?.send({ case: 'joinRoom', value: { roomId: cmd.roomId, password: cmd.password ?? '' } });
         }
         return;
+      case 'cancel-room-password':
+        this.#set({ ...this.#state, roomPassword: null });
+        return;
+      case 'set-room-password': {
+        const requestId = ++this.#passwordRequests;
+        if (!this.#control.signal?.send({ case: 'setRoomPassword', value: { requestId, roomId: cmd.roomId, group: cmd.group, password: cmd.password } })) return;
+        this.#set({ ...this.#state, roomPasswordSet: { requestId, roomId: cmd.roomId, group: cmd.group, status: 'sending', message: '', cleared: cmd.password === '' } });
+        return;
+      }
       case 'set-muted':
         this.#setSelf(cmd.muted, cmd.muted ? this.#state.deafened : false);
         return;
@@ -304,9 +318,13 @@ export class Session {
         if (isInviteError(err.code)) this.#access.settleInvite();
         // A fatal refusal (kick, ban, bad key) also forgets the credentials: no reconnect.
         if (isFatalAuthError(err.code)) this.#credentials = null;
-        this.#set(relayErrorState(this.#state, err));
+        const prompted = msg.value.context === 'join_room' ? joinRefusedState(this.#state, err, this.#joining) : null;
+        this.#set(prompted?.roomPassword ? prompted : relayErrorState(prompted ?? this.#state, err));
         return;
       }
+      case 'permsResult':
+        this.#set(passwordResultState(this.#state, msg.value));
+        return;
       case 'adminState':
         this.#access.adminState(msg.value);
         return;
@@ -375,7 +393,10 @@ export class Session {
   #upsertUser(user: UserView): void {
     const { state, isSelf, moved } = withUser(this.#state, user);
     this.#set(state);
-    if (isSelf) this.#syncRoomToAudio();
+    if (isSelf) {
+      this.#set(enteredRoomState(this.#state, user.roomId));
+      this.#syncRoomToAudio();
+    }
     if (moved) this.#chat.followRoom(user.roomId);
   }
 

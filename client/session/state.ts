@@ -86,6 +86,23 @@ export interface DeviceList {
   readonly canChooseOutput: boolean;
 }
 
+/** The password prompt: which room, and whether the last password offered was wrong. */
+export interface RoomPasswordPrompt {
+  readonly roomId: string;
+  readonly wrong: boolean;
+}
+
+/** The last SetRoomPassword this client sent, and the relay's answer once it came. */
+export interface RoomPasswordSetView {
+  readonly requestId: number;
+  readonly roomId: string;
+  readonly group: string;
+  /** 'sending' until the PermsResult; then 'done' or 'failed' (with the relay's message). */
+  readonly status: 'sending' | 'done' | 'failed';
+  readonly message: string;
+  readonly cleared: boolean;
+}
+
 export interface State {
   readonly connection: { readonly status: ConnectionStatus; readonly error: SessionError | null; readonly attempt: number };
   readonly identity: { readonly publicKeyHex: string; readonly fingerprint: string } | null;
@@ -131,12 +148,21 @@ export interface State {
 
   /** The room tree: cached replica, pending and refused changes, the audit history view (issue 4). */
   readonly tree: TreeView;
+  /** Asking for a room's password (entering was refused, a password group would admit); null = no prompt. */
+  readonly roomPassword: RoomPasswordPrompt | null;
+  /** The last room password this user set or cleared (SetRoomPassword), with the relay's answer. */
+  readonly roomPasswordSet: RoomPasswordSetView | null;
 }
 
 export type Command =
   | { readonly type: 'connect'; readonly displayName: string; readonly password: string }
   | { readonly type: 'disconnect' }
-  | { readonly type: 'join-room'; readonly roomId: string }
+  /** Enter a room; `password` is offered for its password group (sent once, never stored). */
+  | { readonly type: 'join-room'; readonly roomId: string; readonly password?: string }
+  /** Close the room password prompt without entering. */
+  | { readonly type: 'cancel-room-password' }
+  /** Set (or with '' clear) the password of a password group defined on a room (needs edit-perms there). */
+  | { readonly type: 'set-room-password'; readonly roomId: string; readonly group: string; readonly password: string }
   | { readonly type: 'set-muted'; readonly muted: boolean }
   | { readonly type: 'set-deafened'; readonly deafened: boolean }
   | { readonly type: 'dismiss-notice' }
@@ -202,6 +228,8 @@ export const initialState: State = {
   inputLevel: 0,
   transmitting: false,
   notice: null,
+  roomPassword: null,
+  roomPasswordSet: null,
   role: null,
   relayKeyChange: null,
   invite: null,

@@ -6,7 +6,8 @@
 import { ErrorCode } from '../../proto/index.ts';
 import type { OpIntent, Rooms } from '../../crdt/index.ts';
 import type { PermissionDenialView } from '../session/perms/denial.ts';
-import { PERMISSION_TEXT } from './perms-text.ts';
+import type { RoomView } from '../session/tree/room-view.ts';
+import { denialText } from './denial-text.ts';
 
 const q = (s: string): string => `“${s}”`;
 
@@ -40,7 +41,7 @@ export function describeOp(op: OpIntent, rooms: Rooms): string {
 }
 
 const WHY: Partial<Record<ErrorCode, string>> = {
-  [ErrorCode.OP_FORBIDDEN]: 'only admins can change rooms',
+  [ErrorCode.OP_FORBIDDEN]: 'the room’s permissions do not allow that',
   [ErrorCode.OP_UNKNOWN_ROOM]: 'the room no longer exists',
   [ErrorCode.OP_CYCLE]: 'a room cannot be moved inside itself (someone else moved rooms meanwhile)',
   [ErrorCode.OP_DUPLICATE_NAME]: 'a room next to it already has that name',
@@ -58,10 +59,15 @@ const WHY: Partial<Record<ErrorCode, string>> = {
 };
 
 /**
- * Why an op was refused, in words. A refusal by a room's permissions names
- * the permission and the room ("you may not edit permissions in “Events”").
+ * Why an op was refused, in words. A refusal by a room's permissions is the
+ * denial sentence (denial-text.ts: the permission, the room and the deciding
+ * rule, looked up in `roomViews`); without a denial, a neutral reason.
  */
-export function refusalText(code: ErrorCode, denial: PermissionDenialView | null = null, rooms: Rooms = new Map()): string {
-  if (denial) return `you may not ${PERMISSION_TEXT[denial.permission]} in ${q(rooms.get(denial.roomId)?.name ?? denial.roomId)}`;
+export function refusalText(code: ErrorCode, denial: PermissionDenialView | null = null, roomViews: readonly RoomView[] = []): string {
+  if (denial) {
+    // Shown inside "Refused: <what>: <why>.", so without its capital and full stop.
+    const t = denialText(denial, roomViews).replace(/\.$/, '');
+    return t.charAt(0).toLowerCase() + t.slice(1);
+  }
   return WHY[code] ?? 'the relay refused it';
 }

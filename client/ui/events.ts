@@ -179,6 +179,17 @@ export class LoadHistoryEvent extends Event {
   }
 }
 
+/** Room passwords: enter with a password, close the prompt, or set a password group's password. */
+export type RoomPasswordCommand = Extract<Command, { type: 'join-room' | 'cancel-room-password' | 'set-room-password' }>;
+
+/** The user offered a room password, closed the prompt, or set a room's password. */
+export class RoomPasswordEvent extends Event {
+  static readonly type = 'room-password';
+  constructor(readonly command: RoomPasswordCommand) {
+    super(RoomPasswordEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 /** An event that stands for one session command. */
 export type SessionCommandEvent =
   | ConnectRequestEvent
@@ -192,7 +203,8 @@ export type SessionCommandEvent =
   | TreeEditEvent
   | AclEditEvent
   | DismissRefusalEvent
-  | LoadHistoryEvent;
+  | LoadHistoryEvent
+  | RoomPasswordEvent;
 
 /** The types of every {@link SessionCommandEvent}: the app dispatches each one's `command`. */
 export const SESSION_COMMAND_EVENTS: readonly (keyof HTMLElementEventMap)[] = [
@@ -208,6 +220,7 @@ export const SESSION_COMMAND_EVENTS: readonly (keyof HTMLElementEventMap)[] = [
   'acl-edit',
   'dismiss-refusal',
   'load-history',
+  'room-password',
 ];
 
 declare global {
@@ -223,6 +236,7 @@ declare global {
     'room-actions': RoomActionsEvent;
     'dismiss-refusal': DismissRefusalEvent;
     'load-history': LoadHistoryEvent;
+    'room-password': RoomPasswordEvent;
     'connect-request': ConnectRequestEvent;
     'join-room': JoinRoomEvent;
     'voice-toggle': VoiceToggleEvent;

@@ -4,6 +4,7 @@ export { ParleyConnectForm } from './parley-connect-form.ts';
 export { ParleyDevPanel } from './parley-dev-panel.ts';
 export { ParleyRoomList } from './parley-room-list.ts';
 export { ParleyRoomDialog } from './parley-room-dialog.ts';
+export { ParleyRoomPassword } from './parley-room-password.ts';
 export { ParleyRoomHistory } from './parley-room-history.ts';
 export { ParleyTreeStatus } from './parley-tree-status.ts';
 export { ParleyVoiceBar } from './parley-voice-bar.ts';

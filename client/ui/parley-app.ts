@@ -20,8 +20,9 @@ import './parley-tree-status.ts';
 import './parley-voice-bar.ts';
 import './parley-voice-settings.ts';
 import './parley-perms-dialog.ts';
+import './parley-room-password.ts';
 import './parley-perms-inspector.ts';
-import { knownPeople, selfSubject } from '../session/perms/perm-state.ts';
+import { knownPeople, permsEditableRooms, selfSubject } from '../session/perms/perm-state.ts';
 import type { InspectEvent, OpenPermissionsEvent } from './events.ts';
 
 /** Wide enough to show rooms and chat side by side. */
@@ -212,7 +213,7 @@ export class ParleyApp extends LitElement {
     const permsRoom = this._permsRoom ? s.rooms.find((r) => r.id === this._permsRoom) ?? null : null;
     const i = this._inspect;
     return html`${permsRoom
-      ? html`<parley-perms-dialog .room=${permsRoom} .rooms=${s.rooms} .people=${people} .self=${self} @close=${() => (this._permsRoom = '')}></parley-perms-dialog>`
+      ? html`<parley-perms-dialog .room=${permsRoom} .rooms=${s.rooms} .people=${people} .self=${self} .passwordSet=${s.roomPasswordSet} @close=${() => (this._permsRoom = '')}></parley-perms-dialog>`
       : ''}
       ${i
         ? html`<parley-perms-inspector .rooms=${s.rooms} .people=${people} .self=${self}
@@ -307,6 +308,7 @@ export class ParleyApp extends LitElement {
             .unread=${unread.rooms}
             .directUnread=${unread.direct}
             .canEdit=${isAdmin}
+            .permsEditable=${isAdmin ? new Set<string>() : permsEditableRooms(s.rooms, selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId))}
             .userVolumes=${s.voiceSettings.userVolumes}
             @room-actions=${this.#onRoomActions}
           ></parley-room-list>
@@ -325,6 +327,9 @@ export class ParleyApp extends LitElement {
           ? html`<parley-room-dialog .room=${actionsRoom} .rooms=${s.rooms} @close=${() => (this._actionsRoom = '')}></parley-room-dialog>`
           : ''}
         ${this.#permsDialogs(s)}
+        ${s.roomPassword && s.roomPassword.roomId !== s.roomId
+          ? html`<parley-room-password .prompt=${s.roomPassword} .roomName=${s.rooms.find((r) => r.id === s.roomPassword!.roomId)?.name ?? ''}></parley-room-password>`
+          : ''}
       </main>
       <parley-voice-bar
         .muted=${s.muted}

@@ -17,6 +17,8 @@ import type { RuleSaveEvent } from './parley-rule-editor.ts';
 import type { GroupDeleteEvent, GroupPutEvent } from './parley-group-editor.ts';
 import './parley-rule-editor.ts';
 import './parley-group-editor.ts';
+import './parley-password-groups.ts';
+import type { RoomPasswordSetView } from '../session/index.ts';
 
 /**
  * A room's permissions, for those who may edit them: the rules in plain
@@ -35,6 +37,7 @@ export class ParleyPermsDialog extends LitElement {
     rooms: { attribute: false },
     people: { attribute: false },
     self: { attribute: false },
+    passwordSet: { attribute: false },
     _draft: { state: true },
     _editing: { state: true },
   };
@@ -44,6 +47,8 @@ export class ParleyPermsDialog extends LitElement {
   declare people: readonly KnownPerson[];
   /** The editor, for the self-lockout warning. */
   declare self: Subject;
+  /** The last room password set from here, with the relay's answer. */
+  declare passwordSet: RoomPasswordSetView | null;
   declare _draft: RoomAcl | null;
   /** The rule in the editor: a rule, 'new', or null (editor closed). */
   declare _editing: Rule | 'new' | null;
@@ -54,6 +59,7 @@ export class ParleyPermsDialog extends LitElement {
     this.rooms = [];
     this.people = [];
     this.self = { keyHex: null, role: 'guest', roomId: null };
+    this.passwordSet = null;
     this._draft = null;
     this._editing = null;
   }
@@ -181,6 +187,8 @@ export class ParleyPermsDialog extends LitElement {
       <parley-group-editor .groups=${draft.groups} .people=${this.people}
         @group-put=${(e: GroupPutEvent) => (this._draft = withGroup(draft, e.group as GroupDef))}
         @group-delete=${(e: GroupDeleteEvent) => (this._draft = withoutGroup(draft, e.name))}></parley-group-editor>
+      <h3>Room passwords</h3>
+      <parley-password-groups .roomId=${room.id} .groups=${aclOf(room, this.rooms).groups.filter((g) => g.password).map((g) => g.name)} .result=${this.passwordSet}></parley-password-groups>
       <h3>Presets</h3>
       <parley-perms-presets .people=${this.people} @preset=${(e: PresetEvent) => (this._draft = { ...e.acl, inherit: isRoot ? draft.inherit : e.acl.inherit })}></parley-perms-presets>
       <h3>Before you save</h3>

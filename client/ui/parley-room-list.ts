@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import type { TemplateResult } from 'lit';
 import type { RoomView, UserView } from '../session/index.ts';
-import { JoinRoomEvent, RoomActionsEvent, TreeEditEvent, VoiceCommandEvent } from './events.ts';
+import { JoinRoomEvent, OpenPermissionsEvent, RoomActionsEvent, TreeEditEvent, VoiceCommandEvent } from './events.ts';
 
 const DRAG_TYPE = 'application/x-parley-room';
 
@@ -18,6 +18,7 @@ const DRAG_TYPE = 'application/x-parley-room';
  * @fires join-room - with the room id
  * @fires voice-command - set-user-volume
  * @fires room-actions - an admin opened a room's actions
+ * @fires open-permissions - a non-admin with edit-perms there opened a room's permissions
  * @fires tree-edit - a room was dropped onto another (room.move)
  */
 export class ParleyRoomList extends LitElement {
@@ -30,6 +31,7 @@ export class ParleyRoomList extends LitElement {
     userVolumes: { attribute: false },
     volumeOpenFor: { state: true },
     canEdit: { type: Boolean, attribute: 'can-edit' },
+    permsEditable: { attribute: false },
     _dropTarget: { state: true },
     unread: { attribute: false },
     directUnread: { attribute: false },
@@ -45,6 +47,8 @@ export class ParleyRoomList extends LitElement {
   declare volumeOpenFor: number | null;
   /** Show admin controls (actions button, drag and drop). */
   declare canEdit: boolean;
+  /** Rooms whose permissions this user may edit without being an admin (a "Permissions…" button each). */
+  declare permsEditable: ReadonlySet<string>;
   declare _dropTarget: string;
   /** Unread chat messages per room id (rooms with none are absent). */
   declare unread: ReadonlyMap<string, { readonly count: number; readonly mentioned: boolean }>;
@@ -62,6 +66,7 @@ export class ParleyRoomList extends LitElement {
     this.userVolumes = {};
     this.volumeOpenFor = null;
     this.canEdit = false;
+    this.permsEditable = new Set();
     this._dropTarget = '';
     this.unread = new Map();
     this.directUnread = new Map();
@@ -168,7 +173,9 @@ export class ParleyRoomList extends LitElement {
         </button>
         ${this.canEdit
           ? html`<button class="room-actions" aria-haspopup="dialog" aria-label=${`Actions for ${room.name}`} @click=${() => this.dispatchEvent(new RoomActionsEvent(room.id))}>⋯</button>`
-          : ''}
+          : this.permsEditable.has(room.id)
+            ? html`<button class="room-actions" aria-haspopup="dialog" aria-label=${`Permissions… of ${room.name}`} @click=${() => this.dispatchEvent(new OpenPermissionsEvent(room.id))}>Permissions…</button>`
+            : ''}
       </div>
       ${room.description ? html`<div class="desc">${room.description}</div>` : ''}
       ${members.length

@@ -3,7 +3,8 @@
  * who can enter (a refusal names its rule, with "Why?"), who is heard (audio
  * actually played: the member is suppressed in Flight, the pilot is heard),
  * who can chat, and what each one's tree shows (Command absent from the
- * member's and the guest's DOM and IndexedDB).
+ * member's and the guest's DOM and IndexedDB); a password room (the admin
+ * sets its password in the permissions dialog, a member is prompted for it).
  *
  * NEEDS perms-relay (join checks, speak suppression + User.suppressed, chat
  * policy, Error/ChatAck.denial) and perms-hidden (projected trees): it fails
@@ -19,6 +20,7 @@ import type { VoiceRig } from './voice-rig.ts';
 import { sine } from '../helpers/wav.ts';
 import { peakHz, rms, toneDominance } from '../helpers/tone-analysis.ts';
 import { buildOrg, gridRow } from './perms-org.ts';
+import { passwordRoom } from '../../perms/index.ts';
 import type { Org } from './perms-org.ts';
 
 const TONE_HZ = 440;
@@ -133,5 +135,42 @@ describe('permissions scenario, enforced by the relay (needs perms-relay and per
       .poll(() => org.officer.evaluate(() => (window.parley!.session.state.chat.conversations.get('room:flight')?.messages ?? []).map((m) => m.text)), { timeout: 10_000 })
       .toContain('member here');
     expect(await org.officer.evaluate(() => (window.parley!.session.state.chat.conversations.get('room:flight')?.messages ?? []).map((m) => m.text))).not.toContain('guest here');
+  });
+
+  it('password room: the admin sets the password in the dialog; a member is prompted, a wrong one is refused with a sentence, the right one enters', async () => {
+    const { admin, member } = org;
+    const acl = passwordRoom();
+    await admin.evaluate((acl) => {
+      const s = window.parley!.session;
+      s.dispatch({ type: 'tree-edit', edit: { kind: 'room.create', args: { roomId: 'vault', parentId: 'root', name: 'Vault', index: 6, description: 'Vault room', userLimit: 0 } } as never });
+      s.dispatch({ type: 'acl-edit', roomId: 'vault', changes: [...acl.groups.map((group) => ({ kind: 'group-put', group })), ...acl.rules.map((rule) => ({ kind: 'rule-put', rule }))] as never });
+    }, acl);
+    await expect.poll(() => admin.evaluate(() => window.parley!.session.state.tree.pendingCount), { timeout: 20_000 }).toBe(0);
+    expect(await admin.evaluate(() => window.parley!.session.state.tree.refused.length)).toBe(0);
+
+    await admin.locator('parley-room-list').getByRole('button', { name: 'Actions for Vault', exact: true }).click();
+    await admin.locator('parley-room-dialog').getByRole('button', { name: 'Permissions…' }).click();
+    const dialog = admin.locator('parley-perms-dialog dialog');
+    await dialog.getByRole('button', { name: 'Set password… of password' }).click();
+    await dialog.getByLabel('New password for “password”').fill('open sesame');
+    await dialog.getByRole('button', { name: 'Set', exact: true }).click();
+    await expect.poll(() => dialog.locator('#password-status').textContent(), { timeout: 10_000 }).toContain('The password of “password” is set');
+    await dialog.getByRole('button', { name: 'Close without saving' }).click();
+
+    await member.locator('parley-room-list [data-room-id="vault"] > .head .room-button').click();
+    const prompt = member.locator('parley-room-password dialog');
+    await prompt.waitFor({ timeout: 10_000 });
+    await prompt.getByLabel('Password for “Vault”').fill('wrong guess');
+    await prompt.getByLabel('Password for “Vault”').press('Enter');
+    await expect.poll(() => prompt.getByRole('alert').textContent(), { timeout: 10_000 }).toContain('That password is wrong');
+    expect(await roomOf(member)).not.toBe('vault');
+    await prompt.getByLabel('Password for “Vault”').fill('open sesame');
+    await prompt.getByLabel('Password for “Vault”').press('Enter');
+    await expect.poll(() => roomOf(member), { timeout: 10_000 }).toBe('vault');
+    await expect.poll(() => member.locator('parley-room-password').count()).toBe(0);
+    // The relay remembers the grant per key: leaving and coming back needs no password.
+    await join(member, 'logistics');
+    await join(member, 'vault');
+    expect(await member.locator('parley-room-password').count()).toBe(0);
   });
 });

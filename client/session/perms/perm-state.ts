@@ -6,7 +6,7 @@
  * Pure: the inspector, the editor's what-if and refusal explanations all
  * read the same answers the relay computes.
  */
-import { defaultAcl } from '../../../perms/index.ts';
+import { defaultAcl, has, permissionsOf } from '../../../perms/index.ts';
 import type { PermRoom, PermState, RoomAcl, Role, Subject } from '../../../perms/index.ts';
 import type { RoomView } from '../tree/index.ts';
 import type { UserView } from '../state.ts';
@@ -105,4 +105,13 @@ export function groupProbe(state: PermState, group: KnownGroup): { readonly stat
   }
   // A password group admits by token, not by list: the stand-in holds the token too.
   return { state: { rooms }, subject: { keyHex: PROBE, role: 'member', roomId: null, passwordGroups: new Set([`${group.roomId}/${group.name}`]) } };
+}
+
+/**
+ * The rooms where `who` may edit permissions (evaluated as the relay does), so
+ * a non-admin who was given `edit-perms` in a room gets its "Permissions…" entry.
+ */
+export function permsEditableRooms(rooms: readonly RoomView[], who: Subject): Set<string> {
+  const state = permStateOf(rooms);
+  return new Set(rooms.filter((r) => has(permissionsOf(state, who, r.id), 'edit-perms')).map((r) => r.id));
 }

@@ -306,7 +306,7 @@ export class RoomTreeStore {
     const rejection = meta ? validateOp(view.rooms, actor, edit, { occupancy: () => 0 }) : { code: 'unknown-key' as const, reason: 'not connected to this relay yet' };
     if (rejection || !meta) {
       const denial = rejection?.denial ? { ...rejection.denial, ruleId: rejection.denial.ruleId ?? '' } : null;
-      const why = denial ? refusalText(ErrorCode.OP_FORBIDDEN, denial, view.rooms) : (rejection?.reason ?? 'not connected yet');
+      const why = denial ? refusalText(ErrorCode.OP_FORBIDDEN, denial, this.#rooms) : (rejection?.reason ?? 'not connected yet');
       this.#refuse({ opIdHex: `local-${now()}`, what: describeOp(edit, view.rooms), why, code: denial ? ErrorCode.OP_FORBIDDEN : ErrorCode.BAD_REQUEST, denial });
       return;
     }
@@ -351,7 +351,7 @@ export class RoomTreeStore {
       if (r.code !== ErrorCode.UNSPECIFIED) {
         const denial = denialOf(r);
         const rooms = this.#projection().rooms;
-        refused.push({ opIdHex: id, what: describeOp(p.op, rooms), why: refusalText(r.code, denial, rooms), code: r.code, denial });
+        refused.push({ opIdHex: id, what: describeOp(p.op, rooms), why: refusalText(r.code, denial, this.#rooms), code: r.code, denial });
       }
     }
     if (done.size > 0) {

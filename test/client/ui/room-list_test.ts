@@ -109,3 +109,21 @@ suite('parley-room-list unread badges', () => {
     assert.include(root.querySelector('[data-session-id="2"]')!.getAttribute('aria-label')!, '2 unread direct messages');
   });
 });
+
+suite('parley-room-list: permissions for non-admins', () => {
+  teardown(() => document.querySelectorAll('parley-room-list').forEach((e) => e.remove()));
+
+  test('a room in permsEditable gets a "Permissions…" button that opens its permissions; others get none', async () => {
+    const el = await mount();
+    el.permsEditable = new Set(['quiet']);
+    await el.updateComplete;
+    const root = el.shadowRoot!;
+    assert.isNull(root.querySelector('[aria-label="Permissions… of Lobby"]'));
+    assert.isNull(root.querySelector('[aria-label^="Actions for"]'));
+    const button = root.querySelector<HTMLButtonElement>('[aria-label="Permissions… of Quiet room"]')!;
+    assert.equal(button.textContent, 'Permissions…');
+    const opened = new Promise<string>((resolve) => el.addEventListener('open-permissions', (e) => resolve((e as Event & { roomId: string }).roomId), { once: true }));
+    button.click();
+    assert.equal(await opened, 'quiet');
+  });
+});
