@@ -206,6 +206,10 @@ export class FilesClient {
       case 'fileError': {
         const e = this.#entries.get(toHex(msg.value.fileId));
         if (!e) return true;
+        // The relay could not pass our signal on (that peer left after the
+        // tracker named it): forget it so its requests go to the others
+        // instead of waiting forever on a connection that never opens.
+        if (msg.value.context === 'signal' && msg.value.sessionId !== 0) this.#dropPeer(e, msg.value.sessionId);
         if (msg.value.code === ErrorCode.FILE_FALLBACK_OFF) {
           e.availability = 'no-path';
           e.relay?.refused(msg.value.chunk, ErrorCode.FILE_FALLBACK_OFF);
@@ -274,6 +278,11 @@ export class FilesClient {
     Object.assign(entry, { transfer, mesh });
     this.#entries.set(hex, entry);
     return entry;
+  }
+
+  #dropPeer(e: Entry, sessionId: number): void {
+    e.mesh.drop(sessionId);
+    e.transfer.removePeer(`s${sessionId}`);
   }
 
   /** What the tracker said each peer holds ("fileHex:sessionId"). */

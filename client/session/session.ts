@@ -43,6 +43,7 @@ import { VoiceLink } from './voice/voice-link.ts';
 import { VoicePath } from './voice/voice-path.ts';
 import { memorySettingsStore, parseVoiceSettings } from './voice/voice-settings.ts';
 import type { SettingsStore } from './voice/voice-settings.ts';
+import { FilesLink } from './files-link.ts';
 
 export type { SessionDeps } from './session-deps.ts';
 
@@ -70,6 +71,8 @@ export class Session {
   readonly #access: AccessManager;
   readonly #tree: RoomTreeStore;
   readonly #chat: ChatClient;
+  /** File sharing (its engine loads on first use). */
+  readonly files: FilesLink;
   /** The relay key of the current connection, once trusted (chat items are signed for it). */
   #relayKey: Uint8Array | null = null;
   /** The roster pages received since authOk, until the last one (then null). */
@@ -111,6 +114,12 @@ export class Session {
       onChange: (chat) => this.#set({ ...this.#state, chat }),
       ...(deps.setTimer ? { setTimer: deps.setTimer } : {}),
       ...(deps.clearTimer ? { clearTimer: deps.clearTimer } : {}),
+    });
+    this.files = new FilesLink({
+      signer: deps.signer,
+      postFile: (conversation, text, id, file) => this.#chat.dispatch({ type: 'chat-send-file', conversation, text, id, file }),
+      onChange: () => this.#set({ ...this.#state }),
+      now: deps.now ?? Date.now,
     });
     const session = this;
     const path = new VoicePath(this.#setTimer);
@@ -369,7 +378,7 @@ export class Session {
         this.#control.signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
         return;
       default:
-        if (!this.#tree.handle(msg)) this.#chat.handle(msg);
+        if (!this.files.handle(msg) && !this.#tree.handle(msg)) this.#chat.handle(msg);
         return;
     }
   }
@@ -387,6 +396,7 @@ export class Session {
     // Tell the relay our mute/deafen state (it may differ from its defaults after a reconnect).
     this.#control.signal?.send({ case: 'setSelfState', value: { muted: this.#state.muted, deafened: this.#state.deafened } });
     if (signal) this.#voice.start((m) => signal.send(m));
+    if (signal && this.#relayKey) this.files.connected(this.#relayKey, (m) => signal.send(m));
     if (signal && this.#relayKey) void this.#tree.connected(this.#relayKey, roleName(ok.role), (m) => signal.send(m));
   }
 
@@ -411,6 +421,7 @@ export class Session {
     this.#tree.disconnected();
     this.#control.stop();
     this.#chat.disconnected();
+    this.files.disconnected();
   }
 
   /** Closes everything; the session cannot be used afterwards. */

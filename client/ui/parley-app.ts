@@ -3,6 +3,7 @@ import { errorText, unreadCount } from '../session/index.ts';
 import type { Session, State } from '../session/index.ts';
 import type { IdentityActions } from '../identity-actions.ts';
 import { SessionController } from './session-controller.ts';
+import { listenForFileEvents } from './file-actions.ts';
 import { RenameEvent, SESSION_COMMAND_EVENTS } from './events.ts';
 import type { RoomActionsEvent, SessionCommandEvent } from './events.ts';
 import { MentionNotifier } from './mention-notifier.ts';
@@ -105,6 +106,7 @@ export class ParleyApp extends LitElement {
     this.devPanel = typeof location !== 'undefined' && new URLSearchParams(location.search).has('dev');
     // Component events are composed, so they all reach the host; one listener dispatches them.
     for (const type of SESSION_COMMAND_EVENTS) this.addEventListener(type, this.#onCommand);
+    listenForFileEvents(this, () => this.session?.files ?? null);
     this.addEventListener('open-permissions', (e: OpenPermissionsEvent) => (this._permsRoom = e.roomId));
     this.addEventListener('inspect', (e: InspectEvent) => (this._inspect = { roomId: e.roomId, choice: e.choice, permission: e.permission }));
   }
@@ -321,6 +323,7 @@ export class ParleyApp extends LitElement {
             .selfName=${self?.displayName ?? ''}
             .isAdmin=${s.role === 'admin'}
             .online=${status === 'connected'}
+            .files=${this.session?.files.cards(s.chat) ?? new Map()}
           ></parley-chat-panel>
         </div>
         ${actionsRoom

@@ -3,6 +3,9 @@
  * sockets, connected to each other with node-datachannel's RTCPeerConnection
  * (real WebRTC, real DTLS). A shares a file; B downloads it. Bytes equal
  * (SHA-256), and the relay's fallback counters show it carried no chunk bytes.
+ * Then A leaves and C downloads from B alone: the tracker may still name A
+ * for a moment, and the relay's refusal of C's signal to A must free the
+ * requests C had given A (before the fix C waited on them forever).
  */
 import { createHash, randomBytes, sign as edSign } from 'node:crypto';
 import { RTCPeerConnection as NodePeerConnection } from 'node-datachannel/polyfill';
@@ -90,6 +93,33 @@ describe('FilesClient over a real relay', () => {
     expect(files.relayBytesOut + files.relayBytesIn).toBeLessThan(SIZE * 0.01);
     expect(files.signalsForwarded).toBeGreaterThan(0);
     for (const p of [a, b, c]) {
+      p.files.disconnected();
+      p.socket.socket.close();
+    }
+  });
+
+  it('A leaves, C downloads entirely from B (a finished downloader serves what it holds)', { timeout: 120_000 }, async () => {
+    const a = await peer('Ana');
+    const b = await peer('Bo');
+    const c = await peer('Cy');
+    const bytes = new Uint8Array(randomBytes(SIZE));
+    const hex = await a.files.share('room:lobby', { kind: 'room', roomId: 'lobby' }, new File([bytes as Uint8Array<ArrayBuffer>], 'big2.bin', { type: 'application/octet-stream' }));
+    const m = a.files.manifestOf(hex)!;
+    const authorHex = Buffer.from(rawPublicKeyOf(a.socket.key)).toString('hex');
+    expect(await b.files.learn(m, hex, authorHex)).not.toBeNull();
+    await b.files.download(hex);
+    await expect.poll(() => status(b, hex), { timeout: 60_000, interval: 100 }).toBe('complete');
+
+    a.files.disconnected();
+    a.socket.socket.close();
+    const before = relay.relay.stats().files!;
+    expect(await c.files.learn(m, hex, authorHex)).not.toBeNull();
+    await c.files.download(hex);
+    await expect.poll(() => status(c, hex), { timeout: 60_000, interval: 100 }).toBe('complete');
+    expect(sha(await bytesOf(c, hex))).toBe(sha(bytes));
+    const after = relay.relay.stats().files!;
+    expect(after.relayBytesOut + after.relayBytesIn - before.relayBytesOut - before.relayBytesIn).toBeLessThan(SIZE * 0.01);
+    for (const p of [b, c]) {
       p.files.disconnected();
       p.socket.socket.close();
     }

@@ -1,0 +1,194 @@
+/**
+ * The session's file sharing: owns a FilesClient, created on first need (a
+ * share, or a file post shown in chat) from a dynamic import so the first
+ * page load does not carry the transfer engine. Routes the file control
+ * messages (Envelope fields 120–128) to it, tells it about sign-in and
+ * sign-out, and turns chat posts into the cards the chat panel shows.
+ */
+import type { Envelope, EnvelopeInit, FileManifest } from '../../proto/index.ts';
+import { toHex } from '../../proto/bytes.ts';
+import type { FileManifestFields } from '../../proto/file-manifest.ts';
+import type { Signer } from '../../keys/index.ts';
+import { verifyEd25519 } from '../../keys/index.ts';
+import type { FilesClient, FilesState } from '../files/files-client.ts';
+import type { FileCardData, FileCommand } from '../ui/file-events.ts';
+import { targetOf } from './chat/compose.ts';
+import type { ChatState, ConversationKey } from './chat/chat-state.ts';
+
+/** Default storage limit for shared files (the storage panel changes it). */
+export const DEFAULT_FILE_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** What a {@link FilesLink} needs from the session. */
+export interface FilesLinkDeps {
+  readonly signer: Signer;
+  /** Posts the chat item carrying a manifest. */
+  readonly postFile: (conversation: ConversationKey, text: string, id: Uint8Array, file: FileManifest) => void;
+  /** File state changed: re-render. */
+  readonly onChange: () => void;
+  readonly now: () => number;
+  /** OPFS directory / IndexedDB name (tests give each page its own). */
+  readonly storeName?: string;
+}
+
+interface Known {
+  readonly fields: FileManifestFields;
+}
+
+/** File sharing of one session, loaded lazily. */
+export class FilesLink {
+  readonly #deps: FilesLinkDeps;
+  #conn: { relayKey: Uint8Array; send: (m: EnvelopeInit) => void } | null = null;
+  #client: Promise<FilesClient> | null = null;
+  #ready: FilesClient | null = null;
+  #state: FilesState | null = null;
+  /** Posts whose manifest was checked (hex id -> fields), and the ones being checked or refused. */
+  readonly #known = new Map<string, Known>();
+  readonly #tried = new Set<string>();
+
+  constructor(deps: FilesLinkDeps) {
+    this.#deps = deps;
+  }
+
+  /** The loaded client's state, or null before it loads. */
+  get state(): FilesState | null {
+    return this.#state;
+  }
+
+  /** Signed in to a relay with `relayKey`. */
+  connected(relayKey: Uint8Array, send: (m: EnvelopeInit) => void): void {
+    this.#conn = { relayKey, send };
+    this.#ready?.connected();
+  }
+
+  disconnected(): void {
+    this.#conn = null;
+    this.#ready?.disconnected();
+  }
+
+  /** Routes a file control message; false for anything else. */
+  handle(msg: Envelope['msg']): boolean {
+    if (!msg.case?.startsWith('file')) return false;
+    // Before the client loads nothing is held or wanted here, so nothing is lost.
+    this.#ready?.handle(msg);
+    return true;
+  }
+
+  /** Shares each of `files` in `conversation` (a post per file). */
+  async share(conversation: ConversationKey, files: readonly File[]): Promise<void> {
+    const target = targetOf(conversation);
+    if (!target) return;
+    const client = await this.#load();
+    if (!client) return;
+    for (const file of files) {
+      const hex = await client.share(conversation, target, file);
+      const raw = client.manifestOf(hex);
+      if (raw) await this.#learn(client, raw, hex, this.#selfHex());
+    }
+  }
+
+  /** The file name of a checked post, or null. */
+  cardName(hex: string): string | null {
+    return this.#known.get(hex)?.fields.name ?? null;
+  }
+
+  /** Carries out what a file card or the storage panel asked. */
+  async command(cmd: FileCommand): Promise<Blob | null> {
+    const client = await this.#load();
+    if (!client) return null;
+    switch (cmd.type) {
+      case 'file-download':
+        await client.download(cmd.fileId);
+        return null;
+      case 'file-cancel':
+        client.cancel(cmd.fileId);
+        return null;
+      case 'file-save':
+        return client.blob(cmd.fileId);
+      case 'file-stop-sharing':
+      case 'file-stop-seeding':
+        client.stopSeeding(cmd.fileId);
+        return null;
+      case 'file-resume-seeding':
+        client.resumeSeeding(cmd.fileId);
+        return null;
+      case 'file-set-quota':
+        client.setQuota(cmd.bytes);
+        return null;
+      case 'file-set-auto-image':
+        return null;
+    }
+  }
+
+  /** The cards of every loaded file post (messages and pending posts) by id; unknown manifests are checked in the background. */
+  cards(chat: ChatState): Map<string, FileCardData> {
+    const out = new Map<string, FileCardData>();
+    for (const c of chat.conversations.values()) {
+      for (const m of c.messages) if (m.file && !m.deleted) this.#card(out, m.id, m.file, m.authorKeyHex, m.authorName, m.own, false);
+      for (const p of c.pending) if (p.file) this.#card(out, p.id, p.file, this.#selfHex(), '', true, true);
+    }
+    return out;
+  }
+
+  #card(out: Map<string, FileCardData>, id: string, raw: FileManifest, authorHex: string, senderName: string, own: boolean, pending: boolean): void {
+    const known = this.#known.get(id);
+    if (!known) {
+      if (!this.#tried.has(id) && this.#conn) {
+        this.#tried.add(id);
+        void this.#load().then((client) => client && this.#learn(client, raw, id, authorHex));
+      }
+      return;
+    }
+    const entry = this.#state?.files.get(id);
+    const f = known.fields;
+    out.set(id, {
+      offer: { fileId: id, name: f.name, size: Number(f.size), type: f.type, senderName, own, pending },
+      transfer: entry?.transfer ?? null,
+      availability: entry?.availability ?? 'unknown',
+      previewUrl: entry?.url ?? null,
+    });
+  }
+
+  async #learn(client: FilesClient, raw: FileManifest, hex: string, authorHex: string): Promise<void> {
+    const fields = await client.learn(raw, hex, authorHex);
+    if (fields) this.#known.set(hex, { fields });
+    this.#deps.onChange();
+  }
+
+  #selfHex(): string {
+    return toHex(this.#deps.signer.publicKey);
+  }
+
+  /** The client, loading it on first call; null when not signed in (the relay key signs everything). */
+  #load(): Promise<FilesClient | null> {
+    if (this.#client) return this.#client;
+    const conn = this.#conn;
+    if (!conn) return Promise.resolve(null);
+    this.#client = (async () => {
+      const { FilesClient, openChunkStore } = await import('../files/index.ts');
+      const store = await openChunkStore({ quotaBytes: DEFAULT_FILE_QUOTA_BYTES, ...(this.#deps.storeName ? { name: this.#deps.storeName } : {}) });
+      const client = new FilesClient({
+        relayKey: conn.relayKey,
+        selfKey: this.#deps.signer.publicKey,
+        sign: (m) => this.#deps.signer.sign(m),
+        verify: verifyEd25519,
+        store,
+        send: (m) => {
+          if (!this.#conn) return false;
+          this.#conn.send(m);
+          return true;
+        },
+        postFile: (conversation, text, id, file) => this.#deps.postFile(conversation as ConversationKey, text, id, file),
+        now: this.#deps.now,
+        onChange: (s) => {
+          this.#state = s;
+          this.#deps.onChange();
+        },
+      });
+      this.#ready = client;
+      this.#state = client.state;
+      if (this.#conn) client.connected();
+      return client;
+    })();
+    return this.#client;
+  }
+}
