@@ -22,8 +22,8 @@ import { startHeartbeat } from './connection/heartbeat.ts';
 import { createHttpServer, listen } from './connection/http-server.ts';
 import { startLoadReport } from './voice/load-report.ts';
 import { createStaticHandler } from './connection/http-static.ts';
-import { createOpsHandler, newAdminToken, readiness, RelayMetrics, writeAdminEndpoint } from './ops/index.ts';
-import type { CertificateProbe } from './ops/readiness.ts';
+import { createOpsHandler, writeAdminEndpoint } from './ops/index.ts';
+import { relayOps } from './ops/relay-ops.ts';
 import { loadOrCreateIdentity } from './access/identity.ts';
 import { clusterHandle, joinCluster, readOrgKey } from './cluster/index.ts';
 import type { Cluster, ClusterHandle } from './cluster/index.ts';
@@ -288,27 +288,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
     const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES, perMessageDeflate: false });
     const tlsManager = tls;
-    // The certificate's validity for /readyz and /metrics: the TLS manager's, unless the embedder gives a probe.
-    const certificate: CertificateProbe | undefined =
-      opts.certificate ??
-      (tlsManager
-        ? () => {
-            const status = tlsManager.status();
-            return { ok: status.ok, expiresAt: status.notAfter };
-          }
-        : undefined);
-    const startedAt = clock.now();
     const relayStats = (): RelayStats => ({ ...stats.snapshot(plane?.workers()), files: files.stats() });
-    const metrics = new RelayMetrics({ events, stats: relayStats, sessions: () => [...roster.sessions()].length, rooms: () => presence.rooms().length, certificate });
-    const ops = {
-      readiness: () =>
-        readiness({ storeOpen: store.isOpen, closing: closing !== undefined, expectedWorkers: opts.voiceWorkers, workers: plane?.workers() ?? [], certificate: certificate?.(), now: clock.now() }),
-      metrics,
-      metricsToken: opts.metricsToken,
-      trustProxy: opts.trustProxy,
-      uptimeSeconds: () => (clock.now() - startedAt) / 1000,
-      backup: { token: newAdminToken(), entries: () => store.rawEntries() },
-    };
+    const sessionCount = (): number => [...roster.sessions()].length;
+    const metrics = { events, stats: relayStats, sessions: sessionCount, rooms: () => presence.rooms().length };
+    const ops = relayOps({ metrics, opts, tls: tlsManager, store, closing: () => closing !== undefined, workers: () => plane?.workers() ?? [], clock });
     const serve = createOpsHandler(ops, createStaticHandler(opts.staticDir));
 
     function onConnection(ws: WebSocket, req: IncomingMessage): void {
@@ -384,7 +367,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       await chat.flush();
       await removeAdminEndpoint();
       await store.close();
-      metrics.close();
+      ops.metrics.close();
       detachLogger();
     }
 

@@ -4,7 +4,7 @@
  * presence registry, then broadcast, then persisted, in that order, so every
  * client sees the same sequence the registry went through.
  */
-import { encodeEnvelope, ErrorCode, Role } from '../../proto/index.ts';
+import { ErrorCode, Role } from '../../proto/index.ts';
 import type { EnvelopeInit, JoinRoom, SetDisplayName, SetSelfState } from '../../proto/index.ts';
 import type { AdminDirectory } from '../access/index.ts';
 import type { AuthIdentity } from '../access/auth.ts';
@@ -15,6 +15,7 @@ import type { Clock } from '../options.ts';
 import type { Member, Presence } from './presence.ts';
 import { encodeMember, presencePageFrames } from '../connection/paged-frames.ts';
 import { LOBBY_ID } from './rooms.ts';
+import { PresenceFanout } from './presence-fanout.ts';
 import type { Session } from '../connection/client-connection.ts';
 import type { DropStats } from '../stats.ts';
 import type { Store } from '../storage/store.ts';
@@ -43,9 +44,8 @@ export class Roster implements AdminDirectory {
   readonly #deps: RosterDeps;
   readonly #sessions = new Map<number, Session>();
   #nextSessionId = 1;
-  /** Sessions with queued broadcasts, flushed once at the end of the turn. */
-  #toFlush: Session[] = [];
-  #flushScheduled = false;
+  /** Per-recipient sends, queued to the end of the turn (presence-fanout.ts). */
+  readonly #fanout: PresenceFanout;
   /**
    * User bytes by member snapshot: presence gives the same snapshot until the
    * member changes, so each sign-in encodes only who changed, not all n.
@@ -61,6 +61,7 @@ export class Roster implements AdminDirectory {
 
   constructor(deps: RosterDeps) {
     this.#deps = deps;
+    this.#fanout = new PresenceFanout(this.#sessions, deps.sees);
   }
 
   /** Authenticated sessions. */
@@ -302,13 +303,13 @@ export class Roster implements AdminDirectory {
     const { presence } = this.#deps;
     const had = presence.member(sessionId);
     if (!member) {
-      if (had && presence.remove(sessionId)) this.#send({ case: 'userLeft', value: { sessionId } }, undefined, had.roomId);
+      if (had && presence.remove(sessionId)) this.#fanout.send({ case: 'userLeft', value: { sessionId } }, undefined, had.roomId);
       return;
     }
     const roomId = presence.hasRoom(member.roomId) ? member.roomId : this.#defaultRoomId();
     if (!had) {
       const added = presence.add({ ...member, roomId, sessionId });
-      this.#send({ case: 'userJoined', value: { user: added } }, undefined, roomId);
+      this.#fanout.send({ case: 'userJoined', value: { user: added } }, undefined, roomId);
       return;
     }
     if (had.roomId !== roomId) presence.move(sessionId, roomId);
@@ -318,7 +319,7 @@ export class Roster implements AdminDirectory {
     const now = presence.member(sessionId);
     if (!now) return;
     if (had.roomId !== now.roomId) this.#announceMove(now, had.roomId, false);
-    else this.#send({ case: 'userUpdated', value: { user: now } }, undefined, now.roomId);
+    else this.#fanout.send({ case: 'userUpdated', value: { user: now } }, undefined, now.roomId);
   }
 
   /**
@@ -326,7 +327,7 @@ export class Roster implements AdminDirectory {
    * `roomId`, and tells the cluster observer of a local user's change.
    */
   #broadcast(msg: EnvelopeInit, except?: number, roomId?: string): void {
-    this.#send(msg, except, roomId);
+    this.#fanout.send(msg, except, roomId);
     const m = msg as { case?: string; value?: { user?: Member; sessionId?: number } };
     if ((m.case === 'userJoined' || m.case === 'userUpdated') && m.value?.user) this.#observed(m.value.user.sessionId, m.value.user);
     else if (m.case === 'userLeft' && m.value?.sessionId !== undefined) this.#observed(m.value.sessionId, null);
@@ -337,60 +338,10 @@ export class Roster implements AdminDirectory {
     if (this.#observer && (member === null || this.#sessions.has(sessionId))) this.#observer(sessionId, member);
   }
 
-  /**
-   * Sends `msg` to every authenticated session except `except` that may see
-   * `roomId` (the member's room). Encodes once; the recipients are fixed now,
-   * the frames leave at the end of this event-loop turn (one corked write per
-   * client for all of the turn's presence changes: a sign-in ramp is otherwise
-   * n writes per sign-in).
-   */
-  #send(msg: EnvelopeInit, except?: number, roomId?: string): void {
-    const frame = encodeEnvelope(msg);
-    const sees = this.#deps.sees;
-    for (const [id, session] of this.#sessions) {
-      if (id !== except && (!sees || roomId === undefined || sees(session, roomId))) this.#queue(session, frame);
-    }
-  }
-
-  /**
-   * A member moved from room `from`: viewers who see both rooms get
-   * userUpdated; who sees only the new room, userJoined; only the old one,
-   * userLeft (to them the person went away). The mover always gets userUpdated.
-   */
+  /** A member moved from room `from` (presence-fanout.ts); a local user's move is told to the cluster observer. */
   #announceMove(member: Member, from: string, local = true): void {
     if (local) this.#observed(member.sessionId, member);
-    const sees = this.#deps.sees;
-    if (!sees) {
-      this.#send({ case: 'userUpdated', value: { user: member } });
-      return;
-    }
-    let updated: Uint8Array | undefined;
-    let joined: Uint8Array | undefined;
-    let left: Uint8Array | undefined;
-    for (const [id, session] of this.#sessions) {
-      const self = id === member.sessionId;
-      const saw = self || sees(session, from);
-      const now = self || sees(session, member.roomId);
-      if (saw && now) this.#queue(session, (updated ??= encodeEnvelope({ case: 'userUpdated', value: { user: member } })));
-      else if (now) this.#queue(session, (joined ??= encodeEnvelope({ case: 'userJoined', value: { user: member } })));
-      else if (saw) this.#queue(session, (left ??= encodeEnvelope({ case: 'userLeft', value: { sessionId: member.sessionId } })));
-    }
-  }
-
-  /** Queues `frame` for `session` and makes sure a flush runs at the end of this turn. */
-  #queue(session: Session, frame: Uint8Array): void {
-    if (session.enqueue(frame)) this.#toFlush.push(session);
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
-    }
-  }
-
-  #flush(): void {
-    this.#flushScheduled = false;
-    const sessions = this.#toFlush;
-    this.#toFlush = [];
-    for (const session of sessions) session.flush();
+    this.#fanout.announceMove(member, from);
   }
 
   /** Persists a member's name, room and last-seen time. */

@@ -61,3 +61,10 @@ export function rebuildTreeDoc(rooms: Rooms): Y.Doc {
   writeRooms(doc, rooms, rooms.keys(), 'relay');
   return doc;
 }
+
+/** Whether a batch that changed `changed` deleted a room and left enough deleted-room keys in `doc` for a new epoch. */
+export function treeEpochDue(doc: Y.Doc, rooms: Rooms, changed: ReadonlySet<string>, floor: number): boolean {
+  let deleted = false;
+  for (const id of changed) if (!rooms.has(id)) deleted = true;
+  return deleted && shouldStartTreeEpoch(treeKeyCounts(doc, rooms), floor);
+}

@@ -15,17 +15,19 @@
  * document under a new epoch (to forget deleted rooms). The replica's epoch
  * is cached with it and sent with every SyncStep1; a message of another
  * epoch replaces the replica (the outbox stays: ops are intents, re-checked
- * by the relay).
+ * by the relay). The replica, its epoch and the chunked sync messages are
+ * kept in tree-sync.ts.
  */
 import * as Y from 'yjs';
-import { clientHandleSync, decodeOpBody, encodeOpBody, encodeStep1, extendProjection, MEMBERS_DOC, MembersReplica, opHex, project, readRooms, SYNC_STEP2, TREE_DOC, validateOp } from '../../../crdt/index.ts';
+import { decodeOpBody, encodeOpBody, extendProjection, MEMBERS_DOC, MembersReplica, opHex, project, readRooms, SYNC_STEP2, TREE_DOC, validateOp } from '../../../crdt/index.ts';
 import type { OpBody, OpIntent, Projection, Rooms } from '../../../crdt/index.ts';
-import { ErrorCode, SyncAssembler } from '../../../proto/index.ts';
-import type { CrdtSync, EnvelopeInit, Envelope, OpHistory, OpResults } from '../../../proto/index.ts';
+import { ErrorCode } from '../../../proto/index.ts';
+import type { EnvelopeInit, Envelope, OpHistory, OpResults } from '../../../proto/index.ts';
 import type { Signer } from '../../../keys/index.ts';
 import { describeOp, refusalText } from '../../ui/describe-op.ts';
 import type { CachedMeta, QueuedOp, TreeCache } from './tree-cache.ts';
 import { toRoomView } from './room-view.ts';
+import { TreeSync } from './tree-sync.ts';
 import type { RoomView } from './room-view.ts';
 import { fromHex } from '../../../proto/bytes.ts';
 import { denialOf } from '../perms/denial.ts';
@@ -99,11 +101,10 @@ export const emptyTreeView: TreeView = { status: 'empty', pendingCount: 0, refus
 /** See the module comment. */
 export class RoomTreeStore {
   readonly #deps: RoomTreeStoreDeps;
-  #doc = new Y.Doc();
-  /** The relay's tree epoch `#doc` belongs to (0: none known). */
-  #treeEpoch = 0;
   /** Who is connected now: rebuilt on every connection, and whenever the relay starts a new epoch. */
   readonly #members = new MembersReplica();
+  /** The replica and its epoch, and the chunked sync messages being joined. */
+  readonly #tree = new TreeSync(this.#members);
   #meta: CachedMeta | null = null;
   #pending: Pending[] = [];
   readonly #inFlight = new Set<string>();
@@ -117,8 +118,6 @@ export class RoomTreeStore {
   #chain: Promise<void> = Promise.resolve();
   #saveTimer: unknown = null;
   #retryTimer: unknown = null;
-  /** Chunked sync messages being joined, per document (proto/sync-chunks.ts); reset on every connection. */
-  readonly #chunks = { [TREE_DOC]: new SyncAssembler(), [MEMBERS_DOC]: new SyncAssembler() };
 
   constructor(deps: RoomTreeStoreDeps) {
     this.#deps = deps;
@@ -137,14 +136,13 @@ export class RoomTreeStore {
   open(): Promise<void> {
     return (this.#opened ??= (async () => {
       const { doc, meta, outbox } = await this.#deps.cache.load();
-      if (doc) Y.applyUpdate(this.#doc, doc, 'cache');
-      this.#treeEpoch = meta?.treeEpoch ?? 0;
+      this.#tree.load(doc, meta?.treeEpoch ?? 0);
       this.#meta = meta;
       this.#pending = outbox.flatMap((q) => {
         const d = decodeOpBody(q.body);
         return d.ok ? [{ ...q, op: d.value }] : [];
       });
-      this.#server = readRooms(this.#doc);
+      this.#server = readRooms(this.#tree.doc);
       this.#proj = null;
       this.#update({ status: this.#server.size > 0 ? 'cached' : 'empty', role: meta?.role ?? null });
     })());
@@ -157,8 +155,7 @@ export class RoomTreeStore {
     if (this.#meta && this.#meta.relayKeyHex !== relayKeyHex) {
       // Another relay at this address: nothing cached belongs to it.
       await this.#deps.cache.clear();
-      this.#doc = new Y.Doc();
-      this.#treeEpoch = 0;
+      this.#tree.clear();
       this.#pending = [];
       this.#server = new Map();
     }
@@ -168,9 +165,8 @@ export class RoomTreeStore {
     this.#inFlight.clear();
     // Membership is about this connection only: a relay that restarted knows nothing of the old sessions.
     this.#members.reset();
-    this.#chunks[TREE_DOC].reset();
-    this.#chunks[MEMBERS_DOC].reset();
-    this.#requestTree();
+    this.#tree.resetChunks();
+    this.#tree.request(send);
     send({ case: 'crdtSync', value: { doc: MEMBERS_DOC, data: this.#members.step1() } });
     this.#update({ status: 'syncing', role });
   }
@@ -186,17 +182,24 @@ export class RoomTreeStore {
   handle(msg: Envelope['msg']): boolean {
     switch (msg.case) {
       case 'crdtSync': {
-        const data = this.#join(msg.value);
+        const data = this.#tree.join(msg.value, this.#send);
         if (data === null) return true;
         if (msg.value.doc === MEMBERS_DOC) {
           this.#members.apply(msg.value.epoch, data, this);
           return true;
         }
         if (msg.value.doc !== TREE_DOC) return true;
-        const newEpoch = msg.value.epoch !== this.#treeEpoch;
-        const type = this.#applyTree(msg.value.epoch, data);
+        const newEpoch = msg.value.epoch !== this.#tree.epoch;
+        const applied = this.#tree.apply(msg.value.epoch, data, this, this.#send);
+        if (applied.kind === 'restarted') {
+          this.#server = new Map();
+          this.#proj = null;
+          this.#update({ status: 'syncing' });
+          return true;
+        }
+        const type = applied.type;
         if (type === null) return true;
-        this.#server = readRooms(this.#doc);
+        this.#server = readRooms(this.#tree.doc);
         this.#proj = null;
         // A new epoch may mean rooms this user may no longer see (hidden rooms): the cached
         // copy is replaced at once, not after the debounce a close could cancel.
@@ -219,24 +222,6 @@ export class RoomTreeStore {
       default:
         return false;
     }
-  }
-
-  /**
-   * One CrdtSync frame through its document's chunk assembler: the whole sync
-   * message once complete, else null. A refused chunk drops the partial
-   * message; the document is asked for again (SyncStep1), so the replica
-   * still catches up.
-   */
-  #join(msg: CrdtSync): Uint8Array | null {
-    if (msg.doc !== TREE_DOC && msg.doc !== MEMBERS_DOC) return null;
-    const joined = this.#chunks[msg.doc].push(msg);
-    if (joined.kind === 'whole') return joined.data;
-    if (joined.kind === 'rejected') {
-      console.warn(`dropped sync chunk [doc:${msg.doc}, code:${joined.code}, part:${msg.part}, parts:${msg.parts}]`);
-      const data = msg.doc === TREE_DOC ? encodeStep1(this.#doc) : this.#members.step1();
-      this.#send?.({ case: 'crdtSync', value: { doc: msg.doc, data } });
-    }
-    return null;
   }
 
   /** Queues a tree edit: checked locally, signed, stored, shown, then sent when connected. */
@@ -268,33 +253,6 @@ export class RoomTreeStore {
     if (this.#saveTimer !== null) clear(this.#saveTimer);
     if (this.#retryTimer !== null) clear(this.#retryTimer);
     this.#send = null;
-  }
-
-  /** Asks the relay for what the replica lacks, in the replica's epoch (another epoch gets the whole document). */
-  #requestTree(): void {
-    this.#send?.({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeStep1(this.#doc), epoch: this.#treeEpoch } });
-  }
-
-  /**
-   * Applies one tree sync message. A message of another epoch first replaces
-   * the replica; the relay starts every epoch with the whole document, but
-   * should an Update of an unknown epoch come first, the replica asks for the
-   * whole document again and stays syncing.
-   */
-  #applyTree(epoch: number, data: Uint8Array): number | null {
-    if (epoch !== this.#treeEpoch) {
-      this.#doc.destroy();
-      this.#doc = new Y.Doc();
-      this.#treeEpoch = epoch;
-      if (data[0] !== SYNC_STEP2) {
-        this.#requestTree();
-        this.#server = new Map();
-        this.#proj = null;
-        this.#update({ status: 'syncing' });
-        return null;
-      }
-    }
-    return clientHandleSync(this.#doc, data, this);
   }
 
   async #edit(edit: TreeEdit): Promise<void> {
@@ -426,7 +384,7 @@ export class RoomTreeStore {
       this.#saveTimer = null;
     }
     const meta = this.#meta;
-    if (meta) void this.#deps.cache.saveDoc(Y.encodeStateAsUpdate(this.#doc), { ...meta, treeEpoch: this.#treeEpoch });
+    if (meta) void this.#deps.cache.saveDoc(Y.encodeStateAsUpdate(this.#tree.doc), { ...meta, treeEpoch: this.#tree.epoch });
   }
 
   /** Recomputes the rooms from server state and pending ops, then publishes. */
