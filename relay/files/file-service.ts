@@ -24,6 +24,9 @@ import { FileTracker } from './tracker.ts';
 import type { FileStats } from './file-stats.ts';
 import type { TrackedFile } from './tracker.ts';
 
+/** (file, peer) signalling pairs remembered per session, to tell peers when it ends. */
+const MAX_SIGNAL_CONTACTS = 64;
+
 /** Peers one `FilePeers` answer names at most. */
 export const MAX_PEERS_PER_ANSWER = 4;
 /** Longest ICE candidate line accepted. */
@@ -55,6 +58,13 @@ export class FileService {
   readonly #stopped = new Set<string>();
   /** Per reporter: holders it reported for a bad chunk, never named to it again ("fileHex:sessionId"). */
   readonly #suspects = new Map<number, Set<string>>();
+  /**
+   * Per session: the (file, peer) pairs it exchanged signals with, so that
+   * when either side's session ends the other is told at once (FILE_PEER_GONE,
+   * context "signal") instead of waiting on a connection that never opens.
+   * At most {@link MAX_SIGNAL_CONTACTS} per session; beyond, pairs go untracked.
+   */
+  readonly #contacts = new Map<number, Map<string, { readonly fileId: Uint8Array; readonly peer: number }>>();
   #signals = 0;
   #refused = 0;
   #badReports = 0;
@@ -194,6 +204,8 @@ export class FileService {
       return this.#refuse(session, msg.fileId, ErrorCode.BAD_REQUEST, 'signal', msg.sessionId);
     }
     this.#signals++;
+    this.#contact(me.sessionId, target.sessionId ?? msg.sessionId, msg.fileId);
+    this.#contact(target.sessionId ?? msg.sessionId, me.sessionId, msg.fileId);
     target.send({ case: 'fileSignal', value: { fileId: msg.fileId, sessionId: me.sessionId, peerKey: me.publicKey, signal: s } });
   }
 
@@ -268,6 +280,19 @@ export class FileService {
     this.#tracker.forgetSession(sessionId);
     this.#carrier.forgetSession(sessionId);
     this.#suspects.delete(sessionId);
+    const contacts = this.#contacts.get(sessionId);
+    this.#contacts.delete(sessionId);
+    for (const { fileId, peer } of contacts?.values() ?? []) {
+      this.#contacts.get(peer)?.delete(`${toHex(fileId)}:${sessionId}`);
+      const other = this.#deps.sessionById(peer);
+      other?.send({ case: 'fileError', value: { fileId, code: ErrorCode.FILE_PEER_GONE, context: 'signal', sessionId, chunk: 0 } });
+    }
+  }
+
+  #contact(sessionId: number, peer: number, fileId: Uint8Array): void {
+    let m = this.#contacts.get(sessionId);
+    if (!m) this.#contacts.set(sessionId, (m = new Map()));
+    if (m.size < MAX_SIGNAL_CONTACTS) m.set(`${toHex(fileId)}:${peer}`, { fileId, peer });
   }
 
   /** Common gate: signed in, files on, a well-formed id, within the request rate. */

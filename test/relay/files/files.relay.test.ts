@@ -85,6 +85,23 @@ describe('relay files', () => {
     expect(r.relay.stats().files).toMatchObject({ signalsForwarded: 1 });
   });
 
+  it('tells a peer at once when the session it signalled ends (FILE_PEER_GONE), so it never waits on that connection', async () => {
+    const r = await fixtures.relay();
+    const a = await client(r, 'Ana');
+    const b = await client(r, 'Bo');
+    const file = await share(a, direct(rawPublicKeyOf(b.key)), new Uint8Array(randomBytes(20_000)));
+    a.send({ case: 'fileAnnounce', value: { manifest: file.manifest, fileId: file.fields.fileId, complete: true } });
+    // Bo's signal is passed on to Ana; then Ana's session ends before she answers.
+    b.send({ case: 'fileSignal', value: { fileId: file.fields.fileId, sessionId: a.sessionId, signal: { case: 'candidate', value: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', mid: '0' } } } });
+    await a.next('fileSignal');
+    const gone = b.next('fileError', (e) => e.context === 'signal');
+    await a.close();
+    const e = await gone;
+    expect(e.code).toBe(ErrorCode.FILE_PEER_GONE);
+    expect(e.sessionId).toBe(a.sessionId);
+    expect(sameBytes(e.fileId, file.fields.fileId)).toBe(true);
+  });
+
   it('refuses a room file to someone the chat policy keeps out of that room', async () => {
     const outsider = generateKey();
     const outsiderHex = Buffer.from(rawPublicKeyOf(outsider)).toString('hex');
