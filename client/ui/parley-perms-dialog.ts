@@ -82,7 +82,10 @@ export class ParleyPermsDialog extends LitElement {
   ];
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('room') && this.room) {
+    // Every state change hands a new room object: start a new draft only for another room,
+    // or an unrelated update (presence, chat) would throw away the rule being edited.
+    const before = changed.get('room') as { readonly id: string } | null | undefined;
+    if (changed.has('room') && this.room && before?.id !== this.room.id) {
       this._draft = aclOf(this.room, this.rooms);
       this._editing = null;
     }
