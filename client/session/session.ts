@@ -12,7 +12,7 @@
  * Voice settings persist through the injected SettingsStore. How presence and the connection change the state are pure
  * reducers (presence.ts, connection-state.ts); this file is the wiring.
  */
-import type { AuthOk, RtcSignal } from '../../proto/index.ts';
+import type { AuthOk, EnvelopeInit, RtcSignal } from '../../proto/index.ts';
 import { toHex } from '../../keys/index.ts';
 import type { AudioEngine } from '../audio/types.ts';
 import type { RoomTreeStore } from './tree/index.ts';
@@ -25,7 +25,8 @@ import { relayErrorState, signedOutState } from './connection/connection-state.t
 import { isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
 import { denialOf } from './perms/denial.ts';
 import { aclEdits } from './perms/acl-ops.ts';
-import { enteredRoomState, joinRefusedState, passwordResultState } from './perms/room-password.ts';
+import { enteredRoomState, passwordResultState } from './perms/room-password.ts';
+import { RoomEntry } from './perms/room-entry.ts';
 import { currentVoiceId, signedInState, withRosterPage, withUser, withoutUser } from './presence.ts';
 import type { RosterInProgress } from './presence.ts';
 import { memoryPins } from './access/relay-pins.ts';
@@ -66,8 +67,7 @@ export class Session {
   #credentials: Credentials | null = null;
   #mutedBeforeDeafen = false;
   /** The room last asked for (a PASSWORD_WRONG answers it) and the SetRoomPassword request counter. */
-  #joining: string | null = null;
-  #passwordRequests = 0;
+  readonly #entry = new RoomEntry();
   readonly #access: AccessManager;
   readonly #tree: RoomTreeStore;
   readonly #chat: ChatClient;
@@ -240,20 +240,14 @@ export class Session {
         this.#tree.requestHistory(cmd.beforeSeq);
         return;
       case 'join-room':
-        if (this.#state.connection.status === 'connected' && cmd.roomId !== this.#state.roomId) {
-          this.#joining = cmd.roomId;
-          this.#control.signal?.send({ case: 'joinRoom', value: { roomId: cmd.roomId, password: cmd.password ?? '' } });
-        }
+        this.#entry.join(this.#state, this.#send, cmd.roomId, cmd.password);
         return;
       case 'cancel-room-password':
         this.#set({ ...this.#state, roomPassword: null });
         return;
-      case 'set-room-password': {
-        const requestId = ++this.#passwordRequests;
-        if (!this.#control.signal?.send({ case: 'setRoomPassword', value: { requestId, roomId: cmd.roomId, group: cmd.group, password: cmd.password } })) return;
-        this.#set({ ...this.#state, roomPasswordSet: { requestId, roomId: cmd.roomId, group: cmd.group, status: 'sending', message: '', cleared: cmd.password === '' } });
+      case 'set-room-password':
+        this.#set(this.#entry.setPassword(this.#state, this.#send, cmd.roomId, cmd.group, cmd.password));
         return;
-      }
       case 'set-muted':
         this.#setSelf(cmd.muted, cmd.muted ? this.#state.deafened : false);
         return;
@@ -268,6 +262,9 @@ export class Session {
         this.#voiceCommand(cmd as VoiceCommand);
     }
   }
+
+  /** Sends on the current control connection; undefined when there is none. */
+  readonly #send = (msg: EnvelopeInit): boolean | undefined => this.#control.signal?.send(msg);
 
   #voiceCommand(cmd: VoiceCommand): void {
     const before = this.#state;
@@ -327,7 +324,7 @@ export class Session {
         if (isInviteError(err.code)) this.#access.settleInvite();
         // A fatal refusal (kick, ban, bad key) also forgets the credentials: no reconnect.
         if (isFatalAuthError(err.code)) this.#credentials = null;
-        const prompted = msg.value.context === 'join_room' ? joinRefusedState(this.#state, err, this.#joining) : null;
+        const prompted = msg.value.context === 'join_room' ? this.#entry.refused(this.#state, err) : null;
         this.#set(prompted?.roomPassword ? prompted : relayErrorState(prompted ?? this.#state, err));
         return;
       }
