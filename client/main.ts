@@ -6,6 +6,7 @@
 import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
+import { markSignIn } from './sign-in-marks.ts';
 import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
 import { memoryTreeCache, openIdbTreeCache } from './session/tree/index.ts';
 import type { RelayPinStore } from './session/index.ts';
@@ -106,6 +107,7 @@ async function boot(): Promise<void> {
     },
   });
   handle.session = session;
+  markSignIn((l) => session.subscribe(l));
   session.subscribe((s) => {
     if (handle.voiceReadyAt === null && s.voice.status === 'ready') handle.voiceReadyAt = performance.now();
   });
