@@ -154,7 +154,9 @@ export class ParleyChatPanel extends LitElement {
     return this.renderRoot.querySelector('.log');
   }
 
-  override willUpdate(): void {
+  override willUpdate(changed: PropertyValues): void {
+    // Only a chat change moves the log (see updated); measuring forces a layout of the whole page, which at sign-in is thousands of rooms and people.
+    if (!changed.has('chat')) return;
     const log = this.#log();
     const c = this.#active ? this.chat.conversations.get(this.#active) : undefined;
     this.#scroll = log
