@@ -184,6 +184,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       filePolicy: opts.filePolicy ?? perms.filePolicy,
       memberOf: (session) => roster.member(session),
       sessionById: (id) => roster.sessionById(id),
+      sees,
     });
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));

@@ -11,7 +11,7 @@
  * good, a miss is PASSWORD_WRONG and counts towards the address lock-out
  * shared with sign-in (relay/access/lockout.ts).
  */
-import { has } from '../../perms/index.ts';
+import { has, permissionsOf } from '../../perms/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
 import type { JoinRoom, SetRoomPassword } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
@@ -89,7 +89,7 @@ export class RoomEntry {
       return;
     }
     let matched: string | null = null;
-    for (const group of this.passwordGroups(msg.roomId)) {
+    for (const group of this.#revealable(session, msg.roomId) ? this.passwordGroups(msg.roomId) : []) {
       if (await passwords.matches(group, msg.password)) {
         matched = group;
         break;
@@ -108,6 +108,21 @@ export class RoomEntry {
     passwords.grant(keyHex, matched);
     perms.grantsChanged(keyHex);
     this.#join(session, msg);
+  }
+
+  /**
+   * Whether a password could make `roomId` visible to `session`: it exists and
+   * is seen with every password group on its path held. Otherwise its
+   * passwords are never tried, so a room hidden from someone costs the same
+   * (no scrypt) and answers the same as one that does not exist.
+   */
+  #revealable(session: Session, roomId: string): boolean {
+    const { perms, presence } = this.#deps;
+    const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
+    if (!member || !perms.state.rooms.has(roomId)) return false;
+    const subject = perms.subject(member);
+    const all = new Set([...(subject.passwordGroups ?? []), ...this.passwordGroups(roomId)]);
+    return has(permissionsOf(perms.state, { ...subject, passwordGroups: all }, roomId), 'see');
   }
 
   #join(session: Session, msg: JoinRoom): void {
