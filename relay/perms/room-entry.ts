@@ -172,7 +172,9 @@ export class RoomEntry {
       reply(ErrorCode.LOCKED_OUT, 'too many bad invites or passwords; try later');
       return;
     }
+    const keyHex = toHex(member.publicKey);
     const checked = invites.check(msg.invite, {
+      holds: (groupKey) => passwords.grantsOf(keyHex).has(groupKey),
       relayPublicKey: this.#deps.relayPublicKey,
       now: this.#deps.now(),
       mayInvite: (issuerHex, roomId) => this.#mayInvite(issuerHex, roomId),
@@ -184,7 +186,6 @@ export class RoomEntry {
       reply(checked.code, checked.message);
       return;
     }
-    const keyHex = toHex(member.publicKey);
     if (!passwords.grantsOf(keyHex).has(checked.groupKey)) {
       // Counted before the grant, in this tick: two holders racing for the last use cannot both get in.
       await invites.use(checked.idHex);

@@ -10,7 +10,7 @@
 import { decodeRoomInvite, ErrorCode, roomInviteSigningBytes } from '../../proto/index.ts';
 import type { RoomInvite } from '../../proto/index.ts';
 import { sameBytes, toHex } from '../../proto/bytes.ts';
-import { verifyEd25519 } from '../../keys/index.ts';
+import { verifyEd25519 } from '../access/ed25519.ts';
 import type { Store } from '../storage/store.ts';
 import type { StoreTable } from '../storage/store-table.ts';
 
@@ -22,6 +22,8 @@ export interface RoomInviteContext {
   readonly mayInvite: (issuerHex: string, roomId: string) => boolean;
   /** Whether `roomId` has a token group (`password: true`) named `group`. */
   readonly hasTokenGroup: (roomId: string, group: string) => boolean;
+  /** Whether the redeeming key already holds `groupKey` (then no use is left needed: redeeming again costs nothing). */
+  readonly holds: (groupKey: string) => boolean;
 }
 
 /** A checked invite: the group key (`${roomId}/${group}`) it admits to. */
@@ -60,8 +62,9 @@ export class RoomInvites {
     if (!ctx.hasTokenGroup(invite.roomId, invite.group)) return bad('the room invite\'s room or group is gone');
     if (invite.expiresAtMs !== 0 && invite.expiresAtMs <= ctx.now) return { ok: false, code: ErrorCode.ROOM_INVITE_EXPIRED, message: 'room invite expired' };
     const idHex = toHex(invite.id);
-    if (invite.maxUses !== 0 && this.uses(idHex) >= invite.maxUses) return { ok: false, code: ErrorCode.ROOM_INVITE_USED_UP, message: 'room invite has no uses left' };
-    return { ok: true, invite, idHex, groupKey: `${invite.roomId}/${invite.group}` };
+    const groupKey = `${invite.roomId}/${invite.group}`;
+    if (invite.maxUses !== 0 && this.uses(idHex) >= invite.maxUses && !ctx.holds(groupKey)) return { ok: false, code: ErrorCode.ROOM_INVITE_USED_UP, message: 'room invite has no uses left' };
+    return { ok: true, invite, idHex, groupKey };
   }
 
   /**
