@@ -8,7 +8,6 @@
 import { createRoomInvite, encodeRoomInvite, ErrorCode, ROOM_INVITE_ID_BYTES, roomInviteFragment } from '../../../proto/index.ts';
 import type { EnvelopeInit, PermsResult } from '../../../proto/index.ts';
 import type { Signer } from '../../../keys/index.ts';
-import { relayErrorState } from '../connection/connection-state.ts';
 import { sessionErrorFromRelay } from '../errors.ts';
 import type { RoomInviteChoice, State } from '../state.ts';
 
@@ -77,6 +76,7 @@ export class RoomInviteRedeemer {
     this.#requestId = -1;
     this.#forget();
     if (result.code === ErrorCode.UNSPECIFIED) return state;
-    return relayErrorState(state, sessionErrorFromRelay(result.code, result.message, 0n));
+    // A notice, never a connection failure: the session stays signed in, only the room stays closed.
+    return { ...state, notice: sessionErrorFromRelay(result.code, result.message, 0n) };
   }
 }
