@@ -9,7 +9,9 @@
  * the target room and its ancestors (their hashes are in RoomPasswords, not
  * in any replicated document); a match admits the key to that group for
  * good, a miss is PASSWORD_WRONG and counts towards the address lock-out
- * shared with sign-in (relay/access/lockout.ts).
+ * shared with sign-in (relay/access/lockout.ts). A signed room invite
+ * (RedeemRoomInvite, room-invites.ts) admits to a token group the same way,
+ * without a secret, and then joins.
  */
 import { has, permissionsOf } from '../../perms/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
