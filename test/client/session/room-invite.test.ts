@@ -50,7 +50,7 @@ describe('RoomInviteRedeemer', () => {
     const r = new RoomInviteRedeemer(new Uint8Array([1, 2, 3]), () => forgotten++);
     r.signedIn((m) => (sent.push(m), true));
     r.signedIn((m) => (sent.push(m), true));
-    expect(sent.map((m) => m.case)).toEqual(['redeemRoomInvite', 'redeemRoomInvite']);
+    expect(sent.map((m) => m?.case)).toEqual(['redeemRoomInvite', 'redeemRoomInvite']);
     const last = sent[1]!.value as { requestId: number };
     // Another request's answer (a room password's) is not ours.
     expect(r.answered(initialState, { requestId: 1, code: 0, message: '', roomId: '' } as never)).toBeNull();
@@ -63,7 +63,7 @@ describe('RoomInviteRedeemer', () => {
   it('a refusal becomes the notice in plain words', () => {
     let requestId = 0;
     const r = new RoomInviteRedeemer(new Uint8Array([1]), () => {});
-    r.signedIn((m) => ((requestId = (m.value as { requestId: number }).requestId), true));
+    r.signedIn((m) => ((requestId = (m?.value as { requestId: number }).requestId), true));
     const next = r.answered(initialState, { requestId, code: ErrorCode.ROOM_INVITE_USED_UP, message: 'room invite has no uses left', roomId: '' } as never);
     expect(next?.notice?.code).toBe('room-invite-used-up');
   });
