@@ -45,7 +45,8 @@ import { VoiceRouter } from './voice/router.ts';
 import { VoiceSignalling } from './voice/signalling.ts';
 import { VoiceWorkerPool } from './voice/workers/index.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
-import { createPermissions, RoomPasswords } from './perms/index.ts';
+import { createPermissions, RoomInvites, RoomPasswords } from './perms/index.ts';
+import { toHex } from '../proto/bytes.ts';
 import { Visibility } from './visibility/visibility.ts';
 import { readMembers } from '../crdt/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
@@ -153,10 +154,30 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       members: () => readMembers(docs.tree!.members.doc),
       fullEpochs: () => [docs.tree!.epoch, docs.tree!.members.epoch],
       membersCompactAfterDeletes: limits.membersCompactAfterDeletes,
+      // Token groups (room passwords, room invites) can make a room visible.
+      passwordGroupsOf: (s) => {
+        const m = s.sessionId === undefined ? undefined : presence.member(s.sessionId);
+        return m ? roomPasswords.grantsOf(toHex(m.publicKey)) : undefined;
+      },
     });
     const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
     const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees });
-    const perms = createPermissions({ passwords: roomPasswords, presence, roster, events, lockout, stats, initialRooms: tree.rooms });
+    const perms = createPermissions({
+      passwords: roomPasswords,
+      presence,
+      roster,
+      events,
+      lockout,
+      stats,
+      initialRooms: tree.rooms,
+      invites: await RoomInvites.open(store),
+      relayPublicKey: identity.publicKey,
+      now: () => clock.now(),
+      roleOfKey: (keyHex) => {
+        const stored = records.role(keyHex)?.role;
+        return stored === 'admin' ? Role.ADMIN : stored === 'member' ? Role.MEMBER : store.user(keyHex) ? Role.GUEST : null;
+      },
+    });
     roomOfKey = (keyHex) => perms.service.roomOfKey(keyHex);
     const chat = new ChatService({
       store: await ChatStore.open(store.sublevel('chat')),
@@ -184,6 +205,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       filePolicy: opts.filePolicy ?? perms.filePolicy,
       memberOf: (session) => roster.member(session),
       sessionById: (id) => roster.sessionById(id),
+      sees,
     });
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
@@ -194,6 +216,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     events.on('admin-action', (e) => {
       if (e.action === 'set-role') queueMicrotask(() => rooms.refreshVisibility());
     });
+    events.on('grants-changed', () => rooms.refreshVisibility());
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
     const signalling = new VoiceSignalling({
@@ -250,6 +273,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         receiverReport: (session, msg) => lossReports.handle(session, msg),
         setRoomPassword: (session, msg) => {
           perms.setRoomPassword(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room password', error }));
+        },
+        redeemRoomInvite: (session, msg) => {
+          perms.redeemRoomInvite(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room invite', error }));
         },
         file: (session, msg) => files.handle(session, msg),
       },
