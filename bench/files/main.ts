@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CHAT_ID_BYTES, sha256 } from '../../proto/index.ts';
 import { room, sendItem, signedItem } from '../../test/helpers/chat.ts';
-import { FilePeer, buildSharedFile } from '../../test/helpers/file-peer.ts';
+import { FilePeer, buildSharedFile } from '../../test/helpers/files/index.ts';
 import { connectClient } from '../../test/helpers/relay-client.ts';
 import type { TestClient } from '../../test/helpers/relay-client.ts';
 import { startRelay } from '../../test/helpers/start-relay.ts';
