@@ -14,7 +14,7 @@
  */
 
 /** Live copies per chunk the original sender hands out by default. */
-export const DEFAULT_SEED_COPIES = 2;
+export const DEFAULT_SEED_COPIES = 1;
 
 /** Which chunks the sender gave to whom. */
 export class SuperSeeder {

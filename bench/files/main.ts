@@ -24,6 +24,7 @@ function arg(name: string, fallback: number): number {
 
 const MB = arg('mb', 100);
 const RECEIVERS = arg('receivers', 10);
+const COPIES = arg('copies', 1);
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
 async function main(): Promise<void> {
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     await sendItem(sender, { ...signedItem(sender, { target: room('lobby'), text: 'bench.bin', id }), file: file.manifest });
     const seed = new FilePeer(sender);
     peers.push(seed);
-    seed.seed(file);
+    seed.seed(file, { copies: COPIES });
     await sender.ping();
 
     // Swarm.

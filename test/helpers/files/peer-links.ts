@@ -38,7 +38,7 @@ export interface Link {
 export interface PeerLinksDeps {
   readonly client: TestClient;
   readonly onMessage: (link: Link, msg: FileWire) => void;
-  /** A link that was open closed (the peer left or the association failed). */
+  /** A link closed or failed (the peer left, or ICE or the association failed). */
   readonly onClosed: (peerId: number) => void;
 }
 
@@ -155,10 +155,21 @@ export class PeerLinks {
     }
   }
 
+  /** A link closed or failed by itself: forgotten, and the owner told. */
+  #lost(link: Link): void {
+    if (this.#links.get(link.peerId) !== link) return;
+    this.#close(link);
+    this.#deps.onClosed(link.peerId);
+  }
+
   #newLink(peerId: number, peerKey: Uint8Array, fileId: Uint8Array, offerer: boolean): Link {
     const client = this.#deps.client;
     const pc = new nodeDataChannel.PeerConnection(`file-${this.#self}-${peerId}-${offerer ? 'o' : 'a'}`, { iceServers: [] });
     const link: Link = { peerId, peerKey, offerer, pc, open: false, remoteSet: false, told: new Set() };
+    // ICE can fail even on loopback when the box is busy (checks time out): the link is gone, and a later answer may name the peer again.
+    pc.onStateChange((state) => {
+      if (state === 'failed' || state === 'closed') setImmediate(() => this.#lost(link));
+    });
     const opened = (): void => {
       if (this.#links.get(peerId) !== link || link.open) return;
       link.open = true;
@@ -178,11 +189,7 @@ export class PeerLinks {
         }
         this.#deps.onMessage(link, msg);
       });
-      dc.onClosed(() => {
-        if (this.#links.get(peerId) !== link) return;
-        this.#links.delete(peerId);
-        this.#deps.onClosed(peerId);
-      });
+      dc.onClosed(() => this.#lost(link));
       if (dc.isOpen()) opened();
       else dc.onOpen(opened);
     };
