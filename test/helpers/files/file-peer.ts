@@ -127,7 +127,7 @@ export class FilePeer {
     if (m.case === 'fileSignal') this.#links.signal(m.value);
     else if (m.case === 'fileRelayWant') this.#serveRelay(m.value.fileId, m.value.chunk, m.value.hashBlock);
     else if (m.case === 'fileError' && m.value.context === 'signal' && m.value.sessionId !== 0) {
-      // That peer left after the relay named it: forget it, its requests go to others.
+      // The relay could not pass our signal on (that peer left, or we were refused): that connection never opens, so forget it.
       this.#links.drop(m.value.sessionId);
       this.#peerGone(m.value.sessionId);
     }

@@ -24,6 +24,7 @@ export type WireInit = MessageInitShape<typeof FileWireSchema>['msg'];
 export interface Link {
   readonly peerId: number;
   readonly peerKey: Uint8Array;
+  readonly fileId: Uint8Array;
   readonly offerer: boolean;
   readonly pc: PeerConnection;
   dc?: DataChannel;
@@ -32,7 +33,12 @@ export interface Link {
   remoteSet: boolean;
   /** Files this side already told the peer about (a `have` is answered once, never echoed back and forth). */
   readonly told: Set<string>;
+  /** Offers made for this connection so far (a failed one is retried a few times). */
+  readonly attempt: number;
 }
+
+/** Offers made to one peer before a connection that never opened counts as gone. */
+const MAX_ATTEMPTS = 3;
 
 /** What the links report to their owner. */
 export interface PeerLinksDeps {
@@ -115,6 +121,11 @@ export class PeerLinks {
         this.#close(link);
         link = undefined;
       }
+      if (isOffer && link && !link.offerer) {
+        // A new offer from the side that offered before: it started over (its attempt failed).
+        this.#close(link);
+        link = undefined;
+      }
       if (isOffer && link) return;
       if (!isOffer && (!link?.offerer || link.remoteSet)) return;
       link ??= this.#newLink(fromId, msg.peerKey, msg.fileId, false);
@@ -155,17 +166,24 @@ export class PeerLinks {
     }
   }
 
-  /** A link closed or failed by itself: forgotten, and the owner told. */
+  /**
+   * A link closed or failed by itself: forgotten, and the owner told. An
+   * offer that never opened is first made again (up to {@link MAX_ATTEMPTS}).
+   */
   #lost(link: Link): void {
     if (this.#links.get(link.peerId) !== link) return;
     this.#close(link);
+    if (link.offerer && !link.open && link.attempt < MAX_ATTEMPTS && this.#waiters.has(link.peerId)) {
+      this.#newLink(link.peerId, link.peerKey, link.fileId, true, link.attempt + 1);
+      return;
+    }
     this.#deps.onClosed(link.peerId);
   }
 
-  #newLink(peerId: number, peerKey: Uint8Array, fileId: Uint8Array, offerer: boolean): Link {
+  #newLink(peerId: number, peerKey: Uint8Array, fileId: Uint8Array, offerer: boolean, attempt = 1): Link {
     const client = this.#deps.client;
-    const pc = new nodeDataChannel.PeerConnection(`file-${this.#self}-${peerId}-${offerer ? 'o' : 'a'}`, { iceServers: [] });
-    const link: Link = { peerId, peerKey, offerer, pc, open: false, remoteSet: false, told: new Set() };
+    const pc = new nodeDataChannel.PeerConnection(`file-${this.#self}-${peerId}-${offerer ? 'o' : 'a'}${attempt}`, { iceServers: [] });
+    const link: Link = { peerId, peerKey, fileId, offerer, pc, open: false, remoteSet: false, told: new Set(), attempt };
     // ICE can fail even on loopback when the box is busy (checks time out): the link is gone, and a later answer may name the peer again.
     pc.onStateChange((state) => {
       if (state === 'failed' || state === 'closed') setImmediate(() => this.#lost(link));

@@ -23,8 +23,9 @@ import type { HeldFile } from './shared-file.ts';
 const PIPELINE = 4;
 /** Links beyond which the periodic re-ask stops (a stalled download still asks). */
 const MAX_LINKS_FOR_REASK = 8;
-/** Back-off after the relay rate-limited a peer request. */
-const RATE_LIMITED_RETRY_MS = 50;
+/** First back-off before asking the relay again after an answer that named nobody new (doubles, up to 1 s). */
+const RETRY_FIRST_MS = 20;
+const RETRY_MAX_MS = 1000;
 
 /** Adapters of one download. */
 export interface SwarmDownloadDeps {
@@ -55,6 +56,9 @@ export class SwarmDownload {
   /** What each linked peer last said it holds. */
   readonly #bits = new Map<number, Bitfield>();
   #asking = false;
+  /** Answers in a row that named nobody new (or refusals): the next ask waits longer. */
+  #fruitless = 0;
+  #retry: ReturnType<typeof setTimeout> | null = null;
   #sinceAsk = 0;
   #finished = false;
 
@@ -85,16 +89,21 @@ export class SwarmDownload {
         if (ids.length === 0) return this.#fail(new Error(`no peers [code:${m.value.code}]`));
         this.#waitFor = new Set(ids);
       }
+      let named = 0;
       for (const p of m.value.peers) {
         if (p.sessionId === this.#d.client.sessionId || this.#d.links.get(p.sessionId)) continue;
+        named++;
         void this.#d.links.connect(p.sessionId, p.key, this.#fileId).then((link) => this.#greet(link));
       }
+      this.#fruitless = named > 0 ? 0 : this.#fruitless + 1;
       // New peers named: what a super-seeder refused may come from them, or from it again.
       this.#rx.retryRefused();
       this.#pumpAll();
     } else if (m.case === 'fileError' && sameId(m.value.fileId, this.#fileId) && m.value.context === 'want_peers') {
+      // Refused (e.g. rate limited): ask again later, not at once.
       this.#asking = false;
-      setTimeout(() => this.#pumpAll(), RATE_LIMITED_RETRY_MS);
+      this.#fruitless++;
+      this.#pumpAll();
     }
   }
 
@@ -186,6 +195,7 @@ export class SwarmDownload {
 
   #gotChunk(chunk: number, data: Uint8Array): void {
     this.#d.held.chunks.set(chunk, data);
+    this.#fruitless = 0;
     const bitfield = this.#rx.have.toBytes();
     this.#send({ case: 'fileAnnounce', value: { fileId: this.#fileId, bitfield } });
     for (const link of this.#d.links.open()) this.#d.links.send(link, { case: 'have', value: { fileId: this.#fileId, bitfield, complete: this.#rx.complete } });
@@ -217,7 +227,14 @@ export class SwarmDownload {
       const bits = this.#bits.get(link.peerId);
       if (bits) this.#askHashes(link, bits);
     }
-    if (this.#hashAsked.size === 0) this.#ask();
+    if (this.#hashAsked.size > 0) return;
+    // Connections still opening will pump when they open (or fail).
+    if (linked.length > this.#d.links.open().length) return;
+    if (this.#fruitless === 0) return this.#ask();
+    this.#retry ??= setTimeout(() => {
+      this.#retry = null;
+      this.#ask();
+    }, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (this.#fruitless - 1)));
   }
 
   #ask(): void {
@@ -228,6 +245,7 @@ export class SwarmDownload {
 
   #finish(): void {
     this.#finished = true;
+    if (this.#retry) clearTimeout(this.#retry);
     const f = this.#d.held.file.fields;
     const out = new Uint8Array(f.size);
     for (const [i, c] of this.#d.held.chunks) out.set(c, i * f.chunkSize);
@@ -237,6 +255,7 @@ export class SwarmDownload {
 
   #fail(error: Error): void {
     this.#finished = true;
+    if (this.#retry) clearTimeout(this.#retry);
     this.#reject(error);
   }
 
