@@ -6,7 +6,11 @@
  * run, the relay star (every receiver fetches every chunk through the relay
  * fallback). Prints one JSON object.
  *
- *   npm run bench:files -- --json [--mb 100] [--receivers 10]
+ * The sender super-seeds (files/super-seeder.ts): each chunk goes to
+ * `--copies` linked receivers (default 1) before it refuses further requests
+ * for it; `--copies 0` makes it a plain seeder (the star, for comparison).
+ *
+ *   npm run bench:files -- --json [--mb 100] [--receivers 10] [--copies 1]
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
       fileMB: MB,
       receivers: RECEIVERS,
       chunkKiB: file.fields.chunkSize / 1024,
+      seedCopies: COPIES,
       allCorrect: done.every((d) => d.ok) && star.every(Boolean),
       allCompleteMs: Math.round(allCompleteMs),
       senderUploadRatio: round(seed.counters.uploaded / size),
