@@ -245,6 +245,9 @@ export class ChatService {
     const { store, limits, clock } = this.#deps;
     const conv = conversationFromKey(change.conv);
     if (!conv) throw new Error(`bad conversation key ${change.conv}`);
+    // Already stored (a log entry applied again after a crash between the change and its position): nothing to do.
+    const seen = store.lookup(toHex(change.kind === 'post' ? change.message.post!.id : change.itemId));
+    if (seen) return seen.seq;
     let seq: number;
     if (change.kind === 'post') {
       seq = await store.append(conv, change.message, change.author);
