@@ -46,7 +46,7 @@ import { admitFrame, processFrame } from './tree-frame.ts';
 import type { FrameTurn } from './tree-frame.ts';
 import type { Batch, Result } from './tree-batch.ts';
 import { TreeSync } from './tree-sync.ts';
-import { forwardOps, LogPosition } from './tree-replication.ts';
+import { forwardedActor, forwardOps, LogPosition } from './tree-replication.ts';
 import { serveHistory } from './tree-history.ts';
 import { followTree, joinRoom } from './tree-presence.ts';
 
@@ -197,7 +197,7 @@ export class TreeService {
         }
         this.#batch.remote.push({ results, resolve });
         try {
-          this.#process({ session: null, replies: results, submitter: fwd.submitter, ops, frame, verdicts, actorOf: (hex) => fwd.actors.get(hex) ?? null });
+          this.#process({ session: null, replies: results, submitter: fwd.submitter, ops, frame, verdicts, actorOf: (hex) => forwardedActor(fwd, hex, this.#deps.actorOf) });
         } catch (error) {
           this.#deps.events.emit('internal-error', { where: 'room tree ops', error });
         }

@@ -7,7 +7,9 @@
  * Every wait is for an event a client receives (or a cluster role change).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT_ID } from '../../../crdt/index.ts';
 import { decodeInvite, ErrorCode, Role } from '../../../proto/index.ts';
+import { OpClient } from '../../helpers/ops.ts';
 import type { ChatMessage } from '../../../proto/index.ts';
 import { connectClient, generateKey, rawPublicKeyOf, RelayRefusedError } from '../../helpers/relay-client.ts';
 import type { ConnectOptions, TestClient } from '../../helpers/relay-client.ts';
@@ -69,10 +71,16 @@ describe.runIf(hasNatsServer)('three relays share roles, bans, invites and chat'
     const on2 = await connect(r2, { key });
     const on3 = await connect(r3, { key });
     expect([on2.authOk.role, on3.authOk.role]).toEqual([Role.GUEST, Role.GUEST]);
+    const editor = new OpClient(on3);
+    await editor.sync();
+    const create = (roomId: string) => ({ kind: 'room.create' as const, args: { roomId, name: roomId, parentId: ROOT_ID, index: 0, description: '', userLimit: 0 } });
+    expect((await editor.run(create('by-guest'))).code).not.toBe(ErrorCode.UNSPECIFIED);
     const set = await adminRequest(admins[0]!, { case: 'setRole', value: { publicKey: rawPublicKeyOf(key), role: Role.ADMIN } });
     expect(set.code).toBe(ErrorCode.UNSPECIFIED);
     // A new admin gets the admin view on each relay its sessions are on.
     await Promise.all([on2.next('adminState', () => true, 20_000), on3.next('adminState', () => true, 20_000)]);
+    // The writer judges the room tree with the shared role too.
+    expect((await editor.run(create('by-new-admin'))).code).toBe(ErrorCode.UNSPECIFIED);
     const guest = rawPublicKeyOf(generateKey());
     const codes: number[] = [];
     for (const r of cluster.relays) {
@@ -173,15 +181,19 @@ describe.runIf(hasNatsServer)('three relays share roles, bans, invites and chat'
     const others = cluster.relays.filter((r) => r !== writer);
     const nextWriter = cluster.writer(others);
     const sender = await connect(others[0]!, { name: 'Steady' });
+    // The same user's other device (or the same one after moving relays): a refused item is sent again from there.
+    const elsewhere = await connect(others[1]!, { name: 'Steady', key: sender.key });
+    let via = sender;
     const acked: string[] = [];
     for (let i = 0; i < 30; i++) {
       if (i === 10) void writer.relay.cluster!.abort();
       const item = signedItem(sender, { target: LOBBY, text: `steady-${i}` });
       // As the client's outbox does: CLUSTER_UNAVAILABLE keeps the item, which is sent again once there is a writer.
       for (;;) {
-        const ack = await sendItem(sender, item);
+        const ack = await sendItem(via, item);
         if (ack.code === ErrorCode.UNSPECIFIED) break;
         expect(ack.code).toBe(ErrorCode.CLUSTER_UNAVAILABLE);
+        via = elsewhere;
         await nextWriter;
       }
       acked.push(`steady-${i}`);
