@@ -125,7 +125,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
     const records = await AccessRecords.open(store);
     // In a cluster roles, bans, invites and chat go through the writer and the state log (relay/cluster/shared-state.ts).
-    const shared = cluster ? await SharedState.open(cluster, store, events, { records, relayPublicKey: identity.publicKey, guests: opts.guests, clock }) : undefined;
+    const shared = cluster ? await SharedState.open(cluster, store, events, { records, relayPublicKey: identity.publicKey, guests: opts.guests, clock, users: store }) : undefined;
     const roomPasswords = await RoomPasswords.open(store);
     // Where each key is now, for signed ops' Where conditions: set once the permission service exists.
     let roomOfKey: (keyHex: string) => string | null = () => null;
@@ -221,7 +221,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       lockout,
       decide: (publicKey, invite) =>
         decideAdmission(publicKey, invite, { relayPublicKey: identity.publicKey, guests: opts.guests, records, now: clock.now() }),
-      apply: (publicKey, admission) => (shared ? shared.applyAdmission(publicKey, admission) : applyAdmission(publicKey, admission, records, clock.now())),
+      apply: (publicKey, admission, name) => (shared ? shared.applyAdmission(publicKey, admission, name) : applyAdmission(publicKey, admission, records, clock.now())),
       full: () => roster.size >= limits.maxSessions,
       admit: (session, who, admission) => {
         roster.admit(session, who, admission.role, admission.grant?.idHex);

@@ -33,7 +33,7 @@ export interface HandshakeDeps {
    * cluster the writer decides a grant again (the last use of an invite may
    * have gone on another relay) and may refuse it: that refusal is returned.
    */
-  apply(publicKey: Uint8Array, admission: Admission): Promise<AccessRefusal | void>;
+  apply(publicKey: Uint8Array, admission: Admission, displayName: string): Promise<AccessRefusal | void>;
   /** True when the relay holds its most signed-in sessions (`limits.maxSessions`): others are refused SERVER_FULL. */
   full(): boolean;
   /** Called with a verified, admitted identity while the session is `authenticating`. */
@@ -103,7 +103,7 @@ export class Handshake {
           this.#refuse(session, ErrorCode.SERVER_FULL, 'the relay holds its most sessions');
           return;
         }
-        const refused = await this.#deps.apply(result.identity.publicKey, admission);
+        const refused = await this.#deps.apply(result.identity.publicKey, admission, result.identity.displayName);
         if (session.state !== 'authenticating') return;
         if (refused) {
           this.#failed(session, refused.code, refused.detail, refused.untilMs);

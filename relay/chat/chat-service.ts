@@ -300,8 +300,9 @@ export class ChatService {
     const roomKnown = target.kind === 'room' && this.#deps.presence.hasRoom(target.roomId) && (!session || (this.#deps.sees?.(session, target.roomId) ?? true));
     if (target.kind === 'room' && !roomKnown) return { ok: false, code: ErrorCode.UNKNOWN_ROOM, detail: 'no such room' };
     if (target.kind === 'direct' && toHex(target.peerKey) === actor.publicKeyHex) return { ok: false, code: ErrorCode.BAD_REQUEST, detail: 'a direct message needs another user' };
-    // Only to keys that have signed in here once: otherwise anyone could open endless conversations with made-up keys.
-    if (target.kind === 'direct' && this.#deps.displayNameOf(toHex(target.peerKey)) === undefined) return { ok: false, code: ErrorCode.CHAT_NOT_FOUND, detail: 'no such user on this relay' };
+    // Only to keys that have signed in once: otherwise anyone could open endless conversations with made-up keys.
+    // (A cluster's writer decides it: it knows every key as soon as any relay admitted it.)
+    if (target.kind === 'direct' && (!session || !this.#deps.forward) && this.#deps.displayNameOf(toHex(target.peerKey)) === undefined) return { ok: false, code: ErrorCode.CHAT_NOT_FOUND, detail: 'no such user on this relay' };
     return { ok: true, conv: conversationOf(target, actor.publicKeyHex) };
   }
 

@@ -32,6 +32,8 @@ export interface SharedStateDeps {
   readonly relayPublicKey: Uint8Array;
   readonly guests: GuestPolicy;
   readonly clock: Clock;
+  /** The keys that signed in once (direct messages go only to them). */
+  readonly users: Pick<Store, 'user' | 'saveUser'>;
 }
 
 const UNAVAILABLE: StateAnswer = { code: ErrorCode.CLUSTER_UNAVAILABLE, detail: 'the cluster cannot take changes right now; try again', seq: 0, untilMs: 0, denial: null };
@@ -84,8 +86,14 @@ export class SharedState implements StateMachine {
     return { code: a.code, detail: a.detail, seq: a.seq, denial: a.denial ?? undefined };
   };
 
-  /** Handshake `apply`: an admission that uses an invite is decided again by the writer, which counts the use. */
-  readonly applyAdmission = async (publicKey: Uint8Array, admission: Admission): Promise<AccessRefusal | void> => {
+  /**
+   * Handshake `apply`: an admission that uses an invite is decided again by
+   * the writer, which counts the use; a key new to this relay is made known
+   * to every relay first (so a direct message can reach it from anywhere).
+   */
+  readonly applyAdmission = async (publicKey: Uint8Array, admission: Admission, displayName: string): Promise<AccessRefusal | void> => {
+    // Not a condition of getting in: with no writer now (a failover) the other relays learn the key only when it signs in to one of them.
+    if (admission.ok && !this.#deps.users.user(toHex(publicKey))) await this.#submit({ kind: 'user', publicKey, displayName });
     if (!admission.ok || !admission.grant) return;
     // The writer verifies the invite's signed bytes itself.
     const a = await this.#submit({ kind: 'admit', publicKey, invite: encodeInvite(admission.grant.invite) });
@@ -133,8 +141,12 @@ export class SharedState implements StateMachine {
       const v = await this.#chat!.decide(this.#member(r.member), r.item);
       return encodeStateAnswer(answer(v.code, v.detail, { seq: v.seq, denial: (v.denial as StateAnswer['denial']) ?? null }));
     }
-    const { records, relayPublicKey, guests, clock } = this.#deps;
+    const { records, relayPublicKey, guests, clock, users } = this.#deps;
     const now = clock.now();
+    if (r.kind === 'user') {
+      if (!users.user(toHex(r.publicKey))) await this.#log.commit(encodeStateEntry({ kind: 'user', publicKey: r.publicKey, displayName: r.displayName, atMs: now }));
+      return encodeStateAnswer(answer(ErrorCode.UNSPECIFIED));
+    }
     const admission = decideAdmission(r.publicKey, r.invite, { relayPublicKey, guests, records, now });
     if (!admission.ok) return encodeStateAnswer(answer(admission.code, admission.detail, { untilMs: admission.untilMs ?? 0 }));
     const changes = admissionChanges(r.publicKey, admission, records, now);
@@ -150,6 +162,12 @@ export class SharedState implements StateMachine {
       return;
     }
     const e = decoded.value;
+    if (e.kind === 'user') {
+      const publicKeyHex = toHex(e.publicKey);
+      // Known already (signed in here meanwhile): what this relay saw is newer.
+      if (!this.#deps.users.user(publicKeyHex)) this.#deps.users.saveUser({ publicKeyHex, displayName: e.displayName, lastRoomId: '', firstSeenMs: e.atMs, lastSeenMs: e.atMs });
+      return;
+    }
     if (e.kind === 'access') {
       await this.#deps.records.apply(e.changes);
       this.#admin?.applied(e.changes);

@@ -1,8 +1,9 @@
 /**
  * The bytes of the shared-state log (state-log.ts, docs/PROTOCOL.md "Relay
  * to relay"): requests a relay passes to the writer (an admin request, an
- * invite admission, a chat item, each with who made it), the writer's reply,
- * and the log entries (access record changes, one chat change). JSON with
+ * invite admission, a chat item, each with who made it, a first sign-in), the
+ * writer's reply, and the log entries (access record changes, one chat change,
+ * a newly known user). JSON with
  * base64 bytes like codec.ts; protobuf messages travel as their wire bytes.
  * Every decoder validates the whole shape and never throws.
  */
@@ -27,10 +28,15 @@ export interface MemberRef {
 export type StateRequest =
   | { readonly kind: 'admin'; readonly member: MemberRef; readonly request: AdminRequest }
   | { readonly kind: 'admit'; readonly publicKey: Uint8Array; readonly invite: Uint8Array }
-  | { readonly kind: 'chat'; readonly member: MemberRef; readonly item: ChatItem };
+  | { readonly kind: 'chat'; readonly member: MemberRef; readonly item: ChatItem }
+  | { readonly kind: 'user'; readonly publicKey: Uint8Array; readonly displayName: string };
 
 /** One entry of the log. */
-export type StateEntry = { readonly kind: 'access'; readonly changes: readonly AccessChange[] } | { readonly kind: 'chat'; readonly change: ChatChange };
+export type StateEntry =
+  | { readonly kind: 'access'; readonly changes: readonly AccessChange[] }
+  | { readonly kind: 'chat'; readonly change: ChatChange }
+  /** A key signed in to the organisation for the first time (direct messages need to know it). */
+  | { readonly kind: 'user'; readonly publicKey: Uint8Array; readonly displayName: string; readonly atMs: number };
 
 /** The writer's answer to one request (code 0 = done). */
 export interface StateAnswer {
@@ -65,6 +71,7 @@ function readMember(v: unknown): MemberRef {
 /** A request's bytes. */
 export function encodeStateRequest(r: StateRequest): Uint8Array {
   if (r.kind === 'admit') return encode({ k: 'admit', key: b64(r.publicKey), inv: b64(r.invite) });
+  if (r.kind === 'user') return encode({ k: 'user', key: b64(r.publicKey), n: r.displayName });
   if (r.kind === 'admin') return encode({ k: 'admin', m: memberJson(r.member), q: b64(toBinary(AdminRequestSchema, r.request)) });
   return encode({ k: 'chat', m: memberJson(r.member), item: b64(toBinary(ChatItemSchema, r.item)) });
 }
@@ -73,6 +80,7 @@ export function encodeStateRequest(r: StateRequest): Uint8Array {
 export function decodeStateRequest(data: Uint8Array): Decoded<StateRequest> {
   return parse(data, (root): StateRequest => {
     if (root.k === 'admit') return { kind: 'admit', publicKey: bytes(root.key, 'key'), invite: bytes(root.inv, 'invite') };
+    if (root.k === 'user') return { kind: 'user', publicKey: bytes(root.key, 'key'), displayName: str(root.n, 'name', 256) };
     if (root.k === 'admin') {
       const q = bytes(root.q, 'admin request');
       return { kind: 'admin', member: readMember(root.m), request: proto(() => fromBinary(AdminRequestSchema, q), 'admin request') };
@@ -86,6 +94,7 @@ export function decodeStateRequest(data: Uint8Array): Decoded<StateRequest> {
 /** An entry's bytes. */
 export function encodeStateEntry(e: StateEntry): Uint8Array {
   if (e.kind === 'access') return encode({ k: 'access', ch: e.changes.map(accessChangeJson) });
+  if (e.kind === 'user') return encode({ k: 'user', key: b64(e.publicKey), n: e.displayName, t: e.atMs });
   const c = e.change;
   const msg = b64(toBinary(ChatMessageSchema, c.message));
   return encode({ k: 'chat', c: c.kind === 'post' ? { t: 'post', conv: c.conv, a: c.author, msg } : { t: 'change', conv: c.conv, a: c.author, s: c.seq, id: b64(c.itemId), msg } });
@@ -99,6 +108,7 @@ export function decodeStateEntry(data: Uint8Array): Decoded<StateEntry> {
       if (raw.length === 0 || raw.length > MAX_CHANGES) fail('changes');
       return { kind: 'access', changes: raw.map((c) => parseAccessChange(c) ?? fail('change')) };
     }
+    if (root.k === 'user') return { kind: 'user', publicKey: bytes(root.key, 'key'), displayName: str(root.n, 'name', 256), atMs: int(root.t, 'at') };
     if (root.k !== 'chat') fail('kind');
     const c = obj(root.c, 'chat change');
     const conv = str(c.conv, 'conversation', 256);

@@ -13,7 +13,7 @@ import { OpClient } from '../../helpers/ops.ts';
 import type { ChatMessage } from '../../../proto/index.ts';
 import { connectClient, generateKey, rawPublicKeyOf, RelayRefusedError } from '../../helpers/relay-client.ts';
 import type { ConnectOptions, TestClient } from '../../helpers/relay-client.ts';
-import { chat, history, room, sendItem, signedItem, texts } from '../../helpers/chat.ts';
+import { chat, direct, history, room, sendItem, signedItem, texts } from '../../helpers/chat.ts';
 import { adminRequest, makeInvite } from '../../helpers/invites.ts';
 import { hasNatsServer } from '../../helpers/nats-server.ts';
 import { startRelayCluster } from '../../helpers/relay-cluster.ts';
@@ -149,6 +149,24 @@ describe.runIf(hasNatsServer)('three relays share roles, bans, invites and chat'
     expect(shown[1]).toEqual(shown[0]);
     expect(shown[2]).toEqual(shown[0]);
     expect(texts(pages[0]!)).toContain('(deleted)');
+  });
+
+  it('a direct message from relay 1 reaches a key that only ever signed in on relay 3; both see one history', async () => {
+    const [r1, , r3] = cluster.relays as [StartedRelay, StartedRelay, StartedRelay];
+    const peer = await connect(r3, { name: 'Peer' });
+    const sender = await connect(r1, { name: 'Sender' });
+    const peerKey = rawPublicKeyOf(peer.key);
+    const arrived = peer.next('chatEvent', (e) => e.message?.post?.text === 'psst', 20_000);
+    const { ack } = await chat(sender, { target: direct(peerKey), text: 'psst' });
+    expect(ack.code).toBe(ErrorCode.UNSPECIFIED);
+    expect((await arrived).message!.seq).toBe(ack.seq);
+    const [mine, theirs] = await Promise.all([history(sender, direct(peerKey)), history(peer, direct(rawPublicKeyOf(sender.key)))]);
+    expect(texts(theirs)).toEqual(texts(mine));
+    expect(texts(mine)).toEqual(['psst']);
+    // A key no relay ever admitted is refused the same way on every relay.
+    const nobody = rawPublicKeyOf(generateKey());
+    const codes = await Promise.all(cluster.relays.map(async (r) => (await chat(await connect(r), { target: direct(nobody), text: 'hello?' })).ack.code));
+    expect(codes).toEqual([ErrorCode.CHAT_NOT_FOUND, ErrorCode.CHAT_NOT_FOUND, ErrorCode.CHAT_NOT_FOUND]);
   });
 
   it('forged, replayed and unauthorised chat items are refused with the same code on every relay', async () => {

@@ -24,6 +24,7 @@ const item = fc.record({ id: bytes, text: fc.string({ maxLength: 40 }), signatur
 const request: fc.Arbitrary<StateRequest> = fc.oneof(
   fc.record({ kind: fc.constant('admit' as const), publicKey: bytes, invite: bytes }),
   fc.record({ kind: fc.constant('chat' as const), member, item }),
+  fc.record({ kind: fc.constant('user' as const), publicKey: bytes, displayName: fc.string({ maxLength: 32 }) }),
   fc.record({ kind: fc.constant('admin' as const), member, request: fc.nat().map((requestId) => create(AdminRequestSchema, { requestId, action: { case: 'liftBan', value: { publicKey: new Uint8Array(32) } } })) }),
 );
 const change: fc.Arbitrary<AccessChange> = fc.oneof(
@@ -38,6 +39,7 @@ const change: fc.Arbitrary<AccessChange> = fc.oneof(
 const message = item.map((post) => create(ChatMessageSchema, { seq: 3n, serverTimeMs: 5n, authorName: 'Ann', post }));
 const entry: fc.Arbitrary<StateEntry> = fc.oneof(
   fc.record({ kind: fc.constant('access' as const), changes: fc.array(change, { minLength: 1, maxLength: 4 }) }),
+  fc.record({ kind: fc.constant('user' as const), publicKey: bytes, displayName: fc.string({ maxLength: 32 }), atMs: count }),
   fc.record({ kind: fc.constant('chat' as const), change: fc.record({ kind: fc.constant('post' as const), conv: fc.string({ maxLength: 40 }), author: keyHex, message }) }),
   fc.record({ kind: fc.constant('chat' as const), change: fc.record({ kind: fc.constant('change' as const), conv: fc.string({ maxLength: 40 }), author: keyHex, seq: fc.nat(), itemId: bytes, message }) }),
 );
