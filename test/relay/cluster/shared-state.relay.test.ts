@@ -28,6 +28,8 @@ describe.runIf(hasNatsServer)('three relays share roles, bans, invites and chat'
   const clients: TestClient[] = [];
   const admins: TestClient[] = [];
   const adminKey = generateKey();
+  /** The writer the mid-chat test cut off (restarted by the last test). */
+  let cutOff: StartedRelay | undefined;
 
   async function connect(r: StartedRelay, options: Partial<ConnectOptions> = {}): Promise<TestClient> {
     const c = await connectClient(r.relay.wsUrl, { name: 'User', ...options });
@@ -195,7 +197,7 @@ describe.runIf(hasNatsServer)('three relays share roles, bans, invites and chat'
   });
 
   it('the writer cut off mid-chat: every acknowledged message is kept, and queued ones go through another relay', async () => {
-    const writer = await cluster.writer();
+    const writer = (cutOff = await cluster.writer());
     const others = cluster.relays.filter((r) => r !== writer);
     const nextWriter = cluster.writer(others);
     const sender = await connect(others[0]!, { name: 'Steady' });
@@ -220,5 +222,23 @@ describe.runIf(hasNatsServer)('three relays share roles, bans, invites and chat'
     const pages = await Promise.all(others.map(async (r) => texts(await history(await connect(r), LOBBY, 0n, 100))));
     for (const p of pages) expect(acked.filter((t) => !p.includes(t))).toEqual([]);
     expect(pages[1]).toEqual(pages[0]);
+  });
+
+  it('the relay that was cut off restarts on its store and has caught up before it serves anyone', async () => {
+    const gone = cutOff!;
+    const live = cluster.relays.filter((r) => r !== gone);
+    await gone.relay.close();
+    const writer = await cluster.writer(live);
+    const someone = await connect(writer, { name: 'Late' });
+    expect((await chat(someone, { target: LOBBY, text: 'while-away' })).ack.code).toBe(ErrorCode.UNSPECIFIED);
+    const key = generateKey();
+    await connect(writer, { key });
+    expect((await adminRequest(await connect(writer, { key: adminKey, name: 'Admin' }), { case: 'ban', value: { publicKey: rawPublicKeyOf(key), durationMs: 0n } })).code).toBe(ErrorCode.UNSPECIFIED);
+    const back = await cluster.add(`${gone.relay.cluster!.relayId}b`, { dataDir: gone.dataDir });
+    // createRelay resolved: the state log as it was is applied, so the first client already sees it.
+    const [here, there] = await Promise.all([history(await connect(back), LOBBY, 0n, 100), history(await connect(writer), LOBBY, 0n, 100)]);
+    expect(texts(here)).toContain('while-away');
+    expect(texts(here)).toEqual(texts(there));
+    expect((await refused(back, { key })).code).toBe(ErrorCode.BANNED);
   });
 });
