@@ -106,7 +106,9 @@ export class Handshake {
         const refused = await this.#deps.apply(result.identity.publicKey, admission, result.identity.displayName);
         if (session.state !== 'authenticating') return;
         if (refused) {
-          this.#failed(session, refused.code, refused.detail, refused.untilMs);
+          // A cluster with no writer right now is not a failed sign-in (no lock-out charge): the client tries again.
+          if (refused.code === ErrorCode.CLUSTER_UNAVAILABLE) this.#refuse(session, refused.code, refused.detail);
+          else this.#failed(session, refused.code, refused.detail, refused.untilMs);
           return;
         }
         this.#clearDeadline(session);
