@@ -182,10 +182,6 @@ export class AccessRecords {
     return this.#bans.get(keyHex);
   }
 
-  setBan(keyHex: string, ban: BanRecord): Promise<void> {
-    return this.#bans.set(keyHex, ban, { durable: true });
-  }
-
   /** Lifts a ban; false when there was none. */
   async liftBan(keyHex: string): Promise<boolean> {
     if (!this.#bans.get(keyHex)) return false;
@@ -214,10 +210,5 @@ export class AccessRecords {
         return c.record ? this.#bans.set(c.keyHex, c.record, { durable: true }) : this.#bans.delete(c.keyHex, { durable: true });
       }),
     );
-  }
-
-  /** Records an invite (first registration or first use). Keeps existing uses and revocation. */
-  putInvite(idHex: string, record: InviteRecord): Promise<void> {
-    return this.#invites.set(idHex, record, { durable: true });
   }
 }

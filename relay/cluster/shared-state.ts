@@ -75,13 +75,13 @@ export class SharedState implements StateMachine {
   }
 
   /** AdminService `forward`: the writer decides. */
-  readonly forwardAdmin = async (me: Member, request: AdminRequest): Promise<AdminOutcome> => {
+  readonly #forwardAdmin = async (me: Member, request: AdminRequest): Promise<AdminOutcome> => {
     const a = await this.#submit({ kind: 'admin', member: refOf(me), request });
     return { code: a.code, message: a.detail, ...(a.denial ? { denial: a.denial } : {}) };
   };
 
   /** ChatService `forward`. */
-  readonly forwardChat = async (member: Member, item: ChatItem): Promise<ChatVerdict> => {
+  readonly #forwardChat = async (member: Member, item: ChatItem): Promise<ChatVerdict> => {
     const a = await this.#submit({ kind: 'chat', member: refOf(member), item });
     return { code: a.code, detail: a.detail, seq: a.seq, denial: a.denial ?? undefined };
   };
@@ -102,19 +102,19 @@ export class SharedState implements StateMachine {
 
   /** The AdminService deps that make its records shared. */
   get adminHooks(): { forward: (me: Member, request: AdminRequest) => Promise<AdminOutcome>; commit: (changes: readonly AccessChange[]) => Promise<void> } {
-    return { forward: this.forwardAdmin, commit: this.commitAccess };
+    return { forward: this.#forwardAdmin, commit: this.#commitAccess };
   }
 
   /** The ChatService deps that make chat shared. */
   get chatHooks(): { forward: (member: Member, item: ChatItem) => Promise<ChatVerdict>; commit: (change: ChatChange) => Promise<void> } {
-    return { forward: this.forwardChat, commit: this.commitChat };
+    return { forward: this.#forwardChat, commit: this.#commitChat };
   }
 
   /** AdminService `commit` (on the writer, inside a judgement). */
-  readonly commitAccess = (changes: readonly AccessChange[]): Promise<void> => this.#log.commit(encodeStateEntry({ kind: 'access', changes }));
+  readonly #commitAccess = (changes: readonly AccessChange[]): Promise<void> => this.#log.commit(encodeStateEntry({ kind: 'access', changes }));
 
   /** ChatService `commit`. */
-  readonly commitChat = (change: ChatChange): Promise<void> => this.#log.commit(encodeStateEntry({ kind: 'chat', change }));
+  readonly #commitChat = (change: ChatChange): Promise<void> => this.#log.commit(encodeStateEntry({ kind: 'chat', change }));
 
   async #submit(request: Parameters<typeof encodeStateRequest>[0]): Promise<StateAnswer> {
     const reply = await this.#log.submit(encodeStateRequest(request));
@@ -150,7 +150,7 @@ export class SharedState implements StateMachine {
     const admission = decideAdmission(r.publicKey, r.invite, { relayPublicKey, guests, records, now });
     if (!admission.ok) return encodeStateAnswer(answer(admission.code, admission.detail, { untilMs: admission.untilMs ?? 0 }));
     const changes = admissionChanges(r.publicKey, admission, records, now);
-    if (changes.length > 0) await this.commitAccess(changes);
+    if (changes.length > 0) await this.#commitAccess(changes);
     return encodeStateAnswer(answer(ErrorCode.UNSPECIFIED));
   }
 
