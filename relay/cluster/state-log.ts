@@ -207,7 +207,9 @@ export class StateLog {
       if (seq <= this.#seq) return;
       if (seq !== this.#seq + 1) throw new Error(`state log gap: at ${this.#seq}, got ${seq}`);
       await this.#machine!.apply(entry);
-      await this.#position.set(POSITION, seq, { durable: true });
+      // Not synced: LevelDB's log keeps writes in order, so the position never outlives the effects written before it,
+      // and a position lost in a crash only makes this relay apply an entry again (which changes nothing).
+      await this.#position.set(POSITION, seq);
       this.#seq = seq;
       const waiting = this.#waiters;
       this.#waiters = waiting.filter((w) => w.seq > seq);
