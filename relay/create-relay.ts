@@ -124,7 +124,6 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 
     const records = await AccessRecords.open(store);
-    // In a cluster roles, bans, invites and chat go through the writer and the state log (relay/cluster/shared-state.ts).
     const shared = cluster ? await SharedState.open(cluster, store, events, { records, relayPublicKey: identity.publicKey, guests: opts.guests, clock, users: store }) : undefined;
     const roomPasswords = await RoomPasswords.open(store);
     // Where each key is now, for signed ops' Where conditions: set once the permission service exists.

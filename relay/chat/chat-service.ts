@@ -7,7 +7,10 @@
  * The cheap checks and the signature run as the frame arrives; everything
  * that touches storage runs on one queue, in arrival order, so two items for
  * one message (a retry, an edit racing a delete) see each other's effects.
- * An ack is sent only after its batch is on disk.
+ * An ack is sent only after its batch is on disk. In a cluster the queue is
+ * the writer's state log (relay/cluster/shared-state.ts): the writer decides
+ * (`decide`, with chat-judge.ts) and every relay stores and delivers what it
+ * decided (`applyChange`), in the log's order.
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { ErrorCode, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
