@@ -168,7 +168,8 @@ export class StateLog {
       try {
         if (!this.#ready) {
           const jsm = await jetstreamManager(this.#cluster.nc, { timeout: this.#cluster.options.requestTimeoutMs });
-          await this.reached((await jsm.streams.info(this.#names.stream)).state.last_seq);
+          // Bounded: a follower that cannot read the log now must not hold every later request in the queue.
+          if (!(await this.#within(this.reached((await jsm.streams.info(this.#names.stream)).state.last_seq)))) return null;
           this.#ready = true;
         }
         this.#inJudge = true;
@@ -183,6 +184,17 @@ export class StateLog {
     });
     this.#judging = task.catch(() => {});
     return task;
+  }
+
+  /** True when `p` settles within the request timeout. */
+  async #within(p: Promise<void>): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#cluster.options.requestTimeoutMs)));
+    try {
+      return await Promise.race([p.then(() => true), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #roleChanged(role: string): void {
