@@ -203,10 +203,17 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       onVoiceLost: (session) => session.close(CloseCode.VoiceLost, 'voice worker restarted'),
     });
     const onVoiceError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
+    const inProcessVoice = (): VoicePeers => {
+      // In a cluster, voice to and from other relays' users goes through the bridge (relay/cluster/cross-voice.ts).
+      const cross = cluster?.attachVoice({ identity, rtc: opts.rtc, presence, clock });
+      const router = new VoiceRouter({ directory: presence, stats, clock, limits, ...(cross ? { remote: cross } : {}) });
+      cross?.bind(router);
+      return new VoicePeers({ router, rtc: opts.rtc, output: signalling, onError: onVoiceError });
+    };
     plane =
       opts.voiceWorkers > 0
         ? await VoiceWorkerPool.start({ count: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events })
-        : new VoicePeers({ router: new VoiceRouter({ directory: presence, stats, clock, limits }), rtc: opts.rtc, output: signalling, onError: onVoiceError });
+        : inProcessVoice();
     signalling.bind(plane);
     const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser });
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });

@@ -6,3 +6,4 @@ export type { ClusterNames, ClusterOptions, ResolvedClusterOptions } from './opt
 export { readOrgKey } from './org-key.ts';
 export { clusterHandle, joinCluster } from './join.ts';
 export type { ClusterHandle } from './join.ts';
+export type { CrossVoiceDrop, CrossVoiceStats } from './cross-voice.ts';

@@ -1,0 +1,171 @@
+/**
+ * Voice between relays of a cluster (real relays, real nats-server, real
+ * node-datachannel clients and relay-to-relay links): users of one room on
+ * different relays hear each other, people in other rooms do not; each frame
+ * crosses to the other relay once, whatever the number of listeners there;
+ * mute and deafen apply across relays as on one; with NATS stopped, voice on
+ * one relay and over the link already up goes on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeDownlink, encodeVoice } from '../../../proto/index.ts';
+import type { ForwardedVoice } from '../../../proto/index.ts';
+import { connectClient, generateKey, rawPublicKeyOf, withTimeout } from '../../helpers/relay-client.ts';
+import type { TestClient } from '../../helpers/relay-client.ts';
+import { hasNatsServer } from '../../helpers/nats-server.ts';
+import { startRelayCluster } from '../../helpers/relay-cluster.ts';
+import type { RelayCluster } from '../../helpers/relay-cluster.ts';
+import { treeRooms } from '../../helpers/ops.ts';
+import { waitForEvent } from '../../helpers/start-relay.ts';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const payload = (seq: number): Uint8Array => Uint8Array.from({ length: 40 }, (_, i) => (seq * 31 + i) & 0xff);
+// Synthetic stamps (seq × 960) do not follow the wall clock: the age gate is off here (limits below).
+const voice = (seq: number): Uint8Array => encodeVoice({ seq, ts: seq * 960, flags: 0, payload: payload(seq) });
+
+/** Waits for the frames numbered `seqs` on `client` (leftovers of earlier steps do not count), decoded, in seq order. */
+async function heard(client: TestClient, seqs: readonly number[]): Promise<ForwardedVoice[]> {
+  const seqOf = (d: Uint8Array): number => {
+    const p = decodeDownlink(d);
+    return p.ok ? p.value.seq : -1;
+  };
+  const got = await Promise.all(seqs.map((s) => client.nextDatagram((d) => seqOf(d) === s)));
+  return got.map((d) => decodeDownlink(d)).flatMap((p) => (p.ok ? [p.value] : []));
+}
+
+const range = (from: number, n: number): number[] => [...Array(n).keys()].map((i) => from + i);
+
+/** Connects a client and waits until `watchers` (clients of other relays) see it in `roomId`; returns it and the ids they show it under. */
+async function join(url: string, name: string, roomId: string, watchers: readonly TestClient[]): Promise<{ client: TestClient; shownAs: number[] }> {
+  const key = generateKey();
+  const me = hex(rawPublicKeyOf(key));
+  const inRoom = (u: { user?: { publicKey: Uint8Array; roomId: string } }): boolean => hex(u.user!.publicKey) === me && u.user!.roomId === roomId;
+  const seen = watchers.map((w) => (roomId === 'lobby' ? w.next('userJoined', inRoom, 15_000) : w.next('userUpdated', inRoom, 15_000)));
+  const client = await connectClient(url, { name, key });
+  if (roomId !== 'lobby') await client.join(roomId);
+  const shownAs = (await Promise.all(seen)).map((u) => u.user!.sessionId);
+  return { client, shownAs };
+}
+
+describe.runIf(hasNatsServer)('voice across relays', () => {
+  let cluster: RelayCluster;
+  let a: TestClient; // relay 1, lobby
+  let a2: TestClient; // relay 1, lobby
+  let b: TestClient; // relay 2, lobby
+  let b2: TestClient; // relay 2, lobby
+  let c: TestClient; // relay 2, quiet
+  let aOnR2: number;
+  let bOnR1: number;
+  let lobby: number;
+
+  beforeAll(async () => {
+    cluster = await startRelayCluster(2, { relay: { limits: { maxDatagramAgeMs: 0 } } });
+    const [r1, r2] = cluster.relays;
+    const linked = waitForEvent(r1!.relay, 'cluster-link', (e) => e.up && e.peer === 'r2', 30_000);
+    a = await connectClient(r1!.relay.wsUrl, { name: 'A', key: generateKey() });
+    const first = await join(r2!.relay.wsUrl, 'B', 'lobby', [a]);
+    b = first.client;
+    bOnR1 = first.shownAs[0]!;
+    a2 = (await join(r1!.relay.wsUrl, 'A2', 'lobby', [b])).client;
+    b2 = (await join(r2!.relay.wsUrl, 'B2', 'lobby', [a])).client;
+    c = (await join(r2!.relay.wsUrl, 'C', 'quiet', [a])).client;
+    aOnR2 = b.roster.find((u) => u.displayName === 'A')!.sessionId;
+    await Promise.all([a.openVoice(), a2.openVoice(), b.openVoice(), b2.openVoice(), c.openVoice(), linked]);
+    lobby = (await treeRooms(a)).find((r) => r.id === 'lobby')!.voiceId;
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([a, a2, b, b2, c].map((x) => x?.close()));
+    await cluster?.close();
+  });
+
+  it('a speaker on relay 1 is heard on relay 2 in the same room, once per frame between relays, and not in another room', async () => {
+    const [r1, r2] = cluster.relays;
+    const before1 = r1!.relay.cluster!.voice()!;
+    const before2 = r2!.relay.cluster!.voice()!;
+    const n = 20;
+    for (let seq = 0; seq < n; seq++) expect(a.sendDatagram(voice(seq))).toBe(true);
+    const [atB, atB2, atA2] = await Promise.all([heard(b, range(0, n)), heard(b2, range(0, n)), heard(a2, range(0, n))]);
+    for (const got of [atB, atB2]) {
+      expect(got.map((p) => p.seq)).toEqual([...Array(n).keys()]);
+      for (const p of got) {
+        // Named as relay 2 shows A, stamped with the room, bytes intact.
+        expect(p.sender).toBe(aOnR2);
+        expect(p.room).toBe(lobby);
+        expect(p.payload).toEqual(payload(p.seq));
+      }
+    }
+    expect(atA2.every((p) => p.sender === a.sessionId)).toBe(true);
+    // Relay 2 fanned out each frame to B, B2 and (had it been in the room) C in one go: C got none.
+    expect(c.datagramCount).toBe(0);
+    // Two listeners on relay 2, one copy per frame across.
+    const after1 = r1!.relay.cluster!.voice()!;
+    const after2 = r2!.relay.cluster!.voice()!;
+    expect(after1.sent - before1.sent).toBe(n);
+    expect(after2.received - before2.received).toBe(n);
+    expect(after2.sent - before2.sent).toBe(0);
+  });
+
+  it('a speaker on relay 2 is heard on relay 1, named as relay 1 shows them', async () => {
+    for (let seq = 100; seq < 110; seq++) b.sendDatagram(voice(seq));
+    const [atA, atA2] = await Promise.all([heard(a, range(100, 10)), heard(a2, range(100, 10)), heard(b2, range(100, 10))]);
+    for (const got of [atA, atA2]) {
+      expect(got.map((p) => p.seq)).toEqual(range(100, 10));
+      expect(got.every((p) => p.sender === bOnR1 && p.room === lobby)).toBe(true);
+    }
+    expect(c.datagramCount).toBe(0);
+  });
+
+  it('a muted speaker sends nothing across; deafened listeners on a relay stop its copies', async () => {
+    const [r1, r2] = cluster.relays;
+    // B mutes: relay 2 drops B's frames before they reach anyone, here or on relay 1.
+    const bMuted = a.next('userUpdated', (u) => u.user!.sessionId === bOnR1 && u.user!.muted, 15_000);
+    b.send({ case: 'setSelfState', value: { muted: true, deafened: false } });
+    await bMuted;
+    const sent2 = r2!.relay.cluster!.voice()!.sent;
+    // Barrier: relay 2 has dropped all five of B's frames (its drop events), then checks nothing crossed.
+    let off = (): void => {};
+    const dropped = new Promise<void>((resolve) => {
+      let n = 0;
+      off = r2!.relay.on('drop', (e) => {
+        if (e.kind === 'datagram' && e.reason === 'muted' && e.id === b.sessionId && ++n === 5) resolve();
+      });
+    });
+    for (let seq = 200; seq < 205; seq++) b.sendDatagram(voice(seq));
+    await withTimeout(dropped, 15_000, 'muted drops').finally(() => off());
+    expect(r2!.relay.cluster!.voice()!.sent).toBe(sent2);
+    // B2 still speaks across.
+    b2.sendDatagram(voice(205));
+    await heard(a, [205]);
+    expect(r2!.relay.cluster!.voice()!.sent - sent2).toBe(1);
+
+    // A and A2 deafen: relay 1 has no listener in the lobby, so relay 2 sends it nothing.
+    const deaf = [a, a2].map((x) => b2.next('userUpdated', (u) => u.user!.displayName === x.name && u.user!.deafened, 15_000));
+    for (const x of [a, a2]) x.send({ case: 'setSelfState', value: { muted: true, deafened: true } });
+    await Promise.all(deaf);
+    const sentBefore = r2!.relay.cluster!.voice()!.sent;
+    b2.sendDatagram(voice(300));
+    await heard(b, [300]);
+    expect(r2!.relay.cluster!.voice()!.sent).toBe(sentBefore);
+    expect(r1!.relay.cluster!.voice()!.dropped['wrong-room']).toBe(0);
+    for (const x of [a, a2]) x.send({ case: 'setSelfState', value: { muted: false, deafened: false } });
+    b.send({ case: 'setSelfState', value: { muted: false, deafened: false } });
+  });
+
+  it('NATS stopped: voice on one relay and over the open link goes on; NATS back: the relays return', async () => {
+    const [r1, r2] = cluster.relays;
+    // Undeafened above: wait until relay 2 counts relay 1's listeners again.
+    await Promise.all([a, a2].map((x) => b2.next('userUpdated', (u) => u.user!.displayName === x.name && !u.user!.deafened, 15_000)));
+    const down = Promise.all([r1, r2].map((r) => waitForEvent(r!.relay, 'cluster-role', (e) => e.role === 'unavailable', 15_000)));
+    await cluster.nats.stop();
+    await down;
+    for (let seq = 400; seq < 410; seq++) a.sendDatagram(voice(seq));
+    const [same, across] = await Promise.all([heard(a2, range(400, 10)), heard(b, range(400, 10))]);
+    expect(same.map((p) => p.seq)).toEqual(range(400, 10));
+    expect(across.every((p) => p.sender === aOnR2)).toBe(true);
+
+    const back = Promise.all([r1, r2].map((r) => waitForEvent(r!.relay, 'cluster-role', (e) => e.role !== 'unavailable', 30_000)));
+    await cluster.nats.start();
+    await back;
+    await cluster.writer();
+  }, 90_000);
+});
