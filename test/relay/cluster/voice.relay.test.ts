@@ -7,7 +7,10 @@
  * one relay and over the link already up goes on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeDownlink, encodeVoice } from '../../../proto/index.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { decodeDownlink, encodeVoice, ErrorCode } from '../../../proto/index.ts';
+import { decodeLinkReply, encodeLinkSignal } from '../../../relay/cluster/link-codec.ts';
 import type { ForwardedVoice } from '../../../proto/index.ts';
 import { connectClient, generateKey, rawPublicKeyOf, withTimeout } from '../../helpers/relay-client.ts';
 import type { TestClient } from '../../helpers/relay-client.ts';
@@ -149,6 +152,26 @@ describe.runIf(hasNatsServer)('voice across relays', () => {
     expect(r1!.relay.cluster!.voice()!.dropped['wrong-room']).toBe(0);
     for (const x of [a, a2]) x.send({ case: 'setSelfState', value: { muted: false, deafened: false } });
     b.send({ case: 'setSelfState', value: { muted: false, deafened: false } });
+  });
+
+  it('an offer not signed with the organisation key, or garbage, is refused CLUSTER_LINK_REFUSED and changes nothing', async () => {
+    const [r1] = cluster.relays;
+    const nc = await connect({ servers: [cluster.nats.url] });
+    try {
+      const subject = `parley.${cluster.name}.rtc.r1`;
+      const forged = encodeLinkSignal({ type: 'offer', from: 'r0', to: 'r1', ts: Date.now(), sdp: 'v=0' }, generateKeyPairSync('ed25519').privateKey);
+      const orgKey = r1!.relay.publicKey;
+      for (const request of [forged, new TextEncoder().encode('not json'), new Uint8Array(0)]) {
+        const reply = decodeLinkReply((await nc.request(subject, request, { timeout: 5_000 })).data, { orgKey, self: 'r0', now: Date.now() });
+        expect(reply).toMatchObject({ ok: true, value: { ok: false, code: ErrorCode.CLUSTER_LINK_REFUSED } });
+      }
+    } finally {
+      await nc.close();
+    }
+    // The link to relay 2 is untouched: voice still crosses.
+    a.sendDatagram(voice(350));
+    await heard(b, [350]);
+    expect(r1!.relay.cluster!.voice()!.links).toEqual(['r2']);
   });
 
   it('NATS stopped: voice on one relay and over the open link goes on; NATS back: the relays return', async () => {
