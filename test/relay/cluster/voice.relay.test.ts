@@ -37,8 +37,12 @@ async function heard(client: TestClient, seqs: readonly number[]): Promise<Forwa
 
 const range = (from: number, n: number): number[] => [...Array(n).keys()].map((i) => from + i);
 
-/** Connects a client and waits until `watchers` (clients of other relays) see it in `roomId`; returns it and the ids they show it under. */
-async function join(url: string, name: string, roomId: string, watchers: readonly TestClient[]): Promise<{ client: TestClient; shownAs: number[] }> {
+/**
+ * Connects a client and waits until `watchers` (clients of other relays) see
+ * it in `roomId`, and until it sees the users named `sees`; returns it and
+ * the ids the watchers show it under.
+ */
+async function join(url: string, name: string, roomId: string, watchers: readonly TestClient[], sees: readonly string[] = []): Promise<{ client: TestClient; shownAs: number[] }> {
   const key = generateKey();
   const me = hex(rawPublicKeyOf(key));
   const inRoom = (u: { user?: { publicKey: Uint8Array; roomId: string } }): boolean => hex(u.user!.publicKey) === me && u.user!.roomId === roomId;
@@ -46,6 +50,7 @@ async function join(url: string, name: string, roomId: string, watchers: readonl
   const client = await connectClient(url, { name, key });
   if (roomId !== 'lobby') await client.join(roomId);
   const shownAs = (await Promise.all(seen)).map((u) => u.user!.sessionId);
+  await Promise.all(sees.filter((n) => !client.roster.some((u) => u.displayName === n)).map((n) => client.next('userJoined', (u) => u.user!.displayName === n, 15_000)));
   return { client, shownAs };
 }
 
@@ -56,14 +61,17 @@ describe.runIf(hasNatsServer)('voice across relays', () => {
   let b: TestClient; // relay 2, lobby
   let b2: TestClient; // relay 2, lobby
   let c: TestClient; // relay 2, quiet
+  let d: TestClient; // relay 3, lobby
+  let aOnR3: number;
   let aOnR2: number;
   let bOnR1: number;
   let lobby: number;
 
   beforeAll(async () => {
-    cluster = await startRelayCluster(2, { relay: { limits: { maxDatagramAgeMs: 0 } } });
-    const [r1, r2] = cluster.relays;
-    const linked = waitForEvent(r1!.relay, 'cluster-link', (e) => e.up && e.peer === 'r2', 30_000);
+    cluster = await startRelayCluster(3, { relay: { limits: { maxDatagramAgeMs: 0 } } });
+    const [r1, r2, r3] = cluster.relays;
+    const link = (r: typeof r1, peer: string): Promise<unknown> => waitForEvent(r!.relay, 'cluster-link', (e) => e.up && e.peer === peer, 30_000);
+    const linked = Promise.all([link(r1, 'r2'), link(r1, 'r3'), link(r2, 'r3')]);
     a = await connectClient(r1!.relay.wsUrl, { name: 'A', key: generateKey() });
     const first = await join(r2!.relay.wsUrl, 'B', 'lobby', [a]);
     b = first.client;
@@ -71,23 +79,27 @@ describe.runIf(hasNatsServer)('voice across relays', () => {
     a2 = (await join(r1!.relay.wsUrl, 'A2', 'lobby', [b])).client;
     b2 = (await join(r2!.relay.wsUrl, 'B2', 'lobby', [a])).client;
     c = (await join(r2!.relay.wsUrl, 'C', 'quiet', [a])).client;
+    d = (await join(r3!.relay.wsUrl, 'D', 'lobby', [a, b], ['A', 'B', 'B2'])).client;
     aOnR2 = b.roster.find((u) => u.displayName === 'A')!.sessionId;
-    await Promise.all([a.openVoice(), a2.openVoice(), b.openVoice(), b2.openVoice(), c.openVoice(), linked]);
+    aOnR3 = (d.roster.find((u) => u.displayName === 'A') ?? (await d.next('userJoined', (u) => u.user!.displayName === 'A')).user!).sessionId;
+    await Promise.all([a.openVoice(), a2.openVoice(), b.openVoice(), b2.openVoice(), c.openVoice(), d.openVoice(), linked]);
     lobby = (await treeRooms(a)).find((r) => r.id === 'lobby')!.voiceId;
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([a, a2, b, b2, c].map((x) => x?.close()));
+    await Promise.all([a, a2, b, b2, c, d].map((x) => x?.close()));
     await cluster?.close();
   });
 
-  it('a speaker on relay 1 is heard on relay 2 in the same room, once per frame between relays, and not in another room', async () => {
-    const [r1, r2] = cluster.relays;
+  it('a speaker on relay 1 is heard on relays 2 and 3 in the same room, once per frame and relay, and not in another room', async () => {
+    const [r1, r2, r3] = cluster.relays;
     const before1 = r1!.relay.cluster!.voice()!;
     const before2 = r2!.relay.cluster!.voice()!;
+    const before3 = r3!.relay.cluster!.voice()!;
     const n = 20;
     for (let seq = 0; seq < n; seq++) expect(a.sendDatagram(voice(seq))).toBe(true);
-    const [atB, atB2, atA2] = await Promise.all([heard(b, range(0, n)), heard(b2, range(0, n)), heard(a2, range(0, n))]);
+    const [atB, atB2, atA2, atD] = await Promise.all([heard(b, range(0, n)), heard(b2, range(0, n)), heard(a2, range(0, n)), heard(d, range(0, n))]);
+    expect(atD.map((p) => [p.seq, p.sender, p.room])).toEqual(range(0, n).map((seq) => [seq, aOnR3, lobby]));
     for (const got of [atB, atB2]) {
       expect(got.map((p) => p.seq)).toEqual([...Array(n).keys()]);
       for (const p of got) {
@@ -100,17 +112,18 @@ describe.runIf(hasNatsServer)('voice across relays', () => {
     expect(atA2.every((p) => p.sender === a.sessionId)).toBe(true);
     // Relay 2 fanned out each frame to B, B2 and (had it been in the room) C in one go: C got none.
     expect(c.datagramCount).toBe(0);
-    // Two listeners on relay 2, one copy per frame across.
+    // Two listeners on relay 2 and one on relay 3: one copy per frame to each relay.
     const after1 = r1!.relay.cluster!.voice()!;
     const after2 = r2!.relay.cluster!.voice()!;
-    expect(after1.sent - before1.sent).toBe(n);
+    expect(after1.sent - before1.sent).toBe(2 * n);
     expect(after2.received - before2.received).toBe(n);
+    expect(r3!.relay.cluster!.voice()!.received - before3.received).toBe(n);
     expect(after2.sent - before2.sent).toBe(0);
   });
 
   it('a speaker on relay 2 is heard on relay 1, named as relay 1 shows them', async () => {
     for (let seq = 100; seq < 110; seq++) b.sendDatagram(voice(seq));
-    const [atA, atA2] = await Promise.all([heard(a, range(100, 10)), heard(a2, range(100, 10)), heard(b2, range(100, 10))]);
+    const [atA, atA2] = await Promise.all([heard(a, range(100, 10)), heard(a2, range(100, 10)), heard(b2, range(100, 10)), heard(d, range(100, 10))]);
     for (const got of [atA, atA2]) {
       expect(got.map((p) => p.seq)).toEqual(range(100, 10));
       expect(got.every((p) => p.sender === bOnR1 && p.room === lobby)).toBe(true);
@@ -138,17 +151,17 @@ describe.runIf(hasNatsServer)('voice across relays', () => {
     expect(r2!.relay.cluster!.voice()!.sent).toBe(sent2);
     // B2 still speaks across.
     b2.sendDatagram(voice(205));
-    await heard(a, [205]);
-    expect(r2!.relay.cluster!.voice()!.sent - sent2).toBe(1);
+    await Promise.all([heard(a, [205]), heard(d, [205])]);
+    expect(r2!.relay.cluster!.voice()!.sent - sent2).toBe(2);
 
-    // A and A2 deafen: relay 1 has no listener in the lobby, so relay 2 sends it nothing.
+    // A and A2 deafen: relay 1 has no listener in the lobby, so relay 2 sends it nothing (and relay 3 one copy).
     const deaf = [a, a2].map((x) => b2.next('userUpdated', (u) => u.user!.displayName === x.name && u.user!.deafened, 15_000));
     for (const x of [a, a2]) x.send({ case: 'setSelfState', value: { muted: true, deafened: true } });
     await Promise.all(deaf);
     const sentBefore = r2!.relay.cluster!.voice()!.sent;
     b2.sendDatagram(voice(300));
-    await heard(b, [300]);
-    expect(r2!.relay.cluster!.voice()!.sent).toBe(sentBefore);
+    await Promise.all([heard(b, [300]), heard(d, [300])]);
+    expect(r2!.relay.cluster!.voice()!.sent - sentBefore).toBe(1);
     expect(r1!.relay.cluster!.voice()!.dropped['wrong-room']).toBe(0);
     for (const x of [a, a2]) x.send({ case: 'setSelfState', value: { muted: false, deafened: false } });
     b.send({ case: 'setSelfState', value: { muted: false, deafened: false } });
@@ -171,22 +184,21 @@ describe.runIf(hasNatsServer)('voice across relays', () => {
     // The link to relay 2 is untouched: voice still crosses.
     a.sendDatagram(voice(350));
     await heard(b, [350]);
-    expect(r1!.relay.cluster!.voice()!.links).toEqual(['r2']);
+    expect([...r1!.relay.cluster!.voice()!.links].sort()).toEqual(['r2', 'r3']);
   });
 
   it('NATS stopped: voice on one relay and over the open link goes on; NATS back: the relays return', async () => {
-    const [r1, r2] = cluster.relays;
     // Undeafened above: wait until relay 2 counts relay 1's listeners again.
     await Promise.all([a, a2].map((x) => b2.next('userUpdated', (u) => u.user!.displayName === x.name && !u.user!.deafened, 15_000)));
-    const down = Promise.all([r1, r2].map((r) => waitForEvent(r!.relay, 'cluster-role', (e) => e.role === 'unavailable', 15_000)));
+    const down = Promise.all(cluster.relays.map((r) => waitForEvent(r!.relay, 'cluster-role', (e) => e.role === 'unavailable', 15_000)));
     await cluster.nats.stop();
     await down;
     for (let seq = 400; seq < 410; seq++) a.sendDatagram(voice(seq));
-    const [same, across] = await Promise.all([heard(a2, range(400, 10)), heard(b, range(400, 10))]);
+    const [same, across] = await Promise.all([heard(a2, range(400, 10)), heard(b, range(400, 10)), heard(d, range(400, 10))]);
     expect(same.map((p) => p.seq)).toEqual(range(400, 10));
     expect(across.every((p) => p.sender === aOnR2)).toBe(true);
 
-    const back = Promise.all([r1, r2].map((r) => waitForEvent(r!.relay, 'cluster-role', (e) => e.role !== 'unavailable', 30_000)));
+    const back = Promise.all(cluster.relays.map((r) => waitForEvent(r!.relay, 'cluster-role', (e) => e.role !== 'unavailable', 30_000)));
     await cluster.nats.start();
     await back;
     await cluster.writer();
