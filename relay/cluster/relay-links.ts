@@ -63,6 +63,8 @@ export class RelayLinks {
   readonly #deps: RelayLinksDeps;
   readonly #links = new Map<string, Link>();
   #wanted: ReadonlySet<string> = new Set();
+  /** Stamp of the last offer accepted from each peer. */
+  readonly #lastOffer = new Map<string, number>();
   #sub: Subscription | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #closed = false;
@@ -135,6 +137,12 @@ export class RelayLinks {
     }
     if (this.#closed) return;
     const peer = decoded.value.from;
+    // A replayed offer (NATS access, not the key) must not tear down a working link: stamps only go forward.
+    if (decoded.value.ts <= (this.#lastOffer.get(peer) ?? -1)) {
+      msg.respond(encodeLinkRefusal(ErrorCode.CLUSTER_LINK_REFUSED, 'offer replayed'));
+      return;
+    }
+    this.#lastOffer.set(peer, decoded.value.ts);
     // A new offer replaces the link: the offering side dropped its end.
     const old = this.#links.get(peer);
     if (old) this.#drop(old);

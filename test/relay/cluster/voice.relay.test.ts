@@ -7,7 +7,8 @@
  * one relay and over the link already up goes on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { connect } from '@nats-io/transport-node';
 import { decodeDownlink, encodeVoice, ErrorCode } from '../../../proto/index.ts';
 import { decodeLinkReply, encodeLinkSignal } from '../../../relay/cluster/link-codec.ts';
@@ -174,6 +175,11 @@ describe.runIf(hasNatsServer)('voice across relays', () => {
       const subject = `parley.${cluster.name}.rtc.r1`;
       const forged = encodeLinkSignal({ type: 'offer', from: 'r0', to: 'r1', ts: Date.now(), sdp: 'v=0' }, generateKeyPairSync('ed25519').privateKey);
       const orgKey = r1!.relay.publicKey;
+      // Signed with the real key but older than the offer relay 2 took from relay 1: a replay, refused.
+      const orgPrivate = createPrivateKey(await readFile(cluster.keyFile, 'utf8'));
+      const replayed = encodeLinkSignal({ type: 'offer', from: 'r1', to: 'r2', ts: Date.now() - 50_000, sdp: 'v=0' }, orgPrivate);
+      const r2reply = decodeLinkReply((await nc.request(`parley.${cluster.name}.rtc.r2`, replayed, { timeout: 5_000 })).data, { orgKey: r1!.relay.publicKey, self: 'r1', now: Date.now() });
+      expect(r2reply).toMatchObject({ ok: true, value: { ok: false, code: ErrorCode.CLUSTER_LINK_REFUSED, detail: 'offer replayed' } });
       for (const request of [forged, new TextEncoder().encode('not json'), new Uint8Array(0)]) {
         const reply = decodeLinkReply((await nc.request(subject, request, { timeout: 5_000 })).data, { orgKey, self: 'r0', now: Date.now() });
         expect(reply).toMatchObject({ ok: true, value: { ok: false, code: ErrorCode.CLUSTER_LINK_REFUSED } });
@@ -181,9 +187,9 @@ describe.runIf(hasNatsServer)('voice across relays', () => {
     } finally {
       await nc.close();
     }
-    // The link to relay 2 is untouched: voice still crosses.
+    // The links are untouched: voice still crosses.
     a.sendDatagram(voice(350));
-    await heard(b, [350]);
+    await Promise.all([heard(b, [350]), heard(d, [350])]);
     expect([...r1!.relay.cluster!.voice()!.links].sort()).toEqual(['r2', 'r3']);
   });
 
