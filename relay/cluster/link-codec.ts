@@ -23,9 +23,14 @@ const VERSION = 1;
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const B64 = /^[A-Za-z0-9+/]{86}==$/;
 
-/** One signed description. */
+/**
+ * One signed message: an `offer` or `answer` carries a description; a `ring`
+ * (sdp `-`) asks the relay that offers to offer again (the ringing relay has
+ * lost its end of the link, e.g. it restarted, while the other may not
+ * have noticed yet).
+ */
 export interface LinkSignal {
-  readonly type: 'offer' | 'answer';
+  readonly type: 'offer' | 'answer' | 'ring';
   readonly from: string;
   readonly to: string;
   readonly ts: number;
@@ -62,18 +67,18 @@ export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly o
 
 /**
  * Decodes and checks a signal: shape, the organisation's signature
- * (`orgKey`, raw), addressed to `self`, of the `expected` type, and within
+ * (`orgKey`, raw), addressed to `self`, of an `expected` type, and within
  * {@link LINK_SIGNAL_SKEW_MS} of `now`.
  */
 export function decodeLinkSignal(
   data: Uint8Array,
-  check: { readonly orgKey: Uint8Array; readonly self: string; readonly expected: LinkSignal['type']; readonly now: number },
+  check: { readonly orgKey: Uint8Array; readonly self: string; readonly expected: ReadonlyArray<LinkSignal['type']>; readonly now: number },
 ): Checked<LinkSignal> {
   const root = parse(data);
   if (!root) return problem('malformed');
   const { type, from, to, ts, sdp, sig } = root;
   if (
-    type !== check.expected ||
+    typeof type !== 'string' || !(check.expected as readonly string[]).includes(type) ||
     typeof from !== 'string' || !ID.test(from) ||
     typeof to !== 'string' || !ID.test(to) ||
     typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0 ||
@@ -82,7 +87,7 @@ export function decodeLinkSignal(
   ) {
     return problem('malformed');
   }
-  const signal: LinkSignal = { type: check.expected, from, to, ts, sdp };
+  const signal: LinkSignal = { type: type as LinkSignal['type'], from, to, ts, sdp };
   if (!verifyEd25519(check.orgKey, signingBytes(signal), new Uint8Array(Buffer.from(sig, 'base64')))) return problem('bad-signature');
   if (to !== check.self || from === check.self) return problem('not-for-us');
   if (Math.abs(check.now - ts) > LINK_SIGNAL_SKEW_MS) return problem('stale');
@@ -98,7 +103,7 @@ export function decodeLinkReply(data: Uint8Array, check: { readonly orgKey: Uint
     if (typeof error !== 'number' || !Number.isSafeInteger(error) || typeof detail !== 'string') return problem('malformed');
     return { ok: true, value: { ok: false, code: error, detail } };
   }
-  const signal = decodeLinkSignal(data, { ...check, expected: 'answer' });
+  const signal = decodeLinkSignal(data, { ...check, expected: ['answer'] });
   return signal.ok ? { ok: true, value: { ok: true, signal: signal.value } } : signal;
 }
 

@@ -7,6 +7,9 @@
  * Signalling is one core NATS request per link, on
  * `parley.<cluster>.rtc.<answering relay>`: the relay with the smaller id
  * offers (so two relays never race to link each other), the other answers.
+ * A relay with the larger id that wants a link and has none rings the other
+ * (a signed `ring` message), which drops any open link it still holds to it
+ * (left from before a restart, not yet noticed as dead) and offers again.
  * Both wait for ICE gathering to finish and send the whole description, so
  * there is no candidate trickle. Descriptions are signed with the
  * organisation's key and checked (link-codec.ts): a relay links only to
@@ -63,8 +66,8 @@ export class RelayLinks {
   readonly #deps: RelayLinksDeps;
   readonly #links = new Map<string, Link>();
   #wanted: ReadonlySet<string> = new Set();
-  /** Stamp of the last offer accepted from each peer. */
-  readonly #lastOffer = new Map<string, number>();
+  /** Stamp of the last offer and ring accepted from each peer (`<type>:<peer>`). */
+  readonly #lastStamp = new Map<string, number>();
   #sub: Subscription | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #closed = false;
@@ -100,11 +103,23 @@ export class RelayLinks {
   }
 
   #ensure(): void {
-    if (this.#closed || this.#deps.nc.isClosed()) return;
+    const { nc, relayId, identity, subjectPrefix, now } = this.#deps;
+    if (this.#closed || nc.isClosed()) return;
     for (const peer of this.#wanted) {
-      // The smaller id offers; the other waits for its offer.
-      if (peer !== this.#deps.relayId && this.#deps.relayId < peer && !this.#links.has(peer)) void this.#offer(peer);
+      if (peer === relayId || this.#links.has(peer)) continue;
+      // The smaller id offers; the other rings it (it may still hold a link to this relay's previous run).
+      if (relayId < peer) void this.#offer(peer);
+      else nc.publish(`${subjectPrefix}.${peer}`, encodeLinkSignal({ type: 'ring', from: relayId, to: peer, ts: now(), sdp: '-' }, identity.privateKey));
     }
+  }
+
+  /** The other relay has no link to this one: drop a link it left behind and offer again (a link being made is left to finish). */
+  #rung(peer: string): void {
+    if (!this.#wanted.has(peer) || this.#deps.relayId > peer) return;
+    const link = this.#links.get(peer);
+    if (link && !link.open) return;
+    if (link) this.#drop(link);
+    void this.#offer(peer);
   }
 
   async #offer(peer: string): Promise<void> {
@@ -129,7 +144,7 @@ export class RelayLinks {
 
   async #answer(msg: Msg): Promise<void> {
     const { identity, relayId, now } = this.#deps;
-    const decoded = decodeLinkSignal(msg.data, { orgKey: identity.publicKey, self: relayId, expected: 'offer', now: now() });
+    const decoded = decodeLinkSignal(msg.data, { orgKey: identity.publicKey, self: relayId, expected: ['offer', 'ring'], now: now() });
     if (!decoded.ok) {
       this.#deps.onError('relay link answer', new Error(`offer refused: ${decoded.problem}`));
       msg.respond(encodeLinkRefusal(ErrorCode.CLUSTER_LINK_REFUSED, `offer ${decoded.problem}`));
@@ -137,12 +152,18 @@ export class RelayLinks {
     }
     if (this.#closed) return;
     const peer = decoded.value.from;
-    // A replayed offer (NATS access, not the key) must not tear down a working link: stamps only go forward.
-    if (decoded.value.ts <= (this.#lastOffer.get(peer) ?? -1)) {
-      msg.respond(encodeLinkRefusal(ErrorCode.CLUSTER_LINK_REFUSED, 'offer replayed'));
+    const type = decoded.value.type;
+    // A replayed offer or ring (NATS access, not the key) must not tear down a working link: stamps only go forward.
+    const last = `${type}:${peer}`;
+    if (decoded.value.ts <= (this.#lastStamp.get(last) ?? -1)) {
+      msg.respond(encodeLinkRefusal(ErrorCode.CLUSTER_LINK_REFUSED, `${type} replayed`));
       return;
     }
-    this.#lastOffer.set(peer, decoded.value.ts);
+    this.#lastStamp.set(last, decoded.value.ts);
+    if (type === 'ring') {
+      this.#rung(peer);
+      return;
+    }
     // A new offer replaces the link: the offering side dropped its end.
     const old = this.#links.get(peer);
     if (old) this.#drop(old);
@@ -184,6 +205,10 @@ export class RelayLinks {
       }),
     );
     this.#links.set(peer, link);
+    // libdatachannel now and then stalls a handshake on loopback (see relay/voice/rtc.ts): a link not open in time is made again.
+    setTimeout(() => {
+      if (!link.open) this.#drop(link);
+    }, Math.max(5_000, 2 * this.#deps.requestTimeoutMs)).unref();
     return link;
   }
 

@@ -18,14 +18,14 @@ const NOW = 1_800_000_000_000;
 
 const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/);
 const signal = fc.record({
-  type: fc.constantFrom('offer' as const, 'answer' as const),
+  type: fc.constantFrom('offer' as const, 'answer' as const, 'ring' as const),
   from: id,
   to: id,
   ts: fc.integer({ min: NOW - LINK_SIGNAL_SKEW_MS, max: NOW + LINK_SIGNAL_SKEW_MS }),
   sdp: fc.string({ minLength: 1, maxLength: 2_000 }),
 }).filter((s) => s.from !== s.to);
 
-const check = (s: LinkSignal) => ({ orgKey, self: s.to, expected: s.type, now: NOW });
+const check = (s: LinkSignal) => ({ orgKey, self: s.to, expected: [s.type], now: NOW });
 const json = (data: Uint8Array): Record<string, unknown> => JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown>;
 const bytesOf = (o: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(o));
 
@@ -57,7 +57,7 @@ describe('relay link signalling', () => {
     expect(decodeLinkSignal(encodeLinkSignal(s, other), check(s))).toEqual({ ok: false, problem: 'bad-signature' });
     expect(decodeLinkSignal(encodeLinkSignal(s, org), { ...check(s), self: 'r3' })).toEqual({ ok: false, problem: 'not-for-us' });
     expect(decodeLinkSignal(encodeLinkSignal({ ...s, ts: NOW - LINK_SIGNAL_SKEW_MS - 1 }, org), check(s))).toEqual({ ok: false, problem: 'stale' });
-    expect(decodeLinkSignal(encodeLinkSignal(s, org), { ...check(s), expected: 'answer' })).toEqual({ ok: false, problem: 'malformed' });
+    expect(decodeLinkSignal(encodeLinkSignal(s, org), { ...check(s), expected: ['answer', 'ring'] })).toEqual({ ok: false, problem: 'malformed' });
     // A relay's own signal coming back to it (self = from) is not for it.
     expect(decodeLinkSignal(encodeLinkSignal({ ...s, to: 'r1' }, org), { ...check(s), self: 'r1' })).toEqual({ ok: false, problem: 'not-for-us' });
   });
@@ -73,13 +73,13 @@ describe('relay link signalling', () => {
     const good = encodeLinkSignal({ type: 'offer', from: 'r1', to: 'r2', ts: NOW, sdp: 'v=0' }, org);
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.nat({ max: good.byteLength }).map((n) => good.subarray(0, n)), fc.jsonValue().map(bytesOf)), (data) => {
-        const d = decodeLinkSignal(data, { orgKey, self: 'r2', expected: 'offer', now: NOW });
+        const d = decodeLinkSignal(data, { orgKey, self: 'r2', expected: ['offer'], now: NOW });
         const r = decodeLinkReply(data, { orgKey, self: 'r2', now: NOW });
         if (data.byteLength < good.byteLength) expect(d.ok).toBe(false);
         expect(typeof r.ok).toBe('boolean');
       }),
       { numRuns: 300 },
     );
-    expect(decodeLinkSignal(new Uint8Array(20_000).fill(0x20), { orgKey, self: 'r2', expected: 'offer', now: NOW })).toEqual({ ok: false, problem: 'malformed' });
+    expect(decodeLinkSignal(new Uint8Array(20_000).fill(0x20), { orgKey, self: 'r2', expected: ['offer'], now: NOW })).toEqual({ ok: false, problem: 'malformed' });
   });
 });
