@@ -17,7 +17,7 @@
  *   the speaker under, and the router fans it out to the local members
  *   (deafen and send caps there).
  */
-import { isForwarded, peekForwardedRoom, peekForwardedSender } from '../../proto/index.ts';
+import { isForwarded, peekForwardedRoom, peekForwardedSender, setForwardedSender } from '../../proto/index.ts';
 import type { Clock } from '../options.ts';
 import type { VoiceChange, VoiceRoute, VoiceSender } from '../presence/presence.ts';
 import { TokenBucket } from '../rate-limit.ts';
@@ -131,7 +131,7 @@ export class CrossVoice implements RemoteFanOut {
       return;
     }
     // The bytes are this message's own (node-datachannel hands a fresh buffer per message).
-    new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(1, id >>> 0, false);
+    setForwardedSender(bytes, id);
     this.#received++;
     this.#delivery?.deliver(id, from.room, bytes);
   }
