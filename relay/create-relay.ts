@@ -215,6 +215,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         ? await VoiceWorkerPool.start({ count: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events })
         : inProcessVoice();
     signalling.bind(plane);
+    if (cluster && opts.voiceWorkers > 0) events.emit('cluster-link-failed', { where: 'start', error: new Error('voice workers are on: users of other relays are not heard (--voice-workers 0 for voice between relays)') });
     const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser });
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({
