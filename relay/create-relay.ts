@@ -39,11 +39,9 @@ import type { SessionHooks } from './connection/client-connection.ts';
 import { DropStats } from './stats.ts';
 import type { RelayStats } from './stats.ts';
 import { Store } from './storage/store.ts';
-import { VoicePeers } from './voice/peers.ts';
 import type { VoicePlane } from './voice/plane.ts';
-import { VoiceRouter } from './voice/router.ts';
 import { VoiceSignalling } from './voice/signalling.ts';
-import { VoiceWorkerPool } from './voice/workers/index.ts';
+import { startVoicePlane } from './voice/start-plane.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
 import { createPermissions, RoomPasswords } from './perms/index.ts';
 import { Visibility } from './visibility/visibility.ts';
@@ -202,20 +200,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       sessionById: (id) => roster.sessionById(id),
       onVoiceLost: (session) => session.close(CloseCode.VoiceLost, 'voice worker restarted'),
     });
-    const onVoiceError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
-    const inProcessVoice = (): VoicePeers => {
-      // In a cluster, voice to and from other relays' users goes through the bridge (relay/cluster/cross-voice.ts).
-      const cross = cluster?.attachVoice({ identity, rtc: opts.rtc, presence, clock });
-      const router = new VoiceRouter({ directory: presence, stats, clock, limits, ...(cross ? { remote: cross } : {}) });
-      cross?.bind(router);
-      return new VoicePeers({ router, rtc: opts.rtc, output: signalling, onError: onVoiceError });
-    };
-    plane =
-      opts.voiceWorkers > 0
-        ? await VoiceWorkerPool.start({ count: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events })
-        : inProcessVoice();
+    plane = await startVoicePlane({
+      workers: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events, clock,
+      ...(cluster ? { crossRelay: () => cluster!.attachVoice({ identity, rtc: opts.rtc, presence, clock }) } : {}),
+    });
     signalling.bind(plane);
-    if (cluster && opts.voiceWorkers > 0) events.emit('cluster-link-failed', { where: 'start', error: new Error('voice workers are on: users of other relays are not heard (--voice-workers 0 for voice between relays)') });
     const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser });
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({
