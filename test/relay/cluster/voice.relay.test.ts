@@ -208,5 +208,15 @@ describe.runIf(hasNatsServer)('voice across relays', () => {
     await cluster.nats.start();
     await back;
     await cluster.writer();
+    // Converged: someone signing in on relay 2 now is seen on relay 1, sees A, and hears A.
+    const e = (await join(cluster.relays[1]!.relay.wsUrl, 'E', 'lobby', [a], ['A'])).client;
+    try {
+      await e.openVoice();
+      a.sendDatagram(voice(500));
+      const [late] = await heard(e, [500]);
+      expect(late!.sender).toBe(aOnR2);
+    } finally {
+      await e.close();
+    }
   }, 90_000);
 });
