@@ -28,6 +28,9 @@ import type { RelayIdentity } from '../access/identity.ts';
 import type { RtcOptions } from '../options.ts';
 import { decodeLinkReply, decodeLinkSignal, encodeLinkRefusal, encodeLinkSignal } from './link-codec.ts';
 
+/** Longest wait between offers to a relay that keeps failing. */
+const MAX_BACKOFF_MS = 30_000;
+
 /** The label of the one channel of a relay link. */
 export const RELAY_LINK_LABEL = 'relay-voice';
 
@@ -68,6 +71,8 @@ export class RelayLinks {
   #wanted: ReadonlySet<string> = new Set();
   /** Stamp of the last offer and ring accepted from each peer (`<type>:<peer>`). */
   readonly #lastStamp = new Map<string, number>();
+  /** Offers that failed: not before `at`, then after twice `delay` (a relay gone but still in presence is not offered every second). */
+  readonly #backoff = new Map<string, { at: number; delay: number }>();
   #sub: Subscription | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #closed = false;
@@ -108,7 +113,9 @@ export class RelayLinks {
     for (const peer of this.#wanted) {
       if (peer === relayId || this.#links.has(peer)) continue;
       // The smaller id offers; the other rings it (it may still hold a link to this relay's previous run).
-      if (relayId < peer) void this.#offer(peer);
+      if (relayId < peer) {
+        if (now() >= (this.#backoff.get(peer)?.at ?? 0)) void this.#offer(peer);
+      }
       else nc.publish(`${subjectPrefix}.${peer}`, encodeLinkSignal({ type: 'ring', from: relayId, to: peer, ts: now(), sdp: '-' }, identity.privateKey));
     }
   }
@@ -136,9 +143,11 @@ export class RelayLinks {
       if (decoded.value.signal.from !== peer) throw new Error(`answer for ${peer} came from ${decoded.value.signal.from}`);
       if (!link.closed) link.pc.setRemoteDescription(decoded.value.signal.sdp, 'answer');
     } catch (error) {
-      // NATS away, the peer gone or refusing: drop it; the retry round offers again while wanted.
+      // NATS away, the peer gone or refusing: drop it; a later retry round offers again while wanted.
       if (!this.#closed && !link.closed) this.#deps.onError(`relay link offer [peer:${peer}]`, error);
       this.#drop(link);
+      const delay = Math.min(MAX_BACKOFF_MS, 2 * (this.#backoff.get(peer)?.delay ?? this.#deps.retryMs / 2));
+      this.#backoff.set(peer, { at: this.#deps.now() + delay, delay });
     }
   }
 
@@ -226,6 +235,7 @@ export class RelayLinks {
     const opened = (): void => {
       if (link.closed) return;
       link.open = dc;
+      this.#backoff.delete(link.peer);
       onLink?.(link.peer, true);
     };
     dc.onOpen(() => this.#guard('relay link open', opened));
