@@ -39,11 +39,9 @@ import type { SessionHooks } from './connection/client-connection.ts';
 import { DropStats } from './stats.ts';
 import type { RelayStats } from './stats.ts';
 import { Store } from './storage/store.ts';
-import { VoicePeers } from './voice/peers.ts';
 import type { VoicePlane } from './voice/plane.ts';
-import { VoiceRouter } from './voice/router.ts';
 import { VoiceSignalling } from './voice/signalling.ts';
-import { VoiceWorkerPool } from './voice/workers/index.ts';
+import { startVoicePlane } from './voice/start-plane.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
 import { createPermissions, RoomInvites, RoomPasswords } from './perms/index.ts';
 import { toHex } from '../proto/bytes.ts';
@@ -222,11 +220,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       sessionById: (id) => roster.sessionById(id),
       onVoiceLost: (session) => session.close(CloseCode.VoiceLost, 'voice worker restarted'),
     });
-    const onVoiceError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
-    plane =
-      opts.voiceWorkers > 0
-        ? await VoiceWorkerPool.start({ count: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events })
-        : new VoicePeers({ router: new VoiceRouter({ directory: presence, stats, clock, limits }), rtc: opts.rtc, output: signalling, onError: onVoiceError });
+    plane = await startVoicePlane({
+      workers: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events, clock,
+      ...(cluster ? { crossRelay: () => cluster!.attachVoice({ identity, rtc: opts.rtc, presence, clock }) } : {}),
+    });
     signalling.bind(plane);
     // A role decides what someone may see: the visibility classes follow once it is applied to the sessions.
     const onRoleApplied = (): void => queueMicrotask(() => rooms.refreshVisibility());
