@@ -25,7 +25,7 @@ import { createStaticHandler } from './connection/http-static.ts';
 import { createOpsHandler, writeAdminEndpoint } from './ops/index.ts';
 import { relayOps } from './ops/relay-ops.ts';
 import { loadOrCreateIdentity } from './access/identity.ts';
-import { clusterHandle, joinCluster, readOrgKey } from './cluster/index.ts';
+import { advertiseRelays, clusterHandle, joinCluster, readOrgKey } from './cluster/index.ts';
 import type { Cluster, ClusterHandle } from './cluster/index.ts';
 import { attachLogger } from './ops/log.ts';
 import { resolveOptions } from './options.ts';
@@ -155,7 +155,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       membersCompactAfterDeletes: limits.membersCompactAfterDeletes,
     });
     const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
-    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees });
+    const joined = cluster;
+    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees, ...(joined ? { relayUrls: () => joined.relayUrls() } : {}) });
     const perms = createPermissions({ passwords: roomPasswords, presence, roster, events, lockout, stats, initialRooms: tree.rooms });
     roomOfKey = (keyHex) => perms.service.roomOfKey(keyHex);
     const chat = new ChatService({
@@ -189,6 +190,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
     perms.attachTree(rooms, (session, msg) => rooms.joinRoom(session, msg));
     await cluster?.attach(rooms, roster);
+    if (joined) advertiseRelays(joined, roster);
     // A role decides what someone may see. The event comes just before the admin service applies
     // the role to the signed-in sessions (same synchronous step), so the classes follow right after.
     events.on('admin-action', (e) => {
@@ -290,7 +292,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const tlsManager = tls;
     const relayStats = (): RelayStats => ({ ...stats.snapshot(plane?.workers()), files: files.stats() });
     const sessionCount = (): number => [...roster.sessions()].length;
-    const metrics = { events, stats: relayStats, sessions: sessionCount, rooms: () => presence.rooms().length };
+    const metrics = { events, stats: relayStats, sessions: sessionCount, rooms: () => presence.rooms().length, cluster: joined && (() => joined.status()) };
     const ops = relayOps({ metrics, opts, tls: tlsManager, store, closing: () => closing !== undefined, workers: () => plane?.workers() ?? [], clock });
     const serve = createOpsHandler(ops, createStaticHandler(opts.staticDir));
 

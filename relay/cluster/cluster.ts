@@ -30,6 +30,7 @@ import { WriterLease } from './lease.ts';
 import { PresenceSync } from './presence-sync.ts';
 import type { Roster } from '../presence/roster.ts';
 import { LogFollower } from './log-follower.ts';
+import { RelayDirectory } from './relay-directory.ts';
 import type { LogTarget } from './log-follower.ts';
 import { clusterNames } from './options.ts';
 import type { ClusterNames, ResolvedClusterOptions } from './options.ts';
@@ -43,6 +44,25 @@ export interface ClusterTree extends LogTarget {
 
 /** This relay's part now. */
 export type ClusterRole = 'writer' | 'follower' | 'unavailable';
+
+/** What `/metrics` shows of the cluster (read at scrape time). */
+export interface ClusterStatus {
+  readonly relayId: string;
+  readonly role: ClusterRole;
+  /** Whether the NATS connection is up. */
+  readonly connected: boolean;
+  /** Live relays of the cluster, this one included. */
+  readonly peers: number;
+  /** The last log entry this relay holds. */
+  readonly logSeq: number;
+  /** The stream's last entry, or null when NATS did not answer. */
+  readonly streamSeq: number | null;
+  /** The relay id holding the writer lease, or null (none, or NATS did not answer). */
+  readonly writer: string | null;
+}
+
+/** How long a scrape waits for NATS before showing the cluster figures it has. */
+const STATUS_TIMEOUT_MS = 1_000;
 
 /** See the module comment. Create with {@link Cluster.connect}, then {@link Cluster.attach}. */
 export class Cluster implements TreeReplication {
@@ -66,6 +86,7 @@ export class Cluster implements TreeReplication {
   #closed = false;
   #role: ClusterRole = 'follower';
   #presence: PresenceSync | null = null;
+  #directory: RelayDirectory | null = null;
 
   private constructor(options: ResolvedClusterOptions, nc: NatsConnection, lease: KV, events: TypedEmitter<RelayEvents>) {
     this.options = options;
@@ -117,6 +138,7 @@ export class Cluster implements TreeReplication {
   async attach(tree: ClusterTree, roster: Roster): Promise<void> {
     this.#tree = tree;
     this.#presence = await PresenceSync.start(this, roster, (error) => this.#events.emit('internal-error', { where: 'cluster presence', error }));
+    this.#directory = await RelayDirectory.start(this);
     this.#follower = new LogFollower(this.#js, this.names.stream, tree, (where, error) => this.#events.emit('internal-error', { where, error }));
     this.#follower.start();
     const last = (await (await jetstreamManager(this.nc, { timeout: this.options.requestTimeoutMs })).streams.info(this.names.stream)).state.last_seq;
@@ -129,6 +151,31 @@ export class Cluster implements TreeReplication {
   /** This relay's part now. */
   get role(): ClusterRole {
     return this.#role;
+  }
+
+  /** The advertised control-socket URLs of the live relays (for the clients' relay list). */
+  relayUrls(): string[] {
+    return this.#directory?.urls() ?? [];
+  }
+
+  /** Calls `listener` when {@link relayUrls} may have changed. */
+  onRelaysChanged(listener: () => void): () => void {
+    return this.#directory?.onChange(listener) ?? (() => {});
+  }
+
+  /** This relay's view of the cluster, for `/metrics`. Never rejects: what NATS does not answer in time is null. */
+  async status(): Promise<ClusterStatus> {
+    const connected = this.#connected && !this.#closed;
+    const opts = { timeout: STATUS_TIMEOUT_MS };
+    const [streamSeq, writer] = connected
+      ? await Promise.all([
+          jetstreamManager(this.nc, opts)
+            .then((jsm) => jsm.streams.info(this.names.stream))
+            .then((i) => i.state.last_seq, () => null),
+          this.#lease.holder().catch(() => null),
+        ])
+      : [null, null];
+    return { relayId: this.options.relayId, role: this.#role, connected, peers: this.#directory?.peers ?? 1, logSeq: this.#tree?.logSeq ?? 0, streamSeq, writer };
   }
 
   route(): OpRoute {
@@ -254,6 +301,7 @@ export class Cluster implements TreeReplication {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#writer || this.#lease.held) await this.#demote(true);
     await this.#presence?.close();
+    await this.#directory?.close();
     await this.#follower?.stop();
     await this.nc.drain().catch(() => this.nc.close());
   }
@@ -266,6 +314,7 @@ export class Cluster implements TreeReplication {
     this.#writer = false;
     this.#lease.drop();
     this.#setRole('unavailable');
+    this.#directory?.abort();
     const stopping = this.#follower?.stop();
     await this.nc.close().catch(() => {});
     await stopping;
