@@ -3,8 +3,8 @@
  * live relays, who holds the writer lease, this relay's role, how far its
  * store is behind the shared log, and whether NATS is connected. All read one
  * `ClusterStatus` per scrape (the NATS questions are asked once, not once per
- * gauge); what NATS did not answer in time leaves its series out rather than
- * showing a stale figure.
+ * gauge); what NATS did not answer in time is NaN (log lag) or left out
+ * (lease holder) rather than a stale figure.
  */
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -14,12 +14,17 @@ const ROLES = ['writer', 'follower', 'unavailable'] as const;
 
 /** Registers the cluster gauges on `registry`; `status` is called at most once per scrape. */
 export function registerClusterMetrics(registry: Registry, status: () => Promise<ClusterStatus>): void {
-  // One scrape collects every gauge within the same moment: share the status between them.
-  let pending: { at: number; value: Promise<ClusterStatus> } | null = null;
+  // prom-client calls every collect() of one scrape in the same turn: they share one status, forgotten once it is read.
+  let pending: Promise<ClusterStatus> | null = null;
   const read = (): Promise<ClusterStatus> => {
-    const now = Date.now();
-    if (!pending || now - pending.at > 200) pending = { at: now, value: status() };
-    return pending.value;
+    if (!pending) {
+      const p = status();
+      pending = p;
+      void p.finally(() => {
+        if (pending === p) pending = null;
+      });
+    }
+    return pending;
   };
   const r = [registry];
   new Gauge({ name: 'parley_cluster_nats_connected', help: '1 while the relay is connected to NATS.', registers: r, async collect() { this.set((await read()).connected ? 1 : 0); } });
@@ -48,12 +53,11 @@ export function registerClusterMetrics(registry: Registry, status: () => Promise
   new Gauge({ name: 'parley_cluster_log_seq', help: 'The last shared-log entry this relay holds.', registers: r, async collect() { this.set((await read()).logSeq); } });
   new Gauge({
     name: 'parley_cluster_log_lag',
-    help: "Shared-log entries this relay is behind the stream's head (absent while NATS does not answer).",
+    help: "Shared-log entries this relay is behind the stream's head (NaN while NATS does not answer).",
     registers: r,
     async collect() {
-      this.reset();
       const s = await read();
-      if (s.streamSeq !== null) this.set(Math.max(0, s.streamSeq - s.logSeq));
+      this.set(s.streamSeq === null ? Number.NaN : Math.max(0, s.streamSeq - s.logSeq));
     },
   });
 }

@@ -40,7 +40,8 @@ export async function startRelayCluster(count: number, options: { leaseTtlMs?: n
       signatureThreads: 0,
       ...options.relay,
       ...extra,
-      cluster: { servers: [nats.url], name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: 2_000 },
+      // A public URL nobody connects to: what the relay list carries (in-process relays learn their port only once listening).
+      cluster: { servers: [nats.url], name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: 2_000, publicUrl: `ws://${id}.invalid/ws` },
     });
     relays.push(r);
     return r;
