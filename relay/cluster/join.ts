@@ -4,7 +4,7 @@ import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import { RelayError } from '../errors.ts';
 import type { RelayEvents } from '../events.ts';
 import { Cluster } from './cluster.ts';
-import type { ClusterRole } from './cluster.ts';
+import type { ClusterRole, ClusterStatus } from './cluster.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 
 /** `Relay.cluster`: this relay's part in its cluster. */
@@ -19,6 +19,8 @@ export interface ClusterHandle {
    * and drills; `close()` afterwards still closes the relay.
    */
   abort(): Promise<void>;
+  /** This relay's view of the cluster (what /metrics shows). */
+  status(): Promise<ClusterStatus>;
 }
 
 /** Connects to the cluster's NATS servers; rejects with `RelayError('cluster')` when they cannot be reached or set up. */
@@ -47,5 +49,6 @@ export function clusterHandle(cluster: Cluster): ClusterHandle {
       return cluster.role;
     },
     abort: () => cluster.abort(),
+    status: () => cluster.status(),
   };
 }
