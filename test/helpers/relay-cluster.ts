@@ -19,8 +19,8 @@ export interface RelayCluster {
   readonly name: string;
   readonly keyFile: string;
   readonly relays: StartedRelay[];
-  /** Starts one more relay of the cluster (`id`: its relay id). */
-  add(id: string, options?: Partial<RelayOptions>): Promise<StartedRelay>;
+  /** Starts one more relay of the cluster (`id`: its relay id), reaching NATS at `servers` (default: the server itself). */
+  add(id: string, options?: Partial<RelayOptions>, servers?: readonly string[]): Promise<StartedRelay>;
   /** Resolves with the relay that is the writer once exactly one running relay is. */
   writer(among?: readonly StartedRelay[]): Promise<StartedRelay>;
   close(): Promise<void>;
@@ -34,14 +34,14 @@ export async function startRelayCluster(count: number, options: { leaseTtlMs?: n
   await writeFile(keyFile, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const name = `t${randomBytes(4).toString('hex')}`;
   const relays: StartedRelay[] = [];
-  const add = async (id: string, extra: Partial<RelayOptions> = {}): Promise<StartedRelay> => {
+  const add = async (id: string, extra: Partial<RelayOptions> = {}, servers: readonly string[] = [nats.url]): Promise<StartedRelay> => {
     const r = await startRelay({
       guests: 'allow',
       signatureThreads: 0,
       ...options.relay,
       ...extra,
       // A public URL nobody connects to: what the relay list carries (in-process relays learn their port only once listening).
-      cluster: { servers: [nats.url], name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: 2_000, publicUrl: `ws://${id}.invalid/ws` },
+      cluster: { servers, name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: 2_000, publicUrl: `ws://${id}.invalid/ws` },
     });
     relays.push(r);
     return r;
