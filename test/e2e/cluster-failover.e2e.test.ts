@@ -1,10 +1,11 @@
 /**
  * Client failover in a cluster, with the real parts: a real nats-server,
- * three relay PROCESSES (relay/main.ts) and real Chromium. Ana signs in on
- * relay 1, learns the cluster's relay list, makes a room (acknowledged) and
- * sits in it with voice. Relay 1 gets `kill -9`: her page reconnects by
- * itself to another relay and is back in her room with voice; the room she
- * made is on every surviving relay. A room made on relay 2 while relay 1 is
+ * three relay PROCESSES (relay/main.ts) and two real Chromiums. Ana signs in
+ * on relay 1, learns the cluster's relay list, makes a room (acknowledged)
+ * and sits in it with voice, playing a tone; Bo, on relay 1 too, hears it.
+ * Relay 1 gets `kill -9`: both pages reconnect by themselves to the next
+ * relay of the list and are back in the room with voice, and Bo hears Ana's
+ * tone again; the room she made is on every surviving relay. A room made on relay 2 while relay 1 is
  * dead reaches relay 1 when it restarts: it catches up to the same tree.
  * Prints how long Ana was away (the issue's goal: 5 s; the deadlines here
  * only fail a hang, bench:cluster measures).
@@ -13,13 +14,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT_ID } from '../../crdt/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
-import { joinAs, launchBrowser, newProfile } from './browser.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { joinAs, launchBrowser, newProfile, recordOutput } from './browser.ts';
+import { sine, writeWav } from '../helpers/wav.ts';
+import { peakHz } from '../helpers/tone-analysis.ts';
 import { hasNatsServer } from '../helpers/nats-server.ts';
 import { OpClient } from '../helpers/ops.ts';
 import { connectClient, generateKey } from '../helpers/relay-client.ts';
 import { metricValue, startProcessCluster } from '../helpers/relay-process-cluster.ts';
 import type { ClusterProcess, ProcessCluster } from '../helpers/relay-process-cluster.ts';
 
+const TONE_HZ = 440;
 const shape = (c: OpClient): string[] => [...c.rooms().values()].map((r) => `${r.id}:${r.name}@${r.parent}`).sort();
 
 async function watcher(r: ClusterProcess, clients: OpClient[], invite?: Uint8Array): Promise<OpClient> {
@@ -31,19 +38,26 @@ async function watcher(r: ClusterProcess, clients: OpClient[], invite?: Uint8Arr
 
 describe.runIf(hasNatsServer)('kill -9 of the relay a browser is on', () => {
   let cluster: ProcessCluster;
-  let browser: Browser;
+  let browsers: Browser[] = [];
   let page: Page;
+  let listener: Page;
+  let dir: string;
   const clients: OpClient[] = [];
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-cluster-e2e-'));
+    const tone = writeWav(join(dir, 'tone.wav'), sine(TONE_HZ, 10, 0.5));
+    const silence = writeWav(join(dir, 'silence.wav'), new Float32Array(48_000 * 10));
     cluster = await startProcessCluster(3);
-    browser = await launchBrowser();
-    page = await (await newProfile(browser)).newPage();
+    browsers = await Promise.all([launchBrowser(tone), launchBrowser(silence)]);
+    page = await (await newProfile(browsers[0]!)).newPage();
+    listener = await (await newProfile(browsers[1]!)).newPage();
   });
   afterAll(async () => {
     for (const c of clients) await c.client.close();
-    await browser?.close();
+    await Promise.all(browsers.map((b) => b.close()));
     await cluster?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('reconnects to another relay, back in its room with voice; acknowledged edits kept; the restarted relay catches up', async () => {
@@ -62,8 +76,13 @@ describe.runIf(hasNatsServer)('kill -9 of the relay a browser is on', () => {
       const s = window.parley!.session.state;
       return s.tree.pendingCount === 0 && s.rooms.some((r) => r.id === 'war-room');
     });
-    await page.evaluate(() => window.parley!.session.dispatch({ type: 'join-room', roomId: 'war-room' }));
-    await page.waitForFunction(() => window.parley!.session.state.roomId === 'war-room' && window.parley!.session.state.voice.status === 'ready');
+    await joinAs(listener, r1.pageUrl, 'Bo');
+    for (const p of [page, listener]) {
+      await p.waitForFunction(() => window.parley!.session.state.rooms.some((r) => r.id === 'war-room'));
+      await p.evaluate(() => window.parley!.session.dispatch({ type: 'join-room', roomId: 'war-room' }));
+      await p.waitForFunction(() => window.parley!.session.state.roomId === 'war-room' && window.parley!.session.state.voice.status === 'ready');
+    }
+    await expect.poll(async () => peakHz(await recordOutput(listener, 1500)), { timeout: 30_000 }).toBe(TONE_HZ);
     await page.evaluate(() => {
       const w = window as unknown as { lostAt: number | null };
       w.lostAt = null;
@@ -85,6 +104,9 @@ describe.runIf(hasNatsServer)('kill -9 of the relay a browser is on', () => {
       )
       .then((h) => h.jsonValue() as Promise<number>);
     console.info(`back in the room with voice on another relay ${Math.round(backMs)} ms after the connection was lost`);
+    // Both went to the next relay of the same list: Bo hears Ana again (voice between relays is not built).
+    await listener.waitForFunction(() => window.parley!.session.state.connection.status === 'connected' && window.parley!.session.state.roomId === 'war-room', undefined, { timeout: 30_000 });
+    await expect.poll(async () => peakHz(await recordOutput(listener, 1500)), { timeout: 30_000 }).toBe(TONE_HZ);
     // The room made before the kill is on both surviving relays.
     const w3 = await watcher(r3, clients);
     expect(w3.rooms().has('war-room')).toBe(true);
