@@ -86,6 +86,8 @@ export class Cluster implements TreeReplication {
   #closed = false;
   #role: ClusterRole = 'follower';
   #presence: PresenceSync | null = null;
+  /** The log position at the previous stall check, while behind the stream (null: not behind). */
+  #behindAt: number | null = null;
   #directory: RelayDirectory | null = null;
 
   private constructor(options: ResolvedClusterOptions, nc: NatsConnection, lease: KV, events: TypedEmitter<RelayEvents>) {
@@ -218,12 +220,30 @@ export class Cluster implements TreeReplication {
         if (!(await this.#lease.renew())) await this.#demote(false);
       } else if (await this.#lease.acquire()) {
         await this.#catchUp();
+      } else {
+        await this.#checkStalled();
       }
     } catch (error) {
       this.#events.emit('internal-error', { where: 'cluster lease', error });
     } finally {
       this.#ticking = false;
     }
+  }
+
+  /** A follower behind the stream that made no progress since the last round gets a new consumer (see LogFollower.restart). */
+  async #checkStalled(): Promise<void> {
+    const tree = this.#tree!;
+    const jsm = await jetstreamManager(this.nc, { timeout: this.options.requestTimeoutMs });
+    const last = (await jsm.streams.info(this.names.stream)).state.last_seq;
+    if (last <= tree.logSeq) {
+      this.#behindAt = null;
+      return;
+    }
+    if (this.#behindAt === tree.logSeq) {
+      this.#events.emit('internal-error', { where: 'cluster log follower', error: new Error(`stalled at ${tree.logSeq} of ${last}; reading on with a new consumer`) });
+      this.#follower?.restart();
+    }
+    this.#behindAt = tree.logSeq;
   }
 
   /** Holding the lease: read the log to its end (seeding an empty one), then write. */
@@ -281,6 +301,7 @@ export class Cluster implements TreeReplication {
           this.#setRole('unavailable');
         } else if (s.type === 'reconnect') {
           this.#connected = true;
+          this.#follower?.restart();
           this.#setRole(this.#writer ? 'writer' : 'follower');
           void this.#tick();
         }

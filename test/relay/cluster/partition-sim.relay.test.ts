@@ -146,7 +146,9 @@ describe.runIf(hasNatsServer)('cluster simulation over delayed, cut and split li
       for (let attempt = 0; code === ErrorCode.CLUSTER_UNAVAILABLE; attempt++) {
         // Until this relay is connected again and some relay is the writer (their role events, not a timer).
         await ready(relays[i]!, relays);
-        code = (await a.submit([op], 20_000))[0]!.code;
+        code = (await a.submit([op], 20_000).catch(async (e: unknown) => {
+          throw new Error(`r${i + 1}: no verdict: ${JSON.stringify(await Promise.all(relays.map((r) => r.relay.cluster!.status())))}\n${relays.map((r) => r.logs.filter((l) => !l.includes('op verdict') && !l.includes('debug')).slice(-12).join('\n')).join('\n--\n')}`, { cause: e });
+        }))[0]!.code;
         if (attempt === 20) throw new Error(`r${i + 1} still unavailable: ${JSON.stringify(await Promise.all(relays.map((r) => r.relay.cluster!.status())))}\n${relays[i]!.logs.slice(-30).join('\n')}`);
       }
       expect(code).toBe(ErrorCode.UNSPECIFIED);
