@@ -25,7 +25,7 @@ import { createStaticHandler } from './connection/http-static.ts';
 import { createOpsHandler, writeAdminEndpoint } from './ops/index.ts';
 import { relayOps } from './ops/relay-ops.ts';
 import { loadOrCreateIdentity } from './access/identity.ts';
-import { advertiseRelays, clusterHandle, joinCluster, readOrgKey } from './cluster/index.ts';
+import { clusterHandle, joinCluster, readOrgKey } from './cluster/index.ts';
 import type { Cluster, ClusterHandle } from './cluster/index.ts';
 import { attachLogger } from './ops/log.ts';
 import { resolveOptions } from './options.ts';
@@ -190,7 +190,6 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
     perms.attachTree(rooms, (session, msg) => rooms.joinRoom(session, msg));
     await cluster?.attach(rooms, roster);
-    if (joined) advertiseRelays(joined, roster);
     // A role decides what someone may see. The event comes just before the admin service applies
     // the role to the signed-in sessions (same synchronous step), so the classes follow right after.
     events.on('admin-action', (e) => {

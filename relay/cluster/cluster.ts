@@ -141,6 +141,11 @@ export class Cluster implements TreeReplication {
     this.#tree = tree;
     this.#presence = await PresenceSync.start(this, roster, (error) => this.#events.emit('internal-error', { where: 'cluster presence', error }));
     this.#directory = await RelayDirectory.start(this);
+    // Every signed-in client of this relay hears when the cluster's relays change (RelayList; AuthOk carries them at sign-in).
+    this.#directory.onChange(() => {
+      const urls = this.relayUrls();
+      for (const s of roster.sessions()) s.send({ case: 'relayList', value: { urls } });
+    });
     this.#follower = new LogFollower(this.#js, this.names.stream, tree, (where, error) => this.#events.emit('internal-error', { where, error }));
     this.#follower.start();
     const last = (await (await jetstreamManager(this.nc, { timeout: this.options.requestTimeoutMs })).streams.info(this.names.stream)).state.last_seq;
@@ -158,11 +163,6 @@ export class Cluster implements TreeReplication {
   /** The advertised control-socket URLs of the live relays (for the clients' relay list). */
   relayUrls(): string[] {
     return this.#directory?.urls() ?? [];
-  }
-
-  /** Calls `listener` when {@link relayUrls} may have changed. */
-  onRelaysChanged(listener: () => void): () => void {
-    return this.#directory?.onChange(listener) ?? (() => {});
   }
 
   /** This relay's view of the cluster, for `/metrics`. Never rejects: what NATS does not answer in time is null. */

@@ -4,6 +4,6 @@ export type { ClusterRole, ClusterTree } from './cluster.ts';
 export { clusterNames, resolveClusterOptions } from './options.ts';
 export type { ClusterNames, ClusterOptions, ResolvedClusterOptions } from './options.ts';
 export { readOrgKey } from './org-key.ts';
-export { advertiseRelays, clusterHandle, joinCluster } from './join.ts';
+export { clusterHandle, joinCluster } from './join.ts';
 export type { ClusterStatus } from './cluster.ts';
 export type { ClusterHandle } from './join.ts';

@@ -1,5 +1,4 @@
 /** How `createRelay` joins a cluster, and what it shows of it to the embedder. */
-import type { EnvelopeInit } from '../../proto/index.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import { RelayError } from '../errors.ts';
 import type { RelayEvents } from '../events.ts';
@@ -30,14 +29,6 @@ export async function joinCluster(options: ResolvedClusterOptions, events: Typed
   } catch (error) {
     throw RelayError.cluster(`cannot join cluster ${options.name} [servers:${options.servers.join(',')}] [reason:${error instanceof Error ? error.message : String(error)}]`, error);
   }
-}
-
-/** Tells every signed-in client of this relay when the cluster's relay list changes (RelayList). */
-export function advertiseRelays(cluster: Cluster, roster: { sessions(): Iterable<{ send(m: EnvelopeInit): unknown }> }): void {
-  cluster.onRelaysChanged(() => {
-    const urls = cluster.relayUrls();
-    for (const s of roster.sessions()) s.send({ case: 'relayList', value: { urls } });
-  });
 }
 
 /** The embedder's view of `cluster`. */
