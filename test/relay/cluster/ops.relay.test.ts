@@ -49,6 +49,12 @@ describe.runIf(hasNatsServer)('cluster relay list and metrics', () => {
     const c = await connectClient(r1.relay.wsUrl, { name: 'Ana', key: generateKey() });
     clients.push(c);
     expect(c.authOk.relayUrls).toEqual([url('r1'), url('r2')]);
+    // Only relays send relay lists: a client's is refused and changes nothing.
+    c.send({ case: 'relayList', value: { urls: ['wss://evil.example/ws'] } });
+    await c.next('error', (e) => e.code === ErrorCode.BAD_REQUEST);
+    const other = await connectClient(r1.relay.wsUrl, { name: 'Bo', key: generateKey() });
+    clients.push(other);
+    expect(other.authOk.relayUrls).toEqual([url('r1'), url('r2')]);
 
     const joined = c.next('relayList', (l) => l.urls.includes(url('r3')), 15_000);
     const r3 = await cluster.add('r3');
