@@ -13,7 +13,7 @@
  * writer verdict the follower held the whole log.
  */
 import { performance } from 'node:perf_hooks';
-import type { OpIntent } from '../../crdt/index.ts';
+import type { OpIntent, SignedOp } from '../../crdt/index.ts';
 import { submitAll } from '../../test/helpers/op-burst.ts';
 import { signOp } from '../../test/helpers/ops.ts';
 import { connectClient, generateKey, rawPublicKeyOf } from '../../test/helpers/relay-client.ts';
@@ -48,9 +48,17 @@ export async function logThroughput(renames = 20_000): Promise<LogThroughput> {
     const signW = (intent: OpIntent) => signOp(key, onWriter.hello.relayPublicKey, ++seqW, intent, undefined, author);
     const signF = (intent: OpIntent) => signOp(key, onWriter.hello.relayPublicKey, ++seqF, intent, undefined, author);
     await submitAll(onWriter, Array.from({ length: ROOMS }, (_, i) => signW({ kind: 'room.create', args: { roomId: `b${i}`, parentId: 'root', name: `Room ${i}`, index: i, description: '', userLimit: 0 } })));
-    const rename = (sign: typeof signW, tag: string) => Array.from({ length: renames }, (_, i) => sign({ kind: 'room.rename', args: { roomId: `b${i % ROOMS}`, name: `${tag} ${i}` } }));
-    const viaWriter = rename(signW, 'W');
-    const viaFollower = rename(signF, 'F');
+    // Signed in slices, yielding between them: the relays share this process, and a long synchronous run would starve their lease renewals.
+    const rename = async (sign: typeof signW, tag: string): Promise<SignedOp[]> => {
+      const out: SignedOp[] = [];
+      for (let i = 0; i < renames; i++) {
+        out.push(sign({ kind: 'room.rename', args: { roomId: `b${i % ROOMS}`, name: `${tag} ${i}` } }));
+        if (i % 250 === 249) await new Promise((r) => setImmediate(r));
+      }
+      return out;
+    };
+    const viaWriter = await rename(signW, 'W');
+    const viaFollower = await rename(signF, 'F');
 
     const writerMs = await submitAll(onWriter, viaWriter);
     const end = performance.now();
@@ -69,6 +77,9 @@ export async function logThroughput(renames = 20_000): Promise<LogThroughput> {
       followerCaughtUpMs: Math.round(followerCaughtUpMs),
       logEntries,
     };
+  } catch (e) {
+    if (process.env.BENCH_DEBUG) for (const r of cluster.relays) console.error(r.logs.filter((l) => !l.includes('op verdict') && !l.startsWith('debug')).slice(-20).join('\n'));
+    throw e;
   } finally {
     await cluster.close();
   }

@@ -96,7 +96,7 @@ export class Cluster implements TreeReplication {
     this.nc = nc;
     this.#js = jetstream(nc, { timeout: options.requestTimeoutMs });
     this.kvm = new Kvm(nc);
-    this.#lease = new WriterLease(lease, options.relayId);
+    this.#lease = new WriterLease(lease, options.relayId, options.leaseTtlMs);
     this.#events = events;
   }
 
