@@ -16,6 +16,8 @@ export { NET_SIM_OFF } from './voice/net-sim.ts';
 export type { NetSimConfig } from './voice/net-sim.ts';
 export { memoryPins, storagePins } from './access/relay-pins.ts';
 export type { RelayPinStore } from './access/relay-pins.ts';
+export { memoryRelayLists, storageRelayLists } from './connection/relay-list.ts';
+export type { RelayListStore } from './connection/relay-list.ts';
 export * from './chat/index.ts';
 export { INSECURE_PAGE_TEXT, pageSecurityNotice, UNTRUSTED_CERT_TEXT } from '../ui/secure-page.ts';
 export type { PageSecurity } from '../ui/secure-page.ts';

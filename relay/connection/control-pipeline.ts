@@ -63,6 +63,7 @@ const RELAY_ONLY = new Set<string>([
   'opResults', 'opHistory',
   'permsResult', 'myPermissions',
   'filePeers', 'fileError',
+  'relayList',
 ]);
 
 /** Builds the per-frame entry point. */
