@@ -6,7 +6,7 @@
 import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
-import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
+import { browserDeviceSource, idbChatPersistence, localStorageFilesPrefsStore, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
 import { memoryTreeCache, openIdbTreeCache } from './session/tree/index.ts';
 import type { RelayPinStore } from './session/index.ts';
 import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
@@ -84,6 +84,8 @@ async function boot(): Promise<void> {
     signer,
     fingerprint: fp,
     settingsStore: localStorageSettingsStore(localStorage),
+    filesPrefs: localStorageFilesPrefsStore(localStorage),
+    ...(navigator.storage?.estimate ? { storageEstimate: () => navigator.storage.estimate() } : {}),
     devices: browserDeviceSource(),
     canChooseOutput: canChooseOutputDevice(),
     pins: relayPins(),

@@ -78,6 +78,9 @@ export class FileTransfer {
   readonly #held: Bitfield;
   readonly #speed = new SpeedMeter();
   #heldBytes = 0;
+  /** Chunks loaded from the store at start, and fetched since (the resume counters). */
+  #resumed = 0;
+  #fetched = 0;
   #status: TransferStatus = 'idle';
   #error: FileError | null = null;
   #seeding = true;
@@ -125,6 +128,9 @@ export class FileTransfer {
         totalChunks: this.#chunks,
         bytesPerSecond: rate,
         peers: senders.length,
+        directPeers: senders.filter((p) => p.link.path === 'direct').length,
+        resumedChunks: this.#resumed,
+        fetchedChunks: this.#fetched,
         secondsLeft: secondsLeft(size - this.#heldBytes, rate),
         path: paths.size === 0 ? 'none' : paths.size === 2 ? 'mixed' : paths.has('relay') ? 'relay' : 'direct',
       },
@@ -179,6 +185,11 @@ export class FileTransfer {
     this.#emit();
   }
 
+  /** Hash block `b` once known (what a holder serves the relay), or null. */
+  hashBlock(b: number): Uint8Array | null {
+    return this.#hashes.block(b);
+  }
+
   /** Peers linked now. */
   get peerIds(): string[] {
     return [...this.#peers.keys()];
@@ -200,6 +211,7 @@ export class FileTransfer {
       this.#held.set(i);
       this.#heldBytes += chunkLength(this.#deps.manifest, i);
     }
+    this.#resumed = this.#held.count;
     this.#setStatus(this.#held.complete ? 'complete' : 'idle');
   }
 
@@ -291,6 +303,7 @@ export class FileTransfer {
     }
     if (!this.#held.set(index)) return this.#fill();
     this.#heldBytes += chunk.byteLength;
+    this.#fetched++;
     this.#speed.add(this.#deps.now(), chunk.byteLength);
     this.#deps.onHave?.(index);
     if (this.#held.complete) {

@@ -17,5 +17,8 @@ export type { NetSimConfig } from './voice/net-sim.ts';
 export { memoryPins, storagePins } from './access/relay-pins.ts';
 export type { RelayPinStore } from './access/relay-pins.ts';
 export * from './chat/index.ts';
+export { DEFAULT_FILES_PREFS, localStorageFilesPrefsStore, memoryFilesPrefsStore, parseFilesPrefs } from './files-prefs.ts';
+export type { FilesPrefs, FilesPrefsStore } from './files-prefs.ts';
+export type { FileCardData, FileCommand, FilesStorageView, StoredFileView } from './files-commands.ts';
 export { INSECURE_PAGE_TEXT, pageSecurityNotice, UNTRUSTED_CERT_TEXT } from '../ui/secure-page.ts';
 export type { PageSecurity } from '../ui/secure-page.ts';
