@@ -19,6 +19,8 @@ export interface TransferProgress {
   readonly resumedChunks: number;
   /** Chunks fetched from peers or the relay since the page loaded. */
   readonly fetchedChunks: number;
+  /** Of those, chunks the relay carried (the fallback). */
+  readonly relayChunks: number;
   /** Peers sending to us now over direct connections (the relay not counted). */
   readonly directPeers: number;
   /** How the bytes come: `direct` browser to browser, `relay` through the relay, `mixed`, or `none` yet. */

@@ -21,6 +21,13 @@ export function pathText(p: TransferView['progress']): string {
   }
 }
 
+/** What a finished download says: which path it took, and whether it is served on. */
+function doneText(t: TransferView): string {
+  const p = t.progress;
+  const path = p.fetchedChunks === 0 ? '' : p.relayChunks === p.fetchedChunks ? ' through the relay' : p.relayChunks > 0 ? ', partly through the relay' : ' directly from other browsers';
+  return `Downloaded${path}${t.seeding ? ', and shared with others who ask' : ''}.`;
+}
+
 /**
  * One shared file in the chat log: name, size, type, sender; Download, a
  * progress bar with speed, peers and time left, Cancel, Save; a preview of
@@ -134,7 +141,7 @@ export class ParleyFileCard extends LitElement {
       ${this.#preview()}
       ${showBar ? this.#progress(t) : nothing}
       ${this.#waiting()}
-      ${t?.status === 'complete' && !o.own ? html`<div class="status">Downloaded${t.seeding ? ', and shared with others who ask' : ''}.</div>` : nothing}
+      ${t?.status === 'complete' && !o.own ? html`<div class="status">${doneText(t)}</div>` : nothing}
       ${t?.error && t.status !== 'complete' ? html`<div class="error" role="alert">${fileErrorText(t.error)}</div>` : nothing}
       ${o.pending ? nothing : this.#buttons()}
     </div>`;
