@@ -252,6 +252,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           perms.setRoomPassword(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room password', error }));
         },
         file: (session, msg) => files.handle(session, msg),
+        fileRelayPieceExpected: (session, msg) => files.expectsPiece(session, msg),
       },
     });
 
