@@ -55,6 +55,8 @@ export class PeerConnection {
   #ignoreOffer = false;
   #localCandidates = 0;
   #failed = false;
+  /** Remote candidates that came before the remote description (some stacks drop them then; libdatachannel throws). */
+  #earlyCandidates: { candidate: string; sdpMid: string }[] = [];
   /** The connect deadline's timer until the channel opens, else null. */
   #deadline: unknown = null;
 
@@ -138,6 +140,10 @@ export class PeerConnection {
     const pc = this.#pc;
     try {
       if (s.kind === 'candidate') {
+        if (!pc.remoteDescription) {
+          this.#earlyCandidates.push({ candidate: s.candidate, sdpMid: s.mid });
+          return;
+        }
         await pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.mid }).catch((e) => {
           if (!this.#ignoreOffer) throw e;
         });
@@ -147,6 +153,7 @@ export class PeerConnection {
       this.#ignoreOffer = !this.#deps.polite && collision;
       if (this.#ignoreOffer) return;
       await pc.setRemoteDescription({ type: s.type, sdp: s.sdp });
+      for (const c of this.#earlyCandidates.splice(0)) await pc.addIceCandidate(c).catch((e) => console.warn(`file peer candidate dropped [reason:${String(e)}]`));
       if (s.type === 'offer') {
         const answer = await pc.createAnswer();
         await pc.setLocalDescription(answer);
