@@ -119,7 +119,9 @@ export class PeerConnection {
       let d: RTCSessionDescriptionInit | null = made;
       if (!d) {
         const offer = await pc.createOffer();
-        await pc.setLocalDescription(offer);
+        // libdatachannel's polyfill resolves createOffer with the offer it already set itself;
+        // setting it again renegotiates under the first one (its candidates then find no ICE transport).
+        if (pc.signalingState === 'stable') await pc.setLocalDescription(offer);
         d = pc.localDescription ?? offer;
       }
       this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp: d.sdp ?? '' });
