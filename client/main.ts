@@ -7,7 +7,7 @@ import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, parseRoomInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
 import { markSignIn } from './sign-in-marks.ts';
-import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, memoryRelayLists, Session, storagePins, storageRelayLists } from './session/index.ts';
+import { browserDeviceSource, idbChatPersistence, localStorageFilesPrefsStore, localStorageSettingsStore, memoryPins, memoryRelayLists, Session, storagePins, storageRelayLists } from './session/index.ts';
 import { memoryTreeCache, openIdbTreeCache } from './session/tree/index.ts';
 import type { RelayListStore, RelayPinStore } from './session/index.ts';
 import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
@@ -117,6 +117,8 @@ async function boot(): Promise<void> {
     signer,
     fingerprint: fp,
     settingsStore: localStorageSettingsStore(localStorage),
+    filesPrefs: localStorageFilesPrefsStore(localStorage),
+    ...(navigator.storage?.estimate ? { storageEstimate: () => navigator.storage.estimate() } : {}),
     devices: browserDeviceSource(),
     canChooseOutput: canChooseOutputDevice(),
     pins: relayPins(),

@@ -276,6 +276,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           perms.redeemRoomInvite(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room invite', error }));
         },
         file: (session, msg) => files.handle(session, msg),
+        fileRelayPieceExpected: (session, msg) => files.expectsPiece(session, msg),
       },
     });
 

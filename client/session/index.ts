@@ -19,5 +19,8 @@ export type { RelayPinStore } from './access/relay-pins.ts';
 export { memoryRelayLists, storageRelayLists } from './connection/relay-list.ts';
 export type { RelayListStore } from './connection/relay-list.ts';
 export * from './chat/index.ts';
+export { DEFAULT_FILES_PREFS, localStorageFilesPrefsStore, memoryFilesPrefsStore, parseFilesPrefs } from './files-prefs.ts';
+export type { FilesPrefs, FilesPrefsStore } from './files-prefs.ts';
+export type { FileCardData, FileCommand, FilesStorageView, StoredFileView } from './files-commands.ts';
 export { INSECURE_PAGE_TEXT, pageSecurityNotice, UNTRUSTED_CERT_TEXT } from '../ui/secure-page.ts';
 export type { PageSecurity } from '../ui/secure-page.ts';

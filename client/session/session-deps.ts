@@ -13,6 +13,7 @@ import type { RelayPinStore } from './access/relay-pins.ts';
 import type { RelayListStore } from './connection/relay-list.ts';
 import type { SignalConnection, WebSocketFactory } from './connection/signal-connection.ts';
 import type { SettingsStore } from './voice/voice-settings.ts';
+import type { FilesPrefsStore } from './files-prefs.ts';
 import type { VoiceTransport } from './voice/voice-transport.ts';
 
 /** What a Session needs from the outside world. */
@@ -55,4 +56,8 @@ export interface SessionDeps {
   readonly devices?: DeviceSource | null;
   /** Whether the browser can route output to a chosen device; default false. */
   readonly canChooseOutput?: boolean;
+  /** Where file-sharing preferences persist (limit, relay-only, downloads to resume); default in memory. */
+  readonly filesPrefs?: FilesPrefsStore;
+  /** The browser's storage estimate for the storage panel (navigator.storage.estimate). */
+  readonly storageEstimate?: () => Promise<StorageEstimate>;
 }

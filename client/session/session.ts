@@ -128,6 +128,10 @@ export class Session {
       postFile: (conversation, text, id, file) => this.#chat.dispatch({ type: 'chat-send-file', conversation, text, id, file }),
       onChange: () => this.#set({ ...this.#state }),
       now: deps.now ?? Date.now,
+      setTimer: this.#setTimer,
+      clearTimer: this.#clearTimer,
+      ...(deps.filesPrefs ? { prefsStore: deps.filesPrefs } : {}),
+      ...(deps.storageEstimate ? { estimate: deps.storageEstimate } : {}),
     });
     const session = this;
     const path = new VoicePath(this.#setTimer);
