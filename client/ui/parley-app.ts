@@ -16,6 +16,7 @@ import './parley-relay-key-warning.ts';
 import './parley-dev-panel.ts';
 import './parley-room-list.ts';
 import './parley-room-dialog.ts';
+import './parley-room-invite.ts';
 import './parley-room-history.ts';
 import './parley-tree-status.ts';
 import './parley-voice-bar.ts';
@@ -24,7 +25,7 @@ import './parley-perms-dialog.ts';
 import './parley-room-password.ts';
 import './parley-perms-inspector.ts';
 import { knownPeople, permsEditableRooms, selfSubject } from '../session/perms/perm-state.ts';
-import type { InspectEvent, OpenPermissionsEvent } from './events.ts';
+import type { InspectEvent, OpenPermissionsEvent, OpenRoomInviteEvent } from './events.ts';
 
 /** Wide enough to show rooms and chat side by side. */
 const WIDE = '(min-width: 56rem)';
@@ -61,6 +62,7 @@ export class ParleyApp extends LitElement {
     _name: { state: true },
     _actionsRoom: { state: true },
     _permsRoom: { state: true },
+    _inviteRoom: { state: true },
     _inspect: { state: true },
     _view: { state: true },
     _wide: { state: true },
@@ -73,12 +75,14 @@ export class ParleyApp extends LitElement {
   /** Where the display name is remembered between visits. */
   declare nameStore: NameStore;
   /** Which side panel is open while connected. */
-  declare _panel: '' | 'identity' | 'admin' | 'history';
+  declare _panel: '' | 'identity' | 'admin' | 'history' | 'files';
   declare _name: string;
   /** The room whose admin actions dialog is open ('' = none). */
   declare _actionsRoom: string;
   /** The room whose permissions editor is open ('' = none). */
   declare _permsRoom: string;
+  /** The room "Invite to this room" is open for ('' = closed). */
+  declare _inviteRoom: string;
   /** The inspector, when open: on which room, about whom, pointing at which permission. */
   declare _inspect: { readonly roomId: string; readonly choice: string; readonly permission: InspectEvent['permission'] } | null;
   declare _view: 'rooms' | 'chat';
@@ -102,6 +106,7 @@ export class ParleyApp extends LitElement {
     this._name = this.nameStore.load();
     this._actionsRoom = '';
     this._permsRoom = '';
+    this._inviteRoom = '';
     this._inspect = null;
     this._view = 'rooms';
     this._wide = this.#media?.matches ?? true;
@@ -110,6 +115,7 @@ export class ParleyApp extends LitElement {
     for (const type of SESSION_COMMAND_EVENTS) this.addEventListener(type, this.#onCommand);
     listenForFileEvents(this, () => this.session?.files ?? null);
     this.addEventListener('open-permissions', (e: OpenPermissionsEvent) => (this._permsRoom = e.roomId));
+    this.addEventListener('open-room-invite', (e: OpenRoomInviteEvent) => (this._inviteRoom = e.roomId));
     this.addEventListener('inspect', (e: InspectEvent) => (this._inspect = { roomId: e.roomId, choice: e.choice, permission: e.permission }));
   }
 
@@ -192,8 +198,13 @@ export class ParleyApp extends LitElement {
     this._actionsRoom = e.roomId;
   };
 
-  #toggle(panel: 'identity' | 'admin' | 'history'): void {
+  #toggle(panel: 'identity' | 'admin' | 'history' | 'files'): void {
     this._panel = this._panel === panel ? '' : panel;
+    if (this._panel === 'files') {
+      // The panel's code loads with the rest of file sharing, on first use.
+      if (!customElements.get('parley-file-storage')) void import('./files/index.ts');
+      void this.session?.files.command({ type: 'file-refresh-storage' });
+    }
   }
 
   #identityPanel(name: string) {
@@ -276,6 +287,7 @@ export class ParleyApp extends LitElement {
           ${isAdmin
             ? html`<button aria-expanded=${this._panel === 'history' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('history')}>History</button>`
             : ''}
+          <button aria-expanded=${this._panel === 'files' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('files')}>Files</button>
           <button aria-haspopup="dialog" @click=${() => (this._inspect = { roomId: s.roomId ?? '', choice: 'self', permission: '' })}>Permissions</button>
           <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
         </nav>
@@ -292,6 +304,7 @@ export class ParleyApp extends LitElement {
                 .now=${Date.now()}
               ></parley-admin-panel>`
             : ''}
+          ${this._panel === 'files' && this.session ? html`<parley-file-storage .view=${this.session.files.storage}></parley-file-storage>` : ''}
           ${this._panel === 'history' && isAdmin
             ? html`<parley-room-history .history=${s.tree.history} .users=${s.users}></parley-room-history>`
             : ''}
@@ -347,6 +360,9 @@ export class ParleyApp extends LitElement {
           ? html`<parley-room-dialog .room=${actionsRoom} .rooms=${s.rooms} @close=${() => (this._actionsRoom = '')}></parley-room-dialog>`
           : ''}
         ${this.#permsDialogs(s)}
+        ${this._inviteRoom
+          ? html`<parley-room-invite .room=${s.rooms.find((r) => r.id === this._inviteRoom) ?? null} .link=${s.roomInviteLink} @close=${() => (this._inviteRoom = '')}></parley-room-invite>`
+          : ''}
         ${s.roomPassword && s.roomPassword.roomId !== s.roomId
           ? html`<parley-room-password .prompt=${s.roomPassword} .roomName=${s.rooms.find((r) => r.id === s.roomPassword!.roomId)?.name ?? ''}></parley-room-password>`
           : ''}
