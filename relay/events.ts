@@ -47,6 +47,8 @@ export interface RelayEventPayloads {
   'role-changed': { readonly sessionId: number };
   /** A batch of room-tree ops is durable and applied: these rooms were added, changed or deleted. */
   'tree-changed': { readonly rooms: readonly string[] };
+  /** A key was admitted to token groups, by room password or room invite (null: a password changed, anyone's grants may be gone). */
+  'grants-changed': { readonly keyHex: string | null };
   /** Per-room permissions refused an action (relay/perms/). */
   'permission-denied': { readonly sessionId: number; readonly permission: string; readonly roomId: string; readonly ruleId: string };
   /** A session's voice DataChannel is open and bound. */

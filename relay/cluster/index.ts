@@ -6,4 +6,6 @@ export type { ClusterNames, ClusterOptions, ResolvedClusterOptions } from './opt
 export { readOrgKey } from './org-key.ts';
 export { clusterHandle, joinCluster } from './join.ts';
 export type { ClusterHandle } from './join.ts';
+export { SharedState } from './shared-state.ts';
+export type { SharedStateDeps } from './shared-state.ts';
 export type { CrossVoiceDrop, CrossVoiceStats } from './cross-voice.ts';
