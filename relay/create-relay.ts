@@ -4,6 +4,7 @@
  * voice signalling and the router together. The wiring is all this file does;
  * each concern lives in its own module.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
@@ -46,6 +47,7 @@ import { SignaturePool, TreeService } from './tree/index.ts';
 import { createPermissions, RoomInvites, RoomPasswords } from './perms/index.ts';
 import { toHex } from '../proto/bytes.ts';
 import { Visibility } from './visibility/visibility.ts';
+import { DEFAULT_TEMP_LIMITS, TempRegistry, TempRoomService } from './temp-rooms/index.ts';
 import { readMembers } from '../crdt/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
 
@@ -148,7 +150,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const presence = new Presence(tree.rooms);
     // Late-bound: the visibility classes follow the tree service's documents, which come after the roster.
     const docs: { tree?: TreeService } = {};
+    // Temporary rooms live only here, in memory (relay/temp-rooms/): a restart starts with none.
+    const tempRegistry = new TempRegistry(DEFAULT_TEMP_LIMITS, () => `tmp-${randomBytes(8).toString('hex')}`);
     const visibility = new Visibility({
+      visibleAs: (roomId) => tempRegistry.resolve(roomId),
       memberOf: (s) => (s.sessionId === undefined ? undefined : presence.member(s.sessionId)),
       members: () => readMembers(docs.tree!.members.doc),
       fullEpochs: () => [docs.tree!.epoch, docs.tree!.members.epoch],
@@ -161,7 +166,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
     const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
     const joined = cluster;
-    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees, ...(joined ? { relayUrls: () => joined.relayUrls() } : {}) });
+    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees, storedRoomOf: (roomId) => tempRegistry.resolve(roomId), ...(joined ? { relayUrls: () => joined.relayUrls() } : {}) });
     const perms = createPermissions({
       passwords: roomPasswords,
       presence,
@@ -170,6 +175,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       lockout,
       stats,
       initialRooms: tree.rooms,
+      extraRooms: () => tempRegistry.all().map((r) => tempRegistry.record(r)),
       invites: await RoomInvites.open(store),
       relayPublicKey: identity.publicKey,
       now: () => clock.now(),
@@ -210,7 +216,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
-    perms.attachTree(rooms, (session, msg) => rooms.joinRoom(session, msg));
+    const tempRooms = new TempRoomService({ registry: tempRegistry, presence, roster, perms: perms.service, stats, sees });
+    // A temporary room is not in the tree: its join is RoomEntry's see/enter checks, then presence.
+    perms.attachTree(rooms, (session, msg) => (tempRegistry.has(msg.roomId) ? roster.join(session, msg) : rooms.joinRoom(session, msg)));
+    events.on('authenticated', (e) => {
+      const session = roster.sessionById(e.sessionId);
+      if (session) tempRooms.sendTo(session);
+    });
+    events.on('room-changed', (e) => tempRooms.left(e.from));
+    events.on('tree-changed', () => tempRooms.treeChanged());
+    events.on('grants-changed', () => tempRooms.broadcast());
     await cluster?.attach(rooms, roster);
     events.on('grants-changed', () => rooms.refreshVisibility());
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
@@ -275,6 +290,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         redeemRoomInvite: (session, msg) => {
           perms.redeemRoomInvite(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room invite', error }));
         },
+        makeTempRoom: (session, msg) => tempRooms.make(session, msg),
         file: (session, msg) => files.handle(session, msg),
         fileRelayPieceExpected: (session, msg) => files.expectsPiece(session, msg),
       },
@@ -303,7 +319,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         rooms.sessionClosed(session);
         if (sessionId !== undefined) {
           rooms.memberMoved(sessionId, null);
+          const was = presence.member(sessionId)?.roomId;
           roster.leave(session);
+          if (was !== undefined) tempRooms.left(was);
           signalling.close(sessionId);
           files.sessionClosed(sessionId);
         }

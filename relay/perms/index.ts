@@ -46,6 +46,8 @@ export interface PermissionsDeps {
   readonly now: () => number;
   /** The role the relay's records give a key (null: never signed in here). */
   readonly roleOfKey: (keyHex: string) => Role | null;
+  /** Rooms evaluated beside the tree's: the temporary rooms (relay/temp-rooms/), never stored. */
+  readonly extraRooms?: () => readonly RoomRecord[];
 }
 
 /** What the relay wires in. */
@@ -67,6 +69,14 @@ export interface Permissions {
   readonly redeemRoomInvite: RoomEntry['redeemInvite'];
 }
 
+/** The tree's rooms plus `extra` (the same map when there are none: the common case allocates nothing). */
+function withExtra(rooms: ReadonlyMap<string, RoomRecord>, extra: readonly RoomRecord[]): ReadonlyMap<string, RoomRecord> {
+  if (extra.length === 0) return rooms;
+  const out = new Map(rooms);
+  for (const r of extra) out.set(r.id, r);
+  return out;
+}
+
 /** Builds the permission service and its enforcement points, and subscribes it to presence and tree events. */
 export function createPermissions(deps: PermissionsDeps): Permissions {
   const { presence, roster, events } = deps;
@@ -74,7 +84,7 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
   let tree: { readonly rooms: ReadonlyMap<string, RoomRecord> } = { rooms: initial };
   let join: (session: Session, msg: JoinRoom) => void = () => {};
   const { passwords } = deps;
-  const service = new PermissionService({ presence, roster, events, rooms: () => tree.rooms, passwordGroupsOf: (k) => passwords.grantsOf(k) });
+  const service = new PermissionService({ presence, roster, events, rooms: () => withExtra(tree.rooms, deps.extraRooms?.() ?? []), passwordGroupsOf: (k) => passwords.grantsOf(k) });
   const onError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
   const { invites, relayPublicKey, now, roleOfKey } = deps;
   const entry = new RoomEntry({ perms: service, presence, passwords, lockout: deps.lockout, stats: deps.stats, proceed: (s, m) => join(s, m), onError, invites, relayPublicKey, now, roleOfKey });

@@ -123,6 +123,11 @@ export class Presence {
     return this.#rooms.get(roomId)?.info;
   }
 
+  /** How many people are in the room now (0 for an unknown room). */
+  occupancy(roomId: string): number {
+    return this.#rooms.get(roomId)?.members.size ?? 0;
+  }
+
   /** Adds a room or updates its record (the room tree changed). Its voice id stays. */
   upsertRoom(info: RoomRecord): void {
     const entry = this.#rooms.get(info.id);

@@ -38,6 +38,8 @@ export interface RosterDeps {
   readonly sees?: (viewer: Session, roomId: string) => boolean;
   /** In a cluster: the live relays' control-socket URLs, sent in AuthOk for the client to fail over to. */
   readonly relayUrls?: () => readonly string[];
+  /** The room to remember as someone's last one: a temporary room's parent (never stored), any other room itself. */
+  readonly storedRoomOf?: (roomId: string) => string;
 }
 
 
@@ -354,7 +356,7 @@ export class Roster implements AdminDirectory {
     store.saveUser({
       publicKeyHex: keyHex,
       displayName: member.displayName,
-      lastRoomId: member.roomId,
+      lastRoomId: this.#deps.storedRoomOf?.(member.roomId) ?? member.roomId,
       firstSeenMs: store.user(keyHex)?.firstSeenMs ?? now,
       lastSeenMs: now,
     });

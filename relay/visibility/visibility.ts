@@ -42,6 +42,11 @@ export interface VisibilityDeps {
   /** Classes nobody is in that are kept for reconnecting replicas (default 16). */
   readonly maxIdleClasses?: number;
   readonly membersCompactAfterDeletes?: number;
+  /**
+   * The room whose visibility a room follows: a temporary room's parent
+   * (relay/temp-rooms/), any other room itself. Absent: identity.
+   */
+  readonly visibleAs?: (roomId: string) => string;
 }
 
 /** One class's documents. */
@@ -132,7 +137,7 @@ export class Visibility {
 
   /** Whether `session` may see room `roomId`. */
   sees(session: Session, roomId: string): boolean {
-    return !this.hiddenFor(session).has(roomId);
+    return !this.hiddenFor(session).has(this.#as(roomId));
   }
 
   /** The class documents `session` is served, or null for the full documents. Assigns a class on first use. */
@@ -240,7 +245,7 @@ export class Visibility {
   memberMoved(sessionId: number, roomId: string | null): Delivery[] {
     const out: Delivery[] = [];
     for (const view of this.#byKey.values()) {
-      const change = view.members.move(sessionId, roomId !== null && view.tree.hidden.has(roomId) ? null : roomId);
+      const change = view.members.move(sessionId, roomId !== null && view.tree.hidden.has(this.#as(roomId)) ? null : roomId);
       if (change.kind !== 'none' && view.sessions.size > 0) out.push({ sessions: [...view.sessions], doc: 'members', data: change.data, epoch: change.epoch });
     }
     return out;
@@ -259,6 +264,10 @@ export class Visibility {
     view.sessions.delete(session);
     if (view.sessions.size === 0) this.#idle.add(view);
     this.#evict();
+  }
+
+  #as(roomId: string): string {
+    return this.#deps.visibleAs?.(roomId) ?? roomId;
   }
 
   #current(): { perm: PermState; facts: StateFacts; bySignature: Map<string, Hidden> } {
@@ -303,7 +312,7 @@ export class Visibility {
     if (!view) {
       const tree = new TreeProjection(this.#rooms, hidden, this.#freshEpoch());
       const members = new MembersDoc({ compactAfterDeletes: this.#deps.membersCompactAfterDeletes, epoch: this.#freshEpoch() });
-      for (const [sid, roomId] of this.#deps.members()) if (!hidden.has(roomId)) members.move(sid, roomId);
+      for (const [sid, roomId] of this.#deps.members()) if (!hidden.has(this.#as(roomId))) members.move(sid, roomId);
       view = new ClassView(tree, members, subject, key);
       this.#byKey.set(key, view);
     }
@@ -318,7 +327,7 @@ export class Visibility {
     let last: { data: Uint8Array; epoch: number } | null = null;
     const parts: Uint8Array[] = [];
     for (const [sid, roomId] of this.#deps.members()) {
-      if (!before.has(roomId) || view.tree.hidden.has(roomId)) continue;
+      if (!before.has(this.#as(roomId)) || view.tree.hidden.has(this.#as(roomId))) continue;
       const change = view.members.move(sid, roomId);
       if (change.kind === 'reset') return { data: change.data, epoch: change.epoch };
       if (change.kind === 'update') {

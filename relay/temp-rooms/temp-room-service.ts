@@ -1,0 +1,123 @@
+/**
+ * Temporary rooms on the wire (issue 15): MakeTempRoom, the TempRooms list
+ * each session is sent, and removal when a room empties. The registry
+ * (temp-registry.ts) is the one state; this adapter checks a request, changes
+ * the registry, then mirrors it into presence and the permission state and
+ * tells sessions. Nothing reaches LevelDB, the tree document or the audit log.
+ *
+ * Why it cannot leak a hidden room: a temporary room is visible exactly when
+ * its parent is (Visibility resolves a temporary id to its parent), and each
+ * session's list is filtered with that same `sees` before it is sent.
+ */
+import { checkRoomName } from '../../crdt/index.ts';
+import { ErrorCode } from '../../proto/index.ts';
+import type { MakeTempRoom, TempRoom as WireTempRoom } from '../../proto/index.ts';
+import { toHex } from '../../proto/bytes.ts';
+import type { Session } from '../connection/client-connection.ts';
+import type { PermissionService } from '../perms/permission-service.ts';
+import { sendDenied } from '../perms/room-entry.ts';
+import type { Presence } from '../presence/presence.ts';
+import type { Roster } from '../presence/roster.ts';
+import type { DropStats } from '../stats.ts';
+import type { TempRegistry } from './temp-registry.ts';
+
+/** What {@link TempRoomService} needs. */
+export interface TempRoomDeps {
+  readonly registry: TempRegistry;
+  readonly presence: Presence;
+  readonly roster: Roster;
+  readonly perms: PermissionService;
+  readonly stats: DropStats;
+  readonly sees: (session: Session, roomId: string) => boolean;
+}
+
+/** See the module comment. */
+export class TempRoomService {
+  readonly #deps: TempRoomDeps;
+
+  constructor(deps: TempRoomDeps) {
+    this.#deps = deps;
+  }
+
+  /** The MakeTempRoom handler: checks, creates, tells everyone who sees the parent, moves the maker in. */
+  make(session: Session, msg: MakeTempRoom): void {
+    const { registry, presence, perms, stats, sees } = this.#deps;
+    const sessionId = session.sessionId;
+    const member = sessionId === undefined ? undefined : presence.member(sessionId);
+    if (!member || sessionId === undefined) return;
+    const name = msg.name.trim();
+    const bad = checkRoomName(name);
+    if (bad) {
+      stats.frame('bad-request', session.connId, 'temp room name');
+      session.sendError(ErrorCode.OP_BAD_NAME, bad.reason, 'make_temp_room');
+      return;
+    }
+    if (registry.has(msg.parentId) && sees(session, msg.parentId)) {
+      session.sendError(ErrorCode.TEMP_ROOM_NO_SUBROOMS, 'a temporary room cannot have sub-rooms', 'make_temp_room');
+      return;
+    }
+    if (!perms.state.rooms.has(msg.parentId) || !sees(session, msg.parentId)) {
+      // A hidden parent gets the answer of a missing one: no oracle.
+      stats.frame('unknown-room', session.connId);
+      session.sendError(ErrorCode.UNKNOWN_ROOM, 'no such room', 'make_temp_room');
+      return;
+    }
+    const denial = perms.denial(member, 'make-temp-room', msg.parentId);
+    if (denial) {
+      stats.frame('permission-denied', session.connId, `make-temp-room ${denial.ruleId}`);
+      sendDenied(session, denial, 'make_temp_room');
+      return;
+    }
+    const made = registry.create(name, msg.parentId, toHex(member.publicKey));
+    if (!made.ok) {
+      session.sendError(ErrorCode.TEMP_ROOM_LIMIT, 'too many temporary rooms right now; try again when some are gone', 'make_temp_room');
+      return;
+    }
+    presence.upsertRoom(registry.record(made.room));
+    perms.treeChanged();
+    this.broadcast();
+    this.#deps.roster.place(sessionId, made.room.id);
+  }
+
+  /** After someone left `roomId` (moved or disconnected): a temporary room left empty is gone for everyone. */
+  left(roomId: string): void {
+    const { registry, presence, perms } = this.#deps;
+    const room = registry.get(roomId);
+    if (!room || presence.occupancy(roomId) > 0) return;
+    registry.remove(roomId);
+    presence.removeRoom(roomId, room.parent);
+    perms.treeChanged();
+    this.broadcast();
+  }
+
+  /**
+   * The tree changed: a temporary room whose parent was deleted goes, its
+   * people moved to the root (the tree service has already moved the
+   * parent's own people up).
+   */
+  treeChanged(): void {
+    const { registry, perms, roster } = this.#deps;
+    const gone = registry.all().filter((r) => !perms.state.rooms.has(r.parent));
+    if (gone.length === 0) return;
+    const root = perms.rootId;
+    for (const r of gone) registry.remove(r.id);
+    roster.roomsRemoved(gone.map((r) => [r.id, root] as const));
+    perms.treeChanged();
+    this.broadcast();
+  }
+
+  /** Sends every signed-in session the temporary rooms it may see now. */
+  broadcast(): void {
+    for (const session of this.#deps.roster.sessions()) this.sendTo(session);
+  }
+
+  /** Sends one session its list (after sign-in and whenever the list or its visibility changes). */
+  sendTo(session: Session): void {
+    const { registry, sees } = this.#deps;
+    const rooms: Array<Omit<WireTempRoom, '$typeName'>> = [];
+    for (const r of registry.all()) {
+      if (sees(session, r.parent)) rooms.push({ id: r.id, name: r.name, parentId: r.parent, makerKeyHex: r.makerHex });
+    }
+    session.send({ case: 'tempRooms', value: { rooms } });
+  }
+}
