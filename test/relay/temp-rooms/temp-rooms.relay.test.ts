@@ -1,0 +1,207 @@
+/**
+ * Temporary rooms on a real relay (issue 15): made by someone holding
+ * `make-temp-room` on the parent (admins by default), refused with the
+ * deciding rule otherwise; seen by others who see the parent and by nobody
+ * else; no sub-rooms; gone when the last person leaves or disconnects; never
+ * stored (a restart on the same data folder has none, and puts who was in one
+ * in its parent).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRule, setOf } from '../../../perms/index.ts';
+import type { Rule } from '../../../perms/index.ts';
+import { ErrorCode } from '../../../proto/index.ts';
+import type { TempRooms } from '../../../proto/index.ts';
+import { makeInvite } from '../../helpers/invites.ts';
+import { OpClient } from '../../helpers/ops.ts';
+import { connectClient, generateKey } from '../../helpers/relay-client.ts';
+import type { ConnectOptions, TestClient } from '../../helpers/relay-client.ts';
+import { startRelay } from '../../helpers/start-relay.ts';
+import type { StartedRelay } from '../../helpers/start-relay.ts';
+
+let started: StartedRelay;
+let admin: TestClient;
+let adminKey: ReturnType<typeof generateKey>;
+let ops: OpClient;
+let member: TestClient;
+let other: TestClient;
+let address = 1;
+const nextAddress = (): string => `10.5.0.${address++}`;
+
+function connect(url: string, options: Omit<ConnectOptions, 'name'> & { name?: string }): Promise<TestClient> {
+  return connectClient(url, { name: 'User', forwardedFor: nextAddress(), ...options });
+}
+
+function rule(id: string, partial: Partial<Rule>): Rule {
+  return { id, label: id, who: { kind: 'members' }, where: 'anywhere', allow: 0, deny: 0, here: true, subs: true, ...partial };
+}
+
+async function putRule(roomId: string, r: Rule): Promise<void> {
+  const result = await ops.run({ kind: 'acl.rule.put', args: { roomId, rule: encodeRule(r) } });
+  expect(result.code).toBe(ErrorCode.UNSPECIFIED);
+}
+
+async function deleteRule(roomId: string, ruleId: string): Promise<void> {
+  const result = await ops.run({ kind: 'acl.rule.delete', args: { roomId, ruleId } });
+  expect(result.code).toBe(ErrorCode.UNSPECIFIED);
+}
+
+const named = (name: string) => (l: TempRooms) => l.rooms.some((r) => r.name === name);
+const without = (id: string) => (l: TempRooms) => !l.rooms.some((r) => r.id === id);
+
+/** `who` makes temporary room `name` under `parentId`; resolves with its id once `who` is moved in. */
+async function make(who: TestClient, name: string, parentId: string): Promise<string> {
+  const listed = who.next('tempRooms', named(name));
+  who.send({ case: 'makeTempRoom', value: { name, parentId } });
+  const id = (await listed).rooms.find((r) => r.name === name)!.id;
+  await who.next('userUpdated', (u) => u.user?.sessionId === who.sessionId && u.user.roomId === id);
+  return id;
+}
+
+beforeAll(async () => {
+  started = await startRelay({ trustProxy: true, limits: { pingIntervalMs: 3_600_000 } });
+  adminKey = generateKey();
+  admin = await connect(started.relay.wsUrl, { name: 'Admin', invite: started.relay.bootstrapInvite!, key: adminKey });
+  await admin.next('adminState');
+  ops = new OpClient(admin);
+  member = await connect(started.relay.wsUrl, { name: 'Member', invite: makeInvite(admin.key, started.relay.publicKey) });
+  other = await connect(started.relay.wsUrl, { name: 'Other', invite: makeInvite(admin.key, started.relay.publicKey) });
+});
+
+afterAll(async () => {
+  await Promise.all([admin?.close(), member?.close(), other?.close()]);
+  await started?.cleanup();
+});
+
+describe('making one', () => {
+  it('an admin makes one: moved in, others who see the parent are told and can join it', async () => {
+    const seenByOther = other.next('tempRooms', named('Huddle'));
+    const id = await make(admin, 'Huddle', 'lobby');
+    const list = await seenByOther;
+    expect(list.rooms.find((r) => r.id === id)).toMatchObject({ name: 'Huddle', parentId: 'lobby' });
+    await other.join(id);
+    await other.join('lobby');
+    // The maker leaving last: gone for everyone.
+    const gone = other.next('tempRooms', without(id));
+    await admin.join('lobby');
+    await gone;
+  });
+
+  it('a member without make-temp-room is refused with the deciding rule (the default), nothing made', async () => {
+    member.send({ case: 'makeTempRoom', value: { name: 'Nope', parentId: 'lobby' } });
+    const err = await member.next('error', (e) => e.context === 'make_temp_room');
+    expect(err.code).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(err.denial).toMatchObject({ permission: 'make-temp-room', roomId: 'lobby', ruleId: '' });
+    await member.ping();
+    expect(started.relay.stats().frames['permission-denied']).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a rule giving members make-temp-room lets the member make one; its own admin group may edit-room there', async () => {
+    await putRule('lobby', rule('tmpMemOne', { allow: setOf('make-temp-room'), subs: false }));
+    const id = await make(member, 'Members huddle', 'lobby');
+    const perms = await member.next('myPermissions', (p) => p.roomId === id);
+    expect(perms.permissions & setOf('edit-room', 'move-others', 'mute-others')).toBe(setOf('edit-room', 'move-others', 'mute-others'));
+    const gone = member.next('tempRooms', without(id));
+    await member.join('lobby');
+    await gone;
+    await deleteRule('lobby', 'tmpMemOne');
+  });
+
+  it('no sub-rooms: MakeTempRoom under a temporary room is TEMP_ROOM_NO_SUBROOMS', async () => {
+    const id = await make(admin, 'Parent', 'lobby');
+    admin.send({ case: 'makeTempRoom', value: { name: 'Child', parentId: id } });
+    const err = await admin.next('error', (e) => e.context === 'make_temp_room');
+    expect(err.code).toBe(ErrorCode.TEMP_ROOM_NO_SUBROOMS);
+    const gone = admin.next('tempRooms', without(id));
+    await admin.join('lobby');
+    await gone;
+  });
+
+  it('bad names and unknown parents are refused with their codes', async () => {
+    admin.send({ case: 'makeTempRoom', value: { name: '   ', parentId: 'lobby' } });
+    expect((await admin.next('error', (e) => e.context === 'make_temp_room')).code).toBe(ErrorCode.OP_BAD_NAME);
+    admin.send({ case: 'makeTempRoom', value: { name: 'x'.repeat(500), parentId: 'lobby' } });
+    expect((await admin.next('error', (e) => e.context === 'make_temp_room')).code).toBe(ErrorCode.OP_BAD_NAME);
+    admin.send({ case: 'makeTempRoom', value: { name: 'Ghost', parentId: 'no-such-room' } });
+    expect((await admin.next('error', (e) => e.context === 'make_temp_room')).code).toBe(ErrorCode.UNKNOWN_ROOM);
+  });
+});
+
+describe('going away', () => {
+  it('gone when the maker disconnects while alone in it', async () => {
+    const key = generateKey();
+    const maker = await connect(started.relay.wsUrl, { name: 'Leaver', key, invite: makeInvite(admin.key, started.relay.publicKey) });
+    await putRule('lobby', rule('tmpMemTwo', { allow: setOf('make-temp-room'), subs: false }));
+    const id = await make(maker, 'Brief', 'lobby');
+    const gone = other.next('tempRooms', without(id));
+    await maker.close();
+    await gone;
+    other.send({ case: 'joinRoom', value: { roomId: id } });
+    expect((await other.next('error', (e) => e.context === 'join_room')).code).toBe(ErrorCode.UNKNOWN_ROOM);
+    await deleteRule('lobby', 'tmpMemTwo');
+  });
+
+  it('stays while someone is still in it after the maker left, and goes with the last one', async () => {
+    const id = await make(admin, 'Relay race', 'lobby');
+    await other.join(id);
+    await admin.join('lobby');
+    await Promise.all([admin.ping(), other.ping()]);
+    // Still listed: a new session is told of it.
+    const late = await connect(started.relay.wsUrl, { name: 'Late', invite: makeInvite(admin.key, started.relay.publicKey) });
+    expect((await late.next('tempRooms')).rooms.map((r) => r.id)).toContain(id);
+    const gone = late.next('tempRooms', without(id));
+    await other.join('lobby');
+    await gone;
+    await late.close();
+  });
+});
+
+describe('hidden parents', () => {
+  it('a temporary room under a room members may not see is absent from their list, their presence and their joins', async () => {
+    await putRule('quiet', rule('hideQuiet', { deny: setOf('see') }));
+    const id = await make(admin, 'Secret huddle', 'quiet');
+    await admin.ping();
+    // The member's list after the room exists: without it (a fresh sign-in gets the current list).
+    const fresh = await connect(started.relay.wsUrl, { name: 'Peeker', invite: makeInvite(admin.key, started.relay.publicKey) });
+    const list = await fresh.next('tempRooms');
+    expect(list.rooms.some((r) => r.id === id || r.name === 'Secret huddle')).toBe(false);
+    // Its maker, inside it, is not in the newcomer's presence either.
+    expect(fresh.roster.some((u) => u.sessionId === admin.sessionId)).toBe(false);
+    fresh.send({ case: 'joinRoom', value: { roomId: id } });
+    expect((await fresh.next('error', (e) => e.context === 'join_room')).code).toBe(ErrorCode.UNKNOWN_ROOM);
+    fresh.send({ case: 'makeTempRoom', value: { name: 'Under secret', parentId: id } });
+    expect((await fresh.next('error', (e) => e.context === 'make_temp_room')).code).toBe(ErrorCode.UNKNOWN_ROOM);
+    await fresh.close();
+    const gone = admin.next('tempRooms', without(id));
+    await admin.join('lobby');
+    await gone;
+    await deleteRule('quiet', 'hideQuiet');
+  });
+});
+
+describe('never stored', () => {
+  it('a restart on the same data folder has no temporary rooms; who was in one is placed in its parent', async () => {
+    const relay = await startRelay({ trustProxy: true, limits: { pingIntervalMs: 3_600_000 } });
+    const key = generateKey();
+    const a = await connect(relay.relay.wsUrl, { name: 'Admin2', invite: relay.relay.bootstrapInvite!, key });
+    const id = await make(a, 'Ephemeral', 'quiet');
+    await a.close();
+    await relay.stop();
+    const again = await startRelay({ trustProxy: true, dataDir: relay.dataDir, limits: { pingIntervalMs: 3_600_000 } });
+    try {
+      const b = await connect(again.relay.wsUrl, { name: 'Admin2', key });
+      expect(b.authOk.roomId).toBe('quiet');
+      expect((await b.next('tempRooms')).rooms).toEqual([]);
+      await b.close();
+      // Not a byte of it on disk: the data folder does not contain the room's id or name.
+      await again.stop();
+      const { readdir, readFile } = await import('node:fs/promises');
+      const files = await readdir(relay.dataDir, { recursive: true, withFileTypes: true });
+      for (const f of files.filter((e) => e.isFile())) {
+        const text = (await readFile(`${f.parentPath}/${f.name}`)).toString('latin1');
+        expect(text.includes(id) || text.includes('Ephemeral'), f.name).toBe(false);
+      }
+    } finally {
+      await again.cleanup();
+    }
+  });
+});
