@@ -29,6 +29,8 @@ export function signedInState(state: State, ok: AuthOk): State {
     connection: { status: 'connected', error: null, attempt: 0 },
     selfSessionId: ok.sessionId,
     roomId: ok.roomId,
+    // The relay sends its list right after sign-in; temporary rooms of a previous connection may be gone.
+    tempRooms: [],
     users: [],
     talking: new Set(),
   };
@@ -85,5 +87,5 @@ export function withoutUser(state: State, sessionId: number): State {
 
 /** The voice id of the session's current room, or null while it is not known. */
 export function currentVoiceId(state: State): number | null {
-  return state.rooms.find((r) => r.id === state.roomId)?.voiceId ?? null;
+  return (state.rooms.find((r) => r.id === state.roomId) ?? state.tempRooms.find((r) => r.id === state.roomId))?.voiceId ?? null;
 }

@@ -47,6 +47,7 @@ import { VoicePath } from './voice/voice-path.ts';
 import { memorySettingsStore, parseVoiceSettings } from './voice/voice-settings.ts';
 import type { SettingsStore } from './voice/voice-settings.ts';
 import { FilesLink } from './files-link.ts';
+import { isTempRoom, makeTempRoomMessage, withTempRooms } from './temp-rooms.ts';
 
 export type { SessionDeps } from './session-deps.ts';
 
@@ -251,6 +252,9 @@ export class Session {
       case 'load-history':
         this.#tree.requestHistory(cmd.beforeSeq);
         return;
+      case 'make-temp-room':
+        this.#send(makeTempRoomMessage(cmd.name, cmd.parentId));
+        return;
       case 'join-room':
         this.#entry.join(this.#state, this.#send, cmd.roomId, cmd.password);
         return;
@@ -392,6 +396,9 @@ export class Session {
       case 'lossReport':
         this.#audio.onLossReport(msg.value.fromSessionId, msg.value.lossPermille);
         return;
+      case 'tempRooms':
+        this.#set(withTempRooms(this.#state, msg.value));
+        return;
       case 'relayList':
         this.#relays.accept(msg.value.urls);
         return;
@@ -410,7 +417,8 @@ export class Session {
     if (signal) this.#roomInvite.signedIn((m) => signal.send(m));
     this.#relays.accept(ok.relayUrls);
     // Back after a lost connection, possibly on another relay of the cluster (which does not know our last room): ask for it.
-    const before = this.#state.roomId;
+    // A temporary room does not outlive the relay that held it: the relay has placed us in its parent.
+    const before = this.#state.roomId !== null && isTempRoom(this.#state, this.#state.roomId) ? null : this.#state.roomId;
     this.#roster = { users: [] };
     this.#set(signedInState(this.#state, ok));
     if (before !== null && before !== ok.roomId) this.#entry.join(this.#state, this.#send, before, '');

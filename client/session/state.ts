@@ -110,6 +110,8 @@ export interface State {
   readonly selfSessionId: number | null;
   readonly roomId: string | null;
   readonly rooms: readonly RoomView[];
+  /** The temporary rooms the relay says this session may see (temp-rooms.ts); not part of the tree. */
+  readonly tempRooms: readonly RoomView[];
   readonly users: readonly UserView[];
   /** Session ids currently heard (remote) or sending above the meter floor (self). */
   readonly talking: ReadonlySet<number>;
@@ -182,6 +184,8 @@ export type Command =
   | { readonly type: 'disconnect' }
   /** Enter a room; `password` is offered for its password group (sent once, never stored). */
   | { readonly type: 'join-room'; readonly roomId: string; readonly password?: string }
+  /** Make a temporary room under `parentId` (needs make-temp-room there); the relay moves us in. */
+  | { readonly type: 'make-temp-room'; readonly name: string; readonly parentId: string }
   /** Close the room password prompt without entering. */
   | { readonly type: 'cancel-room-password' }
   /** Set (or with '' clear) the password of a password group defined on a room (needs edit-perms there). */
@@ -246,6 +250,7 @@ export const initialState: State = {
   selfSessionId: null,
   roomId: null,
   rooms: [],
+  tempRooms: [],
   users: [],
   talking: new Set(),
   voice: { status: 'off', error: null },

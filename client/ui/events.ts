@@ -36,6 +36,18 @@ export class JoinRoomEvent extends Event {
   }
 }
 
+/** The user asked for a temporary room under `parentId` (the relay moves them in). */
+export class MakeTempRoomEvent extends Event {
+  static readonly type = 'make-temp-room';
+  constructor(readonly name: string, readonly parentId: string) {
+    super(MakeTempRoomEvent.type, { bubbles: true, composed: true });
+  }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return { type: 'make-temp-room', name: this.name, parentId: this.parentId };
+  }
+}
+
 /** The user toggled mute or deafen. */
 export class VoiceToggleEvent extends Event {
   static readonly type = 'voice-toggle';
@@ -230,6 +242,7 @@ export type SessionCommandEvent =
 export const SESSION_COMMAND_EVENTS: readonly (keyof HTMLElementEventMap)[] = [
   'connect-request',
   'join-room',
+  'make-temp-room',
   'voice-toggle',
   'voice-command',
   'chat-command',
@@ -262,6 +275,7 @@ declare global {
     'open-room-invite': OpenRoomInviteEvent;
     'connect-request': ConnectRequestEvent;
     'join-room': JoinRoomEvent;
+    'make-temp-room': MakeTempRoomEvent;
     'voice-toggle': VoiceToggleEvent;
     rename: RenameEvent;
     'admin-command': AdminCommandEvent;

@@ -116,7 +116,7 @@ export class TempRoomService {
     const { registry, sees } = this.#deps;
     const rooms: Array<Omit<WireTempRoom, '$typeName'>> = [];
     for (const r of registry.all()) {
-      if (sees(session, r.parent)) rooms.push({ id: r.id, name: r.name, parentId: r.parent, makerKeyHex: r.makerHex });
+      if (sees(session, r.parent)) rooms.push({ id: r.id, name: r.name, parentId: r.parent, makerKeyHex: r.makerHex, voiceId: r.voiceId });
     }
     session.send({ case: 'tempRooms', value: { rooms } });
   }

@@ -22,6 +22,8 @@ export interface RoomView {
   readonly pending: boolean;
   /** The room's rules and groups (perms/); absent (hand-made views in tests) = the default. */
   readonly acl?: RoomAcl;
+  /** A temporary room (relay-held, never stored; client/session/temp-rooms.ts). */
+  readonly temporary?: true;
 }
 
 /** The view of `record`; `pending` when a queued op created or changed it. */
