@@ -23,6 +23,11 @@ export function makeTempRoomMessage(name: string, parentId: string): { case: 'ma
   return { case: 'makeTempRoom', value: { name: name.trim(), parentId } };
 }
 
+/** The tree's rooms followed by the temporary ones (what the room list shows). */
+export function roomsWithTemp(rooms: readonly RoomView[], temp: readonly RoomView[]): readonly RoomView[] {
+  return temp.length === 0 ? rooms : [...rooms, ...temp];
+}
+
 /** Whether `roomId` is one of the temporary rooms the client knows. */
 export function isTempRoom(state: State, roomId: string): boolean {
   return state.tempRooms.some((r) => r.id === roomId);

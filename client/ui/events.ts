@@ -225,6 +225,7 @@ export class OpenRoomInviteEvent extends Event {
 export type SessionCommandEvent =
   | ConnectRequestEvent
   | JoinRoomEvent
+  | MakeTempRoomEvent
   | VoiceToggleEvent
   | VoiceCommandEvent
   | ChatCommandEvent

@@ -25,6 +25,7 @@ import './parley-perms-dialog.ts';
 import './parley-room-password.ts';
 import './parley-perms-inspector.ts';
 import { knownPeople, permsEditableRooms, selfSubject } from '../session/perms/perm-state.ts';
+import { roomsWithTemp } from '../session/temp-rooms.ts';
 import type { InspectEvent, OpenPermissionsEvent, OpenRoomInviteEvent } from './events.ts';
 
 /** Wide enough to show rooms and chat side by side. */
@@ -94,7 +95,9 @@ export class ParleyApp extends LitElement {
   readonly #media: MediaQueryList | null = typeof matchMedia === 'function' ? matchMedia(WIDE) : null;
   #mentionsSeen = -1;
   /** The last `#permsEditable` answer and what it was computed from. */
-  #editable: { readonly rooms: State['rooms']; readonly key: string; readonly value: ReadonlySet<string> } | null = null;
+  #editable: { readonly rooms: State['rooms']; readonly key: string; readonly value: ReadonlySet<string>; readonly temp: ReadonlySet<string> } | null = null;
+  /** The rooms the list shows (tree and temporary), remade only when either changes. */
+  #shown: { readonly rooms: State['rooms']; readonly temp: State['tempRooms']; readonly value: State['rooms'] } | null = null;
   #chatVisible: boolean | null = null;
 
   constructor() {
@@ -226,13 +229,20 @@ export class ParleyApp extends LitElement {
    * or who the user is change (evaluating every room on every state change
    * was ~90 ms of a 5,000-person sign-in).
    */
-  #permsEditable(s: State, isAdmin: boolean): ReadonlySet<string> {
+  #permsEditable(s: State, isAdmin: boolean): { readonly value: ReadonlySet<string>; readonly temp: ReadonlySet<string> } {
     const subject = selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId);
     const key = isAdmin ? 'admin' : JSON.stringify(subject);
     if (this.#editable?.rooms !== s.rooms || this.#editable.key !== key) {
-      this.#editable = { rooms: s.rooms, key, value: isAdmin ? new Set() : permsEditableRooms(s.rooms, subject) };
+      const value = isAdmin ? new Set<string>() : permsEditableRooms(s.rooms, subject);
+      const temp = isAdmin ? new Set(s.rooms.map((r) => r.id)) : permsEditableRooms(s.rooms, subject, 'make-temp-room');
+      this.#editable = { rooms: s.rooms, key, value, temp };
     }
-    return this.#editable.value;
+    return this.#editable;
+  }
+
+  #shownRooms(s: State): State['rooms'] {
+    if (this.#shown?.rooms !== s.rooms || this.#shown.temp !== s.tempRooms) this.#shown = { rooms: s.rooms, temp: s.tempRooms, value: roomsWithTemp(s.rooms, s.tempRooms) };
+    return this.#shown.value;
   }
 
   /** The permissions editor and the inspector, when open. */
@@ -332,7 +342,7 @@ export class ParleyApp extends LitElement {
         <div class="layout ${this._wide ? '' : 'narrow'}">
           <parley-room-list
             ?hidden=${!this._wide && this._view !== 'rooms'}
-            .rooms=${s.rooms}
+            .rooms=${this.#shownRooms(s)}
             .users=${s.users}
             .talking=${s.talking}
             .currentRoomId=${s.roomId ?? ''}
@@ -340,7 +350,8 @@ export class ParleyApp extends LitElement {
             .unread=${unread.rooms}
             .directUnread=${unread.direct}
             .canEdit=${isAdmin}
-            .permsEditable=${this.#permsEditable(s, isAdmin)}
+            .permsEditable=${this.#permsEditable(s, isAdmin).value}
+            .tempMakeable=${this.#permsEditable(s, isAdmin).temp}
             .userVolumes=${s.voiceSettings.userVolumes}
             @room-actions=${this.#onRoomActions}
           ></parley-room-list>

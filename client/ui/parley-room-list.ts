@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import type { TemplateResult } from 'lit';
 import type { RoomView, UserView } from '../session/index.ts';
-import { JoinRoomEvent, OpenPermissionsEvent, RoomActionsEvent, TreeEditEvent, VoiceCommandEvent } from './events.ts';
+import { JoinRoomEvent, MakeTempRoomEvent, OpenPermissionsEvent, RoomActionsEvent, TreeEditEvent, VoiceCommandEvent } from './events.ts';
 
 const DRAG_TYPE = 'application/x-parley-room';
 
@@ -23,6 +23,7 @@ const collator = new Intl.Collator();
  * @fires room-actions - an admin opened a room's actions
  * @fires open-permissions - a non-admin with edit-perms there opened a room's permissions
  * @fires tree-edit - a room was dropped onto another (room.move)
+ * @fires make-temp-room - "New temporary room" in a room where one may make one (`tempMakeable`)
  */
 export class ParleyRoomList extends LitElement {
   static override properties = {
@@ -35,6 +36,8 @@ export class ParleyRoomList extends LitElement {
     volumeOpenFor: { state: true },
     canEdit: { type: Boolean, attribute: 'can-edit' },
     permsEditable: { attribute: false },
+    tempMakeable: { attribute: false },
+    _tempFor: { state: true },
     _dropTarget: { state: true },
     unread: { attribute: false },
     directUnread: { attribute: false },
@@ -52,6 +55,10 @@ export class ParleyRoomList extends LitElement {
   declare canEdit: boolean;
   /** Rooms whose permissions this user may edit without being an admin (a "Permissions…" button each). */
   declare permsEditable: ReadonlySet<string>;
+  /** Rooms where this user may make a temporary room (a "New temporary room" button each). */
+  declare tempMakeable: ReadonlySet<string>;
+  /** The room whose "New temporary room" name field is open ('' = none). */
+  declare _tempFor: string;
   declare _dropTarget: string;
   /** Unread chat messages per room id (rooms with none are absent). */
   declare unread: ReadonlyMap<string, { readonly count: number; readonly mentioned: boolean }>;
@@ -70,6 +77,8 @@ export class ParleyRoomList extends LitElement {
     this.volumeOpenFor = null;
     this.canEdit = false;
     this.permsEditable = new Set();
+    this.tempMakeable = new Set();
+    this._tempFor = '';
     this._dropTarget = '';
     this.unread = new Map();
     this.directUnread = new Map();
@@ -108,6 +117,12 @@ export class ParleyRoomList extends LitElement {
     .vol-button:focus-visible, .vol input:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
     .vol { flex-basis: 100%; display: flex; align-items: center; gap: 0.5rem; padding: 0.3rem 0 0.3rem 1.2rem; }
     .vol input { flex: 1; min-height: 32px; }
+    .temp { font-size: 0.75rem; font-weight: 600; padding: 0 0.35rem; border-radius: 4px; border: 1px dashed var(--muted); color: var(--muted); }
+    .temp-new { font: inherit; font-size: 0.85rem; min-width: 44px; min-height: 44px; border: 0; background: none; color: var(--muted); cursor: pointer; border-radius: 10px; }
+    .temp-new:focus-visible, .temp-form input:focus-visible, .temp-form button:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+    .temp-form { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; padding: 0 0.9rem 0.6rem 2rem; }
+    .temp-form input { flex: 1; min-width: 8rem; min-height: 36px; font: inherit; }
+    .temp-form button { font: inherit; min-height: 36px; min-width: 44px; }
     .vol output { min-width: 3.5rem; text-align: right; font-variant-numeric: tabular-nums; }
   `;
 
@@ -127,6 +142,24 @@ export class ParleyRoomList extends LitElement {
             <output>${pct}%</output>
           </div>`
         : ''}`;
+  }
+
+  /** The name field of "New temporary room": Enter or "Make" sends it, Escape closes it. */
+  #tempForm(room: RoomView): TemplateResult {
+    const submit = (e: Event): void => {
+      e.preventDefault();
+      const input = (e.currentTarget as HTMLFormElement).querySelector('input')!;
+      if (input.value.trim() === '') return;
+      this.dispatchEvent(new MakeTempRoomEvent(input.value, room.id));
+      this._tempFor = '';
+    };
+    return html`<form class="temp-form" @submit=${submit} @keydown=${(e: KeyboardEvent) => {
+        if (e.key === 'Escape') this._tempFor = '';
+      }}>
+      <input name="temp-name" maxlength="64" required autofocus aria-label=${`Name of the new temporary room in ${room.name}`} placeholder="Temporary room name" />
+      <button type="submit">Make</button>
+      <button type="button" @click=${() => (this._tempFor = '')}>Cancel</button>
+    </form>`;
   }
 
   #join(roomId: string): void {
@@ -161,7 +194,7 @@ export class ParleyRoomList extends LitElement {
     const people = `${members.length} ${members.length === 1 ? 'person' : 'people'}`;
     const unread = this.unread.get(room.id);
     const unreadText = unread?.count ? `, ${unread.count} unread chat message${unread.count === 1 ? '' : 's'}${unread.mentioned ? ', you were mentioned' : ''}` : '';
-    const label = `${room.name}${room.pending ? ' (change pending)' : ''}, ${people}${room.userLimit ? ` of ${room.userLimit}` : ''}${unreadText}${current ? ', you are here' : ', press to join'}`;
+    const label = `${room.name}${room.temporary ? ' (temporary room)' : ''}${room.pending ? ' (change pending)' : ''}, ${people}${room.userLimit ? ` of ${room.userLimit}` : ''}${unreadText}${current ? ', you are here' : ', press to join'}`;
     return html`<li class="room ${current ? 'current' : ''} ${this._dropTarget === room.id ? 'drop' : ''}" data-room-id=${room.id} data-pending=${room.pending ? 'true' : 'false'}>
       <div class="head" @dragover=${(e: DragEvent) => this.#onDragOver(e, room.id)} @drop=${(e: DragEvent) => this.#onDrop(e, room.id)}>
         <button class="room-button" aria-current=${current ? 'true' : 'false'} @click=${() => this.#join(room.id)} aria-label=${label}
@@ -172,6 +205,7 @@ export class ParleyRoomList extends LitElement {
             this._dropTarget = '';
           }}>
           <span aria-hidden="true">#</span><span class="name">${room.name}</span>
+          ${room.temporary ? html`<span class="temp" aria-hidden="true" title="Temporary: gone when the last person leaves">temporary</span>` : ''}
           ${room.pending ? html`<span class="pending" aria-hidden="true">pending</span>` : ''}
           ${unread?.count ? html`<span class="unread ${unread.mentioned ? 'mention' : ''}" aria-hidden="true">${unread.count > 99 ? '99+' : unread.count}</span>` : ''}
           <span class="count" aria-hidden="true">${members.length}${room.userLimit ? `/${room.userLimit}` : ''}</span>
@@ -181,7 +215,12 @@ export class ParleyRoomList extends LitElement {
           : this.permsEditable.has(room.id)
             ? html`<button class="room-actions" aria-haspopup="dialog" aria-label=${`Permissions… of ${room.name}`} @click=${() => this.dispatchEvent(new OpenPermissionsEvent(room.id))}>Permissions…</button>`
             : ''}
+        ${this.tempMakeable.has(room.id) && !room.temporary
+          ? html`<button class="temp-new" aria-expanded=${this._tempFor === room.id ? 'true' : 'false'} aria-label=${`New temporary room in ${room.name}`}
+              @click=${() => (this._tempFor = this._tempFor === room.id ? '' : room.id)}>New temporary room</button>`
+          : ''}
       </div>
+      ${this._tempFor === room.id ? this.#tempForm(room) : ''}
       ${room.description ? html`<div class="desc">${room.description}</div>` : ''}
       ${members.length
         ? html`<ul class="users" aria-label=${`People in ${room.name}`}>

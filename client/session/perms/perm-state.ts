@@ -7,7 +7,7 @@
  * read the same answers the relay computes.
  */
 import { defaultAcl, has, permissionsOf } from '../../../perms/index.ts';
-import type { PermRoom, PermState, RoomAcl, Role, Subject } from '../../../perms/index.ts';
+import type { Permission, PermRoom, PermState, RoomAcl, Role, Subject } from '../../../perms/index.ts';
 import type { RoomView } from '../tree/index.ts';
 import type { UserView } from '../state.ts';
 
@@ -108,10 +108,11 @@ export function groupProbe(state: PermState, group: KnownGroup): { readonly stat
 }
 
 /**
- * The rooms where `who` may edit permissions (evaluated as the relay does), so
- * a non-admin who was given `edit-perms` in a room gets its "Permissions…" entry.
+ * The rooms where `who` holds `permission` (evaluated as the relay does), so
+ * a non-admin who was given `edit-perms` in a room gets its "Permissions…"
+ * entry, and one given `make-temp-room` its "New temporary room".
  */
-export function permsEditableRooms(rooms: readonly RoomView[], who: Subject): Set<string> {
+export function permsEditableRooms(rooms: readonly RoomView[], who: Subject, permission: Permission = 'edit-perms'): Set<string> {
   const state = permStateOf(rooms);
-  return new Set(rooms.filter((r) => has(permissionsOf(state, who, r.id), 'edit-perms')).map((r) => r.id));
+  return new Set(rooms.filter((r) => has(permissionsOf(state, who, r.id), permission)).map((r) => r.id));
 }
