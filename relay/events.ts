@@ -82,6 +82,10 @@ export interface RelayEventPayloads {
   'cluster-role': { readonly role: 'writer' | 'follower' | 'unavailable'; readonly logSeq: number };
   /** Cluster: this relay applied the shared log up to `logSeq`. */
   'cluster-applied': { readonly logSeq: number };
+  /** Cluster: the voice link to relay `peer` opened or went down (relay/cluster/relay-links.ts). */
+  'cluster-link': { readonly peer: string; readonly up: boolean };
+  /** Cluster: a voice link could not be made or an offer was refused (the link is offered again while wanted). */
+  'cluster-link-failed': { readonly where: string; readonly error: unknown };
 }
 
 /** Event name -> listener, for the shared emitter (proto/typed-emitter.ts): one payload object per event. */

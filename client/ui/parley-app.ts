@@ -1,4 +1,4 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { errorText, unreadCount } from '../session/index.ts';
 import type { Session, State } from '../session/index.ts';
 import type { IdentityActions } from '../identity-actions.ts';
@@ -75,7 +75,7 @@ export class ParleyApp extends LitElement {
   /** Where the display name is remembered between visits. */
   declare nameStore: NameStore;
   /** Which side panel is open while connected. */
-  declare _panel: '' | 'identity' | 'admin' | 'history';
+  declare _panel: '' | 'identity' | 'admin' | 'history' | 'files';
   declare _name: string;
   /** The room whose admin actions dialog is open ('' = none). */
   declare _actionsRoom: string;
@@ -93,6 +93,8 @@ export class ParleyApp extends LitElement {
   readonly #notifier = new MentionNotifier();
   readonly #media: MediaQueryList | null = typeof matchMedia === 'function' ? matchMedia(WIDE) : null;
   #mentionsSeen = -1;
+  /** The last `#permsEditable` answer and what it was computed from. */
+  #editable: { readonly rooms: State['rooms']; readonly key: string; readonly value: ReadonlySet<string> } | null = null;
   #chatVisible: boolean | null = null;
 
   constructor() {
@@ -196,8 +198,13 @@ export class ParleyApp extends LitElement {
     this._actionsRoom = e.roomId;
   };
 
-  #toggle(panel: 'identity' | 'admin' | 'history'): void {
+  #toggle(panel: 'identity' | 'admin' | 'history' | 'files'): void {
     this._panel = this._panel === panel ? '' : panel;
+    if (this._panel === 'files') {
+      // The panel's code loads with the rest of file sharing, on first use.
+      if (!customElements.get('parley-file-storage')) void import('./files/index.ts');
+      void this.session?.files.command({ type: 'file-refresh-storage' });
+    }
   }
 
   #identityPanel(name: string) {
@@ -214,8 +221,23 @@ export class ParleyApp extends LitElement {
     this.renderRoot.querySelector('parley-voice-settings')?.show();
   };
 
+  /**
+   * Rooms whose permissions this user may edit, recomputed only when the rooms
+   * or who the user is change (evaluating every room on every state change
+   * was ~90 ms of a 5,000-person sign-in).
+   */
+  #permsEditable(s: State, isAdmin: boolean): ReadonlySet<string> {
+    const subject = selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId);
+    const key = isAdmin ? 'admin' : JSON.stringify(subject);
+    if (this.#editable?.rooms !== s.rooms || this.#editable.key !== key) {
+      this.#editable = { rooms: s.rooms, key, value: isAdmin ? new Set() : permsEditableRooms(s.rooms, subject) };
+    }
+    return this.#editable.value;
+  }
+
   /** The permissions editor and the inspector, when open. */
   #permsDialogs(s: State) {
+    if (!this._permsRoom && !this._inspect) return nothing;
     const people = knownPeople(s.users, s.rooms);
     const self = selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId);
     const permsRoom = this._permsRoom ? s.rooms.find((r) => r.id === this._permsRoom) ?? null : null;
@@ -265,6 +287,7 @@ export class ParleyApp extends LitElement {
           ${isAdmin
             ? html`<button aria-expanded=${this._panel === 'history' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('history')}>History</button>`
             : ''}
+          <button aria-expanded=${this._panel === 'files' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('files')}>Files</button>
           <button aria-haspopup="dialog" @click=${() => (this._inspect = { roomId: s.roomId ?? '', choice: 'self', permission: '' })}>Permissions</button>
           <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
         </nav>
@@ -281,6 +304,7 @@ export class ParleyApp extends LitElement {
                 .now=${Date.now()}
               ></parley-admin-panel>`
             : ''}
+          ${this._panel === 'files' && this.session ? html`<parley-file-storage .view=${this.session.files.storage}></parley-file-storage>` : ''}
           ${this._panel === 'history' && isAdmin
             ? html`<parley-room-history .history=${s.tree.history} .users=${s.users}></parley-room-history>`
             : ''}
@@ -316,7 +340,7 @@ export class ParleyApp extends LitElement {
             .unread=${unread.rooms}
             .directUnread=${unread.direct}
             .canEdit=${isAdmin}
-            .permsEditable=${isAdmin ? new Set<string>() : permsEditableRooms(s.rooms, selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId))}
+            .permsEditable=${this.#permsEditable(s, isAdmin)}
             .userVolumes=${s.voiceSettings.userVolumes}
             @room-actions=${this.#onRoomActions}
           ></parley-room-list>

@@ -20,29 +20,31 @@ const MAX_OPS = 100_000;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
-const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+/** Field helpers, shared with state-codec.ts: each reader throws inside {@link parse}, which turns it into a Decoded failure. */
+export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Thrown inside a decoder only, turned into a Decoded failure at its edge. */
 class Bad extends Error {}
 
-const fail = (what: string): never => {
+export const fail = (what: string): never => {
   throw new Bad(what);
 };
-const obj = (v: unknown, what: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(what));
-const str = (v: unknown, what: string, max = 4096): string => (typeof v === 'string' && v.length <= max ? v : fail(what));
-const int = (v: unknown, what: string): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(what));
-const bool = (v: unknown, what: string): boolean => (typeof v === 'boolean' ? v : fail(what));
-const bytes = (v: unknown, what: string): Uint8Array => {
+export const obj = (v: unknown, what: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(what));
+export const str = (v: unknown, what: string, max = 4096): string => (typeof v === 'string' && v.length <= max ? v : fail(what));
+export const int = (v: unknown, what: string): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(what));
+export const bool = (v: unknown, what: string): boolean => (typeof v === 'boolean' ? v : fail(what));
+export const bytes = (v: unknown, what: string): Uint8Array => {
   const s = str(v, what, MAX_CLUSTER_MESSAGE_BYTES * 2);
   if (s.length % 4 !== 0 || !B64.test(s)) fail(what);
   return new Uint8Array(Buffer.from(s, 'base64'));
 };
-const list = (v: unknown, what: string): unknown[] => (Array.isArray(v) && v.length <= MAX_OPS ? v : fail(what));
+export const list = (v: unknown, what: string): unknown[] => (Array.isArray(v) && v.length <= MAX_OPS ? v : fail(what));
 const rejectCode = (v: unknown): RejectCode | null => (v === null ? null : (REJECT_CODES as readonly unknown[]).includes(v) ? (v as RejectCode) : fail('code'));
 const ROLES: ReadonlyArray<Actor['role']> = ['admin', 'member', 'guest'];
 
-function parse<T>(data: Uint8Array, read: (root: Record<string, unknown>) => T): Decoded<T> {
+/** Parses one versioned JSON message with `read`; never throws for bad input. */
+export function parse<T>(data: Uint8Array, read: (root: Record<string, unknown>) => T): Decoded<T> {
   if (data.byteLength === 0) return decodeFailure('empty', 'empty message');
   if (data.byteLength > MAX_CLUSTER_MESSAGE_BYTES) return decodeFailure('too-large', `over ${MAX_CLUSTER_MESSAGE_BYTES} bytes`);
   let json: unknown;
@@ -61,7 +63,8 @@ function parse<T>(data: Uint8Array, read: (root: Record<string, unknown>) => T):
   }
 }
 
-const encode = (value: Record<string, unknown>): Uint8Array => enc.encode(JSON.stringify({ v: VERSION, ...value }));
+/** One versioned JSON message. */
+export const encode = (value: Record<string, unknown>): Uint8Array => enc.encode(JSON.stringify({ v: VERSION, ...value }));
 
 /** One log entry's bytes. */
 export function encodeLogBatch(batch: LogBatch): Uint8Array {

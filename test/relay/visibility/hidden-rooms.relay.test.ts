@@ -14,7 +14,7 @@ import type { Rule } from '../../../perms/index.ts';
 import { CHAT_ID_BYTES, ErrorCode, Role } from '../../../proto/index.ts';
 import { randomBytes } from 'node:crypto';
 import { chat, history, room, sendItem, signedItem } from '../../helpers/chat.ts';
-import { buildSharedFile } from '../../helpers/file-peer.ts';
+import { buildSharedFile } from '../../helpers/files/index.ts';
 import { adminRequest, makeInvite } from '../../helpers/invites.ts';
 import { OpClient } from '../../helpers/ops.ts';
 import { connectClient, generateKey } from '../../helpers/relay-client.ts';
