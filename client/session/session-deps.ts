@@ -13,6 +13,7 @@ import type { RelayPinStore } from './access/relay-pins.ts';
 import type { RelayListStore } from './connection/relay-list.ts';
 import type { SignalConnection, WebSocketFactory } from './connection/signal-connection.ts';
 import type { SettingsStore } from './voice/voice-settings.ts';
+import type { FilesPrefsStore } from './files-prefs.ts';
 import type { VoiceTransport } from './voice/voice-transport.ts';
 
 /** What a Session needs from the outside world. */
@@ -37,6 +38,10 @@ export interface SessionDeps {
   readonly invite?: Uint8Array | null;
   /** Called once the invite was used or refused (the page forgets it). */
   readonly onInviteSettled?: () => void;
+  /** Signed room invite bytes from the page's `#room-invite=` fragment, redeemed once after sign-in. */
+  readonly roomInvite?: Uint8Array | null;
+  /** Called once the room invite was answered (the page forgets it). */
+  readonly onRoomInviteSettled?: () => void;
   /** Page URL admins' invite links start with. Default: the relay URL turned into http(s). */
   readonly inviteBaseUrl?: string;
   /** Wall clock, ms (invite expiry, loss-report ages). Default Date.now. */
@@ -51,4 +56,8 @@ export interface SessionDeps {
   readonly devices?: DeviceSource | null;
   /** Whether the browser can route output to a chosen device; default false. */
   readonly canChooseOutput?: boolean;
+  /** Where file-sharing preferences persist (limit, relay-only, downloads to resume); default in memory. */
+  readonly filesPrefs?: FilesPrefsStore;
+  /** The browser's storage estimate for the storage panel (navigator.storage.estimate). */
+  readonly storageEstimate?: () => Promise<StorageEstimate>;
 }

@@ -69,6 +69,8 @@ export interface ClusterNames {
   readonly leaseBucket: string;
   /** KV bucket of presence (one key per user per relay). */
   readonly presenceBucket: string;
+  /** Core NATS subject prefix of voice-link offers: relay `x` answers on `<prefix>.x`. */
+  readonly linkSubjectPrefix: string;
   /** KV bucket of the live relays (one key per relay: its public URL). */
   readonly relaysBucket: string;
 }
@@ -81,6 +83,7 @@ export function clusterNames(name: string): ClusterNames {
     submitSubject: `parley.${name}.submit`,
     leaseBucket: `parley-${name}-lease`,
     presenceBucket: `parley-${name}-presence`,
+    linkSubjectPrefix: `parley.${name}.rtc`,
     relaysBucket: `parley-${name}-relays`,
   };
 }

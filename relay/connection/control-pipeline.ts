@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../../proto/index.ts';
-import type { AdminRequest, FileAnnounce, FileBadChunk, FileRelayPiece, FileRelayWant, FileSignal, FileStop, FileWantPeers, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetRoomPassword, SetSelfState, SubmitOps } from '../../proto/index.ts';
+import type { AdminRequest, FileAnnounce, FileBadChunk, FileRelayPiece, FileRelayWant, FileSignal, FileStop, FileWantPeers, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetRoomPassword, RedeemRoomInvite, SetSelfState, SubmitOps } from '../../proto/index.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Session } from './client-connection.ts';
@@ -32,8 +32,17 @@ export interface ControlHandlers {
 
   /** Per-room permissions (issue 15). */
   setRoomPassword(session: Session, msg: SetRoomPassword): void;
+  redeemRoomInvite(session: Session, msg: RedeemRoomInvite): void;
   /** Files (issue 16): every client->relay file message, to relay/files. */
   file(session: Session, msg: FileClientMessage): void;
+  /**
+   * True when `msg` is the next piece of a chunk the relay asked this session
+   * to carry (fallback). Such a frame was already paid for from the
+   * fallback's byte budget when it was asked for, so it does not take a
+   * control-frame token: a holder streaming a chunk (8 frames per 256 KiB)
+   * would otherwise be rate-limited and then disconnected.
+   */
+  fileRelayPieceExpected?(session: Session, msg: FileRelayPiece): boolean;
 }
 
 /** The client->relay file messages (Envelope 120-128 minus the relay-only ones). */
@@ -64,6 +73,9 @@ const RELAY_ONLY = new Set<string>([
   'filePeers', 'fileError',
   'relayList',
 ]);
+
+/** First two bytes of an Envelope carrying a FileRelayPiece: field 126, length-delimited, as a varint tag. */
+const PIECE_TAG = [(((126 << 3) | 2) & 0x7f) | 0x80, ((126 << 3) | 2) >> 7] as const;
 
 /** Builds the per-frame entry point. */
 export function createFrameHandler(deps: ControlDeps): (session: Session, data: Uint8Array, isBinary: boolean) => void {
@@ -151,6 +163,10 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
         if (authed) handlers.setRoomPassword(session, msg.value);
         else beforeAuth(session, 'set_room_password');
         return;
+      case 'redeemRoomInvite':
+        if (authed) handlers.redeemRoomInvite(session, msg.value);
+        else beforeAuth(session, 'redeem_room_invite');
+        return;
       case 'fileAnnounce':
       case 'fileWantPeers':
       case 'fileSignal':
@@ -168,8 +184,18 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
     }
   }
 
+  /** The decoded frame if it is a relay piece the relay asked `session` for, else null (decoded only when its first bytes say so). */
+  function expectedPiece(session: Session, data: Uint8Array): (Envelope & { msg: { case: string } }) | null {
+    if (session.state !== 'authenticated' || !handlers.fileRelayPieceExpected || data[0] !== PIECE_TAG[0] || data[1] !== PIECE_TAG[1]) return null;
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok || decoded.value.msg.case !== 'fileRelayPiece') return null;
+    return handlers.fileRelayPieceExpected(session, decoded.value.msg.value) ? decoded.value : null;
+  }
+
   function handle(session: Session, data: Uint8Array, isBinary: boolean): void {
     if (session.state === 'closed') return;
+    const piece = isBinary ? expectedPiece(session, data) : null;
+    if (piece) return dispatch(session, piece);
     const token = session.takeFrameToken();
     if (token !== 'ok') {
       stats.frame('rate-limited', session.connId);
