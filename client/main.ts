@@ -4,8 +4,9 @@
  * mounts <parley-app>.
  */
 import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
-import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
+import { fromBase64Url, parseInviteFragment, parseRoomInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
+import { markSignIn } from './sign-in-marks.ts';
 import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
 import { memoryTreeCache, openIdbTreeCache } from './session/tree/index.ts';
 import type { RelayPinStore } from './session/index.ts';
@@ -34,6 +35,28 @@ function relayUrl(): string {
 }
 
 const INVITE_KEY = 'parley.invite';
+const ROOM_INVITE_KEY = 'parley.room-invite';
+
+/** The same for a `#room-invite=` fragment (taken first: taking `#invite=` clears the address bar's fragment). */
+function takeRoomInvite(): Uint8Array | null {
+  const found = parseRoomInviteFragment(location.hash);
+  if (found) {
+    history.replaceState(null, '', location.pathname + location.search);
+    if (found.ok) {
+      try {
+        sessionStorage.setItem(ROOM_INVITE_KEY, toBase64Url(found.value));
+      } catch {
+        return found.value;
+      }
+    }
+  }
+  try {
+    const kept = sessionStorage.getItem(ROOM_INVITE_KEY);
+    return kept ? fromBase64Url(kept) : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Moves an `#invite=` fragment into this tab's sessionStorage and out of the
@@ -78,6 +101,7 @@ async function boot(): Promise<void> {
   const handle: ParleyDebugHandle = { session: null as unknown as Session, audio: null, voiceReadyAt: null };
   // The last known room tree and queued offline edits; in memory where IndexedDB is refused.
   const treeCache = await openIdbTreeCache(relayUrl()).catch(() => memoryTreeCache());
+  const roomInvite = takeRoomInvite();
   const session = new Session({
     url: relayUrl(),
     treeCache,
@@ -96,6 +120,14 @@ async function boot(): Promise<void> {
       }
     },
     inviteBaseUrl: `${location.origin}${location.pathname}`,
+    roomInvite,
+    onRoomInviteSettled: () => {
+      try {
+        sessionStorage.removeItem(ROOM_INVITE_KEY);
+      } catch {
+        // nothing kept
+      }
+    },
     // One chat database per identity: the outbox holds items signed with this
     // key, and an imported or reset identity must not inherit them (or read marks).
     chatPersistence: idbChatPersistence(`parley-chat-${toHex(signer.publicKey).slice(0, 16)}`),
@@ -106,6 +138,7 @@ async function boot(): Promise<void> {
     },
   });
   handle.session = session;
+  markSignIn((l) => session.subscribe(l));
   session.subscribe((s) => {
     if (handle.voiceReadyAt === null && s.voice.status === 'ready') handle.voiceReadyAt = performance.now();
   });

@@ -39,13 +39,12 @@ import type { SessionHooks } from './connection/client-connection.ts';
 import { DropStats } from './stats.ts';
 import type { RelayStats } from './stats.ts';
 import { Store } from './storage/store.ts';
-import { VoicePeers } from './voice/peers.ts';
 import type { VoicePlane } from './voice/plane.ts';
-import { VoiceRouter } from './voice/router.ts';
 import { VoiceSignalling } from './voice/signalling.ts';
-import { VoiceWorkerPool } from './voice/workers/index.ts';
+import { startVoicePlane } from './voice/start-plane.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
-import { createPermissions, RoomPasswords } from './perms/index.ts';
+import { createPermissions, RoomInvites, RoomPasswords } from './perms/index.ts';
+import { toHex } from '../proto/bytes.ts';
 import { Visibility } from './visibility/visibility.ts';
 import { readMembers } from '../crdt/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
@@ -154,10 +153,30 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       members: () => readMembers(docs.tree!.members.doc),
       fullEpochs: () => [docs.tree!.epoch, docs.tree!.members.epoch],
       membersCompactAfterDeletes: limits.membersCompactAfterDeletes,
+      // Token groups (room passwords, room invites) can make a room visible.
+      passwordGroupsOf: (s) => {
+        const m = s.sessionId === undefined ? undefined : presence.member(s.sessionId);
+        return m ? roomPasswords.grantsOf(toHex(m.publicKey)) : undefined;
+      },
     });
     const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
     const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees });
-    const perms = createPermissions({ passwords: roomPasswords, presence, roster, events, lockout, stats, initialRooms: tree.rooms });
+    const perms = createPermissions({
+      passwords: roomPasswords,
+      presence,
+      roster,
+      events,
+      lockout,
+      stats,
+      initialRooms: tree.rooms,
+      invites: await RoomInvites.open(store),
+      relayPublicKey: identity.publicKey,
+      now: () => clock.now(),
+      roleOfKey: (keyHex) => {
+        const stored = records.role(keyHex)?.role;
+        return stored === 'admin' ? Role.ADMIN : stored === 'member' ? Role.MEMBER : store.user(keyHex) ? Role.GUEST : null;
+      },
+    });
     roomOfKey = (keyHex) => perms.service.roomOfKey(keyHex);
     const chat = new ChatService({
       store: await ChatStore.open(store.sublevel('chat')),
@@ -186,11 +205,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       filePolicy: opts.filePolicy ?? perms.filePolicy,
       memberOf: (session) => roster.member(session),
       sessionById: (id) => roster.sessionById(id),
+      sees,
     });
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
     perms.attachTree(rooms, (session, msg) => rooms.joinRoom(session, msg));
     await cluster?.attach(rooms, roster);
+    events.on('grants-changed', () => rooms.refreshVisibility());
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
     const signalling = new VoiceSignalling({
@@ -199,11 +220,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       sessionById: (id) => roster.sessionById(id),
       onVoiceLost: (session) => session.close(CloseCode.VoiceLost, 'voice worker restarted'),
     });
-    const onVoiceError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
-    plane =
-      opts.voiceWorkers > 0
-        ? await VoiceWorkerPool.start({ count: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events })
-        : new VoicePeers({ router: new VoiceRouter({ directory: presence, stats, clock, limits }), rtc: opts.rtc, output: signalling, onError: onVoiceError });
+    plane = await startVoicePlane({
+      workers: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events, clock,
+      ...(cluster ? { crossRelay: () => cluster!.attachVoice({ identity, rtc: opts.rtc, presence, clock }) } : {}),
+    });
     signalling.bind(plane);
     // A role decides what someone may see: the visibility classes follow once it is applied to the sessions.
     const onRoleApplied = (): void => queueMicrotask(() => rooms.refreshVisibility());
@@ -250,6 +270,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         receiverReport: (session, msg) => lossReports.handle(session, msg),
         setRoomPassword: (session, msg) => {
           perms.setRoomPassword(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room password', error }));
+        },
+        redeemRoomInvite: (session, msg) => {
+          perms.redeemRoomInvite(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room invite', error }));
         },
         file: (session, msg) => files.handle(session, msg),
       },

@@ -1,7 +1,7 @@
 /** Public surface of the client backend (no UI, no Lit). */
 export { Session } from './session.ts';
 export type { SessionDeps } from './session-deps.ts';
-export type { State, Command, VoiceCommand, RoomView, UserView, ConnectionStatus, VoiceStatus, DeviceList, DeviceView, RoleName, InviteView, BanView, RelayKeyChange, RoomPasswordPrompt, RoomPasswordSetView } from './state.ts';
+export type { State, Command, VoiceCommand, RoomView, UserView, ConnectionStatus, VoiceStatus, DeviceList, DeviceView, RoleName, InviteView, BanView, RelayKeyChange, RoomPasswordPrompt, RoomPasswordSetView, RoomInviteChoice, RoomInviteLinkView } from './state.ts';
 export { initialState } from './state.ts';
 export { SessionError } from './errors.ts';
 export type { SessionErrorCode } from './errors.ts';

@@ -34,6 +34,10 @@ export interface SessionDeps {
   readonly invite?: Uint8Array | null;
   /** Called once the invite was used or refused (the page forgets it). */
   readonly onInviteSettled?: () => void;
+  /** Signed room invite bytes from the page's `#room-invite=` fragment, redeemed once after sign-in. */
+  readonly roomInvite?: Uint8Array | null;
+  /** Called once the room invite was answered (the page forgets it). */
+  readonly onRoomInviteSettled?: () => void;
   /** Page URL admins' invite links start with. Default: the relay URL turned into http(s). */
   readonly inviteBaseUrl?: string;
   /** Wall clock, ms (invite expiry, loss-report ages). Default Date.now. */

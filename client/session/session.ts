@@ -22,6 +22,7 @@ import { ControlLink } from './connection/control-link.ts';
 import { ChatClient, memoryChatPersistence } from './chat/index.ts';
 import type { ChatCommand } from './chat/index.ts';
 import { relayErrorState, signedOutState } from './connection/connection-state.ts';
+import { makeRoomInvite, RoomInviteRedeemer } from './perms/room-invite.ts';
 import { isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
 import { denialOf } from './perms/denial.ts';
 import { aclEdits } from './perms/acl-ops.ts';
@@ -68,6 +69,8 @@ export class Session {
   #mutedBeforeDeafen = false;
   /** The room last asked for (a PASSWORD_WRONG answers it) and the SetRoomPassword request counter. */
   readonly #entry = new RoomEntry();
+  /** The room invite this tab was opened with, if any. */
+  readonly #roomInvite: RoomInviteRedeemer;
   readonly #access: AccessManager;
   readonly #tree: RoomTreeStore;
   readonly #chat: ChatClient;
@@ -80,6 +83,7 @@ export class Session {
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
+    this.#roomInvite = new RoomInviteRedeemer(deps.roomInvite ?? null, deps.onRoomInviteSettled ?? (() => {}));
     this.#settingsStore = deps.settingsStore ?? memorySettingsStore();
     this.#access = new AccessManager({
       address: deps.url,
@@ -248,6 +252,15 @@ export class Session {
       case 'set-room-password':
         this.#set(this.#entry.setPassword(this.#state, this.#send, cmd.roomId, cmd.group, cmd.password));
         return;
+      case 'make-room-invite':
+        if (this.#relayKey) {
+          const ctx = { signer: this.#deps.signer, relayKey: this.#relayKey, baseUrl: this.#deps.inviteBaseUrl ?? pageUrlOf(this.#deps.url), now: (this.#deps.now ?? Date.now)() };
+          void makeRoomInvite(cmd, ctx, () => this.#state, (s) => this.#set(s));
+        }
+        return;
+      case 'close-room-invite':
+        this.#set({ ...this.#state, roomInviteLink: null });
+        return;
       case 'set-muted':
         this.#setSelf(cmd.muted, cmd.muted ? this.#state.deafened : false);
         return;
@@ -329,7 +342,7 @@ export class Session {
         return;
       }
       case 'permsResult':
-        this.#set(passwordResultState(this.#state, msg.value));
+        this.#set(this.#roomInvite.answered(this.#state, msg.value) ?? passwordResultState(this.#state, msg.value));
         return;
       case 'adminState':
         this.#access.adminState(msg.value);
@@ -383,6 +396,7 @@ export class Session {
   #onAuthOk(ok: AuthOk): void {
     const signal = this.#control.signal;
     if (signal) this.#access.signedIn((m) => signal.send(m));
+    if (signal) this.#roomInvite.signedIn((m) => signal.send(m));
     this.#roster = { users: [] };
     this.#set(signedInState(this.#state, ok));
     this.#syncRoomToAudio();

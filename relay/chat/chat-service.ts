@@ -13,7 +13,7 @@
  * decided (`applyChange`), in the log's order.
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ErrorCode, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
+import { ErrorCode, MAX_CONTROL_FRAME_BYTES, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
 import type { ChatHeadSchema, ChatHistoryRequest, ChatItem, ChatMessage, ChatSend, ChatSigningFields, PermissionDenialSchema } from '../../proto/index.ts';
 import { judgeChat, placeOf } from './chat-judge.ts';
 import type { ChatChange, ChatRefusal } from './chat-judge.ts';
@@ -168,10 +168,11 @@ export class ChatService {
       answer({ code: ErrorCode.CHAT_FORBIDDEN });
       return;
     }
-    // A client that has not read the last pages, or has enough asked already, gets no new one (and costs no storage read): it may ask again.
+    // A client without room for a whole page, or with enough asked already, gets no page (and costs no storage read): it may ask again.
     const queued = this.#historyQueued.get(session) ?? 0;
-    if (session.congested || queued >= MAX_HISTORY_IN_FLIGHT) {
-      answer({ code: ErrorCode.SLOW_DOWN });
+    const refusal = { case: 'chatHistory' as const, value: { requestId: msg.requestId, target: msg.target, code: ErrorCode.SLOW_DOWN } };
+    if (!session.hasRoomForOptional(MAX_CONTROL_FRAME_BYTES) || queued >= MAX_HISTORY_IN_FLIGHT) {
+      session.refuseOptional(refusal);
       return;
     }
     this.#historyQueued.set(session, queued + 1);
@@ -183,12 +184,14 @@ export class ChatService {
       if (left > 0) this.#historyQueued.set(session, left);
       else this.#historyQueued.delete(session);
       if (session.state === 'closed') return;
+      // Asked again when its turn comes: pages queued behind others may meet a socket that filled meanwhile.
+      if (!session.hasRoomForOptional(MAX_CONTROL_FRAME_BYTES)) {
+        session.refuseOptional(refusal);
+        return;
+      }
       const page = await store.page(conv.key, before, limit, clock.now() - limits.maxAgeMs);
       const value = { requestId: msg.requestId, target: msg.target };
-      session.sendOptionalEncoded(chatHistoryFrame(value, page.messages, page.hasMore), () => ({
-        case: 'chatHistory',
-        value: { ...value, code: ErrorCode.SLOW_DOWN },
-      }));
+      session.sendOptionalEncoded(chatHistoryFrame(value, page.messages, page.hasMore), () => refusal);
     }, session);
   }
 

@@ -32,6 +32,11 @@ import type { Roster } from '../presence/roster.ts';
 import { LogFollower } from './log-follower.ts';
 import type { LogTarget } from './log-follower.ts';
 import { clusterNames } from './options.ts';
+import { CrossVoice } from './cross-voice.ts';
+import type { CrossVoiceDeps } from './cross-voice.ts';
+import { RelayLinks } from './relay-links.ts';
+import type { RelayIdentity } from '../access/identity.ts';
+import type { Clock, RtcOptions } from '../options.ts';
 import type { ClusterNames, ResolvedClusterOptions } from './options.ts';
 
 /** What the cluster drives on this relay: the room tree. */
@@ -66,6 +71,8 @@ export class Cluster implements TreeReplication {
   #closed = false;
   #role: ClusterRole = 'follower';
   #presence: PresenceSync | null = null;
+  #links: RelayLinks | null = null;
+  #voice: CrossVoice | null = null;
 
   private constructor(options: ResolvedClusterOptions, nc: NatsConnection, lease: KV, events: TypedEmitter<RelayEvents>) {
     this.options = options;
@@ -124,6 +131,38 @@ export class Cluster implements TreeReplication {
     // Three renewals per lifetime: one lost renewal never costs the lease.
     this.#timer = setInterval(() => void this.#tick(), Math.max(100, Math.floor(this.options.leaseTtlMs / 3)));
     void this.#tick();
+  }
+
+  /**
+   * Starts voice between relays (cross-voice.ts) over relay-to-relay links
+   * (relay-links.ts), after {@link attach}. The caller binds the returned
+   * bridge to its voice router and gives it to the router as its remote fan-out.
+   */
+  attachVoice(deps: { readonly identity: RelayIdentity; readonly rtc: RtcOptions; readonly presence: CrossVoiceDeps['presence']; readonly clock: Clock }): CrossVoice {
+    const presence = this.#presence;
+    if (!presence) throw new Error('attachVoice before attach');
+    const links = new RelayLinks({
+      nc: this.nc,
+      subjectPrefix: this.names.linkSubjectPrefix,
+      relayId: this.options.relayId,
+      identity: deps.identity,
+      rtc: deps.rtc,
+      now: () => deps.clock.now(),
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      retryMs: 1_000,
+      onDatagram: (peer, message) => voice.receive(peer, message),
+      onLink: (peer, up) => this.#events.emit('cluster-link', { peer, up }),
+      onError: (where, error) => this.#events.emit('cluster-link-failed', { where, error }),
+    });
+    const voice = new CrossVoice({ presence: deps.presence, relayOf: (id) => presence.relayOf(id), shownAs: (relay, id) => presence.shownAs(relay, id), links, clock: deps.clock });
+    this.#links = links;
+    this.#voice = voice;
+    return voice;
+  }
+
+  /** Cross-relay voice counters; undefined until {@link attachVoice}. */
+  get voice(): CrossVoice | null {
+    return this.#voice;
   }
 
   /** This relay's part now. */
@@ -253,6 +292,7 @@ export class Cluster implements TreeReplication {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#writer || this.#lease.held) await this.#demote(true);
+    this.#links?.close();
     await this.#presence?.close();
     await this.#follower?.stop();
     await this.nc.drain().catch(() => this.nc.close());
@@ -266,6 +306,7 @@ export class Cluster implements TreeReplication {
     this.#writer = false;
     this.#lease.drop();
     this.#setRole('unavailable');
+    this.#links?.close();
     const stopping = this.#follower?.stop();
     await this.nc.close().catch(() => {});
     await stopping;

@@ -8,3 +8,4 @@ export { clusterHandle, joinCluster } from './join.ts';
 export type { ClusterHandle } from './join.ts';
 export { SharedState } from './shared-state.ts';
 export type { SharedStateDeps } from './shared-state.ts';
+export type { CrossVoiceDrop, CrossVoiceStats } from './cross-voice.ts';

@@ -4,6 +4,7 @@ import { RelayError } from '../errors.ts';
 import type { RelayEvents } from '../events.ts';
 import { Cluster } from './cluster.ts';
 import type { ClusterRole } from './cluster.ts';
+import type { CrossVoiceStats } from './cross-voice.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 
 /** `Relay.cluster`: this relay's part in its cluster. */
@@ -12,6 +13,8 @@ export interface ClusterHandle {
   readonly name: string;
   /** `writer` (holds the lease, caught up), `follower`, or `unavailable` (NATS unreachable, or catching up to take over). */
   readonly role: ClusterRole;
+  /** Voice between relays: frames sent and received, drops, open links (undefined with voice workers: not routed across relays). */
+  voice(): CrossVoiceStats | undefined;
   /**
    * Cuts this relay off NATS at once, as if its process died: the lease is
    * not given up (it expires), nothing more is appended. For failure tests
@@ -37,6 +40,7 @@ export function clusterHandle(cluster: Cluster): ClusterHandle {
     get role() {
       return cluster.role;
     },
+    voice: () => cluster.voice?.stats(),
     abort: () => cluster.abort(),
   };
 }

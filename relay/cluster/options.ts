@@ -59,6 +59,8 @@ export interface ClusterNames {
   readonly leaseBucket: string;
   /** KV bucket of presence (one key per user per relay). */
   readonly presenceBucket: string;
+  /** Core NATS subject prefix of voice-link offers: relay `x` answers on `<prefix>.x`. */
+  readonly linkSubjectPrefix: string;
 }
 
 /** Names for cluster `name`. */
@@ -69,5 +71,6 @@ export function clusterNames(name: string): ClusterNames {
     submitSubject: `parley.${name}.submit`,
     leaseBucket: `parley-${name}-lease`,
     presenceBucket: `parley-${name}-presence`,
+    linkSubjectPrefix: `parley.${name}.rtc`,
   };
 }

@@ -59,7 +59,8 @@ export interface ForwardDeps {
 
 /** Cluster, not the writer: passes a client's ops to the writer, then answers once this relay holds the log entry that decided them. */
 export async function forwardOps(deps: ForwardDeps, session: Session, submitter: Uint8Array, ops: readonly SignedOp[]): Promise<void> {
-  const actors = new Map<string, Actor | null>();
+  // The submitter too: the writer hides from the ops what the submitter may not see.
+  const actors = new Map<string, Actor | null>([[toHex(submitter), deps.actorOf(toHex(submitter))]]);
   for (const op of ops) {
     const hex = toHex(peekAuthor(op.body));
     if (!actors.has(hex)) actors.set(hex, deps.actorOf(hex));
