@@ -7,9 +7,9 @@ import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
 import { fromBase64Url, parseInviteFragment, parseRoomInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
 import { markSignIn } from './sign-in-marks.ts';
-import { browserDeviceSource, idbChatPersistence, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
+import { browserDeviceSource, idbChatPersistence, localStorageFilesPrefsStore, localStorageSettingsStore, memoryPins, memoryRelayLists, Session, storagePins, storageRelayLists } from './session/index.ts';
 import { memoryTreeCache, openIdbTreeCache } from './session/tree/index.ts';
-import type { RelayPinStore } from './session/index.ts';
+import type { RelayListStore, RelayPinStore } from './session/index.ts';
 import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
 import type { ParleyAudioEngine } from './audio/index.ts';
 import './ui/index.ts';
@@ -92,6 +92,15 @@ function relayPins(): RelayPinStore {
   }
 }
 
+/** The cluster's relay lists in localStorage (connection/relay-list.ts); in memory where storage is refused. */
+function relayLists(): RelayListStore {
+  try {
+    return storageRelayLists(localStorage);
+  } catch {
+    return memoryRelayLists();
+  }
+}
+
 async function boot(): Promise<void> {
   const app = document.querySelector('parley-app');
   if (!app) return;
@@ -108,9 +117,12 @@ async function boot(): Promise<void> {
     signer,
     fingerprint: fp,
     settingsStore: localStorageSettingsStore(localStorage),
+    filesPrefs: localStorageFilesPrefsStore(localStorage),
+    ...(navigator.storage?.estimate ? { storageEstimate: () => navigator.storage.estimate() } : {}),
     devices: browserDeviceSource(),
     canChooseOutput: canChooseOutputDevice(),
     pins: relayPins(),
+    relayLists: relayLists(),
     invite: takeInvite(),
     onInviteSettled: () => {
       try {

@@ -160,7 +160,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       },
     });
     const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
-    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees });
+    const joined = cluster;
+    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees, ...(joined ? { relayUrls: () => joined.relayUrls() } : {}) });
     const perms = createPermissions({
       passwords: roomPasswords,
       presence,
@@ -275,6 +276,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           perms.redeemRoomInvite(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room invite', error }));
         },
         file: (session, msg) => files.handle(session, msg),
+        fileRelayPieceExpected: (session, msg) => files.expectsPiece(session, msg),
       },
     });
 
@@ -313,7 +315,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const tlsManager = tls;
     const relayStats = (): RelayStats => ({ ...stats.snapshot(plane?.workers()), files: files.stats() });
     const sessionCount = (): number => [...roster.sessions()].length;
-    const metrics = { events, stats: relayStats, sessions: sessionCount, rooms: () => presence.rooms().length };
+    const metrics = { events, stats: relayStats, sessions: sessionCount, rooms: () => presence.rooms().length, cluster: joined && (() => joined.status()) };
     const ops = relayOps({ metrics, opts, tls: tlsManager, store, closing: () => closing !== undefined, workers: () => plane?.workers() ?? [], clock });
     const serve = createOpsHandler(ops, createStaticHandler(opts.staticDir));
 

@@ -46,7 +46,12 @@ export interface StorageUse {
   readonly usedBytes: number;
   readonly quotaBytes: number;
   readonly kind: ChunkStore['kind'];
+  /** Bytes per file (its chunks and hash blocks together), largest first. */
+  readonly files: readonly StoredFile[];
 }
+
+/** Store keys of a file's side records (hash blocks: hash-book.ts) end with `.` and a tag. */
+const fileOfKey = (key: string): string => key.split('.')[0]!;
 
 /**
  * A chunk store bounded by a user-set quota. Usage is counted once at
@@ -80,7 +85,10 @@ export class BoundedChunkStore implements ChunkStore {
 
   /** Used and allowed bytes. */
   get use(): StorageUse {
-    return { usedBytes: this.#used, quotaBytes: this.#quota, kind: this.#inner.kind };
+    const byFile = new Map<string, number>();
+    for (const [key, bytes] of this.#perFile) byFile.set(fileOfKey(key), (byFile.get(fileOfKey(key)) ?? 0) + bytes);
+    const files = [...byFile].map(([fileId, bytes]) => ({ fileId, bytes })).sort((a, b) => b.bytes - a.bytes);
+    return { usedBytes: this.#used, quotaBytes: this.#quota, kind: this.#inner.kind, files };
   }
 
   /** Changes the limit; what is stored stays (new writes are refused while over it). */

@@ -78,6 +78,10 @@ export class FileTransfer {
   readonly #held: Bitfield;
   readonly #speed = new SpeedMeter();
   #heldBytes = 0;
+  /** Chunks loaded from the store at start, and fetched since (the resume counters). */
+  #resumed = 0;
+  #fetched = 0;
+  #fetchedViaRelay = 0;
   #status: TransferStatus = 'idle';
   #error: FileError | null = null;
   #seeding = true;
@@ -125,6 +129,10 @@ export class FileTransfer {
         totalChunks: this.#chunks,
         bytesPerSecond: rate,
         peers: senders.length,
+        directPeers: senders.filter((p) => p.link.path === 'direct').length,
+        resumedChunks: this.#resumed,
+        fetchedChunks: this.#fetched,
+        relayChunks: this.#fetchedViaRelay,
         secondsLeft: secondsLeft(size - this.#heldBytes, rate),
         path: paths.size === 0 ? 'none' : paths.size === 2 ? 'mixed' : paths.has('relay') ? 'relay' : 'direct',
       },
@@ -179,6 +187,11 @@ export class FileTransfer {
     this.#emit();
   }
 
+  /** Hash block `b` once known (what a holder serves the relay), or null. */
+  hashBlock(b: number): Uint8Array | null {
+    return this.#hashes.block(b);
+  }
+
   /** Peers linked now. */
   get peerIds(): string[] {
     return [...this.#peers.keys()];
@@ -200,6 +213,7 @@ export class FileTransfer {
       this.#held.set(i);
       this.#heldBytes += chunkLength(this.#deps.manifest, i);
     }
+    this.#resumed = this.#held.count;
     this.#setStatus(this.#held.complete ? 'complete' : 'idle');
   }
 
@@ -268,7 +282,8 @@ export class FileTransfer {
     const assembly = peer.inFlight.get(index);
     if (!assembly) {
       // Pieces still arriving for a request we cancelled are harmless; anything else is a fault.
-      if (this.#status === 'cancelled' || this.#held.has(index)) return;
+      // (A failed download cleared its requests too: the quota error stays the one shown.)
+      if (this.#status === 'cancelled' || this.#status === 'failed' || this.#held.has(index)) return;
       return this.#drop(peerId, new FileError('bad-frame', `unasked chunk ${index} from ${peerId}`), index);
     }
     const chunk = assembly.add(offset, data);
@@ -291,6 +306,8 @@ export class FileTransfer {
     }
     if (!this.#held.set(index)) return this.#fill();
     this.#heldBytes += chunk.byteLength;
+    this.#fetched++;
+    if (peer.link.path === 'relay') this.#fetchedViaRelay++;
     this.#speed.add(this.#deps.now(), chunk.byteLength);
     this.#deps.onHave?.(index);
     if (this.#held.complete) {

@@ -15,14 +15,18 @@ import type { BoundedChunkStore, StorageUse } from './chunk-store.ts';
 import { FileTransfer } from './file-transfer.ts';
 import type { TransferView } from './file-transfer.ts';
 import type { FileAvailability } from './file-offer.ts';
+import { hashBlockKey } from './hash-book.ts';
 import { PeerMesh } from './peer-mesh.ts';
 import { prepareShare } from './prepare-share.ts';
-import { relayLink } from './relay-link.ts';
+import { relayLink, serveRelayWant } from './relay-link.ts';
 import type { RelayLink } from './relay-link.ts';
 import type { DescriptionContext } from './signed-description.ts';
 
-/** Largest piece the holder sends the relay (PROTOCOL: at most 32 KiB). */
-const RELAY_PIECE_BYTES = 32 * 1024;
+/** Downloads the user started and has not finished, remembered across reloads (a reload resumes them). */
+export interface WantedDownloads {
+  has(hex: string): boolean;
+  set(hex: string, wanted: boolean): void;
+}
 
 /** One file as the UI sees it. */
 export interface FileEntryView {
@@ -48,10 +52,20 @@ export interface FilesClientDeps extends DescriptionContext {
   readonly postFile: (conversation: string, text: string, id: Uint8Array, file: FileManifest) => void;
   readonly now: () => number;
   readonly onChange: (state: FilesState) => void;
-  /** Test-only: e.g. `{ iceServers: [], iceTransportPolicy: 'relay' }` forces the fallback. */
+  /** ICE servers and policy; `{ iceServers: [], iceTransportPolicy: 'relay' }` makes every direct connection fail (the relay carries). Changed later with `setRtcConfig`. */
   readonly rtcConfig?: RTCConfiguration;
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   readonly createObjectUrl?: (blob: Blob) => string;
+  /** Default: in memory (a reload forgets what was being downloaded). */
+  readonly wanted?: WantedDownloads;
+  /** The clock of the connect deadline (peer-connection.ts). */
+  readonly setTimer?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
+}
+
+function memoryWanted(): WantedDownloads {
+  const set = new Set<string>();
+  return { has: (h) => set.has(h), set: (h, on) => void (on ? set.add(h) : set.delete(h)) };
 }
 
 interface Entry {
@@ -64,16 +78,27 @@ interface Entry {
   url: string | null;
   stopped: boolean;
   announcedAt: number;
+  /** Sessions no direct connection could be made to (not tried again for this file). */
+  readonly unreachable: Set<number>;
 }
 
 /** File sharing of one session. */
 export class FilesClient {
   readonly #deps: FilesClientDeps;
   readonly #entries = new Map<string, Entry>();
+  readonly #wanted: WantedDownloads;
+  #rtcConfig: RTCConfiguration | undefined;
   #online = false;
 
   constructor(deps: FilesClientDeps) {
     this.#deps = deps;
+    this.#wanted = deps.wanted ?? memoryWanted();
+    this.#rtcConfig = deps.rtcConfig;
+  }
+
+  /** ICE servers and policy for connections made from now on. */
+  setRtcConfig(config: RTCConfiguration | undefined): void {
+    this.#rtcConfig = config;
   }
 
   get state(): FilesState {
@@ -125,6 +150,8 @@ export class FilesClient {
     if (e.transfer.view.status === 'complete') await this.#makeUrl(e);
     // Chunks held from an earlier page: serve them again.
     if (this.#online && e.transfer.held.count > 0) this.#announce(e, true);
+    // A download the user started before a reload carries on from what is stored.
+    if (this.#wanted.has(postIdHex) && e.transfer.view.status !== 'complete') await this.download(postIdHex);
     this.#emit();
     return e.fields;
   }
@@ -138,6 +165,7 @@ export class FilesClient {
   async download(hex: string): Promise<void> {
     const e = this.#entries.get(hex);
     if (!e || e.stopped) return;
+    this.#wanted.set(hex, true);
     await e.transfer.download();
     if (this.#online) {
       this.#announce(e, true);
@@ -148,10 +176,31 @@ export class FilesClient {
   cancel(hex: string): void {
     const e = this.#entries.get(hex);
     if (!e) return;
+    this.#wanted.set(hex, false);
     e.transfer.cancel();
     e.mesh.close();
     e.relay?.close();
     e.relay = null;
+  }
+
+  /**
+   * Deletes every stored chunk of `hex` from this browser and stops serving
+   * it; the file stays known, so it can be downloaded again.
+   */
+  async remove(hex: string): Promise<void> {
+    const e = this.#entries.get(hex);
+    if (e) {
+      this.#wanted.set(hex, false);
+      this.#deps.send({ case: 'fileStop', value: { fileId: e.fields.fileId, byAuthor: false } });
+      this.#close(e);
+      this.#entries.delete(hex);
+      if (e.url !== null) URL.revokeObjectURL(e.url);
+    }
+    await this.#deps.store.remove(hex);
+    await this.#deps.store.remove(hashBlockKey(hex));
+    // Known again from its manifest, with nothing held.
+    if (e && !e.stopped) await this.#add(e.fields, e.raw).transfer.loaded;
+    this.#emit();
   }
 
   /** Stops serving `hex` (the author: stops sharing it for everyone). */
@@ -223,9 +272,8 @@ export class FilesClient {
         const e = this.#entries.get(toHex(msg.value.fileId));
         if (e && msg.value.byAuthor) {
           e.stopped = true;
-          e.transfer.cancel();
-          e.transfer.close();
-          e.mesh.close();
+          this.#wanted.set(toHex(msg.value.fileId), false);
+          this.#close(e);
           void this.#deps.store.remove(e.transfer.fileId).then(() => this.#emit());
         }
         return true;
@@ -244,7 +292,7 @@ export class FilesClient {
   #add(fields: FileManifestFields, raw: FileManifest, hashBlocks?: Uint8Array[]): Entry {
     const hex = toHex(fields.fileId);
     // Filled in below: the transfer's callbacks need the entry.
-    const entry = { fields, raw, relay: null, availability: 'unknown', url: null, stopped: false, announcedAt: 0 } as unknown as Entry;
+    const entry = { fields, raw, relay: null, availability: 'unknown', url: null, stopped: false, announcedAt: 0, unreachable: new Set<number>() } as unknown as Entry;
     const transfer = new FileTransfer({
       manifest: fields,
       store: this.#deps.store,
@@ -252,6 +300,7 @@ export class FilesClient {
       ...(hashBlocks ? { hashBlocks } : {}),
       onChange: (v) => {
         if (v.status === 'complete' && entry.url === null) {
+          this.#wanted.set(hex, false);
           this.#announce(entry, true);
           void this.#makeUrl(entry);
         }
@@ -270,10 +319,12 @@ export class FilesClient {
       fileId: fields.fileId,
       ctx: this.#deps,
       send: this.#deps.send,
-      ...(this.#deps.rtcConfig ? { rtcConfig: this.#deps.rtcConfig } : {}),
+      rtcConfig: () => this.#rtcConfig,
       ...(this.#deps.createPeerConnection ? { createPeerConnection: this.#deps.createPeerConnection } : {}),
+      ...(this.#deps.setTimer ? { setTimer: this.#deps.setTimer } : {}),
+      ...(this.#deps.clearTimer ? { clearTimer: this.#deps.clearTimer } : {}),
       onLink: (sessionId, link) => transfer.addPeer(`s${sessionId}`, link, this.#hints.get(`${hex}:${sessionId}`) ?? null),
-      onFailed: () => this.#useRelay(entry),
+      onFailed: (sessionId) => this.#unreachable(entry, sessionId),
     });
     Object.assign(entry, { transfer, mesh });
     this.#entries.set(hex, entry);
@@ -283,6 +334,28 @@ export class FilesClient {
   #dropPeer(e: Entry, sessionId: number): void {
     e.mesh.drop(sessionId);
     e.transfer.removePeer(`s${sessionId}`);
+  }
+
+  /**
+   * No direct connection to `sessionId` (ICE failed, or it never answered
+   * before the connect deadline): its requests go to the other peers, it is
+   * not tried again for this file, and with no other peer left the relay
+   * carries the file (if the admin allows; else the relay says so).
+   */
+  #unreachable(e: Entry, sessionId: number): void {
+    e.unreachable.add(sessionId);
+    this.#dropPeer(e, sessionId);
+    const direct = e.transfer.peerIds.filter((id) => id !== 'relay');
+    if (direct.length === 0) this.#useRelay(e);
+    this.#emit();
+  }
+
+  #close(e: Entry): void {
+    e.transfer.cancel();
+    e.transfer.close();
+    e.mesh.close();
+    e.relay?.close();
+    e.relay = null;
   }
 
   /** What the tracker said each peer holds ("fileHex:sessionId"). */
@@ -299,14 +372,15 @@ export class FilesClient {
       return this.#emit();
     }
     const chunks = e.transfer.held.size;
-    for (const peer of p.peers) {
+    const peers = p.peers.filter((peer) => !e.unreachable.has(peer.sessionId));
+    for (const peer of peers) {
       const bits = peer.complete ? new Bitfield(chunks, true) : decodeBitfield(peer.bitfield, chunks);
       const hint = bits instanceof Bitfield ? bits : bits.ok ? bits.value : null;
       if (hint) this.#hints.set(`${hex}:${peer.sessionId}`, hint);
       e.mesh.connect(peer.sessionId, peer.key);
     }
-    e.availability = p.peers.length > 0 ? 'available' : p.holders > 0 ? (p.fallback ? 'available' : 'no-path') : 'nobody-online';
-    if (p.peers.length === 0 && p.holders > 0 && p.fallback) this.#useRelay(e);
+    e.availability = peers.length > 0 ? 'available' : p.holders > 0 ? (p.fallback ? 'available' : 'no-path') : 'nobody-online';
+    if (peers.length === 0 && p.holders > 0 && p.fallback) this.#useRelay(e);
     this.#emit();
   }
 
@@ -315,21 +389,18 @@ export class FilesClient {
     if (e.relay || e.stopped) return;
     const status = e.transfer.view.status;
     if (status !== 'downloading' && status !== 'waiting') return;
-    e.relay = relayLink(e.fields.fileId, this.#deps.send);
+    e.relay = relayLink(e.fields, this.#deps.send);
     e.transfer.addPeer('relay', e.relay, null);
     this.#emit();
   }
 
-  /** The relay asks us (a holder) for a chunk to carry. */
+  /** The relay asks us (a holder) for a chunk or hash block to carry. */
   async #serveRelay(w: FileRelayWant): Promise<void> {
     const hex = toHex(w.fileId);
     const e = this.#entries.get(hex);
-    if (!e || !e.transfer.view.seeding || !e.transfer.held.has(w.chunk)) return;
-    const bytes = await this.#deps.store.get(hex, w.chunk);
-    if (!bytes) return;
-    for (let offset = 0; offset < bytes.byteLength; offset += RELAY_PIECE_BYTES) {
-      this.#deps.send({ case: 'fileRelayPiece', value: { fileId: w.fileId, chunk: w.chunk, offset, data: bytes.subarray(offset, offset + RELAY_PIECE_BYTES) } });
-    }
+    if (!e || !e.transfer.view.seeding) return;
+    const t = e.transfer;
+    await serveRelayWant(w, { chunk: async (i) => (t.held.has(i) ? this.#deps.store.get(hex, i) : null), hashBlock: (b) => t.hashBlock(b) }, this.#deps.send);
   }
 
   /** Tells the tracker what we hold; `force` skips the throttle (every 8 chunks otherwise). */

@@ -9,7 +9,10 @@
  * fails, or when gathering finished on this side without a single candidate
  * (nothing can ever connect; the test-only `iceTransportPolicy: 'relay'`
  * with no TURN server does this), so the caller switches to the relay
- * fallback without waiting for a timer.
+ * fallback without waiting for a timer. A peer that never answers (its
+ * browser hung, it refuses direct connections, a firewall eats every packet)
+ * is abandoned at the connect deadline: a timer on the injected clock,
+ * cleared as soon as the file channel opens.
  */
 import { dataChannelLink } from './frame-link.ts';
 import type { FrameLink } from './frame-link.ts';
@@ -21,6 +24,9 @@ export type PeerSignal =
 
 /** Label of the file DataChannel (docs/PROTOCOL.md "Files"). */
 export const FILE_CHANNEL_LABEL = 'parley-file';
+
+/** How long a connection may take to open its file channel before it is abandoned, ms. */
+export const CONNECT_DEADLINE_MS = 15_000;
 
 /** Adapters of a {@link PeerConnection}. */
 export interface PeerConnectionDeps {
@@ -34,6 +40,11 @@ export interface PeerConnectionDeps {
   /** No direct path is possible (or it broke): use the relay. */
   readonly onFailed: (reason: string) => void;
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  /** The clock of the connect deadline (default: the page's timers). */
+  readonly setTimer?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
+  /** Default {@link CONNECT_DEADLINE_MS}. */
+  readonly connectDeadlineMs?: number;
 }
 
 /** One browser-to-browser connection. */
@@ -44,9 +55,18 @@ export class PeerConnection {
   #ignoreOffer = false;
   #localCandidates = 0;
   #failed = false;
+  /** Remote candidates that came before the remote description (some stacks drop them then; libdatachannel throws). */
+  #earlyCandidates: { candidate: string; sdpMid: string }[] = [];
+  /** The connect deadline's timer until the channel opens, else null. */
+  #deadline: unknown = null;
 
   constructor(deps: PeerConnectionDeps) {
     this.#deps = deps;
+    const setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.#deadline = setTimer(() => {
+      this.#deadline = null;
+      this.#fail('no connection before the deadline');
+    }, deps.connectDeadlineMs ?? CONNECT_DEADLINE_MS);
     this.#pc = (deps.createPeerConnection ?? ((c) => new RTCPeerConnection(c)))(deps.rtcConfig ?? { iceServers: [] });
     const pc = this.#pc;
     pc.onnegotiationneeded = () => void this.#offer();
@@ -64,8 +84,9 @@ export class PeerConnection {
       if (pc.connectionState === 'failed') this.#fail('ICE failed');
     };
     pc.ondatachannel = (e) => {
-      if (e.channel.label === FILE_CHANNEL_LABEL) deps.onChannel(dataChannelLink(e.channel));
-      else e.channel.close();
+      if (e.channel.label !== FILE_CHANNEL_LABEL) return e.channel.close();
+      this.#watchOpen(e.channel);
+      deps.onChannel(dataChannelLink(e.channel));
     };
   }
 
@@ -76,7 +97,9 @@ export class PeerConnection {
 
   /** Opens the file channel and offers (the other side gets `onChannel`). */
   openChannel(): FrameLink {
-    const link = dataChannelLink(this.#pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true }));
+    const channel = this.#pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true });
+    this.#watchOpen(channel);
+    const link = dataChannelLink(channel);
     // Not every WebRTC stack fires `negotiationneeded` (node-datachannel's polyfill does not): offer explicitly.
     queueMicrotask(() => void this.#offer());
     return link;
@@ -96,7 +119,9 @@ export class PeerConnection {
       let d: RTCSessionDescriptionInit | null = made;
       if (!d) {
         const offer = await pc.createOffer();
-        await pc.setLocalDescription(offer);
+        // libdatachannel's polyfill resolves createOffer with the offer it already set itself;
+        // setting it again renegotiates under the first one (its candidates then find no ICE transport).
+        if (pc.signalingState === 'stable') await pc.setLocalDescription(offer);
         d = pc.localDescription ?? offer;
       }
       this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp: d.sdp ?? '' });
@@ -117,6 +142,10 @@ export class PeerConnection {
     const pc = this.#pc;
     try {
       if (s.kind === 'candidate') {
+        if (!pc.remoteDescription) {
+          this.#earlyCandidates.push({ candidate: s.candidate, sdpMid: s.mid });
+          return;
+        }
         await pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.mid }).catch((e) => {
           if (!this.#ignoreOffer) throw e;
         });
@@ -126,6 +155,7 @@ export class PeerConnection {
       this.#ignoreOffer = !this.#deps.polite && collision;
       if (this.#ignoreOffer) return;
       await pc.setRemoteDescription({ type: s.type, sdp: s.sdp });
+      for (const c of this.#earlyCandidates.splice(0)) await pc.addIceCandidate(c).catch((e) => console.warn(`file peer candidate dropped [reason:${String(e)}]`));
       if (s.type === 'offer') {
         const answer = await pc.createAnswer();
         await pc.setLocalDescription(answer);
@@ -138,13 +168,29 @@ export class PeerConnection {
   }
 
   close(): void {
+    this.#stopDeadline();
     this.#failed = true;
     this.#pc.close();
   }
 
+  /** The file channel opening ends the connect deadline. */
+  #watchOpen(channel: RTCDataChannel): void {
+    if (channel.readyState === 'open') return this.#stopDeadline();
+    channel.addEventListener('open', () => this.#stopDeadline());
+  }
+
+  #stopDeadline(): void {
+    if (this.#deadline === null) return;
+    (this.#deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.#deadline);
+    this.#deadline = null;
+  }
+
   #fail(reason: string): void {
     if (this.#failed) return;
+    this.#stopDeadline();
     this.#failed = true;
+    // Closed here so a channel still "connecting" never opens later behind our back.
+    this.#pc.close();
     this.#deps.onFailed(reason);
   }
 }

@@ -18,8 +18,12 @@ export interface PeerMeshDeps {
   readonly fileId: Uint8Array;
   readonly ctx: DescriptionContext;
   readonly send: (msg: EnvelopeInit) => boolean;
-  readonly rtcConfig?: RTCConfiguration;
+  /** ICE servers and policy for each new connection (read when it is made: the user may change it). */
+  readonly rtcConfig?: () => RTCConfiguration | undefined;
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  /** The clock of the connect deadline (peer-connection.ts). */
+  readonly setTimer?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
   /** A channel to session `sessionId` is up (either side opened it). */
   readonly onLink: (sessionId: number, link: FrameLink) => void;
   /** No direct path to `sessionId`. */
@@ -92,14 +96,19 @@ export class PeerMesh {
         if (signed) d.send({ case: 'fileSignal', value: { fileId: d.fileId, sessionId, signal: { case: 'description', value: signed } } });
       });
     };
+    const rtcConfig = d.rtcConfig?.();
     const pc = new PeerConnection({
       // The smaller key yields on an offer collision.
       polite: toHex(d.ctx.selfKey) < toHex(peerKey),
       sendSignal,
-      ...(d.rtcConfig ? { rtcConfig: d.rtcConfig } : {}),
+      ...(rtcConfig ? { rtcConfig } : {}),
       ...(d.createPeerConnection ? { createPeerConnection: d.createPeerConnection } : {}),
+      ...(d.setTimer ? { setTimer: d.setTimer } : {}),
+      ...(d.clearTimer ? { clearTimer: d.clearTimer } : {}),
       onChannel: (link) => d.onLink(sessionId, link),
       onFailed: (reason) => {
+        // Only the connection that failed: a newer one to the same peer stays.
+        if (this.#peers.get(sessionId)?.pc !== pc) return;
         this.drop(sessionId);
         d.onFailed(sessionId, reason);
       },

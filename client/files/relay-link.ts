@@ -1,12 +1,14 @@
 /**
  * The fallback path as a FrameLink: when no direct connection works, chunk
- * requests become `FileRelayWant` to the relay and its `FileRelayPiece`s come
- * back as FileWire pieces, so the transfer engine treats the relay as one
- * more (slow, counted) peer. The relay carries chunks only, not hash blocks,
- * so a hash-block request is answered locally with a reject.
+ * and hash-block requests become `FileRelayWant` to the relay and its
+ * `FileRelayPiece`s come back as FileWire pieces (a hash block is collected
+ * whole, then handed on as one `hashBlock` frame), so the transfer engine
+ * treats the relay as one more (slow, counted) peer. A downloader that never
+ * had a direct connection learns the chunk hashes this way too.
  */
-import { ErrorCode } from '../../proto/index.ts';
-import type { EnvelopeInit, FileRelayPiece } from '../../proto/index.ts';
+import { ErrorCode, hashBlockRange, SHA256_BYTES } from '../../proto/index.ts';
+import type { EnvelopeInit, FileRelayPiece, FileRelayWant } from '../../proto/index.ts';
+import type { FileManifestFields } from '../../proto/file-manifest.ts';
 import type { FrameLink } from './frame-link.ts';
 import { decodeFileWire, encodeFileWire } from './file-wire.ts';
 
@@ -18,10 +20,23 @@ export interface RelayLink extends FrameLink {
   refused(chunk: number, code: ErrorCode): void;
 }
 
-/** A relay link for `fileId`, sending through `send`. */
-export function relayLink(fileId: Uint8Array, send: (msg: EnvelopeInit) => boolean): RelayLink {
+/** A relay link for the file of `manifest`, sending through `send`. */
+export function relayLink(manifest: Pick<FileManifestFields, 'fileId' | 'size' | 'chunkSize'>, send: (msg: EnvelopeInit) => boolean): RelayLink {
+  const fileId = manifest.fileId;
   let open = true;
+  /** Hash blocks being collected: block -> bytes so far. */
+  const blocks = new Map<number, { readonly data: Uint8Array; got: number }>();
   const reply = (bytes: Uint8Array): void => queueMicrotask(() => link.onFrame?.(bytes));
+  const collectBlock = (piece: FileRelayPiece): void => {
+    const b = blocks.get(piece.chunk);
+    // Unasked, or past the block's end: ignored (the relay does not check; the manifest will).
+    if (!b || piece.offset !== b.got || b.got + piece.data.byteLength > b.data.byteLength) return;
+    b.data.set(piece.data, b.got);
+    b.got += piece.data.byteLength;
+    if (b.got < b.data.byteLength) return;
+    blocks.delete(piece.chunk);
+    link.onFrame?.(encodeFileWire({ msg: { case: 'hashBlock', value: { fileId, block: piece.chunk, data: b.data } } }));
+  };
   const link: RelayLink = {
     path: 'relay',
     onFrame: null,
@@ -33,11 +48,19 @@ export function relayLink(fileId: Uint8Array, send: (msg: EnvelopeInit) => boole
       if (d.msg.case === 'request') {
         if (!send({ case: 'fileRelayWant', value: { fileId, chunk: d.msg.value.chunk } })) link.refused(d.msg.value.chunk, ErrorCode.FILE_PEER_GONE);
       } else if (d.msg.case === 'hashRequest') {
-        reply(encodeFileWire({ msg: { case: 'reject', value: { fileId, chunk: 0, code: ErrorCode.FILE_FALLBACK_OFF } } }));
+        const block = d.msg.value.block;
+        const { first, end } = hashBlockRange(manifest, block);
+        blocks.set(block, { data: new Uint8Array((end - first) * SHA256_BYTES), got: 0 });
+        if (!send({ case: 'fileRelayWant', value: { fileId, chunk: block, hashBlock: true } })) {
+          blocks.delete(block);
+          reply(encodeFileWire({ msg: { case: 'reject', value: { fileId, chunk: 0, code: ErrorCode.FILE_PEER_GONE } } }));
+        }
       }
     },
     deliver(piece) {
-      if (open) link.onFrame?.(encodeFileWire({ msg: { case: 'piece', value: { fileId, chunk: piece.chunk, offset: piece.offset, data: piece.data } } }));
+      if (!open) return;
+      if (piece.hashBlock) return collectBlock(piece);
+      link.onFrame?.(encodeFileWire({ msg: { case: 'piece', value: { fileId, chunk: piece.chunk, offset: piece.offset, data: piece.data } } }));
     },
     refused(chunk, code) {
       if (open) reply(encodeFileWire({ msg: { case: 'reject', value: { fileId, chunk, code } } }));
@@ -45,8 +68,29 @@ export function relayLink(fileId: Uint8Array, send: (msg: EnvelopeInit) => boole
     close() {
       if (!open) return;
       open = false;
+      blocks.clear();
       link.onClose?.();
     },
   };
   return link;
+}
+
+/** Largest piece a holder sends the relay (PROTOCOL: at most 32 KiB). */
+export const RELAY_PIECE_BYTES = 32 * 1024;
+
+/** What a holder needs to answer the relay. */
+export interface RelayServeSource {
+  /** Chunk `index` if held and served, else null. */
+  chunk(index: number): Promise<Uint8Array | null>;
+  /** Hash block `block` if known, else null. */
+  hashBlock(block: number): Uint8Array | null;
+}
+
+/** Answers the relay's `FileRelayWant` (a chunk or a hash block to carry) in pieces of at most 32 KiB; nothing when not held. */
+export async function serveRelayWant(w: FileRelayWant, source: RelayServeSource, send: (msg: EnvelopeInit) => boolean): Promise<void> {
+  const bytes = w.hashBlock ? source.hashBlock(w.chunk) : await source.chunk(w.chunk);
+  if (!bytes) return;
+  for (let offset = 0; offset < bytes.byteLength; offset += RELAY_PIECE_BYTES) {
+    send({ case: 'fileRelayPiece', value: { fileId: w.fileId, chunk: w.chunk, offset, hashBlock: w.hashBlock, data: bytes.subarray(offset, offset + RELAY_PIECE_BYTES) } });
+  }
 }

@@ -15,6 +15,14 @@ export interface TransferProgress {
   readonly peers: number;
   /** Seconds left at the current speed; null when unknown (no speed yet). */
   readonly secondsLeft: number | null;
+  /** Chunks found in this browser's store when the page loaded (a reload resumes from them). */
+  readonly resumedChunks: number;
+  /** Chunks fetched from peers or the relay since the page loaded. */
+  readonly fetchedChunks: number;
+  /** Of those, chunks the relay carried (the fallback). */
+  readonly relayChunks: number;
+  /** Peers sending to us now over direct connections (the relay not counted). */
+  readonly directPeers: number;
   /** How the bytes come: `direct` browser to browser, `relay` through the relay, `mixed`, or `none` yet. */
   readonly path: 'direct' | 'relay' | 'mixed' | 'none';
 }

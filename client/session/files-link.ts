@@ -3,7 +3,10 @@
  * share, or a file post shown in chat) from a dynamic import so the first
  * page load does not carry the transfer engine. Routes the file control
  * messages (Envelope fields 120–128) to it, tells it about sign-in and
- * sign-out, and turns chat posts into the cards the chat panel shows.
+ * sign-out, turns chat posts into the cards the chat panel shows and the
+ * stored files into the storage panel's list, and keeps the user's file
+ * preferences (files-prefs.ts): the storage limit, automatic image
+ * downloads, relay-only, and the downloads a reload resumes.
  */
 import type { Envelope, EnvelopeInit, FileManifest } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
@@ -11,12 +14,15 @@ import type { FileManifestFields } from '../../proto/file-manifest.ts';
 import type { Signer } from '../../keys/index.ts';
 import { verifyEd25519 } from '../../keys/index.ts';
 import type { FilesClient, FilesState } from '../files/files-client.ts';
-import type { FileCardData, FileCommand } from '../ui/file-events.ts';
+import { shouldAutoDownload } from '../files/file-offer.ts';
+import type { FileCardData, FileCommand, FilesStorageView } from './files-commands.ts';
+import { memoryFilesPrefsStore, parseFilesPrefs, withWanted } from './files-prefs.ts';
+import type { FilesPrefs, FilesPrefsStore } from './files-prefs.ts';
 import { targetOf } from './chat/compose.ts';
 import type { ChatState, ConversationKey } from './chat/chat-state.ts';
 
-/** Default storage limit for shared files (the storage panel changes it). */
-export const DEFAULT_FILE_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
+/** ICE settings for "never connect directly": relay candidates only, and with no TURN server there are none, so the relay carries. */
+export const RELAY_ONLY_RTC: RTCConfiguration = { iceServers: [], iceTransportPolicy: 'relay' };
 
 /** What a {@link FilesLink} needs from the session. */
 export interface FilesLinkDeps {
@@ -28,6 +34,13 @@ export interface FilesLinkDeps {
   readonly now: () => number;
   /** OPFS directory / IndexedDB name (tests give each page its own). */
   readonly storeName?: string;
+  /** Where the preferences persist; default in memory. */
+  readonly prefsStore?: FilesPrefsStore;
+  /** The browser's storage estimate (navigator.storage.estimate); none: not shown. */
+  readonly estimate?: () => Promise<StorageEstimate>;
+  /** The clock of the connect deadline. */
+  readonly setTimer?: (fn: () => void, ms: number) => unknown;
+  readonly clearTimer?: (handle: unknown) => void;
 }
 
 interface Known {
@@ -44,9 +57,47 @@ export class FilesLink {
   /** Posts whose manifest was checked (hex id -> fields), and the ones being checked or refused. */
   readonly #known = new Map<string, Known>();
   readonly #tried = new Set<string>();
+  readonly #prefsStore: FilesPrefsStore;
+  #prefs: FilesPrefs;
+  #estimate: StorageEstimate | null = null;
+  /** An estimate is being asked for; `again`: something changed meanwhile. */
+  #estimating: { again: boolean } | null = null;
 
   constructor(deps: FilesLinkDeps) {
     this.#deps = deps;
+    this.#prefsStore = deps.prefsStore ?? memoryFilesPrefsStore();
+    this.#prefs = parseFilesPrefs(this.#prefsStore.load());
+  }
+
+  /** The user's file preferences. */
+  get prefs(): FilesPrefs {
+    return this.#prefs;
+  }
+
+  /** What the storage panel shows. */
+  get storage(): FilesStorageView {
+    const s = this.#state;
+    const self = this.#selfHex();
+    let problem: FilesStorageView['problem'] = null;
+    for (const f of s?.files.values() ?? []) {
+      const code = f.transfer?.status === 'failed' ? f.transfer.error?.code : undefined;
+      if (code === 'quota-exceeded' || code === 'browser-quota') problem = code;
+    }
+    return {
+      usedBytes: s?.use.usedBytes ?? 0,
+      quotaBytes: s?.use.quotaBytes ?? this.#prefs.quotaBytes,
+      kind: s?.use.kind ?? 'unknown',
+      browserUsage: this.#estimate?.usage ?? null,
+      browserQuota: this.#estimate?.quota ?? null,
+      files: (s?.use.files ?? []).map((f) => {
+        const known = this.#known.get(f.fileId)?.fields;
+        const t = s?.files.get(f.fileId)?.transfer;
+        return { fileId: f.fileId, bytes: f.bytes, name: known?.name ?? null, own: known ? toHex(known.authorKey) === self : false, seeding: t?.seeding ?? false, complete: t?.status === 'complete' };
+      }),
+      autoImageBytes: this.#prefs.autoImageBytes,
+      relayOnly: this.#prefs.relayOnly,
+      problem,
+    };
   }
 
   /** The loaded client's state, or null before it loads. */
@@ -93,6 +144,13 @@ export class FilesLink {
 
   /** Carries out what a file card or the storage panel asked. */
   async command(cmd: FileCommand): Promise<Blob | null> {
+    // Preferences apply whether or not the file code has loaded (it reads them when it does).
+    if (cmd.type === 'file-set-quota') this.#setPrefs({ ...this.#prefs, quotaBytes: Math.max(0, cmd.bytes) });
+    if (cmd.type === 'file-set-auto-image') this.#setPrefs({ ...this.#prefs, autoImageBytes: Math.max(0, cmd.bytes) });
+    if (cmd.type === 'file-set-relay-only') {
+      this.#setPrefs({ ...this.#prefs, relayOnly: cmd.on });
+      this.#ready?.setRtcConfig(this.#rtcConfig());
+    }
     const client = await this.#load();
     if (!client) return null;
     switch (cmd.type) {
@@ -111,12 +169,49 @@ export class FilesLink {
       case 'file-resume-seeding':
         client.resumeSeeding(cmd.fileId);
         return null;
+      case 'file-remove':
+        await client.remove(cmd.fileId);
+        return null;
       case 'file-set-quota':
-        client.setQuota(cmd.bytes);
+        client.setQuota(this.#prefs.quotaBytes);
+        return null;
+      case 'file-refresh-storage':
+        this.#refreshEstimate();
         return null;
       case 'file-set-auto-image':
+      case 'file-set-relay-only':
         return null;
     }
+  }
+
+  #setPrefs(next: FilesPrefs): void {
+    this.#prefs = next;
+    this.#prefsStore.save(next);
+    this.#deps.onChange();
+  }
+
+  #rtcConfig(): RTCConfiguration | undefined {
+    return this.#prefs.relayOnly ? RELAY_ONLY_RTC : undefined;
+  }
+
+  /** Asks the browser how much the site stores; one question at a time, asked again if files changed meanwhile. */
+  #refreshEstimate(): void {
+    const estimate = this.#deps.estimate;
+    if (!estimate) return;
+    if (this.#estimating) {
+      this.#estimating.again = true;
+      return;
+    }
+    const run = { again: false };
+    this.#estimating = run;
+    void estimate()
+      .then((e) => (this.#estimate = e))
+      .catch(() => {})
+      .finally(() => {
+        this.#estimating = null;
+        this.#deps.onChange();
+        if (run.again) this.#refreshEstimate();
+      });
   }
 
   /** The cards of every loaded file post (messages and pending posts) by id; unknown manifests are checked in the background. */
@@ -150,7 +245,12 @@ export class FilesLink {
 
   async #learn(client: FilesClient, raw: FileManifest, hex: string, authorHex: string): Promise<void> {
     const fields = await client.learn(raw, hex, authorHex);
-    if (fields) this.#known.set(hex, { fields });
+    if (fields) {
+      this.#known.set(hex, { fields });
+      const offer = { fileId: hex, name: fields.name, size: Number(fields.size), type: fields.type, senderName: '', own: authorHex === this.#selfHex(), pending: false };
+      const status = client.state.files.get(hex)?.transfer?.status;
+      if ((status === 'idle' || status === undefined) && shouldAutoDownload(offer, this.#prefs.autoImageBytes)) await client.download(hex);
+    }
     this.#deps.onChange();
   }
 
@@ -165,7 +265,8 @@ export class FilesLink {
     if (!conn) return Promise.resolve(null);
     this.#client = (async () => {
       const { FilesClient, openChunkStore } = await import('../files/index.ts');
-      const store = await openChunkStore({ quotaBytes: DEFAULT_FILE_QUOTA_BYTES, ...(this.#deps.storeName ? { name: this.#deps.storeName } : {}) });
+      const store = await openChunkStore({ quotaBytes: this.#prefs.quotaBytes, ...(this.#deps.storeName ? { name: this.#deps.storeName } : {}) });
+      const rtcConfig = this.#rtcConfig();
       const client = new FilesClient({
         relayKey: conn.relayKey,
         selfKey: this.#deps.signer.publicKey,
@@ -180,9 +281,20 @@ export class FilesLink {
         postFile: (conversation, text, id, file) => this.#deps.postFile(conversation as ConversationKey, text, id, file),
         now: this.#deps.now,
         onChange: (s) => {
+          const stored = s.use.usedBytes !== this.#state?.use.usedBytes;
           this.#state = s;
+          if (stored) this.#refreshEstimate();
           this.#deps.onChange();
         },
+        wanted: {
+          has: (hex) => this.#prefs.wanted.includes(hex),
+          set: (hex, on) => {
+            if (this.#prefs.wanted.includes(hex) !== on) this.#setPrefs(withWanted(this.#prefs, hex, on));
+          },
+        },
+        ...(rtcConfig ? { rtcConfig } : {}),
+        ...(this.#deps.setTimer ? { setTimer: this.#deps.setTimer } : {}),
+        ...(this.#deps.clearTimer ? { clearTimer: this.#deps.clearTimer } : {}),
       });
       this.#ready = client;
       this.#state = client.state;

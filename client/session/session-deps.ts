@@ -10,14 +10,18 @@ import type { ChatPersistence } from './chat/index.ts';
 import type { DeviceSource } from './voice/devices.ts';
 import type { ReconnectPolicy } from './connection/reconnect-policy.ts';
 import type { RelayPinStore } from './access/relay-pins.ts';
+import type { RelayListStore } from './connection/relay-list.ts';
 import type { SignalConnection, WebSocketFactory } from './connection/signal-connection.ts';
 import type { SettingsStore } from './voice/voice-settings.ts';
+import type { FilesPrefsStore } from './files-prefs.ts';
 import type { VoiceTransport } from './voice/voice-transport.ts';
 
 /** What a Session needs from the outside world. */
 export interface SessionDeps {
-  /** ws:// or wss:// URL of the relay's control socket. */
+  /** ws:// or wss:// URL of the relay's control socket (the home relay: pins, invites and caches are kept under it). */
   readonly url: string;
+  /** Where the cluster's relay list (connection/relay-list.ts) persists. Default: in memory. */
+  readonly relayLists?: RelayListStore;
   readonly signer: Signer;
   /** Fingerprint of the signer's key, shown in the UI. */
   readonly fingerprint: string;
@@ -52,4 +56,8 @@ export interface SessionDeps {
   readonly devices?: DeviceSource | null;
   /** Whether the browser can route output to a chosen device; default false. */
   readonly canChooseOutput?: boolean;
+  /** Where file-sharing preferences persist (limit, relay-only, downloads to resume); default in memory. */
+  readonly filesPrefs?: FilesPrefsStore;
+  /** The browser's storage estimate for the storage panel (navigator.storage.estimate). */
+  readonly storageEstimate?: () => Promise<StorageEstimate>;
 }

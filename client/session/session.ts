@@ -36,6 +36,7 @@ import { clientAuthMessage, signHello } from './connection/sign-in.ts';
 import type { Credentials } from './connection/sign-in.ts';
 import type { ControlMessage } from './connection/signal-connection.ts';
 import { exponentialBackoff } from './connection/reconnect-policy.ts';
+import { RelayList } from './connection/relay-list.ts';
 import { initialState } from './state.ts';
 import type { Command, State, UserView, VoiceCommand } from './state.ts';
 import { createTreeLink } from './tree/tree-link.ts';
@@ -80,11 +81,14 @@ export class Session {
   #relayKey: Uint8Array | null = null;
   /** The roster pages received since authOk, until the last one (then null). */
   #roster: RosterInProgress | null = null;
+  /** The relays of the organisation (home first) the control link fails over between. */
+  readonly #relays: RelayList;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#roomInvite = new RoomInviteRedeemer(deps.roomInvite ?? null, deps.onRoomInviteSettled ?? (() => {}));
     this.#settingsStore = deps.settingsStore ?? memorySettingsStore();
+    this.#relays = new RelayList(deps.url, deps.relayLists);
     this.#access = new AccessManager({
       address: deps.url,
       signer: deps.signer,
@@ -124,6 +128,10 @@ export class Session {
       postFile: (conversation, text, id, file) => this.#chat.dispatch({ type: 'chat-send-file', conversation, text, id, file }),
       onChange: () => this.#set({ ...this.#state }),
       now: deps.now ?? Date.now,
+      setTimer: this.#setTimer,
+      clearTimer: this.#clearTimer,
+      ...(deps.filesPrefs ? { prefsStore: deps.filesPrefs } : {}),
+      ...(deps.storageEstimate ? { estimate: deps.storageEstimate } : {}),
     });
     const session = this;
     const path = new VoicePath(this.#setTimer);
@@ -161,7 +169,7 @@ export class Session {
         teardown: () => this.#teardown(),
         onDropped: () => this.#chat.replyLost(),
       },
-      { url: deps.url, webSocket: deps.webSocket, policy: deps.reconnectPolicy ?? exponentialBackoff(), setTimer: this.#setTimer, clearTimer: this.#clearTimer },
+      { relays: this.#relays, webSocket: deps.webSocket, policy: deps.reconnectPolicy ?? exponentialBackoff(), setTimer: this.#setTimer, clearTimer: this.#clearTimer },
     );
   }
 
@@ -384,6 +392,9 @@ export class Session {
       case 'lossReport':
         this.#audio.onLossReport(msg.value.fromSessionId, msg.value.lossPermille);
         return;
+      case 'relayList':
+        this.#relays.accept(msg.value.urls);
+        return;
       case 'ping':
         this.#control.signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
         return;
@@ -397,8 +408,12 @@ export class Session {
     const signal = this.#control.signal;
     if (signal) this.#access.signedIn((m) => signal.send(m));
     if (signal) this.#roomInvite.signedIn((m) => signal.send(m));
+    this.#relays.accept(ok.relayUrls);
+    // Back after a lost connection, possibly on another relay of the cluster (which does not know our last room): ask for it.
+    const before = this.#state.roomId;
     this.#roster = { users: [] };
     this.#set(signedInState(this.#state, ok));
+    if (before !== null && before !== ok.roomId) this.#entry.join(this.#state, this.#send, before, '');
     this.#syncRoomToAudio();
     if (this.#relayKey && signal) {
       this.#chat.connected({ relayKey: this.#relayKey, selfName: this.#credentials?.displayName ?? '', send: (m) => signal.send(m) });

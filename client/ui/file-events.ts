@@ -2,25 +2,13 @@
  * Events of file sharing: the chat panel fires {@link FileShareEvent} when
  * files are dropped or picked; file cards fire {@link FileCommandEvent}.
  * Kept out of the lazily loaded file code so the panel can fire them before
- * that code is loaded.
+ * that code is loaded. The command types belong to the session
+ * (client/session/files-commands.ts); they are re-exported here for the UI.
  */
 
-import type { FileAvailability, FileOffer } from '../files/file-offer.ts';
-import type { TransferView } from '../files/file-transfer.ts';
+import type { FileCommand } from '../session/files-commands.ts';
 
-/** What the chat panel hands one file card. */
-export interface FileCardData {
-  readonly offer: FileOffer;
-  readonly transfer: TransferView | null;
-  readonly availability: FileAvailability;
-  readonly previewUrl: string | null;
-}
-
-/** What a file card asks for. */
-export type FileCommand =
-  | { readonly type: 'file-download' | 'file-cancel' | 'file-save' | 'file-stop-sharing' | 'file-stop-seeding' | 'file-resume-seeding'; readonly fileId: string }
-  | { readonly type: 'file-set-quota'; readonly bytes: number }
-  | { readonly type: 'file-set-auto-image'; readonly bytes: number };
+export type { FileCardData, FileCommand } from '../session/files-commands.ts';
 
 /** The user dropped or picked files to share in `conversation`. */
 export class FileShareEvent extends Event {

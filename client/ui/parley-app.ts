@@ -75,7 +75,7 @@ export class ParleyApp extends LitElement {
   /** Where the display name is remembered between visits. */
   declare nameStore: NameStore;
   /** Which side panel is open while connected. */
-  declare _panel: '' | 'identity' | 'admin' | 'history';
+  declare _panel: '' | 'identity' | 'admin' | 'history' | 'files';
   declare _name: string;
   /** The room whose admin actions dialog is open ('' = none). */
   declare _actionsRoom: string;
@@ -198,8 +198,13 @@ export class ParleyApp extends LitElement {
     this._actionsRoom = e.roomId;
   };
 
-  #toggle(panel: 'identity' | 'admin' | 'history'): void {
+  #toggle(panel: 'identity' | 'admin' | 'history' | 'files'): void {
     this._panel = this._panel === panel ? '' : panel;
+    if (this._panel === 'files') {
+      // The panel's code loads with the rest of file sharing, on first use.
+      if (!customElements.get('parley-file-storage')) void import('./files/index.ts');
+      void this.session?.files.command({ type: 'file-refresh-storage' });
+    }
   }
 
   #identityPanel(name: string) {
@@ -282,6 +287,7 @@ export class ParleyApp extends LitElement {
           ${isAdmin
             ? html`<button aria-expanded=${this._panel === 'history' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('history')}>History</button>`
             : ''}
+          <button aria-expanded=${this._panel === 'files' ? 'true' : 'false'} aria-controls="side-panel" @click=${() => this.#toggle('files')}>Files</button>
           <button aria-haspopup="dialog" @click=${() => (this._inspect = { roomId: s.roomId ?? '', choice: 'self', permission: '' })}>Permissions</button>
           <button @click=${() => this.session?.dispatch({ type: 'disconnect' })}>Disconnect</button>
         </nav>
@@ -298,6 +304,7 @@ export class ParleyApp extends LitElement {
                 .now=${Date.now()}
               ></parley-admin-panel>`
             : ''}
+          ${this._panel === 'files' && this.session ? html`<parley-file-storage .view=${this.session.files.storage}></parley-file-storage>` : ''}
           ${this._panel === 'history' && isAdmin
             ? html`<parley-room-history .history=${s.tree.history} .users=${s.users}></parley-room-history>`
             : ''}

@@ -3,7 +3,7 @@ import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import { RelayError } from '../errors.ts';
 import type { RelayEvents } from '../events.ts';
 import { Cluster } from './cluster.ts';
-import type { ClusterRole } from './cluster.ts';
+import type { ClusterRole, ClusterStatus } from './cluster.ts';
 import type { CrossVoiceStats } from './cross-voice.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 
@@ -21,6 +21,8 @@ export interface ClusterHandle {
    * and drills; `close()` afterwards still closes the relay.
    */
   abort(): Promise<void>;
+  /** This relay's view of the cluster (what /metrics shows). */
+  status(): Promise<ClusterStatus>;
 }
 
 /** Connects to the cluster's NATS servers; rejects with `RelayError('cluster')` when they cannot be reached or set up. */
@@ -42,5 +44,6 @@ export function clusterHandle(cluster: Cluster): ClusterHandle {
     },
     voice: () => cluster.voice?.stats(),
     abort: () => cluster.abort(),
+    status: () => cluster.status(),
   };
 }

@@ -82,6 +82,11 @@ export const OPTIONS = {
   'cluster-name': opt({ env: 'PARLEY_CLUSTER_NAME', kind: stringKind('1-32 of A-Z a-z 0-9 _ -', /^[A-Za-z0-9_-]{1,32}$/), default: 'parley', help: "The organisation's cluster name: relays with the same --cluster and name serve the same rooms." }),
   'cluster-key': opt({ env: 'PARLEY_CLUSTER_KEY', kind: stringKind('a file path'), help: "The organisation's Ed25519 key (PKCS#8 PEM), the same file on every relay of the cluster (openssl genpkey -algorithm ed25519); needed for voice between relays." }),
   'cluster-relay-id': opt({ env: 'PARLEY_CLUSTER_RELAY_ID', kind: stringKind('1-32 of A-Z a-z 0-9 _ -', /^[A-Za-z0-9_-]{1,32}$/), help: "This relay's name in the cluster (logs, presence); unset: a random one per start." }),
+  'cluster-public-url': opt({
+    env: 'PARLEY_CLUSTER_PUBLIC_URL',
+    kind: stringKind('ws:// or wss:// URL of the control socket', /^wss?:\/\/[\x21-\x7e]{1,250}$/),
+    help: "The URL browsers reach this relay's control socket at (wss://host/ws), sent to clients as one of the relays to fail over to; unset: not advertised.",
+  }),
   'cluster-replicas': opt({ env: 'PARLEY_CLUSTER_REPLICAS', kind: intKind(1, 5), default: 1, help: 'JetStream replicas of the shared log and buckets (3 on a three-node NATS cluster).' }),
   verbose: opt({ env: 'PARLEY_VERBOSE', kind: boolKind, default: false, help: 'Also log debug lines.' }),
 } as const;

@@ -51,6 +51,7 @@ export function toRelayOptions(config: RelayConfig, machine: MachineFacts): Rela
             replicas: config['cluster-replicas'],
             ...(config['cluster-key'] !== undefined ? { keyFile: config['cluster-key'] } : {}),
             ...(config['cluster-relay-id'] !== undefined ? { relayId: config['cluster-relay-id'] } : {}),
+            ...(config['cluster-public-url'] !== undefined ? { publicUrl: config['cluster-public-url'] } : {}),
           },
         }
       : {}),

@@ -35,6 +35,14 @@ export interface ControlHandlers {
   redeemRoomInvite(session: Session, msg: RedeemRoomInvite): void;
   /** Files (issue 16): every client->relay file message, to relay/files. */
   file(session: Session, msg: FileClientMessage): void;
+  /**
+   * True when `msg` is the next piece of a chunk the relay asked this session
+   * to carry (fallback). Such a frame was already paid for from the
+   * fallback's byte budget when it was asked for, so it does not take a
+   * control-frame token: a holder streaming a chunk (8 frames per 256 KiB)
+   * would otherwise be rate-limited and then disconnected.
+   */
+  fileRelayPieceExpected?(session: Session, msg: FileRelayPiece): boolean;
 }
 
 /** The client->relay file messages (Envelope 120-128 minus the relay-only ones). */
@@ -63,7 +71,11 @@ const RELAY_ONLY = new Set<string>([
   'opResults', 'opHistory',
   'permsResult', 'myPermissions',
   'filePeers', 'fileError',
+  'relayList',
 ]);
+
+/** First two bytes of an Envelope carrying a FileRelayPiece: field 126, length-delimited, as a varint tag. */
+const PIECE_TAG = [(((126 << 3) | 2) & 0x7f) | 0x80, ((126 << 3) | 2) >> 7] as const;
 
 /** Builds the per-frame entry point. */
 export function createFrameHandler(deps: ControlDeps): (session: Session, data: Uint8Array, isBinary: boolean) => void {
@@ -172,8 +184,18 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
     }
   }
 
+  /** The decoded frame if it is a relay piece the relay asked `session` for, else null (decoded only when its first bytes say so). */
+  function expectedPiece(session: Session, data: Uint8Array): (Envelope & { msg: { case: string } }) | null {
+    if (session.state !== 'authenticated' || !handlers.fileRelayPieceExpected || data[0] !== PIECE_TAG[0] || data[1] !== PIECE_TAG[1]) return null;
+    const decoded = decodeEnvelope(data);
+    if (!decoded.ok || decoded.value.msg.case !== 'fileRelayPiece') return null;
+    return handlers.fileRelayPieceExpected(session, decoded.value.msg.value) ? decoded.value : null;
+  }
+
   function handle(session: Session, data: Uint8Array, isBinary: boolean): void {
     if (session.state === 'closed') return;
+    const piece = isBinary ? expectedPiece(session, data) : null;
+    if (piece) return dispatch(session, piece);
     const token = session.takeFrameToken();
     if (token !== 'ok') {
       stats.frame('rate-limited', session.connId);

@@ -122,6 +122,12 @@ export class FallbackCarrier {
     return null;
   }
 
+  /** True when `msg` is the next piece the relay asked holder `fromId` for. */
+  expects(fromId: number, fileHex: string, msg: FileRelayPiece): boolean {
+    const c = this.#carriages.get(keyOf(fileHex, msg.chunk, msg.hashBlock));
+    return c !== undefined && c.holderId === fromId && msg.offset === c.got;
+  }
+
   /** A piece from a holder. Null if taken, else why not (the caller answers BAD_REQUEST). */
   piece(fromId: number, fileHex: string, msg: FileRelayPiece): string | null {
     const key = keyOf(fileHex, msg.chunk, msg.hashBlock);

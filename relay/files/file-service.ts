@@ -234,6 +234,12 @@ export class FileService {
     if (code !== null) this.#refuse(session, msg.fileId, code, 'relay_want', 0, msg.chunk);
   }
 
+  /** True when `msg` is the next piece this relay asked `session` (a holder) for: it was paid from the fallback budget already. */
+  expectsPiece(session: Session, msg: FileRelayPiece): boolean {
+    const me = this.#deps.memberOf(session);
+    return me !== undefined && msg.fileId.byteLength === CHAT_ID_BYTES && this.#carrier.expects(me.sessionId, toHex(msg.fileId), msg);
+  }
+
   /** `fileRelayPiece` from a holder the relay asked. */
   relayPiece(session: Session, msg: FileRelayPiece): void {
     const me = this.#deps.memberOf(session);

@@ -226,8 +226,13 @@ export class TreeService {
   applyLog(logSeq: number, entry: LogBatch): Promise<void> {
     return (this.#queue = this.#queue.then(async () => {
       while (this.#reloading) await this.#reloading;
+      // Our own batches first: the entry may be ours, appended while we waited (then it is held already), and
+      // local ops must never ride in a batch marked as a log entry (they would be answered without being in the log).
+      while (this.#flushing || (hasWork(this.#batch) && !this.#batch.replicated)) {
+        if (this.#flushing) await this.#flushing;
+        else await this.#flush();
+      }
       if (logSeq <= this.#log.seq) return;
-      await this.#flushing;
       takeLogEntry(this.#batch, this.#pipeline, logSeq, entry);
       await this.#flush();
     }));

@@ -5,7 +5,28 @@ import { FileCommandEvent } from '../file-events.ts';
 import type { FileCommand } from '../file-events.ts';
 import { formatBytes, formatSeconds } from './file-format.ts';
 
-const PATH_TEXT = { direct: 'directly from other browsers', relay: 'through the relay (no direct connection was possible)', mixed: 'directly and through the relay', none: '' } as const;
+const peersText = (n: number): string => `${n} ${n === 1 ? 'peer' : 'peers'}`;
+
+/** Which path carries the bytes, in words: "direct from 2 peers", "through the relay". */
+export function pathText(p: TransferView['progress']): string {
+  switch (p.path) {
+    case 'direct':
+      return `direct from ${peersText(p.directPeers)}`;
+    case 'relay':
+      return 'through the relay (no direct connection was possible)';
+    case 'mixed':
+      return `direct from ${peersText(p.directPeers)} and through the relay`;
+    case 'none':
+      return '';
+  }
+}
+
+/** What a finished download says: which path it took, and whether it is served on. */
+function doneText(t: TransferView): string {
+  const p = t.progress;
+  const path = p.fetchedChunks === 0 ? '' : p.relayChunks === p.fetchedChunks ? ' through the relay' : p.relayChunks > 0 ? ', partly through the relay' : ' directly from other browsers';
+  return `Downloaded${path}${t.seeding ? ', and shared with others who ask' : ''}.`;
+}
 
 /**
  * One shared file in the chat log: name, size, type, sender; Download, a
@@ -60,8 +81,8 @@ export class ParleyFileCard extends LitElement {
     const pct = p.totalBytes ? Math.floor((p.heldBytes / p.totalBytes) * 100) : 100;
     const parts = [`${formatBytes(p.heldBytes)} of ${formatBytes(p.totalBytes)}`];
     if (t.status === 'downloading') {
-      parts.push(`${formatBytes(p.bytesPerSecond)}/s`, `${p.peers} ${p.peers === 1 ? 'peer' : 'peers'}`, `${formatSeconds(p.secondsLeft)} left`);
-      if (p.path !== 'none') parts.push(PATH_TEXT[p.path]);
+      parts.push(`${formatBytes(p.bytesPerSecond)}/s`, `${formatSeconds(p.secondsLeft)} left`);
+      if (p.path !== 'none') parts.push(pathText(p));
     }
     return html`<progress max="100" .value=${pct} aria-label=${`Downloading ${this.offer.name}`} aria-valuetext=${`${pct} percent`}></progress>
       <div class="status" role="status">${parts.join(' · ')}</div>`;
@@ -72,7 +93,7 @@ export class ParleyFileCard extends LitElement {
     if (this.offer.own || !t || (t.status !== 'waiting' && t.status !== 'idle' && t.status !== 'cancelled')) return nothing;
     if (this.availability === 'nobody-online') return html`<div class="waiting" role="status">Waiting for someone who has it to come online.</div>`;
     if (this.availability === 'no-path')
-      return html`<div class="waiting" role="status">Waiting: no direct connection to the people who have it is possible, and the relay is not allowed to carry files.</div>`;
+      return html`<div class="waiting" role="status">Waiting: no direct connection to the people who have it is possible, and the relay is not allowed to carry files (the server's setting). It continues when someone who has it can be reached directly.</div>`;
     return t.status === 'waiting' ? html`<div class="waiting" role="status">Waiting for someone who has it…</div>` : nothing;
   }
 
@@ -120,7 +141,7 @@ export class ParleyFileCard extends LitElement {
       ${this.#preview()}
       ${showBar ? this.#progress(t) : nothing}
       ${this.#waiting()}
-      ${t?.status === 'complete' && !o.own ? html`<div class="status">Downloaded${t.seeding ? ', and shared with others who ask' : ''}.</div>` : nothing}
+      ${t?.status === 'complete' && !o.own ? html`<div class="status">${doneText(t)}</div>` : nothing}
       ${t?.error && t.status !== 'complete' ? html`<div class="error" role="alert">${fileErrorText(t.error)}</div>` : nothing}
       ${o.pending ? nothing : this.#buttons()}
     </div>`;

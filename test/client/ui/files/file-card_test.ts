@@ -3,7 +3,7 @@ import { assert } from 'chai';
 import '../../../../client/ui/files/index.ts';
 import { FileError } from '../../../../client/files/index.ts';
 import type { FileOffer, TransferView } from '../../../../client/files/index.ts';
-import type { ParleyFileCard, ParleyFileStorage } from '../../../../client/ui/files/index.ts';
+import type { ParleyFileCard } from '../../../../client/ui/files/index.ts';
 import { FileCommandEvent } from '../../../../client/ui/file-events.ts';
 import type { FileCommand } from '../../../../client/ui/file-events.ts';
 
@@ -12,7 +12,7 @@ const offer: FileOffer = { fileId: 'ab'.repeat(16), name: 'holiday <b>photo</b>.
 function transfer(status: TransferView['status'], extra: Partial<TransferView['progress']> = {}, error: FileError | null = null): TransferView {
   return {
     fileId: offer.fileId, status, error, seeding: true,
-    progress: { heldBytes: 5 * 1024 * 1024, totalBytes: offer.size, heldChunks: 80, totalChunks: 320, bytesPerSecond: 2 * 1024 * 1024, peers: 2, secondsLeft: 8, path: 'direct', ...extra },
+    progress: { heldBytes: 5 * 1024 * 1024, totalBytes: offer.size, heldChunks: 80, totalChunks: 320, bytesPerSecond: 2 * 1024 * 1024, peers: 2, directPeers: 2, resumedChunks: 0, fetchedChunks: 80, relayChunks: 0, secondsLeft: 8, path: 'direct', ...extra },
   };
 }
 
@@ -59,16 +59,19 @@ suite('parley-file-card', () => {
     const status = root(el).querySelector('[role=status]')!.textContent!;
     assert.include(status, '5.0 MB of 20 MB');
     assert.include(status, '2.0 MB/s');
-    assert.include(status, '2 peers');
     assert.include(status, '8 s left');
-    assert.include(status, 'directly from other browsers');
+    assert.include(status, 'direct from 2 peers');
     button(el, `Cancel downloading ${offer.name}`).click();
     assert.deepEqual(commands, [{ type: 'file-cancel', fileId: offer.fileId }]);
   });
 
   test('says when the relay carries the bytes', async () => {
-    const { el } = await mount(offer, transfer('downloading', { path: 'relay' }));
+    const { el } = await mount(offer, transfer('downloading', { path: 'relay', directPeers: 0, peers: 1 }));
     assert.include(root(el).textContent!, 'through the relay');
+    assert.notInclude(root(el).textContent!, 'direct from');
+    el.transfer = transfer('downloading', { path: 'mixed', directPeers: 1, peers: 2 });
+    await el.updateComplete;
+    assert.include(root(el).textContent!, 'direct from 1 peer and through the relay');
   });
 
   test('says it waits for someone who has it, or why no path exists', async () => {
@@ -123,28 +126,5 @@ suite('parley-file-card', () => {
   test('buttons are reachable with the keyboard (real buttons, in tab order)', async () => {
     const { el } = await mount(offer, transfer('complete'));
     for (const b of root(el).querySelectorAll('button')) assert.notEqual(b.tabIndex, -1);
-  });
-});
-
-suite('parley-file-storage', () => {
-  teardown(() => document.body.replaceChildren());
-
-  test('shows use and limit, warns when full, and emits the new limits in bytes', async () => {
-    const el = document.createElement('parley-file-storage') as ParleyFileStorage;
-    el.use = { usedBytes: 100 * 1024 * 1024, quotaBytes: 100 * 1024 * 1024, kind: 'opfs' };
-    const commands: FileCommand[] = [];
-    el.addEventListener(FileCommandEvent.type, (e) => commands.push((e as FileCommandEvent).command));
-    document.body.append(el);
-    await el.updateComplete;
-    assert.include(root(el).textContent!, '100 MB of 100 MB used');
-    assert.include(root(el).textContent!, 'limit is reached');
-    const quota = root(el).querySelector<HTMLInputElement>('#quota')!;
-    assert.equal(root(el).querySelector('label[for=quota]')!.textContent, 'Storage limit (MB)');
-    quota.value = '250';
-    quota.dispatchEvent(new Event('change'));
-    const auto = root(el).querySelector<HTMLInputElement>('#auto')!;
-    auto.value = '2';
-    auto.dispatchEvent(new Event('change'));
-    assert.deepEqual(commands, [{ type: 'file-set-quota', bytes: 250 * 1024 * 1024 }, { type: 'file-set-auto-image', bytes: 2 * 1024 * 1024 }]);
   });
 });
