@@ -23,12 +23,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ROOT_ID } from '../../../crdt/index.ts';
 import type { OpIntent } from '../../../crdt/index.ts';
-import { ErrorCode } from '../../../proto/index.ts';
+import { ErrorCode, Role } from '../../../proto/index.ts';
 import { mulberry32 } from '../../../client/session/voice/seeded-random.ts';
 import { startFaultProxy } from '../../helpers/fault-proxy.ts';
 import type { FaultProxy } from '../../helpers/fault-proxy.ts';
 import { OpClient } from '../../helpers/ops.ts';
-import { connectClient, generateKey } from '../../helpers/relay-client.ts';
+import { adminRequest } from '../../helpers/invites.ts';
+import { connectClient, generateKey, rawPublicKeyOf } from '../../helpers/relay-client.ts';
 import { hasNatsServer } from '../../helpers/nats-server.ts';
 import { startRelayCluster } from '../../helpers/relay-cluster.ts';
 import type { RelayCluster } from '../../helpers/relay-cluster.ts';
@@ -81,11 +82,18 @@ describe.runIf(hasNatsServer)('cluster simulation over delayed, cut and split li
     }
     await cluster.writer();
     const admins: OpClient[] = [];
-    for (const r of relays) {
-      const c = new OpClient(await connectClient(r.relay.wsUrl, { name: 'Admin', key: generateKey(), invite: r.relay.bootstrapInvite!, timeoutMs: 20_000 }));
+    for (const [i, r] of relays.entries()) {
+      // Roles are shared (the state log): relay 1's bootstrap invite makes the organisation's first admin, who makes the others admin below.
+      const c = new OpClient(await connectClient(r.relay.wsUrl, { name: 'Admin', key: generateKey(), ...(i === 0 ? { invite: r.relay.bootstrapInvite! } : {}), timeoutMs: 20_000 }));
       clients.push(c);
       await c.sync();
       admins.push(c);
+    }
+    for (const c of admins.slice(1)) {
+      // A new admin's relay sends it the admin view once the role is applied there.
+      const promoted = c.client.next('adminState', () => true, 20_000);
+      expect((await adminRequest(admins[0]!.client, { case: 'setRole', value: { publicKey: rawPublicKeyOf(c.client.key), role: Role.ADMIN } })).code).toBe(ErrorCode.UNSPECIFIED);
+      await promoted;
     }
 
     const trace: string[] = [];
