@@ -55,7 +55,7 @@ describe.runIf(hasNatsServer)('forwarded ops are judged by the writer with the s
     adminW = new OpClient(await connectClient(writer.relay.wsUrl, { name: 'Admin', key: adminKey, invite: writer.relay.bootstrapInvite! }));
     clients.push(adminW);
     await adminW.sync();
-    // The same admin key is admin on the follower too (roles are per relay, docs/CLUSTER.md).
+    // The same admin key is admin on the follower too (roles are shared through the state log, docs/CLUSTER.md).
     adminF = new OpClient(await connectClient(follower.relay.wsUrl, { name: 'Admin F', key: adminKey, invite: follower.relay.bootstrapInvite! }));
     clients.push(adminF);
     adminF.seq = 1_000;
@@ -89,7 +89,7 @@ describe.runIf(hasNatsServer)('forwarded ops are judged by the writer with the s
     expect(plain.rooms().has('by-plain')).toBe(false);
   });
 
-  it('a member known only to the follower (roles are per relay) is judged with that role by the writer', async () => {
+  it('a member made by an invite on the follower is judged with that (shared) role by the writer', async () => {
     const member = await onFollower('Member', { invite: makeInvite(adminKey, follower.relay.publicKey) });
     expect(member.client.authOk.role).toBe(Role.MEMBER);
     expect((await member.run(create('by-member', 'members'))).code).toBe(ErrorCode.UNSPECIFIED);
