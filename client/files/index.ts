@@ -26,7 +26,7 @@ export { FileTransfer, WINDOW_PER_PEER } from './file-transfer.ts';
 export type { FileTransferDeps, TransferStatus, TransferView } from './file-transfer.ts';
 export { cardAction, MAX_SHARE_BYTES, shouldAutoDownload } from './file-offer.ts';
 export type { CardAction, FileAvailability, FileOffer } from './file-offer.ts';
-export { CONNECT_DEADLINE_MS, FILE_CHANNEL_LABEL, PeerConnection } from './peer-connection.ts';
+export { CONNECT_DEADLINE_MS, FILE_CHANNEL_LABEL, PeerConnection, splitCandidates } from './peer-connection.ts';
 export type { PeerConnectionDeps, PeerSignal } from './peer-connection.ts';
 export { prepareShare, safeFileName } from './prepare-share.ts';
 export type { PreparedShare, ShareRequest } from './prepare-share.ts';
