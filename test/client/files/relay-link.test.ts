@@ -18,7 +18,12 @@ function rig() {
   const link = relayLink(manifest, (m) => (sent.push(m), true));
   link.onFrame = (f) => frames.push(decodeFileWire(f));
   const request = (chunk: number) => link.send(encodeFileWire({ msg: { case: 'request', value: { fileId: manifest.fileId, chunk } } }));
-  const wants = () => sent.flatMap((m) => (m.case === 'fileRelayWant' ? [{ chunk: m.value.chunk, hashBlock: m.value.hashBlock ?? false }] : []));
+  const wants = () =>
+    sent.flatMap((m) => {
+      if (m?.case !== 'fileRelayWant') return [];
+      const v = m.value as { chunk: number; hashBlock?: boolean };
+      return [{ chunk: v.chunk, hashBlock: v.hashBlock ?? false }];
+    });
   const settle = () => new Promise<void>((r) => queueMicrotask(r));
   return { link, frames, request, wants, settle };
 }
