@@ -4,11 +4,12 @@
  * mounts <parley-app>.
  */
 import { fingerprint, loadIdentity, toHex } from '../keys/index.ts';
-import { fromBase64Url, parseInviteFragment, toBase64Url } from '../proto/index.ts';
+import { fromBase64Url, parseInviteFragment, parseRoomInviteFragment, toBase64Url } from '../proto/index.ts';
 import { createIdentityActions } from './identity-actions.ts';
-import { browserDeviceSource, idbChatPersistence, localStorageFilesPrefsStore, localStorageSettingsStore, memoryPins, Session, storagePins } from './session/index.ts';
+import { markSignIn } from './sign-in-marks.ts';
+import { browserDeviceSource, idbChatPersistence, localStorageFilesPrefsStore, localStorageSettingsStore, memoryPins, memoryRelayLists, Session, storagePins, storageRelayLists } from './session/index.ts';
 import { memoryTreeCache, openIdbTreeCache } from './session/tree/index.ts';
-import type { RelayPinStore } from './session/index.ts';
+import type { RelayListStore, RelayPinStore } from './session/index.ts';
 import { canChooseOutputDevice, createAudioEngine } from './audio/index.ts';
 import type { ParleyAudioEngine } from './audio/index.ts';
 import './ui/index.ts';
@@ -34,6 +35,28 @@ function relayUrl(): string {
 }
 
 const INVITE_KEY = 'parley.invite';
+const ROOM_INVITE_KEY = 'parley.room-invite';
+
+/** The same for a `#room-invite=` fragment (taken first: taking `#invite=` clears the address bar's fragment). */
+function takeRoomInvite(): Uint8Array | null {
+  const found = parseRoomInviteFragment(location.hash);
+  if (found) {
+    history.replaceState(null, '', location.pathname + location.search);
+    if (found.ok) {
+      try {
+        sessionStorage.setItem(ROOM_INVITE_KEY, toBase64Url(found.value));
+      } catch {
+        return found.value;
+      }
+    }
+  }
+  try {
+    const kept = sessionStorage.getItem(ROOM_INVITE_KEY);
+    return kept ? fromBase64Url(kept) : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Moves an `#invite=` fragment into this tab's sessionStorage and out of the
@@ -69,6 +92,15 @@ function relayPins(): RelayPinStore {
   }
 }
 
+/** The cluster's relay lists in localStorage (connection/relay-list.ts); in memory where storage is refused. */
+function relayLists(): RelayListStore {
+  try {
+    return storageRelayLists(localStorage);
+  } catch {
+    return memoryRelayLists();
+  }
+}
+
 async function boot(): Promise<void> {
   const app = document.querySelector('parley-app');
   if (!app) return;
@@ -78,6 +110,7 @@ async function boot(): Promise<void> {
   const handle: ParleyDebugHandle = { session: null as unknown as Session, audio: null, voiceReadyAt: null };
   // The last known room tree and queued offline edits; in memory where IndexedDB is refused.
   const treeCache = await openIdbTreeCache(relayUrl()).catch(() => memoryTreeCache());
+  const roomInvite = takeRoomInvite();
   const session = new Session({
     url: relayUrl(),
     treeCache,
@@ -89,6 +122,7 @@ async function boot(): Promise<void> {
     devices: browserDeviceSource(),
     canChooseOutput: canChooseOutputDevice(),
     pins: relayPins(),
+    relayLists: relayLists(),
     invite: takeInvite(),
     onInviteSettled: () => {
       try {
@@ -98,6 +132,14 @@ async function boot(): Promise<void> {
       }
     },
     inviteBaseUrl: `${location.origin}${location.pathname}`,
+    roomInvite,
+    onRoomInviteSettled: () => {
+      try {
+        sessionStorage.removeItem(ROOM_INVITE_KEY);
+      } catch {
+        // nothing kept
+      }
+    },
     // One chat database per identity: the outbox holds items signed with this
     // key, and an imported or reset identity must not inherit them (or read marks).
     chatPersistence: idbChatPersistence(`parley-chat-${toHex(signer.publicKey).slice(0, 16)}`),
@@ -108,6 +150,7 @@ async function boot(): Promise<void> {
     },
   });
   handle.session = session;
+  markSignIn((l) => session.subscribe(l));
   session.subscribe((s) => {
     if (handle.voiceReadyAt === null && s.voice.status === 'ready') handle.voiceReadyAt = performance.now();
   });

@@ -10,6 +10,13 @@
  * fails its hash marks its peer bad: that peer gets no more requests, its
  * outstanding chunks go back to the pool, and the caller drops the connection
  * and reports it (`FileBadChunk`).
+ *
+ * A peer may refuse a chunk (a super-seeding sender that already handed it
+ * out, files/super-seeder.ts): that chunk is not asked of that peer again
+ * until a peer leaves or the caller learns of new peers ({@link
+ * SwarmReceiver.retryRefused}), so a refusal never turns into a request loop.
+ * Each receiver starts its scan at its own offset (`spread`), so receivers
+ * that know the same peers ask them for different chunks first.
  */
 import { Bitfield, checkHashBlock, chunkCount, chunkLength, HASH_BLOCK_CHUNKS, sameDigest, sha256 } from '../proto/index.ts';
 import type { FileManifestFields } from '../proto/index.ts';
@@ -36,12 +43,16 @@ export class SwarmReceiver {
   readonly #peers = new Map<string, Bitfield>();
   readonly #bad = new Set<string>();
   readonly #inFlight = new Map<number, InFlight>();
+  /** Per peer: chunks it refused ("peer:chunk"). */
+  readonly #refused = new Set<string>();
+  readonly #start: number;
 
-  /** `have`: chunks already stored (resume). */
-  constructor(manifest: FileManifestFields, have?: Bitfield) {
+  /** `have`: chunks already stored (resume). `spread`: where this receiver's scan starts (any integer). */
+  constructor(manifest: FileManifestFields, have?: Bitfield, spread = 0) {
     this.#m = manifest;
     this.chunks = chunkCount(manifest.size, manifest.chunkSize);
     this.have = have ?? new Bitfield(this.chunks);
+    this.#start = ((Math.trunc(spread) % this.chunks) + this.chunks) % this.chunks;
     this.#hashes = new Array<Uint8Array[] | undefined>(manifest.hashBlockSha256.length);
   }
 
@@ -79,6 +90,18 @@ export class SwarmReceiver {
   peerGone(peer: string): void {
     this.#peers.delete(peer);
     for (const [chunk, f] of this.#inFlight) if (f.peer === peer) this.#inFlight.delete(chunk);
+    // A departure gives a super-seeder its copies back: what it refused may now be served.
+    this.#refused.clear();
+  }
+
+  /** Chunks asked of anyone and not yet complete. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Forgets every refusal (new peers were named, or one left): refused chunks may be asked again. */
+  retryRefused(): void {
+    this.#refused.clear();
   }
 
   /** Chunks asked of `peer` and not yet complete. */
@@ -97,8 +120,9 @@ export class SwarmReceiver {
     if (!bits || this.#bad.has(peer)) return undefined;
     let best: number | undefined;
     let bestAvail = Infinity;
-    for (let i = 0; i < this.chunks; i++) {
-      if (this.have.has(i) || this.#inFlight.has(i) || !bits.has(i) || !this.#hashes[Math.floor(i / HASH_BLOCK_CHUNKS)]) continue;
+    for (let k = 0; k < this.chunks; k++) {
+      const i = (this.#start + k) % this.chunks;
+      if (this.have.has(i) || this.#inFlight.has(i) || !bits.has(i) || this.#refused.has(`${peer}:${i}`) || !this.#hashes[Math.floor(i / HASH_BLOCK_CHUNKS)]) continue;
       let avail = 0;
       for (const [p, b] of this.#peers) if (!this.#bad.has(p) && b.has(i)) avail++;
       if (avail < bestAvail) {
@@ -133,9 +157,11 @@ export class SwarmReceiver {
     return { kind: 'chunk', chunk, data: whole };
   }
 
-  /** A peer refused or lost a chunk: someone else may be asked. */
+  /** A peer refused a chunk: someone else may be asked; that peer is not asked for it again until {@link retryRefused}. */
   release(peer: string, chunk: number): void {
-    if (this.#inFlight.get(chunk)?.peer === peer) this.#inFlight.delete(chunk);
+    if (this.#inFlight.get(chunk)?.peer !== peer) return;
+    this.#inFlight.delete(chunk);
+    this.#refused.add(`${peer}:${chunk}`);
   }
 
   #badChunk(peer: string, chunk: number): PieceOutcome {

@@ -260,6 +260,15 @@ export function peekForwardedSender(bytes: Uint8Array): number {
   return u32(bytes, 1);
 }
 
+/**
+ * Rewrites the sender session id of a FORWARDED datagram in place (check
+ * {@link isForwarded} first): a relay receiving a frame from another relay
+ * names the speaker by the id it shows them under.
+ */
+export function setForwardedSender(bytes: Uint8Array, sender: number): void {
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(1, sender >>> 0, false);
+}
+
 /** Room voice id of a FORWARDED datagram (check {@link isForwarded} first). */
 export function peekForwardedRoom(bytes: Uint8Array): number {
   return u32(bytes, 5);

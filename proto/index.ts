@@ -7,6 +7,7 @@ export * from './datagram.ts';
 export * from './auth-transcript.ts';
 export * from './errors.ts';
 export * from './invite.ts';
+export * from './room-invite.ts';
 export * from './base64url.ts';
 export * from './bytes.ts';
 export * from './chat-signing.ts';

@@ -25,7 +25,7 @@ import { createStaticHandler } from './connection/http-static.ts';
 import { createOpsHandler, writeAdminEndpoint } from './ops/index.ts';
 import { relayOps } from './ops/relay-ops.ts';
 import { loadOrCreateIdentity } from './access/identity.ts';
-import { clusterHandle, joinCluster, readOrgKey } from './cluster/index.ts';
+import { clusterHandle, joinCluster, readOrgKey, SharedState } from './cluster/index.ts';
 import type { Cluster, ClusterHandle } from './cluster/index.ts';
 import { attachLogger } from './ops/log.ts';
 import { resolveOptions } from './options.ts';
@@ -39,13 +39,12 @@ import type { SessionHooks } from './connection/client-connection.ts';
 import { DropStats } from './stats.ts';
 import type { RelayStats } from './stats.ts';
 import { Store } from './storage/store.ts';
-import { VoicePeers } from './voice/peers.ts';
 import type { VoicePlane } from './voice/plane.ts';
-import { VoiceRouter } from './voice/router.ts';
 import { VoiceSignalling } from './voice/signalling.ts';
-import { VoiceWorkerPool } from './voice/workers/index.ts';
+import { startVoicePlane } from './voice/start-plane.ts';
 import { SignaturePool, TreeService } from './tree/index.ts';
-import { createPermissions, RoomPasswords } from './perms/index.ts';
+import { createPermissions, RoomInvites, RoomPasswords } from './perms/index.ts';
+import { toHex } from '../proto/bytes.ts';
 import { Visibility } from './visibility/visibility.ts';
 import { readMembers } from '../crdt/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
@@ -124,6 +123,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const passwordHash = opts.password === undefined ? undefined : await hashPassword(opts.password);
 
     const records = await AccessRecords.open(store);
+    const shared = cluster ? await SharedState.open(cluster, store, events, { records, relayPublicKey: identity.publicKey, guests: opts.guests, clock, users: store }) : undefined;
     const roomPasswords = await RoomPasswords.open(store);
     // Where each key is now, for signed ops' Where conditions: set once the permission service exists.
     let roomOfKey: (keyHex: string) => string | null = () => null;
@@ -153,10 +153,31 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       members: () => readMembers(docs.tree!.members.doc),
       fullEpochs: () => [docs.tree!.epoch, docs.tree!.members.epoch],
       membersCompactAfterDeletes: limits.membersCompactAfterDeletes,
+      // Token groups (room passwords, room invites) can make a room visible.
+      passwordGroupsOf: (s) => {
+        const m = s.sessionId === undefined ? undefined : presence.member(s.sessionId);
+        return m ? roomPasswords.grantsOf(toHex(m.publicKey)) : undefined;
+      },
     });
     const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
-    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees });
-    const perms = createPermissions({ passwords: roomPasswords, presence, roster, events, lockout, stats, initialRooms: tree.rooms });
+    const joined = cluster;
+    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees, ...(joined ? { relayUrls: () => joined.relayUrls() } : {}) });
+    const perms = createPermissions({
+      passwords: roomPasswords,
+      presence,
+      roster,
+      events,
+      lockout,
+      stats,
+      initialRooms: tree.rooms,
+      invites: await RoomInvites.open(store),
+      relayPublicKey: identity.publicKey,
+      now: () => clock.now(),
+      roleOfKey: (keyHex) => {
+        const stored = records.role(keyHex)?.role;
+        return stored === 'admin' ? Role.ADMIN : stored === 'member' ? Role.MEMBER : store.user(keyHex) ? Role.GUEST : null;
+      },
+    });
     roomOfKey = (keyHex) => perms.service.roomOfKey(keyHex);
     const chat = new ChatService({
       store: await ChatStore.open(store.sublevel('chat')),
@@ -174,6 +195,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       pageBytes: CONTROL_PAGE_BYTES,
       sees,
       checkItem: (item) => checkChatFile(item, identity.publicKey, opts.files),
+      ...shared?.chatHooks,
     });
     await chat.pruneAll();
     const files = new FileService({
@@ -184,16 +206,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       filePolicy: opts.filePolicy ?? perms.filePolicy,
       memberOf: (session) => roster.member(session),
       sessionById: (id) => roster.sessionById(id),
+      sees,
     });
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
     perms.attachTree(rooms, (session, msg) => rooms.joinRoom(session, msg));
     await cluster?.attach(rooms, roster);
-    // A role decides what someone may see. The event comes just before the admin service applies
-    // the role to the signed-in sessions (same synchronous step), so the classes follow right after.
-    events.on('admin-action', (e) => {
-      if (e.action === 'set-role') queueMicrotask(() => rooms.refreshVisibility());
-    });
+    events.on('grants-changed', () => rooms.refreshVisibility());
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
     const signalling = new VoiceSignalling({
@@ -202,13 +221,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       sessionById: (id) => roster.sessionById(id),
       onVoiceLost: (session) => session.close(CloseCode.VoiceLost, 'voice worker restarted'),
     });
-    const onVoiceError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
-    plane =
-      opts.voiceWorkers > 0
-        ? await VoiceWorkerPool.start({ count: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events })
-        : new VoicePeers({ router: new VoiceRouter({ directory: presence, stats, clock, limits }), rtc: opts.rtc, output: signalling, onError: onVoiceError });
+    plane = await startVoicePlane({
+      workers: opts.voiceWorkers, limits, rtc: opts.rtc, presence, output: signalling, stats, events, clock,
+      ...(cluster ? { crossRelay: () => cluster!.attachVoice({ identity, rtc: opts.rtc, presence, clock }) } : {}),
+    });
     signalling.bind(plane);
-    const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser });
+    // A role decides what someone may see: the visibility classes follow once it is applied to the sessions.
+    const onRoleApplied = (): void => queueMicrotask(() => rooms.refreshVisibility());
+    const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser, onRoleApplied, ...shared?.adminHooks });
+    await shared?.start(admin, chat);
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({
       relayPublicKey: identity.publicKey,
@@ -220,7 +241,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       lockout,
       decide: (publicKey, invite) =>
         decideAdmission(publicKey, invite, { relayPublicKey: identity.publicKey, guests: opts.guests, records, now: clock.now() }),
-      apply: (publicKey, admission) => applyAdmission(publicKey, admission, records, clock.now()),
+      apply: (publicKey, admission, name) => (shared ? shared.applyAdmission(publicKey, admission, name) : applyAdmission(publicKey, admission, records, clock.now())),
       full: () => roster.size >= limits.maxSessions,
       admit: (session, who, admission) => {
         roster.admit(session, who, admission.role, admission.grant?.idHex);
@@ -250,6 +271,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         receiverReport: (session, msg) => lossReports.handle(session, msg),
         setRoomPassword: (session, msg) => {
           perms.setRoomPassword(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room password', error }));
+        },
+        redeemRoomInvite: (session, msg) => {
+          perms.redeemRoomInvite(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room invite', error }));
         },
         file: (session, msg) => files.handle(session, msg),
         fileRelayPieceExpected: (session, msg) => files.expectsPiece(session, msg),
@@ -291,7 +315,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const tlsManager = tls;
     const relayStats = (): RelayStats => ({ ...stats.snapshot(plane?.workers()), files: files.stats() });
     const sessionCount = (): number => [...roster.sessions()].length;
-    const metrics = { events, stats: relayStats, sessions: sessionCount, rooms: () => presence.rooms().length };
+    const metrics = { events, stats: relayStats, sessions: sessionCount, rooms: () => presence.rooms().length, cluster: joined && (() => joined.status()) };
     const ops = relayOps({ metrics, opts, tls: tlsManager, store, closing: () => closing !== undefined, workers: () => plane?.workers() ?? [], clock });
     const serve = createOpsHandler(ops, createStaticHandler(opts.staticDir));
 
@@ -357,6 +381,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       for (const session of open) session.terminate();
       await plane?.close();
       await rooms.drain();
+      await shared?.close();
       await cluster?.close();
       await verifier.close();
       wss.close();

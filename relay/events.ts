@@ -47,6 +47,8 @@ export interface RelayEventPayloads {
   'role-changed': { readonly sessionId: number };
   /** A batch of room-tree ops is durable and applied: these rooms were added, changed or deleted. */
   'tree-changed': { readonly rooms: readonly string[] };
+  /** A key was admitted to token groups, by room password or room invite (null: a password changed, anyone's grants may be gone). */
+  'grants-changed': { readonly keyHex: string | null };
   /** Per-room permissions refused an action (relay/perms/). */
   'permission-denied': { readonly sessionId: number; readonly permission: string; readonly roomId: string; readonly ruleId: string };
   /** A session's voice DataChannel is open and bound. */
@@ -80,6 +82,10 @@ export interface RelayEventPayloads {
   'cluster-role': { readonly role: 'writer' | 'follower' | 'unavailable'; readonly logSeq: number };
   /** Cluster: this relay applied the shared log up to `logSeq`. */
   'cluster-applied': { readonly logSeq: number };
+  /** Cluster: the voice link to relay `peer` opened or went down (relay/cluster/relay-links.ts). */
+  'cluster-link': { readonly peer: string; readonly up: boolean };
+  /** Cluster: a voice link could not be made or an offer was refused (the link is offered again while wanted). */
+  'cluster-link-failed': { readonly where: string; readonly error: unknown };
 }
 
 /** Event name -> listener, for the shared emitter (proto/typed-emitter.ts): one payload object per event. */

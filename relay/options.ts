@@ -90,6 +90,14 @@ export interface RelayLimits {
    */
   readonly sendStallMs: number;
   /**
+   * Optional requests a congested client may have refused (SLOW_DOWN) before
+   * it is closed as a slow reader without waiting for `sendStallMs`: a client
+   * that reads waits for its pages and asks again when the user does, so one
+   * that keeps asking while it does not read is flooding. Counted per
+   * congestion episode. Default 32.
+   */
+  readonly maxRefusedWhileCongested: number;
+  /**
    * Time an HTTP request (the WebSocket upgrade included: it is headers only)
    * has to send all its headers; a half-sent request is answered 408 and
    * closed. Node's default is 60 s. Default 5 000 ms.
@@ -152,6 +160,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   sendBudgetBytes: 4 * 1024 * 1024,
   sendSoftBytes: 1024 * 1024,
   sendStallMs: 20_000,
+  maxRefusedWhileCongested: 32,
   httpHeadersTimeoutMs: 5_000,
   httpRequestTimeoutMs: 10_000,
   maxConnectionsPerAddress: 256,

@@ -46,6 +46,8 @@ export const FRAME_DROP_REASONS = [
   'permission-denied',
   /** A room password that did not match (counted by the address lock-out). */
   'room-password-wrong',
+  /** A room invite refused (invalid, expired or used up; an invalid one counts towards the address lock-out). */
+  'room-invite-refused',
   /** A room password from an address locked out for wrong passwords. */
   'locked-out',
 ] as const;

@@ -6,13 +6,17 @@
  * run, the relay star (every receiver fetches every chunk through the relay
  * fallback). Prints one JSON object.
  *
- *   npm run bench:files -- --json [--mb 100] [--receivers 10]
+ * The sender super-seeds (files/super-seeder.ts): each chunk goes to
+ * `--copies` linked receivers (default 1) before it refuses further requests
+ * for it; `--copies 0` makes it a plain seeder (the star, for comparison).
+ *
+ *   npm run bench:files -- --json [--mb 100] [--receivers 10] [--copies 1]
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CHAT_ID_BYTES, sha256 } from '../../proto/index.ts';
 import { room, sendItem, signedItem } from '../../test/helpers/chat.ts';
-import { FilePeer, buildSharedFile } from '../../test/helpers/file-peer.ts';
+import { FilePeer, buildSharedFile } from '../../test/helpers/files/index.ts';
 import { connectClient } from '../../test/helpers/relay-client.ts';
 import type { TestClient } from '../../test/helpers/relay-client.ts';
 import { startRelay } from '../../test/helpers/start-relay.ts';
@@ -24,6 +28,7 @@ function arg(name: string, fallback: number): number {
 
 const MB = arg('mb', 100);
 const RECEIVERS = arg('receivers', 10);
+const COPIES = arg('copies', 1);
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
 async function main(): Promise<void> {
@@ -48,7 +53,7 @@ async function main(): Promise<void> {
     await sendItem(sender, { ...signedItem(sender, { target: room('lobby'), text: 'bench.bin', id }), file: file.manifest });
     const seed = new FilePeer(sender);
     peers.push(seed);
-    seed.seed(file);
+    seed.seed(file, { copies: COPIES });
     await sender.ping();
 
     // Swarm.
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
       fileMB: MB,
       receivers: RECEIVERS,
       chunkKiB: file.fields.chunkSize / 1024,
+      seedCopies: COPIES,
       allCorrect: done.every((d) => d.ok) && star.every(Boolean),
       allCompleteMs: Math.round(allCompleteMs),
       senderUploadRatio: round(seed.counters.uploaded / size),

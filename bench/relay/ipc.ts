@@ -57,7 +57,7 @@ export type LoadReply =
 
 /** Coordinator -> relay or baseline process. */
 export type TargetRequest =
-  | { readonly type: 'start'; readonly rooms: number; readonly workers: number; readonly udpMuxPort?: number; readonly voiceWorkers?: number }
+  | { readonly type: 'start'; readonly rooms: number; readonly workers: number; readonly udpMuxPort?: number; readonly voiceWorkers?: number; readonly perms?: boolean }
   | { readonly type: 'stats' }
   | { readonly type: 'exit' };
 

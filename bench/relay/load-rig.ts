@@ -33,6 +33,8 @@ export interface RigOptions {
   readonly voiceWorkers?: number;
   /** Relay ICE UDP mux: all PeerConnections of shard i on port `udpMuxPort + i` (see RtcOptions). Default off. */
   readonly udpMuxPort?: number;
+  /** The relay's rooms under a 10-deep chain carrying 100 rules (`--perms`, perms-tree.ts). Default false. */
+  readonly perms?: boolean;
   /** Simulated clients offer to read BUNDLE datagrams, as the web client does. Default true. */
   readonly bundles?: boolean;
   /** CPUs for the forwarder processes (relay, its workers, or the baseline), taskset list. Default: any. */
@@ -148,6 +150,7 @@ export class LoadRig {
               rooms: options.rooms,
               workers: 1,
               ...(options.voiceWorkers ? { voiceWorkers: options.voiceWorkers } : {}),
+              ...(options.perms ? { perms: true } : {}),
               ...(options.udpMuxPort !== undefined ? { udpMuxPort: options.udpMuxPort + i } : {}),
             }),
             'started',

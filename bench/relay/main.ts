@@ -1,5 +1,5 @@
 /**
- * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--no-bundles] [--relay-cpus LIST --generator-cpus LIST] [--soak | --voice-workers-only | --compare-bundles]`
+ * `npm run bench:relay -- --json [--users N] [--rooms R] [--speakers S] [--seconds T] [--no-bundles] [--perms] [--relay-cpus LIST --generator-cpus LIST] [--soak | --voice-workers-only | --compare-bundles]`
  *
  * Starts a real relay and simulated clients in separate processes (see
  * load-rig.ts), runs the scenarios, a saturation search on the relay and on a
@@ -11,7 +11,11 @@
  * with `voiceWorkers` 1 and 2, one relay process) and prints
  * `{ voiceWorkers, machine }`. `--no-bundles`: the simulated clients do not
  * offer to read BUNDLE datagrams (the relay then sends every frame alone);
- * `--compare-bundles` runs each scenario with and without them.
+ * `--compare-bundles` runs each scenario with and without them. `--perms`:
+ * the relay's rooms sit under a 10-deep chain carrying 100 rules
+ * (perms-tree.ts) for the scenarios and the one-process saturation search,
+ * to show forwarding costs the same with permissions (the speak decision is
+ * made at join and on rule changes, never per datagram).
  * `--relay-cpus 0-1 --generator-cpus 2-5` pins the forwarder processes and
  * the load generators to separate CPUs (taskset), for boxes with the cores
  * to spare: delay and worker scaling are then measured without the
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
       speakers: { type: 'string' },
       seconds: { type: 'string' },
       'no-bundles': { type: 'boolean', default: false },
+      perms: { type: 'boolean', default: false },
       'compare-bundles': { type: 'boolean', default: false },
       'relay-cpus': { type: 'string' },
       'generator-cpus': { type: 'string' },
@@ -116,7 +121,7 @@ async function main(): Promise<void> {
   const scenarios: ScenarioResult[] = [];
   let rssPerUserKB = 0;
   for (const spec of specs) {
-    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort, bundles, ...pinning }, async (rig) => {
+    await withRig({ target: 'relay', users: spec.users, rooms: spec.rooms, udpMuxPort: muxPort, bundles, perms: values.perms, ...pinning }, async (rig) => {
       const result = await measureScenario(rig, spec, timing);
       scenarios.push(result);
       if (spec === largest) rssPerUserKB = result.rssPerUserKB;
@@ -127,7 +132,7 @@ async function main(): Promise<void> {
   let half: StepResult | undefined;
   let halfTalkers = 1;
   let maxTalkers = 0;
-  await withRig({ target: 'relay', ...satRig, udpMuxPort: muxPort, bundles, ...pinning }, async (rig) => {
+  await withRig({ target: 'relay', ...satRig, udpMuxPort: muxPort, bundles, perms: values.perms, ...pinning }, async (rig) => {
     maxTalkers = rig.maxTalkers;
     relay = await findSaturation(rig, { timing, start: 2 });
     for (const s of relay.steps) progress(`saturation [relay]: ${describeStep(s)}`);
@@ -180,7 +185,9 @@ async function main(): Promise<void> {
     },
     voiceWorkers,
   });
-  console.log(JSON.stringify(report, null, values.json ? 0 : 2));
+  // With --perms, the scenarios and the one-process saturation ran under the 10-deep, 100-rule tree.
+  const perms = values.perms ? { depth: 10, rules: 100, appliesTo: ['scenarios (relay)', 'saturation (relay, one process)'] } : null;
+  console.log(JSON.stringify({ ...report, perms }, null, values.json ? 0 : 2));
 }
 
 /** Talkers of the fixed overload step in the voice worker measurement (8 × 49 × 50 = 19,600 copies/s offered). */

@@ -1,7 +1,8 @@
 /**
  * Child process: a real Parley relay (createRelay, default limits) on
  * 127.0.0.1 with a temporary store seeded with the benchmark rooms, voice
- * in-process or in `voiceWorkers` worker processes (whose pids it reports).
+ * in-process or in `voiceWorkers` worker processes (whose pids it reports);
+ * with `perms`, the rooms sit under a 10-deep chain with 100 rules (perms-tree.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,16 +13,18 @@ import type { Relay } from '../../relay/index.ts';
 import { Store } from '../../relay/storage/store.ts';
 import { reply } from './ipc.ts';
 import type { TargetReply, TargetRequest } from './ipc.ts';
+import { seedPermsTree } from './perms-tree.ts';
 import { benchRooms } from './rooms.ts';
 
 let relay: Relay | undefined;
 let dataDir: string | undefined;
 let internalErrors = 0;
 
-async function start(rooms: number, udpMuxPort: number | undefined, voiceWorkers: number): Promise<TargetReply> {
+async function start(rooms: number, udpMuxPort: number | undefined, voiceWorkers: number, perms: boolean): Promise<TargetReply> {
   dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const store = await Store.open(dataDir, () => {});
-  await store.saveRooms(benchRooms(rooms));
+  if (perms) await seedPermsTree(store, rooms);
+  else await store.saveRooms(benchRooms(rooms));
   await store.close();
   relay = await createRelay({ port: 0, host: '127.0.0.1', dataDir, rtc: udpMuxPort === undefined ? {} : { udpMuxPort }, voiceWorkers });
   relay.on('internal-error', (e) => {
@@ -34,7 +37,7 @@ async function start(rooms: number, udpMuxPort: number | undefined, voiceWorkers
 async function handle(req: TargetRequest): Promise<void> {
   switch (req.type) {
     case 'start':
-      reply<TargetReply>(await start(req.rooms, req.udpMuxPort, req.voiceWorkers ?? 0));
+      reply<TargetReply>(await start(req.rooms, req.udpMuxPort, req.voiceWorkers ?? 0, req.perms ?? false));
       return;
     case 'stats': {
       const s = relay?.stats();

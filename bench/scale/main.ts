@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scale -- [--json] [--sessions N] [--rooms N] [--loaders N] [--relay-prof DIR] [--no-slow-reader]`:
+ * `npm run bench:scale -- [--json] [--sessions N] [--rooms N] [--loaders N] [--relay-prof DIR] [--page-prof DIR] [--no-slow-reader]`:
  * sign-in at organisation scale (issue 12). One relay process; N signed-in
  * sessions (no voice; 32-character, 64-byte names) from a few load child
  * processes with the real handshake; an admin creates the rooms with
@@ -8,6 +8,7 @@
  * room and every person in the DOM). Prints one JSON object:
  *
  *   signInMs             click -> all rooms and people rendered
+ *   signInMarks          the client's sign-in marks, ms after the click (where the time went)
  *   largestFrameBytes    largest control frame the relay sent (relay stats)
  *   rssPerIdleSessionKB  relay RSS growth from the sessions / sessions
  *   rampMs               how long the load children took to sign all sessions in
@@ -19,10 +20,12 @@
  * Needs a built client (`npm run build`). Defaults: 5,000 sessions, 2,000 rooms, 4 loaders.
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
 import type { OpIntent } from '../../crdt/index.ts';
 import { OpClient } from '../../test/helpers/ops.ts';
 import { connectClient } from '../../test/helpers/relay-client.ts';
@@ -52,6 +55,8 @@ if (process.argv[2] === 'relay') {
       loaders: { type: 'string' },
       // Writes a V8 CPU profile of the relay process into this folder (open it in Chromium DevTools).
       'relay-prof': { type: 'string' },
+      // Writes the new browser's CPU profile (page.cpuprofile) and a Chromium trace (page-trace.json) of the sign-in into this folder.
+      'page-prof': { type: 'string' },
       'no-slow-reader': { type: 'boolean' },
     },
   });
@@ -105,6 +110,7 @@ if (process.argv[2] === 'relay') {
   await page.locator('parley-connect-form #name').fill('Newcomer');
   const wantRooms = roomCount + 3;
   const wantPeople = sessions + 2;
+  const pageProf = values['page-prof'] ? await startPageProfile(browser, page) : undefined;
   const clickAt = await page.evaluate(() => performance.now());
   await page.locator('parley-connect-form button[type="submit"]').click();
   // A string, not a function: tsx would wrap a function's inner helpers in names the page does not have.
@@ -126,6 +132,8 @@ if (process.argv[2] === 'relay') {
     { timeout: 120_000, polling: 'raf' },
   );
   const signInMs = Math.round((await shownAt.jsonValue()) as number - clickAt);
+  const signInMarks = await signInBreakdown(page, clickAt);
+  if (pageProf && values['page-prof']) await pageProf.stop(values['page-prof']);
   await browser.close();
 
   const largestFrameBytes = await new Promise<number>((resolve) => {
@@ -142,6 +150,7 @@ if (process.argv[2] === 'relay') {
     sessions,
     rooms: roomCount,
     signInMs,
+    signInMarks,
     largestFrameBytes,
     rssPerIdleSessionKB: Math.round(((rssAfter - rssBefore) / sessions) * 10) / 10,
     relayRssMB: Math.round(rssAfter / 1024),
@@ -150,6 +159,32 @@ if (process.argv[2] === 'relay') {
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', memGB: Math.round(totalmem() / 2 ** 30) },
   };
   console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+}
+
+/**
+ * The client's own sign-in marks (performance.mark, client/session/sign-in-marks.ts),
+ * ms after the click: where the sign-in's time went.
+ */
+async function signInBreakdown(page: Page, clickAt: number): Promise<Record<string, number>> {
+  const marks = (await page.evaluate(`performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])`)) as Array<[string, number]>;
+  return Object.fromEntries(marks.filter(([name, at]) => name.startsWith('parley:') && at >= clickAt).map(([name, at]) => [name.slice(7), Math.round(at - clickAt)]));
+}
+
+/** Starts a V8 CPU profile of the page (over CDP) and a Chromium trace; `stop` writes both into `dir`. */
+async function startPageProfile(browser: Browser, page: Page): Promise<{ stop(dir: string): Promise<void> }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'blink', 'v8'] });
+  return {
+    async stop(dir) {
+      mkdirSync(dir, { recursive: true });
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(join(dir, 'page.cpuprofile'), JSON.stringify(profile));
+      writeFileSync(join(dir, 'page-trace.json'), await browser.stopTracing());
+    },
+  };
 }
 
 /** The slow-reader probe's numbers under names of their own in the one JSON object. */

@@ -52,7 +52,10 @@ export type SessionErrorCode =
   /** Refused by a room's permissions; `denial` says which permission, where, and the deciding rule. */
   | 'permission-denied'
   /** A room's password was wrong (counted by the relay's lock-out). */
-  | 'room-password-wrong';
+  | 'room-password-wrong'
+  | 'room-invite-invalid'
+  | 'room-invite-expired'
+  | 'room-invite-used-up';
 
 /** An error with a code, optional end time for temporary refusals, the admin's reason, and a cause. */
 export class SessionError extends Error {
@@ -105,6 +108,9 @@ const FROM_RELAY: Partial<Record<ErrorCode, SessionErrorCode>> = {
   [ErrorCode.SLOW_DOWN]: 'slow-down',
   [ErrorCode.PERMISSION_DENIED]: 'permission-denied',
   [ErrorCode.PASSWORD_WRONG]: 'room-password-wrong',
+  [ErrorCode.ROOM_INVITE_INVALID]: 'room-invite-invalid',
+  [ErrorCode.ROOM_INVITE_EXPIRED]: 'room-invite-expired',
+  [ErrorCode.ROOM_INVITE_USED_UP]: 'room-invite-used-up',
 };
 
 /**

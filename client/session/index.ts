@@ -1,7 +1,7 @@
 /** Public surface of the client backend (no UI, no Lit). */
 export { Session } from './session.ts';
 export type { SessionDeps } from './session-deps.ts';
-export type { State, Command, VoiceCommand, RoomView, UserView, ConnectionStatus, VoiceStatus, DeviceList, DeviceView, RoleName, InviteView, BanView, RelayKeyChange, RoomPasswordPrompt, RoomPasswordSetView } from './state.ts';
+export type { State, Command, VoiceCommand, RoomView, UserView, ConnectionStatus, VoiceStatus, DeviceList, DeviceView, RoleName, InviteView, BanView, RelayKeyChange, RoomPasswordPrompt, RoomPasswordSetView, RoomInviteChoice, RoomInviteLinkView } from './state.ts';
 export { initialState } from './state.ts';
 export { SessionError } from './errors.ts';
 export type { SessionErrorCode } from './errors.ts';
@@ -16,6 +16,8 @@ export { NET_SIM_OFF } from './voice/net-sim.ts';
 export type { NetSimConfig } from './voice/net-sim.ts';
 export { memoryPins, storagePins } from './access/relay-pins.ts';
 export type { RelayPinStore } from './access/relay-pins.ts';
+export { memoryRelayLists, storageRelayLists } from './connection/relay-list.ts';
+export type { RelayListStore } from './connection/relay-list.ts';
 export * from './chat/index.ts';
 export { DEFAULT_FILES_PREFS, localStorageFilesPrefsStore, memoryFilesPrefsStore, parseFilesPrefs } from './files-prefs.ts';
 export type { FilesPrefs, FilesPrefsStore } from './files-prefs.ts';

@@ -10,6 +10,7 @@ import type { ChatPersistence } from './chat/index.ts';
 import type { DeviceSource } from './voice/devices.ts';
 import type { ReconnectPolicy } from './connection/reconnect-policy.ts';
 import type { RelayPinStore } from './access/relay-pins.ts';
+import type { RelayListStore } from './connection/relay-list.ts';
 import type { SignalConnection, WebSocketFactory } from './connection/signal-connection.ts';
 import type { SettingsStore } from './voice/voice-settings.ts';
 import type { FilesPrefsStore } from './files-prefs.ts';
@@ -17,8 +18,10 @@ import type { VoiceTransport } from './voice/voice-transport.ts';
 
 /** What a Session needs from the outside world. */
 export interface SessionDeps {
-  /** ws:// or wss:// URL of the relay's control socket. */
+  /** ws:// or wss:// URL of the relay's control socket (the home relay: pins, invites and caches are kept under it). */
   readonly url: string;
+  /** Where the cluster's relay list (connection/relay-list.ts) persists. Default: in memory. */
+  readonly relayLists?: RelayListStore;
   readonly signer: Signer;
   /** Fingerprint of the signer's key, shown in the UI. */
   readonly fingerprint: string;
@@ -35,6 +38,10 @@ export interface SessionDeps {
   readonly invite?: Uint8Array | null;
   /** Called once the invite was used or refused (the page forgets it). */
   readonly onInviteSettled?: () => void;
+  /** Signed room invite bytes from the page's `#room-invite=` fragment, redeemed once after sign-in. */
+  readonly roomInvite?: Uint8Array | null;
+  /** Called once the room invite was answered (the page forgets it). */
+  readonly onRoomInviteSettled?: () => void;
   /** Page URL admins' invite links start with. Default: the relay URL turned into http(s). */
   readonly inviteBaseUrl?: string;
   /** Wall clock, ms (invite expiry, loss-report ages). Default Date.now. */

@@ -22,6 +22,7 @@ import { ControlLink } from './connection/control-link.ts';
 import { ChatClient, memoryChatPersistence } from './chat/index.ts';
 import type { ChatCommand } from './chat/index.ts';
 import { relayErrorState, signedOutState } from './connection/connection-state.ts';
+import { makeRoomInvite, RoomInviteRedeemer } from './perms/room-invite.ts';
 import { isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
 import { denialOf } from './perms/denial.ts';
 import { aclEdits } from './perms/acl-ops.ts';
@@ -35,6 +36,7 @@ import { clientAuthMessage, signHello } from './connection/sign-in.ts';
 import type { Credentials } from './connection/sign-in.ts';
 import type { ControlMessage } from './connection/signal-connection.ts';
 import { exponentialBackoff } from './connection/reconnect-policy.ts';
+import { RelayList } from './connection/relay-list.ts';
 import { initialState } from './state.ts';
 import type { Command, State, UserView, VoiceCommand } from './state.ts';
 import { createTreeLink } from './tree/tree-link.ts';
@@ -68,6 +70,8 @@ export class Session {
   #mutedBeforeDeafen = false;
   /** The room last asked for (a PASSWORD_WRONG answers it) and the SetRoomPassword request counter. */
   readonly #entry = new RoomEntry();
+  /** The room invite this tab was opened with, if any. */
+  readonly #roomInvite: RoomInviteRedeemer;
   readonly #access: AccessManager;
   readonly #tree: RoomTreeStore;
   readonly #chat: ChatClient;
@@ -77,10 +81,14 @@ export class Session {
   #relayKey: Uint8Array | null = null;
   /** The roster pages received since authOk, until the last one (then null). */
   #roster: RosterInProgress | null = null;
+  /** The relays of the organisation (home first) the control link fails over between. */
+  readonly #relays: RelayList;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
+    this.#roomInvite = new RoomInviteRedeemer(deps.roomInvite ?? null, deps.onRoomInviteSettled ?? (() => {}));
     this.#settingsStore = deps.settingsStore ?? memorySettingsStore();
+    this.#relays = new RelayList(deps.url, deps.relayLists);
     this.#access = new AccessManager({
       address: deps.url,
       signer: deps.signer,
@@ -161,7 +169,7 @@ export class Session {
         teardown: () => this.#teardown(),
         onDropped: () => this.#chat.replyLost(),
       },
-      { url: deps.url, webSocket: deps.webSocket, policy: deps.reconnectPolicy ?? exponentialBackoff(), setTimer: this.#setTimer, clearTimer: this.#clearTimer },
+      { relays: this.#relays, webSocket: deps.webSocket, policy: deps.reconnectPolicy ?? exponentialBackoff(), setTimer: this.#setTimer, clearTimer: this.#clearTimer },
     );
   }
 
@@ -252,6 +260,15 @@ export class Session {
       case 'set-room-password':
         this.#set(this.#entry.setPassword(this.#state, this.#send, cmd.roomId, cmd.group, cmd.password));
         return;
+      case 'make-room-invite':
+        if (this.#relayKey) {
+          const ctx = { signer: this.#deps.signer, relayKey: this.#relayKey, baseUrl: this.#deps.inviteBaseUrl ?? pageUrlOf(this.#deps.url), now: (this.#deps.now ?? Date.now)() };
+          void makeRoomInvite(cmd, ctx, () => this.#state, (s) => this.#set(s));
+        }
+        return;
+      case 'close-room-invite':
+        this.#set({ ...this.#state, roomInviteLink: null });
+        return;
       case 'set-muted':
         this.#setSelf(cmd.muted, cmd.muted ? this.#state.deafened : false);
         return;
@@ -333,7 +350,7 @@ export class Session {
         return;
       }
       case 'permsResult':
-        this.#set(passwordResultState(this.#state, msg.value));
+        this.#set(this.#roomInvite.answered(this.#state, msg.value) ?? passwordResultState(this.#state, msg.value));
         return;
       case 'adminState':
         this.#access.adminState(msg.value);
@@ -375,6 +392,9 @@ export class Session {
       case 'lossReport':
         this.#audio.onLossReport(msg.value.fromSessionId, msg.value.lossPermille);
         return;
+      case 'relayList':
+        this.#relays.accept(msg.value.urls);
+        return;
       case 'ping':
         this.#control.signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
         return;
@@ -387,8 +407,13 @@ export class Session {
   #onAuthOk(ok: AuthOk): void {
     const signal = this.#control.signal;
     if (signal) this.#access.signedIn((m) => signal.send(m));
+    if (signal) this.#roomInvite.signedIn((m) => signal.send(m));
+    this.#relays.accept(ok.relayUrls);
+    // Back after a lost connection, possibly on another relay of the cluster (which does not know our last room): ask for it.
+    const before = this.#state.roomId;
     this.#roster = { users: [] };
     this.#set(signedInState(this.#state, ok));
+    if (before !== null && before !== ok.roomId && this.#state.rooms.some((r) => r.id === before)) this.#entry.join(this.#state, this.#send, before, '');
     this.#syncRoomToAudio();
     if (this.#relayKey && signal) {
       this.#chat.connected({ relayKey: this.#relayKey, selfName: this.#credentials?.displayName ?? '', send: (m) => signal.send(m) });

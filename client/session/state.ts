@@ -152,6 +152,29 @@ export interface State {
   readonly roomPassword: RoomPasswordPrompt | null;
   /** The last room password this user set or cleared (SetRoomPassword), with the relay's answer. */
   readonly roomPasswordSet: RoomPasswordSetView | null;
+  /** The room invite link being made or made ("Invite to this room"); null = none. */
+  readonly roomInviteLink: RoomInviteLinkView | null;
+}
+
+/** The invite link being made, or made, for a room. */
+export interface RoomInviteLinkView {
+  readonly roomId: string;
+  readonly status: 'making' | 'ready' | 'failed';
+  /** The link, once ready. */
+  readonly link: string;
+  /** Why it failed, for people. */
+  readonly message: string;
+}
+
+/** What the user chose in the invite dialog. */
+export interface RoomInviteChoice {
+  readonly roomId: string;
+  /** A token group (`password: true`) of that room. */
+  readonly group: string;
+  /** 0 = never expires. */
+  readonly expiresInMs: number;
+  /** 0 = unlimited. */
+  readonly maxUses: number;
 }
 
 export type Command =
@@ -163,6 +186,9 @@ export type Command =
   | { readonly type: 'cancel-room-password' }
   /** Set (or with '' clear) the password of a password group defined on a room (needs edit-perms there). */
   | { readonly type: 'set-room-password'; readonly roomId: string; readonly group: string; readonly password: string }
+  /** Sign a room invite for a token group of a room and show its link. `expiresInMs` 0 = never, `maxUses` 0 = unlimited. */
+  | ({ readonly type: 'make-room-invite' } & RoomInviteChoice)
+  | { readonly type: 'close-room-invite' }
   | { readonly type: 'set-muted'; readonly muted: boolean }
   | { readonly type: 'set-deafened'; readonly deafened: boolean }
   | { readonly type: 'dismiss-notice' }
@@ -230,6 +256,7 @@ export const initialState: State = {
   notice: null,
   roomPassword: null,
   roomPasswordSet: null,
+  roomInviteLink: null,
   role: null,
   relayKeyChange: null,
   invite: null,

@@ -48,6 +48,9 @@ const TEXT: Record<SessionErrorCode, string> = {
   'reply-unreadable': 'A reply from the relay was too large or damaged for this page to read. Try again, or reload the page.',
   'permission-denied': 'This room’s permissions do not allow that.',
   'room-password-wrong': 'That room password is wrong. Too many wrong tries lock this address out for a while.',
+  'room-invite-invalid': 'This room invite link does not work here (it is damaged, for another relay, its room or invite group is gone, or whoever made it may no longer invite).',
+  'room-invite-expired': 'This room invite link has expired. Ask for a new one.',
+  'room-invite-used-up': 'This room invite link has been used as many times as allowed. Ask for a new one.',
 };
 
 /**

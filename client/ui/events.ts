@@ -190,6 +190,25 @@ export class RoomPasswordEvent extends Event {
   }
 }
 
+/** The room invite commands: make a link, or close it. */
+export type RoomInviteCommand = Extract<Command, { type: 'make-room-invite' | 'close-room-invite' }>;
+
+/** A room invite command from the invite dialog. */
+export class RoomInviteEvent extends Event {
+  static readonly type = 'room-invite';
+  constructor(readonly command: RoomInviteCommand) {
+    super(RoomInviteEvent.type, { bubbles: true, composed: true });
+  }
+}
+
+/** Open "Invite to this room" for a room. */
+export class OpenRoomInviteEvent extends Event {
+  static readonly type = 'open-room-invite';
+  constructor(readonly roomId: string) {
+    super(OpenRoomInviteEvent.type, { bubbles: true, composed: true });
+  }
+}
+
 /** An event that stands for one session command. */
 export type SessionCommandEvent =
   | ConnectRequestEvent
@@ -204,7 +223,8 @@ export type SessionCommandEvent =
   | AclEditEvent
   | DismissRefusalEvent
   | LoadHistoryEvent
-  | RoomPasswordEvent;
+  | RoomPasswordEvent
+  | RoomInviteEvent;
 
 /** The types of every {@link SessionCommandEvent}: the app dispatches each one's `command`. */
 export const SESSION_COMMAND_EVENTS: readonly (keyof HTMLElementEventMap)[] = [
@@ -221,6 +241,7 @@ export const SESSION_COMMAND_EVENTS: readonly (keyof HTMLElementEventMap)[] = [
   'dismiss-refusal',
   'load-history',
   'room-password',
+  'room-invite',
 ];
 
 declare global {
@@ -237,6 +258,8 @@ declare global {
     'dismiss-refusal': DismissRefusalEvent;
     'load-history': LoadHistoryEvent;
     'room-password': RoomPasswordEvent;
+    'room-invite': RoomInviteEvent;
+    'open-room-invite': OpenRoomInviteEvent;
     'connect-request': ConnectRequestEvent;
     'join-room': JoinRoomEvent;
     'voice-toggle': VoiceToggleEvent;

@@ -5,6 +5,7 @@ export { ParleyDevPanel } from './parley-dev-panel.ts';
 export { ParleyRoomList } from './parley-room-list.ts';
 export { ParleyRoomDialog } from './parley-room-dialog.ts';
 export { ParleyRoomPassword } from './parley-room-password.ts';
+export { ParleyRoomInvite } from './parley-room-invite.ts';
 export { ParleyRoomHistory } from './parley-room-history.ts';
 export { ParleyTreeStatus } from './parley-tree-status.ts';
 export { ParleyVoiceBar } from './parley-voice-bar.ts';

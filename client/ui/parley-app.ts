@@ -1,4 +1,4 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { errorText, unreadCount } from '../session/index.ts';
 import type { Session, State } from '../session/index.ts';
 import type { IdentityActions } from '../identity-actions.ts';
@@ -16,6 +16,7 @@ import './parley-relay-key-warning.ts';
 import './parley-dev-panel.ts';
 import './parley-room-list.ts';
 import './parley-room-dialog.ts';
+import './parley-room-invite.ts';
 import './parley-room-history.ts';
 import './parley-tree-status.ts';
 import './parley-voice-bar.ts';
@@ -24,7 +25,7 @@ import './parley-perms-dialog.ts';
 import './parley-room-password.ts';
 import './parley-perms-inspector.ts';
 import { knownPeople, permsEditableRooms, selfSubject } from '../session/perms/perm-state.ts';
-import type { InspectEvent, OpenPermissionsEvent } from './events.ts';
+import type { InspectEvent, OpenPermissionsEvent, OpenRoomInviteEvent } from './events.ts';
 
 /** Wide enough to show rooms and chat side by side. */
 const WIDE = '(min-width: 56rem)';
@@ -61,6 +62,7 @@ export class ParleyApp extends LitElement {
     _name: { state: true },
     _actionsRoom: { state: true },
     _permsRoom: { state: true },
+    _inviteRoom: { state: true },
     _inspect: { state: true },
     _view: { state: true },
     _wide: { state: true },
@@ -79,6 +81,8 @@ export class ParleyApp extends LitElement {
   declare _actionsRoom: string;
   /** The room whose permissions editor is open ('' = none). */
   declare _permsRoom: string;
+  /** The room "Invite to this room" is open for ('' = closed). */
+  declare _inviteRoom: string;
   /** The inspector, when open: on which room, about whom, pointing at which permission. */
   declare _inspect: { readonly roomId: string; readonly choice: string; readonly permission: InspectEvent['permission'] } | null;
   declare _view: 'rooms' | 'chat';
@@ -89,6 +93,8 @@ export class ParleyApp extends LitElement {
   readonly #notifier = new MentionNotifier();
   readonly #media: MediaQueryList | null = typeof matchMedia === 'function' ? matchMedia(WIDE) : null;
   #mentionsSeen = -1;
+  /** The last `#permsEditable` answer and what it was computed from. */
+  #editable: { readonly rooms: State['rooms']; readonly key: string; readonly value: ReadonlySet<string> } | null = null;
   #chatVisible: boolean | null = null;
 
   constructor() {
@@ -100,6 +106,7 @@ export class ParleyApp extends LitElement {
     this._name = this.nameStore.load();
     this._actionsRoom = '';
     this._permsRoom = '';
+    this._inviteRoom = '';
     this._inspect = null;
     this._view = 'rooms';
     this._wide = this.#media?.matches ?? true;
@@ -108,6 +115,7 @@ export class ParleyApp extends LitElement {
     for (const type of SESSION_COMMAND_EVENTS) this.addEventListener(type, this.#onCommand);
     listenForFileEvents(this, () => this.session?.files ?? null);
     this.addEventListener('open-permissions', (e: OpenPermissionsEvent) => (this._permsRoom = e.roomId));
+    this.addEventListener('open-room-invite', (e: OpenRoomInviteEvent) => (this._inviteRoom = e.roomId));
     this.addEventListener('inspect', (e: InspectEvent) => (this._inspect = { roomId: e.roomId, choice: e.choice, permission: e.permission }));
   }
 
@@ -213,8 +221,23 @@ export class ParleyApp extends LitElement {
     this.renderRoot.querySelector('parley-voice-settings')?.show();
   };
 
+  /**
+   * Rooms whose permissions this user may edit, recomputed only when the rooms
+   * or who the user is change (evaluating every room on every state change
+   * was ~90 ms of a 5,000-person sign-in).
+   */
+  #permsEditable(s: State, isAdmin: boolean): ReadonlySet<string> {
+    const subject = selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId);
+    const key = isAdmin ? 'admin' : JSON.stringify(subject);
+    if (this.#editable?.rooms !== s.rooms || this.#editable.key !== key) {
+      this.#editable = { rooms: s.rooms, key, value: isAdmin ? new Set() : permsEditableRooms(s.rooms, subject) };
+    }
+    return this.#editable.value;
+  }
+
   /** The permissions editor and the inspector, when open. */
   #permsDialogs(s: State) {
+    if (!this._permsRoom && !this._inspect) return nothing;
     const people = knownPeople(s.users, s.rooms);
     const self = selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId);
     const permsRoom = this._permsRoom ? s.rooms.find((r) => r.id === this._permsRoom) ?? null : null;
@@ -317,7 +340,7 @@ export class ParleyApp extends LitElement {
             .unread=${unread.rooms}
             .directUnread=${unread.direct}
             .canEdit=${isAdmin}
-            .permsEditable=${isAdmin ? new Set<string>() : permsEditableRooms(s.rooms, selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId))}
+            .permsEditable=${this.#permsEditable(s, isAdmin)}
             .userVolumes=${s.voiceSettings.userVolumes}
             @room-actions=${this.#onRoomActions}
           ></parley-room-list>
@@ -337,6 +360,9 @@ export class ParleyApp extends LitElement {
           ? html`<parley-room-dialog .room=${actionsRoom} .rooms=${s.rooms} @close=${() => (this._actionsRoom = '')}></parley-room-dialog>`
           : ''}
         ${this.#permsDialogs(s)}
+        ${this._inviteRoom
+          ? html`<parley-room-invite .room=${s.rooms.find((r) => r.id === this._inviteRoom) ?? null} .link=${s.roomInviteLink} @close=${() => (this._inviteRoom = '')}></parley-room-invite>`
+          : ''}
         ${s.roomPassword && s.roomPassword.roomId !== s.roomId
           ? html`<parley-room-password .prompt=${s.roomPassword} .roomName=${s.rooms.find((r) => r.id === s.roomPassword!.roomId)?.name ?? ''}></parley-room-password>`
           : ''}

@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { PropertyValues } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import { MAX_CHAT_CHARS, chatCharCount } from '../../proto/index.ts';
 import { directKey, errorText, initialChatState, mentionsName, parseConversationKey, unreadCount } from '../session/index.ts';
 import type { ChatCommand, ChatState, ConversationKey, RoomView, UserView } from '../session/index.ts';
@@ -154,7 +155,9 @@ export class ParleyChatPanel extends LitElement {
     return this.renderRoot.querySelector('.log');
   }
 
-  override willUpdate(): void {
+  override willUpdate(changed: PropertyValues): void {
+    // Only a chat change moves the log (see updated); measuring forces a layout of the whole page, which at sign-in is thousands of rooms and people.
+    if (!changed.has('chat')) return;
     const log = this.#log();
     const c = this.#active ? this.chat.conversations.get(this.#active) : undefined;
     this.#scroll = log
@@ -230,10 +233,11 @@ export class ParleyChatPanel extends LitElement {
   #nav() {
     const roomTab = this.#active?.startsWith('room:') ? this.#active : null;
     const dms = [...this.chat.conversations.values()].filter((c) => c.key.startsWith('dm:') && (c.lastSeq > 0 || c.pending.length > 0 || c.key === this.#active));
+    const dmKeys = new Set(dms.map((c) => c.key));
     // One entry per person: someone signed in twice is still one conversation.
     const others = new Map<string, string>();
     for (const u of this.users) {
-      if (u.publicKeyHex !== this.selfKeyHex && !dms.some((c) => c.key === directKey(u.publicKeyHex))) others.set(u.publicKeyHex, u.displayName);
+      if (u.publicKeyHex !== this.selfKeyHex && !dmKeys.has(directKey(u.publicKeyHex))) others.set(u.publicKeyHex, u.displayName);
     }
     return html`<nav aria-label="Conversations">
       ${roomTab ? this.#tab(roomTab) : nothing}
@@ -245,7 +249,8 @@ export class ParleyChatPanel extends LitElement {
             sel.value = '';
           }}>
             <option value="">Direct message…</option>
-            ${[...others].map(([keyHex, name]) => html`<option value=${keyHex}>${name}</option>`)}
+            <!-- One option per person online (thousands in a large organisation): rebuilt only when the people or the open conversations change. -->
+            ${guard([this.users, this.selfKeyHex, [...dmKeys].join(' ')], () => [...others].map(([keyHex, name]) => html`<option value=${keyHex}>${name}</option>`))}
           </select>`
         : nothing}
     </nav>`;

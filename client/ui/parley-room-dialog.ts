@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import type { RoomView } from '../session/index.ts';
-import { OpenPermissionsEvent, TreeEditEvent } from './events.ts';
+import { OpenPermissionsEvent, OpenRoomInviteEvent, TreeEditEvent } from './events.ts';
 import { panelStyles } from './panel-styles.ts';
 
 /** A fresh room id the relay accepts (`[a-z0-9-]`, ≤ 32). */
@@ -133,6 +133,10 @@ export class ParleyRoomDialog extends LitElement {
           this.dispatchEvent(new OpenPermissionsEvent(room.id));
           this.#close();
         }}>Permissions…</button>
+        <button @click=${() => {
+          this.dispatchEvent(new OpenRoomInviteEvent(room.id));
+          this.#close();
+        }}>Invite to this room…</button>
         <button @click=${() => this.#close()}>Close</button>
       </div>
     </dialog>`;

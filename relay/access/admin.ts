@@ -17,8 +17,8 @@ import type { RelayEvents } from '../events.ts';
 import type { Clock } from '../options.ts';
 import type { Member } from '../presence/presence.ts';
 import type { Session } from '../connection/client-connection.ts';
-import type { AccessRecords } from './records.ts';
-import { MAX_INVITE_RECORDS, storedRole, wireRole } from './records.ts';
+import type { AccessChange, AccessRecords } from './records.ts';
+import { banActive, MAX_INVITE_RECORDS, storedRole, wireRole } from './records.ts';
 import { fromHex, toHex } from '../../proto/bytes.ts';
 
 /** What the admin service needs from the roster. */
@@ -50,7 +50,24 @@ export interface AdminDeps {
   readonly permit?: (me: Member, request: AdminRequest) => AdminOutcome | null;
   /** Moves another user (relay/perms/ checks move-others); absent: move_user is a bad request. */
   readonly moveUser?: (me: Member, move: MoveUser) => AdminOutcome;
+  /**
+   * Cluster (relay/cluster/shared-state.ts): decides a request that changes
+   * shared records on the writer; absent: decided here. Kicks and moves act
+   * on this relay's sessions and are always decided here.
+   */
+  readonly forward?: (me: Member, request: AdminRequest) => Promise<AdminOutcome>;
+  /**
+   * Cluster: makes changes durable in the shared log, which applies them on
+   * every relay through {@link AdminService.applied}; absent: written to the
+   * records here and applied at once.
+   */
+  readonly commit?: (changes: readonly AccessChange[]) => Promise<void>;
+  /** Called after a role was applied to the signed-in sessions (what they may see follows it). */
+  readonly onRoleApplied?: () => void;
 }
+
+/** Admin actions whose effect is shared records (forwarded to a cluster's writer). */
+const SHARED: ReadonlySet<AdminRequest['action']['case']> = new Set(['registerInvite', 'revokeInvite', 'ban', 'liftBan', 'setRole']);
 
 /** An admin request's answer: code 0 = done; a permission refusal carries its denial. */
 export interface AdminOutcome {
@@ -88,18 +105,60 @@ export class AdminService {
     const requestId = request.requestId;
     const reply = (o: Outcome): void => session.send({ case: 'adminResult', value: { requestId, code: o.code, message: o.message, denial: o.denial } });
     const me = this.#deps.directory.member(session);
-    const { permit } = this.#deps;
-    const refusal = !me ? fail(ErrorCode.FORBIDDEN, 'admin role required') : permit ? permit(me, request) : me.role === Role.ADMIN ? null : fail(ErrorCode.FORBIDDEN, 'admin role required');
-    if (!me || refusal) {
-      reply(refusal ?? fail(ErrorCode.FORBIDDEN, 'admin role required'));
+    if (!me) {
+      reply(fail(ErrorCode.FORBIDDEN, 'admin role required'));
       return;
     }
-    this.#run(me, request)
+    const { forward } = this.#deps;
+    (forward && SHARED.has(request.action.case) ? forward(me, request) : this.decide(me, request))
       .then(reply)
       .catch((error: unknown) => {
         this.#deps.events.emit('internal-error', { where: 'admin request', error });
         reply(fail(ErrorCode.INTERNAL, 'admin request failed'));
       });
+  }
+
+  /**
+   * Decides one request of `me` against this relay's records and carries it
+   * out; never a refusal by throwing. A cluster's writer runs it for requests
+   * from every relay (`me` as the submitting relay knows them, role from here).
+   */
+  async decide(me: Member, request: AdminRequest): Promise<Outcome> {
+    const { permit } = this.#deps;
+    const refusal = permit ? permit(me, request) : me.role === Role.ADMIN ? null : fail(ErrorCode.FORBIDDEN, 'admin role required');
+    return refusal ?? this.#run(me, request);
+  }
+
+  /**
+   * What changed records mean for the signed-in sessions here: a banned key
+   * is put out, a role is applied (and a new admin gets the admin view),
+   * admins see the new invites and bans. Runs after the changes are written,
+   * on every relay of a cluster.
+   */
+  applied(changes: readonly AccessChange[]): void {
+    const { directory, clock } = this.#deps;
+    let push = false;
+    for (const c of changes) {
+      if (c.kind === 'role') {
+        const role = wireRole(c.record?.role);
+        directory.applyRole(c.keyHex, role);
+        if (role === Role.ADMIN) for (const s of directory.sessionsOfKey(c.keyHex)) this.sendState(s);
+        this.#deps.onRoleApplied?.();
+        continue;
+      }
+      push = true;
+      if (c.kind === 'ban' && c.record && banActive(c.record, clock.now())) {
+        const { reason, untilMs } = c.record;
+        for (const s of directory.sessionsOfKey(c.keyHex)) s.refuse(ErrorCode.BANNED, reason ? `banned: ${reason}` : 'banned', 'ban', untilMs);
+      }
+    }
+    if (push) this.pushState();
+  }
+
+  async #commit(changes: readonly AccessChange[]): Promise<void> {
+    if (this.#deps.commit) return this.#deps.commit(changes);
+    await this.#deps.records.apply(changes);
+    this.applied(changes);
   }
 
   /** The current admin view: every invite record and every ban in force. */
@@ -175,17 +234,9 @@ export class AdminService {
     if (records.invite(idHex)) return DONE;
     if (records.inviteCount >= MAX_INVITE_RECORDS) return fail(ErrorCode.BAD_REQUEST, `at most ${MAX_INVITE_RECORDS} invites; revoke old ones`);
     const role = storedRole(invite.role) ?? 'member';
-    await records.putInvite(idHex, {
-      role,
-      expiresAtMs: invite.expiresAtMs,
-      maxUses: invite.maxUses,
-      issuerHex: toHex(invite.issuerKey),
-      uses: 0,
-      revoked: false,
-      createdAtMs: clock.now(),
-    });
+    const record = { role, expiresAtMs: invite.expiresAtMs, maxUses: invite.maxUses, issuerHex: toHex(invite.issuerKey), uses: 0, revoked: false, createdAtMs: clock.now() };
+    await this.#commit([{ kind: 'invite', idHex, record }]);
     this.#action(me, 'register-invite', idHex);
-    this.pushState();
     return DONE;
   }
 
@@ -196,12 +247,9 @@ export class AdminService {
     const known = records.invite(idHex);
     if (!known && records.inviteCount >= MAX_INVITE_RECORDS) return fail(ErrorCode.BAD_REQUEST, `at most ${MAX_INVITE_RECORDS} invites are kept`);
     // Revoking an id never seen still sticks: the link may be out there, unused so far.
-    await records.putInvite(idHex, {
-      ...(known ?? { role: 'member', expiresAtMs: 0, maxUses: 0, issuerHex: toHex(me.publicKey), uses: 0, createdAtMs: clock.now() }),
-      revoked: true,
-    });
+    const record = { ...(known ?? { role: 'member' as const, expiresAtMs: 0, maxUses: 0, issuerHex: toHex(me.publicKey), uses: 0, createdAtMs: clock.now() }), revoked: true };
+    await this.#commit([{ kind: 'invite', idHex, record }]);
     this.#action(me, 'revoke-invite', idHex);
-    this.pushState();
     return DONE;
   }
 
@@ -217,7 +265,7 @@ export class AdminService {
   }
 
   async #ban(me: Member, ban: BanKey): Promise<Outcome> {
-    const { records, clock, directory } = this.#deps;
+    const { clock } = this.#deps;
     if (ban.publicKey.byteLength !== KEY_BYTES) return fail(ErrorCode.BAD_REQUEST, 'public key must be 32 bytes');
     if (Buffer.compare(ban.publicKey, me.publicKey) === 0) return fail(ErrorCode.BAD_REQUEST, 'you cannot ban yourself');
     const reason = cleanReason(ban.reason);
@@ -226,35 +274,31 @@ export class AdminService {
     const now = clock.now();
     const untilMs = ban.durationMs === 0n ? 0 : now + Number(ban.durationMs);
     const keyHex = toHex(ban.publicKey);
-    await records.setBan(keyHex, { untilMs, reason, bannedAtMs: now, bannedBy: toHex(me.publicKey) });
+    await this.#commit([{ kind: 'ban', keyHex, record: { untilMs, reason, bannedAtMs: now, bannedBy: toHex(me.publicKey) } }]);
     this.#action(me, 'ban', `key:${keyHex.slice(0, 16)}`);
-    for (const s of directory.sessionsOfKey(keyHex)) s.refuse(ErrorCode.BANNED, reason ? `banned: ${reason}` : 'banned', 'ban', untilMs);
-    this.pushState();
     return DONE;
   }
 
   async #liftBan(me: Member, publicKey: Uint8Array): Promise<Outcome> {
     if (publicKey.byteLength !== KEY_BYTES) return fail(ErrorCode.BAD_REQUEST, 'public key must be 32 bytes');
     const keyHex = toHex(publicKey);
-    if (!(await this.#deps.records.liftBan(keyHex))) return fail(ErrorCode.UNKNOWN_USER, 'that key is not banned');
+    if (!this.#deps.records.storedBan(keyHex)) return fail(ErrorCode.UNKNOWN_USER, 'that key is not banned');
+    await this.#commit([{ kind: 'ban', keyHex, record: null }]);
     this.#action(me, 'lift-ban', `key:${keyHex.slice(0, 16)}`);
-    this.pushState();
     return DONE;
   }
 
   async #setRole(me: Member, set: SetRole): Promise<Outcome> {
-    const { records, clock, directory } = this.#deps;
+    const { clock } = this.#deps;
     if (set.publicKey.byteLength !== KEY_BYTES) return fail(ErrorCode.BAD_REQUEST, 'public key must be 32 bytes');
     // No one can sign in with such a key (keys/public-key.ts): a role for it would be a dead record.
     if (!isAcceptablePublicKey(set.publicKey)) return fail(ErrorCode.BAD_REQUEST, 'public key not acceptable');
     if (Buffer.compare(set.publicKey, me.publicKey) === 0) return fail(ErrorCode.BAD_REQUEST, 'you cannot change your own role');
     if (set.role !== Role.ADMIN && set.role !== Role.MEMBER && set.role !== Role.GUEST) return fail(ErrorCode.BAD_REQUEST, 'unknown role');
     const keyHex = toHex(set.publicKey);
-    await records.setRole(keyHex, storedRole(set.role), toHex(me.publicKey), clock.now());
+    const role = storedRole(set.role);
+    await this.#commit([{ kind: 'role', keyHex, record: role ? { role, grantedAtMs: clock.now(), grantedBy: toHex(me.publicKey) } : null }]);
     this.#action(me, 'set-role', `key:${keyHex.slice(0, 16)} role:${Role[set.role]}`);
-    directory.applyRole(keyHex, set.role);
-    // A new admin needs the admin view; the others see the change in userUpdated.
-    if (set.role === Role.ADMIN) for (const s of directory.sessionsOfKey(keyHex)) this.sendState(s);
     return DONE;
   }
 }

@@ -16,7 +16,7 @@
 import { decodeInvite, ErrorCode, inviteSigningBytes, Role } from '../../proto/index.ts';
 import type { Invite } from '../../proto/index.ts';
 import { verifyEd25519 } from './ed25519.ts';
-import type { AccessRecords, InviteRecord, StoredRole } from './records.ts';
+import type { AccessChange, AccessRecords, InviteRecord, StoredRole } from './records.ts';
 import { storedRole, wireRole } from './records.ts';
 import { sameBytes, toHex } from '../../proto/bytes.ts';
 
@@ -111,9 +111,9 @@ export function decideAdmission(publicKey: Uint8Array, inviteBytes: Uint8Array, 
   return refuse(ErrorCode.NOT_INVITED, 'this relay is members-only: an invite is needed');
 }
 
-/** Writes what an admission granted: the role and one use of the invite. Resolves when durable. */
-export async function applyAdmission(publicKey: Uint8Array, admission: Admission, records: AccessRecords, now: number): Promise<void> {
-  if (!admission.ok || !admission.grant) return;
+/** What an admission granted, as record changes: the role and one use of the invite (none without a grant). */
+export function admissionChanges(publicKey: Uint8Array, admission: Admission, records: AccessRecords, now: number): AccessChange[] {
+  if (!admission.ok || !admission.grant) return [];
   const { invite, idHex, role } = admission.grant;
   const record = records.invite(idHex);
   const next: InviteRecord = {
@@ -125,6 +125,14 @@ export async function applyAdmission(publicKey: Uint8Array, admission: Admission
     revoked: false,
     createdAtMs: record?.createdAtMs ?? now,
   };
+  return [
+    { kind: 'invite', idHex, record: next },
+    { kind: 'role', keyHex: toHex(publicKey), record: { role, grantedAtMs: now, grantedBy: `invite:${idHex}` } },
+  ];
+}
+
+/** Writes what an admission granted: the role and one use of the invite. Resolves when durable. */
+export async function applyAdmission(publicKey: Uint8Array, admission: Admission, records: AccessRecords, now: number): Promise<void> {
   // Both writes enter the store's queue now, in this tick: the next admission sees the new count.
-  await Promise.all([records.putInvite(idHex, next), records.setRole(toHex(publicKey), role, `invite:${idHex}`, now)]);
+  await records.apply(admissionChanges(publicKey, admission, records, now));
 }

@@ -8,7 +8,7 @@
  */
 import { ErrorCode, PROTOCOL_VERSION, Role } from '../../proto/index.ts';
 import type { ClientAuth } from '../../proto/index.ts';
-import type { AddressLockout, Admission } from './index.ts';
+import type { AccessRefusal, AddressLockout, Admission } from './index.ts';
 import { verifyClientAuth } from './auth.ts';
 import type { AuthIdentity } from './auth.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
@@ -28,8 +28,12 @@ export interface HandshakeDeps {
   readonly lockout: AddressLockout;
   /** Decides admission for a verified key and the invite it brought. Synchronous: see access/admission.ts. */
   decide(publicKey: Uint8Array, invite: Uint8Array): Admission;
-  /** Persists what `decide` granted; called in the same tick as `decide`. */
-  apply(publicKey: Uint8Array, admission: Admission): Promise<void>;
+  /**
+   * Persists what `decide` granted; called in the same tick as `decide`. In a
+   * cluster the writer decides a grant again (the last use of an invite may
+   * have gone on another relay) and may refuse it: that refusal is returned.
+   */
+  apply(publicKey: Uint8Array, admission: Admission, displayName: string): Promise<AccessRefusal | void>;
   /** True when the relay holds its most signed-in sessions (`limits.maxSessions`): others are refused SERVER_FULL. */
   full(): boolean;
   /** Called with a verified, admitted identity while the session is `authenticating`. */
@@ -99,8 +103,14 @@ export class Handshake {
           this.#refuse(session, ErrorCode.SERVER_FULL, 'the relay holds its most sessions');
           return;
         }
-        await this.#deps.apply(result.identity.publicKey, admission);
+        const refused = await this.#deps.apply(result.identity.publicKey, admission, result.identity.displayName);
         if (session.state !== 'authenticating') return;
+        if (refused) {
+          // A cluster with no writer right now is not a failed sign-in (no lock-out charge): the client tries again.
+          if (refused.code === ErrorCode.CLUSTER_UNAVAILABLE) this.#refuse(session, refused.code, refused.detail);
+          else this.#failed(session, refused.code, refused.detail, refused.untilMs);
+          return;
+        }
         this.#clearDeadline(session);
         this.#deps.admit(session, result.identity, admission);
       })

@@ -1,7 +1,7 @@
 /** Access control: roles, bans, invites, the admission decision, lock-outs, admin requests and the admin CLI. */
-export { AccessRecords, banActive, MAX_INVITE_RECORDS, storedRole, wireRole } from './records.ts';
-export type { BanRecord, InviteRecord, RoleRecord, StoredRole } from './records.ts';
-export { applyAdmission, decideAdmission, guestsAllowed, verifyInvite } from './admission.ts';
+export { AccessRecords, accessChangeJson, banActive, MAX_INVITE_RECORDS, parseAccessChange, storedRole, wireRole } from './records.ts';
+export type { AccessChange, BanRecord, InviteRecord, RoleRecord, StoredRole } from './records.ts';
+export { admissionChanges, applyAdmission, decideAdmission, guestsAllowed, verifyInvite } from './admission.ts';
 export type { AccessRefusal, Admission, AdmissionContext, GuestPolicy } from './admission.ts';
 export { AddressLockout, DEFAULT_LOCKOUT } from './lockout.ts';
 export type { LockoutPolicy } from './lockout.ts';

@@ -84,6 +84,36 @@ function parseInvite(v: unknown): InviteRecord | null {
   return { role, expiresAtMs, maxUses, issuerHex, uses, revoked, createdAtMs };
 }
 
+/**
+ * One change to the access records, as an absolute value (so applying it
+ * twice is applying it once): what a cluster's shared log carries
+ * (relay/cluster/shared-state.ts), and what a single relay writes directly.
+ */
+export type AccessChange =
+  | { readonly kind: 'role'; readonly keyHex: string; readonly record: RoleRecord | null }
+  | { readonly kind: 'ban'; readonly keyHex: string; readonly record: BanRecord | null }
+  | { readonly kind: 'invite'; readonly idHex: string; readonly record: InviteRecord };
+
+/** Parses one {@link AccessChange} (a log entry's); null when malformed. */
+export function parseAccessChange(v: unknown): AccessChange | null {
+  if (!isRecord(v) || typeof v.id !== 'string' || !/^[0-9a-f]{1,128}$/.test(v.id)) return null;
+  if (v.kind === 'role') {
+    const record = v.record === null ? null : parseRole(v.record);
+    return record === null && v.record !== null ? null : { kind: 'role', keyHex: v.id, record };
+  }
+  if (v.kind === 'ban') {
+    const record = v.record === null ? null : parseBan(v.record);
+    return record === null && v.record !== null ? null : { kind: 'ban', keyHex: v.id, record };
+  }
+  const invite = v.kind === 'invite' ? parseInvite(v.record) : null;
+  return invite ? { kind: 'invite', idHex: v.id, record: invite } : null;
+}
+
+/** The JSON form {@link parseAccessChange} reads. */
+export function accessChangeJson(c: AccessChange): { kind: string; id: string; record: unknown } {
+  return { kind: c.kind, id: c.kind === 'invite' ? c.idHex : c.keyHex, record: c.record };
+}
+
 /** True while `ban` is in force at `now`. */
 export function banActive(ban: BanRecord, now: number): boolean {
   return ban.untilMs === 0 || ban.untilMs > now;
@@ -147,8 +177,9 @@ export class AccessRecords {
     return out;
   }
 
-  setBan(keyHex: string, ban: BanRecord): Promise<void> {
-    return this.#bans.set(keyHex, ban, { durable: true });
+  /** The stored ban of `keyHex`, in force or not. */
+  storedBan(keyHex: string): BanRecord | undefined {
+    return this.#bans.get(keyHex);
   }
 
   /** Lifts a ban; false when there was none. */
@@ -170,8 +201,14 @@ export class AccessRecords {
     return this.#invites.size;
   }
 
-  /** Records an invite (first registration or first use). Keeps existing uses and revocation. */
-  putInvite(idHex: string, record: InviteRecord): Promise<void> {
-    return this.#invites.set(idHex, record, { durable: true });
+  /** Writes `changes`; every write enters the store's queue in this tick (the next read sees them). Resolves when durable. */
+  async apply(changes: readonly AccessChange[]): Promise<void> {
+    await Promise.all(
+      changes.map((c) => {
+        if (c.kind === 'invite') return this.#invites.set(c.idHex, c.record, { durable: true });
+        if (c.kind === 'role') return c.record ? this.#roles.set(c.keyHex, c.record, { durable: true }) : this.#roles.delete(c.keyHex, { durable: true });
+        return c.record ? this.#bans.set(c.keyHex, c.record, { durable: true }) : this.#bans.delete(c.keyHex, { durable: true });
+      }),
+    );
   }
 }

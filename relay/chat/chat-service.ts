@@ -7,12 +7,16 @@
  * The cheap checks and the signature run as the frame arrives; everything
  * that touches storage runs on one queue, in arrival order, so two items for
  * one message (a retry, an edit racing a delete) see each other's effects.
- * An ack is sent only after its batch is on disk.
+ * An ack is sent only after its batch is on disk. In a cluster the queue is
+ * the writer's state log (relay/cluster/shared-state.ts): the writer decides
+ * (`decide`, with chat-judge.ts) and every relay stores and delivers what it
+ * decided (`applyChange`), in the log's order.
  */
-import { create } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ChatAction, ChatActionCode, ChatMessageSchema, ErrorCode, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
+import { ErrorCode, MAX_CONTROL_FRAME_BYTES, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
 import type { ChatHeadSchema, ChatHistoryRequest, ChatItem, ChatMessage, ChatSend, ChatSigningFields, PermissionDenialSchema } from '../../proto/index.ts';
+import { judgeChat, placeOf } from './chat-judge.ts';
+import type { ChatChange, ChatRefusal } from './chat-judge.ts';
 import { verifyEd25519 } from '../access/ed25519.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
@@ -56,6 +60,10 @@ export interface ChatServiceDeps {
   readonly sees?: (session: Session, roomId: string) => boolean;
   /** Extra check of an item's attachment (a shared file's manifest); null when fine. */
   readonly checkItem?: (item: ChatItem) => { readonly code: ErrorCode; readonly detail: string } | null;
+  /** Cluster (relay/cluster/shared-state.ts): has the writer decide an item that passed the edge checks; absent: decided here. */
+  readonly forward?: (member: Member, item: ChatItem) => Promise<ChatVerdict>;
+  /** Cluster, on the writer: makes a decided change durable in the shared log, which applies it on every relay ({@link ChatService.applyChange}). */
+  readonly commit?: (change: ChatChange) => Promise<void>;
 }
 
 /**
@@ -67,9 +75,9 @@ export const MAX_HISTORY_IN_FLIGHT = 4;
 
 const actorOf = (m: Member): ChatActor => ({ publicKeyHex: toHex(m.publicKey), role: m.role });
 
-function placeOf(conv: Conversation, selfHex: string): ChatPlace {
-  if (conv.kind === 'room') return { kind: 'room', roomId: conv.roomId };
-  return { kind: 'direct', peerKeyHex: conv.a === selfHex ? conv.b : conv.a };
+/** The writer's verdict on one item (a cluster): code 0 with the message's seq, or the refusal. */
+export interface ChatVerdict extends ChatRefusal {
+  readonly seq: number;
 }
 
 /** The chat feature of one relay. */
@@ -111,32 +119,24 @@ export class ChatService {
       this.#refuse(session, item.id, ErrorCode.RATE_LIMITED, 'too many chat messages', wait);
       return;
     }
-    if (!verifyEd25519(item.authorKey, chatSigningBytes(check.fields), item.signature)) {
-      this.#refuse(session, item.id, ErrorCode.BAD_SIGNATURE, 'signature does not verify');
+    const checked = this.#checkSigned(actor, item, check.fields, session);
+    if (!checked.ok) {
+      this.#refuse(session, item.id, checked.code, checked.detail);
       return;
     }
-    const check2 = this.#deps.checkItem;
-    const attachment = check2 ? check2(item) : item.file ? { code: ErrorCode.BAD_REQUEST, detail: 'files are not accepted' } : null;
-    if (attachment) {
-      this.#refuse(session, item.id, attachment.code, attachment.detail);
-      return;
-    }
-    const target = check.fields.target;
-    if (target.kind === 'room' && !this.#roomFor(session, target.roomId)) {
-      this.#refuse(session, item.id, ErrorCode.UNKNOWN_ROOM, 'no such room');
-      return;
-    }
-    if (target.kind === 'direct' && toHex(target.peerKey) === actor.publicKeyHex) {
-      this.#refuse(session, item.id, ErrorCode.BAD_REQUEST, 'a direct message needs another user');
-      return;
-    }
-    // Only to keys that have signed in here once: otherwise anyone could open endless conversations with made-up keys.
-    if (target.kind === 'direct' && this.#deps.displayNameOf(toHex(target.peerKey)) === undefined) {
-      this.#refuse(session, item.id, ErrorCode.CHAT_NOT_FOUND, 'no such user on this relay');
-      return;
-    }
-    const conv = conversationOf(target, actor.publicKeyHex);
+    const conv = checked.conv;
     this.#inFlight.add(idHex);
+    const forward = this.#deps.forward;
+    if (forward) {
+      forward(member, item)
+        .then((v) => (v.code === ErrorCode.UNSPECIFIED ? this.#ack(session, item.id, v.seq) : this.#refuse(session, item.id, v.code, v.detail, 0, v.denial)))
+        .catch((error: unknown) => {
+          this.#deps.events.emit('internal-error', { where: 'chat forward', error });
+          this.#refuse(session, item.id, ErrorCode.INTERNAL, 'chat storage failed');
+        })
+        .finally(() => this.#inFlight.delete(idHex));
+      return;
+    }
     this.#enqueue(async () => {
       try {
         await this.#apply(session, member, actor, item, check.fields, conv);
@@ -168,10 +168,11 @@ export class ChatService {
       answer({ code: ErrorCode.CHAT_FORBIDDEN });
       return;
     }
-    // A client that has not read the last pages, or has enough asked already, gets no new one (and costs no storage read): it may ask again.
+    // A client without room for a whole page, or with enough asked already, gets no page (and costs no storage read): it may ask again.
     const queued = this.#historyQueued.get(session) ?? 0;
-    if (session.congested || queued >= MAX_HISTORY_IN_FLIGHT) {
-      answer({ code: ErrorCode.SLOW_DOWN });
+    const refusal = { case: 'chatHistory' as const, value: { requestId: msg.requestId, target: msg.target, code: ErrorCode.SLOW_DOWN } };
+    if (!session.hasRoomForOptional(MAX_CONTROL_FRAME_BYTES) || queued >= MAX_HISTORY_IN_FLIGHT) {
+      session.refuseOptional(refusal);
       return;
     }
     this.#historyQueued.set(session, queued + 1);
@@ -183,12 +184,14 @@ export class ChatService {
       if (left > 0) this.#historyQueued.set(session, left);
       else this.#historyQueued.delete(session);
       if (session.state === 'closed') return;
+      // Asked again when its turn comes: pages queued behind others may meet a socket that filled meanwhile.
+      if (!session.hasRoomForOptional(MAX_CONTROL_FRAME_BYTES)) {
+        session.refuseOptional(refusal);
+        return;
+      }
       const page = await store.page(conv.key, before, limit, clock.now() - limits.maxAgeMs);
       const value = { requestId: msg.requestId, target: msg.target };
-      session.sendOptionalEncoded(chatHistoryFrame(value, page.messages, page.hasMore), () => ({
-        case: 'chatHistory',
-        value: { ...value, code: ErrorCode.SLOW_DOWN },
-      }));
+      session.sendOptionalEncoded(chatHistoryFrame(value, page.messages, page.hasMore), () => refusal);
     }, session);
   }
 
@@ -229,49 +232,85 @@ export class ChatService {
   }
 
   async #apply(session: Session, member: Member, actor: ChatActor, item: ChatItem, fields: ChatSigningFields, conv: Conversation): Promise<void> {
-    const { store, clock, limits, policy } = this.#deps;
-    const idHex = toHex(item.id);
-    if (this.#answerRepeat(session, idHex, actor.publicKeyHex)) return;
-    const place = placeOf(conv, actor.publicKeyHex);
-    const now = clock.now();
-    if (fields.action === ChatActionCode.post) {
-      if (!policy(actor, 'post', place)) {
-        this.#refuse(session, item.id, ErrorCode.CHAT_FORBIDDEN, 'text is not allowed here', 0, this.#deps.explain?.(member, 'post', place));
-        return;
-      }
-      const message = create(ChatMessageSchema, { serverTimeMs: BigInt(now), authorName: member.displayName, post: item });
-      const seq = await store.append(conv, message, actor.publicKeyHex);
-      this.#ack(session, item.id, seq);
-      this.#deps.events.emit('chat-stored', { action: 'post' });
-      this.#deliver(conv, message);
-      await store.prune(conv.key, limits.maxMessages, now - limits.maxAgeMs);
+    if (this.#answerRepeat(session, toHex(item.id), actor.publicKeyHex)) return;
+    const verdict = await judgeChat(this.#deps, member, actor, item, fields, conv, this.#deps.clock.now());
+    if (!verdict.ok) {
+      this.#refuse(session, item.id, verdict.code, verdict.detail, 0, verdict.denial);
       return;
     }
-    const ref = store.lookup(toHex(fields.refId));
-    const record = ref?.post && ref.conv === conv.key ? await store.get(conv.key, ref.seq) : undefined;
-    const message = record?.message;
-    if (!ref || !record || !message?.post || message.deletion) {
-      this.#refuse(session, item.id, ErrorCode.CHAT_NOT_FOUND, 'no such message here');
-      return;
-    }
-    const own = ref.author === actor.publicKeyHex;
-    const permission: ChatPermission = item.action === ChatAction.EDIT ? (own ? 'edit-own' : 'edit-other') : own ? 'delete-own' : 'delete-other';
-    if (!policy(actor, permission, place)) {
-      this.#refuse(session, item.id, ErrorCode.CHAT_FORBIDDEN, `${permission} not allowed`, 0, this.#deps.explain?.(member, permission, place));
-      return;
-    }
-    message.changedTimeMs = BigInt(now);
-    if (item.action === ChatAction.EDIT) {
-      message.edit = item;
+    await this.applyChange(verdict.change, (seq) => this.#ack(session, item.id, seq));
+  }
+
+  /**
+   * Stores a decided change and delivers the message to the sessions here
+   * that may read it; `stored` runs once it is on disk, before delivery.
+   * Returns the message's seq. A cluster applies every logged change here,
+   * in log order, so seqs are the same on every relay.
+   */
+  async applyChange(change: ChatChange, stored?: (seq: number) => void): Promise<number> {
+    const { store, limits, clock } = this.#deps;
+    const conv = conversationFromKey(change.conv);
+    if (!conv) throw new Error(`bad conversation key ${change.conv}`);
+    // Already stored (a log entry applied again after a crash between the change and its position): nothing to do.
+    const seen = store.lookup(toHex(change.kind === 'post' ? change.message.post!.id : change.itemId));
+    if (seen) return seen.seq;
+    let seq: number;
+    if (change.kind === 'post') {
+      seq = await store.append(conv, change.message, change.author);
     } else {
-      message.deletion = item;
-      message.edit = undefined;
-      message.post.text = '';
+      const record = await store.get(change.conv, change.seq);
+      // Pruned here already (a cluster's relays prune by their own clocks): nothing left to change.
+      if (!record) return change.seq;
+      record.message = change.message;
+      await store.update(change.conv, record, change.itemId, change.author);
+      seq = change.seq;
     }
-    await store.update(conv.key, record, item.id, actor.publicKeyHex);
-    this.#ack(session, item.id, ref.seq);
-    this.#deps.events.emit('chat-stored', { action: item.action === ChatAction.EDIT ? 'edit' : 'delete' });
-    this.#deliver(conv, message);
+    stored?.(seq);
+    const action = change.kind === 'post' ? 'post' : change.message.deletion ? 'delete' : 'edit';
+    this.#deps.events.emit('chat-stored', { action });
+    this.#deliver(conv, change.message);
+    if (change.kind === 'post') await store.prune(conv.key, limits.maxMessages, clock.now() - limits.maxAgeMs);
+    return seq;
+  }
+
+  /**
+   * A cluster's writer: decides `member`'s item (from any relay) against the
+   * store here and commits the change; the verdict is what the submitting
+   * relay acks. The edge checks run again, so a relay that skipped them
+   * changes nothing.
+   */
+  async decide(member: Member, item: ChatItem): Promise<ChatVerdict> {
+    const check = checkChatItem(item, this.#deps.relayKey);
+    if (!check.ok) return { code: check.code, detail: check.detail, seq: 0 };
+    const actor = actorOf(member);
+    if (toHex(item.authorKey) !== actor.publicKeyHex) return { code: ErrorCode.BAD_REQUEST, detail: 'author key is not the signed-in key', seq: 0 };
+    const checked = this.#checkSigned(actor, item, check.fields, undefined);
+    if (!checked.ok) return { code: checked.code, detail: checked.detail, seq: 0 };
+    const idHex = toHex(item.id);
+    const { store, commit, clock } = this.#deps;
+    const seen = store.lookup(idHex);
+    if (seen) return seen.author === actor.publicKeyHex ? { code: ErrorCode.UNSPECIFIED, detail: '', seq: seen.seq } : { code: ErrorCode.CHAT_ID_CONFLICT, detail: 'id already used', seq: 0 };
+    const verdict = await judgeChat(this.#deps, member, actor, item, check.fields, checked.conv, clock.now());
+    if (!verdict.ok) return { code: verdict.code, detail: verdict.detail, seq: 0, denial: verdict.denial };
+    if (commit) await commit(verdict.change);
+    else await this.applyChange(verdict.change);
+    return { code: ErrorCode.UNSPECIFIED, detail: '', seq: store.lookup(idHex)?.seq ?? 0 };
+  }
+
+  /** The checks of a well-formed item of `actor` that need no store: signature, attachment, target. */
+  #checkSigned(actor: ChatActor, item: ChatItem, fields: ChatSigningFields, session: Session | undefined): { ok: true; conv: Conversation } | { ok: false; code: ErrorCode; detail: string } {
+    if (!verifyEd25519(item.authorKey, chatSigningBytes(fields), item.signature)) return { ok: false, code: ErrorCode.BAD_SIGNATURE, detail: 'signature does not verify' };
+    const check2 = this.#deps.checkItem;
+    const attachment = check2 ? check2(item) : item.file ? { code: ErrorCode.BAD_REQUEST, detail: 'files are not accepted' } : null;
+    if (attachment) return { ok: false, ...attachment };
+    const target = fields.target;
+    const roomKnown = target.kind === 'room' && this.#deps.presence.hasRoom(target.roomId) && (!session || (this.#deps.sees?.(session, target.roomId) ?? true));
+    if (target.kind === 'room' && !roomKnown) return { ok: false, code: ErrorCode.UNKNOWN_ROOM, detail: 'no such room' };
+    if (target.kind === 'direct' && toHex(target.peerKey) === actor.publicKeyHex) return { ok: false, code: ErrorCode.BAD_REQUEST, detail: 'a direct message needs another user' };
+    // Only to keys that have signed in once: otherwise anyone could open endless conversations with made-up keys.
+    // (A cluster's writer decides it: it knows every key as soon as any relay admitted it.)
+    if (target.kind === 'direct' && (!session || !this.#deps.forward) && this.#deps.displayNameOf(toHex(target.peerKey)) === undefined) return { ok: false, code: ErrorCode.CHAT_NOT_FOUND, detail: 'no such user on this relay' };
+    return { ok: true, conv: conversationOf(target, actor.publicKeyHex) };
   }
 
   /** Answers a repeated id from what is stored; false when the id is new. */

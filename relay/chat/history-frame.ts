@@ -10,8 +10,8 @@
  */
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { ChatHistorySchema, ChatMessageSchema, ChatRecordSchema, ChatTargetSchema, EnvelopeSchema } from '../../proto/index.ts';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { ChatHistorySchema, ChatMessageSchema, ChatRecordSchema, ChatTargetSchema, EnvelopeSchema, repeatedFieldBytes, varintBytes } from '../../proto/index.ts';
 
 /** A stored message as bytes, and the one field a page needs to read. */
 export interface StoredMessage {
@@ -59,12 +59,48 @@ export interface HistoryHeader {
   readonly target?: MessageInitShape<typeof ChatTargetSchema> | undefined;
 }
 
-/** One ChatHistory Envelope around already encoded ChatMessages (oldest first). */
+/**
+ * One ChatHistory Envelope around already encoded ChatMessages (oldest
+ * first), written into one buffer of its exact size. protobuf's BinaryWriter
+ * grows its buffer by doubling and copies the body again into the envelope:
+ * ~240 KB of short-lived buffers for a 60 KB page, which is what a slow
+ * reader's first pages left for the GC (docs/BENCHMARKS.md "Slow reader").
+ */
 export function chatHistoryFrame(header: HistoryHeader, messages: readonly Uint8Array[], hasMore: boolean): Uint8Array {
-  const body = new BinaryWriter();
-  if (header.requestId !== 0) body.tag(HISTORY.requestId!.number, WireType.Varint).uint32(header.requestId);
-  if (header.target) body.tag(HISTORY.target!.number, WireType.LengthDelimited).bytes(toBinary(ChatTargetSchema, create(ChatTargetSchema, header.target)));
-  for (const m of messages) body.tag(HISTORY.messages!.number, WireType.LengthDelimited).bytes(m);
-  if (hasMore) body.tag(HISTORY.hasMore!.number, WireType.Varint).bool(true);
-  return new BinaryWriter().tag(ENVELOPE_HISTORY, WireType.LengthDelimited).bytes(body.finish()).finish();
+  const target = header.target ? toBinary(ChatTargetSchema, create(ChatTargetSchema, header.target)) : undefined;
+  let bodyBytes = 0;
+  if (header.requestId !== 0) bodyBytes += varintBytes(tagOf(HISTORY.requestId!.number, WireType.Varint)) + varintBytes(header.requestId);
+  if (target) bodyBytes += repeatedFieldBytes(target.byteLength, HISTORY.target!.number);
+  for (const m of messages) bodyBytes += repeatedFieldBytes(m.byteLength, HISTORY.messages!.number);
+  if (hasMore) bodyBytes += varintBytes(tagOf(HISTORY.hasMore!.number, WireType.Varint)) + 1;
+  const out = new Uint8Array(repeatedFieldBytes(bodyBytes, ENVELOPE_HISTORY));
+  let pos = writeVarint(out, 0, tagOf(ENVELOPE_HISTORY, WireType.LengthDelimited));
+  pos = writeVarint(out, pos, bodyBytes);
+  if (header.requestId !== 0) pos = writeVarint(out, writeVarint(out, pos, tagOf(HISTORY.requestId!.number, WireType.Varint)), header.requestId);
+  if (target) pos = writeField(out, pos, HISTORY.target!.number, target);
+  for (const m of messages) pos = writeField(out, pos, HISTORY.messages!.number, m);
+  if (hasMore) out[writeVarint(out, pos, tagOf(HISTORY.hasMore!.number, WireType.Varint))] = 1;
+  return out;
+}
+
+function tagOf(field: number, wireType: WireType): number {
+  return field * 8 + wireType;
+}
+
+/** Writes `n` (a non-negative integer below 2^53) as a varint at `pos`; returns the position after it. */
+function writeVarint(out: Uint8Array, pos: number, n: number): number {
+  let v = n;
+  while (v >= 0x80) {
+    out[pos++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  out[pos++] = v;
+  return pos;
+}
+
+/** Writes one length-delimited field at `pos`; returns the position after it. */
+function writeField(out: Uint8Array, pos: number, field: number, bytes: Uint8Array): number {
+  const at = writeVarint(out, writeVarint(out, pos, tagOf(field, WireType.LengthDelimited)), bytes.byteLength);
+  out.set(bytes, at);
+  return at + bytes.byteLength;
 }

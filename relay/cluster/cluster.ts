@@ -30,8 +30,14 @@ import { WriterLease } from './lease.ts';
 import { PresenceSync } from './presence-sync.ts';
 import type { Roster } from '../presence/roster.ts';
 import { LogFollower } from './log-follower.ts';
+import { RelayDirectory } from './relay-directory.ts';
 import type { LogTarget } from './log-follower.ts';
 import { clusterNames } from './options.ts';
+import { CrossVoice } from './cross-voice.ts';
+import type { CrossVoiceDeps } from './cross-voice.ts';
+import { RelayLinks } from './relay-links.ts';
+import type { RelayIdentity } from '../access/identity.ts';
+import type { Clock, RtcOptions } from '../options.ts';
 import type { ClusterNames, ResolvedClusterOptions } from './options.ts';
 
 /** What the cluster drives on this relay: the room tree. */
@@ -43,6 +49,25 @@ export interface ClusterTree extends LogTarget {
 
 /** This relay's part now. */
 export type ClusterRole = 'writer' | 'follower' | 'unavailable';
+
+/** What `/metrics` shows of the cluster (read at scrape time). */
+export interface ClusterStatus {
+  readonly relayId: string;
+  readonly role: ClusterRole;
+  /** Whether the NATS connection is up. */
+  readonly connected: boolean;
+  /** Live relays of the cluster, this one included. */
+  readonly peers: number;
+  /** The last log entry this relay holds. */
+  readonly logSeq: number;
+  /** The stream's last entry, or null when NATS did not answer. */
+  readonly streamSeq: number | null;
+  /** The relay id holding the writer lease, or null (none, or NATS did not answer). */
+  readonly writer: string | null;
+}
+
+/** How long a scrape waits for NATS before showing the cluster figures it has. */
+const STATUS_TIMEOUT_MS = 1_000;
 
 /** See the module comment. Create with {@link Cluster.connect}, then {@link Cluster.attach}. */
 export class Cluster implements TreeReplication {
@@ -66,6 +91,11 @@ export class Cluster implements TreeReplication {
   #closed = false;
   #role: ClusterRole = 'follower';
   #presence: PresenceSync | null = null;
+  #links: RelayLinks | null = null;
+  #voice: CrossVoice | null = null;
+  /** The log position at the previous stall check, while behind the stream (null: not behind). */
+  #behindAt: number | null = null;
+  #directory: RelayDirectory | null = null;
 
   private constructor(options: ResolvedClusterOptions, nc: NatsConnection, lease: KV, events: TypedEmitter<RelayEvents>) {
     this.options = options;
@@ -73,7 +103,7 @@ export class Cluster implements TreeReplication {
     this.nc = nc;
     this.#js = jetstream(nc, { timeout: options.requestTimeoutMs });
     this.kvm = new Kvm(nc);
-    this.#lease = new WriterLease(lease, options.relayId);
+    this.#lease = new WriterLease(lease, options.relayId, options.leaseTtlMs);
     this.#events = events;
   }
 
@@ -117,6 +147,12 @@ export class Cluster implements TreeReplication {
   async attach(tree: ClusterTree, roster: Roster): Promise<void> {
     this.#tree = tree;
     this.#presence = await PresenceSync.start(this, roster, (error) => this.#events.emit('internal-error', { where: 'cluster presence', error }));
+    this.#directory = await RelayDirectory.start(this);
+    // Every signed-in client of this relay hears when the cluster's relays change (RelayList; AuthOk carries them at sign-in).
+    this.#directory.onChange(() => {
+      const urls = this.relayUrls();
+      for (const s of roster.sessions()) s.send({ case: 'relayList', value: { urls } });
+    });
     this.#follower = new LogFollower(this.#js, this.names.stream, tree, (where, error) => this.#events.emit('internal-error', { where, error }));
     this.#follower.start();
     const last = (await (await jetstreamManager(this.nc, { timeout: this.options.requestTimeoutMs })).streams.info(this.names.stream)).state.last_seq;
@@ -126,9 +162,61 @@ export class Cluster implements TreeReplication {
     void this.#tick();
   }
 
+  /**
+   * Starts voice between relays (cross-voice.ts) over relay-to-relay links
+   * (relay-links.ts), after {@link attach}. The caller binds the returned
+   * bridge to its voice router and gives it to the router as its remote fan-out.
+   */
+  attachVoice(deps: { readonly identity: RelayIdentity; readonly rtc: RtcOptions; readonly presence: CrossVoiceDeps['presence']; readonly clock: Clock }): CrossVoice {
+    const presence = this.#presence;
+    if (!presence) throw new Error('attachVoice before attach');
+    const links = new RelayLinks({
+      nc: this.nc,
+      subjectPrefix: this.names.linkSubjectPrefix,
+      relayId: this.options.relayId,
+      identity: deps.identity,
+      rtc: deps.rtc,
+      now: () => deps.clock.now(),
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      retryMs: 1_000,
+      onDatagram: (peer, message) => voice.receive(peer, message),
+      onLink: (peer, up) => this.#events.emit('cluster-link', { peer, up }),
+      onError: (where, error) => this.#events.emit('cluster-link-failed', { where, error }),
+    });
+    const voice = new CrossVoice({ presence: deps.presence, relayOf: (id) => presence.relayOf(id), shownAs: (relay, id) => presence.shownAs(relay, id), links, clock: deps.clock });
+    this.#links = links;
+    this.#voice = voice;
+    return voice;
+  }
+
+  /** Cross-relay voice counters; undefined until {@link attachVoice}. */
+  get voice(): CrossVoice | null {
+    return this.#voice;
+  }
+
   /** This relay's part now. */
   get role(): ClusterRole {
     return this.#role;
+  }
+
+  /** The advertised control-socket URLs of the live relays (for the clients' relay list). */
+  relayUrls(): string[] {
+    return this.#directory?.urls() ?? [];
+  }
+
+  /** This relay's view of the cluster, for `/metrics`. Never rejects: what NATS does not answer in time is null. */
+  async status(): Promise<ClusterStatus> {
+    const connected = this.#connected && !this.#closed;
+    const opts = { timeout: STATUS_TIMEOUT_MS };
+    const [streamSeq, writer] = connected
+      ? await Promise.all([
+          jetstreamManager(this.nc, opts)
+            .then((jsm) => jsm.streams.info(this.names.stream))
+            .then((i) => i.state.last_seq, () => null),
+          this.#lease.holder().catch(() => null),
+        ])
+      : [null, null];
+    return { relayId: this.options.relayId, role: this.#role, connected, peers: this.#directory?.peers ?? 1, logSeq: this.#tree?.logSeq ?? 0, streamSeq, writer };
   }
 
   route(): OpRoute {
@@ -171,12 +259,30 @@ export class Cluster implements TreeReplication {
         if (!(await this.#lease.renew())) await this.#demote(false);
       } else if (await this.#lease.acquire()) {
         await this.#catchUp();
+      } else {
+        await this.#checkStalled();
       }
     } catch (error) {
       this.#events.emit('internal-error', { where: 'cluster lease', error });
     } finally {
       this.#ticking = false;
     }
+  }
+
+  /** A follower behind the stream that made no progress since the last round gets a new consumer (see LogFollower.restart). */
+  async #checkStalled(): Promise<void> {
+    const tree = this.#tree!;
+    const jsm = await jetstreamManager(this.nc, { timeout: this.options.requestTimeoutMs });
+    const last = (await jsm.streams.info(this.names.stream)).state.last_seq;
+    if (last <= tree.logSeq) {
+      this.#behindAt = null;
+      return;
+    }
+    if (this.#behindAt === tree.logSeq) {
+      this.#events.emit('internal-error', { where: 'cluster log follower', error: new Error(`stalled at ${tree.logSeq} of ${last}; reading on with a new consumer`) });
+      this.#follower?.restart();
+    }
+    this.#behindAt = tree.logSeq;
   }
 
   /** Holding the lease: read the log to its end (seeding an empty one), then write. */
@@ -234,6 +340,7 @@ export class Cluster implements TreeReplication {
           this.#setRole('unavailable');
         } else if (s.type === 'reconnect') {
           this.#connected = true;
+          this.#follower?.restart();
           this.#setRole(this.#writer ? 'writer' : 'follower');
           void this.#tick();
         }
@@ -253,7 +360,9 @@ export class Cluster implements TreeReplication {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#writer || this.#lease.held) await this.#demote(true);
+    this.#links?.close();
     await this.#presence?.close();
+    await this.#directory?.close();
     await this.#follower?.stop();
     await this.nc.drain().catch(() => this.nc.close());
   }
@@ -266,6 +375,8 @@ export class Cluster implements TreeReplication {
     this.#writer = false;
     this.#lease.drop();
     this.#setRole('unavailable');
+    this.#links?.close();
+    this.#directory?.abort();
     const stopping = this.#follower?.stop();
     await this.nc.close().catch(() => {});
     await stopping;

@@ -10,6 +10,7 @@ import { REJECT_CODES } from '../../crdt/index.ts';
 import type { Actor, RejectCode } from '../../crdt/index.ts';
 import { decodeFailure } from '../../proto/errors.ts';
 import type { Decoded } from '../../proto/errors.ts';
+import { MAX_GRANTS_PER_KEY } from '../perms/room-passwords.ts';
 import type { ForwardedOps, ForwardedVerdicts, LogBatch, LoggedOp } from '../tree/replication.ts';
 
 /** Largest message a relay accepts from NATS (the server's default max_payload). */
@@ -19,29 +20,31 @@ const MAX_OPS = 100_000;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
-const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+/** Field helpers, shared with state-codec.ts: each reader throws inside {@link parse}, which turns it into a Decoded failure. */
+export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Thrown inside a decoder only, turned into a Decoded failure at its edge. */
 class Bad extends Error {}
 
-const fail = (what: string): never => {
+export const fail = (what: string): never => {
   throw new Bad(what);
 };
-const obj = (v: unknown, what: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(what));
-const str = (v: unknown, what: string, max = 4096): string => (typeof v === 'string' && v.length <= max ? v : fail(what));
-const int = (v: unknown, what: string): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(what));
-const bool = (v: unknown, what: string): boolean => (typeof v === 'boolean' ? v : fail(what));
-const bytes = (v: unknown, what: string): Uint8Array => {
+export const obj = (v: unknown, what: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(what));
+export const str = (v: unknown, what: string, max = 4096): string => (typeof v === 'string' && v.length <= max ? v : fail(what));
+export const int = (v: unknown, what: string): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : fail(what));
+export const bool = (v: unknown, what: string): boolean => (typeof v === 'boolean' ? v : fail(what));
+export const bytes = (v: unknown, what: string): Uint8Array => {
   const s = str(v, what, MAX_CLUSTER_MESSAGE_BYTES * 2);
   if (s.length % 4 !== 0 || !B64.test(s)) fail(what);
   return new Uint8Array(Buffer.from(s, 'base64'));
 };
-const list = (v: unknown, what: string): unknown[] => (Array.isArray(v) && v.length <= MAX_OPS ? v : fail(what));
+export const list = (v: unknown, what: string): unknown[] => (Array.isArray(v) && v.length <= MAX_OPS ? v : fail(what));
 const rejectCode = (v: unknown): RejectCode | null => (v === null ? null : (REJECT_CODES as readonly unknown[]).includes(v) ? (v as RejectCode) : fail('code'));
 const ROLES: ReadonlyArray<Actor['role']> = ['admin', 'member', 'guest'];
 
-function parse<T>(data: Uint8Array, read: (root: Record<string, unknown>) => T): Decoded<T> {
+/** Parses one versioned JSON message with `read`; never throws for bad input. */
+export function parse<T>(data: Uint8Array, read: (root: Record<string, unknown>) => T): Decoded<T> {
   if (data.byteLength === 0) return decodeFailure('empty', 'empty message');
   if (data.byteLength > MAX_CLUSTER_MESSAGE_BYTES) return decodeFailure('too-large', `over ${MAX_CLUSTER_MESSAGE_BYTES} bytes`);
   let json: unknown;
@@ -60,7 +63,8 @@ function parse<T>(data: Uint8Array, read: (root: Record<string, unknown>) => T):
   }
 }
 
-const encode = (value: Record<string, unknown>): Uint8Array => enc.encode(JSON.stringify({ v: VERSION, ...value }));
+/** One versioned JSON message. */
+export const encode = (value: Record<string, unknown>): Uint8Array => enc.encode(JSON.stringify({ v: VERSION, ...value }));
 
 /** One log entry's bytes. */
 export function encodeLogBatch(batch: LogBatch): Uint8Array {
@@ -89,7 +93,9 @@ export function decodeLogBatch(data: Uint8Array): Decoded<LogBatch> {
 export function encodeForwardedOps(f: ForwardedOps): Uint8Array {
   return encode({
     by: b64(f.submitter),
-    actors: [...f.actors].map(([key, a]) => [key, a?.role ?? null]),
+    // The submitter's view of each author, whole: the writer judges rules with "in this room" conditions
+    // and password groups by what the relay holding the session knows (room passwords are per relay).
+    actors: [...f.actors].map(([key, a]) => (a ? [key, a.role, a.roomId ?? null, [...(a.passwordGroups ?? [])]] : [key, null])),
     ops: f.ops.map((o) => [b64(o.body), b64(o.signature)]),
   });
 }
@@ -102,7 +108,15 @@ export function decodeForwardedOps(data: Uint8Array): Decoded<ForwardedOps> {
       const pair = list(raw, 'actor');
       const key = str(pair[0], 'actor key', 64);
       const role = pair[1] === null ? null : ROLES.includes(pair[1] as Actor['role']) ? (pair[1] as Actor['role']) : fail('role');
-      actors.set(key, role === null ? null : { keyHex: key, role });
+      if (role === null || pair.length < 4) {
+        // Two entries: a relay from before rooms and password groups were forwarded.
+        actors.set(key, role === null ? null : { keyHex: key, role });
+        continue;
+      }
+      const roomId = pair[2] === null ? null : str(pair[2], 'actor room', 128);
+      const groups = list(pair[3], 'actor groups');
+      if (groups.length > MAX_GRANTS_PER_KEY) fail('actor groups');
+      actors.set(key, { keyHex: key, role, roomId, passwordGroups: new Set(groups.map((g) => str(g, 'actor group', 200))) });
     }
     const ops = list(root.ops, 'ops').map((raw) => {
       const pair = list(raw, 'op');
@@ -114,7 +128,14 @@ export function decodeForwardedOps(data: Uint8Array): Decoded<ForwardedOps> {
 
 /** The writer's verdicts on forwarded ops. */
 export function encodeForwardedVerdicts(v: ForwardedVerdicts): Uint8Array {
-  return encode({ seq: v.logSeq, results: v.results.map((r) => [b64(r.opId), r.code, r.reason, r.serverSeq.toString()]) });
+  return encode({
+    seq: v.logSeq,
+    results: v.results.map((r) => {
+      const base = [b64(r.opId), r.code, r.reason, r.serverSeq.toString()];
+      // A fifth entry only for permission refusals: the denial the submitter's UI explains.
+      return r.denial ? [...base, [r.denial.permission, r.denial.roomId, r.denial.ruleId]] : base;
+    }),
+  });
 }
 
 /** Parses the writer's verdicts. */
@@ -124,7 +145,10 @@ export function decodeForwardedVerdicts(data: Uint8Array): Decoded<ForwardedVerd
       const r = list(raw, 'result');
       const serverSeq = str(r[3], 'server seq', 20);
       if (!/^\d+$/.test(serverSeq)) fail('server seq');
-      return { opId: bytes(r[0], 'op id'), code: int(r[1], 'code'), reason: str(r[2], 'reason'), serverSeq: BigInt(serverSeq) };
+      const result = { opId: bytes(r[0], 'op id'), code: int(r[1], 'code'), reason: str(r[2], 'reason'), serverSeq: BigInt(serverSeq) };
+      if (r.length < 5) return result;
+      const d = list(r[4], 'denial');
+      return { ...result, denial: { permission: str(d[0], 'denial permission', 32), roomId: str(d[1], 'denial room', 128), ruleId: str(d[2], 'denial rule', 64) } };
     });
     return { logSeq: int(root.seq, 'seq'), results };
   });

@@ -5,4 +5,8 @@ export { clusterNames, resolveClusterOptions } from './options.ts';
 export type { ClusterNames, ClusterOptions, ResolvedClusterOptions } from './options.ts';
 export { readOrgKey } from './org-key.ts';
 export { clusterHandle, joinCluster } from './join.ts';
+export type { ClusterStatus } from './cluster.ts';
 export type { ClusterHandle } from './join.ts';
+export { SharedState } from './shared-state.ts';
+export type { SharedStateDeps } from './shared-state.ts';
+export type { CrossVoiceDrop, CrossVoiceStats } from './cross-voice.ts';

@@ -3,7 +3,8 @@ import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import { RelayError } from '../errors.ts';
 import type { RelayEvents } from '../events.ts';
 import { Cluster } from './cluster.ts';
-import type { ClusterRole } from './cluster.ts';
+import type { ClusterRole, ClusterStatus } from './cluster.ts';
+import type { CrossVoiceStats } from './cross-voice.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 
 /** `Relay.cluster`: this relay's part in its cluster. */
@@ -12,12 +13,16 @@ export interface ClusterHandle {
   readonly name: string;
   /** `writer` (holds the lease, caught up), `follower`, or `unavailable` (NATS unreachable, or catching up to take over). */
   readonly role: ClusterRole;
+  /** Voice between relays: frames sent and received, drops, open links (undefined with voice workers: not routed across relays). */
+  voice(): CrossVoiceStats | undefined;
   /**
    * Cuts this relay off NATS at once, as if its process died: the lease is
    * not given up (it expires), nothing more is appended. For failure tests
    * and drills; `close()` afterwards still closes the relay.
    */
   abort(): Promise<void>;
+  /** This relay's view of the cluster (what /metrics shows). */
+  status(): Promise<ClusterStatus>;
 }
 
 /** Connects to the cluster's NATS servers; rejects with `RelayError('cluster')` when they cannot be reached or set up. */
@@ -37,6 +42,8 @@ export function clusterHandle(cluster: Cluster): ClusterHandle {
     get role() {
       return cluster.role;
     },
+    voice: () => cluster.voice?.stats(),
     abort: () => cluster.abort(),
+    status: () => cluster.status(),
   };
 }

@@ -72,6 +72,16 @@ export class LogFollower {
     }
   }
 
+  /**
+   * Drops the current consumer and reads on from the store's position with a
+   * new one. The cluster calls it when the connection came back or the
+   * follower stalled behind the stream: an ordered consumer whose connection
+   * was black-holed can stay silent without ever failing.
+   */
+  restart(): void {
+    this.#messages?.stop();
+  }
+
   /** Stops following. */
   async stop(): Promise<void> {
     this.#stopped = true;

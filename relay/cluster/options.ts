@@ -19,6 +19,11 @@ export interface ClusterOptions {
   readonly replicas?: number;
   /** PKCS#8 PEM file of the organisation's Ed25519 key, the same file on every relay (the relay key browsers pin). */
   readonly keyFile?: string;
+  /**
+   * The URL browsers reach this relay's control socket at (`wss://relay-a.example.org/ws`).
+   * Advertised to clients as part of the relay list they fail over with; unset: this relay is not advertised.
+   */
+  readonly publicUrl?: string;
 }
 
 /** {@link ClusterOptions} with defaults applied. */
@@ -30,7 +35,11 @@ export interface ResolvedClusterOptions {
   readonly requestTimeoutMs: number;
   readonly replicas: number;
   readonly keyFile: string | undefined;
+  readonly publicUrl: string | undefined;
 }
+
+/** What a relay list entry may be: a ws(s) URL without spaces, at most 256 bytes (the client checks the same). */
+export const RELAY_URL = /^wss?:\/\/[\x21-\x7e]{1,250}$/;
 
 const NAME = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -45,7 +54,8 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
   const requestTimeoutMs = o.requestTimeoutMs ?? 5_000;
   const replicas = o.replicas ?? 1;
   if (!Number.isSafeInteger(replicas) || replicas < 1 || replicas > 5) return 'cluster replicas must be 1..5';
-  return { servers: o.servers, name: o.name, relayId, leaseTtlMs, requestTimeoutMs, replicas, keyFile: o.keyFile };
+  if (o.publicUrl !== undefined && !RELAY_URL.test(o.publicUrl)) return 'cluster public URL must be ws://… or wss://…, at most 256 characters';
+  return { servers: o.servers, name: o.name, relayId, leaseTtlMs, requestTimeoutMs, replicas, keyFile: o.keyFile, publicUrl: o.publicUrl };
 }
 
 /** The NATS names one cluster uses. */
@@ -59,6 +69,10 @@ export interface ClusterNames {
   readonly leaseBucket: string;
   /** KV bucket of presence (one key per user per relay). */
   readonly presenceBucket: string;
+  /** Core NATS subject prefix of voice-link offers: relay `x` answers on `<prefix>.x`. */
+  readonly linkSubjectPrefix: string;
+  /** KV bucket of the live relays (one key per relay: its public URL). */
+  readonly relaysBucket: string;
 }
 
 /** Names for cluster `name`. */
@@ -69,5 +83,7 @@ export function clusterNames(name: string): ClusterNames {
     submitSubject: `parley.${name}.submit`,
     leaseBucket: `parley-${name}-lease`,
     presenceBucket: `parley-${name}-presence`,
+    linkSubjectPrefix: `parley.${name}.rtc`,
+    relaysBucket: `parley-${name}-relays`,
   };
 }

@@ -28,6 +28,8 @@ export class PresenceSync {
   readonly #local = new Map<number, Member>();
   /** Bucket key → the id this relay shows that user under. */
   readonly #remote = new Map<string, number>();
+  /** The id this relay shows a user under → that user's relay (cross-voice.ts asks). */
+  readonly #relayOf = new Map<number, string>();
   #nextRemote = REMOTE_SESSION_BASE;
   #watch: QueuedIterator<KvWatchEntry> | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -84,7 +86,11 @@ export class PresenceSync {
         if (!decoded.ok) continue;
         const p = decoded.value;
         let id = this.#remote.get(e.key);
-        if (id === undefined) this.#remote.set(e.key, (id = this.#nextRemote++));
+        if (id === undefined) {
+          this.#remote.set(e.key, (id = this.#nextRemote++));
+          // The key's relay, not the record's: frames are matched by key (shownAs).
+          this.#relayOf.set(id, e.key.slice(0, e.key.indexOf('.')));
+        }
         this.#roster.remote(id, { publicKey: p.publicKey, displayName: p.displayName, roomId: p.roomId, muted: p.muted, deafened: p.deafened, role: p.role as Role });
       }
     } catch (error) {
@@ -96,7 +102,18 @@ export class PresenceSync {
     const id = this.#remote.get(key);
     if (id === undefined) return;
     this.#remote.delete(key);
+    this.#relayOf.delete(id);
     this.#roster.remote(id, null);
+  }
+
+  /** The relay of the user this relay shows under `sessionId` (undefined for a local user). */
+  relayOf(sessionId: number): string | undefined {
+    return this.#relayOf.get(sessionId);
+  }
+
+  /** The id this relay shows user `sessionId` of relay `relay` under. */
+  shownAs(relay: string, sessionId: number): number | undefined {
+    return this.#remote.get(`${relay}.${sessionId}`);
   }
 
   async #heartbeat(): Promise<void> {

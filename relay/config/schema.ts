@@ -56,7 +56,7 @@ export const OPTIONS = {
   'file-relay-fallback': opt({ env: 'PARLEY_FILE_RELAY_FALLBACK', kind: enumKind(['on', 'off'] as const), default: 'on', help: 'Whether the relay may carry file chunks when two browsers cannot connect directly.' }),
   'file-relay-rate-kb': opt({ env: 'PARLEY_FILE_RELAY_RATE_KB', kind: intKind(1), default: 8192, help: 'KiB per second the relay fallback may carry, all users together.' }),
   'file-relay-cache-mb': opt({ env: 'PARLEY_FILE_RELAY_CACHE_MB', kind: intKind(0), default: 64, help: 'MiB of relay-carried chunks kept for the rest of the room (0 = none).' }),
-  'voice-workers': opt({ env: 'PARLEY_VOICE_WORKERS', kind: autoOrIntKind(0, MAX_WORKERS), default: 'auto', help: 'Voice forwarding processes: 0 = in the relay process; auto = cores - 1 with 3 or more cores, else 0.' }),
+  'voice-workers': opt({ env: 'PARLEY_VOICE_WORKERS', kind: autoOrIntKind(0, MAX_WORKERS), default: 'auto', help: 'Voice forwarding processes: 0 = in the relay process; auto = cores - 1 with 3 or more cores, else 0 (always 0 with --cluster: voice between relays needs it).' }),
   'load-report': opt({ env: 'PARLEY_LOAD_REPORT', kind: intKind(0), default: 60, help: 'Seconds between "voice load" log lines while there is voice (0 = off).' }),
   'metrics-token': opt({
     env: 'PARLEY_METRICS_TOKEN',
@@ -80,8 +80,13 @@ export const OPTIONS = {
     help: 'Serve one organisation with other relays through these NATS JetStream servers (docs/CLUSTER.md); unset: this relay alone.',
   }),
   'cluster-name': opt({ env: 'PARLEY_CLUSTER_NAME', kind: stringKind('1-32 of A-Z a-z 0-9 _ -', /^[A-Za-z0-9_-]{1,32}$/), default: 'parley', help: "The organisation's cluster name: relays with the same --cluster and name serve the same rooms." }),
-  'cluster-key': opt({ env: 'PARLEY_CLUSTER_KEY', kind: stringKind('a file path'), help: "The organisation's Ed25519 key (PKCS#8 PEM), the same file on every relay of the cluster (openssl genpkey -algorithm ed25519)." }),
+  'cluster-key': opt({ env: 'PARLEY_CLUSTER_KEY', kind: stringKind('a file path'), help: "The organisation's Ed25519 key (PKCS#8 PEM), the same file on every relay of the cluster (openssl genpkey -algorithm ed25519); needed for voice between relays." }),
   'cluster-relay-id': opt({ env: 'PARLEY_CLUSTER_RELAY_ID', kind: stringKind('1-32 of A-Z a-z 0-9 _ -', /^[A-Za-z0-9_-]{1,32}$/), help: "This relay's name in the cluster (logs, presence); unset: a random one per start." }),
+  'cluster-public-url': opt({
+    env: 'PARLEY_CLUSTER_PUBLIC_URL',
+    kind: stringKind('ws:// or wss:// URL of the control socket', /^wss?:\/\/[\x21-\x7e]{1,250}$/),
+    help: "The URL browsers reach this relay's control socket at (wss://host/ws), sent to clients as one of the relays to fail over to; unset: not advertised.",
+  }),
   'cluster-replicas': opt({ env: 'PARLEY_CLUSTER_REPLICAS', kind: intKind(1, 5), default: 1, help: 'JetStream replicas of the shared log and buckets (3 on a three-node NATS cluster).' }),
   verbose: opt({ env: 'PARLEY_VERBOSE', kind: boolKind, default: false, help: 'Also log debug lines.' }),
 } as const;

@@ -27,7 +27,8 @@ export function toRelayOptions(config: RelayConfig, machine: MachineFacts): Rela
     staticDir: config.static ?? machine.defaultStaticDir,
     serverName: config.name,
     ...(config['udp-port'] !== undefined ? { rtc: { udpMuxPort: config['udp-port'] } } : {}),
-    voiceWorkers: config['voice-workers'] === 'auto' ? autoVoiceWorkers(machine.cores) : config['voice-workers'],
+    // In a cluster, auto keeps voice in-process: voice between relays runs on the in-process plane only (decisions D127).
+    voiceWorkers: config['voice-workers'] === 'auto' ? (config.cluster !== undefined ? 0 : autoVoiceWorkers(machine.cores)) : config['voice-workers'],
     loadReportIntervalMs: config['load-report'] * 1000,
     guests: config.guests,
     trustProxy: config['trust-proxy'],
@@ -50,6 +51,7 @@ export function toRelayOptions(config: RelayConfig, machine: MachineFacts): Rela
             replicas: config['cluster-replicas'],
             ...(config['cluster-key'] !== undefined ? { keyFile: config['cluster-key'] } : {}),
             ...(config['cluster-relay-id'] !== undefined ? { relayId: config['cluster-relay-id'] } : {}),
+            ...(config['cluster-public-url'] !== undefined ? { publicUrl: config['cluster-public-url'] } : {}),
           },
         }
       : {}),

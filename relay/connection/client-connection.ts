@@ -14,6 +14,7 @@ import { CLOSE_SLOW_READER, encodeEnvelope, MAX_CONTROL_FRAME_BYTES, NONCE_BYTES
 import type { EnvelopeInit, ErrorCode } from '../../proto/index.ts';
 import type { Clock, RelayLimits } from '../options.ts';
 import { TokenBucket } from '../rate-limit.ts';
+import { SendBudget } from './send-budget.ts';
 
 /** Where a connection is in its life. */
 export type SessionState = 'awaiting-auth' | 'authenticating' | 'authenticated' | 'closed';
@@ -70,7 +71,7 @@ export interface SessionDeps {
   readonly clock: Clock;
   readonly limits: Pick<
     RelayLimits,
-    'controlBurst' | 'controlPerSecond' | 'maxBadFrames' | 'maxRateLimitedFrames' | 'sendBudgetBytes' | 'sendSoftBytes' | 'sendStallMs' | 'closeGraceMs'
+    'controlBurst' | 'controlPerSecond' | 'maxBadFrames' | 'maxRateLimitedFrames' | 'sendBudgetBytes' | 'sendSoftBytes' | 'sendStallMs' | 'maxRefusedWhileCongested' | 'closeGraceMs'
   >;
   readonly hooks: SessionHooks;
   /** Told the socket's buffered bytes after every send (relay.stats() keeps the peak). */
@@ -88,9 +89,6 @@ export interface SendMeter {
   /** The session was closed as a slow reader. */
   slowReaderClosed(): void;
 }
-
-/** Most bytes `ws` adds to a frame of ours (header of a 64 KiB server frame is 4; 14 covers any). */
-const WS_FRAME_OVERHEAD = 14;
 
 /** A plain Uint8Array view (no copy), so decoded bytes fields are not Buffers with Buffer semantics. */
 function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
@@ -124,13 +122,8 @@ export class Session {
   #rateLimitedStreak = 0;
   #closeCode: number | undefined;
   #closeReason = '';
-  /**
-   * Clock time since when this socket is congested: its buffer went over the
-   * soft mark, or an optional reply was refused because it would have. Cleared
-   * only once the buffer drains to half the soft mark (hysteresis: a reader
-   * that never reads keeps its buffer just under the mark, refused forever).
-   */
-  #congestedSince: number | undefined;
+  /** Congestion of the send side (send-budget.ts). */
+  readonly #budget: SendBudget;
   /** Frames queued by {@link Session.enqueue}, sent at the next {@link Session.flush} or direct send. */
   #queued: Uint8Array[] = [];
 
@@ -140,6 +133,7 @@ export class Session {
     this.connId = deps.connId;
     this.remoteAddress = deps.remoteAddress;
     this.#bucket = new TokenBucket(deps.clock, deps.limits.controlBurst, deps.limits.controlPerSecond);
+    this.#budget = new SendBudget(deps.limits, deps.clock);
     this.#lastHeardAt = deps.clock.now();
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
@@ -247,8 +241,7 @@ export class Session {
       this.#deps.meter?.oversized(frame.byteLength);
       return;
     }
-    const limits = this.#deps.limits;
-    if (this.#ws.bufferedAmount + frame.byteLength + WS_FRAME_OVERHEAD > limits.sendBudgetBytes) {
+    if (this.#budget.overBudget(this.#ws.bufferedAmount, frame.byteLength)) {
       this.#closeSlowReader('send buffer over budget');
       return;
     }
@@ -260,13 +253,13 @@ export class Session {
     }
     const buffered = this.#ws.bufferedAmount;
     this.#deps.meter?.sent(frame.byteLength, buffered);
-    this.#noteBuffer(buffered);
+    this.#budget.note(buffered);
   }
 
   /**
    * Sends an optional reply (a history page: the client can ask again) only
-   * while the socket is under the soft mark with it; otherwise sends the small
-   * `refusal` built by the caller (a SLOW_DOWN answer) instead. True if sent.
+   * while the socket is under the soft mark with it; otherwise refuses it with
+   * the small `refusal` built by the caller (a SLOW_DOWN answer). True if sent.
    */
   sendOptional(msg: EnvelopeInit, refusal: () => EnvelopeInit): boolean {
     return this.sendOptionalEncoded(encodeEnvelope(msg), refusal);
@@ -274,20 +267,40 @@ export class Session {
 
   /** {@link Session.sendOptional} for an already encoded frame (history pages framed around stored bytes). */
   sendOptionalEncoded(frame: Uint8Array, refusal: () => EnvelopeInit): boolean {
-    if (this.congested || this.#ws.bufferedAmount + frame.byteLength > this.#deps.limits.sendSoftBytes) {
-      this.#congestedSince ??= this.#deps.clock.now();
-      this.#deps.meter?.slowDown();
-      this.send(refusal());
+    if (!this.hasRoomForOptional(frame.byteLength)) {
+      this.refuseOptional(refusal());
       return false;
     }
     this.sendEncoded(frame);
     return true;
   }
 
-  /** True while the socket is congested (see `#congestedSince`): optional work for this client should wait. */
+  /**
+   * Whether an optional reply of up to `bytes` would stay under the soft mark
+   * now. Ask before reading the store for one, so a slow reader's requests
+   * cost no reads and no buffers; false also starts a congestion episode.
+   */
+  hasRoomForOptional(bytes: number): boolean {
+    return this.#budget.hasRoomForOptional(this.#ws.bufferedAmount, bytes);
+  }
+
+  /**
+   * The one way to refuse an optional request: sends `refusal` (a SLOW_DOWN
+   * answer). While congested, the `maxRefusedWhileCongested`-th refusal closes
+   * the client as a slow reader at once (it keeps asking and does not read).
+   */
+  refuseOptional(refusal: EnvelopeInit): void {
+    this.#deps.meter?.slowDown();
+    if (this.#budget.refuse(this.#ws.bufferedAmount)) {
+      this.#closeSlowReader('kept asking while not reading');
+      return;
+    }
+    this.send(refusal);
+  }
+
+  /** True while the socket is congested (send-budget.ts): optional work for this client should wait. */
   get congested(): boolean {
-    this.#noteBuffer(this.#ws.bufferedAmount);
-    return this.#congestedSince !== undefined;
+    return this.#budget.congested(this.#ws.bufferedAmount);
   }
 
   /**
@@ -296,16 +309,9 @@ export class Session {
    * draining to half the soft mark. True if it was closed.
    */
   checkDrain(now: number): boolean {
-    if (this.#state === 'closed' || !this.congested || this.#congestedSince === undefined) return false;
-    if (now - this.#congestedSince < this.#deps.limits.sendStallMs) return false;
+    if (this.#state === 'closed' || !this.#budget.stalled(this.#ws.bufferedAmount, now)) return false;
     this.#closeSlowReader('send buffer not draining');
     return true;
-  }
-
-  #noteBuffer(buffered: number): void {
-    const soft = this.#deps.limits.sendSoftBytes;
-    if (buffered > soft) this.#congestedSince ??= this.#deps.clock.now();
-    else if (buffered <= soft / 2) this.#congestedSince = undefined;
   }
 
   /** Sends an `error` frame without closing; `untilMs` is the end of a ban or lock-out. */

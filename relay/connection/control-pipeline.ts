@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../../proto/index.ts';
-import type { AdminRequest, FileAnnounce, FileBadChunk, FileRelayPiece, FileRelayWant, FileSignal, FileStop, FileWantPeers, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetRoomPassword, SetSelfState, SubmitOps } from '../../proto/index.ts';
+import type { AdminRequest, FileAnnounce, FileBadChunk, FileRelayPiece, FileRelayWant, FileSignal, FileStop, FileWantPeers, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetRoomPassword, RedeemRoomInvite, SetSelfState, SubmitOps } from '../../proto/index.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Session } from './client-connection.ts';
@@ -32,6 +32,7 @@ export interface ControlHandlers {
 
   /** Per-room permissions (issue 15). */
   setRoomPassword(session: Session, msg: SetRoomPassword): void;
+  redeemRoomInvite(session: Session, msg: RedeemRoomInvite): void;
   /** Files (issue 16): every client->relay file message, to relay/files. */
   file(session: Session, msg: FileClientMessage): void;
   /**
@@ -70,6 +71,7 @@ const RELAY_ONLY = new Set<string>([
   'opResults', 'opHistory',
   'permsResult', 'myPermissions',
   'filePeers', 'fileError',
+  'relayList',
 ]);
 
 /** First two bytes of an Envelope carrying a FileRelayPiece: field 126, length-delimited, as a varint tag. */
@@ -160,6 +162,10 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'setRoomPassword':
         if (authed) handlers.setRoomPassword(session, msg.value);
         else beforeAuth(session, 'set_room_password');
+        return;
+      case 'redeemRoomInvite':
+        if (authed) handlers.redeemRoomInvite(session, msg.value);
+        else beforeAuth(session, 'redeem_room_invite');
         return;
       case 'fileAnnounce':
       case 'fileWantPeers':

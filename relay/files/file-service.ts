@@ -43,6 +43,8 @@ export interface FileServiceDeps {
   readonly filePolicy: FilePolicy;
   readonly memberOf: (session: Session) => Member | undefined;
   readonly sessionById: (sessionId: number) => Session | undefined;
+  /** Whether a session may see a room (relay/visibility/): a file in a room it may not see is unknown to it. Absent: all rooms. */
+  readonly sees?: (session: Session, roomId: string) => boolean;
 }
 
 type Context = 'announce' | 'want_peers' | 'signal' | 'relay_want' | 'relay_piece' | 'stop' | 'bad_chunk';
@@ -316,6 +318,9 @@ export class FileService {
     const idHex = toHex(fileId);
     const file = this.#tracker.file(idHex);
     if (!file) return void this.#refuse(session, fileId, this.#stopped.has(idHex) ? ErrorCode.FILE_STOPPED : ErrorCode.FILE_UNKNOWN, context);
+    // A file in a room hidden from `me` does not exist for `me`: FORBIDDEN would say it does.
+    const t = file.manifest.target;
+    if (t.kind === 'room' && this.#deps.sees && !this.#deps.sees(session, t.roomId)) return void this.#refuse(session, fileId, ErrorCode.FILE_UNKNOWN, context);
     if (!mayAccessFile(actorOf(me), file.manifest, this.#deps.chatPolicy, this.#deps.filePolicy)) return void this.#refuse(session, fileId, ErrorCode.FILE_FORBIDDEN, context);
     return file;
   }

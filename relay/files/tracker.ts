@@ -9,6 +9,7 @@
  */
 import { Bitfield, chunkCount } from '../../proto/index.ts';
 import type { FileManifestFields } from '../../proto/index.ts';
+import { sameBytes } from '../../proto/bytes.ts';
 
 /** One session's view of one file. */
 export interface Holder {
@@ -118,7 +119,9 @@ export class FileTracker {
    * lacks, rarest first, each time the least-named holder of that chunk not
    * yet picked; then, if room is left, other useful holders, least-named
    * first. Naming spreads downloaders over early finishers instead of all on
-   * the sender.
+   * the sender; and the file's author comes after every other holder of a
+   * chunk (a tree, not a star: once others hold a chunk they serve it, and
+   * the author's uplink is kept for the chunks only it has).
    */
   pickPeers(file: TrackedFile, askerId: number, max: number): Holder[] {
     const mine = file.holders.get(askerId)?.bits;
@@ -133,7 +136,8 @@ export class FileTracker {
     for (let i = 0; i < file.chunks; i++) if (!mine?.has(i) && availability[i]! + complete > 0) lacking.push(i);
     lacking.sort((a, b) => availability[a]! - availability[b]! || a - b);
     const picked: Holder[] = [];
-    const byLoad = [...others].sort((a, b) => a.named - b.named || a.sessionId - b.sessionId);
+    const author = (h: Holder): number => Number(sameBytes(h.key, file.manifest.authorKey));
+    const byLoad = [...others].sort((a, b) => author(a) - author(b) || a.named - b.named || a.sessionId - b.sessionId);
     for (const chunk of lacking) {
       if (picked.length >= max) break;
       if (picked.some((h) => h.bits.has(chunk))) continue;

@@ -52,6 +52,8 @@ export function attachLogger(events: EventSource<RelayEvents>, logger: Logger, c
     events.on('voice-worker-up', (e) => logger.info(`voice worker up [worker:${e.index}, pid:${e.pid}]`)),
     events.on('cluster-role', (e) => logger.info(`cluster role [role:${e.role}, log:${e.logSeq}]`)),
     events.on('cluster-append-failed', (e) => logger.warn(`cluster log append refused; ops answered CLUSTER_UNAVAILABLE [reason:${e.error instanceof Error ? e.error.message : String(e.error)}]`)),
+    events.on('cluster-link', (e) => logger.info(`cluster voice link ${e.up ? 'up' : 'down'} [peer:${e.peer}]`)),
+    events.on('cluster-link-failed', (e) => logger.warn(`cluster voice link failed [where:${clean(e.where)}, reason:${clean(e.error instanceof Error ? e.error.message : String(e.error))}]`)),
     events.on('voice-worker-exited', (e) =>
       logger.error(`voice worker exited [worker:${e.index}, pid:${e.pid}, code:${e.code ?? '-'}, signal:${e.signal ?? '-'}, sessions:${e.sessions}]`),
     ),

@@ -13,6 +13,8 @@ import type { EventSource } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { RelayStats } from '../stats.ts';
 import type { CertificateProbe } from './readiness.ts';
+import type { ClusterStatus } from '../cluster/index.ts';
+import { registerClusterMetrics } from './cluster-metrics.ts';
 
 /** What the metrics read; all functions are called at scrape time. */
 export interface MetricsSources {
@@ -24,6 +26,8 @@ export interface MetricsSources {
   readonly rooms: () => number;
   /** The TLS hook; without it the certificate gauge is absent. */
   readonly certificate?: CertificateProbe | undefined;
+  /** In a cluster: this relay's view of it; without it the cluster gauges are absent. */
+  readonly cluster?: (() => Promise<ClusterStatus>) | undefined;
 }
 
 /** The relay's metrics registry and the listeners feeding it. */
@@ -160,6 +164,7 @@ export class RelayMetrics {
         this.set({ kind: 'external' }, m.external);
       },
     });
+    if (src.cluster) registerClusterMetrics(r, src.cluster);
     const certificate = src.certificate;
     if (certificate) {
       // TLS hook: relay/tls/ supplies the probe when it serves HTTPS.

@@ -57,12 +57,14 @@ export function adminPermit(perms: PermissionService): (me: Member, request: Adm
 export function moveUserHandler(perms: PermissionService, presence: Presence, roster: PermsRoster): (me: Member, move: MoveUser) => AdminOutcome {
   return (me, move) => {
     const target = presence.member(move.sessionId);
-    if (!target) return { code: ErrorCode.UNKNOWN_USER, message: 'no such session' };
+    // Someone in a room the mover may not see is as unknown as a session that does not exist, and a
+    // hidden destination as a room that does not exist: checked before any denial, which would name them.
+    if (!target || !has(perms.permissions(me, target.roomId), 'see')) return { code: ErrorCode.UNKNOWN_USER, message: 'no such session' };
     if (!perms.state.rooms.has(move.roomId) || !presence.hasRoom(move.roomId)) return { code: ErrorCode.UNKNOWN_ROOM, message: 'no such room' };
-    const here = perms.denial(me, 'move-others', target.roomId);
-    if (here) return deniedOutcome(here);
     const there = perms.permissions(me, move.roomId);
     if (!has(there, 'see')) return { code: ErrorCode.UNKNOWN_ROOM, message: 'no such room' };
+    const here = perms.denial(me, 'move-others', target.roomId);
+    if (here) return deniedOutcome(here);
     if (!has(there, 'move-others') && (perms.permissions(target, move.roomId) & (bit('see') | bit('enter'))) !== (bit('see') | bit('enter'))) {
       const d = perms.denial(me, 'move-others', move.roomId);
       if (d) return deniedOutcome(d);

@@ -5,7 +5,7 @@
  * "Permissions in the relay", and docs/PERMISSIONS.md, "How the relay enforces".
  */
 import type { RoomRecord } from '../../crdt/index.ts';
-import type { JoinRoom } from '../../proto/index.ts';
+import type { JoinRoom, Role } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { AddressLockout } from '../access/lockout.ts';
@@ -21,11 +21,13 @@ import type { FilePolicy } from '../files/file-policy.ts';
 import { PermissionService } from './permission-service.ts';
 import type { PermsRoster } from './permission-service.ts';
 import { RoomEntry } from './room-entry.ts';
+import type { RoomInvites } from './room-invites.ts';
 import type { RoomPasswords } from './room-passwords.ts';
 
 export { PermissionService, permRole } from './permission-service.ts';
 export type { Denial } from './denial.ts';
 export { RoomPasswords } from './room-passwords.ts';
+export { RoomInvites } from './room-invites.ts';
 
 /** Dependencies of {@link createPermissions}. */
 export interface PermissionsDeps {
@@ -38,6 +40,12 @@ export interface PermissionsDeps {
   readonly stats: DropStats;
   /** The rooms loaded at start (the tree service is attached later, {@link Permissions.attachTree}). */
   readonly initialRooms: readonly RoomRecord[];
+  /** Signed room invites' use counts. */
+  readonly invites: RoomInvites;
+  readonly relayPublicKey: Uint8Array;
+  readonly now: () => number;
+  /** The role the relay's records give a key (null: never signed in here). */
+  readonly roleOfKey: (keyHex: string) => Role | null;
 }
 
 /** What the relay wires in. */
@@ -55,6 +63,8 @@ export interface Permissions {
   readonly joinRoom: (session: Session, msg: JoinRoom) => void;
   /** The SetRoomPassword handler. */
   readonly setRoomPassword: RoomEntry['setPassword'];
+  /** The RedeemRoomInvite handler. */
+  readonly redeemRoomInvite: RoomEntry['redeemInvite'];
 }
 
 /** Builds the permission service and its enforcement points, and subscribes it to presence and tree events. */
@@ -66,7 +76,8 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
   const { passwords } = deps;
   const service = new PermissionService({ presence, roster, events, rooms: () => tree.rooms, passwordGroupsOf: (k) => passwords.grantsOf(k) });
   const onError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
-  const entry = new RoomEntry({ perms: service, presence, passwords, lockout: deps.lockout, stats: deps.stats, proceed: (s, m) => join(s, m), onError });
+  const { invites, relayPublicKey, now, roleOfKey } = deps;
+  const entry = new RoomEntry({ perms: service, presence, passwords, lockout: deps.lockout, stats: deps.stats, proceed: (s, m) => join(s, m), onError, invites, relayPublicKey, now, roleOfKey });
 
   events.on('authenticated', (e) => service.refresh(e.sessionId));
   events.on('room-changed', (e) => service.refresh(e.sessionId));
@@ -92,5 +103,6 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
     },
     joinRoom: (session, msg) => entry.joinRoom(session, msg),
     setRoomPassword: (session, msg) => entry.setPassword(session, msg),
+    redeemRoomInvite: (session, msg) => entry.redeemInvite(session, msg),
   };
 }

@@ -165,6 +165,8 @@ export class PermissionService {
   /** Password groups changed for `keyHex` (null: for anyone, a password was set): re-evaluate those sessions. */
   grantsChanged(keyHex: string | null): void {
     this.#memo.clear();
+    // Visibility first (synchronously): a join that follows must find the room in the session's tree.
+    this.#deps.events.emit('grants-changed', { keyHex });
     for (const m of this.#deps.presence.members()) if (keyHex === null || toHex(m.publicKey) === keyHex) this.refresh(m.sessionId);
   }
 

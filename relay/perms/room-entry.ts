@@ -9,11 +9,13 @@
  * the target room and its ancestors (their hashes are in RoomPasswords, not
  * in any replicated document); a match admits the key to that group for
  * good, a miss is PASSWORD_WRONG and counts towards the address lock-out
- * shared with sign-in (relay/access/lockout.ts).
+ * shared with sign-in (relay/access/lockout.ts). A signed room invite
+ * (RedeemRoomInvite, room-invites.ts) admits to a token group the same way,
+ * without a secret, and then joins.
  */
-import { has } from '../../perms/index.ts';
+import { has, permissionsOf } from '../../perms/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
-import type { JoinRoom, SetRoomPassword } from '../../proto/index.ts';
+import type { JoinRoom, RedeemRoomInvite, Role, SetRoomPassword } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import type { AddressLockout } from '../access/lockout.ts';
 import type { Session } from '../connection/client-connection.ts';
@@ -23,6 +25,7 @@ import { denialText } from './denial.ts';
 import type { Denial } from './denial.ts';
 import { ancestry } from './perm-state.ts';
 import type { PermissionService } from './permission-service.ts';
+import type { RoomInvites } from './room-invites.ts';
 import type { RoomPasswords } from './room-passwords.ts';
 
 /** Longest room password accepted, in UTF-8 bytes (password.ts hashes at most this much). */
@@ -38,6 +41,12 @@ export interface RoomEntryDeps {
   /** The join itself once allowed (TreeService.joinRoom: member.join's checks, then presence). */
   readonly proceed: (session: Session, msg: JoinRoom) => void;
   readonly onError: (where: string, error: unknown) => void;
+  /** Signed room invites and their use counts. */
+  readonly invites: RoomInvites;
+  readonly relayPublicKey: Uint8Array;
+  readonly now: () => number;
+  /** The role the relay's records give a key (null: never signed in here). */
+  readonly roleOfKey: (keyHex: string) => Role | null;
 }
 
 /** Sends a PERMISSION_DENIED error carrying `denial`. */
@@ -48,6 +57,8 @@ export function sendDenied(session: Session, denial: Denial, context: string): v
 /** See the module comment. */
 export class RoomEntry {
   readonly #deps: RoomEntryDeps;
+  /** Grants by invite under way, by `${keyHex}|${groupKey}`: the same key redeeming twice at once takes one use. */
+  readonly #granting = new Map<string, Promise<void>>();
 
   constructor(deps: RoomEntryDeps) {
     this.#deps = deps;
@@ -89,7 +100,7 @@ export class RoomEntry {
       return;
     }
     let matched: string | null = null;
-    for (const group of this.passwordGroups(msg.roomId)) {
+    for (const group of this.#revealable(session, msg.roomId) ? this.passwordGroups(msg.roomId) : []) {
       if (await passwords.matches(group, msg.password)) {
         matched = group;
         break;
@@ -108,6 +119,21 @@ export class RoomEntry {
     passwords.grant(keyHex, matched);
     perms.grantsChanged(keyHex);
     this.#join(session, msg);
+  }
+
+  /**
+   * Whether a password could make `roomId` visible to `session`: it exists and
+   * is seen with every password group on its path held. Otherwise its
+   * passwords are never tried, so a room hidden from someone costs the same
+   * (no scrypt) and answers the same as one that does not exist.
+   */
+  #revealable(session: Session, roomId: string): boolean {
+    const { perms, presence } = this.#deps;
+    const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
+    if (!member || !perms.state.rooms.has(roomId)) return false;
+    const subject = perms.subject(member);
+    const all = new Set([...(subject.passwordGroups ?? []), ...this.passwordGroups(roomId)]);
+    return has(permissionsOf(perms.state, { ...subject, passwordGroups: all }, roomId), 'see');
   }
 
   #join(session: Session, msg: JoinRoom): void {
@@ -131,6 +157,64 @@ export class RoomEntry {
       }
     }
     this.#deps.proceed(session, msg);
+  }
+
+  /**
+   * RedeemRoomInvite: a good invite admits the holder's key to the room's
+   * token group for good (one use, unless the key already holds it), then
+   * moves the holder into the room as a JoinRoom would. A bad one is
+   * refused with its code; an invalid one counts towards the address lock-out.
+   */
+  async redeemInvite(session: Session, msg: RedeemRoomInvite): Promise<void> {
+    const { perms, presence, passwords, invites, lockout, stats } = this.#deps;
+    const reply = (code: ErrorCode, message: string, roomId = ''): void => session.send({ case: 'permsResult', value: { requestId: msg.requestId, code, message, roomId } });
+    const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
+    if (!member) return;
+    const until = lockout.lockedUntil(session.remoteAddress);
+    if (until !== null) {
+      stats.frame('locked-out', session.connId);
+      reply(ErrorCode.LOCKED_OUT, 'too many bad invites or passwords; try later');
+      return;
+    }
+    const keyHex = toHex(member.publicKey);
+    const checked = invites.check(msg.invite, {
+      holds: (groupKey) => passwords.grantsOf(keyHex).has(groupKey) || this.#granting.has(`${keyHex}|${groupKey}`),
+      relayPublicKey: this.#deps.relayPublicKey,
+      now: this.#deps.now(),
+      mayInvite: (issuerHex, roomId) => this.#mayInvite(issuerHex, roomId),
+      hasTokenGroup: (roomId, group) => perms.state.rooms.get(roomId)?.acl.groups.some((g) => g.name === group && g.password) ?? false,
+    });
+    if (!checked.ok) {
+      if (checked.code === ErrorCode.ROOM_INVITE_INVALID) lockout.recordFailure(session.remoteAddress);
+      stats.frame('room-invite-refused', session.connId, ErrorCode[checked.code]);
+      reply(checked.code, checked.message);
+      return;
+    }
+    const grantKey = `${keyHex}|${checked.groupKey}`;
+    const under = this.#granting.get(grantKey);
+    if (under) await under;
+    else if (!passwords.grantsOf(keyHex).has(checked.groupKey)) {
+      // The use is counted in memory in this tick, with the check: two holders racing for the last use cannot both get in.
+      const grant = invites
+        .use(checked.idHex)
+        .then(() => passwords.grantByInvite(keyHex, checked.groupKey))
+        .then(() => perms.grantsChanged(keyHex))
+        .finally(() => this.#granting.delete(grantKey));
+      this.#granting.set(grantKey, grant);
+      await grant;
+    }
+    if (session.state !== 'authenticated') return;
+    reply(ErrorCode.UNSPECIFIED, '', checked.invite.roomId);
+    this.#join(session, { roomId: checked.invite.roomId, password: '' } as JoinRoom);
+  }
+
+  /** Whether `issuerHex` may make invites for `roomId` now: `invite` (server-wide, at the root) and `see` there. */
+  #mayInvite(issuerHex: string, roomId: string): boolean {
+    const { perms } = this.#deps;
+    const role = this.#deps.roleOfKey(issuerHex);
+    if (role === null) return false;
+    const room = perms.roomOfKey(issuerHex);
+    return has(perms.permissionsOfKey(issuerHex, role, room, perms.rootId), 'invite') && has(perms.permissionsOfKey(issuerHex, role, room, roomId), 'see');
   }
 
   /** SetRoomPassword: needs `edit-perms` on the room; the group must be a password group defined there. */

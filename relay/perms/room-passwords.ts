@@ -4,6 +4,9 @@
  * hash (relay/access/password.ts) in its own store, never in a replicated
  * document; and per key, the password groups it was admitted to, so a later
  * join of the same key needs no password. Two tables of the relay's store.
+ * A redeemed room invite (room-invites.ts) admits to the same kind of group
+ * by token; those grants are a third table, so changing a room's password
+ * does not end what invites admitted (revoke an invite group by deleting it).
  */
 import { hashPassword, verifyPassword } from '../access/password.ts';
 import type { PasswordHash } from '../access/password.ts';
@@ -33,15 +36,17 @@ function parseGrants(v: unknown): string[] | null {
 export class RoomPasswords {
   readonly #hashes: StoreTable<StoredHash>;
   readonly #grants: StoreTable<string[]>;
+  readonly #invited: StoreTable<string[]>;
   readonly #sets = new Map<string, ReadonlySet<string>>();
 
-  private constructor(hashes: StoreTable<StoredHash>, grants: StoreTable<string[]>) {
+  private constructor(hashes: StoreTable<StoredHash>, grants: StoreTable<string[]>, invited: StoreTable<string[]>) {
     this.#hashes = hashes;
     this.#grants = grants;
+    this.#invited = invited;
   }
 
   static async open(store: Store): Promise<RoomPasswords> {
-    return new RoomPasswords(await store.table('room-password', parseHash), await store.table('room-grant', parseGrants));
+    return new RoomPasswords(await store.table('room-password', parseHash), await store.table('room-grant', parseGrants), await store.table('room-invite-grant', parseGrants));
   }
 
   /** Whether `${roomId}/${group}` has a password set. */
@@ -70,14 +75,22 @@ export class RoomPasswords {
     return verifyPassword({ salt: fromHex(stored.salt), hash: fromHex(stored.hash) }, offered);
   }
 
-  /** The password groups `keyHex` was admitted to (the Subject's `passwordGroups`). */
+  /** The token groups `keyHex` was admitted to, by password or by invite (the Subject's `passwordGroups`). */
   grantsOf(keyHex: string): ReadonlySet<string> {
     let set = this.#sets.get(keyHex);
     if (!set) {
-      set = new Set(this.#grants.get(keyHex) ?? []);
+      set = new Set([...(this.#grants.get(keyHex) ?? []), ...(this.#invited.get(keyHex) ?? [])]);
       this.#sets.set(keyHex, set);
     }
     return set;
+  }
+
+  /** Remembers, durably, that a room invite admitted `keyHex` to `groupKey`. */
+  async grantByInvite(keyHex: string, groupKey: string): Promise<void> {
+    const groups = this.#invited.get(keyHex) ?? [];
+    if (groups.includes(groupKey)) return;
+    this.#sets.delete(keyHex);
+    await this.#invited.set(keyHex, [...groups, groupKey].slice(-MAX_GRANTS_PER_KEY), { durable: true });
   }
 
   /** Remembers that `keyHex` holds `groupKey`. */

@@ -36,6 +36,8 @@ export interface RosterDeps {
    * UserJoined/UserUpdated/UserLeft. Absent: everyone sees every room.
    */
   readonly sees?: (viewer: Session, roomId: string) => boolean;
+  /** In a cluster: the live relays' control-socket URLs, sent in AuthOk for the client to fail over to. */
+  readonly relayUrls?: () => readonly string[];
 }
 
 
@@ -94,7 +96,7 @@ export class Roster implements AdminDirectory {
     this.#sessions.set(sessionId, session);
     // The caller's own state, then the roster in pages: all of them are queued
     // here, synchronously, so every later presence event follows the last page.
-    session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId } });
+    session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId, relayUrls: [...(this.#deps.relayUrls?.() ?? [])] } });
     const sees = this.#deps.sees;
     const visible = sees ? presence.members().filter((m) => m.sessionId === sessionId || sees(session, m.roomId)) : presence.members();
     for (const frame of presencePageFrames(visible, this.#deps.pageBytes, this.#encodeUser)) session.sendEncoded(frame);

@@ -29,6 +29,8 @@ import { hiddenRoomNamed } from '../visibility/op-rooms.ts';
 import { projectRooms } from '../visibility/visible-set.ts';
 import type { Hidden } from '../visibility/visible-set.ts';
 import type { LoggedOp } from './replication.ts';
+import { aclJson } from '../../perms/index.ts';
+import type { RoomAcl } from '../../perms/index.ts';
 
 /** What the pipeline asks of the rest of the relay. */
 export interface OpPipelineDeps {
@@ -249,7 +251,8 @@ export class OpPipeline {
     const changed = new Set<string>();
     for (const [id, room] of next) {
       const old = this.rooms.get(id);
-      if (!old || old.name !== room.name || old.parent !== room.parent || old.position !== room.position || old.description !== room.description || old.userLimit !== room.userLimit || old.voiceId !== room.voiceId) {
+      // The ACL too: a follower that missed rule changes would enforce (and show) the old rules.
+      if (!old || old.name !== room.name || old.parent !== room.parent || old.position !== room.position || old.description !== room.description || old.userLimit !== room.userLimit || old.voiceId !== room.voiceId || !sameAcl(old.acl, room.acl)) {
         this.rooms.set(id, room);
         changed.add(id);
       }
@@ -263,4 +266,9 @@ export class OpPipeline {
     for (const room of next.values()) if (room.voiceId >= this.#nextVoiceId) this.#nextVoiceId = room.voiceId + 1;
     return changed;
   }
+}
+
+/** Whether two ACLs are the same (their canonical JSON). */
+function sameAcl(a: RoomAcl, b: RoomAcl): boolean {
+  return a === b || JSON.stringify(aclJson(a)) === JSON.stringify(aclJson(b));
 }

@@ -47,6 +47,8 @@ export interface ForwardedResult {
   readonly code: number;
   readonly reason: string;
   readonly serverSeq: bigint;
+  /** For a permission refusal: the permission, the room and the deciding rule ('' = the default), as a local refusal carries them. */
+  readonly denial?: { readonly permission: string; readonly roomId: string; readonly ruleId: string };
 }
 
 /** Ops a non-writer relay passes to the writer. */

@@ -63,7 +63,13 @@ export const docOf = (v2: Uint8Array): Y.Doc => {
 export const unavailable = (opId: Uint8Array): Result => ({ opId, code: ErrorCode.CLUSTER_UNAVAILABLE, reason: 'the cluster log is unavailable; retry', serverSeq: 0n });
 
 /** A result in the shape the cluster carries back to the submitting relay. */
-export const toForwarded = (r: Result): ForwardedVerdicts['results'][number] => ({ opId: r.opId ?? new Uint8Array(0), code: r.code ?? 0, reason: r.reason ?? '', serverSeq: r.serverSeq ?? 0n });
+export const toForwarded = (r: Result): ForwardedVerdicts['results'][number] => ({
+  opId: r.opId ?? new Uint8Array(0),
+  code: r.code ?? 0,
+  reason: r.reason ?? '',
+  serverSeq: r.serverSeq ?? 0n,
+  ...(r.denial ? { denial: { permission: r.denial.permission ?? '', roomId: r.denial.roomId ?? '', ruleId: r.denial.ruleId ?? '' } } : {}),
+});
 
 /** Byte equality of two op ids. */
 export const sameId = (a: Uint8Array, b: Uint8Array): boolean => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);

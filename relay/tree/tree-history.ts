@@ -5,7 +5,7 @@
  */
 import { decodeOpBody } from '../../crdt/index.ts';
 import type { Actor } from '../../crdt/index.ts';
-import { ErrorCode } from '../../proto/index.ts';
+import { ErrorCode, MAX_CONTROL_FRAME_BYTES } from '../../proto/index.ts';
 import type { OpHistoryRequest } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import type { Session } from '../connection/client-connection.ts';
@@ -31,8 +31,8 @@ export async function serveHistory(deps: HistoryDeps, session: Session, msg: OpH
     session.send({ case: 'opHistory', value: { entries: [], more: false, code: ErrorCode.FORBIDDEN } });
     return;
   }
-  if (session.congested) {
-    session.send({ case: 'opHistory', value: { entries: [], more: true, code: ErrorCode.SLOW_DOWN } });
+  if (!session.hasRoomForOptional(MAX_CONTROL_FRAME_BYTES)) {
+    session.refuseOptional({ case: 'opHistory', value: { entries: [], more: true, code: ErrorCode.SLOW_DOWN } });
     return;
   }
   const hidden = deps.visibility.hiddenFor(session);

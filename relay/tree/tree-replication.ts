@@ -13,7 +13,7 @@ import type { JoinRoom, SignedOp } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import type { Session } from '../connection/client-connection.ts';
 import type { Roster } from '../presence/roster.ts';
-import type { ForwardedVerdicts, TreeReplication } from './replication.ts';
+import type { ForwardedOps, ForwardedVerdicts, TreeReplication } from './replication.ts';
 import { sameId, unavailable } from './tree-batch.ts';
 
 /** The shared log's last entry this relay holds, and the waiters for later ones. */
@@ -59,7 +59,8 @@ export interface ForwardDeps {
 
 /** Cluster, not the writer: passes a client's ops to the writer, then answers once this relay holds the log entry that decided them. */
 export async function forwardOps(deps: ForwardDeps, session: Session, submitter: Uint8Array, ops: readonly SignedOp[]): Promise<void> {
-  const actors = new Map<string, Actor | null>();
+  // The submitter too: the writer hides from the ops what the submitter may not see.
+  const actors = new Map<string, Actor | null>([[toHex(submitter), deps.actorOf(toHex(submitter))]]);
   for (const op of ops) {
     const hex = toHex(peekAuthor(op.body));
     if (!actors.has(hex)) actors.set(hex, deps.actorOf(hex));
@@ -80,4 +81,15 @@ export async function forwardOps(deps: ForwardDeps, session: Session, submitter:
     if (parsed?.ok && parsed.value.kind === 'member.join') deps.roster.join(session, { roomId: parsed.value.args.roomId } as JoinRoom);
   }
   session.send({ case: 'opResults', value: { results: reply.results.map((r) => ({ ...r })) } });
+}
+
+/**
+ * The writer's view of a forwarded op's author: known to the submitting
+ * relay (else unknown), with the role this relay's records give the key
+ * (roles are shared through the cluster's state log), so a relay that has not
+ * applied a role change yet, or one that claims too much, changes nothing.
+ */
+export function forwardedActor(fwd: ForwardedOps, keyHex: string, actorOf: (keyHex: string) => Actor | null): Actor | null {
+  const known = fwd.actors.get(keyHex);
+  return known ? { ...known, role: actorOf(keyHex)?.role ?? 'guest' } : null;
 }

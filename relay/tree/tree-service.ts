@@ -46,7 +46,7 @@ import { admitFrame, processFrame } from './tree-frame.ts';
 import type { FrameTurn } from './tree-frame.ts';
 import type { Batch, Result } from './tree-batch.ts';
 import { TreeSync } from './tree-sync.ts';
-import { forwardOps, LogPosition } from './tree-replication.ts';
+import { forwardedActor, forwardOps, LogPosition } from './tree-replication.ts';
 import { serveHistory } from './tree-history.ts';
 import { followTree, joinRoom } from './tree-presence.ts';
 
@@ -196,8 +196,11 @@ export class TreeService {
           return;
         }
         this.#batch.remote.push({ results, resolve });
+        // Rooms hidden from the submitter are as unknown here as on its own relay (no existence oracle through a cluster).
+        const by = forwardedActor(fwd, toHex(fwd.submitter), this.#deps.actorOf);
+        const subject = { keyHex: toHex(fwd.submitter), role: by?.role ?? 'guest', roomId: by?.roomId ?? null, passwordGroups: by?.passwordGroups };
         try {
-          this.#process({ session: null, replies: results, submitter: fwd.submitter, ops, frame, verdicts, actorOf: (hex) => fwd.actors.get(hex) ?? null });
+          this.#process({ session: null, replies: results, submitter: fwd.submitter, ops, frame, verdicts, actorOf: (hex) => forwardedActor(fwd, hex, this.#deps.actorOf), hidden: () => this.#deps.visibility.hiddenForSubject(subject) });
         } catch (error) {
           this.#deps.events.emit('internal-error', { where: 'room tree ops', error });
         }
@@ -223,8 +226,13 @@ export class TreeService {
   applyLog(logSeq: number, entry: LogBatch): Promise<void> {
     return (this.#queue = this.#queue.then(async () => {
       while (this.#reloading) await this.#reloading;
+      // Our own batches first: the entry may be ours, appended while we waited (then it is held already), and
+      // local ops must never ride in a batch marked as a log entry (they would be answered without being in the log).
+      while (this.#flushing || (hasWork(this.#batch) && !this.#batch.replicated)) {
+        if (this.#flushing) await this.#flushing;
+        else await this.#flush();
+      }
       if (logSeq <= this.#log.seq) return;
-      await this.#flushing;
       takeLogEntry(this.#batch, this.#pipeline, logSeq, entry);
       await this.#flush();
     }));

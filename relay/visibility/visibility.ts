@@ -125,6 +125,11 @@ export class Visibility {
     return subject ? this.#hiddenOf(subject) : NOTHING_HIDDEN;
   }
 
+  /** The rooms `subject` may not see now: the cluster writer judges a forwarded op with its submitter's view (no session here). */
+  hiddenForSubject(subject: Subject): Hidden {
+    return this.#hiddenOf(subject);
+  }
+
   /** Whether `session` may see room `roomId`. */
   sees(session: Session, roomId: string): boolean {
     return !this.hiddenFor(session).has(roomId);

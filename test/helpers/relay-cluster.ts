@@ -19,28 +19,29 @@ export interface RelayCluster {
   readonly name: string;
   readonly keyFile: string;
   readonly relays: StartedRelay[];
-  /** Starts one more relay of the cluster (`id`: its relay id). */
-  add(id: string, options?: Partial<RelayOptions>): Promise<StartedRelay>;
+  /** Starts one more relay of the cluster (`id`: its relay id), reaching NATS at `servers` (default: the server itself). */
+  add(id: string, options?: Partial<RelayOptions>, servers?: readonly string[]): Promise<StartedRelay>;
   /** Resolves with the relay that is the writer once exactly one running relay is. */
   writer(among?: readonly StartedRelay[]): Promise<StartedRelay>;
   close(): Promise<void>;
 }
 
 /** Starts NATS and `count` relays r1..rN; `leaseTtlMs` short so failover tests are quick. */
-export async function startRelayCluster(count: number, options: { leaseTtlMs?: number; relay?: Partial<RelayOptions> } = {}): Promise<RelayCluster> {
+export async function startRelayCluster(count: number, options: { leaseTtlMs?: number; requestTimeoutMs?: number; relay?: Partial<RelayOptions> } = {}): Promise<RelayCluster> {
   const nats = await startNatsServer();
   const dir = await mkdtemp(join(tmpdir(), 'parley-org-'));
   const keyFile = join(dir, 'org-key.pem');
   await writeFile(keyFile, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
   const name = `t${randomBytes(4).toString('hex')}`;
   const relays: StartedRelay[] = [];
-  const add = async (id: string, extra: Partial<RelayOptions> = {}): Promise<StartedRelay> => {
+  const add = async (id: string, extra: Partial<RelayOptions> = {}, servers: readonly string[] = [nats.url]): Promise<StartedRelay> => {
     const r = await startRelay({
       guests: 'allow',
       signatureThreads: 0,
       ...options.relay,
       ...extra,
-      cluster: { servers: [nats.url], name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: 2_000 },
+      // A public URL nobody connects to: what the relay list carries (in-process relays learn their port only once listening).
+      cluster: { servers, name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: options.requestTimeoutMs ?? 2_000, publicUrl: `ws://${id}.invalid/ws` },
     });
     relays.push(r);
     return r;

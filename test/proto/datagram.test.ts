@@ -15,6 +15,7 @@ import {
   MAX_BUNDLE_BYTES,
   peekForwardedRoom,
   peekForwardedSender,
+  setForwardedSender,
   peekKind,
   peekUplinkTs,
   MAX_UPLINK_BYTES,
@@ -93,6 +94,19 @@ describe('voice datagrams', () => {
         expect(peekKind(b)).toBe(b.byteLength === 0 ? -1 : b[0]);
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it('setForwardedSender changes the sender and nothing else (property)', () => {
+    fc.assert(
+      fc.property(forwardedPacket(1275), fc.nat({ max: 0xffffffff }), (p, sender) => {
+        const b = encodeForwarded(p);
+        setForwardedSender(b, sender);
+        const before = decodeDownlink(encodeForwarded(p));
+        expect(before.ok).toBe(true);
+        expect(decodeDownlink(b)).toEqual({ ok: true, value: { ...(before.ok ? before.value : {}), sender } });
+      }),
+      { numRuns: 500 },
     );
   });
 

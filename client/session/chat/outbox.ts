@@ -102,7 +102,8 @@ export class Outbox {
       this.#remove(item);
       return { kind: 'accepted', item };
     }
-    if (ack.code === ErrorCode.RATE_LIMITED || ack.code === ErrorCode.INTERNAL) {
+    // Worth sending again: the relay's limit, its storage, or a cluster with no writer for a moment (a failover).
+    if (ack.code === ErrorCode.RATE_LIMITED || ack.code === ErrorCode.INTERNAL || ack.code === ErrorCode.CLUSTER_UNAVAILABLE) {
       item.status = 'waiting';
       item.error = sessionErrorFromRelay(ack.code, ack.detail, 0n);
       return { kind: 'retry', item, afterMs: ack.retryAfterMs || DEFAULT_RETRY_MS };

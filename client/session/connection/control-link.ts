@@ -1,7 +1,8 @@
 /**
- * The session's control connection over time: opens a SignalConnection,
- * and when it closes asks the reconnect policy (connection-state.ts) whether
- * and when to try again, scheduling the retry on the injected timer. One
+ * The session's control connection over time: opens a SignalConnection to
+ * the relay list's current relay, and when it closes asks the reconnect
+ * policy (connection-state.ts) whether and when to try again, scheduling the
+ * retry, to the list's next relay (relay-list.ts), on the injected timer. One
  * socket at a time; what arrives on it goes to the host.
  *
  * It owns the socket and the retry timer, never state: every change goes
@@ -30,8 +31,8 @@ export interface ControlLinkHost {
 
 /** Adapters of the link. */
 export interface ControlLinkDeps {
-  /** ws:// or wss:// URL of the relay's control socket. */
-  readonly url: string;
+  /** The relays to connect to: the current one, and the next after a failure (relay-list.ts). */
+  readonly relays: { readonly current: string; advance(): void };
   readonly webSocket?: WebSocketFactory | undefined;
   readonly policy: ReconnectPolicy;
   readonly setTimer: (fn: () => void, ms: number) => unknown;
@@ -59,7 +60,7 @@ export class ControlLink {
   connect(attempt: number): void {
     this.#host.teardown();
     this.#host.set(connectingState(this.#host.state(), attempt));
-    const signal = new SignalConnection(this.#deps.url, this.#deps.webSocket);
+    const signal = new SignalConnection(this.#deps.relays.current, this.#deps.webSocket);
     this.#signal = signal;
     signal.on('message', (m) => this.#host.onMessage(m).catch((e) => console.error('control message failed', e)));
     signal.on('malformed', (detail) => {
@@ -87,6 +88,8 @@ export class ControlLink {
     this.#host.set(outcome.state);
     const retry = outcome.retry;
     if (!retry) return;
+    // A relay that went away may be gone for good: the retry goes to the next relay of the cluster (the same one when alone).
+    this.#deps.relays.advance();
     this.#retryTimer = this.#deps.setTimer(() => {
       this.#retryTimer = null;
       if (this.#host.wanted()) this.connect(retry.attempt);

@@ -199,11 +199,13 @@ export class RoomTreeStore {
         }
         const type = applied.type;
         if (type === null) return true;
+        const hadRooms = this.#server.size > 0;
         this.#server = readRooms(this.#tree.doc);
         this.#proj = null;
-        // A new epoch may mean rooms this user may no longer see (hidden rooms): the cached
-        // copy is replaced at once, not after the debounce a close could cancel.
-        if (newEpoch) this.#saveNow();
+        // A new epoch may mean rooms this user may no longer see (hidden rooms): a cached copy with
+        // rooms is replaced at once, not after the debounce a close could cancel. A first sync has
+        // none to replace, and encoding a large tree (~200 ms at 2,000 rooms) would delay showing it.
+        if (newEpoch && hadRooms) this.#saveNow();
         else this.#scheduleSave();
         if (type === SYNC_STEP2) {
           this.#update({ status: 'live' });

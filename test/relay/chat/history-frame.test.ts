@@ -44,7 +44,7 @@ describe('history frames from stored bytes', () => {
 
   it('writes the same bytes encodeEnvelope writes for the decoded page', () => {
     fc.assert(
-      fc.property(fc.array(message, { maxLength: 5 }), fc.nat(), fc.boolean(), fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), (ms, requestId, hasMore, roomId) => {
+      fc.property(fc.array(message, { maxLength: 5 }), fc.integer({ min: 0, max: 0xffffffff }), fc.boolean(), fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), (ms, requestId, hasMore, roomId) => {
         const stored = ms.map((m) => storedMessage(recordBytes(m, []))!.bytes);
         const target = roomId === undefined ? undefined : { to: { case: 'roomId' as const, value: roomId } };
         const frame = chatHistoryFrame({ requestId, target }, stored, hasMore);

@@ -21,12 +21,37 @@ const logBatch = fc.record({
 });
 const forwarded = fc.record({
   submitter: bytes,
-  actors: fc.array(fc.tuple(fc.stringMatching(/^[0-9a-f]{64}$/), fc.option(fc.constantFrom('admin', 'member', 'guest'), { nil: null })), { maxLength: 3 }),
+  actors: fc.array(
+    fc.tuple(
+      fc.stringMatching(/^[0-9a-f]{64}$/),
+      fc.option(
+        fc.record({
+          role: fc.constantFrom('admin' as const, 'member' as const, 'guest' as const),
+          roomId: fc.option(fc.string({ maxLength: 40 }), { nil: null }),
+          groups: fc.uniqueArray(fc.string({ maxLength: 60 }), { maxLength: 4 }),
+        }),
+        { nil: null },
+      ),
+    ),
+    { maxLength: 3 },
+  ),
   ops: fc.array(fc.record({ body: bytes, signature: bytes }), { maxLength: 5 }),
 });
 const verdicts = fc.record({
   logSeq: fc.nat(),
-  results: fc.array(fc.record({ opId: bytes, code: fc.nat({ max: 200 }), reason: fc.string({ maxLength: 40 }), serverSeq: fc.bigInt({ min: 0n, max: 2n ** 53n }) }), { maxLength: 5 }),
+  results: fc.array(
+    fc.record(
+      {
+        opId: bytes,
+        code: fc.nat({ max: 200 }),
+        reason: fc.string({ maxLength: 40 }),
+        serverSeq: fc.bigInt({ min: 0n, max: 2n ** 53n }),
+        denial: fc.record({ permission: fc.string({ maxLength: 16 }), roomId: fc.string({ maxLength: 40 }), ruleId: fc.string({ maxLength: 16 }) }),
+      },
+      { requiredKeys: ['opId', 'code', 'reason', 'serverSeq'] },
+    ),
+    { maxLength: 5 },
+  ),
 });
 const presence = fc.record({
   relay: fc.stringMatching(/^[a-z0-9-]{1,16}$/),
@@ -47,7 +72,7 @@ describe('cluster codecs', () => {
       }));
     fc.assert(
       fc.property(forwarded, (f) => {
-        const value = { ...f, actors: new Map(f.actors.map(([k, role]) => [k, role === null ? null : { keyHex: k, role }] as const)) };
+        const value = { ...f, actors: new Map(f.actors.map(([k, a]) => [k, a === null ? null : { keyHex: k, role: a.role, roomId: a.roomId, passwordGroups: new Set(a.groups) }] as const)) };
         expect(decodeForwardedOps(encodeForwardedOps(value))).toEqual({ ok: true, value });
       }),
     );
@@ -81,5 +106,14 @@ describe('cluster codecs', () => {
     expect(decodeLogBatch(new TextEncoder().encode('{"v":1,"ops":[{"b":"!!","s":"","c":null,"r":"","q":0,"t":0,"f":false}],"u":null,"sn":null}')).ok).toBe(false);
     expect(decodeLogBatch(new TextEncoder().encode('{"v":2,"ops":[],"u":null,"sn":null}')).ok).toBe(false);
     expect(decodeForwardedOps(new TextEncoder().encode('{"v":1,"by":"","actors":[["k","root"]],"ops":[]}')).ok).toBe(false);
+    const tooMany = JSON.stringify({ v: 1, by: '', actors: [['k', 'member', null, Array.from({ length: 257 }, (_, i) => `r/${i}`)]], ops: [] });
+    expect(decodeForwardedOps(new TextEncoder().encode(tooMany)).ok).toBe(false);
+    expect(decodeForwardedOps(new TextEncoder().encode('{"v":1,"by":"","actors":[["k","member",7,[]]],"ops":[]}')).ok).toBe(false);
+    expect(decodeForwardedOps(new TextEncoder().encode('{"v":1,"by":"","actors":[["k","member","room",[3]]],"ops":[]}')).ok).toBe(false);
+  });
+
+  it('read the two-entry actors of a relay from before rooms and password groups were forwarded', () => {
+    const old = decodeForwardedOps(new TextEncoder().encode('{"v":1,"by":"","actors":[["k","member"],["u",null]],"ops":[]}'));
+    expect(old.ok && [...old.value.actors]).toEqual([['k', { keyHex: 'k', role: 'member' }], ['u', null]]);
   });
 });

@@ -100,4 +100,35 @@ describe('back-pressure and byte-bounded pages', () => {
     expect(page.messages.at(-1)?.post?.text).toBe(bigText(60));
     await watcher.ping();
   }, 90_000);
+
+  it('closes a client that keeps asking while congested at its maxRefusedWhileCongested-th refusal, without waiting for sendStallMs', async () => {
+    const r = await fixtures.relay({
+      chat: { burst: 100 },
+      // sendStallMs far past the test: only the refusal count can close the reader.
+      limits: { controlBurst: 2_000, controlPerSecond: 2_000, sendBudgetBytes: 1024 * 1024, sendSoftBytes: 256 * 1024, sendStallMs: 3_600_000, maxRefusedWhileCongested: 8, closeGraceMs: 30_000 },
+    });
+    const a = await client(r, 'Ana');
+    await fillLobby(a, 20);
+    const slow = await client(r, 'Slow');
+    const closed = waitForEvent(r.relay, 'connection-closed', (e) => e.sessionId === slow.sessionId, 60_000);
+    slow.socket.pauseReading();
+    const request = { case: 'chatHistoryRequest' as const, value: { requestId: 1, target: { to: { case: 'roomId' as const, value: 'lobby' } }, limit: 100 } };
+    // Load, not synchronisation: requests until the close event.
+    const flood = setInterval(() => {
+      for (let i = 0; i < 10; i++) slow.send(request);
+    }, 10);
+    const event = await closed.finally(() => clearInterval(flood));
+    expect(event.code).toBe(CLOSE_SLOW_READER);
+    const send = r.relay.stats().controlSend;
+    expect(send.slowReadersClosed).toBe(1);
+    expect(event.reason).toMatch(/kept asking/);
+    expect(send.slowDowns).toBeGreaterThanOrEqual(8);
+    expect(send.peakBufferedBytes).toBeLessThanOrEqual(1024 * 1024);
+    slow.socket.resumeReading();
+    expect((await slow.socket.closed).code).toBe(CLOSE_SLOW_READER);
+    // A reader that reads is never closed by the count: 40 pages asked one after another are all served.
+    const reader = await client(r, 'Reader');
+    for (let i = 0; i < 40; i++) expect((await history(reader, room('lobby'), 0n, 100)).code).toBe(ErrorCode.UNSPECIFIED);
+    expect(r.relay.stats().controlSend.slowReadersClosed).toBe(1);
+  }, 90_000);
 });

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CHAT_ID_BYTES, ErrorCode } from '../../../proto/index.ts';
 import { room, sendItem, signedItem } from '../../helpers/chat.ts';
-import { FilePeer, buildSharedFile } from '../../helpers/file-peer.ts';
+import { FilePeer, buildSharedFile } from '../../helpers/files/index.ts';
 import { generateKey } from '../../helpers/relay-client.ts';
 import { perTest } from '../../helpers/relay-fixture.ts';
 

@@ -51,6 +51,7 @@ const VALID: Record<OptionKey, fc.Arbitrary<unknown>> = {
   'cluster-name': fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/),
   'cluster-key': text,
   'cluster-relay-id': fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/),
+  'cluster-public-url': fc.tuple(fc.constantFrom('ws', 'wss'), fc.stringMatching(/^[a-z0-9.-]{1,20}$/), fc.integer({ min: 1, max: 65_535 })).map(([s, h, p]) => `${s}://${h}:${p}/ws`),
   'cluster-replicas': fc.integer({ min: 1, max: 5 }),
   verbose: fc.boolean(),
 };

@@ -9,11 +9,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMembers, readRooms } from '../../../crdt/index.ts';
-import { bit, encodeRule } from '../../../perms/index.ts';
+import { bit, encodeGroup, encodeRule } from '../../../perms/index.ts';
 import type { Rule } from '../../../perms/index.ts';
-import { ErrorCode, Role } from '../../../proto/index.ts';
-import { chat, history, room } from '../../helpers/chat.ts';
-import { makeInvite } from '../../helpers/invites.ts';
+import { CHAT_ID_BYTES, ErrorCode, Role } from '../../../proto/index.ts';
+import { randomBytes } from 'node:crypto';
+import { chat, history, room, sendItem, signedItem } from '../../helpers/chat.ts';
+import { buildSharedFile } from '../../helpers/files/index.ts';
+import { adminRequest, makeInvite } from '../../helpers/invites.ts';
 import { OpClient } from '../../helpers/ops.ts';
 import { connectClient, generateKey } from '../../helpers/relay-client.ts';
 import type { ConnectOptions, TestClient } from '../../helpers/relay-client.ts';
@@ -128,6 +130,62 @@ describe('hidden rooms on a real relay', () => {
     expect(posted.ack.detail).toBe(none.ack.detail);
     expect((await history(guest.client, room(STAFF.id))).code).toBe(ErrorCode.UNKNOWN_ROOM);
     await prober.client.close();
+  });
+
+  it('moves, room-password joins, SetRoomPassword and file requests answer a hidden room exactly like one that does not exist', async () => {
+    // /Staff gets a password group with a password: even the right password must not tell a guest the room exists.
+    const pwGroup = { name: 'pw', inherit: false, inheritable: false, add: [], remove: [], password: true as const };
+    expect((await admin.run({ kind: 'acl.group.put', args: { roomId: STAFF.id, group: encodeGroup(pwGroup) } })).code).toBe(0);
+    admin.client.send({ case: 'setRoomPassword', value: { requestId: 301, roomId: STAFF.id, group: 'pw', password: 'opensesame' } });
+    expect((await admin.client.next('permsResult', (r) => r.requestId === 301)).code).toBe(ErrorCode.UNSPECIFIED);
+    const prober = await connect({ name: 'Prober 2', key: generateKey() });
+    await prober.sync();
+    const p = prober.client;
+    const pair = async <T,>(ask: (roomId: string) => Promise<T>): Promise<[T, T]> => [await ask(STAFF.id), await ask('nosuchroom')];
+    const same = (a: { code: number; message: string }, b: { code: number; message: string }): void => {
+      expect({ code: a.code, message: a.message.replace(STAFF.id, 'ID') }).toEqual({ code: b.code, message: b.message.replace('nosuchroom', 'ID') });
+    };
+
+    const joins = await pair(async (roomId) => {
+      p.send({ case: 'joinRoom', value: { roomId, password: 'opensesame' } });
+      return p.next('error', (e) => e.context === 'join_room');
+    });
+    same(joins[0], joins[1]);
+    let request = 310;
+    const passwords = await pair(async (roomId) => {
+      const requestId = request++;
+      p.send({ case: 'setRoomPassword', value: { requestId, roomId, group: 'pw', password: 'mine' } });
+      return p.next('permsResult', (r) => r.requestId === requestId);
+    });
+    same(passwords[0], passwords[1]);
+    expect(passwords[0].code).toBe(ErrorCode.UNKNOWN_ROOM);
+    // Moving someone (here: oneself, which needs move-others) into the hidden room.
+    const moves = await pair((roomId) => adminRequest(p, { case: 'moveUser', value: { sessionId: p.sessionId, roomId } }));
+    same(moves[0], moves[1]);
+    expect(moves[0].code).toBe(ErrorCode.UNKNOWN_ROOM);
+    // Moving someone who is in the hidden room answers like a session that does not exist.
+    const targets = [await adminRequest(p, { case: 'moveUser', value: { sessionId: member.client.sessionId, roomId: 'lobby' } }), await adminRequest(p, { case: 'moveUser', value: { sessionId: 999_999, roomId: 'lobby' } })];
+    same(targets[0]!, targets[1]!);
+    expect(targets[0]!.code).toBe(ErrorCode.UNKNOWN_USER);
+
+    // A file shared in /Staff: asking for its peers is answered like a file that does not exist.
+    const fileId = new Uint8Array(randomBytes(CHAT_ID_BYTES));
+    const file = await buildSharedFile(member.client, room(STAFF.id), new Uint8Array(randomBytes(4_000)), fileId);
+    expect((await sendItem(member.client, { ...signedItem(member.client, { target: room(STAFF.id), text: 'f.bin', id: fileId }), file: file.manifest })).code).toBe(ErrorCode.UNSPECIFIED);
+    member.client.send({ case: 'fileAnnounce', value: { manifest: file.manifest, fileId, complete: true } });
+    await member.client.ping();
+    const files = [];
+    for (const id of [fileId, new Uint8Array(randomBytes(CHAT_ID_BYTES))]) {
+      p.send({ case: 'fileWantPeers', value: { fileId: id } });
+      files.push((await p.next('fileError', (e) => e.context === 'want_peers')).code);
+    }
+    expect(files).toEqual([ErrorCode.FILE_UNKNOWN, ErrorCode.FILE_UNKNOWN]);
+    // The member who sees /Staff is answered for that file.
+    const other = await connect({ name: 'Member 2', invite: makeInvite(admin.client.key, started.relay.publicKey), key: generateKey() });
+    other.client.send({ case: 'fileWantPeers', value: { fileId } });
+    expect((await other.client.next('filePeers')).holders).toBe(1);
+    for (const c of [prober, other]) await c.client.close();
+    expect((await admin.run({ kind: 'acl.group.delete', args: { roomId: STAFF.id, name: 'pw' } })).code).toBe(0);
   });
 
   it('chat in /Staff reaches the member, not the guests; the member can read it back', async () => {

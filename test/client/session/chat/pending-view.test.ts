@@ -118,6 +118,14 @@ describe('withPendingChanges', () => {
     expect(withPendingChanges(outbox.items(), LOBBY, [a])[0]!.pendingChange).toBe('edit');
   });
 
+  it('keeps a change queued when the cluster has no writer for a moment (CLUSTER_UNAVAILABLE), to send again', async () => {
+    const a = msg(1);
+    const outbox = await outboxWith([LOBBY, change(ChatAction.EDIT, LOBBY, a)]);
+    answerHead(outbox, ErrorCode.CLUSTER_UNAVAILABLE);
+    expect(outbox.items()[0]!.status).toBe('waiting');
+    expect(withPendingChanges(outbox.items(), LOBBY, [a])[0]!.pendingChange).toBe('edit');
+  });
+
   it('ignores a change the relay refused (failed), clearing the marker it had put on', async () => {
     const a = msg(1, 'delete');
     const outbox = await outboxWith([LOBBY, change(ChatAction.DELETE, LOBBY, a)]);

@@ -4,7 +4,8 @@
  * relay starts the client on another tree epoch (a new visibility class,
  * docs/ARCHITECTURE.md "Hidden rooms"), RoomTreeStore writes the new replica
  * to its real IndexedDB cache at once — not after the debounced save, which
- * never fires here — and the old rooms are gone from the stored bytes.
+ * the test fires only for the first sync — and the old rooms are gone from
+ * the stored bytes.
  */
 import { assert } from 'chai';
 import * as Y from 'yjs';
@@ -31,11 +32,15 @@ suite('RoomTreeStore cache across tree epochs (IndexedDB)', () => {
     const address = `epoch-cache-${crypto.randomUUID()}`;
     const cache = await openIdbTreeCache(address);
     const signer = { kind: 'noble' as const, publicKey: new Uint8Array(32).fill(7), sign: async () => new Uint8Array(64) };
-    const store = new RoomTreeStore({ cache, signer, now: () => Date.now(), verify: async () => true, onChange: () => {}, setTimer: () => 0, clearTimer: () => {} });
+    // Debounced saves fire only when the test says the debounce has elapsed.
+    const timers: Array<() => void> = [];
+    const store = new RoomTreeStore({ cache, signer, now: () => Date.now(), verify: async () => true, onChange: () => {}, setTimer: (fn) => timers.push(fn), clearTimer: () => {} });
     await store.connected(new Uint8Array(32).fill(1), 'guest', () => true);
     const sync = (epoch: number, doc: Y.Doc): void => void store.handle({ case: 'crdtSync', value: { doc: TREE_DOC, data: encodeFullStep2(doc), epoch, part: 0, parts: 0 } } as never);
 
     sync(7, docOf(['root', 'lobby', 'staff']));
+    // A first sync has no cached rooms to replace: it is saved after the debounce (not encoded while the rooms are first shown).
+    for (const fire of timers.splice(0)) fire();
     const stored = async (): Promise<Uint8Array | null> => (await (await openIdbTreeCache(address)).load()).doc;
     // Each read is one IndexedDB round trip: the loop waits for the write the store started, not for time.
     let first = await stored();
