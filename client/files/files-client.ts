@@ -25,9 +25,6 @@ import type { RelayLink } from './relay-link.ts';
 
 export type { FileEntryView, FilesClientDeps, FilesState } from './files-client-types.ts';
 
-
-
-
 interface Entry {
   readonly fields: FileManifestFields;
   readonly raw: FileManifest;
