@@ -224,7 +224,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       if (session) tempRooms.sendTo(session);
     });
     events.on('room-changed', (e) => tempRooms.left(e.from));
-    events.on('tree-changed', () => tempRooms.treeChanged());
+    // After the visibility classes have followed the change (as onRoleApplied below): lists are filtered with them.
+    const tempListsChanged = (): void => queueMicrotask(() => tempRooms.treeChanged());
+    events.on('tree-changed', tempListsChanged);
+    events.on('role-changed', tempListsChanged);
     events.on('grants-changed', () => tempRooms.broadcast());
     await cluster?.attach(rooms, roster);
     events.on('grants-changed', () => rooms.refreshVisibility());

@@ -91,14 +91,19 @@ export class TempRoomService {
   }
 
   /**
-   * The tree changed: a temporary room whose parent was deleted goes, its
-   * people moved to the root (the tree service has already moved the
-   * parent's own people up).
+   * The tree, rules or a role changed: a temporary room whose parent was
+   * deleted goes, its people moved to the root (the tree service has already
+   * moved the parent's own people up); and since a parent may have become
+   * hidden or visible to someone, everyone gets their list again.
    */
   treeChanged(): void {
     const { registry, perms, roster } = this.#deps;
+    if (registry.all().length === 0) return;
     const gone = registry.all().filter((r) => !perms.state.rooms.has(r.parent));
-    if (gone.length === 0) return;
+    if (gone.length === 0) {
+      this.broadcast();
+      return;
+    }
     const root = perms.rootId;
     for (const r of gone) registry.remove(r.id);
     roster.roomsRemoved(gone.map((r) => [r.id, root] as const));

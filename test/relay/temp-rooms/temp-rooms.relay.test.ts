@@ -47,10 +47,37 @@ async function deleteRule(roomId: string, ruleId: string): Promise<void> {
 
 const named = (name: string) => (l: TempRooms) => l.rooms.some((r) => r.name === name);
 const without = (id: string) => (l: TempRooms) => !l.rooms.some((r) => r.id === id);
+const listing = (id: string) => (l: TempRooms) => l.rooms.some((r) => r.id === id);
+
+/**
+ * Resolves once the client's latest TempRooms list (each one replaces the
+ * last) satisfies `pred`: a list that arrived earlier and was since replaced
+ * does not count, so "without X" cannot be met by a list from before X.
+ */
+function listUntil(c: TestClient, pred: (l: TempRooms) => boolean): Promise<TempRooms> {
+  const latest = (): TempRooms | undefined => {
+    for (let i = c.socket.received.length - 1; i >= 0; i--) {
+      const m = c.socket.received[i]!;
+      if (m.case === 'tempRooms') return m.value;
+    }
+    return undefined;
+  };
+  return new Promise((resolve) => {
+    const check = (): boolean => {
+      const l = latest();
+      if (!l || !pred(l)) return false;
+      off();
+      resolve(l);
+      return true;
+    };
+    const off = c.socket.tap(() => queueMicrotask(check));
+    check();
+  });
+}
 
 /** `who` makes temporary room `name` under `parentId`; resolves with its id once `who` is moved in. */
 async function make(who: TestClient, name: string, parentId: string): Promise<string> {
-  const listed = who.next('tempRooms', named(name));
+  const listed = listUntil(who, named(name));
   who.send({ case: 'makeTempRoom', value: { name, parentId } });
   const id = (await listed).rooms.find((r) => r.name === name)!.id;
   await who.next('userUpdated', (u) => u.user?.sessionId === who.sessionId && u.user.roomId === id);
@@ -74,14 +101,14 @@ afterAll(async () => {
 
 describe('making one', () => {
   it('an admin makes one: moved in, others who see the parent are told and can join it', async () => {
-    const seenByOther = other.next('tempRooms', named('Huddle'));
+    const seenByOther = listUntil(other, named('Huddle'));
     const id = await make(admin, 'Huddle', 'lobby');
     const list = await seenByOther;
     expect(list.rooms.find((r) => r.id === id)).toMatchObject({ name: 'Huddle', parentId: 'lobby' });
     await other.join(id);
     await other.join('lobby');
     // The maker leaving last: gone for everyone.
-    const gone = other.next('tempRooms', without(id));
+    const gone = listUntil(other, without(id));
     await admin.join('lobby');
     await gone;
   });
@@ -100,7 +127,7 @@ describe('making one', () => {
     const id = await make(member, 'Members huddle', 'lobby');
     const perms = await member.next('myPermissions', (p) => p.roomId === id);
     expect(perms.permissions & setOf('edit-room', 'move-others', 'mute-others')).toBe(setOf('edit-room', 'move-others', 'mute-others'));
-    const gone = member.next('tempRooms', without(id));
+    const gone = listUntil(member, without(id));
     await member.join('lobby');
     await gone;
     await deleteRule('lobby', 'tmpMemOne');
@@ -111,7 +138,7 @@ describe('making one', () => {
     admin.send({ case: 'makeTempRoom', value: { name: 'Child', parentId: id } });
     const err = await admin.next('error', (e) => e.context === 'make_temp_room');
     expect(err.code).toBe(ErrorCode.TEMP_ROOM_NO_SUBROOMS);
-    const gone = admin.next('tempRooms', without(id));
+    const gone = listUntil(admin, without(id));
     await admin.join('lobby');
     await gone;
   });
@@ -132,7 +159,8 @@ describe('going away', () => {
     const maker = await connect(started.relay.wsUrl, { name: 'Leaver', key, invite: makeInvite(admin.key, started.relay.publicKey) });
     await putRule('lobby', rule('tmpMemTwo', { allow: setOf('make-temp-room'), subs: false }));
     const id = await make(maker, 'Brief', 'lobby');
-    const gone = other.next('tempRooms', without(id));
+    await listUntil(other, listing(id));
+    const gone = listUntil(other, without(id));
     await maker.close();
     await gone;
     other.send({ case: 'joinRoom', value: { roomId: id } });
@@ -148,7 +176,7 @@ describe('going away', () => {
     // Still listed: a new session is told of it.
     const late = await connect(started.relay.wsUrl, { name: 'Late', invite: makeInvite(admin.key, started.relay.publicKey) });
     expect((await late.next('tempRooms')).rooms.map((r) => r.id)).toContain(id);
-    const gone = late.next('tempRooms', without(id));
+    const gone = listUntil(late, without(id));
     await other.join('lobby');
     await gone;
     await late.close();
@@ -171,10 +199,26 @@ describe('hidden parents', () => {
     fresh.send({ case: 'makeTempRoom', value: { name: 'Under secret', parentId: id } });
     expect((await fresh.next('error', (e) => e.context === 'make_temp_room')).code).toBe(ErrorCode.UNKNOWN_ROOM);
     await fresh.close();
-    const gone = admin.next('tempRooms', without(id));
+    const gone = listUntil(admin, without(id));
     await admin.join('lobby');
     await gone;
     await deleteRule('quiet', 'hideQuiet');
+  });
+});
+
+describe('a parent hidden later', () => {
+  it('a rule hiding the parent after the room exists takes it out of the list of those who can no longer see it', async () => {
+    const id = await make(admin, 'Later hidden', 'quiet');
+    await listUntil(member, listing(id));
+    const dropped = listUntil(member, without(id));
+    await putRule('quiet', rule('hideLater', { deny: setOf('see') }));
+    await dropped;
+    const back = listUntil(member, listing(id));
+    await deleteRule('quiet', 'hideLater');
+    await back;
+    const gone = listUntil(member, without(id));
+    await admin.join('lobby');
+    await gone;
   });
 });
 
