@@ -193,7 +193,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       clock,
       limits: opts.chat,
       // Per-room permissions decide room chat unless the embedder brings its own policy.
-      policy: opts.chatPolicy ?? perms.chatPolicy,
+      // Chat is stored (LevelDB) and a temporary room never is: nothing may be posted in one (reading finds nothing).
+      policy: (actor, action, place) => (place.kind !== 'room' || action === 'read' || !tempRegistry.has(place.roomId)) && (opts.chatPolicy ?? perms.chatPolicy)(actor, action, place),
       explain: opts.chatPolicy ? undefined : perms.chatExplain,
       stats,
       events,

@@ -11,6 +11,7 @@ import { encodeRule, setOf } from '../../../perms/index.ts';
 import type { Rule } from '../../../perms/index.ts';
 import { ErrorCode } from '../../../proto/index.ts';
 import type { TempRooms } from '../../../proto/index.ts';
+import { chat, room } from '../../helpers/chat.ts';
 import { makeInvite } from '../../helpers/invites.ts';
 import { OpClient } from '../../helpers/ops.ts';
 import { connectClient, generateKey } from '../../helpers/relay-client.ts';
@@ -131,6 +132,15 @@ describe('making one', () => {
     await member.join('lobby');
     await gone;
     await deleteRule('lobby', 'tmpMemOne');
+  });
+
+  it('no chat is posted in one (chat is stored; a temporary room never is): CHAT_FORBIDDEN', async () => {
+    const id = await make(admin, 'Quiet words', 'lobby');
+    const { ack } = await chat(admin, { target: room(id), text: 'would be stored' });
+    expect(ack.code).toBe(ErrorCode.CHAT_FORBIDDEN);
+    const gone = listUntil(admin, without(id));
+    await admin.join('lobby');
+    await gone;
   });
 
   it('no sub-rooms: MakeTempRoom under a temporary room is TEMP_ROOM_NO_SUBROOMS', async () => {
