@@ -7,6 +7,7 @@
  * in its parent).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { encodeRule, setOf } from '../../../perms/index.ts';
 import type { Rule } from '../../../perms/index.ts';
 import { ErrorCode } from '../../../proto/index.ts';
@@ -160,6 +161,25 @@ describe('making one', () => {
     expect((await admin.next('error', (e) => e.context === 'make_temp_room')).code).toBe(ErrorCode.OP_BAD_NAME);
     admin.send({ case: 'makeTempRoom', value: { name: 'Ghost', parentId: 'no-such-room' } });
     expect((await admin.next('error', (e) => e.context === 'make_temp_room')).code).toBe(ErrorCode.UNKNOWN_ROOM);
+  });
+});
+
+describe('bad input', () => {
+  it('random names and parents from someone without the permission: always a typed refusal, nothing made, the session still served (property)', async () => {
+    const allowed = new Set([ErrorCode.OP_BAD_NAME, ErrorCode.UNKNOWN_ROOM, ErrorCode.PERMISSION_DENIED]);
+    const seed = Number(process.env.TEMP_ROOMS_SEED ?? Date.now() % 100_000);
+    console.log(`temp-rooms bad-input seed ${seed}`);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 80 }), fc.oneof(fc.constantFrom('lobby', 'quiet', 'root', ''), fc.string({ maxLength: 40 })), async (name, parentId) => {
+        member.send({ case: 'makeTempRoom', value: { name, parentId } });
+        const err = await member.next('error', (e) => e.context === 'make_temp_room');
+        expect(allowed.has(err.code)).toBe(true);
+      }),
+      { numRuns: 25, seed },
+    );
+    await member.ping();
+    // Nothing was made: the member's latest list is still empty.
+    expect((await listUntil(member, () => true)).rooms).toEqual([]);
   });
 });
 
