@@ -47,7 +47,7 @@ import { SignaturePool, TreeService } from './tree/index.ts';
 import { createPermissions, RoomInvites, RoomPasswords } from './perms/index.ts';
 import { toHex } from '../proto/bytes.ts';
 import { Visibility } from './visibility/visibility.ts';
-import { DEFAULT_TEMP_LIMITS, TempRegistry, TempRoomService } from './temp-rooms/index.ts';
+import { attachTempRooms, DEFAULT_TEMP_LIMITS, TempRegistry } from './temp-rooms/index.ts';
 import { readMembers } from '../crdt/index.ts';
 import type { TlsManager, TlsStatus } from './tls/index.ts';
 
@@ -217,19 +217,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
-    const tempRooms = new TempRoomService({ registry: tempRegistry, presence, roster, perms: perms.service, stats, sees });
+    const tempRooms = attachTempRooms({ registry: tempRegistry, presence, roster, perms: perms.service, stats, sees, events });
     // A temporary room is not in the tree: its join is RoomEntry's see/enter checks, then presence.
     perms.attachTree(rooms, (session, msg) => (tempRegistry.has(msg.roomId) ? roster.join(session, msg) : rooms.joinRoom(session, msg)));
-    events.on('authenticated', (e) => {
-      const session = roster.sessionById(e.sessionId);
-      if (session) tempRooms.sendTo(session);
-    });
-    events.on('room-changed', (e) => tempRooms.left(e.from));
-    // After the visibility classes have followed the change (as onRoleApplied below): lists are filtered with them.
-    const tempListsChanged = (): void => queueMicrotask(() => tempRooms.treeChanged());
-    events.on('tree-changed', tempListsChanged);
-    events.on('role-changed', tempListsChanged);
-    events.on('grants-changed', () => tempRooms.broadcast());
     await cluster?.attach(rooms, roster);
     events.on('grants-changed', () => rooms.refreshVisibility());
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
@@ -323,9 +313,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         rooms.sessionClosed(session);
         if (sessionId !== undefined) {
           rooms.memberMoved(sessionId, null);
-          const was = presence.member(sessionId)?.roomId;
           roster.leave(session);
-          if (was !== undefined) tempRooms.left(was);
           signalling.close(sessionId);
           files.sessionClosed(sessionId);
         }

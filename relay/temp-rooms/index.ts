@@ -3,3 +3,4 @@ export { TempRegistry, DEFAULT_TEMP_LIMITS, TEMP_VOICE_BASE, tempRoomAcl } from 
 export type { TempRoom, TempRoomRecord, TempLimits } from './temp-registry.ts';
 export { TempRoomService } from './temp-room-service.ts';
 export type { TempRoomDeps } from './temp-room-service.ts';
+export { attachTempRooms } from './attach.ts';

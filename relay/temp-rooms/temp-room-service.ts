@@ -19,7 +19,7 @@ import { sendDenied } from '../perms/room-entry.ts';
 import type { Presence } from '../presence/presence.ts';
 import type { Roster } from '../presence/roster.ts';
 import type { DropStats } from '../stats.ts';
-import type { TempRegistry } from './temp-registry.ts';
+import type { TempRegistry, TempRoom } from './temp-registry.ts';
 
 /** What {@link TempRoomService} needs. */
 export interface TempRoomDeps {
@@ -79,13 +79,25 @@ export class TempRoomService {
     this.#deps.roster.place(sessionId, made.room.id);
   }
 
-  /** After someone left `roomId` (moved or disconnected): a temporary room left empty is gone for everyone. */
+  /** After someone left `roomId` (moved away): a temporary room left empty is gone for everyone. */
   left(roomId: string): void {
+    const room = this.#deps.registry.get(roomId);
+    if (room) this.#removeEmpty([room]);
+  }
+
+  /** After a disconnect (the room the session was in is no longer known): every empty temporary room goes. */
+  sweep(): void {
+    this.#removeEmpty(this.#deps.registry.all());
+  }
+
+  #removeEmpty(candidates: readonly TempRoom[]): void {
     const { registry, presence, perms } = this.#deps;
-    const room = registry.get(roomId);
-    if (!room || presence.occupancy(roomId) > 0) return;
-    registry.remove(roomId);
-    presence.removeRoom(roomId, room.parent);
+    const empty = candidates.filter((r) => presence.occupancy(r.id) === 0);
+    if (empty.length === 0) return;
+    for (const r of empty) {
+      registry.remove(r.id);
+      presence.removeRoom(r.id, r.parent);
+    }
     perms.treeChanged();
     this.broadcast();
   }
