@@ -34,13 +34,13 @@ export interface TempLimits {
 export const DEFAULT_TEMP_LIMITS: TempLimits = Object.freeze({ maxRooms: 256, maxPerMaker: 4 });
 
 /** Temporary rooms' voice ids start here: far above the tree's counter (which starts at 1 and only grows by room creations). */
-export const TEMP_VOICE_BASE = 0x4000_0000;
+const TEMP_VOICE_BASE = 0x4000_0000;
 
 /** The admin group's rule grants this in the temporary room: everything room-scoped but making (sub-)rooms. */
 const MAKER_PERMS = ALL & ~SERVER_WIDE & ~setOf('make-room', 'make-temp-room');
 
 /** The ACL of a temporary room made by `makerHex`: inherit the parent, the maker is the `admin` group. */
-export function tempRoomAcl(makerHex: string): RoomAcl {
+function tempRoomAcl(makerHex: string): RoomAcl {
   return {
     inherit: true,
     groups: [{ name: 'admin', inherit: false, inheritable: false, add: [makerHex], remove: [] }],

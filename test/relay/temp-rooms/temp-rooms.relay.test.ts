@@ -13,7 +13,7 @@ import type { Rule } from '../../../perms/index.ts';
 import { ErrorCode } from '../../../proto/index.ts';
 import type { TempRooms } from '../../../proto/index.ts';
 import { chat, room } from '../../helpers/chat.ts';
-import { makeInvite } from '../../helpers/invites.ts';
+import { adminRequest, makeInvite } from '../../helpers/invites.ts';
 import { OpClient } from '../../helpers/ops.ts';
 import { connectClient, generateKey } from '../../helpers/relay-client.ts';
 import type { ConnectOptions, TestClient } from '../../helpers/relay-client.ts';
@@ -129,6 +129,11 @@ describe('making one', () => {
     const id = await make(member, 'Members huddle', 'lobby');
     const perms = await member.next('myPermissions', (p) => p.roomId === id);
     expect(perms.permissions & setOf('edit-room', 'move-others', 'mute-others')).toBe(setOf('edit-room', 'move-others', 'mute-others'));
+    // As its admin the member moves someone out of their temporary room (move-others there, as a plain member nowhere else).
+    await other.join(id);
+    const moved = await adminRequest(member, { case: 'moveUser', value: { sessionId: other.sessionId, roomId: 'lobby' } });
+    expect(moved.code).toBe(ErrorCode.UNSPECIFIED);
+    await other.next('userUpdated', (u) => u.user?.sessionId === other.sessionId && u.user.roomId === 'lobby');
     const gone = listUntil(member, without(id));
     await member.join('lobby');
     await gone;
