@@ -9,8 +9,8 @@ import { ErrorCode, KEY_BYTES } from '../../proto/index.ts';
 import type { Decoded } from '../../proto/errors.ts';
 import { b64, bytes, encode, fail, int, parse, str } from './codec.ts';
 
-/** Longest kick text carried (the admin's reason, at most 200 characters, and its prefix). */
-export const MAX_KICK_TEXT = 256;
+/** Longest kick text carried, in UTF-16 units (the admin's reason, at most 200 code points, so up to 400 units, and its prefix). */
+export const MAX_KICK_TEXT = 512;
 /** Longest room id carried. */
 const MAX_ROOM_ID = 256;
 

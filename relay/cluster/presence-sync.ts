@@ -26,6 +26,9 @@ import { decodePresence, encodePresence } from './codec.ts';
 import type { Origin, Probe } from './remote-moderation.ts';
 import { toHex } from '../../proto/bytes.ts';
 
+/** Most other entries of one key probed when a new one appears (a key signed in many times cannot make a relay send many requests). */
+const MAX_PROBES = 16;
+
 /** First session id given to a user of another relay (local ids count up from 1). */
 export const REMOTE_SESSION_BASE = 2 ** 30;
 
@@ -128,8 +131,10 @@ export class PresenceSync {
   #dedupe(keyHex: string, publicKey: Uint8Array, except: number | null): void {
     const probe = this.#probe;
     if (!probe) return;
+    let sent = 0;
     for (const [id, o] of this.#origin) {
       if (id === except || o.key !== keyHex) continue;
+      if (++sent > MAX_PROBES) break;
       void probe(o.relay, o.sessionId, publicKey).then((verdict) => {
         // Only the entry that was probed: a new entry under the same bucket key has a new id.
         if (verdict === 'gone' && this.#remote.get(o.bucketKey) === id) this.#drop(o.bucketKey);

@@ -11,7 +11,7 @@ import type { ModerationRequest } from '../../../relay/cluster/moderation-codec.
 
 const target = { sessionId: fc.nat(), publicKey: fc.uint8Array({ minLength: 32, maxLength: 32 }) };
 const request: fc.Arbitrary<ModerationRequest> = fc.oneof(
-  fc.record({ kind: fc.constant('kick' as const), ...target, text: fc.string({ maxLength: MAX_KICK_TEXT }) }),
+  fc.record({ kind: fc.constant('kick' as const), ...target, text: fc.string({ maxLength: 200 }).map((r) => `kicked: ${r}`) }),
   fc.record({ kind: fc.constant('move' as const), ...target, roomId: fc.string({ minLength: 1, maxLength: 64 }) }),
   fc.record({ kind: fc.constant('probe' as const), ...target }),
 );
@@ -25,6 +25,12 @@ describe('moderation between relays: codec', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('the longest kick text an admin can give (200 code points outside the BMP) fits', () => {
+    const r: ModerationRequest = { kind: 'kick', sessionId: 3, publicKey: new Uint8Array(32).fill(1), text: `kicked: ${'😀'.repeat(200)}` };
+    expect(r.text.length).toBeLessThanOrEqual(MAX_KICK_TEXT);
+    expect(decodeModerationRequest(encodeModerationRequest(r))).toEqual({ ok: true, value: r });
   });
 
   it('an answer round-trips; a code outside the holder codes is refused', () => {

@@ -70,11 +70,13 @@ describe.runIf(hasNatsServer)('moderation of users on other relays', () => {
     const target = await shown(admin, a, 'Loud');
     const kicked = target.client.next('error', () => true, WAIT_MS);
     const gone = admin.next('userLeft', (u) => u.sessionId === target.id, WAIT_MS);
-    const result = await adminRequest(admin, { case: 'kick', value: { sessionId: target.id, reason: 'spam' } });
+    // The longest reason there is (200 code points, 400 UTF-16 units) crosses whole.
+    const reason = `spam ${'😀'.repeat(195)}`;
+    const result = await adminRequest(admin, { case: 'kick', value: { sessionId: target.id, reason } });
     expect(result.code).toBe(ErrorCode.UNSPECIFIED);
     const error = await kicked;
     expect(error.code).toBe(ErrorCode.KICKED);
-    expect(error.message).toBe('kicked: spam');
+    expect(error.message).toBe(`kicked: ${reason}`);
     await gone;
   });
 
