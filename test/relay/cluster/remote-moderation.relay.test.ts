@@ -4,8 +4,8 @@
  * real relays on one real nats-server. The relay receiving the request
  * judges it as for a local user (same codes, same deciding rule); the
  * holder acts (KICKED, a move with the same events as a local one); a stale
- * session is UNKNOWN_USER, a relay cut off from NATS answers
- * CLUSTER_UNAVAILABLE. The lease TTL is long (presence keys live 3 × 20 s),
+ * session is UNKNOWN_USER; with NATS stopped, or on a relay cut off from
+ * it, the answer is CLUSTER_UNAVAILABLE. The lease TTL is long (presence keys live 3 × 20 s),
  * so a user shown once after a relay was cut off is the dedupe, not expiry.
  * Every wait is for an event a client or relay emits.
  */
@@ -135,12 +135,22 @@ describe.runIf(hasNatsServer)('moderation of users on other relays', () => {
     expect(kick.code).toBe(ErrorCode.UNKNOWN_USER);
   });
 
-  it("a relay cut off from NATS answers a kick of another relay's user CLUSTER_UNAVAILABLE", async () => {
+  it('with NATS stopped, or on a relay cut off from it, a kick of a user on another relay is CLUSTER_UNAVAILABLE and changes nothing', async () => {
+    const target = await shown(admin, a, 'Out of reach');
     const onA = await connect(a, { name: 'Admin on a', key: adminKey });
-    const target = await shown(onA, w, 'Far away');
+    const farAway = await shown(onA, w, 'Far away');
+    await cluster.nats.stop();
+    try {
+      const result = await adminRequest(admin, { case: 'kick', value: { sessionId: target.id, reason: '' } });
+      expect(result.code).toBe(ErrorCode.CLUSTER_UNAVAILABLE);
+      expect(target.client.socket.isOpen).toBe(true);
+    } finally {
+      await cluster.nats.start();
+    }
+    // Relay a's connection closed for good (as if it were partitioned and gave up).
     await a.relay.cluster!.abort();
-    const result = await adminRequest(onA, { case: 'kick', value: { sessionId: target.id, reason: '' } });
+    const result = await adminRequest(onA, { case: 'kick', value: { sessionId: farAway.id, reason: '' } });
     expect(result.code).toBe(ErrorCode.CLUSTER_UNAVAILABLE);
-    expect(target.client.socket.isOpen).toBe(true);
+    expect(farAway.client.socket.isOpen).toBe(true);
   });
 });
