@@ -150,17 +150,10 @@ export class Cluster implements TreeReplication {
     this.#tree = tree;
     this.#presence = await PresenceSync.start(this, roster, (error) => this.#events.emit('internal-error', { where: 'cluster presence', error }));
     const presence = this.#presence;
-    const moderation = new RemoteModeration({
-      nc: this.nc,
-      subjectPrefix: this.names.moderationSubjectPrefix,
-      relayId: this.options.relayId,
-      requestTimeoutMs: this.options.requestTimeoutMs,
-      sessions: roster,
-      origin: (id) => presence.origin(id),
-      onError: (error) => this.#events.emit('internal-error', { where: 'cluster moderation', error }),
-    });
-    presence.dedupeWith((relay, sessionId, publicKey) => moderation.probe(relay, sessionId, publicKey));
-    this.#moderation = moderation;
+    const onModerationError = (error: unknown): void => void this.#events.emit('internal-error', { where: 'cluster moderation', error });
+    const { moderationSubjectPrefix: subjectPrefix } = this.names;
+    this.#moderation = new RemoteModeration({ nc: this.nc, subjectPrefix, relayId: this.options.relayId, requestTimeoutMs: this.options.requestTimeoutMs, sessions: roster, origin: (id) => presence.origin(id), onError: onModerationError });
+    presence.dedupeWith(this.#moderation);
     this.#directory = await RelayDirectory.start(this);
     // Every signed-in client of this relay hears when the cluster's relays change (RelayList; AuthOk carries them at sign-in).
     this.#directory.onChange(() => {

@@ -26,6 +26,11 @@ import { decodePresence, encodePresence } from './codec.ts';
 import type { Origin, Probe } from './remote-moderation.ts';
 import { toHex } from '../../proto/bytes.ts';
 
+/** Asks a relay whether it still holds one of its sessions (remote-moderation.ts). */
+interface Prober {
+  probe(relay: string, sessionId: number, publicKey: Uint8Array): Promise<Probe>;
+}
+
 /** Most other entries of one key probed when a new one appears (a key signed in many times cannot make a relay send many requests). */
 const MAX_PROBES = 16;
 
@@ -44,7 +49,7 @@ export class PresenceSync {
   readonly #relayOf = new Map<number, string>();
   /** The id this relay shows a user under → where they sit and their key (hex), for remote moderation and the dedupe. */
   readonly #origin = new Map<number, Origin & { readonly key: string; readonly bucketKey: string }>();
-  #probe: ((relay: string, sessionId: number, publicKey: Uint8Array) => Promise<Probe>) | null = null;
+  #prober: Prober | null = null;
   #nextRemote = REMOTE_SESSION_BASE;
   #watch: QueuedIterator<KvWatchEntry> | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -129,13 +134,13 @@ export class PresenceSync {
 
   /** Probes every remote entry of key `keyHex` except `except` (a new entry of that key appeared) and drops those no longer held. */
   #dedupe(keyHex: string, publicKey: Uint8Array, except: number | null): void {
-    const probe = this.#probe;
-    if (!probe) return;
+    const prober = this.#prober;
+    if (!prober) return;
     let sent = 0;
     for (const [id, o] of this.#origin) {
       if (id === except || o.key !== keyHex) continue;
       if (++sent > MAX_PROBES) break;
-      void probe(o.relay, o.sessionId, publicKey).then((verdict) => {
+      void prober.probe(o.relay, o.sessionId, publicKey).then((verdict) => {
         // Only the entry that was probed: a new entry under the same bucket key has a new id.
         if (verdict === 'gone' && this.#remote.get(o.bucketKey) === id) this.#drop(o.bucketKey);
       });
@@ -143,8 +148,8 @@ export class PresenceSync {
   }
 
   /** Turns on the dedupe of a failed-over user's entries, with the probe of remote-moderation.ts. */
-  dedupeWith(probe: (relay: string, sessionId: number, publicKey: Uint8Array) => Promise<Probe>): void {
-    this.#probe = probe;
+  dedupeWith(prober: Prober): void {
+    this.#prober = prober;
   }
 
   /** Where the user this relay shows under `sessionId` sits (undefined for a local user). */
