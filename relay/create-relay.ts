@@ -285,6 +285,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
           perms.redeemRoomInvite(session, msg).catch((error: unknown) => events.emit('internal-error', { where: 'room invite', error }));
         },
         makeTempRoom: (session, msg) => tempRooms.make(session, msg),
+        editTempRoom: (session, msg) => tempRooms.edit(session, msg),
         file: (session, msg) => files.handle(session, msg),
         fileRelayPieceExpected: (session, msg) => files.expectsPiece(session, msg),
       },

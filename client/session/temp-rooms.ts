@@ -10,7 +10,7 @@ import type { RoomView, State } from './state.ts';
 
 /** The views of the relay's list, each marked temporary. */
 export function tempRoomViews(msg: TempRooms): RoomView[] {
-  return msg.rooms.map((r, i) => ({ id: r.id, name: r.name, parentId: r.parentId, position: 0x10000 + i, voiceId: r.voiceId, description: '', userLimit: 0, pending: false, temporary: true }));
+  return msg.rooms.map((r, i) => ({ id: r.id, name: r.name, parentId: r.parentId, position: 0x10000 + i, voiceId: r.voiceId, description: '', userLimit: r.userLimit, pending: false, temporary: true }));
 }
 
 /** `state` with the relay's latest list. */

@@ -5,7 +5,7 @@
  * socket stays open, and closes the socket where the protocol says so.
  */
 import { decodeEnvelope, ErrorCode } from '../../proto/index.ts';
-import type { AdminRequest, FileAnnounce, FileBadChunk, FileRelayPiece, FileRelayWant, FileSignal, FileStop, FileWantPeers, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetRoomPassword, RedeemRoomInvite, MakeTempRoom, SetSelfState, SubmitOps } from '../../proto/index.ts';
+import type { AdminRequest, FileAnnounce, FileBadChunk, FileRelayPiece, FileRelayWant, FileSignal, FileStop, FileWantPeers, ChatHistoryRequest, ChatSend, ClientAuth, CrdtSync, Envelope, JoinRoom, OpHistoryRequest, ReceiverReport, RtcSignal, SetDisplayName, SetRoomPassword, RedeemRoomInvite, MakeTempRoom, EditTempRoom, SetSelfState, SubmitOps } from '../../proto/index.ts';
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Session } from './client-connection.ts';
@@ -34,6 +34,7 @@ export interface ControlHandlers {
   setRoomPassword(session: Session, msg: SetRoomPassword): void;
   redeemRoomInvite(session: Session, msg: RedeemRoomInvite): void;
   makeTempRoom(session: Session, msg: MakeTempRoom): void;
+  editTempRoom(session: Session, msg: EditTempRoom): void;
   /** Files (issue 16): every client->relay file message, to relay/files. */
   file(session: Session, msg: FileClientMessage): void;
   /**
@@ -171,6 +172,10 @@ export function createFrameHandler(deps: ControlDeps): (session: Session, data: 
       case 'makeTempRoom':
         if (authed) handlers.makeTempRoom(session, msg.value);
         else beforeAuth(session, 'make_temp_room');
+        return;
+      case 'editTempRoom':
+        if (authed) handlers.editTempRoom(session, msg.value);
+        else beforeAuth(session, 'edit_temp_room');
         return;
       case 'fileAnnounce':
       case 'fileWantPeers':

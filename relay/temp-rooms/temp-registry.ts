@@ -18,6 +18,8 @@ export interface TempRoom {
   /** Hex public key of the maker: the room's admin group. */
   readonly makerHex: string;
   readonly voiceId: number;
+  /** 0 = no limit. */
+  readonly userLimit: number;
 }
 
 /** A temporary room as the presence and permission code read it: a RoomRecord marked temporary. */
@@ -87,9 +89,18 @@ export class TempRegistry {
     if (mine >= this.#limits.maxPerMaker) return { ok: false, reason: 'limit' };
     let id = this.#newId();
     while (this.#rooms.has(id)) id = this.#newId();
-    const room: TempRoom = { id, name, parent, makerHex, voiceId: this.#nextVoice++ };
+    const room: TempRoom = { id, name, parent, makerHex, voiceId: this.#nextVoice++, userLimit: 0 };
     this.#rooms.set(id, room);
     return { ok: true, room };
+  }
+
+  /** Renames a room and sets its limit (both already checked); the new record, or undefined for an unknown room. */
+  edit(roomId: string, name: string, userLimit: number): TempRoom | undefined {
+    const room = this.#rooms.get(roomId);
+    if (!room) return undefined;
+    const next = { ...room, name, userLimit };
+    this.#rooms.set(roomId, next);
+    return next;
   }
 
   /** Forgets a room; true when it was there. */
@@ -99,6 +110,6 @@ export class TempRegistry {
 
   /** The presence/permission record of a room. */
   record(room: TempRoom): TempRoomRecord {
-    return { id: room.id, name: room.name, parent: room.parent, position: 0, description: '', userLimit: 0, voiceId: room.voiceId, acl: tempRoomAcl(room.makerHex), temporary: true };
+    return { id: room.id, name: room.name, parent: room.parent, position: 0, description: '', userLimit: room.userLimit, voiceId: room.voiceId, acl: tempRoomAcl(room.makerHex), temporary: true };
   }
 }

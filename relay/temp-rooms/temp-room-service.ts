@@ -9,9 +9,9 @@
  * its parent is (Visibility resolves a temporary id to its parent), and each
  * session's list is filtered with that same `sees` before it is sent.
  */
-import { checkRoomName } from '../../crdt/index.ts';
+import { checkRoomName, MAX_USER_LIMIT } from '../../crdt/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
-import type { MakeTempRoom, TempRoom as WireTempRoom } from '../../proto/index.ts';
+import type { EditTempRoom, MakeTempRoom, TempRoom as WireTempRoom } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import type { Session } from '../connection/client-connection.ts';
 import type { PermissionService } from '../perms/permission-service.ts';
@@ -79,6 +79,35 @@ export class TempRoomService {
     this.#deps.roster.place(sessionId, made.room.id);
   }
 
+  /** The EditTempRoom handler: its admin group (the maker) or anyone with edit-room there renames it and sets its limit. */
+  edit(session: Session, msg: EditTempRoom): void {
+    const { registry, presence, perms, stats, sees } = this.#deps;
+    const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
+    if (!member) return;
+    if (!registry.has(msg.roomId) || !sees(session, msg.roomId)) {
+      stats.frame('unknown-room', session.connId);
+      session.sendError(ErrorCode.UNKNOWN_ROOM, 'no such temporary room', 'edit_temp_room');
+      return;
+    }
+    const name = msg.name.trim();
+    const bad = checkRoomName(name);
+    if (bad || msg.userLimit > MAX_USER_LIMIT) {
+      stats.frame('bad-request', session.connId, 'temp room edit');
+      if (bad) session.sendError(ErrorCode.OP_BAD_NAME, bad.reason, 'edit_temp_room');
+      else session.sendError(ErrorCode.OP_BAD_VALUE, `user limit is 0 (none) to ${MAX_USER_LIMIT}`, 'edit_temp_room');
+      return;
+    }
+    const denial = perms.denial(member, 'edit-room', msg.roomId);
+    if (denial) {
+      stats.frame('permission-denied', session.connId, `edit-room ${denial.ruleId}`);
+      sendDenied(session, denial, 'edit_temp_room');
+      return;
+    }
+    const room = registry.edit(msg.roomId, name, msg.userLimit);
+    if (room) presence.upsertRoom(registry.record(room));
+    this.broadcast();
+  }
+
   /** After someone left `roomId` (moved away): a temporary room left empty is gone for everyone. */
   left(roomId: string): void {
     const room = this.#deps.registry.get(roomId);
@@ -133,7 +162,7 @@ export class TempRoomService {
     const { registry, sees } = this.#deps;
     const rooms: Array<Omit<WireTempRoom, '$typeName'>> = [];
     for (const r of registry.all()) {
-      if (sees(session, r.parent)) rooms.push({ id: r.id, name: r.name, parentId: r.parent, makerKeyHex: r.makerHex, voiceId: r.voiceId });
+      if (sees(session, r.parent)) rooms.push({ id: r.id, name: r.name, parentId: r.parent, makerKeyHex: r.makerHex, voiceId: r.voiceId, userLimit: r.userLimit });
     }
     session.send({ case: 'tempRooms', value: { rooms } });
   }

@@ -129,8 +129,21 @@ describe('making one', () => {
     const id = await make(member, 'Members huddle', 'lobby');
     const perms = await member.next('myPermissions', (p) => p.roomId === id);
     expect(perms.permissions & setOf('edit-room', 'move-others', 'mute-others')).toBe(setOf('edit-room', 'move-others', 'mute-others'));
+    // As its admin the member renames it and sets a limit; someone else may not (edit-room is not in the default set).
+    other.send({ case: 'editTempRoom', value: { roomId: id, name: 'Taken over', userLimit: 0 } });
+    const refused = await other.next('error', (e) => e.context === 'edit_temp_room');
+    expect(refused.code).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(refused.denial).toMatchObject({ permission: 'edit-room', roomId: id });
+    const renamed = listUntil(other, (l) => l.rooms.some((r) => r.id === id && r.name === 'Pair' && r.userLimit === 2));
+    member.send({ case: 'editTempRoom', value: { roomId: id, name: ' Pair ', userLimit: 2 } });
+    await renamed;
+    member.send({ case: 'editTempRoom', value: { roomId: id, name: 'Pair', userLimit: 10_001 } });
+    expect((await member.next('error', (e) => e.context === 'edit_temp_room')).code).toBe(ErrorCode.OP_BAD_VALUE);
     // As its admin the member moves someone out of their temporary room (move-others there, as a plain member nowhere else).
     await other.join(id);
+    // The limit of 2 holds: a third is refused.
+    admin.send({ case: 'joinRoom', value: { roomId: id } });
+    expect((await admin.next('error', (e) => e.context === 'join_room')).code).toBe(ErrorCode.ROOM_FULL);
     const moved = await adminRequest(member, { case: 'moveUser', value: { sessionId: other.sessionId, roomId: 'lobby' } });
     expect(moved.code).toBe(ErrorCode.UNSPECIFIED);
     await other.next('userUpdated', (u) => u.user?.sessionId === other.sessionId && u.user.roomId === 'lobby');
