@@ -47,7 +47,7 @@ import { VoicePath } from './voice/voice-path.ts';
 import { memorySettingsStore, parseVoiceSettings } from './voice/voice-settings.ts';
 import type { SettingsStore } from './voice/voice-settings.ts';
 import { FilesLink } from './files-link.ts';
-import { isTempRoom, makeTempRoomMessage, withTempRooms } from './temp-rooms.ts';
+import { editTempRoomMessage, isTempRoom, makeTempRoomMessage, withTempRooms } from './temp-rooms.ts';
 
 export type { SessionDeps } from './session-deps.ts';
 
@@ -254,6 +254,9 @@ export class Session {
         return;
       case 'make-temp-room':
         this.#send(makeTempRoomMessage(cmd.name, cmd.parentId));
+        return;
+      case 'edit-temp-room':
+        this.#send(editTempRoomMessage(cmd.roomId, cmd.name, cmd.userLimit));
         return;
       case 'join-room':
         this.#entry.join(this.#state, this.#send, cmd.roomId, cmd.password);

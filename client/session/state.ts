@@ -186,6 +186,8 @@ export type Command =
   | { readonly type: 'join-room'; readonly roomId: string; readonly password?: string }
   /** Make a temporary room under `parentId` (needs make-temp-room there); the relay moves us in. */
   | { readonly type: 'make-temp-room'; readonly name: string; readonly parentId: string }
+  /** Rename a temporary room and set its user limit (0 = none); needs edit-room there (its maker, or an admin). */
+  | { readonly type: 'edit-temp-room'; readonly roomId: string; readonly name: string; readonly userLimit: number }
   /** Close the room password prompt without entering. */
   | { readonly type: 'cancel-room-password' }
   /** Set (or with '' clear) the password of a password group defined on a room (needs edit-perms there). */

@@ -48,6 +48,18 @@ export class MakeTempRoomEvent extends Event {
   }
 }
 
+/** The user renamed a temporary room or set its limit (0 = none). */
+export class EditTempRoomEvent extends Event {
+  static readonly type = 'edit-temp-room';
+  constructor(readonly roomId: string, readonly name: string, readonly userLimit: number) {
+    super(EditTempRoomEvent.type, { bubbles: true, composed: true });
+  }
+  /** The session command this event stands for. */
+  get command(): Command {
+    return { type: 'edit-temp-room', roomId: this.roomId, name: this.name, userLimit: this.userLimit };
+  }
+}
+
 /** The user toggled mute or deafen. */
 export class VoiceToggleEvent extends Event {
   static readonly type = 'voice-toggle';
@@ -226,6 +238,7 @@ export type SessionCommandEvent =
   | ConnectRequestEvent
   | JoinRoomEvent
   | MakeTempRoomEvent
+  | EditTempRoomEvent
   | VoiceToggleEvent
   | VoiceCommandEvent
   | ChatCommandEvent
@@ -244,6 +257,7 @@ export const SESSION_COMMAND_EVENTS: readonly (keyof HTMLElementEventMap)[] = [
   'connect-request',
   'join-room',
   'make-temp-room',
+  'edit-temp-room',
   'voice-toggle',
   'voice-command',
   'chat-command',
@@ -277,6 +291,7 @@ declare global {
     'connect-request': ConnectRequestEvent;
     'join-room': JoinRoomEvent;
     'make-temp-room': MakeTempRoomEvent;
+    'edit-temp-room': EditTempRoomEvent;
     'voice-toggle': VoiceToggleEvent;
     rename: RenameEvent;
     'admin-command': AdminCommandEvent;

@@ -25,7 +25,7 @@ import './parley-perms-dialog.ts';
 import './parley-room-password.ts';
 import './parley-perms-inspector.ts';
 import { knownPeople, permsEditableRooms, selfSubject } from '../session/perms/perm-state.ts';
-import { roomsWithTemp } from '../session/temp-rooms.ts';
+import { editableTempRooms, roomsWithTemp } from '../session/temp-rooms.ts';
 import type { InspectEvent, OpenPermissionsEvent, OpenRoomInviteEvent } from './events.ts';
 
 /** Wide enough to show rooms and chat side by side. */
@@ -97,7 +97,7 @@ export class ParleyApp extends LitElement {
   /** The last `#permsEditable` answer and what it was computed from. */
   #editable: { readonly rooms: State['rooms']; readonly key: string; readonly value: ReadonlySet<string>; readonly temp: ReadonlySet<string> } | null = null;
   /** The rooms the list shows (tree and temporary), remade only when either changes. */
-  #shown: { readonly rooms: State['rooms']; readonly temp: State['tempRooms']; readonly value: State['rooms'] } | null = null;
+  #shown: { readonly rooms: State['rooms']; readonly temp: State['tempRooms']; readonly who: string; readonly value: State['rooms']; readonly editable: ReadonlySet<string> } | null = null;
   #chatVisible: boolean | null = null;
 
   constructor() {
@@ -240,9 +240,14 @@ export class ParleyApp extends LitElement {
     return this.#editable;
   }
 
-  #shownRooms(s: State): State['rooms'] {
-    if (this.#shown?.rooms !== s.rooms || this.#shown.temp !== s.tempRooms) this.#shown = { rooms: s.rooms, temp: s.tempRooms, value: roomsWithTemp(s.rooms, s.tempRooms) };
-    return this.#shown.value;
+  /** The rooms the list shows and the temporary ones this user may edit, remade only when they or who the user is change. */
+  #shownRooms(s: State, isAdmin: boolean): { readonly value: State['rooms']; readonly editable: ReadonlySet<string> } {
+    const who = `${isAdmin}|${s.identity?.publicKeyHex ?? ''}`;
+    if (this.#shown?.rooms !== s.rooms || this.#shown.temp !== s.tempRooms || this.#shown.who !== who) {
+      const editable = editableTempRooms(s.tempRooms, s.identity?.publicKeyHex ?? '', isAdmin);
+      this.#shown = { rooms: s.rooms, temp: s.tempRooms, who, value: roomsWithTemp(s.rooms, s.tempRooms), editable };
+    }
+    return this.#shown;
   }
 
   /** The permissions editor and the inspector, when open. */
@@ -342,7 +347,7 @@ export class ParleyApp extends LitElement {
         <div class="layout ${this._wide ? '' : 'narrow'}">
           <parley-room-list
             ?hidden=${!this._wide && this._view !== 'rooms'}
-            .rooms=${this.#shownRooms(s)}
+            .rooms=${this.#shownRooms(s, isAdmin).value}
             .users=${s.users}
             .talking=${s.talking}
             .currentRoomId=${s.roomId ?? ''}
@@ -352,6 +357,7 @@ export class ParleyApp extends LitElement {
             .canEdit=${isAdmin}
             .permsEditable=${this.#permsEditable(s, isAdmin).value}
             .tempMakeable=${this.#permsEditable(s, isAdmin).temp}
+            .tempEditable=${this.#shownRooms(s, isAdmin).editable}
             .userVolumes=${s.voiceSettings.userVolumes}
             @room-actions=${this.#onRoomActions}
           ></parley-room-list>

@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import type { TemplateResult } from 'lit';
 import type { RoomView, UserView } from '../session/index.ts';
-import { JoinRoomEvent, MakeTempRoomEvent, OpenPermissionsEvent, RoomActionsEvent, TreeEditEvent, VoiceCommandEvent } from './events.ts';
+import { EditTempRoomEvent, JoinRoomEvent, MakeTempRoomEvent, OpenPermissionsEvent, RoomActionsEvent, TreeEditEvent, VoiceCommandEvent } from './events.ts';
 
 const DRAG_TYPE = 'application/x-parley-room';
 
@@ -24,6 +24,7 @@ const collator = new Intl.Collator();
  * @fires open-permissions - a non-admin with edit-perms there opened a room's permissions
  * @fires tree-edit - a room was dropped onto another (room.move)
  * @fires make-temp-room - "New temporary room" in a room where one may make one (`tempMakeable`)
+ * @fires edit-temp-room - "Edit" on a temporary room one may edit (`tempEditable`): name and limit
  */
 export class ParleyRoomList extends LitElement {
   static override properties = {
@@ -37,7 +38,9 @@ export class ParleyRoomList extends LitElement {
     canEdit: { type: Boolean, attribute: 'can-edit' },
     permsEditable: { attribute: false },
     tempMakeable: { attribute: false },
+    tempEditable: { attribute: false },
     _tempFor: { state: true },
+    _editFor: { state: true },
     _dropTarget: { state: true },
     unread: { attribute: false },
     directUnread: { attribute: false },
@@ -59,6 +62,10 @@ export class ParleyRoomList extends LitElement {
   declare tempMakeable: ReadonlySet<string>;
   /** The room whose "New temporary room" name field is open ('' = none). */
   declare _tempFor: string;
+  /** Temporary rooms this user may rename and limit (its maker, or an admin). */
+  declare tempEditable: ReadonlySet<string>;
+  /** The temporary room whose edit form is open ('' = none). */
+  declare _editFor: string;
   declare _dropTarget: string;
   /** Unread chat messages per room id (rooms with none are absent). */
   declare unread: ReadonlyMap<string, { readonly count: number; readonly mentioned: boolean }>;
@@ -79,6 +86,8 @@ export class ParleyRoomList extends LitElement {
     this.permsEditable = new Set();
     this.tempMakeable = new Set();
     this._tempFor = '';
+    this.tempEditable = new Set();
+    this._editFor = '';
     this._dropTarget = '';
     this.unread = new Map();
     this.directUnread = new Map();
@@ -162,6 +171,27 @@ export class ParleyRoomList extends LitElement {
     </form>`;
   }
 
+  /** A temporary room's name and limit: "Save" or Enter sends both, Escape closes. */
+  #editForm(room: RoomView): TemplateResult {
+    const submit = (e: Event): void => {
+      e.preventDefault();
+      const form = e.currentTarget as HTMLFormElement;
+      const name = form.querySelector<HTMLInputElement>('input[name="temp-name"]')!.value;
+      const limit = form.querySelector<HTMLInputElement>('input[name="temp-limit"]')!.valueAsNumber;
+      if (name.trim() === '') return;
+      this.dispatchEvent(new EditTempRoomEvent(room.id, name, Number.isFinite(limit) ? Math.max(0, Math.min(10_000, Math.floor(limit))) : 0));
+      this._editFor = '';
+    };
+    return html`<form class="temp-form" @submit=${submit} @keydown=${(e: KeyboardEvent) => {
+        if (e.key === 'Escape') this._editFor = '';
+      }}>
+      <input name="temp-name" maxlength="64" required .value=${room.name} aria-label=${`New name of ${room.name}`} />
+      <input name="temp-limit" type="number" min="0" max="10000" step="1" .value=${String(room.userLimit)} aria-label=${`User limit of ${room.name} (0 for none)`} />
+      <button type="submit">Save</button>
+      <button type="button" @click=${() => (this._editFor = '')}>Cancel</button>
+    </form>`;
+  }
+
   #join(roomId: string): void {
     if (roomId !== this.currentRoomId) this.dispatchEvent(new JoinRoomEvent(roomId));
   }
@@ -219,8 +249,13 @@ export class ParleyRoomList extends LitElement {
           ? html`<button class="temp-new" aria-expanded=${this._tempFor === room.id ? 'true' : 'false'} aria-label=${`New temporary room in ${room.name}`}
               @click=${() => (this._tempFor = this._tempFor === room.id ? '' : room.id)}>New temporary room</button>`
           : ''}
+        ${room.temporary && this.tempEditable.has(room.id)
+          ? html`<button class="temp-new" aria-expanded=${this._editFor === room.id ? 'true' : 'false'} aria-label=${`Edit temporary room ${room.name}`}
+              @click=${() => (this._editFor = this._editFor === room.id ? '' : room.id)}>Edit</button>`
+          : ''}
       </div>
       ${this._tempFor === room.id ? this.#tempForm(room) : ''}
+      ${this._editFor === room.id ? this.#editForm(room) : ''}
       ${room.description ? html`<div class="desc">${room.description}</div>` : ''}
       ${members.length
         ? html`<ul class="users" aria-label=${`People in ${room.name}`}>

@@ -2,8 +2,8 @@
  * Temporary rooms in real Chromium against a real relay: an admin opens
  * "New temporary room" on the Lobby with the keyboard, names it and is moved
  * in; a member (who may not make one, by default) sees it in the tree marked
- * temporary but has no such button; when the admin leaves, the room vanishes
- * from both trees.
+ * temporary but has no such button; the admin renames it ("Edit"); when the
+ * admin leaves, the room vanishes from both trees.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -58,10 +58,19 @@ describe('temporary rooms in the browser', () => {
     expect(await list(b).getByRole('button', { name: /^New temporary room/ }).count()).toBe(0);
   });
 
+  it('its maker renames it with "Edit"; the member sees the new name and has no "Edit"', async () => {
+    await list(a).getByRole('button', { name: 'Edit temporary room Huddle', exact: true }).click();
+    const name = list(a).getByRole('textbox', { name: 'New name of Huddle' });
+    await name.fill('Pair');
+    await name.press('Enter');
+    await tempButton(b, 'Pair').waitFor();
+    expect(await list(b).getByRole('button', { name: /^Edit temporary room/ }).count()).toBe(0);
+  });
+
   it('when the last person leaves, the room vanishes from every tree', async () => {
     await list(a).getByRole('button', { name: /^Lobby,/ }).click();
-    await expect.poll(() => tempButton(b, 'Huddle').count()).toBe(0);
-    await expect.poll(() => tempButton(a, 'Huddle').count()).toBe(0);
+    await expect.poll(() => tempButton(b, 'Pair').count()).toBe(0);
+    await expect.poll(() => tempButton(a, 'Pair').count()).toBe(0);
     expect(await b.evaluate(() => window.parley!.session.state.tempRooms.length)).toBe(0);
   });
 });

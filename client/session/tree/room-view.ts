@@ -24,6 +24,8 @@ export interface RoomView {
   readonly acl?: RoomAcl;
   /** A temporary room (relay-held, never stored; client/session/temp-rooms.ts). */
   readonly temporary?: true;
+  /** A temporary room's maker (hex key): its admin group, who may rename it and set its limit. */
+  readonly makerKeyHex?: string;
 }
 
 /** The view of `record`; `pending` when a queued op created or changed it. */

@@ -7,7 +7,7 @@
 import { assert } from 'chai';
 import '../../../client/ui/index.ts';
 import type { ParleyRoomList } from '../../../client/ui/index.ts';
-import type { MakeTempRoomEvent } from '../../../client/ui/events.ts';
+import type { EditTempRoomEvent, MakeTempRoomEvent } from '../../../client/ui/events.ts';
 import type { RoomView } from '../../../client/session/index.ts';
 
 const rooms: RoomView[] = [
@@ -16,13 +16,14 @@ const rooms: RoomView[] = [
   { id: 'tmp-1', name: 'Huddle', parentId: 'lobby', position: 0x10000, voiceId: 0x40000000, description: '', userLimit: 0, pending: false, temporary: true },
 ];
 
-async function mount(makeable: string[]): Promise<ParleyRoomList> {
+async function mount(makeable: string[], editable: string[] = []): Promise<ParleyRoomList> {
   const el = document.createElement('parley-room-list');
   el.rooms = rooms;
   el.users = [];
   el.currentRoomId = 'quiet';
   el.selfSessionId = 1;
   el.tempMakeable = new Set(makeable);
+  el.tempEditable = new Set(editable);
   document.body.append(el);
   await el.updateComplete;
   return el;
@@ -66,6 +67,25 @@ suite('parley-room-list temporary rooms', () => {
     again.form!.requestSubmit();
     await el.updateComplete;
     assert.deepEqual(seen, [['Standup', 'lobby']]);
+    assert.isNull(el.shadowRoot!.querySelector('.temp-form'));
+  });
+
+  test('"Edit" only on temporary rooms in tempEditable; Save fires edit-temp-room with the name and the limit', async () => {
+    assert.notExists(buttonNamed(await mount([]), 'Edit temporary room Huddle'));
+    document.querySelectorAll('parley-room-list').forEach((e) => e.remove());
+    const el = await mount([], ['tmp-1']);
+    const seen: Array<[string, string, number]> = [];
+    el.addEventListener('edit-temp-room', (e: EditTempRoomEvent) => seen.push([e.roomId, e.name, e.userLimit]));
+    buttonNamed(el, 'Edit temporary room Huddle')!.click();
+    await el.updateComplete;
+    const name = el.shadowRoot!.querySelector<HTMLInputElement>('input[aria-label="New name of Huddle"]')!;
+    const limit = el.shadowRoot!.querySelector<HTMLInputElement>('input[aria-label="User limit of Huddle (0 for none)"]')!;
+    assert.equal(name.value, 'Huddle');
+    name.value = 'Pair';
+    limit.value = '2';
+    name.form!.requestSubmit();
+    await el.updateComplete;
+    assert.deepEqual(seen, [['tmp-1', 'Pair', 2]]);
     assert.isNull(el.shadowRoot!.querySelector('.temp-form'));
   });
 });
