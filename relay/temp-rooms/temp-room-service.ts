@@ -105,6 +105,8 @@ export class TempRoomService {
     }
     const room = registry.edit(msg.roomId, name, msg.userLimit);
     if (room) presence.upsertRoom(registry.record(room));
+    // The permission state names rooms in refusals; its rules did not change, so nobody is re-evaluated.
+    perms.treeChanged([msg.roomId]);
     this.broadcast();
   }
 
