@@ -192,9 +192,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       relayKey: identity.publicKey,
       clock,
       limits: opts.chat,
-      // Per-room permissions decide room chat unless the embedder brings its own policy.
-      // Chat is stored (LevelDB) and a temporary room never is: nothing may be posted in one (reading finds nothing).
-      policy: (actor, action, place) => (place.kind !== 'room' || action === 'read' || !tempRegistry.has(place.roomId)) && (opts.chatPolicy ?? perms.chatPolicy)(actor, action, place),
+      // Per-room permissions decide room chat unless the embedder brings its own policy (a temporary room's: its inherited rules).
+      policy: opts.chatPolicy ?? perms.chatPolicy,
+      // A temporary room is never stored, nor is its chat (D108): delivered live to the people in it, then gone.
+      liveOnly: (roomId) => tempRegistry.has(roomId),
       explain: opts.chatPolicy ? undefined : perms.chatExplain,
       stats,
       events,
@@ -217,7 +218,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
-    const tempRooms = attachTempRooms({ registry: tempRegistry, presence, roster, perms: perms.service, stats, sees, events });
+    const tempRooms = attachTempRooms({ registry: tempRegistry, presence, roster, perms: perms.service, stats, sees, events, gone: (roomId) => chat.forgetLive(roomId) });
     // A temporary room is not in the tree: its join is RoomEntry's see/enter checks, then presence.
     perms.attachTree(rooms, (session, msg) => (tempRegistry.has(msg.roomId) ? roster.join(session, msg) : rooms.joinRoom(session, msg)));
     await cluster?.attach(rooms, roster);

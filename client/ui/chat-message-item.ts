@@ -12,6 +12,8 @@ import { messageText } from './chat-message-text.ts';
 /** What the panel tells a message template. */
 export interface MessageItemOptions {
   readonly canDelete: boolean;
+  /** No Edit or Delete at all: a temporary room's messages are not kept, so there is nothing to change (D108). */
+  readonly fixed?: boolean;
   readonly editing: boolean;
   readonly mentioned: boolean;
   readonly onEdit: () => void;
@@ -57,7 +59,7 @@ export function messageItem(m: ChatMessageView, o: MessageItemOptions): Template
         ? html`<span class="badge warn" title="The signature on this message does not match its author's key: it may have been altered.">unverifiable</span>`
         : nothing}
       ${m.pendingChange ? html`<span class="badge">${m.pendingChange === 'edit' ? 'saving edit…' : 'deleting…'}</span>` : nothing}
-      ${!m.deleted && !o.editing && !m.pendingChange
+      ${!m.deleted && !o.editing && !m.pendingChange && !o.fixed
         ? html`<span class="actions">
             ${m.own ? html`<button type="button" class="edit-btn" aria-label=${`Edit your message from ${when}`} @click=${o.onEdit}>Edit</button>` : nothing}
             ${m.own || o.canDelete

@@ -364,7 +364,8 @@ export class ParleyApp extends LitElement {
           <parley-chat-panel
             ?hidden=${!this._wide && this._view !== 'chat'}
             .chat=${s.chat}
-            .rooms=${s.rooms}
+            .rooms=${this.#shownRooms(s, isAdmin).value}
+            .tempRooms=${s.tempRooms}
             .users=${s.users}
             .selfKeyHex=${s.identity?.publicKeyHex ?? ''}
             .selfName=${self?.displayName ?? ''}

@@ -22,6 +22,7 @@ export class ParleyChatPanel extends LitElement {
   static override properties = {
     chat: { attribute: false },
     rooms: { attribute: false },
+    tempRooms: { attribute: false },
     users: { attribute: false },
     selfKeyHex: { type: String, attribute: 'self-key-hex' },
     selfName: { type: String, attribute: 'self-name' },
@@ -34,6 +35,8 @@ export class ParleyChatPanel extends LitElement {
 
   declare chat: ChatState;
   declare rooms: readonly RoomView[];
+  /** The temporary rooms this session knows: their chat is live only (not kept), which the panel says. */
+  declare tempRooms: readonly RoomView[];
   declare users: readonly UserView[];
   declare selfKeyHex: string;
   declare selfName: string;
@@ -49,6 +52,7 @@ export class ParleyChatPanel extends LitElement {
     super();
     this.chat = initialChatState;
     this.rooms = [];
+    this.tempRooms = [];
     this.users = [];
     this.selfKeyHex = '';
     this.selfName = '';
@@ -90,6 +94,7 @@ export class ParleyChatPanel extends LitElement {
     .loading progress { width: 5rem; }
     .older { display: block; margin: 0 auto 0.5rem; }
     .empty { color: var(--muted); font-size: 0.9rem; padding: 0.5rem; }
+    .unkept { margin: 0; padding: 0.5rem 0.75rem; font-size: 0.85rem; color: var(--muted); border-bottom: 1px solid var(--border); }
     .compose { display: grid; grid-template-columns: 1fr auto; gap: 0.4rem; padding: 0.6rem; border-top: 1px solid var(--border); }
     .compose label { grid-column: 1 / -1; font-size: 0.85rem; font-weight: 600; }
     textarea { font: inherit; padding: 0.5rem; border-radius: 8px; border: 1px solid var(--border); background: var(--bg); color: var(--fg); resize: vertical; min-height: 2.6rem; width: 100%; box-sizing: border-box; }
@@ -262,6 +267,7 @@ export class ParleyChatPanel extends LitElement {
     const c = this.chat.conversations.get(key);
     const title = this.#title(key);
     const roomId = parseConversationKey(key)?.kind === 'room' ? key.slice(5) : null;
+    const unkept = roomId !== null && this.tempRooms.some((r) => r.id === roomId);
     const over = this._draftChars > MAX_CHAT_CHARS;
     return html`
       ${this.#nav()}
@@ -270,6 +276,9 @@ export class ParleyChatPanel extends LitElement {
             Your ${this.chat.refused.action === 'edit' ? 'edit' : 'deletion'} was refused: ${errorText(this.chat.refused.error)}
             <button type="button" @click=${() => this.#emit({ type: 'chat-dismiss-refusal' })}>Dismiss</button>
           </div>`
+        : nothing}
+      ${unkept
+        ? html`<p class="unkept" role="note">Messages in a temporary room are not kept: only the people in it now see them, they cannot be edited or deleted, and they are gone when the room goes.</p>`
         : nothing}
       <div class="log" role="log" aria-live="polite" aria-label=${`Messages in ${title}`} tabindex="0" @scroll=${this.#onScroll}>
         ${c?.loading ? html`<div class="loading" role="status"><progress aria-label="Loading messages"></progress>Loading messages…</div>` : nothing}
@@ -289,6 +298,7 @@ export class ParleyChatPanel extends LitElement {
           ${(c?.messages ?? []).map((m) =>
             messageItem(m, {
               canDelete: this.isAdmin && roomId !== null,
+              fixed: unkept,
               editing: this._editing === m.id,
               mentioned: !m.own && mentionsName(m.text, this.selfName),
               onEdit: () => this.#startEdit(m.id),

@@ -11,6 +11,12 @@
  * the writer's state log (relay/cluster/shared-state.ts): the writer decides
  * (`decide`, with chat-judge.ts) and every relay stores and delivers what it
  * decided (`applyChange`), in the log's order.
+ *
+ * A room whose chat is never stored (`liveOnly`: a temporary room, D108)
+ * takes the same checks and the same judge, then skips the store: the post
+ * is numbered in memory (live-chat.ts), delivered only to the people in the
+ * room, and forgotten; its history is an empty page. Such a room exists on
+ * one relay only, so its items are never forwarded to a cluster's writer.
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { ErrorCode, MAX_CONTROL_FRAME_BYTES, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
@@ -33,6 +39,7 @@ import { conversationFromKey, conversationOf, roomConversation, targetFor } from
 import type { Conversation } from './conversation.ts';
 import { toHex } from '../../proto/bytes.ts';
 import { chatHistoryFrame } from './history-frame.ts';
+import { LiveChat } from './live-chat.ts';
 
 /** Dependencies of a {@link ChatService}. */
 export interface ChatServiceDeps {
@@ -60,6 +67,8 @@ export interface ChatServiceDeps {
   readonly sees?: (session: Session, roomId: string) => boolean;
   /** Extra check of an item's attachment (a shared file's manifest); null when fine. */
   readonly checkItem?: (item: ChatItem) => { readonly code: ErrorCode; readonly detail: string } | null;
+  /** Whether a room's chat is never stored (a temporary room; see the module comment). Absent: none. */
+  readonly liveOnly?: (roomId: string) => boolean;
   /** Cluster (relay/cluster/shared-state.ts): has the writer decide an item that passed the edge checks; absent: decided here. */
   readonly forward?: (member: Member, item: ChatItem) => Promise<ChatVerdict>;
   /** Cluster, on the writer: makes a decided change durable in the shared log, which applies it on every relay ({@link ChatService.applyChange}). */
@@ -88,6 +97,8 @@ export class ChatService {
   readonly #inFlight = new Set<string>();
   /** History requests queued per connection (see {@link MAX_HISTORY_IN_FLIGHT}). */
   readonly #historyQueued = new Map<Session, number>();
+  /** Seqs and ids of live-only rooms' posts (nothing of their text). */
+  readonly #live = new LiveChat();
   #queue: Promise<void> = Promise.resolve();
 
   constructor(deps: ChatServiceDeps) {
@@ -126,7 +137,7 @@ export class ChatService {
     }
     const conv = checked.conv;
     this.#inFlight.add(idHex);
-    const forward = this.#deps.forward;
+    const forward = this.#isLive(conv) ? undefined : this.#deps.forward;
     if (forward) {
       forward(member, item)
         .then((v) => (v.code === ErrorCode.UNSPECIFIED ? this.#ack(session, item.id, v.seq) : this.#refuse(session, item.id, v.code, v.detail, 0, v.denial)))
@@ -166,6 +177,11 @@ export class ChatService {
     const conv = conversationOf(target, actor.publicKeyHex);
     if (!this.#deps.policy(actor, 'read', placeOf(conv, actor.publicKeyHex))) {
       answer({ code: ErrorCode.CHAT_FORBIDDEN });
+      return;
+    }
+    // Nothing of a live-only room is kept: its history is an empty page, not an error.
+    if (this.#isLive(conv)) {
+      answer({ messages: [], hasMore: false });
       return;
     }
     // A client without room for a whole page, or with enough asked already, gets no page (and costs no storage read): it may ask again.
@@ -226,6 +242,11 @@ export class ChatService {
     });
   }
 
+  /** Forgets what is held of room `roomId`'s live chat (the temporary room is gone). */
+  forgetLive(roomId: string): void {
+    this.#live.forget(roomConversation(roomId).key);
+  }
+
   /** Resolves when everything queued so far has finished (shutdown). */
   flush(): Promise<void> {
     return this.#queue;
@@ -252,8 +273,10 @@ export class ChatService {
     const conv = conversationFromKey(change.conv);
     if (!conv) throw new Error(`bad conversation key ${change.conv}`);
     // Already stored (a log entry applied again after a crash between the change and its position): nothing to do.
-    const seen = store.lookup(toHex(change.kind === 'post' ? change.message.post!.id : change.itemId));
+    const idHex = toHex(change.kind === 'post' ? change.message.post!.id : change.itemId);
+    const seen = store.lookup(idHex);
     if (seen) return seen.seq;
+    if (this.#isLive(conv)) return this.#applyLive(conv, change, idHex, stored);
     let seq: number;
     if (change.kind === 'post') {
       seq = await store.append(conv, change.message, change.author);
@@ -271,6 +294,20 @@ export class ChatService {
     this.#deliver(conv, change.message);
     if (change.kind === 'post') await store.prune(conv.key, limits.maxMessages, clock.now() - limits.maxAgeMs);
     return seq;
+  }
+
+  /** A live-only room's post (edits and deletes find nothing stored: the judge refuses them): numbered in memory, delivered, stored nowhere. */
+  #applyLive(conv: Conversation, change: ChatChange, idHex: string, stored?: (seq: number) => void): number {
+    if (change.kind !== 'post' || this.#live.lookup(idHex)) return this.#live.lookup(idHex)?.seq ?? 0;
+    const seq = this.#live.post(change.conv, idHex, change.author);
+    change.message.seq = BigInt(seq);
+    stored?.(seq);
+    this.#deliver(conv, change.message);
+    return seq;
+  }
+
+  #isLive(conv: Conversation): boolean {
+    return conv.kind === 'room' && (this.#deps.liveOnly?.(conv.roomId) ?? false);
   }
 
   /**
@@ -315,14 +352,14 @@ export class ChatService {
 
   /** Answers a repeated id from what is stored; false when the id is new. */
   #answerRepeat(session: Session, idHex: string, authorHex: string): boolean {
-    const seen = this.#deps.store.lookup(idHex);
+    const seen = this.#deps.store.lookup(idHex) ?? this.#live.lookup(idHex);
     if (!seen) return false;
     if (seen.author !== authorHex) this.#refuse(session, new Uint8Array(Buffer.from(idHex, 'hex')), ErrorCode.CHAT_ID_CONFLICT, 'id already used');
     else this.#ack(session, new Uint8Array(Buffer.from(idHex, 'hex')), seen.seq);
     return true;
   }
 
-  /** Sends `message` to every session that may read its conversation (the author's other sessions included). */
+  /** Sends `message` to every session that may read its conversation (the author's other sessions included; a live-only room: those in it). */
   #deliver(conv: Conversation, message: ChatMessage): void {
     const { presence, policy } = this.#deps;
     let frame: Uint8Array | undefined;
@@ -330,7 +367,8 @@ export class ChatService {
       const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
       if (!member) continue;
       const actor = actorOf(member);
-      const allowed = conv.kind === 'room' ? this.#roomFor(session, conv.roomId) && policy(actor, 'read', placeOf(conv, actor.publicKeyHex)) : actor.publicKeyHex === conv.a || actor.publicKeyHex === conv.b;
+      const present = conv.kind !== 'room' || !this.#isLive(conv) || member.roomId === conv.roomId;
+      const allowed = conv.kind === 'room' ? present && this.#roomFor(session, conv.roomId) && policy(actor, 'read', placeOf(conv, actor.publicKeyHex)) : actor.publicKeyHex === conv.a || actor.publicKeyHex === conv.b;
       if (!allowed) continue;
       frame ??= encodeEvent(message);
       session.sendEncoded(frame);

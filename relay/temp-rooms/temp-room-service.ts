@@ -29,6 +29,8 @@ export interface TempRoomDeps {
   readonly perms: PermissionService;
   readonly stats: DropStats;
   readonly sees: (session: Session, roomId: string) => boolean;
+  /** Told of each room as it goes (the chat service forgets its live chat); optional. */
+  readonly gone?: (roomId: string) => void;
 }
 
 /** See the module comment. */
@@ -128,6 +130,7 @@ export class TempRoomService {
     for (const r of empty) {
       registry.remove(r.id);
       presence.removeRoom(r.id, r.parent);
+      this.#deps.gone?.(r.id);
     }
     perms.treeChanged();
     this.broadcast();
@@ -148,7 +151,10 @@ export class TempRoomService {
       return;
     }
     const root = perms.rootId;
-    for (const r of gone) registry.remove(r.id);
+    for (const r of gone) {
+      registry.remove(r.id);
+      this.#deps.gone?.(r.id);
+    }
     roster.roomsRemoved(gone.map((r) => [r.id, root] as const));
     perms.treeChanged();
     this.broadcast();

@@ -158,4 +158,23 @@ suite('parley-chat-panel', () => {
     alert.querySelector('button')!.click();
     assert.deepEqual(commands, [{ type: 'chat-dismiss-refusal' }]);
   });
+
+  test('a temporary room says plainly its messages are not kept, shows them as usual, and offers no Edit or Delete', async () => {
+    const temp: RoomView = { id: 'tmp-1', name: 'Huddle', parentId: 'lobby', position: 0, voiceId: 2, description: '', userLimit: 0, pending: false };
+    const chat = state([msg('said live'), msg('mine', { own: true, authorKeyHex: SELF, authorName: 'Ana' })], { key: 'room:tmp-1' });
+    const { el } = await mount({ ...chat, active: 'room:tmp-1', conversations: new Map([['room:tmp-1', chat.conversations.get('room:lobby')!]]) }, true);
+    el.rooms = [...rooms, temp];
+    el.tempRooms = [temp];
+    await el.updateComplete;
+    const note = el.shadowRoot!.querySelector('.unkept[role="note"]')!;
+    assert.include(note.textContent!, 'Messages in a temporary room are not kept');
+    assert.deepEqual([...el.shadowRoot!.querySelectorAll('.text')].map((t) => t.textContent), ['said live', 'mine']);
+    assert.equal(el.shadowRoot!.querySelector('.log')!.getAttribute('aria-label'), 'Messages in #Huddle');
+    assert.isNull(el.shadowRoot!.querySelector('.edit-btn, .delete-btn'));
+    // An ordinary room: no such note, and the usual actions.
+    el.tempRooms = [];
+    await el.updateComplete;
+    assert.isNull(el.shadowRoot!.querySelector('.unkept'));
+    assert.isNotNull(el.shadowRoot!.querySelector('.edit-btn'));
+  });
 });

@@ -2,9 +2,10 @@
  * Temporary rooms on a real relay (issue 15): made by someone holding
  * `make-temp-room` on the parent (admins by default), refused with the
  * deciding rule otherwise; seen by others who see the parent and by nobody
- * else; no sub-rooms; gone when the last person leaves or disconnects; never
- * stored (a restart on the same data folder has none, and puts who was in one
- * in its parent).
+ * else; no sub-rooms; gone when the last person leaves or disconnects; chat
+ * in one delivered live to the people in it only; never stored (a restart on
+ * the same data folder has none, nor its chat, and puts who was in one in its
+ * parent).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -12,10 +13,12 @@ import { encodeRule, setOf } from '../../../perms/index.ts';
 import type { Rule } from '../../../perms/index.ts';
 import { ErrorCode } from '../../../proto/index.ts';
 import type { TempRooms } from '../../../proto/index.ts';
-import { chat, room } from '../../helpers/chat.ts';
+import { fingerprint, toHex, verifyEd25519 } from '../../../keys/index.ts';
+import { toMessageView } from '../../../client/session/chat/message-view.ts';
+import { chat, history, room, sendItem } from '../../helpers/chat.ts';
 import { adminRequest, makeInvite } from '../../helpers/invites.ts';
 import { OpClient } from '../../helpers/ops.ts';
-import { connectClient, generateKey } from '../../helpers/relay-client.ts';
+import { connectClient, generateKey, rawPublicKeyOf } from '../../helpers/relay-client.ts';
 import type { ConnectOptions, TestClient } from '../../helpers/relay-client.ts';
 import { startRelay } from '../../helpers/start-relay.ts';
 import type { StartedRelay } from '../../helpers/start-relay.ts';
@@ -153,11 +156,49 @@ describe('making one', () => {
     await deleteRule('lobby', 'tmpMemOne');
   });
 
-  it('no chat is posted in one (chat is stored; a temporary room never is): CHAT_FORBIDDEN', async () => {
+  it('chat in one is delivered live to the people in it, signed and checked as usual; history is an empty page', async () => {
     const id = await make(admin, 'Quiet words', 'lobby');
-    const { ack } = await chat(admin, { target: room(id), text: 'would be stored' });
-    expect(ack.code).toBe(ErrorCode.CHAT_FORBIDDEN);
+    await other.join(id);
+    const { item, ack } = await chat(admin, { target: room(id), text: 'said, not kept' });
+    expect(ack.code).toBe(ErrorCode.UNSPECIFIED);
+    const event = await other.next('chatEvent', (e) => e.message?.post?.text === 'said, not kept');
+    // The receiver checks the signature exactly as the client does (client/session/chat/message-view.ts).
+    const view = await toMessageView(event.message!, `room:${id}`, { relayKey: other.hello.relayPublicKey, selfKeyHex: toHex(rawPublicKeyOf(other.key)), verify: verifyEd25519, fingerprint });
+    expect(view).toMatchObject({ verified: 'ok', text: 'said, not kept', seq: 1, authorName: 'Admin' });
+    const { ack: reply } = await chat(other, { target: room(id), text: 'heard you' });
+    expect(reply).toMatchObject({ code: ErrorCode.UNSPECIFIED, seq: 2n });
+    await admin.next('chatEvent', (e) => e.message?.post?.text === 'heard you');
+    // A retry of the same id (an offline queue resending) is answered from memory with the same seq.
+    expect((await sendItem(admin, item)).seq).toBe(ack.seq);
+    const page = await history(other, room(id));
+    expect(page.code).toBe(ErrorCode.UNSPECIFIED);
+    expect(page.messages).toEqual([]);
+    expect(page.hasMore).toBe(false);
+    // Someone outside (member, in the lobby, who may read the lobby and see the room): a later lobby post is the barrier.
+    const { ack: lobbyAck } = await chat(admin, { target: room('lobby'), text: 'barrier after the temporary room' });
+    expect(lobbyAck.code).toBe(ErrorCode.UNSPECIFIED);
+    await member.next('chatEvent', (e) => e.message?.post?.text === 'barrier after the temporary room');
+    const seenByMember = member.socket.received.filter((m) => m.case === 'chatEvent').map((m) => m.value.message?.post?.text);
+    expect(seenByMember).not.toContain('said, not kept');
+    expect(seenByMember).not.toContain('heard you');
     const gone = listUntil(admin, without(id));
+    await other.join('lobby');
+    await admin.join('lobby');
+    await gone;
+  });
+
+  it("chat there is the room's inherited 'text' permission: denied on the parent, refused with the code and deciding rule", async () => {
+    const id = await make(admin, 'No words', 'lobby');
+    await putRule('lobby', rule('noTextTemp', { deny: setOf('text') }));
+    await member.join(id);
+    const { ack } = await chat(member, { target: room(id), text: 'not allowed here' });
+    expect(ack.code).toBe(ErrorCode.CHAT_FORBIDDEN);
+    expect(ack.denial).toMatchObject({ permission: 'text', ruleId: 'noTextTemp' });
+    // Its maker (an admin, and the room's admin group) still may.
+    expect((await chat(admin, { target: room(id), text: 'the maker may' })).ack.code).toBe(ErrorCode.UNSPECIFIED);
+    await deleteRule('lobby', 'noTextTemp');
+    const gone = listUntil(admin, without(id));
+    await member.join('lobby');
     await admin.join('lobby');
     await gone;
   });
@@ -276,6 +317,8 @@ describe('never stored', () => {
     const key = generateKey();
     const a = await connect(relay.relay.wsUrl, { name: 'Admin2', invite: relay.relay.bootstrapInvite!, key });
     const id = await make(a, 'Ephemeral', 'quiet');
+    const secret = 'temporary words 7f3c9a';
+    expect((await chat(a, { target: room(id), text: secret })).ack.code).toBe(ErrorCode.UNSPECIFIED);
     await a.close();
     await relay.stop();
     const again = await startRelay({ trustProxy: true, dataDir: relay.dataDir, limits: { pingIntervalMs: 3_600_000 } });
@@ -290,7 +333,7 @@ describe('never stored', () => {
       const files = await readdir(relay.dataDir, { recursive: true, withFileTypes: true });
       for (const f of files.filter((e) => e.isFile())) {
         const text = (await readFile(`${f.parentPath}/${f.name}`)).toString('latin1');
-        expect(text.includes(id) || text.includes('Ephemeral'), f.name).toBe(false);
+        expect(text.includes(id) || text.includes('Ephemeral') || text.includes(secret), f.name).toBe(false);
       }
     } finally {
       await again.cleanup();
