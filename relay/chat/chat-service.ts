@@ -11,12 +11,7 @@
  * the writer's state log (relay/cluster/shared-state.ts): the writer decides
  * (`decide`, with chat-judge.ts) and every relay stores and delivers what it
  * decided (`applyChange`), in the log's order.
- *
- * A room whose chat is never stored (`liveOnly`: a temporary room, D108)
- * takes the same checks and the same judge, then skips the store: the post
- * is numbered in memory (live-chat.ts), delivered only to the people in the
- * room, and forgotten; its history is an empty page. Such a room exists on
- * one relay only, so its items are never forwarded to a cluster's writer.
+ * A `liveOnly` room (temporary, D108; live-chat.ts) takes the same checks and judge, then skips the store.
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { ErrorCode, MAX_CONTROL_FRAME_BYTES, checkChatItem, chatSigningBytes, encodeEnvelope, signingTarget } from '../../proto/index.ts';
@@ -137,7 +132,8 @@ export class ChatService {
     }
     const conv = checked.conv;
     this.#inFlight.add(idHex);
-    const forward = this.#isLive(conv) ? undefined : this.#deps.forward;
+    const live = this.#isLive(conv);
+    const forward = live ? undefined : this.#deps.forward;
     if (forward) {
       forward(member, item)
         .then((v) => (v.code === ErrorCode.UNSPECIFIED ? this.#ack(session, item.id, v.seq) : this.#refuse(session, item.id, v.code, v.detail, 0, v.denial)))
@@ -150,7 +146,7 @@ export class ChatService {
     }
     this.#enqueue(async () => {
       try {
-        await this.#apply(session, member, actor, item, check.fields, conv);
+        await this.#apply(session, member, actor, item, check.fields, conv, live);
       } finally {
         this.#inFlight.delete(idHex);
       }
@@ -252,14 +248,18 @@ export class ChatService {
     return this.#queue;
   }
 
-  async #apply(session: Session, member: Member, actor: ChatActor, item: ChatItem, fields: ChatSigningFields, conv: Conversation): Promise<void> {
+  /** `live`: the room was live-only when the item arrived; if it has gone since, the post is refused, never stored. */
+  async #apply(session: Session, member: Member, actor: ChatActor, item: ChatItem, fields: ChatSigningFields, conv: Conversation, live: boolean): Promise<void> {
     if (this.#answerRepeat(session, toHex(item.id), actor.publicKeyHex)) return;
     const verdict = await judgeChat(this.#deps, member, actor, item, fields, conv, this.#deps.clock.now());
     if (!verdict.ok) {
       this.#refuse(session, item.id, verdict.code, verdict.detail, 0, verdict.denial);
       return;
     }
-    await this.applyChange(verdict.change, (seq) => this.#ack(session, item.id, seq));
+    const ack = (seq: number): void => this.#ack(session, item.id, seq);
+    if (live && !this.#isLive(conv)) this.#refuse(session, item.id, ErrorCode.UNKNOWN_ROOM, 'no such room');
+    else if (live) this.#applyLive(conv, verdict.change, toHex(item.id), ack);
+    else await this.applyChange(verdict.change, ack);
   }
 
   /**
@@ -298,10 +298,12 @@ export class ChatService {
 
   /** A live-only room's post (edits and deletes find nothing stored: the judge refuses them): numbered in memory, delivered, stored nowhere. */
   #applyLive(conv: Conversation, change: ChatChange, idHex: string, stored?: (seq: number) => void): number {
-    if (change.kind !== 'post' || this.#live.lookup(idHex)) return this.#live.lookup(idHex)?.seq ?? 0;
-    const seq = this.#live.post(change.conv, idHex, change.author);
-    change.message.seq = BigInt(seq);
+    if (change.kind !== 'post') return change.seq;
+    const seen = this.#live.lookup(idHex);
+    const seq = seen?.seq ?? this.#live.post(change.conv, idHex, change.author);
     stored?.(seq);
+    if (seen) return seq;
+    change.message.seq = BigInt(seq);
     this.#deliver(conv, change.message);
     return seq;
   }

@@ -3,6 +3,12 @@
  * seqs and item ids the chat service needs to number posts and answer a
  * retried id, held in memory only and dropped when the room goes. The text
  * itself is not kept anywhere: a post is delivered and forgotten.
+ *
+ * The chat service runs such a post through every check and the same judge
+ * as any room post, then numbers it here instead of storing it, delivers it
+ * only to the people in the room, and answers its history with an empty
+ * page. Such a room exists on one relay only, so its items are never
+ * forwarded to a cluster's writer.
  */
 
 /** Item ids remembered per room (retries are answered from them); older ones are forgotten first. */
