@@ -1,8 +1,8 @@
 /**
  * A direct WebRTC connection to one other browser, signalled through the
- * relay ("perfect negotiation": the side with the smaller key is polite and
- * yields on an offer collision), for one file (the relay introduces per file,
- * and each signed description names it). It carries one reliable, ordered
+ * relay, for one file (the relay introduces per file, and each signed
+ * description names it). Offer collisions never reach it: the mesh
+ * (peer-mesh.ts) lets one offer stand and answers it on a fresh connection. It carries one reliable, ordered
  * DataChannel labelled "parley-file", wrapped as a FrameLink.
  *
  * ICE failure is reported as soon as it is certain: when the connection
@@ -30,8 +30,6 @@ export const CONNECT_DEADLINE_MS = 15_000;
 
 /** Adapters of a {@link PeerConnection}. */
 export interface PeerConnectionDeps {
-  /** True when this side yields on an offer collision (the smaller key). */
-  readonly polite: boolean;
   readonly sendSignal: (signal: PeerSignal) => void;
   /** ICE servers and policy; tests force failure with `{ iceServers: [], iceTransportPolicy: 'relay' }`. */
   readonly rtcConfig?: RTCConfiguration;
@@ -51,12 +49,18 @@ export interface PeerConnectionDeps {
 export class PeerConnection {
   readonly #pc: RTCPeerConnection;
   readonly #deps: PeerConnectionDeps;
-  #makingOffer = false;
-  #ignoreOffer = false;
   #localCandidates = 0;
   #failed = false;
   /** Remote candidates that came before the remote description (some stacks drop them then; libdatachannel throws). */
   #earlyCandidates: { candidate: string; sdpMid: string }[] = [];
+  /**
+   * The remote description was applied. Tracked here because
+   * `pc.remoteDescription` cannot be trusted: node-datachannel's polyfill
+   * returns an empty description before one is set, so early candidates went
+   * straight to libdatachannel and were lost ("remote candidate without ICE
+   * transport") and ICE then had nothing to check.
+   */
+  #remoteSet = false;
   /** The connect deadline's timer until the channel opens, else null. */
   #deadline: unknown = null;
 
@@ -115,7 +119,6 @@ export class PeerConnection {
     if (pc.signalingState !== 'stable' && !made) return;
     this.#offered = true;
     try {
-      this.#makingOffer = true;
       let d: RTCSessionDescriptionInit | null = made;
       if (!d) {
         const offer = await pc.createOffer();
@@ -127,8 +130,6 @@ export class PeerConnection {
       this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp: d.sdp ?? '' });
     } catch (e) {
       this.#fail(`offer failed: ${String(e)}`);
-    } finally {
-      this.#makingOffer = false;
     }
   }
 
@@ -142,19 +143,19 @@ export class PeerConnection {
     const pc = this.#pc;
     try {
       if (s.kind === 'candidate') {
-        if (!pc.remoteDescription) {
+        if (this.#failed) return;
+        if (!this.#remoteSet) {
           this.#earlyCandidates.push({ candidate: s.candidate, sdpMid: s.mid });
           return;
         }
-        await pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.mid }).catch((e) => {
-          if (!this.#ignoreOffer) throw e;
-        });
+        await pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.mid });
         return;
       }
-      const collision = s.type === 'offer' && (this.#makingOffer || pc.signalingState !== 'stable');
-      this.#ignoreOffer = !this.#deps.polite && collision;
-      if (this.#ignoreOffer) return;
+      // One description each way per connection: a second offer or answer (a collision the mesh did not settle) is dropped.
+      if (this.#failed || this.#remoteSet) return;
+      if (s.type === 'offer' ? pc.signalingState !== 'stable' : pc.signalingState !== 'have-local-offer') return;
       await pc.setRemoteDescription({ type: s.type, sdp: s.sdp });
+      this.#remoteSet = true;
       for (const c of this.#earlyCandidates.splice(0)) await pc.addIceCandidate(c).catch((e) => console.warn(`file peer candidate dropped [reason:${String(e)}]`));
       if (s.type === 'offer') {
         const answer = await pc.createAnswer();
