@@ -35,8 +35,13 @@ export interface PeerConnectionDeps {
   readonly rtcConfig?: RTCConfiguration;
   /** The other side opened the file channel. */
   readonly onChannel: (link: FrameLink) => void;
-  /** No direct path is possible (or it broke): use the relay. */
-  readonly onFailed: (reason: string) => void;
+  /**
+   * No direct path is possible (or it broke): use the relay. `retry` is true
+   * when a fresh connection may well succeed (the stack refused a description,
+   * or ICE failed on a busy machine), false when it cannot (no candidates) or
+   * the deadline already passed.
+   */
+  readonly onFailed: (reason: string, retry: boolean) => void;
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   /** The clock of the connect deadline (default: the page's timers). */
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
@@ -85,7 +90,7 @@ export class PeerConnection {
       if (pc.iceGatheringState === 'complete' && this.#localCandidates === 0 && !inSdp) this.#fail('no ICE candidates on this side');
     };
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed') this.#fail('ICE failed');
+      if (pc.connectionState === 'failed') this.#fail('ICE failed', true);
     };
     pc.ondatachannel = (e) => {
       if (e.channel.label !== FILE_CHANNEL_LABEL) return e.channel.close();
@@ -123,8 +128,10 @@ export class PeerConnection {
       if (!d) {
         const offer = await pc.createOffer();
         // libdatachannel's polyfill resolves createOffer with the offer it already set itself;
-        // setting it again renegotiates under the first one (its candidates then find no ICE transport).
-        if (pc.signalingState === 'stable') await pc.setLocalDescription(offer);
+        // setting it again renegotiates under the first one (the answer then finds no ICE
+        // transport). Its signalingState may still read 'stable' at this point (it changes
+        // after the description callback), so the test is whether a local description exists.
+        if (!pc.localDescription?.sdp) await pc.setLocalDescription(offer);
         d = pc.localDescription ?? offer;
       }
       this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp: d.sdp ?? '' });
@@ -164,7 +171,9 @@ export class PeerConnection {
         this.#deps.sendSignal({ kind: 'description', type: 'answer', sdp: d.sdp ?? '' });
       }
     } catch (e) {
-      console.warn(`file peer signal dropped [reason:${String(e)}]`);
+      if (s.kind === 'candidate') return console.warn(`file peer candidate dropped [reason:${String(e)}]`);
+      // A description the stack refused leaves this connection unusable: say so now (the mesh starts over) instead of at the deadline.
+      this.#fail(`${s.type} refused [state:${pc.connectionState}/${pc.iceConnectionState}/${pc.iceGatheringState}]: ${String(e)}`, true);
     }
   }
 
@@ -174,10 +183,21 @@ export class PeerConnection {
     this.#pc.close();
   }
 
+  /** The file channel opened (once true, a failure is a broken link, not a failed set-up). */
+  get opened(): boolean {
+    return this.#opened;
+  }
+
+  #opened = false;
+
   /** The file channel opening ends the connect deadline. */
   #watchOpen(channel: RTCDataChannel): void {
-    if (channel.readyState === 'open') return this.#stopDeadline();
-    channel.addEventListener('open', () => this.#stopDeadline());
+    const open = (): void => {
+      this.#opened = true;
+      this.#stopDeadline();
+    };
+    if (channel.readyState === 'open') return open();
+    channel.addEventListener('open', open);
   }
 
   #stopDeadline(): void {
@@ -186,12 +206,12 @@ export class PeerConnection {
     this.#deadline = null;
   }
 
-  #fail(reason: string): void {
+  #fail(reason: string, retry = false): void {
     if (this.#failed) return;
     this.#stopDeadline();
     this.#failed = true;
     // Closed here so a channel still "connecting" never opens later behind our back.
     this.#pc.close();
-    this.#deps.onFailed(reason);
+    this.#deps.onFailed(reason, retry);
   }
 }

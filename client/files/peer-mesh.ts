@@ -40,6 +40,9 @@ export interface PeerMeshDeps {
   readonly onFailed: (sessionId: number, reason: string) => void;
 }
 
+/** Offers made to one peer for one file before it counts as unreachable (the same as the node test peer). */
+const MAX_ATTEMPTS = 3;
+
 /** One connection and how far its negotiation got. */
 interface Peer {
   readonly pc: PeerConnection;
@@ -134,7 +137,7 @@ export class PeerMesh {
     for (const id of [...this.#peers.keys()]) this.drop(id);
   }
 
-  #create(sessionId: number, peerKey: Uint8Array, offerer: boolean): Peer {
+  #create(sessionId: number, peerKey: Uint8Array, offerer: boolean, attempt = 1): Peer {
     const d = this.#deps;
     // Outgoing signals in order: a candidate waits for the (async) signing of the description before it.
     let out: Promise<void> = Promise.resolve();
@@ -157,10 +160,18 @@ export class PeerMesh {
       ...(d.setTimer ? { setTimer: d.setTimer } : {}),
       ...(d.clearTimer ? { clearTimer: d.clearTimer } : {}),
       onChannel: (link) => d.onLink(sessionId, link),
-      onFailed: (reason) => {
+      onFailed: (reason, retry) => {
         // Only the connection that failed: a newer one to the same peer stays.
-        if (this.#peers.get(sessionId)?.pc !== pc) return;
+        const peer = this.#peers.get(sessionId);
+        if (peer?.pc !== pc) return;
         this.drop(sessionId);
+        // Our own offer that never opened, for a reason a fresh connection may not meet: offer again (as the node peer does).
+        if (retry && offerer && !pc.opened && attempt < MAX_ATTEMPTS) {
+          console.warn(`file peer connection retried [attempt:${attempt + 1}] [reason:${reason}]`);
+          const fresh = this.#create(sessionId, peerKey, true, attempt + 1);
+          d.onLink(sessionId, fresh.pc.openChannel());
+          return;
+        }
         d.onFailed(sessionId, reason);
       },
     });
