@@ -10,7 +10,8 @@
  * append takes longer, ops are answered CLUSTER_UNAVAILABLE and the run
  * stops with that error rather than report a figure. Counted from the first
  * send to the last verdict; `followerCaughtUpMs` is how long after the last
- * writer verdict the follower held the whole log.
+ * writer verdict the follower held the whole log. BENCH_DEBUG=1 prints the
+ * relays' last log lines when a run fails.
  */
 import { performance } from 'node:perf_hooks';
 import type { OpIntent, SignedOp } from '../../crdt/index.ts';

@@ -8,65 +8,22 @@
 import { decodeFileManifest, encodeFileManifest } from '../../proto/file-manifest.ts';
 import type { FileManifestFields } from '../../proto/file-manifest.ts';
 import { ErrorCode } from '../../proto/index.ts';
-import type { Envelope, EnvelopeInit, FileManifest, FilePeers, FileRelayWant, SigningTarget } from '../../proto/index.ts';
+import type { Envelope, FileManifest, FilePeers, FileRelayWant, SigningTarget } from '../../proto/index.ts';
 import { Bitfield, decodeBitfield } from '../../proto/bitfield.ts';
 import { sameBytes, toHex } from '../../proto/bytes.ts';
-import type { BoundedChunkStore, StorageUse } from './chunk-store.ts';
+import type { FileEntryView, FilesClientDeps, FilesState } from './files-client-types.ts';
 import { FileTransfer } from './file-transfer.ts';
-import type { TransferView } from './file-transfer.ts';
 import type { FileAvailability } from './file-offer.ts';
 import { hashBlockKey } from './hash-book.ts';
 import { PeerMesh } from './peer-mesh.ts';
 import { prepareShare } from './prepare-share.ts';
+import { assembleBlob } from './file-blob.ts';
 import { relayLink, serveRelayWant } from './relay-link.ts';
+import { memoryWanted } from './wanted-downloads.ts';
+import type { WantedDownloads } from './wanted-downloads.ts';
 import type { RelayLink } from './relay-link.ts';
-import type { DescriptionContext } from './signed-description.ts';
 
-/** Downloads the user started and has not finished, remembered across reloads (a reload resumes them). */
-export interface WantedDownloads {
-  has(hex: string): boolean;
-  set(hex: string, wanted: boolean): void;
-}
-
-/** One file as the UI sees it. */
-export interface FileEntryView {
-  readonly transfer: TransferView | null;
-  readonly availability: FileAvailability;
-  /** Object URL of the complete file for previews and Save, or null. */
-  readonly url: string | null;
-  /** The author stopped sharing it. */
-  readonly stopped: boolean;
-}
-
-/** What the UI shows of file sharing. */
-export interface FilesState {
-  readonly files: ReadonlyMap<string, FileEntryView>;
-  readonly use: StorageUse;
-}
-
-/** Adapters of a {@link FilesClient}. */
-export interface FilesClientDeps extends DescriptionContext {
-  readonly store: BoundedChunkStore;
-  readonly send: (msg: EnvelopeInit) => boolean;
-  /** Posts the chat item that carries a manifest (chat's `chat-send-file`). */
-  readonly postFile: (conversation: string, text: string, id: Uint8Array, file: FileManifest) => void;
-  readonly now: () => number;
-  readonly onChange: (state: FilesState) => void;
-  /** ICE servers and policy; `{ iceServers: [], iceTransportPolicy: 'relay' }` makes every direct connection fail (the relay carries). Changed later with `setRtcConfig`. */
-  readonly rtcConfig?: RTCConfiguration;
-  readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
-  readonly createObjectUrl?: (blob: Blob) => string;
-  /** Default: in memory (a reload forgets what was being downloaded). */
-  readonly wanted?: WantedDownloads;
-  /** The clock of the connect deadline (peer-connection.ts). */
-  readonly setTimer?: (fn: () => void, ms: number) => unknown;
-  readonly clearTimer?: (handle: unknown) => void;
-}
-
-function memoryWanted(): WantedDownloads {
-  const set = new Set<string>();
-  return { has: (h) => set.has(h), set: (h, on) => void (on ? set.add(h) : set.delete(h)) };
-}
+export type { FileEntryView, FilesClientDeps, FilesState } from './files-client-types.ts';
 
 interface Entry {
   readonly fields: FileManifestFields;
@@ -224,13 +181,7 @@ export class FilesClient {
   async blob(hex: string): Promise<Blob | null> {
     const e = this.#entries.get(hex);
     if (!e || e.transfer.view.status !== 'complete') return null;
-    const parts: BlobPart[] = [];
-    for (let i = 0; i < e.transfer.held.size; i++) {
-      const c = await this.#deps.store.get(hex, i);
-      if (!c) return null;
-      parts.push(c as Uint8Array<ArrayBuffer>);
-    }
-    return new Blob(parts, { type: e.fields.type || 'application/octet-stream' });
+    return assembleBlob(this.#deps.store, hex, e.transfer.held.size, e.fields.type);
   }
 
   /** Handles a file control message; false for anything else. */
@@ -264,6 +215,9 @@ export class FilesClient {
           e.relay?.refused(msg.value.chunk, ErrorCode.FILE_FALLBACK_OFF);
           e.relay?.close();
           e.relay = null;
+        } else if (msg.value.context === 'relay_want') {
+          // Over the relay's budget, or its holder left: asked again when another carried chunk lands.
+          e.relay?.refused(msg.value.chunk, msg.value.code);
         }
         this.#emit();
         return true;

@@ -161,15 +161,18 @@ export class PeerConnection {
       // One description each way per connection: a second offer or answer (a collision the mesh did not settle) is dropped.
       if (this.#failed || this.#remoteSet) return;
       if (s.type === 'offer' ? pc.signalingState !== 'stable' : pc.signalingState !== 'have-local-offer') return;
-      await pc.setRemoteDescription({ type: s.type, sdp: s.sdp });
+      // Candidates inside the SDP are added once the description is in place, like trickled ones:
+      // libdatachannel refuses a remote offer that carries candidates before it has an ICE transport.
+      const { sdp, candidates } = splitCandidates(s.sdp);
+      await pc.setRemoteDescription({ type: s.type, sdp });
       this.#remoteSet = true;
-      for (const c of this.#earlyCandidates.splice(0)) await pc.addIceCandidate(c).catch((e) => console.warn(`file peer candidate dropped [reason:${String(e)}]`));
       if (s.type === 'offer') {
         const answer = await pc.createAnswer();
         await pc.setLocalDescription(answer);
         const d = pc.localDescription ?? answer;
         this.#deps.sendSignal({ kind: 'description', type: 'answer', sdp: d.sdp ?? '' });
       }
+      for (const c of [...candidates, ...this.#earlyCandidates.splice(0)]) await pc.addIceCandidate(c).catch((e) => console.warn(`file peer candidate dropped [reason:${String(e)}]`));
     } catch (e) {
       if (s.kind === 'candidate') return console.warn(`file peer candidate dropped [reason:${String(e)}]`);
       // A description the stack refused leaves this connection unusable: say so now (the mesh starts over) instead of at the deadline.
@@ -214,4 +217,17 @@ export class PeerConnection {
     this.#pc.close();
     this.#deps.onFailed(reason, retry);
   }
+}
+
+/** Splits the `a=candidate` lines out of an SDP (with the mid of their section). */
+export function splitCandidates(sdp: string): { sdp: string; candidates: { candidate: string; sdpMid: string }[] } {
+  const candidates: { candidate: string; sdpMid: string }[] = [];
+  const kept: string[] = [];
+  let mid = '0';
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('a=mid:')) mid = line.slice(6);
+    if (line.startsWith('a=candidate:')) candidates.push({ candidate: line.slice(2), sdpMid: mid });
+    else if (line !== 'a=end-of-candidates') kept.push(line);
+  }
+  return { sdp: kept.join('\r\n'), candidates };
 }

@@ -413,7 +413,7 @@ export class Session {
     const before = this.#state.roomId;
     this.#roster = { users: [] };
     this.#set(signedInState(this.#state, ok));
-    if (before !== null && before !== ok.roomId) this.#entry.join(this.#state, this.#send, before, '');
+    if (before !== null && before !== ok.roomId && this.#state.rooms.some((r) => r.id === before)) this.#entry.join(this.#state, this.#send, before, '');
     this.#syncRoomToAudio();
     if (this.#relayKey && signal) {
       this.#chat.connected({ relayKey: this.#relayKey, selfName: this.#credentials?.displayName ?? '', send: (m) => signal.send(m) });

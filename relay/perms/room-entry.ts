@@ -57,6 +57,8 @@ export function sendDenied(session: Session, denial: Denial, context: string): v
 /** See the module comment. */
 export class RoomEntry {
   readonly #deps: RoomEntryDeps;
+  /** Grants by invite under way, by `${keyHex}|${groupKey}`: the same key redeeming twice at once takes one use. */
+  readonly #granting = new Map<string, Promise<void>>();
 
   constructor(deps: RoomEntryDeps) {
     this.#deps = deps;
@@ -176,7 +178,7 @@ export class RoomEntry {
     }
     const keyHex = toHex(member.publicKey);
     const checked = invites.check(msg.invite, {
-      holds: (groupKey) => passwords.grantsOf(keyHex).has(groupKey),
+      holds: (groupKey) => passwords.grantsOf(keyHex).has(groupKey) || this.#granting.has(`${keyHex}|${groupKey}`),
       relayPublicKey: this.#deps.relayPublicKey,
       now: this.#deps.now(),
       mayInvite: (issuerHex, roomId) => this.#mayInvite(issuerHex, roomId),
@@ -188,11 +190,18 @@ export class RoomEntry {
       reply(checked.code, checked.message);
       return;
     }
-    if (!passwords.grantsOf(keyHex).has(checked.groupKey)) {
-      // Counted before the grant, in this tick: two holders racing for the last use cannot both get in.
-      await invites.use(checked.idHex);
-      await passwords.grantByInvite(keyHex, checked.groupKey);
-      perms.grantsChanged(keyHex);
+    const grantKey = `${keyHex}|${checked.groupKey}`;
+    const under = this.#granting.get(grantKey);
+    if (under) await under;
+    else if (!passwords.grantsOf(keyHex).has(checked.groupKey)) {
+      // The use is counted in memory in this tick, with the check: two holders racing for the last use cannot both get in.
+      const grant = invites
+        .use(checked.idHex)
+        .then(() => passwords.grantByInvite(keyHex, checked.groupKey))
+        .then(() => perms.grantsChanged(keyHex))
+        .finally(() => this.#granting.delete(grantKey));
+      this.#granting.set(grantKey, grant);
+      await grant;
     }
     if (session.state !== 'authenticated') return;
     reply(ErrorCode.UNSPECIFIED, '', checked.invite.roomId);

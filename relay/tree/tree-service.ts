@@ -197,7 +197,7 @@ export class TreeService {
         }
         this.#batch.remote.push({ results, resolve });
         // Rooms hidden from the submitter are as unknown here as on its own relay (no existence oracle through a cluster).
-        const by = fwd.actors.get(toHex(fwd.submitter));
+        const by = forwardedActor(fwd, toHex(fwd.submitter), this.#deps.actorOf);
         const subject = { keyHex: toHex(fwd.submitter), role: by?.role ?? 'guest', roomId: by?.roomId ?? null, passwordGroups: by?.passwordGroups };
         try {
           this.#process({ session: null, replies: results, submitter: fwd.submitter, ops, frame, verdicts, actorOf: (hex) => forwardedActor(fwd, hex, this.#deps.actorOf), hidden: () => this.#deps.visibility.hiddenForSubject(subject) });

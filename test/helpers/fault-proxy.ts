@@ -29,8 +29,6 @@ export interface FaultProxy {
   partition(): void;
   heal(how: 'flush' | 'cut'): void;
   cut(): void;
-  /** Connections made through it so far. */
-  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -38,7 +36,6 @@ export interface FaultProxy {
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let delayMs = 0;
   let partitioned = false;
-  let connections = 0;
   const sockets = new Set<Socket>();
   const pipes = new Set<Pipe>();
 
@@ -71,7 +68,6 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   };
 
   const server: Server = createServer((client) => {
-    connections++;
     // During a split a new connection opens but carries nothing (held until healed or cut).
     const upstream = connect(targetPort, '127.0.0.1');
     for (const s of [client, upstream]) {
@@ -96,9 +92,6 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
 
   return {
     url: `nats://127.0.0.1:${port}`,
-    get connections() {
-      return connections;
-    },
     delay(ms) {
       delayMs = ms;
     },

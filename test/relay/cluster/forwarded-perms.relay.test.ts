@@ -2,8 +2,8 @@
  * Per-room permissions through a cluster: two real relays on a real
  * nats-server. Ops a client submits to the relay that is not the writer are
  * forwarded, and the writer judges them against its own tree with the
- * SUBMITTER's identity as the relay holding the session knows it (its role
- * there, the room it is in, the password groups that relay admitted it to),
+ * SUBMITTER's identity (its role, and, as the relay holding the session
+ * knows them, the room it is in and the password groups that relay admitted it to),
  * never with the forwarding relay's: a guest's forwarded op gets no more than
  * the guest may do, and a room hidden from the submitter is answered exactly
  * like a room that does not exist, as it is on a single relay. (Before this
@@ -55,7 +55,7 @@ describe.runIf(hasNatsServer)('forwarded ops are judged by the writer with the s
     adminW = new OpClient(await connectClient(writer.relay.wsUrl, { name: 'Admin', key: adminKey, invite: writer.relay.bootstrapInvite! }));
     clients.push(adminW);
     await adminW.sync();
-    // The same admin key is admin on the follower too (roles are per relay, docs/CLUSTER.md).
+    // The same admin key signed in on the follower too (its bootstrap invite, if roles have not reached it yet).
     adminF = new OpClient(await connectClient(follower.relay.wsUrl, { name: 'Admin F', key: adminKey, invite: follower.relay.bootstrapInvite! }));
     clients.push(adminF);
     adminF.seq = 1_000;
@@ -89,7 +89,7 @@ describe.runIf(hasNatsServer)('forwarded ops are judged by the writer with the s
     expect(plain.rooms().has('by-plain')).toBe(false);
   });
 
-  it('a member known only to the follower (roles are per relay) is judged with that role by the writer', async () => {
+  it('a member made by an invite presented on the follower is judged as a member by the writer', async () => {
     const member = await onFollower('Member', { invite: makeInvite(adminKey, follower.relay.publicKey) });
     expect(member.client.authOk.role).toBe(Role.MEMBER);
     expect((await member.run(create('by-member', 'members'))).code).toBe(ErrorCode.UNSPECIFIED);

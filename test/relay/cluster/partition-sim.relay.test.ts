@@ -2,7 +2,7 @@
  * Seeded simulation of a cluster over bad links: three real relays, one real
  * nats-server, and between each relay and NATS a TCP fault proxy
  * (test/helpers/fault-proxy.ts). One seeded PRNG draws every action: a
- * client (each relay's admin) submits a room op through a random relay, or a
+ * client (the admin, signed in on every relay) submits a room op through a random relay, or a
  * link is delayed, cut, split (a black hole: bytes held, sockets open) or
  * healed (the held bytes arrive late, or the connections drop). The action
  * schedule depends only on the seed (printed; CLUSTER_SIM_SEED=<n> replays
@@ -80,9 +80,12 @@ describe.runIf(hasNatsServer)('cluster simulation over delayed, cut and split li
       relays.push(await cluster.add(`r${i + 1}`, {}, [proxy.url]));
     }
     await cluster.writer();
+    // One admin (roles are shared) signed in on every relay; one sequence counter for the key, since ops go one at a time.
     const admins: OpClient[] = [];
+    const adminKey = generateKey();
+    let seq = 0;
     for (const r of relays) {
-      const c = new OpClient(await connectClient(r.relay.wsUrl, { name: 'Admin', key: generateKey(), invite: r.relay.bootstrapInvite!, timeoutMs: 20_000 }));
+      const c = new OpClient(await connectClient(r.relay.wsUrl, { name: 'Admin', key: adminKey, invite: relays[0]!.relay.bootstrapInvite!, timeoutMs: 20_000 }));
       clients.push(c);
       await c.sync();
       admins.push(c);
@@ -126,7 +129,7 @@ describe.runIf(hasNatsServer)('cluster simulation over delayed, cut and split li
         intent = { kind: 'room.rename', args: { roomId: made[pick(made.length)]!, name: `Renamed ${step}` } };
       }
       trace.push(`${step} ${intent.kind} ${(intent.args as { roomId: string }).roomId} via r${via + 1}`);
-      const [result] = await admins[via]!.submit([admins[via]!.sign(intent)], 20_000);
+      const [result] = await admins[via]!.submit([admins[via]!.sign(intent, ++seq)], 20_000);
       const verdict = ErrorCode[result!.code] ?? String(result!.code);
       verdicts.set(verdict, (verdicts.get(verdict) ?? 0) + 1);
       if (result!.code === ErrorCode.UNSPECIFIED && intent.kind === 'room.create') acked.add(intent.args.roomId);
@@ -141,7 +144,7 @@ describe.runIf(hasNatsServer)('cluster simulation over delayed, cut and split li
     }
     // Each relay accepts an op again: the cluster has a writer that every relay reaches.
     for (const [i, a] of admins.entries()) {
-      const op = a.sign({ kind: 'room.create', args: { roomId: `after-${i}`, parentId: ROOT_ID, name: `After ${i}`, index: 0, description: '', userLimit: 0 } });
+      const op = a.sign({ kind: 'room.create', args: { roomId: `after-${i}`, parentId: ROOT_ID, name: `After ${i}`, index: 0, description: '', userLimit: 0 } }, ++seq);
       let code = ErrorCode.CLUSTER_UNAVAILABLE;
       for (let attempt = 0; code === ErrorCode.CLUSTER_UNAVAILABLE; attempt++) {
         // Until this relay is connected again and some relay is the writer (their role events, not a timer).

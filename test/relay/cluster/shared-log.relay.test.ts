@@ -26,7 +26,7 @@ describe.runIf(hasNatsServer)('three relays share one ordered log', () => {
     cluster = await startRelayCluster(3);
     await cluster.writer();
     for (const r of cluster.relays) {
-      // The same admin key on every relay: each relay's own bootstrap invite makes it admin there (roles are per relay, docs/CLUSTER.md).
+      // The same admin key on every relay: relay 1's bootstrap invite makes it the organisation's admin (roles are shared); the writer sees the other relays' invites are not needed.
       admins.push(new OpClient(await connectClient(r.relay.wsUrl, { name: 'Admin', key: adminKey, invite: r.relay.bootstrapInvite! })));
       guests.push(new OpClient(await connectClient(r.relay.wsUrl, { name: 'Guest', key: generateKey() })));
     }

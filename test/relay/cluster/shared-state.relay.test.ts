@@ -24,6 +24,7 @@ import { hasNatsServer } from '../../helpers/nats-server.ts';
 import { startRelayCluster } from '../../helpers/relay-cluster.ts';
 import type { RelayCluster } from '../../helpers/relay-cluster.ts';
 import type { StartedRelay } from '../../helpers/start-relay.ts';
+import { waitForEvent } from '../../helpers/start-relay.ts';
 
 const LOBBY = room('lobby');
 const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? new Uint8Array()).toString('hex');
@@ -274,5 +275,33 @@ describe.runIf(hasNatsServer)('three relays share roles, bans, invites and chat'
     expect(texts(here)).toContain('while-away');
     expect(texts(here)).toEqual(texts(there));
     expect((await refused(back, { key })).code).toBe(ErrorCode.BANNED);
+  });
+
+  it('NATS away: bans and chat are refused CLUSTER_UNAVAILABLE on every relay; back: the queued item goes through and history is equal', async () => {
+    const live = cluster.relays.filter((r) => r !== cutOff);
+    const posters = await Promise.all(live.map((r) => connect(r, { key: adminKey, name: 'Admin' })));
+    const down = Promise.all(live.map((r) => waitForEvent(r.relay, 'cluster-role', (e) => e.role === 'unavailable', 20_000)));
+    await cluster.nats.stop();
+    await down;
+    const item = signedItem(posters[0]!, { target: LOBBY, text: 'while-nats-away' });
+    const codes = await Promise.all(posters.map((p) => sendItem(p, item).then((a) => a.code)));
+    expect(codes).toEqual(live.map(() => ErrorCode.CLUSTER_UNAVAILABLE));
+    const bans = await Promise.all(posters.map((p) => adminRequest(p, { case: 'ban', value: { publicKey: rawPublicKeyOf(generateKey()), durationMs: 0n } })));
+    expect(bans.map((b) => b.code)).toEqual(live.map(() => ErrorCode.CLUSTER_UNAVAILABLE));
+    await cluster.nats.start();
+    await cluster.writer(live);
+    const readers = await Promise.all(live.map((r) => connect(r)));
+    const arrived = readers.map((c) => c.next('chatEvent', (e) => e.message?.post?.text === 'while-nats-away', 20_000));
+    // The client's outbox sends the item again; a relay still catching up may answer CLUSTER_UNAVAILABLE once more.
+    let ack = await sendItem(posters[0]!, item);
+    while (ack.code === ErrorCode.CLUSTER_UNAVAILABLE) {
+      await cluster.writer(live);
+      ack = await sendItem(posters[0]!, item);
+    }
+    expect(ack.code).toBe(ErrorCode.UNSPECIFIED);
+    await Promise.all(arrived);
+    const pages = await Promise.all(readers.map(async (c) => texts(await history(c, LOBBY, 0n, 100))));
+    expect(pages[0]!.filter((t) => t === 'while-nats-away')).toHaveLength(1);
+    for (const p of pages) expect(p).toEqual(pages[0]);
   });
 });

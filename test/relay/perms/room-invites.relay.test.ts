@@ -100,6 +100,24 @@ describe('signed room invites', () => {
     for (const c of [guest, late]) await c.client.close();
   });
 
+  it('two holders racing for the last use: one gets in; the same key twice at once takes one use', async () => {
+    const invite = roomInvite(admin.client.key, { maxUses: 1 });
+    const [a, b] = [await connect(), await connect()];
+    const ids = [request++, request++];
+    a.client.send({ case: 'redeemRoomInvite', value: { requestId: ids[0]!, invite } });
+    b.client.send({ case: 'redeemRoomInvite', value: { requestId: ids[1]!, invite } });
+    const codes = [(await a.client.next('permsResult', (r) => r.requestId === ids[0])).code, (await b.client.next('permsResult', (r) => r.requestId === ids[1])).code].sort();
+    expect(codes).toEqual([ErrorCode.UNSPECIFIED, ErrorCode.ROOM_INVITE_USED_UP].sort());
+    const twice = roomInvite(admin.client.key, { maxUses: 1 });
+    const c = await connect();
+    const again = [request++, request++];
+    for (const requestId of again) c.client.send({ case: 'redeemRoomInvite', value: { requestId, invite: twice } });
+    for (const requestId of again) expect((await c.client.next('permsResult', (r) => r.requestId === requestId)).code).toBe(ErrorCode.UNSPECIFIED);
+    const other = await connect();
+    expect((await redeem(other.client, twice)).code).toBe(ErrorCode.ROOM_INVITE_USED_UP);
+    for (const x of [a, b, c, other]) await x.client.close();
+  });
+
   it('the grant is for good: the key enters later without the invite', async () => {
     const key = generateKey();
     const first = await connect({ key });

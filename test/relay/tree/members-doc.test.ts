@@ -75,7 +75,9 @@ describe('membership document epochs', () => {
     expect(relay.epoch).toBe(11);
     expect(replica.members()).toEqual(new Map([[1, 'lobby']]));
     expect(relay.deletedEntries).toBe(0);
-    expect(Y.encodeStateAsUpdate(relay.doc).byteLength).toBeLessThanOrEqual(sizeWithOne);
+    // Each epoch is a new Y.Doc with a random client id, written as a varint of 1–5 bytes:
+    // the sizes may differ by those 4 bytes, never by the 500 sessions that came and went.
+    expect(Y.encodeStateAsUpdate(relay.doc).byteLength).toBeLessThanOrEqual(sizeWithOne + 4);
   });
 
   it('does not reset while the live sessions outnumber the deleted ones by more than a quarter', () => {

@@ -92,6 +92,17 @@ suite('parley-file-card', () => {
     assert.deepEqual(commands.map((c) => c.type), ['file-save', 'file-stop-seeding']);
   });
 
+  test('a finished download says which path it took', async () => {
+    const { el } = await mount(offer, transfer('complete', { heldBytes: offer.size, fetchedChunks: 320, relayChunks: 320 }));
+    assert.include(root(el).textContent!, 'Downloaded through the relay, and shared with others who ask.');
+    el.transfer = transfer('complete', { heldBytes: offer.size, fetchedChunks: 320, relayChunks: 20 });
+    await el.updateComplete;
+    assert.include(root(el).textContent!, 'Downloaded, partly through the relay');
+    el.transfer = transfer('complete', { heldBytes: offer.size, fetchedChunks: 320, relayChunks: 0 });
+    await el.updateComplete;
+    assert.include(root(el).textContent!, 'Downloaded directly from other browsers');
+  });
+
   test('audio is previewed with a player', async () => {
     const { el } = await mount({ ...offer, name: 'a.ogg', type: 'audio/ogg' }, transfer('complete'));
     el.previewUrl = 'data:audio/ogg;base64,';
