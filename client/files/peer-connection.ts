@@ -91,6 +91,9 @@ export class PeerConnection {
     };
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed') this.#fail('ICE failed', true);
+      // Not closed by us (#failed is set first): libdatachannel sometimes closes a connection
+      // itself right after the answer is applied on a busy machine (cause not found); a fresh one works.
+      if (pc.connectionState === 'closed' && !this.#failed) this.#fail('closed by the WebRTC stack', true);
     };
     pc.ondatachannel = (e) => {
       if (e.channel.label !== FILE_CHANNEL_LABEL) return e.channel.close();
