@@ -17,12 +17,14 @@ import { createHash, randomBytes, sign as edSign } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { RTCPeerConnection as NodePeerConnection } from 'node-datachannel/polyfill';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FileTransfer, memoryChunkStore, PeerMesh, prepareShare } from '../../../client/files/index.ts';
+import { decodeFileWire, encodeFileWire, FileTransfer, memoryChunkStore, PeerMesh, prepareShare } from '../../../client/files/index.ts';
 import type { FrameLink } from '../../../client/files/index.ts';
 import { verifyEd25519 } from '../../../keys/index.ts';
 import { FileSignalSchema, FileSdpKind, decodeFileDescription } from '../../../proto/index.ts';
-import type { EnvelopeInit } from '../../../proto/index.ts';
+import type { EnvelopeInit, FileWire } from '../../../proto/index.ts';
+import { PeerLinks } from '../../helpers/files/peer-links.ts';
 import { generateKey, rawPublicKeyOf } from '../../helpers/relay-client.ts';
+import type { TestClient } from '../../helpers/relay-client.ts';
 
 const CHUNK = 64 * 1024;
 const relayKey = new Uint8Array(32).fill(7);
@@ -163,5 +165,74 @@ describe('PeerMesh glare', () => {
 
   it('candidates that arrive before the remote description are queued, not lost', { timeout: 60_000 }, async () => {
     await transfer(false, true, (held) => [...held.filter(isCandidate), ...held.filter((h) => !isCandidate(h))]);
+  });
+});
+
+/**
+ * A browser mesh and the node test peer (test/helpers/files/peer-links.ts)
+ * offer to each other at once; both must settle glare by the same rule. The
+ * node peer's relay socket is replaced by the same pipe (only its `send`,
+ * session id, key and relay key are used for signalling).
+ */
+async function mixedGlare(browserSmaller: boolean): Promise<void> {
+  const keys = [generateKey(), generateKey()].sort((x, y) => Buffer.compare(Buffer.from(rawPublicKeyOf(x)), Buffer.from(rawPublicKeyOf(y))));
+  const [browserKey, nodeKey] = browserSmaller ? keys : [keys[1]!, keys[0]!];
+  const browserRaw = rawPublicKeyOf(browserKey!);
+  const nodeRaw = rawPublicKeyOf(nodeKey!);
+  const held: (() => void)[] = [];
+  let released = false;
+  let offers = 0;
+  let bothOffered!: () => void;
+  const offered = new Promise<void>((r) => (bothOffered = r));
+  const pass = (value: Signal, run: () => void): void => {
+    if (released) return void setImmediate(run);
+    held.push(run);
+    const sig = value.signal;
+    if (sig?.case === 'description' && kindOf(sig.value.body as Uint8Array) === FileSdpKind.offer && ++offers === 2) bothOffered();
+  };
+  const toNode = (value: Signal): void => pass(value, () => links.signal(create(FileSignalSchema, { fileId: value.fileId, sessionId: 2, peerKey: browserRaw, signal: value.signal as never })));
+  const toBrowser = (value: Signal): void => pass(value, () => void mesh.signal(create(FileSignalSchema, { fileId: value.fileId, sessionId: 1, peerKey: nodeRaw, signal: value.signal as never })));
+  const nodeGot: FileWire[] = [];
+  const client = { sessionId: 1, key: nodeKey, hello: { relayPublicKey: relayKey }, socket: { isOpen: true }, send: (m: EnvelopeInit) => m?.case === 'fileSignal' && toBrowser(m.value as Signal) } as unknown as TestClient;
+  const links = new PeerLinks({ client, onMessage: (_l, m) => nodeGot.push(m), onClosed: () => {} });
+  const browserLinks: FrameLink[] = [];
+  const browserGot: Uint8Array[] = [];
+  const failures: string[] = [];
+  const mesh = new PeerMesh({
+    fileId,
+    ctx: { relayKey, selfKey: browserRaw, sign: async (m) => new Uint8Array(edSign(null, m, browserKey!)), verify: verifyEd25519 },
+    send: (m) => (m?.case === 'fileSignal' ? (toNode(m.value as Signal), true) : false),
+    createPeerConnection: (c) => new NodePeerConnection(c) as unknown as RTCPeerConnection,
+    onLink: (_id, link) => {
+      browserLinks.push(link);
+      link.onFrame = (f) => browserGot.push(f);
+    },
+    onFailed: (_id, reason) => failures.push(reason),
+  });
+  const nodeOpen = links.connect(2, browserRaw, fileId);
+  mesh.connect(1, nodeRaw);
+  await offered;
+  released = true;
+  for (const run of held.splice(0)) run();
+  const link = await nodeOpen;
+  // Bytes both ways over the one connection that stood.
+  expect(links.send(link, { case: 'have', value: { fileId, bitfield: new Uint8Array(0), complete: true } })).toBe(true);
+  await browserLinks.at(-1)!.send(encodeFileWire({ msg: { case: 'have', value: { fileId, bitfield: new Uint8Array([1]), complete: false } } }));
+  await expect.poll(() => nodeGot.length > 0 && browserGot.length > 0, { timeout: 30_000, interval: 20 }).toBe(true);
+  const fromNode = decodeFileWire(browserGot[0]!);
+  expect(fromNode.ok && fromNode.msg.case === 'have' && fromNode.msg.value.complete).toBe(true);
+  expect(nodeGot[0]!.msg.case).toBe('have');
+  expect(failures).toEqual([]);
+  // The larger key answered on a fresh connection: the browser has two links when it lost, one when it won.
+  expect(browserLinks).toHaveLength(browserSmaller ? 1 : 2);
+  expect(link.offerer).toBe(!browserSmaller);
+  mesh.close();
+  links.close();
+}
+
+describe('PeerMesh glare with the node test peer', () => {
+  it('a browser and a node peer that offer at once settle on one connection and carry bytes both ways (both key orders)', { timeout: 60_000 }, async () => {
+    await mixedGlare(true);
+    await mixedGlare(false);
   });
 });
