@@ -165,12 +165,16 @@ export class PeerMesh {
         const peer = this.#peers.get(sessionId);
         if (peer?.pc !== pc) return;
         this.drop(sessionId);
-        // Our own offer that never opened, for a reason a fresh connection may not meet: offer again (as the node peer does).
-        if (retry && offerer && !pc.opened && attempt < MAX_ATTEMPTS) {
-          console.warn(`file peer connection retried [attempt:${attempt + 1}] [reason:${reason}]`);
-          const fresh = this.#create(sessionId, peerKey, true, attempt + 1);
-          d.onLink(sessionId, fresh.pc.openChannel());
-          return;
+        if (retry && !pc.opened) {
+          // Our own offer that never opened, for a reason a fresh connection may not meet: offer again (as the node peer does).
+          if (offerer && attempt < MAX_ATTEMPTS) {
+            console.warn(`file peer connection retried [attempt:${attempt + 1}] [reason:${reason}]`);
+            const fresh = this.#create(sessionId, peerKey, true, attempt + 1);
+            d.onLink(sessionId, fresh.pc.openChannel());
+            return;
+          }
+          // An answer that never opened: the offerer starts over (or gives up and says so itself).
+          if (!offerer) return;
         }
         d.onFailed(sessionId, reason);
       },
