@@ -228,7 +228,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     signalling.bind(plane);
     // A role decides what someone may see: the visibility classes follow once it is applied to the sessions.
     const onRoleApplied = (): void => queueMicrotask(() => rooms.refreshVisibility());
-    const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser, onRoleApplied, ...shared?.adminHooks });
+    const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser, onRoleApplied, ...shared?.adminHooks, ...(cluster?.moderation ? { remote: cluster.moderation } : {}) });
     await shared?.start(admin, chat);
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({

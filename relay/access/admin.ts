@@ -36,6 +36,36 @@ export interface AdminDirectory {
   lastName(keyHex: string): string;
 }
 
+/**
+ * Cluster (relay/cluster/remote-moderation.ts): users shown here who sit on
+ * another relay, and asking that relay to act on them. Each promise resolves
+ * with the holder's code once it acted (0 = done; UNKNOWN_USER when it no
+ * longer holds the session; CLUSTER_UNAVAILABLE when it cannot be asked).
+ */
+export interface RemoteSessions {
+  isRemote(sessionId: number): boolean;
+  kick(sessionId: number, text: string): Promise<ErrorCode>;
+  move(sessionId: number, roomId: string): Promise<ErrorCode>;
+}
+
+/** The outcome of a holder's code (remote kick or move). */
+export function remoteOutcome(code: ErrorCode): AdminOutcome {
+  switch (code) {
+    case ErrorCode.UNSPECIFIED:
+      return DONE;
+    case ErrorCode.UNKNOWN_USER:
+      return fail(code, 'no such session');
+    case ErrorCode.UNKNOWN_ROOM:
+      return fail(code, 'no such room');
+    case ErrorCode.ROOM_FULL:
+      return fail(code, 'room is full');
+    case ErrorCode.CLUSTER_UNAVAILABLE:
+      return fail(code, "that user's relay cannot be reached right now; try again");
+    default:
+      return fail(code, 'the request was refused');
+  }
+}
+
 /** Dependencies of {@link AdminService}. */
 export interface AdminDeps {
   readonly relayPublicKey: Uint8Array;
@@ -48,12 +78,17 @@ export interface AdminDeps {
    * let it run, or the refusal. Absent: admins only, as before issue 15.
    */
   readonly permit?: (me: Member, request: AdminRequest) => AdminOutcome | null;
-  /** Moves another user (relay/perms/ checks move-others); absent: move_user is a bad request. */
-  readonly moveUser?: (me: Member, move: MoveUser) => AdminOutcome;
+  /**
+   * Moves another user (relay/perms/ checks move-others; a user of another
+   * relay is moved through `remote`); absent: move_user is a bad request.
+   */
+  readonly moveUser?: (me: Member, move: MoveUser, remote?: RemoteSessions) => AdminOutcome | Promise<AdminOutcome>;
+  /** Cluster: users of other relays, kicked and moved through their relay. */
+  readonly remote?: RemoteSessions;
   /**
    * Cluster (relay/cluster/shared-state.ts): decides a request that changes
-   * shared records on the writer; absent: decided here. Kicks and moves act
-   * on this relay's sessions and are always decided here.
+   * shared records on the writer; absent: decided here. Kicks and moves are
+   * always decided here (a user of another relay is then acted on by it).
    */
   readonly forward?: (me: Member, request: AdminRequest) => Promise<AdminOutcome>;
   /**
@@ -84,8 +119,6 @@ const MAX_BAN_MS = 100 * 365 * 24 * 3600 * 1000;
 type Outcome = AdminOutcome;
 const DONE: Outcome = { code: ErrorCode.UNSPECIFIED, message: '' };
 const fail = (code: ErrorCode, message: string): Outcome => ({ code, message });
-
-
 
 function cleanReason(reason: string): string | null {
   const r = reason.normalize('NFC').trim().replace(/[\p{Cc}\u2028\u2029]/gu, ' ');
@@ -211,7 +244,7 @@ export class AdminService {
       case 'setRole':
         return this.#setRole(me, action.value);
       case 'moveUser':
-        return this.#deps.moveUser ? this.#deps.moveUser(me, action.value) : fail(ErrorCode.BAD_REQUEST, 'moving others is not supported');
+        return this.#deps.moveUser ? this.#deps.moveUser(me, action.value, this.#deps.remote) : fail(ErrorCode.BAD_REQUEST, 'moving others is not supported');
       default:
         return fail(ErrorCode.BAD_REQUEST, 'unknown admin action');
     }
@@ -257,10 +290,18 @@ export class AdminService {
     const reason = cleanReason(kick.reason);
     if (reason === null) return fail(ErrorCode.BAD_REQUEST, `reason is longer than ${MAX_REASON_CHARS} characters`);
     if (kick.sessionId === me.sessionId) return fail(ErrorCode.BAD_REQUEST, 'you cannot kick yourself');
+    const text = reason ? `kicked: ${reason}` : 'kicked by an admin';
     const target = this.#deps.directory.sessionById(kick.sessionId);
+    const { remote } = this.#deps;
+    if (!target && remote?.isRemote(kick.sessionId)) {
+      // Answered once the user's relay has closed the session (or said why not).
+      const outcome = remoteOutcome(await remote.kick(kick.sessionId, text));
+      if (outcome.code === ErrorCode.UNSPECIFIED) this.#action(me, 'kick', `session:${kick.sessionId}`);
+      return outcome;
+    }
     if (!target) return fail(ErrorCode.UNKNOWN_USER, 'no such session');
     this.#action(me, 'kick', `session:${kick.sessionId}`);
-    target.refuse(ErrorCode.KICKED, reason ? `kicked: ${reason}` : 'kicked by an admin', 'kick');
+    target.refuse(ErrorCode.KICKED, text, 'kick');
     return DONE;
   }
 

@@ -36,6 +36,7 @@ import { clusterNames } from './options.ts';
 import { CrossVoice } from './cross-voice.ts';
 import type { CrossVoiceDeps } from './cross-voice.ts';
 import { RelayLinks } from './relay-links.ts';
+import { RemoteModeration } from './remote-moderation.ts';
 import type { RelayIdentity } from '../access/identity.ts';
 import type { Clock, RtcOptions } from '../options.ts';
 import type { ClusterNames, ResolvedClusterOptions } from './options.ts';
@@ -96,6 +97,7 @@ export class Cluster implements TreeReplication {
   /** The log position at the previous stall check, while behind the stream (null: not behind). */
   #behindAt: number | null = null;
   #directory: RelayDirectory | null = null;
+  #moderation: RemoteModeration | null = null;
 
   private constructor(options: ResolvedClusterOptions, nc: NatsConnection, lease: KV, events: TypedEmitter<RelayEvents>) {
     this.options = options;
@@ -147,6 +149,11 @@ export class Cluster implements TreeReplication {
   async attach(tree: ClusterTree, roster: Roster): Promise<void> {
     this.#tree = tree;
     this.#presence = await PresenceSync.start(this, roster, (error) => this.#events.emit('internal-error', { where: 'cluster presence', error }));
+    const presence = this.#presence;
+    const onModerationError = (error: unknown): void => void this.#events.emit('internal-error', { where: 'cluster moderation', error });
+    const { moderationSubjectPrefix: subjectPrefix } = this.names;
+    this.#moderation = new RemoteModeration({ nc: this.nc, subjectPrefix, relayId: this.options.relayId, requestTimeoutMs: this.options.requestTimeoutMs, sessions: roster, origin: (id) => presence.origin(id), onError: onModerationError });
+    presence.dedupeWith(this.#moderation);
     this.#directory = await RelayDirectory.start(this);
     // Every signed-in client of this relay hears when the cluster's relays change (RelayList; AuthOk carries them at sign-in).
     this.#directory.onChange(() => {
@@ -187,6 +194,11 @@ export class Cluster implements TreeReplication {
     this.#links = links;
     this.#voice = voice;
     return voice;
+  }
+
+  /** Kicks and moves of users of other relays (AdminService `remote`); null until {@link attach}. */
+  get moderation(): RemoteModeration | null {
+    return this.#moderation;
   }
 
   /** Cross-relay voice counters; undefined until {@link attachVoice}. */
@@ -361,6 +373,7 @@ export class Cluster implements TreeReplication {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#writer || this.#lease.held) await this.#demote(true);
     this.#links?.close();
+    this.#moderation?.close();
     await this.#presence?.close();
     await this.#directory?.close();
     await this.#follower?.stop();

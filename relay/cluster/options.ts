@@ -73,6 +73,8 @@ export interface ClusterNames {
   readonly linkSubjectPrefix: string;
   /** KV bucket of the live relays (one key per relay: its public URL). */
   readonly relaysBucket: string;
+  /** Core NATS subject prefix of remote kicks, moves and presence probes: relay `x` answers on `<prefix>.x`. */
+  readonly moderationSubjectPrefix: string;
 }
 
 /** Names for cluster `name`. */
@@ -85,5 +87,6 @@ export function clusterNames(name: string): ClusterNames {
     presenceBucket: `parley-${name}-presence`,
     linkSubjectPrefix: `parley.${name}.rtc`,
     relaysBucket: `parley-${name}-relays`,
+    moderationSubjectPrefix: `parley.${name}.mod`,
   };
 }

@@ -7,6 +7,13 @@
  * in a range local sessions never reach. The bucket's TTL removes the users
  * of a relay that died; since NATS 2.9 tells watchers nothing of expiry, the
  * heartbeat also drops remote users whose keys are gone.
+ *
+ * A relay that died leaves its keys until they expire, so a user who failed
+ * over would show twice meanwhile (decision D122). When a key's new entry
+ * appears (from another relay, or a sign-in here), every other entry of that
+ * key shown here is probed (remote-moderation.ts): the relay it names is
+ * asked whether it still holds that session, and an entry its relay no
+ * longer holds, or whose relay is gone from NATS, is dropped at once.
  */
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
@@ -16,6 +23,16 @@ import type { Roster } from '../presence/roster.ts';
 import type { Kvm } from '@nats-io/kv';
 import type { ClusterNames, ResolvedClusterOptions } from './options.ts';
 import { decodePresence, encodePresence } from './codec.ts';
+import type { Origin, Probe } from './remote-moderation.ts';
+import { toHex } from '../../proto/bytes.ts';
+
+/** Asks a relay whether it still holds one of its sessions (remote-moderation.ts). */
+interface Prober {
+  probe(relay: string, sessionId: number, publicKey: Uint8Array): Promise<Probe>;
+}
+
+/** Most other entries of one key probed when a new one appears (a key signed in many times cannot make a relay send many requests). */
+const MAX_PROBES = 16;
 
 /** First session id given to a user of another relay (local ids count up from 1). */
 export const REMOTE_SESSION_BASE = 2 ** 30;
@@ -30,6 +47,9 @@ export class PresenceSync {
   readonly #remote = new Map<string, number>();
   /** The id this relay shows a user under → that user's relay (cross-voice.ts asks). */
   readonly #relayOf = new Map<number, string>();
+  /** The id this relay shows a user under → where they sit and their key (hex), for remote moderation and the dedupe. */
+  readonly #origin = new Map<number, Origin & { readonly key: string; readonly bucketKey: string }>();
+  #prober: Prober | null = null;
   #nextRemote = REMOTE_SESSION_BASE;
   #watch: QueuedIterator<KvWatchEntry> | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -60,6 +80,7 @@ export class PresenceSync {
 
   #localChanged(sessionId: number, member: Member | null): void {
     if (member) {
+      if (!this.#local.has(sessionId)) this.#dedupe(toHex(member.publicKey), member.publicKey, null);
       this.#local.set(sessionId, member);
       this.#put(member);
     } else {
@@ -89,7 +110,11 @@ export class PresenceSync {
         if (id === undefined) {
           this.#remote.set(e.key, (id = this.#nextRemote++));
           // The key's relay, not the record's: frames are matched by key (shownAs).
-          this.#relayOf.set(id, e.key.slice(0, e.key.indexOf('.')));
+          const relay = e.key.slice(0, e.key.indexOf('.'));
+          this.#relayOf.set(id, relay);
+          const key = toHex(p.publicKey);
+          this.#dedupe(key, p.publicKey, id);
+          this.#origin.set(id, { relay, sessionId: p.sessionId, publicKey: p.publicKey, key, bucketKey: e.key });
         }
         this.#roster.remote(id, { publicKey: p.publicKey, displayName: p.displayName, roomId: p.roomId, muted: p.muted, deafened: p.deafened, role: p.role as Role });
       }
@@ -103,7 +128,34 @@ export class PresenceSync {
     if (id === undefined) return;
     this.#remote.delete(key);
     this.#relayOf.delete(id);
+    this.#origin.delete(id);
     this.#roster.remote(id, null);
+  }
+
+  /** Probes every remote entry of key `keyHex` except `except` (a new entry of that key appeared) and drops those no longer held. */
+  #dedupe(keyHex: string, publicKey: Uint8Array, except: number | null): void {
+    const prober = this.#prober;
+    if (!prober) return;
+    let sent = 0;
+    for (const [id, o] of this.#origin) {
+      if (id === except || o.key !== keyHex) continue;
+      if (++sent > MAX_PROBES) break;
+      void prober.probe(o.relay, o.sessionId, publicKey).then((verdict) => {
+        // Only the entry that was probed: a new entry under the same bucket key has a new id.
+        if (verdict === 'gone' && this.#remote.get(o.bucketKey) === id) this.#drop(o.bucketKey);
+      });
+    }
+  }
+
+  /** Turns on the dedupe of a failed-over user's entries, with the probe of remote-moderation.ts. */
+  dedupeWith(prober: Prober): void {
+    this.#prober = prober;
+  }
+
+  /** Where the user this relay shows under `sessionId` sits (undefined for a local user). */
+  origin(sessionId: number): Origin | undefined {
+    const o = this.#origin.get(sessionId);
+    return o && { relay: o.relay, sessionId: o.sessionId, publicKey: o.publicKey };
   }
 
   /** The relay of the user this relay shows under `sessionId` (undefined for a local user). */

@@ -9,7 +9,8 @@ import type { Permission } from '../../perms/index.ts';
 import { bit, has } from '../../perms/index.ts';
 import { ErrorCode, Role } from '../../proto/index.ts';
 import type { AdminRequest, MoveUser } from '../../proto/index.ts';
-import type { AdminOutcome } from '../access/admin.ts';
+import { remoteOutcome } from '../access/admin.ts';
+import type { AdminOutcome, RemoteSessions } from '../access/admin.ts';
 import type { Member, Presence } from '../presence/presence.ts';
 import { denialText } from './denial.ts';
 import type { Denial } from './denial.ts';
@@ -52,10 +53,11 @@ export function adminPermit(perms: PermissionService): (me: Member, request: Adm
 /**
  * Moves another user (Mumble's rule): the mover needs `move-others` where the
  * target is, and either `move-others` in the destination or the target's own
- * `enter` there. The room's user limit still holds.
+ * `enter` there. The room's user limit still holds. A user of another relay
+ * (`remote`) is judged the same way here, then moved by their relay.
  */
-export function moveUserHandler(perms: PermissionService, presence: Presence, roster: PermsRoster): (me: Member, move: MoveUser) => AdminOutcome {
-  return (me, move) => {
+export function moveUserHandler(perms: PermissionService, presence: Presence, roster: PermsRoster): (me: Member, move: MoveUser, remote?: RemoteSessions) => AdminOutcome | Promise<AdminOutcome> {
+  return (me, move, remote) => {
     const target = presence.member(move.sessionId);
     // Someone in a room the mover may not see is as unknown as a session that does not exist, and a
     // hidden destination as a room that does not exist: checked before any denial, which would name them.
@@ -69,6 +71,7 @@ export function moveUserHandler(perms: PermissionService, presence: Presence, ro
       const d = perms.denial(me, 'move-others', move.roomId);
       if (d) return deniedOutcome(d);
     }
+    if (remote?.isRemote(target.sessionId)) return remote.move(target.sessionId, move.roomId).then(remoteOutcome);
     const placed = roster.place(target.sessionId, move.roomId);
     if (placed === 'room-full') return { code: ErrorCode.ROOM_FULL, message: 'room is full' };
     if (placed !== 'ok') return { code: ErrorCode.UNKNOWN_USER, message: 'no such session' };
