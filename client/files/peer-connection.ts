@@ -2,8 +2,9 @@
  * A direct WebRTC connection to one other browser, signalled through the
  * relay, for one file (the relay introduces per file, and each signed
  * description names it). Offer collisions never reach it: the mesh
- * (peer-mesh.ts) lets one offer stand and answers it on a fresh connection. It carries one reliable, ordered
- * DataChannel labelled "parley-file", wrapped as a FrameLink.
+ * (peer-mesh.ts) lets one offer stand and answers it on a fresh connection.
+ * It carries one reliable, ordered DataChannel labelled "parley-file",
+ * wrapped as a FrameLink.
  *
  * ICE failure is reported as soon as it is certain: when the connection
  * fails, or when gathering finished on this side without a single candidate
@@ -62,8 +63,7 @@ export class PeerConnection {
    * The remote description was applied. Tracked here because
    * `pc.remoteDescription` cannot be trusted: node-datachannel's polyfill
    * returns an empty description before one is set, so early candidates went
-   * straight to libdatachannel and were lost ("remote candidate without ICE
-   * transport") and ICE then had nothing to check.
+   * straight to libdatachannel, which refused them.
    */
   #remoteSet = false;
   /** The connect deadline's timer until the channel opens, else null. */
@@ -131,10 +131,8 @@ export class PeerConnection {
       if (!d) {
         const offer = await pc.createOffer();
         // libdatachannel's polyfill resolves createOffer with the offer it already set itself;
-        // setting it again renegotiates under the first one (the answer then finds no ICE
-        // transport). Its signalingState may still read 'stable' at this point (it changes
-        // after the description callback), so the test is whether a local description exists.
-        if (!pc.localDescription?.sdp) await pc.setLocalDescription(offer);
+        // setting it again renegotiates under the first one (its candidates then find no ICE transport).
+        if (pc.signalingState === 'stable') await pc.setLocalDescription(offer);
         d = pc.localDescription ?? offer;
       }
       this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp: d.sdp ?? '' });
