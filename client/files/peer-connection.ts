@@ -1,9 +1,10 @@
 /**
  * A direct WebRTC connection to one other browser, signalled through the
- * relay ("perfect negotiation": the side with the smaller key is polite and
- * yields on an offer collision), for one file (the relay introduces per file,
- * and each signed description names it). It carries one reliable, ordered
- * DataChannel labelled "parley-file", wrapped as a FrameLink.
+ * relay, for one file (the relay introduces per file, and each signed
+ * description names it). Offer collisions never reach it: the mesh
+ * (peer-mesh.ts) lets one offer stand and answers it on a fresh connection.
+ * It carries one reliable, ordered DataChannel labelled "parley-file",
+ * wrapped as a FrameLink.
  *
  * ICE failure is reported as soon as it is certain: when the connection
  * fails, or when gathering finished on this side without a single candidate
@@ -30,15 +31,18 @@ export const CONNECT_DEADLINE_MS = 15_000;
 
 /** Adapters of a {@link PeerConnection}. */
 export interface PeerConnectionDeps {
-  /** True when this side yields on an offer collision (the smaller key). */
-  readonly polite: boolean;
   readonly sendSignal: (signal: PeerSignal) => void;
   /** ICE servers and policy; tests force failure with `{ iceServers: [], iceTransportPolicy: 'relay' }`. */
   readonly rtcConfig?: RTCConfiguration;
   /** The other side opened the file channel. */
   readonly onChannel: (link: FrameLink) => void;
-  /** No direct path is possible (or it broke): use the relay. */
-  readonly onFailed: (reason: string) => void;
+  /**
+   * No direct path is possible (or it broke): use the relay. `retry` is true
+   * when a fresh connection may well succeed (the stack refused a description,
+   * or ICE failed on a busy machine), false when it cannot (no candidates) or
+   * the deadline already passed.
+   */
+  readonly onFailed: (reason: string, retry: boolean) => void;
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   /** The clock of the connect deadline (default: the page's timers). */
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
@@ -51,12 +55,17 @@ export interface PeerConnectionDeps {
 export class PeerConnection {
   readonly #pc: RTCPeerConnection;
   readonly #deps: PeerConnectionDeps;
-  #makingOffer = false;
-  #ignoreOffer = false;
   #localCandidates = 0;
   #failed = false;
   /** Remote candidates that came before the remote description (some stacks drop them then; libdatachannel throws). */
   #earlyCandidates: { candidate: string; sdpMid: string }[] = [];
+  /**
+   * The remote description was applied. Tracked here because
+   * `pc.remoteDescription` cannot be trusted: node-datachannel's polyfill
+   * returns an empty description before one is set, so early candidates went
+   * straight to libdatachannel, which refused them.
+   */
+  #remoteSet = false;
   /** The connect deadline's timer until the channel opens, else null. */
   #deadline: unknown = null;
 
@@ -81,7 +90,10 @@ export class PeerConnection {
       if (pc.iceGatheringState === 'complete' && this.#localCandidates === 0 && !inSdp) this.#fail('no ICE candidates on this side');
     };
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed') this.#fail('ICE failed');
+      if (pc.connectionState === 'failed') this.#fail('ICE failed', true);
+      // Not closed by us (#failed is set first): libdatachannel sometimes closes a connection
+      // itself right after the answer is applied on a busy machine (cause not found); a fresh one works.
+      if (pc.connectionState === 'closed' && !this.#failed) this.#fail('closed by the WebRTC stack', true);
     };
     pc.ondatachannel = (e) => {
       if (e.channel.label !== FILE_CHANNEL_LABEL) return e.channel.close();
@@ -115,7 +127,6 @@ export class PeerConnection {
     if (pc.signalingState !== 'stable' && !made) return;
     this.#offered = true;
     try {
-      this.#makingOffer = true;
       let d: RTCSessionDescriptionInit | null = made;
       if (!d) {
         const offer = await pc.createOffer();
@@ -127,8 +138,6 @@ export class PeerConnection {
       this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp: d.sdp ?? '' });
     } catch (e) {
       this.#fail(`offer failed: ${String(e)}`);
-    } finally {
-      this.#makingOffer = false;
     }
   }
 
@@ -142,22 +151,22 @@ export class PeerConnection {
     const pc = this.#pc;
     try {
       if (s.kind === 'candidate') {
-        if (!pc.remoteDescription) {
+        if (this.#failed) return;
+        if (!this.#remoteSet) {
           this.#earlyCandidates.push({ candidate: s.candidate, sdpMid: s.mid });
           return;
         }
-        await pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.mid }).catch((e) => {
-          if (!this.#ignoreOffer) throw e;
-        });
+        await pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.mid });
         return;
       }
-      const collision = s.type === 'offer' && (this.#makingOffer || pc.signalingState !== 'stable');
-      this.#ignoreOffer = !this.#deps.polite && collision;
-      if (this.#ignoreOffer) return;
+      // One description each way per connection: a second offer or answer (a collision the mesh did not settle) is dropped.
+      if (this.#failed || this.#remoteSet) return;
+      if (s.type === 'offer' ? pc.signalingState !== 'stable' : pc.signalingState !== 'have-local-offer') return;
       // Candidates inside the SDP are added once the description is in place, like trickled ones:
       // libdatachannel refuses a remote offer that carries candidates before it has an ICE transport.
       const { sdp, candidates } = splitCandidates(s.sdp);
       await pc.setRemoteDescription({ type: s.type, sdp });
+      this.#remoteSet = true;
       if (s.type === 'offer') {
         const answer = await pc.createAnswer();
         await pc.setLocalDescription(answer);
@@ -166,7 +175,9 @@ export class PeerConnection {
       }
       for (const c of [...candidates, ...this.#earlyCandidates.splice(0)]) await pc.addIceCandidate(c).catch((e) => console.warn(`file peer candidate dropped [reason:${String(e)}]`));
     } catch (e) {
-      console.warn(`file peer signal dropped [reason:${String(e)}]`);
+      if (s.kind === 'candidate') return console.warn(`file peer candidate dropped [reason:${String(e)}]`);
+      // A description the stack refused leaves this connection unusable: say so now (the mesh starts over) instead of at the deadline.
+      this.#fail(`${s.type} refused [state:${pc.connectionState}/${pc.iceConnectionState}/${pc.iceGatheringState}]: ${String(e)}`, true);
     }
   }
 
@@ -176,10 +187,21 @@ export class PeerConnection {
     this.#pc.close();
   }
 
+  /** The file channel opened (once true, a failure is a broken link, not a failed set-up). */
+  get opened(): boolean {
+    return this.#opened;
+  }
+
+  #opened = false;
+
   /** The file channel opening ends the connect deadline. */
   #watchOpen(channel: RTCDataChannel): void {
-    if (channel.readyState === 'open') return this.#stopDeadline();
-    channel.addEventListener('open', () => this.#stopDeadline());
+    const open = (): void => {
+      this.#opened = true;
+      this.#stopDeadline();
+    };
+    if (channel.readyState === 'open') return open();
+    channel.addEventListener('open', open);
   }
 
   #stopDeadline(): void {
@@ -188,13 +210,13 @@ export class PeerConnection {
     this.#deadline = null;
   }
 
-  #fail(reason: string): void {
+  #fail(reason: string, retry = false): void {
     if (this.#failed) return;
     this.#stopDeadline();
     this.#failed = true;
     // Closed here so a channel still "connecting" never opens later behind our back.
     this.#pc.close();
-    this.#deps.onFailed(reason);
+    this.#deps.onFailed(reason, retry);
   }
 }
 

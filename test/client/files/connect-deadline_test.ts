@@ -35,7 +35,6 @@ suite('file peer connect deadline', () => {
     const failures: string[] = [];
     const sent: PeerSignal[] = [];
     const pc = new PeerConnection({
-      polite: false,
       sendSignal: (s) => sent.push(s),
       onChannel: () => {},
       onFailed: (reason) => failures.push(reason),
@@ -64,8 +63,8 @@ suite('file peer connect deadline', () => {
     let opened!: (l: FrameLink) => void;
     const incoming = new Promise<FrameLink>((r) => (opened = r));
     const deps = { setTimer: clock.setTimer, clearTimer: clock.clearTimer, onFailed: (r: string) => failures.push(r) };
-    const a = new PeerConnection({ ...deps, polite: true, sendSignal: (s) => toB(s), onChannel: () => {} });
-    const b = new PeerConnection({ ...deps, polite: false, sendSignal: (s) => toA(s), onChannel: (l) => opened(l) });
+    const a = new PeerConnection({ ...deps, sendSignal: (s) => toB(s), onChannel: () => {} });
+    const b = new PeerConnection({ ...deps, sendSignal: (s) => toA(s), onChannel: (l) => opened(l) });
     toA = (s) => void a.signal(s);
     toB = (s) => void b.signal(s);
     assert.equal(clock.timers.size, 2);

@@ -21,8 +21,8 @@ function pair(rtcConfig?: RTCConfiguration): { a: PeerConnection; b: PeerConnect
     },
     ...(rtcConfig ? { rtcConfig } : {}),
   });
-  const a = new PeerConnection({ ...common('a'), polite: true, sendSignal: (s) => toB(s), onChannel: () => {} });
-  const b = new PeerConnection({ ...common('b'), polite: false, sendSignal: (s) => toA(s), onChannel: (link) => gotChannel(link) });
+  const a = new PeerConnection({ ...common('a'), sendSignal: (s) => toB(s), onChannel: () => {} });
+  const b = new PeerConnection({ ...common('b'), sendSignal: (s) => toA(s), onChannel: (link) => gotChannel(link) });
   toA = (s) => void a.signal(s);
   toB = (s) => void b.signal(s);
   return { a, b, failures, failed, incoming };

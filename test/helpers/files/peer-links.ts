@@ -3,8 +3,10 @@
  * PeerConnection per other session, signalled with `FileSignal` through the
  * relay, descriptions signed so each side's DTLS fingerprint is bound to its
  * key (docs/PROTOCOL.md "Files"). Either side may offer; when both offer at
- * once (two downloaders named to each other), the lower session id's offer
- * wins and the other side answers it instead of its own.
+ * once (two downloaders named to each other), the offer of the smaller
+ * identity key wins and the other side answers it instead of its own (the
+ * same rule as the browser's client/files/peer-mesh.ts, so a browser and a
+ * node peer settle glare alike).
  */
 import { sign } from 'node:crypto';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
@@ -116,8 +118,8 @@ export class PeerLinks {
       if (!fp || !Buffer.from(fp).equals(Buffer.from(d.value.fingerprint))) return;
       const isOffer = d.value.kind === FileSdpKind.offer;
       if (isOffer && link?.offerer && !link.open) {
-        // Glare: both offered. The lower session id's offer wins.
-        if (this.#self < fromId) return;
+        // Glare: both offered. The smaller key's offer wins (as in the browser's peer-mesh.ts).
+        if (Buffer.compare(Buffer.from(rawPublicKeyOf(this.#deps.client.key)), Buffer.from(msg.peerKey)) < 0) return;
         this.#close(link);
         link = undefined;
       }
