@@ -162,7 +162,7 @@ suite('parley-chat-panel', () => {
   test('a temporary room says plainly its messages are not kept, shows them as usual, and offers no Edit or Delete', async () => {
     const temp: RoomView = { id: 'tmp-1', name: 'Huddle', parentId: 'lobby', position: 0, voiceId: 2, description: '', userLimit: 0, pending: false };
     const chat = state([msg('said live'), msg('mine', { own: true, authorKeyHex: SELF, authorName: 'Ana' })], { key: 'room:tmp-1' });
-    const { el } = await mount({ ...chat, active: 'room:tmp-1', conversations: new Map([['room:tmp-1', chat.conversations.get('room:lobby')!]]) }, true);
+    const { el } = await mount({ ...chat, active: 'room:tmp-1' }, true);
     el.rooms = [...rooms, temp];
     el.tempRooms = [temp];
     await el.updateComplete;
