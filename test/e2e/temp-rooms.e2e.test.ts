@@ -67,6 +67,20 @@ describe('temporary rooms in the browser', () => {
     expect(await list(b).getByRole('button', { name: /^Edit temporary room/ }).count()).toBe(0);
   });
 
+  it('chat there works as usual, live to the people in it, and the panel says its messages are not kept', async () => {
+    await tempButton(b, 'Pair').click();
+    await expect.poll(() => b.evaluate(() => window.parley!.session.state.tempRooms.some((r) => r.id === window.parley!.session.state.roomId))).toBe(true);
+    const panel = (p: Page) => p.locator('parley-chat-panel');
+    await expect.poll(() => panel(a).locator('.unkept[role="note"]').textContent(), { timeout: 15_000 }).toContain('Messages in a temporary room are not kept');
+    const box = panel(a).locator('#compose');
+    await box.fill('only for those here');
+    await box.press('Enter');
+    await expect.poll(() => panel(b).locator('.msg:not(.pending):not(.unverified) .text').allTextContents(), { timeout: 15_000 }).toEqual(['only for those here']);
+    expect(await panel(b).locator('.unkept[role="note"]').textContent()).toContain('not kept');
+    expect(await panel(b).locator('.edit-btn, .delete-btn').count()).toBe(0);
+    await list(b).getByRole('button', { name: /^Lobby,/ }).click();
+  });
+
   it('when the last person leaves, the room vanishes from every tree', async () => {
     await list(a).getByRole('button', { name: /^Lobby,/ }).click();
     await expect.poll(() => tempButton(b, 'Pair').count()).toBe(0);
