@@ -3,8 +3,9 @@
  * pure pieces embedders and tests use directly (the voice router, presence,
  * token bucket, stats reason lists).
  */
-export { createRelay, WS_PATH } from './create-relay.ts';
-export type { Relay } from './create-relay.ts';
+export { createRelay } from './create-relay.ts';
+export { WS_PATH } from './relay.ts';
+export type { Relay } from './relay.ts';
 export { DEFAULT_LIMITS, MAX_VOICE_WORKERS } from './options.ts';
 export type { VoiceWorkerStats } from './voice/plane.ts';
 export type { Clock, Logger, RelayLimits, RelayOptions, RtcOptions } from './options.ts';

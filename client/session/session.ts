@@ -10,9 +10,10 @@
  * engine does from the state. Datagrams never pass through this file: the
  * two links share one VoicePath (voice-path.ts) that hands them across.
  * Voice settings persist through the injected SettingsStore. How presence and the connection change the state are pure
- * reducers (presence.ts, connection-state.ts); this file is the wiring.
+ * reducers (presence.ts, connection-state.ts); what each control message does
+ * is control-messages.ts; this file is the wiring.
  */
-import type { AuthOk, EnvelopeInit, RtcSignal } from '../../proto/index.ts';
+import type { AuthOk, EnvelopeInit, ServerHello } from '../../proto/index.ts';
 import { toHex } from '../../keys/index.ts';
 import type { AudioEngine } from '../audio/types.ts';
 import type { RoomTreeStore } from './tree/index.ts';
@@ -21,33 +22,29 @@ import { AudioLink } from './voice/audio-link.ts';
 import { ControlLink } from './connection/control-link.ts';
 import { ChatClient, memoryChatPersistence } from './chat/index.ts';
 import type { ChatCommand } from './chat/index.ts';
-import { relayErrorState, signedOutState } from './connection/connection-state.ts';
+import { signedOutState } from './connection/connection-state.ts';
 import { makeRoomInvite, RoomInviteRedeemer } from './perms/room-invite.ts';
-import { isFatalAuthError, isInviteError, sessionErrorFromRelay } from './errors.ts';
-import { denialOf } from './perms/denial.ts';
 import { aclEdits } from './perms/acl-ops.ts';
-import { enteredRoomState, passwordResultState } from './perms/room-password.ts';
 import { RoomEntry } from './perms/room-entry.ts';
-import { currentVoiceId, signedInState, withRosterPage, withUser, withoutUser } from './presence.ts';
-import type { RosterInProgress } from './presence.ts';
+import { currentVoiceId, signedInState } from './presence.ts';
 import { memoryPins } from './access/relay-pins.ts';
 import type { SessionDeps } from './session-deps.ts';
 import { clientAuthMessage, signHello } from './connection/sign-in.ts';
 import type { Credentials } from './connection/sign-in.ts';
-import type { ControlMessage } from './connection/signal-connection.ts';
+import { ControlMessages } from './control-messages.ts';
 import { exponentialBackoff } from './connection/reconnect-policy.ts';
 import { RelayList } from './connection/relay-list.ts';
 import { initialState } from './state.ts';
-import type { Command, State, UserView, VoiceCommand } from './state.ts';
+import type { Command, State, VoiceCommand } from './state.ts';
 import { createTreeLink } from './tree/tree-link.ts';
-import { roleName, toUserView } from './views.ts';
+import { roleName } from './views.ts';
 import { reduceVoiceCommand } from './voice/voice-commands.ts';
 import { VoiceLink } from './voice/voice-link.ts';
 import { VoicePath } from './voice/voice-path.ts';
 import { memorySettingsStore, parseVoiceSettings } from './voice/voice-settings.ts';
 import type { SettingsStore } from './voice/voice-settings.ts';
 import { FilesLink } from './files-link.ts';
-import { editTempRoomMessage, isTempRoom, makeTempRoomMessage, withTempRooms } from './temp-rooms.ts';
+import { editTempRoomMessage, isTempRoom, makeTempRoomMessage } from './temp-rooms.ts';
 
 export type { SessionDeps } from './session-deps.ts';
 
@@ -80,8 +77,8 @@ export class Session {
   readonly files: FilesLink;
   /** The relay key of the current connection, once trusted (chat items are signed for it). */
   #relayKey: Uint8Array | null = null;
-  /** The roster pages received since authOk, until the last one (then null). */
-  #roster: RosterInProgress | null = null;
+  /** What each control message from the relay does (control-messages.ts). */
+  readonly #messages: ControlMessages;
   /** The relays of the organisation (home first) the control link fails over between. */
   readonly #relays: RelayList;
 
@@ -161,12 +158,22 @@ export class Session {
       },
       { createTransport: deps.createVoiceTransport, path, setTimer: this.#setTimer, clearTimer: this.#clearTimer },
     );
+    this.#messages = new ControlMessages({
+      state: () => this.#state, set: (next) => this.#set(next), send: this.#send,
+      access: this.#access, roomInvite: this.#roomInvite, entry: this.#entry, audio: this.#audio, voice: this.#voice,
+      relays: this.#relays, files: this.files, tree: this.#tree, chat: this.#chat,
+      serverHello: (hello) => this.#onServerHello(hello), authOk: (ok) => this.#onAuthOk(ok),
+      forgetCredentials: () => {
+        this.#credentials = null;
+      },
+      syncRoomToAudio: () => this.#syncRoomToAudio(),
+    });
     this.#control = new ControlLink(
       {
         state: () => this.#state,
         set: (next) => this.#set(next),
         wanted: () => this.#credentials !== null,
-        onMessage: (m) => this.#onMessage(m),
+        onMessage: (m) => this.#messages.handle(m),
         teardown: () => this.#teardown(),
         onDropped: () => this.#chat.replyLost(),
       },
@@ -324,94 +331,20 @@ export class Session {
     }
   }
 
-  async #onMessage(m: ControlMessage): Promise<void> {
-    const msg = m.msg;
-    switch (msg.case) {
-      case 'serverHello': {
-        if (!this.#credentials) return;
-        const signal = this.#control.signal;
-        const trusted = await this.#access.checkRelayKey(msg.value);
-        if (!trusted) {
-          // Nothing signed for a relay we do not recognise; the user decides (accept-relay-key).
-          this.#teardown();
-          return;
-        }
-        if (this.#control.signal !== signal || !this.#credentials) return;
-        this.#relayKey = msg.value.relayPublicKey;
-        this.#set({ ...this.#state, serverName: msg.value.serverName, connection: { ...this.#state.connection, status: 'authenticating' } });
-        const signature = await signHello(this.#deps.signer, msg.value);
-        this.#control.signal?.send(clientAuthMessage(this.#deps.signer.publicKey, signature, this.#credentials, this.#access.inviteBytes()));
-        return;
-      }
-      case 'authOk':
-        this.#access.settleInvite();
-        this.#onAuthOk(msg.value);
-        return;
-      case 'error': {
-        const err = sessionErrorFromRelay(msg.value.code, msg.value.message, msg.value.untilMs, denialOf(msg.value));
-        if (isInviteError(err.code)) this.#access.settleInvite();
-        // A fatal refusal (kick, ban, bad key) also forgets the credentials: no reconnect.
-        if (isFatalAuthError(err.code)) this.#credentials = null;
-        const prompted = msg.value.context === 'join_room' ? this.#entry.refused(this.#state, err) : null;
-        this.#set(prompted?.roomPassword ? prompted : relayErrorState(prompted ?? this.#state, err));
-        return;
-      }
-      case 'permsResult':
-        this.#set(this.#roomInvite.answered(this.#state, msg.value) ?? passwordResultState(this.#state, msg.value));
-        return;
-      case 'adminState':
-        this.#access.adminState(msg.value);
-        return;
-      case 'adminResult':
-        this.#access.adminResult(msg.value);
-        return;
-      case 'presencePage': {
-        if (!this.#roster) return;
-        const step = withRosterPage(this.#state, this.#roster, msg.value);
-        if (!step.complete) {
-          this.#roster = step.roster;
-          return;
-        }
-        this.#roster = null;
-        this.#set(step.state);
-        return;
-      }
-      case 'userJoined':
-        if (msg.value.user) this.#upsertUser(toUserView(msg.value.user));
-        return;
-      case 'userUpdated':
-        if (msg.value.user) {
-          const user = toUserView(msg.value.user);
-          this.#upsertUser(user);
-          this.#access.selfUpdated(user);
-        }
-        return;
-      case 'userLeft':
-        this.#audio.removeSender(msg.value.sessionId);
-        this.#set(withoutUser(this.#state, msg.value.sessionId));
-        return;
-      case 'rtcSignal':
-        await this.#voice.handleSignal(msg.value as RtcSignal);
-        return;
-      case 'voiceReady':
-        this.#voice.ready();
-        return;
-      case 'lossReport':
-        this.#audio.onLossReport(msg.value.fromSessionId, msg.value.lossPermille);
-        return;
-      case 'tempRooms':
-        this.#set(withTempRooms(this.#state, msg.value));
-        return;
-      case 'relayList':
-        this.#relays.accept(msg.value.urls);
-        return;
-      case 'ping':
-        this.#control.signal?.send({ case: 'pong', value: { nonce: msg.value.nonce } });
-        return;
-      default:
-        if (!this.files.handle(msg) && !this.#tree.handle(msg)) this.#chat.handle(msg);
-        return;
+  async #onServerHello(hello: ServerHello): Promise<void> {
+    if (!this.#credentials) return;
+    const signal = this.#control.signal;
+    const trusted = await this.#access.checkRelayKey(hello);
+    if (!trusted) {
+      // Nothing signed for a relay we do not recognise; the user decides (accept-relay-key).
+      this.#teardown();
+      return;
     }
+    if (this.#control.signal !== signal || !this.#credentials) return;
+    this.#relayKey = hello.relayPublicKey;
+    this.#set({ ...this.#state, serverName: hello.serverName, connection: { ...this.#state.connection, status: 'authenticating' } });
+    const signature = await signHello(this.#deps.signer, hello);
+    this.#control.signal?.send(clientAuthMessage(this.#deps.signer.publicKey, signature, this.#credentials, this.#access.inviteBytes()));
   }
 
   #onAuthOk(ok: AuthOk): void {
@@ -422,7 +355,7 @@ export class Session {
     // Back after a lost connection, possibly on another relay of the cluster (which does not know our last room): ask for it.
     // A temporary room does not outlive the relay that held it: the relay has placed us in its parent.
     const before = this.#state.roomId !== null && isTempRoom(this.#state, this.#state.roomId) ? null : this.#state.roomId;
-    this.#roster = { users: [] };
+    this.#messages.startRoster();
     this.#set(signedInState(this.#state, ok));
     if (before !== null && before !== ok.roomId && this.#state.rooms.some((r) => r.id === before)) this.#entry.join(this.#state, this.#send, before, '');
     this.#syncRoomToAudio();
@@ -437,23 +370,13 @@ export class Session {
     if (signal && this.#relayKey) void this.#tree.connected(this.#relayKey, roleName(ok.role), (m) => signal.send(m));
   }
 
-  #upsertUser(user: UserView): void {
-    const { state, isSelf, moved } = withUser(this.#state, user);
-    this.#set(state);
-    if (isSelf) {
-      this.#set(enteredRoomState(this.#state, user.roomId));
-      this.#syncRoomToAudio();
-    }
-    if (moved) this.#chat.followRoom(user.roomId);
-  }
-
   #syncRoomToAudio(): void {
     const voiceId = currentVoiceId(this.#state);
     if (voiceId !== null) this.#audio.setRoom(voiceId);
   }
 
   #teardown(): void {
-    this.#roster = null;
+    this.#messages.stopRoster();
     this.#voice.close();
     this.#tree.disconnected();
     this.#control.stop();

@@ -24,8 +24,8 @@ import './parley-voice-settings.ts';
 import './parley-perms-dialog.ts';
 import './parley-room-password.ts';
 import './parley-perms-inspector.ts';
-import { knownPeople, permsEditableRooms, selfSubject } from '../session/perms/perm-state.ts';
-import { editableTempRooms, roomsWithTemp } from '../session/temp-rooms.ts';
+import { knownPeople, selfSubject } from '../session/perms/perm-state.ts';
+import { RoomListCache } from './room-list-cache.ts';
 import type { InspectEvent, OpenPermissionsEvent, OpenRoomInviteEvent } from './events.ts';
 
 /** Wide enough to show rooms and chat side by side. */
@@ -94,10 +94,8 @@ export class ParleyApp extends LitElement {
   readonly #notifier = new MentionNotifier();
   readonly #media: MediaQueryList | null = typeof matchMedia === 'function' ? matchMedia(WIDE) : null;
   #mentionsSeen = -1;
-  /** The last `#permsEditable` answer and what it was computed from. */
-  #editable: { readonly rooms: State['rooms']; readonly key: string; readonly value: ReadonlySet<string>; readonly temp: ReadonlySet<string> } | null = null;
-  /** The rooms the list shows (tree and temporary), remade only when either changes. */
-  #shown: { readonly rooms: State['rooms']; readonly temp: State['tempRooms']; readonly who: string; readonly value: State['rooms']; readonly editable: ReadonlySet<string> } | null = null;
+  /** The room list's derived sets (room-list-cache.ts). */
+  readonly #roomList = new RoomListCache();
   #chatVisible: boolean | null = null;
 
   constructor() {
@@ -224,32 +222,6 @@ export class ParleyApp extends LitElement {
     this.renderRoot.querySelector('parley-voice-settings')?.show();
   };
 
-  /**
-   * Rooms whose permissions this user may edit, recomputed only when the rooms
-   * or who the user is change (evaluating every room on every state change
-   * was ~90 ms of a 5,000-person sign-in).
-   */
-  #permsEditable(s: State, isAdmin: boolean): { readonly value: ReadonlySet<string>; readonly temp: ReadonlySet<string> } {
-    const subject = selfSubject(s.identity?.publicKeyHex ?? '', s.role ?? s.tree.role, s.roomId);
-    const key = isAdmin ? 'admin' : JSON.stringify(subject);
-    if (this.#editable?.rooms !== s.rooms || this.#editable.key !== key) {
-      const value = isAdmin ? new Set<string>() : permsEditableRooms(s.rooms, subject);
-      const temp = isAdmin ? new Set(s.rooms.map((r) => r.id)) : permsEditableRooms(s.rooms, subject, 'make-temp-room');
-      this.#editable = { rooms: s.rooms, key, value, temp };
-    }
-    return this.#editable;
-  }
-
-  /** The rooms the list shows and the temporary ones this user may edit, remade only when they or who the user is change. */
-  #shownRooms(s: State, isAdmin: boolean): { readonly value: State['rooms']; readonly editable: ReadonlySet<string> } {
-    const who = `${isAdmin}|${s.identity?.publicKeyHex ?? ''}`;
-    if (this.#shown?.rooms !== s.rooms || this.#shown.temp !== s.tempRooms || this.#shown.who !== who) {
-      const editable = editableTempRooms(s.tempRooms, s.identity?.publicKeyHex ?? '', isAdmin);
-      this.#shown = { rooms: s.rooms, temp: s.tempRooms, who, value: roomsWithTemp(s.rooms, s.tempRooms), editable };
-    }
-    return this.#shown;
-  }
-
   /** The permissions editor and the inspector, when open. */
   #permsDialogs(s: State) {
     if (!this._permsRoom && !this._inspect) return nothing;
@@ -347,7 +319,7 @@ export class ParleyApp extends LitElement {
         <div class="layout ${this._wide ? '' : 'narrow'}">
           <parley-room-list
             ?hidden=${!this._wide && this._view !== 'rooms'}
-            .rooms=${this.#shownRooms(s, isAdmin).value}
+            .rooms=${this.#roomList.shownRooms(s, isAdmin).value}
             .users=${s.users}
             .talking=${s.talking}
             .currentRoomId=${s.roomId ?? ''}
@@ -355,9 +327,9 @@ export class ParleyApp extends LitElement {
             .unread=${unread.rooms}
             .directUnread=${unread.direct}
             .canEdit=${isAdmin}
-            .permsEditable=${this.#permsEditable(s, isAdmin).value}
-            .tempMakeable=${this.#permsEditable(s, isAdmin).temp}
-            .tempEditable=${this.#shownRooms(s, isAdmin).editable}
+            .permsEditable=${this.#roomList.permsEditable(s, isAdmin).value}
+            .tempMakeable=${this.#roomList.permsEditable(s, isAdmin).temp}
+            .tempEditable=${this.#roomList.shownRooms(s, isAdmin).editable}
             .userVolumes=${s.voiceSettings.userVolumes}
             @room-actions=${this.#onRoomActions}
           ></parley-room-list>
