@@ -336,7 +336,7 @@ export class ParleyApp extends LitElement {
           <parley-chat-panel
             ?hidden=${!this._wide && this._view !== 'chat'}
             .chat=${s.chat}
-            .rooms=${this.#shownRooms(s, isAdmin).value}
+            .rooms=${this.#roomList.shownRooms(s, isAdmin).value}
             .tempRooms=${s.tempRooms}
             .users=${s.users}
             .selfKeyHex=${s.identity?.publicKeyHex ?? ''}
