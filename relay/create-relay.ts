@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import { CONTROL_PAGE_BYTES, MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ChatStore } from './chat/chat-store.ts';
-import { checkChatFile, FileService } from './files/index.ts';
+import { checkChatFile, FileService, turnCredentials, turnRefreshMs } from './files/index.ts';
 import { AccessRecords, AddressLockout, AdminService, applyAdmission, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
 import { createFrameHandler } from './connection/control-pipeline.ts';
 import { TypedEmitter } from '../proto/typed-emitter.ts';
@@ -124,7 +124,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
     const sees = (s: Session, roomId: string): boolean => visibility.sees(s, roomId);
     const joined = cluster;
-    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees, storedRoomOf: (roomId) => tempRegistry.resolve(roomId), ...(joined ? { relayUrls: () => joined.relayUrls() } : {}) });
+    const turn = opts.turn;
+    const turnFor = turn ? (keyHex: string) => turnCredentials(turn, keyHex, clock.now()) : undefined;
+    const roster = new Roster({ presence, store, stats, events, clock, pageBytes: CONTROL_PAGE_BYTES, sees, storedRoomOf: (roomId) => tempRegistry.resolve(roomId), ...(turnFor ? { turnFor } : {}), ...(joined ? { relayUrls: () => joined.relayUrls() } : {}) });
     const perms = createPermissions({
       passwords: roomPasswords,
       presence,
@@ -321,6 +323,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       token: ops.backup.token,
       pid: process.pid,
     });
+    // Fresh TURN credentials to everyone every half lifetime, so none expires in a client's hands.
+    const turnTimer = turnFor ? setInterval(() => {
+      for (const session of roster.sessions()) {
+        const keyHex = roster.member(session)?.publicKey;
+        if (keyHex) session.send({ case: 'turnCredentials', value: turnFor(toHex(keyHex)) });
+      }
+    }, turnRefreshMs(turn!)) : undefined;
+    turnTimer?.unref();
     const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
     const stopLoadReport =
       opts.loadReportIntervalMs > 0
@@ -332,6 +342,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     async function shutdown(restart: boolean): Promise<void> {
       draining = true;
       stopHeartbeat();
+      clearInterval(turnTimer);
       stopLoadReport();
       handshake.stop();
       // Acknowledge everything accepted while the sockets are still open to carry the answers.

@@ -10,6 +10,7 @@ import { resolveChatLimits } from './chat/chat-limits.ts';
 import type { ChatPolicy } from './chat/authorize.ts';
 import type { FileLimits } from './files/file-limits.ts';
 import { resolveFileLimits } from './files/file-limits.ts';
+import type { TurnSettings } from './files/turn-credentials.ts';
 import type { FilePolicy } from './files/file-policy.ts';
 import { RelayError } from './errors.ts';
 import { MAX_CONTROL_FRAME_BYTES } from '../proto/index.ts';
@@ -220,6 +221,8 @@ export interface RelayOptions {
   readonly files?: Partial<FileLimits>;
   /** Replaces who may share and fetch files where (the per-room "share files" hook). Default `authorizeFiles`. */
   readonly filePolicy?: FilePolicy;
+  /** The admin's coturn (turn-urls, turn-secret, turn-ttl): signed-in clients get short-lived credentials for it. Default none. */
+  readonly turn?: TurnSettings;
   /**
    * Voice worker processes. 0 (default) forwards voice in this process; N > 0
    * forks N child processes that own the PeerConnections and forward voice,
@@ -263,6 +266,7 @@ export interface ResolvedOptions {
   readonly chatPolicy: ChatPolicy | undefined;
   readonly files: FileLimits;
   readonly filePolicy: FilePolicy | undefined;
+  readonly turn: TurnSettings | undefined;
   readonly voiceWorkers: number;
   readonly loadReportIntervalMs: number;
   readonly metricsToken: string | undefined;
@@ -343,8 +347,18 @@ export function resolveOptions(options: RelayOptions): ResolvedOptions {
     chatPolicy: options.chatPolicy,
     files: resolveFileLimits(options.files),
     filePolicy: options.filePolicy,
+    turn: resolveTurn(options.turn),
     metricsToken: options.metricsToken,
     certificate: options.certificate,
     tls: options.tls,
   };
+}
+
+/** Checks the coturn settings: turn:/turns: URLs, a non-empty secret, a lifetime of at least a minute. */
+function resolveTurn(turn: TurnSettings | undefined): TurnSettings | undefined {
+  if (turn === undefined) return undefined;
+  if (turn.urls.length === 0 || turn.urls.some((u) => !/^turns?:[^\s]+$/.test(u))) throw RelayError.invalidOptions('turn urls must be turn: or turns: URLs');
+  if (turn.secret === '') throw RelayError.invalidOptions('turn secret must not be empty');
+  if (!Number.isInteger(turn.ttlSeconds) || turn.ttlSeconds < 60) throw RelayError.invalidOptions('turn ttl must be a whole number of seconds, at least 60');
+  return turn;
 }

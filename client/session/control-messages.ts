@@ -81,6 +81,7 @@ export class ControlMessages {
         return;
       case 'authOk':
         t.access.settleInvite();
+        t.files.setTurn(msg.value.turn);
         t.authOk(msg.value);
         return;
       case 'error': {
@@ -137,6 +138,9 @@ export class ControlMessages {
         return;
       case 'tempRooms':
         t.set(withTempRooms(t.state(), msg.value));
+        return;
+      case 'turnCredentials':
+        t.files.setTurn(msg.value);
         return;
       case 'relayList':
         t.relays.accept(msg.value.urls);

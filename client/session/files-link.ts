@@ -8,7 +8,7 @@
  * preferences (files-prefs.ts): the storage limit, automatic image
  * downloads, relay-only, and the downloads a reload resumes.
  */
-import type { Envelope, EnvelopeInit, FileManifest } from '../../proto/index.ts';
+import type { Envelope, EnvelopeInit, FileManifest, TurnCredentials } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import type { FileManifestFields } from '../../proto/file-manifest.ts';
 import type { Signer } from '../../keys/index.ts';
@@ -56,6 +56,7 @@ export class FilesLink {
   #state: FilesState | null = null;
   /** Posts whose manifest was checked (hex id -> fields), and the ones being checked or refused. */
   readonly #known = new Map<string, Known>();
+  #turn: RTCIceServer | undefined;
   readonly #tried = new Set<string>();
   readonly #prefsStore: FilesPrefsStore;
   #prefs: FilesPrefs;
@@ -190,8 +191,16 @@ export class FilesLink {
     this.#deps.onChange();
   }
 
+  /** The relay's short-lived credentials for its coturn (AuthOk.turn, then TurnCredentials refreshes); undefined: none configured. */
+  setTurn(turn: TurnCredentials | undefined): void {
+    this.#turn = turn && turn.urls.length > 0 ? { urls: [...turn.urls], username: turn.username, credential: turn.credential } : undefined;
+    this.#ready?.setRtcConfig(this.#rtcConfig());
+  }
+
   #rtcConfig(): RTCConfiguration | undefined {
-    return this.#prefs.relayOnly ? RELAY_ONLY_RTC : undefined;
+    // Relay-only keeps its meaning (only the Parley relay carries); TURN helps direct connections otherwise.
+    if (this.#prefs.relayOnly) return RELAY_ONLY_RTC;
+    return this.#turn ? { iceServers: [this.#turn] } : undefined;
   }
 
   /** Asks the browser how much the site stores; one question at a time, asked again if files changed meanwhile. */

@@ -56,6 +56,9 @@ export const OPTIONS = {
   'file-relay-fallback': opt({ env: 'PARLEY_FILE_RELAY_FALLBACK', kind: enumKind(['on', 'off'] as const), default: 'on', help: 'Whether the relay may carry file chunks when two browsers cannot connect directly.' }),
   'file-relay-rate-kb': opt({ env: 'PARLEY_FILE_RELAY_RATE_KB', kind: intKind(1), default: 8192, help: 'KiB per second the relay fallback may carry, all users together.' }),
   'file-relay-cache-mb': opt({ env: 'PARLEY_FILE_RELAY_CACHE_MB', kind: intKind(0), default: 64, help: 'MiB of relay-carried chunks kept for the rest of the room (0 = none).' }),
+  'turn-urls': opt({ env: 'PARLEY_TURN_URLS', kind: stringKind('turn: or turns: URLs, comma-separated', /^turns?:[^\s,]+(,turns?:[^\s,]+)*$/), help: "The admin's coturn for file connections; with --turn-secret, signed-in clients get short-lived credentials for it." }),
+  'turn-secret': opt({ env: 'PARLEY_TURN_SECRET', kind: stringKind(), secret: true, help: "coturn's static-auth-secret (use-auth-secret); prefer the environment or the file over the flag." }),
+  'turn-ttl': opt({ env: 'PARLEY_TURN_TTL', kind: intKind(60, 604_800), default: 3600, help: 'Seconds a TURN credential is valid; clients get fresh ones every half of it.' }),
   'voice-workers': opt({ env: 'PARLEY_VOICE_WORKERS', kind: autoOrIntKind(0, MAX_WORKERS), default: 'auto', help: 'Voice forwarding processes: 0 = in the relay process; auto = cores - 1 with 3 or more cores, else 0 (always 0 with --cluster: voice between relays needs it).' }),
   'load-report': opt({ env: 'PARLEY_LOAD_REPORT', kind: intKind(0), default: 60, help: 'Seconds between "voice load" log lines while there is voice (0 = off).' }),
   'metrics-token': opt({

@@ -42,6 +42,9 @@ export function toRelayOptions(config: RelayConfig, machine: MachineFacts): Rela
       fallbackBytesPerSecond: config['file-relay-rate-kb'] * 1024,
       fallbackCacheBytes: config['file-relay-cache-mb'] * 1024 * 1024,
     },
+    ...(config['turn-urls'] !== undefined && config['turn-secret'] !== undefined
+      ? { turn: { urls: config['turn-urls'].split(','), secret: config['turn-secret'], ttlSeconds: config['turn-ttl'] } }
+      : {}),
     ...(config['metrics-token'] !== undefined ? { metricsToken: config['metrics-token'] } : {}),
     ...(config.cluster !== undefined
       ? {

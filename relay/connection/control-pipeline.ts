@@ -73,7 +73,7 @@ const RELAY_ONLY = new Set<string>([
   'opResults', 'opHistory',
   'permsResult', 'myPermissions',
   'filePeers', 'fileError',
-  'relayList',
+  'relayList', 'turnCredentials',
 ]);
 
 /** First two bytes of an Envelope carrying a FileRelayPiece: field 126, length-delimited, as a varint tag. */

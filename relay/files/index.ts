@@ -9,3 +9,5 @@ export type { FilePermission, FilePolicy } from './file-policy.ts';
 export { checkChatFile, checkManifest } from './manifest-check.ts';
 export { FileTracker } from './tracker.ts';
 export { FallbackCarrier, MAX_RELAY_PIECE_BYTES } from './fallback.ts';
+export { turnCredentials, turnRefreshMs } from './turn-credentials.ts';
+export type { TurnGrant, TurnSettings } from './turn-credentials.ts';

@@ -38,6 +38,8 @@ export interface RosterDeps {
   readonly sees?: (viewer: Session, roomId: string) => boolean;
   /** In a cluster: the live relays' control-socket URLs, sent in AuthOk for the client to fail over to. */
   readonly relayUrls?: () => readonly string[];
+  /** With turn-urls and turn-secret set: fresh TURN credentials for a key, sent in AuthOk. */
+  readonly turnFor?: (publicKeyHex: string) => { readonly urls: string[]; readonly username: string; readonly credential: string; readonly expiresAt: number };
   /** The room to remember as someone's last one: a temporary room's parent (never stored), any other room itself. */
   readonly storedRoomOf?: (roomId: string) => string;
 }
@@ -98,7 +100,7 @@ export class Roster implements AdminDirectory {
     this.#sessions.set(sessionId, session);
     // The caller's own state, then the roster in pages: all of them are queued
     // here, synchronously, so every later presence event follows the last page.
-    session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId, relayUrls: [...(this.#deps.relayUrls?.() ?? [])] } });
+    session.send({ case: 'authOk', value: { sessionId, role: member.role, roomId, relayUrls: [...(this.#deps.relayUrls?.() ?? [])], ...(this.#deps.turnFor ? { turn: this.#deps.turnFor(keyHex) } : {}) } });
     const sees = this.#deps.sees;
     const visible = sees ? presence.members().filter((m) => m.sessionId === sessionId || sees(session, m.roomId)) : presence.members();
     for (const frame of presencePageFrames(visible, this.#deps.pageBytes, this.#encodeUser)) session.sendEncoded(frame);
