@@ -24,6 +24,17 @@ import type { ChatState, ConversationKey } from './chat/chat-state.ts';
 /** ICE settings for "never connect directly": relay candidates only, and with no TURN server there are none, so the relay carries. */
 export const RELAY_ONLY_RTC: RTCConfiguration = { iceServers: [], iceTransportPolicy: 'relay' };
 
+/**
+ * ICE configuration of file connections: "never connect directly" keeps only
+ * the Parley relay carrying (no TURN, decisions D113); otherwise the relay's
+ * coturn credentials, when it sent any; undefined: the browser's default.
+ */
+export function filesRtcConfig(relayOnly: boolean, turn: TurnCredentials | undefined): RTCConfiguration | undefined {
+  if (relayOnly) return RELAY_ONLY_RTC;
+  if (!turn || turn.urls.length === 0) return undefined;
+  return { iceServers: [{ urls: [...turn.urls], username: turn.username, credential: turn.credential }] };
+}
+
 /** What a {@link FilesLink} needs from the session. */
 export interface FilesLinkDeps {
   readonly signer: Signer;
@@ -56,7 +67,7 @@ export class FilesLink {
   #state: FilesState | null = null;
   /** Posts whose manifest was checked (hex id -> fields), and the ones being checked or refused. */
   readonly #known = new Map<string, Known>();
-  #turn: RTCIceServer | undefined;
+  #turn: TurnCredentials | undefined;
   readonly #tried = new Set<string>();
   readonly #prefsStore: FilesPrefsStore;
   #prefs: FilesPrefs;
@@ -193,14 +204,12 @@ export class FilesLink {
 
   /** The relay's short-lived credentials for its coturn (AuthOk.turn, then TurnCredentials refreshes); undefined: none configured. */
   setTurn(turn: TurnCredentials | undefined): void {
-    this.#turn = turn && turn.urls.length > 0 ? { urls: [...turn.urls], username: turn.username, credential: turn.credential } : undefined;
+    this.#turn = turn;
     this.#ready?.setRtcConfig(this.#rtcConfig());
   }
 
   #rtcConfig(): RTCConfiguration | undefined {
-    // Relay-only keeps its meaning (only the Parley relay carries); TURN helps direct connections otherwise.
-    if (this.#prefs.relayOnly) return RELAY_ONLY_RTC;
-    return this.#turn ? { iceServers: [this.#turn] } : undefined;
+    return filesRtcConfig(this.#prefs.relayOnly, this.#turn);
   }
 
   /** Asks the browser how much the site stores; one question at a time, asked again if files changed meanwhile. */

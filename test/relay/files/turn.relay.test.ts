@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { toHex } from '../../../proto/index.ts';
 import { connectClient, rawPublicKeyOf } from '../../helpers/relay-client.ts';
+import { httpGet } from '../../helpers/http-get.ts';
 import { startRelay } from '../../helpers/start-relay.ts';
 import type { StartedRelay } from '../../helpers/start-relay.ts';
 
@@ -30,6 +31,9 @@ describe('TURN credentials from the relay', () => {
     expect(c.socket.frames.length).toBeGreaterThan(0);
     for (const frame of c.socket.frames) expect(Buffer.from(frame).includes(secretBytes)).toBe(false);
     await c.close();
+    const metrics = await httpGet(started.relay.port, '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).not.toContain(SECRET);
     expect(started.logs.length).toBeGreaterThan(0);
     expect(started.logs.join('\n')).not.toContain(SECRET);
   });
