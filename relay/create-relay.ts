@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import { CONTROL_PAGE_BYTES, MAX_CONTROL_FRAME_BYTES, Role } from '../proto/index.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ChatStore } from './chat/chat-store.ts';
-import { checkChatFile, FileService, turnCredentials, turnRefreshMs } from './files/index.ts';
+import { checkChatFile, FileService, startTurnRefresh, turnCredentials, turnRefreshMs } from './files/index.ts';
 import { AccessRecords, AddressLockout, AdminService, applyAdmission, createBootstrapInvite, decideAdmission, remoteAddress } from './access/index.ts';
 import { createFrameHandler } from './connection/control-pipeline.ts';
 import { TypedEmitter } from '../proto/typed-emitter.ts';
@@ -323,14 +323,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       token: ops.backup.token,
       pid: process.pid,
     });
-    // Fresh TURN credentials to everyone every half lifetime, so none expires in a client's hands.
-    const turnTimer = turnFor ? setInterval(() => {
-      for (const session of roster.sessions()) {
-        const keyHex = roster.member(session)?.publicKey;
-        if (keyHex) session.send({ case: 'turnCredentials', value: turnFor(toHex(keyHex)) });
-      }
-    }, turnRefreshMs(turn!)) : undefined;
-    turnTimer?.unref();
+    const stopTurnRefresh = turn && turnFor ? startTurnRefresh({ roster, credentialsFor: turnFor, intervalMs: turnRefreshMs(turn) }) : () => {};
     const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
     const stopLoadReport =
       opts.loadReportIntervalMs > 0
@@ -342,7 +335,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     async function shutdown(restart: boolean): Promise<void> {
       draining = true;
       stopHeartbeat();
-      clearInterval(turnTimer);
+      stopTurnRefresh();
       stopLoadReport();
       handshake.stop();
       // Acknowledge everything accepted while the sockets are still open to carry the answers.

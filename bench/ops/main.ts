@@ -38,19 +38,18 @@ import { performance } from 'node:perf_hooks';
 import { memoryTreeCache, RoomTreeStore } from '../../client/session/tree/index.ts';
 import type { Signer } from '../../keys/index.ts';
 import { verifyEd25519 } from '../../keys/index.ts';
-import type { OpIntent, SignedOp } from '../../crdt/index.ts';
-import { encodeEnvelope, Role } from '../../proto/index.ts';
+import type { OpIntent } from '../../crdt/index.ts';
+import { Role } from '../../proto/index.ts';
 import { permsTree, permsThroughput, validateOnlyOpsPerSec } from './perms-scenario.ts';
 import { Store } from '../../relay/storage/store.ts';
 import { signOp } from '../../test/helpers/ops.ts';
+import { submitAll } from '../../test/helpers/op-burst.ts';
 import { connectClient, generateKey, rawPublicKeyOf } from '../../test/helpers/relay-client.ts';
 import type { TestClient } from '../../test/helpers/relay-client.ts';
 import { makeDataDir, startRelay } from '../../test/helpers/start-relay.ts';
 
 const ROOMS = 1000;
 const RENAMES = Number(process.env.BENCH_RENAMES ?? 100_000);
-const FRAME = 128;
-const WINDOW = 8;
 
 function dirBytes(dir: string): number {
   let total = 0;
@@ -59,37 +58,6 @@ function dirBytes(dir: string): number {
     total += st.isDirectory() ? dirBytes(join(dir, name)) : st.size;
   }
   return total;
-}
-
-async function submitAll(client: TestClient, ops: SignedOp[]): Promise<number> {
-  // Frames are encoded before the clock starts: the generator shares the relay's two cores, and its protobuf work is not what is measured.
-  const frames: Array<{ bytes: Uint8Array; count: number }> = [];
-  for (let i = 0; i < ops.length; i += FRAME) {
-    const chunk = ops.slice(i, i + FRAME);
-    frames.push({ bytes: encodeEnvelope({ case: 'submitOps', value: { ops: chunk } }), count: chunk.length });
-  }
-  const started = performance.now();
-  let done = 0;
-  let sent = 0;
-  let next = 0;
-  await new Promise<void>((resolve, reject) => {
-    const pump = (): void => {
-      while (next < frames.length && sent - done < FRAME * WINDOW) {
-        const frame = frames[next++]!;
-        client.socket.sendRaw(frame.bytes);
-        sent += frame.count;
-      }
-    };
-    client.socket.tap((m) => {
-      if (m.case !== 'opResults') return;
-      for (const r of m.value.results) if (r.code !== 0) reject(new Error(`op refused [code:${r.code}, reason:${r.reason}]`));
-      done += m.value.results.length;
-      if (done >= ops.length) resolve();
-      else pump();
-    });
-    pump();
-  });
-  return performance.now() - started;
 }
 
 interface ChildRelay {

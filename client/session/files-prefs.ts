@@ -5,6 +5,8 @@
  * started and has not finished (so a reload resumes them). Pure parsing plus
  * a thin localStorage adapter, like the voice settings.
  */
+import { localStorageJsonStore, memoryJsonStore } from './json-store.ts';
+import type { JsonStore } from './json-store.ts';
 
 const MB = 1024 * 1024;
 
@@ -49,42 +51,15 @@ export function withWanted(prefs: FilesPrefs, hex: string, on: boolean): FilesPr
   return { ...prefs, wanted: on ? [...rest, hex].slice(-MAX_WANTED) : rest };
 }
 
-/** Where the preferences persist. */
-export interface FilesPrefsStore {
-  /** The stored value, or undefined if none or unreadable. */
-  load(): unknown;
-  /** Stores the value; failures (quota, private mode) are swallowed. */
-  save(value: FilesPrefs): void;
-}
+/** Where the value persists between page loads (client/session/json-store.ts). */
+export type FilesPrefsStore = JsonStore<FilesPrefs>;
 
-/** Preferences as JSON under one localStorage key. */
+/** As JSON under one localStorage key. */
 export function localStorageFilesPrefsStore(storage: Storage, key = 'parley.files.v1'): FilesPrefsStore {
-  return {
-    load() {
-      try {
-        const text = storage.getItem(key);
-        return text === null ? undefined : (JSON.parse(text) as unknown);
-      } catch {
-        return undefined;
-      }
-    },
-    save(value) {
-      try {
-        storage.setItem(key, JSON.stringify(value));
-      } catch {
-        // Not stored: the preferences last this page load.
-      }
-    },
-  };
+  return localStorageJsonStore(storage, key);
 }
 
-/** Preferences in memory (tests; browsers that refuse storage). */
+/** In memory only (tests; browsers that refuse storage). */
 export function memoryFilesPrefsStore(initial?: unknown): FilesPrefsStore {
-  let value = initial;
-  return {
-    load: () => value,
-    save: (v) => {
-      value = JSON.parse(JSON.stringify(v)) as unknown;
-    },
-  };
+  return memoryJsonStore(initial);
 }

@@ -10,4 +10,6 @@ export { checkChatFile, checkManifest } from './manifest-check.ts';
 export { FileTracker } from './tracker.ts';
 export { FallbackCarrier, MAX_RELAY_PIECE_BYTES } from './fallback.ts';
 export { turnCredentials, turnRefreshMs } from './turn-credentials.ts';
+export { startTurnRefresh } from './turn-refresh.ts';
+export type { TurnRefreshDeps } from './turn-refresh.ts';
 export type { TurnGrant, TurnSettings } from './turn-credentials.ts';

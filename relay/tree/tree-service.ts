@@ -18,26 +18,21 @@
  */
 import * as Y from 'yjs';
 import { encodeFullStep2, peekOpId, encodeUpdate, TREE_DOC } from '../../crdt/index.ts';
-import type { Actor, RoomRecord } from '../../crdt/index.ts';
+import type { RoomRecord } from '../../crdt/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
 import type { CrdtSync, JoinRoom, OpHistoryRequest, SubmitOps } from '../../proto/index.ts';
-import type { TypedEmitter } from '../../proto/typed-emitter.ts';
-import type { RelayEvents } from '../events.ts';
-import type { Clock, RelayLimits } from '../options.ts';
 import type { Presence } from '../presence/presence.ts';
 import { KeyedBuckets } from '../rate-limit.ts';
 import { MembersDoc } from './members-doc.ts';
 import type { Roster } from '../presence/roster.ts';
 import type { Session } from '../connection/client-connection.ts';
 import type { DropStats } from '../stats.ts';
-import type { Store } from '../storage/store.ts';
 import { OpPipeline } from './op-pipeline.ts';
-import type { SignatureVerifier } from './signature-pool.ts';
 import type { OpPipelineDeps } from './op-pipeline.ts';
 import { BatchRecords } from './batch-records.ts';
 import { FreeVerdicts } from './free-verdicts.ts';
 import { loadTree, logSeqEntry } from './tree-persistence.ts';
-import type { ForwardedOps, ForwardedVerdicts, LogBatch, TreeReplication } from './replication.ts';
+import type { ForwardedOps, ForwardedVerdicts, LogBatch } from './replication.ts';
 import type { LoadedTree } from './tree-persistence.ts';
 import { toHex } from '../../proto/bytes.ts';
 import type { Visibility } from '../visibility/visibility.ts';
@@ -45,6 +40,7 @@ import { answerFailed, batchDocument, hasWork, newBatch, takeLogEntry, toForward
 import { admitFrame, processFrame } from './tree-frame.ts';
 import type { FrameTurn } from './tree-frame.ts';
 import type { Batch, Result } from './tree-batch.ts';
+import type { TreeServiceDeps } from './tree-service-deps.ts';
 import { TreeSync } from './tree-sync.ts';
 import { forwardedActor, forwardOps, LogPosition } from './tree-replication.ts';
 import { serveHistory } from './tree-history.ts';
@@ -53,30 +49,7 @@ import { followTree, joinRoom } from './tree-presence.ts';
 /** Most ops one SubmitOps frame may carry. */
 export const MAX_OPS_PER_FRAME = 128;
 
-/** The relay limits the tree uses: the op budget per identity key, how long verdicts are kept, when the membership document starts over. */
-export type OpLimits = Pick<RelayLimits, 'opBurst' | 'opPerSecond' | 'verdictRetentionMs' | 'membersCompactAfterDeletes' | 'treeEpochAfterDeletes' | 'freeVerdictsPerKey' | 'freeVerdictsTotal'>;
-
-/** Dependencies of a {@link TreeService}. */
-export interface TreeServiceDeps {
-  readonly store: Store;
-  readonly presence: Presence;
-  readonly roster: Roster;
-  readonly stats: DropStats;
-  readonly events: TypedEmitter<RelayEvents>;
-  readonly clock: Clock;
-  readonly relayKey: Uint8Array;
-  readonly serverName: string;
-  readonly actorOf: (keyHex: string) => Actor | null;
-  readonly limits: OpLimits;
-  /** Checks a frame's signatures ahead of the pipeline (the relay owns and closes it). */
-  readonly verifier: SignatureVerifier;
-  /** Bytes of sync data one CrdtSync frame may carry; longer messages go in chunks (proto/sync-chunks.ts). */
-  readonly pageBytes: number;
-  /** Visibility classes: who is served which projection of the documents (relay/visibility/). */
-  readonly visibility: Visibility;
-  /** In a cluster (relay/cluster/): the shared log. Absent: this relay alone decides. */
-  readonly replication?: TreeReplication;
-}
+export type { OpLimits, TreeServiceDeps } from './tree-service-deps.ts';
 
 /** See the module comment. Create with {@link TreeService.open}. */
 export class TreeService {

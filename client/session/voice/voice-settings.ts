@@ -7,6 +7,8 @@
  * replaces each invalid field by its default, so one bad field never costs
  * the others.
  */
+import { localStorageJsonStore, memoryJsonStore } from '../json-store.ts';
+import type { JsonStore } from '../json-store.ts';
 
 /** The transmission modes a user picks; mute and deafen override them. */
 export type SelectableTransmitMode = 'push-to-talk' | 'voice-activation' | 'continuous';
@@ -115,42 +117,15 @@ export function withUserVolume(settings: VoiceSettings, publicKeyHex: string, vo
   return { ...settings, userVolumes: Object.fromEntries(entries.slice(-MAX_USER_VOLUMES)) };
 }
 
-/** Where settings live between page loads. */
-export interface SettingsStore {
-  /** The stored value, or undefined if none or unreadable. */
-  load(): unknown;
-  /** Stores the value; failures (quota, private mode) are swallowed: settings then last one page load. */
-  save(value: VoiceSettings): void;
-}
+/** Where the value persists between page loads (client/session/json-store.ts). */
+export type SettingsStore = JsonStore<VoiceSettings>;
 
-/** Settings as JSON under one localStorage key. */
+/** As JSON under one localStorage key. */
 export function localStorageSettingsStore(storage: Storage, key = 'parley.voice-settings.v1'): SettingsStore {
-  return {
-    load() {
-      try {
-        const text = storage.getItem(key);
-        return text === null ? undefined : (JSON.parse(text) as unknown);
-      } catch {
-        return undefined;
-      }
-    },
-    save(value) {
-      try {
-        storage.setItem(key, JSON.stringify(value));
-      } catch {
-        // Quota or disabled storage: keep working with in-memory settings.
-      }
-    },
-  };
+  return localStorageJsonStore(storage, key);
 }
 
-/** Settings kept in memory only (tests, browsers without storage). */
+/** In memory only (tests; browsers that refuse storage). */
 export function memorySettingsStore(initial?: unknown): SettingsStore {
-  let value = initial;
-  return {
-    load: () => value,
-    save: (v) => {
-      value = JSON.parse(JSON.stringify(v)) as unknown;
-    },
-  };
+  return memoryJsonStore(initial);
 }
