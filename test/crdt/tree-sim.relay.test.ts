@@ -23,20 +23,19 @@
  * TREE_SIM_SEED=<n> replays one.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHash, createPrivateKey, sign } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { childrenOf, nameKey, opHex, ROOT_ID, TREE_DOC } from '../../crdt/index.ts';
 import type { Rooms } from '../../crdt/index.ts';
 import { memoryTreeCache, RoomTreeStore } from '../../client/session/tree/index.ts';
 import type { TreeEdit, RoomView } from '../../client/session/tree/index.ts';
 import { verifyEd25519 } from '../../keys/index.ts';
-import type { Signer } from '../../keys/index.ts';
 import { ErrorCode, Role } from '../../proto/index.ts';
 import type { EnvelopeInit } from '../../proto/index.ts';
 import { ControlSocket } from '../helpers/control-socket.ts';
 import type { ControlMessage } from '../helpers/control-socket.ts';
 import { OpClient, opIdOf } from '../helpers/ops.ts';
-import { authenticate, connectClient, generateKey, rawPublicKeyOf, TestClient } from '../helpers/relay-client.ts';
+import { authenticate, connectClient, generateKey, rawPublicKeyOf, TestClient, nodeSigner } from '../helpers/relay-client.ts';
 import { startRelay, waitForEvent } from '../helpers/start-relay.ts';
 import type { StartedRelay } from '../helpers/start-relay.ts';
 import { VirtualClock } from '../helpers/virtual-clock.ts';
@@ -62,9 +61,6 @@ function seededKey(rand: () => number): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, seed]), format: 'der', type: 'pkcs8' });
 }
 
-function nodeSigner(key: KeyObject): Signer {
-  return { kind: 'noble', publicKey: rawPublicKeyOf(key), sign: async (m) => new Uint8Array(sign(null, m, key)) };
-}
 
 /** Of the relay's messages, those the room tree reacts to (membership is not part of this simulation). */
 function isTreeMessage(m: ControlMessage): boolean {

@@ -14,6 +14,7 @@ import type { KeyObject } from 'node:crypto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { authTranscript, ErrorCode, PROTOCOL_VERSION } from '../../proto/index.ts';
 import type { AuthOk, ClientAuthSchema, EnvelopeCase, EnvelopeInit, EnvelopeOf, ServerHello, User } from '../../proto/index.ts';
+import type { Signer } from '../../keys/index.ts';
 import { ControlSocket, DEFAULT_WAIT_MS } from './control-socket.ts';
 import type { CloseInfo } from './control-socket.ts';
 import { VoiceLink } from './voice-link.ts';
@@ -68,6 +69,11 @@ export function generateKey(): KeyObject {
 export function rawPublicKeyOf(key: KeyObject): Uint8Array {
   const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
   return new Uint8Array(spki.subarray(spki.byteLength - 32));
+}
+
+/** The client's Signer interface over a node:crypto key (what the web client's key store gives the real stores). */
+export function nodeSigner(key: KeyObject): Signer {
+  return { kind: 'noble', publicKey: rawPublicKeyOf(key), sign: async (m) => new Uint8Array(sign(null, m, key)) };
 }
 
 /** Signs the auth transcript the way a client does. */

@@ -5,20 +5,14 @@
  * client that reconnects.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sign } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
 import { memoryTreeCache, RoomTreeStore } from '../../../client/session/tree/index.ts';
 import { MembersReplica, SYNC_STEP2 } from '../../../crdt/index.ts';
 import { verifyEd25519 } from '../../../keys/index.ts';
-import type { Signer } from '../../../keys/index.ts';
-import { connectClient, generateKey, rawPublicKeyOf } from '../../helpers/relay-client.ts';
+import { connectClient, generateKey, nodeSigner } from '../../helpers/relay-client.ts';
 import type { TestClient } from '../../helpers/relay-client.ts';
 import { startRelay } from '../../helpers/start-relay.ts';
 import type { StartedRelay } from '../../helpers/start-relay.ts';
 
-function nodeSigner(key: KeyObject): Signer {
-  return { kind: 'noble', publicKey: rawPublicKeyOf(key), sign: async (m) => new Uint8Array(sign(null, m, key)) };
-}
 
 /** A client's real RoomTreeStore fed by a real connection. */
 async function storeOn(conn: TestClient, store: RoomTreeStore): Promise<{ epochs: Set<number> }> {

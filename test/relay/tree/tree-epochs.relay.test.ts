@@ -5,16 +5,13 @@
  * followed; a client store with an old-epoch replica and queued offline ops
  * converges; a restart keeps the epoch and the tree.
  */
-import { sign } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryTreeCache, RoomTreeStore } from '../../../client/session/tree/index.ts';
 import { clientHandleSync, encodeStep1, readRooms, SYNC_STEP2, TREE_DOC } from '../../../crdt/index.ts';
 import { verifyEd25519 } from '../../../keys/index.ts';
-import type { Signer } from '../../../keys/index.ts';
 import * as Y from 'yjs';
 import { OpClient } from '../../helpers/ops.ts';
-import { connectClient, generateKey, rawPublicKeyOf } from '../../helpers/relay-client.ts';
+import { connectClient, generateKey, nodeSigner } from '../../helpers/relay-client.ts';
 import type { TestClient } from '../../helpers/relay-client.ts';
 import { makeDataDir, startRelay } from '../../helpers/start-relay.ts';
 import type { StartedRelay } from '../../helpers/start-relay.ts';
@@ -47,9 +44,6 @@ async function churn(admin: OpClient, n: number, tag: string): Promise<void> {
   }
 }
 
-function nodeSigner(key: KeyObject): Signer {
-  return { kind: 'noble', publicKey: rawPublicKeyOf(key), sign: async (m) => new Uint8Array(sign(null, m, key)) };
-}
 
 describe('room-tree epochs on a real relay', () => {
   const relays: StartedRelay[] = [];

@@ -4,7 +4,6 @@
  * "reload", ordering under the rate limit, unread counts and mentions,
  * history paging, and a relay that lies about a message.
  */
-import { sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { describe, expect, it, vi as vitest } from 'vitest';
 
@@ -12,17 +11,13 @@ import { describe, expect, it, vi as vitest } from 'vitest';
 const vi = { waitFor: <T>(fn: () => T, options: { timeout?: number } = {}) => vitest.waitFor(fn, { timeout: 10_000, ...options }) };
 import { ChatClient, memoryChatPersistence, roomKey, directKey, unreadCount } from '../../../../client/session/index.ts';
 import type { ChatPersistence, ChatState } from '../../../../client/session/index.ts';
-import type { Signer } from '../../../../keys/index.ts';
 import { toHex } from '../../../../keys/index.ts';
-import { connectClient, generateKey, rawPublicKeyOf } from '../../../helpers/relay-client.ts';
+import { connectClient, generateKey, rawPublicKeyOf, nodeSigner } from '../../../helpers/relay-client.ts';
 import type { TestClient } from '../../../helpers/relay-client.ts';
 import type { StartedRelay } from '../../../helpers/start-relay.ts';
 import { chat as sendAs, room } from '../../../helpers/chat.ts';
 import { perTest } from '../../../helpers/relay-fixture.ts';
 
-function nodeSigner(key: KeyObject): Signer {
-  return { kind: 'noble', publicKey: rawPublicKeyOf(key), sign: async (m) => new Uint8Array(sign(null, m, key)) };
-}
 
 interface Chatter {
   readonly client: ChatClient;
