@@ -12,6 +12,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    // Lists which chunks load with the page and which load later; test/e2e/first-load.e2e.test.ts reads it.
+    manifest: true,
     rollupOptions: {
       // The service worker must sit at the site root under a fixed name so it
       // can control the whole app; everything else gets hashed names.
