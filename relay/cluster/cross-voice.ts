@@ -10,8 +10,9 @@
  *   listener. Which relays those are is kept per room from presence changes
  *   (the registry's voice watch), so a frame costs one map lookup.
  * - **Receiving.** A link message is checked whole (link-bundle.ts), then
- *   each frame in it on its own: a frame from relay R names R's session id and the room's
- *   voice id (the same on every relay: it lives in the shared tree). It is
+ *   each frame in it on its own: a frame from relay R names R's session id
+ *   and the room's voice id (the same on every relay: it lives in the
+ *   shared tree). It is
  *   delivered only when this relay's presence knows that speaker, from R, in
  *   that very room, so a frame racing a room move is dropped rather than heard
  *   in the wrong room; the sender id is rewritten to the id this relay shows
