@@ -266,7 +266,11 @@ export function peekForwardedSender(bytes: Uint8Array): number {
  * names the speaker by the id it shows them under.
  */
 export function setForwardedSender(bytes: Uint8Array, sender: number): void {
-  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(1, sender >>> 0, false);
+  // Byte writes, not a DataView: this runs once per frame from another relay.
+  bytes[1] = sender >>> 24;
+  bytes[2] = (sender >>> 16) & 0xff;
+  bytes[3] = (sender >>> 8) & 0xff;
+  bytes[4] = sender & 0xff;
 }
 
 /** Room voice id of a FORWARDED datagram (check {@link isForwarded} first). */

@@ -1,30 +1,35 @@
 /**
  * `npm run bench:cluster -- --json`: the cluster (issue 17) on this machine,
  * one JSON object, one key per measurement module: `voicePath` (voice-path.ts:
- * two relays against one at the same load), `log` (log-throughput.ts: ops/s
- * through the shared log) and `failover` (failover.ts: `kill -9` of a
- * browser's relay until it is back in its room with voice).
+ * the single-relay and the two-relay path in one run, with every process's
+ * event-loop delay), `log` (log-throughput.ts: ops/s through the shared log)
+ * and `failover` (failover.ts: `kill -9` of a browser's relay until it is
+ * back in its room with voice); `linkSend` (link-send.ts: what one link
+ * message costs the sender's event loop). `--voice-only` skips log and failover.
  *
- *   npm run bench:cluster -- --json [--speakers 10] [--listeners 20] [--seconds 5]
+ *   npm run bench:cluster -- --json [--voice-only] [--speakers 10] [--listeners 20] [--seconds 5]
  *   BENCH_CLUSTER_RENAMES=20000 BENCH_CLUSTER_KILLS=3
  */
 import { parseArgs } from 'node:util';
 import { failover } from './failover.ts';
+import { measureLinkSend } from './link-send.ts';
 import { logThroughput } from './log-throughput.ts';
 import { measureVoicePath } from './voice-path.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean' }, speakers: { type: 'string' }, listeners: { type: 'string' }, seconds: { type: 'string' } },
+    options: { json: { type: 'boolean' }, 'voice-only': { type: 'boolean' }, speakers: { type: 'string' }, listeners: { type: 'string' }, seconds: { type: 'string' } },
   });
   const voicePath = await measureVoicePath({
     speakers: Number(values.speakers ?? 10),
     listeners: Number(values.listeners ?? 20),
     seconds: Number(values.seconds ?? 5),
   });
-  const log = await logThroughput(Number(process.env.BENCH_CLUSTER_RENAMES ?? 20_000));
-  const fail = await failover(Number(process.env.BENCH_CLUSTER_KILLS ?? 3));
-  const result = { voicePath, log, failover: fail, node: process.version };
+  const linkSend = await measureLinkSend();
+  const rest = values['voice-only']
+    ? {}
+    : { log: await logThroughput(Number(process.env.BENCH_CLUSTER_RENAMES ?? 20_000)), failover: await failover(Number(process.env.BENCH_CLUSTER_KILLS ?? 3)) };
+  const result = { voicePath, linkSend, ...rest, node: process.version };
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else console.dir(result, { depth: null });
 }

@@ -3,11 +3,17 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ProcStats } from './proc-stats.ts';
 
-/** Counters a relay child reports. */
+/** Counters a relay child reports, and its event loop and GC since the last reset. */
 export interface RelayCounters {
   readonly forwarded: number;
+  /** Frames sent to other relays. */
   readonly crossSent: number;
+  /** Link messages those frames left in (fewer when bundled). */
+  readonly crossMessages: number;
+  readonly crossReceived: number;
+  readonly proc: ProcStats;
 }
 
 /** One relay child. */
@@ -15,6 +21,8 @@ export interface RelayProc {
   readonly wsUrl: string;
   /** Resolves once a relay link to any peer is open. */
   readonly linked: Promise<void>;
+  /** Starts the event-loop and GC window. */
+  reset(): void;
   counters(): Promise<RelayCounters>;
   stop(): Promise<void>;
 }
@@ -28,15 +36,18 @@ export async function startRelayProc(cluster?: { url: string; name: string; id: 
   const waiters: Array<(c: RelayCounters) => void> = [];
   const wsUrl = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`relay child exited [code:${code}]`)));
-    child.on('message', (m: { wsUrl?: string; link?: string; forwarded?: number; crossSent?: number }) => {
+    child.on('message', (m: { wsUrl?: string; link?: string } & Partial<RelayCounters>) => {
       if (m.wsUrl) resolve(m.wsUrl);
       else if (m.link) onLink();
-      else if (m.forwarded !== undefined) waiters.shift()?.({ forwarded: m.forwarded, crossSent: m.crossSent ?? 0 });
+      else if (m.forwarded !== undefined && m.proc) {
+        waiters.shift()?.({ forwarded: m.forwarded, crossSent: m.crossSent ?? 0, crossMessages: m.crossMessages ?? 0, crossReceived: m.crossReceived ?? 0, proc: m.proc });
+      }
     });
   });
   return {
     wsUrl,
     linked,
+    reset: () => child.send('reset'),
     counters: () =>
       new Promise<RelayCounters>((resolve) => {
         waiters.push(resolve);

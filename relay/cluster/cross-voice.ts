@@ -9,19 +9,23 @@
  *   every other relay with a listener in the speaker's room, never once per
  *   listener. Which relays those are is kept per room from presence changes
  *   (the registry's voice watch), so a frame costs one map lookup.
- * - **Receiving.** A frame from relay R names R's session id and the room's
- *   voice id (the same on every relay: it lives in the shared tree). It is
+ * - **Receiving.** A link message is checked whole (link-bundle.ts), then
+ *   each frame in it on its own: a frame from relay R names R's session id
+ *   and the room's voice id (the same on every relay: it lives in the
+ *   shared tree). It is
  *   delivered only when this relay's presence knows that speaker, from R, in
  *   that very room, so a frame racing a room move is dropped rather than heard
  *   in the wrong room; the sender id is rewritten to the id this relay shows
  *   the speaker under, and the router fans it out to the local members
  *   (deafen and send caps there).
  */
-import { isForwarded, peekForwardedRoom, peekForwardedSender, setForwardedSender } from '../../proto/index.ts';
+import { peekForwardedRoom, peekForwardedSender, setForwardedSender } from '../../proto/index.ts';
 import type { Clock } from '../options.ts';
 import type { VoiceChange, VoiceRoute, VoiceSender } from '../presence/presence.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { RemoteFanOut } from '../voice/router.ts';
+import { checkLinkMessage, forEachLinkFrame } from './link-bundle.ts';
+import { LinkSender } from './link-sender.ts';
 import { REMOTE_SESSION_BASE } from './presence-sync.ts';
 
 /** Frames per second one peer relay may send before the rest are dropped (about 2 000 speakers at 50 frames/s). */
@@ -31,6 +35,8 @@ export const PEER_FRAMES_PER_SECOND = 100_000;
 export interface CrossVoiceStats {
   /** Frames sent to another relay (one per frame and relay, whatever the number of listeners there). */
   readonly sent: number;
+  /** Link messages those frames left in (fewer than `sent` when frames of one turn are bundled). */
+  readonly messages: number;
   /** Frames that had no open link to a relay that wanted them. */
   readonly unsent: number;
   /** Frames from other relays delivered to local listeners' fan-out. */
@@ -53,6 +59,8 @@ export interface CrossVoiceDeps {
   readonly shownAs: (relay: string, sessionId: number) => number | undefined;
   readonly links: { want(peers: ReadonlySet<string>): void; send(peer: string, bytes: Uint8Array): boolean; up(): string[] };
   readonly clock: Clock;
+  /** Runs `fn` once the current I/O turn's callbacks are done, when held frames leave (default `setImmediate`; tests drive it). */
+  readonly afterTurn?: (fn: () => void) => void;
 }
 
 /** Where frames from other relays are fanned out (the voice router). */
@@ -78,14 +86,18 @@ export class CrossVoice implements RemoteFanOut {
   /** Relay → its users shown here: the relays to be linked to. */
   readonly #peers = new Map<string, number>();
   readonly #buckets = new Map<string, TokenBucket>();
+  readonly #sender: LinkSender;
   #delivery: CrossVoiceDelivery | null = null;
-  #sent = 0;
-  #unsent = 0;
   #received = 0;
+  /** The peer of the message being read, for the per-frame visitor (set for the length of one receive). */
+  #from = '';
+  #bucket: TokenBucket | null = null;
+  readonly #visit = (frame: Uint8Array): void => this.#frame(frame);
   readonly #dropped: Record<CrossVoiceDrop, number> = { malformed: 0, 'rate-limited': 0, 'unknown-sender': 0, 'wrong-room': 0 };
 
   constructor(deps: CrossVoiceDeps) {
     this.#deps = deps;
+    this.#sender = new LinkSender(deps.links, deps.afterTurn);
     deps.presence.watchVoice((change) => this.#changed(change));
   }
 
@@ -101,44 +113,50 @@ export class CrossVoice implements RemoteFanOut {
   forward(route: VoiceRoute, downlink: Uint8Array): void {
     const targets = this.#targets.get(route.voiceId);
     if (!targets) return;
-    const links = this.#deps.links;
-    for (const peer of targets) {
-      if (links.send(peer, downlink)) this.#sent++;
-      else this.#unsent++;
-    }
+    for (const peer of targets) this.#sender.send(peer, downlink);
   }
 
-  /** One frame from relay `peer`'s link. Never throws. */
+  /** One message from relay `peer`'s link: one frame or a bundle of them. Never throws. */
   receive(peer: string, bytes: Uint8Array): void {
-    if (!isForwarded(bytes)) {
+    const checked = checkLinkMessage(bytes);
+    if (!checked.ok) {
       this.#dropped.malformed++;
       return;
     }
     let bucket = this.#buckets.get(peer);
     if (!bucket) this.#buckets.set(peer, (bucket = new TokenBucket(this.#deps.clock, PEER_FRAMES_PER_SECOND / 10, PEER_FRAMES_PER_SECOND)));
-    if (!bucket.take()) {
+    this.#from = peer;
+    this.#bucket = bucket;
+    forEachLinkFrame(bytes, this.#visit);
+  }
+
+  /** One frame of the message {@link receive} is reading. */
+  #frame(frame: Uint8Array): void {
+    // Per frame, not per message: a bundle buys no more frames than single messages would.
+    if (!this.#bucket!.take()) {
       this.#dropped['rate-limited']++;
       return;
     }
-    const id = this.#deps.shownAs(peer, peekForwardedSender(bytes));
+    const id = this.#deps.shownAs(this.#from, peekForwardedSender(frame));
     const from = id === undefined ? undefined : this.#deps.presence.voiceSender(id);
     if (id === undefined || from === undefined) {
       this.#dropped['unknown-sender']++;
       return;
     }
-    if (from.room.voiceId !== peekForwardedRoom(bytes)) {
+    if (from.room.voiceId !== peekForwardedRoom(frame)) {
       this.#dropped['wrong-room']++;
       return;
     }
-    // The bytes are this message's own (node-datachannel hands a fresh buffer per message).
-    setForwardedSender(bytes, id);
+    // The bytes are this message's own (node-datachannel hands a fresh buffer per message; a bundle's frames do not overlap).
+    setForwardedSender(frame, id);
     this.#received++;
-    this.#delivery?.deliver(id, from.room, bytes);
+    this.#delivery?.deliver(id, from.room, frame);
   }
 
   /** Counters now. */
   stats(): CrossVoiceStats {
-    return { sent: this.#sent, unsent: this.#unsent, received: this.#received, dropped: { ...this.#dropped }, links: this.#deps.links.up() };
+    const { sent, unsent, messages } = this.#sender.stats();
+    return { sent, messages, unsent, received: this.#received, dropped: { ...this.#dropped }, links: this.#deps.links.up() };
   }
 
   /** A presence change: only users of other relays change where frames go. */

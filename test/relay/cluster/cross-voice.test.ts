@@ -7,10 +7,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeDownlink, encodeForwarded, encodeVoice, Role } from '../../../proto/index.ts';
+import { DatagramKind, decodeDownlink, encodeForwarded, encodeVoice, MAX_OPUS_BYTES, Role } from '../../../proto/index.ts';
 import { DropStats, Presence, SEED_ROOMS, TypedEmitter, VoiceRouter } from '../../../relay/index.ts';
 import type { RelayEvents } from '../../../relay/index.ts';
 import { CrossVoice } from '../../../relay/cluster/cross-voice.ts';
+import { MAX_LINK_MESSAGE_BYTES } from '../../../relay/cluster/link-bundle.ts';
 import { REMOTE_SESSION_BASE } from '../../../relay/cluster/presence-sync.ts';
 import { RecordingSink } from '../../helpers/voice-router-rig.ts';
 
@@ -25,6 +26,8 @@ function rig() {
   const sent: Array<[string, Uint8Array]> = [];
   const wanted: string[][] = [];
   const open = new Set(['r2', 'r3']);
+  // The end of an I/O turn, driven by the test: frames routed before it may share a link message.
+  let turnEnds: Array<() => void> = [];
   const cross = new CrossVoice({
     presence,
     relayOf: (id) => relayOf.get(id),
@@ -36,6 +39,7 @@ function rig() {
       up: () => [...open],
     },
     clock,
+    afterTurn: (fn) => void turnEnds.push(fn),
   });
   const router = new VoiceRouter({
     directory: presence,
@@ -50,9 +54,20 @@ function rig() {
   const add = (sessionId: number, roomId: string, deafened = false): void => {
     presence.add({ sessionId, publicKey: new Uint8Array(32), displayName: `u${sessionId}`, roomId, muted: deafened, deafened, role: Role.MEMBER });
   };
+  const endTurn = (): void => {
+    const fns = turnEnds;
+    turnEnds = [];
+    for (const fn of fns) fn();
+  };
   return {
     presence,
     router,
+    endTurn,
+    /** One frame from local `sessionId`, in a turn of its own (frames 20 ms apart do not share one). */
+    speak(sessionId: number, bytes: Uint8Array): void {
+      router.route(sessionId, bytes);
+      endTurn();
+    },
     cross,
     sent,
     wanted,
@@ -86,14 +101,14 @@ describe('cross-relay voice bridge', () => {
     t.remote('r2', 3, 'lobby');
     t.remote('r3', 1, 'quiet');
     expect(t.wanted.at(-1)).toEqual(['r2', 'r3']);
-    t.router.route(1, frame(0));
+    t.speak(1, frame(0));
     expect(t.sent.map(([peer]) => peer)).toEqual(['r2']);
     const d = decodeDownlink(t.sent[0]![1]);
     expect(d.ok && [d.value.sender, d.value.room, d.value.seq]).toEqual([1, LOBBY, 0]);
     expect(two.sent).toHaveLength(1);
     // r3's user moves in: now one copy each.
     t.presence.move(R + 101, 'lobby');
-    t.router.route(1, frame(1));
+    t.speak(1, frame(1));
     expect(t.sent.slice(1).map(([peer]) => peer).sort()).toEqual(['r2', 'r3']);
     expect(t.cross.stats().sent).toBe(3);
   });
@@ -103,20 +118,20 @@ describe('cross-relay voice bridge', () => {
     t.local(1, 'lobby');
     const a = t.remote('r2', 1, 'lobby');
     const b = t.remote('r2', 2, 'lobby', true);
-    t.router.route(1, frame(0));
+    t.speak(1, frame(0));
     expect(t.sent).toHaveLength(1);
     t.presence.setSelfState(a, { muted: true, deafened: true });
-    t.router.route(1, frame(1));
+    t.speak(1, frame(1));
     expect(t.sent).toHaveLength(1);
     t.presence.setSelfState(b, { muted: false, deafened: false });
-    t.router.route(1, frame(2));
+    t.speak(1, frame(2));
     expect(t.sent).toHaveLength(2);
     t.presence.setSelfState(1, { muted: true, deafened: false });
-    t.router.route(1, frame(3));
+    t.speak(1, frame(3));
     expect(t.sent).toHaveLength(2);
     t.presence.setSelfState(1, { muted: false, deafened: false });
     t.presence.remove(b);
-    t.router.route(1, frame(4));
+    t.speak(1, frame(4));
     expect(t.sent).toHaveLength(2);
     t.presence.remove(a);
     // r2 has nobody here any more: no link wanted.
@@ -165,5 +180,103 @@ describe('cross-relay voice bridge', () => {
       { numRuns: 300 },
     );
     expect(inQuiet.sent).toHaveLength(0);
+  });
+
+  describe('bundling per turn', () => {
+    /** Relay A (speakers 1..n local, one listener on r2) and relay B (A's speakers shown as users of r2, one local listener). */
+    function pair(speakers: number) {
+      const a = rig();
+      const b = rig();
+      for (let s = 1; s <= speakers; s++) {
+        a.local(s, 'lobby');
+        b.remote('r2', s, 'lobby');
+      }
+      a.remote('r2', 100, 'lobby');
+      const listener = b.local(1, 'lobby');
+      /** A's link messages so far, received by B as copies (the wire copies them). */
+      let carried = 0;
+      const carry = (): void => {
+        for (const [, bytes] of a.sent.slice(carried)) b.cross.receive('r2', new Uint8Array(bytes));
+        carried = a.sent.length;
+      };
+      /** What B's listener heard: [speaker as shown on B, seq]. */
+      const heard = (): Array<[number, number]> =>
+        listener.sent.map((d) => {
+          const p = decodeDownlink(d);
+          if (!p.ok) throw new Error('undecodable downlink');
+          return [p.value.sender, p.value.seq];
+        });
+      return { a, b, carry, heard };
+    }
+
+    it('several speakers in one turn: the first frame leaves at once, the rest in one link message at the turn’s end, each heard once', () => {
+      const { a, b, carry, heard } = pair(4);
+      for (let s = 1; s <= 4; s++) a.router.route(s, frame(s));
+      // Nothing waits for company: speaker 1's frame is already on the link.
+      expect(a.sent).toHaveLength(1);
+      expect(a.sent[0]![1][0]).toBe(DatagramKind.Forwarded);
+      a.endTurn();
+      expect(a.sent).toHaveLength(2);
+      expect(a.sent[1]![1][0]).toBe(DatagramKind.Bundle);
+      expect(a.cross.stats()).toMatchObject({ sent: 4, messages: 2, unsent: 0 });
+      carry();
+      expect(heard()).toEqual([1, 2, 3, 4].map((s) => [R + s, s]));
+      expect(b.cross.stats()).toMatchObject({ received: 4, dropped: { malformed: 0, 'rate-limited': 0, 'unknown-sender': 0, 'wrong-room': 0 } });
+      // The next turn starts afresh: its first frame leaves at once again.
+      a.router.route(2, frame(9));
+      expect(a.sent).toHaveLength(3);
+    });
+
+    it('a long turn of large frames fills several messages, none past one packet, in order per speaker', () => {
+      const { a, carry, heard } = pair(3);
+      const big = (seq: number): Uint8Array => encodeVoice({ seq, ts: seq * 960, flags: 0, payload: new Uint8Array(400).fill(seq) });
+      for (let seq = 0; seq < 4; seq++) for (let s = 1; s <= 3; s++) a.router.route(s, big(seq));
+      a.endTurn();
+      expect(a.cross.stats()).toMatchObject({ sent: 12, unsent: 0 });
+      expect(a.sent.length).toBeGreaterThan(2);
+      expect(a.sent.length).toBeLessThan(12);
+      for (const [, m] of a.sent) expect(m.byteLength).toBeLessThanOrEqual(MAX_LINK_MESSAGE_BYTES);
+      carry();
+      for (let s = 1; s <= 3; s++) expect(heard().filter(([who]) => who === R + s).map(([, seq]) => seq)).toEqual([0, 1, 2, 3]);
+    });
+
+    it('held frames for a link that went down in the turn count as unsent, not sent', () => {
+      const { a } = pair(2);
+      a.router.route(1, frame(1));
+      a.router.route(2, frame(2));
+      a.open.delete('r2');
+      a.endTurn();
+      expect(a.cross.stats()).toMatchObject({ sent: 1, unsent: 1, messages: 1 });
+    });
+
+    it('any speakers, sizes and turns: every frame heard exactly once, in order per speaker, no message past one packet', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ speaker: fc.integer({ min: 1, max: 5 }), bytes: fc.integer({ min: 1, max: MAX_OPUS_BYTES }), endsTurn: fc.boolean() }), { maxLength: 60 }),
+          (steps) => {
+            const { a, carry, heard } = pair(5);
+            const seqs = new Map<number, number>();
+            const expected: Array<[number, number]> = [];
+            for (const step of steps) {
+              const seq = seqs.get(step.speaker) ?? 0;
+              seqs.set(step.speaker, seq + 1);
+              a.router.route(step.speaker, encodeVoice({ seq, ts: seq * 960, flags: 0, payload: new Uint8Array(step.bytes) }));
+              expected.push([R + step.speaker, seq]);
+              if (step.endsTurn) a.endTurn();
+            }
+            a.endTurn();
+            for (const [, m] of a.sent) expect(m[0] === DatagramKind.Forwarded || m.byteLength <= MAX_LINK_MESSAGE_BYTES).toBe(true);
+            carry();
+            const got = heard();
+            expect(got).toHaveLength(expected.length);
+            for (let s = 1; s <= 5; s++) {
+              const mine = (l: Array<[number, number]>): number[] => l.filter(([who]) => who === R + s).map(([, seq]) => seq);
+              expect(mine(got)).toEqual(mine(expected));
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
   });
 });
