@@ -11,6 +11,8 @@
  * for it; `--copies 0` makes it a plain seeder (the star, for comparison).
  *
  *   npm run bench:files -- --json [--mb 100] [--receivers 10] [--copies 1]
+ *
+ * With `--large` it runs the 2 GiB browser-to-browser benchmark instead (large.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +22,7 @@ import { FilePeer, buildSharedFile } from '../../test/helpers/files/index.ts';
 import { connectClient } from '../../test/helpers/relay-client.ts';
 import type { TestClient } from '../../test/helpers/relay-client.ts';
 import { startRelay } from '../../test/helpers/start-relay.ts';
+import { runLarge } from './large.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -100,4 +103,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv.includes('--large')) await runLarge(arg('mb', 2048));
+else await main();

@@ -20,6 +20,12 @@ export interface ChunkStore {
   put(fileId: string, index: number, bytes: Uint8Array): Promise<void>;
   /** The chunk, or null when not held. */
   get(fileId: string, index: number): Promise<Uint8Array | null>;
+  /**
+   * The chunk as a Blob backed by the store's own copy (no bytes read into
+   * memory), or null when not held. Optional: only stores that keep chunks
+   * as files (OPFS) offer it; Save of a large file then never reads it.
+   */
+  blob?(fileId: string, index: number): Promise<Blob | null>;
   /** Indices held for `fileId`, ascending (what a reload resumes from). */
   indices(fileId: string): Promise<number[]>;
   /** Forgets every chunk of `fileId`. */
@@ -123,6 +129,11 @@ export class BoundedChunkStore implements ChunkStore {
 
   get(fileId: string, index: number): Promise<Uint8Array | null> {
     return this.#inner.get(fileId, index);
+  }
+
+  /** The inner store's Blob of a chunk; absent when the inner store has none. */
+  get blob(): ChunkStore['blob'] {
+    return this.#inner.blob?.bind(this.#inner);
   }
 
   indices(fileId: string): Promise<number[]> {

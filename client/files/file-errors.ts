@@ -20,7 +20,11 @@ export type FileErrorCode =
   /** The download was cancelled by the user. */
   | 'cancelled'
   /** The peer connection closed. */
-  | 'peer-gone';
+  | 'peer-gone'
+  /** The file is empty: there is nothing to share. */
+  | 'empty-file'
+  /** The file is larger than this client shares (MAX_SHARE_BYTES, 4 GiB). */
+  | 'too-large';
 
 /** An error with a {@link FileErrorCode}. */
 export class FileError extends Error {
@@ -56,5 +60,9 @@ export function fileErrorText(e: FileError | { code: FileErrorCode }): string {
       return 'Download cancelled.';
     case 'peer-gone':
       return 'The connection to the other person closed.';
+    case 'empty-file':
+      return 'This file is empty, so there is nothing to share.';
+    case 'too-large':
+      return 'This file is too large to share: the limit is 4 GB.';
   }
 }

@@ -28,13 +28,14 @@ export { cardAction, MAX_SHARE_BYTES, shouldAutoDownload } from './file-offer.ts
 export type { CardAction, FileAvailability, FileOffer } from './file-offer.ts';
 export { CONNECT_DEADLINE_MS, FILE_CHANNEL_LABEL, PeerConnection, splitCandidates } from './peer-connection.ts';
 export type { PeerConnectionDeps, PeerSignal } from './peer-connection.ts';
-export { prepareShare, safeFileName } from './prepare-share.ts';
-export type { PreparedShare, ShareRequest } from './prepare-share.ts';
+export { checkShareFits, checkShareSize, prepareShare, safeFileName, shareStoreBytes } from './prepare-share.ts';
+export type { PreparedShare, PrepareOptions, PrepareProgress, ShareRequest } from './prepare-share.ts';
+export { Sha256Stream } from './sha256-stream.ts';
 export { FilesClient } from './files-client.ts';
 export type { FileEntryView, FilesClientDeps, FilesState } from './files-client.ts';
 export { memoryWanted } from './wanted-downloads.ts';
 export type { WantedDownloads } from './wanted-downloads.ts';
-export { assembleBlob } from './file-blob.ts';
+export { ASSEMBLY_BATCH_BYTES, assembleBlob } from './file-blob.ts';
 export { PeerMesh } from './peer-mesh.ts';
 export { relayLink } from './relay-link.ts';
 export type { RelayLink } from './relay-link.ts';

@@ -47,6 +47,16 @@ export async function opfsChunkStore(rootName = 'parley-files'): Promise<ChunkSt
         return null;
       }
     },
+    async blob(fileId, index) {
+      const d = await dir(fileId, false);
+      if (!d) return null;
+      try {
+        // A File from OPFS is a handle on the file on disk: nothing is read until someone reads the Blob.
+        return await (await d.getFileHandle(String(index))).getFile();
+      } catch {
+        return null;
+      }
+    },
     async indices(fileId) {
       const d = await dir(fileId, false);
       const out: number[] = [];

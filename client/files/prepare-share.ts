@@ -3,13 +3,25 @@
  * chunks, hash each, keep them in the chunk store (the sharer serves from
  * there, so a reload keeps sharing), build the hash blocks and fill in the
  * manifest fields. The caller signs the body (`encodeFileManifest`).
+ *
+ * Scales to the protocol's largest files (D118): the file is read once, one
+ * chunk at a time straight from the `File` (a disk-backed Blob), so memory
+ * stays at a few chunks whatever the size; the whole-file SHA-256 is fed
+ * chunk by chunk ({@link Sha256Stream}) instead of reading the file into one
+ * buffer. It reports progress per chunk, can be cancelled, checks up front
+ * that the file fits the user's limit, and leaves nothing stored when it
+ * fails or is cancelled.
  */
-import { buildHashBlocks, chooseChunkSize, chunkCount, fileNameProblem, sha256 } from '../../proto/file-manifest.ts';
+import { buildHashBlocks, chooseChunkSize, chunkCount, fileNameProblem, hashBlockCount, SHA256_BYTES, sha256 } from '../../proto/file-manifest.ts';
 import type { FileManifestFields } from '../../proto/file-manifest.ts';
 import type { SigningTarget } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
+import { BoundedChunkStore } from './chunk-store.ts';
 import type { ChunkStore } from './chunk-store.ts';
+import { FileError } from './file-errors.ts';
+import { MAX_SHARE_BYTES } from './file-offer.ts';
 import { hashBlockKey } from './hash-book.ts';
+import { Sha256Stream } from './sha256-stream.ts';
 
 /** Who shares what, where. */
 export interface ShareRequest {
@@ -29,6 +41,20 @@ export interface PreparedShare {
   readonly hashBlocks: Uint8Array[];
 }
 
+/** How far preparing has got (for a progress bar: the slow step before a big file is posted). */
+export interface PrepareProgress {
+  readonly doneBytes: number;
+  readonly totalBytes: number;
+}
+
+/** Callbacks and cancel of {@link prepareShare}. */
+export interface PrepareOptions {
+  /** Called after each chunk is read and hashed (its store write may still be finishing; all are done when the call resolves). */
+  readonly onProgress?: (p: PrepareProgress) => void;
+  /** Aborting it stops preparing: what was stored is removed and the call rejects with FileError `cancelled`. */
+  readonly signal?: AbortSignal;
+}
+
 /** A file name the manifest accepts: path separators and controls replaced, at most 255 UTF-8 bytes. */
 export function safeFileName(name: string): string {
   // eslint-disable-next-line no-control-regex
@@ -37,25 +63,97 @@ export function safeFileName(name: string): string {
   return fileNameProblem(out) === null ? out : 'file';
 }
 
-/** Hashes and stores every chunk of `r.file`; `onProgress` gets bytes done. */
-export async function prepareShare(r: ShareRequest, store: ChunkStore, onProgress?: (done: number) => void): Promise<PreparedShare> {
-  const size = r.file.size;
-  const chunkSize = r.chunkSize ?? chooseChunkSize(size);
-  const hex = toHex(r.fileId);
-  const hashes: Uint8Array[] = [];
-  for (let i = 0; i < chunkCount(size, chunkSize); i++) {
-    const bytes = new Uint8Array(await r.file.slice(i * chunkSize, (i + 1) * chunkSize).arrayBuffer());
-    hashes.push(await sha256(bytes));
-    await store.put(hex, i, bytes);
-    onProgress?.(Math.min(size, (i + 1) * chunkSize));
+/** Bytes a share of `size` takes in the store: its chunks and its hash blocks. */
+export function shareStoreBytes(size: number, chunkSize: number): number {
+  return size + chunkCount(size, chunkSize) * SHA256_BYTES;
+}
+
+/** Throws FileError `empty-file` or `too-large` unless `size` is one this client shares ({@link MAX_SHARE_BYTES}). */
+export function checkShareSize(size: number): void {
+  if (size === 0) throw new FileError('empty-file', 'an empty file has nothing to share');
+  if (size > MAX_SHARE_BYTES) throw new FileError('too-large', `${size} bytes is over ${MAX_SHARE_BYTES}`);
+}
+
+/**
+ * Throws the FileError a share of `size` bytes would end in, before any
+ * work: `empty-file`, `too-large`, `quota-exceeded` (the user's limit) or
+ * `browser-quota` (what the browser says it will still store, when it says).
+ */
+export async function checkShareFits(size: number, chunkSize: number, store: ChunkStore): Promise<void> {
+  checkShareSize(size);
+  const needed = shareStoreBytes(size, chunkSize);
+  if (store instanceof BoundedChunkStore) store.canFit(needed);
+  // `globalThis.`: Node (tests, node peers) has no `navigator` before v21.
+  const estimate = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);
+  if (estimate?.quota !== undefined && estimate.usage !== undefined && estimate.usage + needed > estimate.quota) {
+    throw new FileError('browser-quota', `needs ${needed} bytes, the browser offers ${estimate.quota - estimate.usage}`);
   }
-  const { blocks, digests } = await buildHashBlocks(hashes);
-  for (let b = 0; b < blocks.length; b++) await store.put(hashBlockKey(hex), b, blocks[b]!);
-  // WebCrypto has no streaming digest: the whole-file hash reads the file once more as one buffer.
-  const fileSha256 = await sha256(new Uint8Array(await r.file.arrayBuffer()));
-  const type = /^[\u0020-\u007e]{0,127}$/u.test(r.file.type) ? r.file.type : '';
-  return {
-    fields: { relayKey: r.relayKey, fileId: r.fileId, authorKey: r.authorKey, target: r.target, size, chunkSize, name: safeFileName(r.file.name), type, fileSha256, hashBlockSha256: digests },
-    hashBlocks: blocks,
-  };
+}
+
+/** Hashes and stores every chunk of `r.file`, reading it once and holding at most two chunks. */
+export async function prepareShare(r: ShareRequest, store: ChunkStore, options: PrepareOptions = {}): Promise<PreparedShare> {
+  const size = r.file.size;
+  checkShareSize(size);
+  const chunkSize = r.chunkSize ?? chooseChunkSize(size);
+  await checkShareFits(size, chunkSize, store);
+  const hex = toHex(r.fileId);
+  const { signal, onProgress } = options;
+  try {
+    const { hashes, fileSha256 } = await hashAndStore(r.file, chunkSize, (i, bytes) => store.put(hex, i, bytes), signal, (doneBytes) => onProgress?.({ doneBytes, totalBytes: size }));
+    const { blocks, digests } = await buildHashBlocks(hashes);
+    for (let b = 0; b < blocks.length; b++) await store.put(hashBlockKey(hex), b, blocks[b]!);
+    if (digests.length !== hashBlockCount(size, chunkSize)) throw new Error('hash block count');
+    const type = /^[\u0020-\u007e]{0,127}$/u.test(r.file.type) ? r.file.type : '';
+    return {
+      fields: { relayKey: r.relayKey, fileId: r.fileId, authorKey: r.authorKey, target: r.target, size, chunkSize, name: safeFileName(r.file.name), type, fileSha256, hashBlockSha256: digests },
+      hashBlocks: blocks,
+    };
+  } catch (e) {
+    // A half-prepared file is never posted, so nobody can want its chunks: give the space back.
+    await store.remove(hex).catch(() => {});
+    await store.remove(hashBlockKey(hex)).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Reads `file` chunk by chunk: chunk hashes through WebCrypto (off the main
+ * thread), the whole-file hash here, and `put` of chunk i overlapping the
+ * read of chunk i+1 (so at most two chunks are held at once).
+ */
+async function hashAndStore(
+  file: Blob,
+  chunkSize: number,
+  put: (index: number, bytes: Uint8Array) => Promise<void>,
+  signal: AbortSignal | undefined,
+  progress: (doneBytes: number) => void,
+): Promise<{ hashes: Uint8Array[]; fileSha256: Uint8Array }> {
+  const count = chunkCount(file.size, chunkSize);
+  const read = (i: number): Promise<ArrayBuffer> => file.slice(i * chunkSize, (i + 1) * chunkSize).arrayBuffer();
+  const whole = new Sha256Stream();
+  const hashes: Uint8Array[] = [];
+  let storing: Promise<void> = Promise.resolve();
+  let next = read(0);
+  for (let i = 0; i < count; i++) {
+    if (signal?.aborted) {
+      await storing.catch(() => {});
+      throw new FileError('cancelled', 'preparing the file was cancelled');
+    }
+    const bytes = new Uint8Array(await next);
+    if (i + 1 < count) {
+      next = read(i + 1);
+      next.catch(() => {});
+    }
+    // WebCrypto copies its input when called, so the hash runs while we feed the same bytes to the stream.
+    const digest = sha256(bytes);
+    whole.update(bytes);
+    hashes.push(await digest);
+    await storing;
+    storing = put(i, bytes);
+    // Awaited on the next round; marked handled now so a failed write is not reported as unhandled meanwhile.
+    storing.catch(() => {});
+    progress(Math.min(file.size, (i + 1) * chunkSize));
+  }
+  await storing;
+  return { hashes, fileSha256: whole.digest() };
 }

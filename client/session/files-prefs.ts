@@ -25,8 +25,8 @@ export interface FilesPrefs {
   readonly wanted: readonly string[];
 }
 
-/** Defaults: 2 GiB, images up to 5 MB, direct connections allowed. */
-export const DEFAULT_FILES_PREFS: FilesPrefs = { quotaBytes: 2 * 1024 * MB, autoImageBytes: 5 * MB, relayOnly: false, wanted: [] };
+/** Defaults: 4 GiB (the largest file this client shares, with its hash blocks, fits: D118), images up to 5 MB, direct connections allowed. */
+export const DEFAULT_FILES_PREFS: FilesPrefs = { quotaBytes: 4 * 1024 * MB, autoImageBytes: 5 * MB, relayOnly: false, wanted: [] };
 
 const HEX_ID = /^[0-9a-f]{32}$/;
 

@@ -1,0 +1,158 @@
+/**
+ * Large-file benchmark (issue 16, D118/D119): one 2 GiB file (seeded bytes on
+ * disk, SHA-256 by node:crypto) shared from one real Chromium profile to
+ * another, browser to browser on loopback, through the real app and a real
+ * relay process. Measures:
+ *  - prepareMs / prepareMBps: the Share input's change until the sharer's
+ *    transfer is complete (chunking, hashing, OPFS writes, signing);
+ *  - pairMs / pairMBps: Download click until the receiver's transfer is complete;
+ *  - assembleForSaveMs: the receiver's Save assembling the Blob from its store;
+ *  - saveMs and allCorrect: the browser's download of it, and its SHA-256;
+ *  - peak JS heap (DevTools Runtime.getHeapUsage, sampled every second on
+ *    both pages) and each renderer's peak resident memory (/proc VmHWM).
+ * Prints one JSON object.
+ *
+ *   npm run bench:files -- --large [--mb 2048]
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Browser, Page } from 'playwright-core';
+import { joinAs, launchBrowser, newProfile } from '../../test/e2e/browser.ts';
+import { fileCard, chatPanel, setQuotaMb, transferOf } from '../../test/e2e/file-pages.ts';
+import { peakRendererBytes, resetPeak, writeLargeFile } from '../../test/e2e/large-file/rig.ts';
+import { freePort, startRelayProcess } from '../../test/e2e/relay-process.ts';
+
+const MiB = 1024 * 1024;
+const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
+
+/** Largest JS heap seen on `pages` while `run` runs (sampled each second: a measurement, not a wait). */
+async function sampleHeap<T>(pages: readonly Page[], run: () => Promise<T>): Promise<{ result: T; peakHeapBytes: number }> {
+  const sessions = await Promise.all(pages.map((p) => p.context().newCDPSession(p)));
+  let peak = 0;
+  let stop = false;
+  const sampler = (async () => {
+    while (!stop) {
+      for (const s of sessions) {
+        const u = (await s.send('Runtime.getHeapUsage').catch(() => null)) as { usedSize: number } | null;
+        if (u) peak = Math.max(peak, u.usedSize);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  try {
+    return { result: await run(), peakHeapBytes: peak };
+  } finally {
+    stop = true;
+    await sampler;
+    await Promise.all(sessions.map((s) => s.detach().catch(() => {})));
+  }
+}
+
+/** Resolves when the page's only transfer reaches `status` (checked each second). */
+async function untilStatus(p: Page, status: string, label: string): Promise<void> {
+  for (;;) {
+    const t = await transferOf(p);
+    if (t?.status === status) return;
+    if (t?.status === 'failed') throw new Error(`${label}: transfer failed [code:${t.error}]`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function fileSha(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const d of createReadStream(path)) h.update(d as Buffer);
+  return h.digest('hex');
+}
+
+/** Runs the large-file benchmark of `mb` MiB and prints its JSON line. */
+export async function runLarge(mb: number): Promise<void> {
+  const size = mb * MiB;
+  if (!existsSync(new URL('../../dist/client/index.html', import.meta.url))) {
+    execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-large-'));
+  mkdirSync(join(dir, 'relay'));
+  let browser: Browser | null = null;
+  const relay = await startRelayProcess(['--port', String(await freePort())], { dataDir: join(dir, 'relay') });
+  try {
+    const path = join(dir, 'large.bin');
+    const sha = await writeLargeFile(path, size, 11);
+    browser = await launchBrowser(undefined, ['--enable-precise-memory-info']);
+    const a = await (await newProfile(browser)).newPage();
+    const b = await (await newProfile(browser)).newPage();
+    await joinAs(a, relay.url, 'Ana');
+    await joinAs(b, relay.url, 'Bo');
+    // The limit must hold the file and its hash blocks on both sides, whatever the default is.
+    await setQuotaMb(a, mb + 64);
+    await setQuotaMb(b, mb + 64);
+
+    await resetPeak(browser);
+    const t0 = performance.now();
+    const prep = await sampleHeap([a], async () => {
+      await chatPanel(a).locator('#share-input').setInputFiles(path, { timeout: 600_000 });
+      await untilStatus(a, 'complete', 'prepare');
+    });
+    const prepareMs = performance.now() - t0;
+    const prepPeak = await peakRendererBytes(browser);
+    const chunkSize = (await transferOf(a))!.progress!.totalBytes / (await transferOf(a))!.progress!.totalChunks;
+
+    const download = fileCard(b).getByRole('button', { name: 'Download large.bin' });
+    await download.waitFor({ timeout: 600_000 });
+    await resetPeak(browser);
+    const t1 = performance.now();
+    const pair = await sampleHeap([a, b], async () => {
+      await download.click();
+      await untilStatus(b, 'complete', 'download');
+    });
+    const pairMs = performance.now() - t1;
+    const pairPeak = await peakRendererBytes(browser);
+
+    await resetPeak(browser);
+    const t2 = performance.now();
+    const [dl, assembleForSaveMs] = await Promise.all([
+      b.waitForEvent('download', { timeout: 600_000 }),
+      b.evaluate(async () => {
+        const files = window.parley!.session.files;
+        const id = [...files.state!.files.keys()][0]!;
+        const s = performance.now();
+        const blob = await files.command({ type: 'file-save', fileId: id });
+        const ms = performance.now() - s;
+        const link = document.createElement('a');
+        link.href = URL.createObjectURL(blob!);
+        link.download = 'saved.bin';
+        link.click();
+        return ms;
+      }),
+    ]);
+    const saved = join(dir, 'saved.bin');
+    await dl.saveAs(saved);
+    const saveMs = performance.now() - t2;
+    const savePeak = await peakRendererBytes(browser);
+    const allCorrect = (await fileSha(saved)) === sha;
+
+    const result = {
+      bench: 'files-large',
+      fileMB: mb,
+      chunkKiB: Math.round(chunkSize / 1024),
+      allCorrect,
+      prepareMs: Math.round(prepareMs),
+      prepareMBps: round(mb / (prepareMs / 1000)),
+      pairMs: Math.round(pairMs),
+      pairMBps: round(mb / (pairMs / 1000)),
+      assembleForSaveMs: Math.round(assembleForSaveMs),
+      saveMs: Math.round(saveMs),
+      peakJsHeapMB: round(Math.max(prep.peakHeapBytes, pair.peakHeapBytes) / MiB),
+      rendererPeakRssMB: { prepare: round(prepPeak.peak / MiB), pair: round(pairPeak.peak / MiB), save: round(savePeak.peak / MiB) },
+      loadAverage1m: round(loadavg()[0]!, 2),
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await browser?.close();
+    await relay.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
