@@ -16,9 +16,8 @@
  * Links, storage, the tracker and the clock are ports: nothing here touches
  * a socket, a DataChannel or a disk. Messages are decoded `FileWire`s.
  */
-import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Bitfield, decodeBitfield, ErrorCode, hashBlockRange } from '../proto/index.ts';
-import type { FileManifestFields, FileWire, FileWireSchema } from '../proto/index.ts';
+import type { FileManifestFields, FileWire, FileWireMsgInit } from '../proto/index.ts';
 import { CoalescedFlush } from './coalesced-flush.ts';
 import { SuperSeeder } from './super-seeder.ts';
 import type { SwarmClock } from './swarm-clock.ts';
@@ -26,7 +25,7 @@ import { SwarmReceiver } from './swarm-receiver.ts';
 import { TrackerAsker } from './tracker-asker.ts';
 
 /** A `FileWire` message as sent. */
-export type WireOut = MessageInitShape<typeof FileWireSchema>['msg'];
+export type WireOut = FileWireMsgInit;
 /** A decoded `FileWire` message. */
 export type WireIn = FileWire['msg'];
 
