@@ -40,6 +40,8 @@ export class SwarmReceiver {
   readonly chunks: number;
   readonly #m: FileManifestFields;
   readonly #hashes: (Uint8Array[] | undefined)[];
+  /** Raw hash blocks as checked (a holder serves them on). */
+  readonly #blocks: (Uint8Array | undefined)[];
   readonly #peers = new Map<string, Bitfield>();
   readonly #bad = new Set<string>();
   readonly #inFlight = new Map<number, InFlight>();
@@ -54,6 +56,7 @@ export class SwarmReceiver {
     this.have = have ?? new Bitfield(this.chunks);
     this.#start = ((Math.trunc(spread) % this.chunks) + this.chunks) % this.chunks;
     this.#hashes = new Array<Uint8Array[] | undefined>(manifest.hashBlockSha256.length);
+    this.#blocks = new Array<Uint8Array | undefined>(manifest.hashBlockSha256.length);
   }
 
   /** All chunks held. */
@@ -68,12 +71,31 @@ export class SwarmReceiver {
     return out;
   }
 
-  /** A hash block a peer served; false (and unused) if it does not match the manifest. */
+  /** A hash block (a peer's, the store's or the sharer's own); false (and unused) if it does not match the manifest. */
   async addHashBlock(block: number, data: Uint8Array): Promise<boolean> {
+    if (this.#blocks[block]) return true;
     const hashes = await checkHashBlock(this.#m, block, data);
     if (!hashes) return false;
     this.#hashes[block] = hashes;
+    this.#blocks[block] = data.slice();
     return true;
+  }
+
+  /** Hash block `block` as checked (to serve), or undefined while unknown. */
+  hashBlock(block: number): Uint8Array | undefined {
+    return this.#blocks[block];
+  }
+
+  /** Whether `data` is chunk `chunk` by the manifest (its hash block must be known): a holder checks before serving, so a damaged store never spreads bad bytes. */
+  async verify(chunk: number, data: Uint8Array): Promise<boolean> {
+    const expected = this.#hashes[Math.floor(chunk / HASH_BLOCK_CHUNKS)]?.[chunk % HASH_BLOCK_CHUNKS];
+    if (!expected || chunk >= this.chunks || data.byteLength !== chunkLength(this.#m.size, this.#m.chunkSize, chunk)) return false;
+    return sameDigest(await sha256(data), expected);
+  }
+
+  /** Forgets every request in flight (the download stopped; pieces still arriving are ignored). */
+  abandon(): void {
+    this.#inFlight.clear();
   }
 
   /** A peer's bitfield (on connect and on every update). */
@@ -138,7 +160,10 @@ export class SwarmReceiver {
   /** A piece of `chunk` from `peer`, at `offset`. When the chunk is whole its hash decides. */
   async piece(peer: string, chunk: number, offset: number, data: Uint8Array): Promise<PieceOutcome> {
     const f = this.#inFlight.get(chunk);
-    if (!f || f.peer !== peer || offset !== f.got) return { kind: 'unexpected' };
+    // Pieces of a request given up (released, abandoned, or its peer was replaced) are harmless.
+    if (!f || f.peer !== peer) return { kind: 'unexpected' };
+    // Out of order from the peer it was asked of: a fault of that peer.
+    if (offset !== f.got) return this.#badChunk(peer, chunk);
     const length = chunkLength(this.#m.size, this.#m.chunkSize, chunk);
     if (f.got + data.byteLength > length) return this.#badChunk(peer, chunk);
     f.parts.push(data.slice());
@@ -151,17 +176,26 @@ export class SwarmReceiver {
       o += p.byteLength;
     }
     const expected = this.#hashes[Math.floor(chunk / HASH_BLOCK_CHUNKS)]?.[chunk % HASH_BLOCK_CHUNKS];
-    if (!expected || !sameDigest(await sha256(whole), expected)) return this.#badChunk(peer, chunk);
-    this.#inFlight.delete(chunk);
-    this.have.set(chunk);
+    const good = !!expected && sameDigest(await sha256(whole), expected);
+    // While hashing, other chunks of the same peer may have been judged: one bad peer is reported once.
+    if (!good) return this.#bad.has(peer) ? { kind: 'unexpected' } : this.#badChunk(peer, chunk);
+    if (this.#inFlight.get(chunk) === f) this.#inFlight.delete(chunk);
+    // Checked bytes are kept even if their peer left meanwhile, unless the chunk came twice.
+    if (!this.have.set(chunk)) return { kind: 'unexpected' };
     return { kind: 'chunk', chunk, data: whole };
   }
 
-  /** A peer refused a chunk: someone else may be asked; that peer is not asked for it again until {@link retryRefused}. */
-  release(peer: string, chunk: number): void {
-    if (this.#inFlight.get(chunk)?.peer !== peer) return;
+  /** A peer refused a chunk: someone else may be asked; that peer is not asked for it again until {@link retryRefused}. False when it was not asked of that peer. */
+  release(peer: string, chunk: number): boolean {
+    if (this.#inFlight.get(chunk)?.peer !== peer) return false;
     this.#inFlight.delete(chunk);
     this.#refused.add(`${peer}:${chunk}`);
+    return true;
+  }
+
+  /** Whether `peer` is asked for `chunk` now. */
+  isAsked(peer: string, chunk: number): boolean {
+    return this.#inFlight.get(chunk)?.peer === peer;
   }
 
   #badChunk(peer: string, chunk: number): PieceOutcome {

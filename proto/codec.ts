@@ -8,6 +8,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { EnvelopeSchema } from './gen/parley_pb.ts';
+import type { FileWireSchema } from './gen/parley_pb.ts';
 import type { Envelope } from './gen/parley_pb.ts';
 import { decodeFailure } from './errors.ts';
 import type { Decoded } from './errors.ts';
@@ -25,6 +26,9 @@ export type EnvelopeOf<K extends EnvelopeCase> = Extract<Envelope['msg'], { case
 
 /** Input accepted by {@link encodeEnvelope}: the oneof case and its (partial) value. */
 export type EnvelopeInit = MessageInitShape<typeof EnvelopeSchema>['msg'];
+
+/** One file-channel message (`FileWire.msg`) as built by a sender (the swarm core in files/ speaks these). */
+export type FileWireMsgInit = MessageInitShape<typeof FileWireSchema>['msg'];
 
 /** Serialises one control message. */
 export function encodeEnvelope(msg: EnvelopeInit): Uint8Array {

@@ -1,31 +1,29 @@
 /**
- * One file's place in the swarm on this browser: serves the chunks it holds
- * to every linked peer, and while downloading asks peers for the chunks it
- * lacks (a few in flight per peer, rarest first), checks each against the
- * signed manifest (through its hash block) before storing it, and drops a
- * peer that sends a bad one (the chunk is then asked of someone else).
- * Resumes from the chunks the store already holds. Speaks `FileWire`
- * (file-wire.ts) on each peer's FrameLink. Every state change goes through `#emit`.
+ * One file's place in the swarm on this browser: the thin adapter around the
+ * shared core (files/swarm-member.ts), which serves, downloads, tells peers
+ * and the tracker what is held, and asks for more peers when stalled. Here
+ * live only what is the browser's: each peer's FrameLink (frames encoded and
+ * decoded with limits, file-wire.ts), the chunk store (resume from the
+ * chunks and hash blocks it holds), and the view the UI shows (status,
+ * progress, the last peer problem). Every state change goes through `#emit`.
  */
-import { ErrorCode } from '../../proto/index.ts';
-import { Bitfield, decodeBitfield } from '../../proto/bitfield.ts';
+import { Bitfield } from '../../proto/bitfield.ts';
 import { chunkCount } from '../../proto/file-manifest.ts';
 import type { FileManifestFields } from '../../proto/file-manifest.ts';
 import { toHex } from '../../proto/bytes.ts';
-import { ChunkAssembly, pieces } from './chunk-assembly.ts';
+import { SwarmMember, systemClock } from '../../files/index.ts';
+import type { SwarmClock, SwarmPorts, WireOut } from '../../files/index.ts';
 import { chunkLength } from './chunk-hash.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import { FileError } from './file-errors.ts';
 import type { FrameLink } from './frame-link.ts';
-import { decodeFileWire, encodeFileWire, MAX_PIECE_BYTES } from './file-wire.ts';
-import type { FileWireInit } from './file-wire.ts';
-import { pickChunk } from './chunk-picker.ts';
-import { HashBook, hashBlockKey } from './hash-book.ts';
+import { decodeFileWire, encodeFileWire } from './file-wire.ts';
+import { hashBlockKey } from './hash-book.ts';
 import { SpeedMeter, secondsLeft } from './transfer-progress.ts';
 import type { TransferProgress } from './transfer-progress.ts';
 
-/** Requests in flight per peer: enough to keep a DataChannel busy across one round trip. */
-export const WINDOW_PER_PEER = 8;
+export { WINDOW_PER_PEER } from '../../files/index.ts';
+
 
 /** Where a transfer is. */
 export type TransferStatus = 'idle' | 'loading' | 'waiting' | 'downloading' | 'complete' | 'cancelled' | 'failed';
@@ -47,53 +45,56 @@ export interface FileTransferDeps {
   readonly store: ChunkStore;
   readonly now: () => number;
   readonly onChange: (view: TransferView) => void;
+  /** Timers of the batched announcements and the stalled re-ask (default: the host's). */
+  readonly clock?: SwarmClock;
   /** Hash blocks the sharer computed (it knows them without asking). */
   readonly hashBlocks?: readonly Uint8Array[];
+  /** Super-seed with this many live copies per chunk (the file's original sender); absent: serve every request. */
+  readonly seedCopies?: number;
+  /** Where this browser's chunk scan starts (downloaders of one sender ask it for different chunks first). */
+  readonly spread?: number;
   /** A peer sent a chunk that failed its hash: the caller reports it to the relay. */
   readonly onBadPeer?: (peerId: string, index: number) => void;
-  /** A chunk became held (the caller tells the tracker). */
-  readonly onHave?: (index: number) => void;
-}
-
-interface Peer {
-  readonly link: FrameLink;
-  has: Bitfield | null;
-  readonly inFlight: Map<number, ChunkAssembly>;
-  /** Chunks it said it lacks. */
-  readonly lacks: Set<number>;
-  /** A hash block asked of it. */
-  block: number | null;
-  /** It said it cannot serve hash blocks (asked again only after its next `have`). */
-  noBlocks: boolean;
+  /** Asks the tracker for peers; false when offline. */
+  readonly wantPeers?: () => boolean;
+  /** Tells the tracker what is held (batched by the core). */
+  readonly announce?: (held: Bitfield) => void;
 }
 
 /** The swarm member for one file. */
 export class FileTransfer {
   readonly #deps: FileTransferDeps;
-  readonly #fileId: Uint8Array;
   readonly #hex: string;
   readonly #chunks: number;
-  readonly #hashes: HashBook;
-  readonly #peers = new Map<string, Peer>();
+  readonly #links = new Map<string, FrameLink>();
   readonly #held: Bitfield;
+  readonly #member: SwarmMember;
   readonly #speed = new SpeedMeter();
   #heldBytes = 0;
   /** Chunks loaded from the store at start, and fetched since (the resume counters). */
   #resumed = 0;
   #fetched = 0;
   #fetchedViaRelay = 0;
-  #status: TransferStatus = 'idle';
+  #loading = true;
+  #cancelled = false;
   #error: FileError | null = null;
-  #seeding = true;
+  #shownFailure: unknown = null;
   readonly #loaded: Promise<void>;
 
   constructor(deps: FileTransferDeps) {
     this.#deps = deps;
-    this.#fileId = deps.manifest.fileId;
     this.#hex = toHex(deps.manifest.fileId);
     this.#chunks = chunkCount(deps.manifest.size, deps.manifest.chunkSize);
     this.#held = new Bitfield(this.#chunks);
-    this.#hashes = new HashBook(deps.manifest);
+    const clock = deps.clock ?? { ...systemClock(), now: deps.now };
+    this.#member = new SwarmMember({
+      manifest: deps.manifest,
+      ports: this.#ports(),
+      clock,
+      have: this.#held,
+      spread: deps.spread ?? 0,
+      ...(deps.seedCopies ? { seedCopies: deps.seedCopies } : {}),
+    });
     this.#loaded = this.#load();
   }
 
@@ -115,13 +116,13 @@ export class FileTransfer {
   get view(): TransferView {
     const size = this.#deps.manifest.size;
     const rate = this.#speed.rate(this.#deps.now());
-    const senders = [...this.#peers.values()].filter((p) => p.inFlight.size > 0);
-    const paths = new Set(senders.map((p) => p.link.path));
+    const senders = [...this.#links].filter(([id]) => this.#member.inFlightOf(id) > 0).map(([, l]) => l);
+    const paths = new Set(senders.map((l) => l.path));
     return {
       fileId: this.#hex,
-      status: this.#status,
+      status: this.#status(),
       error: this.#error,
-      seeding: this.#seeding,
+      seeding: this.#member.seeding,
       progress: {
         heldBytes: this.#heldBytes,
         totalBytes: size,
@@ -129,10 +130,11 @@ export class FileTransfer {
         totalChunks: this.#chunks,
         bytesPerSecond: rate,
         peers: senders.length,
-        directPeers: senders.filter((p) => p.link.path === 'direct').length,
+        directPeers: senders.filter((l) => l.path === 'direct').length,
         resumedChunks: this.#resumed,
         fetchedChunks: this.#fetched,
         relayChunks: this.#fetchedViaRelay,
+        uploadedBytes: this.#member.counters.uploaded,
         secondsLeft: secondsLeft(size - this.#heldBytes, rate),
         path: paths.size === 0 ? 'none' : paths.size === 2 ? 'mixed' : paths.has('relay') ? 'relay' : 'direct',
       },
@@ -142,234 +144,164 @@ export class FileTransfer {
   /** Starts (or resumes) fetching the missing chunks. */
   async download(): Promise<void> {
     await this.#loaded;
-    if (this.#status === 'complete') return;
+    if (this.#held.complete) return;
     this.#error = null;
-    this.#setStatus('downloading');
-    this.#fill();
+    this.#cancelled = false;
+    this.#member.start();
+    this.#emit();
   }
 
   /** Stops fetching; chunks held stay (a later download resumes). */
   cancel(): void {
-    if (this.#status !== 'downloading' && this.#status !== 'waiting') return;
-    for (const p of this.#peers.values()) p.inFlight.clear();
-    this.#setStatus('cancelled');
+    if (!this.#member.active) return;
+    this.#cancelled = true;
+    this.#member.stop();
   }
 
   /** Stops or restarts serving chunks to others. */
   setSeeding(on: boolean): void {
-    this.#seeding = on;
-    this.#emit();
+    this.#member.setSeeding(on);
   }
 
-  /** Adds a link to `peerId`; `has` is what the tracker says it holds (null: unknown, ask and accept rejects). */
+  /** Adds a link to `peerId`; `has` is what the tracker says it holds (null: wait for its `have`). The relay's link is a carrier. */
   addPeer(peerId: string, link: FrameLink, has: Bitfield | null = null): void {
     this.removePeer(peerId);
-    const peer: Peer = { link, has, inFlight: new Map(), lacks: new Set(), block: null, noBlocks: false };
-    this.#peers.set(peerId, peer);
-    link.onFrame = (bytes) => void this.#onFrame(peerId, peer, bytes).catch((e) => console.warn(`file frame failed [reason:${String(e)}]`));
-    link.onClose = () => {
-      if (this.#peers.get(peerId) === peer) this.removePeer(peerId);
+    this.#links.set(peerId, link);
+    link.onFrame = (bytes) => {
+      if (this.#links.get(peerId) !== link) return;
+      const decoded = decodeFileWire(bytes);
+      if (!decoded.ok) return this.#fault(peerId, new FileError('bad-frame', `bad frame from ${peerId}`));
+      this.#member.onWire(peerId, decoded.msg).catch((e) => console.warn(`file frame failed [reason:${String(e)}]`));
     };
-    void this.#loaded.then(() => this.#send(peer, { msg: { case: 'have', value: { fileId: this.#fileId, bitfield: this.#held.complete ? new Uint8Array(0) : this.#held.toBytes(), complete: this.#held.complete } } }));
-    if (this.#status === 'waiting') this.#setStatus('downloading');
-    this.#fill();
+    link.onClose = () => {
+      if (this.#links.get(peerId) === link) this.removePeer(peerId);
+    };
+    this.#member.addPeer(peerId, link.path === 'relay' ? { carrier: true } : { hint: has });
+    this.#emit();
   }
 
   /** Forgets `peerId`; its requests in flight go to other peers. */
   removePeer(peerId: string): void {
-    const peer = this.#peers.get(peerId);
-    if (!peer) return;
-    this.#peers.delete(peerId);
-    peer.link.onFrame = null;
-    peer.link.onClose = null;
-    peer.link.close();
-    this.#fill();
+    if (!this.#unlink(peerId)) return;
+    this.#member.removePeer(peerId);
     this.#emit();
+  }
+
+  /** The tracker answered a want-peers: `named` sessions (as peer ids), `fresh` of them new to this file. */
+  trackerAnswered(named: readonly string[], fresh: number): void {
+    this.#member.trackerAnswered(named, fresh);
+  }
+
+  /** The tracker refused a want-peers (rate limited): asked again after a back-off. */
+  trackerRefused(): void {
+    this.#member.trackerRefused();
+  }
+
+  /** Signed in again: a want-peers lost with the old socket is asked again. */
+  online(): void {
+    this.#member.online();
   }
 
   /** Hash block `b` once known (what a holder serves the relay), or null. */
   hashBlock(b: number): Uint8Array | null {
-    return this.#hashes.block(b);
+    return this.#member.hashBlock(b);
   }
 
   /** Peers linked now. */
   get peerIds(): string[] {
-    return [...this.#peers.keys()];
+    return [...this.#links.keys()];
   }
 
-  /** Forgets every link. */
+  /** Forgets every link and stops the core's timers (the file is dropped or stopped). */
   close(): void {
-    for (const id of [...this.#peers.keys()]) this.removePeer(id);
+    for (const id of [...this.#links.keys()]) this.removePeer(id);
+    this.#member.close();
+  }
+
+  #status(): TransferStatus {
+    if (this.#loading) return 'loading';
+    if (this.#held.complete) return 'complete';
+    if (this.#member.failure !== null) return 'failed';
+    if (this.#member.active) return this.#member.busy ? 'downloading' : 'waiting';
+    return this.#cancelled ? 'cancelled' : 'idle';
+  }
+
+  #ports(): SwarmPorts {
+    const { store } = this.#deps;
+    return {
+      send: async (peer: string, msg: WireOut) => {
+        const link = this.#links.get(peer);
+        if (!link) return false;
+        try {
+          await link.send(encodeFileWire({ msg }));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      chunk: (i) => store.get(this.#hex, i),
+      keep: (i, data) => store.put(this.#hex, i, data),
+      keepHashBlock: (b, data) => store.put(hashBlockKey(this.#hex), b, data).catch(() => {}),
+      wantPeers: () => this.#deps.wantPeers?.() ?? false,
+      announce: (held) => this.#deps.announce?.(held),
+      fault: (peer, code, chunk) => {
+        this.#error = new FileError(code, code === 'bad-chunk' ? `bad chunk or hash block from ${peer}` : `bad frame from ${peer}`);
+        if (code === 'bad-chunk') this.#deps.onBadPeer?.(peer, chunk);
+        this.#unlink(peer);
+        this.#emit();
+      },
+      gotChunk: (peer, _index, bytes) => {
+        this.#heldBytes += bytes;
+        this.#fetched++;
+        if (this.#links.get(peer)?.path === 'relay') this.#fetchedViaRelay++;
+        this.#speed.add(this.#deps.now(), bytes);
+      },
+      changed: () => {
+        const failure = this.#member.failure;
+        // A failed store (e.g. over quota) is the error shown, once, until the next download.
+        if (failure !== null && this.#shownFailure !== failure) {
+          this.#shownFailure = failure;
+          this.#error = failure instanceof FileError ? failure : new FileError('storage-unavailable', 'store failed', { cause: failure });
+        }
+        this.#emit();
+      },
+    };
+  }
+
+  /** A peer broke the protocol (a frame that does not decode): dropped. */
+  #fault(peerId: string, error: FileError): void {
+    this.#error = error;
+    this.removePeer(peerId);
+  }
+
+  /** Closes and forgets `peerId`'s link; false if there was none. */
+  #unlink(peerId: string): boolean {
+    const link = this.#links.get(peerId);
+    if (!link) return false;
+    this.#links.delete(peerId);
+    link.onFrame = null;
+    link.onClose = null;
+    link.close();
+    return true;
   }
 
   async #load(): Promise<void> {
-    this.#setStatus('loading');
     const { store } = this.#deps;
     const given = this.#deps.hashBlocks ?? [];
-    for (let b = 0; b < given.length; b++) if (await this.#hashes.learn(b, given[b]!)) await store.put(hashBlockKey(this.#hex), b, given[b]!).catch(() => {});
-    await this.#hashes.loadFrom(store, this.#hex);
+    for (let b = 0; b < given.length; b++) if (await this.#member.learnHashBlock(b, given[b]!)) await store.put(hashBlockKey(this.#hex), b, given[b]!).catch(() => {});
+    for (const b of await store.indices(hashBlockKey(this.#hex))) {
+      const data = await store.get(hashBlockKey(this.#hex), b);
+      if (data) await this.#member.learnHashBlock(b, data);
+    }
     for (const i of await store.indices(this.#hex)) {
       if (i >= this.#chunks || this.#held.has(i)) continue;
       this.#held.set(i);
       this.#heldBytes += chunkLength(this.#deps.manifest, i);
     }
     this.#resumed = this.#held.count;
-    this.#setStatus(this.#held.complete ? 'complete' : 'idle');
-  }
-
-  #send(peer: Peer, msg: FileWireInit): void {
-    void peer.link.send(encodeFileWire(msg)).catch(() => {});
-  }
-
-  async #onFrame(peerId: string, peer: Peer, bytes: Uint8Array): Promise<void> {
-    if (this.#peers.get(peerId) !== peer) return;
-    const decoded = decodeFileWire(bytes);
-    if (!decoded.ok) return this.#drop(peerId, new FileError('bad-frame', `bad frame from ${peerId}`), -1);
-    const m = decoded.msg;
-    switch (m.case) {
-      case 'request':
-        return this.#serve(peer, m.value.chunk);
-      case 'hashRequest': {
-        const block = this.#hashes.block(m.value.block);
-        if (block) this.#send(peer, { msg: { case: 'hashBlock', value: { fileId: this.#fileId, block: m.value.block, data: block } } });
-        else this.#send(peer, { msg: { case: 'reject', value: { fileId: this.#fileId, chunk: 0, code: ErrorCode.FILE_PEER_GONE } } });
-        return;
-      }
-      case 'have': {
-        const f = m.value.complete ? { ok: true as const, value: new Bitfield(this.#chunks, true) } : decodeBitfield(m.value.bitfield, this.#chunks);
-        if (!f.ok) return this.#drop(peerId, new FileError('bad-frame', 'bad bitfield'), -1);
-        peer.has = f.value;
-        peer.lacks.clear();
-        peer.noBlocks = false;
-        if (this.#status === 'waiting') this.#setStatus('downloading');
-        return this.#fill();
-      }
-      case 'hashBlock': {
-        if (peer.block !== m.value.block) return this.#drop(peerId, new FileError('bad-frame', 'unasked hash block'), -1);
-        peer.block = null;
-        if (!(await this.#hashes.learn(m.value.block, m.value.data))) return this.#drop(peerId, new FileError('bad-chunk', 'bad hash block'), -1);
-        await this.#deps.store.put(hashBlockKey(this.#hex), m.value.block, m.value.data).catch(() => {});
-        return this.#fill();
-      }
-      case 'reject':
-        if (peer.inFlight.delete(m.value.chunk)) peer.lacks.add(m.value.chunk);
-        else if (peer.block !== null) {
-          peer.block = null;
-          peer.noBlocks = true;
-        }
-        return this.#fill();
-      case 'piece':
-        return this.#onPiece(peerId, peer, m.value.chunk, m.value.offset, m.value.data);
-    }
-  }
-
-  async #serve(peer: Peer, index: number): Promise<void> {
-    const reject = (): void => this.#send(peer, { msg: { case: 'reject', value: { fileId: this.#fileId, chunk: index, code: ErrorCode.FILE_PEER_GONE } } });
-    const bytes = this.#seeding && this.#held.has(index) ? await this.#deps.store.get(this.#hex, index) : null;
-    if (!bytes) return reject();
-    try {
-      // Checked again before serving: a damaged disk never spreads bad data.
-      await this.#hashes.verify(index, bytes);
-    } catch {
-      return reject();
-    }
-    for (const p of pieces(bytes, MAX_PIECE_BYTES)) {
-      await peer.link.send(encodeFileWire({ msg: { case: 'piece', value: { fileId: this.#fileId, chunk: index, offset: p.offset, data: p.data } } })).catch(() => {});
-    }
-  }
-
-  async #onPiece(peerId: string, peer: Peer, index: number, offset: number, data: Uint8Array): Promise<void> {
-    const assembly = peer.inFlight.get(index);
-    if (!assembly) {
-      // Pieces still arriving for a request we cancelled are harmless; anything else is a fault.
-      // (A failed download cleared its requests too: the quota error stays the one shown.)
-      if (this.#status === 'cancelled' || this.#status === 'failed' || this.#held.has(index)) return;
-      return this.#drop(peerId, new FileError('bad-frame', `unasked chunk ${index} from ${peerId}`), index);
-    }
-    const chunk = assembly.add(offset, data);
-    if (chunk === 'bad') return this.#drop(peerId, new FileError('bad-frame', `piece out of order from ${peerId}`), index);
-    if (chunk === null) return;
-    try {
-      await this.#hashes.verify(index, chunk);
-    } catch (e) {
-      if (this.#peers.get(peerId) !== peer) return;
-      return this.#drop(peerId, e instanceof FileError ? e : new FileError('bad-chunk', 'check failed', { cause: e }), index);
-    }
-    peer.inFlight.delete(index);
-    if (this.#held.has(index) || this.#status !== 'downloading') return this.#fill();
-    try {
-      await this.#deps.store.put(this.#hex, index, chunk);
-    } catch (e) {
-      this.#error = e instanceof FileError ? e : new FileError('storage-unavailable', 'store failed', { cause: e });
-      for (const p of this.#peers.values()) p.inFlight.clear();
-      return this.#setStatus('failed');
-    }
-    if (!this.#held.set(index)) return this.#fill();
-    this.#heldBytes += chunk.byteLength;
-    this.#fetched++;
-    if (peer.link.path === 'relay') this.#fetchedViaRelay++;
-    this.#speed.add(this.#deps.now(), chunk.byteLength);
-    this.#deps.onHave?.(index);
-    if (this.#held.complete) {
-      for (const p of this.#peers.values()) p.inFlight.clear();
-      return this.#setStatus('complete');
-    }
-    this.#fill();
-    this.#emit();
-  }
-
-  #drop(peerId: string, error: FileError, index: number): void {
-    this.#error = error;
-    if (error.code === 'bad-chunk') this.#deps.onBadPeer?.(peerId, index);
-    this.removePeer(peerId);
-  }
-
-  #peerHas(p: Peer, i: number): boolean {
-    return !p.lacks.has(i) && (p.has ? p.has.has(i) : true);
-  }
-
-  /** Asks for missing hash blocks, then tops up every peer's window with chunks nobody is fetching yet. */
-  #fill(): void {
-    if (this.#status !== 'downloading' && this.#status !== 'waiting') return;
-    const inFlight = new Set<number>();
-    const blocksAsked = new Set<number>();
-    for (const p of this.#peers.values()) {
-      for (const i of p.inFlight.keys()) inFlight.add(i);
-      if (p.block !== null) blocksAsked.add(p.block);
-    }
-    const wanted: number[] = [];
-    const blocksNeeded = new Set<number>();
-    for (let i = 0; i < this.#chunks; i++) {
-      if (this.#held.has(i) || inFlight.has(i)) continue;
-      if (this.#hashes.knows(i)) wanted.push(i);
-      else blocksNeeded.add(this.#hashes.blockOf(i));
-    }
-    const all = [...this.#peers.values()];
-    for (const b of blocksNeeded) {
-      if (blocksAsked.has(b)) continue;
-      const peer = all.find((p) => p.block === null && !p.noBlocks && p.inFlight.size === 0 && (p.has === null || p.has.count > 0));
-      if (!peer) break;
-      peer.block = b;
-      blocksAsked.add(b);
-      this.#send(peer, { msg: { case: 'hashRequest', value: { fileId: this.#fileId, block: b } } });
-    }
-    for (const peer of all) {
-      while (peer.inFlight.size < WINDOW_PER_PEER && wanted.length) {
-        const index = pickChunk(wanted, { has: (i) => this.#peerHas(peer, i) }, all.filter((o) => o !== peer).map((o) => ({ has: (i: number) => this.#peerHas(o, i) })));
-        if (index === null) break;
-        wanted.splice(wanted.indexOf(index), 1);
-        peer.inFlight.set(index, new ChunkAssembly(chunkLength(this.#deps.manifest, index)));
-        this.#send(peer, { msg: { case: 'request', value: { fileId: this.#fileId, chunk: index } } });
-      }
-    }
-    // Nobody linked holds what is missing: say so instead of showing a stalled bar.
-    const busy = all.some((p) => p.inFlight.size > 0 || p.block !== null);
-    const next = busy ? 'downloading' : 'waiting';
-    if (next !== this.#status) this.#setStatus(next);
-  }
-
-  #setStatus(status: TransferStatus): void {
-    this.#status = status;
+    this.#loading = false;
+    // Links made while loading were told what was held before the store was read.
+    this.#member.refreshHave();
     this.#emit();
   }
 

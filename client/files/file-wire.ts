@@ -10,8 +10,10 @@ import type { FileWire } from '../../proto/index.ts';
 import { bitfieldBytes } from '../../proto/bitfield.ts';
 import { HASH_BLOCK_CHUNKS, MAX_CHUNKS, SHA256_BYTES } from '../../proto/file-manifest.ts';
 
-/** Largest piece of a chunk in one message (PROTOCOL: at most 64 KiB). */
-export const MAX_PIECE_BYTES = 64 * 1024;
+import { MAX_PIECE_BYTES } from '../../files/index.ts';
+
+/** Largest piece of a chunk in one message (PROTOCOL: at most 64 KiB; the shared core's). */
+export { MAX_PIECE_BYTES };
 /** Largest FileWire message: a piece plus its header. */
 export const MAX_WIRE_BYTES = MAX_PIECE_BYTES + 256;
 const FILE_ID_BYTES = 16;

@@ -36,7 +36,7 @@ export interface FilesClientDeps extends DescriptionContext {
   readonly createObjectUrl?: (blob: Blob) => string;
   /** Default: in memory (a reload forgets what was being downloaded). */
   readonly wanted?: WantedDownloads;
-  /** The clock of the connect deadline (peer-connection.ts). */
+  /** The clock of the connect deadline (peer-connection.ts), the batched announcements and the stalled re-ask. */
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (handle: unknown) => void;
 }

@@ -12,9 +12,11 @@ import type { Envelope, FileManifest, FilePeers, FileRelayWant, SigningTarget } 
 import { Bitfield, decodeBitfield } from '../../proto/bitfield.ts';
 import { sameBytes, toHex } from '../../proto/bytes.ts';
 import type { FileEntryView, FilesClientDeps, FilesState } from './files-client-types.ts';
+import { DEFAULT_SEED_COPIES, systemClock } from '../../files/index.ts';
+import type { SwarmClock } from '../../files/index.ts';
 import { FileTransfer } from './file-transfer.ts';
-import type { FileAvailability } from './file-offer.ts';
 import { hashBlockKey } from './hash-book.ts';
+import type { FileAvailability } from './file-offer.ts';
 import { PeerMesh } from './peer-mesh.ts';
 import { prepareShare } from './prepare-share.ts';
 import { assembleBlob } from './file-blob.ts';
@@ -34,7 +36,6 @@ interface Entry {
   availability: FileAvailability;
   url: string | null;
   stopped: boolean;
-  announcedAt: number;
   /** Sessions no direct connection could be made to (not tried again for this file). */
   readonly unreachable: Set<number>;
 }
@@ -46,9 +47,13 @@ export class FilesClient {
   readonly #wanted: WantedDownloads;
   #rtcConfig: RTCConfiguration | undefined;
   #online = false;
+  /** The transfers' clock: the session's time and timers (the host's where none are given). */
+  readonly #clock: SwarmClock;
 
   constructor(deps: FilesClientDeps) {
     this.#deps = deps;
+    const host = systemClock();
+    this.#clock = { now: deps.now, setTimer: deps.setTimer ?? host.setTimer, clearTimer: deps.clearTimer ?? host.clearTimer };
     this.#wanted = deps.wanted ?? memoryWanted();
     this.#rtcConfig = deps.rtcConfig;
   }
@@ -67,7 +72,10 @@ export class FilesClient {
   /** Signed in (again): tell the tracker what we hold. */
   connected(): void {
     this.#online = true;
-    for (const e of this.#entries.values()) if (e.transfer.held.count > 0 || e.transfer.view.status === 'downloading' || e.transfer.view.status === 'waiting') this.#announce(e, true);
+    for (const e of this.#entries.values()) {
+      if (e.transfer.held.count > 0 || e.transfer.view.status === 'downloading' || e.transfer.view.status === 'waiting') this.#announce(e);
+      e.transfer.online();
+    }
   }
 
   disconnected(): void {
@@ -88,7 +96,7 @@ export class FilesClient {
     const e = this.#add(prepared.fields, raw, prepared.hashBlocks);
     await e.transfer.loaded;
     this.#deps.postFile(conversation, prepared.fields.name, fileId, raw);
-    if (this.#online) this.#announce(e, true);
+    if (this.#online) this.#announce(e);
     return toHex(fileId);
   }
 
@@ -106,7 +114,7 @@ export class FilesClient {
     await e.transfer.loaded;
     if (e.transfer.view.status === 'complete') await this.#makeUrl(e);
     // Chunks held from an earlier page: serve them again.
-    if (this.#online && e.transfer.held.count > 0) this.#announce(e, true);
+    if (this.#online && e.transfer.held.count > 0) this.#announce(e);
     // A download the user started before a reload carries on from what is stored.
     if (this.#wanted.has(postIdHex) && e.transfer.view.status !== 'complete') await this.download(postIdHex);
     this.#emit();
@@ -123,11 +131,10 @@ export class FilesClient {
     const e = this.#entries.get(hex);
     if (!e || e.stopped) return;
     this.#wanted.set(hex, true);
+    await e.transfer.loaded;
+    // Known to the tracker as a downloader before the transfer asks it for peers.
+    this.#announce(e);
     await e.transfer.download();
-    if (this.#online) {
-      this.#announce(e, true);
-      this.#deps.send({ case: 'fileWantPeers', value: { fileId: e.fields.fileId } });
-    }
   }
 
   cancel(hex: string): void {
@@ -174,7 +181,7 @@ export class FilesClient {
     const e = this.#entries.get(hex);
     if (!e || e.stopped) return;
     e.transfer.setSeeding(true);
-    this.#announce(e, true);
+    this.#announce(e);
   }
 
   /** The whole file as a Blob (for Save), or null while incomplete. */
@@ -215,6 +222,9 @@ export class FilesClient {
           e.relay?.refused(msg.value.chunk, ErrorCode.FILE_FALLBACK_OFF);
           e.relay?.close();
           e.relay = null;
+        } else if (msg.value.context === 'want_peers') {
+          // Refused (e.g. over the request budget): the transfer asks again after a back-off.
+          e.transfer.trackerRefused();
         } else if (msg.value.context === 'relay_want') {
           // Over the relay's budget, or its holder left: asked again when another carried chunk lands.
           e.relay?.refused(msg.value.chunk, msg.value.code);
@@ -246,27 +256,31 @@ export class FilesClient {
   #add(fields: FileManifestFields, raw: FileManifest, hashBlocks?: Uint8Array[]): Entry {
     const hex = toHex(fields.fileId);
     // Filled in below: the transfer's callbacks need the entry.
-    const entry = { fields, raw, relay: null, availability: 'unknown', url: null, stopped: false, announcedAt: 0, unreachable: new Set<number>() } as unknown as Entry;
+    const entry = { fields, raw, relay: null, availability: 'unknown', url: null, stopped: false, unreachable: new Set<number>() } as unknown as Entry;
     const transfer = new FileTransfer({
       manifest: fields,
       store: this.#deps.store,
       now: this.#deps.now,
+      clock: this.#clock,
       ...(hashBlocks ? { hashBlocks } : {}),
+      // The original sender super-seeds (D115): each chunk to one live peer, who passes it on.
+      ...(sameBytes(fields.authorKey, this.#deps.selfKey) ? { seedCopies: DEFAULT_SEED_COPIES } : {}),
+      spread: crypto.getRandomValues(new Uint32Array(1))[0]!,
       onChange: (v) => {
         if (v.status === 'complete' && entry.url === null) {
           this.#wanted.set(hex, false);
-          this.#announce(entry, true);
+          this.#announce(entry);
           void this.#makeUrl(entry);
         }
         if (v.status === 'downloading') entry.availability = 'available';
         this.#emit();
       },
-      onHave: () => this.#announce(entry, false),
+      wantPeers: () => this.#online && this.#deps.send({ case: 'fileWantPeers', value: { fileId: fields.fileId } }),
+      announce: () => this.#announce(entry),
       onBadPeer: (peerId, chunk) => {
         const sessionId = peerId === 'relay' ? 0 : Number(peerId.slice(1));
         this.#deps.send({ case: 'fileBadChunk', value: { fileId: fields.fileId, chunk: Math.max(0, chunk), sessionId } });
         if (sessionId) entry.mesh.drop(sessionId);
-        this.#deps.send({ case: 'fileWantPeers', value: { fileId: fields.fileId } });
       },
     });
     const mesh = new PeerMesh({
@@ -323,16 +337,23 @@ export class FilesClient {
     if (status !== 'downloading' && status !== 'waiting') return;
     if (p.code !== ErrorCode.UNSPECIFIED) {
       e.availability = p.code === ErrorCode.FILE_FALLBACK_OFF ? 'no-path' : 'nobody-online';
+      e.transfer.trackerAnswered([], 0);
       return this.#emit();
     }
     const chunks = e.transfer.held.size;
     const peers = p.peers.filter((peer) => !e.unreachable.has(peer.sessionId));
+    let fresh = 0;
     for (const peer of peers) {
       const bits = peer.complete ? new Bitfield(chunks, true) : decodeBitfield(peer.bitfield, chunks);
       const hint = bits instanceof Bitfield ? bits : bits.ok ? bits.value : null;
       if (hint) this.#hints.set(`${hex}:${peer.sessionId}`, hint);
+      if (!e.mesh.has(peer.sessionId)) fresh++;
       e.mesh.connect(peer.sessionId, peer.key);
     }
+    e.transfer.trackerAnswered(
+      peers.map((peer) => `s${peer.sessionId}`),
+      fresh,
+    );
     e.availability = peers.length > 0 ? 'available' : p.holders > 0 ? (p.fallback ? 'available' : 'no-path') : 'nobody-online';
     if (peers.length === 0 && p.holders > 0 && p.fallback) this.#useRelay(e);
     this.#emit();
@@ -357,12 +378,10 @@ export class FilesClient {
     await serveRelayWant(w, { chunk: async (i) => (t.held.has(i) ? this.#deps.store.get(hex, i) : null), hashBlock: (b) => t.hashBlock(b) }, this.#deps.send);
   }
 
-  /** Tells the tracker what we hold; `force` skips the throttle (every 8 chunks otherwise). */
-  #announce(e: Entry, force: boolean): void {
+  /** Tells the tracker what we hold (as chunks arrive, the transfer's core spaces these out). */
+  #announce(e: Entry): void {
     if (!this.#online || e.stopped) return;
     const held = e.transfer.held;
-    if (!force && held.count - e.announcedAt < 8 && !held.complete) return;
-    e.announcedAt = held.count;
     this.#deps.send({ case: 'fileAnnounce', value: { fileId: e.fields.fileId, manifest: e.raw, complete: held.complete, bitfield: held.complete ? new Uint8Array() : held.toBytes() } });
   }
 

@@ -21,6 +21,8 @@ export interface TransferProgress {
   readonly fetchedChunks: number;
   /** Of those, chunks the relay carried (the fallback). */
   readonly relayChunks: number;
+  /** Chunk bytes this browser sent to other peers since the page loaded (a sharer's uplink cost). */
+  readonly uploadedBytes: number;
   /** Peers sending to us now over direct connections (the relay not counted). */
   readonly directPeers: number;
   /** How the bytes come: `direct` browser to browser, `relay` through the relay, `mixed`, or `none` yet. */

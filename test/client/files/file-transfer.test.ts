@@ -115,12 +115,13 @@ describe('FileTransfer', () => {
       if (d.ok && d.msg.case === 'request') requested.push(d.msg.value.chunk);
       return send(f);
     };
-    src.addPeer('me', theirs);
     const views: TransferView[] = [];
     const t = new FileTransfer({ manifest: prepared.fields, store, now: () => 0, onChange: (v) => views.push(v) });
     await t.loaded;
     expect(t.view.progress.heldChunks).toBe(4);
     t.addPeer('src', mine);
+    // Linked once both ends listen (what src says first must not fall on a link nobody reads yet).
+    src.addPeer('me', theirs);
     await t.download();
     await expect.poll(() => last(views)).toBe('complete');
     expect(requested.sort((a, b) => a - b)).toEqual([3, 4, 6, 7, 8, 9]);
@@ -167,6 +168,8 @@ describe('FileTransfer', () => {
     const views: TransferView[] = [];
     const t = new FileTransfer({ manifest: prepared.fields, store: memoryChunkStore(), now: () => 0, onChange: (v) => views.push(v) });
     const [a, b] = linkPair();
+    // It says it holds the whole file (a peer always tells what it holds first), then forges the hash block it is asked for.
+    void b.send(encodeFileWire({ msg: { case: 'have', value: { fileId: FILE_ID, complete: true, bitfield: new Uint8Array(0) } } }));
     b.onFrame = (f) => {
       const d = decodeFileWire(f);
       if (d.ok && d.msg.case === 'hashRequest') void b.send(encodeFileWire({ msg: { case: 'hashBlock', value: { fileId: FILE_ID, block: 0, data: new Uint8Array(64) } } }));

@@ -6,6 +6,8 @@
  * Then A leaves and C downloads from B alone: the tracker may still name A
  * for a moment, and the relay's refusal of C's signal to A must free the
  * requests C had given A (before the fix C waited on them forever).
+ * And a sharer with four receivers that start at once: the sharer's own
+ * upload counter shows the file left it at most twice (it super-seeds).
  */
 import { createHash, randomBytes, sign as edSign } from 'node:crypto';
 import { RTCPeerConnection as NodePeerConnection } from 'node-datachannel/polyfill';
@@ -93,6 +95,34 @@ describe('FilesClient over a real relay', () => {
     expect(files.relayBytesOut + files.relayBytesIn).toBeLessThan(SIZE * 0.01);
     expect(files.signalsForwarded).toBeGreaterThan(0);
     for (const p of [a, b, c]) {
+      p.files.disconnected();
+      p.socket.socket.close();
+    }
+  });
+
+  it('a sharer and four receivers starting at once: all get the bytes, the sharer uploads at most twice the file, the relay under 1 %', { timeout: 180_000 }, async () => {
+    const N = 4;
+    const a = await peer('Ana');
+    const rx = await Promise.all(Array.from({ length: N }, (_, i) => peer(`Rx${i}`)));
+    const bytes = new Uint8Array(randomBytes(SIZE));
+    const hex = await a.files.share('room:lobby', { kind: 'room', roomId: 'lobby' }, new File([bytes as Uint8Array<ArrayBuffer>], 'swarm.bin', { type: 'application/octet-stream' }));
+    const m = a.files.manifestOf(hex)!;
+    const authorHex = Buffer.from(rawPublicKeyOf(a.socket.key)).toString('hex');
+    const before = relay.relay.stats().files!;
+    for (const p of rx) expect(await p.files.learn(m, hex, authorHex)).not.toBeNull();
+    await Promise.all(rx.map((p) => p.files.download(hex)));
+    for (const p of rx) await expect.poll(() => status(p, hex), { timeout: 150_000, interval: 100 }).toBe('complete');
+    for (const p of rx) expect(sha(await bytesOf(p, hex))).toBe(sha(bytes));
+    // The sharer super-seeds: each chunk to one live peer, the receivers pass it on (a tree, not a star).
+    const uploaded = a.files.state.files.get(hex)!.transfer!.progress.uploadedBytes;
+    console.log(`swarm of ${N}: sharer uploaded ${(uploaded / SIZE).toFixed(2)}x the file; receivers ${rx.map((p) => (p.files.state.files.get(hex)!.transfer!.progress.uploadedBytes / SIZE).toFixed(2)).join(' ')}`);
+    expect(uploaded).toBeGreaterThanOrEqual(SIZE);
+    expect(uploaded).toBeLessThanOrEqual(2 * SIZE);
+    const fromReceivers = rx.reduce((n, p) => n + p.files.state.files.get(hex)!.transfer!.progress.uploadedBytes, 0);
+    expect(fromReceivers).toBeGreaterThanOrEqual(N * SIZE - uploaded);
+    const after = relay.relay.stats().files!;
+    expect(after.relayBytesOut + after.relayBytesIn - before.relayBytesOut - before.relayBytesIn).toBeLessThan(SIZE * 0.01);
+    for (const p of [a, ...rx]) {
       p.files.disconnected();
       p.socket.socket.close();
     }

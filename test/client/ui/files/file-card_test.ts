@@ -12,7 +12,7 @@ const offer: FileOffer = { fileId: 'ab'.repeat(16), name: 'holiday <b>photo</b>.
 function transfer(status: TransferView['status'], extra: Partial<TransferView['progress']> = {}, error: FileError | null = null): TransferView {
   return {
     fileId: offer.fileId, status, error, seeding: true,
-    progress: { heldBytes: 5 * 1024 * 1024, totalBytes: offer.size, heldChunks: 80, totalChunks: 320, bytesPerSecond: 2 * 1024 * 1024, peers: 2, directPeers: 2, resumedChunks: 0, fetchedChunks: 80, relayChunks: 0, secondsLeft: 8, path: 'direct', ...extra },
+    progress: { heldBytes: 5 * 1024 * 1024, totalBytes: offer.size, heldChunks: 80, totalChunks: 320, bytesPerSecond: 2 * 1024 * 1024, peers: 2, directPeers: 2, resumedChunks: 0, fetchedChunks: 80, relayChunks: 0, uploadedBytes: 0, secondsLeft: 8, path: 'direct', ...extra },
   };
 }
 
