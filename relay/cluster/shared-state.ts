@@ -9,7 +9,7 @@
  * applies it: records or chat store written, then its own sessions told (a
  * banned key put out at once, a role applied, the message delivered).
  */
-import { encodeInvite, ErrorCode, Role } from '../../proto/index.ts';
+import { ChatAction, encodeInvite, ErrorCode, Role, signingTarget } from '../../proto/index.ts';
 import type { AdminRequest, ChatItem } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import { admissionChanges, decideAdmission, wireRole } from '../access/index.ts';
@@ -67,6 +67,11 @@ export class SharedState implements StateMachine {
     this.#admin = admin;
     this.#chat = chat;
     return this.#log.start();
+  }
+
+  /** The writer's appends and the entries in them. */
+  get appendStats(): { readonly appends: number; readonly entries: number } {
+    return this.#log.appendStats;
   }
 
   /** Stops following the log. */
@@ -127,6 +132,22 @@ export class SharedState implements StateMachine {
   #member(ref: MemberRef): Member {
     const role = wireRole(this.#deps.records.role(toHex(ref.publicKey))?.role);
     return { ...ref, muted: false, deafened: false, role: role === Role.UNSPECIFIED ? Role.GUEST : role };
+  }
+
+  /**
+   * Group commit (group-commit.ts, D136): a post's judgement reads its own
+   * item id (a repeat) and, for a direct post, whether the peer signed in
+   * once; a first sign-in reads its key. Everything else (roles, bans,
+   * invites, edits and deletes of stored messages) may read anything.
+   */
+  touches(bytes: Uint8Array): readonly string[] | null {
+    const decoded = decodeStateRequest(bytes);
+    if (!decoded.ok) return [];
+    const r = decoded.value;
+    if (r.kind === 'user') return [`user:${toHex(r.publicKey)}`];
+    if (r.kind !== 'chat' || r.item.action !== ChatAction.POST) return null;
+    const target = signingTarget(r.item.target);
+    return target?.kind === 'direct' ? [`id:${toHex(r.item.id)}`, `user:${toHex(target.peerKey)}`] : [`id:${toHex(r.item.id)}`];
   }
 
   async judge(bytes: Uint8Array): Promise<Uint8Array> {
