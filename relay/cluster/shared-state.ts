@@ -88,7 +88,7 @@ export class SharedState implements StateMachine {
   /** ChatService `forward`. */
   readonly #forwardChat = async (member: Member, item: ChatItem): Promise<ChatVerdict> => {
     const a = await this.#submit({ kind: 'chat', member: refOf(member), item });
-    return { code: a.code, detail: a.detail, seq: a.seq, denial: a.denial ?? undefined };
+    return { code: a.code, detail: a.detail, seq: a.seq, denial: a.denial ?? undefined, retryAfterMs: a.retryAfterMs ?? 0 };
   };
 
   /**
@@ -160,7 +160,7 @@ export class SharedState implements StateMachine {
     }
     if (r.kind === 'chat') {
       const v = await this.#chat!.decide(this.#member(r.member), r.item);
-      return encodeStateAnswer(answer(v.code, v.detail, { seq: v.seq, denial: (v.denial as StateAnswer['denial']) ?? null }));
+      return encodeStateAnswer(answer(v.code, v.detail, { seq: v.seq, denial: (v.denial as StateAnswer['denial']) ?? null, retryAfterMs: v.retryAfterMs ?? 0 }));
     }
     const { records, relayPublicKey, guests, clock, users } = this.#deps;
     const now = clock.now();
