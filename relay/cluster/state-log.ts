@@ -58,6 +58,8 @@ export function stateNames(names: ClusterNames): { stream: string; subject: stri
 }
 
 const POSITION = 'seq';
+/** Backlog entries applied between two writes of the position. */
+const BACKLOG_RUN = 512;
 
 /** See the module comment. Create with {@link StateLog.open}, {@link StateLog.bind} the machine, then {@link StateLog.start}. */
 export class StateLog {
@@ -236,8 +238,12 @@ export class StateLog {
     });
   }
 
-  /** Applies entry `seq` unless already held, then records the position; in order with every other apply. */
-  #applyAt(seq: number, entry: Uint8Array): Promise<void> {
+  /**
+   * Applies entry `seq` unless already held, then records the position
+   * (unless `record` is false: a follower reading a backlog records it once
+   * per run of entries); in order with every other apply.
+   */
+  #applyAt(seq: number, entry: Uint8Array, record = true): Promise<void> {
     const task = this.#applying.then(async () => {
       if (seq <= this.#seq) return;
       if (seq !== this.#seq + 1) throw new Error(`state log gap: at ${this.#seq}, got ${seq}`);
@@ -246,8 +252,8 @@ export class StateLog {
       if (!entries.ok) this.#events.emit('internal-error', { where: 'cluster state log', error: new Error(`undecodable frame ${seq}: ${entries.error.detail}`) });
       else for (const e of entries.value) await this.#machine!.apply(e);
       // Not synced: LevelDB's log keeps writes in order, so the position never outlives the effects written before it,
-      // and a position lost in a crash only makes this relay apply an entry again (which changes nothing).
-      await this.#position.set(POSITION, seq);
+      // and a position lost in a crash (or not yet recorded in a backlog) only makes this relay apply entries again (which changes nothing).
+      if (record) await this.#position.set(POSITION, seq);
       this.#seq = seq;
       const waiting = this.#waiters;
       this.#waiters = waiting.filter((w) => w.seq > seq);
@@ -264,11 +270,15 @@ export class StateLog {
         const messages = await consumer.consume({ max_messages: 256 });
         this.#messages = messages;
         if (this.#stopped) break;
+        let unrecorded = 0;
         for await (const m of messages) {
           if (m.seq <= this.#seq) continue;
           // The store is behind what was delivered (a failed apply): start again from the store's position.
           if (m.seq > this.#seq + 1) break;
-          await this.#applyAt(m.seq, m.data);
+          // A backlog (more delivered behind this one): the position is written once per run, not per entry.
+          const record = m.info.pending === 0 || ++unrecorded >= BACKLOG_RUN;
+          if (record) unrecorded = 0;
+          await this.#applyAt(m.seq, m.data, record);
         }
         messages.stop();
       } catch (error) {
