@@ -22,7 +22,7 @@ import { startRelayCluster } from '../../test/helpers/relay-cluster.ts';
 import { hasNatsServer } from '../../test/helpers/nats-server.ts';
 import type { RelayOptions } from '../../relay/index.ts';
 
-const SENDERS = 4;
+const SENDERS = Number(process.env.CHAT_SENDERS ?? 4);
 const POSTS_PER_SENDER = 300;
 const OPTIONS: Partial<RelayOptions> = { chat: { burst: 1e9, perSecond: 1e9, maxMessages: 100_000 }, limits: { controlBurst: 1e9, controlPerSecond: 1e9 } };
 
