@@ -385,7 +385,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       on: (name, listener) => events.on(name, listener),
       off: (name, listener) => events.off(name, listener),
       close: (options) => (closing ??= shutdown(options?.restart === true)),
-      cluster: cluster ? clusterHandle(cluster) : undefined,
+      cluster: cluster && shared ? clusterHandle(cluster, shared) : undefined,
     };
   } catch (error) {
     await cluster?.close();

@@ -5,8 +5,11 @@
  * posts are forwarded to the writer and answered once applied there):
  *   - accepted posts per second, 4 senders each keeping one post in flight;
  *   - post round trip (send -> own ack) p50/p99;
- * and the same load on one relay alone, for the difference. Prints one JSON
- * object on stdout.
+ * and the same load on one relay alone, for the difference; the cluster both
+ * with group commit (decision D136: the writer judges the requests that
+ * arrived during an append into the next one) and without it
+ * (`stateBatchMax: 1`, one append per request), in the same run. Prints one
+ * JSON object on stdout.
  *
  *   node --import tsx bench/chat/cluster.ts
  */
@@ -19,7 +22,7 @@ import { startRelayCluster } from '../../test/helpers/relay-cluster.ts';
 import { hasNatsServer } from '../../test/helpers/nats-server.ts';
 import type { RelayOptions } from '../../relay/index.ts';
 
-const SENDERS = 4;
+const SENDERS = Number(process.env.CHAT_SENDERS ?? 4);
 const POSTS_PER_SENDER = 300;
 const OPTIONS: Partial<RelayOptions> = { chat: { burst: 1e9, perSecond: 1e9, maxMessages: 100_000 }, limits: { controlBurst: 1e9, controlPerSecond: 1e9 } };
 
@@ -62,13 +65,23 @@ async function main(): Promise<void> {
   } finally {
     await alone.cleanup();
   }
-  const cluster = await startRelayCluster(2, { relay: OPTIONS });
+  const withoutGroupCommit = await clusterLoad(1);
+  const withGroupCommit = await clusterLoad(undefined);
+  console.log(JSON.stringify({ bench: 'chat-cluster', senders: SENDERS, postsPerSender: POSTS_PER_SENDER, single, withoutGroupCommit, withGroupCommit }));
+}
+
+/** The load through a two-relay cluster's writer and follower; `stateBatchMax` 1: no group commit. */
+async function clusterLoad(stateBatchMax: number | undefined) {
+  const cluster = await startRelayCluster(2, { relay: OPTIONS, ...(stateBatchMax ? { stateBatchMax } : {}) });
   try {
     const writer = await cluster.writer();
     const follower = cluster.relays.find((r) => r !== writer)!;
+    const before = writer.relay.cluster!.stateAppends();
     const onWriter = await load(writer.relay.wsUrl);
     const onFollower = await load(follower.relay.wsUrl);
-    console.log(JSON.stringify({ bench: 'chat-cluster', senders: SENDERS, postsPerSender: POSTS_PER_SENDER, single, onWriter, onFollower }));
+    const after = writer.relay.cluster!.stateAppends();
+    const appends = after.appends - before.appends;
+    return { onWriter, onFollower, appends, entriesPerAppend: round((after.entries - before.entries) / Math.max(1, appends)) };
   } finally {
     await cluster.close();
   }

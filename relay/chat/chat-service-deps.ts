@@ -52,4 +52,6 @@ export interface ChatServiceDeps {
 /** The writer's verdict on one item (a cluster): code 0 with the message's seq, or the refusal. */
 export interface ChatVerdict extends ChatRefusal {
   readonly seq: number;
+  /** RATE_LIMITED: ms until the key's bucket on the writer has a token again. */
+  readonly retryAfterMs?: number;
 }

@@ -46,6 +46,13 @@ const actorOf = (m: Member): ChatActor => ({ publicKeyHex: toHex(m.publicKey), r
 export class ChatService {
   readonly #deps: ChatServiceDeps;
   readonly #buckets: KeyedBuckets;
+  /**
+   * A cluster's writer: the same budget per key again, for every item it
+   * judges from any relay (D137), so a key signed in on three relays has one
+   * budget, not three. The relay's own bucket (above) still sheds a flood
+   * before it costs a request to the writer.
+   */
+  readonly #writerBuckets: KeyedBuckets;
   /** Ids queued but not yet stored: a retry arriving meanwhile waits for the first verdict. */
   readonly #inFlight = new Set<string>();
   /** History requests queued per connection (see {@link MAX_HISTORY_IN_FLIGHT}). */
@@ -56,6 +63,7 @@ export class ChatService {
 
   constructor(deps: ChatServiceDeps) {
     this.#buckets = new KeyedBuckets(deps.clock, deps.limits.burst, deps.limits.perSecond);
+    this.#writerBuckets = new KeyedBuckets(deps.clock, deps.limits.burst, deps.limits.perSecond);
     this.#deps = deps;
   }
 
@@ -94,7 +102,7 @@ export class ChatService {
     const forward = live ? undefined : this.#deps.forward;
     if (forward) {
       forward(member, item)
-        .then((v) => (v.code === ErrorCode.UNSPECIFIED ? this.#ack(session, item.id, v.seq) : this.#refuse(session, item.id, v.code, v.detail, 0, v.denial)))
+        .then((v) => (v.code === ErrorCode.UNSPECIFIED ? this.#ack(session, item.id, v.seq) : this.#refuse(session, item.id, v.code, v.detail, v.retryAfterMs ?? 0, v.denial)))
         .catch((error: unknown) => {
           this.#deps.events.emit('internal-error', { where: 'chat forward', error });
           this.#refuse(session, item.id, ErrorCode.INTERNAL, 'chat storage failed');
@@ -287,6 +295,9 @@ export class ChatService {
     const { store, commit, clock } = this.#deps;
     const seen = store.lookup(idHex);
     if (seen) return seen.author === actor.publicKeyHex ? { code: ErrorCode.UNSPECIFIED, detail: '', seq: seen.seq } : { code: ErrorCode.CHAT_ID_CONFLICT, detail: 'id already used', seq: 0 };
+    // One budget per key across the cluster (a repeat above costs none, as at the edge).
+    const wait = this.#writerBuckets.take(actor.publicKeyHex);
+    if (wait > 0) return { code: ErrorCode.RATE_LIMITED, detail: 'too many chat messages', seq: 0, retryAfterMs: wait };
     const verdict = await judgeChat(this.#deps, member, actor, item, check.fields, checked.conv, clock.now());
     if (!verdict.ok) return { code: verdict.code, detail: verdict.detail, seq: 0, denial: verdict.denial };
     if (commit) await commit(verdict.change);

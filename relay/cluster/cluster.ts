@@ -353,6 +353,8 @@ export class Cluster implements TreeReplication {
         } else if (s.type === 'reconnect') {
           this.#connected = true;
           this.#follower?.restart();
+          // What changed in presence while NATS was away is shown now, not at the next heartbeat.
+          void this.#presence?.reconnected();
           this.#setRole(this.#writer ? 'writer' : 'follower');
           void this.#tick();
         }

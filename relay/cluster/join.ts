@@ -23,6 +23,8 @@ export interface ClusterHandle {
   abort(): Promise<void>;
   /** This relay's view of the cluster (what /metrics shows). */
   status(): Promise<ClusterStatus>;
+  /** State-log appends this relay made as the writer, and the entries in them (group commit, D136; the bench reads it). */
+  stateAppends(): { readonly appends: number; readonly entries: number };
 }
 
 /** Connects to the cluster's NATS servers; rejects with `RelayError('cluster')` when they cannot be reached or set up. */
@@ -35,7 +37,7 @@ export async function joinCluster(options: ResolvedClusterOptions, events: Typed
 }
 
 /** The embedder's view of `cluster`. */
-export function clusterHandle(cluster: Cluster): ClusterHandle {
+export function clusterHandle(cluster: Cluster, shared: { readonly appendStats: { readonly appends: number; readonly entries: number } }): ClusterHandle {
   return {
     relayId: cluster.options.relayId,
     name: cluster.options.name,
@@ -45,5 +47,6 @@ export function clusterHandle(cluster: Cluster): ClusterHandle {
     voice: () => cluster.voice?.stats(),
     abort: () => cluster.abort(),
     status: () => cluster.status(),
+    stateAppends: () => shared.appendStats,
   };
 }

@@ -24,6 +24,11 @@ export interface ClusterOptions {
    * Advertised to clients as part of the relay list they fail over with; unset: this relay is not advertised.
    */
   readonly publicUrl?: string;
+  /**
+   * Most state-log requests judged into one append (group commit, D136). Default 1024; 1 turns
+   * group commit off (one append per request; what `bench:chat` compares against). Not a file setting.
+   */
+  readonly stateBatchMax?: number;
 }
 
 /** {@link ClusterOptions} with defaults applied. */
@@ -36,6 +41,7 @@ export interface ResolvedClusterOptions {
   readonly replicas: number;
   readonly keyFile: string | undefined;
   readonly publicUrl: string | undefined;
+  readonly stateBatchMax: number;
 }
 
 /** What a relay list entry may be: a ws(s) URL without spaces, at most 256 bytes (the client checks the same). */
@@ -55,7 +61,9 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
   const replicas = o.replicas ?? 1;
   if (!Number.isSafeInteger(replicas) || replicas < 1 || replicas > 5) return 'cluster replicas must be 1..5';
   if (o.publicUrl !== undefined && !RELAY_URL.test(o.publicUrl)) return 'cluster public URL must be ws://… or wss://…, at most 256 characters';
-  return { servers: o.servers, name: o.name, relayId, leaseTtlMs, requestTimeoutMs, replicas, keyFile: o.keyFile, publicUrl: o.publicUrl };
+  const stateBatchMax = o.stateBatchMax ?? 1024;
+  if (!Number.isSafeInteger(stateBatchMax) || stateBatchMax < 1 || stateBatchMax > 100_000) return 'cluster state batch max must be 1..100000';
+  return { servers: o.servers, name: o.name, relayId, leaseTtlMs, requestTimeoutMs, replicas, keyFile: o.keyFile, publicUrl: o.publicUrl, stateBatchMax };
 }
 
 /** The NATS names one cluster uses. */

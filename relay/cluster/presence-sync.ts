@@ -14,6 +14,15 @@
  * key shown here is probed (remote-moderation.ts): the relay it names is
  * asked whether it still holds that session, and an entry its relay no
  * longer holds, or whose relay is gone from NATS, is dropped at once.
+ *
+ * After a NATS reconnect (the cluster calls {@link PresenceSync.reconnected})
+ * what changed while NATS was away must not wait for the heartbeat: this
+ * relay puts its users again at once, deletes its keys of users who left
+ * meanwhile, and reads the bucket once (a watch that ended is started
+ * again). Its sweep drops nobody for one heartbeat round after a reconnect:
+ * the other relays put their users again in that round, and a key that
+ * expired during a long outage would otherwise make a user leave and come
+ * back.
  */
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
@@ -54,24 +63,60 @@ export class PresenceSync {
   #watch: QueuedIterator<KvWatchEntry> | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   readonly #onError: (error: unknown) => void;
+  readonly #heartbeatMs: number;
+  /** The sweep drops no remote user before this (ms, performance.now()): see the module comment. */
+  #sweepFrom = 0;
+  #closed = false;
 
-  private constructor(kv: KV, relayId: string, roster: Roster, onError: (error: unknown) => void) {
+  private constructor(kv: KV, relayId: string, roster: Roster, onError: (error: unknown) => void, heartbeatMs: number) {
     this.#kv = kv;
     this.#relayId = relayId;
     this.#roster = roster;
     this.#onError = onError;
+    this.#heartbeatMs = heartbeatMs;
   }
 
   /** Opens the bucket, starts publishing this relay's users and showing the others'. */
   static async start(cluster: { readonly kvm: Kvm; readonly names: ClusterNames; readonly options: ResolvedClusterOptions }, roster: Roster, onError: (error: unknown) => void): Promise<PresenceSync> {
     const ttl = Math.max(3_000, cluster.options.leaseTtlMs * 3);
     const kv = await cluster.kvm.create(cluster.names.presenceBucket, { ttl, history: 1, replicas: cluster.options.replicas });
-    const sync = new PresenceSync(kv, cluster.options.relayId, roster, onError);
+    const sync = new PresenceSync(kv, cluster.options.relayId, roster, onError, Math.floor(ttl / 3));
     roster.observe((sessionId, member) => sync.#localChanged(sessionId, member));
-    sync.#watch = await kv.watch({ key: '>' });
-    void sync.#follow(sync.#watch);
-    sync.#timer = setInterval(() => void sync.#heartbeat(), Math.floor(ttl / 3));
+    await sync.#startWatch();
+    sync.#timer = setInterval(() => void sync.#heartbeat(), sync.#heartbeatMs);
     return sync;
+  }
+
+  async #startWatch(): Promise<void> {
+    const watch = await this.#kv.watch({ key: '>' });
+    this.#watch = watch;
+    void this.#follow(watch).finally(() => {
+      if (this.#watch === watch) this.#watch = null;
+    });
+  }
+
+  /**
+   * NATS is back (see the module comment): puts this relay's users again,
+   * deletes its keys of users gone meanwhile, reads the bucket once.
+   * Resolves when done (failures are reported, the heartbeat retries).
+   */
+  async reconnected(): Promise<void> {
+    this.#sweepFrom = performance.now() + this.#heartbeatMs;
+    try {
+      await Promise.all([...this.#local.values()].map((m) => this.#kv.put(this.#key(m.sessionId), this.#record(m))));
+      if (!this.#watch && !this.#closed) await this.#startWatch();
+      const own = `${this.#relayId}.`;
+      for await (const key of await this.#kv.keys()) {
+        if (key.startsWith(own)) {
+          if (!this.#local.has(Number(key.slice(own.length)))) await this.#kv.delete(key);
+          continue;
+        }
+        const e = await this.#kv.get(key);
+        if (e?.operation === 'PUT') this.#show(key, e.value);
+      }
+    } catch (error) {
+      this.#onError(error);
+    }
   }
 
   #key(sessionId: number): string {
@@ -89,10 +134,13 @@ export class PresenceSync {
     }
   }
 
+  #record(m: Member): Uint8Array {
+    return encodePresence({ relay: this.#relayId, sessionId: m.sessionId, publicKey: m.publicKey, displayName: m.displayName, roomId: m.roomId, muted: m.muted, deafened: m.deafened, role: m.role });
+  }
+
   #put(m: Member): void {
-    const record = encodePresence({ relay: this.#relayId, sessionId: m.sessionId, publicKey: m.publicKey, displayName: m.displayName, roomId: m.roomId, muted: m.muted, deafened: m.deafened, role: m.role });
-    // NATS unreachable: the heartbeat writes it again later.
-    this.#kv.put(this.#key(m.sessionId), record).catch(() => {});
+    // NATS unreachable: written again on the reconnect and by the heartbeat.
+    this.#kv.put(this.#key(m.sessionId), this.#record(m)).catch(() => {});
   }
 
   async #follow(watch: QueuedIterator<KvWatchEntry>): Promise<void> {
@@ -103,24 +151,29 @@ export class PresenceSync {
           this.#drop(e.key);
           continue;
         }
-        const decoded = decodePresence(e.value);
-        if (!decoded.ok) continue;
-        const p = decoded.value;
-        let id = this.#remote.get(e.key);
-        if (id === undefined) {
-          this.#remote.set(e.key, (id = this.#nextRemote++));
-          // The key's relay, not the record's: frames are matched by key (shownAs).
-          const relay = e.key.slice(0, e.key.indexOf('.'));
-          this.#relayOf.set(id, relay);
-          const key = toHex(p.publicKey);
-          this.#dedupe(key, p.publicKey, id);
-          this.#origin.set(id, { relay, sessionId: p.sessionId, publicKey: p.publicKey, key, bucketKey: e.key });
-        }
-        this.#roster.remote(id, { publicKey: p.publicKey, displayName: p.displayName, roomId: p.roomId, muted: p.muted, deafened: p.deafened, role: p.role as Role });
+        this.#show(e.key, e.value);
       }
     } catch (error) {
       this.#onError(error);
     }
+  }
+
+  /** Shows (or updates) the remote user of bucket key `bucketKey`. */
+  #show(bucketKey: string, value: Uint8Array): void {
+    const decoded = decodePresence(value);
+    if (!decoded.ok) return;
+    const p = decoded.value;
+    let id = this.#remote.get(bucketKey);
+    if (id === undefined) {
+      this.#remote.set(bucketKey, (id = this.#nextRemote++));
+      // The key's relay, not the record's: frames are matched by key (shownAs).
+      const relay = bucketKey.slice(0, bucketKey.indexOf('.'));
+      this.#relayOf.set(id, relay);
+      const key = toHex(p.publicKey);
+      this.#dedupe(key, p.publicKey, id);
+      this.#origin.set(id, { relay, sessionId: p.sessionId, publicKey: p.publicKey, key, bucketKey });
+    }
+    this.#roster.remote(id, { publicKey: p.publicKey, displayName: p.displayName, roomId: p.roomId, muted: p.muted, deafened: p.deafened, role: p.role as Role });
   }
 
   #drop(key: string): void {
@@ -173,6 +226,7 @@ export class PresenceSync {
     try {
       const live = new Set<string>();
       for await (const k of await this.#kv.keys()) live.add(k);
+      if (performance.now() < this.#sweepFrom) return;
       for (const key of [...this.#remote.keys()]) if (!live.has(key)) this.#drop(key);
     } catch {
       // NATS unreachable: keep showing what we know until it is back.
@@ -181,6 +235,7 @@ export class PresenceSync {
 
   /** Stops publishing and watching; this relay's keys are deleted so others drop its users at once. */
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#watch?.stop();
     await Promise.all([...this.#local.keys()].map((id) => this.#kv.delete(this.#key(id)).catch(() => {})));

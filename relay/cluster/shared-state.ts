@@ -9,7 +9,7 @@
  * applies it: records or chat store written, then its own sessions told (a
  * banned key put out at once, a role applied, the message delivered).
  */
-import { encodeInvite, ErrorCode, Role } from '../../proto/index.ts';
+import { ChatAction, encodeInvite, ErrorCode, Role, signingTarget } from '../../proto/index.ts';
 import type { AdminRequest, ChatItem } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import { admissionChanges, decideAdmission, wireRole } from '../access/index.ts';
@@ -69,6 +69,11 @@ export class SharedState implements StateMachine {
     return this.#log.start();
   }
 
+  /** The writer's appends and the entries in them. */
+  get appendStats(): { readonly appends: number; readonly entries: number } {
+    return this.#log.appendStats;
+  }
+
   /** Stops following the log. */
   close(): Promise<void> {
     return this.#log.close();
@@ -83,7 +88,7 @@ export class SharedState implements StateMachine {
   /** ChatService `forward`. */
   readonly #forwardChat = async (member: Member, item: ChatItem): Promise<ChatVerdict> => {
     const a = await this.#submit({ kind: 'chat', member: refOf(member), item });
-    return { code: a.code, detail: a.detail, seq: a.seq, denial: a.denial ?? undefined };
+    return { code: a.code, detail: a.detail, seq: a.seq, denial: a.denial ?? undefined, retryAfterMs: a.retryAfterMs ?? 0 };
   };
 
   /**
@@ -129,6 +134,22 @@ export class SharedState implements StateMachine {
     return { ...ref, muted: false, deafened: false, role: role === Role.UNSPECIFIED ? Role.GUEST : role };
   }
 
+  /**
+   * Group commit (group-commit.ts, D136): a post's judgement reads its own
+   * item id (a repeat) and, for a direct post, whether the peer signed in
+   * once; a first sign-in reads its key. Everything else (roles, bans,
+   * invites, edits and deletes of stored messages) may read anything.
+   */
+  touches(bytes: Uint8Array): readonly string[] | null {
+    const decoded = decodeStateRequest(bytes);
+    if (!decoded.ok) return [];
+    const r = decoded.value;
+    if (r.kind === 'user') return [`user:${toHex(r.publicKey)}`];
+    if (r.kind !== 'chat' || r.item.action !== ChatAction.POST) return null;
+    const target = signingTarget(r.item.target);
+    return target?.kind === 'direct' ? [`id:${toHex(r.item.id)}`, `user:${toHex(target.peerKey)}`] : [`id:${toHex(r.item.id)}`];
+  }
+
   async judge(bytes: Uint8Array): Promise<Uint8Array> {
     const decoded = decodeStateRequest(bytes);
     if (!decoded.ok) return encodeStateAnswer(answer(ErrorCode.BAD_REQUEST, `bad request (${decoded.error.code})`));
@@ -139,7 +160,7 @@ export class SharedState implements StateMachine {
     }
     if (r.kind === 'chat') {
       const v = await this.#chat!.decide(this.#member(r.member), r.item);
-      return encodeStateAnswer(answer(v.code, v.detail, { seq: v.seq, denial: (v.denial as StateAnswer['denial']) ?? null }));
+      return encodeStateAnswer(answer(v.code, v.detail, { seq: v.seq, denial: (v.denial as StateAnswer['denial']) ?? null, retryAfterMs: v.retryAfterMs ?? 0 }));
     }
     const { records, relayPublicKey, guests, clock, users } = this.#deps;
     const now = clock.now();

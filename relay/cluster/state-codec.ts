@@ -48,6 +48,8 @@ export interface StateAnswer {
   /** The end of a temporary refusal (a ban). */
   readonly untilMs: number;
   readonly denial: PermissionDenial | null;
+  /** RATE_LIMITED: ms to wait (the writer's bucket; a duration, not a time, since the relays' clocks differ). Absent on the wire: 0. */
+  readonly retryAfterMs?: number;
 }
 
 /** The log position and answer the writer replies with; null: it could not judge (CLUSTER_UNAVAILABLE). */
@@ -126,7 +128,7 @@ export function decodeStateEntry(data: Uint8Array): Decoded<StateEntry> {
 
 /** An answer's bytes. */
 export function encodeStateAnswer(a: StateAnswer): Uint8Array {
-  return encode({ code: a.code, d: a.detail, s: a.seq, u: a.untilMs, den: a.denial ? b64(toBinary(PermissionDenialSchema, a.denial)) : null });
+  return encode({ code: a.code, d: a.detail, s: a.seq, u: a.untilMs, den: a.denial ? b64(toBinary(PermissionDenialSchema, a.denial)) : null, ...(a.retryAfterMs ? { w: a.retryAfterMs } : {}) });
 }
 
 /** Parses an answer. */
@@ -139,6 +141,7 @@ export function decodeStateAnswer(data: Uint8Array): Decoded<StateAnswer> {
       seq: int(root.s, 'seq'),
       untilMs: int(root.u, 'until'),
       denial: den ? proto(() => fromBinary(PermissionDenialSchema, den), 'denial') : null,
+      ...(root.w === undefined ? {} : { retryAfterMs: int(root.w, 'retry after') }),
     };
   });
 }

@@ -26,6 +26,8 @@ import type { RelayEvents } from '../events.ts';
 import type { StoreTable } from '../storage/store-table.ts';
 import type { OpRoute } from '../tree/replication.ts';
 import { decodeStateReply, encodeStateReply } from './state-codec.ts';
+import { decodeStateBatch } from './state-batch.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { ClusterNames, ResolvedClusterOptions } from './options.ts';
 
 /** What the log drives: judging requests (on the writer) and applying entries (everywhere). */
@@ -34,6 +36,12 @@ export interface StateMachine {
   judge(request: Uint8Array): Promise<Uint8Array>;
   /** Applies one entry of the log here (durable, then shown to local clients). Applying an entry twice must change nothing the second time. */
   apply(entry: Uint8Array): Promise<void>;
+  /**
+   * What judging `request` reads that an earlier request's change could
+   * alter (group-commit.ts); null, or no method: anything, so it is judged
+   * alone. Requests touching nothing in common share one append.
+   */
+  touches?(request: Uint8Array): readonly string[] | null;
 }
 
 /** The part of the cluster the state log uses. */
@@ -50,6 +58,8 @@ export function stateNames(names: ClusterNames): { stream: string; subject: stri
 }
 
 const POSITION = 'seq';
+/** Backlog entries applied between two writes of the position. */
+const BACKLOG_RUN = 512;
 
 /** See the module comment. Create with {@link StateLog.open}, {@link StateLog.bind} the machine, then {@link StateLog.start}. */
 export class StateLog {
@@ -63,9 +73,8 @@ export class StateLog {
   #waiters: Array<{ seq: number; resolve: () => void }> = [];
   /** Applies run one at a time, in log order (the follower's and the writer's own). */
   #applying: Promise<void> = Promise.resolve();
-  /** Judgements run one at a time on the writer. */
-  #judging: Promise<unknown> = Promise.resolve();
-  #inJudge = false;
+  /** Judgements run one at a time on the writer; their entries share appends. */
+  readonly #group: GroupCommit;
   /** The writer has read the log to its end since it became the writer. */
   #ready = false;
   #sub: Subscription | null = null;
@@ -80,6 +89,15 @@ export class StateLog {
     this.#position = position;
     this.#seq = position.get(POSITION) ?? 0;
     this.#events = events;
+    this.#group = new GroupCommit({
+      judge: (request) => this.#judge(request),
+      touches: (request) => this.#machine?.touches?.(request) ?? null,
+      ready: () => this.#catchUp(),
+      append: (frame) => this.#append(frame),
+      // Room for the headers (expected stream and sequence) besides the payload.
+      maxFrameBytes: () => (cluster.nc.info?.max_payload ?? 1024 * 1024) - 4096,
+      maxRequests: cluster.options.stateBatchMax,
+    });
   }
 
   /** Makes sure the stream exists; the position is read from `position` (a table of the relay's store). */
@@ -128,10 +146,7 @@ export class StateLog {
    */
   async submit(request: Uint8Array): Promise<Uint8Array | null> {
     const route = this.#cluster.route();
-    if (route === 'local') {
-      const judged = await this.#judgeHere(request);
-      return judged?.reply ?? null;
-    }
+    if (route === 'local') return this.#group.submit(request);
     if (route !== 'forward') return null;
     try {
       const msg = await this.#cluster.nc.request(this.#names.submit, request, { timeout: this.#cluster.options.requestTimeoutMs });
@@ -144,16 +159,25 @@ export class StateLog {
     }
   }
 
-  /** Inside a judgement only: appends `entry` after the last one (fenced), then applies it here. Rejects when refused or NATS is away. */
-  async commit(entry: Uint8Array): Promise<void> {
-    if (!this.#inJudge) throw new Error('commit outside a judgement');
+  /** Inside a judgement only: the change goes into the log (with others judged meanwhile); resolves once durable and applied here. Rejects when refused or NATS is away. */
+  commit(entry: Uint8Array): Promise<void> {
+    return this.#group.commit(entry);
+  }
+
+  /** Appends and entries appended since start (one append carries a whole group-commit batch). */
+  get appendStats(): { readonly appends: number; readonly entries: number } {
+    return { ...this.#group.stats };
+  }
+
+  /** One frame after the last entry (fenced), then applied here. */
+  async #append(frame: Uint8Array): Promise<void> {
     const after = this.#seq;
     try {
-      const ack = await this.#js.publish(this.#names.subject, entry, {
+      const ack = await this.#js.publish(this.#names.subject, frame, {
         expect: { lastSequence: after, streamName: this.#names.stream },
         timeout: this.#cluster.options.requestTimeoutMs,
       });
-      await this.#applyAt(ack.seq, entry);
+      await this.#applyAt(ack.seq, frame);
     } catch (error) {
       // Another relay appended (this one is behind) or NATS is away: read the log again before judging anything.
       this.#ready = false;
@@ -161,29 +185,30 @@ export class StateLog {
     }
   }
 
-  async #judgeHere(request: Uint8Array): Promise<{ reply: Uint8Array; seq: number } | null> {
-    const task = this.#judging.then(async () => {
-      const machine = this.#machine;
-      if (!machine || this.#cluster.route() !== 'local') return null;
-      try {
-        if (!this.#ready) {
-          const jsm = await jetstreamManager(this.#cluster.nc, { timeout: this.#cluster.options.requestTimeoutMs });
-          // Bounded: a follower that cannot read the log now must not hold every later request in the queue.
-          if (!(await this.#within(this.reached((await jsm.streams.info(this.#names.stream)).state.last_seq)))) return null;
-          this.#ready = true;
-        }
-        this.#inJudge = true;
-        const reply = await machine.judge(request);
-        return { reply, seq: this.#seq };
-      } catch (error) {
-        this.#events.emit('internal-error', { where: 'cluster state judge', error });
-        return null;
-      } finally {
-        this.#inJudge = false;
-      }
-    });
-    this.#judging = task.catch(() => {});
-    return task;
+  /** Before a batch: the writer has the log to its end since it became the writer. */
+  async #catchUp(): Promise<boolean> {
+    if (this.#ready) return true;
+    try {
+      const jsm = await jetstreamManager(this.#cluster.nc, { timeout: this.#cluster.options.requestTimeoutMs });
+      // Bounded: a follower that cannot read the log now must not hold every later request in the queue.
+      if (!(await this.#within(this.reached((await jsm.streams.info(this.#names.stream)).state.last_seq)))) return false;
+      this.#ready = true;
+      return true;
+    } catch (error) {
+      this.#events.emit('internal-error', { where: 'cluster state judge', error });
+      return false;
+    }
+  }
+
+  async #judge(request: Uint8Array): Promise<Uint8Array | null> {
+    const machine = this.#machine;
+    if (!machine || this.#cluster.route() !== 'local') return null;
+    try {
+      return await machine.judge(request);
+    } catch (error) {
+      this.#events.emit('internal-error', { where: 'cluster state judge', error });
+      return null;
+    }
   }
 
   /** True when `p` settles within the request timeout. */
@@ -208,20 +233,27 @@ export class StateLog {
     this.#sub = this.#cluster.nc.subscribe(this.#names.submit, {
       callback: (error, msg) => {
         if (error) return;
-        void this.#judgeHere(msg.data).then((judged) => msg.respond(encodeStateReply(judged)));
+        void this.#group.submit(msg.data).then((reply) => msg.respond(encodeStateReply(reply === null ? null : { reply, seq: this.#seq })));
       },
     });
   }
 
-  /** Applies entry `seq` unless already held, then records the position; in order with every other apply. */
-  #applyAt(seq: number, entry: Uint8Array): Promise<void> {
+  /**
+   * Applies entry `seq` unless already held, then records the position
+   * (unless `record` is false: a follower reading a backlog records it once
+   * per run of entries); in order with every other apply.
+   */
+  #applyAt(seq: number, entry: Uint8Array, record = true): Promise<void> {
     const task = this.#applying.then(async () => {
       if (seq <= this.#seq) return;
       if (seq !== this.#seq + 1) throw new Error(`state log gap: at ${this.#seq}, got ${seq}`);
-      await this.#machine!.apply(entry);
+      const entries = decodeStateBatch(entry);
+      // Only relays write the log: a frame this relay cannot read (another version) is reported and skipped, never a stall.
+      if (!entries.ok) this.#events.emit('internal-error', { where: 'cluster state log', error: new Error(`undecodable frame ${seq}: ${entries.error.detail}`) });
+      else for (const e of entries.value) await this.#machine!.apply(e);
       // Not synced: LevelDB's log keeps writes in order, so the position never outlives the effects written before it,
-      // and a position lost in a crash only makes this relay apply an entry again (which changes nothing).
-      await this.#position.set(POSITION, seq);
+      // and a position lost in a crash (or not yet recorded in a backlog) only makes this relay apply entries again (which changes nothing).
+      if (record) await this.#position.set(POSITION, seq);
       this.#seq = seq;
       const waiting = this.#waiters;
       this.#waiters = waiting.filter((w) => w.seq > seq);
@@ -238,11 +270,15 @@ export class StateLog {
         const messages = await consumer.consume({ max_messages: 256 });
         this.#messages = messages;
         if (this.#stopped) break;
+        let unrecorded = 0;
         for await (const m of messages) {
           if (m.seq <= this.#seq) continue;
           // The store is behind what was delivered (a failed apply): start again from the store's position.
           if (m.seq > this.#seq + 1) break;
-          await this.#applyAt(m.seq, m.data);
+          // A backlog (more delivered behind this one): the position is written once per run, not per entry.
+          const record = m.info.pending === 0 || ++unrecorded >= BACKLOG_RUN;
+          if (record) unrecorded = 0;
+          await this.#applyAt(m.seq, m.data, record);
         }
         messages.stop();
       } catch (error) {

@@ -27,7 +27,7 @@ export interface RelayCluster {
 }
 
 /** Starts NATS and `count` relays r1..rN; `leaseTtlMs` short so failover tests are quick. */
-export async function startRelayCluster(count: number, options: { leaseTtlMs?: number; requestTimeoutMs?: number; relay?: Partial<RelayOptions> } = {}): Promise<RelayCluster> {
+export async function startRelayCluster(count: number, options: { leaseTtlMs?: number; requestTimeoutMs?: number; stateBatchMax?: number; relay?: Partial<RelayOptions> } = {}): Promise<RelayCluster> {
   const nats = await startNatsServer();
   const dir = await mkdtemp(join(tmpdir(), 'parley-org-'));
   const keyFile = join(dir, 'org-key.pem');
@@ -41,7 +41,7 @@ export async function startRelayCluster(count: number, options: { leaseTtlMs?: n
       ...options.relay,
       ...extra,
       // A public URL nobody connects to: what the relay list carries (in-process relays learn their port only once listening).
-      cluster: { servers, name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: options.requestTimeoutMs ?? 2_000, publicUrl: `ws://${id}.invalid/ws` },
+      cluster: { servers, name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: options.requestTimeoutMs ?? 2_000, publicUrl: `ws://${id}.invalid/ws`, ...(options.stateBatchMax ? { stateBatchMax: options.stateBatchMax } : {}) },
     });
     relays.push(r);
     return r;

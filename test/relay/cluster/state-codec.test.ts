@@ -43,13 +43,17 @@ const entry: fc.Arbitrary<StateEntry> = fc.oneof(
   fc.record({ kind: fc.constant('chat' as const), change: fc.record({ kind: fc.constant('post' as const), conv: fc.string({ maxLength: 40 }), author: keyHex, message }) }),
   fc.record({ kind: fc.constant('chat' as const), change: fc.record({ kind: fc.constant('change' as const), conv: fc.string({ maxLength: 40 }), author: keyHex, seq: fc.nat(), itemId: bytes, message }) }),
 );
-const answer = fc.record({
-  code: fc.nat({ max: 200 }),
-  detail: fc.string({ maxLength: 40 }),
-  seq: fc.nat(),
-  untilMs: count,
-  denial: fc.option(fc.string({ maxLength: 20 }).map((roomId) => create(PermissionDenialSchema, { roomId })), { nil: null }),
-});
+const answer = fc.record(
+  {
+    code: fc.nat({ max: 200 }),
+    detail: fc.string({ maxLength: 40 }),
+    seq: fc.nat(),
+    untilMs: count,
+    denial: fc.option(fc.string({ maxLength: 20 }).map((roomId) => create(PermissionDenialSchema, { roomId })), { nil: null }),
+    retryAfterMs: fc.integer({ min: 1, max: 2 ** 31 }),
+  },
+  { requiredKeys: ['code', 'detail', 'seq', 'untilMs', 'denial'] },
+);
 const decoders = [decodeStateRequest, decodeStateEntry, decodeStateAnswer, decodeStateReply];
 
 describe('state log codecs', () => {
