@@ -143,6 +143,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         const stored = records.role(keyHex)?.role;
         return stored === 'admin' ? Role.ADMIN : stored === 'member' ? Role.MEMBER : store.user(keyHex) ? Role.GUEST : null;
       },
+      ...(shared ? { shared: shared.tokenHooks } : {}),
     });
     roomOfKey = (keyHex) => perms.service.roomOfKey(keyHex);
     const chat = new ChatService({
@@ -199,7 +200,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     // A role decides what someone may see: the visibility classes follow once it is applied to the sessions.
     const onRoleApplied = (): void => queueMicrotask(() => rooms.refreshVisibility());
     const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser, onRoleApplied, ...shared?.adminHooks, ...(cluster?.moderation ? { remote: cluster.moderation } : {}) });
-    await shared?.start(admin, chat);
+    await shared?.start(admin, chat, perms.tokens);
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({
       relayPublicKey: identity.publicKey,
