@@ -309,7 +309,10 @@ export class Roster implements AdminDirectory {
     const { presence } = this.#deps;
     const had = presence.member(sessionId);
     if (!member) {
-      if (had && presence.remove(sessionId)) this.#fanout.send({ case: 'userLeft', value: { sessionId } }, undefined, had.roomId);
+      if (had && presence.remove(sessionId)) {
+        this.#fanout.send({ case: 'userLeft', value: { sessionId } }, undefined, had.roomId);
+        this.#deps.events.emit('remote-left', { sessionId, from: had.roomId, to: null });
+      }
       return;
     }
     const roomId = presence.hasRoom(member.roomId) ? member.roomId : this.#defaultRoomId();
@@ -324,8 +327,10 @@ export class Roster implements AdminDirectory {
     if (had.role !== member.role) presence.setRole(sessionId, member.role);
     const now = presence.member(sessionId);
     if (!now) return;
-    if (had.roomId !== now.roomId) this.#announceMove(now, had.roomId, false);
-    else this.#fanout.send({ case: 'userUpdated', value: { user: now } }, undefined, now.roomId);
+    if (had.roomId !== now.roomId) {
+      this.#announceMove(now, had.roomId, false);
+      this.#deps.events.emit('remote-left', { sessionId, from: had.roomId, to: now.roomId });
+    } else this.#fanout.send({ case: 'userUpdated', value: { user: now } }, undefined, now.roomId);
   }
 
   /**
