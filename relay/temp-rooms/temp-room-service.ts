@@ -166,6 +166,8 @@ export class TempRoomService {
     if (had && had.parent === room.parent) perms.treeChanged([room.id]);
     else perms.treeChanged();
     this.broadcast();
+    // Their presence may have come first (shown in the default room until now).
+    if (!had) this.#deps.roster.remoteRoomAdded(room.id);
   }
 
   /** Cluster: another relay's room is gone (emptied, or its owner died and its record expired): whoever is in it here goes to its parent. */
