@@ -25,7 +25,7 @@ import { createStaticHandler } from './connection/http-static.ts';
 import { createOpsHandler, writeAdminEndpoint } from './ops/index.ts';
 import { relayOps } from './ops/relay-ops.ts';
 import { loadOrCreateIdentity } from './access/identity.ts';
-import { clusterHandle, joinCluster, readOrgKey, SharedState } from './cluster/index.ts';
+import { clusterHandle, joinCluster, readOrgKey, SharedState, TempSync } from './cluster/index.ts';
 import type { Cluster } from './cluster/index.ts';
 import { attachLogger } from './ops/log.ts';
 import { resolveOptions } from './options.ts';
@@ -46,7 +46,7 @@ import { SignaturePool, TreeService } from './tree/index.ts';
 import { createPermissions, RoomInvites, RoomPasswords } from './perms/index.ts';
 import { toHex } from '../proto/bytes.ts';
 import { Visibility } from './visibility/visibility.ts';
-import { attachTempRooms, DEFAULT_TEMP_LIMITS, TempRegistry } from './temp-rooms/index.ts';
+import { attachTempRooms, DEFAULT_TEMP_LIMITS, randomTempVoiceId, TempRegistry } from './temp-rooms/index.ts';
 import { readMembers } from '../crdt/index.ts';
 import type { TlsManager } from './tls/index.ts';
 import { WS_PATH } from './relay.ts';
@@ -70,6 +70,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   let plane: VoicePlane | undefined;
   let tls: TlsManager | undefined;
   let cluster: Cluster | undefined;
+  let tempSync: TempSync | undefined;
 
   try {
     if (opts.tls) {
@@ -108,8 +109,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const presence = new Presence(tree.rooms);
     // Late-bound: the visibility classes follow the tree service's documents, which come after the roster.
     const docs: { tree?: TreeService } = {};
-    // Temporary rooms live only here, in memory (relay/temp-rooms/): a restart starts with none.
-    const tempRegistry = new TempRegistry(DEFAULT_TEMP_LIMITS, () => `tmp-${randomBytes(8).toString('hex')}`);
+    // Temporary rooms live only in memory (relay/temp-rooms/; in a cluster also in a memory KV bucket, D135): a restart starts with none.
+    tempSync = cluster ? await TempSync.open(cluster, (error) => events.emit('internal-error', { where: 'cluster temp rooms', error })) : undefined;
+    const tempRegistry = new TempRegistry(DEFAULT_TEMP_LIMITS, () => `tmp-${randomBytes(8).toString('hex')}`, cluster ? randomTempVoiceId : undefined);
     const visibility = new Visibility({
       visibleAs: (roomId) => tempRegistry.resolve(roomId),
       memberOf: (s) => (s.sessionId === undefined ? undefined : presence.member(s.sessionId)),
@@ -143,6 +145,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         const stored = records.role(keyHex)?.role;
         return stored === 'admin' ? Role.ADMIN : stored === 'member' ? Role.MEMBER : store.user(keyHex) ? Role.GUEST : null;
       },
+      ...(shared ? { shared: shared.tokenHooks } : {}),
     });
     roomOfKey = (keyHex) => perms.service.roomOfKey(keyHex);
     const chat = new ChatService({
@@ -178,10 +181,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
 
     const rooms = (docs.tree = tree.attach(presence, roster, stats, visibility));
-    const tempRooms = attachTempRooms({ registry: tempRegistry, presence, roster, perms: perms.service, stats, sees, events, gone: (roomId) => chat.forgetLive(roomId) });
+    const tempRooms = attachTempRooms({ registry: tempRegistry, presence, roster, perms: perms.service, stats, sees, events, gone: (roomId) => chat.forgetLive(roomId), ...(tempSync ? { shared: tempSync } : {}) });
     // A temporary room is not in the tree: its join is RoomEntry's see/enter checks, then presence.
     perms.attachTree(rooms, (session, msg) => (tempRegistry.has(msg.roomId) ? roster.join(session, msg) : rooms.joinRoom(session, msg)));
     await cluster?.attach(rooms, roster);
+    await tempSync?.bind(tempRooms);
     events.on('grants-changed', () => rooms.refreshVisibility());
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));
@@ -199,7 +203,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     // A role decides what someone may see: the visibility classes follow once it is applied to the sessions.
     const onRoleApplied = (): void => queueMicrotask(() => rooms.refreshVisibility());
     const admin = new AdminService({ relayPublicKey: identity.publicKey, records, directory: roster, clock, events, permit: perms.adminPermit, moveUser: perms.moveUser, onRoleApplied, ...shared?.adminHooks, ...(cluster?.moderation ? { remote: cluster.moderation } : {}) });
-    await shared?.start(admin, chat);
+    await shared?.start(admin, chat, perms.tokens);
     const lossReports = new LossReports({ presence, sessionById: (id) => roster.sessionById(id), stats, clock });
     const handshake = new Handshake({
       relayPublicKey: identity.publicKey,
@@ -356,6 +360,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       await plane?.close();
       await rooms.drain();
       await shared?.close();
+      await tempSync?.close();
       await cluster?.close();
       await verifier.close();
       wss.close();
@@ -388,6 +393,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       cluster: cluster && shared ? clusterHandle(cluster, shared) : undefined,
     };
   } catch (error) {
+    await tempSync?.close();
     await cluster?.close();
     await tls?.close();
     await plane?.close();

@@ -43,6 +43,8 @@ export interface RelayEventPayloads {
   renamed: { readonly sessionId: number; readonly displayName: string };
   /** A session moved to another room. */
   'room-changed': { readonly sessionId: number; readonly from: string; readonly to: string };
+  /** Cluster: a user shown from another relay left room `from` (moved, to `to`, or gone: null). Not a local move: nothing here acts for that session. */
+  'remote-left': { readonly sessionId: number; readonly from: string; readonly to: string | null };
   /** An admin changed a signed-in session's role (per-room permissions are re-evaluated). */
   'role-changed': { readonly sessionId: number };
   /** A batch of room-tree ops is durable and applied: these rooms were added, changed or deleted. */

@@ -8,5 +8,6 @@ export { clusterHandle, joinCluster } from './join.ts';
 export type { ClusterStatus } from './cluster.ts';
 export type { ClusterHandle } from './join.ts';
 export { SharedState } from './shared-state.ts';
+export { TempSync } from './temp-sync.ts';
 export type { SharedStateDeps } from './shared-state.ts';
 export type { CrossVoiceDrop, CrossVoiceStats } from './cross-voice.ts';

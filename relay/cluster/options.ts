@@ -83,6 +83,10 @@ export interface ClusterNames {
   readonly relaysBucket: string;
   /** Core NATS subject prefix of remote kicks, moves and presence probes: relay `x` answers on `<prefix>.x`. */
   readonly moderationSubjectPrefix: string;
+  /** KV bucket of temporary rooms (memory storage, one key per room: `<owner relay>.<room id>`). */
+  readonly tempBucket: string;
+  /** Core NATS subject prefix of edits of a temporary room sent to its owner: relay `x` answers on `<prefix>.x`. */
+  readonly tempSubjectPrefix: string;
 }
 
 /** Names for cluster `name`. */
@@ -96,5 +100,7 @@ export function clusterNames(name: string): ClusterNames {
     linkSubjectPrefix: `parley.${name}.rtc`,
     relaysBucket: `parley-${name}-relays`,
     moderationSubjectPrefix: `parley.${name}.mod`,
+    tempBucket: `parley-${name}-temp`,
+    tempSubjectPrefix: `parley.${name}.temp`,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Roles, bans, invites and chat across the relays of a cluster: what the
+ * Roles, bans, invites, chat and room passwords across the relays of a cluster: what the
  * requests and entries of the state log (state-log.ts) mean. Each relay's
  * admin service, chat service and handshake hand their state-changing work
  * here (the hooks below); it goes to the writer, which judges it once with
@@ -7,7 +7,8 @@
  * code a single relay runs: AdminService.decide, ChatService.decide,
  * decideAdmission), commits the resulting change to the log, and every relay
  * applies it: records or chat store written, then its own sessions told (a
- * banned key put out at once, a role applied, the message delivered).
+ * banned key put out at once, a role applied, the message delivered, a
+ * room password or grant stored and the key's rooms re-evaluated).
  */
 import { ChatAction, encodeInvite, ErrorCode, Role, signingTarget } from '../../proto/index.ts';
 import type { AdminRequest, ChatItem } from '../../proto/index.ts';
@@ -18,8 +19,9 @@ import type { AdminOutcome } from '../access/admin.ts';
 import type { ChatChange, ChatService, ChatVerdict } from '../chat/index.ts';
 import type { Clock } from '../options.ts';
 import type { Member } from '../presence/presence.ts';
+import type { RoomTokens, SharedTokens, TokenAnswer, TokenChange } from '../perms/index.ts';
 import { decodeStateAnswer, decodeStateEntry, decodeStateRequest, encodeStateAnswer, encodeStateEntry, encodeStateRequest } from './state-codec.ts';
-import type { MemberRef, StateAnswer } from './state-codec.ts';
+import type { MemberRef, StateAnswer, StateRequest } from './state-codec.ts';
 import { StateLog } from './state-log.ts';
 import type { StateCluster, StateMachine } from './state-log.ts';
 import type { Store } from '../storage/store.ts';
@@ -47,6 +49,7 @@ export class SharedState implements StateMachine {
   readonly #events: TypedEmitter<RelayEvents>;
   #admin: AdminService | null = null;
   #chat: ChatService | null = null;
+  #tokens: RoomTokens | null = null;
 
   private constructor(log: StateLog, events: TypedEmitter<RelayEvents>, deps: SharedStateDeps) {
     this.#log = log;
@@ -63,9 +66,10 @@ export class SharedState implements StateMachine {
   }
 
   /** Binds the services whose state is shared (built with this object's hooks) and resolves once the log as it is now is applied here. */
-  start(admin: AdminService, chat: ChatService): Promise<void> {
+  start(admin: AdminService, chat: ChatService, tokens: RoomTokens): Promise<void> {
     this.#admin = admin;
     this.#chat = chat;
+    this.#tokens = tokens;
     return this.#log.start();
   }
 
@@ -115,6 +119,16 @@ export class SharedState implements StateMachine {
     return { forward: this.#forwardChat, commit: this.#commitChat };
   }
 
+  /** The room-entry hooks (relay/perms/room-tokens.ts) that make room passwords, grants and room invite uses shared. */
+  get tokenHooks(): SharedTokens {
+    const asToken = (a: StateAnswer): TokenAnswer => ({ code: a.code, message: a.detail, ...(a.denial ? { denial: a.denial as TokenAnswer['denial'] } : {}), ...(a.roomId ? { roomId: a.roomId } : {}) });
+    return {
+      setPassword: async (me, roomId, group, hash) => asToken(await this.#submit({ kind: 'room-password', member: refOf(me), roomId, group, hash })),
+      grantPassword: async (me, groupKey, salt) => asToken(await this.#submit({ kind: 'room-grant', member: refOf(me), groupKey, salt })),
+      redeemInvite: async (me, invite) => asToken(await this.#submit({ kind: 'room-invite', member: refOf(me), invite })),
+    };
+  }
+
   /** AdminService `commit` (on the writer, inside a judgement). */
   readonly #commitAccess = (changes: readonly AccessChange[]): Promise<void> => this.#log.commit(encodeStateEntry({ kind: 'access', changes }));
 
@@ -162,6 +176,7 @@ export class SharedState implements StateMachine {
       const v = await this.#chat!.decide(this.#member(r.member), r.item);
       return encodeStateAnswer(answer(v.code, v.detail, { seq: v.seq, denial: (v.denial as StateAnswer['denial']) ?? null, retryAfterMs: v.retryAfterMs ?? 0 }));
     }
+    if (r.kind === 'room-password' || r.kind === 'room-grant' || r.kind === 'room-invite') return encodeStateAnswer(await this.#judgeToken(r));
     const { records, relayPublicKey, guests, clock, users } = this.#deps;
     const now = clock.now();
     if (r.kind === 'user') {
@@ -173,6 +188,25 @@ export class SharedState implements StateMachine {
     const changes = admissionChanges(r.publicKey, admission, records, now);
     if (changes.length > 0) await this.#commitAccess(changes);
     return encodeStateAnswer(answer(ErrorCode.UNSPECIFIED));
+  }
+
+  /** Room passwords and token groups: the same decisions as on one relay (RoomTokens), made here once for every relay. */
+  async #judgeToken(r: Extract<StateRequest, { kind: 'room-password' | 'room-grant' | 'room-invite' }>): Promise<StateAnswer> {
+    const tokens = this.#tokens!;
+    const member = this.#member(r.member);
+    const keyHex = toHex(r.member.publicKey);
+    let decided: { answer: TokenAnswer; change: TokenChange | null };
+    if (r.kind === 'room-password') {
+      const a = tokens.decideSet(member, r.roomId, r.group);
+      decided = { answer: a, change: a.code === ErrorCode.UNSPECIFIED ? { kind: 'password', groupKey: `${r.roomId}/${r.group}`, hash: r.hash } : null };
+    } else if (r.kind === 'room-grant') {
+      decided = tokens.decidePasswordGrant(keyHex, r.groupKey, r.salt);
+    } else {
+      decided = tokens.decideRedeem(keyHex, r.invite);
+    }
+    if (decided.change) await this.#log.commit(encodeStateEntry({ kind: 'token', change: decided.change }));
+    const a = decided.answer;
+    return answer(a.code, a.message, { denial: (a.denial as StateAnswer['denial']) ?? null, ...(a.roomId ? { roomId: a.roomId } : {}) });
   }
 
   async apply(bytes: Uint8Array): Promise<void> {
@@ -187,6 +221,10 @@ export class SharedState implements StateMachine {
       const publicKeyHex = toHex(e.publicKey);
       // Known already (signed in here meanwhile): what this relay saw is newer.
       if (!this.#deps.users.user(publicKeyHex)) this.#deps.users.saveUser({ publicKeyHex, displayName: e.displayName, lastRoomId: '', firstSeenMs: e.atMs, lastSeenMs: e.atMs });
+      return;
+    }
+    if (e.kind === 'token') {
+      await this.#tokens!.apply(e.change);
       return;
     }
     if (e.kind === 'access') {

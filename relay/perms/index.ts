@@ -23,11 +23,15 @@ import type { PermsRoster } from './permission-service.ts';
 import { RoomEntry } from './room-entry.ts';
 import type { RoomInvites } from './room-invites.ts';
 import type { RoomPasswords } from './room-passwords.ts';
+import { RoomTokens } from './room-tokens.ts';
+import type { SharedTokens } from './room-tokens.ts';
 
 export { PermissionService, permRole } from './permission-service.ts';
 export type { Denial } from './denial.ts';
 export { RoomPasswords } from './room-passwords.ts';
 export { RoomInvites } from './room-invites.ts';
+export { RoomTokens } from './room-tokens.ts';
+export type { SharedTokens, TokenAnswer, TokenChange } from './room-tokens.ts';
 
 /** Dependencies of {@link createPermissions}. */
 export interface PermissionsDeps {
@@ -48,11 +52,15 @@ export interface PermissionsDeps {
   readonly roleOfKey: (keyHex: string) => Role | null;
   /** Rooms evaluated beside the tree's: the temporary rooms (relay/temp-rooms/), never stored. */
   readonly extraRooms?: () => readonly RoomRecord[];
+  /** Cluster: room passwords, grants and room invite uses go through the writer (relay/cluster/shared-state.ts). */
+  readonly shared?: SharedTokens;
 }
 
 /** What the relay wires in. */
 export interface Permissions {
   readonly service: PermissionService;
+  /** Token-group decisions and changes (the cluster's writer judges and every relay applies with these). */
+  readonly tokens: RoomTokens;
   readonly chatPolicy: ChatPolicy;
   /** Who may share files in a room (`share-files`). */
   readonly filePolicy: FilePolicy;
@@ -87,7 +95,11 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
   const service = new PermissionService({ presence, roster, events, rooms: () => withExtra(tree.rooms, deps.extraRooms?.() ?? []), passwordGroupsOf: (k) => passwords.grantsOf(k) });
   const onError = (where: string, error: unknown): void => events.emit('internal-error', { where, error });
   const { invites, relayPublicKey, now, roleOfKey } = deps;
-  const entry = new RoomEntry({ perms: service, presence, passwords, lockout: deps.lockout, stats: deps.stats, proceed: (s, m) => join(s, m), onError, invites, relayPublicKey, now, roleOfKey });
+  const tokens = new RoomTokens({ perms: service, passwords, invites, relayPublicKey, now, roleOfKey });
+  const entry = new RoomEntry({
+    perms: service, presence, passwords, lockout: deps.lockout, stats: deps.stats, proceed: (s, m) => join(s, m), onError, invites, relayPublicKey, now, tokens,
+    ...(deps.shared ? { shared: deps.shared } : {}),
+  });
 
   events.on('authenticated', (e) => service.refresh(e.sessionId));
   events.on('room-changed', (e) => service.refresh(e.sessionId));
@@ -101,6 +113,7 @@ export function createPermissions(deps: PermissionsDeps): Permissions {
 
   return {
     service,
+    tokens,
     chatPolicy: chatPolicyOf(service),
     filePolicy: filePolicyOf(service),
     chatExplain: chatDenialOf(service),

@@ -12,10 +12,16 @@
  * shared with sign-in (relay/access/lockout.ts). A signed room invite
  * (RedeemRoomInvite, room-invites.ts) admits to a token group the same way,
  * without a secret, and then joins.
+ *
+ * In a cluster ({@link RoomEntryDeps.shared}) the changes go through the
+ * writer (room-tokens.ts): this relay checks the password against the hash
+ * it holds and asks the writer to grant, hashes a new password here and asks
+ * the writer to set it, and passes an invite to the writer, which counts its
+ * use once for the whole organisation. The lock-out stays this relay's.
  */
 import { has, permissionsOf } from '../../perms/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
-import type { JoinRoom, RedeemRoomInvite, Role, SetRoomPassword } from '../../proto/index.ts';
+import type { JoinRoom, RedeemRoomInvite, SetRoomPassword } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import type { AddressLockout } from '../access/lockout.ts';
 import type { Session } from '../connection/client-connection.ts';
@@ -26,7 +32,8 @@ import type { Denial } from './denial.ts';
 import { ancestry } from './perm-state.ts';
 import type { PermissionService } from './permission-service.ts';
 import type { RoomInvites } from './room-invites.ts';
-import type { RoomPasswords } from './room-passwords.ts';
+import { RoomPasswords } from './room-passwords.ts';
+import type { RoomTokens, SharedTokens, TokenAnswer } from './room-tokens.ts';
 
 /** Longest room password accepted, in UTF-8 bytes (password.ts hashes at most this much). */
 export const MAX_ROOM_PASSWORD_BYTES = 1024;
@@ -45,8 +52,10 @@ export interface RoomEntryDeps {
   readonly invites: RoomInvites;
   readonly relayPublicKey: Uint8Array;
   readonly now: () => number;
-  /** The role the relay's records give a key (null: never signed in here). */
-  readonly roleOfKey: (keyHex: string) => Role | null;
+  /** Token-group decisions and changes (shared with the cluster's writer). */
+  readonly tokens: RoomTokens;
+  /** Cluster: token-group changes go to the writer. */
+  readonly shared?: SharedTokens;
 }
 
 /** Sends a PERMISSION_DENIED error carrying `denial`. */
@@ -99,25 +108,42 @@ export class RoomEntry {
       session.sendError(ErrorCode.BAD_REQUEST, `room passwords are at most ${MAX_ROOM_PASSWORD_BYTES} bytes`, 'join_room');
       return;
     }
-    let matched: string | null = null;
+    let matched: { group: string; salt: string } | null = null;
     for (const group of this.#revealable(session, msg.roomId) ? this.passwordGroups(msg.roomId) : []) {
-      if (await passwords.matches(group, msg.password)) {
-        matched = group;
+      const salt = await passwords.match(group, msg.password);
+      if (salt !== null) {
+        matched = { group, salt };
         break;
       }
     }
     const sessionId = session.sessionId;
-    const member = sessionId === undefined ? undefined : presence.member(sessionId);
+    let member = sessionId === undefined ? undefined : presence.member(sessionId);
     if (!member || session.state !== 'authenticated') return;
-    if (matched === null) {
+    const wrong = (): void => {
       const lockedUntil = lockout.recordFailure(session.remoteAddress);
       stats.frame('room-password-wrong', session.connId);
       session.sendError(ErrorCode.PASSWORD_WRONG, 'wrong room password', 'join_room', lockedUntil ?? 0);
+    };
+    if (matched === null) {
+      wrong();
       return;
     }
     const keyHex = toHex(member.publicKey);
-    passwords.grant(keyHex, matched);
-    perms.grantsChanged(keyHex);
+    const { shared } = this.#deps;
+    if (shared) {
+      const a = await shared.grantPassword(member, matched.group, matched.salt);
+      member = sessionId === undefined ? undefined : presence.member(sessionId);
+      if (!member || session.state !== 'authenticated') return;
+      // The password changed on another relay between the check here and the writer's.
+      if (a.code === ErrorCode.PASSWORD_WRONG) return wrong();
+      if (a.code !== ErrorCode.UNSPECIFIED) {
+        session.sendError(a.code, a.message, 'join_room');
+        return;
+      }
+    } else {
+      passwords.grant(keyHex, matched.group);
+      perms.grantsChanged(keyHex);
+    }
     this.#join(session, msg);
   }
 
@@ -177,19 +203,28 @@ export class RoomEntry {
       return;
     }
     const keyHex = toHex(member.publicKey);
+    const refused = (a: TokenAnswer): void => {
+      if (a.code === ErrorCode.ROOM_INVITE_INVALID) lockout.recordFailure(session.remoteAddress);
+      stats.frame('room-invite-refused', session.connId, ErrorCode[a.code]);
+      reply(a.code, a.message);
+    };
+    if (this.#deps.shared) {
+      // The writer checks it against the organisation's counts and rules; its verdict is the same whichever relay asks.
+      const a = await this.#deps.shared.redeemInvite(member, msg.invite);
+      if (session.state !== 'authenticated') return;
+      if (a.code !== ErrorCode.UNSPECIFIED) return refused(a);
+      reply(ErrorCode.UNSPECIFIED, '', a.roomId ?? '');
+      this.#join(session, { roomId: a.roomId ?? '', password: '' } as JoinRoom);
+      return;
+    }
     const checked = invites.check(msg.invite, {
       holds: (groupKey) => passwords.grantsOf(keyHex).has(groupKey) || this.#granting.has(`${keyHex}|${groupKey}`),
       relayPublicKey: this.#deps.relayPublicKey,
       now: this.#deps.now(),
-      mayInvite: (issuerHex, roomId) => this.#mayInvite(issuerHex, roomId),
+      mayInvite: (issuerHex, roomId) => this.#deps.tokens.mayInvite(issuerHex, roomId),
       hasTokenGroup: (roomId, group) => perms.state.rooms.get(roomId)?.acl.groups.some((g) => g.name === group && g.password) ?? false,
     });
-    if (!checked.ok) {
-      if (checked.code === ErrorCode.ROOM_INVITE_INVALID) lockout.recordFailure(session.remoteAddress);
-      stats.frame('room-invite-refused', session.connId, ErrorCode[checked.code]);
-      reply(checked.code, checked.message);
-      return;
-    }
+    if (!checked.ok) return refused(checked);
     const grantKey = `${keyHex}|${checked.groupKey}`;
     const under = this.#granting.get(grantKey);
     if (under) await under;
@@ -208,44 +243,30 @@ export class RoomEntry {
     this.#join(session, { roomId: checked.invite.roomId, password: '' } as JoinRoom);
   }
 
-  /** Whether `issuerHex` may make invites for `roomId` now: `invite` (server-wide, at the root) and `see` there. */
-  #mayInvite(issuerHex: string, roomId: string): boolean {
-    const { perms } = this.#deps;
-    const role = this.#deps.roleOfKey(issuerHex);
-    if (role === null) return false;
-    const room = perms.roomOfKey(issuerHex);
-    return has(perms.permissionsOfKey(issuerHex, role, room, perms.rootId), 'invite') && has(perms.permissionsOfKey(issuerHex, role, room, roomId), 'see');
-  }
-
   /** SetRoomPassword: needs `edit-perms` on the room; the group must be a password group defined there. */
   async setPassword(session: Session, msg: SetRoomPassword): Promise<void> {
-    const { perms, presence, passwords, stats } = this.#deps;
-    const reply = (code: ErrorCode, message: string, denial?: Denial): void =>
-      session.send({ case: 'permsResult', value: { requestId: msg.requestId, code, message, denial, roomId: msg.roomId } });
+    const { presence, passwords, stats, tokens, shared } = this.#deps;
+    const reply = (a: TokenAnswer): void =>
+      session.send({ case: 'permsResult', value: { requestId: msg.requestId, code: a.code, message: a.message, denial: a.denial, roomId: msg.roomId } });
     const member = session.sessionId === undefined ? undefined : presence.member(session.sessionId);
     if (!member) return;
-    const room = perms.state.rooms.get(msg.roomId);
-    if (!room || !has(perms.permissions(member, msg.roomId), 'see')) {
-      reply(ErrorCode.UNKNOWN_ROOM, 'no such room');
-      return;
-    }
-    const d = perms.denial(member, 'edit-perms', msg.roomId);
-    if (d) {
-      stats.frame('permission-denied', session.connId, `edit-perms ${d.ruleId}`);
-      reply(ErrorCode.PERMISSION_DENIED, denialText(d), d);
-      return;
-    }
-    if (!room.acl.groups.some((g) => g.name === msg.group && g.password)) {
-      reply(ErrorCode.BAD_REQUEST, `no password group "${msg.group}" on this room`);
-      return;
+    // Checked here too in a cluster (the same code the writer runs): a refused request costs no scrypt.
+    const a = tokens.decideSet(member, msg.roomId, msg.group);
+    if (a.code !== ErrorCode.UNSPECIFIED) {
+      if (a.denial) stats.frame('permission-denied', session.connId, `edit-perms ${a.denial.ruleId}`);
+      return reply(a);
     }
     if (Buffer.byteLength(msg.password, 'utf8') > MAX_ROOM_PASSWORD_BYTES) {
-      reply(ErrorCode.BAD_REQUEST, `room passwords are at most ${MAX_ROOM_PASSWORD_BYTES} bytes`);
-      return;
+      return reply({ code: ErrorCode.BAD_REQUEST, message: `room passwords are at most ${MAX_ROOM_PASSWORD_BYTES} bytes` });
     }
-    await passwords.set(`${msg.roomId}/${msg.group}`, msg.password);
+    const groupKey = `${msg.roomId}/${msg.group}`;
+    if (shared) {
+      // Hashed here: the password itself never leaves this relay; the writer judges again and logs only the hash.
+      return reply(await shared.setPassword(member, msg.roomId, msg.group, await RoomPasswords.hash(msg.password)));
+    }
+    await passwords.set(groupKey, msg.password);
     // Grants of the old password are gone: people admitted by it are re-evaluated.
-    perms.grantsChanged(null);
-    reply(ErrorCode.UNSPECIFIED, '');
+    this.#deps.perms.grantsChanged(null);
+    reply({ code: ErrorCode.UNSPECIFIED, message: '' });
   }
 }

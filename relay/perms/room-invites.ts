@@ -74,4 +74,9 @@ export class RoomInvites {
   use(idHex: string): Promise<void> {
     return this.#uses.set(idHex, this.uses(idHex) + 1, { durable: true });
   }
+
+  /** Sets the use count (absolute: a cluster applies its writer's count from the log, so applying twice changes nothing). */
+  setUses(idHex: string, uses: number): Promise<void> {
+    return this.#uses.set(idHex, uses, { durable: true });
+  }
 }

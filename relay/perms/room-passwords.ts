@@ -17,14 +17,16 @@ import type { StoreTable } from '../storage/store-table.ts';
 /** Most password groups one key is remembered in (oldest dropped first). */
 export const MAX_GRANTS_PER_KEY = 256;
 
-interface StoredHash {
+/** A stored password hash (hex): what the relay keeps and, in a cluster, what the state log carries (never a client). */
+export interface StoredHash {
   readonly salt: string;
   readonly hash: string;
 }
 
 const HEX = /^[0-9a-f]{2,256}$/;
 
-function parseHash(v: unknown): StoredHash | null {
+/** A {@link StoredHash} from untrusted JSON, or null. */
+export function parseStoredHash(v: unknown): StoredHash | null {
   return isRecord(v) && typeof v.salt === 'string' && typeof v.hash === 'string' && HEX.test(v.salt) && HEX.test(v.hash) ? { salt: v.salt, hash: v.hash } : null;
 }
 
@@ -46,7 +48,7 @@ export class RoomPasswords {
   }
 
   static async open(store: Store): Promise<RoomPasswords> {
-    return new RoomPasswords(await store.table('room-password', parseHash), await store.table('room-grant', parseGrants), await store.table('room-invite-grant', parseGrants));
+    return new RoomPasswords(await store.table('room-password', parseStoredHash), await store.table('room-grant', parseGrants), await store.table('room-invite-grant', parseGrants));
   }
 
   /** Whether `${roomId}/${group}` has a password set. */
@@ -56,12 +58,20 @@ export class RoomPasswords {
 
   /** Sets (or with '' clears) the password of a group; durable when it resolves. Grants already given stay until the password changes. */
   async set(groupKey: string, password: string): Promise<void> {
-    if (password === '') {
-      await this.#hashes.delete(groupKey, { durable: true });
-    } else {
-      const h: PasswordHash = await hashPassword(password);
-      await this.#hashes.set(groupKey, { salt: toHex(h.salt), hash: toHex(h.hash) }, { durable: true });
-    }
+    await this.setHash(groupKey, await RoomPasswords.hash(password));
+  }
+
+  /** The hash to store for `password` (null for '': no password). Salted, so two hashes of one password differ. */
+  static async hash(password: string): Promise<StoredHash | null> {
+    if (password === '') return null;
+    const h: PasswordHash = await hashPassword(password);
+    return { salt: toHex(h.salt), hash: toHex(h.hash) };
+  }
+
+  /** Stores (or with null clears) a group's hash, durably, ending the grants of the password it replaces. */
+  async setHash(groupKey: string, stored: StoredHash | null): Promise<void> {
+    if (stored === null) await this.#hashes.delete(groupKey, { durable: true });
+    else await this.#hashes.set(groupKey, stored, { durable: true });
     // A new or cleared password ends what the old one admitted.
     for (const [keyHex, groups] of [...this.#grants.entries()]) {
       if (groups.includes(groupKey)) this.#store(keyHex, groups.filter((g) => g !== groupKey));
@@ -70,9 +80,27 @@ export class RoomPasswords {
 
   /** Whether `offered` is the password of `groupKey` (constant-time compare; false when none is set). */
   async matches(groupKey: string, offered: string): Promise<boolean> {
+    return (await this.match(groupKey, offered)) !== null;
+  }
+
+  /** The salt (hex) of the hash `offered` matched, or null: names which password admitted, so a grant can be refused once it changed. */
+  async match(groupKey: string, offered: string): Promise<string | null> {
     const stored = this.#hashes.get(groupKey);
-    if (!stored) return false;
-    return verifyPassword({ salt: fromHex(stored.salt), hash: fromHex(stored.hash) }, offered);
+    if (!stored) return null;
+    return (await verifyPassword({ salt: fromHex(stored.salt), hash: fromHex(stored.hash) }, offered)) ? stored.salt : null;
+  }
+
+  /** The salt (hex) of the group's current hash, or null when it has no password. */
+  saltOf(groupKey: string): string | null {
+    return this.#hashes.get(groupKey)?.salt ?? null;
+  }
+
+  /** Remembers, durably, that a password admitted `keyHex` to `groupKey` (a cluster applies grants from its log). */
+  async grantDurable(keyHex: string, groupKey: string): Promise<void> {
+    const groups = this.#grants.get(keyHex) ?? [];
+    if (groups.includes(groupKey)) return;
+    this.#sets.delete(keyHex);
+    await this.#grants.set(keyHex, [...groups, groupKey].slice(-MAX_GRANTS_PER_KEY), { durable: true });
   }
 
   /** The token groups `keyHex` was admitted to, by password or by invite (the Subject's `passwordGroups`). */

@@ -64,6 +64,8 @@ export class Roster implements AdminDirectory {
   };
   /** Cluster: told of every change of a local user (relay/cluster/presence-sync.ts). */
   #observer: ((sessionId: number, member: Member | null) => void) | undefined;
+  /** Cluster: the room each user of another relay is in by its own relay's record, when this relay did not know that room yet (shown in the default room meanwhile). */
+  readonly #remoteClaims = new Map<number, Omit<Member, 'sessionId'>>();
 
   constructor(deps: RosterDeps) {
     this.#deps = deps;
@@ -308,8 +310,13 @@ export class Roster implements AdminDirectory {
   remote(sessionId: number, member: Omit<Member, 'sessionId'> | null): void {
     const { presence } = this.#deps;
     const had = presence.member(sessionId);
+    if (member && !presence.hasRoom(member.roomId)) this.#remoteClaims.set(sessionId, member);
+    else this.#remoteClaims.delete(sessionId);
     if (!member) {
-      if (had && presence.remove(sessionId)) this.#fanout.send({ case: 'userLeft', value: { sessionId } }, undefined, had.roomId);
+      if (had && presence.remove(sessionId)) {
+        this.#fanout.send({ case: 'userLeft', value: { sessionId } }, undefined, had.roomId);
+        this.#deps.events.emit('remote-left', { sessionId, from: had.roomId, to: null });
+      }
       return;
     }
     const roomId = presence.hasRoom(member.roomId) ? member.roomId : this.#defaultRoomId();
@@ -324,8 +331,15 @@ export class Roster implements AdminDirectory {
     if (had.role !== member.role) presence.setRole(sessionId, member.role);
     const now = presence.member(sessionId);
     if (!now) return;
-    if (had.roomId !== now.roomId) this.#announceMove(now, had.roomId, false);
-    else this.#fanout.send({ case: 'userUpdated', value: { user: now } }, undefined, now.roomId);
+    if (had.roomId !== now.roomId) {
+      this.#announceMove(now, had.roomId, false);
+      this.#deps.events.emit('remote-left', { sessionId, from: had.roomId, to: now.roomId });
+    } else this.#fanout.send({ case: 'userUpdated', value: { user: now } }, undefined, now.roomId);
+  }
+
+  /** Cluster: room `roomId` is known here now (another relay's temporary room arrived): users of other relays who are in it there are moved into it here. */
+  remoteRoomAdded(roomId: string): void {
+    for (const [sessionId, claim] of [...this.#remoteClaims]) if (claim.roomId === roomId) this.remote(sessionId, claim);
   }
 
   /**

@@ -17,6 +17,8 @@ export function attachTempRooms(deps: TempRoomDeps & { readonly events: TypedEmi
     if (session) service.sendTo(session);
   });
   events.on('room-changed', (e) => service.left(e.from));
+  // Cluster: someone on another relay left one of this relay's rooms (presence here counts them).
+  events.on('remote-left', (e) => service.left(e.from));
   events.on('connection-closed', (e) => {
     if (e.sessionId !== undefined) service.sweep();
   });

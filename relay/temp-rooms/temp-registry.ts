@@ -5,6 +5,10 @@
  * evaluation record inherits the parent's rules and adds the maker to the
  * room's `admin` group, which a rule gives every room-scoped permission but
  * making rooms (no sub-rooms).
+ *
+ * In a cluster the registry also holds the rooms other relays made (their
+ * owner's id beside them, decision D135): shown and joinable here, but only
+ * their owner removes or edits them.
  */
 import type { RoomRecord } from '../../crdt/index.ts';
 import { ALL, SERVER_WIDE, setOf } from '../../perms/index.ts';
@@ -36,7 +40,10 @@ export interface TempLimits {
 export const DEFAULT_TEMP_LIMITS: TempLimits = Object.freeze({ maxRooms: 256, maxPerMaker: 4 });
 
 /** Temporary rooms' voice ids start here: far above the tree's counter (which starts at 1 and only grows by room creations). */
-const TEMP_VOICE_BASE = 0x4000_0000;
+export const TEMP_VOICE_BASE = 0x4000_0000;
+
+/** A random voice id in the temporary range (a cluster's relays each pick their rooms' ids: random ones do not collide in practice, and a collision is checked). */
+export const randomTempVoiceId = (): number => TEMP_VOICE_BASE + Math.floor(Math.random() * 0x4000_0000);
 
 /** The admin group's rule grants this in the temporary room: everything room-scoped but making (sub-)rooms. */
 const MAKER_PERMS = ALL & ~SERVER_WIDE & ~setOf('make-room', 'make-temp-room');
@@ -57,12 +64,41 @@ export class TempRegistry {
   readonly #rooms = new Map<string, TempRoom>();
   readonly #limits: TempLimits;
   readonly #newId: () => string;
+  readonly #newVoice: () => number;
+  /** Rooms made by another relay of the cluster: room id → that relay's id. */
+  readonly #owners = new Map<string, string>();
   #nextVoice = TEMP_VOICE_BASE;
 
-  /** `newId`: a fresh random room id (injected so tests can name rooms). */
-  constructor(limits: TempLimits, newId: () => string) {
+  /** `newId`: a fresh random room id (injected so tests can name rooms); `newVoice`: a voice id (default: counting up from the base). */
+  constructor(limits: TempLimits, newId: () => string, newVoice?: () => number) {
     this.#limits = limits;
     this.#newId = newId;
+    this.#newVoice = newVoice ?? (() => this.#nextVoice++);
+  }
+
+  /** The relay that made `roomId` when another one did (undefined: made here, or unknown). */
+  ownerOf(roomId: string): string | undefined {
+    return this.#owners.get(roomId);
+  }
+
+  /** Whether `roomId` is a room this relay made (and so removes when it empties). */
+  isOwn(roomId: string): boolean {
+    return this.#rooms.has(roomId) && !this.#owners.has(roomId);
+  }
+
+  /**
+   * Holds (or updates) a room relay `owner` made. Refused ('limit') past the
+   * relay's room limit, or when its id or voice id is a room of another owner
+   * here (a forged or colliding record never replaces a room).
+   */
+  adopt(room: TempRoom, owner: string): CreateResult {
+    const had = this.#rooms.get(room.id);
+    if (had && this.#owners.get(room.id) !== owner) return { ok: false, reason: 'limit' };
+    if (!had && this.#rooms.size >= this.#limits.maxRooms) return { ok: false, reason: 'limit' };
+    for (const r of this.#rooms.values()) if (r.id !== room.id && r.voiceId === room.voiceId) return { ok: false, reason: 'limit' };
+    this.#rooms.set(room.id, room);
+    this.#owners.set(room.id, owner);
+    return { ok: true, room };
   }
 
   has(roomId: string): boolean {
@@ -89,7 +125,10 @@ export class TempRegistry {
     if (mine >= this.#limits.maxPerMaker) return { ok: false, reason: 'limit' };
     let id = this.#newId();
     while (this.#rooms.has(id)) id = this.#newId();
-    const room: TempRoom = { id, name, parent, makerHex, voiceId: this.#nextVoice++, userLimit: 0 };
+    const used = new Set([...this.#rooms.values()].map((r) => r.voiceId));
+    let voiceId = this.#newVoice();
+    while (used.has(voiceId)) voiceId = this.#newVoice();
+    const room: TempRoom = { id, name, parent, makerHex, voiceId, userLimit: 0 };
     this.#rooms.set(id, room);
     return { ok: true, room };
   }
@@ -105,6 +144,7 @@ export class TempRegistry {
 
   /** Forgets a room; true when it was there. */
   remove(roomId: string): boolean {
+    this.#owners.delete(roomId);
     return this.#rooms.delete(roomId);
   }
 

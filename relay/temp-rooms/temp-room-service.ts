@@ -8,6 +8,13 @@
  * Why it cannot leak a hidden room: a temporary room is visible exactly when
  * its parent is (Visibility resolves a temporary id to its parent), and each
  * session's list is filtered with that same `sees` before it is sent.
+ *
+ * In a cluster ({@link TempRoomDeps.shared}, decision D135) the rooms this
+ * relay made are published to the cluster (relay/cluster/temp-sync.ts) and
+ * the other relays' rooms are held here too, shown and joinable like local
+ * ones. The relay that made a room is its owner: it alone removes it (when
+ * nobody on any relay is in it: presence counts other relays' users) and
+ * applies edits, which other relays judge and send to it.
  */
 import { checkRoomName, MAX_USER_LIMIT } from '../../crdt/index.ts';
 import { ErrorCode } from '../../proto/index.ts';
@@ -21,6 +28,23 @@ import type { Roster } from '../presence/roster.ts';
 import type { DropStats } from '../stats.ts';
 import type { TempRegistry, TempRoom } from './temp-registry.ts';
 
+/** An edit of a temporary room, judged here, for its owner to apply. */
+export interface TempRoomEdit {
+  readonly roomId: string;
+  readonly name: string;
+  readonly userLimit: number;
+}
+
+/** Cluster: where this relay's temporary rooms are published, and edits of other relays' rooms are sent. */
+export interface TempShare {
+  /** A room made here was made or changed. */
+  published(room: TempRoom): void;
+  /** A room made here is gone. */
+  removed(roomId: string): void;
+  /** Sends an edit to the owner of the room; false when it could not be applied there (gone, or no answer). */
+  editAt(owner: string, edit: TempRoomEdit): Promise<boolean>;
+}
+
 /** What {@link TempRoomService} needs. */
 export interface TempRoomDeps {
   readonly registry: TempRegistry;
@@ -31,6 +55,8 @@ export interface TempRoomDeps {
   readonly sees: (session: Session, roomId: string) => boolean;
   /** Told of each room as it goes (the chat service forgets its live chat); optional. */
   readonly gone?: (roomId: string) => void;
+  /** Cluster: temporary rooms are shared with the other relays. */
+  readonly shared?: TempShare;
 }
 
 /** See the module comment. */
@@ -77,6 +103,7 @@ export class TempRoomService {
     }
     presence.upsertRoom(registry.record(made.room));
     perms.treeChanged();
+    this.#deps.shared?.published(made.room);
     this.broadcast();
     this.#deps.roster.place(sessionId, made.room.id);
   }
@@ -105,10 +132,54 @@ export class TempRoomService {
       sendDenied(session, denial, 'edit_temp_room');
       return;
     }
-    const room = registry.edit(msg.roomId, name, msg.userLimit);
-    if (room) presence.upsertRoom(registry.record(room));
+    const owner = registry.ownerOf(msg.roomId);
+    if (owner !== undefined) {
+      // Another relay's room: judged here (the same rules and record everywhere), applied by its owner, shown here from its record.
+      void this.#deps.shared?.editAt(owner, { roomId: msg.roomId, name, userLimit: msg.userLimit }).then((ok) => {
+        if (!ok) session.sendError(ErrorCode.CLUSTER_UNAVAILABLE, 'the relay holding this temporary room did not answer; try again', 'edit_temp_room');
+      });
+      return;
+    }
+    this.applyEdit({ roomId: msg.roomId, name, userLimit: msg.userLimit });
+  }
+
+  /** Applies an edit of a room made here (already judged, here or by the relay that received it); false for a room not made here. */
+  applyEdit(edit: TempRoomEdit): boolean {
+    const { registry, presence, perms } = this.#deps;
+    if (!registry.isOwn(edit.roomId)) return false;
+    const room = registry.edit(edit.roomId, edit.name, edit.userLimit);
+    if (!room) return false;
+    presence.upsertRoom(registry.record(room));
     // The permission state names rooms in refusals; its rules did not change, so nobody is re-evaluated.
-    perms.treeChanged([msg.roomId]);
+    perms.treeChanged([edit.roomId]);
+    this.#deps.shared?.published(room);
+    this.broadcast();
+    return true;
+  }
+
+  /** Cluster: relay `owner` made or changed `room` (its record in the cluster). */
+  remoteUpsert(room: TempRoom, owner: string): void {
+    const { registry, presence, perms } = this.#deps;
+    const had = registry.get(room.id);
+    if (!registry.adopt(room, owner).ok) return;
+    presence.upsertRoom(registry.record(room));
+    if (had && had.parent === room.parent) perms.treeChanged([room.id]);
+    else perms.treeChanged();
+    this.broadcast();
+    // Their presence may have come first (shown in the default room until now).
+    if (!had) this.#deps.roster.remoteRoomAdded(room.id);
+  }
+
+  /** Cluster: another relay's room is gone (emptied, or its owner died and its record expired): whoever is in it here goes to its parent. */
+  remoteRemove(roomId: string): void {
+    const { registry, perms, roster } = this.#deps;
+    const room = registry.get(roomId);
+    if (!room || registry.ownerOf(roomId) === undefined) return;
+    registry.remove(roomId);
+    const to = perms.state.rooms.has(room.parent) ? room.parent : perms.rootId;
+    roster.roomsRemoved([[roomId, to]]);
+    this.#deps.gone?.(roomId);
+    perms.treeChanged();
     this.broadcast();
   }
 
@@ -125,12 +196,14 @@ export class TempRoomService {
 
   #removeEmpty(candidates: readonly TempRoom[]): void {
     const { registry, presence, perms } = this.#deps;
-    const empty = candidates.filter((r) => presence.occupancy(r.id) === 0);
+    // Only the rooms made here: another relay's room is its owner's to remove (presence there counts everyone in it).
+    const empty = candidates.filter((r) => registry.isOwn(r.id) && presence.occupancy(r.id) === 0);
     if (empty.length === 0) return;
     for (const r of empty) {
       registry.remove(r.id);
       presence.removeRoom(r.id, r.parent);
       this.#deps.gone?.(r.id);
+      this.#deps.shared?.removed(r.id);
     }
     perms.treeChanged();
     this.broadcast();
@@ -152,8 +225,10 @@ export class TempRoomService {
     }
     const root = perms.rootId;
     for (const r of gone) {
+      const own = registry.isOwn(r.id);
       registry.remove(r.id);
       this.#deps.gone?.(r.id);
+      if (own) this.#deps.shared?.removed(r.id);
     }
     roster.roomsRemoved(gone.map((r) => [r.id, root] as const));
     perms.treeChanged();

@@ -21,7 +21,13 @@ const keyHex = fc.stringMatching(/^[0-9a-f]{64}$/);
 const count = fc.nat({ max: 2 ** 40 });
 const member = fc.record({ sessionId: fc.nat(), publicKey: bytes, displayName: fc.string({ maxLength: 32 }), roomId: fc.string({ maxLength: 40 }) });
 const item = fc.record({ id: bytes, text: fc.string({ maxLength: 40 }), signature: bytes }).map((i) => create(ChatItemSchema, { ...i, action: ChatAction.POST, clientTimeMs: 1n }));
+const hexOf = (max: number) => fc.stringMatching(new RegExp(`^([0-9a-f]{2}){1,${max}}$`));
+const storedHash = fc.option(fc.record({ salt: hexOf(32), hash: hexOf(64) }), { nil: null });
+const groupKey = fc.string({ maxLength: 200 });
 const request: fc.Arbitrary<StateRequest> = fc.oneof(
+  fc.record({ kind: fc.constant('room-password' as const), member, roomId: fc.string({ maxLength: 40 }), group: fc.string({ maxLength: 64 }), hash: storedHash }),
+  fc.record({ kind: fc.constant('room-grant' as const), member, groupKey, salt: hexOf(32) }),
+  fc.record({ kind: fc.constant('room-invite' as const), member, invite: bytes }),
   fc.record({ kind: fc.constant('admit' as const), publicKey: bytes, invite: bytes }),
   fc.record({ kind: fc.constant('chat' as const), member, item }),
   fc.record({ kind: fc.constant('user' as const), publicKey: bytes, displayName: fc.string({ maxLength: 32 }) }),
@@ -38,6 +44,11 @@ const change: fc.Arbitrary<AccessChange> = fc.oneof(
 );
 const message = item.map((post) => create(ChatMessageSchema, { seq: 3n, serverTimeMs: 5n, authorName: 'Ann', post }));
 const entry: fc.Arbitrary<StateEntry> = fc.oneof(
+  fc.record({ kind: fc.constant('token' as const), change: fc.record({ kind: fc.constant('password' as const), groupKey, hash: storedHash }) }),
+  fc.record({
+    kind: fc.constant('token' as const),
+    change: fc.record({ kind: fc.constant('grant' as const), keyHex, groupKey, invite: fc.option(fc.record({ idHex: hexOf(16), uses: fc.nat() }), { nil: null }) }),
+  }),
   fc.record({ kind: fc.constant('access' as const), changes: fc.array(change, { minLength: 1, maxLength: 4 }) }),
   fc.record({ kind: fc.constant('user' as const), publicKey: bytes, displayName: fc.string({ maxLength: 32 }), atMs: count }),
   fc.record({ kind: fc.constant('chat' as const), change: fc.record({ kind: fc.constant('post' as const), conv: fc.string({ maxLength: 40 }), author: keyHex, message }) }),
@@ -51,6 +62,7 @@ const answer = fc.record(
     untilMs: count,
     denial: fc.option(fc.string({ maxLength: 20 }).map((roomId) => create(PermissionDenialSchema, { roomId })), { nil: null }),
     retryAfterMs: fc.integer({ min: 1, max: 2 ** 31 }),
+    roomId: fc.string({ minLength: 1, maxLength: 40 }),
   },
   { requiredKeys: ['code', 'detail', 'seq', 'untilMs', 'denial'] },
 );
@@ -91,5 +103,11 @@ describe('state log codecs', () => {
     expect(decodeStateEntry(enc({ v: 1, k: 'nope' })).ok).toBe(false);
     expect(decodeStateRequest(enc({ v: 1, k: 'chat', m: { s: 1, k: '', n: '', room: '' }, item: '/w==' })).ok).toBe(false);
     expect(decodeStateRequest(enc({ v: 2, k: 'admit', key: '', inv: '' })).ok).toBe(false);
+    // Token groups: a hash or salt that is not hex, a grant with a negative use count, an unknown change kind.
+    const m = { s: 1, k: '', n: '', room: '' };
+    expect(decodeStateRequest(enc({ v: 1, k: 'rpw', m, room: 'r', g: 'g', h: { s: 'zz', h: 'ab' } })).ok).toBe(false);
+    expect(decodeStateRequest(enc({ v: 1, k: 'rgrant', m, g: 'r/g', s: 'not-hex' })).ok).toBe(false);
+    expect(decodeStateEntry(enc({ v: 1, k: 'token', c: { t: 'grant', key: 'ab', g: 'r/g', inv: { id: 'ab', n: -1 } } })).ok).toBe(false);
+    expect(decodeStateEntry(enc({ v: 1, k: 'token', c: { t: 'nope', g: 'r/g' } })).ok).toBe(false);
   });
 });
