@@ -11,8 +11,8 @@
  *   here exactly as it sends one to each other worker holding members of the
  *   room. The gateway hands it to the bridge, which sends it once per other
  *   relay with a listener in the room. A copy is taken only from the worker
- *   the gateway's own mirror places the sender on, and only for a local
- *   session: frames from other relays are never sent on.
+ *   the gateway's own mirror places the sender on, for the room it is in
+ *   there, and only for a local session: frames from other relays are never sent on.
  * - **In.** The bridge delivers a checked frame from another relay (speaker
  *   known here, in the room the frame names, sender renamed); the gateway
  *   sends one loopback copy to each worker holding members of that room,
@@ -159,20 +159,28 @@ export class LinkGateway {
   #fromWorker(bytes: Buffer, from: RemoteInfo): void {
     // Only the workers may hand frames to the links; anything else on loopback is ignored.
     const worker = from.address === LOOPBACK ? this.#ports.indexOf(from.port) : -1;
-    if (worker < 0) return;
+    if (worker >= 0) this.take(worker, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  /**
+   * One datagram from worker slot `worker` (what the loopback socket hands
+   * over once it knows the sender's port): passed to the bridge or counted
+   * as dropped. Never throws, whatever the bytes.
+   */
+  take(worker: number, bytes: Uint8Array): void {
     if (!isForwarded(bytes)) {
       this.#dropped.malformed++;
       return;
     }
     const sender = peekForwardedSender(bytes);
-    const room = this.#mirror.route(peekForwardedRoom(bytes));
-    // A local speaker placed on the worker that sent it, in a room this relay knows: never a frame from another relay.
-    if (!room || this.#placed.get(sender) !== worker || this.#deps.bridge.carries(sender)) {
+    const room = this.#mirror.voiceSender(sender)?.room;
+    // A local speaker placed on the worker that sent it, in the room the frame names: never a frame from another relay.
+    if (!room || room.voiceId !== peekForwardedRoom(bytes) || this.#placed.get(sender) !== worker || this.#deps.bridge.carries(sender)) {
       this.#dropped['not-local']++;
       return;
     }
     if (!this.#deps.bridge.wants(room)) return;
     this.#out++;
-    this.#deps.bridge.forward(room, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.#deps.bridge.forward(room, bytes);
   }
 }
