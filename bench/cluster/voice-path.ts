@@ -29,6 +29,8 @@ export interface VoicePathOptions {
   readonly speakers: number;
   readonly listeners: number;
   readonly seconds: number;
+  /** Voice worker processes per relay (0: voice in the relay process). */
+  readonly workers?: number;
 }
 
 /** One path's delay, ms. */
@@ -43,6 +45,7 @@ export interface VoicePathResult {
   readonly speakers: number;
   readonly listeners: number;
   readonly seconds: number;
+  readonly workers?: number;
   readonly oneRelay: { readonly forwardedPerSec: number; readonly delay: PathDelay };
   readonly twoRelays: {
     readonly forwardedPerSec: number;
@@ -108,7 +111,7 @@ async function clients(url: string, prefix: string, n: number): Promise<TestClie
 }
 
 async function oneRelay(o: VoicePathOptions): Promise<VoicePathResult['oneRelay']> {
-  const relay = await startRelayProc();
+  const relay = await startRelayProc(undefined, o.workers ?? 0);
   const all: TestClient[] = [];
   try {
     const speakers = await clients(relay.wsUrl, 's', o.speakers);
@@ -135,7 +138,7 @@ async function twoRelays(o: VoicePathOptions): Promise<VoicePathResult['twoRelay
   const relays: RelayProc[] = [];
   const all: TestClient[] = [];
   try {
-    for (const id of ['r1', 'r2']) relays.push(await startRelayProc({ url: nats.url, name, id, keyFile }));
+    for (const id of ['r1', 'r2']) relays.push(await startRelayProc({ url: nats.url, name, id, keyFile }, o.workers ?? 0));
     const [r1, r2] = relays as [RelayProc, RelayProc];
     const speakers = await clients(r1.wsUrl, 's', o.speakers);
     const local = await clients(r1.wsUrl, 'l', Math.ceil(o.listeners / 2));
