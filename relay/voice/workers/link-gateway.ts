@@ -25,6 +25,7 @@
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { isForwarded, peekForwardedRoom, peekForwardedSender } from '../../../proto/index.ts';
+import { RelayError } from '../../errors.ts';
 import type { VoiceRoute } from '../../presence/presence.ts';
 import type { RemoteFanOut } from '../router.ts';
 import type { ToWorker } from './ipc.ts';
@@ -80,14 +81,15 @@ export class LinkGateway {
     socket.on('error', (error) => deps.onError('voice link gateway socket', error));
   }
 
-  /** Binds the gateway's loopback socket. */
+  /** Binds the gateway's loopback socket; rejects with `RelayError('voice-worker')` when it cannot. */
   static async start(deps: LinkGatewayDeps): Promise<LinkGateway> {
     const socket = createSocket('udp4');
     const gateway = new LinkGateway(deps, socket);
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
+      const failed = (error: Error): void => reject(RelayError.voiceWorker(`voice link gateway cannot bind ${LOOPBACK} [reason:${error.message}]`, error));
+      socket.once('error', failed);
       socket.bind(0, LOOPBACK, () => {
-        socket.off('error', reject);
+        socket.off('error', failed);
         resolve();
       });
     });
