@@ -5,9 +5,11 @@
  * event-loop delay), `log` (log-throughput.ts: ops/s through the shared log)
  * and `failover` (failover.ts: `kill -9` of a browser's relay until it is
  * back in its room with voice); `linkSend` (link-send.ts: what one link
- * message costs the sender's event loop). `--voice-only` skips log and failover.
+ * message costs the sender's event loop); `voicePathWorkers`: the voice path
+ * again with `--workers` voice worker processes per relay (default 2), in the
+ * same run. `--voice-only` skips log and failover.
  *
- *   npm run bench:cluster -- --json [--voice-only] [--speakers 10] [--listeners 20] [--seconds 5]
+ *   npm run bench:cluster -- --json [--voice-only] [--speakers 10] [--listeners 20] [--seconds 5] [--workers 2]
  *   BENCH_CLUSTER_RENAMES=20000 BENCH_CLUSTER_KILLS=3
  */
 import { parseArgs } from 'node:util';
@@ -18,18 +20,16 @@ import { measureVoicePath } from './voice-path.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { json: { type: 'boolean' }, 'voice-only': { type: 'boolean' }, speakers: { type: 'string' }, listeners: { type: 'string' }, seconds: { type: 'string' } },
+    options: { json: { type: 'boolean' }, 'voice-only': { type: 'boolean' }, speakers: { type: 'string' }, listeners: { type: 'string' }, seconds: { type: 'string' }, workers: { type: 'string' } },
   });
-  const voicePath = await measureVoicePath({
-    speakers: Number(values.speakers ?? 10),
-    listeners: Number(values.listeners ?? 20),
-    seconds: Number(values.seconds ?? 5),
-  });
+  const load = { speakers: Number(values.speakers ?? 10), listeners: Number(values.listeners ?? 20), seconds: Number(values.seconds ?? 5) };
+  const voicePath = await measureVoicePath(load);
+  const voicePathWorkers = await measureVoicePath({ ...load, workers: Number(values.workers ?? 2) });
   const linkSend = await measureLinkSend();
   const rest = values['voice-only']
     ? {}
     : { log: await logThroughput(Number(process.env.BENCH_CLUSTER_RENAMES ?? 20_000)), failover: await failover(Number(process.env.BENCH_CLUSTER_KILLS ?? 3)) };
-  const result = { voicePath, linkSend, ...rest, node: process.version };
+  const result = { voicePath, voicePathWorkers, linkSend, ...rest, node: process.version };
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else console.dir(result, { depth: null });
 }

@@ -27,9 +27,9 @@ export interface RelayProc {
   stop(): Promise<void>;
 }
 
-/** Starts a relay child; `cluster` makes it one relay of that cluster. */
-export async function startRelayProc(cluster?: { url: string; name: string; id: string; keyFile: string }): Promise<RelayProc> {
-  const args = cluster ? ['--cluster', cluster.url, '--name', cluster.name, '--id', cluster.id, '--key', cluster.keyFile] : [];
+/** Starts a relay child; `cluster` makes it one relay of that cluster; `workers`: its voice worker processes. */
+export async function startRelayProc(cluster?: { url: string; name: string; id: string; keyFile: string }, workers = 0): Promise<RelayProc> {
+  const args = [...(cluster ? ['--cluster', cluster.url, '--name', cluster.name, '--id', cluster.id, '--key', cluster.keyFile] : []), '--workers', String(workers)];
   const child: ChildProcess = fork(join(dirname(fileURLToPath(import.meta.url)), 'relay-child.ts'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let onLink = (): void => {};
   const linked = new Promise<void>((r) => (onLink = r));

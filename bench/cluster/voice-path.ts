@@ -37,6 +37,8 @@ export interface VoicePathOptions {
   readonly speakers: number;
   readonly listeners: number;
   readonly seconds: number;
+  /** Voice worker processes per relay (0: voice in the relay process). */
+  readonly workers?: number;
 }
 
 /** A delay distribution, ms. */
@@ -54,6 +56,7 @@ export interface VoicePathResult {
   /** Per path (relay 1's own, relay 2's). */
   readonly listenersPerPath: number;
   readonly seconds: number;
+  readonly workers: number;
   /** Frames each path should have received; lost = expected − received. */
   readonly expectedPerPath: number;
   readonly local: Dist;
@@ -148,7 +151,7 @@ export async function measureVoicePath(o: VoicePathOptions): Promise<VoicePathRe
   const groups: ListenerProc[] = [];
   const speakers: TestClient[] = [];
   try {
-    for (const id of ['r1', 'r2']) relays.push(await startRelayProc({ url: nats.url, name, id, keyFile }));
+    for (const id of ['r1', 'r2']) relays.push(await startRelayProc({ url: nats.url, name, id, keyFile }, o.workers ?? 0));
     const [r1, r2] = relays as [RelayProc, RelayProc];
     for (let i = 0; i < o.speakers; i++) speakers.push(await connectClient(r1.wsUrl, { name: `s${i}`, bufferDatagrams: false, timeoutMs: 30_000 }));
     await Promise.all(speakers.map((c) => c.openVoice()));
@@ -172,6 +175,7 @@ export async function measureVoicePath(o: VoicePathOptions): Promise<VoicePathRe
       speakers: o.speakers,
       listenersPerPath: perPath,
       seconds: o.seconds,
+      workers: o.workers ?? 0,
       expectedPerPath: o.speakers * perPath * Math.round((o.seconds * 1000) / FRAME_MS),
       local,
       cross,

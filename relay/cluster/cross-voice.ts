@@ -106,6 +106,11 @@ export class CrossVoice implements RemoteFanOut {
     this.#delivery = delivery;
   }
 
+  /** True for a user of another relay (shown here under an id from {@link REMOTE_SESSION_BASE} up). */
+  carries(sessionId: number): boolean {
+    return sessionId >= REMOTE_SESSION_BASE;
+  }
+
   wants(route: VoiceRoute): boolean {
     return this.#targets.has(route.voiceId);
   }

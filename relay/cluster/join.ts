@@ -13,7 +13,7 @@ export interface ClusterHandle {
   readonly name: string;
   /** `writer` (holds the lease, caught up), `follower`, or `unavailable` (NATS unreachable, or catching up to take over). */
   readonly role: ClusterRole;
-  /** Voice between relays: frames sent and received, drops, open links (undefined with voice workers: not routed across relays). */
+  /** Voice between relays: frames sent and received, drops, open links (undefined until the voice plane starts). */
   voice(): CrossVoiceStats | undefined;
   /**
    * Cuts this relay off NATS at once, as if its process died: the lease is

@@ -59,7 +59,7 @@ export const OPTIONS = {
   'turn-urls': opt({ env: 'PARLEY_TURN_URLS', kind: stringKind('turn: or turns: URLs, comma-separated', /^turns?:[^\s,]+(,turns?:[^\s,]+)*$/), help: "The admin's coturn for file connections; with --turn-secret, signed-in clients get short-lived credentials for it." }),
   'turn-secret': opt({ env: 'PARLEY_TURN_SECRET', kind: stringKind(), secret: true, help: "coturn's static-auth-secret (use-auth-secret); prefer the environment or the file over the flag." }),
   'turn-ttl': opt({ env: 'PARLEY_TURN_TTL', kind: intKind(60, 604_800), default: 3600, help: 'Seconds a TURN credential is valid; clients get fresh ones every half of it.' }),
-  'voice-workers': opt({ env: 'PARLEY_VOICE_WORKERS', kind: autoOrIntKind(0, MAX_WORKERS), default: 'auto', help: 'Voice forwarding processes: 0 = in the relay process; auto = cores - 1 with 3 or more cores, else 0 (always 0 with --cluster: voice between relays needs it).' }),
+  'voice-workers': opt({ env: 'PARLEY_VOICE_WORKERS', kind: autoOrIntKind(0, MAX_WORKERS), default: 'auto', help: 'Voice forwarding processes: 0 = in the relay process; auto = cores - 1 with 3 or more cores, else 0 (with --cluster too).' }),
   'load-report': opt({ env: 'PARLEY_LOAD_REPORT', kind: intKind(0), default: 60, help: 'Seconds between "voice load" log lines while there is voice (0 = off).' }),
   'metrics-token': opt({
     env: 'PARLEY_METRICS_TOKEN',

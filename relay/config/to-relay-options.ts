@@ -27,8 +27,8 @@ export function toRelayOptions(config: RelayConfig, machine: MachineFacts): Rela
     staticDir: config.static ?? machine.defaultStaticDir,
     serverName: config.name,
     ...(config['udp-port'] !== undefined ? { rtc: { udpMuxPort: config['udp-port'] } } : {}),
-    // In a cluster, auto keeps voice in-process: voice between relays runs on the in-process plane only (decisions D127).
-    voiceWorkers: config['voice-workers'] === 'auto' ? (config.cluster !== undefined ? 0 : autoVoiceWorkers(machine.cores)) : config['voice-workers'],
+    // The same with or without --cluster: workers reach the relay links through the link gateway (decisions D128).
+    voiceWorkers: config['voice-workers'] === 'auto' ? autoVoiceWorkers(machine.cores) : config['voice-workers'],
     loadReportIntervalMs: config['load-report'] * 1000,
     guests: config.guests,
     trustProxy: config['trust-proxy'],

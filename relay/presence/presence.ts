@@ -83,7 +83,7 @@ function snapshot(m: MemberEntry): Member {
 export class Presence {
   readonly #rooms = new Map<string, RoomEntry>();
   readonly #members = new Map<number, MemberEntry>();
-  #onVoiceChange: ((change: VoiceChange) => void) | undefined;
+  readonly #voiceListeners = new Set<(change: VoiceChange) => void>();
 
   /** Throws `TypeError` on duplicate room ids or voice ids (a corrupt room list). */
   constructor(rooms: readonly RoomRecord[]) {
@@ -98,15 +98,18 @@ export class Presence {
 
   /**
    * Calls `listener` after every change of a session's room, mute or deafen
-   * state, and when it leaves (voice workers mirror this). One listener; a
-   * second call replaces it.
+   * state, and when it leaves (voice workers mirror this; in a cluster the
+   * bridge to other relays watches too). Returns the call that stops it.
    */
-  watchVoice(listener: (change: VoiceChange) => void): void {
-    this.#onVoiceChange = listener;
+  watchVoice(listener: (change: VoiceChange) => void): () => void {
+    this.#voiceListeners.add(listener);
+    return () => void this.#voiceListeners.delete(listener);
   }
 
   #changed(m: MemberEntry, left = false): void {
-    this.#onVoiceChange?.({ sessionId: m.sessionId, voiceId: left ? 0 : m.room.voiceId, muted: m.muted, deafened: m.deafened });
+    if (this.#voiceListeners.size === 0) return;
+    const change: VoiceChange = { sessionId: m.sessionId, voiceId: left ? 0 : m.room.voiceId, muted: m.muted, deafened: m.deafened };
+    for (const listener of this.#voiceListeners) listener(change);
   }
 
   /** All rooms in list order. */

@@ -1,23 +1,30 @@
 /**
  * Which voice plane a relay runs: worker processes (`voiceWorkers` > 0) or
- * this process. In a cluster the in-process plane's router gets the
- * cross-relay bridge as its remote fan-out (relay/cluster/cross-voice.ts);
- * the workers are not joined to it, which the relay says at start.
+ * this process. In a cluster the cross-relay bridge
+ * (relay/cluster/cross-voice.ts) stays in this process either way: the
+ * in-process plane's router gets it as its remote fan-out; with workers, the
+ * link gateway (workers/link-gateway.ts) is the workers' loopback peer that
+ * feeds it and is fed by it (decisions D128).
  */
 import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import type { RelayEvents } from '../events.ts';
 import type { Clock, RelayLimits, RtcOptions } from '../options.ts';
-import type { Presence } from '../presence/presence.ts';
+import type { Presence, VoiceRoute } from '../presence/presence.ts';
 import type { DropStats } from '../stats.ts';
 import { VoicePeers } from './peers.ts';
 import type { VoicePlane, VoicePlaneOutput } from './plane.ts';
 import { VoiceRouter } from './router.ts';
-import type { RemoteFanOut } from './router.ts';
-import { VoiceWorkerPool } from './workers/index.ts';
+import { LinkGateway, VoiceWorkerPool } from './workers/index.ts';
+import type { LinkBridge } from './workers/index.ts';
 
-/** A remote fan-out that also delivers what arrives from elsewhere through the router (the cluster's bridge). */
-export interface BoundFanOut extends RemoteFanOut {
-  bind(router: VoiceRouter): void;
+/** Where frames from other relays are fanned out: the router, or the link gateway to the workers. */
+export interface FrameDelivery {
+  deliver(sender: number, route: VoiceRoute, downlink: Uint8Array): void;
+}
+
+/** The cluster's bridge: a remote fan-out that also delivers what arrives from other relays. */
+export interface BoundFanOut extends LinkBridge {
+  bind(delivery: FrameDelivery): void;
 }
 
 /** What {@link startVoicePlane} needs. */
@@ -30,7 +37,7 @@ export interface VoicePlaneDeps {
   readonly stats: DropStats;
   readonly events: TypedEmitter<RelayEvents>;
   readonly clock: Clock;
-  /** In a cluster: makes the bridge to other relays (called for the in-process plane only). */
+  /** In a cluster: makes the bridge to other relays. */
   readonly crossRelay?: () => BoundFanOut;
 }
 
@@ -38,9 +45,12 @@ export interface VoicePlaneDeps {
 export async function startVoicePlane(d: VoicePlaneDeps): Promise<VoicePlane> {
   const { limits, rtc, presence, output, stats, events, clock } = d;
   if (d.workers > 0) {
-    const pool = await VoiceWorkerPool.start({ count: d.workers, limits, rtc, presence, output, stats, events });
-    if (d.crossRelay) events.emit('cluster-link-failed', { where: 'start', error: new Error('voice workers are on: users of other relays are not heard (--voice-workers 0 for voice between relays)') });
-    return pool;
+    const cross = d.crossRelay?.();
+    const gateway = cross
+      ? await LinkGateway.start({ workers: d.workers, bridge: cross, onError: (where, error) => events.emit('internal-error', { where, error }) })
+      : undefined;
+    if (gateway) cross!.bind(gateway);
+    return VoiceWorkerPool.start({ count: d.workers, limits, rtc, presence, output, stats, events, ...(gateway ? { gateway } : {}) });
   }
   const cross = d.crossRelay?.();
   const router = new VoiceRouter({ directory: presence, stats, clock, limits, ...(cross ? { remote: cross } : {}) });

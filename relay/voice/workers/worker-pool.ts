@@ -33,6 +33,20 @@ export interface VoiceWorkerPoolDeps {
   readonly events: TypedEmitter<RelayEvents>;
   /** How long start-up may take before `start` rejects, ms. Default 30 000. */
   readonly startTimeoutMs?: number;
+  /** In a cluster: the workers' way to the relay links (link-gateway.ts), one more loopback peer after the last worker. */
+  readonly gateway?: PoolGateway;
+}
+
+/** What the pool needs of the gateway to the relay links ({@link LinkGateway} fits). */
+export interface PoolGateway {
+  /** Its slot index (the worker count). */
+  readonly index: number;
+  readonly port: number;
+  /** True for a user of another relay: placed on the gateway's slot while it listens. */
+  carries(sessionId: number): boolean;
+  /** Sees every message broadcast to the workers. */
+  observe(msg: ToWorker): void;
+  close(): void;
 }
 
 interface Slot {
@@ -68,6 +82,9 @@ export class VoiceWorkerPool implements VoicePlane {
   readonly #placement = new Map<number, number>();
   /** Session -> its last voice presence (replayed to a respawned worker). */
   readonly #voice = new Map<number, VoiceChange>();
+  /** Users of other relays placed on the gateway's slot (in a room, not deafened). */
+  readonly #viaGateway = new Set<number>();
+  readonly #unwatch: () => void;
   #closing = false;
   #nextSync = 1;
   #startWaiters: Array<() => void> = [];
@@ -88,7 +105,7 @@ export class VoiceWorkerPool implements VoicePlane {
       restartTimer: undefined,
       syncs: new Map<number, () => void>(),
     }));
-    deps.presence.watchVoice((change) => this.#presenceChanged(change));
+    this.#unwatch = deps.presence.watchVoice((change) => this.#presenceChanged(change));
   }
 
   /** Forks the workers and resolves once all are up. Rejects with `RelayError('voice-worker')` otherwise. */
@@ -167,8 +184,9 @@ export class VoiceWorkerPool implements VoicePlane {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    this.#deps.presence.watchVoice(() => {});
+    this.#unwatch();
     await Promise.all(this.#slots.map((slot) => this.#stop(slot)));
+    this.#deps.gateway?.close();
   }
 
   /** Moves the session's PeerConnection to worker `index` (-1: nowhere), telling every worker. */
@@ -191,6 +209,22 @@ export class VoiceWorkerPool implements VoicePlane {
     if (change.voiceId === 0) this.#voice.delete(change.sessionId);
     else this.#voice.set(change.sessionId, change);
     this.#broadcast({ t: 'presence', s: change.sessionId, v: change.voiceId, m: change.muted, d: change.deafened });
+    const gateway = this.#deps.gateway;
+    if (!gateway?.carries(change.sessionId)) return;
+    // A listener of another relay: frames of its room go to the gateway once (the worker's own rule for other workers).
+    const s = change.sessionId;
+    if (change.voiceId === 0) this.#viaGateway.delete(s);
+    else if (!change.deafened && !this.#viaGateway.has(s)) {
+      this.#viaGateway.add(s);
+      this.#broadcast({ t: 'placed', s, w: gateway.index });
+    } else if (change.deafened && this.#viaGateway.delete(s)) this.#broadcast({ t: 'placed', s, w: -1 });
+  }
+
+  /** Every slot's loopback port, then the gateway's. */
+  #ports(): ToWorker {
+    const ports = this.#slots.map((s) => s.port);
+    if (this.#deps.gateway) ports.push(this.#deps.gateway.port);
+    return { t: 'peers', ports };
   }
 
   #spawn(slot: Slot): void {
@@ -230,7 +264,7 @@ export class VoiceWorkerPool implements VoicePlane {
       case 'up':
         slot.port = msg.port;
         this.#replay(slot);
-        this.#broadcast({ t: 'peers', ports: this.#slots.map((s) => s.port) });
+        this.#broadcast(this.#ports());
         events.emit('voice-worker-up', { index: slot.index, pid: slot.pid });
         if (this.#slots.every((s) => s.port !== 0)) {
           for (const resolve of this.#startWaiters) resolve();
@@ -269,6 +303,8 @@ export class VoiceWorkerPool implements VoicePlane {
   #replay(slot: Slot): void {
     for (const c of this.#voice.values()) this.#send(slot, { t: 'presence', s: c.sessionId, v: c.voiceId, m: c.muted, d: c.deafened });
     for (const [s, w] of this.#placement) this.#send(slot, { t: 'placed', s, w });
+    const gateway = this.#deps.gateway;
+    if (gateway) for (const s of this.#viaGateway) this.#send(slot, { t: 'placed', s, w: gateway.index });
   }
 
   #exited(slot: Slot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -283,7 +319,7 @@ export class VoiceWorkerPool implements VoicePlane {
     const lost = [...slot.sessions];
     this.#deps.events.emit('voice-worker-exited', { index: slot.index, pid: slot.pid, code, signal, sessions: lost.length });
     for (const s of lost) this.#place(s, -1);
-    this.#broadcast({ t: 'peers', ports: this.#slots.map((s) => s.port) });
+    this.#broadcast(this.#ports());
     for (const s of lost) this.#deps.output.lost(s);
     // Respawn: at once after a long life, with a growing delay after quick deaths (a crash loop).
     const lived = Date.now() - slot.startedAt;
@@ -304,6 +340,7 @@ export class VoiceWorkerPool implements VoicePlane {
   }
 
   #broadcast(msg: ToWorker): void {
+    this.#deps.gateway?.observe(msg);
     for (const slot of this.#slots) if (slot.port !== 0) this.#send(slot, msg);
   }
 

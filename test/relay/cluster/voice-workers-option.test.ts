@@ -1,7 +1,7 @@
 /**
- * `voice-workers auto` in a cluster: voice between relays runs on the
- * in-process plane only, so auto means 0 there (decisions D127); an explicit
- * number is kept, and alone a relay keeps cores - 1.
+ * `voice-workers auto` in a cluster resolves as on a single relay (cores - 1):
+ * workers reach the relay links through the link gateway (decisions D128); an
+ * explicit number is kept.
  */
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../relay/config/index.ts';
@@ -11,8 +11,8 @@ const machine = { cores: 8, defaultStaticDir: '/tmp/static' };
 const workers = (flags: Record<string, string>): number | undefined => toRelayOptions(resolveConfig({ flags, env: {} }).config, machine).voiceWorkers;
 
 describe('voice workers in a cluster', () => {
-  it('auto is 0 with --cluster, cores - 1 without; an explicit number stays', () => {
-    expect(workers({ cluster: 'nats://127.0.0.1:4222' })).toBe(0);
+  it('auto is cores - 1 with or without --cluster; an explicit number stays', () => {
+    expect(workers({ cluster: 'nats://127.0.0.1:4222' })).toBe(7);
     expect(workers({})).toBe(7);
     expect(workers({ cluster: 'nats://127.0.0.1:4222', 'voice-workers': '3' })).toBe(3);
   });
