@@ -181,7 +181,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const tempRooms = attachTempRooms({ registry: tempRegistry, presence, roster, perms: perms.service, stats, sees, events, gone: (roomId) => chat.forgetLive(roomId) });
     // A temporary room is not in the tree: its join is RoomEntry's see/enter checks, then presence.
     perms.attachTree(rooms, (session, msg) => (tempRegistry.has(msg.roomId) ? roster.join(session, msg) : rooms.joinRoom(session, msg)));
-    await cluster?.attach(rooms, roster);
+    await cluster?.attach(rooms, roster, presence);
     events.on('grants-changed', () => rooms.refreshVisibility());
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));
     events.on('room-changed', (e) => rooms.memberMoved(e.sessionId, e.to));

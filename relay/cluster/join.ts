@@ -3,8 +3,9 @@ import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import { RelayError } from '../errors.ts';
 import type { RelayEvents } from '../events.ts';
 import { Cluster } from './cluster.ts';
-import type { ClusterRole, ClusterStatus } from './cluster.ts';
+import type { ClusterRole, ClusterStatus } from './cluster-status.ts';
 import type { CrossVoiceStats } from './cross-voice.ts';
+import type { PlacementStats } from './placement/index.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 
 /** `Relay.cluster`: this relay's part in its cluster. */
@@ -15,6 +16,8 @@ export interface ClusterHandle {
   readonly role: ClusterRole;
   /** Voice between relays: frames sent and received, drops, open links (undefined with voice workers: not routed across relays). */
   voice(): CrossVoiceStats | undefined;
+  /** Room placement on this relay: leases held, taken, given up, clients steered (null before it started). */
+  placement(): PlacementStats | null;
   /**
    * Cuts this relay off NATS at once, as if its process died: the lease is
    * not given up (it expires), nothing more is appended. For failure tests
@@ -43,6 +46,7 @@ export function clusterHandle(cluster: Cluster): ClusterHandle {
       return cluster.role;
     },
     voice: () => cluster.voice?.stats(),
+    placement: () => cluster.placement(),
     abort: () => cluster.abort(),
     status: () => cluster.status(),
   };

@@ -75,6 +75,8 @@ export interface ClusterNames {
   readonly relaysBucket: string;
   /** Core NATS subject prefix of remote kicks, moves and presence probes: relay `x` answers on `<prefix>.x`. */
   readonly moderationSubjectPrefix: string;
+  /** KV bucket of the room leases (placement/: one key per placed room, its holder's relay id). */
+  readonly roomLeaseBucket: string;
 }
 
 /** Names for cluster `name`. */
@@ -88,5 +90,6 @@ export function clusterNames(name: string): ClusterNames {
     linkSubjectPrefix: `parley.${name}.rtc`,
     relaysBucket: `parley-${name}-relays`,
     moderationSubjectPrefix: `parley.${name}.mod`,
+    roomLeaseBucket: `parley-${name}-rooms`,
   };
 }

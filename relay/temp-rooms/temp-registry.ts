@@ -36,7 +36,7 @@ export interface TempLimits {
 export const DEFAULT_TEMP_LIMITS: TempLimits = Object.freeze({ maxRooms: 256, maxPerMaker: 4 });
 
 /** Temporary rooms' voice ids start here: far above the tree's counter (which starts at 1 and only grows by room creations). */
-const TEMP_VOICE_BASE = 0x4000_0000;
+export const TEMP_VOICE_BASE = 0x4000_0000;
 
 /** The admin group's rule grants this in the temporary room: everything room-scoped but making (sub-)rooms. */
 const MAKER_PERMS = ALL & ~SERVER_WIDE & ~setOf('make-room', 'make-temp-room');
