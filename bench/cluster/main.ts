@@ -3,28 +3,41 @@
  * one JSON object, one key per measurement module: `voicePath` (voice-path.ts:
  * two relays against one at the same load), `log` (log-throughput.ts: ops/s
  * through the shared log) and `failover` (failover.ts: `kill -9` of a
- * browser's relay until it is back in its room with voice).
+ * browser's relay until it is back in its room with voice) and `placement`
+ * (placement.ts: cross-relay copies per frame with and without room
+ * placement, and the time it takes to settle).
  *
  *   npm run bench:cluster -- --json [--speakers 10] [--listeners 20] [--seconds 5]
  *   BENCH_CLUSTER_RENAMES=20000 BENCH_CLUSTER_KILLS=3
+ *   BENCH_CLUSTER_PLACEMENT_USERS=24 BENCH_CLUSTER_PLACEMENT_ROOMS=6 BENCH_CLUSTER_PLACEMENT_SEED=<n>
+ *   BENCH_CLUSTER_ONLY=placement (run one module)
  */
 import { parseArgs } from 'node:util';
 import { failover } from './failover.ts';
 import { logThroughput } from './log-throughput.ts';
+import { measurePlacement } from './placement.ts';
 import { measureVoicePath } from './voice-path.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { json: { type: 'boolean' }, speakers: { type: 'string' }, listeners: { type: 'string' }, seconds: { type: 'string' } },
   });
-  const voicePath = await measureVoicePath({
-    speakers: Number(values.speakers ?? 10),
-    listeners: Number(values.listeners ?? 20),
-    seconds: Number(values.seconds ?? 5),
-  });
-  const log = await logThroughput(Number(process.env.BENCH_CLUSTER_RENAMES ?? 20_000));
-  const fail = await failover(Number(process.env.BENCH_CLUSTER_KILLS ?? 3));
-  const result = { voicePath, log, failover: fail, node: process.version };
+  const only = process.env.BENCH_CLUSTER_ONLY;
+  const run = (name: string): boolean => only === undefined || only === name;
+  const result: Record<string, unknown> = {};
+  if (run('voicePath')) result.voicePath = await measureVoicePath({ speakers: Number(values.speakers ?? 10), listeners: Number(values.listeners ?? 20), seconds: Number(values.seconds ?? 5) });
+  if (run('log')) result.log = await logThroughput(Number(process.env.BENCH_CLUSTER_RENAMES ?? 20_000));
+  if (run('failover')) result.failover = await failover(Number(process.env.BENCH_CLUSTER_KILLS ?? 3));
+  if (run('placement')) {
+    const seed = process.env.BENCH_CLUSTER_PLACEMENT_SEED;
+    result.placement = await measurePlacement({
+      users: Number(process.env.BENCH_CLUSTER_PLACEMENT_USERS ?? 24),
+      rooms: Number(process.env.BENCH_CLUSTER_PLACEMENT_ROOMS ?? 6),
+      frames: 20,
+      ...(seed ? { seed: Number(seed) } : {}),
+    });
+  }
+  result.node = process.version;
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else console.dir(result, { depth: null });
 }

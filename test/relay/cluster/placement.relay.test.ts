@@ -16,10 +16,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import type { KeyObject } from 'node:crypto';
 import { decodeDownlink, encodeVoice } from '../../../proto/index.ts';
-import { connectClient, generateKey, rawPublicKeyOf } from '../../helpers/relay-client.ts';
-import type { TestClient } from '../../helpers/relay-client.ts';
+import { generateKey } from '../../helpers/relay-client.ts';
+import { PlacedUsers } from '../../helpers/placement-users.ts';
 import { hasNatsServer } from '../../helpers/nats-server.ts';
 import { startRelayCluster } from '../../helpers/relay-cluster.ts';
 import type { RelayCluster } from '../../helpers/relay-cluster.ts';
@@ -36,70 +35,11 @@ const seqOf = (d: Uint8Array): number => {
   return p.ok ? p.value.seq : -1;
 };
 
-/** A user of the test: one key, its current connection, the last relay URL a relay advised. */
-interface User {
-  readonly name: string;
-  readonly key: KeyObject;
-  client: TestClient;
-  url: string;
-  advice: string | null;
-}
-
 describe.runIf(hasNatsServer)('room placement across relays', () => {
   let cluster: RelayCluster;
-  const users: User[] = [];
-  /** Woken whenever any user gets advice. */
-  let wake: () => void = () => {};
+  const placed = new PlacedUsers(WAIT_MS);
+  const users = placed.users;
   let seq = 0;
-
-  /** Connects `key` to `url` in the room with voice open, and records the placement advice it gets. */
-  async function enter(u: User, url: string): Promise<TestClient> {
-    const client = await connectClient(url, { name: u.name, key: u.key, timeoutMs: WAIT_MS });
-    client.socket.tap((m) => {
-      if (m.case !== 'roomPlacement' || m.value.roomId !== ROOM) return;
-      u.advice = m.value.relayUrl;
-      wake();
-    });
-    await client.join(ROOM);
-    await client.openVoice();
-    return client;
-  }
-
-  /** What the web client does on advice: the new connection first, then the old one closed; resolves once the new relay no longer shows the old session. */
-  async function move(u: User, url: string): Promise<void> {
-    u.advice = null;
-    const old = u.client;
-    const next = await enter(u, url);
-    const me = Buffer.from(rawPublicKeyOf(u.key)).toString('hex');
-    const stale = next.roster.filter((x) => Buffer.from(x.publicKey).toString('hex') === me && x.sessionId !== next.sessionId).map((x) => x.sessionId);
-    const gone = stale.map((id) => next.next('userLeft', (l) => l.sessionId === id, WAIT_MS));
-    u.client = next;
-    u.url = url;
-    await old.close();
-    await Promise.all(gone);
-  }
-
-  /** Follows the relays' advice until every user is on one relay; returns its URL and how many moves it took. */
-  async function settle(): Promise<{ url: string; moves: number }> {
-    let moves = 0;
-    for (;;) {
-      const urls = new Set(users.map((u) => u.url));
-      if (urls.size === 1) return { url: users[0]!.url, moves };
-      const advised = users.find((u) => u.advice !== null && u.advice !== u.url);
-      if (advised) {
-        await move(advised, advised.advice!);
-        moves++;
-        continue;
-      }
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not placed: ${users.map((u) => `${u.name}@${u.url}`).join(', ')}`)), WAIT_MS);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
 
   /** Each user speaks a burst; every other user hears all of it. */
   async function everyoneHearsEveryone(n = 10): Promise<void> {
@@ -125,12 +65,7 @@ describe.runIf(hasNatsServer)('room placement across relays', () => {
     const [r1, r2, r3] = cluster.relays;
     const link = (r: StartedRelay, peer: string): Promise<unknown> => waitForEvent(r.relay, 'cluster-link', (e) => e.up && e.peer === peer, WAIT_MS);
     const linked = Promise.all([link(r1!, 'r2'), link(r1!, 'r3'), link(r2!, 'r3')]);
-    for (const [name, r] of [['Ana', r1], ['Bo', r2], ['Cy', r3]] as const) {
-      const url = `ws://127.0.0.1:${r!.relay.port}/ws`;
-      const u: User = { name, key: generateKey(), advice: null, url, client: null as unknown as TestClient };
-      u.client = await enter(u, url);
-      users.push(u);
-    }
+    for (const [name, r] of [['Ana', r1], ['Bo', r2], ['Cy', r3]] as const) await placed.add(name, generateKey(), ROOM, `ws://127.0.0.1:${r!.relay.port}/ws`);
     await linked;
   }, 120_000);
 
@@ -146,9 +81,8 @@ describe.runIf(hasNatsServer)('room placement across relays', () => {
     await everyoneHearsEveryone();
     expect(crossSent() - spread).toBeGreaterThan(0);
 
-    const { url, moves } = await settle();
-    expect(moves).toBe(2);
-    const holder = relayAt(url);
+    expect(await placed.settle()).toBe(2);
+    const holder = relayAt(users[0]!.url);
     expect(holder.relay.cluster!.placement()!.held).toBe(1);
     expect(await leaseGauge(holder)).toBe(1);
     for (const r of cluster.relays.filter((x) => x !== holder)) expect(await leaseGauge(r)).toBe(0);
@@ -170,12 +104,11 @@ describe.runIf(hasNatsServer)('room placement across relays', () => {
     await Promise.all(
       users.map(async (u, i) => {
         u.advice = null;
-        u.url = `ws://127.0.0.1:${back[i]!.relay.port}/ws`;
-        u.client = await enter(u, u.url);
+        await placed.connect(u, `ws://127.0.0.1:${back[i]!.relay.port}/ws`);
       }),
     );
-    const { url } = await settle();
-    const holder = relayAt(url);
+    await placed.settle();
+    const holder = relayAt(users[0]!.url);
     expect(holder).not.toBe(dead);
     expect(holder.relay.cluster!.placement()!.held).toBe(1);
     expect(await leaseGauge(holder)).toBe(1);
