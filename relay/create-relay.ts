@@ -184,7 +184,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const tempRooms = attachTempRooms({ registry: tempRegistry, presence, roster, perms: perms.service, stats, sees, events, gone: (roomId) => chat.forgetLive(roomId), ...(tempSync ? { shared: tempSync } : {}) });
     // A temporary room is not in the tree: its join is RoomEntry's see/enter checks, then presence.
     perms.attachTree(rooms, (session, msg) => (tempRegistry.has(msg.roomId) ? roster.join(session, msg) : rooms.joinRoom(session, msg)));
-    await cluster?.attach(rooms, roster);
+    await cluster?.attach(rooms, roster, presence);
     await tempSync?.bind(tempRooms);
     events.on('grants-changed', () => rooms.refreshVisibility());
     events.on('authenticated', (e) => rooms.memberMoved(e.sessionId, e.roomId));

@@ -6,7 +6,7 @@
  * `ControlTargets`, and every state change still goes through the session's
  * `set` (its one choke point).
  */
-import type { AuthOk, RtcSignal, ServerHello } from '../../proto/index.ts';
+import type { AuthOk, RoomPlacement, RtcSignal, ServerHello } from '../../proto/index.ts';
 import type { AccessManager } from './access/access-manager.ts';
 import type { ChatClient } from './chat/index.ts';
 import type { ControlMessage } from './connection/signal-connection.ts';
@@ -49,6 +49,8 @@ export interface ControlTargets {
   readonly forgetCredentials: () => void;
   /** Tells the audio engine the session's voice room. */
   readonly syncRoomToAudio: () => void;
+  /** The relay says another relay holds our room (connection/steering.ts). */
+  readonly placement: (p: RoomPlacement) => void;
 }
 
 /** Routes the relay's control messages to the session's parts. */
@@ -144,6 +146,9 @@ export class ControlMessages {
         return;
       case 'relayList':
         t.relays.accept(msg.value.urls);
+        return;
+      case 'roomPlacement':
+        t.placement(msg.value);
         return;
       case 'ping':
         t.send({ case: 'pong', value: { nonce: msg.value.nonce } });

@@ -34,6 +34,7 @@ import type { Credentials } from './connection/sign-in.ts';
 import { ControlMessages } from './control-messages.ts';
 import { exponentialBackoff } from './connection/reconnect-policy.ts';
 import { RelayList } from './connection/relay-list.ts';
+import { Steering } from './connection/steering.ts';
 import { initialState } from './state.ts';
 import type { Command, State, VoiceCommand } from './state.ts';
 import { createTreeLink } from './tree/tree-link.ts';
@@ -51,9 +52,7 @@ export type { SessionDeps } from './session-deps.ts';
 type Listener = (state: State) => void;
 
 /** `ws(s)://host/ws` -> `http(s)://host/`: where invite links point by default. */
-function pageUrlOf(wsUrl: string): string {
-  return wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/');
-}
+const pageUrlOf = (wsUrl: string): string => wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '/');
 
 /** The client session. Create one per page. */
 export class Session {
@@ -79,8 +78,9 @@ export class Session {
   #relayKey: Uint8Array | null = null;
   /** What each control message from the relay does (control-messages.ts). */
   readonly #messages: ControlMessages;
-  /** The relays of the organisation (home first) the control link fails over between. */
+  /** The relays of the organisation (home first) the control link fails over between, and the move to the one holding our room (room placement). */
   readonly #relays: RelayList;
+  readonly #steering: Steering;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
@@ -167,7 +167,9 @@ export class Session {
         this.#credentials = null;
       },
       syncRoomToAudio: () => this.#syncRoomToAudio(),
+      placement: (p) => this.#steering.offer(p),
     });
+    this.#steering = new Steering({ state: () => this.#state, relays: this.#relays, reconnect: () => this.#control.connect(1), now: deps.now ?? Date.now, setTimer: this.#setTimer, clearTimer: this.#clearTimer });
     this.#control = new ControlLink(
       {
         state: () => this.#state,
@@ -376,6 +378,7 @@ export class Session {
   }
 
   #teardown(): void {
+    this.#steering.cancel();
     this.#messages.stopRoster();
     this.#voice.close();
     this.#tree.disconnected();

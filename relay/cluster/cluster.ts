@@ -40,31 +40,16 @@ import { RemoteModeration } from './remote-moderation.ts';
 import type { RelayIdentity } from '../access/identity.ts';
 import type { Clock, RtcOptions } from '../options.ts';
 import type { ClusterNames, ResolvedClusterOptions } from './options.ts';
+import type { ClusterRole, ClusterStatus } from './cluster-status.ts';
+import { startRoomPlacement } from './placement/index.ts';
+import type { PlacementStats, RoomPlacement } from './placement/index.ts';
+import type { Presence } from '../presence/presence.ts';
 
 /** What the cluster drives on this relay: the room tree. */
 export interface ClusterTree extends LogTarget {
   submitForwarded(ops: ForwardedOps): Promise<ForwardedVerdicts>;
   logged(seq: number): Promise<void>;
   seedLog(): Promise<void>;
-}
-
-/** This relay's part now. */
-export type ClusterRole = 'writer' | 'follower' | 'unavailable';
-
-/** What `/metrics` shows of the cluster (read at scrape time). */
-export interface ClusterStatus {
-  readonly relayId: string;
-  readonly role: ClusterRole;
-  /** Whether the NATS connection is up. */
-  readonly connected: boolean;
-  /** Live relays of the cluster, this one included. */
-  readonly peers: number;
-  /** The last log entry this relay holds. */
-  readonly logSeq: number;
-  /** The stream's last entry, or null when NATS did not answer. */
-  readonly streamSeq: number | null;
-  /** The relay id holding the writer lease, or null (none, or NATS did not answer). */
-  readonly writer: string | null;
 }
 
 /** How long a scrape waits for NATS before showing the cluster figures it has. */
@@ -98,6 +83,7 @@ export class Cluster implements TreeReplication {
   #behindAt: number | null = null;
   #directory: RelayDirectory | null = null;
   #moderation: RemoteModeration | null = null;
+  #placement: RoomPlacement | null = null;
 
   private constructor(options: ResolvedClusterOptions, nc: NatsConnection, lease: KV, events: TypedEmitter<RelayEvents>) {
     this.options = options;
@@ -146,7 +132,7 @@ export class Cluster implements TreeReplication {
    * relay holds the log as it was at the call, so it never serves clients a
    * tree older than the cluster's at start.
    */
-  async attach(tree: ClusterTree, roster: Roster): Promise<void> {
+  async attach(tree: ClusterTree, roster: Roster, registry: Presence): Promise<void> {
     this.#tree = tree;
     this.#presence = await PresenceSync.start(this, roster, (error) => this.#events.emit('internal-error', { where: 'cluster presence', error }));
     const presence = this.#presence;
@@ -160,6 +146,8 @@ export class Cluster implements TreeReplication {
       const urls = this.relayUrls();
       for (const s of roster.sessions()) s.send({ case: 'relayList', value: { urls } });
     });
+    const directory = this.#directory;
+    this.#placement = await startRoomPlacement({ kvm: this.kvm, names: this.names, options: this.options, roster, presence: registry, relayOf: (id) => presence.relayOf(id), urlOf: (id) => directory.urlOf(id), events: this.#events });
     this.#follower = new LogFollower(this.#js, this.names.stream, tree, (where, error) => this.#events.emit('internal-error', { where, error }));
     this.#follower.start();
     const last = (await (await jetstreamManager(this.nc, { timeout: this.options.requestTimeoutMs })).streams.info(this.names.stream)).state.last_seq;
@@ -201,6 +189,11 @@ export class Cluster implements TreeReplication {
     return this.#moderation;
   }
 
+  /** Room placement counters; null until {@link attach}. */
+  placement(): PlacementStats | null {
+    return this.#placement?.stats() ?? null;
+  }
+
   /** Cross-relay voice counters; undefined until {@link attachVoice}. */
   get voice(): CrossVoice | null {
     return this.#voice;
@@ -228,7 +221,8 @@ export class Cluster implements TreeReplication {
           this.#lease.holder().catch(() => null),
         ])
       : [null, null];
-    return { relayId: this.options.relayId, role: this.#role, connected, peers: this.#directory?.peers ?? 1, logSeq: this.#tree?.logSeq ?? 0, streamSeq, writer };
+    const roomLeases = this.#placement?.stats().held ?? 0;
+    return { relayId: this.options.relayId, role: this.#role, connected, peers: this.#directory?.peers ?? 1, logSeq: this.#tree?.logSeq ?? 0, streamSeq, writer, roomLeases };
   }
 
   route(): OpRoute {
@@ -376,6 +370,7 @@ export class Cluster implements TreeReplication {
     if (this.#writer || this.#lease.held) await this.#demote(true);
     this.#links?.close();
     this.#moderation?.close();
+    await this.#placement?.close();
     await this.#presence?.close();
     await this.#directory?.close();
     await this.#follower?.stop();
@@ -391,6 +386,7 @@ export class Cluster implements TreeReplication {
     this.#lease.drop();
     this.#setRole('unavailable');
     this.#links?.close();
+    this.#placement?.abort();
     this.#directory?.abort();
     const stopping = this.#follower?.stop();
     await this.nc.close().catch(() => {});

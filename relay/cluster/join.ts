@@ -3,8 +3,9 @@ import type { TypedEmitter } from '../../proto/typed-emitter.ts';
 import { RelayError } from '../errors.ts';
 import type { RelayEvents } from '../events.ts';
 import { Cluster } from './cluster.ts';
-import type { ClusterRole, ClusterStatus } from './cluster.ts';
+import type { ClusterRole, ClusterStatus } from './cluster-status.ts';
 import type { CrossVoiceStats } from './cross-voice.ts';
+import type { PlacementStats } from './placement/index.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 
 /** `Relay.cluster`: this relay's part in its cluster. */
@@ -15,6 +16,8 @@ export interface ClusterHandle {
   readonly role: ClusterRole;
   /** Voice between relays: frames sent and received, drops, open links (undefined until the voice plane starts). */
   voice(): CrossVoiceStats | undefined;
+  /** Room placement on this relay: leases held, taken, given up, clients steered (null before it started). */
+  placement(): PlacementStats | null;
   /**
    * Cuts this relay off NATS at once, as if its process died: the lease is
    * not given up (it expires), nothing more is appended. For failure tests
@@ -45,6 +48,7 @@ export function clusterHandle(cluster: Cluster, shared: { readonly appendStats: 
       return cluster.role;
     },
     voice: () => cluster.voice?.stats(),
+    placement: () => cluster.placement(),
     abort: () => cluster.abort(),
     status: () => cluster.status(),
     stateAppends: () => shared.appendStats,

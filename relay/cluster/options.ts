@@ -87,6 +87,8 @@ export interface ClusterNames {
   readonly tempBucket: string;
   /** Core NATS subject prefix of edits of a temporary room sent to its owner: relay `x` answers on `<prefix>.x`. */
   readonly tempSubjectPrefix: string;
+  /** KV bucket of the room leases (placement/: one key per placed room, its holder's relay id). */
+  readonly roomLeaseBucket: string;
 }
 
 /** Names for cluster `name`. */
@@ -102,5 +104,6 @@ export function clusterNames(name: string): ClusterNames {
     moderationSubjectPrefix: `parley.${name}.mod`,
     tempBucket: `parley-${name}-temp`,
     tempSubjectPrefix: `parley.${name}.temp`,
+    roomLeaseBucket: `parley-${name}-rooms`,
   };
 }

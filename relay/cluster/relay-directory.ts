@@ -57,6 +57,11 @@ export class RelayDirectory {
     return [...new Set([...this.#relays.values()].filter((u) => u !== ''))].sort().slice(0, MAX_RELAY_URLS);
   }
 
+  /** The public URL of live relay `relayId` ('' when it advertises none, undefined when not live). */
+  urlOf(relayId: string): string | undefined {
+    return this.#relays.get(relayId);
+  }
+
   /** Calls `listener` whenever {@link urls} may have changed; returns the unsubscribe function. */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);

@@ -1,6 +1,6 @@
 /**
  * `/metrics` gauges of a relay in a cluster (docs/CLUSTER.md, "Metrics"):
- * live relays, who holds the writer lease, this relay's role, how far its
+ * live relays, who holds the writer lease, the room leases this relay holds, this relay's role, how far its
  * store is behind the shared log, and whether NATS is connected. All read one
  * `ClusterStatus` per scrape (the NATS questions are asked once, not once per
  * gauge); what NATS did not answer in time is NaN (log lag) or left out
@@ -50,6 +50,7 @@ export function registerClusterMetrics(registry: Registry, status: () => Promise
       if (s.writer !== null) this.set({ lease: 'writer', relay: s.writer }, 1);
     },
   });
+  new Gauge({ name: 'parley_cluster_room_leases', help: 'Room leases this relay holds (rooms placed on it).', registers: r, async collect() { this.set((await read()).roomLeases); } });
   new Gauge({ name: 'parley_cluster_log_seq', help: 'The last shared-log entry this relay holds.', registers: r, async collect() { this.set((await read()).logSeq); } });
   new Gauge({
     name: 'parley_cluster_log_lag',

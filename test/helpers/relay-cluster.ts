@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RelayOptions } from '../../relay/index.ts';
+import { freePort } from './free-port.ts';
 import { startNatsServer } from './nats-server.ts';
 import type { NatsServer } from './nats-server.ts';
 import { startRelay } from './start-relay.ts';
@@ -26,8 +27,12 @@ export interface RelayCluster {
   close(): Promise<void>;
 }
 
-/** Starts NATS and `count` relays r1..rN; `leaseTtlMs` short so failover tests are quick. */
-export async function startRelayCluster(count: number, options: { leaseTtlMs?: number; requestTimeoutMs?: number; stateBatchMax?: number; relay?: Partial<RelayOptions> } = {}): Promise<RelayCluster> {
+/**
+ * Starts NATS and `count` relays r1..rN; `leaseTtlMs` short so failover tests are quick.
+ * `reachableUrls`: each relay listens on a port chosen up front and advertises its real
+ * `ws://127.0.0.1:PORT/ws` (clients can be steered to it); otherwise a URL nobody reaches.
+ */
+export async function startRelayCluster(count: number, options: { leaseTtlMs?: number; requestTimeoutMs?: number; stateBatchMax?: number; relay?: Partial<RelayOptions>; reachableUrls?: boolean } = {}): Promise<RelayCluster> {
   const nats = await startNatsServer();
   const dir = await mkdtemp(join(tmpdir(), 'parley-org-'));
   const keyFile = join(dir, 'org-key.pem');
@@ -35,13 +40,15 @@ export async function startRelayCluster(count: number, options: { leaseTtlMs?: n
   const name = `t${randomBytes(4).toString('hex')}`;
   const relays: StartedRelay[] = [];
   const add = async (id: string, extra: Partial<RelayOptions> = {}, servers: readonly string[] = [nats.url]): Promise<StartedRelay> => {
+    const port = options.reachableUrls ? await freePort() : 0;
     const r = await startRelay({
       guests: 'allow',
       signatureThreads: 0,
       ...options.relay,
       ...extra,
-      // A public URL nobody connects to: what the relay list carries (in-process relays learn their port only once listening).
-      cluster: { servers, name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: options.requestTimeoutMs ?? 2_000, publicUrl: `ws://${id}.invalid/ws`, ...(options.stateBatchMax ? { stateBatchMax: options.stateBatchMax } : {}) },
+      ...(port ? { port } : {}),
+      // Without reachableUrls, a public URL nobody connects to: what the relay list carries (in-process relays learn their port only once listening).
+      cluster: { servers, name, relayId: id, keyFile, leaseTtlMs: options.leaseTtlMs ?? 1_500, requestTimeoutMs: options.requestTimeoutMs ?? 2_000, publicUrl: port ? `ws://127.0.0.1:${port}/ws` : `ws://${id}.invalid/ws`, ...(options.stateBatchMax ? { stateBatchMax: options.stateBatchMax } : {}) },
     });
     relays.push(r);
     return r;

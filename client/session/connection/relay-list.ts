@@ -88,6 +88,14 @@ export class RelayList {
     this.#index = (this.#index + 1) % this.#urls.length;
   }
 
+  /** The next connection goes to `url`, one of {@link urls} (room placement); false, and nothing changes, when it is not one. */
+  moveTo(url: string): boolean {
+    const i = this.#urls.indexOf(url);
+    if (i < 0) return false;
+    this.#index = i;
+    return true;
+  }
+
   /** A relay named the cluster's live relays: keep them (and keep talking to the relay we are on). */
   accept(urls: readonly string[]): void {
     const current = this.current;
