@@ -3,7 +3,7 @@
  * clients and the other relay do not share its event loop), alone or in a
  * cluster (`--cluster URL --name N --id R --key FILE`). Sends `{ wsUrl }`
  * once listening, `{ link: peer }` when a relay link opens, answers `'stats'`
- * with its counters and its event-loop and GC figures since the last
+ * with its counters (with the peers' last loss reports) and its event-loop and GC figures since the last
  * `'reset'` (proc-stats.ts), and closes on `'stop'`.
  */
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ process.on('message', (m) => {
       crossSent: voice?.sent ?? 0,
       crossMessages: voice?.messages ?? 0,
       crossReceived: voice?.received ?? 0,
+      reported: voice?.reported ?? {},
       proc: monitor.read(),
     });
   }
