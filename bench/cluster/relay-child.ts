@@ -4,7 +4,7 @@
  * cluster (`--cluster URL --name N --id R --key FILE`), with `--workers N`
  * voice worker processes (default 0). Sends `{ wsUrl }`
  * once listening, `{ link: peer }` when a relay link opens, answers `'stats'`
- * with its counters and its event-loop and GC figures since the last
+ * with its counters (with the peers' last loss reports) and its event-loop and GC figures since the last
  * `'reset'` (proc-stats.ts), and closes on `'stop'`.
  */
 import { parseArgs } from 'node:util';
@@ -34,6 +34,7 @@ process.on('message', (m) => {
       crossSent: voice?.sent ?? 0,
       crossMessages: voice?.messages ?? 0,
       crossReceived: voice?.received ?? 0,
+      reported: voice?.reported ?? {},
       proc: monitor.read(),
     });
   }

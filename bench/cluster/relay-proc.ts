@@ -13,6 +13,8 @@ export interface RelayCounters {
   /** Link messages those frames left in (fewer when bundled). */
   readonly crossMessages: number;
   readonly crossReceived: number;
+  /** Per peer at its last loss report: link messages sent since the link opened, and received there (absent before D132's reports). */
+  readonly reported: Readonly<Record<string, { readonly sent: number; readonly received: number }>>;
   readonly proc: ProcStats;
 }
 
@@ -40,7 +42,7 @@ export async function startRelayProc(cluster?: { url: string; name: string; id: 
       if (m.wsUrl) resolve(m.wsUrl);
       else if (m.link) onLink();
       else if (m.forwarded !== undefined && m.proc) {
-        waiters.shift()?.({ forwarded: m.forwarded, crossSent: m.crossSent ?? 0, crossMessages: m.crossMessages ?? 0, crossReceived: m.crossReceived ?? 0, proc: m.proc });
+        waiters.shift()?.({ forwarded: m.forwarded, crossSent: m.crossSent ?? 0, crossMessages: m.crossMessages ?? 0, crossReceived: m.crossReceived ?? 0, reported: m.reported ?? {}, proc: m.proc });
       }
     });
   });

@@ -71,6 +71,8 @@ export interface VoicePathResult {
   /** Frames relay 1 sent to relay 2 per second, and the link messages they left in. */
   readonly crossFramesPerSec: number;
   readonly crossMessagesPerSec: number;
+  /** Relay 2's last loss report to relay 1: link messages sent since the link opened, and received (null without reports). */
+  readonly linkReport: { readonly sent: number; readonly received: number } | null;
   readonly proc: {
     readonly relay1: ProcStats;
     readonly relay2: ProcStats;
@@ -186,6 +188,7 @@ export async function measureVoicePath(o: VoicePathOptions): Promise<VoicePathRe
       forwardedPerSec: rate((c) => c.forwarded),
       crossFramesPerSec: rate((c) => c.crossSent),
       crossMessagesPerSec: rate((c) => c.crossMessages),
+      linkReport: after[0].reported.r2 ?? null,
       proc: {
         relay1: after[0].proc,
         relay2: after[1].proc,

@@ -175,7 +175,10 @@ export class Cluster implements TreeReplication {
       requestTimeoutMs: this.options.requestTimeoutMs,
       retryMs: 1_000,
       onDatagram: (peer, message) => voice.receive(peer, message),
-      onLink: (peer, up) => this.#events.emit('cluster-link', { peer, up }),
+      onLink: (peer, up) => {
+        voice.linkChanged(peer, up);
+        this.#events.emit('cluster-link', { peer, up });
+      },
       onError: (where, error) => this.#events.emit('cluster-link-failed', { where, error }),
     });
     const voice = new CrossVoice({ presence: deps.presence, relayOf: (id) => presence.relayOf(id), shownAs: (relay, id) => presence.shownAs(relay, id), links, clock: deps.clock });

@@ -25,6 +25,7 @@ import type { VoiceChange, VoiceRoute, VoiceSender } from '../presence/presence.
 import { TokenBucket } from '../rate-limit.ts';
 import type { RemoteFanOut } from '../voice/router.ts';
 import { checkLinkMessage, forEachLinkFrame } from './link-bundle.ts';
+import { decodeLossReport, encodeLossReport, isLossReport, LOSS_REPORT_EVERY } from './link-loss.ts';
 import { LinkSender } from './link-sender.ts';
 import { REMOTE_SESSION_BASE } from './presence-sync.ts';
 
@@ -39,6 +40,8 @@ export interface CrossVoiceStats {
   readonly messages: number;
   /** Frames that had no open link to a relay that wanted them. */
   readonly unsent: number;
+  /** Per peer relay, at its last loss report: messages sent to it since its link opened, and how many it received (link-loss.ts). */
+  readonly reported: Readonly<Record<string, { readonly sent: number; readonly received: number }>>;
   /** Frames from other relays delivered to local listeners' fan-out. */
   readonly received: number;
   /** Frames from other relays dropped, by reason. */
@@ -89,6 +92,8 @@ export class CrossVoice implements RemoteFanOut {
   readonly #sender: LinkSender;
   #delivery: CrossVoiceDelivery | null = null;
   #received = 0;
+  /** Link messages received from each peer since its link opened (for the loss reports sent back). */
+  readonly #inbound = new Map<string, number>();
   /** The peer of the message being read, for the per-frame visitor (set for the length of one receive). */
   #from = '';
   #bucket: TokenBucket | null = null;
@@ -123,6 +128,16 @@ export class CrossVoice implements RemoteFanOut {
 
   /** One message from relay `peer`'s link: one frame or a bundle of them. Never throws. */
   receive(peer: string, bytes: Uint8Array): void {
+    if (isLossReport(bytes)) {
+      const report = decodeLossReport(bytes);
+      if (report.ok) this.#sender.reported(peer, report.received);
+      else this.#dropped.malformed++;
+      return;
+    }
+    // Every message counts, a malformed one too: the peer counted it as sent.
+    const inbound = ((this.#inbound.get(peer) ?? 0) + 1) >>> 0;
+    this.#inbound.set(peer, inbound);
+    if (inbound % LOSS_REPORT_EVERY === 0) this.#deps.links.send(peer, encodeLossReport(inbound));
     const checked = checkLinkMessage(bytes);
     if (!checked.ok) {
       this.#dropped.malformed++;
@@ -158,10 +173,16 @@ export class CrossVoice implements RemoteFanOut {
     this.#delivery?.deliver(id, from.room, frame);
   }
 
+  /** The link to `peer` opened or went down: both sides count its messages afresh. */
+  linkChanged(peer: string, up: boolean): void {
+    this.#inbound.delete(peer);
+    if (up) this.#sender.linkUp(peer);
+  }
+
   /** Counters now. */
   stats(): CrossVoiceStats {
-    const { sent, unsent, messages } = this.#sender.stats();
-    return { sent, messages, unsent, received: this.#received, dropped: { ...this.#dropped }, links: this.#deps.links.up() };
+    const { sent, unsent, messages, reported } = this.#sender.stats();
+    return { sent, messages, unsent, reported, received: this.#received, dropped: { ...this.#dropped }, links: this.#deps.links.up() };
   }
 
   /** A presence change: only users of other relays change where frames go. */

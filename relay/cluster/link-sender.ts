@@ -22,12 +22,21 @@ export interface LinkSenderStats {
   readonly sent: number;
   readonly unsent: number;
   readonly messages: number;
+  /**
+   * Per peer, at its last loss report (link-loss.ts): link messages sent to
+   * it since the link opened, and how many it said it had received. The
+   * difference is what the link lost, up to the few in flight.
+   */
+  readonly reported: Readonly<Record<string, { readonly sent: number; readonly received: number }>>;
 }
 
 interface Peer {
   /** The turn of this peer's last immediate send: later frames in that turn are held. */
   turn: number;
   held: Uint8Array[];
+  /** Link messages sent since the link opened (u32, as the peer counts). */
+  sinceUp: number;
+  report: { sent: number; received: number } | null;
 }
 
 /** See the module comment. */
@@ -53,7 +62,7 @@ export class LinkSender {
   /** Sends the FORWARDED frame `frame` to `peer`, now or at the end of this turn. The bytes must not change afterwards. */
   send(peer: string, frame: Uint8Array): void {
     let p = this.#peers.get(peer);
-    if (!p) this.#peers.set(peer, (p = { turn: 0, held: [] }));
+    if (!p) this.#peers.set(peer, (p = { turn: 0, held: [], sinceUp: 0, report: null }));
     if (p.turn === this.#turn) {
       if (p.held.push(frame) === 1) this.#holding.push([peer, p]);
       return;
@@ -67,14 +76,32 @@ export class LinkSender {
     }
   }
 
+  /** The link to `peer` opened: counting starts again, on both sides. */
+  linkUp(peer: string): void {
+    const p = this.#peers.get(peer);
+    if (!p) return;
+    p.sinceUp = 0;
+    p.report = null;
+  }
+
+  /** `peer` reports `received` messages from this relay since the link opened. */
+  reported(peer: string, received: number): void {
+    const p = this.#peers.get(peer);
+    if (p) p.report = { sent: p.sinceUp, received };
+  }
+
   stats(): LinkSenderStats {
-    return { sent: this.#sent, unsent: this.#unsent, messages: this.#messages };
+    const reported: Record<string, { sent: number; received: number }> = {};
+    for (const [peer, p] of this.#peers) if (p.report) reported[peer] = { ...p.report };
+    return { sent: this.#sent, unsent: this.#unsent, messages: this.#messages, reported };
   }
 
   #one(peer: string, message: Uint8Array, frames: number): void {
     if (this.#links.send(peer, message)) {
       this.#sent += frames;
       this.#messages++;
+      const p = this.#peers.get(peer)!;
+      p.sinceUp = (p.sinceUp + 1) >>> 0;
     } else this.#unsent += frames;
   }
 

@@ -12,6 +12,7 @@ import { DropStats, Presence, SEED_ROOMS, TypedEmitter, VoiceRouter } from '../.
 import type { RelayEvents } from '../../../relay/index.ts';
 import { CrossVoice } from '../../../relay/cluster/cross-voice.ts';
 import { MAX_LINK_MESSAGE_BYTES } from '../../../relay/cluster/link-bundle.ts';
+import { LOSS_REPORT_EVERY } from '../../../relay/cluster/link-loss.ts';
 import { REMOTE_SESSION_BASE } from '../../../relay/cluster/presence-sync.ts';
 import { RecordingSink } from '../../helpers/voice-router-rig.ts';
 
@@ -278,5 +279,30 @@ describe('cross-relay voice bridge', () => {
         { numRuns: 150 },
       );
     });
+  });
+
+  it('loss reports: the receiving relay tells the sender how many link messages arrived; the difference is what the link lost', () => {
+    const a = rig();
+    const b = rig();
+    a.local(1, 'lobby');
+    a.remote('r2', 100, 'lobby');
+    b.remote('r2', 1, 'lobby');
+    b.local(1, 'lobby');
+    // Each frame in its own turn (one message each); the wire loses every tenth; reports go straight back.
+    const total = 2 * LOSS_REPORT_EVERY + 30;
+    for (let seq = 1; seq <= total; seq++) {
+      a.speak(1, frame(seq % 256));
+      const [, bytes] = a.sent.at(-1)!;
+      if (seq % 10 !== 0) b.cross.receive('r2', new Uint8Array(bytes));
+      while (b.sent.length > 0) a.cross.receive('r2', b.sent.shift()![1]);
+    }
+    // The second report came when B had 200 messages, of the 222 A had sent by then.
+    expect(a.cross.stats().reported).toEqual({ r2: { sent: 222, received: 2 * LOSS_REPORT_EVERY } });
+    expect(b.cross.stats().reported).toEqual({});
+    // A report that does not parse is dropped; a link that opens again starts counting afresh.
+    a.cross.receive('r2', Uint8Array.of(0x10, 1, 2));
+    expect(a.cross.stats().dropped.malformed).toBe(1);
+    a.cross.linkChanged('r2', true);
+    expect(a.cross.stats().reported).toEqual({});
   });
 });
