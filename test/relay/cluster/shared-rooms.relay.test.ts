@@ -19,6 +19,7 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { clusterNames } from '../../../relay/cluster/index.ts';
 import { stateNames } from '../../../relay/cluster/state-log.ts';
+import { decodeStateAnswer, decodeStateReply, encodeStateRequest } from '../../../relay/cluster/state-codec.ts';
 import { hasNatsServer } from '../../helpers/nats-server.ts';
 import { OpClient } from '../../helpers/ops.ts';
 import { startRelayCluster } from '../../helpers/relay-cluster.ts';
@@ -189,6 +190,21 @@ describe.runIf(hasNatsServer)('three relays share room passwords, their grants a
       for (const relay of cluster.relays) codes.push((await perms(await connect(relay, { key: guestKey }), { case: 'redeemRoomInvite', value: { invite: bytes } })).code);
       expect(codes).toEqual([ErrorCode.ROOM_INVITE_INVALID, ErrorCode.ROOM_INVITE_INVALID, ErrorCode.ROOM_INVITE_INVALID]);
     }
+  });
+
+  it('a grant sent straight to the writer naming a hash that is not the group\'s is refused PASSWORD_WRONG and grants nothing', async () => {
+    const key = generateKey();
+    const nc = await natsConnect({ servers: cluster.nats.url });
+    try {
+      const request = encodeStateRequest({ kind: 'room-grant', member: { sessionId: 1, publicKey: rawPublicKeyOf(key), displayName: 'Forger', roomId: ROOT_ID }, groupKey: `${PW_ROOM}/pw`, salt: '00'.repeat(16) });
+      const reply = decodeStateReply((await nc.request(stateNames(clusterNames(cluster.name)).submit, request, { timeout: 10_000 })).data);
+      expect(reply.ok && reply.value !== null).toBe(true);
+      const answer = decodeStateAnswer(reply.ok && reply.value ? reply.value.reply : new Uint8Array());
+      expect(answer.ok && answer.value.code).toBe(ErrorCode.PASSWORD_WRONG);
+    } finally {
+      await nc.close();
+    }
+    for (const r of cluster.relays) expect(await join(await connect(r, { key }), PW_ROOM, '')).toBe(ErrorCode.PERMISSION_DENIED);
   });
 
   it('a relay restarted on its store has the password changed while it was down: the new one admits there, the old one does not', async () => {

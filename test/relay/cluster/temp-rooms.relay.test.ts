@@ -189,6 +189,17 @@ describe.runIf(hasNatsServer)('temporary rooms across relays', () => {
     await listUntil(c, lacks(id));
   });
 
+  it('a relay restarted while a room is open has it at once: listed and joinable there', async () => {
+    const r3 = cluster.relays[2]!;
+    const id = await make(admin, 'Survivor');
+    await r3.stop();
+    const back = await cluster.add('r3b', { dataDir: r3.dataDir });
+    const c = await connect(back, { name: 'Back' });
+    await listUntil(c, has(id));
+    c.send({ case: 'joinRoom', value: { roomId: id, password: '' } });
+    await inRoom(c, id);
+  });
+
   it('its owner cut off: after the bucket\'s TTL it is gone elsewhere and its people there land in the parent', async () => {
     const [r1, r2] = cluster.relays as [StartedRelay, StartedRelay];
     const id = await make(admin, 'Doomed');
