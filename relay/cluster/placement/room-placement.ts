@@ -87,6 +87,8 @@ export class RoomPlacement {
   #released = 0;
   #sent = 0;
   #bad = 0;
+  /** A round failed and was reported; the next failures are not, until a round succeeds (NATS away: one line, not one per round). */
+  #failing = false;
 
   private constructor(deps: PlacementDeps) {
     this.#d = deps;
@@ -110,7 +112,13 @@ export class RoomPlacement {
     }
     this.#running = true;
     void this.#round()
-      .catch((error: unknown) => this.#d.onError('cluster placement', error))
+      .then(
+        () => void (this.#failing = false),
+        (error: unknown) => {
+          if (!this.#failing) this.#d.onError('cluster placement', error);
+          this.#failing = true;
+        },
+      )
       .finally(() => {
         this.#running = false;
         if (this.#again && !this.#closed) {
@@ -153,9 +161,12 @@ export class RoomPlacement {
     const rooms = new Map<number, string>();
     for (const [roomId, c] of counts) if ((c.get(me) ?? 0) > 0) rooms.set(presence.voiceIdOf(roomId)!, roomId);
     for (const [voiceId, held] of this.#mine) if (!rooms.has(voiceId)) rooms.set(voiceId, held.roomId);
-    await Promise.all([...rooms].map(([voiceId, roomId]) => this.#place(voiceId, roomId, counts.get(roomId) ?? NONE)));
+    const placed = await Promise.allSettled([...rooms].map(([voiceId, roomId]) => this.#place(voiceId, roomId, counts.get(roomId) ?? NONE)));
     for (const id of this.#free.keys()) if (!rooms.has(id)) this.#free.delete(id);
+    // One room NATS did not answer for does not hold the others' steering back.
     this.#steerAll();
+    const failed = placed.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** One room's lease this round. */
