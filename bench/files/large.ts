@@ -97,6 +97,8 @@ export async function runLarge(mb: number): Promise<void> {
       await untilStatus(a, 'complete', 'prepare');
     });
     const prepareMs = performance.now() - t0;
+    // Phase lines on stderr, so a run stopped part way still tells what it measured.
+    process.stderr.write(`[bench:files --large] prepare ${mb} MiB: ${Math.round(prepareMs)} ms\n`);
     const prepPeak = await peakRendererBytes(browser);
     const chunkSize = (await transferOf(a))!.progress!.totalBytes / (await transferOf(a))!.progress!.totalChunks;
 
@@ -109,6 +111,7 @@ export async function runLarge(mb: number): Promise<void> {
       await untilStatus(b, 'complete', 'download');
     });
     const pairMs = performance.now() - t1;
+    process.stderr.write(`[bench:files --large] pair: ${Math.round(pairMs)} ms\n`);
     const pairPeak = await peakRendererBytes(browser);
 
     await resetPeak(browser);
