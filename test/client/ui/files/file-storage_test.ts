@@ -116,6 +116,11 @@ suite('parley-file-storage', () => {
       el.view = view({ turnOffered: true, hideAddress: true });
       await el.updateComplete;
       assert.isTrue(box.checked);
+      // Left on, on a server without TURN: still shown (so it can be turned off), saying what happens instead.
+      el.view = view({ turnOffered: false, hideAddress: true });
+      await el.updateComplete;
+      assert.isTrue(root(el).querySelector<HTMLInputElement>('#hide-address')!.checked);
+      assert.include(root(el).querySelector('#hide-address-help')!.textContent!, 'files come only through the relay');
     } finally {
       await setViewport({ width: 800, height: 600 });
     }
