@@ -7,4 +7,10 @@
 /** Source of wall-clock milliseconds; injected so tests and limits agree on time. */
 export interface Clock {
   now(): number;
+  /**
+   * Optional timers on the same clock (a test's virtual clock: test/helpers/virtual-clock.ts).
+   * Loops that take them (the TURN refresh) use them when given, real timers otherwise.
+   */
+  setTimer?(fn: () => void, ms: number): unknown;
+  clearTimer?(handle: unknown): void;
 }

@@ -327,7 +327,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       token: ops.backup.token,
       pid: process.pid,
     });
-    const stopTurnRefresh = turn && turnFor ? startTurnRefresh({ roster, credentialsFor: turnFor, intervalMs: turnRefreshMs(turn) }) : () => {};
+    const stopTurnRefresh = turn && turnFor ? startTurnRefresh({ roster, credentialsFor: turnFor, intervalMs: turnRefreshMs(turn), clock }) : () => {};
     const stopHeartbeat = startHeartbeat({ sessions: () => roster.sessions(), clock, limits });
     const stopLoadReport =
       opts.loadReportIntervalMs > 0

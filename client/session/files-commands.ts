@@ -24,6 +24,8 @@ export type FileCommand =
   | { readonly type: 'file-set-quota'; readonly bytes: number }
   | { readonly type: 'file-set-auto-image'; readonly bytes: number }
   | { readonly type: 'file-set-relay-only'; readonly on: boolean }
+  /** "Hide my IP address from other members" (only through the organisation's TURN server). */
+  | { readonly type: 'file-set-hide-address'; readonly on: boolean }
   /** The storage panel opened: load the file code if needed and ask the browser for its estimate. */
   | { readonly type: 'file-refresh-storage' };
 
@@ -53,6 +55,9 @@ export interface FilesStorageView {
   readonly files: readonly StoredFileView[];
   readonly autoImageBytes: number;
   readonly relayOnly: boolean;
+  /** The relay offers its organisation's TURN server: only then is "Hide my IP address" offered. */
+  readonly turnOffered: boolean;
+  readonly hideAddress: boolean;
   /** A download stopped because storage is full: the user's limit, or the browser's. */
   readonly problem: 'quota-exceeded' | 'browser-quota' | null;
 }

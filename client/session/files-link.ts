@@ -6,7 +6,8 @@
  * sign-out, turns chat posts into the cards the chat panel shows and the
  * stored files into the storage panel's list, and keeps the user's file
  * preferences (files-prefs.ts): the storage limit, automatic image
- * downloads, relay-only, and the downloads a reload resumes.
+ * downloads, relay-only, hiding the address behind TURN, and the downloads a
+ * reload resumes.
  */
 import type { Envelope, EnvelopeInit, FileManifest, TurnCredentials } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
@@ -26,13 +27,21 @@ export const RELAY_ONLY_RTC: RTCConfiguration = { iceServers: [], iceTransportPo
 
 /**
  * ICE configuration of file connections: "never connect directly" keeps only
- * the Parley relay carrying (no TURN, decisions D113); otherwise the relay's
+ * the Parley relay carrying (no TURN, decisions D113); "hide my IP address"
+ * allows relay candidates only, so every path goes through the
+ * organisation's TURN server (D117), and without TURN credentials it keeps
+ * the address hidden the only other way, relay-only; otherwise the relay's
  * coturn credentials, when it sent any; undefined: the browser's default.
  */
-export function filesRtcConfig(relayOnly: boolean, turn: TurnCredentials | undefined): RTCConfiguration | undefined {
-  if (relayOnly) return RELAY_ONLY_RTC;
-  if (!turn || turn.urls.length === 0) return undefined;
-  return { iceServers: [{ urls: [...turn.urls], username: turn.username, credential: turn.credential }] };
+export function filesRtcConfig(prefs: Pick<FilesPrefs, 'relayOnly' | 'hideAddress'>, turn: TurnCredentials | undefined): RTCConfiguration | undefined {
+  if (prefs.relayOnly) return RELAY_ONLY_RTC;
+  const offered = turn !== undefined && turn.urls.length > 0;
+  if (prefs.hideAddress) return offered ? { iceServers: [turnServer(turn)], iceTransportPolicy: 'relay' } : RELAY_ONLY_RTC;
+  return offered ? { iceServers: [turnServer(turn)] } : undefined;
+}
+
+function turnServer(turn: TurnCredentials): RTCIceServer {
+  return { urls: [...turn.urls], username: turn.username, credential: turn.credential };
 }
 
 /** What a {@link FilesLink} needs from the session. */
@@ -108,6 +117,8 @@ export class FilesLink {
       }),
       autoImageBytes: this.#prefs.autoImageBytes,
       relayOnly: this.#prefs.relayOnly,
+      turnOffered: this.#turn !== undefined && this.#turn.urls.length > 0,
+      hideAddress: this.#prefs.hideAddress,
       problem,
     };
   }
@@ -159,8 +170,8 @@ export class FilesLink {
     // Preferences apply whether or not the file code has loaded (it reads them when it does).
     if (cmd.type === 'file-set-quota') this.#setPrefs({ ...this.#prefs, quotaBytes: Math.max(0, cmd.bytes) });
     if (cmd.type === 'file-set-auto-image') this.#setPrefs({ ...this.#prefs, autoImageBytes: Math.max(0, cmd.bytes) });
-    if (cmd.type === 'file-set-relay-only') {
-      this.#setPrefs({ ...this.#prefs, relayOnly: cmd.on });
+    if (cmd.type === 'file-set-relay-only' || cmd.type === 'file-set-hide-address') {
+      this.#setPrefs(cmd.type === 'file-set-relay-only' ? { ...this.#prefs, relayOnly: cmd.on } : { ...this.#prefs, hideAddress: cmd.on });
       this.#ready?.setRtcConfig(this.#rtcConfig());
     }
     const client = await this.#load();
@@ -192,6 +203,7 @@ export class FilesLink {
         return null;
       case 'file-set-auto-image':
       case 'file-set-relay-only':
+      case 'file-set-hide-address':
         return null;
     }
   }
@@ -206,10 +218,17 @@ export class FilesLink {
   setTurn(turn: TurnCredentials | undefined): void {
     this.#turn = turn;
     this.#ready?.setRtcConfig(this.#rtcConfig());
+    // The storage panel offers "Hide my IP address" only while TURN is offered.
+    this.#deps.onChange();
+  }
+
+  /** The ICE configuration new file connections get now (filesRtcConfig of the preferences and the latest credentials). */
+  get rtcConfig(): RTCConfiguration | undefined {
+    return this.#rtcConfig();
   }
 
   #rtcConfig(): RTCConfiguration | undefined {
-    return filesRtcConfig(this.#prefs.relayOnly, this.#turn);
+    return filesRtcConfig(this.#prefs, this.#turn);
   }
 
   /** Asks the browser how much the site stores; one question at a time, asked again if files changed meanwhile. */

@@ -1,7 +1,8 @@
 /**
  * What this browser remembers about file sharing across reloads: the user's
  * storage limit, the size under which images download by themselves,
- * whether direct connections are allowed, and which downloads the user
+ * whether direct connections are allowed, whether this device's address is
+ * hidden behind the organisation's TURN server, and which downloads the user
  * started and has not finished (so a reload resumes them). Pure parsing plus
  * a thin localStorage adapter, like the voice settings.
  */
@@ -21,12 +22,14 @@ export interface FilesPrefs {
   readonly autoImageBytes: number;
   /** Never connect directly to other browsers (hides this device's address); the relay carries the bytes. */
   readonly relayOnly: boolean;
+  /** "Hide my IP address from other members": connect to other browsers only through the organisation's TURN server (decisions D117). */
+  readonly hideAddress: boolean;
   /** Hex ids of downloads started and not finished, oldest first. */
   readonly wanted: readonly string[];
 }
 
-/** Defaults: 4 GiB (the largest file this client shares, with its hash blocks, fits: D118), images up to 5 MB, direct connections allowed. */
-export const DEFAULT_FILES_PREFS: FilesPrefs = { quotaBytes: 4 * 1024 * MB, autoImageBytes: 5 * MB, relayOnly: false, wanted: [] };
+/** Defaults: 4 GiB (the largest file this client shares, with its hash blocks, fits: D118), images up to 5 MB, direct connections allowed, address not hidden. */
+export const DEFAULT_FILES_PREFS: FilesPrefs = { quotaBytes: 4 * 1024 * MB, autoImageBytes: 5 * MB, relayOnly: false, hideAddress: false, wanted: [] };
 
 const HEX_ID = /^[0-9a-f]{32}$/;
 
@@ -41,6 +44,7 @@ export function parseFilesPrefs(v: unknown): FilesPrefs {
     quotaBytes: sizeOr(o.quotaBytes, DEFAULT_FILES_PREFS.quotaBytes),
     autoImageBytes: sizeOr(o.autoImageBytes, DEFAULT_FILES_PREFS.autoImageBytes),
     relayOnly: typeof o.relayOnly === 'boolean' ? o.relayOnly : false,
+    hideAddress: typeof o.hideAddress === 'boolean' ? o.hideAddress : false,
     wanted,
   };
 }

@@ -22,7 +22,8 @@ export interface RelayProcess {
 export async function startRelayProcess(args: string[] = [], options: { dataDir?: string; nodeArgs?: readonly string[] } = {}): Promise<RelayProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   const relay = spawnRelayMain(['--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...args], {}, { nodeArgs: options.nodeArgs ?? [] });
-  const url = (await relay.waitFor(/(https?:\/\/[^\s]+)/))[1]!.replace('localhost', '127.0.0.1');
+  // Up to the e2e hook timeout: on a box shared with other test runs, tsx's start alone took over 30 s.
+  const url = (await relay.waitFor(/(https?:\/\/[^\s]+)/, 120_000))[1]!.replace('localhost', '127.0.0.1');
   const pid = relay.child.pid!;
   return {
     url,

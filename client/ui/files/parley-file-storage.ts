@@ -14,7 +14,9 @@ const KIND_TEXT = { opfs: '', indexeddb: '', memory: ' This browser keeps them o
  * (and what the browser itself reports for the site), the user's limit on
  * it, each stored file with "Stop seeding" and "Remove", why downloads
  * stopped when storage is full, and the file settings (automatic image
- * downloads, never connecting directly). Every control is a labelled native
+ * downloads, never connecting directly, and hiding this device's address
+ * behind the organisation's TURN server, offered only when the relay has
+ * one, and still shown while it is on so it can be turned off). Every control is a labelled native
  * control in tab order; rows wrap on a phone.
  * @fires file-command - a FileCommandEvent
  */
@@ -97,6 +99,15 @@ export class ParleyFileStorage extends LitElement {
         <input id="relay-only" type="checkbox" .checked=${v.relayOnly} @change=${(e: Event) => this.#send({ type: 'file-set-relay-only', on: (e.target as HTMLInputElement).checked })} />
         <label for="relay-only">Never connect directly to other browsers (files come through the relay, which hides this device's network address; slower, and only if the server allows it)</label>
       </div>
+      ${v.turnOffered || v.hideAddress
+        ? html`<div class="row">
+            <input id="hide-address" type="checkbox" aria-describedby="hide-address-help" .checked=${v.hideAddress} @change=${(e: Event) => this.#send({ type: 'file-set-hide-address', on: (e.target as HTMLInputElement).checked })} />
+            <label for="hide-address">Hide my IP address from other members</label>
+            <p id="hide-address-help" class="meta">${v.turnOffered
+              ? "Files to and from other browsers then go only through your organisation's TURN server, so other members never see this device's network address. Transfers may be slower."
+              : 'This server has no TURN server, so while this is on, files come only through the relay (as with "Never connect directly"), if the server allows it.'}</p>
+          </div>`
+        : nothing}
     </section>`;
   }
 }

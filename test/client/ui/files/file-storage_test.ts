@@ -1,5 +1,6 @@
 /// <reference types="mocha" />
 import { assert } from 'chai';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
 import '../../../../client/ui/files/index.ts';
 import type { ParleyFileStorage } from '../../../../client/ui/files/index.ts';
 import { FileCommandEvent } from '../../../../client/ui/file-events.ts';
@@ -21,6 +22,8 @@ const view = (extra: Partial<FilesStorageView> = {}): FilesStorageView => ({
   ],
   autoImageBytes: 5 * MB,
   relayOnly: false,
+  turnOffered: false,
+  hideAddress: false,
   problem: null,
   ...extra,
 });
@@ -90,6 +93,37 @@ suite('parley-file-storage', () => {
       { type: 'file-set-auto-image', bytes: 2 * MB },
       { type: 'file-set-relay-only', on: true },
     ]);
+  });
+
+  test('"Hide my IP address" is offered only when the relay has TURN; labelled, toggled with the keyboard, fits a phone', async () => {
+    const { el: without } = await mount(view());
+    assert.isNull(root(without).querySelector('#hide-address'));
+    assert.notInclude(root(without).textContent!, 'Hide my IP address');
+    document.body.replaceChildren();
+
+    await setViewport({ width: 360, height: 740 });
+    try {
+      const { el, commands } = await mount(view({ turnOffered: true }));
+      const box = root(el).querySelector<HTMLInputElement>('#hide-address')!;
+      assert.exists(box);
+      assert.equal(root(el).querySelector('label[for=hide-address]')!.textContent, 'Hide my IP address from other members');
+      assert.include(root(el).querySelector('#hide-address-help')!.textContent!, "organisation's TURN server");
+      box.focus();
+      await sendKeys({ press: 'Space' });
+      assert.deepEqual(commands, [{ type: 'file-set-hide-address', on: true }]);
+      // Nothing wider than the phone's screen.
+      assert.isAtMost(el.scrollWidth, 360);
+      el.view = view({ turnOffered: true, hideAddress: true });
+      await el.updateComplete;
+      assert.isTrue(box.checked);
+      // Left on, on a server without TURN: still shown (so it can be turned off), saying what happens instead.
+      el.view = view({ turnOffered: false, hideAddress: true });
+      await el.updateComplete;
+      assert.isTrue(root(el).querySelector<HTMLInputElement>('#hide-address')!.checked);
+      assert.include(root(el).querySelector('#hide-address-help')!.textContent!, 'files come only through the relay');
+    } finally {
+      await setViewport({ width: 800, height: 600 });
+    }
   });
 
   test('full storage is explained in plain language: the user limit, and the browser refusing', async () => {
