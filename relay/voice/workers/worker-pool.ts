@@ -31,7 +31,10 @@ export interface VoiceWorkerPoolDeps {
   readonly output: VoicePlaneOutput;
   readonly stats: DropStats;
   readonly events: TypedEmitter<RelayEvents>;
-  /** How long start-up may take before `start` rejects, ms. Default 30 000. */
+  /**
+   * How long start-up may take before `start` rejects, ms. Default 120 000: it only bounds a broken
+   * start, and spawning the workers (each compiles its modules) took over 30 s on a loaded 2-core box.
+   */
   readonly startTimeoutMs?: number;
   /** In a cluster: the workers' way to the relay links (link-gateway.ts), one more loopback peer after the last worker. */
   readonly gateway?: PoolGateway;
@@ -116,7 +119,7 @@ export class VoiceWorkerPool implements VoicePlane {
     for (const slot of pool.#slots) pool.#spawn(slot);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(RelayError.voiceWorker('voice workers did not start in time')), deps.startTimeoutMs ?? 30_000);
+      timer = setTimeout(() => reject(RelayError.voiceWorker('voice workers did not start in time')), deps.startTimeoutMs ?? 120_000);
     });
     try {
       await Promise.race([all, timeout]);

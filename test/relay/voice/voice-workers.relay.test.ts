@@ -63,7 +63,7 @@ beforeAll(async () => {
   await e.join('quiet');
   await a.join('lobby');
   await started.relay.voiceSettled();
-}, 60_000);
+}, 180_000); // spawning the workers can take long on a loaded box; the start itself is bounded by the pool (120 s)
 
 afterAll(async () => {
   await Promise.all([a, b, c, d, e].map((x) => x?.close().catch(() => {})));
