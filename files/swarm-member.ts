@@ -123,6 +123,8 @@ export class SwarmMember {
   readonly #toLinks: CoalescedFlush;
   readonly #toTracker: CoalescedFlush;
   readonly #asker: TrackerAsker;
+  /** Checked chunks being stored: held for scheduling (never asked twice), not yet counted complete. */
+  readonly #storing = new Set<number>();
   #waitFor: Set<string> | null = null;
   #active = false;
   #seeding = true;
@@ -140,13 +142,14 @@ export class SwarmMember {
     this.#asker = new TrackerAsker(o.clock, () => this.#p.wantPeers());
   }
 
-  /** Chunks held. */
+  /** Chunks held or being stored. */
   get have(): Bitfield {
     return this.#rx.have;
   }
 
+  /** Every chunk is held and stored (the last `keep` has resolved and `gotChunk` was told). */
   get complete(): boolean {
-    return this.#rx.complete;
+    return this.#rx.complete && this.#storing.size === 0;
   }
 
   /** Downloading (started and not stopped, failed or complete). */
@@ -156,7 +159,7 @@ export class SwarmMember {
 
   /** Something is asked of someone (false while downloading: stalled, waiting for peers). */
   get busy(): boolean {
-    return this.#rx.inFlight > 0 || this.#hashAsked.size > 0;
+    return this.#rx.inFlight > 0 || this.#hashAsked.size > 0 || this.#storing.size > 0;
   }
 
   /** Why the download failed (what `keep` threw), or null. */
@@ -348,16 +351,22 @@ export class SwarmMember {
       return this.#fault(peer, 'bad-chunk', out.chunk);
     }
     if (out.kind !== 'chunk') return;
+    this.#storing.add(out.chunk);
     try {
       await this.#p.keep(out.chunk, out.data);
     } catch (e) {
-      this.#failure = e;
-      this.stop();
+      // Not stored, so not held: a later download asks for it again.
+      this.#storing.delete(out.chunk);
+      this.#rx.unhold(out.chunk);
+      if (this.#failure === null) this.#failure = e;
+      if (this.#active) this.stop();
+      else this.#p.changed();
       return;
     }
+    this.#storing.delete(out.chunk);
     this.#p.gotChunk?.(peer, out.chunk, out.data.byteLength);
     this.#asker.progressed();
-    if (this.#rx.complete) {
+    if (this.complete) {
       this.#active = false;
       this.#toLinks.now();
       this.#toTracker.now();
@@ -409,7 +418,7 @@ export class SwarmMember {
 
   /** Tops up every peer's window; when nothing can be asked of anyone, asks the tracker (with back-off). */
   #pump(): void {
-    if (!this.#active || this.#rx.complete) return this.#setBusy(false);
+    if (!this.#active || this.#rx.complete) return this.#setBusy(this.#active && this.busy);
     if (this.#waitFor && this.#waitFor.size > 0) return;
     this.#askHashBlocks();
     // Fellow downloaders first, complete seeders (and the relay) last: the sender's uplink is the scarce one.

@@ -185,6 +185,11 @@ export class SwarmReceiver {
     return { kind: 'chunk', chunk, data: whole };
   }
 
+  /** A checked chunk could not be stored: it is not held and may be asked again. */
+  unhold(chunk: number): void {
+    if (chunk >= 0 && chunk < this.chunks) this.have.clear(chunk);
+  }
+
   /** A peer refused a chunk: someone else may be asked; that peer is not asked for it again until {@link retryRefused}. False when it was not asked of that peer. */
   release(peer: string, chunk: number): boolean {
     if (this.#inFlight.get(chunk)?.peer !== peer) return false;

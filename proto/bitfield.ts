@@ -16,7 +16,7 @@ export function bitfieldBytes(chunks: number): number {
   return Math.ceil(chunks / 8);
 }
 
-/** A set of chunk indexes in [0, size). Mutated only through {@link Bitfield.set}. */
+/** A set of chunk indexes in [0, size). Mutated only through {@link Bitfield.set} and {@link Bitfield.clear}. */
 export class Bitfield {
   readonly #bits: Uint8Array;
   #count = 0;
@@ -50,6 +50,15 @@ export class Bitfield {
     if (this.has(i)) return false;
     this.#bits[i >> 3]! |= 0x80 >> (i & 7);
     this.#count++;
+    return true;
+  }
+
+  /** Marks chunk `i` not held (a chunk whose store failed). Returns whether it was held. Throws `RangeError` outside the range. */
+  clear(i: number): boolean {
+    if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new RangeError(`chunk out of range [chunk:${i}]`);
+    if (!this.has(i)) return false;
+    this.#bits[i >> 3]! &= ~(0x80 >> (i & 7));
+    this.#count--;
     return true;
   }
 

@@ -67,6 +67,8 @@ export class FileTransfer {
   readonly #hex: string;
   readonly #chunks: number;
   readonly #links = new Map<string, FrameLink>();
+  /** Peers whose link is the relay's: a chunk still counts as carried by the relay when it lands after the link closed. */
+  readonly #relayPeers = new Set<string>();
   readonly #held: Bitfield;
   readonly #member: SwarmMember;
   readonly #speed = new SpeedMeter();
@@ -126,7 +128,8 @@ export class FileTransfer {
       progress: {
         heldBytes: this.#heldBytes,
         totalBytes: size,
-        heldChunks: this.#held.count,
+        // Stored chunks only: a chunk still being written (or whose write failed) is not held yet.
+        heldChunks: this.#resumed + this.#fetched,
         totalChunks: this.#chunks,
         bytesPerSecond: rate,
         peers: senders.length,
@@ -144,7 +147,7 @@ export class FileTransfer {
   /** Starts (or resumes) fetching the missing chunks. */
   async download(): Promise<void> {
     await this.#loaded;
-    if (this.#held.complete) return;
+    if (this.#member.complete) return;
     this.#error = null;
     this.#cancelled = false;
     this.#member.start();
@@ -167,6 +170,8 @@ export class FileTransfer {
   addPeer(peerId: string, link: FrameLink, has: Bitfield | null = null): void {
     this.removePeer(peerId);
     this.#links.set(peerId, link);
+    if (link.path === 'relay') this.#relayPeers.add(peerId);
+    else this.#relayPeers.delete(peerId);
     link.onFrame = (bytes) => {
       if (this.#links.get(peerId) !== link) return;
       const decoded = decodeFileWire(bytes);
@@ -220,7 +225,7 @@ export class FileTransfer {
 
   #status(): TransferStatus {
     if (this.#loading) return 'loading';
-    if (this.#held.complete) return 'complete';
+    if (this.#member.complete) return 'complete';
     if (this.#member.failure !== null) return 'failed';
     if (this.#member.active) return this.#member.busy ? 'downloading' : 'waiting';
     return this.#cancelled ? 'cancelled' : 'idle';
@@ -253,7 +258,7 @@ export class FileTransfer {
       gotChunk: (peer, _index, bytes) => {
         this.#heldBytes += bytes;
         this.#fetched++;
-        if (this.#links.get(peer)?.path === 'relay') this.#fetchedViaRelay++;
+        if (this.#relayPeers.has(peer)) this.#fetchedViaRelay++;
         this.#speed.add(this.#deps.now(), bytes);
       },
       changed: () => {
