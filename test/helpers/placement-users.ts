@@ -64,20 +64,33 @@ export class PlacedUsers {
     await Promise.all(gone);
   }
 
-  /** Follows the relays' advice until each room's users are on one relay; returns the moves it took. */
+  /**
+   * Follows the relays' advice until each room's users are on one relay;
+   * returns the moves it took. A move whose relay cannot be reached (a holder
+   * that just died is still advised until its lease is seen to lapse) is not
+   * followed: the user stays where it is and waits for the next advice, as a
+   * client does when the advised relay refuses the connection.
+   */
   async settle(): Promise<number> {
     let moves = 0;
+    let failed = '';
     for (;;) {
       const spread = [...this.#byRoom().values()].some((us) => new Set(us.map((u) => u.url)).size > 1);
       if (!spread) return moves;
       const advised = this.users.find((u) => u.advice !== null && u.advice !== u.url);
       if (advised) {
-        await this.move(advised, advised.advice!);
-        moves++;
+        const to = advised.advice!;
+        try {
+          await this.move(advised, to);
+          moves++;
+        } catch (e) {
+          if (advised.advice === to) advised.advice = null;
+          failed = `; last failed move: ${advised.name} to ${to}: ${(e as Error).message}`;
+        }
         continue;
       }
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not placed: ${this.users.map((u) => `${u.name}:${u.roomId}@${u.url}`).join(', ')}`)), this.#waitMs);
+        const timer = setTimeout(() => reject(new Error(`not placed: ${this.users.map((u) => `${u.name}:${u.roomId}@${u.url}`).join(', ')}${failed}`)), this.#waitMs);
         this.#wake = () => {
           clearTimeout(timer);
           resolve();
