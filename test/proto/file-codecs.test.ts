@@ -139,6 +139,26 @@ describe('bitfield codec', () => {
     expect(decodeBitfield(new Uint8Array(0), MAX_CHUNKS + 1)).toMatchObject({ ok: false, error: { code: 'bad-value' } });
   });
 
+  it('set and clear keep the count and the bytes equal to a model set (clear is how a failed store gives a chunk back)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 700 }).chain((size) => fc.tuple(fc.constant(size), fc.array(fc.tuple(fc.boolean(), fc.nat(size - 1)), { maxLength: 300 }))), ([size, ops]) => {
+        const b = new Bitfield(size);
+        const model = new Set<number>();
+        for (const [on, i] of ops) {
+          expect(on ? b.set(i) : b.clear(i)).toBe(on ? !model.has(i) : model.has(i));
+          if (on) model.add(i);
+          else model.delete(i);
+        }
+        expect(b.count).toBe(model.size);
+        expect(b.complete).toBe(model.size === size);
+        const decoded = decodeBitfield(b.toBytes(), size);
+        expect(decoded.ok && [...decoded.value.indexes()]).toEqual([...model].sort((x, y) => x - y));
+      }),
+    );
+    expect(() => new Bitfield(4).clear(4)).toThrow(RangeError);
+    expect(() => new Bitfield(4).clear(-1)).toThrow(RangeError);
+  });
+
   it('a full field has every bit and the MSB-first order', () => {
     const b = new Bitfield(10, true);
     expect(b.complete).toBe(true);
