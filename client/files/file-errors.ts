@@ -24,7 +24,11 @@ export type FileErrorCode =
   /** The file is empty: there is nothing to share. */
   | 'empty-file'
   /** The file is larger than this client shares (MAX_SHARE_BYTES, 4 GiB). */
-  | 'too-large';
+  | 'too-large'
+  /** The picked file could not be read (moved, changed or deleted since it was picked). */
+  | 'unreadable'
+  /** Preparing or posting a share failed for another reason (the log says which). */
+  | 'share-failed';
 
 /** An error with a {@link FileErrorCode}. */
 export class FileError extends Error {
@@ -39,6 +43,14 @@ export class FileError extends Error {
 /** True for the browser's own "storage full" errors (DOMException QuotaExceededError). */
 export function isBrowserQuotaError(e: unknown): boolean {
   return e instanceof DOMException && (e.name === 'QuotaExceededError' || e.code === 22);
+}
+
+/** `e` as a FileError: itself, the browser's quota error as `browser-quota`, a read error as `unreadable`, anything else `share-failed`. */
+export function asFileError(e: unknown): FileError {
+  if (e instanceof FileError) return e;
+  if (isBrowserQuotaError(e)) return new FileError('browser-quota', 'the browser refused to store more', { cause: e });
+  if (e instanceof DOMException && (e.name === 'NotReadableError' || e.name === 'NotFoundError')) return new FileError('unreadable', e.message, { cause: e });
+  return new FileError('share-failed', String(e), { cause: e });
 }
 
 /** Plain-language explanation of a file error, for the UI. */
@@ -64,5 +76,9 @@ export function fileErrorText(e: FileError | { code: FileErrorCode }): string {
       return 'This file is empty, so there is nothing to share.';
     case 'too-large':
       return 'This file is too large to share: the limit is 4 GB.';
+    case 'unreadable':
+      return 'The file could not be read. It may have been moved, changed or deleted since you picked it: pick it again.';
+    case 'share-failed':
+      return 'Sharing this file failed. Try again; if it keeps failing, reload the page.';
   }
 }

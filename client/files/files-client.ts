@@ -19,6 +19,8 @@ import { hashBlockKey } from './hash-book.ts';
 import type { FileAvailability } from './file-offer.ts';
 import { PeerMesh } from './peer-mesh.ts';
 import { prepareShare } from './prepare-share.ts';
+import type { PrepareOptions, PreparedShare } from './prepare-share.ts';
+import { asFileError } from './file-errors.ts';
 import { assembleBlob } from './file-blob.ts';
 import { relayLink, serveRelayWant } from './relay-link.ts';
 import { memoryWanted } from './wanted-downloads.ts';
@@ -87,12 +89,25 @@ export class FilesClient {
     }
   }
 
-  /** Cuts, hashes, stores and signs `file`, then posts it in `conversation`. */
-  async share(conversation: string, target: SigningTarget, file: File): Promise<string> {
+  /**
+   * Cuts, hashes, stores and signs `file`, then posts it in `conversation`.
+   * Rejects with a {@link FileError} (`asFileError`: the browser's and the
+   * store's errors get their codes); `options` report progress and cancel.
+   */
+  async share(conversation: string, target: SigningTarget, file: File, options: PrepareOptions = {}): Promise<string> {
     const fileId = crypto.getRandomValues(new Uint8Array(16));
-    const prepared = await prepareShare({ file, relayKey: this.#deps.relayKey, fileId, authorKey: this.#deps.selfKey, target }, this.#deps.store);
-    const body = encodeFileManifest(prepared.fields);
-    const raw: FileManifest = { $typeName: 'parley.v1.FileManifest', body, signature: await this.#deps.sign(body) };
+    let prepared: PreparedShare;
+    let raw: FileManifest;
+    try {
+      prepared = await prepareShare({ file, relayKey: this.#deps.relayKey, fileId, authorKey: this.#deps.selfKey, target }, this.#deps.store, options);
+      const body = encodeFileManifest(prepared.fields);
+      raw = { $typeName: 'parley.v1.FileManifest', body, signature: await this.#deps.sign(body) };
+    } catch (e) {
+      // prepareShare leaves nothing stored when it fails; a failed signature must not leave the chunks either.
+      await this.#deps.store.remove(toHex(fileId)).catch(() => {});
+      await this.#deps.store.remove(hashBlockKey(toHex(fileId))).catch(() => {});
+      throw asFileError(e);
+    }
     const e = this.#add(prepared.fields, raw, prepared.hashBlocks);
     await e.transfer.loaded;
     this.#deps.postFile(conversation, prepared.fields.name, fileId, raw);

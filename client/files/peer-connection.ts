@@ -14,6 +14,16 @@
  * browser hung, it refuses direct connections, a firewall eats every packet)
  * is abandoned at the connect deadline: a timer on the injected clock,
  * cleared as soon as the file channel opens.
+ *
+ * The offerer sends its candidates only once the answer is applied (those in
+ * its offer's SDP too): until then the answerer has no address to check, so
+ * ICE cannot connect before this side knows the answer's DTLS fingerprint.
+ * libdatachannel v0.24.5 (node-datachannel 0.33) starts DTLS as soon as ICE
+ * connects, and when the answerer's checks came over loopback before the
+ * answer came through the relay, the fingerprint check failed and the stack
+ * closed the connection (decisions D116). Browsers lose nothing: the
+ * offerer's own checks start once it has the answer either way, and the
+ * answerer learns the offerer's address from them.
  */
 import { dataChannelLink } from './frame-link.ts';
 import type { FrameLink } from './frame-link.ts';
@@ -57,6 +67,10 @@ export class PeerConnection {
   readonly #deps: PeerConnectionDeps;
   #localCandidates = 0;
   #failed = false;
+  /** This side offers (openChannel was called). */
+  #offerer = false;
+  /** The offerer's own candidates, held until the answer is applied (see the module comment). */
+  readonly #heldCandidates: PeerSignal[] = [];
   /** Remote candidates that came before the remote description (some stacks drop them then; libdatachannel throws). */
   #earlyCandidates: { candidate: string; sdpMid: string }[] = [];
   /**
@@ -82,7 +96,7 @@ export class PeerConnection {
     pc.onicecandidate = (e) => {
       if (e.candidate?.candidate) {
         this.#localCandidates++;
-        deps.sendSignal({ kind: 'candidate', candidate: e.candidate.candidate, mid: e.candidate.sdpMid ?? '0' });
+        this.#sendCandidate({ kind: 'candidate', candidate: e.candidate.candidate, mid: e.candidate.sdpMid ?? '0' });
       }
     };
     pc.onicegatheringstatechange = () => {
@@ -109,6 +123,7 @@ export class PeerConnection {
 
   /** Opens the file channel and offers (the other side gets `onChannel`). */
   openChannel(): FrameLink {
+    this.#offerer = true;
     const channel = this.#pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true });
     this.#watchOpen(channel);
     const link = dataChannelLink(channel);
@@ -135,7 +150,9 @@ export class PeerConnection {
         if (pc.signalingState === 'stable') await pc.setLocalDescription(offer);
         d = pc.localDescription ?? offer;
       }
-      this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp: d.sdp ?? '' });
+      const { sdp, candidates } = splitCandidates(d.sdp ?? '');
+      this.#deps.sendSignal({ kind: 'description', type: 'offer', sdp });
+      for (const c of candidates) this.#sendCandidate({ kind: 'candidate', candidate: c.candidate, mid: c.sdpMid });
     } catch (e) {
       this.#fail(`offer failed: ${String(e)}`);
     }
@@ -167,6 +184,7 @@ export class PeerConnection {
       const { sdp, candidates } = splitCandidates(s.sdp);
       await pc.setRemoteDescription({ type: s.type, sdp });
       this.#remoteSet = true;
+      for (const c of this.#heldCandidates.splice(0)) this.#deps.sendSignal(c);
       if (s.type === 'offer') {
         const answer = await pc.createAnswer();
         await pc.setLocalDescription(answer);
@@ -179,6 +197,12 @@ export class PeerConnection {
       // A description the stack refused leaves this connection unusable: say so now (the mesh starts over) instead of at the deadline.
       this.#fail(`${s.type} refused [state:${pc.connectionState}/${pc.iceConnectionState}/${pc.iceGatheringState}]: ${String(e)}`, true);
     }
+  }
+
+  /** Sends one of our candidates, or holds it while an offerer waits for the answer. */
+  #sendCandidate(c: PeerSignal): void {
+    if (this.#offerer && !this.#remoteSet) this.#heldCandidates.push(c);
+    else this.#deps.sendSignal(c);
   }
 
   close(): void {

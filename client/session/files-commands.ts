@@ -7,6 +7,8 @@
 import type { FileAvailability, FileOffer } from '../files/file-offer.ts';
 import type { TransferView } from '../files/file-transfer.ts';
 
+export type { OutgoingShareView, OutgoingStatus } from './files-outgoing.ts';
+
 /** What the chat panel hands one file card. */
 export interface FileCardData {
   readonly offer: FileOffer;
@@ -26,6 +28,8 @@ export type FileCommand =
   | { readonly type: 'file-set-relay-only'; readonly on: boolean }
   /** "Hide my IP address from other members" (only through the organisation's TURN server). */
   | { readonly type: 'file-set-hide-address'; readonly on: boolean }
+  /** Stop preparing a share not posted yet (or never start it); dismiss a failed one. */
+  | { readonly type: 'file-share-cancel' | 'file-share-dismiss'; readonly shareId: string }
   /** The storage panel opened: load the file code if needed and ask the browser for its estimate. */
   | { readonly type: 'file-refresh-storage' };
 

@@ -12,6 +12,7 @@
 import type { Envelope, EnvelopeInit, FileManifest, TurnCredentials } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import type { FileManifestFields } from '../../proto/file-manifest.ts';
+import type { FileError } from '../files/file-errors.ts';
 import type { Signer } from '../../keys/index.ts';
 import { verifyEd25519 } from '../../keys/index.ts';
 import type { FilesClient, FilesState } from '../files/files-client.ts';
@@ -20,6 +21,8 @@ import type { FileCardData, FileCommand, FilesStorageView } from './files-comman
 import { memoryFilesPrefsStore, parseFilesPrefs, withWanted } from './files-prefs.ts';
 import type { FilesPrefs, FilesPrefsStore } from './files-prefs.ts';
 import { targetOf } from './chat/compose.ts';
+import { OutgoingShares } from './files-outgoing.ts';
+import type { OutgoingShareView } from './files-outgoing.ts';
 import type { ChatState, ConversationKey } from './chat/chat-state.ts';
 
 /** ICE settings for "never connect directly": relay candidates only, and with no TURN server there are none, so the relay carries. */
@@ -71,6 +74,11 @@ interface Known {
 export class FilesLink {
   readonly #deps: FilesLinkDeps;
   #conn: { relayKey: Uint8Array; send: (m: EnvelopeInit) => void } | null = null;
+  /** The key of the relay last signed in to: kept while offline, so a file shared then is prepared and waits in the outbox. */
+  #relayKey: Uint8Array | null = null;
+  readonly #outgoing: OutgoingShares;
+  /** The one loop preparing shares, while it runs. */
+  #sharing: Promise<void> | null = null;
   #client: Promise<FilesClient> | null = null;
   #ready: FilesClient | null = null;
   #state: FilesState | null = null;
@@ -88,6 +96,12 @@ export class FilesLink {
     this.#deps = deps;
     this.#prefsStore = deps.prefsStore ?? memoryFilesPrefsStore();
     this.#prefs = parseFilesPrefs(this.#prefsStore.load());
+    this.#outgoing = new OutgoingShares(() => deps.onChange());
+  }
+
+  /** Shares not posted yet (being prepared, waiting their turn, or failed until dismissed), oldest first. */
+  get outgoing(): readonly OutgoingShareView[] {
+    return this.#outgoing.all;
   }
 
   /** The user's file preferences. */
@@ -131,7 +145,10 @@ export class FilesLink {
   /** Signed in to a relay with `relayKey`. */
   connected(relayKey: Uint8Array, send: (m: EnvelopeInit) => void): void {
     this.#conn = { relayKey, send };
+    this.#relayKey = relayKey;
     this.#ready?.connected();
+    // Files shared before this page ever signed in waited for the relay's key.
+    if (this.#outgoing.all.some((s) => s.status === 'queued')) void this.#runShares();
   }
 
   disconnected(): void {
@@ -147,16 +164,48 @@ export class FilesLink {
     return true;
   }
 
-  /** Shares each of `files` in `conversation` (a post per file). */
+  /**
+   * Shares each of `files` in `conversation` (a post per file), one after
+   * another, each shown in {@link outgoing} until posted; resolves when the
+   * queue is empty (or waits for a first sign-in). Failures stay in
+   * `outgoing` with their code; nothing rejects.
+   */
   async share(conversation: ConversationKey, files: readonly File[]): Promise<void> {
-    const target = targetOf(conversation);
-    if (!target) return;
-    const client = await this.#load();
-    if (!client) return;
-    for (const file of files) {
-      const hex = await client.share(conversation, target, file);
+    if (!targetOf(conversation)) return;
+    for (const file of files) this.#outgoing.add(conversation, file);
+    await this.#runShares();
+  }
+
+  #runShares(): Promise<void> {
+    this.#sharing ??= (async () => {
+      try {
+        for (;;) {
+          const client = await this.#load();
+          // Never signed in on this page: the relay's key is not known yet; connected() starts again.
+          if (!client) return;
+          const next = this.#outgoing.take();
+          if (!next) return;
+          await this.#shareOne(client, next);
+        }
+      } finally {
+        this.#sharing = null;
+      }
+    })();
+    return this.#sharing;
+  }
+
+  async #shareOne(client: FilesClient, s: NonNullable<ReturnType<OutgoingShares['take']>>): Promise<void> {
+    const target = targetOf(s.conversation)!;
+    try {
+      const hex = await client.share(s.conversation, target, s.file, { signal: s.signal, onProgress: (p) => this.#outgoing.progress(s.id, p.doneBytes) });
+      this.#outgoing.done(s.id);
       const raw = client.manifestOf(hex);
       if (raw) await this.#learn(client, raw, hex, this.#selfHex());
+    } catch (e) {
+      const code = (e as Partial<FileError>).code ?? 'share-failed';
+      if (code === 'cancelled' || s.signal.aborted) return;
+      if (code === 'share-failed') console.warn(`file share failed [reason:${String((e as Error).cause ?? e)}]`);
+      this.#outgoing.failed(s.id, code);
     }
   }
 
@@ -167,6 +216,11 @@ export class FilesLink {
 
   /** Carries out what a file card or the storage panel asked. */
   async command(cmd: FileCommand): Promise<Blob | null> {
+    if (cmd.type === 'file-share-cancel' || cmd.type === 'file-share-dismiss') {
+      if (cmd.type === 'file-share-cancel') this.#outgoing.cancel(cmd.shareId);
+      else this.#outgoing.dismiss(cmd.shareId);
+      return null;
+    }
     // Preferences apply whether or not the file code has loaded (it reads them when it does).
     if (cmd.type === 'file-set-quota') this.#setPrefs({ ...this.#prefs, quotaBytes: Math.max(0, cmd.bytes) });
     if (cmd.type === 'file-set-auto-image') this.#setPrefs({ ...this.#prefs, autoImageBytes: Math.max(0, cmd.bytes) });
@@ -264,7 +318,7 @@ export class FilesLink {
   #card(out: Map<string, FileCardData>, id: string, raw: FileManifest, authorHex: string, senderName: string, own: boolean, pending: boolean): void {
     const known = this.#known.get(id);
     if (!known) {
-      if (!this.#tried.has(id) && this.#conn) {
+      if (!this.#tried.has(id) && this.#relayKey) {
         this.#tried.add(id);
         void this.#load().then((client) => client && this.#learn(client, raw, id, authorHex));
       }
@@ -295,17 +349,17 @@ export class FilesLink {
     return toHex(this.#deps.signer.publicKey);
   }
 
-  /** The client, loading it on first call; null when not signed in (the relay key signs everything). */
+  /** The client, loading it on first call; null before the first sign-in (the relay key signs everything). */
   #load(): Promise<FilesClient | null> {
     if (this.#client) return this.#client;
-    const conn = this.#conn;
-    if (!conn) return Promise.resolve(null);
+    const relayKey = this.#relayKey;
+    if (!relayKey) return Promise.resolve(null);
     this.#client = (async () => {
       const { FilesClient, openChunkStore } = await import('../files/index.ts');
       const store = await openChunkStore({ quotaBytes: this.#prefs.quotaBytes, ...(this.#deps.storeName ? { name: this.#deps.storeName } : {}) });
       const rtcConfig = this.#rtcConfig();
       const client = new FilesClient({
-        relayKey: conn.relayKey,
+        relayKey,
         selfKey: this.#deps.signer.publicKey,
         sign: (m) => this.#deps.signer.sign(m),
         verify: verifyEd25519,

@@ -8,7 +8,7 @@
 
 import type { FileCommand } from '../session/files-commands.ts';
 
-export type { FileCardData, FileCommand } from '../session/files-commands.ts';
+export type { FileCardData, FileCommand, OutgoingShareView } from '../session/files-commands.ts';
 
 /** The user dropped or picked files to share in `conversation`. */
 export class FileShareEvent extends Event {

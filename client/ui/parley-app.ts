@@ -344,6 +344,7 @@ export class ParleyApp extends LitElement {
             .isAdmin=${s.role === 'admin'}
             .online=${status === 'connected'}
             .files=${this.session?.files.cards(s.chat) ?? new Map()}
+            .outgoing=${this.session?.files.outgoing ?? []}
           ></parley-chat-panel>
         </div>
         ${actionsRoom

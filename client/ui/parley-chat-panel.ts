@@ -7,7 +7,7 @@ import type { ChatCommand, ChatState, ConversationKey, RoomView, UserView } from
 import { messageItem, pendingItem } from './chat-message-item.ts';
 import { ChatCommandEvent } from './events.ts';
 import { FileShareEvent } from './file-events.ts';
-import type { FileCardData } from './file-events.ts';
+import type { FileCardData, OutgoingShareView } from './file-events.ts';
 
 /** Distance from the top of the log, px, at which scrolling up loads older messages. */
 const LOAD_OLDER_AT_PX = 48;
@@ -29,6 +29,7 @@ export class ParleyChatPanel extends LitElement {
     isAdmin: { type: Boolean, attribute: 'is-admin' },
     online: { type: Boolean },
     files: { attribute: false },
+    outgoing: { attribute: false },
     _editing: { state: true },
     _draftChars: { state: true },
   };
@@ -44,6 +45,8 @@ export class ParleyChatPanel extends LitElement {
   declare online: boolean;
   /** File cards by message id (or pending id): filled by the file-sharing layer. */
   declare files: ReadonlyMap<string, FileCardData>;
+  /** Shares not posted yet, of every conversation (this panel shows the open one's). */
+  declare outgoing: readonly OutgoingShareView[];
   declare _editing: string | null;
   declare _draftChars: number;
   #scroll: { atBottom: boolean; height: number; firstSeq: number; active: string | null } | null = null;
@@ -59,6 +62,7 @@ export class ParleyChatPanel extends LitElement {
     this.isAdmin = false;
     this.online = true;
     this.files = new Map();
+    this.outgoing = [];
     this._editing = null;
     this._draftChars = 0;
   }
@@ -138,6 +142,14 @@ export class ParleyChatPanel extends LitElement {
     if (!f) return nothing;
     if (!customElements.get('parley-file-card')) void import('./files/index.ts');
     return html`<parley-file-card .offer=${f.offer} .transfer=${f.transfer} availability=${f.availability} .previewUrl=${f.previewUrl}></parley-file-card>`;
+  }
+
+  /** The open conversation's shares being prepared; their code loads with the first one. */
+  #outgoing(key: string) {
+    const shares = this.outgoing.filter((s) => s.conversation === key);
+    if (shares.length === 0) return nothing;
+    if (!customElements.get('parley-file-outgoing')) void import('./files/index.ts');
+    return html`<parley-file-outgoing .shares=${shares}></parley-file-outgoing>`;
   }
 
   #emit(command: ChatCommand): void {
@@ -317,6 +329,7 @@ export class ParleyChatPanel extends LitElement {
           ${(c?.pending ?? []).map((p) => pendingItem(p, this.selfName, () => this.#emit({ type: 'chat-discard', conversation: key, pendingId: p.id }), this.#attachment(p.id)))}
         </ol>
       </div>
+      ${this.#outgoing(key)}
       <form class="compose" @submit=${this.#onSubmit}>
         <label for="compose">Message ${title}</label>
         <textarea id="compose" rows="2" placeholder=${this.online ? 'Type a message (Enter sends, Shift+Enter for a new line)' : 'Offline: messages are sent when you reconnect'}

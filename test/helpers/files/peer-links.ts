@@ -16,6 +16,7 @@ import type { DataChannel, PeerConnection } from 'node-datachannel';
 import { decodeFileDescription, encodeFileDescription, FileSdpKind, FileWireSchema, sdpFingerprint } from '../../../proto/index.ts';
 import type { FileSignal, FileWire } from '../../../proto/index.ts';
 import { verifyEd25519 } from '../../../relay/access/ed25519.ts';
+import { splitCandidates } from '../../../client/files/peer-connection.ts';
 import { rawPublicKeyOf } from '../relay-client.ts';
 import type { TestClient } from '../relay-client.ts';
 
@@ -37,6 +38,8 @@ export interface Link {
   readonly told: Set<string>;
   /** Offers made for this connection so far (a failed one is retried a few times). */
   readonly attempt: number;
+  /** An offerer's own candidates, held until the answer is applied (as client/files/peer-connection.ts does, D116). */
+  readonly held: { candidate: string; mid: string }[];
 }
 
 /** Offers made to one peer before a connection that never opened counts as gone. */
@@ -134,6 +137,7 @@ export class PeerLinks {
       link.remoteSet = true;
       try {
         link.pc.setRemoteDescription(d.value.sdp, isOffer ? 'offer' : 'answer');
+        if (!isOffer) for (const c of link.held.splice(0)) this.#signal({ fileId: link.fileId, sessionId: fromId, signal: { case: 'candidate', value: c } });
       } catch {
         this.drop(fromId);
       }
@@ -185,7 +189,7 @@ export class PeerLinks {
   #newLink(peerId: number, peerKey: Uint8Array, fileId: Uint8Array, offerer: boolean, attempt = 1): Link {
     const client = this.#deps.client;
     const pc = new nodeDataChannel.PeerConnection(`file-${this.#self}-${peerId}-${offerer ? 'o' : 'a'}${attempt}`, { iceServers: [] });
-    const link: Link = { peerId, peerKey, fileId, offerer, pc, open: false, remoteSet: false, told: new Set(), attempt };
+    const link: Link = { peerId, peerKey, fileId, offerer, pc, open: false, remoteSet: false, told: new Set(), attempt, held: [] };
     // ICE can fail even on loopback when the box is busy (checks time out): the link is gone, and a later answer may name the peer again.
     pc.onStateChange((state) => {
       if (state === 'failed' || state === 'closed') setImmediate(() => this.#lost(link));
@@ -213,9 +217,13 @@ export class PeerLinks {
       if (dc.isOpen()) opened();
       else dc.onOpen(opened);
     };
-    pc.onLocalDescription((sdp, type) => {
-      const fingerprint = sdpFingerprint(sdp);
+    pc.onLocalDescription((local, type) => {
+      const fingerprint = sdpFingerprint(local);
       if (!fingerprint || this.#links.get(peerId) !== link) return;
+      // An offer's candidates wait for the answer, like trickled ones (see Link.held).
+      const split = type === 'offer' ? splitCandidates(local) : null;
+      if (split) link.held.push(...split.candidates.map((c) => ({ candidate: c.candidate, mid: c.sdpMid })));
+      const sdp = split ? split.sdp : local;
       const body = encodeFileDescription({
         relayKey: client.hello.relayPublicKey,
         fileId,
@@ -228,7 +236,9 @@ export class PeerLinks {
       this.#signal({ fileId, sessionId: peerId, signal: { case: 'description', value: { body, signature: new Uint8Array(sign(null, body, client.key)) } } });
     });
     pc.onLocalCandidate((candidate, mid) => {
-      if (this.#links.get(peerId) === link) this.#signal({ fileId, sessionId: peerId, signal: { case: 'candidate', value: { candidate, mid } } });
+      if (this.#links.get(peerId) !== link) return;
+      if (link.offerer && !link.remoteSet) link.held.push({ candidate, mid });
+      else this.#signal({ fileId, sessionId: peerId, signal: { case: 'candidate', value: { candidate, mid } } });
     });
     this.#links.set(peerId, link);
     if (offerer) attach(pc.createDataChannel('parley-file'));

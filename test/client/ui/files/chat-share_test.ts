@@ -2,8 +2,8 @@
 import { assert } from 'chai';
 import '../../../../client/ui/index.ts';
 import type { ParleyChatPanel } from '../../../../client/ui/index.ts';
-import { FileShareEvent } from '../../../../client/ui/file-events.ts';
-import type { FileCardData } from '../../../../client/ui/file-events.ts';
+import { FileCommandEvent, FileShareEvent } from '../../../../client/ui/file-events.ts';
+import type { FileCardData, FileCommand, OutgoingShareView } from '../../../../client/ui/file-events.ts';
 import type { ChatMessageView, ChatState, ConversationView } from '../../../../client/session/index.ts';
 
 const rooms = [{ id: 'lobby', name: 'Lobby', parentId: '', position: 0, voiceId: 1, description: '', userLimit: 0, pending: false }];
@@ -73,5 +73,37 @@ suite('sharing files from the chat panel', () => {
     await (tag as HTMLElement & { updateComplete: Promise<unknown> }).updateComplete;
     assert.include(tag!.shadowRoot!.textContent!, 'notes.pdf');
     assert.exists(tag!.shadowRoot!.querySelector('button[aria-label="Download notes.pdf"]'));
+  });
+
+  test('files being prepared show in the open conversation with progress and Cancel; a failed one says why until dismissed', async () => {
+    const { el } = await mount();
+    const shares: OutgoingShareView[] = [
+      { id: 'share-1', conversation: 'room:lobby', name: 'film.mkv', size: 400 * 1024 * 1024, status: 'preparing', doneBytes: 100 * 1024 * 1024, error: null },
+      { id: 'share-2', conversation: 'room:lobby', name: 'notes.txt', size: 1024, status: 'queued', doneBytes: 0, error: null },
+      { id: 'share-3', conversation: 'room:lobby', name: 'huge.iso', size: 5e9, status: 'failed', doneBytes: 0, error: 'too-large' },
+      { id: 'share-4', conversation: 'dm:' + 'c'.repeat(64), name: 'elsewhere.bin', size: 10, status: 'queued', doneBytes: 0, error: null },
+    ];
+    el.outgoing = shares;
+    await el.updateComplete;
+    await customElements.whenDefined('parley-file-outgoing');
+    const list = el.shadowRoot!.querySelector('parley-file-outgoing') as HTMLElement & { updateComplete: Promise<unknown> };
+    await list.updateComplete;
+    const root = list.shadowRoot!;
+    assert.deepEqual([...root.querySelectorAll('li')].map((li) => li.getAttribute('aria-label')), ['Sharing film.mkv', 'Sharing notes.txt', 'Not shared: huge.iso']);
+    const bar = root.querySelector<HTMLProgressElement>('progress[aria-label="Preparing film.mkv"]')!;
+    assert.equal(bar.value, 25);
+    assert.include(root.querySelector('li [role=status]')!.textContent!, '100 MB of 400 MB');
+    assert.include(root.querySelector('[role=alert]')!.textContent!, 'too large to share');
+    const commands: FileCommand[] = [];
+    el.addEventListener(FileCommandEvent.type, (e) => commands.push((e as FileCommandEvent).command));
+    root.querySelector<HTMLButtonElement>('button[aria-label="Cancel sharing film.mkv"]')!.click();
+    root.querySelector<HTMLButtonElement>('button[aria-label="Dismiss huge.iso"]')!.click();
+    assert.deepEqual(commands, [
+      { type: 'file-share-cancel', shareId: 'share-1' },
+      { type: 'file-share-dismiss', shareId: 'share-3' },
+    ]);
+    el.outgoing = [];
+    await el.updateComplete;
+    assert.notExists(el.shadowRoot!.querySelector('parley-file-outgoing'));
   });
 });
