@@ -5,7 +5,7 @@
  * the tracker told what it holds. State for the UI goes out through
  * `onChange` (one choke point, `#emit`).
  */
-import { decodeFileManifest, encodeFileManifest } from '../../proto/file-manifest.ts';
+import { decodeFileManifest } from '../../proto/file-manifest.ts';
 import type { FileManifestFields } from '../../proto/file-manifest.ts';
 import { ErrorCode } from '../../proto/index.ts';
 import type { Envelope, FileManifest, FilePeers, FileRelayWant, SigningTarget } from '../../proto/index.ts';
@@ -18,9 +18,8 @@ import { FileTransfer } from './file-transfer.ts';
 import { hashBlockKey } from './hash-book.ts';
 import type { FileAvailability } from './file-offer.ts';
 import { PeerMesh } from './peer-mesh.ts';
-import { prepareShare } from './prepare-share.ts';
-import type { PrepareOptions, PreparedShare } from './prepare-share.ts';
-import { asFileError } from './file-errors.ts';
+import { prepareSignedShare } from './prepare-share.ts';
+import type { PrepareOptions } from './prepare-share.ts';
 import { assembleBlob } from './file-blob.ts';
 import { relayLink, serveRelayWant } from './relay-link.ts';
 import { memoryWanted } from './wanted-downloads.ts';
@@ -96,18 +95,7 @@ export class FilesClient {
    */
   async share(conversation: string, target: SigningTarget, file: File, options: PrepareOptions = {}): Promise<string> {
     const fileId = crypto.getRandomValues(new Uint8Array(16));
-    let prepared: PreparedShare;
-    let raw: FileManifest;
-    try {
-      prepared = await prepareShare({ file, relayKey: this.#deps.relayKey, fileId, authorKey: this.#deps.selfKey, target }, this.#deps.store, options);
-      const body = encodeFileManifest(prepared.fields);
-      raw = { $typeName: 'parley.v1.FileManifest', body, signature: await this.#deps.sign(body) };
-    } catch (e) {
-      // prepareShare leaves nothing stored when it fails; a failed signature must not leave the chunks either.
-      await this.#deps.store.remove(toHex(fileId)).catch(() => {});
-      await this.#deps.store.remove(hashBlockKey(toHex(fileId))).catch(() => {});
-      throw asFileError(e);
-    }
+    const { raw, ...prepared } = await prepareSignedShare({ file, relayKey: this.#deps.relayKey, fileId, authorKey: this.#deps.selfKey, target }, this.#deps.store, (m) => this.#deps.sign(m), options);
     const e = this.#add(prepared.fields, raw, prepared.hashBlocks);
     await e.transfer.loaded;
     this.#deps.postFile(conversation, prepared.fields.name, fileId, raw);

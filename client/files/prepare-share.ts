@@ -12,13 +12,13 @@
  * that the file fits the user's limit, and leaves nothing stored when it
  * fails or is cancelled.
  */
-import { buildHashBlocks, chooseChunkSize, chunkCount, fileNameProblem, hashBlockCount, SHA256_BYTES, sha256 } from '../../proto/file-manifest.ts';
+import { buildHashBlocks, chooseChunkSize, chunkCount, encodeFileManifest, fileNameProblem, hashBlockCount, SHA256_BYTES, sha256 } from '../../proto/file-manifest.ts';
 import type { FileManifestFields } from '../../proto/file-manifest.ts';
-import type { SigningTarget } from '../../proto/index.ts';
+import type { FileManifest, SigningTarget } from '../../proto/index.ts';
 import { toHex } from '../../proto/bytes.ts';
 import { BoundedChunkStore } from './chunk-store.ts';
 import type { ChunkStore } from './chunk-store.ts';
-import { FileError } from './file-errors.ts';
+import { asFileError, FileError } from './file-errors.ts';
 import { MAX_SHARE_BYTES } from './file-offer.ts';
 import { hashBlockKey } from './hash-book.ts';
 import { Sha256Stream } from './sha256-stream.ts';
@@ -113,6 +113,29 @@ export async function prepareShare(r: ShareRequest, store: ChunkStore, options: 
     await store.remove(hex).catch(() => {});
     await store.remove(hashBlockKey(hex)).catch(() => {});
     throw e;
+  }
+}
+
+/**
+ * {@link prepareShare}, then the manifest signed with `sign`: what a share
+ * posts. Rejects with a FileError (`asFileError`: the browser's and the
+ * store's errors get their codes) and leaves nothing stored, a failed
+ * signature included.
+ */
+export async function prepareSignedShare(r: ShareRequest, store: ChunkStore, sign: (body: Uint8Array) => Promise<Uint8Array>, options: PrepareOptions = {}): Promise<PreparedShare & { readonly raw: FileManifest }> {
+  try {
+    const prepared = await prepareShare(r, store, options);
+    const body = encodeFileManifest(prepared.fields);
+    try {
+      return { ...prepared, raw: { $typeName: 'parley.v1.FileManifest', body, signature: await sign(body) } };
+    } catch (e) {
+      const hex = toHex(r.fileId);
+      await store.remove(hex).catch(() => {});
+      await store.remove(hashBlockKey(hex)).catch(() => {});
+      throw e;
+    }
+  } catch (e) {
+    throw asFileError(e);
   }
 }
 
