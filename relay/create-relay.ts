@@ -19,7 +19,7 @@ import { RelayError } from './errors.ts';
 import type { RelayEvents } from './events.ts';
 import { Handshake } from './access/handshake.ts';
 import { startHeartbeat } from './connection/heartbeat.ts';
-import { createHttpServer, listen } from './connection/http-server.ts';
+import { createHttpServer, listen, urlHost } from './connection/http-server.ts';
 import { startLoadReport } from './voice/load-report.ts';
 import { createStaticHandler } from './connection/http-static.ts';
 import { createOpsHandler, writeAdminEndpoint } from './ops/index.ts';
@@ -51,11 +51,6 @@ import { readMembers } from '../crdt/index.ts';
 import type { TlsManager } from './tls/index.ts';
 import { WS_PATH } from './relay.ts';
 import type { Relay } from './relay.ts';
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 /** Starts a relay. Rejects with `RelayError` on bad options, storage or listen failures. */
 export async function createRelay(options: RelayOptions): Promise<Relay> {

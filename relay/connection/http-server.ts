@@ -87,3 +87,9 @@ export function listen(server: Server | HttpsServer, port: number, host: string)
     });
   });
 }
+
+/** The host of the URL the relay prints for a listen address: `localhost` for the wildcards, IPv6 in brackets. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
