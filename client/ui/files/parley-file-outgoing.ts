@@ -38,7 +38,7 @@ export class ParleyFileOutgoing extends LitElement {
     this.dispatchEvent(new FileCommandEvent({ type, shareId }));
   }
 
-  #item(s: OutgoingShareView) {
+  #item(s: OutgoingShareView, somePreparing: boolean) {
     if (s.status === 'failed')
       return html`<li aria-label=${`Not shared: ${s.name}`}>
         <span class="name">${s.name}</span>
@@ -47,7 +47,10 @@ export class ParleyFileOutgoing extends LitElement {
       </li>`;
     const pct = s.size > 0 ? Math.floor((100 * s.doneBytes) / s.size) : 100;
     const status =
-      s.status === 'queued' ? `${formatBytes(s.size)} · waiting for the files before it` : `Preparing to share: ${formatBytes(s.doneBytes)} of ${formatBytes(s.size)} read and checked`;
+      s.status !== 'queued'
+        ? `Preparing to share: ${formatBytes(s.doneBytes)} of ${formatBytes(s.size)} read and checked`
+        : // Nothing being prepared: the page has not signed in yet (the manifest is signed for the relay).
+          `${formatBytes(s.size)} · ${somePreparing ? 'waiting for the files before it' : 'waits until you are connected'}`;
     return html`<li aria-label=${`Sharing ${s.name}`}>
       <span class="name">${s.name}</span>
       <button type="button" aria-label=${`Cancel sharing ${s.name}`} @click=${() => this.#emit('file-share-cancel', s.id)}>Cancel</button>
@@ -58,7 +61,8 @@ export class ParleyFileOutgoing extends LitElement {
 
   override render() {
     if (this.shares.length === 0) return nothing;
-    return html`<ul aria-label="Files being shared">${this.shares.map((s) => this.#item(s))}</ul>`;
+    const somePreparing = this.shares.some((s) => s.status === 'preparing');
+    return html`<ul aria-label="Files being shared">${this.shares.map((s) => this.#item(s, somePreparing))}</ul>`;
   }
 }
 customElements.define('parley-file-outgoing', ParleyFileOutgoing);

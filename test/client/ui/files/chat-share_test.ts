@@ -102,6 +102,11 @@ suite('sharing files from the chat panel', () => {
       { type: 'file-share-cancel', shareId: 'share-1' },
       { type: 'file-share-dismiss', shareId: 'share-3' },
     ]);
+    // Queued with nothing being prepared: the page waits for its first sign-in.
+    el.outgoing = [shares[1]!];
+    await el.updateComplete;
+    await list.updateComplete;
+    assert.include(root.querySelector('li [role=status]')!.textContent!, 'waits until you are connected');
     el.outgoing = [];
     await el.updateComplete;
     assert.notExists(el.shadowRoot!.querySelector('parley-file-outgoing'));
