@@ -28,7 +28,6 @@ export { CONNECT_DEADLINE_MS, FILE_CHANNEL_LABEL, PeerConnection, splitCandidate
 export type { PeerConnectionDeps, PeerSignal } from './peer-connection.ts';
 export { checkShareFits, checkShareSize, prepareShare, safeFileName, shareStoreBytes } from './prepare-share.ts';
 export type { PreparedShare, PrepareOptions, PrepareProgress, ShareRequest } from './prepare-share.ts';
-export { Sha256Stream } from './sha256-stream.ts';
 export { FilesClient } from './files-client.ts';
 export type { FileEntryView, FilesClientDeps, FilesState } from './files-client.ts';
 export { memoryWanted } from './wanted-downloads.ts';

@@ -7,8 +7,8 @@
  * Scales to the protocol's largest files (D118): the file is read once, one
  * chunk at a time straight from the `File` (a disk-backed Blob), so memory
  * stays at a few chunks whatever the size; the whole-file SHA-256 is fed
- * chunk by chunk ({@link Sha256Stream}) instead of reading the file into one
- * buffer. It reports progress per chunk, can be cancelled, checks up front
+ * chunk by chunk (hash-wasm's incremental SHA-256, D139) instead of reading
+ * the file into one buffer. It reports progress per chunk, can be cancelled, checks up front
  * that the file fits the user's limit, and leaves nothing stored when it
  * fails or is cancelled.
  */
@@ -21,7 +21,7 @@ import type { ChunkStore } from './chunk-store.ts';
 import { asFileError, FileError } from './file-errors.ts';
 import { MAX_SHARE_BYTES } from './file-offer.ts';
 import { hashBlockKey } from './hash-book.ts';
-import { Sha256Stream } from './sha256-stream.ts';
+import { createSHA256 } from 'hash-wasm';
 
 /** Who shares what, where. */
 export interface ShareRequest {
@@ -140,9 +140,17 @@ export async function prepareSignedShare(r: ShareRequest, store: ChunkStore, sig
 }
 
 /**
+ * Chunk writes in flight while preparing: OPFS's per-write cost (a swap file
+ * per `createWritable`) is latency more than bandwidth, so a few at once go
+ * faster than one after another (D139); each holds one chunk.
+ */
+export const PREPARE_WRITES_IN_FLIGHT = 4;
+
+/**
  * Reads `file` chunk by chunk: chunk hashes through WebCrypto (off the main
- * thread), the whole-file hash here, and `put` of chunk i overlapping the
- * read of chunk i+1 (so at most two chunks are held at once).
+ * thread), the whole-file hash here (WebAssembly), and the writes of earlier
+ * chunks overlapping the read of the next, at most
+ * {@link PREPARE_WRITES_IN_FLIGHT} at once (so a few chunks are held).
  */
 async function hashAndStore(
   file: Blob,
@@ -153,13 +161,15 @@ async function hashAndStore(
 ): Promise<{ hashes: Uint8Array[]; fileSha256: Uint8Array }> {
   const count = chunkCount(file.size, chunkSize);
   const read = (i: number): Promise<ArrayBuffer> => file.slice(i * chunkSize, (i + 1) * chunkSize).arrayBuffer();
-  const whole = new Sha256Stream();
+  const whole = await createSHA256();
+  whole.init();
   const hashes: Uint8Array[] = [];
-  let storing: Promise<void> = Promise.resolve();
+  const storing: Promise<void>[] = [];
+  const settled = (): Promise<unknown> => Promise.allSettled(storing);
   let next = read(0);
   for (let i = 0; i < count; i++) {
     if (signal?.aborted) {
-      await storing.catch(() => {});
+      await settled();
       throw new FileError('cancelled', 'preparing the file was cancelled');
     }
     const bytes = new Uint8Array(await next);
@@ -171,12 +181,23 @@ async function hashAndStore(
     const digest = sha256(bytes);
     whole.update(bytes);
     hashes.push(await digest);
-    await storing;
-    storing = put(i, bytes);
-    // Awaited on the next round; marked handled now so a failed write is not reported as unhandled meanwhile.
-    storing.catch(() => {});
+    if (storing.length >= PREPARE_WRITES_IN_FLIGHT) {
+      try {
+        await storing.shift();
+      } catch (e) {
+        // The caller removes what was stored; the other writes must end first.
+        await settled();
+        throw e;
+      }
+    }
+    const write = put(i, bytes);
+    // Awaited later; marked handled now so a failed write is not reported as unhandled meanwhile.
+    write.catch(() => {});
+    storing.push(write);
     progress(Math.min(file.size, (i + 1) * chunkSize));
   }
-  await storing;
-  return { hashes, fileSha256: whole.digest() };
+  const results = await Promise.allSettled(storing);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return { hashes, fileSha256: whole.digest('binary') };
 }
