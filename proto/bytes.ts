@@ -1,6 +1,7 @@
 /**
  * Byte primitives both sides share: hex text of keys and ids, byte equality,
- * and the "is this a plain object" check that every JSON record parser needs.
+ * the "is this a plain object" check that every JSON record parser needs, and
+ * exact UTF-8 decoding for signed fields.
  * One home for each (before, seven modules had their own hex encoder).
  * Runs unchanged in Node and the browser: no Buffer.
  */
@@ -42,4 +43,13 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** True for a non-null, non-array object: the first check of every JSON record parser. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Decodes UTF-8 exactly: throws a TypeError on malformed bytes, and keeps a
+ * leading U+FEFF (a plain TextDecoder drops it, so two different encodings
+ * would decode to the same string and a signed field would not round-trip).
+ */
+export function decodeUtf8Exact(bytes: Uint8Array): string {
+  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
 }

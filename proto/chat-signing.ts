@@ -18,6 +18,7 @@
 import { decodeFailure } from './errors.ts';
 import type { Decoded } from './errors.ts';
 import { KEY_BYTES } from './auth-transcript.ts';
+import { decodeUtf8Exact } from './bytes.ts';
 
 const DOMAIN = new TextEncoder().encode('parley-chat-v1\0');
 
@@ -58,7 +59,6 @@ const FIXED_HEAD = DOMAIN.length + KEY_BYTES + 1 + CHAT_ID_BYTES + KEY_BYTES + 1
 const FIXED_TAIL = 8 + CHAT_ID_BYTES + 4;
 
 const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 function expectLength(name: string, bytes: Uint8Array, length: number): void {
   if (bytes.byteLength !== length) throw new TypeError(`${name} must be ${length} bytes [got:${bytes.byteLength}]`);
@@ -145,7 +145,7 @@ export function decodeChatSigningBytes(bytes: Uint8Array): Decoded<ChatSigningFi
     if (targetLength === 0 || targetLength > MAX_CHAT_ROOM_ID_BYTES) return decodeFailure('bad-length', 'room id length');
     let roomId: string;
     try {
-      roomId = utf8Strict.decode(targetBytes);
+      roomId = decodeUtf8Exact(targetBytes);
     } catch {
       return decodeFailure('malformed', 'room id is not UTF-8');
     }
@@ -165,7 +165,7 @@ export function decodeChatSigningBytes(bytes: Uint8Array): Decoded<ChatSigningFi
   if (o + textLength !== bytes.byteLength) return decodeFailure('bad-length', 'text length does not match');
   let text: string;
   try {
-    text = utf8Strict.decode(bytes.subarray(o));
+    text = decodeUtf8Exact(bytes.subarray(o));
   } catch {
     return decodeFailure('malformed', 'text is not UTF-8');
   }

@@ -29,6 +29,7 @@ import type { Decoded } from './errors.ts';
 import { KEY_BYTES } from './auth-transcript.ts';
 import { CHAT_ID_BYTES, MAX_CHAT_ROOM_ID_BYTES } from './chat-signing.ts';
 import type { SigningTarget } from './chat-signing.ts';
+import { decodeUtf8Exact } from './bytes.ts';
 
 const DOMAIN = new TextEncoder().encode('parley-file-v1\0');
 
@@ -81,7 +82,6 @@ export interface FileManifestFields {
 const TARGET_ROOM = 1;
 const TARGET_DIRECT = 2;
 const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 // eslint-disable-next-line no-control-regex
 const BAD_NAME = /[\u0000-\u001f\u007f-\u009f/\\]/u;
 const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/u;
@@ -247,7 +247,7 @@ export function decodeFileManifest(bytes: Uint8Array): Decoded<FileManifestField
   if (targetKind === TARGET_ROOM) {
     if (targetLength === 0 || targetLength > MAX_CHAT_ROOM_ID_BYTES) return decodeFailure('bad-length', 'room id length');
     try {
-      target = { kind: 'room', roomId: utf8Strict.decode(targetBytes) };
+      target = { kind: 'room', roomId: decodeUtf8Exact(targetBytes) };
     } catch {
       return decodeFailure('malformed', 'room id is not UTF-8');
     }
@@ -266,7 +266,7 @@ export function decodeFileManifest(bytes: Uint8Array): Decoded<FileManifestField
   if (!r.has(nameLength + 1)) return decodeFailure('bad-length', 'name overruns');
   let name: string;
   try {
-    name = utf8Strict.decode(r.take(nameLength));
+    name = decodeUtf8Exact(r.take(nameLength));
   } catch {
     return decodeFailure('malformed', 'name is not UTF-8');
   }

@@ -18,6 +18,7 @@ import type { Decoded } from './errors.ts';
 import { KEY_BYTES } from './auth-transcript.ts';
 import { CHAT_ID_BYTES } from './chat-signing.ts';
 import { SHA256_BYTES } from './file-manifest.ts';
+import { decodeUtf8Exact } from './bytes.ts';
 
 const DOMAIN = new TextEncoder().encode('parley-file-sdp-v1\0');
 /** Longest SDP a file description may carry, in bytes. */
@@ -41,7 +42,6 @@ export interface FileDescriptionFields {
 
 const HEAD = DOMAIN.length + KEY_BYTES + CHAT_ID_BYTES + KEY_BYTES + KEY_BYTES + 1 + SHA256_BYTES + 4;
 const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 /** Builds the signed body. Throws `TypeError` on wrong-sized fields (caller bug). */
 export function encodeFileDescription(f: FileDescriptionFields): Uint8Array {
@@ -89,7 +89,7 @@ export function decodeFileDescription(bytes: Uint8Array): Decoded<FileDescriptio
   if (o + length !== bytes.byteLength) return decodeFailure('bad-length', 'sdp length does not match');
   let sdp: string;
   try {
-    sdp = utf8Strict.decode(bytes.subarray(o));
+    sdp = decodeUtf8Exact(bytes.subarray(o));
   } catch {
     return decodeFailure('malformed', 'sdp is not UTF-8');
   }

@@ -30,6 +30,7 @@
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 import { decodeFailure } from './errors.ts';
 import type { Decoded } from './errors.ts';
+import { decodeUtf8Exact } from './bytes.ts';
 
 /** Format version byte. */
 export const ROOM_INVITE_FORMAT = 1;
@@ -45,7 +46,6 @@ const MAX_GROUP_BYTES = 128;
 const DOMAIN = new TextEncoder().encode('parley-room-invite-v1\0');
 const FRAGMENT_KEY = 'room-invite';
 const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** What the issuer signs. */
 export interface RoomInviteFields {
@@ -122,8 +122,8 @@ export function decodeRoomInvite(bytes: Uint8Array): Decoded<RoomInvite> {
   let roomId: string;
   let group: string;
   try {
-    roomId = strictUtf8.decode(bytes.subarray(FIXED + 1, groupAt));
-    group = strictUtf8.decode(bytes.subarray(groupAt + 1, groupAt + 1 + groupLen));
+    roomId = decodeUtf8Exact(bytes.subarray(FIXED + 1, groupAt));
+    group = decodeUtf8Exact(bytes.subarray(groupAt + 1, groupAt + 1 + groupLen));
   } catch {
     return decodeFailure('bad-value', 'room invite text is not UTF-8');
   }

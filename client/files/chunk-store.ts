@@ -17,6 +17,7 @@ export interface StoredFile {
 export interface ChunkStore {
   /** Which backend this is (shown in the storage panel). */
   readonly kind: 'opfs' | 'indexeddb' | 'memory';
+  /** Stores a chunk. Keeps no reference to `bytes` once it resolves or rejects: the caller may fill that buffer again (prepare reuses its buffers). */
   put(fileId: string, index: number, bytes: Uint8Array): Promise<void>;
   /** The chunk, or null when not held. */
   get(fileId: string, index: number): Promise<Uint8Array | null>;

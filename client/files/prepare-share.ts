@@ -22,6 +22,7 @@ import { asFileError, FileError } from './file-errors.ts';
 import { MAX_SHARE_BYTES } from './file-offer.ts';
 import { hashBlockKey } from './hash-book.ts';
 import { createSHA256 } from 'hash-wasm';
+import { chunkReader } from './chunk-reader.ts';
 
 /** Who shares what, where. */
 export interface ShareRequest {
@@ -147,10 +148,12 @@ export async function prepareSignedShare(r: ShareRequest, store: ChunkStore, sig
 export const PREPARE_WRITES_IN_FLIGHT = 4;
 
 /**
- * Reads `file` chunk by chunk: chunk hashes through WebCrypto (off the main
- * thread), the whole-file hash here (WebAssembly), and the writes of earlier
- * chunks overlapping the read of the next, at most
- * {@link PREPARE_WRITES_IN_FLIGHT} at once (so a few chunks are held).
+ * Reads `file` chunk by chunk ({@link chunkReader}: a few reused buffers):
+ * chunk hashes through WebCrypto (off the main thread), the whole-file hash
+ * here (WebAssembly), the read of the next chunk overlapping the hashing of
+ * this one, and at most {@link PREPARE_WRITES_IN_FLIGHT} writes at once. A
+ * buffer is read into again only once its write has ended (WebCrypto and
+ * hash-wasm copy what they are given when called).
  */
 async function hashAndStore(
   file: Blob,
@@ -160,44 +163,39 @@ async function hashAndStore(
   progress: (doneBytes: number) => void,
 ): Promise<{ hashes: Uint8Array[]; fileSha256: Uint8Array }> {
   const count = chunkCount(file.size, chunkSize);
-  const read = (i: number): Promise<ArrayBuffer> => file.slice(i * chunkSize, (i + 1) * chunkSize).arrayBuffer();
+  const reader = chunkReader(file, chunkSize);
   const whole = await createSHA256();
   whole.init();
   const hashes: Uint8Array[] = [];
   const storing: Promise<void>[] = [];
   const settled = (): Promise<unknown> => Promise.allSettled(storing);
-  let next = read(0);
-  for (let i = 0; i < count; i++) {
-    if (signal?.aborted) {
-      await settled();
-      throw new FileError('cancelled', 'preparing the file was cancelled');
-    }
-    const bytes = new Uint8Array(await next);
-    if (i + 1 < count) {
-      next = read(i + 1);
-      next.catch(() => {});
-    }
-    // WebCrypto copies its input when called, so the hash runs while we feed the same bytes to the stream.
-    const digest = sha256(bytes);
-    whole.update(bytes);
-    hashes.push(await digest);
-    if (storing.length >= PREPARE_WRITES_IN_FLIGHT) {
-      try {
-        await storing.shift();
-      } catch (e) {
-        // The caller removes what was stored; the other writes must end first.
-        await settled();
-        throw e;
+  try {
+    let next = reader.next();
+    for (let i = 0; i < count; i++) {
+      if (signal?.aborted) throw new FileError('cancelled', 'preparing the file was cancelled');
+      const bytes = await next;
+      if (i + 1 < count) {
+        next = reader.next();
+        next.catch(() => {});
       }
+      const digest = sha256(bytes);
+      whole.update(bytes);
+      hashes.push(await digest);
+      if (storing.length >= PREPARE_WRITES_IN_FLIGHT) await storing.shift();
+      const write = put(i, bytes).finally(() => reader.release(bytes));
+      // Awaited later; marked handled now so a failed write is not reported as unhandled meanwhile.
+      write.catch(() => {});
+      storing.push(write);
+      progress(Math.min(file.size, (i + 1) * chunkSize));
     }
-    const write = put(i, bytes);
-    // Awaited later; marked handled now so a failed write is not reported as unhandled meanwhile.
-    write.catch(() => {});
-    storing.push(write);
-    progress(Math.min(file.size, (i + 1) * chunkSize));
+    const failed = (await Promise.allSettled(storing)).find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return { hashes, fileSha256: whole.digest('binary') };
+  } catch (e) {
+    // The caller removes what was stored: every write must have ended first.
+    await settled();
+    throw e;
+  } finally {
+    reader.close();
   }
-  const results = await Promise.allSettled(storing);
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  return { hashes, fileSha256: whole.digest('binary') };
 }

@@ -52,6 +52,12 @@ describe('chatSigningBytes', () => {
     );
   });
 
+  it('keeps a leading U+FEFF in the room id and the text (seed -1505610440 found it dropped)', () => {
+    const f = { relayKey: new Uint8Array(32), action: 1 as const, id: new Uint8Array(CHAT_ID_BYTES), authorKey: new Uint8Array(32), target: { kind: 'room' as const, roomId: '\uFEFF\u0000' }, clientTimeMs: 0n, refId: new Uint8Array(CHAT_ID_BYTES), text: '\uFEFFhi' };
+    const decoded = decodeChatSigningBytes(chatSigningBytes(f));
+    expect(decoded.ok && decoded.value).toEqual(f);
+  });
+
   it('differs whenever any field differs', () => {
     fc.assert(
       fc.property(fields, fields, (x, y) => {
