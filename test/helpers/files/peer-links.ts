@@ -204,6 +204,9 @@ export class PeerLinks {
       link.dc = dc;
       dc.onMessage((data) => {
         if (typeof data === 'string' || this.#links.get(peerId) !== link) return;
+        // node-datachannel dispatches each callback kind on its own queue, so a message can come before the open
+        // event: it proves the channel open, and a reply sent now must not be dropped as "not open".
+        opened();
         const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
         let msg: FileWire;
         try {
