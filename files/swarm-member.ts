@@ -1,7 +1,8 @@
 /**
  * One file's place in a swarm (issue 16), the one core behind the web
- * client (client/files/file-transfer.ts) and the node test peer
- * (test/helpers/files/file-peer.ts). It
+ * client (client/files/file-transfer.ts) and the node test peer used by the
+ * relay tests and the files bench (test/helpers/files/swarm-file.ts, one
+ * member per file a FilePeer holds). It
  * - serves what it holds to every linked peer, checking each chunk before it
  *   leaves; the original sender super-seeds (files/super-seeder.ts), so the
  *   file leaves its uplink about once however many download at once;
