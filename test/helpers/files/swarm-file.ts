@@ -65,6 +65,8 @@ export class SwarmFile {
   readonly #bad = new Set<number>();
   /** Hash blocks learned (a sharer checks its own before serving): frames wait for it. */
   readonly #ready: Promise<void>;
+  /** The sharer's own hash blocks, served to the relay even before the core has checked them. */
+  readonly #ownBlocks: readonly Uint8Array[];
   #pending: Pending | null = null;
   #answered = false;
 
@@ -83,6 +85,7 @@ export class SwarmFile {
       pieceBytes: NODE_PIECE_BYTES,
       ...(role.kind === 'seed' ? { have: new Bitfield(chunks, true), seedCopies: role.copies } : { reaskEvery: role.reaskEvery, spread: role.spread, awaitFirstAnswer: true }),
     });
+    this.#ownBlocks = seed?.file.hashBlocks ?? [];
     this.#ready = seed ? this.#learn(seed.file.hashBlocks) : Promise.resolve();
   }
 
@@ -96,9 +99,9 @@ export class SwarmFile {
     return this.#chunks.get(index);
   }
 
-  /** Hash block `b` once known. */
+  /** Hash block `b` once known (what the relay fallback is served). */
   hashBlock(b: number): Uint8Array | null {
-    return this.#member.hashBlock(b);
+    return this.#member.hashBlock(b) ?? this.#ownBlocks[b] ?? null;
   }
 
   /**
