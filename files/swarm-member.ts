@@ -1,7 +1,8 @@
 /**
  * One file's place in a swarm (issue 16), the one core behind the web
- * client (client/files/file-transfer.ts) and the node test peer
- * (test/helpers/files/file-peer.ts). It
+ * client (client/files/file-transfer.ts) and the node test peer used by the
+ * relay tests and the files bench (test/helpers/files/swarm-file.ts, one
+ * member per file a FilePeer holds). It
  * - serves what it holds to every linked peer, checking each chunk before it
  *   leaves; the original sender super-seeds (files/super-seeder.ts), so the
  *   file leaves its uplink about once however many download at once;
@@ -251,14 +252,19 @@ export class SwarmMember {
 
   /** `peer`'s link closed: its requests go to others, a super-seeder's copies it held come back. */
   removePeer(peer: string): void {
-    if (!this.#peers.has(peer)) return;
+    if (!this.#peers.has(peer)) {
+      // Awaited from the first answer but never linked (its connection failed): waiting for it would stall for good.
+      if (this.#waitFor?.delete(peer)) this.#pump();
+      return;
+    }
     this.#forget(peer);
     this.#pump();
   }
 
   /** The tracker answered: `named` peer ids (not us), `fresh` of them new to us. */
   trackerAnswered(named: readonly string[], fresh: number): void {
-    if (this.#o.awaitFirstAnswer && this.#waitFor === null) this.#waitFor = new Set(named);
+    // A peer that linked first and already said what it holds says it once only: not awaited.
+    if (this.#o.awaitFirstAnswer && this.#waitFor === null) this.#waitFor = new Set(named.filter((id) => !this.#peers.get(id)?.heard));
     this.#asker.answered(fresh);
     // New peers, or the same ones later: what a super-seeder refused may now come from them, or from it again.
     this.#rx.retryRefused();

@@ -1,8 +1,9 @@
 /**
  * The receiving side of a file swarm, as pure state (issue 16): which chunks
  * are held, which are asked of whom, what each peer has, and whether a chunk
- * that arrived is the one the signed manifest names. The browser (files-client)
- * and the node test peer both drive it; neither sockets nor storage live here.
+ * that arrived is the one the signed manifest names. SwarmMember drives it, for
+ * the browser and the node test peer alike (the node peer's relay-fallback
+ * download uses it directly); neither sockets nor storage live here.
  *
  * Scheduling: each peer gets the rarest chunk (fewest connected peers have it)
  * that it holds, we lack and nobody is fetching, so downloaders fan out over

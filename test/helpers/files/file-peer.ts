@@ -1,40 +1,42 @@
 /**
  * A node-side file peer for tests and benches (issue 16): a signed-in
  * TestClient plus node-datachannel links (peer-links.ts) speaking the file
- * protocol (docs/PROTOCOL.md "Files"). It shares files (optionally serving
- * some chunks corrupted), serves everything it holds to every linked peer,
- * downloads from the swarm (swarm-download.ts) or through the relay fallback
- * (relay-download.ts), and counts the bytes it uploads.
+ * protocol (docs/PROTOCOL.md "Files"). Each file it holds, shared or being
+ * downloaded, is driven by the product's swarm core, one SwarmMember per
+ * file as in the browser (swarm-file.ts): it serves what it holds to every
+ * linked peer, downloads from the swarm, and counts the bytes it uploads.
+ * Here live the links, the routing of frames and control messages to their
+ * file, the relay fallback (serving `FileRelayWant`, and downloading through
+ * it, relay-download.ts), and a test's corrupting peer.
  *
  * The original sender super-seeds (files/super-seeder.ts): each chunk goes to
- * at most `seedCopies` linked peers and further requests are refused, so the
+ * at most `copies` linked peers and further requests are refused, so the
  * file leaves its uplink about once and the receivers pass it on.
  */
-import { Bitfield } from '../../../proto/index.ts';
+import { DEFAULT_SEED_COPIES } from '../../../files/index.ts';
 import type { FileWire } from '../../../proto/index.ts';
-import { DEFAULT_SEED_COPIES, SuperSeeder } from '../../../files/index.ts';
 import type { ControlMessage } from '../control-socket.ts';
 import type { TestClient } from '../relay-client.ts';
 import { PeerLinks } from './peer-links.ts';
 import type { Link } from './peer-links.ts';
 import { downloadViaRelay } from './relay-download.ts';
-import type { FileRef, HeldFile, SharedFile } from './shared-file.ts';
-import { SwarmDownload } from './swarm-download.ts';
+import type { FileRef, SharedFile } from './shared-file.ts';
+import { SwarmFile } from './swarm-file.ts';
+import type { SwarmFileDeps } from './swarm-file.ts';
 
-/** Bytes of one DataChannel piece. */
-const WIRE_PIECE_BYTES = 16 * 1024;
 /** Largest relay piece (relay/files/fallback.ts). */
 const RELAY_PIECE_BYTES = 32 * 1024;
 
-/** Counters a test or bench reads. */
+/** Counters a test or bench reads (summed over every file this peer holds). */
 export interface PeerCounters {
   /** Chunk bytes this peer sent to other peers over DataChannels. */
-  uploaded: number;
+  readonly uploaded: number;
   /** Chunk bytes this peer sent to the relay (fallback). */
-  uploadedToRelay: number;
+  readonly uploadedToRelay: number;
   /** Chunk requests this peer refused as a super-seeder (the chunk already went to enough peers). */
-  refused: number;
-  badChunksSeen: number;
+  readonly refused: number;
+  /** Chunks from other peers that failed their hash (each such peer was reported and dropped). */
+  readonly badChunksSeen: number;
 }
 
 /** Options of a {@link FilePeer}. */
@@ -45,7 +47,7 @@ export interface FilePeerOptions {
 
 /** Options of {@link FilePeer.seed}. */
 export interface SeedOptions {
-  /** Live copies per chunk before requests are refused; 0 serves every request (a plain seeder). Default 2. */
+  /** Live copies per chunk before requests are refused; 0 serves every request (a plain seeder). Default {@link DEFAULT_SEED_COPIES}. */
   readonly copies?: number;
 }
 
@@ -53,14 +55,12 @@ const hexOf = (id: Uint8Array): string => Buffer.from(id).toString('hex');
 
 /** One node file peer. */
 export class FilePeer {
-  readonly counters: PeerCounters = { uploaded: 0, uploadedToRelay: 0, refused: 0, badChunksSeen: 0 };
   readonly #client: TestClient;
   readonly #links: PeerLinks;
-  readonly #held = new Map<string, HeldFile>();
-  readonly #seeders = new Map<string, SuperSeeder>();
-  readonly #downloads = new Map<string, SwarmDownload>();
-  readonly #corrupt: Set<number>;
+  readonly #files = new Map<string, SwarmFile>();
+  readonly #corrupt: ReadonlySet<number>;
   readonly #untap: () => void;
+  #uploadedToRelay = 0;
 
   constructor(client: TestClient, options: FilePeerOptions = {}) {
     this.#client = client;
@@ -73,39 +73,44 @@ export class FilePeer {
     return this.#client.sessionId;
   }
 
+  /** What this peer uploaded and refused, and the bad chunks it saw, over every file it holds. */
+  get counters(): PeerCounters {
+    let uploaded = 0;
+    let refused = 0;
+    let badChunksSeen = 0;
+    for (const f of this.#files.values()) {
+      uploaded += f.counters.uploaded;
+      refused += f.counters.refused;
+      badChunksSeen += f.counters.badChunks;
+    }
+    return { uploaded, uploadedToRelay: this.#uploadedToRelay, refused, badChunksSeen };
+  }
+
   /** Holds the whole file and tells the relay (with the manifest); super-seeds it unless `copies` is 0. */
   seed(file: SharedFile, options: SeedOptions = {}): void {
     const hex = hexOf(file.fields.fileId);
-    const n = Math.ceil(file.fields.size / file.fields.chunkSize);
-    const chunks = new Map<number, Uint8Array>();
-    for (let i = 0; i < n; i++) chunks.set(i, file.bytes.subarray(i * file.fields.chunkSize, (i + 1) * file.fields.chunkSize));
-    this.#held.set(hex, { file, have: new Bitfield(n, true), chunks, hashBlocks: file.hashBlocks });
-    const copies = options.copies ?? DEFAULT_SEED_COPIES;
-    if (copies > 0) this.#seeders.set(hex, new SuperSeeder(copies));
+    if (this.#files.has(hex)) throw new Error(`already holds this file [file:${hex}]`);
+    this.#files.set(hex, new SwarmFile(this.#fileDeps(), { kind: 'seed', file, copies: options.copies ?? DEFAULT_SEED_COPIES }));
     this.#send({ case: 'fileAnnounce', value: { manifest: file.manifest, fileId: file.fields.fileId, complete: true } });
   }
 
   /**
    * Downloads `file` from the peers the relay names, checking every chunk;
    * resolves with the bytes. A peer that serves a bad chunk is reported,
-   * dropped, and the chunk comes from another. `spread` (default: from the
-   * session id) is where this receiver starts asking in the file.
+   * dropped, and the chunk comes from another. Rejects when the relay's
+   * first answer names nobody. `spread` (default: from the session id) is
+   * where this receiver starts asking in the file; `reaskEvery` asks the
+   * relay for more peers every that many chunks (0: only when stalled).
+   * Once complete the file is served on like any other.
    */
   download(file: FileRef, options: { reaskEvery?: number; spread?: number } = {}): Promise<Uint8Array> {
     const hex = hexOf(file.fields.fileId);
-    const chunks = Math.ceil(file.fields.size / file.fields.chunkSize);
-    const held: HeldFile = { file, have: new Bitfield(chunks), chunks: new Map(), hashBlocks: [] };
-    this.#held.set(hex, held);
-    const dl = new SwarmDownload({
-      client: this.#client,
-      links: this.#links,
-      held,
-      reaskEvery: options.reaskEvery ?? 0,
-      spread: options.spread ?? this.sessionId * 7919,
-      onBadChunk: () => this.counters.badChunksSeen++,
-    });
-    this.#downloads.set(hex, dl);
-    return dl.start().finally(() => this.#downloads.delete(hex));
+    let held = this.#files.get(hex);
+    if (!held) {
+      held = new SwarmFile(this.#fileDeps(), { kind: 'download', file, reaskEvery: options.reaskEvery ?? 0, spread: options.spread ?? this.sessionId * 7919 });
+      this.#files.set(hex, held);
+    }
+    return held.download();
   }
 
   /** Downloads `file` entirely through the relay fallback (no direct connection). */
@@ -113,10 +118,15 @@ export class FilePeer {
     return downloadViaRelay(this.#client, file);
   }
 
-  /** Closes every file connection (the control socket stays). */
+  /** Closes every file connection and stops every file's timers (the control socket stays). */
   close(): void {
     this.#untap();
     this.#links.close();
+    for (const f of this.#files.values()) f.close();
+  }
+
+  #fileDeps(): SwarmFileDeps {
+    return { client: this.#client, links: this.#links, corrupt: this.#corrupt, onDropped: (id) => this.#peerGone(id) };
   }
 
   #send(msg: Parameters<TestClient['send']>[0]): void {
@@ -130,69 +140,28 @@ export class FilePeer {
       // The relay could not pass our signal on (that peer left, or we were refused): that connection never opens, so forget it.
       this.#links.drop(m.value.sessionId);
       this.#peerGone(m.value.sessionId);
-    }
-    for (const dl of this.#downloads.values()) dl.onControl(m);
+    } else if (m.case === 'filePeers' || m.case === 'fileError') this.#files.get(hexOf(m.value.fileId))?.onControl(m);
   }
 
+  /** A link closed, failed or was dropped: every file forgets that peer. */
   #peerGone(peerId: number): void {
-    for (const s of this.#seeders.values()) s.peerGone(String(peerId));
-    for (const dl of this.#downloads.values()) dl.onPeerGone(peerId);
+    for (const f of this.#files.values()) f.peerGone(peerId);
   }
 
   #onWire(link: Link, msg: FileWire): void {
-    const m = msg.msg;
-    if (m.case === undefined) return;
-    const hex = hexOf(m.value.fileId);
-    this.#serve(link, hex, msg);
-    this.#downloads.get(hex)?.onWire(link, msg);
-  }
-
-  /** Answers a peer's requests from what this peer holds. */
-  #serve(link: Link, hex: string, msg: FileWire): void {
-    const m = msg.msg;
-    const held = this.#held.get(hex);
-    if (!held) return;
-    if (m.case === 'have') {
-      // Answered once per link, never echoed back and forth; a downloader greets through its download.
-      const dl = this.#downloads.get(hex);
-      if (dl) return dl.greet(link);
-      if (link.told.has(hex)) return;
-      link.told.add(hex);
-      this.#links.send(link, { case: 'have', value: { fileId: m.value.fileId, complete: held.have.complete, bitfield: held.have.complete ? new Uint8Array() : held.have.toBytes() } });
-    } else if (m.case === 'hashRequest') {
-      const data = held.hashBlocks[m.value.block];
-      if (data) this.#links.send(link, { case: 'hashBlock', value: { fileId: m.value.fileId, block: m.value.block, data } });
-    } else if (m.case === 'request') {
-      const chunk = held.chunks.get(m.value.chunk);
-      const seeder = this.#seeders.get(hex);
-      if (!chunk || (seeder && !seeder.allow(String(link.peerId), m.value.chunk))) {
-        if (chunk) this.counters.refused++;
-        this.#links.send(link, { case: 'reject', value: { fileId: m.value.fileId, chunk: m.value.chunk } });
-        return;
-      }
-      const data = this.#corrupt.has(m.value.chunk) ? flipped(chunk) : chunk;
-      for (let o = 0; o < data.byteLength; o += WIRE_PIECE_BYTES) {
-        const part = data.subarray(o, o + WIRE_PIECE_BYTES);
-        if (this.#links.send(link, { case: 'piece', value: { fileId: m.value.fileId, chunk: m.value.chunk, offset: o, data: part } })) this.counters.uploaded += part.byteLength;
-      }
-    }
+    if (msg.msg.case === undefined) return;
+    this.#files.get(hexOf(msg.msg.value.fileId))?.onWire(link.peerId, msg);
   }
 
   /** The relay asks for a chunk or hash block (fallback). */
   #serveRelay(fileId: Uint8Array, index: number, hashBlock: boolean): void {
-    const held = this.#held.get(hexOf(fileId));
-    const data = hashBlock ? held?.hashBlocks[index] : held?.chunks.get(index);
+    const held = this.#files.get(hexOf(fileId));
+    const data = hashBlock ? held?.hashBlock(index) : held?.chunk(index);
     if (!data) return;
     for (let o = 0; o < data.byteLength; o += RELAY_PIECE_BYTES) {
       const part = data.subarray(o, o + RELAY_PIECE_BYTES);
       this.#send({ case: 'fileRelayPiece', value: { fileId, chunk: index, offset: o, data: part, hashBlock } });
-      this.counters.uploadedToRelay += part.byteLength;
+      this.#uploadedToRelay += part.byteLength;
     }
   }
-}
-
-function flipped(chunk: Uint8Array): Uint8Array {
-  const out = chunk.slice();
-  out[0]! ^= 0xff;
-  return out;
 }

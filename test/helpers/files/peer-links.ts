@@ -34,8 +34,6 @@ export interface Link {
   open: boolean;
   /** The remote description was applied (later ones are ignored). */
   remoteSet: boolean;
-  /** Files this side already told the peer about (a `have` is answered once, never echoed back and forth). */
-  readonly told: Set<string>;
   /** Offers made for this connection so far (a failed one is retried a few times). */
   readonly attempt: number;
   /** An offerer's own candidates, held until the answer is applied (as client/files/peer-connection.ts does, D116). */
@@ -189,7 +187,7 @@ export class PeerLinks {
   #newLink(peerId: number, peerKey: Uint8Array, fileId: Uint8Array, offerer: boolean, attempt = 1): Link {
     const client = this.#deps.client;
     const pc = new nodeDataChannel.PeerConnection(`file-${this.#self}-${peerId}-${offerer ? 'o' : 'a'}${attempt}`, { iceServers: [] });
-    const link: Link = { peerId, peerKey, fileId, offerer, pc, open: false, remoteSet: false, told: new Set(), attempt, held: [] };
+    const link: Link = { peerId, peerKey, fileId, offerer, pc, open: false, remoteSet: false, attempt, held: [] };
     // ICE can fail even on loopback when the box is busy (checks time out): the link is gone, and a later answer may name the peer again.
     pc.onStateChange((state) => {
       if (state === 'failed' || state === 'closed') setImmediate(() => this.#lost(link));
@@ -204,6 +202,9 @@ export class PeerLinks {
       link.dc = dc;
       dc.onMessage((data) => {
         if (typeof data === 'string' || this.#links.get(peerId) !== link) return;
+        // node-datachannel dispatches each callback kind on its own queue, so a message can come before the open
+        // event: it proves the channel open, and a reply sent now must not be dropped as "not open".
+        opened();
         const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
         let msg: FileWire;
         try {

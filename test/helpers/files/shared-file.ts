@@ -5,7 +5,7 @@
 import { sign } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { buildHashBlocks, chooseChunkSize, encodeFileManifest, FileManifestSchema, sha256 } from '../../../proto/index.ts';
-import type { Bitfield, FileManifest, FileManifestFields, SigningTarget } from '../../../proto/index.ts';
+import type { FileManifest, FileManifestFields, SigningTarget } from '../../../proto/index.ts';
 import { chunkHashes } from '../../../files/index.ts';
 import { rawPublicKeyOf } from '../relay-client.ts';
 import type { TestClient } from '../relay-client.ts';
@@ -38,12 +38,4 @@ export async function buildSharedFile(client: TestClient, target: SigningTarget,
   };
   const body = encodeFileManifest(fields);
   return { fields, manifest: create(FileManifestSchema, { body, signature: new Uint8Array(sign(null, body, client.key)) }), bytes, hashBlocks: blocks };
-}
-
-/** What a peer holds of one file: the chunks and hash blocks it serves on. */
-export interface HeldFile {
-  readonly file: FileRef;
-  readonly have: Bitfield;
-  readonly chunks: Map<number, Uint8Array>;
-  readonly hashBlocks: Uint8Array[];
 }
