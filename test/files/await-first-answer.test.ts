@@ -7,15 +7,14 @@
  * the clock is injected and never advanced.
  */
 import { describe, expect, it } from 'vitest';
-import { Bitfield, buildHashBlocks } from '../../proto/index.ts';
-import type { FileManifestFields } from '../../proto/index.ts';
-import { SwarmMember, chunkHashes } from '../../files/index.ts';
-import type { SwarmClock, WireIn, WireOut } from '../../files/index.ts';
+import { Bitfield } from '../../proto/index.ts';
+import { SwarmMember } from '../../files/index.ts';
+import type { WireIn, WireOut } from '../../files/index.ts';
+import { stillClock as still, testFile } from '../helpers/files/test-manifest.ts';
 import { decodeFileWire, encodeFileWire } from '../../client/files/file-wire.ts';
 
 const CHUNK = 16;
 const CHUNKS = 4;
-const still: SwarmClock = { now: () => 0, setTimer: () => null, clearTimer: () => {} };
 
 /** A message as the other side's link delivers it (encoded and decoded, as on the wire). */
 function wire(msg: WireOut): WireIn {
@@ -26,20 +25,7 @@ function wire(msg: WireOut): WireIn {
 
 /** A downloader that already knows the hash blocks, and the requests it sends (by peer). */
 async function downloader(window?: number) {
-  const bytes = new Uint8Array(CHUNKS * CHUNK).map((_, i) => i % 251);
-  const { blocks, digests } = await buildHashBlocks(await chunkHashes(bytes, CHUNK));
-  const manifest: FileManifestFields = {
-    relayKey: new Uint8Array(32),
-    fileId: new Uint8Array(16).fill(5),
-    authorKey: new Uint8Array(32),
-    target: { kind: 'room', roomId: 'lobby' },
-    size: bytes.byteLength,
-    chunkSize: CHUNK,
-    name: 'x.bin',
-    type: '',
-    fileSha256: new Uint8Array(32),
-    hashBlockSha256: digests,
-  };
+  const { fields: manifest, blocks } = await testFile(CHUNKS, CHUNK, { fileIdByte: 5 });
   const requests: { peer: string; chunk: number }[] = [];
   const member = new SwarmMember({
     manifest,

@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Bitfield, buildHashBlocks } from '../../proto/index.ts';
-import type { FileManifestFields } from '../../proto/index.ts';
-import { SuperSeeder, SwarmReceiver, chunkHashes } from '../../files/index.ts';
+import { Bitfield } from '../../proto/index.ts';
+import { SuperSeeder, SwarmReceiver } from '../../files/index.ts';
+import { testFile } from '../helpers/files/test-manifest.ts';
 
 type Op = { kind: 'allow'; peer: number; chunk: number } | { kind: 'gone'; peer: number };
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -57,23 +57,7 @@ describe('SuperSeeder', () => {
   });
 });
 
-async function fileOf(chunks: number, chunkSize = 16): Promise<{ fields: FileManifestFields; blocks: Uint8Array[] }> {
-  const bytes = new Uint8Array(chunks * chunkSize).map((_, i) => i % 251);
-  const { blocks, digests } = await buildHashBlocks(await chunkHashes(bytes, chunkSize));
-  const fields: FileManifestFields = {
-    relayKey: new Uint8Array(32),
-    fileId: new Uint8Array(16),
-    authorKey: new Uint8Array(32),
-    target: { kind: 'room', roomId: 'lobby' },
-    size: bytes.byteLength,
-    chunkSize,
-    name: 'x.bin',
-    type: '',
-    fileSha256: new Uint8Array(32),
-    hashBlockSha256: digests,
-  };
-  return { fields, blocks };
-}
+const fileOf = (chunks: number) => testFile(chunks);
 
 describe('SwarmReceiver refusals and spread', () => {
   it('does not ask a peer again for a chunk it refused, asks another holder, and retries after retryRefused or a departure', async () => {

@@ -6,14 +6,13 @@
  * The clock is injected and never advanced: nothing here waits for time.
  */
 import { describe, expect, it } from 'vitest';
-import { Bitfield, buildHashBlocks } from '../../proto/index.ts';
-import type { FileManifestFields } from '../../proto/index.ts';
-import { SwarmMember, chunkHashes } from '../../files/index.ts';
-import type { SwarmClock, SwarmPorts, WireOut } from '../../files/index.ts';
+import { Bitfield } from '../../proto/index.ts';
+import { SwarmMember } from '../../files/index.ts';
+import type { SwarmPorts, WireOut } from '../../files/index.ts';
+import { stillClock as still, testFile } from '../helpers/files/test-manifest.ts';
 import { decodeFileWire, encodeFileWire } from '../../client/files/file-wire.ts';
 
 const CHUNK = 16;
-const still: SwarmClock = { now: () => 0, setTimer: () => null, clearTimer: () => {} };
 
 interface Write {
   readonly index: number;
@@ -24,20 +23,7 @@ interface Write {
 
 /** A sharer holding `chunks` chunks and a downloader whose writes wait for the test. */
 async function pair(chunks: number) {
-  const bytes = new Uint8Array(chunks * CHUNK).map((_, i) => (i * 7) % 251);
-  const { blocks, digests } = await buildHashBlocks(await chunkHashes(bytes, CHUNK));
-  const manifest: FileManifestFields = {
-    relayKey: new Uint8Array(32),
-    fileId: new Uint8Array(16).fill(3),
-    authorKey: new Uint8Array(32),
-    target: { kind: 'room', roomId: 'lobby' },
-    size: bytes.byteLength,
-    chunkSize: CHUNK,
-    name: 'x.bin',
-    type: '',
-    fileSha256: new Uint8Array(32),
-    hashBlockSha256: digests,
-  };
+  const { bytes, fields: manifest, blocks } = await testFile(chunks, CHUNK, { step: 7, fileIdByte: 3 });
   const queue: { to: 'tx' | 'rx'; from: string; bytes: Uint8Array }[] = [];
   const writes: Write[] = [];
   const stored = new Map<number, Uint8Array>();
