@@ -180,7 +180,14 @@ export class FilesLink {
     this.#sharing ??= (async () => {
       try {
         for (;;) {
-          const client = await this.#load();
+          let client: FilesClient | null;
+          try {
+            client = await this.#load();
+          } catch (e) {
+            // No store to prepare into (a private window, storage turned off): every waiting share says so.
+            for (let s = this.#outgoing.take(); s; s = this.#outgoing.take()) this.#outgoing.failed(s.id, (e as Partial<FileError>).code ?? 'storage-unavailable');
+            return;
+          }
           // Never signed in on this page: the relay's key is not known yet; connected() starts again.
           if (!client) return;
           const next = this.#outgoing.take();
