@@ -18,7 +18,7 @@ import { recordOutput } from './browser.ts';
 import { startVoiceRig } from './voice-rig.ts';
 import type { VoiceRig } from './voice-rig.ts';
 import { sine } from '../helpers/wav.ts';
-import { peakHz, rms, toneDominance } from '../helpers/tone-analysis.ts';
+import { peakHz, rms, windowedToneDominance } from '../helpers/tone-analysis.ts';
 import { buildOrg, gridRow } from './perms-org.ts';
 import { passwordRoom } from '../../perms/index.ts';
 import type { Org } from './perms-org.ts';
@@ -120,7 +120,7 @@ describe('permissions scenario, enforced by the relay (needs perms-relay and per
     const heard = await recordOutput(org.officer, 2000);
     expect(rms(heard)).toBeGreaterThan(0.02);
     expect(peakHz(heard)).toBe(TONE_HZ);
-    expect(toneDominance(heard, TONE_HZ)).toBeGreaterThan(0.08);
+    expect(windowedToneDominance(heard, TONE_HZ)).toBeGreaterThan(0.2);
     expect(await org.officer.evaluate((id) => window.parley!.session.state.talking.has(id), memberId)).toBe(false);
   });
 

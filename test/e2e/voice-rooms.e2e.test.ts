@@ -13,7 +13,7 @@ import type { RelayProcess } from './relay-process.ts';
 import { startVoiceRig } from './voice-rig.ts';
 import type { VoiceRig } from './voice-rig.ts';
 import { sine } from '../helpers/wav.ts';
-import { peakHz, rms, toneDominance } from '../helpers/tone-analysis.ts';
+import { peakHz, rms, windowedToneDominance } from '../helpers/tone-analysis.ts';
 
 const TONE_HZ = 440;
 
@@ -66,11 +66,12 @@ describe('two browsers talk in a room through the relay', () => {
     const [heardB, heardC] = await Promise.all([recordOutput(b, 2000), recordOutput(c, 2000)]);
     expect(heardB.length).toBeGreaterThan(48_000);
     expect(rms(heardB)).toBeGreaterThan(0.02);
-    // What B played is A's tone: its strongest frequency, and a large share of
-    // its power (a clean sine gives 0.5; concealed frames on a starved CPU
-    // lower it, other sounds would not put the peak at 440 Hz).
+    // What B played is A's tone: its strongest frequency, and most of its power
+    // in most 100 ms windows (a clean sine gives 0.5; a playout clock slightly
+    // off 48 kHz or a few concealed frames on a starved CPU move single
+    // windows, not the median; other sounds would not put the peak at 440 Hz).
     expect(peakHz(heardB)).toBe(TONE_HZ);
-    expect(toneDominance(heardB, TONE_HZ)).toBeGreaterThan(0.08);
+    expect(windowedToneDominance(heardB, TONE_HZ)).toBeGreaterThan(0.2);
     expect(rms(heardC)).toBeLessThan(0.001);
     // B's UI lights A's talking indicator.
     await expect.poll(() => b.locator(`parley-room-list [data-session-id="${aId}"].talking`).count()).toBe(1);
@@ -93,7 +94,7 @@ describe('two browsers talk in a room through the relay', () => {
     await c.waitForFunction((id) => window.parley!.session.state.talking.has(id), aId, { timeout: 20_000 });
     const heard = await recordOutput(c, 1500);
     expect(peakHz(heard)).toBe(TONE_HZ);
-    expect(toneDominance(heard, TONE_HZ)).toBeGreaterThan(0.08);
+    expect(windowedToneDominance(heard, TONE_HZ)).toBeGreaterThan(0.2);
     const cId = (await sessionSnapshot(c)).selfSessionId;
     await c.close();
     await b.waitForFunction((id) => !window.parley!.session.state.users.some((u) => u.sessionId === id), cId);
