@@ -12,11 +12,14 @@
  *    both pages) and each renderer's peak resident memory (/proc VmHWM).
  * Prints one JSON object.
  *
- *   npm run bench:files -- --large [--mb 2048]
+ *   npm run bench:files -- --large [--mb 2048] [--profile DIR]
+ *
+ * `--profile DIR` writes a V8 CPU profile of each page over the download
+ * (DIR/sharer.cpuprofile, DIR/receiver.cpuprofile): where the pair's time goes.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -52,6 +55,29 @@ async function sampleHeap<T>(pages: readonly Page[], run: () => Promise<T>): Pro
   }
 }
 
+/** Starts a V8 CPU profile of each page; `stop` writes them as DIR/<name>.cpuprofile. */
+async function profilePages(pages: Record<string, Page>): Promise<{ stop(dir: string): Promise<void> }> {
+  const sessions = await Promise.all(
+    Object.entries(pages).map(async ([name, p]) => {
+      const cdp = await p.context().newCDPSession(p);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await cdp.send('Profiler.start');
+      return { name, cdp };
+    }),
+  );
+  return {
+    async stop(dir) {
+      mkdirSync(dir, { recursive: true });
+      for (const { name, cdp } of sessions) {
+        const { profile } = await cdp.send('Profiler.stop');
+        writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+        await cdp.detach().catch(() => {});
+      }
+    },
+  };
+}
+
 /** Resolves when the page's only transfer reaches `status` (checked each second). */
 async function untilStatus(p: Page, status: string, label: string): Promise<void> {
   for (;;) {
@@ -69,7 +95,7 @@ async function fileSha(path: string): Promise<string> {
 }
 
 /** Runs the large-file benchmark of `mb` MiB and prints its JSON line. */
-export async function runLarge(mb: number): Promise<void> {
+export async function runLarge(mb: number, profileDir: string | null = null): Promise<void> {
   const size = mb * MiB;
   if (!existsSync(new URL('../../dist/client/index.html', import.meta.url))) {
     execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
@@ -105,12 +131,14 @@ export async function runLarge(mb: number): Promise<void> {
     const download = fileCard(b).getByRole('button', { name: 'Download large.bin' });
     await download.waitFor({ timeout: 600_000 });
     await resetPeak(browser);
+    const profiler = profileDir ? await profilePages({ sharer: a, receiver: b }) : null;
     const t1 = performance.now();
     const pair = await sampleHeap([a, b], async () => {
       await download.click();
       await untilStatus(b, 'complete', 'download');
     });
     const pairMs = performance.now() - t1;
+    if (profiler && profileDir) await profiler.stop(profileDir);
     process.stderr.write(`[bench:files --large] pair: ${Math.round(pairMs)} ms\n`);
     const pairPeak = await peakRendererBytes(browser);
 

@@ -103,5 +103,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--large')) await runLarge(arg('mb', 2048));
+const profileAt = process.argv.indexOf('--profile');
+if (process.argv.includes('--large')) await runLarge(arg('mb', 2048), profileAt >= 0 ? (process.argv[profileAt + 1] ?? null) : null);
 else await main();
