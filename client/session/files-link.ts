@@ -25,6 +25,8 @@ import { OutgoingShares } from './files-outgoing.ts';
 import type { OutgoingShareView } from './files-outgoing.ts';
 import type { ChatState, ConversationKey } from './chat/chat-state.ts';
 import { filesRtcConfig } from './files-rtc-config.ts';
+import { CoalescedFlush } from '../../files/index.ts';
+import type { SwarmClock } from '../../files/index.ts';
 
 export { filesRtcConfig, RELAY_ONLY_RTC } from './files-rtc-config.ts';
 
@@ -46,6 +48,11 @@ export interface FilesLinkDeps {
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (handle: unknown) => void;
 }
+
+/** The page hears of transfers and shares at most this often: each telling re-renders the app (40 a second took 40 % of a downloading page's main thread, D140). */
+export const FILES_UI_INTERVAL_MS = 100;
+/** The browser's storage estimate is asked at most this often while files change (it is an IPC round trip). */
+export const ESTIMATE_INTERVAL_MS = 1000;
 
 interface Known {
   readonly fields: FileManifestFields;
@@ -72,12 +79,22 @@ export class FilesLink {
   #estimate: StorageEstimate | null = null;
   /** An estimate is being asked for; `again`: something changed meanwhile. */
   #estimating: { again: boolean } | null = null;
+  /** Tells the page (the first change after a quiet spell at once). */
+  readonly #ui: CoalescedFlush;
+  readonly #estimateSoon: CoalescedFlush;
 
   constructor(deps: FilesLinkDeps) {
     this.#deps = deps;
     this.#prefsStore = deps.prefsStore ?? memoryFilesPrefsStore();
     this.#prefs = parseFilesPrefs(this.#prefsStore.load());
-    this.#outgoing = new OutgoingShares(() => deps.onChange());
+    const clock: SwarmClock = {
+      now: deps.now,
+      setTimer: deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms)),
+      clearTimer: deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)),
+    };
+    this.#ui = new CoalescedFlush(clock, FILES_UI_INTERVAL_MS, () => deps.onChange());
+    this.#estimateSoon = new CoalescedFlush(clock, ESTIMATE_INTERVAL_MS, () => this.#refreshEstimate());
+    this.#outgoing = new OutgoingShares(() => this.#ui.ask());
   }
 
   /** Shares not posted yet (being prepared, waiting their turn, or failed until dismissed), oldest first. */
@@ -288,7 +305,7 @@ export class FilesLink {
       .catch(() => {})
       .finally(() => {
         this.#estimating = null;
-        this.#deps.onChange();
+        this.#ui.ask();
         if (run.again) this.#refreshEstimate();
       });
   }
@@ -362,8 +379,8 @@ export class FilesLink {
         onChange: (s) => {
           const stored = s.use.usedBytes !== this.#state?.use.usedBytes;
           this.#state = s;
-          if (stored) this.#refreshEstimate();
-          this.#deps.onChange();
+          if (stored) this.#estimateSoon.ask();
+          this.#ui.ask();
         },
         wanted: {
           has: (hex) => this.#prefs.wanted.includes(hex),

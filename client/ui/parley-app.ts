@@ -32,7 +32,9 @@ import type { InspectEvent, OpenPermissionsEvent, OpenRoomInviteEvent } from './
 const WIDE = '(min-width: 56rem)';
 
 /** Unread chat messages per room id, and in total (rooms and direct messages). */
-function unreadSummary(s: State): { rooms: Map<string, { count: number; mentioned: boolean }>; direct: Map<string, number>; total: number } {
+type UnreadSummary = { rooms: Map<string, { count: number; mentioned: boolean }>; direct: Map<string, number>; total: number };
+
+function unreadSummary(s: State): UnreadSummary {
   const rooms = new Map<string, { count: number; mentioned: boolean }>();
   const direct = new Map<string, number>();
   let total = 0;
@@ -96,6 +98,8 @@ export class ParleyApp extends LitElement {
   #mentionsSeen = -1;
   /** The room list's derived sets (room-list-cache.ts). */
   readonly #roomList = new RoomListCache();
+  /** Unread counts, remade only when chat changes: fresh Maps on every render re-rendered the room list (every person) on each level meter tick. */
+  #unread: { readonly chat: State['chat']; readonly value: UnreadSummary } | null = null;
   #chatVisible: boolean | null = null;
 
   constructor() {
@@ -187,7 +191,7 @@ export class ParleyApp extends LitElement {
     // A mention that arrived since the last render chimes once (not the count already there on load).
     if (this.#mentionsSeen >= 0 && s.chat.mentionCount > this.#mentionsSeen) this.#notifier.chime();
     this.#mentionsSeen = s.chat.mentionCount;
-    this.#notifier.setTitle(s.serverName || 'Parley', s.selfSessionId === null ? 0 : unreadSummary(s).total);
+    this.#notifier.setTitle(s.serverName || 'Parley', s.selfSessionId === null ? 0 : this.#unreadOf(s).total);
     const visible = this._wide || this._view === 'chat';
     if (visible !== this.#chatVisible) {
       this.#chatVisible = visible;
@@ -238,6 +242,11 @@ export class ParleyApp extends LitElement {
         : ''}`;
   }
 
+  #unreadOf(s: State): UnreadSummary {
+    if (this.#unread?.chat !== s.chat) this.#unread = { chat: s.chat, value: unreadSummary(s) };
+    return this.#unread.value;
+  }
+
   override render() {
     const s = this.#ctl.state;
     if (!s) return html`<p role="status">Loading…</p>`;
@@ -256,7 +265,7 @@ export class ParleyApp extends LitElement {
         ></parley-connect-form>
         <main class="solo">${this.#identityPanel(this._name)}</main>`;
     }
-    const unread = unreadSummary(s);
+    const unread = this.#unreadOf(s);
     const self = s.users.find((u) => u.sessionId === s.selfSessionId);
     // Offline, the role this tree was last seen with still allows editing (queued, signed, sent later).
     const isAdmin = (s.role ?? s.tree.role) === 'admin';

@@ -180,10 +180,13 @@ export class AudioLink {
     this.#host.set({ ...this.#host.state, talking: this.#talkingSet(selfTalking) });
   }
 
-  #talkingSet(selfTalking: boolean): Set<number> {
+  /** Who is talking now; the state's own Set while nobody started or stopped, so views keyed on it do not re-render 10 times a second for nothing. */
+  #talkingSet(selfTalking: boolean): ReadonlySet<number> {
     const talking = new Set(this.#remoteTalking);
     const self = this.#host.state.selfSessionId;
     if (self !== null && selfTalking) talking.add(self);
+    const before = this.#host.state.talking;
+    if (before.size === talking.size && [...talking].every((id) => before.has(id))) return before;
     return talking;
   }
 
