@@ -50,7 +50,7 @@ export interface FilesLinkDeps {
 }
 
 /** The page hears of transfers and shares at most this often: each telling re-renders the app (40 a second took 40 % of a downloading page's main thread, D140). */
-export const FILES_UI_INTERVAL_MS = 100;
+export const FILES_UI_INTERVAL_MS = 250;
 /** The browser's storage estimate is asked at most this often while files change (it is an IPC round trip). */
 export const ESTIMATE_INTERVAL_MS = 1000;
 
