@@ -5,7 +5,6 @@ export { DEFAULT_SEED_COPIES, SuperSeeder } from './super-seeder.ts';
 export { SwarmMember } from './swarm-member.ts';
 export { ANNOUNCE_INTERVAL_MS, HAVE_INTERVAL_MS, MAX_PIECE_BYTES, WINDOW_PER_PEER } from './swarm-ports.ts';
 export type { PeerJoin, SwarmCounters, SwarmMemberOptions, SwarmPorts, WireIn, WireOut } from './swarm-ports.ts';
-export { CoalescedFlush } from './coalesced-flush.ts';
 export { REASK_FIRST_MS, REASK_MAX_MS, TrackerAsker } from './tracker-asker.ts';
 export { systemClock } from './swarm-clock.ts';
 export type { SwarmClock } from './swarm-clock.ts';

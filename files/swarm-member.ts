@@ -10,7 +10,7 @@
  *   own start offset, refusals remembered), fellow downloaders before
  *   complete seeders (the sender's uplink is the scarce one);
  * - tells its links and the tracker what it holds as chunks arrive, batched
- *   at a bounded rate (coalesced-flush.ts);
+ *   at a bounded rate (proto/coalesced-flush.ts);
  * - when stalled (nothing can be asked of anyone linked and every link has
  *   said what it holds), asks the tracker for more peers with a back-off
  *   (tracker-asker.ts, D115).
@@ -19,7 +19,7 @@
  * ports, options and constants are in swarm-ports.ts.
  */
 import { Bitfield, decodeBitfield, ErrorCode, hashBlockRange } from '../proto/index.ts';
-import { CoalescedFlush } from './coalesced-flush.ts';
+import { CoalescedFlush } from '../proto/coalesced-flush.ts';
 import { SuperSeeder } from './super-seeder.ts';
 import { MAX_PIECE_BYTES, WINDOW_PER_PEER, HAVE_INTERVAL_MS, ANNOUNCE_INTERVAL_MS } from './swarm-ports.ts';
 import type { PeerJoin, SwarmCounters, SwarmMemberOptions, SwarmPorts, WireIn, WireOut } from './swarm-ports.ts';

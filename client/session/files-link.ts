@@ -25,7 +25,7 @@ import { OutgoingShares } from './files-outgoing.ts';
 import type { OutgoingShareView } from './files-outgoing.ts';
 import type { ChatState, ConversationKey } from './chat/chat-state.ts';
 import { filesRtcConfig } from './files-rtc-config.ts';
-import { CoalescedFlush } from '../../files/index.ts';
+import { CoalescedFlush } from '../../proto/coalesced-flush.ts';
 import type { SwarmClock } from '../../files/index.ts';
 
 export { filesRtcConfig, RELAY_ONLY_RTC } from './files-rtc-config.ts';

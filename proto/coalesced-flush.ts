@@ -4,13 +4,26 @@
  * interval are merged into one run at its end. A swarm member uses it for
  * the `have` announcements to its links and to the tracker, so a fast
  * download does not send a bitfield per chunk per link (a 2 GB file has
- * 8192 chunks) nor spend the control socket's frame budget on announces.
+ * 8192 chunks) nor spend the control socket's frame budget on announces;
+ * the client's file link uses it to re-render the page at most every 250 ms
+ * during a download (D140).
+ *
+ * It lives in `proto/`, the one folder both the client glue and `files/` may
+ * import (like typed-emitter.ts), so the first page load can carry it without
+ * carrying the file-sharing code (test/e2e/first-load.e2e.test.ts).
  */
-import type { SwarmClock } from './swarm-clock.ts';
+
+/** Time and one-shot timers, injected so tests run on a virtual clock. */
+export interface FlushClock {
+  /** Milliseconds, monotonic enough for spacing runs. */
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
 
 /** One rate-bounded action. */
 export class CoalescedFlush {
-  readonly #clock: SwarmClock;
+  readonly #clock: FlushClock;
   readonly #intervalMs: number;
   readonly #run: () => void;
   #last = -Infinity;
@@ -18,7 +31,7 @@ export class CoalescedFlush {
   #closed = false;
 
   /** `run` is called at most once per `intervalMs` (0: every ask runs at once). */
-  constructor(clock: SwarmClock, intervalMs: number, run: () => void) {
+  constructor(clock: FlushClock, intervalMs: number, run: () => void) {
     this.#clock = clock;
     this.#intervalMs = intervalMs;
     this.#run = run;

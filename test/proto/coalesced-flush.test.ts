@@ -1,12 +1,12 @@
 /**
- * CoalescedFlush (files/coalesced-flush.ts), the one rate bound behind the
+ * CoalescedFlush (proto/coalesced-flush.ts), the one rate bound behind the
  * swarm's `have` messages, its tracker announces and the page's file updates
  * (client/session/files-link.ts): runs at most once per interval, never
  * drops the last ask, and stops when closed. On a virtual clock.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CoalescedFlush } from '../../files/index.ts';
+import { CoalescedFlush } from '../../proto/coalesced-flush.ts';
 import { VirtualClock } from '../helpers/virtual-clock.ts';
 
 function rig(intervalMs: number) {
