@@ -31,13 +31,20 @@ export class VoicePeers implements VoicePlane {
     return [...this.#peers.keys()];
   }
 
-  offer(sessionId: number, sdp: string, bundles: boolean): void {
+  offer(sessionId: number, sdp: string, bundles: boolean, offerId: number): void {
     const { router, rtc, output, onError } = this.#deps;
     // A new offer replaces the previous connection (client reconnecting its voice).
     this.#closePeer(sessionId);
+    // A replaced PeerConnection's late answer or candidate is dropped here; what passes is
+    // stamped with its own offer's number, so the client can tell it from an older offer's.
+    const current = (): boolean => this.#peers.get(sessionId) === peer;
     const peer: VoicePeer = new VoicePeer(`session-${sessionId}`, rtc, {
-      onDescription: (type, answer) => output.description(sessionId, type, answer),
-      onCandidate: (candidate, mid) => output.candidate(sessionId, candidate, mid),
+      onDescription: (type, answer) => {
+        if (current()) output.description(sessionId, offerId, type, answer);
+      },
+      onCandidate: (candidate, mid) => {
+        if (current()) output.candidate(sessionId, offerId, candidate, mid);
+      },
       onVoiceOpen: (channel) => {
         if (this.#peers.get(sessionId) !== peer) return;
         router.attach(sessionId, channel, { bundles });

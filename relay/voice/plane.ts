@@ -8,10 +8,10 @@
 
 /** What a voice plane reports back, per session. Called with validated values only. */
 export interface VoicePlaneOutput {
-  /** Local SDP (the answer) for the client. */
-  description(sessionId: number, type: string, sdp: string): void;
-  /** Local ICE candidate for the client. */
-  candidate(sessionId: number, candidate: string, mid: string): void;
+  /** Local SDP (the answer) for the client; `offerId`: the offer it answers (as given to `offer`). */
+  description(sessionId: number, offerId: number, type: string, sdp: string): void;
+  /** Local ICE candidate for the client, of the PeerConnection made for offer `offerId`. */
+  candidate(sessionId: number, offerId: number, candidate: string, mid: string): void;
   /** The session's voice channel is open and bound to the router. */
   ready(sessionId: number): void;
   /** The offer or a candidate was refused by libdatachannel. */
@@ -25,8 +25,10 @@ export interface VoicePlane {
   /**
    * Applies a client's offer on a fresh PeerConnection, replacing the
    * session's previous one. `bundles`: the client reads BUNDLE datagrams.
+   * `offerId`: the client's number for this offer (0: not numbered), echoed
+   * in the answer and candidates this PeerConnection reports.
    */
-  offer(sessionId: number, sdp: string, bundles: boolean): void;
+  offer(sessionId: number, sdp: string, bundles: boolean, offerId: number): void;
   /** Adds a client candidate to the session's PeerConnection (ignored when it has none). */
   candidate(sessionId: number, candidate: string, mid: string): void;
   /** The session ended: close its PeerConnection and forget it. */

@@ -33,14 +33,25 @@ const MAX_EARLY_CANDIDATES = 32;
 interface Candidate {
   readonly candidate: string;
   readonly mid: string;
+  /** The client's offer number (0: not numbered). */
+  readonly offerId: number;
+}
+
+/**
+ * Whether a client's candidate belongs with offer `current`: numbered
+ * candidates must name it; an unnumbered one (a client from before
+ * `offer_id`) or one for an unnumbered offer is taken as the current one's.
+ */
+function sameOffer(candidateOffer: number, current: number): boolean {
+  return candidateOffer === 0 || current === 0 || candidateOffer === current;
 }
 
 /** Validates rtcSignal messages and relays them to and from the voice plane. */
 export class VoiceSignalling implements VoicePlaneOutput {
   readonly #deps: VoiceSignallingDeps;
   #plane: VoicePlane | undefined;
-  /** Sessions with an offer in the plane (candidates go straight through). */
-  readonly #offered = new Set<number>();
+  /** Sessions with an offer in the plane, to the client's number of that offer (candidates go straight through). */
+  readonly #offered = new Map<number, number>();
   readonly #early = new Map<number, Candidate[]>();
 
   constructor(deps: VoiceSignallingDeps) {
@@ -60,28 +71,31 @@ export class VoiceSignalling implements VoicePlaneOutput {
     const signal = msg.signal;
     switch (signal.case) {
       case 'description': {
-        const { type, sdp, bundles } = signal.value;
+        const { type, sdp, bundles, offerId } = signal.value;
         if (type !== 'offer') return this.#bad(session, `expected an offer [type:${JSON.stringify(type.slice(0, 16))}]`);
         if (sdp.length === 0 || sdp.length > MAX_SDP_CHARS || !sdp.startsWith('v=0')) return this.#bad(session, 'bad sdp');
-        this.#offered.add(sessionId);
-        plane.offer(sessionId, sdp, bundles);
+        this.#offered.set(sessionId, offerId);
+        plane.offer(sessionId, sdp, bundles, offerId);
         const early = this.#early.get(sessionId);
         this.#early.delete(sessionId);
-        for (const c of early ?? []) plane.candidate(sessionId, c.candidate, c.mid);
+        for (const c of early ?? []) if (sameOffer(c.offerId, offerId)) plane.candidate(sessionId, c.candidate, c.mid);
         return;
       }
       case 'candidate': {
-        const { candidate, mid } = signal.value;
+        const { candidate, mid, offerId } = signal.value;
         // An empty candidate is the browser's end-of-candidates marker: nothing to add.
         if (candidate === '') return;
         if (candidate.length > MAX_CANDIDATE_CHARS || mid.length > MAX_CANDIDATE_CHARS) return this.#bad(session, 'candidate too long');
-        if (!this.#offered.has(sessionId)) {
+        const current = this.#offered.get(sessionId);
+        if (current === undefined) {
           const early = this.#early.get(sessionId) ?? [];
           if (early.length >= MAX_EARLY_CANDIDATES) return this.#bad(session, 'too many candidates before offer');
-          early.push({ candidate, mid });
+          early.push({ candidate, mid, offerId });
           this.#early.set(sessionId, early);
           return;
         }
+        // A candidate of an offer the client has since replaced: not this PeerConnection's.
+        if (!sameOffer(offerId, current)) return;
         plane.candidate(sessionId, candidate, mid);
         return;
       }
@@ -99,12 +113,12 @@ export class VoiceSignalling implements VoicePlaneOutput {
 
   // --- VoicePlaneOutput ---
 
-  description(sessionId: number, type: string, sdp: string): void {
-    this.#deps.sessionById(sessionId)?.send({ case: 'rtcSignal', value: { signal: { case: 'description', value: { type, sdp } } } });
+  description(sessionId: number, offerId: number, type: string, sdp: string): void {
+    this.#deps.sessionById(sessionId)?.send({ case: 'rtcSignal', value: { signal: { case: 'description', value: { type, sdp, offerId } } } });
   }
 
-  candidate(sessionId: number, candidate: string, mid: string): void {
-    this.#deps.sessionById(sessionId)?.send({ case: 'rtcSignal', value: { signal: { case: 'candidate', value: { candidate, mid } } } });
+  candidate(sessionId: number, offerId: number, candidate: string, mid: string): void {
+    this.#deps.sessionById(sessionId)?.send({ case: 'rtcSignal', value: { signal: { case: 'candidate', value: { candidate, mid, offerId } } } });
   }
 
   ready(sessionId: number): void {

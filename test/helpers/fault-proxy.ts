@@ -5,14 +5,18 @@
  * forwarding (a black hole: bytes are held, the sockets stay open, as on a
  * real network split); `heal('flush')` sends what was held (late packets
  * arriving after the split), `heal('cut')` drops every connection instead
- * (the client reconnects); `cut()` drops every connection once. It only
- * forwards bytes: the protocol is never looked at.
+ * (the client reconnects); `cut()` drops every connection once;
+ * `holdDown()` holds only what the server sends (a one-way stall: the
+ * client's bytes still arrive) until `heal`. It only forwards bytes: the
+ * protocol is never looked at.
  */
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 
 /** One direction of one proxied connection. */
 interface Pipe {
+  /** `down`: server to client. */
+  readonly down: boolean;
   readonly from: Socket;
   readonly to: Socket;
   /** Chunks held (partitioned or delayed), in order. */
@@ -25,8 +29,13 @@ interface Pipe {
 export interface FaultProxy {
   /** `nats://127.0.0.1:PORT` of the proxy. */
   readonly url: string;
+  /** The proxy's loopback port (for a URL of another scheme). */
+  readonly port: number;
   delay(ms: number): void;
   partition(): void;
+  holdDown(): void;
+  /** Bytes held from the server to the client (by `holdDown` or `partition`). */
+  heldDownBytes(): number;
   heal(how: 'flush' | 'cut'): void;
   cut(): void;
   close(): Promise<void>;
@@ -36,28 +45,30 @@ export interface FaultProxy {
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let delayMs = 0;
   let partitioned = false;
+  let downHeld = false;
+  const stopped = (p: Pipe): boolean => partitioned || (p.down && downHeld);
   const sockets = new Set<Socket>();
   const pipes = new Set<Pipe>();
 
   const drain = (p: Pipe): void => {
-    if (p.sending || partitioned) return;
+    if (p.sending || stopped(p)) return;
     const chunk = p.held[0];
     if (!chunk) return;
     p.sending = true;
     setTimeout(() => {
       p.sending = false;
-      if (partitioned) return;
+      if (stopped(p)) return;
       const next = p.held.shift();
       if (next && !p.to.destroyed) p.to.write(next);
       drain(p);
     }, delayMs);
   };
 
-  const pipe = (from: Socket, to: Socket): void => {
-    const p: Pipe = { from, to, held: [], sending: false };
+  const pipe = (from: Socket, to: Socket, down: boolean): void => {
+    const p: Pipe = { down, from, to, held: [], sending: false };
     pipes.add(p);
     from.on('data', (chunk: Buffer) => {
-      if (!partitioned && delayMs === 0 && p.held.length === 0) {
+      if (!stopped(p) && delayMs === 0 && p.held.length === 0) {
         to.write(chunk);
         return;
       }
@@ -79,8 +90,8 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
         upstream.destroy();
       });
     }
-    pipe(client, upstream);
-    pipe(upstream, client);
+    pipe(client, upstream, false);
+    pipe(upstream, client, true);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -92,20 +103,31 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
 
   return {
     url: `nats://127.0.0.1:${port}`,
+    port,
     delay(ms) {
       delayMs = ms;
     },
     partition() {
       partitioned = true;
     },
+    holdDown() {
+      downHeld = true;
+    },
+    heldDownBytes() {
+      let n = 0;
+      for (const p of pipes) if (p.down) for (const c of p.held) n += c.length;
+      return n;
+    },
     heal(how) {
       partitioned = false;
+      downHeld = false;
       if (how === 'cut') cutAll();
       else for (const p of pipes) drain(p);
     },
     cut: cutAll,
     async close() {
       partitioned = false;
+      downHeld = false;
       cutAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

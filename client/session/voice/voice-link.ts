@@ -6,10 +6,16 @@
  * and the channel's close into `State.voice`, and attaches each transport to
  * the voice path (voice-path.ts), which carries the datagrams both ways.
  *
+ * Each transport's offer is numbered (`offer_id`, docs/PROTOCOL.md): a
+ * re-offer made while the relay was still answering the previous one must
+ * not take that answer or its candidates as its own (a loaded relay or box
+ * answers late, and an old answer on the new PeerConnection stalls it until
+ * the next re-offer, which meets the same race).
+ *
  * It owns the transport and its setup timer, never state: every change goes
  * through the host's `set` (the session's one choke point).
  */
-import type { RtcSignal } from '../../../proto/index.ts';
+import type { EnvelopeInit, RtcSignal } from '../../../proto/index.ts';
 import { SessionError } from '../errors.ts';
 import type { SignalConnection } from '../connection/signal-connection.ts';
 import type { State } from '../state.ts';
@@ -23,6 +29,21 @@ export const VOICE_SETUP_ATTEMPTS = 4;
 
 /** Sends a control message to the relay (the signed-in socket). */
 type Send = SignalConnection['send'];
+
+/** `msg` with `offerId` on its offer or candidate (other messages as they are). */
+function stampOffer(msg: EnvelopeInit, offerId: number): EnvelopeInit {
+  if (msg?.case !== 'rtcSignal' || msg.value === undefined) return msg;
+  const s = msg.value.signal;
+  if (s?.case === 'description') return { case: 'rtcSignal', value: { signal: { case: 'description', value: { ...s.value, offerId } } } };
+  if (s?.case === 'candidate') return { case: 'rtcSignal', value: { signal: { case: 'candidate', value: { ...s.value, offerId } } } };
+  return msg;
+}
+
+/** The offer number a relay's signal names; 0 when it names none (a relay from before `offer_id`). */
+function offerOf(signal: RtcSignal): number {
+  const s = signal.signal;
+  return s.case === 'description' || s.case === 'candidate' ? s.value.offerId : 0;
+}
 
 /** What the link needs from the session. */
 export interface VoiceLinkHost {
@@ -49,6 +70,8 @@ export class VoiceLink {
   readonly #host: VoiceLinkHost;
   readonly #deps: VoiceLinkDeps;
   #transport: VoiceTransport | null = null;
+  /** The current transport's offer number; the next one is one more. */
+  #offerId = 0;
   #timer: unknown = null;
 
   constructor(host: VoiceLinkHost, deps: VoiceLinkDeps) {
@@ -71,8 +94,10 @@ export class VoiceLink {
     this.#open(send, 0);
   }
 
-  /** Applies the relay's answer or ICE candidate to the current transport. */
+  /** Applies the relay's answer or ICE candidate to the current transport; one for a replaced offer is dropped. */
   async handleSignal(signal: RtcSignal): Promise<void> {
+    const offerId = offerOf(signal);
+    if (offerId !== 0 && offerId !== this.#offerId) return;
     await this.#transport?.handleSignal(signal);
   }
 
@@ -94,7 +119,11 @@ export class VoiceLink {
 
   #open(send: Send, attempt: number): void {
     this.#transport?.close();
-    const voice = this.#deps.createTransport?.(send) ?? new VoiceTransport(send);
+    // Numbers wrap within u32 and skip 0 ("not numbered").
+    const offerId = (this.#offerId % 0xffff_fffe) + 1;
+    this.#offerId = offerId;
+    const stamped: Send = (msg) => send(stampOffer(msg, offerId));
+    const voice = this.#deps.createTransport?.(stamped) ?? new VoiceTransport(stamped);
     this.#transport = voice;
     this.#clearTimer();
     this.#timer = this.#deps.setTimer(() => {

@@ -23,6 +23,8 @@ export class VoiceTransport extends TypedEmitter<VoiceTransportEvents> {
   readonly #pc: RTCPeerConnection;
   readonly #dc: RTCDataChannel;
   readonly #send: (msg: EnvelopeInit) => void;
+  /** The signals applied so far (see {@link handleSignal}). */
+  #signals: Promise<void> = Promise.resolve();
   #closed = false;
 
   /**
@@ -66,8 +68,19 @@ export class VoiceTransport extends TypedEmitter<VoiceTransportEvents> {
     this.#send({ case: 'rtcSignal', value: { signal: { case: 'description', value: { type: offer.type, sdp: offer.sdp ?? '', bundles: true } } } });
   }
 
-  /** Applies a signalling message from the relay. */
-  async handleSignal(signal: RtcSignal): Promise<void> {
+  /**
+   * Applies a signalling message from the relay, in arrival order: a
+   * candidate waits for the answer before it to be applied (browsers queue
+   * these themselves; node-datachannel's polyfill refuses a candidate that
+   * overtakes its answer).
+   */
+  handleSignal(signal: RtcSignal): Promise<void> {
+    const run = this.#signals.then(() => this.#apply(signal));
+    this.#signals = run.catch(() => {});
+    return run;
+  }
+
+  async #apply(signal: RtcSignal): Promise<void> {
     if (this.#closed) return;
     const s = signal.signal;
     if (s.case === 'description' && s.value.type === 'answer') {

@@ -25,8 +25,8 @@ export type ToWorker =
   | { readonly t: 'presence'; readonly s: number; readonly v: number; readonly m: boolean; readonly d: boolean }
   /** Which worker holds the session's PeerConnection (-1: none). */
   | { readonly t: 'placed'; readonly s: number; readonly w: number }
-  /** `b`: the client reads BUNDLE datagrams. */
-  | { readonly t: 'offer'; readonly s: number; readonly sdp: string; readonly b: boolean }
+  /** `b`: the client reads BUNDLE datagrams; `o`: the client's offer number, echoed in what this offer's PeerConnection reports. */
+  | { readonly t: 'offer'; readonly s: number; readonly sdp: string; readonly b: boolean; readonly o: number }
   | { readonly t: 'candidate'; readonly s: number; readonly candidate: string; readonly mid: string }
   /** The session ended (or moved its PeerConnection to another worker). */
   | { readonly t: 'end'; readonly s: number }
@@ -37,8 +37,9 @@ export type ToWorker =
 export type FromWorker =
   /** Initialised; its loopback UDP socket listens on `port`. */
   | { readonly t: 'up'; readonly port: number }
-  | { readonly t: 'description'; readonly s: number; readonly type: string; readonly sdp: string }
-  | { readonly t: 'candidate'; readonly s: number; readonly candidate: string; readonly mid: string }
+  /** `o`: the offer number this PeerConnection was made for (signalling.ts). */
+  | { readonly t: 'description'; readonly s: number; readonly o: number; readonly type: string; readonly sdp: string }
+  | { readonly t: 'candidate'; readonly s: number; readonly o: number; readonly candidate: string; readonly mid: string }
   | { readonly t: 'ready'; readonly s: number }
   | { readonly t: 'rejected'; readonly s: number; readonly what: 'offer' | 'candidate' }
   /** Counters since the previous stats message; `samples` are some of the drops, for the `drop` event. */
@@ -117,7 +118,7 @@ export function parseToWorker(x: unknown): ToWorker | undefined {
         ? { t: 'placed', s: x.s as number, w: x.w }
         : undefined;
     case 'offer':
-      return session(x) && text(x.sdp) && typeof x.b === 'boolean' ? { t: 'offer', s: x.s as number, sdp: x.sdp, b: x.b } : undefined;
+      return session(x) && text(x.sdp) && typeof x.b === 'boolean' && uint(x.o) ? { t: 'offer', s: x.s as number, sdp: x.sdp, b: x.b, o: x.o } : undefined;
     case 'candidate':
       return session(x) && text(x.candidate) && text(x.mid) ? { t: 'candidate', s: x.s as number, candidate: x.candidate, mid: x.mid } : undefined;
     case 'end':
@@ -158,9 +159,9 @@ export function parseFromWorker(x: unknown): FromWorker | undefined {
     case 'up':
       return uint(x.port, 65_535) && x.port > 0 ? { t: 'up', port: x.port } : undefined;
     case 'description':
-      return session(x) && text(x.type) && text(x.sdp) ? { t: 'description', s: x.s as number, type: x.type, sdp: x.sdp } : undefined;
+      return session(x) && uint(x.o) && text(x.type) && text(x.sdp) ? { t: 'description', s: x.s as number, o: x.o, type: x.type, sdp: x.sdp } : undefined;
     case 'candidate':
-      return session(x) && text(x.candidate) && text(x.mid) ? { t: 'candidate', s: x.s as number, candidate: x.candidate, mid: x.mid } : undefined;
+      return session(x) && uint(x.o) && text(x.candidate) && text(x.mid) ? { t: 'candidate', s: x.s as number, o: x.o, candidate: x.candidate, mid: x.mid } : undefined;
     case 'ready':
       return session(x) ? { t: 'ready', s: x.s as number } : undefined;
     case 'rejected':

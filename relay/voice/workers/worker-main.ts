@@ -74,8 +74,8 @@ function start(init: Extract<ToWorker, { t: 'init' }>): void {
     rtc: init.rtc,
     onError: fail,
     output: {
-      description: (s, type, sdp) => send({ t: 'description', s, type, sdp }),
-      candidate: (s, candidate, mid) => send({ t: 'candidate', s, candidate, mid }),
+      description: (s, o, type, sdp) => send({ t: 'description', s, o, type, sdp }),
+      candidate: (s, o, candidate, mid) => send({ t: 'candidate', s, o, candidate, mid }),
       ready: (s) => send({ t: 'ready', s }),
       rejected: (s, what) => send({ t: 'rejected', s, what }),
       lost: () => {},
@@ -125,7 +125,7 @@ function start(init: Extract<ToWorker, { t: 'init' }>): void {
           mirror.placed(msg.s, msg.w);
           return;
         case 'offer':
-          peers.offer(msg.s, msg.sdp, msg.b);
+          peers.offer(msg.s, msg.sdp, msg.b, msg.o);
           return;
         case 'candidate':
           peers.candidate(msg.s, msg.candidate, msg.mid);

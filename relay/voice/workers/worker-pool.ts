@@ -132,7 +132,7 @@ export class VoiceWorkerPool implements VoicePlane {
     return pool;
   }
 
-  offer(sessionId: number, sdp: string, bundles: boolean): void {
+  offer(sessionId: number, sdp: string, bundles: boolean, offerId: number): void {
     const voiceId = this.#voice.get(sessionId)?.voiceId ?? 0;
     const running = this.#slots.filter((s) => s.port !== 0);
     const chosen = chooseWorker(
@@ -147,7 +147,7 @@ export class VoiceWorkerPool implements VoicePlane {
       return;
     }
     this.#place(sessionId, chosen);
-    this.#send(this.#slots[chosen]!, { t: 'offer', s: sessionId, sdp, b: bundles });
+    this.#send(this.#slots[chosen]!, { t: 'offer', s: sessionId, sdp, b: bundles, o: offerId });
   }
 
   candidate(sessionId: number, candidate: string, mid: string): void {
@@ -275,10 +275,10 @@ export class VoiceWorkerPool implements VoicePlane {
         }
         return;
       case 'description':
-        if (holds(msg.s)) output.description(msg.s, msg.type, msg.sdp);
+        if (holds(msg.s)) output.description(msg.s, msg.o, msg.type, msg.sdp);
         return;
       case 'candidate':
-        if (holds(msg.s)) output.candidate(msg.s, msg.candidate, msg.mid);
+        if (holds(msg.s)) output.candidate(msg.s, msg.o, msg.candidate, msg.mid);
         return;
       case 'ready':
         if (holds(msg.s)) output.ready(msg.s);

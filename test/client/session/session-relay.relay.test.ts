@@ -11,55 +11,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { createNobleSigner, fingerprint } from '../../../keys/index.ts';
 import { encodeVoice } from '../../../proto/index.ts';
-import type { AudioEngine, AudioEngineEvents, GateConfig } from '../../../client/audio/types.ts';
 import { Session } from '../../../client/session/session.ts';
-import { TypedEmitter } from '../../../proto/typed-emitter.ts';
 import type { State } from '../../../client/session/state.ts';
 import { VoiceTransport } from '../../../client/session/voice/voice-transport.ts';
+import { ScriptedEngine } from '../../helpers/scripted-engine.ts';
 import { startRelay } from '../../helpers/start-relay.ts';
 import type { StartedRelay } from '../../helpers/start-relay.ts';
-
-/** An audio engine that records what the session asked of it. */
-class ScriptedEngine implements AudioEngine {
-  gate: GateConfig = { mode: 'continuous', pttDown: false, thresholdDb: -45, hangMs: 400 };
-  deafened = false;
-  started = false;
-  readonly received: Uint8Array[] = [];
-  /** Raises engine events, as the real engine does from its worklets. */
-  readonly events = new TypedEmitter<AudioEngineEvents>();
-
-  async start(): Promise<void> {
-    this.started = true;
-  }
-  setTransmitting(on: boolean): void {
-    this.configureGate({ mode: on ? 'continuous' : 'muted' });
-  }
-  configureGate(patch: Partial<GateConfig>): void {
-    this.gate = { ...this.gate, ...patch };
-  }
-  setExpectedLoss(): void {}
-  setInputGain(): void {}
-  setOutputVolume(): void {}
-  setSenderVolume(): void {}
-  async setInputDevice(): Promise<void> {}
-  async setOutputDevice(): Promise<void> {}
-  setMicTest(): void {}
-  setDeafened(on: boolean): void {
-    this.deafened = on;
-  }
-  receive(bytes: Uint8Array): void {
-    this.received.push(bytes);
-  }
-  setRoom(): void {}
-  removeSender(): void {}
-  on<K extends keyof AudioEngineEvents>(event: K, listener: AudioEngineEvents[K]): () => void {
-    return this.events.on(event, listener);
-  }
-  async recordOutput(ms: number): Promise<Float32Array> {
-    return new Float32Array(Math.round((ms / 1000) * 48_000));
-  }
-  async close(): Promise<void> {}
-}
 
 interface Client {
   readonly session: Session;

@@ -4,6 +4,7 @@
  * relay's answers must offer that one port.
  */
 import { createSocket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeDownlink, encodeVoice } from '../../../proto/index.ts';
 import { connectClient } from '../../helpers/relay-client.ts';
@@ -11,16 +12,27 @@ import type { TestClient } from '../../helpers/relay-client.ts';
 import { startRelay } from '../../helpers/start-relay.ts';
 import type { StartedRelay } from '../../helpers/start-relay.ts';
 
-/** A UDP port that was free a moment ago. */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+/**
+ * A UDP port that was free a moment ago, below the kernel's ephemeral range:
+ * the relay binds it only when the first PeerConnection gathers, and in that
+ * window any process binding port 0 (every other test's PeerConnections)
+ * could be handed an ephemeral port; a fixed port outside that range is
+ * never handed out, as an admin's `udp-port` should not be.
+ */
+async function freeUdpPort(): Promise<number> {
+  const low = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768')).trim().split(/\s+/)[0]);
+  const floor = 20_000;
+  const span = Math.max(1000, (Number.isFinite(low) ? low : 32768) - floor);
+  for (let attempt = 0; ; attempt++) {
+    const port = floor + Math.floor(Math.random() * span);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createSocket('udp4');
+      s.once('error', () => resolve(false));
+      s.bind(port, '0.0.0.0', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+    if (attempt > 50) throw new Error('no free UDP port below the ephemeral range');
+  }
 }
 
 let started: StartedRelay | undefined;

@@ -22,7 +22,7 @@ const toWorker: fc.Arbitrary<ToWorker> = fc.oneof(
   fc.record({ t: fc.constant('peers' as const), ports: fc.array(fc.integer({ min: 0, max: 65_535 }), { maxLength: 8 }) }),
   fc.record({ t: fc.constant('presence' as const), s: sid, v: fc.nat(), m: fc.boolean(), d: fc.boolean() }),
   fc.record({ t: fc.constant('placed' as const), s: sid, w: fc.integer({ min: -1, max: 255 }) }),
-  fc.record({ t: fc.constant('offer' as const), s: sid, sdp: str, b: fc.boolean() }),
+  fc.record({ t: fc.constant('offer' as const), s: sid, sdp: str, b: fc.boolean(), o: fc.nat() }),
   fc.record({ t: fc.constant('candidate' as const), s: sid, candidate: str, mid: str }),
   fc.record({ t: fc.constant('end' as const), s: sid }),
   fc.record({ t: fc.constant('sync' as const), id: fc.nat() }),
@@ -30,8 +30,8 @@ const toWorker: fc.Arbitrary<ToWorker> = fc.oneof(
 
 const fromWorker: fc.Arbitrary<FromWorker> = fc.oneof(
   fc.record({ t: fc.constant('up' as const), port: fc.integer({ min: 1, max: 65_535 }) }),
-  fc.record({ t: fc.constant('description' as const), s: sid, type: str, sdp: str }),
-  fc.record({ t: fc.constant('candidate' as const), s: sid, candidate: str, mid: str }),
+  fc.record({ t: fc.constant('description' as const), s: sid, o: fc.nat(), type: str, sdp: str }),
+  fc.record({ t: fc.constant('candidate' as const), s: sid, o: fc.nat(), candidate: str, mid: str }),
   fc.record({ t: fc.constant('ready' as const), s: sid }),
   fc.record({ t: fc.constant('rejected' as const), s: sid, what: fc.constantFrom('offer' as const, 'candidate' as const) }),
   fc.record({
