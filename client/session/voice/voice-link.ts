@@ -72,6 +72,8 @@ export class VoiceLink {
   #transport: VoiceTransport | null = null;
   /** The current transport's offer number; the next one is one more. */
   #offerId = 0;
+  /** The relay reported the current transport's channel open. */
+  #opened = false;
   #timer: unknown = null;
 
   constructor(host: VoiceLinkHost, deps: VoiceLinkDeps) {
@@ -104,6 +106,7 @@ export class VoiceLink {
   /** The relay reports the DataChannel open: voice is ready (unless it already failed). */
   ready(): void {
     this.#clearTimer();
+    this.#opened = true;
     if (!this.#host.audioRunning()) return;
     const s = this.#host.state();
     this.#host.set({ ...s, voice: { status: s.voice.status === 'failed' ? 'failed' : 'ready', error: s.voice.error } });
@@ -119,6 +122,7 @@ export class VoiceLink {
 
   #open(send: Send, attempt: number): void {
     this.#transport?.close();
+    this.#opened = false;
     // Numbers wrap within u32 and skip 0 ("not numbered").
     const offerId = (this.#offerId % 0xffff_fffe) + 1;
     this.#offerId = offerId;
@@ -134,7 +138,11 @@ export class VoiceLink {
     }, VOICE_SETUP_MS);
     this.#deps.path.attachTransport(voice);
     voice.on('close', (reason) => {
-      if (this.#transport === voice) this.#fail(new SessionError('voice-failed', reason));
+      if (this.#transport !== voice) return;
+      // Before the relay reported it open, a transport that died is one failed attempt: offer
+      // again at once rather than when the setup timer fires. Once open, its loss is a failure.
+      if (!this.#opened && attempt + 1 < VOICE_SETUP_ATTEMPTS) this.#open(send, attempt + 1);
+      else this.#fail(new SessionError('voice-failed', reason));
     });
     voice.start().catch((e: unknown) => this.#fail(new SessionError('voice-failed', String(e), { cause: e })));
   }

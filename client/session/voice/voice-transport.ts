@@ -57,7 +57,10 @@ export class VoiceTransport extends TypedEmitter<VoiceTransportEvents> {
       }
     };
     this.#pc.onconnectionstatechange = () => {
-      if (this.#pc.connectionState === 'failed') this.#fail('peer connection failed');
+      // node-datachannel closes a PeerConnection whose ICE or DTLS failed (state "closed", not
+      // "failed"); either way, one we did not close is gone.
+      const state = this.#pc.connectionState;
+      if (state === 'failed' || state === 'closed') this.#fail(`peer connection ${state}`);
     };
   }
 
