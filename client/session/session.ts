@@ -86,7 +86,7 @@ export class Session {
     this.#deps = deps;
     this.#roomInvite = new RoomInviteRedeemer(deps.roomInvite ?? null, deps.onRoomInviteSettled ?? (() => {}));
     this.#settingsStore = deps.settingsStore ?? memorySettingsStore();
-    this.#relays = new RelayList(deps.url, deps.relayLists);
+    this.#relays = new RelayList(deps.url, deps.relayLists, deps.now ?? Date.now);
     this.#access = new AccessManager({
       address: deps.url,
       signer: deps.signer,

@@ -1,9 +1,13 @@
 /**
  * Launches Debian's headless Chromium through playwright-core with the flags
- * that work as root on this kind of machine, optionally with a WAV file as
- * the fake microphone.
+ * that work as root on this kind of machine, with a WAV file as the fake
+ * microphone: the test's own, or one second of silence.
  */
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { encodeWav } from '../helpers/wav.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -15,9 +19,30 @@ const BASE_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** Starts a browser whose fake microphone plays `wavPath` in a loop (or Chromium's default beeps), with `extraArgs`. */
+/**
+ * A WAV file of one second of silence, written once per machine: written under a temporary name and renamed, so a test process
+ * never reads another's half-written file.
+ */
+function silenceWav(): string {
+  const path = join(tmpdir(), 'parley-e2e-silence-1s.wav');
+  if (existsSync(path)) return path;
+  const wav = encodeWav(new Float32Array(48_000));
+  const partial = `${path}.${process.pid}`;
+  writeFileSync(partial, wav);
+  renameSync(partial, path);
+  return path;
+}
+
+/**
+ * Starts a browser whose fake microphone plays `wavPath` in a loop, with
+ * `extraArgs`. Without a file the microphone is silent, not Chromium's
+ * default beeps: a page that is not under test for voice then sends no voice
+ * (its gate stays shut), so the other pages of a test do not spend the two
+ * cores decoding and mixing beeps (a fourth page's sign-in took 4.4-7 s with
+ * beeps and 1.2 s without, docs/BENCHMARKS.md).
+ */
 export function launchBrowser(wavPath?: string, extraArgs: readonly string[] = []): Promise<Browser> {
-  const args = [...BASE_ARGS, ...(wavPath ? [`--use-file-for-fake-audio-capture=${wavPath}`] : []), ...extraArgs];
+  const args = [...BASE_ARGS, `--use-file-for-fake-audio-capture=${wavPath ?? silenceWav()}`, ...extraArgs];
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args });
 }
 

@@ -9,6 +9,12 @@
  * address (access-manager.ts), so every relay reached must present the
  * organisation's key, and a list entry cannot send the user to a stranger.
  * The list comes from a relay and is checked like any peer input.
+ *
+ * It also remembers when each relay last failed this client (a connection
+ * lost or not made), until the client signs in there again: room placement
+ * does not steer the client to a relay that just failed it (a relay killed
+ * outright still shows as its rooms' holder for up to a lease TTL, and every
+ * move spent on it counts against the client's move budget, steering.ts).
  */
 
 /** At most this many relays are kept (the relay sends no more). */
@@ -64,12 +70,16 @@ export function cleanRelayUrls(urls: readonly string[]): string[] {
 export class RelayList {
   readonly #home: string;
   readonly #store: RelayListStore;
+  readonly #now: () => number;
   #urls: string[];
   #index = 0;
+  /** URL → when a connection to it was last lost or refused (cleared by a sign-in there). */
+  readonly #failedAt = new Map<string, number>();
 
-  constructor(home: string, store: RelayListStore = memoryRelayLists()) {
+  constructor(home: string, store: RelayListStore = memoryRelayLists(), now: () => number = Date.now) {
     this.#home = home;
     this.#store = store;
+    this.#now = now;
     this.#urls = this.#withHome(store.load(home));
   }
 
@@ -85,7 +95,13 @@ export class RelayList {
 
   /** The connection was lost or could not be made: the next attempt goes to the next relay. */
   advance(): void {
+    this.#failedAt.set(this.current, this.#now());
     this.#index = (this.#index + 1) % this.#urls.length;
+  }
+
+  /** When `url` last failed this client since it last signed in there; undefined when it has not. */
+  lastFailure(url: string): number | undefined {
+    return this.#failedAt.get(url);
   }
 
   /** The next connection goes to `url`, one of {@link urls} (room placement); false, and nothing changes, when it is not one. */
@@ -99,6 +115,8 @@ export class RelayList {
   /** A relay named the cluster's live relays: keep them (and keep talking to the relay we are on). */
   accept(urls: readonly string[]): void {
     const current = this.current;
+    // Signed in here: whatever failed before, this relay works now.
+    this.#failedAt.delete(current);
     const next = this.#withHome(urls);
     // The relay we are connected to stays in the list even if it does not advertise itself.
     if (!next.includes(current)) next.push(current);

@@ -7,7 +7,11 @@
  * talking (up to {@link SILENCE_WAIT_MS}), and a relay cannot send it round
  * in a loop: at most {@link MAX_MOVES} moves in {@link MOVE_WINDOW_MS}, and
  * only to a relay of the list the relays announced (trust does not follow the
- * advice: every relay must still present the pinned organisation key).
+ * advice: every relay must still present the pinned organisation key), and
+ * not to a relay that failed this client in the last {@link RELAY_DOWN_MS}
+ * (after a `kill -9` the survivors name the dead holder until its lease
+ * expires; following them would spend the move budget on a dead relay and
+ * leave the client apart from its room for the rest of the window).
  */
 import type { RoomPlacement } from '../../../proto/index.ts';
 import type { State } from '../state.ts';
@@ -17,29 +21,41 @@ export const MAX_MOVES = 3;
 export const MOVE_WINDOW_MS = 60_000;
 /** The longest a move waits for the user to stop talking. */
 export const SILENCE_WAIT_MS = 3_000;
+/** A relay that failed this client is not a move target for this long (longer than a room lease's TTL). */
+export const RELAY_DOWN_MS = 30_000;
 /** How often a waiting move looks again whether the user stopped talking. */
 const SILENCE_POLL_MS = 200;
 
 /** Why a placement was not followed (or 'move'). */
-export type PlacementVerdict = 'move' | 'not-connected' | 'other-room' | 'here-already' | 'unknown-relay' | 'too-many-moves';
+export type PlacementVerdict = 'move' | 'not-connected' | 'other-room' | 'here-already' | 'unknown-relay' | 'relay-down' | 'too-many-moves';
 
 /**
  * Whether to follow `placement` now. Pure: `moves` are the times of earlier
  * moves (only those within the window count), `relays` what the list holds.
  */
-export function placementVerdict(state: State, placement: RoomPlacement, relays: { readonly current: string; readonly urls: readonly string[] }, moves: readonly number[], now: number): PlacementVerdict {
+export function placementVerdict(state: State, placement: RoomPlacement, relays: PlacementRelays, moves: readonly number[], now: number): PlacementVerdict {
   if (state.connection.status !== 'connected') return 'not-connected';
   if (state.roomId === null || placement.roomId !== state.roomId) return 'other-room';
   if (placement.relayUrl === relays.current) return 'here-already';
   if (!relays.urls.includes(placement.relayUrl)) return 'unknown-relay';
+  const failed = relays.lastFailure(placement.relayUrl);
+  if (failed !== undefined && now - failed < RELAY_DOWN_MS) return 'relay-down';
   if (moves.filter((t) => now - t < MOVE_WINDOW_MS).length >= MAX_MOVES) return 'too-many-moves';
   return 'move';
+}
+
+/** What a placement verdict reads of the relay list (connection/relay-list.ts). */
+export interface PlacementRelays {
+  readonly current: string;
+  readonly urls: readonly string[];
+  /** When this relay last failed the client (undefined: not since it last signed in there). */
+  lastFailure(url: string): number | undefined;
 }
 
 /** What steering needs of the session. */
 export interface SteeringHost {
   state(): State;
-  readonly relays: { readonly current: string; readonly urls: readonly string[]; moveTo(url: string): boolean };
+  readonly relays: PlacementRelays & { moveTo(url: string): boolean };
   /** Reconnects to the relay list's current relay (the session asks for its room after sign-in). */
   reconnect(): void;
   readonly now: () => number;

@@ -2,13 +2,14 @@
  * Room placement on the client (client/session/connection/steering.ts): a
  * RoomPlacement is followed only when connected, for the room the session is
  * in, to a relay of the list that is not the current one, at most MAX_MOVES
- * times per window; a move waits while the user is talking, up to
+ * times per window, never to a relay that failed the client in the last
+ * RELAY_DOWN_MS; a move waits while the user is talking, up to
  * SILENCE_WAIT_MS. Virtual clock; the relay list is the real one.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RelayList } from '../../../../client/session/connection/relay-list.ts';
-import { MAX_MOVES, MOVE_WINDOW_MS, SILENCE_WAIT_MS, Steering, placementVerdict } from '../../../../client/session/connection/steering.ts';
+import { MAX_MOVES, MOVE_WINDOW_MS, RELAY_DOWN_MS, SILENCE_WAIT_MS, Steering, placementVerdict } from '../../../../client/session/connection/steering.ts';
 import { initialState } from '../../../../client/session/state.ts';
 import type { State } from '../../../../client/session/state.ts';
 import { VirtualClock } from '../../../helpers/virtual-clock.ts';
@@ -21,7 +22,7 @@ const placement = (roomId: string, relayUrl: string) => ({ $typeName: 'parley.v1
 
 function rig(state: { s: State }) {
   const clock = new VirtualClock(1_000_000);
-  const relays = new RelayList(HOME);
+  const relays = new RelayList(HOME, undefined, clock.now);
   relays.accept([OTHER, THIRD]);
   const reconnects: string[] = [];
   const steering = new Steering({ state: () => state.s, relays, reconnect: () => reconnects.push(relays.current), now: clock.now, setTimer: clock.setTimer, clearTimer: clock.clearTimer });
@@ -41,6 +42,35 @@ describe('room placement on the client', () => {
         expect(v === 'move').toBe(ok);
       }),
     );
+  });
+
+  it('is not steered to a relay that just failed it: not until it signed in there again or RELAY_DOWN_MS passed', () => {
+    const state = { s: inRoom('a') };
+    const { steering, reconnects, relays, clock } = rig(state);
+    // OTHER was killed under the client: the connection to it was lost, it failed over to THIRD.
+    relays.moveTo(OTHER);
+    relays.advance();
+    expect(relays.current).toBe(THIRD);
+    // THIRD still names OTHER as the room's holder (its lease has not expired yet).
+    expect(placementVerdict(state.s, placement('a', OTHER), relays, [], clock.now())).toBe('relay-down');
+    steering.offer(placement('a', OTHER));
+    expect(reconnects).toEqual([]);
+    expect(steering.recentMoves).toBe(0);
+    // Another relay is still a target.
+    expect(placementVerdict(state.s, placement('a', HOME), relays, [], clock.now())).toBe('move');
+    clock.advance(RELAY_DOWN_MS);
+    steering.offer(placement('a', OTHER));
+    expect(reconnects).toEqual([OTHER]);
+
+    // A relay that failed once and then took the client's sign-in again is a target at once.
+    const again = rig({ s: inRoom('a') });
+    again.relays.moveTo(OTHER);
+    again.relays.advance();
+    again.relays.moveTo(OTHER);
+    again.relays.accept([OTHER, THIRD]);
+    again.relays.moveTo(THIRD);
+    again.steering.offer(placement('a', OTHER));
+    expect(again.reconnects).toEqual([OTHER]);
   });
 
   it('moves at once when quiet: to the named relay, through a reconnect', () => {
