@@ -19,17 +19,78 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Browser, Page } from 'playwright-core';
-import { joinAs, launchBrowser, newProfile } from '../../test/e2e/browser.ts';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_PATH, chromiumArgs, joinAs } from '../../test/e2e/browser.ts';
 import { fileCard, chatPanel, setQuotaMb, transferOf } from '../../test/e2e/file-pages.ts';
-import { peakRendererBytes, resetPeak, writeLargeFile } from '../../test/e2e/large-file/rig.ts';
+import { writeLargeFile } from '../../test/e2e/large-file/rig.ts';
 import { freePort, startRelayProcess } from '../../test/e2e/relay-process.ts';
 
 const MiB = 1024 * 1024;
+
+/**
+ * One user's browser with its own profile folder on disk. Not a Playwright
+ * context of one browser: those are off the record, and Chromium keeps an
+ * off-the-record profile's storage in memory with a small quota, so a 2 GiB
+ * share is refused there ("The browser refused to store more"), as it would
+ * be in a user's private window; a normal profile's quota is a share of the
+ * disk.
+ */
+async function profileOnDisk(dir: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: chromiumArgs(undefined, ['--enable-precise-memory-info']),
+    acceptDownloads: true,
+  });
+  await context.grantPermissions(['microphone']);
+  return { context, page: context.pages()[0] ?? (await context.newPage()) };
+}
+
+/** Pids of this machine's Chromium renderers (the benchmark runs alone: they are its two browsers'). */
+function rendererPids(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmd = (() => {
+      try {
+        return readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    if (cmd.includes('chromium') && cmd.includes('--type=renderer')) pids.push(Number(name));
+  }
+  return pids;
+}
+
+function procKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Largest renderer peak resident memory since the last {@link resetPeak}. */
+function peakRendererBytes(): { peak: number } {
+  return { peak: Math.max(0, ...rendererPids().map((pid) => procKiB(pid, 'VmHWM'))) };
+}
+
+/** Resets every renderer's peak resident memory to its current use (Linux `clear_refs` 5). */
+function resetPeak(): void {
+  for (const pid of rendererPids()) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    } catch {
+      // the renderer went away
+    }
+  }
+}
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 
 /** Largest JS heap seen on `pages` while `run` runs (sampled each second: a measurement, not a wait). */
@@ -78,12 +139,29 @@ async function profilePages(pages: Record<string, Page>): Promise<{ stop(dir: st
   };
 }
 
-/** Resolves when the page's only transfer reaches `status` (checked each second). */
+/** What the page's list of shares being prepared says (its shadow root's text; a string, so tsx adds no helpers to it). */
+const outgoingText = (p: Page): Promise<string> =>
+  p.evaluate(`(() => {
+    const find = (root) => { const hit = root.querySelector('parley-file-outgoing'); if (hit) return hit; for (const el of root.querySelectorAll('*')) { const r = el.shadowRoot && find(el.shadowRoot); if (r) return r; } return null; };
+    const el = find(document);
+    return el ? (el.shadowRoot ?? el).textContent.replace(/\\s+/g, ' ').trim().slice(0, 200) : '';
+  })()`);
+
+/**
+ * Resolves when the page's only transfer reaches `status` (checked each
+ * second); every 10 s says on stderr where it is (the transfer's progress, or
+ * what the page shows while there is no transfer yet: a share being prepared
+ * or refused), so a run that stalls says where.
+ */
 async function untilStatus(p: Page, status: string, label: string): Promise<void> {
-  for (;;) {
+  for (let i = 1; ; i++) {
     const t = await transferOf(p);
     if (t?.status === status) return;
     if (t?.status === 'failed') throw new Error(`${label}: transfer failed [code:${t.error}]`);
+    if (i % 10 === 0) {
+      const shown = t ? `${t.status} ${t.progress?.heldChunks ?? '?'}/${t.progress?.totalChunks ?? '?'} chunks` : `no transfer yet; outgoing: ${JSON.stringify(await outgoingText(p))}`;
+      process.stderr.write(`[bench:files --large] ${label} after ${i} s: ${shown}\n`);
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -102,21 +180,23 @@ export async function runLarge(mb: number, profileDir: string | null = null): Pr
   }
   const dir = mkdtempSync(join(tmpdir(), 'parley-bench-large-'));
   mkdirSync(join(dir, 'relay'));
-  let browser: Browser | null = null;
+  const contexts: BrowserContext[] = [];
   const relay = await startRelayProcess(['--port', String(await freePort())], { dataDir: join(dir, 'relay') });
   try {
     const path = join(dir, 'large.bin');
     const sha = await writeLargeFile(path, size, 11);
-    browser = await launchBrowser(undefined, ['--enable-precise-memory-info']);
-    const a = await (await newProfile(browser)).newPage();
-    const b = await (await newProfile(browser)).newPage();
+    const sharer = await profileOnDisk(join(dir, 'profile-a'));
+    const receiver = await profileOnDisk(join(dir, 'profile-b'));
+    contexts.push(sharer.context, receiver.context);
+    const a = sharer.page;
+    const b = receiver.page;
     await joinAs(a, relay.url, 'Ana');
     await joinAs(b, relay.url, 'Bo');
     // The limit must hold the file and its hash blocks on both sides, whatever the default is.
     await setQuotaMb(a, mb + 64);
     await setQuotaMb(b, mb + 64);
 
-    await resetPeak(browser);
+    resetPeak();
     const t0 = performance.now();
     const prep = await sampleHeap([a], async () => {
       await chatPanel(a).locator('#share-input').setInputFiles(path, { timeout: 600_000 });
@@ -125,12 +205,12 @@ export async function runLarge(mb: number, profileDir: string | null = null): Pr
     const prepareMs = performance.now() - t0;
     // Phase lines on stderr, so a run stopped part way still tells what it measured.
     process.stderr.write(`[bench:files --large] prepare ${mb} MiB: ${Math.round(prepareMs)} ms\n`);
-    const prepPeak = await peakRendererBytes(browser);
+    const prepPeak = peakRendererBytes();
     const chunkSize = (await transferOf(a))!.progress!.totalBytes / (await transferOf(a))!.progress!.totalChunks;
 
     const download = fileCard(b).getByRole('button', { name: 'Download large.bin' });
     await download.waitFor({ timeout: 600_000 });
-    await resetPeak(browser);
+    resetPeak();
     const profiler = profileDir ? await profilePages({ sharer: a, receiver: b }) : null;
     const t1 = performance.now();
     const pair = await sampleHeap([a, b], async () => {
@@ -140,9 +220,9 @@ export async function runLarge(mb: number, profileDir: string | null = null): Pr
     const pairMs = performance.now() - t1;
     if (profiler && profileDir) await profiler.stop(profileDir);
     process.stderr.write(`[bench:files --large] pair: ${Math.round(pairMs)} ms\n`);
-    const pairPeak = await peakRendererBytes(browser);
+    const pairPeak = peakRendererBytes();
 
-    await resetPeak(browser);
+    resetPeak();
     const t2 = performance.now();
     const [dl, assembleForSaveMs] = await Promise.all([
       b.waitForEvent('download', { timeout: 600_000 }),
@@ -162,7 +242,7 @@ export async function runLarge(mb: number, profileDir: string | null = null): Pr
     const saved = join(dir, 'saved.bin');
     await dl.saveAs(saved);
     const saveMs = performance.now() - t2;
-    const savePeak = await peakRendererBytes(browser);
+    const savePeak = peakRendererBytes();
     const allCorrect = (await fileSha(saved)) === sha;
 
     const result = {
@@ -182,7 +262,7 @@ export async function runLarge(mb: number, profileDir: string | null = null): Pr
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    await browser?.close();
+    await Promise.all(contexts.map((c) => c.close()));
     await relay.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -42,8 +42,12 @@ function silenceWav(): string {
  * beeps and 1.2 s without, docs/BENCHMARKS.md).
  */
 export function launchBrowser(wavPath?: string, extraArgs: readonly string[] = []): Promise<Browser> {
-  const args = [...BASE_ARGS, `--use-file-for-fake-audio-capture=${wavPath ?? silenceWav()}`, ...extraArgs];
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs(wavPath, extraArgs) });
+}
+
+/** The command-line flags {@link launchBrowser} starts Chromium with (for a persistent profile, `chromium.launchPersistentContext`). */
+export function chromiumArgs(wavPath?: string, extraArgs: readonly string[] = []): string[] {
+  return [...BASE_ARGS, `--use-file-for-fake-audio-capture=${wavPath ?? silenceWav()}`, ...extraArgs];
 }
 
 /** A fresh profile (own IndexedDB, so its own identity) with mic permission granted. */
