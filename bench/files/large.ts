@@ -27,7 +27,7 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM_PATH, chromiumArgs, joinAs } from '../../test/e2e/browser.ts';
 import { fileCard, chatPanel, setQuotaMb, transferOf } from '../../test/e2e/file-pages.ts';
-import { writeLargeFile } from '../../test/e2e/large-file/rig.ts';
+import { peakRendererBytes, resetPeak, writeLargeFile } from '../../test/e2e/large-file/rig.ts';
 import { freePort, startRelayProcess } from '../../test/e2e/relay-process.ts';
 
 const MiB = 1024 * 1024;
@@ -68,29 +68,6 @@ function rendererPids(): number[] {
   return pids;
 }
 
-function procKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  try {
-    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-/** Largest renderer peak resident memory since the last {@link resetPeak}. */
-function peakRendererBytes(): { peak: number } {
-  return { peak: Math.max(0, ...rendererPids().map((pid) => procKiB(pid, 'VmHWM'))) };
-}
-
-/** Resets every renderer's peak resident memory to its current use (Linux `clear_refs` 5). */
-function resetPeak(): void {
-  for (const pid of rendererPids()) {
-    try {
-      writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    } catch {
-      // the renderer went away
-    }
-  }
-}
 const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
 
 /** Largest JS heap seen on `pages` while `run` runs (sampled each second: a measurement, not a wait). */
@@ -196,7 +173,7 @@ export async function runLarge(mb: number, profileDir: string | null = null): Pr
     await setQuotaMb(a, mb + 64);
     await setQuotaMb(b, mb + 64);
 
-    resetPeak();
+    await resetPeak(rendererPids);
     const t0 = performance.now();
     const prep = await sampleHeap([a], async () => {
       await chatPanel(a).locator('#share-input').setInputFiles(path, { timeout: 600_000 });
@@ -205,12 +182,12 @@ export async function runLarge(mb: number, profileDir: string | null = null): Pr
     const prepareMs = performance.now() - t0;
     // Phase lines on stderr, so a run stopped part way still tells what it measured.
     process.stderr.write(`[bench:files --large] prepare ${mb} MiB: ${Math.round(prepareMs)} ms\n`);
-    const prepPeak = peakRendererBytes();
+    const prepPeak = await peakRendererBytes(rendererPids);
     const chunkSize = (await transferOf(a))!.progress!.totalBytes / (await transferOf(a))!.progress!.totalChunks;
 
     const download = fileCard(b).getByRole('button', { name: 'Download large.bin' });
     await download.waitFor({ timeout: 600_000 });
-    resetPeak();
+    await resetPeak(rendererPids);
     const profiler = profileDir ? await profilePages({ sharer: a, receiver: b }) : null;
     const t1 = performance.now();
     const pair = await sampleHeap([a, b], async () => {
@@ -220,9 +197,9 @@ export async function runLarge(mb: number, profileDir: string | null = null): Pr
     const pairMs = performance.now() - t1;
     if (profiler && profileDir) await profiler.stop(profileDir);
     process.stderr.write(`[bench:files --large] pair: ${Math.round(pairMs)} ms\n`);
-    const pairPeak = peakRendererBytes();
+    const pairPeak = await peakRendererBytes(rendererPids);
 
-    resetPeak();
+    await resetPeak(rendererPids);
     const t2 = performance.now();
     const [dl, assembleForSaveMs] = await Promise.all([
       b.waitForEvent('download', { timeout: 600_000 }),
@@ -242,7 +219,7 @@ export async function runLarge(mb: number, profileDir: string | null = null): Pr
     const saved = join(dir, 'saved.bin');
     await dl.saveAs(saved);
     const saveMs = performance.now() - t2;
-    const savePeak = peakRendererBytes();
+    const savePeak = await peakRendererBytes(rendererPids);
     const allCorrect = (await fileSha(saved)) === sha;
 
     const result = {

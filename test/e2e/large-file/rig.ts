@@ -112,11 +112,20 @@ async function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0) * 1024;
 }
 
+/**
+ * Where renderer processes are found: a launched browser (DevTools), or a
+ * function listing their pids (browsers started with a profile folder, which
+ * Playwright gives no Browser for).
+ */
+export type Renderers = Browser | (() => readonly number[]);
+
+const pidsOf = async (r: Renderers): Promise<readonly number[]> => (typeof r === 'function' ? r() : rendererPids(r));
+
 /** Peak resident memory since the last {@link resetPeak}, of renderer processes: bytes, the largest. */
-export async function peakRendererBytes(browser: Browser): Promise<{ peak: number; now: number }> {
+export async function peakRendererBytes(renderers: Renderers): Promise<{ peak: number; now: number }> {
   let peak = 0;
   let now = 0;
-  for (const pid of await rendererPids(browser)) {
+  for (const pid of await pidsOf(renderers)) {
     peak = Math.max(peak, await procStatus(pid, 'VmHWM'));
     now = Math.max(now, await procStatus(pid, 'VmRSS'));
   }
@@ -124,8 +133,14 @@ export async function peakRendererBytes(browser: Browser): Promise<{ peak: numbe
 }
 
 /** Resets the peak resident memory (VmHWM) of every renderer to its current use (Linux: `5` to clear_refs). */
-export async function resetPeak(browser: Browser): Promise<void> {
-  for (const pid of await rendererPids(browser)) writeFileSync(`/proc/${pid}/clear_refs`, '5');
+export async function resetPeak(renderers: Renderers): Promise<void> {
+  for (const pid of await pidsOf(renderers)) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    } catch {
+      // the renderer went away meanwhile
+    }
+  }
 }
 
 /** Opens the harness in `page` and picks `path` in its file input. */
